@@ -1,0 +1,336 @@
+/*
+ * util.c - bounded buffers, atomic and exclusive file writes, hex, logging.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+void jp_buf_init(struct jp_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max;
+}
+
+static int buf_reserve(struct jp_buf *b, size_t extra)
+{
+    size_t need, cap;
+    unsigned char *p;
+
+    if (extra > b->max || b->len > b->max - extra)
+        return EFBIG;
+    need = b->len + extra;
+    if (b->data != NULL && need <= b->cap)
+        return 0;
+    cap = b->cap < 64 ? 64 : b->cap;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    if (cap > b->max)
+        cap = b->max;
+    p = realloc(b->data, cap + 1);
+    if (p == NULL)
+        return ENOMEM;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+int jp_buf_append(struct jp_buf *b, const void *p, size_t n)
+{
+    int rc = buf_reserve(b, n);
+
+    if (rc != 0)
+        return rc;
+    if (n > 0)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int jp_buf_puts(struct jp_buf *b, const char *s)
+{
+    return jp_buf_append(b, s, strlen(s));
+}
+
+int jp_buf_printf(struct jp_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n, rc;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return EINVAL;
+    rc = buf_reserve(b, (size_t)n);
+    if (rc != 0)
+        return rc;
+    va_start(ap, fmt);
+    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+void jp_buf_reset(struct jp_buf *b)
+{
+    b->len = 0;
+    if (b->data != NULL)
+        b->data[0] = '\0';
+}
+
+unsigned char *jp_buf_detach(struct jp_buf *b, size_t *len)
+{
+    unsigned char *p = b->data;
+
+    if (len != NULL)
+        *len = b->len;
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    return p;
+}
+
+void jp_buf_free(struct jp_buf *b)
+{
+    if (b == NULL)
+        return;
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+int jp_read_file(const char *path, size_t max, unsigned char **out, size_t *len)
+{
+    struct jp_buf b;
+    unsigned char chunk[65536];
+    ssize_t n;
+    int fd, rc = 0;
+
+    *out = NULL;
+    *len = 0;
+    jp_buf_init(&b, max);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    for (;;) {
+        n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        rc = jp_buf_append(&b, chunk, (size_t)n);
+        if (rc != 0)
+            break;
+    }
+    close(fd);
+    if (rc == 0 && b.data == NULL)
+        rc = jp_buf_append(&b, "", 0);
+    if (rc != 0) {
+        jp_buf_free(&b);
+        return rc;
+    }
+    *out = jp_buf_detach(&b, len);
+    return 0;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int fsync_parent(const char *path)
+{
+    char dir[PATH_MAX];
+    char *slash;
+    int fd, rc = 0;
+
+    if (strlen(path) >= sizeof dir)
+        return ENAMETOOLONG;
+    strcpy(dir, path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    if (fsync(fd) != 0)
+        rc = errno;
+    close(fd);
+    return rc;
+}
+
+int jp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+    char tmp[PATH_MAX];
+    int fd, rc;
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return ENAMETOOLONG;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
+        return errno;
+    rc = write_all(fd, data, len);
+    if (rc == 0 && fchmod(fd, mode) != 0)
+        rc = errno;
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = errno;
+    if (rc != 0) {
+        unlink(tmp);
+        return rc;
+    }
+    return fsync_parent(path);
+}
+
+int jp_write_file_excl(const char *path, const void *data, size_t len, mode_t mode)
+{
+    int fd, rc;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
+        return errno;
+    rc = write_all(fd, data, len);
+    if (rc == 0 && fchmod(fd, mode) != 0)
+        rc = errno;
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc != 0)
+        unlink(path);
+    return rc;
+}
+
+int jp_mkdir_p(const char *path, mode_t mode)
+{
+    char p[PATH_MAX];
+    size_t n = strlen(path);
+
+    if (n == 0)
+        return EINVAL;
+    if (n >= sizeof p)
+        return ENAMETOOLONG;
+    memcpy(p, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, mode) != 0 && errno != EEXIST)
+            return errno;
+        p[i] = c;
+    }
+    return 0;
+}
+
+int jp_path_join(char *out, size_t outsz, const char *a, const char *b)
+{
+    int n = snprintf(out, outsz, "%s/%s", a, b);
+
+    if (n < 0 || (size_t)n >= outsz)
+        return ENAMETOOLONG;
+    return 0;
+}
+
+void jp_hex_encode(const unsigned char *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int jp_hex_decode(const char *hex, unsigned char *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(hex[2 * i]);
+        int lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return EINVAL;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return hex[2 * n] == '\0' ? 0 : EINVAL;
+}
+
+void jp_cleanse(void *p, size_t n)
+{
+    if (p != NULL)
+        OPENSSL_cleanse(p, n);
+}
+
+static enum jp_log_level log_level = JP_LOG_INFO;
+
+void jp_log_set_level(enum jp_log_level lvl)
+{
+    log_level = lvl;
+}
+
+void jp_log(enum jp_log_level lvl, const char *fmt, ...)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    char stamp[32], line[1024];
+    struct tm tm;
+    time_t now;
+    va_list ap;
+
+    if (lvl < log_level)
+        return;
+    now = time(NULL);
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap); /* a longer message is cut, never overflows */
+    va_end(ap);
+    fprintf(stderr, "%s %s %s\n", stamp, names[lvl], line);
+}

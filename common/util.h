@@ -1,0 +1,85 @@
+/*
+ * util.h - the small shared piece every Jianpei module may use: bounded byte
+ * buffers, files written atomically or exclusively, paths, hex, and log lines.
+ *
+ * Error convention: functions return 0 on success or a positive errno value
+ * (ENOMEM, EFBIG when a bound is hit, ENAMETOOLONG, or what the system call set).
+ * Nothing here exits; only main() does.
+ */
+#ifndef JP_UTIL_H
+#define JP_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * A growable byte buffer with a hard upper bound.
+ * Invariants: data is NULL or holds cap bytes; len <= cap <= max; when data is
+ * not NULL, data[len] is a NUL byte (so text can be used as a C string).
+ */
+struct jp_buf {
+    unsigned char *data; /* owned; NULL until the first append */
+    size_t len;          /* bytes in use */
+    size_t cap;          /* bytes allocated, not counting the trailing NUL */
+    size_t max;          /* appends that would pass this fail with EFBIG */
+};
+
+/* Sets up an empty buffer that may grow to at most max bytes. Allocates nothing. */
+void jp_buf_init(struct jp_buf *b, size_t max);
+/* Appends n bytes. Returns 0, ENOMEM, or EFBIG (buffer unchanged on error). */
+int jp_buf_append(struct jp_buf *b, const void *p, size_t n);
+/* Appends a NUL-terminated string. Same errors as jp_buf_append. */
+int jp_buf_puts(struct jp_buf *b, const char *s);
+/* Appends printf-formatted text. Same errors as jp_buf_append. */
+int jp_buf_printf(struct jp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Empties the buffer, keeping its allocation. */
+void jp_buf_reset(struct jp_buf *b);
+/*
+ * Hands the bytes to the caller, who frees them with free(); the buffer is left
+ * empty. Returns NULL (and *len = 0) for a buffer that never allocated.
+ */
+unsigned char *jp_buf_detach(struct jp_buf *b, size_t *len);
+/* Frees the bytes; the buffer is left empty and reusable. NULL-safe. */
+void jp_buf_free(struct jp_buf *b);
+
+/*
+ * Reads a whole file of at most max bytes into a new allocation (NUL-terminated,
+ * the NUL not counted in *len); caller frees *out with free().
+ * Returns 0, errno of open/read, or EFBIG when the file is larger than max.
+ */
+int jp_read_file(const char *path, size_t max, unsigned char **out, size_t *len);
+/*
+ * Writes a file so that a crash leaves either the old or the new content:
+ * a temporary file beside it, fsync, rename, fsync of the directory.
+ */
+int jp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/*
+ * Creates a new file with O_CREAT|O_EXCL|O_NOFOLLOW and the given mode (for
+ * secrets: 0600) and writes data, fsynced. EEXIST when it exists; a partial
+ * file is removed on failure.
+ */
+int jp_write_file_excl(const char *path, const void *data, size_t len, mode_t mode);
+/* mkdir -p with the given mode for directories it creates. */
+int jp_mkdir_p(const char *path, mode_t mode);
+/* out = a "/" b. ENAMETOOLONG when it does not fit in outsz. */
+int jp_path_join(char *out, size_t outsz, const char *a, const char *b);
+
+/* Lower-case hex of n bytes into out, which must hold 2n+1 bytes. */
+void jp_hex_encode(const unsigned char *p, size_t n, char *out);
+/* Decodes exactly 2n hex digits into n bytes. Returns 0 or EINVAL. */
+int jp_hex_decode(const char *hex, unsigned char *out, size_t n);
+
+/* Wipes a secret; safe against dead-store elimination. NULL-safe. */
+void jp_cleanse(void *p, size_t n);
+
+enum jp_log_level { JP_LOG_DEBUG, JP_LOG_INFO, JP_LOG_WARN, JP_LOG_ERROR };
+/* Minimum level written; default JP_LOG_INFO. */
+void jp_log_set_level(enum jp_log_level lvl);
+/*
+ * Writes one line to stderr: ISO-8601 UTC time, level, message. The caller
+ * must never pass personal data (names, ID numbers).
+ */
+void jp_log(enum jp_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

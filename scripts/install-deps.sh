@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Jianpei needs to build, test and run its demo.
+# Idempotent; run as root (or with sudo available). Set JIANPEI_SKIP_APT=1 to skip.
+set -euo pipefail
+
+[ "${JIANPEI_SKIP_APT:-0}" = 1 ] && exit 0
+
+pkgs=(
+  # build
+  build-essential cmake pkg-config git
+  # libraries (SPEC: OpenSSL 3, libqrencode, libharu, libmicrohttpd, LMDB; plus
+  # HarfBuzz's subsetter for fonts and Jansson for JSON)
+  libssl-dev libqrencode-dev libhpdf-dev libmicrohttpd-dev liblmdb-dev lmdb-utils
+  libharfbuzz-dev libjansson-dev libpng-dev libjpeg-dev zlib1g-dev
+  # fonts: AR PL UMing (certificate face) and HanaMin (CJK extensions fallback)
+  fonts-arphic-uming fonts-hanazono
+  # tools the tests use to check what a user would check
+  poppler-utils qpdf zbar-tools curl openssl python3
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
