@@ -1,0 +1,98 @@
+/*
+ * cli.c - progress bar, clock and passphrase reading for the programs' mains.
+ */
+#include "cli.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+double cli_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void cli_progress_start(struct cli_progress *p, const char *unit)
+{
+    p->tty = isatty(STDERR_FILENO);
+    p->start = cli_now();
+    p->last_draw = 0;
+    p->unit = unit;
+}
+
+void cli_progress_update(struct cli_progress *p, unsigned long done, double fraction)
+{
+    double now, elapsed, rate;
+    char bar[31];
+    size_t fill;
+
+    if (!p->tty)
+        return;
+    now = cli_now();
+    if (now - p->last_draw < 0.1 && fraction < 1)
+        return;
+    p->last_draw = now;
+    elapsed = now - p->start;
+    rate = elapsed > 0 ? done / elapsed : 0;
+    if (fraction < 0) {
+        fprintf(stderr, "\r%lu %s, %.0f/s, %.1f s   ", done, p->unit, rate, elapsed);
+        return;
+    }
+    if (fraction > 1)
+        fraction = 1;
+    fill = (size_t)(30 * fraction);
+    memset(bar, '#', fill);
+    memset(bar + fill, '.', 30 - fill);
+    bar[30] = '\0';
+    fprintf(stderr, "\r[%s] %3.0f%% %lu %s %.0f/s ETA %.0f s   ", bar, 100 * fraction, done,
+            p->unit, rate, fraction > 0 ? elapsed * (1 - fraction) / fraction : 0.0);
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+    if (p->tty)
+        fprintf(stderr, "\r%80s\r", "");
+}
+
+int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+    unsigned char *data = NULL;
+    const char *env;
+    size_t n = 0;
+    int rc;
+
+    *out = NULL;
+    *len = 0;
+    if (path != NULL) {
+        rc = jp_read_file(path, 4096, &data, &n);
+        if (rc != 0) {
+            snprintf(err, errlen, "cannot read passphrase file %s: %s", path, strerror(rc));
+            return rc;
+        }
+        while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
+            n--;
+        data[n] = '\0';
+    } else {
+        env = getenv("JIANPEI_KEY_PASSPHRASE");
+        if (env == NULL || *env == '\0')
+            return 0;
+        n = strlen(env);
+        data = (unsigned char *)strdup(env);
+        if (data == NULL)
+            return ENOMEM;
+    }
+    if (n == 0) {
+        snprintf(err, errlen, "passphrase is empty");
+        free(data);
+        return EINVAL;
+    }
+    *out = (char *)data;
+    *len = n;
+    return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * cli.h - what the three programs' mains share: exit statuses (SPEC §2),
+ * a progress bar for long work on a terminal, and reading a passphrase.
+ * Internal to the programs; only main()s and their command functions use it.
+ */
+#ifndef JP_CLI_H
+#define JP_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum cli_exit {
+    CLI_OK = 0,       /* success */
+    CLI_REJECTED = 1, /* some input rejected, the rest done */
+    CLI_USAGE = 2,    /* usage error */
+    CLI_FAILURE = 3   /* failure, nothing changed */
+};
+
+/* A progress bar drawn on stderr when it is a terminal; silent otherwise. */
+struct cli_progress {
+    int tty;          /* stderr is a terminal */
+    double start;     /* monotonic seconds at start */
+    double last_draw; /* monotonic seconds of the last draw */
+    const char *unit; /* what is counted, e.g. "certificates" */
+};
+
+void cli_progress_start(struct cli_progress *p, const char *unit);
+/*
+ * Redraws at most 10 times a second: a bar when fraction (0..1, the share of the
+ * work done) is known, else fraction < 0; items done, rate per second and ETA.
+ */
+void cli_progress_update(struct cli_progress *p, unsigned long done, double fraction);
+/* Clears the bar line. */
+void cli_progress_end(struct cli_progress *p);
+
+/* Monotonic clock in seconds. */
+double cli_now(void);
+
+/*
+ * Reads a key passphrase: from the file named by path when not NULL (first line,
+ * without its newline), else from $JIANPEI_KEY_PASSPHRASE, else none (*len = 0,
+ * *out = NULL). Caller wipes and frees *out. Returns 0 or errno; err says why.
+ */
+int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t errlen);
+
+#endif

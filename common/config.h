@@ -1,0 +1,61 @@
+/*
+ * config.h - the runtime home and its configuration (HOME/config.json).
+ *
+ * Every program takes --home DIR, else $JIANPEI_HOME, else ./jianpei-home
+ * (SPEC §2). The configuration holds the coding rule's parameters (province,
+ * city table), the position catalogue, the issuing authority and the public
+ * URL printed into QR codes. `jianpei-issuer init` writes it; the other
+ * programs only read it.
+ *
+ * Errors: 0, or a positive errno value (ENOENT when there is no home, EINVAL for
+ * a malformed file); a reason naming the file and the field goes into err.
+ */
+#ifndef JP_CONFIG_H
+#define JP_CONFIG_H
+
+#include <stddef.h>
+
+#define JP_CONFIG_FORMAT 1
+#define JP_CONFIG_MAX_CODES 64
+
+struct jp_code_name {
+    char code[3];  /* two digits */
+    char name[64]; /* UTF-8 */
+};
+
+struct jp_config {
+    int format;                                       /* JP_CONFIG_FORMAT */
+    char province[3];                                 /* GB/T 2260 first two digits, "44" */
+    char province_name[32];                           /* 广东省 */
+    char authority[128];                              /* issuing authority, UTF-8 */
+    char authority_uscc[19];                          /* its 统一社会信用代码 */
+    char public_url[200];                             /* upper case, no trailing slash */
+    int pass_mark_tenths;                             /* 600 = 60.0 */
+    char elicence_type_code[22];                      /* USCC of the defining authority + seq */
+    struct jp_code_name positions[JP_CONFIG_MAX_CODES]; /* 岗位 catalogue */
+    size_t npositions;                                  /* entries used */
+    struct jp_code_name cities[JP_CONFIG_MAX_CODES];    /* city table of the province */
+    size_t ncities;                                     /* entries used */
+};
+
+/* Resolves the home: flag if not NULL, else $JIANPEI_HOME, else ./jianpei-home. */
+int jp_home_resolve(const char *flag, char *out, size_t outsz);
+
+/* Reads HOME/config.json into *out. */
+int jp_config_load(const char *home, struct jp_config *out, char *err, size_t errlen);
+/* Writes HOME/config.json atomically (mode 0644). */
+int jp_config_save(const char *home, const struct jp_config *c, char *err, size_t errlen);
+
+/*
+ * Reads a code table: lines "CODE<TAB>NAME", '#' comments and blank lines
+ * skipped. A malformed line is refused as "PATH:LINE: reason".
+ */
+int jp_config_read_table(const char *path, struct jp_code_name *out, size_t max, size_t *n,
+                         char *err, size_t errlen);
+
+/* Name of a position or city code, or NULL when the catalogue has no such code.
+ * The pointer lives as long as *c. */
+const char *jp_config_position(const struct jp_config *c, const char *code);
+const char *jp_config_city(const struct jp_config *c, const char *code);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * home.c - creating a runtime home (`jianpei-issuer init`).
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "issuer.h"
+#include "ident.h"
+#include "keys.h"
+#include "store.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int issuer_home_path(const char *home, const char *name, char *out)
+{
+    return jp_path_join(out, ISSUER_PATH_MAX, home, name);
+}
+
+/* 1 when path does not exist or is an empty directory, else 0. */
+static int home_is_free(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int empty = 1;
+
+    if (d == NULL)
+        return errno == ENOENT;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            empty = 0;
+    closedir(d);
+    return empty;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_tree(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Upper-cases the URL and checks it fits QR alphanumeric mode (SPEC §7). */
+static int public_url_normalize(const char *in, char *out, size_t outsz, char *err,
+                                size_t errlen)
+{
+    static const char qr_an[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+    size_t n = strlen(in);
+
+    while (n > 0 && in[n - 1] == '/')
+        n--;
+    if (n == 0 || n >= outsz || n > 120) {
+        snprintf(err, errlen, "public url: must be 1-120 characters");
+        return EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)toupper((unsigned char)in[i]);
+        if (c == ' ' || strchr(qr_an, c) == NULL) {
+            snprintf(err, errlen,
+                     "public url: character %zu is outside the QR alphanumeric set "
+                     "(letters, digits, $%%*+-./:)",
+                     i + 1);
+            return EINVAL;
+        }
+        out[i] = c;
+    }
+    out[n] = '\0';
+    if (strncmp(out, "HTTP://", 7) != 0 && strncmp(out, "HTTPS://", 8) != 0) {
+        snprintf(err, errlen, "public url: must start with http:// or https://");
+        return EINVAL;
+    }
+    return 0;
+}
+
+static int table_path(const char *dir, const char *name, char *out)
+{
+    return jp_path_join(out, ISSUER_PATH_MAX, dir, name);
+}
+
+static int build_config(const struct issuer_init_opts *o, struct jp_config *c, char *err,
+                        size_t errlen)
+{
+    struct jp_code_name prov[JP_CONFIG_MAX_CODES];
+    char path[ISSUER_PATH_MAX], name[32], why[IDENT_WHY_SIZE];
+    size_t nprov = 0;
+    const char *pname = NULL;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    c->format = JP_CONFIG_FORMAT;
+    c->pass_mark_tenths = 600;
+    if (strlen(o->province) != 2 || !isdigit((unsigned char)o->province[0]) ||
+        !isdigit((unsigned char)o->province[1])) {
+        snprintf(err, errlen, "province: must be two digits of GB/T 2260, e.g. 44");
+        return EINVAL;
+    }
+    rc = ident_uscc_check(o->authority_uscc, strlen(o->authority_uscc), why, sizeof why);
+    if (rc != 0) {
+        snprintf(err, errlen, "authority uscc: %s", why);
+        return EINVAL;
+    }
+    if (o->authority[0] == '\0' || strlen(o->authority) >= sizeof c->authority) {
+        snprintf(err, errlen, "authority: must be 1-%zu bytes", sizeof c->authority - 1);
+        return EINVAL;
+    }
+    rc = public_url_normalize(o->public_url, c->public_url, sizeof c->public_url, err, errlen);
+    if (rc != 0)
+        return rc;
+    strcpy(c->province, o->province);
+    strcpy(c->authority, o->authority);
+    strcpy(c->authority_uscc, o->authority_uscc);
+    snprintf(c->elicence_type_code, sizeof c->elicence_type_code, "%s",
+             o->elicence_type_code ? o->elicence_type_code : ISSUER_DEFAULT_ELICENCE_TYPE);
+    if (strlen(c->elicence_type_code) != 21) {
+        snprintf(err, errlen, "elicence type code: must be 21 characters (USCC + 3 digits)");
+        return EINVAL;
+    }
+    rc = table_path(o->templates_dir, "provinces.tsv", path);
+    if (rc == 0)
+        rc = jp_config_read_table(path, prov, JP_CONFIG_MAX_CODES, &nprov, err, errlen);
+    for (size_t i = 0; rc == 0 && i < nprov; i++)
+        if (strcmp(prov[i].code, o->province) == 0)
+            pname = prov[i].name;
+    if (rc == 0 && pname == NULL) {
+        snprintf(err, errlen, "province: %s is not in %s", o->province, path);
+        return EINVAL;
+    }
+    if (rc != 0)
+        return rc;
+    snprintf(c->province_name, sizeof c->province_name, "%s", pname);
+    rc = table_path(o->templates_dir, "positions.tsv", path);
+    if (rc == 0)
+        rc = jp_config_read_table(path, c->positions, JP_CONFIG_MAX_CODES, &c->npositions,
+                                  err, errlen);
+    if (rc != 0)
+        return rc;
+    snprintf(name, sizeof name, "cities-%s.tsv", o->province);
+    rc = table_path(o->templates_dir, name, path);
+    if (rc == 0)
+        rc = jp_config_read_table(path, c->cities, JP_CONFIG_MAX_CODES, &c->ncities, err,
+                                  errlen);
+    return rc;
+}
+
+static int copy_template(const char *templates_dir, const char *home, char *err, size_t errlen)
+{
+    char src[ISSUER_PATH_MAX], dst[ISSUER_PATH_MAX];
+    unsigned char *data = NULL;
+    size_t len;
+    int rc;
+
+    rc = table_path(templates_dir, ISSUER_TEMPLATE_FILE, src);
+    if (rc == 0)
+        rc = issuer_home_path(home, ISSUER_TEMPLATE_FILE, dst);
+    if (rc == 0)
+        rc = jp_read_file(src, 1 << 20, &data, &len);
+    if (rc == 0)
+        rc = jp_write_file_atomic(dst, data, len, 0644);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot copy %s: %s", src, strerror(rc));
+    free(data);
+    return rc;
+}
+
+struct init_audit {
+    const char *detail; /* what the entry says */
+};
+
+static int write_init_audit(store_txn *txn, void *arg)
+{
+    struct init_audit *a = arg;
+    struct store_audit_entry e;
+
+    memset(&e, 0, sizeof e);
+    e.time = (int64_t)time(NULL);
+    snprintf(e.action, sizeof e.action, "init");
+    snprintf(e.actor, sizeof e.actor, "jianpei-issuer");
+    snprintf(e.detail, sizeof e.detail, "%s", a->detail);
+    return store_audit_append(txn, &e);
+}
+
+static int create_store(const char *home, char *err, size_t errlen)
+{
+    char path[ISSUER_PATH_MAX];
+    struct init_audit a = {"home created"};
+    store *s = NULL;
+    int rc;
+
+    rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+    if (rc == 0)
+        rc = store_open(path, STORE_CREATE, &s, err, errlen);
+    if (rc == 0) {
+        rc = store_write(s, write_init_audit, &a);
+        if (rc != 0)
+            snprintf(err, errlen, "cannot write the audit log: %s", store_strerror(rc));
+    }
+    store_close(s);
+    return rc;
+}
+
+static int create_keys(const struct issuer_init_opts *o, const char *home, char *err,
+                       size_t errlen)
+{
+    char kdir[ISSUER_PATH_MAX], trust[ISSUER_PATH_MAX];
+    struct keys_create_opts ko;
+    keys_t *k = NULL;
+    int rc;
+
+    memset(&ko, 0, sizeof ko);
+    ko.authority = o->authority;
+    ko.uscc = o->authority_uscc;
+    ko.province = o->province;
+    ko.passphrase = o->passphrase;
+    ko.passphrase_len = o->passphrase_len;
+    rc = issuer_home_path(home, ISSUER_KEYS_DIR, kdir);
+    if (rc == 0)
+        rc = issuer_home_path(home, ISSUER_TRUST_FILE, trust);
+    if (rc == 0)
+        rc = keys_create(kdir, &ko, err, errlen);
+    if (rc == 0)
+        rc = keys_open(kdir, KEYS_WITH_ROOT, o->passphrase, o->passphrase_len, &k, err, errlen);
+    if (rc == 0)
+        rc = keys_export_trust(k, trust, err, errlen);
+    keys_close(k);
+    return rc;
+}
+
+int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen)
+{
+    char tmp[ISSUER_PATH_MAX];
+    struct jp_config c;
+    int rc, n;
+
+    if (!home_is_free(o->home)) {
+        snprintf(err, errlen, "%s exists and is not empty: refusing to touch it", o->home);
+        return EEXIST;
+    }
+    rc = build_config(o, &c, err, errlen);
+    if (rc != 0)
+        return rc;
+    n = snprintf(tmp, sizeof tmp, "%s.init-%ld", o->home, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        snprintf(err, errlen, "home path is too long");
+        return ENAMETOOLONG;
+    }
+    remove_tree(tmp);
+    if (mkdir(tmp, 0700) != 0) {
+        rc = errno;
+        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(rc));
+        return rc;
+    }
+    rc = jp_config_save(tmp, &c, err, errlen);
+    if (rc == 0)
+        rc = copy_template(o->templates_dir, tmp, err, errlen);
+    if (rc == 0)
+        rc = create_keys(o, tmp, err, errlen);
+    if (rc == 0)
+        rc = create_store(tmp, err, errlen);
+    if (rc == 0) {
+        rmdir(o->home); /* an empty home may exist; anything else was refused above */
+        if (rename(tmp, o->home) != 0) {
+            rc = errno;
+            snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, o->home, strerror(rc));
+        }
+    }
+    if (rc != 0)
+        remove_tree(tmp);
+    return rc;
+}

@@ -1,0 +1,357 @@
+/*
+ * intake.c - JSON Lines intake (Jansson) and the rules of SPEC §5.
+ */
+#include "intake.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#define AGE_MIN 18
+#define AGE_MAX 65
+
+static const char *const known_fields[] = {
+    "name",     "gender",     "id_type",   "id_number", "position", "institution_code",
+    "institution_name", "city", "exam_id", "exam_date", "score",    "photo",
+};
+
+static int why_set(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int why_set(char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, whylen, fmt, ap);
+    va_end(ap);
+    return EINVAL;
+}
+
+static int check_known_fields(json_t *o, char *why, size_t whylen)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(o, key, v)
+    {
+        size_t i, n = sizeof known_fields / sizeof known_fields[0];
+        (void)v;
+        for (i = 0; i < n; i++)
+            if (strcmp(key, known_fields[i]) == 0)
+                break;
+        if (i == n)
+            return why_set(why, whylen, "unknown field (expected only the fields of SPEC §5)");
+    }
+    return 0;
+}
+
+/* A required string field: present, a string, 1..max bytes. */
+static int get_str(json_t *o, const char *key, size_t max, const char **s, size_t *len,
+                   char *why, size_t whylen)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (v == NULL)
+        return why_set(why, whylen, "%s: missing", key);
+    if (!json_is_string(v))
+        return why_set(why, whylen, "%s: must be a string", key);
+    *s = json_string_value(v);
+    *len = json_string_length(v);
+    if (*len == 0)
+        return why_set(why, whylen, "%s: empty", key);
+    if (*len > max)
+        return why_set(why, whylen, "%s: longer than %zu bytes", key, max);
+    return 0;
+}
+
+static int has_control(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 1;
+    return 0;
+}
+
+static int check_name(json_t *o, struct intake_rec *r, char *why, size_t whylen)
+{
+    char reason[IDENT_WHY_SIZE];
+    const char *s;
+    size_t len;
+    int rc = get_str(o, "name", IDENT_NAME_MAX_BYTES, &s, &len, why, whylen);
+
+    if (rc != 0)
+        return rc;
+    if (ident_name_check(s, len, reason, sizeof reason) != 0)
+        return why_set(why, whylen, "name: %s", reason);
+    memcpy(r->name, s, len + 1);
+    return 0;
+}
+
+static int check_identity(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r,
+                          char *why, size_t whylen)
+{
+    char reason[IDENT_WHY_SIZE];
+    const char *type, *id, *gender;
+    size_t tlen, idlen, glen;
+    int rc;
+
+    rc = get_str(o, "gender", 3, &gender, &glen, why, whylen);
+    if (rc != 0)
+        return rc;
+    if (strcmp(gender, "男") != 0 && strcmp(gender, "女") != 0)
+        return why_set(why, whylen, "gender: must be 男 or 女");
+    strcpy(r->gender, gender);
+    rc = get_str(o, "id_type", 3, &type, &tlen, why, whylen);
+    if (rc == 0)
+        rc = get_str(o, "id_number", IDENT_OTHER_ID_MAX, &id, &idlen, why, whylen);
+    if (rc != 0)
+        return rc;
+    if (ident_id_type_check(type, tlen, reason, sizeof reason) != 0)
+        return why_set(why, whylen, "id_type: %s", reason);
+    strcpy(r->id_type, type);
+    if (ident_holder_id_parse(type, tlen, id, idlen, &ctx->today, r->id_number,
+                              sizeof r->id_number, reason, sizeof reason) != 0)
+        return why_set(why, whylen, "id_number: %s", reason);
+    return 0;
+}
+
+/* Cross-checks that need the exam date: age 18-65, gender digit of a citizen ID. */
+static int check_age_gender(const struct intake_rec *r, const struct ident_date *exam,
+                            char *why, size_t whylen)
+{
+    struct ident_citizen_id cid;
+    int age;
+
+    if (strcmp(r->id_type, IDENT_ID_TYPE_CITIZEN) != 0)
+        return 0;
+    if (ident_citizen_id_parse(r->id_number, strlen(r->id_number), NULL, &cid, NULL, 0) != 0)
+        return why_set(why, whylen, "id_number: invalid");
+    age = ident_age_on(&cid.birth, exam);
+    if (age < AGE_MIN || age > AGE_MAX)
+        return why_set(why, whylen, "id_number: holder is %d on the exam date, must be %d-%d",
+                       age, AGE_MIN, AGE_MAX);
+    if ((strcmp(r->gender, "男") == 0) != (cid.male == 1))
+        return why_set(why, whylen, "gender: does not match the id_number");
+    return 0;
+}
+
+static int check_catalogue(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r,
+                           char *why, size_t whylen)
+{
+    const char *pos, *city;
+    size_t plen, clen;
+    int rc;
+
+    rc = get_str(o, "position", 2, &pos, &plen, why, whylen);
+    if (rc != 0)
+        return rc;
+    if (plen != 2 || jp_config_position(ctx->config, pos) == NULL)
+        return why_set(why, whylen, "position: not in the position catalogue");
+    strcpy(r->position, pos);
+    rc = get_str(o, "city", 2, &city, &clen, why, whylen);
+    if (rc != 0)
+        return rc;
+    if (clen != 2 || jp_config_city(ctx->config, city) == NULL)
+        return why_set(why, whylen, "city: not in the city table of province %s",
+                       ctx->config->province);
+    strcpy(r->city, city);
+    return 0;
+}
+
+static int check_institution(json_t *o, struct intake_rec *r, char *why, size_t whylen)
+{
+    const char *code, *name;
+    size_t clen, nlen;
+    int rc;
+
+    rc = get_str(o, "institution_code", sizeof r->institution_code - 1, &code, &clen, why,
+                 whylen);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < clen; i++) {
+        char c = code[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              c == '-'))
+            return why_set(why, whylen,
+                           "institution_code: character %zu is not a letter, digit or -", i + 1);
+    }
+    strcpy(r->institution_code, code);
+    rc = get_str(o, "institution_name", sizeof r->institution_name - 1, &name, &nlen, why,
+                 whylen);
+    if (rc != 0)
+        return rc;
+    if (has_control(name, nlen))
+        return why_set(why, whylen, "institution_name: contains a control character");
+    strcpy(r->institution_name, name);
+    return 0;
+}
+
+static int check_exam(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r,
+                      struct ident_date *exam, char *why, size_t whylen)
+{
+    char reason[IDENT_WHY_SIZE];
+    const char *id, *date;
+    size_t idlen, dlen;
+    int rc;
+
+    rc = get_str(o, "exam_id", sizeof r->exam_id - 1, &id, &idlen, why, whylen);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < idlen; i++)
+        if ((unsigned char)id[i] <= 0x20 || (unsigned char)id[i] >= 0x7f)
+            return why_set(why, whylen, "exam_id: character %zu is not printable ASCII", i + 1);
+    strcpy(r->exam_id, id);
+    rc = get_str(o, "exam_date", 10, &date, &dlen, why, whylen);
+    if (rc != 0)
+        return rc;
+    if (ident_date_parse(date, dlen, exam, reason, sizeof reason) != 0)
+        return why_set(why, whylen, "exam_date: %s", reason);
+    if (ident_date_cmp(exam, &ctx->today) > 0)
+        return why_set(why, whylen, "exam_date: is in the future");
+    strcpy(r->exam_date, date);
+    return 0;
+}
+
+static int check_score(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r,
+                       char *why, size_t whylen)
+{
+    json_t *v = json_object_get(o, "score");
+    double score, tenths;
+
+    if (v == NULL)
+        return why_set(why, whylen, "score: missing");
+    if (!json_is_number(v))
+        return why_set(why, whylen, "score: must be a number");
+    score = json_number_value(v);
+    if (!(score >= 0 && score <= 100))
+        return why_set(why, whylen, "score: must be 0-100");
+    tenths = round(score * 10);
+    if (fabs(tenths - score * 10) > 1e-6)
+        return why_set(why, whylen, "score: at most one decimal place");
+    if ((int)tenths < ctx->config->pass_mark_tenths)
+        return why_set(why, whylen, "score: below the pass mark %.1f",
+                       ctx->config->pass_mark_tenths / 10.0);
+    r->score_tenths = (uint16_t)tenths;
+    return 0;
+}
+
+static int photo_path_ok(const char *p, size_t len)
+{
+    if (p[0] == '/' || strstr(p, "..") != NULL || has_control(p, len))
+        return 0;
+    return 1;
+}
+
+static int is_jpeg_or_png(const unsigned char *p, size_t n)
+{
+    static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+        return 1;
+    return n >= 8 && memcmp(p, png, 8) == 0;
+}
+
+/* Reads the optional photo. Messages never name the path: it may hold an ID number. */
+static int read_photo(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r, char *why,
+                      size_t whylen)
+{
+    json_t *v = json_object_get(o, "photo");
+    char path[4096];
+    const char *rel;
+    int rc, n;
+
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return why_set(why, whylen, "photo: must be a non-empty string path");
+    rel = json_string_value(v);
+    if (!photo_path_ok(rel, json_string_length(v)))
+        return why_set(why, whylen, "photo: must be a relative path without ..");
+    n = snprintf(path, sizeof path, "%s/%s", ctx->photo_dir ? ctx->photo_dir : ".", rel);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return why_set(why, whylen, "photo: path too long");
+    rc = jp_read_file(path, INTAKE_PHOTO_MAX, &r->photo, &r->photo_len);
+    if (rc == EFBIG)
+        return why_set(why, whylen, "photo: larger than %u KB", INTAKE_PHOTO_MAX / 1024);
+    if (rc == ENOMEM)
+        return ENOMEM;
+    if (rc != 0)
+        return why_set(why, whylen, "photo: cannot read the file (%s)", strerror(rc));
+    if (!is_jpeg_or_png(r->photo, r->photo_len)) {
+        intake_rec_clear(r);
+        return why_set(why, whylen, "photo: not a JPEG or PNG file");
+    }
+    return 0;
+}
+
+static int parse_object(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r,
+                        char *why, size_t whylen)
+{
+    struct ident_date exam;
+    int rc;
+
+    rc = check_known_fields(o, why, whylen);
+    if (rc == 0)
+        rc = check_name(o, r, why, whylen);
+    if (rc == 0)
+        rc = check_identity(ctx, o, r, why, whylen);
+    if (rc == 0)
+        rc = check_catalogue(ctx, o, r, why, whylen);
+    if (rc == 0)
+        rc = check_institution(o, r, why, whylen);
+    if (rc == 0)
+        rc = check_exam(ctx, o, r, &exam, why, whylen);
+    if (rc == 0)
+        rc = check_age_gender(r, &exam, why, whylen);
+    if (rc == 0)
+        rc = check_score(ctx, o, r, why, whylen);
+    if (rc == 0)
+        rc = read_photo(ctx, o, r, why, whylen);
+    return rc;
+}
+
+int intake_parse(const struct intake_ctx *ctx, const char *line, size_t len,
+                 struct intake_rec *out, char *why, size_t whylen)
+{
+    unsigned long lineno = out->line;
+    json_error_t jerr;
+    json_t *o;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    out->line = lineno;
+    /* Jansson rejects invalid UTF-8 and, without JSON_ALLOW_NUL, NUL in strings. */
+    o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (o == NULL) {
+        /* Jansson quotes the offending token ("near '...'"): it may be personal data. */
+        char *near = strstr(jerr.text, " near ");
+        if (near != NULL)
+            *near = '\0';
+        return why_set(why, whylen, "not valid JSON at column %d: %s", jerr.column, jerr.text);
+    }
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return why_set(why, whylen, "not a JSON object");
+    }
+    rc = parse_object(ctx, o, out, why, whylen);
+    json_decref(o);
+    if (rc != 0)
+        intake_rec_clear(out);
+    return rc;
+}
+
+void intake_rec_clear(struct intake_rec *r)
+{
+    if (r == NULL)
+        return;
+    free(r->photo);
+    r->photo = NULL;
+    r->photo_len = 0;
+}

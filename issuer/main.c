@@ -1,0 +1,435 @@
+/*
+ * main.c - jianpei-issuer, the provincial department's CLI (SPEC §2).
+ * A thin layer: parse options, call jp_issuer / jp_keys / jp_store, map
+ * results to exit statuses 0 ok, 1 some input rejected, 2 usage, 3 failure.
+ */
+#include "cli.h"
+#include "cmds.h"
+#include "config.h"
+#include "issuer.h"
+#include "keys.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef JP_TEMPLATES_DIR
+#define JP_TEMPLATES_DIR "templates"
+#endif
+
+struct command {
+    const char *name;                     /* first word after the program */
+    int (*run)(int argc, char **argv, const char *home);
+    const char *summary;                  /* one line for --help */
+};
+
+static void usage_main(FILE *f);
+
+/* ----------------------------------------------------------------- init */
+
+static const char init_help[] =
+    "usage: jianpei-issuer init [--home DIR] --authority NAME --authority-uscc USCC\n"
+    "                           --public-url URL [--province PP] [--passphrase-file FILE]\n"
+    "                           [--templates DIR] [--elicence-type CODE]\n"
+    "\n"
+    "Creates a new home: configuration, certificate template, a provincial root\n"
+    "certificate and a document-signing certificate (ECDSA P-256), the LMDB store\n"
+    "and the signed trust list. Refuses an existing non-empty home and changes nothing.\n"
+    "\n"
+    "  --province PP          GB/T 2260 province code (default 44, 广东省)\n"
+    "  --authority NAME       issuing authority, e.g. 广东省住房和城乡建设厅\n"
+    "  --authority-uscc USCC  the authority's 统一社会信用代码 (GB 32100 checked)\n"
+    "  --public-url URL       base of QR-code URLs, e.g. https://zs.example.gov.cn\n"
+    "  --passphrase-file FILE encrypt private keys with the first line of FILE\n"
+    "                         (default: $JIANPEI_KEY_PASSPHRASE, else unencrypted)\n"
+    "  --templates DIR        catalogue, city table and template source\n"
+    "                         (default " JP_TEMPLATES_DIR ")\n"
+    "  --elicence-type CODE   e-licence type code, 21 characters (default "
+    ISSUER_DEFAULT_ELICENCE_TYPE ")\n";
+
+static int cmd_init(int argc, char **argv, const char *home)
+{
+    static const struct option opts[] = {
+        {"province", required_argument, NULL, 'p'},
+        {"authority", required_argument, NULL, 'a'},
+        {"authority-uscc", required_argument, NULL, 'u'},
+        {"public-url", required_argument, NULL, 'U'},
+        {"passphrase-file", required_argument, NULL, 'P'},
+        {"templates", required_argument, NULL, 't'},
+        {"elicence-type", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct issuer_init_opts o = {.home = home, .templates_dir = JP_TEMPLATES_DIR,
+                                 .province = "44"};
+    const char *passfile = NULL;
+    char err[512] = "";
+    char *pass = NULL;
+    size_t passlen = 0;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': o.province = optarg; break;
+        case 'a': o.authority = optarg; break;
+        case 'u': o.authority_uscc = optarg; break;
+        case 'U': o.public_url = optarg; break;
+        case 'P': passfile = optarg; break;
+        case 't': o.templates_dir = optarg; break;
+        case 'e': o.elicence_type_code = optarg; break;
+        case 'h': fputs(init_help, stdout); return CLI_OK;
+        default: fputs(init_help, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc || o.authority == NULL || o.authority_uscc == NULL ||
+        o.public_url == NULL) {
+        fprintf(stderr, "init: --authority, --authority-uscc and --public-url are required\n%s",
+                init_help);
+        return CLI_USAGE;
+    }
+    rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
+    if (rc == 0) {
+        o.passphrase = (const unsigned char *)pass;
+        o.passphrase_len = passlen;
+        rc = issuer_init_home(&o, err, sizeof err);
+    }
+    if (pass != NULL) {
+        jp_cleanse(pass, passlen);
+        free(pass);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "init: %s\n", err);
+        return CLI_FAILURE;
+    }
+    printf("created home %s (keys %s, private keys %s)\n", home,
+           ISSUER_KEYS_DIR, passlen > 0 ? "encrypted" : "unencrypted");
+    return CLI_OK;
+}
+
+/* ----------------------------------------------------------------- keys */
+
+static const char keys_help[] =
+    "usage: jianpei-issuer keys [--home DIR] list\n"
+    "       jianpei-issuer keys [--home DIR] rotate [--passphrase-file FILE]\n"
+    "       jianpei-issuer keys [--home DIR] revoke KID\n"
+    "       jianpei-issuer keys [--home DIR] export-trust [--out FILE] [--passphrase-file FILE]\n"
+    "\n"
+    "  list          signing keys with key id, validity and state\n"
+    "  rotate        make a new signing key; the old one is retired (still verifies)\n"
+    "  revoke KID    mark a signing key revoked: QR tokens it signed stop verifying\n"
+    "  export-trust  write the trust list signed by the root (default: HOME/"
+    ISSUER_TRUST_FILE ")\n"
+    "rotate and revoke also re-export HOME/" ISSUER_TRUST_FILE ".\n";
+
+static int keys_list_print(keys_t *k)
+{
+    struct keys_info info[KEYS_MAX_SIGNING];
+    size_t n = 0;
+
+    if (keys_list(k, info, KEYS_MAX_SIGNING, &n) != 0)
+        return CLI_FAILURE;
+    printf("%-16s  %-8s  %-20s  %-20s  %s\n", "kid", "state", "not_before", "not_after",
+           "subject");
+    for (size_t i = 0; i < n; i++)
+        printf("%-16s  %-8s  %-20s  %-20s  %s\n", info[i].kid, keys_state_name(info[i].state),
+               info[i].not_before, info[i].not_after, info[i].subject);
+    return CLI_OK;
+}
+
+static int cmd_keys(int argc, char **argv, const char *home)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"passphrase-file", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char kdir[ISSUER_PATH_MAX], trust[ISSUER_PATH_MAX], kid[17], err[512] = "";
+    const char *out = NULL, *passfile = NULL, *sub;
+    char *pass = NULL;
+    size_t passlen = 0;
+    keys_t *k = NULL;
+    int c, rc, flags, status = CLI_FAILURE;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'P': passfile = optarg; break;
+        case 'h': fputs(keys_help, stdout); return CLI_OK;
+        default: fputs(keys_help, stderr); return CLI_USAGE;
+        }
+    }
+    sub = optind < argc ? argv[optind] : "";
+    if (!(strcmp(sub, "list") == 0 && optind + 1 == argc) &&
+        !(strcmp(sub, "rotate") == 0 && optind + 1 == argc) &&
+        !(strcmp(sub, "export-trust") == 0 && optind + 1 == argc) &&
+        !(strcmp(sub, "revoke") == 0 && optind + 2 == argc)) {
+        fputs(keys_help, stderr);
+        return CLI_USAGE;
+    }
+    if (issuer_home_path(home, ISSUER_KEYS_DIR, kdir) != 0 ||
+        issuer_home_path(home, ISSUER_TRUST_FILE, trust) != 0) {
+        fprintf(stderr, "keys: home path is too long\n");
+        return CLI_FAILURE;
+    }
+    flags = strcmp(sub, "list") == 0 || strcmp(sub, "revoke") == 0 ? KEYS_PUBLIC_ONLY
+                                                                    : KEYS_WITH_ROOT;
+    rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
+    if (rc == 0)
+        rc = keys_open(kdir, flags, (unsigned char *)pass, passlen, &k, err, sizeof err);
+    if (rc != 0)
+        goto out;
+    if (strcmp(sub, "list") == 0) {
+        status = keys_list_print(k);
+        goto out;
+    }
+    if (strcmp(sub, "rotate") == 0) {
+        rc = keys_rotate(k, (unsigned char *)pass, passlen, kid, err, sizeof err);
+        if (rc == 0)
+            printf("new active signing key %s\n", kid);
+    } else if (strcmp(sub, "revoke") == 0) {
+        rc = keys_revoke_kid(k, argv[optind + 1], err, sizeof err);
+        if (rc == 0) {
+            /* Re-export needs the root key: reopen with it. */
+            keys_close(k);
+            k = NULL;
+            rc = keys_open(kdir, KEYS_WITH_ROOT, (unsigned char *)pass, passlen, &k, err,
+                           sizeof err);
+        }
+        if (rc == 0)
+            printf("revoked signing key %s\n", argv[optind + 1]);
+    }
+    if (rc == 0)
+        rc = keys_export_trust(k, out != NULL ? out : trust, err, sizeof err);
+    if (rc == 0) {
+        printf("trust list written to %s\n", out != NULL ? out : trust);
+        status = CLI_OK;
+    }
+out:
+    if (rc != 0)
+        fprintf(stderr, "keys %s: %s\n", sub, err[0] ? err : keys_strerror(rc));
+    keys_close(k);
+    if (pass != NULL) {
+        jp_cleanse(pass, passlen);
+        free(pass);
+    }
+    return status;
+}
+
+/* ------------------------------------------------- audit, check, backup */
+
+static int open_store(const char *home, unsigned flags, store **s)
+{
+    char path[ISSUER_PATH_MAX], err[512] = "";
+    int rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+
+    if (rc == 0)
+        rc = store_open(path, flags, s, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "cannot open store %s: %s\n", path,
+                err[0] ? err : store_strerror(rc));
+    return rc;
+}
+
+static const char audit_help[] =
+    "usage: jianpei-issuer audit [--home DIR] verify\n"
+    "\n"
+    "Recomputes the hash chain of the audit log from the first entry and names the\n"
+    "first broken entry, if any. Exit 0 when intact, 3 when broken.\n";
+
+static int cmd_audit(int argc, char **argv, const char *home)
+{
+    uint64_t first_bad = 0, count = 0;
+    store *s = NULL;
+    int rc;
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(audit_help, stdout);
+        return CLI_OK;
+    }
+    if (argc != 2 || strcmp(argv[1], "verify") != 0) {
+        fputs(audit_help, stderr);
+        return CLI_USAGE;
+    }
+    if (open_store(home, STORE_RDONLY, &s) != 0)
+        return CLI_FAILURE;
+    rc = store_audit_verify(s, &first_bad, &count);
+    store_close(s);
+    if (rc == STORE_ECORRUPT) {
+        printf("audit log broken at entry %llu (%llu entries read)\n",
+               (unsigned long long)first_bad, (unsigned long long)count);
+        return CLI_FAILURE;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "audit verify: %s\n", store_strerror(rc));
+        return CLI_FAILURE;
+    }
+    printf("audit log intact: %llu entries\n", (unsigned long long)count);
+    return CLI_OK;
+}
+
+static const char check_help[] =
+    "usage: jianpei-issuer check [--home DIR]\n"
+    "\n"
+    "Walks the whole store: every record decodes, every certificate has its PDF,\n"
+    "indexes point at existing certificates, serial counters are ahead of every\n"
+    "issued number, the audit chain verifies. Exit 0 when clean, 3 otherwise.\n";
+
+static int cmd_check(int argc, char **argv, const char *home)
+{
+    struct store_report r;
+    store *s = NULL;
+    int rc;
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(check_help, stdout);
+        return CLI_OK;
+    }
+    if (argc != 1) {
+        fputs(check_help, stderr);
+        return CLI_USAGE;
+    }
+    if (open_store(home, STORE_RDONLY, &s) != 0)
+        return CLI_FAILURE;
+    rc = store_check(s, &r);
+    store_close(s);
+    if (rc != 0) {
+        fprintf(stderr, "check: %s\n", store_strerror(rc));
+        return CLI_FAILURE;
+    }
+    printf("%llu certificates, %llu PDFs, %llu audit entries, %u problems\n",
+           (unsigned long long)r.certs, (unsigned long long)r.pdfs,
+           (unsigned long long)r.audit_entries, r.problems);
+    for (unsigned i = 0; i < r.problems && i < STORE_REPORT_LINES; i++)
+        printf("  %s\n", r.first[i]);
+    return r.problems == 0 ? CLI_OK : CLI_FAILURE;
+}
+
+static const char backup_help[] =
+    "usage: jianpei-issuer backup [--home DIR] DIR\n"
+    "\n"
+    "Hot, compacting copy of the store into DIR (new or empty), consistent as of\n"
+    "one instant while issuing goes on. Keys are not copied: back them up apart\n"
+    "(see docs/operations.md).\n";
+
+static int cmd_backup(int argc, char **argv, const char *home)
+{
+    char err[512] = "";
+    store *s = NULL;
+    int rc;
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(backup_help, stdout);
+        return CLI_OK;
+    }
+    if (argc != 2) {
+        fputs(backup_help, stderr);
+        return CLI_USAGE;
+    }
+    if (open_store(home, STORE_RDONLY, &s) != 0)
+        return CLI_FAILURE;
+    rc = store_backup(s, argv[1], err, sizeof err);
+    store_close(s);
+    if (rc != 0) {
+        fprintf(stderr, "backup: %s\n", err[0] ? err : store_strerror(rc));
+        return CLI_FAILURE;
+    }
+    printf("store copied to %s\n", argv[1]);
+    return CLI_OK;
+}
+
+/* ----------------------------------------------------------- dispatch */
+
+static const struct command commands[] = {
+    {"init", cmd_init, "create a home: configuration, keys, store, trust list"},
+    {"keys", cmd_keys, "list, rotate, revoke signing keys; export the trust list"},
+    {"issue", cmd_issue, "issue certificates from a JSON Lines intake file"},
+    {"show", cmd_show, "show one certificate's record"},
+    {"pdf", cmd_pdf, "write a certificate's signed PDF to a file"},
+    {"find", cmd_find, "list a holder's certificates by ID number"},
+    {"revoke", cmd_status, "revoke a certificate (撤销)"},
+    {"suspend", cmd_status, "suspend a certificate (暂扣)"},
+    {"reinstate", cmd_status, "reinstate a suspended or lapsed certificate"},
+    {"cancel", cmd_status, "cancel a certificate (注销)"},
+    {"lapse", cmd_status, "mark a certificate lapsed (失效)"},
+    {"reissue", cmd_reissue, "issue a new file for a certificate (version + 1)"},
+    {"stats", cmd_stats, "counts by status, sizes"},
+    {"audit", cmd_audit, "verify the hash-chained audit log"},
+    {"check", cmd_check, "check the whole store's integrity"},
+    {"backup", cmd_backup, "hot compacting copy of the store"},
+};
+
+static void usage_main(FILE *f)
+{
+    fputs("usage: jianpei-issuer [--home DIR] COMMAND [ARGS]\n"
+          "\n"
+          "The provincial department's tool: numbers, renders, signs and stores\n"
+          "职业培训合格证 certificates. The home is --home DIR, else $JIANPEI_HOME,\n"
+          "else ./jianpei-home. Every command takes --help.\n"
+          "\n"
+          "commands:\n",
+          f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nexit status: 0 success, 1 some input rejected (the rest done), 2 usage error,\n"
+          "3 failure (nothing changed)\n",
+          f);
+}
+
+/*
+ * Takes --home DIR / --home=DIR out of argv wherever it stands, so that both
+ * `jianpei-issuer --home D init` and `jianpei-issuer init --home D` work.
+ */
+static int extract_home(int *argc, char **argv, const char **home)
+{
+    int out = 1;
+
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--home") == 0) {
+            if (i + 1 >= *argc)
+                return -1;
+            *home = argv[++i];
+        } else if (strncmp(argv[i], "--home=", 7) == 0) {
+            *home = argv[i] + 7;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *home_flag = NULL;
+    char home[ISSUER_PATH_MAX];
+
+    if (extract_home(&argc, argv, &home_flag) != 0) {
+        fprintf(stderr, "--home needs a directory\n");
+        return CLI_USAGE;
+    }
+    if (argc < 2) {
+        usage_main(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage_main(stdout);
+        return CLI_OK;
+    }
+    if (jp_home_resolve(home_flag, home, sizeof home) != 0) {
+        fprintf(stderr, "home path is too long\n");
+        return CLI_USAGE;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1, home);
+    fprintf(stderr, "unknown command %s\n\n", argv[1]);
+    usage_main(stderr);
+    return CLI_USAGE;
+}

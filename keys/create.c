@@ -1,0 +1,559 @@
+/*
+ * create.c - making keys: the self-signed provincial root and the
+ * document-signing certificates it issues (ECDSA P-256, X.509 v3), writing
+ * them to the key directory, keys_create() and keys_rotate(). A failed call
+ * removes whatever it wrote and leaves the directory as it found it.
+ */
+#include "keys_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "util.h"
+
+#define DAYS_PER_YEAR 365
+#define MAX_FILES 5 /* files keys_create writes */
+/*
+ * PBKDF2 iterations for encrypted keys. OpenSSL's PEM default is 2048, too few
+ * for a passphrase; this costs about 0.05 s per key on the reference machine.
+ */
+#define KEYS_PBKDF2_ITER 200000
+
+/* Files written by one operation, removed again when it fails. */
+struct written {
+    char path[MAX_FILES][PATH_MAX]; /* paths created */
+    size_t n;                       /* entries in use */
+};
+
+static void written_undo(struct written *w)
+{
+    while (w->n > 0)
+        unlink(w->path[--w->n]);
+}
+
+static int validate_utf8_text(const char *s, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s);
+
+    if (len == 0 || len > max)
+        return 0;
+    while (*p != '\0') {
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+        p++;
+    }
+    return 1;
+}
+
+static int validate_opts(const struct keys_create_opts *o, char *err, size_t errlen)
+{
+    size_t i;
+
+    if (o == NULL || o->authority == NULL || o->uscc == NULL || o->province == NULL)
+        return keys_fail(KEYS_E_INVAL, err, errlen, "options: authority, uscc and province needed");
+    if (!validate_utf8_text(o->authority, KEYS_AUTHORITY_MAX))
+        return keys_fail(KEYS_E_INVAL, err, errlen, "authority: empty, too long or control chars");
+    if (strlen(o->uscc) != 18)
+        return keys_fail(KEYS_E_INVAL, err, errlen, "uscc: must have 18 characters");
+    for (i = 0; i < 18; i++) {
+        char c = o->uscc[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')))
+            return keys_fail(KEYS_E_INVAL, err, errlen, "uscc: digits and upper-case letters only");
+    }
+    if (strlen(o->province) != 2 || o->province[0] < '1' || o->province[0] > '9' ||
+        o->province[1] < '0' || o->province[1] > '9')
+        return keys_fail(KEYS_E_INVAL, err, errlen, "province: must be two digits 11..99");
+    if (o->passphrase != NULL &&
+        (o->passphrase_len == 0 || o->passphrase_len > KEYS_PASSPHRASE_MAX))
+        return keys_fail(KEYS_E_INVAL, err, errlen, "passphrase: length must be 1..%d",
+                         KEYS_PASSPHRASE_MAX);
+    if (o->root_years < 0 || o->root_years > 30 || o->signing_years < 0 || o->signing_years > 10)
+        return keys_fail(KEYS_E_INVAL, err, errlen, "validity: root 1..30, signing 1..10 years");
+    return 0;
+}
+
+static int name_add(X509_NAME *name, int nid, int type, const char *value)
+{
+    return X509_NAME_add_entry_by_NID(name, nid, type, (const unsigned char *)value, -1, -1, 0);
+}
+
+/* Subject C=CN, O=authority, [OU=unit,] organizationIdentifier=USCC, CN=authority. */
+static X509_NAME *make_name(const keys_t *k, const char *unit)
+{
+    X509_NAME *name = X509_NAME_new();
+
+    if (name == NULL)
+        return NULL;
+    if (name_add(name, NID_countryName, MBSTRING_ASC, "CN") != 1 ||
+        name_add(name, NID_organizationName, MBSTRING_UTF8, k->authority) != 1 ||
+        (unit != NULL && name_add(name, NID_organizationalUnitName, MBSTRING_UTF8, unit) != 1) ||
+        name_add(name, NID_organizationIdentifier, MBSTRING_ASC, k->uscc) != 1 ||
+        name_add(name, NID_commonName, MBSTRING_UTF8, k->authority) != 1) {
+        X509_NAME_free(name);
+        return NULL;
+    }
+    return name;
+}
+
+/* A positive random 16-byte serial number. */
+static int set_serial(X509 *x)
+{
+    unsigned char raw[16];
+    BIGNUM *bn = NULL;
+    int ok = 0;
+
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return 0;
+    raw[0] = (unsigned char)((raw[0] & 0x7f) | 0x40);
+    bn = BN_bin2bn(raw, sizeof raw, NULL);
+    if (bn != NULL && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL)
+        ok = 1;
+    BN_free(bn);
+    return ok;
+}
+
+static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
+{
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
+    int ok;
+
+    if (ext == NULL)
+        return 0;
+    ok = X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok;
+}
+
+/*
+ * A certificate for key with the given subject, issued by issuer (NULL: self)
+ * and signed with issuer_key, valid from now for days days (but never past
+ * the issuer's notAfter). ca selects the root's or a signing key's extensions.
+ */
+static X509 *make_cert(EVP_PKEY *key, X509_NAME *subject, X509 *issuer, EVP_PKEY *issuer_key,
+                       long days, int ca)
+{
+    X509 *x = X509_new();
+    X509V3_CTX ctx;
+    int ok;
+
+    if (x == NULL)
+        return NULL;
+    ok = X509_set_version(x, X509_VERSION_3) == 1 && set_serial(x) &&
+         X509_set_subject_name(x, subject) == 1 &&
+         X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : subject) == 1 &&
+         X509_set_pubkey(x, key) == 1 && X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
+         X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL) != NULL;
+    if (ok && issuer != NULL &&
+        ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(issuer)) > 0)
+        ok = X509_set1_notAfter(x, X509_get0_notAfter(issuer)) == 1;
+    if (ok) {
+        X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+        ok = add_ext(x, &ctx, NID_basic_constraints,
+                     ca ? "critical,CA:TRUE" : "critical,CA:FALSE") &&
+             add_ext(x, &ctx, NID_key_usage,
+                     ca ? "critical,keyCertSign,cRLSign,digitalSignature"
+                        : "critical,digitalSignature,nonRepudiation") &&
+             add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
+             add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") &&
+             X509_sign(x, issuer_key, EVP_sha256()) > 0;
+    }
+    if (!ok) {
+        X509_free(x);
+        x = NULL;
+    }
+    return x;
+}
+
+static int make_root(keys_t *k, int years, char *err, size_t errlen)
+{
+    X509_NAME *name = NULL;
+    int rc = KEYS_E_CRYPTO;
+
+    k->root_key = EVP_EC_gen("P-256");
+    if (k->root_key == NULL)
+        goto out;
+    name = make_name(k, NULL);
+    if (name == NULL)
+        goto out;
+    k->root =
+        make_cert(k->root_key, name, NULL, k->root_key, (long)years * DAYS_PER_YEAR + years / 4, 1);
+    if (k->root != NULL)
+        rc = 0;
+    X509_NAME_free(name);
+out:
+    if (rc != 0)
+        keys_fail(rc, err, errlen, "root certificate: cannot make");
+    return rc;
+}
+
+int keys_make_signing(const keys_t *k, X509 **cert, EVP_PKEY **key, char *err, size_t errlen)
+{
+    X509_NAME *name = NULL;
+    EVP_PKEY *pkey = NULL;
+    X509 *x = NULL;
+    int rc = KEYS_E_CRYPTO;
+
+    pkey = EVP_EC_gen("P-256");
+    if (pkey == NULL)
+        goto out;
+    name = make_name(k, "电子证书签名");
+    if (name == NULL)
+        goto out_free_key;
+    x = make_cert(pkey, name, k->root, k->root_key,
+                  (long)k->signing_years * DAYS_PER_YEAR + k->signing_years / 4, 0);
+    X509_NAME_free(name);
+    if (x == NULL)
+        goto out_free_key;
+    *cert = x;
+    *key = pkey;
+    pkey = NULL;
+    rc = 0;
+out_free_key:
+    EVP_PKEY_free(pkey);
+out:
+    if (rc != 0)
+        keys_fail(rc, err, errlen, "signing certificate: cannot make");
+    return rc;
+}
+
+/* Copies a memory BIO's bytes to a new exclusive file, then wipes the BIO. */
+static int bio_to_file(BIO *bio, const char *path, mode_t mode, char *err, size_t errlen)
+{
+    BUF_MEM *mem = NULL;
+    int rc;
+
+    BIO_get_mem_ptr(bio, &mem);
+    if (mem == NULL)
+        return keys_fail(KEYS_E_CRYPTO, err, errlen, "%s: cannot encode", path);
+    rc = jp_write_file_excl(path, mem->data, mem->length, mode);
+    OPENSSL_cleanse(mem->data, mem->length);
+    if (rc != 0)
+        keys_fail(rc, err, errlen, "%s: cannot write: %s", path, strerror(rc));
+    return rc;
+}
+
+/* PKCS#8 of key, encrypted with PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) when pass is set. */
+static int encode_key(BIO *bio, EVP_PKEY *key, const unsigned char *pass, size_t passlen)
+{
+    PKCS8_PRIV_KEY_INFO *p8inf = NULL;
+    X509_SIG *p8 = NULL;
+    int ok;
+
+    if (pass == NULL)
+        return PEM_write_bio_PKCS8PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) == 1;
+    p8inf = EVP_PKEY2PKCS8(key);
+    if (p8inf == NULL)
+        return 0;
+    p8 = PKCS8_encrypt(-1, EVP_aes_256_cbc(), (const char *)pass, (int)passlen, NULL, 0,
+                       KEYS_PBKDF2_ITER, p8inf);
+    ok = p8 != NULL && PEM_write_bio_PKCS8(bio, p8) == 1;
+    X509_SIG_free(p8);
+    PKCS8_PRIV_KEY_INFO_free(p8inf);
+    return ok;
+}
+
+int keys_write_key(const char *path, EVP_PKEY *key, const unsigned char *pass, size_t passlen,
+                   char *err, size_t errlen)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    int rc = KEYS_E_CRYPTO;
+
+    if (bio == NULL)
+        goto out;
+    if (!encode_key(bio, key, pass, passlen)) {
+        keys_fail(rc, err, errlen, "%s: cannot encode private key", path);
+        goto out_free_bio;
+    }
+    rc = bio_to_file(bio, path, 0600, err, errlen);
+out_free_bio:
+    BIO_free(bio);
+out:
+    return rc;
+}
+
+int keys_write_cert(const char *path, X509 *cert, char *err, size_t errlen)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    int rc = KEYS_E_CRYPTO;
+
+    if (bio == NULL)
+        goto out;
+    if (PEM_write_bio_X509(bio, cert) != 1) {
+        keys_fail(rc, err, errlen, "%s: cannot encode certificate", path);
+        goto out_free_bio;
+    }
+    rc = bio_to_file(bio, path, 0600, err, errlen);
+out_free_bio:
+    BIO_free(bio);
+out:
+    return rc;
+}
+
+/* Joins dir and name into the next slot of w, for a file about to be written. */
+static int next_path(const char *dir, const char *name, struct written *w, char *err, size_t errlen)
+{
+    int rc = jp_path_join(w->path[w->n], PATH_MAX, dir, name);
+
+    if (rc != 0)
+        keys_fail(rc, err, errlen, "%s: path too long", dir);
+    return rc;
+}
+
+/* Writes a key pair as <base>.key and <base>.pem, recording both in w. */
+static int write_pair(const char *dir, const char *base, X509 *cert, EVP_PKEY *key,
+                      const unsigned char *pass, size_t passlen, struct written *w, char *err,
+                      size_t errlen)
+{
+    char name[64];
+    int n, rc;
+
+    n = snprintf(name, sizeof name, "%s.key", base);
+    if (n < 0 || (size_t)n >= sizeof name)
+        return keys_fail(ENAMETOOLONG, err, errlen, "%s: name too long", base);
+    rc = next_path(dir, name, w, err, errlen);
+    if (rc == 0)
+        rc = keys_write_key(w->path[w->n], key, pass, passlen, err, errlen);
+    if (rc != 0)
+        return rc;
+    w->n++;
+    n = snprintf(name, sizeof name, "%s.pem", base);
+    if (n < 0 || (size_t)n >= sizeof name)
+        return keys_fail(ENAMETOOLONG, err, errlen, "%s: name too long", base);
+    rc = next_path(dir, name, w, err, errlen);
+    if (rc == 0)
+        rc = keys_write_cert(w->path[w->n], cert, err, errlen);
+    if (rc == 0)
+        w->n++;
+    return rc;
+}
+
+/* Adds a new active entry for cert at k->e[k->n]. */
+static int add_entry(keys_t *k, X509 *cert)
+{
+    struct keys_entry *e = &k->e[k->n];
+    int rc;
+
+    memset(e, 0, sizeof *e);
+    rc = keys_kid_of(cert, e->kid);
+    if (rc != 0)
+        return rc;
+    jp_hex_encode(e->kid, KEYS_KID_LEN, e->kid_hex);
+    e->cert = cert;
+    e->state = KEYS_ACTIVE;
+    keys_now_iso(e->created);
+    k->n++;
+    return 0;
+}
+
+/* 0 when dir is missing (*made = 1 after creating it) or an empty directory. */
+static int prepare_dir(const char *dir, int *made, char *err, size_t errlen)
+{
+    struct stat st;
+    struct dirent *de;
+    DIR *d;
+    int rc = 0;
+
+    *made = 0;
+    if (lstat(dir, &st) != 0) {
+        if (errno != ENOENT)
+            return keys_fail(errno, err, errlen, "%s: cannot stat: %s", dir, strerror(errno));
+        rc = jp_mkdir_p(dir, 0700);
+        if (rc != 0)
+            return keys_fail(rc, err, errlen, "%s: cannot create: %s", dir, strerror(rc));
+        *made = 1;
+        return 0;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return keys_fail(KEYS_E_NOT_EMPTY, err, errlen, "%s: exists and is not a directory", dir);
+    d = opendir(dir);
+    if (d == NULL)
+        return keys_fail(errno, err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            rc = keys_fail(KEYS_E_NOT_EMPTY, err, errlen, "%s: exists and is not empty", dir);
+    }
+    closedir(d);
+    if (rc == 0 && chmod(dir, 0700) != 0)
+        rc = keys_fail(errno, err, errlen, "%s: cannot chmod: %s", dir, strerror(errno));
+    return rc;
+}
+
+/* Makes every key and file of a new directory; k is the in-memory result. */
+static int create_in(keys_t *k, const struct keys_create_opts *o, struct written *w, char *err,
+                     size_t errlen)
+{
+    X509 *cert = NULL;
+    EVP_PKEY *key = NULL;
+    char base[32];
+    int rc;
+
+    rc = make_root(k, o->root_years > 0 ? o->root_years : 20, err, errlen);
+    if (rc == 0)
+        rc = write_pair(k->dir, "root", k->root, k->root_key, o->passphrase, o->passphrase_len, w,
+                        err, errlen);
+    if (rc == 0)
+        rc = keys_make_signing(k, &cert, &key, err, errlen);
+    if (rc != 0)
+        return rc;
+    k->sign_key = key;
+    rc = add_entry(k, cert);
+    if (rc != 0) {
+        X509_free(cert);
+        return keys_fail(rc, err, errlen, "signing certificate: cannot hash");
+    }
+    rc = keys_strf(base, sizeof base, "sign-%s", k->e[0].kid_hex);
+    if (rc == 0)
+        rc = write_pair(k->dir, base, cert, key, o->passphrase, o->passphrase_len, w, err, errlen);
+    if (rc == 0)
+        rc = next_path(k->dir, KEYS_STATE_FILE, w, err, errlen);
+    if (rc == 0)
+        rc = keys_save_state(k, err, errlen);
+    if (rc == 0)
+        w->n++;
+    return rc;
+}
+
+int keys_create(const char *dir, const struct keys_create_opts *opts, char *err, size_t errlen)
+{
+    struct written *w = NULL;
+    keys_t *k = NULL;
+    int made = 0, rc;
+
+    rc = validate_opts(opts, err, errlen);
+    if (rc != 0)
+        goto out;
+    if (dir == NULL || strlen(dir) >= sizeof k->dir - 32) {
+        rc = keys_fail(KEYS_E_INVAL, err, errlen, "key directory: missing or path too long");
+        goto out;
+    }
+    k = calloc(1, sizeof *k);
+    w = calloc(1, sizeof *w);
+    if (k == NULL || w == NULL) {
+        rc = keys_fail(ENOMEM, err, errlen, "key directory: out of memory");
+        goto out_free;
+    }
+    if (keys_strf(k->dir, sizeof k->dir, "%s", dir) != 0 ||
+        keys_strf(k->authority, sizeof k->authority, "%s", opts->authority) != 0 ||
+        keys_strf(k->uscc, sizeof k->uscc, "%s", opts->uscc) != 0 ||
+        keys_strf(k->province, sizeof k->province, "%s", opts->province) != 0) {
+        rc = keys_fail(KEYS_E_INVAL, err, errlen, "options: a value is too long");
+        goto out_free;
+    }
+    k->encrypted = opts->passphrase != NULL;
+    k->signing_years = opts->signing_years > 0 ? opts->signing_years : 5;
+    rc = prepare_dir(dir, &made, err, errlen);
+    if (rc != 0)
+        goto out_free;
+    rc = create_in(k, opts, w, err, errlen);
+    if (rc != 0) {
+        written_undo(w);
+        if (made)
+            rmdir(dir);
+    }
+out_free:
+    keys_close(k);
+    free(w);
+out:
+    return rc;
+}
+
+/* Returns 0 when pass decrypts root.key (always 0 for unencrypted keys). */
+static int check_passphrase(const keys_t *k, const unsigned char *pass, size_t passlen, char *err,
+                            size_t errlen)
+{
+    char path[PATH_MAX];
+    EVP_PKEY *key = NULL;
+    int rc;
+
+    if (!k->encrypted)
+        return 0;
+    rc = jp_path_join(path, sizeof path, k->dir, KEYS_ROOT_KEY);
+    if (rc != 0)
+        return keys_fail(rc, err, errlen, "%s: path too long", k->dir);
+    rc = keys_read_key(path, 1, pass, passlen, &key, err, errlen);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+/* Marks the active entry retired; returns its index or k->n when none. */
+static size_t retire_active(keys_t *k)
+{
+    size_t i;
+
+    for (i = 0; i < k->n; i++) {
+        if (k->e[i].state == KEYS_ACTIVE) {
+            k->e[i].state = KEYS_RETIRED;
+            keys_now_iso(k->e[i].changed);
+            return i;
+        }
+    }
+    return k->n;
+}
+
+int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_len, char kid_hex[17],
+                char *err, size_t errlen)
+{
+    struct written w = {.n = 0};
+    X509 *cert = NULL;
+    EVP_PKEY *key = NULL;
+    char base[32];
+    size_t old;
+    int rc;
+
+    if (k->root_key == NULL)
+        return keys_fail(KEYS_E_NO_ROOT_KEY, err, errlen,
+                         "rotate: open the keys with the root key");
+    if (k->n >= KEYS_MAX_SIGNING)
+        return keys_fail(KEYS_E_TOO_MANY, err, errlen, "rotate: %d signing keys already",
+                         KEYS_MAX_SIGNING);
+    rc = check_passphrase(k, passphrase, passphrase_len, err, errlen);
+    if (rc == 0)
+        rc = keys_make_signing(k, &cert, &key, err, errlen);
+    if (rc != 0)
+        goto out;
+    old = retire_active(k);
+    rc = add_entry(k, cert);
+    if (rc != 0) {
+        X509_free(cert);
+        keys_fail(rc, err, errlen, "signing certificate: cannot hash");
+        goto out_restore;
+    }
+    rc = keys_strf(base, sizeof base, "sign-%s", k->e[k->n - 1].kid_hex);
+    if (rc == 0)
+        rc = write_pair(k->dir, base, cert, key, k->encrypted ? passphrase : NULL,
+                        k->encrypted ? passphrase_len : 0, &w, err, errlen);
+    if (rc == 0)
+        rc = keys_save_state(k, err, errlen);
+    if (rc != 0) {
+        written_undo(&w);
+        k->n--;
+        X509_free(k->e[k->n].cert);
+        goto out_restore;
+    }
+    if (kid_hex != NULL)
+        memcpy(kid_hex, k->e[k->n - 1].kid_hex, 17);
+    EVP_PKEY_free(k->sign_key);
+    k->sign_key = key;
+    key = NULL;
+    goto out;
+out_restore:
+    if (old < k->n) {
+        k->e[old].state = KEYS_ACTIVE;
+        k->e[old].changed[0] = '\0';
+    }
+out:
+    EVP_PKEY_free(key);
+    return rc;
+}

@@ -1,0 +1,373 @@
+/*
+ * keys.c - an opened key directory: reading and writing the state file
+ * keys.json, loading certificates and (when asked) private keys, listing and
+ * revoking signing keys. The state file is the single source of truth for
+ * which key is active; it is replaced atomically, so a crash leaves the old or
+ * the new state.
+ */
+#include "keys_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "util.h"
+
+/* Hands the caller's passphrase to OpenSSL's PEM reader. */
+struct pass {
+    const unsigned char *p; /* bytes, not NUL-terminated; NULL for none */
+    size_t len;             /* bytes in p */
+};
+
+static int pass_cb(char *buf, int size, int rwflag, void *u)
+{
+    const struct pass *pw = u;
+
+    (void)rwflag;
+    if (pw == NULL || pw->p == NULL || size <= 0 || pw->len > (size_t)size)
+        return -1;
+    memcpy(buf, pw->p, pw->len);
+    return (int)pw->len;
+}
+
+int keys_read_key(const char *path, int encrypted, const unsigned char *pass, size_t passlen,
+                  EVP_PKEY **key, char *err, size_t errlen)
+{
+    struct pass pw = {.p = encrypted ? pass : NULL, .len = encrypted ? passlen : 0};
+    BIO *bio = NULL;
+    int rc = 0;
+
+    *key = NULL;
+    if (encrypted && pass == NULL)
+        return keys_fail(KEYS_E_PASSPHRASE_NEEDED, err, errlen, "%s: passphrase needed", path);
+    bio = BIO_new_file(path, "r");
+    if (bio == NULL)
+        return keys_fail(KEYS_E_STATE, err, errlen, "%s: cannot open private key", path);
+    *key = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, &pw);
+    if (*key == NULL && encrypted)
+        rc = keys_fail(KEYS_E_BAD_PASSPHRASE, err, errlen, "%s: wrong passphrase or corrupt key",
+                       path);
+    else if (*key == NULL)
+        rc = keys_fail(KEYS_E_STATE, err, errlen, "%s: cannot read private key", path);
+    BIO_free(bio);
+    return rc;
+}
+
+int keys_read_cert(const char *path, X509 **cert, char *err, size_t errlen)
+{
+    BIO *bio = BIO_new_file(path, "r");
+    int rc = 0;
+
+    *cert = NULL;
+    if (bio == NULL)
+        return keys_fail(KEYS_E_STATE, err, errlen, "%s: cannot open certificate", path);
+    *cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    if (*cert == NULL)
+        rc = keys_fail(KEYS_E_STATE, err, errlen, "%s: cannot read certificate", path);
+    BIO_free(bio);
+    return rc;
+}
+
+void keys_close(keys_t *k)
+{
+    size_t i;
+
+    if (k == NULL)
+        return;
+    for (i = 0; i < k->n; i++)
+        X509_free(k->e[i].cert);
+    X509_free(k->root);
+    EVP_PKEY_free(k->root_key);
+    EVP_PKEY_free(k->sign_key);
+    OPENSSL_cleanse(k, sizeof *k);
+    free(k);
+}
+
+int keys_can_sign(const keys_t *k)
+{
+    return k != NULL && k->sign_key != NULL;
+}
+
+/* --- state file ------------------------------------------------------------ */
+
+static json_t *entry_json(const struct keys_entry *e)
+{
+    char cert[40], key[40];
+
+    if (keys_strf(cert, sizeof cert, "sign-%s.pem", e->kid_hex) != 0 ||
+        keys_strf(key, sizeof key, "sign-%s.key", e->kid_hex) != 0)
+        return NULL;
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*}", "kid", e->kid_hex, "certificate", cert,
+                     "key", key, "state", keys_state_name(e->state), "created", e->created,
+                     "changed", e->changed[0] != '\0' ? e->changed : NULL);
+}
+
+static json_t *state_json(const keys_t *k)
+{
+    json_t *root = NULL, *arr = NULL;
+    size_t i;
+
+    arr = json_array();
+    if (arr == NULL)
+        return NULL;
+    for (i = 0; i < k->n; i++) {
+        if (json_array_append_new(arr, entry_json(&k->e[i])) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    root = json_pack("{s:i, s:s, s:s, s:s, s:b, s:i, s:{s:s, s:s}, s:o}", "version", 1, "authority",
+                     k->authority, "uscc", k->uscc, "province", k->province, "encrypted",
+                     k->encrypted, "signing_years", k->signing_years, "root", "certificate",
+                     KEYS_ROOT_CERT, "key", KEYS_ROOT_KEY, "keys", arr);
+    return root;
+}
+
+int keys_save_state(const keys_t *k, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    json_t *doc = NULL;
+    char *text = NULL;
+    int rc;
+
+    rc = jp_path_join(path, sizeof path, k->dir, KEYS_STATE_FILE);
+    if (rc != 0)
+        return keys_fail(rc, err, errlen, "%s: path too long", k->dir);
+    doc = state_json(k);
+    if (doc != NULL)
+        text = json_dumps(doc, JSON_INDENT(2));
+    if (text == NULL) {
+        rc = keys_fail(ENOMEM, err, errlen, "%s: cannot encode", path);
+        goto out;
+    }
+    rc = jp_write_file_atomic(path, text, strlen(text), 0600);
+    if (rc != 0)
+        keys_fail(rc, err, errlen, "%s: cannot write: %s", path, strerror(rc));
+    free(text);
+out:
+    json_decref(doc);
+    return rc;
+}
+
+static int copy_str(char *dst, size_t dstsz, const char *src)
+{
+    return keys_strf(dst, dstsz, "%s", src) == 0;
+}
+
+/* Loads and checks one signing certificate listed in the state file. */
+static int load_entry(keys_t *k, json_t *j, char *err, size_t errlen)
+{
+    struct keys_entry *e = &k->e[k->n];
+    const char *kid, *certf, *keyf, *state, *created, *changed = NULL;
+    char want[40], wantkey[40], path[PATH_MAX];
+    unsigned char got[KEYS_KID_LEN];
+    EVP_PKEY *rootpub = NULL;
+    int rc;
+
+    memset(e, 0, sizeof *e);
+    if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s?s}", "kid", &kid, "certificate", &certf, "key",
+                    &keyf, "state", &state, "created", &created, "changed", &changed) != 0 ||
+        strlen(kid) != 16 || jp_hex_decode(kid, e->kid, KEYS_KID_LEN) != 0 ||
+        keys_state_parse(state, &e->state) != 0 ||
+        !copy_str(e->created, sizeof e->created, created) ||
+        (changed != NULL && !copy_str(e->changed, sizeof e->changed, changed)))
+        return keys_fail(KEYS_E_STATE, err, errlen, "%s: malformed key entry", KEYS_STATE_FILE);
+    jp_hex_encode(e->kid, KEYS_KID_LEN, e->kid_hex);
+    if (keys_strf(want, sizeof want, "sign-%s.pem", e->kid_hex) != 0 ||
+        keys_strf(wantkey, sizeof wantkey, "sign-%s.key", e->kid_hex) != 0 ||
+        strcmp(want, certf) != 0 || strcmp(wantkey, keyf) != 0)
+        return keys_fail(KEYS_E_STATE, err, errlen, "%s: unexpected file name for key %s",
+                         KEYS_STATE_FILE, e->kid_hex);
+    rc = jp_path_join(path, sizeof path, k->dir, want);
+    if (rc == 0)
+        rc = keys_read_cert(path, &e->cert, err, errlen);
+    if (rc != 0)
+        return rc;
+    k->n++; /* the entry owns its certificate from here on */
+    if (keys_kid_of(e->cert, got) != 0 || memcmp(got, e->kid, KEYS_KID_LEN) != 0)
+        return keys_fail(KEYS_E_STATE, err, errlen, "%s: kid does not match the certificate", path);
+    rootpub = X509_get0_pubkey(k->root);
+    if (rootpub == NULL || X509_verify(e->cert, rootpub) != 1)
+        return keys_fail(KEYS_E_STATE, err, errlen, "%s: not issued by the root", path);
+    return 0;
+}
+
+static int load_header(keys_t *k, json_t *doc, json_t **keys, char *err, size_t errlen)
+{
+    const char *authority, *uscc, *province;
+    int version, encrypted, years;
+
+    if (json_unpack(doc, "{s:i, s:s, s:s, s:s, s:b, s:i, s:o}", "version", &version, "authority",
+                    &authority, "uscc", &uscc, "province", &province, "encrypted", &encrypted,
+                    "signing_years", &years, "keys", keys) != 0 ||
+        version != 1 || !json_is_array(*keys) || years < 1 || years > 10 ||
+        !copy_str(k->authority, sizeof k->authority, authority) ||
+        !copy_str(k->uscc, sizeof k->uscc, uscc) ||
+        !copy_str(k->province, sizeof k->province, province))
+        return keys_fail(KEYS_E_STATE, err, errlen, "%s: malformed", KEYS_STATE_FILE);
+    if (json_array_size(*keys) > KEYS_MAX_SIGNING)
+        return keys_fail(KEYS_E_STATE, err, errlen, "%s: more than %d keys", KEYS_STATE_FILE,
+                         KEYS_MAX_SIGNING);
+    k->encrypted = encrypted;
+    k->signing_years = years;
+    return 0;
+}
+
+static int load_state(keys_t *k, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    unsigned char *text = NULL;
+    size_t len, i, active = 0;
+    json_t *doc = NULL, *keys = NULL;
+    json_error_t jerr;
+    int rc;
+
+    rc = jp_path_join(path, sizeof path, k->dir, KEYS_STATE_FILE);
+    if (rc == 0)
+        rc = jp_read_file(path, KEYS_STATE_MAX, &text, &len);
+    if (rc != 0)
+        return keys_fail(rc == ENOENT ? KEYS_E_STATE : rc, err, errlen, "%s: cannot read: %s", path,
+                         strerror(rc));
+    doc = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
+    if (doc == NULL)
+        return keys_fail(KEYS_E_STATE, err, errlen, "%s: not JSON (line %d)", path, jerr.line);
+    rc = load_header(k, doc, &keys, err, errlen);
+    if (rc == 0)
+        rc = jp_path_join(path, sizeof path, k->dir, KEYS_ROOT_CERT);
+    if (rc == 0)
+        rc = keys_read_cert(path, &k->root, err, errlen);
+    for (i = 0; rc == 0 && i < json_array_size(keys); i++)
+        rc = load_entry(k, json_array_get(keys, i), err, errlen);
+    for (i = 0; i < k->n; i++)
+        active += k->e[i].state == KEYS_ACTIVE;
+    if (rc == 0 && active > 1)
+        rc = keys_fail(KEYS_E_STATE, err, errlen, "%s: more than one active key", KEYS_STATE_FILE);
+    json_decref(doc);
+    return rc;
+}
+
+/* Loads the private keys the flags ask for. */
+static int load_private(keys_t *k, const unsigned char *pass, size_t passlen, char *err,
+                        size_t errlen)
+{
+    char path[PATH_MAX], name[40];
+    size_t i;
+    int rc = 0;
+
+    if (k->flags & KEYS_WITH_ROOT) {
+        rc = jp_path_join(path, sizeof path, k->dir, KEYS_ROOT_KEY);
+        if (rc == 0)
+            rc = keys_read_key(path, k->encrypted, pass, passlen, &k->root_key, err, errlen);
+        if (rc == 0 && X509_check_private_key(k->root, k->root_key) != 1)
+            rc = keys_fail(KEYS_E_STATE, err, errlen, "%s: does not match root.pem", path);
+    }
+    for (i = 0; rc == 0 && i < k->n; i++) {
+        if (k->e[i].state != KEYS_ACTIVE)
+            continue;
+        rc = keys_strf(name, sizeof name, "sign-%s.key", k->e[i].kid_hex);
+        if (rc == 0)
+            rc = jp_path_join(path, sizeof path, k->dir, name);
+        if (rc == 0)
+            rc = keys_read_key(path, k->encrypted, pass, passlen, &k->sign_key, err, errlen);
+        if (rc == 0 && X509_check_private_key(k->e[i].cert, k->sign_key) != 1)
+            rc = keys_fail(KEYS_E_STATE, err, errlen, "%s: does not match its certificate", path);
+    }
+    return rc;
+}
+
+int keys_open(const char *dir, int flags, const unsigned char *passphrase, size_t passphrase_len,
+              keys_t **out, char *err, size_t errlen)
+{
+    keys_t *k = NULL;
+    int rc;
+
+    *out = NULL;
+    if (dir == NULL || strlen(dir) >= sizeof k->dir - 32 ||
+        (flags & ~(KEYS_PUBLIC_ONLY | KEYS_WITH_ROOT)) != 0 ||
+        ((flags & KEYS_PUBLIC_ONLY) && (flags & KEYS_WITH_ROOT)) ||
+        passphrase_len > KEYS_PASSPHRASE_MAX)
+        return keys_fail(KEYS_E_INVAL, err, errlen, "keys: bad directory, flags or passphrase");
+    k = calloc(1, sizeof *k);
+    if (k == NULL)
+        return keys_fail(ENOMEM, err, errlen, "keys: out of memory");
+    k->flags = flags;
+    rc = keys_strf(k->dir, sizeof k->dir, "%s", dir);
+    if (rc == 0)
+        rc = load_state(k, err, errlen);
+    if (rc == 0 && !(flags & KEYS_PUBLIC_ONLY))
+        rc = load_private(k, passphrase, passphrase_len, err, errlen);
+    if (rc != 0) {
+        keys_close(k);
+        k = NULL;
+    }
+    *out = k;
+    return rc;
+}
+
+int keys_list(const keys_t *k, struct keys_info *out, size_t max, size_t *n)
+{
+    size_t i;
+    BIO *bio;
+    int len;
+
+    *n = 0;
+    if (k->n > max)
+        return KEYS_E_TOOSMALL;
+    for (i = 0; i < k->n; i++) {
+        const struct keys_entry *e = &k->e[i];
+        struct keys_info *o = &out[i];
+
+        memset(o, 0, sizeof *o);
+        memcpy(o->kid, e->kid_hex, sizeof o->kid);
+        memcpy(o->created, e->created, sizeof o->created);
+        memcpy(o->changed, e->changed, sizeof o->changed);
+        o->state = e->state;
+        if (keys_time_iso(X509_get0_notBefore(e->cert), o->not_before) != 0 ||
+            keys_time_iso(X509_get0_notAfter(e->cert), o->not_after) != 0)
+            o->not_before[0] = o->not_after[0] = '\0';
+        bio = BIO_new(BIO_s_mem());
+        if (bio != NULL && X509_NAME_print_ex(bio, X509_get_subject_name(e->cert), 0,
+                                              XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+            len = BIO_read(bio, o->subject, (int)sizeof o->subject - 1);
+            o->subject[len > 0 ? len : 0] = '\0';
+        }
+        BIO_free(bio);
+    }
+    *n = k->n;
+    ERR_clear_error();
+    return 0;
+}
+
+int keys_revoke_kid(keys_t *k, const char *kid_hex, char *err, size_t errlen)
+{
+    unsigned char kid[KEYS_KID_LEN];
+    struct keys_entry saved;
+    size_t i;
+    int rc;
+
+    if (kid_hex == NULL || strlen(kid_hex) != 16 || jp_hex_decode(kid_hex, kid, sizeof kid) != 0)
+        return keys_fail(KEYS_E_INVAL, err, errlen, "kid: must be 16 hex digits");
+    for (i = 0; i < k->n && memcmp(k->e[i].kid, kid, sizeof kid) != 0; i++)
+        ;
+    if (i == k->n)
+        return keys_fail(KEYS_E_UNKNOWN_KID, err, errlen, "kid %s: not in this directory", kid_hex);
+    if (k->e[i].state == KEYS_REVOKED)
+        return 0;
+    saved = k->e[i];
+    k->e[i].state = KEYS_REVOKED;
+    keys_now_iso(k->e[i].changed);
+    rc = keys_save_state(k, err, errlen);
+    if (rc != 0) {
+        k->e[i] = saved;
+    } else if (saved.state == KEYS_ACTIVE) {
+        EVP_PKEY_free(k->sign_key);
+        k->sign_key = NULL;
+    }
+    return rc;
+}

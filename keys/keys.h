@@ -1,0 +1,279 @@
+/*
+ * keys.h - the keys module of Jianpei: the provincial root and document-signing
+ * keys in HOME/keys/, the signed trust list that publishes them, the CMS
+ * signature of a certificate PDF, and the signed QR token (SPEC §7).
+ *
+ * Keys live in a directory (mode 0700) created by keys_create(): root.pem and
+ * root.key (the self-signed provincial root), sign-<kid>.pem and sign-<kid>.key
+ * per document-signing key, and keys.json, the state file listing each signing
+ * key with its state (active | retired | revoked). Every file is 0600; key and
+ * certificate files are created O_CREAT|O_EXCL|O_NOFOLLOW and never rewritten.
+ * Private keys are PKCS#8 PEM, encrypted when a passphrase is given (PBES2:
+ * PBKDF2-HMAC-SHA256 with 200,000 iterations, AES-256-CBC). Exactly one signing key is active,
+ * unless it was revoked and no rotation followed (signing then fails).
+ *
+ * keys.json (replaced atomically on every change):
+ *   {"version":1, "authority":"…", "uscc":"…", "province":"44", "encrypted":false,
+ *    "signing_years":5, "root":{"certificate":"root.pem","key":"root.key"},
+ *    "keys":[{"kid":"<16 hex>", "certificate":"sign-<kid>.pem", "key":"sign-<kid>.key",
+ *             "state":"active|retired|revoked", "created":"…Z", "changed":"…Z"}]}
+ * ("changed" - when the key was retired or revoked - is absent while active).
+ * Two processes changing one directory at once are not serialised: the last
+ * writer of keys.json wins.
+ *
+ * A kid (key id) is the first 8 bytes of SHA-256 of the signing certificate's
+ * DER; in text it is 16 lower-case hex digits.
+ *
+ * Errors: functions return 0, a positive errno value (ENOMEM, EFBIG, and what
+ * the file system set), or one of enum keys_error (values above any errno).
+ * Where a function takes err/errlen, it writes a lowercase message there on
+ * failure (OpenSSL's reason included when OpenSSL failed); the message never
+ * holds key material or personal data. err may be NULL when errlen is 0.
+ *
+ * Not thread-safe per handle: one keys_t or keys_trust_t is used by one thread
+ * at a time. A keys_trust_t is read-only after loading, so it may be shared by
+ * threads that only call keys_token_verify().
+ */
+#ifndef JP_KEYS_H
+#define JP_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bounds. */
+#define KEYS_MAX_SIGNING 64                   /* signing keys a home or trust list may list */
+#define KEYS_AUTHORITY_MAX 192                /* bytes of UTF-8 in the authority name */
+#define KEYS_PASSPHRASE_MAX 1023              /* bytes of a passphrase */
+#define KEYS_TOKEN_MAX 1024                   /* characters of base32 a token may have */
+#define KEYS_TOKEN_BUFSZ (KEYS_TOKEN_MAX + 1) /* out buffer that always fits a token */
+#define KEYS_NAME_MASKED_MAX 256              /* bytes of UTF-8 in a masked name */
+#define KEYS_ID_MASKED_MAX 32                 /* characters of a masked document number */
+#define KEYS_TRUST_FILE_MAX (1u << 20)        /* bytes of a trust list file */
+#define KEYS_CMS_MAX_RANGES 2                 /* byte ranges keys_cms_sign_detached accepts */
+
+enum keys_error {
+    KEYS_E_INVAL = 21001,     /* bad argument or option (details in err) */
+    KEYS_E_NOT_EMPTY,         /* keys_create: the directory exists and is not empty */
+    KEYS_E_STATE,             /* the state file or a key file is missing or corrupt */
+    KEYS_E_CRYPTO,            /* OpenSSL failed (its reason in err) */
+    KEYS_E_PASSPHRASE_NEEDED, /* the private keys are encrypted and no passphrase given */
+    KEYS_E_BAD_PASSPHRASE,    /* the passphrase does not decrypt the private key */
+    KEYS_E_NO_PRIVATE_KEY,    /* the handle was opened KEYS_PUBLIC_ONLY */
+    KEYS_E_NO_ROOT_KEY,       /* the operation needs a handle opened with KEYS_WITH_ROOT */
+    KEYS_E_NO_ACTIVE_KEY,     /* every signing key is retired or revoked */
+    KEYS_E_UNKNOWN_KID,       /* no signing key has this kid */
+    KEYS_E_TOO_MANY,          /* KEYS_MAX_SIGNING would be passed */
+    KEYS_E_TRUST,             /* a trust list is malformed or its signature fails */
+    KEYS_E_ROOT_MISMATCH,     /* a trust list's root is not the expected one */
+    KEYS_E_CLAIMS,            /* token claims out of range (details in err) */
+    KEYS_E_TOOSMALL,          /* an output buffer is too small */
+};
+
+/*
+ * A static English description of any code these functions return (errno
+ * values through strerror()). Never NULL; not to be freed.
+ */
+const char *keys_strerror(int rc);
+
+/* --- The key directory -------------------------------------------------- */
+
+typedef struct keys keys_t;             /* an opened key directory */
+typedef struct keys_trust keys_trust_t; /* verified signing certificates */
+
+struct keys_create_opts {
+    const char *authority; /* UTF-8 issuing authority, e.g. 广东省住房和城乡建设厅 */
+    const char *uscc;      /* the authority's 18-character 统一社会信用代码 */
+    const char *province;  /* two digits of GB/T 2260, e.g. "44" */
+    const unsigned char *passphrase; /* NULL: private keys stored unencrypted */
+    size_t passphrase_len;           /* 1..KEYS_PASSPHRASE_MAX when passphrase is set */
+    int root_years;                  /* root validity, 1..30; 0 = 20 */
+    int signing_years;               /* signing certificate validity, 1..10; 0 = 5 */
+};
+
+/*
+ * Creates a key directory: a self-signed ECDSA P-256 root (CA:TRUE critical,
+ * keyUsage keyCertSign, cRLSign and digitalSignature - the last so that the
+ * root can sign the trust list), a first document-signing certificate issued
+ * by it (keyUsage digitalSignature + nonRepudiation critical, CA:FALSE), and
+ * the state file. dir is created (mode 0700) when missing; when it exists it
+ * must be empty and gets mode 0700.
+ * Returns 0, KEYS_E_INVAL, KEYS_E_NOT_EMPTY, KEYS_E_CRYPTO or an errno value.
+ * On failure every file it created is removed again.
+ */
+int keys_create(const char *dir, const struct keys_create_opts *opts, char *err, size_t errlen);
+
+#define KEYS_PUBLIC_ONLY 0x1 /* load certificates and state only, never a private key */
+#define KEYS_WITH_ROOT 0x2   /* also load the root private key (rotate, export trust) */
+
+/*
+ * Opens a key directory. Unless KEYS_PUBLIC_ONLY is given, the active signing
+ * key is loaded (and the root key with KEYS_WITH_ROOT); encrypted keys need
+ * passphrase (bytes, passphrase_len of them; NULL when none). A directory
+ * whose keys are all retired or revoked opens, but signing then fails.
+ * On success *out is a new handle the caller releases with keys_close().
+ * Returns 0, KEYS_E_INVAL, KEYS_E_STATE, KEYS_E_PASSPHRASE_NEEDED,
+ * KEYS_E_BAD_PASSPHRASE, KEYS_E_CRYPTO or an errno value (*out is NULL then).
+ */
+int keys_open(const char *dir, int flags, const unsigned char *passphrase, size_t passphrase_len,
+              keys_t **out, char *err, size_t errlen);
+
+/* Releases a handle and wipes its private keys. NULL-safe. */
+void keys_close(keys_t *k);
+
+/* 1 when the handle holds the active signing private key, else 0. */
+int keys_can_sign(const keys_t *k);
+
+/*
+ * Makes a new signing key and certificate issued by the root; the active key
+ * becomes retired (tokens it signed still verify). Needs KEYS_WITH_ROOT. When
+ * the directory's keys are encrypted, passphrase must be the directory's
+ * passphrase (checked against root.key) and encrypts the new key. On success
+ * the handle holds the new active key; kid_hex (17 bytes, may be NULL)
+ * receives its kid. On failure the directory and the handle are unchanged.
+ * Returns 0, KEYS_E_NO_ROOT_KEY, KEYS_E_PASSPHRASE_NEEDED,
+ * KEYS_E_BAD_PASSPHRASE, KEYS_E_TOO_MANY, KEYS_E_CRYPTO or an errno value.
+ */
+int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_len, char kid_hex[17],
+                char *err, size_t errlen);
+
+/*
+ * Marks the signing key kid_hex (16 hex digits) revoked in the state file:
+ * tokens it signed then verify as KEYS_TOKEN_REVOKED_KEY once a trust list
+ * made afterwards is used. Revoking the active key leaves no active key until
+ * keys_rotate(). Revoking a revoked key succeeds and changes nothing.
+ * Works on any handle (no private key needed).
+ * Returns 0, KEYS_E_UNKNOWN_KID, KEYS_E_INVAL or an errno value.
+ */
+int keys_revoke_kid(keys_t *k, const char *kid_hex, char *err, size_t errlen);
+
+enum keys_state { KEYS_ACTIVE, KEYS_RETIRED, KEYS_REVOKED };
+
+/* "active", "retired" or "revoked"; static, never NULL. */
+const char *keys_state_name(enum keys_state s);
+
+struct keys_info {
+    char kid[17];        /* 16 lower-case hex digits */
+    char subject[512];   /* RFC 2253 subject, UTF-8, truncated if longer */
+    char not_before[21]; /* YYYY-MM-DDTHH:MM:SSZ */
+    char not_after[21];  /* YYYY-MM-DDTHH:MM:SSZ */
+    char created[21];    /* when the key was made, YYYY-MM-DDTHH:MM:SSZ */
+    char changed[21];    /* when it was retired or revoked, "" while active */
+    enum keys_state state;
+};
+
+/*
+ * Fills out[0..*n-1] with the signing keys, oldest first; max is the room in
+ * out (KEYS_MAX_SIGNING always suffices). Returns 0 or KEYS_E_TOOSMALL.
+ */
+int keys_list(const keys_t *k, struct keys_info *out, size_t max, size_t *n);
+
+/* --- Trust list ------------------------------------------------------------ */
+
+/*
+ * Writes the trust list to out_path (atomically, mode 0644): the JSON document
+ * of docs/qr-format.md §4 as the attached content of a CMS SignedData signed by
+ * the root key, PEM. `openssl cms -verify -CAfile root.pem -in out_path`
+ * accepts it. Needs KEYS_WITH_ROOT.
+ * Returns 0, KEYS_E_NO_ROOT_KEY, KEYS_E_CRYPTO or an errno value.
+ */
+int keys_export_trust(const keys_t *k, const char *out_path, char *err, size_t errlen);
+
+/*
+ * Reads and verifies a trust list: the CMS signature must be by the root that
+ * the document itself carries, and every signing certificate must be issued
+ * by that root. When expected_root_sha256 (32 bytes) is not NULL, the root's
+ * SHA-256 fingerprint must equal it; without it the list only proves that it
+ * is self-consistent (trust on first use). On success *out is a new trust
+ * object released with keys_trust_free().
+ * Returns 0, KEYS_E_TRUST (also for more than KEYS_MAX_SIGNING keys),
+ * KEYS_E_ROOT_MISMATCH, EFBIG (file over KEYS_TRUST_FILE_MAX), ENOMEM or an
+ * errno value from reading the file.
+ */
+int keys_trust_load(const char *path, const unsigned char *expected_root_sha256, keys_trust_t **out,
+                    char *err, size_t errlen);
+
+/*
+ * Builds a trust object from an opened directory's certificates and states
+ * (any handle, also KEYS_PUBLIC_ONLY). Returns 0, ENOMEM or KEYS_E_CRYPTO;
+ * *out is released with keys_trust_free().
+ */
+int keys_trust_from_keys(const keys_t *k, keys_trust_t **out, char *err, size_t errlen);
+
+/* Copies the root's SHA-256 fingerprint (32 bytes) into out. */
+void keys_trust_root_sha256(const keys_trust_t *t, unsigned char out[32]);
+
+/* Releases a trust object. NULL-safe. */
+void keys_trust_free(keys_trust_t *t);
+
+/* --- CMS signature for the PDF ------------------------------------------- */
+
+struct keys_range {
+    const unsigned char *data; /* first byte; not owned */
+    size_t len;                /* bytes */
+};
+
+/*
+ * Signs the concatenation of ranges[0..n-1] (1 <= n <= KEYS_CMS_MAX_RANGES)
+ * with the active signing key: a detached CMS SignedData, SHA-256, ECDSA,
+ * with the signing certificate and the root embedded and exactly three signed
+ * attributes: content-type, message-digest and signing-certificate-v2 (RFC
+ * 5035). No signing-time (PAdES puts the time in /M) and no SMIMECapabilities.
+ * On success *der is a new DER buffer of *derlen bytes that the caller frees
+ * with keys_free_der().
+ * Returns 0, KEYS_E_INVAL, KEYS_E_NO_PRIVATE_KEY, KEYS_E_NO_ACTIVE_KEY or
+ * KEYS_E_CRYPTO.
+ */
+int keys_cms_sign_detached(keys_t *k, const struct keys_range *ranges, size_t n,
+                           unsigned char **der, size_t *derlen, char *err, size_t errlen);
+
+/* Frees a DER buffer from keys_cms_sign_detached(). NULL-safe. */
+void keys_free_der(unsigned char *der);
+
+/* --- QR token (SPEC §7, byte format in docs/qr-format.md) ---------------- */
+
+struct keys_claims {
+    char certificate_no[19];                    /* 18 characters: 17 digits and 0-9 or X */
+    unsigned elicence_version;                  /* 1..999 */
+    char position[3];                           /* two digits, "01".."99" */
+    char issue_date[11];                        /* YYYY-MM-DD, a real date, years 2000..2099 */
+    char province[3];                           /* two digits, "11".."99" */
+    char name_masked[KEYS_NAME_MASKED_MAX + 1]; /* UTF-8, e.g. 张*丰; no control chars */
+    char id_masked[KEYS_ID_MASKED_MAX + 1];     /* ASCII letters, digits and '*' */
+};
+
+/*
+ * Signs claims with the active signing key and writes the token (base32,
+ * upper case, no padding, NUL-terminated) into out (outsz bytes;
+ * KEYS_TOKEN_BUFSZ always suffices). The claims are checked first.
+ * Returns 0, KEYS_E_CLAIMS, KEYS_E_TOOSMALL, KEYS_E_NO_PRIVATE_KEY,
+ * KEYS_E_NO_ACTIVE_KEY or KEYS_E_CRYPTO.
+ */
+int keys_token_sign(keys_t *k, const struct keys_claims *claims, char *out, size_t outsz, char *err,
+                    size_t errlen);
+
+enum keys_verdict {
+    KEYS_TOKEN_GENUINE,     /* signed by a trusted key that was valid on the issue date */
+    KEYS_TOKEN_FORGED,      /* the signature does not match the claims */
+    KEYS_TOKEN_UNKNOWN_KEY, /* the kid is not in the trust list */
+    KEYS_TOKEN_REVOKED_KEY, /* the signing key is revoked */
+    KEYS_TOKEN_EXPIRED_KEY, /* the issue date lies outside the signing certificate's validity */
+    KEYS_TOKEN_MALFORMED,   /* not a token of this format (also: too long, bad base32) */
+};
+
+/* "genuine", "forged", "unknown_key", "revoked_key", "expired_key", "malformed". */
+const char *keys_verdict_name(enum keys_verdict v);
+
+/*
+ * Decodes and verifies a token of len bytes (no NUL needed; lower-case
+ * base32 is accepted too). *verdict is always set when 0 is returned. out
+ * (may be NULL) is filled whenever the verdict is not MALFORMED, and zeroed
+ * otherwise; its content is authentic only when the verdict is GENUINE.
+ * The check uses no clock: only the token's issue date against the
+ * certificate's validity.
+ * Returns 0 (a verdict was reached), or ENOMEM / KEYS_E_CRYPTO when the check
+ * itself could not run.
+ */
+int keys_token_verify(const keys_trust_t *t, const char *token, size_t len, struct keys_claims *out,
+                      enum keys_verdict *verdict);
+
+#endif

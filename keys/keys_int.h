@@ -1,0 +1,122 @@
+/*
+ * keys_int.h - what the files of the keys module share and nobody else sees:
+ * the layout of the opaque handles and small OpenSSL helpers. Not installed,
+ * not included outside keys/.
+ */
+#ifndef JP_KEYS_INT_H
+#define JP_KEYS_INT_H
+
+#include <limits.h>
+#include <stdarg.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "keys.h"
+
+#define KEYS_KID_LEN 8
+#define KEYS_STATE_FILE "keys.json"
+#define KEYS_ROOT_CERT "root.pem"
+#define KEYS_ROOT_KEY "root.key"
+#define KEYS_STATE_MAX (256u * 1024u) /* bytes of keys.json */
+#define KEYS_PEM_MAX (64u * 1024u)    /* bytes of one certificate or key file */
+
+/* One signing key as the state file and a trust list know it. */
+struct keys_entry {
+    unsigned char kid[KEYS_KID_LEN]; /* SHA-256(cert DER)[0..7] */
+    char kid_hex[17];                /* kid in lower-case hex */
+    X509 *cert;                      /* owned */
+    enum keys_state state;           /* active, retired or revoked */
+    char created[21];                /* ISO-8601 UTC */
+    char changed[21];                /* ISO-8601 UTC, "" while active */
+};
+
+struct keys {
+    char dir[PATH_MAX];                     /* the key directory */
+    int flags;                              /* KEYS_PUBLIC_ONLY, KEYS_WITH_ROOT */
+    int encrypted;                          /* private keys are PKCS#8-encrypted */
+    char authority[KEYS_AUTHORITY_MAX + 1]; /* UTF-8 authority name */
+    char uscc[19];                          /* authority USCC */
+    char province[3];                       /* two digits */
+    int signing_years;                      /* validity of new signing certificates */
+    X509 *root;                             /* owned root certificate */
+    EVP_PKEY *root_key;                     /* owned; NULL unless KEYS_WITH_ROOT */
+    EVP_PKEY *sign_key;                     /* owned active private key, or NULL */
+    size_t n;                               /* entries in use */
+    struct keys_entry e[KEYS_MAX_SIGNING];  /* oldest first */
+};
+
+/* One signing certificate of a trust object. */
+struct keys_trust_entry {
+    unsigned char kid[KEYS_KID_LEN]; /* SHA-256(cert DER)[0..7] */
+    EVP_PKEY *pub;                   /* owned public key */
+    enum keys_state state;           /* as published */
+    uint32_t first_day;              /* notBefore as YYYYMMDD (UTC) */
+    uint32_t last_day;               /* notAfter as YYYYMMDD (UTC) */
+};
+
+struct keys_trust {
+    unsigned char root_sha256[32];               /* fingerprint of the root DER */
+    size_t n;                                    /* entries in use */
+    struct keys_trust_entry e[KEYS_MAX_SIGNING]; /* signing certificates */
+};
+
+/*
+ * Writes a message into err: the formatted text, then ": " and OpenSSL's
+ * first queued error when there is one; empties OpenSSL's error queue.
+ * Returns rc so that callers can write rc = keys_fail(rc, ...).
+ */
+int keys_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
+ * snprintf that reports truncation: 0 when the whole text fit in dst,
+ * KEYS_E_INVAL when it did not (dst then holds a truncated string).
+ */
+int keys_strf(char *dst, size_t dstsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* kid of a certificate. Returns 0 or KEYS_E_CRYPTO. */
+int keys_kid_of(X509 *cert, unsigned char kid[KEYS_KID_LEN]);
+/* SHA-256 of a certificate's DER. Returns 0 or KEYS_E_CRYPTO. */
+int keys_cert_sha256(X509 *cert, unsigned char out[32]);
+/* An ASN1_TIME as YYYY-MM-DDTHH:MM:SSZ. Returns 0 or KEYS_E_CRYPTO. */
+int keys_time_iso(const ASN1_TIME *t, char out[21]);
+/* An ASN1_TIME's UTC day as YYYYMMDD. Returns 0 or KEYS_E_CRYPTO. */
+int keys_time_day(const ASN1_TIME *t, uint32_t *day);
+/* The current time as YYYY-MM-DDTHH:MM:SSZ. */
+void keys_now_iso(char out[21]);
+/* Fills a trust entry from a certificate and state. Returns 0 or KEYS_E_CRYPTO. */
+int keys_trust_entry_set(struct keys_trust_entry *te, X509 *cert, enum keys_state state);
+/* Parses "active", "retired", "revoked". Returns 0 or KEYS_E_INVAL. */
+int keys_state_parse(const char *s, enum keys_state *out);
+
+/*
+ * ECDSA P-256 SHA-256 over data as raw r||s (64 bytes, as COSE and JOSE use).
+ * Returns 0 or KEYS_E_CRYPTO.
+ */
+int keys_ecdsa_sign_raw(EVP_PKEY *key, const unsigned char *data, size_t len,
+                        unsigned char sig[64]);
+/* 1 when sig (raw r||s) is valid for data under pub, 0 when not, -1 on error. */
+int keys_ecdsa_verify_raw(EVP_PKEY *pub, const unsigned char *data, size_t len,
+                          const unsigned char sig[64]);
+
+/* Makes a signing certificate and key issued by k->root/k->root_key. */
+int keys_make_signing(const keys_t *k, X509 **cert, EVP_PKEY **key, char *err, size_t errlen);
+/* Writes a private key as (maybe encrypted) PKCS#8 PEM, 0600, exclusive. */
+int keys_write_key(const char *path, EVP_PKEY *key, const unsigned char *pass, size_t passlen,
+                   char *err, size_t errlen);
+/* Writes a certificate as PEM, 0644, exclusive. */
+int keys_write_cert(const char *path, X509 *cert, char *err, size_t errlen);
+/*
+ * Reads a private key file. encrypted says whether the state file calls the
+ * keys encrypted. Returns 0, KEYS_E_PASSPHRASE_NEEDED, KEYS_E_BAD_PASSPHRASE,
+ * KEYS_E_STATE or an errno value; *key is owned by the caller.
+ */
+int keys_read_key(const char *path, int encrypted, const unsigned char *pass, size_t passlen,
+                  EVP_PKEY **key, char *err, size_t errlen);
+/* Reads a PEM certificate file. Returns 0, KEYS_E_STATE or an errno value. */
+int keys_read_cert(const char *path, X509 **cert, char *err, size_t errlen);
+/* Writes k's state file atomically. */
+int keys_save_state(const keys_t *k, char *err, size_t errlen);
+
+#endif

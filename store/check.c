@@ -1,0 +1,392 @@
+/*
+ * check.c - hot compacting backup and the integrity check. The check walks
+ * every database in one read transaction and reports problems by certificate
+ * or sequence number only, never by personal data (the holder index is keyed
+ * by ID number, so its problems name the certificate it points at).
+ */
+#include "store_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        err[0] = '\0';
+    else if ((size_t)n >= errlen && errlen > 3)
+        memcpy(err + errlen - 4, "...", 4);
+}
+
+/* 0 when dir is an empty directory, STORE_EBUSY when it holds anything, else errno. */
+static int dir_empty(const char *dir)
+{
+    struct dirent *de;
+    DIR *d = NULL;
+    int rc = 0;
+
+    d = opendir(dir);
+    if (d == NULL)
+        return errno;
+    for (;;) {
+        errno = 0;
+        de = readdir(d);
+        if (de == NULL) {
+            rc = errno;
+            break;
+        }
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            rc = STORE_EBUSY;
+            break;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+int store_backup(store *s, const char *dir, char *err, size_t errlen)
+{
+    int rc;
+
+    set_err(err, errlen, "%s", "");
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        rc = errno;
+        set_err(err, errlen, "cannot create backup directory %s: %s", dir, strerror(rc));
+        return rc;
+    }
+    rc = dir_empty(dir);
+    if (rc != 0) {
+        set_err(err, errlen, "backup directory %s: %s", dir, store_strerror(rc));
+        return rc;
+    }
+    rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+    if (rc != 0)
+        set_err(err, errlen, "cannot copy store to %s: %s", dir, mdb_strerror(rc));
+    return rc;
+}
+
+/* ------------------------------------------------------------------ check */
+
+static void problem(struct store_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Counts a problem and keeps its description while there is room. */
+static void problem(struct store_report *r, const char *fmt, ...)
+{
+    va_list ap;
+    char *line;
+    int n;
+
+    if (r->problems < STORE_REPORT_LINES) {
+        line = r->first[r->problems];
+        va_start(ap, fmt);
+        n = vsnprintf(line, sizeof r->first[0], fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            line[0] = '\0';
+        else if ((size_t)n >= sizeof r->first[0])
+            memcpy(line + sizeof r->first[0] - 4, "...", 4);
+    }
+    r->problems++;
+}
+
+/* The serial counter of a prefix must have reached the highest serial issued. */
+static int check_serial(store_txn *txn, const char *prefix, uint32_t highest,
+                        struct store_report *r)
+{
+    const void *v;
+    size_t n;
+    int rc;
+
+    rc = store_get(txn, STORE_DB_SERIALS, prefix, 10, &v, &n);
+    if (rc == STORE_ENOTFOUND) {
+        problem(r, "serial counter of prefix %.10s is missing (highest issued %u)", prefix,
+                (unsigned)highest);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    if (n != 4)
+        problem(r, "serial counter of prefix %.10s does not decode", prefix);
+    else if (store_be32_get(v) < highest)
+        problem(r, "serial counter of prefix %.10s is %u, below issued serial %u", prefix,
+                (unsigned)store_be32_get(v), (unsigned)highest);
+    return 0;
+}
+
+/* The holder index must list this certificate under its ID number. */
+static int check_holder_of(store_txn *txn, const struct store_cert *c, struct store_report *r)
+{
+    MDB_val k = {strlen(c->id_number), (void *)c->id_number};
+    MDB_val v = {STORE_CERT_NO_LEN, (void *)c->certificate_no};
+    MDB_cursor *cur = NULL;
+    MDB_dbi dbi;
+    int rc;
+
+    if (c->id_number[0] == '\0')
+        return 0;
+    rc = store_dbi(txn, STORE_DB_HOLDER, &dbi);
+    if (rc == 0)
+        rc = mdb_cursor_open(store_mdb_txn(txn), dbi, &cur);
+    if (rc != 0)
+        return rc;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND) {
+        problem(r, "certificate %s is missing from the holder index", c->certificate_no);
+        rc = 0;
+    }
+    return rc;
+}
+
+/* One certificate: key matches, PDF present, holder entry present. */
+static int check_cert(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
+                      struct store_report *r)
+{
+    struct store_cert c;
+    const void *pdf;
+    size_t pn;
+    int rc;
+
+    r->certs++;
+    if (store_cert_decode(v, vn, &c) != 0) {
+        problem(r, "certificate record %.*s does not decode", (int)(kn > 18 ? 18 : kn),
+                (const char *)k);
+        return 0;
+    }
+    if (kn != STORE_CERT_NO_LEN || memcmp(k, c.certificate_no, kn) != 0)
+        problem(r, "certificate %s is stored under another key", c.certificate_no);
+    rc = store_pdf_get(txn, c.certificate_no, &pdf, &pn);
+    if (rc == STORE_ENOTFOUND)
+        problem(r, "certificate %s has no pdf", c.certificate_no);
+    else if (rc != 0)
+        return rc;
+    return check_holder_of(txn, &c, r);
+}
+
+/* The 7-digit serial inside an 18-character certificate number. */
+static uint32_t serial_of(const char *no)
+{
+    uint32_t v = 0;
+    int i;
+
+    for (i = 10; i < 17; i++)
+        v = v * 10 + (uint32_t)(no[i] - '0');
+    return v;
+}
+
+/* Follows the prefix groups of the sorted certificate keys; checks a group when it ends. */
+static int track_prefix(store_txn *txn, const void *k, char prefix[11], uint32_t *highest,
+                        struct store_report *r)
+{
+    char no[STORE_CERT_NO_LEN + 1];
+    int rc = 0;
+
+    memcpy(no, k, STORE_CERT_NO_LEN);
+    no[STORE_CERT_NO_LEN] = '\0';
+    if (prefix[0] != '\0' && memcmp(prefix, no, 10) != 0)
+        rc = check_serial(txn, prefix, *highest, r);
+    memcpy(prefix, no, 10);
+    prefix[10] = '\0';
+    *highest = serial_of(no);
+    return rc;
+}
+
+/* Walks certs in key order; a prefix's certificates are adjacent, the last the highest. */
+static int check_certs(store_txn *txn, struct store_report *r)
+{
+    char prefix[11] = "";
+    uint32_t highest = 0;
+    store_cursor *c = NULL;
+    const void *k, *v;
+    size_t kn, vn;
+    int rc;
+
+    rc = store_cursor_open(txn, STORE_DB_CERTS, &c);
+    if (rc != 0)
+        return rc;
+    rc = store_cursor_first(c, &k, &kn, &v, &vn);
+    while (rc == 0) {
+        rc = check_cert(txn, k, kn, v, vn, r);
+        if (rc == 0 && kn == STORE_CERT_NO_LEN)
+            rc = track_prefix(txn, k, prefix, &highest, r);
+        if (rc == 0)
+            rc = store_cursor_next(c, &k, &kn, &v, &vn);
+    }
+    if (rc == STORE_ENOTFOUND && prefix[0] != '\0')
+        rc = check_serial(txn, prefix, highest, r);
+    store_cursor_close(c);
+    return rc == STORE_ENOTFOUND ? 0 : rc;
+}
+
+/* Copies an 18-byte value or key into a certificate number; 0 when it is not one. */
+static int as_cert_no(const void *p, size_t n, char out[19])
+{
+    if (n != STORE_CERT_NO_LEN)
+        return 0;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 1;
+}
+
+/* Every PDF belongs to a certificate. */
+static int check_pdf_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
+                           struct store_report *r)
+{
+    struct store_cert c;
+    char no[19];
+    int rc;
+
+    (void)v;
+    (void)vn;
+    r->pdfs++;
+    if (!as_cert_no(k, kn, no)) {
+        problem(r, "pdf stored under a key that is no certificate number");
+        return 0;
+    }
+    rc = store_cert_get(txn, no, &c);
+    if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT || rc == STORE_EINVAL) {
+        problem(r, "pdf %s has no readable certificate", no);
+        rc = 0;
+    }
+    return rc;
+}
+
+/* Every intake entry points at a certificate with the same id, position and exam. */
+static int check_intake_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
+                              struct store_report *r)
+{
+    unsigned char key[128];
+    struct store_cert c;
+    char no[19];
+    size_t len;
+    int rc;
+
+    if (!as_cert_no(v, vn, no)) {
+        problem(r, "intake entry holds no certificate number");
+        return 0;
+    }
+    rc = store_cert_get(txn, no, &c);
+    if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT || rc == STORE_EINVAL) {
+        problem(r, "intake entry points at missing certificate %s", no);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    rc = store_intake_key(c.id_number, c.position_code, c.exam_id, key, sizeof key, &len);
+    if (rc != 0 || len != kn || memcmp(key, k, kn) != 0)
+        problem(r, "intake entry of certificate %s does not match its record", no);
+    return 0;
+}
+
+/* Every holder entry points at a certificate of that ID number. */
+static int check_holder_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
+                              struct store_report *r)
+{
+    struct store_cert c;
+    char no[19];
+    int rc;
+
+    if (!as_cert_no(v, vn, no)) {
+        problem(r, "holder entry holds no certificate number");
+        return 0;
+    }
+    rc = store_cert_get(txn, no, &c);
+    if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT || rc == STORE_EINVAL) {
+        problem(r, "holder entry points at missing certificate %s", no);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    if (strlen(c.id_number) != kn || memcmp(c.id_number, k, kn) != 0)
+        problem(r, "holder entry of certificate %s does not match its record", no);
+    return 0;
+}
+
+/* Every serial counter is a 10-digit prefix with a 4-byte value. */
+static int check_serial_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
+                              struct store_report *r)
+{
+    (void)txn;
+    (void)k;
+    (void)v;
+    if (kn != 10 || vn != 4)
+        problem(r, "serial counter entry does not decode");
+    return 0;
+}
+
+typedef int (*entry_fn)(store_txn *, const void *, size_t, const void *, size_t,
+                        struct store_report *);
+
+/* Runs fn on every entry of db. */
+static int walk(store_txn *txn, int db, entry_fn fn, struct store_report *r)
+{
+    store_cursor *c = NULL;
+    const void *k, *v;
+    size_t kn, vn;
+    int rc;
+
+    rc = store_cursor_open(txn, db, &c);
+    if (rc != 0)
+        return rc;
+    rc = store_cursor_first(c, &k, &kn, &v, &vn);
+    while (rc == 0) {
+        rc = fn(txn, k, kn, v, vn, r);
+        if (rc == 0)
+            rc = store_cursor_next(c, &k, &kn, &v, &vn);
+    }
+    store_cursor_close(c);
+    return rc == STORE_ENOTFOUND ? 0 : rc;
+}
+
+static int check_audit(store_txn *txn, struct store_report *r)
+{
+    uint64_t bad = 0, count = 0;
+    int rc;
+
+    rc = store_audit_verify_txn(txn, &bad, &count);
+    r->audit_entries = count;
+    if (rc == STORE_ECORRUPT) {
+        problem(r, "audit chain broken at sequence %llu", (unsigned long long)bad);
+        rc = 0;
+    }
+    return rc;
+}
+
+int store_check(store *s, struct store_report *report)
+{
+    store_txn *txn = NULL;
+    int rc;
+
+    memset(report, 0, sizeof *report);
+    rc = store_read_begin(s, &txn);
+    if (rc != 0)
+        return rc;
+    rc = check_certs(txn, report);
+    if (rc == 0)
+        rc = walk(txn, STORE_DB_PDFS, check_pdf_entry, report);
+    if (rc == 0)
+        rc = walk(txn, STORE_DB_INTAKE, check_intake_entry, report);
+    if (rc == 0)
+        rc = walk(txn, STORE_DB_HOLDER, check_holder_entry, report);
+    if (rc == 0)
+        rc = walk(txn, STORE_DB_SERIALS, check_serial_entry, report);
+    if (rc == 0)
+        rc = check_audit(txn, report);
+    store_read_end(txn);
+    return rc;
+}

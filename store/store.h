@@ -1,0 +1,405 @@
+/*
+ * store.h - Jianpei's data layer over LMDB: one environment per directory,
+ * named databases, read transactions and retried write transactions, a
+ * versioned record format, certificate records with their indexes, an
+ * append-only hash-chained audit log, hot backups and an integrity check.
+ *
+ * Who uses it: the issuer (one writer process at a time; a second writer is
+ * serialized by LMDB's writer lock, never corrupting), the verifier daemon
+ * (STORE_RDONLY beside a live writer; each request takes a fresh read
+ * transaction and so sees every commit made before it began, without restart)
+ * and the training module (its own environment in its own directory, with its
+ * own extra databases, see struct store_opts).
+ *
+ * Errors: every function returns 0 on success, or
+ *   - a value of enum store_err (a negative range of its own),
+ *   - an LMDB code (MDB_*, negative) passed through,
+ *   - a positive errno value (ENOMEM, EFBIG when a bound is hit, ...).
+ * store_strerror() describes all three. Nothing here exits or logs personal
+ * data; functions taking err/errlen put extra context (a path, both schema
+ * versions) there, always NUL-terminated.
+ *
+ * Threads: a store handle may be shared by threads. Read transactions are
+ * opened with MDB_NOTLS, so one may be begun in one thread and ended in
+ * another, but a transaction (and its cursors) is used by one thread at a time.
+ */
+#ifndef JP_STORE_H
+#define JP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* ---------------------------------------------------------------- errors */
+
+enum store_err {
+    STORE_ENOTFOUND = -30900, /* no such key / record */
+    STORE_EEXIST,             /* key exists and STORE_PUT_NEW was asked */
+    STORE_ECORRUPT,           /* a record does not decode, or a chain is broken */
+    STORE_ETOOLONG,           /* a value is longer than its documented bound */
+    STORE_EINVAL,             /* an argument breaks the documented contract */
+    STORE_ENOTSTORE,          /* the directory holds no jianpei store */
+    STORE_ESCHEMA,            /* the store's schema version is newer or unknown */
+    STORE_ERDONLY,            /* write attempted through a read-only store or txn */
+    STORE_EEXHAUSTED,         /* a serial counter reached its last value */
+    STORE_EBUSY,              /* backup target directory is not empty */
+};
+
+/* A static, lowercase description of any code this module returns. Never NULL. */
+const char *store_strerror(int code);
+
+/* ----------------------------------------------------------- environment */
+
+typedef struct store store;
+typedef struct store_txn store_txn;
+typedef struct store_cursor store_cursor;
+
+#define STORE_SCHEMA_VERSION 1u
+
+enum store_open_flags {
+    STORE_RDONLY = 1 << 0, /* MDB_RDONLY: no write transactions */
+    STORE_CREATE = 1 << 1, /* create the directory (0700) and the databases */
+};
+
+/* The built-in databases. Extra databases get ids from STORE_DB_EXTRA on. */
+enum store_db {
+    STORE_DB_META,    /* "meta": schema_version -> u32 BE */
+    STORE_DB_CERTS,   /* "certs": certificate_no -> cert record */
+    STORE_DB_PDFS,    /* "pdfs": certificate_no -> PDF bytes */
+    STORE_DB_INTAKE,  /* "intake": id_number 0 position 0 exam_id -> certificate_no */
+    STORE_DB_HOLDER,  /* "holder": id_number -> certificate_no (duplicates sorted) */
+    STORE_DB_SERIALS, /* "serials": 10-digit prefix -> last serial, u32 BE */
+    STORE_DB_AUDIT,   /* "audit": seq u64 BE -> audit record */
+    STORE_DB_EXTRA,   /* first id of the caller's extra databases */
+};
+
+#define STORE_MAX_EXTRA_DBS 16
+#define STORE_DB_DUPS 1u /* extra database flag: sorted duplicate values */
+
+struct store_dbspec {
+    const char *name; /* LMDB database name, 1..63 bytes */
+    unsigned flags;   /* 0 or STORE_DB_DUPS */
+};
+
+struct store_opts {
+    size_t map_size;                  /* initial map size in bytes; 0 = 64 MiB */
+    unsigned max_readers;             /* reader slots; 0 = 256 */
+    const struct store_dbspec *extra; /* extra databases, ids STORE_DB_EXTRA + i */
+    size_t n_extra;                   /* at most STORE_MAX_EXTRA_DBS */
+};
+
+/*
+ * Opens the store in dir. flags: 0 (read-write, must exist), STORE_CREATE
+ * (creates dir 0700, files 0600, the databases and the schema version), or
+ * STORE_RDONLY. The schema version in "meta" is checked: a store newer than
+ * STORE_SCHEMA_VERSION is refused with STORE_ESCHEMA and both versions in err;
+ * a directory without one is STORE_ENOTSTORE unless STORE_CREATE. Stale reader
+ * slots left by killed processes are cleared. On success *out is a handle the
+ * caller releases with store_close(); on error *out is NULL.
+ */
+int store_open(const char *dir, unsigned flags, store **out, char *err, size_t errlen);
+/* store_open with options (opts may be NULL = defaults). Same contract. */
+int store_open_with(const char *dir, unsigned flags, const struct store_opts *opts, store **out,
+                    char *err, size_t errlen);
+/* Closes the environment. Every transaction must have ended. NULL is a no-op. */
+void store_close(store *s);
+/*
+ * Finds the id of a database by its name ("certs", or an extra name).
+ * Returns 0 and sets *db, or STORE_ENOTFOUND.
+ */
+int store_db_by_name(const store *s, const char *name, int *db);
+/* The current map size in bytes (grows as store_write needs it). */
+size_t store_map_size(store *s);
+
+/* ---------------------------------------------------------- transactions */
+
+/*
+ * Begins a read transaction: a consistent snapshot of the last commit. Cheap
+ * (no allocation besides a small handle, no lock against writers); the
+ * verifier takes one per request and ends it before answering. When another
+ * process has grown the map (MDB_MAP_RESIZED) the new size is adopted, once
+ * the other transactions of this process have ended, and the begin retried.
+ * *out is released with store_read_end().
+ */
+int store_read_begin(store *s, store_txn **out);
+/* Ends (aborts) a read transaction; pointers obtained through it die. NULL-safe. */
+void store_read_end(store_txn *txn);
+
+/*
+ * Runs fn(txn, arg) inside a write transaction and commits when fn returns 0.
+ * A nonzero return from fn aborts and is returned as is: failure leaves the
+ * store as it was. When a put (inside fn) or the commit reports MDB_MAP_FULL,
+ * store_write aborts, grows the map (adopting a larger size another process
+ * set, else doubling) and runs fn again from scratch, so fn must have no
+ * effects outside the transaction except through arg it resets itself, and
+ * must return the codes of the store calls it makes unchanged (MDB_MAP_FULL
+ * above all), never carry on after one. The
+ * growth waits until no other transaction of this process is open, so the
+ * calling thread must not hold a read transaction. Writers in several
+ * processes are serialized by LMDB. STORE_ERDONLY on a read-only store.
+ */
+int store_write(store *s, int (*fn)(store_txn *txn, void *arg), void *arg);
+
+/* --------------------------------------------------------- raw key/value */
+
+#define STORE_PUT_NEW 1u /* fail with STORE_EEXIST when the key (or dup pair) exists */
+
+/*
+ * Looks up key in db. On success *val points into the map: valid only until
+ * the transaction ends or, in a write transaction, until the next put or del.
+ * Never write through it. STORE_ENOTFOUND when absent.
+ */
+int store_get(store_txn *txn, int db, const void *key, size_t klen, const void **val, size_t *vlen);
+/* Like store_get but copies the value into out (reset first, bounded by out->max). */
+int store_get_copy(store_txn *txn, int db, const void *key, size_t klen, struct jp_buf *out);
+/* Stores key -> val. flags 0 or STORE_PUT_NEW. STORE_ERDONLY in a read txn. */
+int store_put(store_txn *txn, int db, const void *key, size_t klen, const void *val, size_t vlen,
+              unsigned flags);
+/* Deletes key (val NULL: all its values; else that duplicate). STORE_ENOTFOUND. */
+int store_del(store_txn *txn, int db, const void *key, size_t klen, const void *val, size_t vlen);
+
+/*
+ * Cursors walk a database in key order (duplicates in value order). The
+ * key/value pointers they return follow store_get's lifetime rule. Close every
+ * cursor before its transaction ends.
+ */
+int store_cursor_open(store_txn *txn, int db, store_cursor **out);
+/* Closes a cursor. NULL-safe. */
+void store_cursor_close(store_cursor *c);
+/* Moves to the first entry. STORE_ENOTFOUND on an empty database. */
+int store_cursor_first(store_cursor *c, const void **key, size_t *klen, const void **val,
+                       size_t *vlen);
+/* Moves to the first entry whose key is >= key (a range start). STORE_ENOTFOUND past the end. */
+int store_cursor_seek(store_cursor *c, const void *key, size_t klen, const void **k,
+                      size_t *klen_out, const void **val, size_t *vlen);
+/* Moves to the next entry (the next duplicate first). STORE_ENOTFOUND at the end. */
+int store_cursor_next(store_cursor *c, const void **key, size_t *klen, const void **val,
+                      size_t *vlen);
+
+/* --------------------------------------------------------- record format */
+
+/*
+ * Every record: one format-version byte (STORE_REC_VERSION), then fields, each
+ * tag (u8, 1..255) + length (unsigned LEB128 varint, at most 4 bytes, value at
+ * most STORE_REC_MAX_FIELD) + that many bytes. Integers are fixed-width
+ * big-endian. Unknown tags are skipped by readers. See docs/store-format.md.
+ */
+#define STORE_REC_VERSION 1u
+#define STORE_REC_MAX_FIELD (1u << 20)
+
+/* Starts a record in out (reset first): writes the version byte. */
+int store_rec_begin(struct jp_buf *out);
+/* Appends a field. STORE_EINVAL for tag 0, STORE_ETOOLONG over the field bound. */
+int store_rec_put(struct jp_buf *out, uint8_t tag, const void *p, size_t n);
+/* Appends a NUL-terminated text field. */
+int store_rec_put_str(struct jp_buf *out, uint8_t tag, const char *s);
+/* Appends integers: u16 as 2 bytes, u64 as 8 bytes, big-endian. */
+int store_rec_put_u16(struct jp_buf *out, uint8_t tag, uint16_t v);
+int store_rec_put_u64(struct jp_buf *out, uint8_t tag, uint64_t v);
+
+/* A reader over a record held by the caller; it never reads past p + len. */
+struct store_rec_reader {
+    const unsigned char *p; /* not owned */
+    size_t len;             /* bytes at p */
+    size_t pos;             /* next byte to read */
+};
+
+/*
+ * Checks the version byte and positions r at the first field. STORE_ECORRUPT
+ * for an empty input, STORE_ESCHEMA for a record version this code does not know.
+ */
+int store_rec_open(struct store_rec_reader *r, const void *p, size_t len);
+/*
+ * Reads the next field: *tag, and *val and *vlen pointing into the record.
+ * Returns 0, STORE_ENOTFOUND at the clean end, or STORE_ECORRUPT for a
+ * truncated header, a length past the end, an overlong varint or tag 0.
+ */
+int store_rec_next(struct store_rec_reader *r, uint8_t *tag, const void **val, size_t *vlen);
+/* Field value helpers: STORE_ECORRUPT unless the length is exactly right. */
+int store_rec_u16(const void *val, size_t vlen, uint16_t *out);
+int store_rec_u64(const void *val, size_t vlen, uint64_t *out);
+/* Copies a text field into dst[dstsz] with a NUL; STORE_ECORRUPT if it does not fit or holds NUL.
+ */
+int store_rec_str(const void *val, size_t vlen, char *dst, size_t dstsz);
+
+/* ------------------------------------------------------------ certificate */
+
+enum store_cert_status {
+    STORE_STATUS_VALID,     /* 有效 */
+    STORE_STATUS_SUSPENDED, /* 暂扣 */
+    STORE_STATUS_REVOKED,   /* 撤销 */
+    STORE_STATUS_CANCELLED, /* 注销 */
+    STORE_STATUS_LAPSED,    /* 失效 */
+};
+
+#define STORE_CERT_NO_LEN 18
+#define STORE_KEY_ID_LEN 8
+#define STORE_PDF_MAX (16u << 20) /* bound on a stored PDF */
+
+/* Every text field is NUL-terminated UTF-8; a value that does not fit is an error. */
+struct store_cert {
+    char certificate_no[19];       /* 18 characters, the key */
+    char elicence_id[96];          /* GB/T 36904 identifier */
+    uint16_t file_version;         /* 1, +1 per reissued file */
+    enum store_cert_status status; /* current status */
+    int64_t status_changed_at;     /* unix seconds, 0 = never */
+    char status_reason[257];       /* free text, may be empty */
+    char position_code[3];         /* "01".."13" */
+    char issue_date[11];           /* YYYY-MM-DD */
+    char holder_name[257];         /* up to 256 bytes of UTF-8 */
+    char gender[4];                /* "男" or "女" */
+    char id_type[4];               /* "111", ... */
+    char id_number[33];            /* up to 32 characters */
+    char institution_code[33];     /* training institution code */
+    char institution_name[257];    /* training institution name */
+    char city[3];                  /* "01", ... */
+    char exam_id[65];              /* the exam the holder passed */
+    char exam_date[11];            /* YYYY-MM-DD */
+    uint16_t score_tenths;         /* 86.5 -> 865 */
+    char authority_name[257];      /* issuing authority */
+    unsigned char key_id[8];       /* signing key id */
+    int64_t issued_at;             /* unix seconds */
+};
+
+/*
+ * Copies src into a fixed text field dst[dstsz]. STORE_ETOOLONG (dst left
+ * empty) when src does not fit with its NUL. Use it to fill store_cert.
+ */
+int store_text_set(char *dst, size_t dstsz, const char *src);
+/* The status's API name ("valid", ...), or NULL for an unknown value. */
+const char *store_status_name(enum store_cert_status st);
+/* Parses an API status name. STORE_EINVAL when unknown. */
+int store_status_parse(const char *name, enum store_cert_status *out);
+
+/*
+ * Encodes cert as a record into out (reset first). STORE_EINVAL when a text
+ * field is not NUL-terminated inside its array, the certificate number is not
+ * 18 characters or the status is unknown.
+ */
+int store_cert_encode(const struct store_cert *cert, struct jp_buf *out);
+/* Decodes a record into *out (zeroed first). STORE_ECORRUPT on any defect. */
+int store_cert_decode(const void *p, size_t len, struct store_cert *out);
+
+/*
+ * Inserts or replaces the certificate under its number in "certs", and keeps
+ * the "holder" index (id_number -> certificate_no) in step, also when the
+ * id_number changed. Write transactions only.
+ */
+int store_cert_put(store_txn *txn, const struct store_cert *cert);
+/* Reads a certificate into *out (a copy). STORE_ENOTFOUND. */
+int store_cert_get(store_txn *txn, const char *certificate_no, struct store_cert *out);
+
+/* Stores the PDF of a certificate (at most STORE_PDF_MAX bytes). */
+int store_pdf_put(store_txn *txn, const char *certificate_no, const void *pdf, size_t len);
+/*
+ * Finds a PDF. *pdf points into the map and is valid only until the
+ * transaction ends (or the next write in a write transaction). STORE_ENOTFOUND.
+ */
+int store_pdf_get(store_txn *txn, const char *certificate_no, const void **pdf, size_t *len);
+/* Copies a PDF into out (reset first); out->max should be >= STORE_PDF_MAX. */
+int store_pdf_copy(store_txn *txn, const char *certificate_no, struct jp_buf *out);
+
+/*
+ * The intake index for idempotent issuance: (id_number, position, exam_id) ->
+ * certificate_no. put overwrites; for idempotent issuance look up with get
+ * first, inside the same write transaction. get copies the number into
+ * out[19]. STORE_EINVAL for an empty part, STORE_ETOOLONG past the bounds of
+ * struct store_cert, STORE_ENOTFOUND.
+ */
+int store_intake_put(store_txn *txn, const char *id_number, const char *position,
+                     const char *exam_id, const char *certificate_no);
+int store_intake_get(store_txn *txn, const char *id_number, const char *position,
+                     const char *exam_id, char out[19]);
+
+/*
+ * Lists the certificates of a holder (the "holder" index, in number order):
+ * copies up to max numbers into out and sets *n to the total found, which
+ * exceeds max when out was too small. 0 with *n = 0 when there are none.
+ */
+int store_holder_list(store_txn *txn, const char *id_number, char (*out)[19], size_t max,
+                      size_t *n);
+
+#define STORE_SERIAL_MAX 9999999u /* NNNNNNN has 7 digits */
+
+/*
+ * Increments and returns the serial counter of a 10-digit prefix PPCCYYYYJJ:
+ * 1 on first use, never reused (the counter only grows, also after
+ * revocation). STORE_EINVAL for a malformed prefix, STORE_EEXHAUSTED past
+ * STORE_SERIAL_MAX.
+ */
+int store_next_serial(store_txn *txn, const char *prefix, uint32_t *serial);
+
+/* -------------------------------------------------------------- audit log */
+
+/*
+ * One audit entry. The detail text is for the operator and must NEVER hold
+ * personal data (names, ID numbers): the log is exported as the
+ * status-changes feed to other provinces.
+ */
+struct store_audit_entry {
+    uint64_t seq;                /* from 1, +1 per entry; set by append */
+    int64_t time;                /* unix seconds */
+    char action[33];             /* issue, revoke, suspend, reinstate, cancel, lapse,
+                                    reissue, keys-rotate, ... */
+    char certificate_no[19];     /* may be empty */
+    char actor[65];              /* who did it (an operator or program name) */
+    char detail[257];            /* free text, never personal data */
+    unsigned char prev_hash[32]; /* hash of entry seq-1, zeros for seq 1; set by append */
+    unsigned char hash[32];      /* SHA-256(prev_hash || record without hash); set by append */
+};
+
+/*
+ * Appends entry as the next sequence number; fills entry->seq, prev_hash and
+ * hash. Write transactions only; action must not be empty.
+ */
+int store_audit_append(store_txn *txn, struct store_audit_entry *entry);
+/*
+ * Recomputes the whole chain from seq 1 in a read transaction of its own.
+ * Returns 0 (and *first_bad = 0) when intact, else STORE_ECORRUPT with
+ * *first_bad = the first sequence number that is missing, altered, undecodable
+ * or linked to a wrong predecessor. *count = entries read.
+ */
+int store_audit_verify(store *s, uint64_t *first_bad, uint64_t *count);
+/* The last sequence number (0 for an empty log). */
+int store_audit_last(store_txn *txn, uint64_t *seq);
+/*
+ * Reads the entries with seq > since, in order, at most max of them into
+ * out[], and sets *n. This is the "since N, at most M" reader of the
+ * status-changes feed. STORE_ECORRUPT when a stored entry does not decode.
+ */
+int store_audit_since(store_txn *txn, uint64_t since, struct store_audit_entry *out, size_t max,
+                      size_t *n);
+
+/* ------------------------------------------------------- backup and check */
+
+/*
+ * Hot, compacting copy of the environment (mdb_env_copy2 with MDB_CP_COMPACT)
+ * into dir, which must not exist (it is created 0700) or be empty
+ * (STORE_EBUSY otherwise). Writers may go on meanwhile; the copy is the
+ * snapshot of one read transaction.
+ */
+int store_backup(store *s, const char *dir, char *err, size_t errlen);
+
+#define STORE_REPORT_LINES 8
+
+/* What store_check found. Descriptions name certificate numbers and sequence
+ * numbers only, never personal data. */
+struct store_report {
+    unsigned problems;                   /* count of problems found */
+    char first[STORE_REPORT_LINES][160]; /* descriptions of the first problems */
+    uint64_t certs;                      /* certificates read */
+    uint64_t pdfs;                       /* PDFs seen */
+    uint64_t audit_entries;              /* audit entries verified */
+};
+
+/*
+ * Walks every database in one read transaction: every record decodes, every
+ * certificate has its PDF and holder entry, every index entry points at an
+ * existing certificate, every serial counter is >= the highest serial issued
+ * under its prefix, the audit chain verifies. Fills *report and returns 0
+ * when the walk ran (whatever it found), or an error when it could not run.
+ */
+int store_check(store *s, struct store_report *report);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * store_int.h - what the store's own files share and nobody else sees: the
+ * layout of the opaque handles and a few internal helpers. Not installed, not
+ * included outside store/.
+ */
+#ifndef JP_STORE_INT_H
+#define JP_STORE_INT_H
+
+#include <pthread.h>
+
+#include <lmdb.h>
+
+#include "store.h"
+
+#define STORE_NDB_MAX (STORE_DB_EXTRA + STORE_MAX_EXTRA_DBS)
+
+struct store {
+    MDB_env *env;                  /* owned; closed by store_close */
+    MDB_dbi dbi[STORE_NDB_MAX];    /* handles of the open databases */
+    char names[STORE_NDB_MAX][64]; /* their names, for store_db_by_name */
+    int ndb;                       /* databases open */
+    int rdonly;                    /* opened with STORE_RDONLY */
+    pthread_mutex_t mu;            /* guards active and resizing */
+    pthread_cond_t cv;             /* signalled when either changes */
+    unsigned active;               /* transactions of this process now open */
+    int resizing;                  /* a thread is changing the map size */
+};
+
+struct store_txn {
+    store *s;    /* not owned */
+    MDB_txn *tx; /* owned until ended */
+    int rdonly;  /* a read transaction */
+};
+
+struct store_cursor {
+    MDB_cursor *c; /* owned; closed by store_cursor_close */
+};
+
+/* The LMDB handle of a database id, or STORE_EINVAL for an unknown id. */
+int store_dbi(const store_txn *txn, int db, MDB_dbi *out);
+/* The LMDB transaction inside a handle (for the store's own walkers). */
+MDB_txn *store_mdb_txn(const store_txn *txn);
+
+/* Stores v as 4 / 8 bytes big-endian at p, and reads it back. */
+void store_be32_put(unsigned char *p, uint32_t v);
+uint32_t store_be32_get(const unsigned char *p);
+void store_be64_put(unsigned char *p, uint64_t v);
+uint64_t store_be64_get(const unsigned char *p);
+
+/* Builds the intake key id_number 0 position 0 exam_id into out; STORE_ETOOLONG. */
+int store_intake_key(const char *id_number, const char *position, const char *exam_id,
+                     unsigned char *out, size_t outsz, size_t *len);
+/* Verifies the audit chain inside an open transaction (see store_audit_verify). */
+int store_audit_verify_txn(store_txn *txn, uint64_t *first_bad, uint64_t *count);
+
+#endif

@@ -1,0 +1,664 @@
+/*
+ * render.c - drawing one certificate from a loaded template. Each call owns
+ * its libharu document (the template is only read, so renders may run on
+ * several threads at once): the fields are decoded and checked, the
+ * characters the static subsets lack get tiny per-document subsets (one per
+ * face that has them), the fonts are attached, the template's directives are
+ * drawn in order and the compressed PDF is copied out. libharu's error
+ * handler only records the first error; every libharu call's status is
+ * checked and turned into a return code, so nothing jumps or exits.
+ */
+#include "render.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MM_TO_PT (72.0 / 25.4)
+#define PI 3.14159265358979323846
+
+/* A character the static subsets lack, with the face that has it. */
+struct dyn_char {
+    uint32_t cp;  /* the character */
+    uint16_t face; /* font_lib face */
+};
+
+/* State of one render. */
+struct doc {
+    const struct tmpl *t;                       /* the template */
+    const struct tmpl_fields *in;               /* caller's fields */
+    HPDF_Doc pdf;                               /* owned */
+    HPDF_Page page;                             /* the one page */
+    HPDF_Font static_fonts[FONT_MAX_FACES];     /* static packs as fonts, or NULL */
+    struct font_pack dyn[FONT_MAX_FACES];       /* owned; per-document packs */
+    HPDF_Font dyn_fonts[FONT_MAX_FACES];        /* dyn as fonts, or NULL */
+    uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD];  /* decoded fields */
+    size_t ncps[FIELD_COUNT];                   /* code points per field */
+    HPDF_STATUS hpdf_error;                     /* first libharu error, 0 if none */
+    HPDF_STATUS hpdf_detail;                    /* its detail code */
+    char *err;                                  /* caller's message buffer */
+    size_t errlen;                              /* its size */
+};
+
+/* How to draw one character: font, two code bytes, advance in 1/1000 em. */
+struct glyph {
+    HPDF_Font font;
+    unsigned char code[2];
+    unsigned width;
+};
+
+static void hpdf_error(HPDF_STATUS error, HPDF_STATUS detail, void *user)
+{
+    struct doc *d = user;
+    if (d->hpdf_error == 0) {
+        d->hpdf_error = error;
+        d->hpdf_detail = detail;
+    }
+}
+
+static int pdf_fail(struct doc *d, const char *what)
+{
+    tmpl_errf(d->err, d->errlen, "libharu: %s failed (error 0x%04X, detail %u)", what,
+              (unsigned)d->hpdf_error, (unsigned)d->hpdf_detail);
+    return TMPL_EPDF;
+}
+
+static const char *field_text(const struct tmpl_fields *f, int i)
+{
+    const char *v[FIELD_COUNT] = {f->name,        f->gender,    f->id_number,
+                                  f->position,    f->certificate_no, f->institution,
+                                  f->authority,   f->issue_date, f->elicence_id};
+    return v[i];
+}
+
+static int decode_fields(struct doc *d)
+{
+    for (int i = 0; i < FIELD_COUNT; i++) {
+        const char *s = field_text(d->in, i);
+        long n = s == NULL ? -1 : tmpl_utf8_decode(s, d->cps[i], TMPL_MAX_FIELD);
+        if (n < 0) {
+            tmpl_errf(d->err, d->errlen, "%s: missing, not UTF-8, too long or has control characters",
+                      tmpl_field_names[i]);
+            return TMPL_EFIELD;
+        }
+        d->ncps[i] = (size_t)n;
+    }
+    if (d->in->qr_text == NULL || d->in->qr_text[0] == '\0' ||
+        strlen(d->in->qr_text) > TMPL_MAX_QR) {
+        tmpl_errf(d->err, d->errlen, "qr_text: missing or longer than %d bytes", TMPL_MAX_QR);
+        return TMPL_EFIELD;
+    }
+    return 0;
+}
+
+static const struct static_char *static_find(const struct tmpl *t, uint32_t cp)
+{
+    size_t lo = 0, hi = t->nchars;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->chars[mid].cp == cp)
+            return &t->chars[mid];
+        if (t->chars[mid].cp < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static int dyn_cmp(const void *a, const void *b)
+{
+    const struct dyn_char *x = a, *y = b;
+    return x->cp < y->cp ? -1 : x->cp > y->cp;
+}
+
+/* Sorts out the fields' characters the static packs lack; names a field no font covers. */
+static int collect_dynamic(struct doc *d, struct dyn_char *out, size_t *nout)
+{
+    size_t n = 0;
+
+    for (int i = 0; i < FIELD_COUNT; i++) {
+        for (size_t j = 0; j < d->ncps[i]; j++) {
+            uint32_t cp = d->cps[i][j];
+            int face;
+            if (static_find(d->t, cp) != NULL)
+                continue;
+            face = font_lib_find(&d->t->fonts, cp);
+            if (face < 0) {
+                tmpl_errf(d->err, d->errlen, "%s: no configured font has U+%04X", tmpl_field_names[i],
+                          (unsigned)cp);
+                return TMPL_EGLYPH;
+            }
+            out[n++] = (struct dyn_char){cp, (uint16_t)face};
+        }
+    }
+    qsort(out, n, sizeof(*out), dyn_cmp);
+    *nout = n;
+    return 0;
+}
+
+static int build_dynamic(struct doc *d)
+{
+    struct dyn_char *dc = calloc(FIELD_COUNT * TMPL_MAX_FIELD, sizeof(*dc));
+    uint32_t *cps = calloc(FIELD_COUNT * TMPL_MAX_FIELD, sizeof(*cps));
+    size_t n = 0;
+    int rc = 0;
+
+    if (dc == NULL || cps == NULL) {
+        rc = ENOMEM;
+        goto out;
+    }
+    rc = collect_dynamic(d, dc, &n);
+    for (size_t f = 0; f < d->t->fonts.nfaces && rc == 0; f++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (dc[i].face == f && (i == 0 || dc[i].cp != dc[i - 1].cp))
+                cps[k++] = dc[i].cp;
+        if (k == 0)
+            continue;
+        rc = font_pack_build(&d->t->fonts, f, cps, k, &d->dyn[f]);
+        if (rc == E2BIG) {
+            tmpl_errf(d->err, d->errlen, "fields: too many distinct characters");
+            rc = TMPL_EFIELD;
+        } else if (rc != 0) {
+            tmpl_errf(d->err, d->errlen, "%s: cannot subset", d->t->fonts.faces[f].path);
+            rc = rc == ENOMEM ? ENOMEM : TMPL_EPDF;
+        }
+    }
+out:
+    free(cps);
+    free(dc);
+    return rc;
+}
+
+/* A subset tag: five letters from the pack's characters and one for its slot. */
+static void pack_tag(const struct font_pack *p, unsigned slot, char tag[7])
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < p->n; i++)
+        h = (h ^ p->cps[i]) * 16777619u;
+    for (int i = 0; i < 5; i++) {
+        tag[i] = (char)('A' + h % 26);
+        h /= 26;
+    }
+    tag[5] = (char)('A' + slot % 26);
+    tag[6] = '\0';
+}
+
+static int attach_fonts(struct doc *d)
+{
+    unsigned slot = 0;
+    char tag[7];
+
+    for (size_t f = 0; f < d->t->fonts.nfaces; f++) {
+        if (d->t->static_packs[f].n > 0) {
+            pack_tag(&d->t->static_packs[f], slot++, tag);
+            d->static_fonts[f] = font_pack_attach(&d->t->fonts, &d->t->static_packs[f], d->pdf, tag);
+            if (d->static_fonts[f] == NULL)
+                return pdf_fail(d, "loading a static font");
+        }
+        if (d->dyn[f].n > 0) {
+            pack_tag(&d->dyn[f], slot++, tag);
+            d->dyn_fonts[f] = font_pack_attach(&d->t->fonts, &d->dyn[f], d->pdf, tag);
+            if (d->dyn_fonts[f] == NULL)
+                return pdf_fail(d, "loading a document font");
+        }
+    }
+    return 0;
+}
+
+/* Every character reaching here was checked by collect_dynamic or the template load. */
+static struct glyph glyph_of(const struct doc *d, uint32_t cp)
+{
+    const struct static_char *sc = static_find(d->t, cp);
+    struct glyph g = {0};
+    uint16_t code = 0;
+
+    if (sc != NULL) {
+        g.font = d->static_fonts[sc->face];
+        g.width = d->t->static_packs[sc->face].widths[sc->idx];
+        code = d->t->fonts.codes[sc->idx];
+    } else {
+        for (size_t f = 0; f < d->t->fonts.nfaces && g.font == NULL; f++) {
+            int i = font_pack_find(&d->dyn[f], cp);
+            if (i >= 0) {
+                g.font = d->dyn_fonts[f];
+                g.width = d->dyn[f].widths[i];
+                code = d->t->fonts.codes[i];
+            }
+        }
+    }
+    g.code[0] = (unsigned char)(code >> 8);
+    g.code[1] = (unsigned char)code;
+    return g;
+}
+
+static double text_width(const struct doc *d, const uint32_t *cps, size_t n, double size,
+                         double spacing)
+{
+    double w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += glyph_of(d, cps[i]).width * size / 1000.0;
+    return n > 0 ? w + spacing * (double)(n - 1) : 0;
+}
+
+/* Shows cps from the current text position, one ShowText per run of one font. */
+static HPDF_STATUS show_runs(const struct doc *d, const uint32_t *cps, size_t n, double size)
+{
+    char run[2 * TMPL_MAX_FIELD + 1];
+    size_t len = 0;
+    HPDF_Font cur = NULL;
+    HPDF_STATUS st = HPDF_OK;
+
+    for (size_t i = 0; i <= n && st == HPDF_OK; i++) {
+        struct glyph g = i < n ? glyph_of(d, cps[i]) : (struct glyph){0};
+        if ((i == n || g.font != cur) && len > 0) {
+            run[len] = '\0';
+            st = HPDF_Page_SetFontAndSize(d->page, cur, (HPDF_REAL)size);
+            if (st == HPDF_OK)
+                st = HPDF_Page_ShowText(d->page, run);
+            len = 0;
+        }
+        if (i < n && g.font == NULL)
+            return HPDF_INVALID_FONT;
+        if (i < n && len + 2 < sizeof(run)) {
+            cur = g.font;
+            run[len++] = (char)g.code[0];
+            run[len++] = (char)g.code[1];
+        }
+    }
+    return st;
+}
+
+/* Draws a line of text in a box (mm), shrinking it down to min_size to fit. */
+static int draw_text(struct doc *d, const struct item *it, const uint32_t *cps, size_t n)
+{
+    double size = it->size, spacing = it->spacing, boxw = it->w * MM_TO_PT;
+    double w = text_width(d, cps, n, size, spacing), x, base;
+    HPDF_STATUS st = HPDF_OK;
+
+    if (n == 0)
+        return 0;
+    if (w > boxw) {
+        spacing = 0;
+        w = text_width(d, cps, n, size, 0);
+        size = fmax(it->min_size, size * boxw / w);
+        w = text_width(d, cps, n, size, 0);
+    }
+    x = it->x * MM_TO_PT;
+    if (it->align == ALIGN_CENTER)
+        x += (boxw - w) / 2;
+    else if (it->align == ALIGN_RIGHT)
+        x += boxw - w;
+    /* the ideographic em box, centred in the box; its bottom is 0.12 em below the baseline */
+    base = d->t->page_h - (it->y + it->h) * MM_TO_PT + (it->h * MM_TO_PT - size) / 2 + 0.12 * size;
+    st += HPDF_Page_SetRGBFill(d->page, (HPDF_REAL)it->fill.r, (HPDF_REAL)it->fill.g,
+                               (HPDF_REAL)it->fill.b);
+    st += HPDF_Page_BeginText(d->page);
+    st += HPDF_Page_SetCharSpace(d->page, (HPDF_REAL)spacing);
+    st += HPDF_Page_MoveTextPos(d->page, (HPDF_REAL)x, (HPDF_REAL)base);
+    if (st == HPDF_OK)
+        st = show_runs(d, cps, n, size);
+    st += HPDF_Page_SetCharSpace(d->page, 0);
+    st += HPDF_Page_EndText(d->page);
+    return st == HPDF_OK ? 0 : pdf_fail(d, "drawing text");
+}
+
+static HPDF_STATUS set_alpha(struct doc *d, double alpha)
+{
+    HPDF_ExtGState gs;
+    HPDF_STATUS st = HPDF_OK;
+
+    if (alpha >= 1)
+        return HPDF_OK;
+    gs = HPDF_CreateExtGState(d->pdf);
+    if (gs == NULL)
+        return HPDF_FAILD_TO_ALLOC_MEM;
+    st += HPDF_ExtGState_SetAlphaFill(gs, (HPDF_REAL)alpha);
+    st += HPDF_ExtGState_SetAlphaStroke(gs, (HPDF_REAL)alpha);
+    st += HPDF_Page_SetExtGState(d->page, gs);
+    return st;
+}
+
+/* Paints the current path: fill and/or stroke as the item asks. */
+static HPDF_STATUS paint(struct doc *d, const struct item *it)
+{
+    HPDF_Page p = d->page;
+    HPDF_STATUS st = HPDF_OK;
+
+    st += HPDF_Page_SetLineWidth(p, (HPDF_REAL)fmax(it->width, 0.01));
+    st += HPDF_Page_SetRGBStroke(p, (HPDF_REAL)it->stroke.r, (HPDF_REAL)it->stroke.g,
+                                 (HPDF_REAL)it->stroke.b);
+    if (it->has_fill)
+        st += HPDF_Page_SetRGBFill(p, (HPDF_REAL)it->fill.r, (HPDF_REAL)it->fill.g,
+                                   (HPDF_REAL)it->fill.b);
+    return st;
+}
+
+static HPDF_STATUS finish_path(struct doc *d, const struct item *it)
+{
+    if (it->has_fill && it->width > 0)
+        return HPDF_Page_FillStroke(d->page);
+    if (it->has_fill)
+        return HPDF_Page_Fill(d->page);
+    if (it->width > 0)
+        return HPDF_Page_Stroke(d->page);
+    return HPDF_Page_EndPath(d->page);
+}
+
+static int draw_shape(struct doc *d, const struct item *it)
+{
+    HPDF_Page p = d->page;
+    double k = MM_TO_PT, H = d->t->page_h;
+    HPDF_STATUS st = HPDF_Page_GSave(p);
+
+    st += set_alpha(d, it->alpha);
+    st += paint(d, it);
+    if (it->kind == ITEM_RECT)
+        st += HPDF_Page_Rectangle(p, (HPDF_REAL)(it->x * k), (HPDF_REAL)(H - (it->y + it->h) * k),
+                                  (HPDF_REAL)(it->w * k), (HPDF_REAL)(it->h * k));
+    else if (it->kind == ITEM_CIRCLE)
+        st += HPDF_Page_Circle(p, (HPDF_REAL)(it->x * k), (HPDF_REAL)(H - it->y * k),
+                               (HPDF_REAL)(it->w * k));
+    else {
+        st += HPDF_Page_MoveTo(p, (HPDF_REAL)(it->x * k), (HPDF_REAL)(H - it->y * k));
+        st += HPDF_Page_LineTo(p, (HPDF_REAL)(it->w * k), (HPDF_REAL)(H - it->h * k));
+    }
+    if (st == HPDF_OK)
+        st = finish_path(d, it);
+    st += HPDF_Page_GRestore(p);
+    return st == HPDF_OK ? 0 : pdf_fail(d, "drawing a shape");
+}
+
+static HPDF_Image photo_load(struct doc *d, int *rc)
+{
+    int is_png = 0;
+    HPDF_Image img = NULL;
+
+    *rc = photo_check(d->in->photo, d->in->photo_len, &is_png);
+    if (*rc != 0) {
+        tmpl_errf(d->err, d->errlen, "photo: not a well-formed JPEG or PNG of at most %u bytes",
+                  TMPL_MAX_PHOTO);
+        return NULL;
+    }
+    if (is_png)
+        img = HPDF_LoadPngImageFromMem(d->pdf, d->in->photo, (HPDF_UINT)d->in->photo_len);
+    else
+        img = HPDF_LoadJpegImageFromMem(d->pdf, d->in->photo, (HPDF_UINT)d->in->photo_len);
+    if (img == NULL) {
+        tmpl_errf(d->err, d->errlen, "photo: libharu refused it (error 0x%04X)",
+                  (unsigned)d->hpdf_error);
+        *rc = TMPL_EPHOTO;
+    }
+    return img;
+}
+
+/* The photo fitted into the box keeping its aspect ratio, or a labelled empty frame. */
+static int draw_photo(struct doc *d, const struct item *it)
+{
+    static const uint32_t label[] = {0x7167, 0x7247}; /* 照片 */
+    double k = MM_TO_PT, bx = it->x * k, by = d->t->page_h - (it->y + it->h) * k;
+    double bw = it->w * k, bh = it->h * k;
+    HPDF_STATUS st = HPDF_OK;
+    int rc = 0;
+
+    if (d->in->photo != NULL) {
+        HPDF_Image img = photo_load(d, &rc);
+        double iw, ih, s;
+        if (img == NULL)
+            return rc;
+        iw = HPDF_Image_GetWidth(img);
+        ih = HPDF_Image_GetHeight(img);
+        s = fmin(bw / iw, bh / ih);
+        st += HPDF_Page_DrawImage(d->page, img, (HPDF_REAL)(bx + (bw - iw * s) / 2),
+                                  (HPDF_REAL)(by + (bh - ih * s) / 2), (HPDF_REAL)(iw * s),
+                                  (HPDF_REAL)(ih * s));
+    } else {
+        struct item l = *it;
+        l.size = fmin(14, it->w * k / 4);
+        l.min_size = l.size;
+        l.align = ALIGN_CENTER;
+        l.spacing = l.size;
+        l.fill = (struct rgb){0.6, 0.6, 0.6};
+        st += HPDF_Page_SetRGBFill(d->page, 0.96f, 0.96f, 0.95f);
+        st += HPDF_Page_Rectangle(d->page, (HPDF_REAL)bx, (HPDF_REAL)by, (HPDF_REAL)bw, (HPDF_REAL)bh);
+        st += HPDF_Page_Fill(d->page);
+        if (st == HPDF_OK)
+            rc = draw_text(d, &l, label, 2);
+    }
+    if (it->width > 0 && st == HPDF_OK && rc == 0) {
+        st += paint(d, it);
+        st += HPDF_Page_Rectangle(d->page, (HPDF_REAL)bx, (HPDF_REAL)by, (HPDF_REAL)bw, (HPDF_REAL)bh);
+        st += HPDF_Page_Stroke(d->page);
+    }
+    if (rc != 0)
+        return rc;
+    return st == HPDF_OK ? 0 : pdf_fail(d, "drawing the photo");
+}
+
+static int draw_qr(struct doc *d, const struct item *it)
+{
+    double k = MM_TO_PT;
+    int version = 0;
+    int rc = qr_draw(d->page, d->in->qr_text, it->x * k, d->t->page_h - (it->y + it->w) * k,
+                     it->w * k, &version);
+
+    if (rc == TMPL_EQR)
+        tmpl_errf(d->err, d->errlen, "qr_text: cannot be encoded");
+    else if (rc == TMPL_EPDF)
+        rc = pdf_fail(d, "drawing the qr code");
+    return rc;
+}
+
+/* A five-pointed star of outer radius r (pt), centred on cx, cy. */
+static HPDF_STATUS seal_star(HPDF_Page p, double cx, double cy, double r)
+{
+    HPDF_STATUS st = HPDF_OK;
+    for (int i = 0; i < 10; i++) {
+        double a = PI / 2 + i * PI / 5, rr = i % 2 == 0 ? r : r * 0.382;
+        double x = cx + rr * cos(a), y = cy + rr * sin(a);
+        st += i == 0 ? HPDF_Page_MoveTo(p, (HPDF_REAL)x, (HPDF_REAL)y)
+                     : HPDF_Page_LineTo(p, (HPDF_REAL)x, (HPDF_REAL)y);
+    }
+    st += HPDF_Page_ClosePath(p);
+    return st + HPDF_Page_Fill(p);
+}
+
+/*
+ * The authority's name along the upper arc (250 degrees at most), each
+ * character upright towards the rim and condensed to 85 % width as seal
+ * lettering is. The size solves n * 0.85 * size = arc * (rim - 0.9 size).
+ */
+static HPDF_STATUS seal_arc_text(struct doc *d, const uint32_t *cps, size_t n, double cx, double cy,
+                                 double r)
+{
+    double arc = 250.0 * PI / 180.0, rim = r * 0.90, size, rb, step;
+    HPDF_STATUS st = HPDF_OK;
+
+    if (n == 0)
+        return HPDF_OK;
+    size = fmin(r * 0.30, arc * rim / (0.85 * 1.08 * (double)n + 0.9 * arc));
+    rb = rim - 0.9 * size;
+    step = fmin(0.85 * 1.08 * size / rb, arc / (double)n);
+    st += HPDF_Page_BeginText(d->page);
+    st += HPDF_Page_SetHorizontalScalling(d->page, 85);
+    for (size_t i = 0; i < n && st == HPDF_OK; i++) {
+        struct glyph g = glyph_of(d, cps[i]);
+        double a = PI / 2 + step * (double)n / 2 - ((double)i + 0.5) * step;
+        double w = 0.85 * g.width * size / 1000.0, s = sin(a), c = cos(a);
+        char one[3] = {(char)g.code[0], (char)g.code[1], '\0'};
+        double ox = cx + rb * c - s * w / 2, oy = cy + rb * s + c * w / 2;
+        st += HPDF_Page_SetFontAndSize(d->page, g.font, (HPDF_REAL)size);
+        st += HPDF_Page_SetTextMatrix(d->page, (HPDF_REAL)s, (HPDF_REAL)-c, (HPDF_REAL)c,
+                                      (HPDF_REAL)s, (HPDF_REAL)ox, (HPDF_REAL)oy);
+        st += HPDF_Page_ShowText(d->page, one);
+    }
+    st += HPDF_Page_SetHorizontalScalling(d->page, 100);
+    return st + HPDF_Page_EndText(d->page);
+}
+
+/* A round red seal: rim, star, the authority's name on the arc, an optional label below. */
+static int draw_seal(struct doc *d, const struct item *it)
+{
+    double k = MM_TO_PT, cx = it->x * k, cy = d->t->page_h - it->y * k, r = it->w * k;
+    double rim = it->width > 0 ? it->width : r * 0.045;
+    HPDF_Page p = d->page;
+    HPDF_STATUS st = HPDF_Page_GSave(p);
+    int rc = 0;
+
+    st += set_alpha(d, it->alpha);
+    st += HPDF_Page_SetRGBStroke(p, (HPDF_REAL)it->stroke.r, (HPDF_REAL)it->stroke.g,
+                                 (HPDF_REAL)it->stroke.b);
+    st += HPDF_Page_SetRGBFill(p, (HPDF_REAL)it->stroke.r, (HPDF_REAL)it->stroke.g,
+                               (HPDF_REAL)it->stroke.b);
+    st += HPDF_Page_SetLineWidth(p, (HPDF_REAL)rim);
+    st += HPDF_Page_Circle(p, (HPDF_REAL)cx, (HPDF_REAL)cy, (HPDF_REAL)(r - rim / 2));
+    st += HPDF_Page_Stroke(p);
+    if (st == HPDF_OK)
+        st = seal_star(p, cx, cy, r * 0.25);
+    if (st == HPDF_OK)
+        st = seal_arc_text(d, d->cps[FIELD_AUTHORITY], d->ncps[FIELD_AUTHORITY], cx, cy, r - rim);
+    if (st == HPDF_OK && it->ncps > 0) {
+        struct item l = *it;
+        l.size = l.min_size = r * 0.15;
+        l.x = it->x - it->w * 0.7;
+        l.w = it->w * 1.4;
+        l.y = it->y + it->w * 0.40;
+        l.h = l.size / k * 1.2;
+        l.align = ALIGN_CENTER;
+        l.fill = it->stroke;
+        rc = draw_text(d, &l, it->cps, it->ncps);
+    }
+    st += HPDF_Page_GRestore(p);
+    if (rc != 0)
+        return rc;
+    return st == HPDF_OK ? 0 : pdf_fail(d, "drawing the seal");
+}
+
+static int draw_item(struct doc *d, const struct item *it)
+{
+    switch (it->kind) {
+    case ITEM_RECT:
+    case ITEM_LINE:
+    case ITEM_CIRCLE:
+        return draw_shape(d, it);
+    case ITEM_TEXT:
+        return draw_text(d, it, it->cps, it->ncps);
+    case ITEM_FIELD:
+        return draw_text(d, it, d->cps[it->field], d->ncps[it->field]);
+    case ITEM_PHOTO:
+        return draw_photo(d, it);
+    case ITEM_QR:
+        return draw_qr(d, it);
+    case ITEM_SEAL:
+        return draw_seal(d, it);
+    case ITEM_CHARSET:
+        break;
+    }
+    return 0;
+}
+
+static int doc_open(struct doc *d)
+{
+    HPDF_STATUS st = HPDF_OK;
+
+    d->pdf = HPDF_New(hpdf_error, d);
+    if (d->pdf == NULL)
+        return ENOMEM;
+    st += HPDF_SetCompressionMode(d->pdf, HPDF_COMP_ALL);
+    st += HPDF_UseCNSEncodings(d->pdf);
+    if (st == HPDF_OK)
+        d->page = HPDF_AddPage(d->pdf);
+    if (d->page == NULL)
+        return pdf_fail(d, "creating the page");
+    st += HPDF_Page_SetWidth(d->page, (HPDF_REAL)d->t->page_w);
+    st += HPDF_Page_SetHeight(d->page, (HPDF_REAL)d->t->page_h);
+    return st == HPDF_OK ? 0 : pdf_fail(d, "setting up the document");
+}
+
+static int doc_save(struct doc *d, struct jp_buf *out)
+{
+    HPDF_UINT32 size;
+    HPDF_UINT len;
+    unsigned char *bytes = NULL;
+    int rc = 0;
+
+    if (HPDF_SaveToStream(d->pdf) != HPDF_OK)
+        return pdf_fail(d, "saving");
+    size = HPDF_GetStreamSize(d->pdf);
+    if (size == 0 || size > TMPL_MAX_PDF)
+        return EFBIG;
+    bytes = malloc(size);
+    if (bytes == NULL)
+        return ENOMEM;
+    len = size;
+    if (HPDF_ReadFromStream(d->pdf, bytes, &len) != HPDF_OK || len != size)
+        rc = pdf_fail(d, "reading the saved document");
+    if (rc == 0)
+        rc = jp_buf_append(out, bytes, size);
+    free(bytes);
+    return rc;
+}
+
+static void doc_close(struct doc *d)
+{
+    if (d->pdf != NULL)
+        HPDF_Free(d->pdf);
+    for (size_t f = 0; f < FONT_MAX_FACES; f++)
+        font_pack_free(&d->dyn[f]);
+    free(d);
+}
+
+int tmpl_render(const struct tmpl *t, const struct tmpl_fields *f, struct jp_buf *pdf_out,
+                char *err, size_t errlen)
+{
+    struct doc *d = calloc(1, sizeof(*d));
+    int rc = 0;
+
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (d == NULL)
+        return ENOMEM;
+    d->t = t;
+    d->in = f;
+    d->err = err;
+    d->errlen = errlen;
+    rc = decode_fields(d);
+    if (rc == 0)
+        rc = build_dynamic(d);
+    if (rc == 0)
+        rc = doc_open(d);
+    if (rc == 0)
+        rc = attach_fonts(d);
+    for (size_t i = 0; i < t->nitems && rc == 0; i++)
+        rc = draw_item(d, &t->items[i]);
+    if (rc == 0)
+        rc = doc_save(d, pdf_out);
+    doc_close(d);
+    return rc;
+}
+
+const char *tmpl_strerror(int code)
+{
+    switch (code) {
+    case 0:
+        return "success";
+    case TMPL_ESYNTAX:
+        return "template is malformed";
+    case TMPL_EFONT:
+        return "template font cannot be used";
+    case TMPL_EGLYPH:
+        return "no configured font has a character of a field";
+    case TMPL_EPHOTO:
+        return "photo is not a valid JPEG or PNG of at most 200 KB";
+    case TMPL_EFIELD:
+        return "certificate field is missing or invalid";
+    case TMPL_EQR:
+        return "qr text cannot be encoded";
+    case TMPL_EPDF:
+        return "pdf library failed";
+    default:
+        return code > 0 ? strerror(code) : "unknown error";
+    }
+}

@@ -1,0 +1,116 @@
+/*
+ * render.h - private to templates/: the parsed form of a template, shared by
+ * the parser (render_parse.c), the drawing code (render.c), the photo checks
+ * (render_photo.c) and the QR code (qr.c). Coordinates are millimetres from
+ * the page's top-left corner, font sizes and line widths are points.
+ */
+#ifndef JP_TMPL_RENDER_H
+#define JP_TMPL_RENDER_H
+
+#include <hpdf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "font.h"
+#include "tmpl.h"
+
+#define TMPL_MAX_ITEMS 256 /* drawing directives in one template */
+#define TMPL_MAX_LINE 1024 /* bytes of one template line */
+#define TMPL_MAX_FILE (256u * 1024) /* bytes of a template file */
+
+enum field_id {
+    FIELD_NAME,
+    FIELD_GENDER,
+    FIELD_ID_NUMBER,
+    FIELD_POSITION,
+    FIELD_CERTIFICATE_NO,
+    FIELD_INSTITUTION,
+    FIELD_AUTHORITY,
+    FIELD_ISSUE_DATE,
+    FIELD_ELICENCE_ID,
+    FIELD_COUNT
+};
+
+enum item_kind {
+    ITEM_RECT,
+    ITEM_LINE,
+    ITEM_CIRCLE,
+    ITEM_TEXT,
+    ITEM_FIELD,
+    ITEM_PHOTO,
+    ITEM_QR,
+    ITEM_SEAL,
+    ITEM_CHARSET /* characters to keep in the static subset; draws nothing */
+};
+enum item_align { ALIGN_LEFT, ALIGN_CENTER, ALIGN_RIGHT };
+
+struct rgb {
+    double r, g, b; /* 0..1 each */
+};
+
+/* One drawing directive, in template order. */
+struct item {
+    enum item_kind kind;   /* what to draw */
+    int line;              /* template line, for messages */
+    double x, y, w, h;     /* box in mm; line: x,y to w,h; circle, seal: centre x,y radius w */
+    double size;           /* font size in pt */
+    double min_size;       /* smallest size a field may shrink to, pt */
+    double spacing;        /* extra space after each character, pt */
+    double width;          /* stroke width in pt; 0 = no stroke */
+    double alpha;          /* opacity 0..1 of fills and strokes */
+    enum item_align align; /* horizontal alignment of text */
+    struct rgb stroke;     /* stroke colour */
+    struct rgb fill;       /* fill colour (text colour for text and fields) */
+    int has_fill;          /* rect, circle: fill as well */
+    enum field_id field;   /* ITEM_FIELD: which field */
+    uint32_t *cps;         /* owned; ITEM_TEXT text, ITEM_SEAL label, ITEM_CHARSET set */
+    size_t ncps;           /* code points at cps */
+};
+
+/* Where a character of the static text lives: face, and position in that face's pack. */
+struct static_char {
+    uint32_t cp;  /* the character */
+    uint16_t face; /* font_lib face */
+    uint16_t idx;  /* index in static_packs[face] */
+};
+
+struct tmpl {
+    double page_w, page_h;                        /* page size in pt */
+    struct item *items;                           /* owned; nitems directives */
+    size_t nitems;                                /* directives in use */
+    struct font_lib fonts;                        /* faces, main first */
+    struct font_pack static_packs[FONT_MAX_FACES]; /* template text, digits, Latin; n may be 0 */
+    struct static_char *chars;                    /* owned; sorted by cp */
+    size_t nchars;                                /* entries in chars */
+};
+
+/* Field names as the template writes them, indexed by enum field_id. */
+extern const char *const tmpl_field_names[FIELD_COUNT];
+
+/*
+ * Decodes NUL-terminated UTF-8 into at most max code points; rejects invalid
+ * or overlong sequences, surrogates and control characters. Returns the count
+ * or -1.
+ */
+long tmpl_utf8_decode(const char *s, uint32_t *out, size_t max);
+
+/* Formats a message into err (errlen bytes); a truncated message ends in "...". */
+void tmpl_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Parses the template text (path for messages) into t, whose fonts are still to be built. */
+int tmpl_parse(struct tmpl *t, const char *path, char *text, char *err, size_t errlen);
+/* Builds the static packs and the static character table from t's items. */
+int tmpl_build_static(struct tmpl *t, const char *path, char *err, size_t errlen);
+
+/* 0 when the photo is a well-formed JPEG or PNG within TMPL_MAX_PHOTO, else TMPL_EPHOTO. */
+int photo_check(const unsigned char *p, size_t len, int *is_png);
+
+/*
+ * Draws text as a QR code (error correction Q; alphanumeric mode when the text
+ * allows it, else 8-bit) of side size_pt, lower-left corner at x,y in points,
+ * including the white 4-module quiet zone, as filled vector rectangles.
+ * Returns 0, TMPL_EQR or TMPL_EPDF.
+ */
+int qr_draw(HPDF_Page page, const char *text, double x, double y, double size_pt, int *version);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * tmpl.h - the certificate PDF: a template read at run time (page, fonts,
+ * static texts, field boxes, QR code, photo, border and seal artwork; format in
+ * templates/certificate.tmpl and docs/fonts.md) and the rendering of one
+ * holder's certificate into an unsigned PDF (A4, embedded subset fonts, vector
+ * QR code, compressed streams). templates/ knows PDF layout and nothing about
+ * storage or keys; signing is templates/pdfsign's business.
+ *
+ * Errors: 0 on success, an enum tmpl_err value for template or input
+ * failures, or a positive errno (ENOMEM, ...). tmpl_strerror() names any of
+ * them; extra context goes into the caller's err buffer (errlen bytes,
+ * always NUL-terminated when errlen > 0) and never contains personal data:
+ * a field is named by its field name, a character by its code point number.
+ *
+ * Thread-safety: a loaded template is immutable; any number of threads may
+ * call tmpl_render on the same template at once.
+ */
+#ifndef JP_TMPL_H
+#define JP_TMPL_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+#define TMPL_MAX_FIELD 256           /* code points in one text field */
+#define TMPL_MAX_QR 1024             /* bytes of qr_text */
+#define TMPL_MAX_PHOTO (200u * 1024) /* bytes of a photo */
+#define TMPL_MAX_PDF (8u << 20)      /* bytes of a rendered PDF */
+
+enum tmpl_err {
+    TMPL_ESYNTAX = 3100, /* template malformed; err holds "FILE:LINE: reason" */
+    TMPL_EFONT,          /* a template font cannot be read or used */
+    TMPL_EGLYPH,         /* no configured font has a character of a field */
+    TMPL_EPHOTO,         /* photo not a valid JPEG/PNG, or over TMPL_MAX_PHOTO */
+    TMPL_EFIELD,         /* a field is missing, not UTF-8, has control characters or is too long */
+    TMPL_EQR,            /* qr_text cannot be encoded */
+    TMPL_EPDF,           /* libharu failed */
+};
+
+/* The texts of one certificate, UTF-8, NUL-terminated; the caller keeps ownership. */
+struct tmpl_fields {
+    const char *name;                /* holder's name, e.g. 张三丰 */
+    const char *gender;              /* 男 or 女 */
+    const char *id_number;           /* full ID number */
+    const char *position;            /* position name, e.g. 施工员（土建施工） */
+    const char *certificate_no;      /* 18-character certificate number */
+    const char *institution;         /* training institution's name */
+    const char *authority;           /* issuing authority, also written in the seal */
+    const char *issue_date;          /* display form, e.g. 2023年08月18日 */
+    const char *elicence_id;         /* GB/T 36904 e-licence identifier */
+    const char *qr_text;             /* URL for the QR code */
+    const unsigned char *photo;      /* JPEG or PNG bytes, or NULL for none */
+    size_t photo_len;                /* bytes at photo */
+};
+
+/* An immutable, loaded template. */
+struct tmpl;
+
+/*
+ * Parses the template file at path and opens its fonts (kept until
+ * tmpl_free). On success *out is a new template the caller frees with
+ * tmpl_free. Returns 0, TMPL_ESYNTAX ("FILE:LINE: reason" in err), TMPL_EFONT
+ * (font unreadable or unusable, with file:line), ENOMEM or an errno of
+ * reading the file; *out is NULL on failure.
+ */
+int tmpl_load(const char *path, struct tmpl **out, char *err, size_t errlen);
+
+/* Frees a template and its fonts. NULL-safe. */
+void tmpl_free(struct tmpl *t);
+
+/*
+ * Renders one certificate and appends the PDF bytes to pdf_out (which the
+ * caller owns and frees; its bound limits the PDF size). On failure pdf_out
+ * keeps its previous length. Returns 0, TMPL_EFIELD, TMPL_EGLYPH (err names
+ * the field and the code point), TMPL_EPHOTO, TMPL_EQR, TMPL_EPDF, ENOMEM or
+ * EFBIG (pdf_out's bound).
+ */
+int tmpl_render(const struct tmpl *t, const struct tmpl_fields *f, struct jp_buf *pdf_out,
+                char *err, size_t errlen);
+
+/* A static, lowercase description of any code tmpl_* returns. */
+const char *tmpl_strerror(int code);
+
+#endif

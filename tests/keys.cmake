@@ -1,0 +1,4 @@
+# keys: key directory, trust list, CMS and QR token (tests/test_keys*.c).
+jp_test(test_keys SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_keys.c LIBS jp_keys PkgConfig::OPENSSL)
+jp_test(test_keys_token SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_keys_token.c
+        LIBS jp_keys PkgConfig::OPENSSL)
