@@ -543,3 +543,106 @@ int cmd_stats(int argc, char **argv, const char *home)
     store_close(s);
     return rc == 0 ? CLI_OK : CLI_FAILURE;
 }
+
+/* --------------------------------------------------------- apply-status */
+
+static const char apply_help[] =
+    "usage: jianpei-issuer apply-status [--home DIR] --input FILE|- [--actor NAME]\n"
+    "\n"
+    "Applies status changes written by `jianpei-training ce lapses` (or any other\n"
+    "source): JSON Lines {\"certificate_no\":\"...\",\"action\":\"lapse\",\"reason\":\"...\"}\n"
+    "with action revoke, suspend, reinstate, cancel or lapse. Each line is its own\n"
+    "transaction; a certificate already in the target status is left as it is.\n"
+    "exit status: 0 all applied or already so, 1 some lines rejected, 3 failure\n";
+
+static int apply_line(store *s, const char *line, size_t len, const char *actor, char *why,
+                      size_t whylen)
+{
+    json_error_t jerr;
+    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    const char *no, *action, *reason;
+    int rc;
+
+    if (o == NULL || !json_is_object(o)) {
+        snprintf(why, whylen, "not a JSON object");
+        json_decref(o);
+        return EINVAL;
+    }
+    no = json_string_value(json_object_get(o, "certificate_no"));
+    action = json_string_value(json_object_get(o, "action"));
+    reason = json_string_value(json_object_get(o, "reason"));
+    if (no == NULL || action == NULL || reason == NULL) {
+        snprintf(why, whylen, "certificate_no, action and reason must be strings");
+        json_decref(o);
+        return EINVAL;
+    }
+    rc = issuer_status_change(s, no, action, reason, actor, why, whylen);
+    json_decref(o);
+    return rc;
+}
+
+int cmd_apply_status(int argc, char **argv, const char *home)
+{
+    const char *input = NULL, *actor = "jianpei-training";
+    unsigned long applied = 0, already = 0, rejected = 0, lineno = 0;
+    char *line = NULL, why[512];
+    size_t cap = 0;
+    ssize_t len;
+    store *s = NULL;
+    FILE *in = stdin;
+    int rc = 0;
+
+    if (is_help(argc, argv, apply_help))
+        return CLI_OK;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--input") == 0 && i + 1 < argc)
+            input = argv[++i];
+        else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc)
+            actor = argv[++i];
+        else
+            input = NULL, i = argc;
+    }
+    if (input == NULL) {
+        fputs(apply_help, stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(input, "-") != 0 && (in = fopen(input, "re")) == NULL) {
+        fprintf(stderr, "cannot open %s: %s\n", input, strerror(errno));
+        return CLI_FAILURE;
+    }
+    if (open_store_at(home, 0, &s) != 0) {
+        rc = -1;
+        goto out;
+    }
+    while ((len = getline(&line, &cap, in)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        if (len > 4096) {
+            fprintf(stderr, "line %lu: longer than 4096 bytes\n", lineno);
+            rejected++;
+            continue;
+        }
+        rc = apply_line(s, line, (size_t)len, actor, why, sizeof why);
+        if (rc == 0) {
+            applied++;
+        } else if (rc == EALREADY) {
+            already++;
+        } else {
+            fprintf(stderr, "line %lu: %s\n", lineno, why);
+            rejected++;
+        }
+        rc = 0;
+    }
+    fprintf(stderr, "%lu applied, %lu already so, %lu rejected\n", applied, already, rejected);
+out:
+    free(line);
+    store_close(s);
+    if (in != stdin)
+        fclose(in);
+    if (rc != 0)
+        return CLI_FAILURE;
+    return rejected > 0 ? CLI_REJECTED : CLI_OK;
+}

@@ -12,5 +12,6 @@ int cmd_pdf(int argc, char **argv, const char *home);
 int cmd_status(int argc, char **argv, const char *home);
 int cmd_reissue(int argc, char **argv, const char *home);
 int cmd_stats(int argc, char **argv, const char *home);
+int cmd_apply_status(int argc, char **argv, const char *home);
 
 #endif

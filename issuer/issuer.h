@@ -133,7 +133,8 @@ int issuer_report_write(const struct issuer_report *rep, FILE *out);
  * reinstate from suspended or lapsed; cancel from valid, suspended or lapsed;
  * lapse from valid. revoked and cancelled are final. reason (1..256 bytes) is
  * kept with the record and in the audit log, so it must hold no personal
- * data. Returns 0, STORE_ENOTFOUND, EINVAL (bad number, action or
+ * data. Returns 0, EALREADY when the certificate already has the target
+ * status (nothing written), STORE_ENOTFOUND, EINVAL (bad number, action or
  * transition; err says which), or a store error; nothing changes on error.
  */
 int issuer_status_change(struct store *st, const char *certificate_no, const char *action,

@@ -357,6 +357,7 @@ static const struct command commands[] = {
     {"cancel", cmd_status, "cancel a certificate (注销)"},
     {"lapse", cmd_status, "mark a certificate lapsed (失效)"},
     {"reissue", cmd_reissue, "issue a new file for a certificate (version + 1)"},
+    {"apply-status", cmd_apply_status, "apply status changes from a JSON Lines file"},
     {"stats", cmd_stats, "counts by status, sizes"},
     {"audit", cmd_audit, "verify the hash-chained audit log"},
     {"check", cmd_check, "check the whole store's integrity"},

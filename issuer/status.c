@@ -48,6 +48,8 @@ static int change_txn(store_txn *txn, void *arg)
     rc = store_cert_get(txn, c->no, &cert);
     if (rc != 0)
         return rc;
+    if (cert.status == c->t->to)
+        return EALREADY;
     if (!(c->t->from & BIT(cert.status))) {
         snprintf(c->err, c->errlen, "%s: cannot %s a certificate that is %s", c->no,
                  c->t->action, store_status_name(cert.status));
@@ -94,7 +96,9 @@ int issuer_status_change(struct store *st, const char *certificate_no, const cha
         return EINVAL;
     }
     rc = store_write(st, change_txn, &c);
-    if (rc != 0 && err[0] == '\0')
+    if (rc == EALREADY)
+        snprintf(err, errlen, "%s: already %s", certificate_no, store_status_name(c.t->to));
+    else if (rc != 0 && err[0] == '\0')
         snprintf(err, errlen, "%s: %s", certificate_no,
                  rc == STORE_ENOTFOUND ? "no such certificate" : store_strerror(rc));
     return rc;

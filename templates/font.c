@@ -1,11 +1,12 @@
 /*
  * font.c - font faces and per-document subsets for templates/ (see font.h for
- * the encoding trick). HarfBuzz opens the faces once, answers "which face has
- * this character" and makes each subset; the subset's cmap is replaced by one
- * that maps the private-use points libharu derives from GBK user-area codes to
- * the subset's glyphs; libharu then loads the subset from memory through its
- * internal font-definition API (libharu 2.3.0 has no public call for that),
- * and a /ToUnicode CMap is attached to the resulting Type0 font dictionary.
+ * the encoding). HarfBuzz opens the faces once, answers "which face has this
+ * character" and makes each subset, whose cmap is replaced by a private-use
+ * one; the subset is compressed once when it is built, and attaching it to a
+ * document builds the Type0 font, CID font, descriptor, embedded encoding
+ * CMap, CIDToGIDMap, widths and /ToUnicode objects directly with libharu's
+ * object API (its internal headers are installed), handing libharu a font
+ * object its page text operators accept.
  */
 #include "font.h"
 
@@ -15,15 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hb-ot.h>
 #include <hb-subset.h>
+#include <zlib.h>
 #include <hpdf_doc.h>
 #include <hpdf_encoder.h>
 #include <hpdf_font.h>
-#include <hpdf_fontdef.h>
+#include <hpdf_mmgr.h>
 #include <hpdf_objects.h>
 #include <hpdf_streams.h>
 
-#define GBK_ENCODING "GBK-EUC-H"
 
 /* Tables a subset keeps: what libharu reads or embeds, with our cmap added. */
 static const hb_tag_t kept_tables[] = {
@@ -59,51 +61,28 @@ static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
     return code;
 }
 
-/* The user-area codes, in GBK order, with the private-use point libharu gives each. */
-static void lib_read_codes(struct font_lib *lib, HPDF_Encoder enc)
+void font_lib_init(struct font_lib *lib)
 {
     static const unsigned char rows[][2] = {{0xAA, 0xAF}, {0xF8, 0xFE}};
-
-    lib->ncodes = 0;
-    for (size_t r = 0; r < 2; r++) {
-        for (unsigned h = rows[r][0]; h <= rows[r][1]; h++) {
-            for (unsigned l = 0xA1; l <= 0xFE; l++) {
-                HPDF_UNICODE u = HPDF_Encoder_ToUnicode(enc, (HPDF_UINT16)(h << 8 | l));
-                if (u < 0xE000 || u > 0xF8FF || lib->ncodes >= FONT_MAX_CODES)
-                    continue;
-                lib->codes[lib->ncodes] = (uint16_t)(h << 8 | l);
-                lib->pua[lib->ncodes] = (uint16_t)u;
-                lib->ncodes++;
-            }
-        }
-    }
-}
-
-int font_lib_init(struct font_lib *lib, char *err, size_t errlen)
-{
-    int rc = 0;
-    HPDF_Doc pdf = NULL;
-    HPDF_Encoder enc;
+    size_t n = 0;
 
     memset(lib, 0, sizeof(*lib));
-    pdf = HPDF_New(NULL, NULL);
-    if (pdf == NULL)
-        return set_err(err, errlen, ENOMEM, "%s", "libharu: cannot create a document");
-    if (HPDF_UseCNSEncodings(pdf) != HPDF_OK) {
-        rc = set_err(err, errlen, EIO, "%s", "libharu: cannot load the CNS encodings");
-        goto out_free_pdf;
-    }
-    enc = HPDF_GetEncoder(pdf, GBK_ENCODING);
-    if (enc == NULL || enc->type != HPDF_ENCODER_TYPE_DOUBLE_BYTE) {
-        rc = set_err(err, errlen, EIO, "libharu: no %s encoder", GBK_ENCODING);
-        goto out_free_pdf;
-    }
-    lib_read_codes(lib, enc);
-    if (lib->ncodes < 256)
-        rc = set_err(err, errlen, EIO, "libharu: %s has too few user-defined codes", GBK_ENCODING);
-out_free_pdf:
-    HPDF_Free(pdf);
-    return rc;
+    for (size_t r = 0; r < 2; r++)
+        for (unsigned h = rows[r][0]; h <= rows[r][1]; h++)
+            for (unsigned l = 0xA1; l <= 0xFE; l++)
+                lib->codes[n++] = (uint16_t)(h << 8 | l);
+}
+
+/* Index of a user-area code in lib->codes, or -1. */
+static int code_index(unsigned hi, unsigned lo)
+{
+    if (lo < 0xA1 || lo > 0xFE)
+        return -1;
+    if (hi >= 0xAA && hi <= 0xAF)
+        return (int)((hi - 0xAA) * 94 + (lo - 0xA1));
+    if (hi >= 0xF8 && hi <= 0xFE)
+        return (int)(6 * 94 + (hi - 0xF8) * 94 + (lo - 0xA1));
+    return -1;
 }
 
 static int face_has_glyf(hb_face_t *face)
@@ -112,6 +91,38 @@ static int face_has_glyf(hb_face_t *face)
     int ok = hb_blob_get_length(glyf) > 0;
     hb_blob_destroy(glyf);
     return ok;
+}
+
+static int to_1000(const struct font_face *f, long v)
+{
+    return f->upem > 0 ? (int)(v * 1000 / (long)f->upem) : 0;
+}
+
+/* PostScript name (sanitised), ascent, descent and bounding box for the descriptor. */
+static void face_metrics(struct font_face *f)
+{
+    hb_font_extents_t ext = {0};
+    hb_blob_t *head = hb_face_reference_table(f->face, HB_TAG('h', 'e', 'a', 'd'));
+    unsigned len = 0, size = sizeof(f->psname);
+    const unsigned char *h = (const unsigned char *)hb_blob_get_data(head, &len);
+    size_t k = 0;
+
+    hb_ot_name_get_utf8(f->face, HB_OT_NAME_ID_POSTSCRIPT_NAME, HB_LANGUAGE_INVALID, &size,
+                        f->psname);
+    for (size_t i = 0; f->psname[i] != '\0'; i++) {
+        char c = f->psname[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')
+            f->psname[k++] = c;
+    }
+    f->psname[k] = '\0';
+    if (k == 0)
+        strcpy(f->psname, "Font");
+    hb_font_get_h_extents(f->font, &ext);
+    f->ascent = to_1000(f, ext.ascender);
+    f->descent = to_1000(f, ext.descender);
+    for (int i = 0; i < 4 && len >= 44; i++)
+        f->bbox[i] = to_1000(f, (int16_t)(h[36 + 2 * i] << 8 | h[37 + 2 * i]));
+    hb_blob_destroy(head);
 }
 
 int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *err, size_t errlen)
@@ -127,7 +138,6 @@ int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *e
     if (strlen(path) >= sizeof(f->path))
         return set_err(err, errlen, ENAMETOOLONG, "%s: path too long", path);
     strcpy(f->path, path);
-    f->index = index;
     f->blob = hb_blob_create_from_file_or_fail(path);
     if (f->blob == NULL) {
         rc = set_err(err, errlen, ENOENT, "%s: cannot read font", path);
@@ -146,6 +156,7 @@ int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *e
     f->upem = hb_face_get_upem(f->face);
     f->font = hb_font_create(f->face);
     hb_font_make_immutable(f->font);
+    face_metrics(f);
     lib->nfaces++;
     goto out_free_plain;
 out_free_blob:
@@ -202,9 +213,9 @@ static void put16(unsigned char *p, unsigned v)
 
 /*
  * A cmap with one (3,1) format-4 subtable: one segment per character, mapping
- * pua[i] to gids[i] through idDelta, and the closing 0xFFFF segment.
+ * U+E000+i to gids[i] through idDelta, and the closing 0xFFFF segment.
  */
-static hb_blob_t *cmap_build(const uint16_t *pua, const hb_codepoint_t *gids, size_t n)
+static hb_blob_t *cmap_build(const hb_codepoint_t *gids, size_t n)
 {
     size_t segs = n + 1, sublen = 16 + 8 * segs, len = 12 + sublen;
     unsigned char *t = calloc(1, len);
@@ -232,9 +243,10 @@ static hb_blob_t *cmap_build(const uint16_t *pua, const hb_codepoint_t *gids, si
     start = end + 2 * segs + 2;
     delta = start + 2 * segs;
     for (size_t i = 0; i < n; i++) {
-        put16(end + 2 * i, pua[i]);
-        put16(start + 2 * i, pua[i]);
-        put16(delta + 2 * i, (unsigned)((gids[i] - pua[i]) & 0xFFFF));
+        unsigned pua = 0xE000 + (unsigned)i;
+        put16(end + 2 * i, pua);
+        put16(start + 2 * i, pua);
+        put16(delta + 2 * i, (unsigned)((gids[i] - pua) & 0xFFFF));
     }
     put16(end + 2 * n, 0xFFFF);
     put16(start + 2 * n, 0xFFFF);
@@ -258,14 +270,15 @@ static hb_subset_input_t *subset_input(const struct font_face *f, const uint32_t
     return in;
 }
 
-/* A new face of the subset's kept tables plus cmap, serialised to bytes. */
-static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, struct font_pack *out)
+/* A new face of the subset's kept tables plus cmap, serialised and compressed. */
+static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, struct font_pack *out)
 {
     int rc = 0;
     hb_face_t *builder = hb_face_builder_create();
     hb_blob_t *whole = NULL;
     const char *data;
     unsigned len = 0;
+    uLongf zlen;
 
     hb_face_builder_add_table(builder, HB_TAG('c', 'm', 'a', 'p'), cmap);
     for (size_t i = 0; i < sizeof(kept_tables) / sizeof(kept_tables[0]); i++) {
@@ -280,12 +293,17 @@ static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, struct font_pack *out)
         rc = EIO;
         goto out;
     }
-    out->ttf = malloc(len);
-    if (out->ttf == NULL) {
+    zlen = compressBound(len);
+    out->zttf = malloc(zlen);
+    if (out->zttf == NULL) {
         rc = ENOMEM;
         goto out;
     }
-    memcpy(out->ttf, data, len);
+    if (compress2(out->zttf, &zlen, (const Bytef *)data, len, level) != Z_OK) {
+        rc = EIO;
+        goto out;
+    }
+    out->zlen = zlen;
     out->ttflen = len;
 out:
     hb_blob_destroy(whole);
@@ -331,7 +349,7 @@ static int pack_alloc(struct font_pack *p, size_t n)
 }
 
 int font_pack_build(const struct font_lib *lib, size_t face, const uint32_t *cps, size_t n,
-                    struct font_pack *out)
+                    int level, struct font_pack *out)
 {
     int rc = 0;
     hb_codepoint_t *gids = NULL;
@@ -339,7 +357,7 @@ int font_pack_build(const struct font_lib *lib, size_t face, const uint32_t *cps
     hb_blob_t *cmap = NULL;
 
     memset(out, 0, sizeof(*out));
-    if (n == 0 || n > lib->ncodes || face >= lib->nfaces)
+    if (n == 0 || n > FONT_MAX_CODES || face >= lib->nfaces)
         return E2BIG;
     gids = calloc(n, sizeof(*gids));
     if (gids == NULL || pack_alloc(out, n) != 0) {
@@ -356,12 +374,12 @@ int font_pack_build(const struct font_lib *lib, size_t face, const uint32_t *cps
         out->gids[i] = (uint16_t)gids[i];
         out->widths[i] = (uint16_t)font_lib_advance(lib, face, cps[i]);
     }
-    cmap = cmap_build(lib->pua, gids, n);
+    cmap = cmap_build(gids, n);
     if (cmap == NULL) {
         rc = ENOMEM;
         goto out_free;
     }
-    rc = face_rebuild(sub, cmap, out);
+    rc = face_rebuild(sub, cmap, level, out);
 out_free:
     hb_blob_destroy(cmap);
     hb_face_destroy(sub);
@@ -378,7 +396,7 @@ void font_pack_free(struct font_pack *p)
     free(p->cps);
     free(p->gids);
     free(p->widths);
-    free(p->ttf);
+    free(p->zttf);
     memset(p, 0, sizeof(*p));
 }
 
@@ -439,37 +457,6 @@ static HPDF_STATUS tounicode_write(const struct font_lib *lib, const struct font
     return st;
 }
 
-static HPDF_FontDef fontdef_load(const struct font_pack *p, HPDF_Doc pdf, const char *tag)
-{
-    HPDF_Stream s = HPDF_MemStream_New(pdf->mmgr, 16384);
-    HPDF_FontDef def;
-    char renamed[HPDF_LIMIT_MAX_NAME_LEN + 1];
-    int n;
-
-    if (s == NULL)
-        return NULL;
-    if (HPDF_Stream_Write(s, p->ttf, (HPDF_UINT)p->ttflen) != HPDF_OK) {
-        HPDF_Stream_Free(s);
-        return NULL;
-    }
-    def = HPDF_TTFontDef_Load(pdf->mmgr, s, HPDF_TRUE); /* takes s, also on failure */
-    if (def == NULL)
-        return NULL;
-    /* Two packs of one face share a PostScript name; libharu keys fonts by name. */
-    n = snprintf(renamed, sizeof(renamed), "%s-%s", def->base_font, tag);
-    if (n < 0 || (size_t)n >= sizeof(renamed) || HPDF_Doc_FindFontDef(pdf, renamed) != NULL) {
-        HPDF_FontDef_Free(def);
-        return NULL;
-    }
-    memcpy(def->base_font, renamed, (size_t)n + 1);
-    HPDF_TTFontDef_SetTagName(def, (char *)tag);
-    if (HPDF_List_Add(pdf->fontdef_list, def) != HPDF_OK) {
-        HPDF_FontDef_Free(def);
-        return NULL;
-    }
-    return def;
-}
-
 /* Writes formatted text (under 64 bytes) to a stream; HPDF_OK or a libharu status. */
 static HPDF_STATUS put_str(HPDF_Stream s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static HPDF_STATUS put_str(HPDF_Stream s, const char *fmt, ...)
@@ -514,6 +501,78 @@ static HPDF_STATUS encoding_write(const struct font_lib *lib, const struct font_
     return st;
 }
 
+
+/* Everything a font object needs while libharu draws with it. */
+static HPDF_TextWidth pack_text_width(HPDF_Font font, const HPDF_BYTE *text, HPDF_UINT len)
+{
+    HPDF_FontAttr attr = (HPDF_FontAttr)font->attr;
+    const HPDF_INT16 *w = attr->widths; /* w[0] = count, then the pack's widths */
+    HPDF_TextWidth tw = {0, 0, 0, 0};
+
+    for (HPDF_UINT i = 0; i + 1 < len; i += 2) {
+        int k = code_index(text[i], text[i + 1]);
+        tw.numchars++;
+        if (k >= 0 && k < w[0])
+            tw.width += (HPDF_UINT)w[k + 1];
+    }
+    return tw;
+}
+
+static HPDF_UINT pack_measure_text(HPDF_Font font, const HPDF_BYTE *text, HPDF_UINT len,
+                                   HPDF_REAL width, HPDF_REAL font_size, HPDF_REAL char_space,
+                                   HPDF_REAL word_space, HPDF_BOOL wordwrap, HPDF_REAL *real_width)
+{
+    (void)font, (void)text, (void)len, (void)width, (void)font_size, (void)char_space;
+    (void)word_space, (void)wordwrap;
+    if (real_width != NULL)
+        *real_width = 0;
+    return 0; /* templates lay text out themselves */
+}
+
+static void pack_font_free(HPDF_Dict font)
+{
+    HPDF_FontAttr attr = (HPDF_FontAttr)font->attr;
+
+    if (attr == NULL)
+        return;
+    if (attr->widths != NULL)
+        HPDF_FreeMem(font->mmgr, attr->widths);
+    if (attr->encoder != NULL)
+        HPDF_FreeMem(font->mmgr, attr->encoder);
+    HPDF_FreeMem(font->mmgr, attr);
+    font->attr = NULL;
+}
+
+/* Marks a stream whose bytes are already deflated (libharu would drop a Filter entry). */
+static HPDF_STATUS write_flate_filter(HPDF_Dict obj, HPDF_Stream s)
+{
+    (void)obj;
+    return HPDF_Stream_WriteStr(s, "/Filter /FlateDecode\012");
+}
+
+/* A stream object holding len deflated bytes, in pdf's xref. */
+static HPDF_Dict deflated_stream(HPDF_Doc pdf, const unsigned char *z, size_t len)
+{
+    HPDF_Dict d = HPDF_DictStream_New(pdf->mmgr, pdf->xref);
+
+    if (d == NULL)
+        return NULL;
+    d->filter = HPDF_STREAM_FILTER_NONE;
+    d->write_fn = write_flate_filter;
+    if (HPDF_Stream_Write(d->stream, z, (HPDF_UINT)len) != HPDF_OK)
+        return NULL;
+    return d;
+}
+
+static HPDF_Dict text_stream(HPDF_Doc pdf)
+{
+    HPDF_Dict d = HPDF_DictStream_New(pdf->mmgr, pdf->xref);
+
+    if (d != NULL && (pdf->compression_mode & HPDF_COMP_TEXT))
+        d->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    return d;
+}
+
 static HPDF_Dict identity_info(HPDF_MMgr mmgr)
 {
     HPDF_Dict info = HPDF_Dict_New(mmgr);
@@ -527,75 +586,159 @@ static HPDF_Dict identity_info(HPDF_MMgr mmgr)
     return st == HPDF_OK ? info : NULL;
 }
 
-/* Replaces libharu's GBK encoding CMap (29 KB per font) by one naming only p's codes. */
-static HPDF_STATUS encoding_replace(const struct font_lib *lib, const struct font_pack *p,
-                                    HPDF_Dict cmap, const char *tag)
+static HPDF_Dict descriptor_new(const struct font_face *f, const struct font_pack *p,
+                                HPDF_Doc pdf, const char *name)
 {
+    HPDF_Dict d = HPDF_Dict_New(pdf->mmgr), file;
+    HPDF_Array box = HPDF_Array_New(pdf->mmgr);
+    HPDF_STATUS st = HPDF_OK;
+
+    if (d == NULL || box == NULL || HPDF_Xref_Add(pdf->xref, d) != HPDF_OK)
+        return NULL;
+    file = deflated_stream(pdf, p->zttf, p->zlen);
+    if (file == NULL)
+        return NULL;
+    st += HPDF_Dict_AddNumber(file, "Length1", (HPDF_INT32)p->ttflen);
+    for (int i = 0; i < 4; i++)
+        st += HPDF_Array_AddNumber(box, f->bbox[i]);
+    st += HPDF_Dict_AddName(d, "Type", "FontDescriptor");
+    st += HPDF_Dict_AddName(d, "FontName", name);
+    st += HPDF_Dict_AddNumber(d, "Flags", 4); /* symbolic: glyphs outside the Latin set */
+    st += HPDF_Dict_Add(d, "FontBBox", box);
+    st += HPDF_Dict_AddNumber(d, "ItalicAngle", 0);
+    st += HPDF_Dict_AddNumber(d, "Ascent", f->ascent);
+    st += HPDF_Dict_AddNumber(d, "Descent", f->descent);
+    st += HPDF_Dict_AddNumber(d, "CapHeight", f->ascent);
+    st += HPDF_Dict_AddNumber(d, "StemV", 80);
+    st += HPDF_Dict_Add(d, "FontFile2", file);
+    return st == HPDF_OK ? d : NULL;
+}
+
+/* CIDToGIDMap stream: CID 0 is .notdef, CID i+1 is the pack's glyph i. */
+static HPDF_Dict cid_to_gid_map(const struct font_pack *p, HPDF_Doc pdf)
+{
+    HPDF_Dict m = text_stream(pdf);
+    unsigned char zero[2] = {0, 0};
+    HPDF_STATUS st;
+
+    if (m == NULL)
+        return NULL;
+    st = HPDF_Stream_Write(m->stream, zero, 2);
+    for (size_t i = 0; i < p->n && st == HPDF_OK; i++) {
+        unsigned char g[2] = {(unsigned char)(p->gids[i] >> 8), (unsigned char)p->gids[i]};
+        st = HPDF_Stream_Write(m->stream, g, 2);
+    }
+    return st == HPDF_OK ? m : NULL;
+}
+
+static HPDF_Dict cid_font_new(const struct font_lib *lib, const struct font_pack *p, HPDF_Doc pdf,
+                              const char *name)
+{
+    HPDF_Dict c = HPDF_Dict_New(pdf->mmgr), desc, map;
+    HPDF_Array w = HPDF_Array_New(pdf->mmgr), ws = HPDF_Array_New(pdf->mmgr);
+    HPDF_STATUS st = HPDF_OK;
+
+    if (c == NULL || w == NULL || ws == NULL || HPDF_Xref_Add(pdf->xref, c) != HPDF_OK)
+        return NULL;
+    desc = descriptor_new(&lib->faces[p->face], p, pdf, name);
+    map = cid_to_gid_map(p, pdf);
+    if (desc == NULL || map == NULL)
+        return NULL;
+    for (size_t i = 0; i < p->n; i++)
+        st += HPDF_Array_AddNumber(ws, p->widths[i]);
+    st += HPDF_Array_AddNumber(w, 1);
+    st += HPDF_Array_Add(w, ws);
+    st += HPDF_Dict_AddName(c, "Type", "Font");
+    st += HPDF_Dict_AddName(c, "Subtype", "CIDFontType2");
+    st += HPDF_Dict_AddName(c, "BaseFont", name);
+    st += HPDF_Dict_Add(c, "CIDSystemInfo", identity_info(pdf->mmgr));
+    st += HPDF_Dict_Add(c, "FontDescriptor", desc);
+    st += HPDF_Dict_AddNumber(c, "DW", 1000);
+    st += HPDF_Dict_Add(c, "W", w);
+    st += HPDF_Dict_Add(c, "CIDToGIDMap", map);
+    return st == HPDF_OK ? c : NULL;
+}
+
+static HPDF_Dict encoding_new(const struct font_lib *lib, const struct font_pack *p, HPDF_Doc pdf,
+                              const char *tag)
+{
+    HPDF_Dict e = text_stream(pdf);
     char name[32];
     int n = snprintf(name, sizeof(name), "%s-UDA-H", tag);
     HPDF_STATUS st = HPDF_OK;
 
-    if (n < 0 || (size_t)n >= sizeof(name))
-        return HPDF_FAILD_TO_ALLOC_MEM;
-    HPDF_MemStream_FreeData(cmap->stream);
-    st += HPDF_Dict_AddName(cmap, "CMapName", name);
-    st += HPDF_Dict_Add(cmap, "CIDSystemInfo", identity_info(cmap->mmgr));
+    if (e == NULL || n < 0 || (size_t)n >= sizeof(name))
+        return NULL;
+    st += HPDF_Dict_AddName(e, "Type", "CMap");
+    st += HPDF_Dict_AddName(e, "CMapName", name);
+    st += HPDF_Dict_Add(e, "CIDSystemInfo", identity_info(pdf->mmgr));
+    st += HPDF_Dict_AddNumber(e, "WMode", 0);
     if (st == HPDF_OK)
-        st = encoding_write(lib, p, cmap->stream, name);
-    return st;
+        st = encoding_write(lib, p, e->stream, name);
+    return st == HPDF_OK ? e : NULL;
 }
 
-/* Replaces the CID font's widths and CIDToGIDMap by p's own. */
-static HPDF_STATUS cidfont_replace(const struct font_pack *p, HPDF_Dict cid, HPDF_Dict map)
+/* The attributes libharu's text operators read from a font object. */
+static HPDF_FontAttr font_attr_new(const struct font_pack *p, HPDF_Doc pdf)
 {
-    HPDF_Array w = HPDF_Array_New(cid->mmgr), ws = HPDF_Array_New(cid->mmgr);
-    HPDF_STATUS st = HPDF_OK;
-    unsigned char zero[2] = {0, 0};
+    HPDF_FontAttr a = HPDF_GetMem(pdf->mmgr, sizeof(*a));
+    HPDF_Encoder enc = HPDF_GetMem(pdf->mmgr, sizeof(*enc));
+    HPDF_INT16 *w = HPDF_GetMem(pdf->mmgr, (HPDF_UINT)((p->n + 1) * sizeof(*w)));
 
-    if (w == NULL || ws == NULL)
-        return HPDF_FAILD_TO_ALLOC_MEM;
-    st += HPDF_Array_AddNumber(w, 1);
-    st += HPDF_Array_Add(w, ws);
-    for (size_t i = 0; i < p->n; i++)
-        st += HPDF_Array_AddNumber(ws, p->widths[i]);
-    st += HPDF_Dict_Add(cid, "W", w);
-    st += HPDF_Dict_Add(cid, "CIDSystemInfo", identity_info(cid->mmgr));
-    HPDF_MemStream_FreeData(map->stream);
-    st += HPDF_Stream_Write(map->stream, zero, 2);
-    for (size_t i = 0; i < p->n; i++) {
-        unsigned char g[2] = {(unsigned char)(p->gids[i] >> 8), (unsigned char)p->gids[i]};
-        st += HPDF_Stream_Write(map->stream, g, 2);
+    if (a == NULL || enc == NULL || w == NULL) {
+        if (a != NULL)
+            HPDF_FreeMem(pdf->mmgr, a);
+        if (enc != NULL)
+            HPDF_FreeMem(pdf->mmgr, enc);
+        if (w != NULL)
+            HPDF_FreeMem(pdf->mmgr, w);
+        return NULL;
     }
-    return st;
+    memset(a, 0, sizeof(*a));
+    memset(enc, 0, sizeof(*enc));
+    enc->sig_bytes = HPDF_ENCODER_SIG_BYTES;
+    enc->type = HPDF_ENCODER_TYPE_DOUBLE_BYTE;
+    strcpy(enc->name, "JP-UDA-H");
+    w[0] = (HPDF_INT16)p->n;
+    for (size_t i = 0; i < p->n; i++)
+        w[i + 1] = (HPDF_INT16)p->widths[i];
+    a->type = HPDF_FONT_TYPE0_TT;
+    a->writing_mode = HPDF_WMODE_HORIZONTAL;
+    a->text_width_fn = pack_text_width;
+    a->measure_text_fn = pack_measure_text;
+    a->encoder = enc; /* no encode_text_fn: libharu writes the bytes as they are */
+    a->widths = w;
+    a->xref = pdf->xref;
+    return a;
 }
 
 HPDF_Font font_pack_attach(const struct font_lib *lib, const struct font_pack *p, HPDF_Doc pdf,
                            const char *tag)
 {
-    HPDF_FontDef def = fontdef_load(p, pdf, tag);
-    HPDF_Font font;
-    HPDF_FontAttr attr;
-    HPDF_Dict tu;
+    char name[8 + FONT_MAX_PSNAME];
+    HPDF_Dict font = HPDF_Dict_New(pdf->mmgr), cid, enc, tu;
+    HPDF_Array desc = HPDF_Array_New(pdf->mmgr);
+    HPDF_STATUS st = HPDF_OK;
+    int n = snprintf(name, sizeof(name), "%s+%s", tag, lib->faces[p->face].psname);
 
-    if (def == NULL)
+    if (font == NULL || desc == NULL || n < 0 || (size_t)n >= sizeof(name) ||
+        HPDF_Xref_Add(pdf->xref, font) != HPDF_OK)
         return NULL;
-    font = HPDF_GetFont(pdf, def->base_font, GBK_ENCODING);
-    if (font == NULL)
+    font->header.obj_class |= HPDF_OSUBCLASS_FONT;
+    font->free_fn = pack_font_free;
+    font->attr = font_attr_new(p, pdf);
+    cid = cid_font_new(lib, p, pdf, name);
+    enc = encoding_new(lib, p, pdf, tag);
+    tu = text_stream(pdf);
+    if (font->attr == NULL || cid == NULL || enc == NULL || tu == NULL)
         return NULL;
-    attr = (HPDF_FontAttr)font->attr;
-    if (attr->cmap_stream == NULL || attr->map_stream == NULL || attr->descendant_font == NULL)
-        return NULL;
-    if (encoding_replace(lib, p, attr->cmap_stream, tag) != HPDF_OK ||
-        cidfont_replace(p, attr->descendant_font, attr->map_stream) != HPDF_OK)
-        return NULL;
-    tu = HPDF_DictStream_New(pdf->mmgr, pdf->xref);
-    if (tu == NULL)
-        return NULL;
-    if (pdf->compression_mode & HPDF_COMP_TEXT)
-        tu->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
-    if (tounicode_write(lib, p, tu->stream) != HPDF_OK)
-        return NULL;
-    if (HPDF_Dict_Add(font, "ToUnicode", tu) != HPDF_OK)
-        return NULL;
-    return font;
+    st += tounicode_write(lib, p, tu->stream);
+    st += HPDF_Array_Add(desc, cid);
+    st += HPDF_Dict_AddName(font, "Type", "Font");
+    st += HPDF_Dict_AddName(font, "Subtype", "Type0");
+    st += HPDF_Dict_AddName(font, "BaseFont", name);
+    st += HPDF_Dict_Add(font, "Encoding", enc);
+    st += HPDF_Dict_Add(font, "DescendantFonts", desc);
+    st += HPDF_Dict_Add(font, "ToUnicode", tu);
+    return st == HPDF_OK ? font : NULL;
 }

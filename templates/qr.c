@@ -40,9 +40,8 @@ static QRcode *qr_encode(const char *text)
     return code;
 }
 
-/* Adds the dark runs of one row as rectangles to the current path. */
-static HPDF_STATUS qr_row(HPDF_Page page, const QRcode *c, int row, double x0, double ytop,
-                          double m)
+/* Adds the dark runs of one row as rectangles, in module units (y up). */
+static HPDF_STATUS qr_row(HPDF_Page page, const QRcode *c, int row)
 {
     HPDF_STATUS st = HPDF_OK;
     const unsigned char *d = c->data + (size_t)row * (size_t)c->width;
@@ -57,8 +56,8 @@ static HPDF_STATUS qr_row(HPDF_Page page, const QRcode *c, int row, double x0, d
         start = col;
         while (col < c->width && (d[col] & 1))
             col++;
-        st = HPDF_Page_Rectangle(page, (HPDF_REAL)(x0 + start * m), (HPDF_REAL)(ytop - (row + 1) * m),
-                                 (HPDF_REAL)((col - start) * m), (HPDF_REAL)m);
+        st = HPDF_Page_Rectangle(page, (HPDF_REAL)start, (HPDF_REAL)(c->width - 1 - row),
+                                 (HPDF_REAL)(col - start), 1);
     }
     return st;
 }
@@ -68,22 +67,23 @@ int qr_draw(HPDF_Page page, const char *text, double x, double y, double size_pt
     int rc = 0;
     QRcode *c = qr_encode(text);
     HPDF_STATUS st = HPDF_OK;
-    double m, x0, ytop;
+    double m;
 
     if (c == NULL)
         return errno == ENOMEM ? ENOMEM : TMPL_EQR;
     *version = c->version;
     m = size_pt / (c->width + 2 * QR_QUIET);
-    x0 = x + QR_QUIET * m;
-    ytop = y + size_pt - QR_QUIET * m;
     st += HPDF_Page_GSave(page);
     st += HPDF_Page_SetRGBFill(page, 1, 1, 1);
     st += HPDF_Page_Rectangle(page, (HPDF_REAL)x, (HPDF_REAL)y, (HPDF_REAL)size_pt,
                               (HPDF_REAL)size_pt);
     st += HPDF_Page_Fill(page);
     st += HPDF_Page_SetRGBFill(page, 0, 0, 0);
+    /* module coordinates: integers keep the content stream short */
+    st += HPDF_Page_Concat(page, (HPDF_REAL)m, 0, 0, (HPDF_REAL)m, (HPDF_REAL)(x + QR_QUIET * m),
+                           (HPDF_REAL)(y + QR_QUIET * m));
     for (int row = 0; row < c->width && st == HPDF_OK; row++)
-        st = qr_row(page, c, row, x0, ytop, m);
+        st = qr_row(page, c, row);
     st += HPDF_Page_Fill(page);
     st += HPDF_Page_GRestore(page);
     if (st != HPDF_OK)

@@ -157,7 +157,7 @@ static int build_dynamic(struct doc *d)
                 cps[k++] = dc[i].cp;
         if (k == 0)
             continue;
-        rc = font_pack_build(&d->t->fonts, f, cps, k, &d->dyn[f]);
+        rc = font_pack_build(&d->t->fonts, f, cps, k, 6, &d->dyn[f]);
         if (rc == E2BIG) {
             tmpl_errf(d->err, d->errlen, "fields: too many distinct characters");
             rc = TMPL_EFIELD;

@@ -533,16 +533,21 @@ static int char_cmp(const void *a, const void *b)
     return x->cp < y->cp ? -1 : x->cp > y->cp;
 }
 
-/* Every character of the template's texts, plus printable ASCII and the photo placeholder. */
+/*
+ * Every character of the template's texts, plus what ID numbers, certificate
+ * numbers, e-licence identifiers and dates are made of, and the photo
+ * placeholder 照片. Other characters of a field go into per-document subsets.
+ */
 static size_t collect_wants(const struct tmpl *t, struct want *w)
 {
-    static const uint32_t builtin[] = {0x7167, 0x7247, 0x00B7, 0x3000}; /* 照 片 · ideographic space */
+    static const char builtin[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ .-/:()";
+    static const uint32_t extra[] = {0x7167, 0x7247, 0x5E74, 0x6708, 0x65E5, 0x00B7}; /* 照片年月日· */
     size_t n = 0;
 
-    for (uint32_t c = 0x20; c < 0x7F; c++)
-        w[n++] = (struct want){c, 0};
-    for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
-        w[n++] = (struct want){builtin[i], 0};
+    for (size_t i = 0; builtin[i] != '\0'; i++)
+        w[n++] = (struct want){(unsigned char)builtin[i], 0};
+    for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+        w[n++] = (struct want){extra[i], 0};
     for (size_t i = 0; i < t->nitems; i++)
         for (size_t j = 0; j < t->items[i].ncps; j++)
             w[n++] = (struct want){t->items[i].cps[j], t->items[i].line};
@@ -563,7 +568,7 @@ static int build_packs(struct tmpl *t, uint32_t *cps, size_t ncps, char *err, si
                 t->chars[i].idx = (uint16_t)k++;
         if (n == 0)
             continue;
-        rc = font_pack_build(&t->fonts, f, cps, n, &t->static_packs[f]);
+        rc = font_pack_build(&t->fonts, f, cps, n, 9, &t->static_packs[f]);
         if (rc != 0) {
             tmpl_errf(err, errlen, "%s: cannot subset (%s)", t->fonts.faces[f].path,
                       rc == E2BIG ? "too many distinct characters" : tmpl_strerror(rc));
@@ -644,8 +649,8 @@ int tmpl_load(const char *path, struct tmpl **out, char *err, size_t errlen)
         rc = ENOMEM;
         goto out_free;
     }
-    rc = font_lib_init(&t->fonts, err, errlen);
-    if (rc == 0 && strlen((char *)text) != len) {
+    font_lib_init(&t->fonts);
+    if (strlen((char *)text) != len) {
         tmpl_errf(err, errlen, "%s:1: template contains a NUL byte", path);
         rc = TMPL_ESYNTAX;
     }

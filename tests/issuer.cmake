@@ -1,0 +1,7 @@
+# issuer: end to end through jianpei-issuer, checked with pdfsig, pdftotext, pdffonts, zbarimg.
+jp_test(test_issuer SOURCES test_issuer.c LIBS jp_ident PkgConfig::JANSSON)
+add_dependencies(test_issuer jianpei-issuer)
+
+# kill -9 at random moments of a 2,000-record run, ten times (issue "Issuance pipeline").
+jp_test(test_issue_crash SOURCES test_issue_crash.c LIBS jp_util)
+add_dependencies(test_issue_crash jianpei-issuer)

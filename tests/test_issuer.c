@@ -1,0 +1,324 @@
+/*
+ * test_issuer.c - the issuer end to end through its binary: init, issue with
+ * good and bad lines, the report, idempotency, the PDF as a user checks it
+ * (pdfsig, pdftotext, pdffonts, zbarimg), status changes, reissue,
+ * all-or-nothing, apply-status, audit and store checks, and that no personal
+ * data reaches standard error.
+ */
+#include "check.h"
+#include "ident.h"
+#include "sh.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ISSUER JP_BIN_DIR "/jianpei-issuer"
+#define DATE "2026-11-20"
+
+static char dir[64], home[128], in[128];
+
+/* A valid GB 11643 number for a birth date and a 3-digit sequence (odd = male). */
+static void make_id(char out[19], const char *area, const char *birth, int seq)
+{
+    char d17[18];
+
+    snprintf(d17, sizeof d17, "%s%s%03d", area, birth, seq);
+    snprintf(out, 19, "%s%c", d17, ident_mod11_2(d17));
+}
+
+static void line(FILE *f, const char *name, const char *gender, const char *id,
+                 const char *position, const char *city, const char *exam_date, double score,
+                 const char *photo)
+{
+    fprintf(f,
+            "{\"name\":\"%s\",\"gender\":\"%s\",\"id_type\":\"111\",\"id_number\":\"%s\","
+            "\"position\":\"%s\",\"institution_code\":\"GD0101\",\"institution_name\":"
+            "\"广州市建设职业培训学校\",\"city\":\"%s\",\"exam_id\":\"T2026-1015-GZ-001\","
+            "\"exam_date\":\"%s\",\"score\":%.1f%s%s%s}\n",
+            name, gender, id, position, city, exam_date, score, photo ? ",\"photo\":\"" : "",
+            photo ? photo : "", photo ? "\"" : "");
+}
+
+static char id_a[19], id_b[19], id_c[19], id_d[19], id_f[19], id_bad[19], id_young[19];
+
+static void write_intake(void)
+{
+    FILE *f = fopen(in, "w");
+
+    make_id(id_a, "440103", "19900101", 123);
+    make_id(id_b, "440303", "19850615", 222);
+    make_id(id_c, "440604", "19920304", 318);
+    make_id(id_d, "441900", "19791231", 451);
+    make_id(id_f, "440104", "19880808", 777);
+    make_id(id_young, "440103", "20100101", 111);
+    make_id(id_bad, "440103", "19900101", 135);
+    id_bad[17] = id_bad[17] == '0' ? '1' : '0';
+    line(f, "张三丰", "男", id_a, "01", "01", "2026-10-15", 86.5, "photo.jpg");     /* 1 */
+    line(f, "𠮷䶮堃", "女", id_b, "05", "03", "2026-10-15", 90, NULL);             /* 2 */
+    fputs("{\"name\":\"李四\",\n", f);                                              /* 3 */
+    line(f, "阿依古丽·买买提", "女", id_c, "10", "06", "2026-10-15", 75, NULL);    /* 4 */
+    line(f, "赵六", "男", id_bad, "01", "01", "2026-10-15", 80, NULL);              /* 5 */
+    line(f, "钱\xff七", "男", id_f, "01", "01", "2026-10-15", 80, NULL);            /* 6 */
+    line(f, "孙八", "男", id_young, "01", "01", "2026-10-15", 80, NULL);            /* 7 */
+    line(f, "周九", "男", id_f, "01", "01", "2027-01-01", 80, NULL);                /* 8 */
+    line(f, "吴十", "男", id_f, "01", "01", "2026-10-15", 59.5, NULL);              /* 9 */
+    line(f, "郑一", "男", id_f, "14", "01", "2026-10-15", 80, NULL);                /* 10 */
+    line(f, "张三丰", "男", id_a, "01", "01", "2026-10-15", 86.5, "photo.jpg");    /* 11 */
+    line(f, "王二", "男", id_f, "01", "01", "2026-10-15", 80, "nope.jpg");          /* 12 */
+    line(f, "王二", "男", id_f, "01", "01", "2026-10-15", 80, "fake.jpg");          /* 13 */
+    line(f, "王五", "男", id_d, "13", "19", "2026-10-15", 66, NULL);                /* 14 */
+    fputs("{\"name\":\"", f);                                                       /* 15 */
+    for (int i = 0; i < 10 * 1024 * 1024 / 8; i++)
+        fputs("AAAAAAAA", f);
+    fputs("\"}\n", f);
+    line(f, "冯二", "女", id_f, "01", "01", "2026-10-15", 80, NULL);                /* 16 */
+    line(f, "张三丰", "男", id_a, "05", "01", "2026-10-15", 70, NULL);              /* 17 */
+    line(f, "陈七", "男", id_f, "01", "01", "2026-10-15", 80, NULL);                /* 18 */
+    fclose(f);
+}
+
+static json_t *load_report(const char *path)
+{
+    json_error_t e;
+    json_t *r = json_load_file(path, 0, &e);
+
+    CHECK(r != NULL);
+    return r;
+}
+
+/* The reason reported for a line, or "" when the line was not rejected. */
+static const char *reason_of(json_t *rep, int lineno)
+{
+    json_t *a = json_object_get(rep, "rejected"), *it;
+    size_t i;
+
+    json_array_foreach(a, i, it) if (json_integer_value(json_object_get(it, "line")) == lineno)
+        return json_string_value(json_object_get(it, "reason"));
+    return "";
+}
+
+static const char *number_of(json_t *rep, const char *list, int lineno)
+{
+    json_t *a = json_object_get(rep, list), *it;
+    size_t i;
+
+    json_array_foreach(a, i, it) if (json_integer_value(json_object_get(it, "line")) == lineno)
+        return json_string_value(json_object_get(it, "certificate_no"));
+    return "";
+}
+
+static void test_init(void)
+{
+    char out[4096];
+
+    CHECK_INT(sh(ISSUER " init --home %s --authority 广东省住房和城乡建设厅 "
+                 "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
+                 ">/dev/null",
+                 home),
+              0);
+    CHECK_INT(sh("test $(stat -c %%a %s/keys) = 700 && test $(stat -c %%a %s/keys/root.key) = 600",
+                 home, home),
+              0);
+    /* A second init refuses and changes nothing. */
+    CHECK_INT(sh("cd %s && sha256sum config.json keys/* > %s/sums", home, dir), 0);
+    CHECK_INT(sh(ISSUER " init --home %s --authority X --authority-uscc 11440000MB2C12345J "
+                 "--public-url http://x 2>/dev/null",
+                 home),
+              3);
+    CHECK_INT(sh("cd %s && sha256sum -c --quiet %s/sums", home, dir), 0);
+    /* Bad credit code: refused with the reason, no home left behind. */
+    CHECK_INT(sh_out(out, sizeof out,
+                     ISSUER " init --home %s/h2 --authority X --authority-uscc "
+                            "11440000MB2C12345K --public-url http://x 2>&1",
+                     dir),
+              3);
+    CHECK(strstr(out, "check character should be J") != NULL);
+    CHECK_INT(sh("test ! -e %s/h2", dir), 0);
+}
+
+static void test_issue(void)
+{
+    char out[8192];
+    json_t *rep, *rep2;
+    const char *a;
+
+    write_intake();
+    CHECK_INT(sh("cp %s/fixtures/render/photo.jpg %s/photo.jpg && echo text > %s/fake.jpg",
+                 JP_SOURCE_DIR "/tests", dir, dir),
+              0);
+    CHECK_INT(sh(ISSUER " --home %s issue --input %s --issue-date " DATE
+                 " --report %s/r1.json 2>%s/err1.txt",
+                 home, in, dir, dir),
+              1);
+    rep = load_report("r1.json");
+    CHECK_INT(json_array_size(json_object_get(rep, "issued")), 6);
+    CHECK_INT(json_array_size(json_object_get(rep, "rejected")), 12);
+    CHECK(strstr(reason_of(rep, 3), "not valid JSON") != NULL);
+    CHECK(strstr(reason_of(rep, 5), "id_number: check character should be") != NULL);
+    CHECK(strstr(reason_of(rep, 6), "not valid JSON") != NULL); /* invalid UTF-8 */
+    CHECK(strstr(reason_of(rep, 7), "must be 18-65") != NULL);
+    CHECK(strstr(reason_of(rep, 8), "exam_date: is in the future") != NULL);
+    CHECK(strstr(reason_of(rep, 9), "below the pass mark") != NULL);
+    CHECK(strstr(reason_of(rep, 10), "position") != NULL);
+    CHECK(strstr(reason_of(rep, 11), "duplicate of line 1") != NULL);
+    CHECK(strstr(reason_of(rep, 12), "photo: cannot read") != NULL);
+    CHECK(strstr(reason_of(rep, 13), "photo: not a JPEG or PNG") != NULL);
+    CHECK(strstr(reason_of(rep, 15), "longer than") != NULL);
+    CHECK(strstr(reason_of(rep, 16), "gender") != NULL);
+    /* Numbers in input order within a prefix: line 1 gets serial 1, line 18 serial 2. */
+    a = number_of(rep, "issued", 1);
+    CHECK(strncmp(a, "440120260100000011", 17) == 0);
+    CHECK(strncmp(number_of(rep, "issued", 18), "44012026010000002", 17) == 0);
+    CHECK(strncmp(number_of(rep, "issued", 2), "44032026050000001", 17) == 0);
+    /* No personal data on stderr. */
+    CHECK_INT(sh("grep -q -e 张三丰 -e %s -e %s -e 买买提 %s/err1.txt", id_a, id_b, dir), 1);
+    /* Idempotent: the same file again issues nothing and names the same numbers. */
+    CHECK_INT(sh(ISSUER " --home %s issue --input %s --issue-date " DATE
+                 " --report %s/r2.json 2>/dev/null",
+                 home, in, dir),
+              1);
+    rep2 = load_report("r2.json");
+    CHECK_INT(json_array_size(json_object_get(rep2, "issued")), 0);
+    CHECK_INT(json_array_size(json_object_get(rep2, "already_issued")), 6);
+    CHECK_STR(number_of(rep2, "already_issued", 1), a);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s stats", home), 0);
+    CHECK(strstr(out, "certificates: 6") != NULL);
+    json_decref(rep2);
+    json_decref(rep);
+}
+
+static void test_pdf(void)
+{
+    char out[16384], no_a[19], no_b[19];
+    json_t *rep = load_report("r1.json");
+
+    snprintf(no_a, sizeof no_a, "%s", number_of(rep, "issued", 1));
+    snprintf(no_b, sizeof no_b, "%s", number_of(rep, "issued", 2));
+    json_decref(rep);
+    CHECK_INT(sh(ISSUER " --home %s pdf %s --out %s/a.pdf >/dev/null", home, no_a, dir), 0);
+    CHECK_INT(sh(ISSUER " --home %s pdf %s --out %s/b.pdf >/dev/null", home, no_b, dir), 0);
+    CHECK_INT(sh_out(out, sizeof out, "pdfsig %s/a.pdf 2>&1", dir), 0);
+    CHECK(strstr(out, "Signature is Valid.") != NULL);
+    CHECK(strstr(out, "Total document signed") != NULL);
+    CHECK(strstr(out, "ETSI.CAdES.detached") != NULL);
+    CHECK_INT(sh_out(out, sizeof out, "pdftotext %s/a.pdf -", dir), 0);
+    CHECK(strstr(out, "张三丰") != NULL && strstr(out, no_a) != NULL && strstr(out, id_a));
+    CHECK_INT(sh_out(out, sizeof out, "pdftotext %s/b.pdf -", dir), 0);
+    CHECK(strstr(out, "𠮷䶮堃") != NULL);
+    /* Every font embedded, subset, with a ToUnicode map: no "no" in those columns. */
+    CHECK_INT(sh("pdffonts %s/b.pdf | tail -n +3 | awk '{print $(NF-4),$(NF-3),$(NF-2)}' "
+                 "| grep -q no",
+                 dir),
+              1);
+    CHECK_INT(sh_out(out, sizeof out,
+                     "pdftoppm -r 150 -png %s/a.pdf %s/a && zbarimg -q --raw %s/a-1.png", dir,
+                     dir, dir),
+              0);
+    CHECK(strncmp(out, "HTTP://127.0.0.1:8080/V/", 24) == 0);
+    CHECK(strncmp(out + 24, no_a, 18) == 0 && out[42] == '/');
+    /* One byte changed in the signed range: pdfsig no longer says valid. */
+    CHECK_INT(sh("cp %s/a.pdf %s/t.pdf && printf 'X' | dd of=%s/t.pdf bs=1 seek=2000 "
+                 "conv=notrunc 2>/dev/null",
+                 dir, dir, dir),
+              0);
+    sh_out(out, sizeof out, "pdfsig %s/t.pdf 2>&1", dir);
+    CHECK(strstr(out, "Signature is Valid.") == NULL);
+}
+
+static void test_status(void)
+{
+    char out[8192], no_a[19], no_b[19], no_c[19], no_d[19];
+    json_t *rep = load_report("r1.json");
+    FILE *f;
+
+    snprintf(no_a, sizeof no_a, "%s", number_of(rep, "issued", 1));
+    snprintf(no_b, sizeof no_b, "%s", number_of(rep, "issued", 2));
+    snprintf(no_c, sizeof no_c, "%s", number_of(rep, "issued", 4));
+    snprintf(no_d, sizeof no_d, "%s", number_of(rep, "issued", 14));
+    json_decref(rep);
+    CHECK_INT(sh(ISSUER " --home %s revoke %s --reason 'fraud found' >/dev/null", home, no_a),
+              0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_a), 0);
+    CHECK(strstr(out, "\"status\":\"revoked\"") != NULL);
+    CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason x 2>/dev/null", home, no_a), 3);
+    CHECK_INT(sh(ISSUER " --home %s suspend %s --reason check >/dev/null", home, no_b), 0);
+    CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason ok >/dev/null", home, no_b), 0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_b), 0);
+    CHECK(strstr(out, "\"status\":\"valid\"") != NULL);
+    /* A number failing its check is refused before any database access. */
+    CHECK_INT(sh(ISSUER " --home %s revoke 440120260100000012 --reason x 2>/dev/null", home), 2);
+    /* Reissue: same number, version 2, a PDF that verifies. */
+    CHECK_INT(sh(ISSUER " --home %s reissue %s >/dev/null", home, no_c), 0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_c), 0);
+    CHECK(strstr(out, ".002.") != NULL && strstr(out, "\"file_version\":2") != NULL);
+    CHECK_INT(sh(ISSUER " --home %s pdf %s --out %s/c.pdf >/dev/null", home, no_c, dir), 0);
+    CHECK_INT(sh("pdfsig %s/c.pdf | grep -q 'Signature is Valid.'", dir), 0);
+    /* apply-status: a lapse, then the same again (already so), then a bad line. */
+    f = fopen("st.jsonl", "w");
+    fprintf(f, "{\"certificate_no\":\"%s\",\"action\":\"lapse\",\"reason\":\"continuing "
+               "education: 20 of 32 hours in year 1\"}\n",
+            no_d);
+    fclose(f);
+    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl 2>/dev/null", home, dir),
+              0);
+    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl 2>/dev/null", home, dir),
+              0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_d), 0);
+    CHECK(strstr(out, "\"status\":\"lapsed\"") != NULL);
+    f = fopen("st2.jsonl", "w");
+    fprintf(f, "{\"certificate_no\":\"%s\",\"action\":\"explode\",\"reason\":\"x\"}\n", no_d);
+    fclose(f);
+    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st2.jsonl 2>/dev/null", home, dir),
+              1);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s audit verify", home), 0);
+    CHECK(strstr(out, "intact") != NULL);
+    CHECK_INT(sh(ISSUER " --home %s check >/dev/null", home), 0);
+}
+
+static void test_all_or_nothing(void)
+{
+    char out[4096], id1[19], id2[19];
+    FILE *f = fopen("aon.jsonl", "w");
+
+    make_id(id1, "440106", "19950505", 191);
+    make_id(id2, "440106", "19960606", 282);
+    line(f, "林一", "男", id1, "02", "01", "2026-10-15", 88, NULL);
+    line(f, "林二", "女", id2, "02", "01", "2026-10-15", 12, NULL); /* below pass */
+    fclose(f);
+    CHECK_INT(sh(ISSUER " --home %s issue --all-or-nothing --input %s/aon.jsonl --issue-date "
+                 DATE " 2>/dev/null",
+                 home, dir),
+              1);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s stats", home), 0);
+    CHECK(strstr(out, "certificates: 6") != NULL);
+    f = fopen("aon.jsonl", "w");
+    line(f, "林一", "男", id1, "02", "01", "2026-10-15", 88, NULL);
+    line(f, "林二", "女", id2, "02", "01", "2026-10-15", 72, NULL);
+    fclose(f);
+    CHECK_INT(sh("cat %s/aon.jsonl | " ISSUER " --home %s issue --all-or-nothing --input - "
+                 "--issue-date " DATE " 2>/dev/null",
+                 dir, home),
+              0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s stats", home), 0);
+    CHECK(strstr(out, "certificates: 8") != NULL);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/jp-issuer-XXXXXX");
+    if (mkdtemp(dir) == NULL || chdir(dir) != 0)
+        return 1;
+    snprintf(home, sizeof home, "%s/home", dir);
+    snprintf(in, sizeof in, "%s/in.jsonl", dir);
+    test_init();
+    test_issue();
+    test_pdf();
+    test_status();
+    test_all_or_nothing();
+    if (check_failed == 0)
+        sh("rm -rf %s", dir);
+    else
+        fprintf(stderr, "kept %s for inspection\n", dir);
+    return CHECK_DONE();
+}

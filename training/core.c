@@ -1,0 +1,426 @@
+/*
+ * core.c - the training module's handle (configuration + its own LMDB
+ * environment at HOME/training), its errors, actors, the table-driven record
+ * codec, and the checks and audit entries every operation shares.
+ */
+#include "tr_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CHINA_UTC_OFFSET (8 * 3600)
+
+static const struct store_dbspec tr_dbs[TR_NDB] = {
+    {"t_inst", 0},  {"t_quota", 0},     {"t_class", 0}, {"t_cand", 0}, {"t_black", 0},
+    {"t_plan", 0},  {"t_scores", 0},    {"t_complaint", 0}, {"t_draw", 0}, {"t_ce", 0},
+};
+
+const char *training_strerror(int code)
+{
+    switch (code) {
+    case TRAINING_EREFUSED:
+        return "refused by a workflow rule";
+    case TRAINING_EREMIT:
+        return "actor acts outside its remit";
+    case TRAINING_ENOTFOUND:
+        return "no such record";
+    case TRAINING_EINVAL:
+        return "malformed field";
+    default:
+        return store_strerror(code);
+    }
+}
+
+int training_is_refusal(int code)
+{
+    return code == TRAINING_EREFUSED || code == TRAINING_EREMIT || code == TRAINING_ENOTFOUND ||
+           code == TRAINING_EINVAL;
+}
+
+int training_open(const char *home, training **out, char *err, size_t errlen)
+{
+    struct store_opts opts = {.extra = tr_dbs, .n_extra = TR_NDB};
+    char path[TR_PATH_MAX];
+    training *t = NULL;
+    int rc;
+
+    *out = NULL;
+    t = calloc(1, sizeof *t);
+    if (t == NULL) {
+        rc = ENOMEM;
+        goto out;
+    }
+    rc = jp_config_load(home, &t->cfg, err, errlen);
+    if (rc != 0)
+        goto out_free;
+    rc = jp_path_join(path, sizeof path, home, TRAINING_DIR);
+    if (rc == 0 && snprintf(t->home, sizeof t->home, "%s", home) >= (int)sizeof t->home)
+        rc = ENAMETOOLONG;
+    if (rc != 0) {
+        snprintf(err, errlen, "home path is too long");
+        goto out_free;
+    }
+    if (ident_date_from_unix((int64_t)time(NULL), CHINA_UTC_OFFSET, &t->today) != 0) {
+        rc = EINVAL;
+        snprintf(err, errlen, "system clock is outside the supported years");
+        goto out_free;
+    }
+    rc = store_open_with(path, STORE_CREATE, &opts, &t->st, err, errlen);
+    if (rc != 0)
+        goto out_free;
+    *out = t;
+    t = NULL;
+out_free:
+    free(t);
+out:
+    return rc;
+}
+
+void training_close(training *t)
+{
+    if (t == NULL)
+        return;
+    store_close(t->st);
+    free(t);
+}
+
+void training_set_today(training *t, const struct ident_date *today)
+{
+    t->today = *today;
+}
+
+const struct jp_config *training_config(const training *t)
+{
+    return &t->cfg;
+}
+
+int training_actor_parse(const char *s, struct training_actor *out, char *why, size_t whylen)
+{
+    memset(out, 0, sizeof *out);
+    if (strcmp(s, "province") == 0) {
+        out->role = TRAINING_PROVINCE;
+    } else if (strncmp(s, "city:", 5) == 0 && strlen(s) == 7 && s[5] >= '0' && s[5] <= '9' &&
+               s[6] >= '0' && s[6] <= '9') {
+        out->role = TRAINING_CITY;
+        memcpy(out->code, s + 5, 3);
+    } else if (strncmp(s, "inst:", 5) == 0 && tr_code_ok(s + 5)) {
+        out->role = TRAINING_INST;
+        memcpy(out->code, s + 5, strlen(s + 5) + 1);
+    } else {
+        return tr_refuse(TRAINING_EINVAL, why, whylen,
+                         "actor: must be province, city:NN or inst:CODE");
+    }
+    memcpy(out->text, s, strlen(s) + 1);
+    return 0;
+}
+
+/* ------------------------------------------------------------- codec */
+
+int tr_rec_encode(const struct tr_field *f, size_t n, struct jp_buf *out)
+{
+    int rc = store_rec_begin(out);
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (f[i].type == TR_STR)
+            rc = store_rec_put_str(out, f[i].tag, f[i].p);
+        else if (f[i].type == TR_U16)
+            rc = store_rec_put_u16(out, f[i].tag, *(const uint16_t *)f[i].p);
+        else
+            rc = store_rec_put_u64(out, f[i].tag, *(const uint64_t *)f[i].p);
+    }
+    return rc;
+}
+
+static int decode_field(const struct tr_field *f, const void *val, size_t vlen)
+{
+    if (f->type == TR_STR)
+        return store_rec_str(val, vlen, f->p, f->size);
+    if (f->type == TR_U16)
+        return store_rec_u16(val, vlen, f->p);
+    return store_rec_u64(val, vlen, f->p);
+}
+
+int tr_rec_decode(const void *p, size_t len, const struct tr_field *f, size_t n)
+{
+    struct store_rec_reader r;
+    const void *val;
+    size_t vlen;
+    uint8_t tag;
+    int rc;
+
+    for (size_t i = 0; i < n; i++)
+        if (f[i].type == TR_STR)
+            memset(f[i].p, 0, f[i].size);
+    rc = store_rec_open(&r, p, len);
+    while (rc == 0) {
+        rc = store_rec_next(&r, &tag, &val, &vlen);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            if (f[i].tag == tag)
+                rc = decode_field(&f[i], val, vlen);
+    }
+    return rc == STORE_ENOTFOUND ? 0 : rc;
+}
+
+int tr_get(store_txn *txn, enum tr_db db, const void *key, size_t klen, const struct tr_field *f,
+           size_t n)
+{
+    const void *val = NULL;
+    size_t vlen = 0;
+    int rc = store_get(txn, tr_db(db), key, klen, &val, &vlen);
+
+    if (rc == 0)
+        rc = tr_rec_decode(val, vlen, f, n);
+    return rc;
+}
+
+int tr_put(store_txn *txn, enum tr_db db, const void *key, size_t klen, const struct tr_field *f,
+           size_t n, unsigned flags)
+{
+    struct jp_buf b;
+    int rc;
+
+    jp_buf_init(&b, TR_REC_MAX);
+    rc = tr_rec_encode(f, n, &b);
+    if (rc == 0)
+        rc = store_put(txn, tr_db(db), key, klen, b.data, b.len, flags);
+    jp_buf_free(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------- institutions */
+
+int tr_inst_get(store_txn *txn, const char *code, struct tr_inst *out)
+{
+    struct tr_field f[] = INST_FIELDS(out);
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = tr_get(txn, TR_DB_INST, code, strlen(code), f, sizeof f / sizeof f[0]);
+    if (rc == 0)
+        rc = store_text_set(out->code, sizeof out->code, code);
+    return rc;
+}
+
+int tr_inst_put(store_txn *txn, const struct tr_inst *in, unsigned flags)
+{
+    struct tr_inst *w = (struct tr_inst *)in; /* the codec's table is not const; nothing writes */
+    struct tr_field f[] = INST_FIELDS(w);
+
+    return tr_put(txn, TR_DB_INST, in->code, strlen(in->code), f, sizeof f / sizeof f[0], flags);
+}
+
+int tr_inst_offers(const struct tr_inst *in, const char *position)
+{
+    for (const char *p = in->positions; *p != '\0'; p += p[2] == ',' ? 3 : 2)
+        if (strncmp(p, position, 2) == 0 && strlen(position) == 2)
+            return 1;
+    return 0;
+}
+
+const char *tr_inst_state_name(unsigned state)
+{
+    static const char *const names[] = {"unknown", "confirmed", "filed", "removed"};
+
+    return state < 4 ? names[state] : names[0];
+}
+
+const char *tr_review_state_name(unsigned state)
+{
+    static const char *const names[] = {"unknown", "submitted", "approved", "rejected"};
+
+    return state < 4 ? names[state] : names[0];
+}
+
+/* -------------------------------------------------------------- plans */
+
+#define PLAN_FIELDS(p)                                                                         \
+    {                                                                                          \
+        {1, TR_STR, (p)->class_id, sizeof(p)->class_id},                                      \
+            {2, TR_STR, (p)->inst, sizeof(p)->inst}, {3, TR_STR, (p)->city, sizeof(p)->city},  \
+            {4, TR_STR, (p)->position, sizeof(p)->position},                                   \
+            {5, TR_STR, (p)->exam_date, sizeof(p)->exam_date}, {6, TR_U16, &(p)->state, 0},    \
+            {7, TR_STR, (p)->reason, sizeof(p)->reason},                                       \
+    }
+
+int tr_plan_get(store_txn *txn, const char *exam_id, struct tr_plan *out)
+{
+    struct tr_field f[] = PLAN_FIELDS(out);
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = tr_get(txn, TR_DB_PLAN, exam_id, strlen(exam_id), f, sizeof f / sizeof f[0]);
+    if (rc == 0)
+        rc = store_text_set(out->exam_id, sizeof out->exam_id, exam_id);
+    return rc;
+}
+
+int tr_plan_put(store_txn *txn, const struct tr_plan *p)
+{
+    struct tr_plan *w = (struct tr_plan *)p; /* as in tr_inst_put */
+    struct tr_field f[] = PLAN_FIELDS(w);
+
+    return tr_put(txn, TR_DB_PLAN, p->exam_id, strlen(p->exam_id), f, sizeof f / sizeof f[0], 0);
+}
+
+/* ------------------------------------------------------------- checks */
+
+int tr_refuse(int code, char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (why != NULL && whylen > 0) {
+        va_start(ap, fmt);
+        vsnprintf(why, whylen, fmt, ap); /* a cut reason stays NUL-terminated */
+        va_end(ap);
+    }
+    return code;
+}
+
+int tr_code_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n < 1 || n > TRAINING_CODE_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+int tr_exam_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n < 1 || n > TRAINING_EXAM_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] <= 0x20 || s[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Length of the UTF-8 sequence at s (1..4), or 0 when it is malformed. */
+static size_t utf8_len(const unsigned char *s)
+{
+    size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+                             : s[0] >= 0xf0 && s[0] < 0xf5                                  ? 4
+                                                                                             : 0;
+
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+int tr_text_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), step;
+
+    if (n < 1 || n > TRAINING_TEXT_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i += step) {
+        if (p[i] < 0x20 || p[i] == 0x7f)
+            return 0;
+        step = utf8_len(p + i);
+        if (step == 0)
+            return 0;
+    }
+    return 1;
+}
+
+int tr_date(const char *field, const char *s, struct ident_date *out, char *why, size_t whylen)
+{
+    char w[IDENT_WHY_SIZE];
+
+    if (s == NULL)
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "%s: missing", field);
+    if (ident_date_parse(s, strlen(s), out, w, sizeof w) != 0)
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "%s: %s", field, w);
+    return 0;
+}
+
+/* ------------------------------------------------------------- remit */
+
+int tr_need_province(const struct training_actor *a, char *why, size_t whylen)
+{
+    if (a->role != TRAINING_PROVINCE)
+        return tr_refuse(TRAINING_EREMIT, why, whylen, "actor: only the province may do this");
+    return 0;
+}
+
+int tr_need_city(const training *t, const struct training_actor *a, char *why, size_t whylen)
+{
+    if (a->role != TRAINING_CITY)
+        return tr_refuse(TRAINING_EREMIT, why, whylen, "actor: only a city may do this");
+    if (jp_config_city(&t->cfg, a->code) == NULL)
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "actor: city is not in the city table");
+    return 0;
+}
+
+int tr_need_inst(store_txn *txn, const struct training_actor *a, struct tr_inst *in, char *why,
+                 size_t whylen)
+{
+    int rc;
+
+    if (a->role != TRAINING_INST)
+        return tr_refuse(TRAINING_EREMIT, why, whylen, "actor: only an institution may do this");
+    rc = tr_inst_get(txn, a->code, in);
+    if (rc == STORE_ENOTFOUND)
+        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "actor: unknown institution %s",
+                         a->code);
+    if (rc == 0 && in->state != TR_INST_FILED)
+        return tr_refuse(TRAINING_EREFUSED, why, whylen, "actor: institution %s is %s, not filed",
+                         a->code, tr_inst_state_name(in->state));
+    return rc;
+}
+
+int tr_city_oversees(const struct training_actor *a, const char *city, char *why, size_t whylen)
+{
+    if (a->role != TRAINING_CITY || strcmp(a->code, city) != 0)
+        return tr_refuse(TRAINING_EREMIT, why, whylen,
+                         "actor: city %s does not oversee institutions of city %s", a->code,
+                         city);
+    return 0;
+}
+
+int tr_audit(store_txn *txn, const struct training_actor *a, const char *action,
+             const char *detail)
+{
+    struct store_audit_entry e;
+    int rc;
+
+    memset(&e, 0, sizeof e);
+    e.time = (int64_t)time(NULL);
+    rc = store_text_set(e.action, sizeof e.action, action);
+    if (rc == 0)
+        rc = store_text_set(e.actor, sizeof e.actor, a->text);
+    if (rc == 0)
+        rc = store_text_set(e.detail, sizeof e.detail, detail);
+    if (rc == 0)
+        rc = store_audit_append(txn, &e);
+    return rc;
+}
+
+int tr_json_str(struct jp_buf *out, const char *s)
+{
+    int rc = jp_buf_puts(out, "\"");
+
+    for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            rc = jp_buf_printf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            rc = jp_buf_printf(out, "\\u%04x", *p);
+        else
+            rc = jp_buf_append(out, p, 1);
+    }
+    if (rc == 0)
+        rc = jp_buf_puts(out, "\"");
+    return rc;
+}

@@ -1,0 +1,355 @@
+/*
+ * clients.c - the registry of other provinces' clients (HOME/clients.json,
+ * mode 0600) and the JIANPEI-HMAC-SHA256 request authentication of SPEC §8.
+ *
+ * File: {"version":1,"clients":[{"id":"…","secret":"<64 hex>","created":"…Z"}]}.
+ * The secret's printed text is the HMAC key. Secrets are wiped when a registry
+ * is freed and never appear in a message. Comparisons are constant-time, and
+ * an unknown client costs the same HMAC as a known one.
+ */
+#include "verifier_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLIENTS_FILE_MAX (256u * 1024)
+
+int vf_client_id_ok(const char *id)
+{
+    size_t i, n = strlen(id);
+
+    if (n == 0 || n > VERIFIER_CLIENT_ID_MAX)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char ch = id[i];
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                 (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+void vf_clients_free(struct vf_clients *c)
+{
+    if (c == NULL)
+        return;
+    if (c->list != NULL)
+        jp_cleanse(c->list, c->n * sizeof(*c->list));
+    free(c->list);
+    c->list = NULL;
+    c->n = 0;
+}
+
+static int secret_ok(const char *s)
+{
+    size_t i;
+
+    if (strlen(s) != VERIFIER_SECRET_LEN)
+        return 0;
+    for (i = 0; i < VERIFIER_SECRET_LEN; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    }
+    return 1;
+}
+
+static int clients_parse(json_t *root, struct vf_clients *out)
+{
+    json_t *arr = json_object_get(root, "clients");
+    size_t i, n;
+
+    if (!json_is_array(arr) || json_array_size(arr) > VERIFIER_MAX_CLIENTS)
+        return VERIFIER_E_CLIENTS;
+    n = json_array_size(arr);
+    out->list = calloc(n ? n : 1, sizeof(*out->list));
+    if (out->list == NULL)
+        return ENOMEM;
+    for (i = 0; i < n; i++) {
+        json_t *e = json_array_get(arr, i);
+        const char *id = json_string_value(json_object_get(e, "id"));
+        const char *sec = json_string_value(json_object_get(e, "secret"));
+        const char *created;
+
+        if (id == NULL || sec == NULL || !vf_client_id_ok(id) || !secret_ok(sec))
+            return VERIFIER_E_CLIENTS;
+        memcpy(out->list[i].id, id, strlen(id) + 1);
+        memcpy(out->list[i].secret, sec, VERIFIER_SECRET_LEN + 1);
+        created = json_string_value(json_object_get(e, "created"));
+        if (created != NULL && strlen(created) < sizeof(out->list[i].created))
+            memcpy(out->list[i].created, created, strlen(created) + 1);
+        out->n++;
+    }
+    return 0;
+}
+
+int vf_clients_load(const char *home, struct vf_clients *out, char *err, size_t errlen)
+{
+    char path[VF_PATH_MAX];
+    unsigned char *text = NULL;
+    size_t len = 0;
+    json_t *root = NULL;
+    json_error_t jerr;
+    int rc;
+
+    out->list = NULL;
+    out->n = 0;
+    rc = jp_path_join(path, sizeof(path), home, VERIFIER_CLIENTS_FILE);
+    if (rc != 0)
+        goto out;
+    rc = jp_read_file(path, CLIENTS_FILE_MAX, &text, &len);
+    if (rc == ENOENT) {
+        rc = 0;
+        goto out;
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(rc));
+        goto out;
+    }
+    root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        snprintf(err, errlen, "%s: line %d: %s", path, jerr.line, jerr.text);
+        rc = VERIFIER_E_CLIENTS;
+        goto out_wipe;
+    }
+    rc = clients_parse(root, out);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: malformed client entry", path);
+        vf_clients_free(out);
+    }
+    json_decref(root);
+out_wipe:
+    jp_cleanse(text, len);
+    free(text);
+out:
+    return rc;
+}
+
+static int clients_write(const char *home, const struct vf_clients *c, char *err, size_t errlen)
+{
+    char path[VF_PATH_MAX];
+    json_t *root = NULL, *arr = NULL;
+    char *text = NULL;
+    size_t i;
+    int rc = ENOMEM;
+
+    rc = jp_path_join(path, sizeof(path), home, VERIFIER_CLIENTS_FILE);
+    if (rc != 0)
+        return rc;
+    arr = json_array();
+    root = json_pack("{s:i, s:o}", "version", 1, "clients", arr);
+    if (root == NULL) {
+        rc = ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < c->n; i++) {
+        json_t *e = json_pack("{s:s, s:s, s:s}", "id", c->list[i].id, "secret",
+                              c->list[i].secret, "created", c->list[i].created);
+
+        if (e == NULL || json_array_append_new(arr, e) != 0) {
+            rc = ENOMEM;
+            goto out;
+        }
+    }
+    text = json_dumps(root, JSON_INDENT(2));
+    if (text == NULL) {
+        rc = ENOMEM;
+        goto out;
+    }
+    rc = jp_write_file_atomic(path, text, strlen(text), 0600);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(rc));
+    jp_cleanse(text, strlen(text));
+    free(text);
+out:
+    json_decref(root);
+    return rc;
+}
+
+int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_SECRET_LEN + 1],
+                         char *err, size_t errlen)
+{
+    struct vf_clients c = {0};
+    struct vf_client *grown = NULL;
+    unsigned char raw[VERIFIER_SECRET_LEN / 2];
+    size_t i;
+    int rc;
+
+    secret[0] = '\0';
+    if (!vf_client_id_ok(id)) {
+        snprintf(err, errlen, "client id must be 1..64 of A-Z a-z 0-9 . _ -");
+        return VERIFIER_E_INVAL;
+    }
+    rc = vf_clients_load(home, &c, err, errlen);
+    if (rc != 0)
+        return rc;
+    for (i = 0; i < c.n; i++) {
+        if (strcmp(c.list[i].id, id) == 0) {
+            snprintf(err, errlen, "client %s exists", id);
+            rc = VERIFIER_E_EXISTS;
+            goto out;
+        }
+    }
+    if (c.n >= VERIFIER_MAX_CLIENTS) {
+        snprintf(err, errlen, "clients: at most %d", VERIFIER_MAX_CLIENTS);
+        rc = VERIFIER_E_INVAL;
+        goto out;
+    }
+    grown = calloc(c.n + 1, sizeof(*grown));
+    if (grown == NULL) {
+        rc = ENOMEM;
+        goto out;
+    }
+    if (c.n > 0)
+        memcpy(grown, c.list, c.n * sizeof(*grown));
+    vf_clients_free(&c);
+    c.list = grown;
+    c.n = i + 1;
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        rc = KEYS_E_CRYPTO;
+        goto out;
+    }
+    memcpy(c.list[i].id, id, strlen(id) + 1);
+    vf_time_format((int64_t)time(NULL), c.list[i].created);
+    jp_hex_encode(raw, sizeof(raw), c.list[i].secret);
+    rc = clients_write(home, &c, err, errlen);
+    if (rc == 0)
+        memcpy(secret, c.list[i].secret, VERIFIER_SECRET_LEN + 1);
+out:
+    jp_cleanse(raw, sizeof(raw));
+    vf_clients_free(&c);
+    return rc;
+}
+
+/* ------------------------------------------------------------ auth */
+
+struct authz_parts {
+    char client[VERIFIER_CLIENT_ID_MAX + 1]; /* client= */
+    char ts[24];                             /* ts= */
+    char sig[65];                            /* sig= */
+};
+
+/* Copies the value of "name=" (up to ',' or the end) from the fields in s. */
+static int authz_field(const char *s, const char *name, char *out, size_t outsz)
+{
+    size_t nl = strlen(name);
+    const char *p = s;
+
+    while (*p != '\0') {
+        size_t vl;
+
+        while (*p == ' ' || *p == ',')
+            p++;
+        vl = strcspn(p, ",");
+        if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            const char *v = p + nl + 1;
+            size_t n = vl - nl - 1;
+
+            while (n > 0 && v[n - 1] == ' ')
+                n--;
+            if (n == 0 || n >= outsz)
+                return EINVAL;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            return 0;
+        }
+        p += vl;
+    }
+    return EINVAL;
+}
+
+static int authz_parse(const char *authz, struct authz_parts *out)
+{
+    static const char scheme[] = "JIANPEI-HMAC-SHA256 ";
+
+    if (authz == NULL || strlen(authz) > 512 || strncmp(authz, scheme, sizeof(scheme) - 1) != 0)
+        return EINVAL;
+    authz += sizeof(scheme) - 1;
+    if (authz_field(authz, "client", out->client, sizeof(out->client)) != 0 ||
+        authz_field(authz, "ts", out->ts, sizeof(out->ts)) != 0 ||
+        authz_field(authz, "sig", out->sig, sizeof(out->sig)) != 0)
+        return EINVAL;
+    return 0;
+}
+
+static int parse_ts(const char *s, int64_t *out)
+{
+    int64_t v = 0;
+    size_t i, n = strlen(s);
+
+    if (n == 0 || n > 12)
+        return EINVAL;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return EINVAL;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* HMAC-SHA256(secret, METHOD \n PATH \n ts \n hex(SHA-256(body))) into mac[32]. */
+static int auth_mac(const char *secret, const char *method, const char *path, const char *ts,
+                    const void *body, size_t len, unsigned char mac[32])
+{
+    unsigned char digest[32];
+    char digest_hex[65];
+    struct jp_buf msg;
+    unsigned int maclen = 0;
+    int rc;
+
+    jp_buf_init(&msg, VF_PATH_MAX + 256);
+    if (EVP_Digest(body, len, digest, NULL, EVP_sha256(), NULL) != 1)
+        return KEYS_E_CRYPTO;
+    jp_hex_encode(digest, sizeof(digest), digest_hex);
+    rc = jp_buf_printf(&msg, "%s\n%s\n%s\n%s", method, path, ts, digest_hex);
+    if (rc == 0 && HMAC(EVP_sha256(), secret, (int)strlen(secret), msg.data, msg.len, mac,
+                        &maclen) == NULL)
+        rc = KEYS_E_CRYPTO;
+    jp_buf_free(&msg);
+    return rc;
+}
+
+int vf_auth_check(const struct vf_clients *c, const char *method, const char *path,
+                  const char *authz, const void *body, size_t len, int64_t now, char *why,
+                  size_t whylen)
+{
+    static const char dummy[VERIFIER_SECRET_LEN + 1] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    struct authz_parts a;
+    const char *secret = dummy;
+    unsigned char mac[32], sig[32];
+    int64_t ts = 0;
+    int known = 0, rc;
+    size_t i;
+
+    if (authz_parse(authz, &a) != 0 || parse_ts(a.ts, &ts) != 0 || strlen(a.sig) != 64 ||
+        jp_hex_decode(a.sig, sig, sizeof(sig)) != 0) {
+        snprintf(why, whylen, "authorization: expected JIANPEI-HMAC-SHA256 client=, ts=, sig=");
+        return EACCES;
+    }
+    for (i = 0; i < c->n; i++) {
+        if (strcmp(c->list[i].id, a.client) == 0) {
+            secret = c->list[i].secret;
+            known = 1;
+        }
+    }
+    rc = auth_mac(secret, method, path, a.ts, body, len, mac);
+    if (rc != 0 || !known || CRYPTO_memcmp(mac, sig, sizeof(mac)) != 0) {
+        snprintf(why, whylen, "authorization: unknown client or wrong signature");
+        return EACCES;
+    }
+    if (ts > now + VERIFIER_TS_SKEW || ts < now - VERIFIER_TS_SKEW) {
+        snprintf(why, whylen, "authorization: ts is more than %d s off", VERIFIER_TS_SKEW);
+        return EACCES;
+    }
+    return 0;
+}

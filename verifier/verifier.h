@@ -1,0 +1,125 @@
+/*
+ * verifier.h - the verifier daemon of Jianpei (SPEC §7, §8): an HTTP service
+ * over libmicrohttpd that answers certificate lookups, QR verification pages,
+ * holder checks, PDF downloads, authenticated batch queries of other provinces,
+ * the trust list and the status-changes feed; plus the offline QR check and the
+ * client registry used by `jianpei-verifier clients add`.
+ *
+ * The daemon opens the home's store read-only (one read transaction per
+ * request, so issued and revoked certificates show without restart) and its
+ * keys KEYS_PUBLIC_ONLY (it never loads a private key); it rebuilds the trust
+ * from HOME/keys/keys.json when that file changes (checked at most once a
+ * second) and re-reads HOME/clients.json the same way.
+ *
+ * Errors: 0, a positive errno value, or a value of enum verifier_error; the
+ * functions taking err/errlen write a lowercase reason there (never personal
+ * data, never a secret). verifier_strerror() describes every code. Nothing
+ * here exits; a failing request is answered 4xx/5xx and the daemon goes on.
+ */
+#ifndef JP_VERIFIER_H
+#define JP_VERIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+
+enum verifier_error {
+    VERIFIER_E_INVAL = 22001, /* an option or argument breaks its contract */
+    VERIFIER_E_START,         /* libmicrohttpd could not start (address in use, ...) */
+    VERIFIER_E_HOME,          /* the home lacks its store, keys or configuration */
+    VERIFIER_E_CLIENTS,       /* HOME/clients.json is malformed */
+    VERIFIER_E_EXISTS,        /* clients add: the client id is taken */
+};
+
+/* A static lowercase description of any code this module returns; never NULL. */
+const char *verifier_strerror(int code);
+
+/* ------------------------------------------------------------- daemon */
+
+typedef struct verifier verifier;
+
+#define VERIFIER_BODY_MAX (64u * 1024) /* bound on a request body */
+#define VERIFIER_JSON_DEPTH 8          /* bound on the nesting of a JSON body */
+#define VERIFIER_BATCH_MAX 1000        /* numbers per batch-status request */
+#define VERIFIER_TS_SKEW 300           /* seconds a signed request's ts may be off */
+
+struct verifier_opts {
+    const char *home;        /* the runtime home (store, keys, trust-list.pem, config) */
+    const char *listen;      /* "HOST:PORT" (IPv4) or "[HOST]:PORT" (IPv6); port 0 = any */
+    unsigned threads;        /* thread pool size; 0 = one per online core */
+    unsigned conn_limit;     /* connections in total; 0 = 1024 */
+    unsigned per_ip_limit;   /* connections per client address; 0 = 64 */
+    unsigned timeout_s;      /* idle connection timeout in seconds; 0 = 15 */
+    unsigned rate_burst;     /* holder-check/pdf token bucket size per IP; 0 = 10 */
+    unsigned rate_per_min;   /* its refill, tokens per minute; 0 = 10 */
+    int access_log;          /* 1: one line per request on stderr */
+};
+
+/*
+ * Opens the home and starts serving on opts->listen with an internal thread
+ * pool (epoll). On success *out is a running daemon the caller stops with
+ * verifier_stop(); on error *out is NULL and err says why.
+ * Returns 0, VERIFIER_E_INVAL, VERIFIER_E_HOME, VERIFIER_E_CLIENTS,
+ * VERIFIER_E_START, ENOMEM or a store/keys code.
+ */
+int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, size_t errlen);
+
+/* The TCP port the daemon listens on (the chosen one when port 0 was asked). */
+uint16_t verifier_port(const verifier *v);
+
+/*
+ * Stops accepting connections (MHD_quiesce_daemon), lets requests in flight
+ * finish (MHD_stop_daemon), then closes the store and frees everything.
+ * NULL is a no-op.
+ */
+void verifier_stop(verifier *v);
+
+/* ---------------------------------------------------------- QR check */
+
+/* The verdicts of SPEC §8 (keys_verdict, plus: a token shown under another
+ * certificate number than its own in the URL is FORGED). */
+enum verifier_qr_verdict {
+    VERIFIER_QR_GENUINE,
+    VERIFIER_QR_FORGED,
+    VERIFIER_QR_UNKNOWN_KEY,
+    VERIFIER_QR_REVOKED_KEY,
+    VERIFIER_QR_EXPIRED_KEY,
+    VERIFIER_QR_MALFORMED,
+};
+
+/* "genuine", "forged", "unknown_key", "revoked_key", "expired_key", "malformed". */
+const char *verifier_qr_verdict_name(enum verifier_qr_verdict v);
+
+struct verifier_qr {
+    enum verifier_qr_verdict verdict; /* always set on success */
+    char url_certno[19];              /* the number in the URL, "" for a bare token */
+    struct keys_claims claims;        /* filled unless MALFORMED; authentic only if GENUINE */
+};
+
+/*
+ * Checks QR text (len bytes): a URL ".../V/<no>/<token>" (or /v/) or a bare
+ * token. A token whose claims name another number than its URL is FORGED.
+ * Returns 0 with out filled, or ENOMEM / KEYS_E_CRYPTO when the check could
+ * not run. Reads no clock, no store, no network.
+ */
+int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
+                      struct verifier_qr *out);
+
+/* ------------------------------------------------------------ clients */
+
+#define VERIFIER_CLIENT_ID_MAX 64   /* [A-Za-z0-9._-]{1,64} */
+#define VERIFIER_SECRET_LEN 64      /* 32 random bytes as lower-case hex */
+#define VERIFIER_MAX_CLIENTS 256    /* clients a home may hold */
+#define VERIFIER_CLIENTS_FILE "clients.json"
+
+/*
+ * Creates client id in HOME/clients.json (mode 0600, replaced atomically) with
+ * a fresh random secret, written NUL-terminated into secret[VERIFIER_SECRET_LEN
+ * + 1]; the caller shows it once and wipes it. Returns 0, VERIFIER_E_INVAL (bad
+ * id), VERIFIER_E_EXISTS, VERIFIER_E_CLIENTS, KEYS_E_CRYPTO or an errno value.
+ */
+int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_SECRET_LEN + 1],
+                         char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * verifier_int.h - what the verifier's source files share and nobody else
+ * sees: the daemon state, a request as the handlers get it, a reply as they
+ * give it back, metrics, the rate limiter and the client registry.
+ *
+ * Handlers are plain functions from a struct vf_call to a struct vf_reply:
+ * they know nothing of libmicrohttpd, which daemon.c alone talks to.
+ */
+#ifndef JP_VERIFIER_INT_H
+#define JP_VERIFIER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "config.h"
+#include "keys.h"
+#include "store.h"
+#include "verifier.h"
+
+#define VF_PATH_MAX 4096
+
+/* ------------------------------------------------------------- metrics */
+
+enum vf_endpoint {
+    VF_EP_PAGE,         /* GET /V/{no}/{token} */
+    VF_EP_CERT,         /* GET /api/v1/certificates/{no} */
+    VF_EP_HOLDER_CHECK, /* POST .../holder-check */
+    VF_EP_PDF,          /* POST .../pdf */
+    VF_EP_VERIFY,       /* POST /api/v1/verify */
+    VF_EP_BATCH,        /* POST /api/v1/batch-status */
+    VF_EP_TRUST,        /* GET /api/v1/trust-list */
+    VF_EP_CHANGES,      /* GET /api/v1/status-changes */
+    VF_EP_HEALTH,       /* GET /healthz */
+    VF_EP_METRICS,      /* GET /metrics */
+    VF_EP_OTHER,        /* anything else */
+    VF_EP_COUNT
+};
+
+#define VF_CODES 10   /* 200 400 401 403 404 405 413 429 500 other */
+#define VF_BUCKETS 12 /* latency histogram buckets, the last one +Inf */
+
+struct vf_metrics {
+    _Atomic unsigned long long requests[VF_EP_COUNT][VF_CODES]; /* by endpoint, status */
+    _Atomic unsigned long long latency[VF_BUCKETS];             /* non-cumulative counts */
+    _Atomic unsigned long long latency_us_sum;                  /* sum of latencies */
+    _Atomic unsigned long long rate_limited;                    /* 429 answers */
+    _Atomic unsigned long long trust_reloads;                   /* trust rebuilt from keys */
+};
+
+/* Counts one request. */
+void vf_metrics_count(struct vf_metrics *m, enum vf_endpoint ep, unsigned status, uint64_t us);
+/* Writes the Prometheus text into out. Returns 0 or ENOMEM/EFBIG. */
+int vf_metrics_render(struct vf_metrics *m, struct jp_buf *out);
+/* "page", "certificate", ...; static. */
+const char *vf_endpoint_name(enum vf_endpoint ep);
+
+/* ---------------------------------------------------------- rate limit */
+
+typedef struct vf_ratelimit vf_ratelimit;
+
+/* A token bucket per client address: burst tokens, refilled per_min a minute. */
+int vf_ratelimit_new(unsigned burst, unsigned per_min, vf_ratelimit **out);
+/* NULL-safe. */
+void vf_ratelimit_free(vf_ratelimit *rl);
+/*
+ * Takes one token for the address key (klen <= 16 bytes) at monotonic time
+ * now_ns. Returns 1 when allowed, else 0 with *retry_after_s (>= 1) set.
+ */
+int vf_ratelimit_take(vf_ratelimit *rl, const void *key, size_t klen, uint64_t now_ns,
+                      unsigned *retry_after_s);
+
+/* ------------------------------------------------------------- clients */
+
+struct vf_client {
+    char id[VERIFIER_CLIENT_ID_MAX + 1];       /* client id */
+    char secret[VERIFIER_SECRET_LEN + 1];      /* the HMAC key's text; wiped on free */
+    char created[21];                          /* YYYY-MM-DDTHH:MM:SSZ */
+};
+
+struct vf_clients {
+    struct vf_client *list; /* owned, n entries */
+    size_t n;               /* entries */
+};
+
+/* Reads HOME/clients.json; a missing file is an empty registry. Free with vf_clients_free. */
+int vf_clients_load(const char *home, struct vf_clients *out, char *err, size_t errlen);
+/* Wipes the secrets and frees. NULL-safe, leaves *c empty. */
+void vf_clients_free(struct vf_clients *c);
+/* 1 when id is 1..64 of [A-Za-z0-9._-]. */
+int vf_client_id_ok(const char *id);
+/*
+ * Checks an Authorization header of SPEC §8 for method, path and body at unix
+ * time now. Returns 0 when authentic, EACCES otherwise (the reason, without
+ * secrets, in why).
+ */
+int vf_auth_check(const struct vf_clients *c, const char *method, const char *path,
+                  const char *authz, const void *body, size_t len, int64_t now, char *why,
+                  size_t whylen);
+
+/* -------------------------------------------------------------- daemon */
+
+/* Identity of a file, to notice a replacement or a rewrite. */
+struct vf_stamp {
+    dev_t dev;         /* device */
+    ino_t ino;         /* inode */
+    off_t size;        /* bytes */
+    struct timespec mtime; /* modification time */
+    int exists;        /* 0 when stat failed */
+};
+
+struct verifier {
+    struct verifier_opts opts;    /* copy; home points at home[] */
+    char home[VF_PATH_MAX];       /* the runtime home */
+    struct jp_config cfg;         /* HOME/config.json */
+    store *st;                    /* read-only store */
+    pthread_rwlock_t lock;        /* guards trust and clients */
+    keys_trust_t *trust;          /* built from HOME/keys; may be NULL if keys broke */
+    struct vf_clients clients;    /* HOME/clients.json */
+    pthread_mutex_t reload_lock;  /* one reloader at a time */
+    _Atomic int64_t last_check_s; /* monotonic second of the last stamp check */
+    struct vf_stamp keys_stamp;   /* keys.json as last loaded */
+    struct vf_stamp clients_stamp; /* clients.json as last loaded */
+    vf_ratelimit *rl;             /* holder-check / pdf limiter */
+    struct vf_metrics metrics;    /* counters */
+    struct MHD_Daemon *mhd;       /* the running daemon */
+    uint16_t port;                /* bound port */
+    int locks_ready;              /* 1 once lock and reload_lock are initialised */
+};
+
+/* Reloads trust and clients when their files changed (at most once a second). */
+void vf_reload_if_changed(struct verifier *v);
+/* Builds the trust from HOME/keys (KEYS_PUBLIC_ONLY). */
+int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ handlers */
+
+/* A request as a handler sees it. Every pointer is borrowed for the call. */
+struct vf_call {
+    const char *method;       /* "GET", "POST", ... */
+    const char *path;         /* without query string */
+    const unsigned char *body; /* NUL-terminated, len bytes */
+    size_t len;               /* body bytes */
+    int wants_json;           /* Accept names application/json */
+    const char *authz;        /* Authorization header or NULL */
+    const char *since;        /* ?since= or NULL */
+    unsigned char addr[16];   /* client address key for the rate limiter */
+    size_t addrlen;           /* bytes of addr */
+};
+
+/* A reply: body is owned (malloc) and handed to libmicrohttpd. */
+struct vf_reply {
+    unsigned status;          /* HTTP status */
+    const char *ctype;        /* static content type */
+    unsigned char *body;      /* owned, NULL for empty */
+    size_t len;               /* bytes */
+    int html;                 /* 1: add the HTML security headers */
+    unsigned retry_after;     /* seconds, 0 = no header */
+    char disposition[64];     /* Content-Disposition, "" = none */
+};
+
+/* Releases out->body. */
+void vf_reply_clear(struct vf_reply *r);
+/* A JSON error reply {"error":{"code","message"}}. Returns 0 or ENOMEM. */
+int vf_reply_error(struct vf_reply *r, unsigned status, const char *code, const char *message);
+
+/* Routes a call to its handler; fills *ep for metrics. Always fills r (500 on failure). */
+void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                 enum vf_endpoint *ep);
+
+/* The HTML page of GET /V/ (page.c). */
+int vf_page_render(const struct verifier *v, const char *certno, const struct verifier_qr *qr,
+                   const struct store_cert *cert, struct jp_buf *out);
+/* The certificate object of SPEC §8 as a new Jansson object; NULL on ENOMEM or a bad record. */
+struct json_t;
+struct json_t *vf_cert_json(const struct verifier *v, const struct store_cert *c);
+/* RFC 3339 UTC of unix seconds into out[21]. */
+void vf_time_format(int64_t t, char out[21]);
+/* 1 when the genuine claims agree with the record (number, version, position, date). */
+int vf_claims_match(const struct keys_claims *k, const struct store_cert *c);
+
+#endif
