@@ -19,12 +19,12 @@
 
 /* One thread's work. */
 struct job {
-    const struct tmpl *t;              /* shared template */
-    const struct tmpl_fields *f;       /* shared fields */
-    size_t count;                      /* renders to do */
-    double *ms;                        /* owned by main; count CPU times in ms */
-    size_t bytes;                      /* size of the last PDF */
-    int rc;                            /* first failure, 0 if none */
+    const struct tmpl *t;        /* shared template */
+    const struct tmpl_fields *f; /* shared fields */
+    size_t count;                /* renders to do */
+    double *ms;                  /* owned by main; count CPU times in ms */
+    size_t bytes;                /* size of the last PDF */
+    int rc;                      /* first failure, 0 if none */
 };
 
 static double cpu_ms(void)

@@ -758,6 +758,8 @@ static int run_batches(struct reader *r, struct batch *b, const struct issuer_is
     while (rc == 0 && (n = read_batch(r, b)) > 0) {
         rc = commit_batch(b, err, errlen);
         if (rc == 0)
+            store_release_pages(b->is->st); /* keeps RSS bounded; no txn is open here */
+        if (rc == 0)
             rc = report_batch(b, rep);
         lines = r->lr.line;
         if (rc == 0 && o->progress != NULL)

@@ -105,8 +105,9 @@ static int cmd_init(int argc, char **argv, const char *home)
         fprintf(stderr, "init: %s\n", err);
         return CLI_FAILURE;
     }
-    printf("created home %s (keys %s, private keys %s)\n", home,
-           ISSUER_KEYS_DIR, passlen > 0 ? "encrypted" : "unencrypted");
+    printf("created home %s: keys in %s/" ISSUER_KEYS_DIR " (private keys %s), store in %s/"
+           ISSUER_STORE_DIR ", trust list %s/" ISSUER_TRUST_FILE "\n",
+           home, home, passlen > 0 ? "encrypted" : "unencrypted", home, home);
     return CLI_OK;
 }
 

@@ -9,9 +9,11 @@
  * transaction open, so every transaction is counted in store.active and a
  * resize waits until that count is zero.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "store_int.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -669,4 +671,63 @@ int store_cursor_next(store_cursor *c, const void **key, size_t *klen, const voi
     MDB_val k = {0, NULL};
 
     return cursor_move(c, &k, MDB_NEXT, key, klen, val, vlen);
+}
+
+/*
+ * Finds this process's mapping of HOME/store/data.mdb in /proc/self/maps:
+ * LMDB does not expose its map address (mdb_env_info's me_mapaddr is only the
+ * MDB_FIXEDMAP address). Returns 0 and the range, or ENOENT.
+ */
+static int map_range(store *s, void **addr, size_t *len)
+{
+    char want[4096], line[4352], path[4096];
+    const char *dir = NULL;
+    unsigned long lo, hi;
+    FILE *f;
+    int rc = ENOENT, n;
+
+    if (mdb_env_get_path(s->env, &dir) != 0 || dir == NULL || realpath(dir, path) == NULL)
+        return ENOENT;
+    n = snprintf(want, sizeof want, "%s/data.mdb", path);
+    if (n < 0 || (size_t)n >= sizeof want)
+        return ENAMETOOLONG;
+    f = fopen("/proc/self/maps", "re");
+    if (f == NULL)
+        return errno;
+    while (rc != 0 && fgets(line, sizeof line, f) != NULL) {
+        char *name = strchr(line, '/');
+        size_t l;
+        if (name == NULL || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+            continue;
+        l = strlen(name);
+        if (l > 0 && name[l - 1] == '\n')
+            name[l - 1] = '\0';
+        if (strcmp(name, want) == 0) {
+            *addr = (void *)lo;
+            *len = hi - lo;
+            rc = 0;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int store_release_pages(store *s)
+{
+    void *addr = NULL;
+    size_t len = 0;
+    int rc = 0;
+
+    pthread_mutex_lock(&s->mu);
+    if (s->active == 0 && !s->resizing) {
+        rc = map_range(s, &addr, &len);
+        /* A read-only shared file mapping: dropping its page-table entries loses
+         * nothing; the pages stay in the page cache and on disk. */
+        if (rc == 0 && madvise(addr, len, MADV_DONTNEED) != 0)
+            rc = errno;
+    } else {
+        rc = STORE_EINVAL;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }

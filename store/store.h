@@ -111,6 +111,15 @@ void store_close(store *s);
 int store_db_by_name(const store *s, const char *name, int *db);
 /* The current map size in bytes (grows as store_write needs it). */
 size_t store_map_size(store *s);
+/*
+ * Unmaps the pages of the store this process has touched (madvise
+ * MADV_DONTNEED on the read-only map): they stay in the page cache and on
+ * disk, but no longer count in this process's resident set. A long writer
+ * (the issuer) calls it between transactions so that its RSS stays bounded
+ * however large the store grows. STORE_EINVAL while any transaction of this
+ * process is open (nothing done); 0 or errno of madvise otherwise.
+ */
+int store_release_pages(store *s);
 
 /* ---------------------------------------------------------- transactions */
 

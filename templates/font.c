@@ -26,7 +26,6 @@
 #include <hpdf_objects.h>
 #include <hpdf_streams.h>
 
-
 /* Tables a subset keeps: what libharu reads or embeds, with our cmap added. */
 static const hb_tag_t kept_tables[] = {
     HB_TAG('O', 'S', '/', '2'), HB_TAG('c', 'v', 't', ' '), HB_TAG('f', 'p', 'g', 'm'),
@@ -128,42 +127,42 @@ static void face_metrics(struct font_face *f)
 int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *err, size_t errlen)
 {
     int rc = 0;
-    struct font_face *f;
+    struct font_face *f = NULL;
+    hb_blob_t *blob = NULL;
     hb_face_t *plain = NULL;
 
-    if (lib->nfaces >= FONT_MAX_FACES)
-        return set_err(err, errlen, E2BIG, "%s: too many fonts", path);
-    f = &lib->faces[lib->nfaces];
-    memset(f, 0, sizeof(*f));
-    if (strlen(path) >= sizeof(f->path))
-        return set_err(err, errlen, ENAMETOOLONG, "%s: path too long", path);
-    strcpy(f->path, path);
-    f->blob = hb_blob_create_from_file_or_fail(path);
-    if (f->blob == NULL) {
+    if (lib->nfaces >= FONT_MAX_FACES) {
+        rc = set_err(err, errlen, E2BIG, "%s: too many fonts", path);
+        goto out;
+    }
+    if (strlen(path) >= sizeof(f->path)) {
+        rc = set_err(err, errlen, ENAMETOOLONG, "%s: path too long", path);
+        goto out;
+    }
+    blob = hb_blob_create_from_file_or_fail(path);
+    if (blob == NULL) {
         rc = set_err(err, errlen, ENOENT, "%s: cannot read font", path);
         goto out;
     }
-    if (index >= hb_face_count(f->blob)) {
-        rc = set_err(err, errlen, EINVAL, "%s: no such face index", path);
-        goto out_free_blob;
-    }
-    plain = hb_face_create(f->blob, index);
-    if (!face_has_glyf(plain)) {
-        rc = set_err(err, errlen, EINVAL, "%s: not a TrueType face with glyf outlines", path);
+    plain = index < hb_face_count(blob) ? hb_face_create(blob, index) : NULL;
+    if (plain == NULL || !face_has_glyf(plain)) {
+        rc = set_err(err, errlen, EINVAL, "%s: face %u is not a TrueType face with glyf outlines",
+                     path, index);
         goto out_free_plain;
     }
+    f = &lib->faces[lib->nfaces++];
+    memset(f, 0, sizeof(*f));
+    strcpy(f->path, path);
+    f->blob = blob;
+    blob = NULL;
     f->face = hb_subset_preprocess(plain);
     f->upem = hb_face_get_upem(f->face);
     f->font = hb_font_create(f->face);
     hb_font_make_immutable(f->font);
     face_metrics(f);
-    lib->nfaces++;
-    goto out_free_plain;
-out_free_blob:
-    hb_blob_destroy(f->blob);
-    f->blob = NULL;
 out_free_plain:
     hb_face_destroy(plain);
+    hb_blob_destroy(blob);
 out:
     return rc;
 }
@@ -228,10 +227,10 @@ static hb_blob_t *cmap_build(const hb_codepoint_t *gids, size_t n)
         search *= 2;
         selector++;
     }
-    put16(t + 2, 1);                  /* numTables */
-    put16(t + 4, 3);                  /* platform Windows */
-    put16(t + 6, 1);                  /* Unicode BMP */
-    put16(t + 10, 12);                /* subtable offset (low half of a 32-bit field) */
+    put16(t + 2, 1);   /* numTables */
+    put16(t + 4, 3);   /* platform Windows */
+    put16(t + 6, 1);   /* Unicode BMP */
+    put16(t + 10, 12); /* subtable offset (low half of a 32-bit field) */
     s = t + 12;
     put16(s, 4);                      /* format */
     put16(s + 2, (unsigned)sublen);   /* length */
@@ -263,6 +262,8 @@ static hb_subset_input_t *subset_input(const struct font_face *f, const uint32_t
         return NULL;
     for (size_t i = 0; i < n; i++)
         hb_set_add(hb_subset_input_glyph_set(in), face_glyph(f, cps[i]));
+    /* keep the licence URL beside the copyright notice (IDs 0-6); the full licence text is 7 KB */
+    hb_set_add(hb_subset_input_set(in, HB_SUBSET_SETS_NAME_ID), HB_OT_NAME_ID_LICENSE_URL);
     drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
     for (size_t i = 0; i < sizeof(dropped_tables) / sizeof(dropped_tables[0]); i++)
         hb_set_add(drop, dropped_tables[i]);
@@ -458,7 +459,8 @@ static HPDF_STATUS tounicode_write(const struct font_lib *lib, const struct font
 }
 
 /* Writes formatted text (under 64 bytes) to a stream; HPDF_OK or a libharu status. */
-static HPDF_STATUS put_str(HPDF_Stream s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static HPDF_STATUS put_str(HPDF_Stream s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static HPDF_STATUS put_str(HPDF_Stream s, const char *fmt, ...)
 {
     char line[64];
@@ -500,7 +502,6 @@ static HPDF_STATUS encoding_write(const struct font_lib *lib, const struct font_
                                      "end\nend\n");
     return st;
 }
-
 
 /* Everything a font object needs while libharu draws with it. */
 static HPDF_TextWidth pack_text_width(HPDF_Font font, const HPDF_BYTE *text, HPDF_UINT len)
@@ -586,8 +587,8 @@ static HPDF_Dict identity_info(HPDF_MMgr mmgr)
     return st == HPDF_OK ? info : NULL;
 }
 
-static HPDF_Dict descriptor_new(const struct font_face *f, const struct font_pack *p,
-                                HPDF_Doc pdf, const char *name)
+static HPDF_Dict descriptor_new(const struct font_face *f, const struct font_pack *p, HPDF_Doc pdf,
+                                const char *name)
 {
     HPDF_Dict d = HPDF_Dict_New(pdf->mmgr), file;
     HPDF_Array box = HPDF_Array_New(pdf->mmgr);

@@ -54,14 +54,14 @@ struct font_lib {
 
 /* A subset of one face: cps[i] is drawn with the two bytes of lib->codes[i]. */
 struct font_pack {
-    size_t face;          /* index into font_lib.faces */
-    size_t n;             /* characters in the pack */
-    uint32_t *cps;        /* owned; n real code points in pack order */
-    uint16_t *gids;       /* owned; glyph of cps[i] in the subset */
-    uint16_t *widths;     /* owned; advance of cps[i] in 1/1000 em */
-    unsigned char *zttf;  /* owned; the subset font file, zlib-compressed */
-    size_t zlen;          /* bytes at zttf */
-    size_t ttflen;        /* bytes of the uncompressed font file */
+    size_t face;         /* index into font_lib.faces */
+    size_t n;            /* characters in the pack */
+    uint32_t *cps;       /* owned; n real code points in pack order */
+    uint16_t *gids;      /* owned; glyph of cps[i] in the subset */
+    uint16_t *widths;    /* owned; advance of cps[i] in 1/1000 em */
+    unsigned char *zttf; /* owned; the subset font file, zlib-compressed */
+    size_t zlen;         /* bytes at zttf */
+    size_t ttflen;       /* bytes of the uncompressed font file */
 };
 
 /* Sets up an empty library with the code table. */

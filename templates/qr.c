@@ -1,10 +1,12 @@
 /*
  * qr.c - the certificate's QR code as vector modules. libqrencode makes the
- * symbol (error correction Q; a single alphanumeric segment when the text is
- * upper-case URL material as SPEC §7 requires, 8-bit otherwise); each row's
- * runs of dark modules become one filled rectangle, so the code stays sharp
- * at any print or screen resolution (a scaled raster QR did not decode at
- * 150 dpi), over a white square that holds the 4-module quiet zone.
+ * symbol: error correction Q; alphanumeric segments (numeric ones for long
+ * digit runs) when the text is upper-case URL material as SPEC §7 requires,
+ * 8-bit otherwise. (QRcode_encodeString refuses QR_MODE_AN as a hint, so
+ * the segments are appended explicitly.) Each row's runs of dark modules
+ * become one filled rectangle, so the code stays sharp at any print or
+ * screen resolution (a scaled raster QR did not decode at 150 dpi), over a
+ * white square that holds the 4-module quiet zone.
  */
 #include "render.h"
 
@@ -13,7 +15,8 @@
 
 #include <qrencode.h>
 
-#define QR_QUIET 4 /* modules of white border on each side */
+#define QR_QUIET 4        /* modules of white border on each side */
+#define QR_MIN_NUM_RUN 16 /* digits worth a numeric segment of their own */
 
 static int qr_is_alnum(const char *s)
 {
@@ -22,6 +25,31 @@ static int qr_is_alnum(const char *s)
         if (strchr(an, *s) == NULL)
             return 0;
     return 1;
+}
+
+/*
+ * Appends text as alphanumeric segments, except digit runs long enough that
+ * numeric mode (3.3 bits a digit against 5.5) pays for the two extra segment
+ * headers, such as the 18-digit certificate number. Never 8-bit.
+ */
+static int qr_append_an(QRinput *in, const char *text)
+{
+    size_t len = strlen(text), i = 0;
+    int rc = 0;
+
+    while (i < len && rc == 0) {
+        size_t j = i, digits = strspn(text + i, "0123456789");
+        if (digits >= QR_MIN_NUM_RUN) {
+            rc = QRinput_append(in, QR_MODE_NUM, (int)digits, (const unsigned char *)text + i);
+            i += digits;
+            continue;
+        }
+        while (j < len && strspn(text + j, "0123456789") < QR_MIN_NUM_RUN)
+            j++;
+        rc = QRinput_append(in, QR_MODE_AN, (int)(j - i), (const unsigned char *)text + i);
+        i = j;
+    }
+    return rc;
 }
 
 static QRcode *qr_encode(const char *text)
@@ -34,7 +62,7 @@ static QRcode *qr_encode(const char *text)
     in = QRinput_new2(0, QR_ECLEVEL_Q);
     if (in == NULL)
         return NULL;
-    if (QRinput_append(in, QR_MODE_AN, (int)strlen(text), (const unsigned char *)text) == 0)
+    if (qr_append_an(in, text) == 0)
         code = QRcode_encodeInput(in);
     QRinput_free(in);
     return code;

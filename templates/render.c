@@ -20,25 +20,25 @@
 
 /* A character the static subsets lack, with the face that has it. */
 struct dyn_char {
-    uint32_t cp;  /* the character */
+    uint32_t cp;   /* the character */
     uint16_t face; /* font_lib face */
 };
 
 /* State of one render. */
 struct doc {
-    const struct tmpl *t;                       /* the template */
-    const struct tmpl_fields *in;               /* caller's fields */
-    HPDF_Doc pdf;                               /* owned */
-    HPDF_Page page;                             /* the one page */
-    HPDF_Font static_fonts[FONT_MAX_FACES];     /* static packs as fonts, or NULL */
-    struct font_pack dyn[FONT_MAX_FACES];       /* owned; per-document packs */
-    HPDF_Font dyn_fonts[FONT_MAX_FACES];        /* dyn as fonts, or NULL */
-    uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD];  /* decoded fields */
-    size_t ncps[FIELD_COUNT];                   /* code points per field */
-    HPDF_STATUS hpdf_error;                     /* first libharu error, 0 if none */
-    HPDF_STATUS hpdf_detail;                    /* its detail code */
-    char *err;                                  /* caller's message buffer */
-    size_t errlen;                              /* its size */
+    const struct tmpl *t;                      /* the template */
+    const struct tmpl_fields *in;              /* caller's fields */
+    HPDF_Doc pdf;                              /* owned */
+    HPDF_Page page;                            /* the one page */
+    HPDF_Font static_fonts[FONT_MAX_FACES];    /* static packs as fonts, or NULL */
+    struct font_pack dyn[FONT_MAX_FACES];      /* owned; per-document packs */
+    HPDF_Font dyn_fonts[FONT_MAX_FACES];       /* dyn as fonts, or NULL */
+    uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD]; /* decoded fields */
+    size_t ncps[FIELD_COUNT];                  /* code points per field */
+    HPDF_STATUS hpdf_error;                    /* first libharu error, 0 if none */
+    HPDF_STATUS hpdf_detail;                   /* its detail code */
+    char *err;                                 /* caller's message buffer */
+    size_t errlen;                             /* its size */
 };
 
 /* How to draw one character: font, two code bytes, advance in 1/1000 em. */
@@ -66,9 +66,9 @@ static int pdf_fail(struct doc *d, const char *what)
 
 static const char *field_text(const struct tmpl_fields *f, int i)
 {
-    const char *v[FIELD_COUNT] = {f->name,        f->gender,    f->id_number,
-                                  f->position,    f->certificate_no, f->institution,
-                                  f->authority,   f->issue_date, f->elicence_id};
+    const char *v[FIELD_COUNT] = {f->name,      f->gender,         f->id_number,
+                                  f->position,  f->certificate_no, f->institution,
+                                  f->authority, f->issue_date,     f->elicence_id};
     return v[i];
 }
 
@@ -78,7 +78,8 @@ static int decode_fields(struct doc *d)
         const char *s = field_text(d->in, i);
         long n = s == NULL ? -1 : tmpl_utf8_decode(s, d->cps[i], TMPL_MAX_FIELD);
         if (n < 0) {
-            tmpl_errf(d->err, d->errlen, "%s: missing, not UTF-8, too long or has control characters",
+            tmpl_errf(d->err, d->errlen,
+                      "%s: missing, not UTF-8, too long or has control characters",
                       tmpl_field_names[i]);
             return TMPL_EFIELD;
         }
@@ -126,8 +127,8 @@ static int collect_dynamic(struct doc *d, struct dyn_char *out, size_t *nout)
                 continue;
             face = font_lib_find(&d->t->fonts, cp);
             if (face < 0) {
-                tmpl_errf(d->err, d->errlen, "%s: no configured font has U+%04X", tmpl_field_names[i],
-                          (unsigned)cp);
+                tmpl_errf(d->err, d->errlen, "%s: no configured font has U+%04X",
+                          tmpl_field_names[i], (unsigned)cp);
                 return TMPL_EGLYPH;
             }
             out[n++] = (struct dyn_char){cp, (uint16_t)face};
@@ -194,7 +195,8 @@ static int attach_fonts(struct doc *d)
     for (size_t f = 0; f < d->t->fonts.nfaces; f++) {
         if (d->t->static_packs[f].n > 0) {
             pack_tag(&d->t->static_packs[f], slot++, tag);
-            d->static_fonts[f] = font_pack_attach(&d->t->fonts, &d->t->static_packs[f], d->pdf, tag);
+            d->static_fonts[f] =
+                font_pack_attach(&d->t->fonts, &d->t->static_packs[f], d->pdf, tag);
             if (d->static_fonts[f] == NULL)
                 return pdf_fail(d, "loading a static font");
         }
@@ -422,14 +424,16 @@ static int draw_photo(struct doc *d, const struct item *it)
         l.spacing = l.size;
         l.fill = (struct rgb){0.6, 0.6, 0.6};
         st += HPDF_Page_SetRGBFill(d->page, 0.96f, 0.96f, 0.95f);
-        st += HPDF_Page_Rectangle(d->page, (HPDF_REAL)bx, (HPDF_REAL)by, (HPDF_REAL)bw, (HPDF_REAL)bh);
+        st += HPDF_Page_Rectangle(d->page, (HPDF_REAL)bx, (HPDF_REAL)by, (HPDF_REAL)bw,
+                                  (HPDF_REAL)bh);
         st += HPDF_Page_Fill(d->page);
         if (st == HPDF_OK)
             rc = draw_text(d, &l, label, 2);
     }
     if (it->width > 0 && st == HPDF_OK && rc == 0) {
         st += paint(d, it);
-        st += HPDF_Page_Rectangle(d->page, (HPDF_REAL)bx, (HPDF_REAL)by, (HPDF_REAL)bw, (HPDF_REAL)bh);
+        st += HPDF_Page_Rectangle(d->page, (HPDF_REAL)bx, (HPDF_REAL)by, (HPDF_REAL)bw,
+                                  (HPDF_REAL)bh);
         st += HPDF_Page_Stroke(d->page);
     }
     if (rc != 0)
@@ -567,7 +571,6 @@ static int doc_open(struct doc *d)
     if (d->pdf == NULL)
         return ENOMEM;
     st += HPDF_SetCompressionMode(d->pdf, HPDF_COMP_ALL);
-    st += HPDF_UseCNSEncodings(d->pdf);
     if (st == HPDF_OK)
         d->page = HPDF_AddPage(d->pdf);
     if (d->page == NULL)
@@ -579,25 +582,32 @@ static int doc_open(struct doc *d)
 
 static int doc_save(struct doc *d, struct jp_buf *out)
 {
-    HPDF_UINT32 size;
+    HPDF_UINT32 size = 0;
     HPDF_UINT len;
     unsigned char *bytes = NULL;
     int rc = 0;
 
-    if (HPDF_SaveToStream(d->pdf) != HPDF_OK)
-        return pdf_fail(d, "saving");
+    if (HPDF_SaveToStream(d->pdf) != HPDF_OK) {
+        rc = pdf_fail(d, "saving");
+        goto out;
+    }
     size = HPDF_GetStreamSize(d->pdf);
-    if (size == 0 || size > TMPL_MAX_PDF)
-        return EFBIG;
+    if (size == 0 || size > TMPL_MAX_PDF) {
+        rc = EFBIG;
+        goto out;
+    }
     bytes = malloc(size);
-    if (bytes == NULL)
-        return ENOMEM;
+    if (bytes == NULL) {
+        rc = ENOMEM;
+        goto out;
+    }
     len = size;
     if (HPDF_ReadFromStream(d->pdf, bytes, &len) != HPDF_OK || len != size)
         rc = pdf_fail(d, "reading the saved document");
     if (rc == 0)
         rc = jp_buf_append(out, bytes, size);
     free(bytes);
+out:
     return rc;
 }
 

@@ -14,8 +14,8 @@
 #include "font.h"
 #include "tmpl.h"
 
-#define TMPL_MAX_ITEMS 256 /* drawing directives in one template */
-#define TMPL_MAX_LINE 1024 /* bytes of one template line */
+#define TMPL_MAX_ITEMS 256          /* drawing directives in one template */
+#define TMPL_MAX_LINE 1024          /* bytes of one template line */
 #define TMPL_MAX_FILE (256u * 1024) /* bytes of a template file */
 
 enum field_id {
@@ -69,19 +69,19 @@ struct item {
 
 /* Where a character of the static text lives: face, and position in that face's pack. */
 struct static_char {
-    uint32_t cp;  /* the character */
+    uint32_t cp;   /* the character */
     uint16_t face; /* font_lib face */
     uint16_t idx;  /* index in static_packs[face] */
 };
 
 struct tmpl {
-    double page_w, page_h;                        /* page size in pt */
-    struct item *items;                           /* owned; nitems directives */
-    size_t nitems;                                /* directives in use */
-    struct font_lib fonts;                        /* faces, main first */
+    double page_w, page_h;                         /* page size in pt */
+    struct item *items;                            /* owned; nitems directives */
+    size_t nitems;                                 /* directives in use */
+    struct font_lib fonts;                         /* faces, main first */
     struct font_pack static_packs[FONT_MAX_FACES]; /* template text, digits, Latin; n may be 0 */
-    struct static_char *chars;                    /* owned; sorted by cp */
-    size_t nchars;                                /* entries in chars */
+    struct static_char *chars;                     /* owned; sorted by cp */
+    size_t nchars;                                 /* entries in chars */
 };
 
 /* Field names as the template writes them, indexed by enum field_id. */
@@ -95,7 +95,8 @@ extern const char *const tmpl_field_names[FIELD_COUNT];
 long tmpl_utf8_decode(const char *s, uint32_t *out, size_t max);
 
 /* Formats a message into err (errlen bytes); a truncated message ends in "...". */
-void tmpl_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void tmpl_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Parses the template text (path for messages) into t, whose fonts are still to be built. */
 int tmpl_parse(struct tmpl *t, const char *path, char *text, char *err, size_t errlen);

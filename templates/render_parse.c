@@ -17,22 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TOKENS 24     /* tokens on one line */
+#define MAX_TOKENS 24 /* tokens on one line */
 #define MM_TO_PT (72.0 / 25.4)
 
 const char *const tmpl_field_names[FIELD_COUNT] = {
-    "name",        "gender",    "id_number",  "position",   "certificate_no",
+    "name",        "gender",    "id_number",  "position",    "certificate_no",
     "institution", "authority", "issue_date", "elicence_id",
 };
 
 /* Parser state for one template file. */
 struct parser {
-    struct tmpl *t;        /* template being filled */
-    const char *path;      /* for messages and relative font paths */
-    int line;              /* current line number */
-    char *err;             /* caller's message buffer */
-    size_t errlen;         /* its size */
-    int placed[FIELD_COUNT]; /* fields given a box */
+    struct tmpl *t;                  /* template being filled */
+    const char *path;                /* for messages and relative font paths */
+    int line;                        /* current line number */
+    char *err;                       /* caller's message buffer */
+    size_t errlen;                   /* its size */
+    int placed[FIELD_COUNT];         /* fields given a box */
     int has_page, has_qr, has_photo; /* directives seen */
 };
 
@@ -70,7 +70,8 @@ void tmpl_errf(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static int perr(struct parser *ps, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int perr(struct parser *ps, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int perr(struct parser *ps, int code, const char *fmt, ...)
 {
     char reason[384];
@@ -90,7 +91,11 @@ long tmpl_utf8_decode(const char *s, uint32_t *out, size_t max)
 
     while (*p != '\0') {
         uint32_t c = *p, min;
-        int extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+        int extra = c < 0x80             ? 0
+                    : (c & 0xE0) == 0xC0 ? 1
+                    : (c & 0xF0) == 0xE0 ? 2
+                    : (c & 0xF8) == 0xF0 ? 3
+                                         : -1;
         if (extra < 0 || n >= max)
             return -1;
         min = extra == 1 ? 0x80 : extra == 2 ? 0x800 : 0x10000;
@@ -173,6 +178,8 @@ static int parse_text(struct parser *ps, const char *s, struct item *it)
 {
     long n;
 
+    free(it->cps); /* an option given twice: the last one counts */
+    it->ncps = 0;
     it->cps = calloc(TMPL_MAX_FIELD, sizeof(*it->cps));
     if (it->cps == NULL)
         return ENOMEM;
@@ -325,19 +332,22 @@ static int parse_shape(struct parser *ps, char **tok, int ntok, struct item *it,
     case ITEM_TEXT:
     case ITEM_FIELD:
         if (it->kind == ITEM_FIELD)
-            rc = ntok > 1 ? parse_field_name(ps, tok[pos++], it) : perr(ps, TMPL_ESYNTAX, "field needs a name");
+            rc = ntok > 1 ? parse_field_name(ps, tok[pos++], it)
+                          : perr(ps, TMPL_ESYNTAX, "field needs a name");
         if (rc == 0)
             rc = parse_nums(ps, tok, ntok, pos, 4, v);
         if (rc == 0)
             rc = check_inside(ps, v[0], v[1], v[0] + v[2], v[1] + v[3]);
         pos += 4;
         if (rc == 0 && it->kind == ITEM_TEXT)
-            rc = ntok > pos ? parse_text(ps, tok[pos++], it) : perr(ps, TMPL_ESYNTAX, "text needs its text");
+            rc = ntok > pos ? parse_text(ps, tok[pos++], it)
+                            : perr(ps, TMPL_ESYNTAX, "text needs its text");
         break;
     case ITEM_LINE:
         rc = parse_nums(ps, tok, ntok, pos, 4, v);
         if (rc == 0)
-            rc = check_inside(ps, fmin(v[0], v[2]), fmin(v[1], v[3]), fmax(v[0], v[2]), fmax(v[1], v[3]));
+            rc = check_inside(ps, fmin(v[0], v[2]), fmin(v[1], v[3]), fmax(v[0], v[2]),
+                              fmax(v[1], v[3]));
         pos += 4;
         break;
     case ITEM_CIRCLE:
@@ -353,7 +363,8 @@ static int parse_shape(struct parser *ps, char **tok, int ntok, struct item *it,
         pos += 3;
         break;
     case ITEM_CHARSET:
-        rc = ntok == 2 ? parse_text(ps, tok[1], it) : perr(ps, TMPL_ESYNTAX, "charset wants one quoted text");
+        rc = ntok == 2 ? parse_text(ps, tok[1], it)
+                       : perr(ps, TMPL_ESYNTAX, "charset wants one quoted text");
         pos = 2;
         break;
     }
@@ -405,9 +416,9 @@ static int kind_of(const char *d, enum item_kind *k)
     static const struct {
         const char *name;
         enum item_kind kind;
-    } kinds[] = {{"rect", ITEM_RECT},   {"line", ITEM_LINE},       {"circle", ITEM_CIRCLE},
-                 {"text", ITEM_TEXT},   {"field", ITEM_FIELD},     {"photo", ITEM_PHOTO},
-                 {"qr", ITEM_QR},       {"seal", ITEM_SEAL},       {"charset", ITEM_CHARSET}};
+    } kinds[] = {{"rect", ITEM_RECT}, {"line", ITEM_LINE},   {"circle", ITEM_CIRCLE},
+                 {"text", ITEM_TEXT}, {"field", ITEM_FIELD}, {"photo", ITEM_PHOTO},
+                 {"qr", ITEM_QR},     {"seal", ITEM_SEAL},   {"charset", ITEM_CHARSET}};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         if (strcmp(d, kinds[i].name) == 0) {
             *k = kinds[i].kind;
@@ -541,7 +552,8 @@ static int char_cmp(const void *a, const void *b)
 static size_t collect_wants(const struct tmpl *t, struct want *w)
 {
     static const char builtin[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ .-/:()";
-    static const uint32_t extra[] = {0x7167, 0x7247, 0x5E74, 0x6708, 0x65E5, 0x00B7}; /* 照片年月日· */
+    static const uint32_t extra[] = {0x7167, 0x7247, 0x5E74,
+                                     0x6708, 0x65E5, 0x00B7}; /* 照片年月日· */
     size_t n = 0;
 
     for (size_t i = 0; builtin[i] != '\0'; i++)

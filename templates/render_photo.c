@@ -16,8 +16,8 @@
 
 #include <zlib.h>
 
-#define PHOTO_MAX_SIDE 4096u          /* pixels on either side */
-#define PHOTO_MAX_RAW (16u << 20)     /* bytes of decompressed PNG data */
+#define PHOTO_MAX_SIDE 4096u      /* pixels on either side */
+#define PHOTO_MAX_RAW (16u << 20) /* bytes of decompressed PNG data */
 
 static unsigned be16(const unsigned char *p)
 {
@@ -56,10 +56,11 @@ static int jpeg_check(const unsigned char *p, size_t len)
             return TMPL_EPHOTO;
         marker = p[pos];
         seglen = be16(p + pos + 1);
-        if (marker == 0xD8 || marker == 0xD9 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01 ||
-            seglen < 2 || pos + 1 + seglen > len)
+        if (marker < 0xC0 || marker == 0xD8 || marker == 0xD9 ||
+            (marker >= 0xD0 && marker <= 0xD7) || seglen < 2 || pos + 1 + seglen > len)
             return TMPL_EPHOTO;
-        if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+        if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
+            marker != 0xCC) {
             if (marker > 0xC2 || frame || !jpeg_frame_ok(p + pos + 3, seglen - 2))
                 return TMPL_EPHOTO;
             frame = 1;
@@ -73,9 +74,9 @@ static int jpeg_check(const unsigned char *p, size_t len)
 
 /* What the PNG header promises. */
 struct png_info {
-    uint32_t w, h;   /* pixels */
-    size_t rowlen;   /* bytes of one filtered row, filter byte included */
-    int palette;     /* colour type 3: a PLTE chunk must come first */
+    uint32_t w, h; /* pixels */
+    size_t rowlen; /* bytes of one filtered row, filter byte included */
+    int palette;   /* colour type 3: a PLTE chunk must come first */
 };
 
 static int png_header(const unsigned char *d, uint32_t len, struct png_info *pi)
@@ -103,9 +104,9 @@ static int png_header(const unsigned char *d, uint32_t len, struct png_info *pi)
 
 /* Inflation state of the concatenated IDAT chunks. */
 struct png_inflate {
-    z_stream zs;   /* zlib stream */
-    size_t out;    /* bytes produced so far */
-    int done;      /* Z_STREAM_END seen */
+    z_stream zs; /* zlib stream */
+    size_t out;  /* bytes produced so far */
+    int done;    /* Z_STREAM_END seen */
 };
 
 static int png_feed(struct png_inflate *pf, const struct png_info *pi, const unsigned char *d,
@@ -145,8 +146,7 @@ static int png_chunks(const unsigned char *p, size_t len, struct png_inflate *pf
     while (pos + 12 <= len) {
         uint32_t clen = be32(p + pos);
         const unsigned char *type = p + pos + 4, *data = p + pos + 8;
-        if (clen > len - pos - 12 ||
-            crc32(0, type, clen + 4) != be32(data + clen))
+        if (clen > len - pos - 12 || crc32(0, type, clen + 4) != be32(data + clen))
             return TMPL_EPHOTO;
         if (pos == 8) {
             if (memcmp(type, "IHDR", 4) != 0 || png_header(data, clen, &pi) != 0)

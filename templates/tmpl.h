@@ -39,18 +39,18 @@ enum tmpl_err {
 
 /* The texts of one certificate, UTF-8, NUL-terminated; the caller keeps ownership. */
 struct tmpl_fields {
-    const char *name;                /* holder's name, e.g. 张三丰 */
-    const char *gender;              /* 男 or 女 */
-    const char *id_number;           /* full ID number */
-    const char *position;            /* position name, e.g. 施工员（土建施工） */
-    const char *certificate_no;      /* 18-character certificate number */
-    const char *institution;         /* training institution's name */
-    const char *authority;           /* issuing authority, also written in the seal */
-    const char *issue_date;          /* display form, e.g. 2023年08月18日 */
-    const char *elicence_id;         /* GB/T 36904 e-licence identifier */
-    const char *qr_text;             /* URL for the QR code */
-    const unsigned char *photo;      /* JPEG or PNG bytes, or NULL for none */
-    size_t photo_len;                /* bytes at photo */
+    const char *name;           /* holder's name, e.g. 张三丰 */
+    const char *gender;         /* 男 or 女 */
+    const char *id_number;      /* full ID number */
+    const char *position;       /* position name, e.g. 施工员（土建施工） */
+    const char *certificate_no; /* 18-character certificate number */
+    const char *institution;    /* training institution's name */
+    const char *authority;      /* issuing authority, also written in the seal */
+    const char *issue_date;     /* display form, e.g. 2023年08月18日 */
+    const char *elicence_id;    /* GB/T 36904 e-licence identifier */
+    const char *qr_text;        /* URL for the QR code */
+    const unsigned char *photo; /* JPEG or PNG bytes, or NULL for none */
+    size_t photo_len;           /* bytes at photo */
 };
 
 /* An immutable, loaded template. */

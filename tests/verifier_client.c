@@ -1,0 +1,279 @@
+/*
+ * verifier_client.c - process and HTTP helpers of the verifier tests (see
+ * verifier_client.h). Blocking I/O only: every wait ends when the other side
+ * writes or closes, never on a timer.
+ */
+#include "verifier_client.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int exit_status(int st)
+{
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return -1;
+}
+
+int vc_run(char *const argv[], const char *out_path)
+{
+    pid_t pid;
+    int st = 0;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+        if (fd < 0 || dup2(fd, 1) < 0)
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (waitpid(pid, &st, 0) < 0)
+        return -1;
+    return exit_status(st);
+}
+
+char *vc_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p = NULL;
+    long n;
+
+    if (f == NULL)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        p = malloc((size_t)n + 1);
+        if (p != NULL && fread(p, 1, (size_t)n, f) == (size_t)n) {
+            p[n] = '\0';
+            if (len != NULL)
+                *len = (size_t)n;
+        } else {
+            free(p);
+            p = NULL;
+        }
+    }
+    fclose(f);
+    return p;
+}
+
+int vc_daemon_start(char *const argv[], const char *err_path, struct vc_daemon *d)
+{
+    char line[256];
+    size_t n = 0;
+    int pfd[2];
+    char *colon;
+
+    d->pid = -1;
+    d->port = 0;
+    fflush(NULL);
+    if (pipe(pfd) != 0)
+        return -1;
+    d->pid = fork();
+    if (d->pid < 0)
+        return -1;
+    if (d->pid == 0) {
+        int efd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+        if (efd < 0 || dup2(pfd[1], 1) < 0 || dup2(efd, 2) < 0)
+            _exit(127);
+        close(pfd[0]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(pfd[1]);
+    /* the first line, read byte by byte: blocks until the daemon prints it or exits */
+    while (n + 1 < sizeof(line) && read(pfd[0], line + n, 1) == 1 && line[n] != '\n')
+        n++;
+    line[n] = '\0';
+    close(pfd[0]);
+    colon = strrchr(line, ':');
+    if (strncmp(line, "listening on ", 13) != 0 || colon == NULL) {
+        fprintf(stderr, "daemon did not start: \"%s\"\n", line);
+        vc_daemon_stop(d);
+        return -1;
+    }
+    d->port = atoi(colon + 1);
+    return d->port > 0 ? 0 : -1;
+}
+
+int vc_daemon_stop(struct vc_daemon *d)
+{
+    int st = 0;
+
+    if (d->pid <= 0)
+        return -1;
+    kill(d->pid, SIGTERM);
+    if (waitpid(d->pid, &st, 0) < 0)
+        return -1;
+    d->pid = -1;
+    return exit_status(st);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, unsigned char **out, size_t *len)
+{
+    size_t cap = 65536, n = 0;
+    unsigned char *p = malloc(cap + 1);
+
+    if (p == NULL)
+        return -1;
+    for (;;) {
+        ssize_t r;
+
+        if (n == cap) {
+            unsigned char *q;
+
+            if (cap >= VC_RESP_MAX)
+                break;
+            cap *= 2;
+            q = realloc(p, cap + 1);
+            if (q == NULL)
+                break;
+            p = q;
+        }
+        r = read(fd, p + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    p[n] = '\0';
+    *out = p;
+    *len = n;
+    return 0;
+}
+
+static int connect_local(int port)
+{
+    struct sockaddr_in sa;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd < 0)
+        return -1;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int parse_resp(unsigned char *raw, size_t n, struct vc_resp *r)
+{
+    char *sep = strstr((char *)raw, "\r\n\r\n");
+    size_t hl;
+
+    if (sep == NULL || sscanf((char *)raw, "HTTP/1.%*d %d", &r->status) != 1)
+        return -1;
+    hl = (size_t)(sep - (char *)raw);
+    r->head = malloc(hl + 1);
+    r->len = n - hl - 4;
+    r->body = malloc(r->len + 1);
+    if (r->head == NULL || r->body == NULL)
+        return -1;
+    memcpy(r->head, raw, hl);
+    r->head[hl] = '\0';
+    memcpy(r->body, sep + 4, r->len);
+    r->body[r->len] = '\0';
+    return 0;
+}
+
+int vc_http(int port, const char *method, const char *path, const char *headers,
+            const void *body, size_t len, struct vc_resp *r)
+{
+    char req[8192];
+    unsigned char *raw = NULL;
+    size_t n = 0;
+    int fd, rc = -1, k;
+
+    memset(r, 0, sizeof(*r));
+    k = snprintf(req, sizeof(req),
+                 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%sContent-Length: "
+                 "%zu\r\n\r\n",
+                 method, path, headers ? headers : "", body ? len : 0);
+    if (k < 0 || (size_t)k >= sizeof(req))
+        return -1;
+    fd = connect_local(port);
+    if (fd < 0)
+        return -1;
+    if (write_all(fd, req, (size_t)k) == 0 && (body == NULL || write_all(fd, body, len) == 0) &&
+        read_all(fd, &raw, &n) == 0)
+        rc = parse_resp(raw, n, r);
+    free(raw);
+    close(fd);
+    if (rc != 0)
+        vc_resp_free(r);
+    return rc;
+}
+
+void vc_resp_free(struct vc_resp *r)
+{
+    free(r->head);
+    free(r->body);
+    r->head = NULL;
+    r->body = NULL;
+    r->len = 0;
+}
+
+int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz)
+{
+    const char *p = r->head;
+    size_t nl = strlen(name);
+
+    while (p != NULL && *p != '\0') {
+        const char *eol = strstr(p, "\r\n");
+        size_t ll = eol ? (size_t)(eol - p) : strlen(p);
+
+        if (ll > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+            const char *v = p + nl + 1;
+            size_t vl;
+
+            while (*v == ' ')
+                v++;
+            vl = ll - (size_t)(v - p);
+            if (vl >= outsz)
+                return -1;
+            memcpy(out, v, vl);
+            out[vl] = '\0';
+            return 0;
+        }
+        p = eol ? eol + 2 : NULL;
+    }
+    return -1;
+}

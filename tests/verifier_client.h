@@ -1,0 +1,47 @@
+/*
+ * verifier_client.h - what the verifier's end-to-end tests share: running a
+ * program and capturing its output, starting jianpei-verifier as a child on
+ * port 0 (the port read back from its first stdout line, no sleeps) and a
+ * small blocking HTTP/1.1 client over a socket (Connection: close).
+ */
+#ifndef JP_VERIFIER_CLIENT_H
+#define JP_VERIFIER_CLIENT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define VC_RESP_MAX (32u << 20)
+
+struct vc_resp {
+    int status;            /* HTTP status, 0 when the exchange failed */
+    char *head;            /* owned, NUL-terminated header block */
+    unsigned char *body;   /* owned, NUL-terminated */
+    size_t len;            /* body bytes */
+};
+
+/* Runs argv (argv[0] a path) with stdout into out_path (NULL: /dev/null). Returns the exit status or -1. */
+int vc_run(char *const argv[], const char *out_path);
+/* Reads a whole file into a NUL-terminated malloc'd string; NULL on error. */
+char *vc_slurp(const char *path, size_t *len);
+
+struct vc_daemon {
+    pid_t pid;   /* child */
+    int port;    /* from "listening on HOST:PORT" */
+};
+
+/* Starts argv (a jianpei-verifier command line) with stderr into err_path; 0 or -1. */
+int vc_daemon_start(char *const argv[], const char *err_path, struct vc_daemon *d);
+/* SIGTERM, then waits; returns the exit status (128+sig when killed) or -1. */
+int vc_daemon_stop(struct vc_daemon *d);
+
+/*
+ * One request. headers: extra "Name: value\r\n" lines or NULL; body may be NULL.
+ * Returns 0 with *r filled (free with vc_resp_free) or -1.
+ */
+int vc_http(int port, const char *method, const char *path, const char *headers,
+            const void *body, size_t len, struct vc_resp *r);
+void vc_resp_free(struct vc_resp *r);
+/* Value of header name (case-insensitive) into out; 0 when found. */
+int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz);
+
+#endif

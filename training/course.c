@@ -1,0 +1,863 @@
+/*
+ * course.c - an institution's course of training up to the export: classes,
+ * candidates and the checks it can make on them, the test blacklist, test
+ * plans and score sheets with the city's review, and the export of passed
+ * candidates as SPEC §5 intake for the issuer.
+ */
+#include "tr_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AGE_MIN 18
+#define AGE_MAX 65
+#define CAND_KEY_MAX (TRAINING_CODE_MAX + 1 + IDENT_ID_SIZE)
+
+struct tr_class {
+    char inst[TRAINING_CODE_MAX + 1]; /* the institution that formed it */
+    char position[3];                 /* the position it trains for */
+};
+
+struct tr_cand {
+    char name[IDENT_NAME_MAX_BYTES + 1]; /* checked name */
+    char gender[4];                      /* 男 or 女 */
+    char id_type[4];                     /* "111", ... */
+    char id_number[IDENT_ID_SIZE];       /* canonical */
+    char position[3];                    /* the class's position */
+};
+
+#define CLASS_FIELDS(c)                                                                        \
+    {                                                                                          \
+        {1, TR_STR, (c)->inst, sizeof(c)->inst}, {2, TR_STR, (c)->position, sizeof(c)->position}, \
+    }
+#define CAND_FIELDS(c)                                                                         \
+    {                                                                                          \
+        {1, TR_STR, (c)->name, sizeof(c)->name}, {2, TR_STR, (c)->gender, sizeof(c)->gender},  \
+            {3, TR_STR, (c)->id_type, sizeof(c)->id_type},                                     \
+            {4, TR_STR, (c)->id_number, sizeof(c)->id_number},                                 \
+            {5, TR_STR, (c)->position, sizeof(c)->position},                                   \
+    }
+
+/* ------------------------------------------------------------- helpers */
+
+/* Key of a candidate: class id, NUL, id_number. Returns its length. */
+static size_t cand_key(char key[CAND_KEY_MAX], const char *class_id, const char *id)
+{
+    size_t a = strlen(class_id), b = strlen(id);
+
+    memcpy(key, class_id, a + 1);
+    memcpy(key + a + 1, id, b);
+    return a + 1 + b;
+}
+
+/*
+ * Copies a typed ID number to its stored form: 1..32 printable characters,
+ * an 18-character number's final 'x' upper case. TRAINING_EINVAL otherwise.
+ */
+static int id_canon(const char *in, char out[IDENT_ID_SIZE], char *why, size_t whylen)
+{
+    size_t n = strlen(in);
+
+    if (n < 1 || n >= IDENT_ID_SIZE)
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "id_number: must be 1-32 characters");
+    for (size_t i = 0; i < n; i++)
+        if (in[i] <= 0x20 || in[i] >= 0x7f)
+            return tr_refuse(TRAINING_EINVAL, why, whylen,
+                             "id_number: character %zu is not printable", i + 1);
+    memcpy(out, in, n + 1);
+    if (n == IDENT_CITIZEN_ID_LEN && out[n - 1] == 'x')
+        out[n - 1] = 'X';
+    return 0;
+}
+
+/* The class of the acting institution, or a refusal naming why not. */
+static int own_class(store_txn *txn, const struct training_actor *a, const char *class_id,
+                     struct tr_class *cl, char *why, size_t whylen)
+{
+    struct tr_field f[] = CLASS_FIELDS(cl);
+    int rc = tr_get(txn, TR_DB_CLASS, class_id, strlen(class_id), f, 2);
+
+    if (rc == STORE_ENOTFOUND)
+        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "class_id: unknown class");
+    if (rc == 0 && strcmp(cl->inst, a->code) != 0)
+        return tr_refuse(TRAINING_EREMIT, why, whylen,
+                         "class_id: class belongs to another institution");
+    return rc;
+}
+
+/* *hit = 1 when today lies inside the blacklist entry of id, else 0. */
+static int blacklisted(store_txn *txn, const char *id, const struct ident_date *today, int *hit)
+{
+    char from[IDENT_DATE_SIZE], until[IDENT_DATE_SIZE];
+    struct tr_field f[] = {{2, TR_STR, from, sizeof from}, {3, TR_STR, until, sizeof until}};
+    struct ident_date df, du;
+    int rc = tr_get(txn, TR_DB_BLACK, id, strlen(id), f, 2);
+
+    *hit = 0;
+    if (rc == 0 && (ident_date_parse(from, strlen(from), &df, NULL, 0) != 0 ||
+                    ident_date_parse(until, strlen(until), &du, NULL, 0) != 0))
+        rc = STORE_ECORRUPT;
+    if (rc == 0)
+        *hit = ident_date_cmp(&df, today) <= 0 && ident_date_cmp(today, &du) <= 0;
+    return rc == STORE_ENOTFOUND ? 0 : rc;
+}
+
+/* Candidates registered in a class. */
+static int class_size(store_txn *txn, const char *class_id, size_t *n)
+{
+    size_t plen = strlen(class_id) + 1, kl, vl;
+    store_cursor *c = NULL;
+    const void *k, *v;
+    int rc = store_cursor_open(txn, tr_db(TR_DB_CAND), &c);
+
+    *n = 0;
+    for (rc = rc != 0 ? rc : store_cursor_seek(c, class_id, plen, &k, &kl, &v, &vl); rc == 0;
+         rc = store_cursor_next(c, &k, &kl, &v, &vl)) {
+        if (kl < plen || memcmp(k, class_id, plen) != 0)
+            break;
+        (*n)++;
+    }
+    store_cursor_close(c);
+    return rc == STORE_ENOTFOUND ? 0 : rc;
+}
+
+static int text_reason(const char *field, const char *s, char *why, size_t whylen)
+{
+    if (s == NULL || !tr_text_ok(s))
+        return tr_refuse(TRAINING_EINVAL, why, whylen,
+                         "%s: must be 1-256 bytes of UTF-8 without control characters", field);
+    return 0;
+}
+
+static int position_syntax(const training *t, const char *p, char *why, size_t whylen)
+{
+    if (p == NULL || strlen(p) != 2 || jp_config_position(&t->cfg, p) == NULL)
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "position: not in the catalogue");
+    return 0;
+}
+
+/* -------------------------------------------------------------- classes */
+
+struct class_op {
+    const struct training_actor *a;
+    const char *class_id;
+    const char *position;
+    char *why;
+    size_t whylen;
+};
+
+static int class_txn(store_txn *txn, void *arg)
+{
+    struct class_op *op = arg;
+    struct tr_inst in;
+    struct tr_class cl;
+    struct tr_field f[] = CLASS_FIELDS(&cl);
+    char detail[64];
+    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+
+    if (rc != 0)
+        return rc;
+    if (!tr_inst_offers(&in, op->position))
+        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                         "position: not offered by the institution");
+    memcpy(cl.inst, op->a->code, sizeof cl.inst);
+    memcpy(cl.position, op->position, 3);
+    rc = tr_put(txn, TR_DB_CLASS, op->class_id, strlen(op->class_id), f, 2, STORE_PUT_NEW);
+    if (rc == STORE_EEXIST)
+        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "class_id: already exists");
+    snprintf(detail, sizeof detail, "class %s position %s", op->class_id, op->position);
+    if (rc == 0)
+        rc = tr_audit(txn, op->a, "class create", detail);
+    return rc;
+}
+
+int training_class_create(training *t, const struct training_actor *a, const char *class_id,
+                          const char *position, char *why, size_t whylen)
+{
+    struct class_op op = {.a = a, .class_id = class_id, .position = position, .why = why,
+                          .whylen = whylen};
+    int rc = position_syntax(t, position, why, whylen);
+
+    if (rc != 0)
+        return rc;
+    if (class_id == NULL || !tr_code_ok(class_id))
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
+    return store_write(t->st, class_txn, &op);
+}
+
+/* ----------------------------------------------------------- candidates */
+
+struct reg_op {
+    const training *t;
+    const struct training_actor *a;
+    const char *class_id;
+    struct tr_cand c; /* checked fields */
+    char *why;
+    size_t whylen;
+};
+
+/* The checks an institution can make without the store: ID, birth date, age, gender, name. */
+static int candidate_fields(const training *t, const struct training_candidate *c,
+                            struct tr_cand *out, char *why, size_t whylen)
+{
+    struct ident_citizen_id cid;
+    struct ident_date birth;
+    char w[IDENT_WHY_SIZE];
+    int rc, age;
+
+    if (c->name == NULL || ident_name_check(c->name, strlen(c->name), w, sizeof w) != 0)
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "name: %s", c->name ? w : "missing");
+    if (c->gender == NULL || (strcmp(c->gender, "男") != 0 && strcmp(c->gender, "女") != 0))
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "gender: must be 男 or 女");
+    if (c->id_type == NULL || c->id_number == NULL ||
+        ident_holder_id_parse(c->id_type, strlen(c->id_type), c->id_number,
+                              strlen(c->id_number), &t->today, out->id_number,
+                              sizeof out->id_number, w, sizeof w) != 0)
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "id_number: %s",
+                         c->id_type && c->id_number ? w : "missing");
+    if (strcmp(c->id_type, IDENT_ID_TYPE_CITIZEN) == 0) {
+        rc = ident_citizen_id_parse(out->id_number, strlen(out->id_number), &t->today, &cid,
+                                    NULL, 0);
+        if (rc != 0)
+            return tr_refuse(TRAINING_EINVAL, why, whylen, "id_number: not a citizen id");
+        birth = cid.birth;
+        if (cid.male != (strcmp(c->gender, "男") == 0))
+            return tr_refuse(TRAINING_EINVAL, why, whylen,
+                             "gender: does not match the id_number");
+    } else {
+        rc = tr_date("birth_date", c->birth_date, &birth, why, whylen);
+        if (rc != 0)
+            return rc;
+    }
+    age = ident_age_on(&birth, &t->today);
+    if (age < AGE_MIN || age > AGE_MAX)
+        return tr_refuse(TRAINING_EREFUSED, why, whylen, "age: must be %d-%d today", AGE_MIN,
+                         AGE_MAX);
+    memcpy(out->name, c->name, strlen(c->name) + 1);
+    memcpy(out->gender, c->gender, strlen(c->gender) + 1);
+    memcpy(out->id_type, c->id_type, 4);
+    return 0;
+}
+
+static int reg_txn(store_txn *txn, void *arg)
+{
+    struct reg_op *op = arg;
+    struct tr_field f[] = CAND_FIELDS(&op->c);
+    char key[CAND_KEY_MAX], detail[64];
+    struct tr_inst in;
+    struct tr_class cl;
+    size_t n = 0;
+    int hit = 0;
+    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+
+    if (rc == 0 && !tr_inst_offers(&in, op->c.position))
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "position: not offered by the institution");
+    if (rc == 0)
+        rc = own_class(txn, op->a, op->class_id, &cl, op->why, op->whylen);
+    if (rc == 0 && strcmp(cl.position, op->c.position) != 0)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "position: differs from the class's position");
+    if (rc == 0)
+        rc = blacklisted(txn, op->c.id_number, &op->t->today, &hit);
+    if (rc == 0 && hit)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "id_number: on the test blacklist");
+    if (rc == 0)
+        rc = class_size(txn, op->class_id, &n);
+    if (rc == 0 && n >= TRAINING_CLASS_MAX)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "class_id: class is full (%d)",
+                       TRAINING_CLASS_MAX);
+    if (rc == 0)
+        rc = tr_put(txn, TR_DB_CAND, key, cand_key(key, op->class_id, op->c.id_number), f, 5,
+                    STORE_PUT_NEW);
+    if (rc == STORE_EEXIST)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "id_number: already registered in the class");
+    snprintf(detail, sizeof detail, "class %s", op->class_id);
+    if (rc == 0)
+        rc = tr_audit(txn, op->a, "candidate register", detail);
+    return rc;
+}
+
+int training_candidate_register(training *t, const struct training_actor *a,
+                                const struct training_candidate *c, char *why, size_t whylen)
+{
+    struct reg_op op = {.t = t, .a = a, .class_id = c->class_id, .why = why, .whylen = whylen};
+    int rc;
+
+    if (c->class_id == NULL || !tr_code_ok(c->class_id))
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
+    rc = position_syntax(t, c->position, why, whylen);
+    if (rc == 0)
+        rc = candidate_fields(t, c, &op.c, why, whylen);
+    if (rc != 0)
+        return rc;
+    memcpy(op.c.position, c->position, 3);
+    return store_write(t->st, reg_txn, &op);
+}
+
+/* ------------------------------------------------------------ blacklist */
+
+struct black_op {
+    const struct training_actor *a;
+    const char *class_id;
+    char id[IDENT_ID_SIZE];
+    const char *reason;
+    char from[IDENT_DATE_SIZE], until[IDENT_DATE_SIZE];
+    char *why;
+    size_t whylen;
+};
+
+static int black_txn(store_txn *txn, void *arg)
+{
+    struct black_op *op = arg;
+    struct tr_field f[] = {{1, TR_STR, (void *)op->reason, 0},
+                           {2, TR_STR, op->from, 0},
+                           {3, TR_STR, op->until, 0},
+                           {4, TR_STR, (void *)op->a->code, 0}};
+    char key[CAND_KEY_MAX], detail[96];
+    const void *v;
+    size_t vl;
+    struct tr_inst in;
+    struct tr_class cl;
+    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+
+    if (rc == 0)
+        rc = own_class(txn, op->a, op->class_id, &cl, op->why, op->whylen);
+    if (rc == 0)
+        rc = store_get(txn, tr_db(TR_DB_CAND), key, cand_key(key, op->class_id, op->id), &v, &vl);
+    if (rc == STORE_ENOTFOUND)
+        rc = tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen,
+                       "id_number: not a candidate of the class");
+    if (rc == 0)
+        rc = tr_put(txn, TR_DB_BLACK, op->id, strlen(op->id), f, 4, 0);
+    snprintf(detail, sizeof detail, "class %s until %s", op->class_id, op->until);
+    if (rc == 0)
+        rc = tr_audit(txn, op->a, "blacklist add", detail);
+    return rc;
+}
+
+int training_blacklist_add(training *t, const struct training_actor *a, const char *class_id,
+                           const char *id_number, const char *reason, const char *from,
+                           const char *until, char *why, size_t whylen)
+{
+    struct black_op op = {.a = a, .class_id = class_id, .reason = reason, .why = why,
+                          .whylen = whylen};
+    struct ident_date df = t->today, du;
+    int rc;
+
+    if (class_id == NULL || !tr_code_ok(class_id))
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
+    rc = id_number != NULL ? id_canon(id_number, op.id, why, whylen)
+                           : tr_refuse(TRAINING_EINVAL, why, whylen, "id_number: missing");
+    if (rc == 0)
+        rc = text_reason("reason", reason, why, whylen);
+    if (rc == 0 && from != NULL)
+        rc = tr_date("from", from, &df, why, whylen);
+    if (rc == 0)
+        rc = tr_date("until", until, &du, why, whylen);
+    if (rc == 0 && ident_date_cmp(&df, &du) > 0)
+        rc = tr_refuse(TRAINING_EINVAL, why, whylen, "until: is before from");
+    if (rc != 0)
+        return rc;
+    ident_date_format(&df, op.from, sizeof op.from);
+    ident_date_format(&du, op.until, sizeof op.until);
+    return store_write(t->st, black_txn, &op);
+}
+
+/* ---------------------------------------------------------------- plans */
+
+struct plan_op {
+    const struct training_actor *a;
+    struct tr_plan p; /* the plan to write */
+    int approve;      /* review: 1 approve, 0 reject */
+    char *why;
+    size_t whylen;
+};
+
+static int plan_submit_txn(store_txn *txn, void *arg)
+{
+    struct plan_op *op = arg;
+    struct tr_plan old;
+    struct tr_inst in;
+    struct tr_class cl;
+    char detail[128];
+    size_t n = 0;
+    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+
+    if (rc == 0 && !tr_inst_offers(&in, op->p.position))
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "position: not offered by the institution");
+    if (rc == 0)
+        rc = own_class(txn, op->a, op->p.class_id, &cl, op->why, op->whylen);
+    if (rc == 0 && strcmp(cl.position, op->p.position) != 0)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "position: differs from the class's position");
+    if (rc == 0)
+        rc = class_size(txn, op->p.class_id, &n);
+    if (rc == 0 && n == 0)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "class_id: class has no candidates");
+    if (rc == 0)
+        rc = tr_plan_get(txn, op->p.exam_id, &old);
+    if (rc == 0 && (old.state != TR_REJECTED || strcmp(old.inst, op->a->code) != 0))
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "exam_id: already used by a plan that is not rejected");
+    if (rc == STORE_ENOTFOUND || rc == 0) {
+        memcpy(op->p.inst, op->a->code, sizeof op->p.inst);
+        memcpy(op->p.city, in.city, sizeof op->p.city);
+        op->p.state = TR_SUBMITTED;
+        op->p.reason[0] = '\0';
+        rc = tr_plan_put(txn, &op->p);
+    }
+    snprintf(detail, sizeof detail, "exam %s class %s", op->p.exam_id, op->p.class_id);
+    if (rc == 0)
+        rc = tr_audit(txn, op->a, "plan submit", detail);
+    return rc;
+}
+
+int training_plan_submit(training *t, const struct training_actor *a, const char *class_id,
+                         const char *exam_id, const char *position, const char *exam_date,
+                         char *why, size_t whylen)
+{
+    struct plan_op op = {.a = a, .why = why, .whylen = whylen};
+    struct ident_date d;
+    int rc;
+
+    if (class_id == NULL || !tr_code_ok(class_id))
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
+    if (exam_id == NULL || !tr_exam_ok(exam_id))
+        return tr_refuse(TRAINING_EINVAL, why, whylen,
+                         "exam_id: must be 1-64 printable characters without spaces");
+    rc = position_syntax(t, position, why, whylen);
+    if (rc == 0)
+        rc = tr_date("exam_date", exam_date, &d, why, whylen);
+    if (rc != 0)
+        return rc;
+    memcpy(op.p.class_id, class_id, strlen(class_id) + 1);
+    memcpy(op.p.exam_id, exam_id, strlen(exam_id) + 1);
+    memcpy(op.p.position, position, 3);
+    ident_date_format(&d, op.p.exam_date, sizeof op.p.exam_date);
+    return store_write(t->st, plan_submit_txn, &op);
+}
+
+/* The plan of exam_id that the acting city oversees. */
+static int city_plan(store_txn *txn, const struct training_actor *a, const char *exam_id,
+                     struct tr_plan *p, char *why, size_t whylen)
+{
+    int rc = tr_plan_get(txn, exam_id, p);
+
+    if (rc == STORE_ENOTFOUND)
+        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "exam_id: unknown exam");
+    if (rc == 0)
+        rc = tr_city_oversees(a, p->city, why, whylen);
+    return rc;
+}
+
+static int plan_review_txn(store_txn *txn, void *arg)
+{
+    struct plan_op *op = arg;
+    struct tr_plan p;
+    char detail[96];
+    int rc = city_plan(txn, op->a, op->p.exam_id, &p, op->why, op->whylen);
+
+    if (rc == 0 && p.state != TR_SUBMITTED)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "exam_id: plan is %s, not submitted",
+                       tr_review_state_name(p.state));
+    if (rc != 0)
+        return rc;
+    p.state = op->approve ? TR_APPROVED : TR_REJECTED;
+    memcpy(p.reason, op->p.reason, sizeof p.reason);
+    rc = tr_plan_put(txn, &p);
+    snprintf(detail, sizeof detail, "exam %s", p.exam_id);
+    if (rc == 0)
+        rc = tr_audit(txn, op->a, op->approve ? "plan approve" : "plan reject", detail);
+    return rc;
+}
+
+/* Checks the arguments every review takes. */
+static int review_args(const training *t, const struct training_actor *a, const char *exam_id,
+                       int approve, const char *reason, char *why, size_t whylen)
+{
+    int rc = tr_need_city(t, a, why, whylen);
+
+    if (rc == 0 && (exam_id == NULL || !tr_exam_ok(exam_id)))
+        rc = tr_refuse(TRAINING_EINVAL, why, whylen,
+                       "exam_id: must be 1-64 printable characters without spaces");
+    if (rc == 0 && !approve)
+        rc = text_reason("reason", reason, why, whylen);
+    return rc;
+}
+
+int training_plan_review(training *t, const struct training_actor *a, const char *exam_id,
+                         int approve, const char *reason, char *why, size_t whylen)
+{
+    struct plan_op op = {.a = a, .approve = approve, .why = why, .whylen = whylen};
+    int rc = review_args(t, a, exam_id, approve, reason, why, whylen);
+
+    if (rc != 0)
+        return rc;
+    memcpy(op.p.exam_id, exam_id, strlen(exam_id) + 1);
+    if (!approve)
+        memcpy(op.p.reason, reason, strlen(reason) + 1);
+    return store_write(t->st, plan_review_txn, &op);
+}
+
+/* --------------------------------------------------------------- scores */
+
+/*
+ * A score sheet record: 1 state (u16), 2 reason (text), then one field 3 per
+ * line: the id_number, a NUL, the score in tenths as u16 big-endian.
+ */
+struct sheet {
+    uint16_t state;                       /* enum tr_review_state */
+    char reason[TRAINING_TEXT_MAX + 1];   /* rejection reason */
+    struct training_score *lines;         /* owned, n of them */
+    size_t n;                             /* lines used */
+};
+
+static void sheet_free(struct sheet *s)
+{
+    free(s->lines);
+    s->lines = NULL;
+    s->n = 0;
+}
+
+static int sheet_encode(const struct sheet *s, struct jp_buf *out)
+{
+    unsigned char f[IDENT_ID_SIZE + 3];
+    size_t idl;
+    int rc = store_rec_begin(out);
+
+    if (rc == 0)
+        rc = store_rec_put_u16(out, 1, s->state);
+    if (rc == 0)
+        rc = store_rec_put_str(out, 2, s->reason);
+    for (size_t i = 0; rc == 0 && i < s->n; i++) {
+        idl = strlen(s->lines[i].id_number);
+        memcpy(f, s->lines[i].id_number, idl + 1);
+        f[idl + 1] = (unsigned char)(s->lines[i].tenths >> 8);
+        f[idl + 2] = (unsigned char)(s->lines[i].tenths & 0xff);
+        rc = store_rec_put(out, 3, f, idl + 3);
+    }
+    return rc;
+}
+
+static int sheet_line(struct sheet *s, const unsigned char *v, size_t vl)
+{
+    struct training_score *tmp;
+    const unsigned char *nul = vl >= 3 ? memchr(v, 0, vl) : NULL;
+
+    if (nul == NULL || (size_t)(nul - v) + 3 != vl || nul == v || vl - 3 >= IDENT_ID_SIZE ||
+        s->n >= TRAINING_CLASS_MAX)
+        return STORE_ECORRUPT;
+    tmp = realloc(s->lines, (s->n + 1) * sizeof *tmp);
+    if (tmp == NULL)
+        return ENOMEM;
+    s->lines = tmp;
+    memcpy(tmp[s->n].id_number, v, vl - 2);
+    tmp[s->n].tenths = nul[1] << 8 | nul[2];
+    s->n++;
+    return 0;
+}
+
+/* Reads the sheet of exam_id into *s (freed with sheet_free). STORE_ENOTFOUND. */
+static int sheet_get(store_txn *txn, const char *exam_id, struct sheet *s)
+{
+    struct store_rec_reader r;
+    const void *v, *fv;
+    size_t vl, fl;
+    uint8_t tag;
+    int rc = store_get(txn, tr_db(TR_DB_SCORES), exam_id, strlen(exam_id), &v, &vl);
+    int found = rc == 0;
+
+    memset(s, 0, sizeof *s);
+    if (found)
+        rc = store_rec_open(&r, v, vl);
+    while (rc == 0) {
+        rc = store_rec_next(&r, &tag, &fv, &fl);
+        if (rc == 0 && tag == 1)
+            rc = store_rec_u16(fv, fl, &s->state);
+        else if (rc == 0 && tag == 2)
+            rc = store_rec_str(fv, fl, s->reason, sizeof s->reason);
+        else if (rc == 0 && tag == 3)
+            rc = sheet_line(s, fv, fl);
+    }
+    if (found && rc == STORE_ENOTFOUND)
+        rc = 0;
+    if (rc != 0)
+        sheet_free(s);
+    return rc;
+}
+
+static int sheet_put(store_txn *txn, const char *exam_id, const struct sheet *s)
+{
+    struct jp_buf b;
+    int rc;
+
+    jp_buf_init(&b, TR_REC_MAX);
+    rc = sheet_encode(s, &b);
+    if (rc == 0)
+        rc = store_put(txn, tr_db(TR_DB_SCORES), exam_id, strlen(exam_id), b.data, b.len, 0);
+    jp_buf_free(&b);
+    return rc;
+}
+
+struct scores_op {
+    const struct training_actor *a;
+    const char *exam_id;
+    struct sheet s;   /* upload: lines not owned (the caller's canonical copy) */
+    int approve;      /* review */
+    const char *reason;
+    char *why;
+    size_t whylen;
+};
+
+/* Every line names a candidate of the class, once. */
+static int sheet_lines_ok(store_txn *txn, const char *class_id, const struct sheet *s, char *why,
+                          size_t whylen)
+{
+    char key[CAND_KEY_MAX];
+    const void *v;
+    size_t vl;
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < s->n; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->lines[i].id_number, s->lines[j].id_number) == 0)
+                return tr_refuse(TRAINING_EREFUSED, why, whylen,
+                                 "line %zu: id_number: repeats line %zu", i + 1, j + 1);
+        rc = store_get(txn, tr_db(TR_DB_CAND), key,
+                       cand_key(key, class_id, s->lines[i].id_number), &v, &vl);
+        if (rc == STORE_ENOTFOUND)
+            return tr_refuse(TRAINING_EREFUSED, why, whylen,
+                             "line %zu: id_number: not a candidate of the class", i + 1);
+    }
+    return rc;
+}
+
+static int scores_upload_txn(store_txn *txn, void *arg)
+{
+    struct scores_op *op = arg;
+    struct sheet old = {0};
+    struct tr_plan p;
+    struct tr_inst in;
+    char detail[128];
+    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+
+    if (rc == 0)
+        rc = tr_plan_get(txn, op->exam_id, &p);
+    if (rc == STORE_ENOTFOUND)
+        return tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "exam_id: unknown exam");
+    if (rc == 0 && strcmp(p.inst, op->a->code) != 0)
+        rc = tr_refuse(TRAINING_EREMIT, op->why, op->whylen,
+                       "exam_id: exam of another institution");
+    if (rc == 0 && p.state != TR_APPROVED)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "exam_id: plan is %s, not approved",
+                       tr_review_state_name(p.state));
+    if (rc == 0)
+        rc = sheet_get(txn, op->exam_id, &old);
+    if (rc == 0 && old.state == TR_APPROVED)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "exam_id: score sheet is already approved");
+    if (rc == 0 || rc == STORE_ENOTFOUND)
+        sheet_free(&old);
+    if (rc == 0 || rc == STORE_ENOTFOUND)
+        rc = sheet_lines_ok(txn, p.class_id, &op->s, op->why, op->whylen);
+    if (rc == 0)
+        rc = sheet_put(txn, op->exam_id, &op->s);
+    snprintf(detail, sizeof detail, "exam %s: %zu scores", op->exam_id, op->s.n);
+    if (rc == 0)
+        rc = tr_audit(txn, op->a, "scores upload", detail);
+    return rc;
+}
+
+int training_scores_upload(training *t, const struct training_actor *a, const char *exam_id,
+                           const struct training_score *scores, size_t n, char *why,
+                           size_t whylen)
+{
+    struct scores_op op = {.a = a, .exam_id = exam_id, .why = why, .whylen = whylen};
+    int rc = 0;
+
+    if (exam_id == NULL || !tr_exam_ok(exam_id))
+        return tr_refuse(TRAINING_EINVAL, why, whylen,
+                         "exam_id: must be 1-64 printable characters without spaces");
+    if (n < 1 || n > TRAINING_CLASS_MAX)
+        return tr_refuse(TRAINING_EINVAL, why, whylen, "scores: must be 1-%d lines",
+                         TRAINING_CLASS_MAX);
+    op.s.lines = calloc(n, sizeof *op.s.lines);
+    if (op.s.lines == NULL)
+        return ENOMEM;
+    op.s.n = n;
+    op.s.state = TR_SUBMITTED;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = id_canon(scores[i].id_number, op.s.lines[i].id_number, why, whylen);
+        if (rc != 0)
+            tr_refuse(rc, why, whylen, "line %zu: id_number: must be 1-32 printable characters",
+                      i + 1);
+        else if (scores[i].tenths < 0 || scores[i].tenths > 1000)
+            rc = tr_refuse(TRAINING_EINVAL, why, whylen, "line %zu: score: must be 0-100",
+                           i + 1);
+        op.s.lines[i].tenths = scores[i].tenths;
+    }
+    if (rc == 0)
+        rc = store_write(t->st, scores_upload_txn, &op);
+    sheet_free(&op.s);
+    return rc;
+}
+
+static int scores_review_txn(store_txn *txn, void *arg)
+{
+    struct scores_op *op = arg;
+    struct sheet s;
+    struct tr_plan p;
+    char detail[96];
+    int rc = city_plan(txn, op->a, op->exam_id, &p, op->why, op->whylen);
+
+    if (rc != 0)
+        return rc;
+    rc = sheet_get(txn, op->exam_id, &s);
+    if (rc == STORE_ENOTFOUND)
+        return tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen,
+                         "exam_id: no score sheet uploaded");
+    if (rc == 0 && s.state != TR_SUBMITTED)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "exam_id: score sheet is %s, not submitted", tr_review_state_name(s.state));
+    if (rc == 0) {
+        s.state = op->approve ? TR_APPROVED : TR_REJECTED;
+        memcpy(s.reason, op->approve ? "" : op->reason, op->approve ? 1 : strlen(op->reason) + 1);
+        rc = sheet_put(txn, op->exam_id, &s);
+    }
+    snprintf(detail, sizeof detail, "exam %s", op->exam_id);
+    if (rc == 0)
+        rc = tr_audit(txn, op->a, op->approve ? "scores approve" : "scores reject", detail);
+    sheet_free(&s);
+    return rc;
+}
+
+int training_scores_review(training *t, const struct training_actor *a, const char *exam_id,
+                           int approve, const char *reason, char *why, size_t whylen)
+{
+    struct scores_op op = {.a = a, .exam_id = exam_id, .approve = approve, .reason = reason,
+                           .why = why, .whylen = whylen};
+    int rc = review_args(t, a, exam_id, approve, reason, why, whylen);
+
+    if (rc != 0)
+        return rc;
+    return store_write(t->st, scores_review_txn, &op);
+}
+
+/* --------------------------------------------------------------- export */
+
+struct export_op {
+    const training *t;
+    const struct training_actor *a;
+    const char *exam_id;
+    struct jp_buf lines; /* the JSON Lines, emptied at the start of each run */
+    size_t count;        /* lines written */
+    char *why;
+    size_t whylen;
+};
+
+static int export_line(struct jp_buf *out, const struct tr_cand *c, const struct tr_inst *in,
+                       const struct tr_plan *p, int tenths)
+{
+    int rc = jp_buf_puts(out, "{\"name\":");
+
+    if (rc == 0)
+        rc = tr_json_str(out, c->name);
+    if (rc == 0)
+        rc = jp_buf_printf(out,
+                           ",\"gender\":\"%s\",\"id_type\":\"%s\",\"id_number\":\"%s\","
+                           "\"position\":\"%s\",\"institution_code\":\"%s\","
+                           "\"institution_name\":",
+                           c->gender, c->id_type, c->id_number, p->position, in->code);
+    if (rc == 0)
+        rc = tr_json_str(out, in->name);
+    if (rc == 0)
+        rc = jp_buf_printf(out, ",\"city\":\"%s\",\"exam_id\":", in->city);
+    if (rc == 0)
+        rc = tr_json_str(out, p->exam_id);
+    if (rc == 0)
+        rc = jp_buf_printf(out, ",\"exam_date\":\"%s\",\"score\":%d", p->exam_date, tenths / 10);
+    if (rc == 0 && tenths % 10 != 0)
+        rc = jp_buf_printf(out, ".%d", tenths % 10);
+    if (rc == 0)
+        rc = jp_buf_puts(out, "}\n");
+    return rc;
+}
+
+/* The plan of exam_id if the actor may export it. */
+static int export_plan(store_txn *txn, const struct training_actor *a, const char *exam_id,
+                       struct tr_plan *p, char *why, size_t whylen)
+{
+    int rc = tr_plan_get(txn, exam_id, p);
+
+    if (rc == STORE_ENOTFOUND)
+        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "exam_id: unknown exam");
+    if (rc != 0)
+        return rc;
+    if (a->role == TRAINING_CITY)
+        return tr_city_oversees(a, p->city, why, whylen);
+    if (a->role != TRAINING_INST || strcmp(a->code, p->inst) != 0)
+        return tr_refuse(TRAINING_EREMIT, why, whylen,
+                         "actor: only the exam's institution or its city may export");
+    return 0;
+}
+
+static int export_txn(store_txn *txn, void *arg)
+{
+    struct export_op *op = arg;
+    struct tr_cand c;
+    struct tr_field f[] = CAND_FIELDS(&c);
+    struct sheet s = {0};
+    struct tr_plan p;
+    struct tr_inst in;
+    char key[CAND_KEY_MAX], detail[128];
+    int rc;
+
+    jp_buf_reset(&op->lines);
+    op->count = 0;
+    rc = export_plan(txn, op->a, op->exam_id, &p, op->why, op->whylen);
+    if (rc == 0)
+        rc = tr_inst_get(txn, p.inst, &in);
+    if (rc == 0)
+        rc = sheet_get(txn, op->exam_id, &s);
+    if (rc == STORE_ENOTFOUND || (rc == 0 && s.state != TR_APPROVED))
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "exam_id: score sheet is not approved");
+    for (size_t i = 0; rc == 0 && i < s.n; i++) {
+        if (s.lines[i].tenths < op->t->cfg.pass_mark_tenths)
+            continue;
+        rc = tr_get(txn, TR_DB_CAND, key, cand_key(key, p.class_id, s.lines[i].id_number), f, 5);
+        if (rc == 0)
+            rc = export_line(&op->lines, &c, &in, &p, s.lines[i].tenths);
+        op->count++;
+    }
+    sheet_free(&s);
+    snprintf(detail, sizeof detail, "exam %s: %zu passed", op->exam_id, op->count);
+    if (rc == 0)
+        rc = tr_audit(txn, op->a, "export-passed", detail);
+    return rc;
+}
+
+int training_export_passed(training *t, const struct training_actor *a, const char *exam_id,
+                           struct jp_buf *out, size_t *count, char *why, size_t whylen)
+{
+    struct export_op op = {.t = t, .a = a, .exam_id = exam_id, .why = why, .whylen = whylen};
+    int rc;
+
+    *count = 0;
+    if (exam_id == NULL || !tr_exam_ok(exam_id))
+        return tr_refuse(TRAINING_EINVAL, why, whylen,
+                         "exam_id: must be 1-64 printable characters without spaces");
+    jp_buf_init(&op.lines, 64u << 20);
+    rc = store_write(t->st, export_txn, &op);
+    if (rc == 0 && op.lines.len > 0)
+        rc = jp_buf_append(out, op.lines.data, op.lines.len);
+    if (rc == 0)
+        *count = op.count;
+    jp_buf_free(&op.lines);
+    return rc;
+}

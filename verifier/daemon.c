@@ -1,0 +1,558 @@
+/*
+ * daemon.c - the libmicrohttpd side of the verifier: opening the home,
+ * starting the daemon (internal thread pool over epoll, connection limits,
+ * timeout), collecting bounded request bodies, turning handler replies into
+ * responses, the access log, and reloading trust and clients when their files
+ * change. State travels through cls and the per-request context; no globals.
+ */
+#include "verifier_int.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LOG_PATH_MAX 96
+
+/* Per-request context, *req_cls of libmicrohttpd. */
+struct vf_req {
+    struct jp_buf body;        /* request body, at most VERIFIER_BODY_MAX */
+    int too_big;               /* the body passed the bound */
+    struct timespec start;     /* monotonic arrival */
+    unsigned status;           /* answered status, 0 = none */
+    enum vf_endpoint ep;       /* for metrics */
+    char method[8];            /* for the access log */
+    char logpath[LOG_PATH_MAX]; /* path with the token cut short */
+};
+
+const char *verifier_strerror(int code)
+{
+    switch (code) {
+    case 0: return "success";
+    case VERIFIER_E_INVAL: return "invalid argument";
+    case VERIFIER_E_START: return "cannot start the http daemon";
+    case VERIFIER_E_HOME: return "home lacks its store, keys or configuration";
+    case VERIFIER_E_CLIENTS: return "clients file is malformed";
+    case VERIFIER_E_EXISTS: return "client exists";
+    default: break;
+    }
+    if (code > 0 && code < 4096)
+        return strerror(code);
+    if (code >= KEYS_E_INVAL && code <= KEYS_E_TOOSMALL)
+        return keys_strerror(code);
+    return store_strerror(code);
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------ reload */
+
+static void stamp_read(const char *path, struct vf_stamp *s)
+{
+    struct stat st;
+
+    memset(s, 0, sizeof(*s));
+    if (stat(path, &st) != 0)
+        return;
+    s->exists = 1;
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
+    s->size = st.st_size;
+    s->mtime = st.st_mtim;
+}
+
+static int stamp_same(const struct vf_stamp *a, const struct vf_stamp *b)
+{
+    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+static int home_file(const struct verifier *v, const char *a, const char *b, char *out)
+{
+    char dir[VF_PATH_MAX];
+    int rc;
+
+    if (b == NULL)
+        return jp_path_join(out, VF_PATH_MAX, v->home, a);
+    rc = jp_path_join(dir, sizeof(dir), v->home, a);
+    if (rc == 0)
+        rc = jp_path_join(out, VF_PATH_MAX, dir, b);
+    return rc;
+}
+
+int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errlen)
+{
+    char dir[VF_PATH_MAX];
+    keys_t *k = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = jp_path_join(dir, sizeof(dir), home, "keys");
+    if (rc != 0)
+        return rc;
+    rc = keys_open(dir, KEYS_PUBLIC_ONLY, NULL, 0, &k, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = keys_trust_from_keys(k, out, err, errlen);
+    keys_close(k);
+    return rc;
+}
+
+static void reload_trust(struct verifier *v, const struct vf_stamp *now)
+{
+    keys_trust_t *fresh = NULL, *old;
+    char err[256] = "";
+    int rc;
+
+    rc = vf_trust_build(v->home, &fresh, err, sizeof(err));
+    if (rc != 0) {
+        jp_log(JP_LOG_WARN, "keys: reload failed, keeping the previous trust: %s", err);
+        return;
+    }
+    pthread_rwlock_wrlock(&v->lock);
+    old = v->trust;
+    v->trust = fresh;
+    pthread_rwlock_unlock(&v->lock);
+    keys_trust_free(old);
+    v->keys_stamp = *now;
+    atomic_fetch_add(&v->metrics.trust_reloads, 1);
+    jp_log(JP_LOG_INFO, "keys: trust reloaded");
+}
+
+static void reload_clients(struct verifier *v, const struct vf_stamp *now)
+{
+    struct vf_clients fresh = {0}, old;
+    char err[256] = "";
+    int rc;
+
+    rc = vf_clients_load(v->home, &fresh, err, sizeof(err));
+    if (rc != 0) {
+        jp_log(JP_LOG_WARN, "clients: reload failed, keeping the previous list: %s", err);
+        return;
+    }
+    pthread_rwlock_wrlock(&v->lock);
+    old = v->clients;
+    v->clients = fresh;
+    pthread_rwlock_unlock(&v->lock);
+    vf_clients_free(&old);
+    v->clients_stamp = *now;
+    jp_log(JP_LOG_INFO, "clients: reloaded (%zu)", fresh.n);
+}
+
+void vf_reload_if_changed(struct verifier *v)
+{
+    int64_t now_s = (int64_t)(mono_ns() / 1000000000ull);
+    char path[VF_PATH_MAX];
+    struct vf_stamp st;
+
+    if (atomic_load(&v->last_check_s) == now_s)
+        return;
+    if (pthread_mutex_trylock(&v->reload_lock) != 0)
+        return;
+    atomic_store(&v->last_check_s, now_s);
+    if (home_file(v, "keys", "keys.json", path) == 0) {
+        stamp_read(path, &st);
+        if (!stamp_same(&st, &v->keys_stamp))
+            reload_trust(v, &st);
+    }
+    if (home_file(v, VERIFIER_CLIENTS_FILE, NULL, path) == 0) {
+        stamp_read(path, &st);
+        if (!stamp_same(&st, &v->clients_stamp))
+            reload_clients(v, &st);
+    }
+    pthread_mutex_unlock(&v->reload_lock);
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* Copies url for the access log: printable ASCII only, a QR token cut to 8 characters. */
+static void log_path_shorten(const char *url, char out[LOG_PATH_MAX])
+{
+    size_t i, o = 0, slashes = 0, token_chars = 0;
+    int page = (url[0] == '/' && (url[1] == 'V' || url[1] == 'v') && url[2] == '/');
+
+    for (i = 0; url[i] != '\0' && o + 4 < LOG_PATH_MAX; i++) {
+        unsigned char ch = (unsigned char)url[i];
+
+        if (ch == '/') {
+            slashes++;
+        } else if (page && slashes >= 3 && ++token_chars > 8) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        out[o++] = (ch > 0x20 && ch < 0x7f) ? (char)ch : '?';
+    }
+    out[o] = '\0';
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct verifier *v = cls;
+    struct vf_req *r = *req_cls;
+    uint64_t us;
+
+    (void)conn;
+    (void)toe;
+    if (r == NULL)
+        return;
+    us = (mono_ns() - ((uint64_t)r->start.tv_sec * 1000000000ull + (uint64_t)r->start.tv_nsec)) /
+         1000u;
+    vf_metrics_count(&v->metrics, r->ep, r->status, us);
+    if (v->opts.access_log)
+        jp_log(JP_LOG_INFO, "%s %s %u %lluus", r->method, r->logpath, r->status,
+               (unsigned long long)us);
+    jp_buf_free(&r->body);
+    free(r);
+    *req_cls = NULL;
+}
+
+static int wants_json(struct MHD_Connection *conn)
+{
+    const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+
+    return accept != NULL && strstr(accept, "application/json") != NULL;
+}
+
+static void client_addr(struct MHD_Connection *conn, struct vf_call *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+    c->addrlen = 0;
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        memcpy(c->addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        c->addrlen = 4;
+    } else if (sa != NULL && sa->sa_family == AF_INET6) {
+        /* one bucket per /64: a host usually owns a whole /64 */
+        memcpy(c->addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 8);
+        c->addrlen = 8;
+    }
+}
+
+static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply *rep)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    char retry[16];
+
+    if (rep->body != NULL) {
+        resp = MHD_create_response_from_buffer(rep->len, rep->body, MHD_RESPMEM_MUST_FREE);
+        if (resp != NULL)
+            rep->body = NULL;
+    } else {
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->ctype);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (rep->html) {
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    }
+    if (rep->retry_after > 0 &&
+        snprintf(retry, sizeof(retry), "%u", rep->retry_after) < (int)sizeof(retry))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    if (rep->disposition[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, rep->disposition);
+    ret = MHD_queue_response(conn, rep->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, const char *url,
+                              const char *method, struct vf_req *r)
+{
+    struct vf_reply rep = {.status = 500, .ctype = "application/json"};
+    struct vf_call c = {0};
+    enum MHD_Result ret;
+
+    c.method = method;
+    c.path = url;
+    c.body = r->body.data != NULL ? r->body.data : (const unsigned char *)"";
+    c.len = r->body.len;
+    c.wants_json = wants_json(conn);
+    c.authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
+    client_addr(conn, &c);
+    if (r->too_big) {
+        r->ep = VF_EP_OTHER;
+        if (vf_reply_error(&rep, 413, "body_too_large", "request body exceeds 64 KiB") != 0)
+            rep.status = 500;
+    } else {
+        vf_reload_if_changed(v);
+        vf_dispatch(v, &c, &rep, &r->ep);
+    }
+    r->status = rep.status;
+    ret = queue_reply(conn, &rep);
+    vf_reply_clear(&rep);
+    return ret;
+}
+
+static int declared_too_big(struct MHD_Connection *conn)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    char *end = NULL;
+    unsigned long long n;
+
+    if (cl == NULL)
+        return 0;
+    errno = 0;
+    n = strtoull(cl, &end, 10);
+    return errno != 0 || end == cl || n > VERIFIER_BODY_MAX;
+}
+
+static struct vf_req *req_new(const char *url, const char *method)
+{
+    struct vf_req *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        return NULL;
+    jp_buf_init(&r->body, VERIFIER_BODY_MAX);
+    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    r->ep = VF_EP_OTHER;
+    snprintf(r->method, sizeof(r->method), "%s", method); /* cut short on purpose */
+    log_path_shorten(url, r->logpath);
+    return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    struct verifier *v = cls;
+    struct vf_req *r = *req_cls;
+
+    (void)version;
+    if (r == NULL) {
+        r = req_new(url, method);
+        if (r == NULL)
+            return MHD_NO;
+        *req_cls = r;
+        if (declared_too_big(conn)) {
+            r->too_big = 1;
+            return answer(v, conn, url, method, r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (!r->too_big && jp_buf_append(&r->body, upload_data, *upload_data_size) != 0)
+            r->too_big = 1;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->status != 0)
+        return MHD_YES;
+    return answer(v, conn, url, method, r);
+}
+
+/* ------------------------------------------------------------ start/stop */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    const char *h = listen;
+    size_t hl;
+    struct addrinfo hints = {0}, *ai = NULL;
+    int rc;
+
+    if (colon == NULL || colon == listen) {
+        snprintf(err, errlen, "listen: expected HOST:PORT");
+        return VERIFIER_E_INVAL;
+    }
+    hl = (size_t)(colon - listen);
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= sizeof(host)) {
+        snprintf(err, errlen, "listen: bad host");
+        return VERIFIER_E_INVAL;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(host, colon + 1, &hints, &ai);
+    if (rc != 0 || ai == NULL || ai->ai_addrlen > sizeof(*ss)) {
+        snprintf(err, errlen, "listen: %s is not a numeric address and port", listen);
+        if (ai != NULL)
+            freeaddrinfo(ai);
+        return VERIFIER_E_INVAL;
+    }
+    memset(ss, 0, sizeof(*ss));
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    freeaddrinfo(ai);
+    return 0;
+}
+
+static unsigned pool_size(unsigned asked)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (asked > 0)
+        return asked > 64 ? 64 : asked;
+    if (n < 1)
+        return 1;
+    return n > 64 ? 64 : (unsigned)n;
+}
+
+static void opts_defaults(struct verifier_opts *o)
+{
+    o->threads = pool_size(o->threads);
+    if (o->conn_limit == 0)
+        o->conn_limit = 1024;
+    if (o->per_ip_limit == 0)
+        o->per_ip_limit = 64;
+    if (o->timeout_s == 0)
+        o->timeout_s = 15;
+    if (o->rate_burst == 0)
+        o->rate_burst = 10;
+    if (o->rate_per_min == 0)
+        o->rate_per_min = 10;
+}
+
+static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char *err,
+                     size_t errlen)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    const union MHD_DaemonInfo *di;
+
+    if (ss->ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    v->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, v, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)v->opts.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)v->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, v,
+        MHD_OPTION_END);
+    if (v->mhd == NULL) {
+        snprintf(err, errlen, "cannot listen on %s", v->opts.listen);
+        return VERIFIER_E_START;
+    }
+    di = MHD_get_daemon_info(v->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    v->port = di != NULL ? di->port : 0;
+    return 0;
+}
+
+static void vf_free(struct verifier *v)
+{
+    if (v == NULL)
+        return;
+    store_close(v->st);
+    keys_trust_free(v->trust);
+    vf_clients_free(&v->clients);
+    vf_ratelimit_free(v->rl);
+    if (v->locks_ready) {
+        pthread_rwlock_destroy(&v->lock);
+        pthread_mutex_destroy(&v->reload_lock);
+    }
+    free(v);
+}
+
+static int home_open(struct verifier *v, char *err, size_t errlen)
+{
+    char path[VF_PATH_MAX];
+    int rc;
+
+    rc = jp_config_load(v->home, &v->cfg, err, errlen);
+    if (rc != 0)
+        return VERIFIER_E_HOME;
+    rc = home_file(v, "store", NULL, path);
+    if (rc == 0)
+        rc = store_open(path, STORE_RDONLY, &v->st, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (home_file(v, "keys", "keys.json", path) == 0)
+        stamp_read(path, &v->keys_stamp);
+    rc = vf_trust_build(v->home, &v->trust, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (home_file(v, VERIFIER_CLIENTS_FILE, NULL, path) == 0)
+        stamp_read(path, &v->clients_stamp);
+    return vf_clients_load(v->home, &v->clients, err, errlen);
+}
+
+int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    struct verifier *v = NULL;
+    int rc;
+
+    *out = NULL;
+    if (opts == NULL || opts->home == NULL || opts->listen == NULL ||
+        strlen(opts->home) >= VF_PATH_MAX) {
+        snprintf(err, errlen, "verifier: home and listen address are required");
+        return VERIFIER_E_INVAL;
+    }
+    rc = parse_listen(opts->listen, &ss, err, errlen);
+    if (rc != 0)
+        return rc;
+    v = calloc(1, sizeof(*v));
+    if (v == NULL)
+        return ENOMEM;
+    v->opts = *opts;
+    memcpy(v->home, opts->home, strlen(opts->home) + 1);
+    v->opts.home = v->home;
+    opts_defaults(&v->opts);
+    if (pthread_rwlock_init(&v->lock, NULL) != 0 || pthread_mutex_init(&v->reload_lock, NULL) != 0) {
+        rc = ENOMEM;
+        goto out_free;
+    }
+    v->locks_ready = 1;
+    v->last_check_s = (int64_t)(mono_ns() / 1000000000ull);
+    rc = home_open(v, err, errlen);
+    if (rc == 0)
+        rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, &v->rl);
+    if (rc == 0)
+        rc = mhd_start(v, &ss, err, errlen);
+    if (rc != 0)
+        goto out_free;
+    *out = v;
+    return 0;
+out_free:
+    vf_free(v);
+    return rc;
+}
+
+uint16_t verifier_port(const verifier *v)
+{
+    return v->port;
+}
+
+void verifier_stop(verifier *v)
+{
+    MHD_socket fd;
+
+    if (v == NULL)
+        return;
+    if (v->mhd != NULL) {
+        fd = MHD_quiesce_daemon(v->mhd);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+        MHD_stop_daemon(v->mhd);
+        v->mhd = NULL;
+    }
+    vf_free(v);
+}

@@ -1,0 +1,713 @@
+/*
+ * handlers.c - the endpoints of SPEC §8 as plain functions from a struct
+ * vf_call to a struct vf_reply, and the router that picks one. Each request
+ * that reads the store takes one read transaction and ends it before
+ * answering; personal data from the store leaves only masked, except for the
+ * PDF given to a caller who proved the holder's name and ID number.
+ */
+#include "verifier_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ident.h"
+
+#define QR_TEXT_MAX 4096
+#define CHANGES_PAGE 200  /* status changes returned per request at most */
+#define CHANGES_SCAN 1000 /* audit entries scanned per request at most */
+#define CHANGES_CHUNK 128 /* audit entries read per store call */
+
+void vf_reply_clear(struct vf_reply *r)
+{
+    free(r->body);
+    r->body = NULL;
+    r->len = 0;
+}
+
+/* Takes obj (decref'd here) and makes it the reply body. */
+static int reply_json(struct vf_reply *r, unsigned status, json_t *obj)
+{
+    char *text;
+
+    if (obj == NULL)
+        return ENOMEM;
+    text = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    if (text == NULL)
+        return ENOMEM;
+    vf_reply_clear(r);
+    r->status = status;
+    r->ctype = "application/json; charset=utf-8";
+    r->body = (unsigned char *)text;
+    r->len = strlen(text);
+    return 0;
+}
+
+int vf_reply_error(struct vf_reply *r, unsigned status, const char *code, const char *message)
+{
+    return reply_json(r, status,
+                      json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+}
+
+static int reply_buf(struct vf_reply *r, unsigned status, const char *ctype, struct jp_buf *b)
+{
+    size_t len = 0;
+    unsigned char *p = jp_buf_detach(b, &len);
+
+    vf_reply_clear(r);
+    r->status = status;
+    r->ctype = ctype;
+    r->body = p;
+    r->len = p != NULL ? len : 0;
+    return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* Reads one certificate in a read transaction of its own. */
+static int cert_lookup(struct verifier *v, const char *no, struct store_cert *out)
+{
+    store_txn *txn = NULL;
+    int rc;
+
+    rc = store_read_begin(v->st, &txn);
+    if (rc != 0)
+        return rc;
+    rc = store_cert_get(txn, no, out);
+    store_read_end(txn);
+    return rc;
+}
+
+/* Checks that the depth of the JSON text stays within VERIFIER_JSON_DEPTH. */
+static int json_depth_ok(const unsigned char *p, size_t len)
+{
+    int depth = 0, in_str = 0, esc = 0;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char ch = p[i];
+
+        if (in_str) {
+            if (esc)
+                esc = 0;
+            else if (ch == '\\')
+                esc = 1;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '{' || ch == '[') {
+            if (++depth > VERIFIER_JSON_DEPTH)
+                return 0;
+        } else if (ch == '}' || ch == ']') {
+            depth--;
+        }
+    }
+    return 1;
+}
+
+/* Parses the body as a JSON object; on failure fills a 400 reply and returns NULL. */
+static json_t *body_object(const struct vf_call *c, struct vf_reply *r)
+{
+    json_error_t jerr;
+    json_t *root;
+
+    if (!json_depth_ok(c->body, c->len)) {
+        vf_reply_error(r, 400, "invalid_json", "body nests too deep");
+        return NULL;
+    }
+    root = json_loadb((const char *)c->body, c->len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL || !json_is_object(root)) {
+        json_decref(root);
+        vf_reply_error(r, 400, "invalid_json", "body must be a json object");
+        return NULL;
+    }
+    return root;
+}
+
+static int certno_ok(const char *s, size_t len)
+{
+    return ident_certno_parse(s, len, NULL, NULL, 0) == 0;
+}
+
+/* ------------------------------------------------------------ lookups */
+
+static int h_certificate(struct verifier *v, const char *no, struct vf_reply *r)
+{
+    struct store_cert cert;
+    int rc;
+
+    rc = cert_lookup(v, no, &cert);
+    if (rc == STORE_ENOTFOUND)
+        return vf_reply_error(r, 404, "not_found", "no certificate has this number");
+    if (rc != 0)
+        return rc;
+    return reply_json(r, 200, vf_cert_json(v, &cert));
+}
+
+static json_t *claims_json(const struct keys_claims *k)
+{
+    return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "certificate_no", k->certificate_no,
+                     "elicence_version", (json_int_t)k->elicence_version, "position",
+                     k->position, "issue_date", k->issue_date, "province", k->province,
+                     "name_masked", k->name_masked, "id_number_masked", k->id_masked);
+}
+
+/* {"verdict","claims","status","record_matches","certificate"} of a checked QR. */
+static json_t *qr_result_json(struct verifier *v, const struct verifier_qr *qr,
+                              const struct store_cert *cert)
+{
+    int have_claims = qr->verdict != VERIFIER_QR_MALFORMED;
+    json_t *o;
+
+    o = json_pack("{s:s, s:o, s:o, s:b, s:o}", "verdict", verifier_qr_verdict_name(qr->verdict),
+                  "claims", have_claims ? claims_json(&qr->claims) : json_null(), "status",
+                  cert != NULL ? json_string(store_status_name(cert->status)) : json_null(),
+                  "record_matches",
+                  qr->verdict == VERIFIER_QR_GENUINE && cert != NULL &&
+                      vf_claims_match(&qr->claims, cert),
+                  "certificate", cert != NULL ? vf_cert_json(v, cert) : json_null());
+    return o;
+}
+
+static int qr_check_locked(struct verifier *v, const char *text, size_t len,
+                           struct verifier_qr *qr)
+{
+    int rc;
+
+    pthread_rwlock_rdlock(&v->lock);
+    rc = verifier_qr_check(v->trust, text, len, qr);
+    pthread_rwlock_unlock(&v->lock);
+    return rc;
+}
+
+static int h_page(struct verifier *v, const struct vf_call *c, const char *no, struct vf_reply *r)
+{
+    struct store_cert cert;
+    struct verifier_qr qr;
+    struct jp_buf page;
+    int rc, found;
+
+    rc = qr_check_locked(v, c->path, strlen(c->path), &qr);
+    if (rc != 0)
+        return rc;
+    rc = cert_lookup(v, no, &cert);
+    if (rc != 0 && rc != STORE_ENOTFOUND)
+        return rc;
+    found = rc == 0;
+    if (c->wants_json)
+        return reply_json(r, found ? 200 : 404, qr_result_json(v, &qr, found ? &cert : NULL));
+    jp_buf_init(&page, 256 * 1024);
+    rc = vf_page_render(v, no, &qr, found ? &cert : NULL, &page);
+    if (rc == 0) {
+        reply_buf(r, found ? 200 : 404, "text/html; charset=utf-8", &page);
+        r->html = 1;
+    }
+    jp_buf_free(&page);
+    return rc;
+}
+
+static int h_verify(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
+{
+    struct store_cert cert;
+    struct verifier_qr qr;
+    json_t *root = body_object(c, r);
+    const char *text;
+    int rc, found = 0;
+
+    if (root == NULL)
+        return 0;
+    text = json_string_value(json_object_get(root, "qr"));
+    if (text == NULL || json_string_length(json_object_get(root, "qr")) > QR_TEXT_MAX) {
+        json_decref(root);
+        return vf_reply_error(r, 400, "invalid_request", "qr must be a string of at most 4096 bytes");
+    }
+    rc = qr_check_locked(v, text, json_string_length(json_object_get(root, "qr")), &qr);
+    json_decref(root);
+    if (rc != 0)
+        return rc;
+    if (qr.verdict != VERIFIER_QR_MALFORMED) {
+        rc = cert_lookup(v, qr.claims.certificate_no, &cert);
+        if (rc != 0 && rc != STORE_ENOTFOUND)
+            return rc;
+        found = rc == 0;
+    }
+    return reply_json(r, 200, qr_result_json(v, &qr, found ? &cert : NULL));
+}
+
+/* ------------------------------------------------- holder check, pdf */
+
+/* Copies s (bounded) into a zeroed fixed buffer; a final 'x' of an ID becomes 'X'. */
+static void fixed_copy(char *dst, size_t dstsz, const char *s, size_t len, int id)
+{
+    memset(dst, 0, dstsz);
+    if (len >= dstsz)
+        return;
+    memcpy(dst, s, len);
+    if (id && len > 0 && dst[len - 1] == 'x')
+        dst[len - 1] = 'X';
+}
+
+/*
+ * 1 when name and id equal the record's holder. Constant time over fixed-size
+ * buffers; cert NULL (unknown number) runs the same comparisons and fails.
+ */
+static int holder_matches(const struct store_cert *cert, json_t *name, json_t *id)
+{
+    char want_name[257], want_id[33], got_name[257], got_id[33];
+    int same_name, same_id, ok;
+
+    fixed_copy(want_name, sizeof(want_name), json_string_value(name), json_string_length(name), 0);
+    fixed_copy(want_id, sizeof(want_id), json_string_value(id), json_string_length(id), 1);
+    fixed_copy(got_name, sizeof(got_name), cert ? cert->holder_name : "",
+               cert ? strlen(cert->holder_name) : 0, 0);
+    fixed_copy(got_id, sizeof(got_id), cert ? cert->id_number : "",
+               cert ? strlen(cert->id_number) : 0, 1);
+    same_name = CRYPTO_memcmp(want_name, got_name, sizeof(want_name)) == 0;
+    same_id = CRYPTO_memcmp(want_id, got_id, sizeof(want_id)) == 0;
+    ok = cert != NULL && same_name & same_id & (want_name[0] != '\0') & (want_id[0] != '\0');
+    jp_cleanse(want_name, sizeof(want_name));
+    jp_cleanse(want_id, sizeof(want_id));
+    jp_cleanse(got_name, sizeof(got_name));
+    jp_cleanse(got_id, sizeof(got_id));
+    return ok;
+}
+
+/* Rate limit, body and lookup shared by holder-check and pdf. 1 = match, 0 = not, <0 = replied. */
+static int holder_proof(struct verifier *v, const struct vf_call *c, const char *no,
+                        struct store_cert *cert, struct vf_reply *r, int *rc)
+{
+    json_t *root, *name, *id;
+    unsigned retry = 0;
+    int found, match;
+
+    *rc = 0;
+    if (!vf_ratelimit_take(v->rl, c->addr, c->addrlen, mono_ns(), &retry)) {
+        *rc = vf_reply_error(r, 429, "rate_limited", "too many holder checks, retry later");
+        r->retry_after = retry;
+        return -1;
+    }
+    if (!certno_ok(no, strlen(no))) {
+        *rc = vf_reply_error(r, 400, "invalid_certificate_no", "certificate number fails its check");
+        return -1;
+    }
+    root = body_object(c, r);
+    if (root == NULL)
+        return -1;
+    name = json_object_get(root, "name");
+    id = json_object_get(root, "id_number");
+    if (!json_is_string(name) || !json_is_string(id)) {
+        json_decref(root);
+        *rc = vf_reply_error(r, 400, "invalid_request", "name and id_number must be strings");
+        return -1;
+    }
+    *rc = cert_lookup(v, no, cert);
+    found = *rc == 0;
+    if (*rc == STORE_ENOTFOUND)
+        *rc = 0;
+    match = *rc == 0 && holder_matches(found ? cert : NULL, name, id);
+    json_decref(root);
+    return *rc != 0 ? -1 : match;
+}
+
+static int h_holder_check(struct verifier *v, const struct vf_call *c, const char *no,
+                          struct vf_reply *r)
+{
+    struct store_cert cert;
+    int rc, match;
+
+    match = holder_proof(v, c, no, &cert, r, &rc);
+    if (match < 0)
+        return rc;
+    if (!match)
+        return reply_json(r, 200, json_pack("{s:b, s:n}", "match", 0, "status"));
+    return reply_json(r, 200, json_pack("{s:b, s:s}", "match", 1, "status",
+                                        store_status_name(cert.status)));
+}
+
+static int h_pdf(struct verifier *v, const struct vf_call *c, const char *no, struct vf_reply *r)
+{
+    struct store_cert cert;
+    struct jp_buf pdf;
+    store_txn *txn = NULL;
+    int rc, match;
+
+    match = holder_proof(v, c, no, &cert, r, &rc);
+    if (match < 0)
+        return rc;
+    if (!match)
+        return vf_reply_error(r, 403, "forbidden",
+                              "certificate number, name and id_number do not match");
+    jp_buf_init(&pdf, STORE_PDF_MAX);
+    rc = store_read_begin(v->st, &txn);
+    if (rc != 0)
+        return rc;
+    rc = store_pdf_copy(txn, no, &pdf);
+    store_read_end(txn);
+    if (rc == 0) {
+        reply_buf(r, 200, "application/pdf", &pdf);
+        if (snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s.pdf\"",
+                     no) >= (int)sizeof(r->disposition))
+            r->disposition[0] = '\0';
+    }
+    jp_buf_free(&pdf);
+    return rc;
+}
+
+/* ------------------------------------------------------------ batch */
+
+static json_t *batch_item(store_txn *txn, json_t *item)
+{
+    const char *no = json_string_value(item);
+    struct store_cert cert;
+    int rc;
+
+    if (no == NULL || !certno_ok(no, json_string_length(item)))
+        return json_pack("{s:O, s:s}", "certificate_no", no ? item : json_null(), "error",
+                         "invalid_certificate_no");
+    rc = store_cert_get(txn, no, &cert);
+    if (rc == STORE_ENOTFOUND)
+        return json_pack("{s:s, s:s}", "certificate_no", no, "error", "not_found");
+    if (rc != 0)
+        return NULL;
+    return json_pack("{s:s, s:s, s:o}", "certificate_no", no, "status",
+                     store_status_name(cert.status), "status_changed_at",
+                     cert.status_changed_at ? json_integer(cert.status_changed_at) : json_null());
+}
+
+static int batch_answer(struct verifier *v, json_t *nos, struct vf_reply *r)
+{
+    json_t *results = json_array();
+    store_txn *txn = NULL;
+    size_t i;
+    int rc;
+
+    if (results == NULL)
+        return ENOMEM;
+    rc = store_read_begin(v->st, &txn);
+    for (i = 0; rc == 0 && i < json_array_size(nos); i++) {
+        json_t *e = batch_item(txn, json_array_get(nos, i));
+
+        if (e == NULL || json_array_append_new(results, e) != 0)
+            rc = ENOMEM;
+    }
+    store_read_end(txn);
+    if (rc != 0) {
+        json_decref(results);
+        return rc;
+    }
+    return reply_json(r, 200, json_pack("{s:o}", "results", results));
+}
+
+static int h_batch(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
+{
+    char why[128] = "";
+    json_t *root, *nos;
+    int rc, auth;
+
+    pthread_rwlock_rdlock(&v->lock);
+    auth = vf_auth_check(&v->clients, c->method, c->path, c->authz, c->body, c->len,
+                         (int64_t)time(NULL), why, sizeof(why));
+    pthread_rwlock_unlock(&v->lock);
+    if (auth != 0)
+        return vf_reply_error(r, 401, "unauthorized", why);
+    root = body_object(c, r);
+    if (root == NULL)
+        return 0;
+    nos = json_object_get(root, "certificate_nos");
+    if (!json_is_array(nos) || json_array_size(nos) > VERIFIER_BATCH_MAX)
+        rc = vf_reply_error(r, 400, "invalid_request",
+                            "certificate_nos must be an array of at most 1000 numbers");
+    else
+        rc = batch_answer(v, nos, r);
+    json_decref(root);
+    return rc;
+}
+
+/* ------------------------------------------------------ status changes */
+
+static const char *change_status(const char *action)
+{
+    static const char *const map[][2] = {
+        {"revoke", "revoked"}, {"suspend", "suspended"}, {"reinstate", "valid"},
+        {"cancel", "cancelled"}, {"lapse", "lapsed"}, {"reissue", NULL},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (strcmp(map[i][0], action) == 0)
+            return map[i][1] != NULL ? map[i][1] : "";
+    }
+    return NULL;
+}
+
+static int parse_since(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i, n;
+
+    *out = 0;
+    if (s == NULL)
+        return 0;
+    n = strlen(s);
+    if (n == 0 || n > 19)
+        return EINVAL;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return EINVAL;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+static json_t *change_json(const struct store_audit_entry *e, const char *status)
+{
+    char when[21];
+
+    vf_time_format(e->time, when);
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s}", "seq", (json_int_t)e->seq, "time", when,
+                     "action", e->action, "certificate_no", e->certificate_no, "status",
+                     status[0] != '\0' ? json_string(status) : json_null(), "reason", e->detail);
+}
+
+/* Scans entries after *since into changes; *since ends at the last entry scanned. */
+static int changes_scan(store_txn *txn, uint64_t *since, json_t *changes, int *more)
+{
+    struct store_audit_entry *buf = calloc(CHANGES_CHUNK, sizeof(*buf));
+    size_t scanned = 0, n = 0, i;
+    int rc = 0;
+
+    *more = 0;
+    if (buf == NULL)
+        return ENOMEM;
+    while (rc == 0 && scanned < CHANGES_SCAN && json_array_size(changes) < CHANGES_PAGE) {
+        rc = store_audit_since(txn, *since, buf, CHANGES_CHUNK, &n);
+        if (rc != 0 || n == 0)
+            break;
+        for (i = 0; i < n && json_array_size(changes) < CHANGES_PAGE; i++) {
+            const char *st = change_status(buf[i].action);
+
+            *since = buf[i].seq;
+            scanned++;
+            if (st != NULL && json_array_append_new(changes, change_json(&buf[i], st)) != 0)
+                rc = ENOMEM;
+        }
+        *more = i < n || n == CHANGES_CHUNK;
+    }
+    free(buf);
+    return rc;
+}
+
+static int h_changes(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
+{
+    json_t *changes = NULL;
+    store_txn *txn = NULL;
+    uint64_t since;
+    int rc, more = 0;
+
+    if (parse_since(c->since, &since) != 0)
+        return vf_reply_error(r, 400, "invalid_request", "since must be a sequence number");
+    changes = json_array();
+    if (changes == NULL)
+        return ENOMEM;
+    rc = store_read_begin(v->st, &txn);
+    if (rc == 0)
+        rc = changes_scan(txn, &since, changes, &more);
+    store_read_end(txn);
+    if (rc != 0) {
+        json_decref(changes);
+        return rc;
+    }
+    return reply_json(r, 200, json_pack("{s:o, s:I, s:b}", "changes", changes, "next_since",
+                                        (json_int_t)since, "more", more));
+}
+
+/* ------------------------------------------------------------ plain */
+
+static int h_trust_list(struct verifier *v, struct vf_reply *r)
+{
+    char path[VF_PATH_MAX];
+    unsigned char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    rc = jp_path_join(path, sizeof(path), v->home, "trust-list.pem");
+    if (rc == 0)
+        rc = jp_read_file(path, KEYS_TRUST_FILE_MAX, &text, &len);
+    if (rc == ENOENT)
+        return vf_reply_error(r, 404, "not_found", "no trust list is published");
+    if (rc != 0)
+        return rc;
+    vf_reply_clear(r);
+    r->status = 200;
+    r->ctype = "application/x-pem-file";
+    r->body = text;
+    r->len = len;
+    return 0;
+}
+
+static int h_health(struct verifier *v, struct vf_reply *r)
+{
+    store_txn *txn = NULL;
+    int rc;
+
+    rc = store_read_begin(v->st, &txn);
+    store_read_end(txn);
+    if (rc != 0)
+        return vf_reply_error(r, 503, "unavailable", "store cannot be read");
+    return reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static int h_metrics(struct verifier *v, struct vf_reply *r)
+{
+    struct jp_buf b;
+    int rc;
+
+    jp_buf_init(&b, 1u << 20);
+    rc = vf_metrics_render(&v->metrics, &b);
+    if (rc == 0)
+        reply_buf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
+    jp_buf_free(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------------ router */
+
+static int is_method(const struct vf_call *c, const char *m)
+{
+    return strcmp(c->method, m) == 0;
+}
+
+/* Copies the certificate number segment of path p (up to '/' or the end) into no[19]. */
+static const char *take_segment(const char *p, char no[19])
+{
+    size_t n = strcspn(p, "/");
+
+    no[0] = '\0';
+    if (n <= 18) {
+        memcpy(no, p, n);
+        no[n] = '\0';
+    } else {
+        memcpy(no, "-", 2);
+    }
+    return p + n;
+}
+
+static int route_certificates(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                              enum vf_endpoint *ep)
+{
+    char no[19];
+    const char *rest = take_segment(c->path + strlen("/api/v1/certificates/"), no);
+
+    if (strcmp(rest, "/holder-check") == 0 || strcmp(rest, "/pdf") == 0) {
+        *ep = rest[1] == 'h' ? VF_EP_HOLDER_CHECK : VF_EP_PDF;
+        if (!is_method(c, "POST"))
+            return vf_reply_error(r, 405, "method_not_allowed", "use POST");
+        return *ep == VF_EP_PDF ? h_pdf(v, c, no, r) : h_holder_check(v, c, no, r);
+    }
+    if (rest[0] != '\0')
+        return vf_reply_error(r, 404, "not_found", "no such resource");
+    *ep = VF_EP_CERT;
+    if (!is_method(c, "GET"))
+        return vf_reply_error(r, 405, "method_not_allowed", "use GET");
+    if (!certno_ok(no, strlen(no)))
+        return vf_reply_error(r, 400, "invalid_certificate_no", "certificate number fails its check");
+    return h_certificate(v, no, r);
+}
+
+static int route_page(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
+{
+    char no[19];
+    const char *rest = take_segment(c->path + 3, no);
+
+    if (!is_method(c, "GET"))
+        return vf_reply_error(r, 405, "method_not_allowed", "use GET");
+    if (!certno_ok(no, strlen(no)) || rest[0] != '/')
+        return vf_reply_error(r, 400, "invalid_certificate_no",
+                              "certificate number fails its check");
+    return h_page(v, c, no, r);
+}
+
+struct simple_route {
+    const char *path;          /* exact path */
+    const char *method;        /* the one method allowed */
+    enum vf_endpoint ep;       /* metrics label */
+};
+
+static const struct simple_route simple_routes[] = {
+    {"/healthz", "GET", VF_EP_HEALTH},
+    {"/metrics", "GET", VF_EP_METRICS},
+    {"/api/v1/trust-list", "GET", VF_EP_TRUST},
+    {"/api/v1/status-changes", "GET", VF_EP_CHANGES},
+    {"/api/v1/verify", "POST", VF_EP_VERIFY},
+    {"/api/v1/batch-status", "POST", VF_EP_BATCH},
+};
+
+static int route_simple(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                        enum vf_endpoint ep)
+{
+    switch (ep) {
+    case VF_EP_HEALTH: return h_health(v, r);
+    case VF_EP_METRICS: return h_metrics(v, r);
+    case VF_EP_TRUST: return h_trust_list(v, r);
+    case VF_EP_CHANGES: return h_changes(v, c, r);
+    case VF_EP_VERIFY: return h_verify(v, c, r);
+    case VF_EP_BATCH: return h_batch(v, c, r);
+    default: return vf_reply_error(r, 404, "not_found", "no such resource");
+    }
+}
+
+static int route(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                 enum vf_endpoint *ep)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(simple_routes) / sizeof(simple_routes[0]); i++) {
+        if (strcmp(c->path, simple_routes[i].path) != 0)
+            continue;
+        *ep = simple_routes[i].ep;
+        if (!is_method(c, simple_routes[i].method))
+            return vf_reply_error(r, 405, "method_not_allowed", "method not allowed here");
+        return route_simple(v, c, r, *ep);
+    }
+    if (strncmp(c->path, "/api/v1/certificates/", strlen("/api/v1/certificates/")) == 0)
+        return route_certificates(v, c, r, ep);
+    if (strncmp(c->path, "/V/", 3) == 0 || strncmp(c->path, "/v/", 3) == 0) {
+        *ep = VF_EP_PAGE;
+        return route_page(v, c, r);
+    }
+    return vf_reply_error(r, 404, "not_found", "no such resource");
+}
+
+void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                 enum vf_endpoint *ep)
+{
+    int rc;
+
+    *ep = VF_EP_OTHER;
+    rc = route(v, c, r, ep);
+    if (rc != 0) {
+        jp_log(JP_LOG_ERROR, "%s: %s", vf_endpoint_name(*ep), verifier_strerror(rc));
+        if (vf_reply_error(r, 500, "internal", "the request could not be answered") != 0) {
+            vf_reply_clear(r);
+            r->status = 500;
+            r->ctype = "text/plain";
+        }
+        r->html = 0;
+        r->retry_after = 0;
+        r->disposition[0] = '\0';
+    }
+}

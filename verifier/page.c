@@ -1,0 +1,327 @@
+/*
+ * page.c - what the verifier shows: the QR check (URL or bare token), the
+ * certificate object of SPEC §8 with the holder masked, and the verification
+ * page an employer's phone opens - Simplified Chinese, mobile-first, inline
+ * CSS only, no script, no external resource, every value HTML-escaped.
+ */
+#include "verifier_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ident.h"
+
+/* ------------------------------------------------------------ QR check */
+
+const char *verifier_qr_verdict_name(enum verifier_qr_verdict v)
+{
+    switch (v) {
+    case VERIFIER_QR_GENUINE: return "genuine";
+    case VERIFIER_QR_FORGED: return "forged";
+    case VERIFIER_QR_UNKNOWN_KEY: return "unknown_key";
+    case VERIFIER_QR_REVOKED_KEY: return "revoked_key";
+    case VERIFIER_QR_EXPIRED_KEY: return "expired_key";
+    default: return "malformed";
+    }
+}
+
+static enum verifier_qr_verdict from_keys(enum keys_verdict kv)
+{
+    switch (kv) {
+    case KEYS_TOKEN_GENUINE: return VERIFIER_QR_GENUINE;
+    case KEYS_TOKEN_FORGED: return VERIFIER_QR_FORGED;
+    case KEYS_TOKEN_UNKNOWN_KEY: return VERIFIER_QR_UNKNOWN_KEY;
+    case KEYS_TOKEN_REVOKED_KEY: return VERIFIER_QR_REVOKED_KEY;
+    case KEYS_TOKEN_EXPIRED_KEY: return VERIFIER_QR_EXPIRED_KEY;
+    default: return VERIFIER_QR_MALFORMED;
+    }
+}
+
+/*
+ * Splits ".../V/<no>/<token>" into its number and token; a text without '/'
+ * is a bare token. Returns 0, or EINVAL for any other shape.
+ */
+static int qr_split(const char *text, size_t len, char no[19], const char **tok, size_t *toklen)
+{
+    const char *end = text + len, *last = NULL, *prev = NULL, *p;
+
+    no[0] = '\0';
+    for (p = text; p < end; p++) {
+        if (*p == '/') {
+            prev = last;
+            last = p;
+        }
+    }
+    if (last == NULL) {
+        *tok = text;
+        *toklen = len;
+        return 0;
+    }
+    if (prev == NULL || prev - text < 2 || last - prev - 1 != 18 || prev[-2] != '/' ||
+        (prev[-1] != 'V' && prev[-1] != 'v'))
+        return EINVAL;
+    memcpy(no, prev + 1, 18);
+    no[18] = '\0';
+    *tok = last + 1;
+    *toklen = (size_t)(end - last - 1);
+    return 0;
+}
+
+int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
+                      struct verifier_qr *out)
+{
+    enum keys_verdict kv = KEYS_TOKEN_MALFORMED;
+    const char *tok = NULL;
+    size_t toklen = 0;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    out->verdict = VERIFIER_QR_MALFORMED;
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+        len--;
+    if (qr_split(text, len, out->url_certno, &tok, &toklen) != 0)
+        return 0;
+    if (out->url_certno[0] != '\0' && ident_certno_parse(out->url_certno, 18, NULL, NULL, 0) != 0)
+        return 0;
+    if (trust == NULL) {
+        out->verdict = VERIFIER_QR_UNKNOWN_KEY;
+        return 0;
+    }
+    rc = keys_token_verify(trust, tok, toklen, &out->claims, &kv);
+    if (rc != 0)
+        return rc;
+    out->verdict = from_keys(kv);
+    if (out->verdict != VERIFIER_QR_MALFORMED && out->url_certno[0] != '\0' &&
+        strcmp(out->url_certno, out->claims.certificate_no) != 0)
+        out->verdict = VERIFIER_QR_FORGED;
+    return 0;
+}
+
+int vf_claims_match(const struct keys_claims *k, const struct store_cert *c)
+{
+    return strcmp(k->certificate_no, c->certificate_no) == 0 &&
+           k->elicence_version == c->file_version && strcmp(k->position, c->position_code) == 0 &&
+           strcmp(k->issue_date, c->issue_date) == 0;
+}
+
+/* ------------------------------------------------------------ JSON */
+
+void vf_time_format(int64_t t, char out[21])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        out[0] = '\0';
+}
+
+/* Masked name and ID of a record into name[257] and id[33]; "*" when masking fails. */
+static void holder_masked(const struct store_cert *c, char name[257], char id[33])
+{
+    if (ident_name_mask(c->holder_name, strlen(c->holder_name), name, 257) != 0)
+        memcpy(name, "*", 2);
+    if (ident_id_mask(c->id_number, strlen(c->id_number), id, 33) != 0)
+        memcpy(id, "*", 2);
+}
+
+static const char *position_name(const struct verifier *v, const char *code)
+{
+    const char *n = jp_config_position(&v->cfg, code);
+
+    return n != NULL ? n : code;
+}
+
+json_t *vf_cert_json(const struct verifier *v, const struct store_cert *c)
+{
+    char name[257], id[33], changed[21];
+    const char *status = store_status_name(c->status);
+
+    if (status == NULL)
+        return NULL;
+    holder_masked(c, name, id);
+    vf_time_format(c->status_changed_at, changed);
+    return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o}",
+                     "certificate_no", c->certificate_no, "elicence_id", c->elicence_id, "status",
+                     status, "position", "code", c->position_code, "name",
+                     position_name(v, c->position_code), "issue_date", c->issue_date, "issuer",
+                     c->authority_name, "institution", "code", c->institution_code, "name",
+                     c->institution_name, "holder", "name_masked", name, "id_number_masked", id,
+                     "status_changed_at",
+                     c->status_changed_at != 0 ? json_string(changed) : json_null());
+}
+
+/* ------------------------------------------------------------ HTML */
+
+static int html_text(struct jp_buf *b, const char *s)
+{
+    int rc = 0;
+
+    for (; rc == 0 && *s != '\0'; s++) {
+        switch (*s) {
+        case '<': rc = jp_buf_puts(b, "&lt;"); break;
+        case '>': rc = jp_buf_puts(b, "&gt;"); break;
+        case '&': rc = jp_buf_puts(b, "&amp;"); break;
+        case '"': rc = jp_buf_puts(b, "&quot;"); break;
+        case '\'': rc = jp_buf_puts(b, "&#39;"); break;
+        default: rc = jp_buf_append(b, s, 1); break;
+        }
+    }
+    return rc;
+}
+
+static const char page_head[] =
+    "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+    "<meta name=\"referrer\" content=\"no-referrer\"><title>证书核验</title><style>"
+    "body{margin:0;font-family:sans-serif;background:#f4f4f4;color:#222;font-size:17px}"
+    "main{max-width:640px;margin:0 auto;padding:0 0 24px}"
+    ".b{color:#fff;text-align:center;padding:28px 12px}.b strong{display:block;font-size:52px;"
+    "letter-spacing:6px}.b span{font-size:18px}.g{background:#1a7f37}.r{background:#c62828}"
+    ".a{background:#b26a00}h1{font-size:17px;margin:16px 12px;line-height:1.5}"
+    "dl{background:#fff;margin:0 12px;padding:4px 14px;border-radius:8px}"
+    "dt{color:#666;font-size:14px;margin-top:10px}dd{margin:2px 0 10px;font-size:18px;"
+    "word-break:break-all}.s{margin:16px 12px;padding:12px;border-radius:8px;font-weight:bold}"
+    ".sok{background:#e6f4ea;color:#1a7f37}.sbad{background:#fde7e7;color:#c62828}"
+    "p{margin:12px;line-height:1.6}</style></head><body><main>";
+
+static const char page_tail[] = "</main></body></html>";
+
+/* Chinese status word and banner class. */
+static void status_words(enum store_cert_status st, const char **word, const char **cls)
+{
+    switch (st) {
+    case STORE_STATUS_VALID: *word = "有效"; *cls = "g"; break;
+    case STORE_STATUS_SUSPENDED: *word = "暂扣"; *cls = "a"; break;
+    case STORE_STATUS_REVOKED: *word = "撤销"; *cls = "r"; break;
+    case STORE_STATUS_CANCELLED: *word = "注销"; *cls = "r"; break;
+    default: *word = "失效"; *cls = "r"; break;
+    }
+}
+
+static const char *signature_words(enum verifier_qr_verdict v)
+{
+    switch (v) {
+    case VERIFIER_QR_GENUINE: return "二维码签名真实";
+    case VERIFIER_QR_FORGED: return "二维码签名伪造";
+    case VERIFIER_QR_UNKNOWN_KEY: return "二维码签名无法核实：未知密钥";
+    case VERIFIER_QR_REVOKED_KEY: return "二维码签名无法采信：签名密钥已撤销";
+    case VERIFIER_QR_EXPIRED_KEY: return "二维码签名无法采信：签名密钥不在有效期";
+    default: return "二维码内容无法识别";
+    }
+}
+
+static int row(struct jp_buf *b, const char *label, const char *value)
+{
+    int rc = jp_buf_printf(b, "<dt>%s</dt><dd>", label);
+
+    if (rc == 0)
+        rc = html_text(b, value);
+    if (rc == 0)
+        rc = jp_buf_puts(b, "</dd>");
+    return rc;
+}
+
+static int banner(struct jp_buf *b, const char *cls, const char *big, const char *small)
+{
+    return jp_buf_printf(b, "<div class=\"b %s\"><strong>%s</strong><span>%s</span></div>", cls,
+                         big, small);
+}
+
+/* Beijing time of a status change, or 无. */
+static void changed_words(int64_t t, char out[64])
+{
+    time_t tt = (time_t)(t + 8 * 3600);
+    struct tm tm;
+
+    if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+        strftime(out, 64, "%Y-%m-%d %H:%M（北京时间）", &tm) == 0)
+        memcpy(out, "无", sizeof("无"));
+}
+
+static int details(const struct verifier *v, const struct store_cert *c, struct jp_buf *b)
+{
+    char name[257], id[33], changed[64];
+    int rc;
+
+    holder_masked(c, name, id);
+    changed_words(c->status_changed_at, changed);
+    rc = jp_buf_puts(b, "<h1>住房和城乡建设领域施工现场专业人员职业培训合格证</h1><dl>");
+    if (rc == 0)
+        rc = row(b, "证书编号", c->certificate_no);
+    if (rc == 0)
+        rc = row(b, "岗位", position_name(v, c->position_code));
+    if (rc == 0)
+        rc = row(b, "姓名", name);
+    if (rc == 0)
+        rc = row(b, "身份证件号码", id);
+    if (rc == 0)
+        rc = row(b, "培训机构", c->institution_name);
+    if (rc == 0)
+        rc = row(b, "发证机关", c->authority_name);
+    if (rc == 0)
+        rc = row(b, "发证日期", c->issue_date);
+    if (rc == 0)
+        rc = row(b, "状态变更时间", changed);
+    if (rc == 0)
+        rc = jp_buf_puts(b, "</dl>");
+    return rc;
+}
+
+static int warning(struct jp_buf *b, const char *certno, const char *big, const char *small,
+                   const char *advice)
+{
+    int rc = banner(b, "r", big, small);
+
+    if (rc == 0)
+        rc = jp_buf_puts(b, "<dl>");
+    if (rc == 0)
+        rc = row(b, "证书编号", certno);
+    if (rc == 0)
+        rc = jp_buf_printf(b, "</dl><p>%s</p>", advice);
+    return rc;
+}
+
+static int page_body(const struct verifier *v, const char *certno, const struct verifier_qr *qr,
+                     const struct store_cert *c, struct jp_buf *b)
+{
+    const char *word, *cls;
+    int rc, genuine = qr->verdict == VERIFIER_QR_GENUINE;
+
+    if (!genuine)
+        return warning(b, certno, "警告", signature_words(qr->verdict),
+                       "此二维码不是发证机关签发的有效二维码，证书可能被伪造或篡改。"
+                       "请勿采信，并向发证机关核实。");
+    if (c == NULL)
+        return warning(b, certno, "查无此证", "证书库中没有此编号的证书",
+                       "请勿采信，并向发证机关核实。");
+    if (!vf_claims_match(&qr->claims, c)) {
+        rc = banner(b, "r", "不符", "二维码与当前证书记录不一致");
+        if (rc == 0)
+            rc = jp_buf_puts(b, "<p>此二维码签名真实，但与证书库中的当前记录不一致"
+                                "（证书可能已换发），请以最新证书为准。</p>");
+    } else {
+        status_words(c->status, &word, &cls);
+        rc = banner(b, cls, word, "证书状态");
+    }
+    if (rc == 0)
+        rc = details(v, c, b);
+    if (rc == 0)
+        rc = jp_buf_printf(b, "<div class=\"s sok\">✓ %s</div>", signature_words(qr->verdict));
+    return rc;
+}
+
+int vf_page_render(const struct verifier *v, const char *certno, const struct verifier_qr *qr,
+                   const struct store_cert *cert, struct jp_buf *out)
+{
+    int rc;
+
+    rc = jp_buf_puts(out, page_head);
+    if (rc == 0)
+        rc = page_body(v, certno, qr, cert, out);
+    if (rc == 0)
+        rc = jp_buf_puts(out, page_tail);
+    return rc;
+}
