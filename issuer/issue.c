@@ -15,7 +15,6 @@
 #include "intake.h"
 #include "keys.h"
 #include "linereader.h"
-#include "pdfsign.h"
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"

@@ -38,7 +38,7 @@ struct font_face {
     char path[FONT_MAX_PATH];     /* file the face came from */
     char psname[FONT_MAX_PSNAME]; /* PostScript name, [A-Za-z0-9-] only */
     hb_blob_t *blob;              /* owned; the mapped file */
-    hb_face_t *face;              /* owned; preprocessed for fast subsetting */
+    hb_face_t *face;              /* owned; main face preprocessed for fast subsetting */
     hb_font_t *font;              /* owned; immutable, for cmap and advances */
     unsigned upem;                /* units per em */
     int ascent, descent;          /* 1/1000 em, from hhea */

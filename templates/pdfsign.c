@@ -10,7 +10,7 @@
  * written as fixed-width placeholders, then patched in place once the offsets
  * and the signer's DER are known.
  */
-#include "pdfsign.h"
+#include "tmpl.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -43,9 +43,9 @@ struct doc {
 
 /* How to draw one character: font, two code bytes, advance in 1/1000 em. */
 struct glyph {
-    HPDF_Font font;
-    unsigned char code[2];
-    unsigned width;
+    HPDF_Font font;        /* the pack's font in this document */
+    unsigned char code[2]; /* GBK user-area code */
+    unsigned width;        /* advance, 1/1000 em */
 };
 
 static void hpdf_error(HPDF_STATUS error, HPDF_STATUS detail, void *user)

@@ -528,8 +528,8 @@ int tmpl_parse(struct tmpl *t, const char *path, char *text, char *err, size_t e
 
 /* A character wanted in the static subsets and the line that wants it (0: built in). */
 struct want {
-    uint32_t cp;
-    int line;
+    uint32_t cp; /* the character */
+    int line;    /* template line that uses it, 0 for the built-in set */
 };
 
 static int want_cmp(const void *a, const void *b)

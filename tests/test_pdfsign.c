@@ -10,7 +10,7 @@
  * self-signed certificate with OpenSSL, all in a temporary directory.
  */
 #include "check.h"
-#include "pdfsign.h"
+#include "tmpl.h"
 #include "util.h"
 
 #include <errno.h>

@@ -447,10 +447,10 @@ static void check_malformed(void)
 
 /* Work for one of two threads rendering from the same template at once. */
 struct job {
-    const struct tmpl *t;
-    const struct tmpl_fields *f;
-    const struct jp_buf *want; /* the single-threaded result */
-    int same;                  /* renders identical to want */
+    const struct tmpl *t;        /* shared template */
+    const struct tmpl_fields *f; /* shared fields */
+    const struct jp_buf *want;   /* the single-threaded result */
+    int same;                    /* renders identical to want */
 };
 
 static void *render_many(void *arg)

@@ -57,7 +57,8 @@ char *vc_slurp(const char *path, size_t *len)
 
     if (f == NULL)
         return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+    n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
         p = malloc((size_t)n + 1);
         if (p != NULL && fread(p, 1, (size_t)n, f) == (size_t)n) {
             p[n] = '\0';
@@ -214,8 +215,8 @@ static int parse_resp(unsigned char *raw, size_t n, struct vc_resp *r)
     return 0;
 }
 
-int vc_http(int port, const char *method, const char *path, const char *headers,
-            const void *body, size_t len, struct vc_resp *r)
+int vc_http(int port, const char *method, const char *path, const char *headers, const void *body,
+            size_t len, struct vc_resp *r)
 {
     char req[8192];
     unsigned char *raw = NULL;
@@ -276,4 +277,56 @@ int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz
         p = eol ? eol + 2 : NULL;
     }
     return -1;
+}
+
+int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int n)
+{
+    char issuer[600], home[600], in[600], report[600], gen[600], count[16];
+    char *init[] = {issuer,
+                    "init",
+                    "--home",
+                    home,
+                    "--authority",
+                    "广东省住房和城乡建设厅",
+                    "--authority-uscc",
+                    "11440000MB2C12345J",
+                    "--public-url",
+                    "http://127.0.0.1:8080",
+                    NULL};
+    char *genv[] = {"/usr/bin/python3", gen, count, NULL};
+    char *issue[] = {issuer, "--home", home, "issue", "--input", in, "--report", report, NULL};
+
+    snprintf(issuer, sizeof(issuer), "%s/jianpei-issuer", bin_dir);
+    snprintf(home, sizeof(home), "%s/jianpei-home", dir);
+    snprintf(in, sizeof(in), "%s/in.jsonl", dir);
+    snprintf(report, sizeof(report), "%s/report.json", dir);
+    snprintf(gen, sizeof(gen), "%s/bench/gen_intake.py", src_dir);
+    snprintf(count, sizeof(count), "%d", n);
+    if (vc_run(init, NULL) != 0 || vc_run(genv, in) != 0)
+        return -1;
+    return vc_run(issue, NULL) == 0 ? 0 : -1;
+}
+
+int vc_qr_from_pdf(const char *bin_dir, const char *dir, const char *no, char *url, size_t urlsz)
+{
+    char issuer[600], home[600], pdf[600], prefix[600], png[620], txt[600], *text;
+    char *pdfv[] = {issuer, "--home", home, "pdf", (char *)no, "--out", pdf, NULL};
+    char *ppm[] = {"/usr/bin/pdftoppm", "-r", "150", "-png", "-singlefile", pdf, prefix, NULL};
+    char *zbar[] = {"/usr/bin/zbarimg", "-q", "--raw", png, NULL};
+
+    snprintf(issuer, sizeof(issuer), "%s/jianpei-issuer", bin_dir);
+    snprintf(home, sizeof(home), "%s/jianpei-home", dir);
+    snprintf(pdf, sizeof(pdf), "%s/cert.pdf", dir);
+    snprintf(prefix, sizeof(prefix), "%s/page", dir);
+    snprintf(png, sizeof(png), "%s.png", prefix);
+    snprintf(txt, sizeof(txt), "%s/qr.txt", dir);
+    if (vc_run(pdfv, NULL) != 0 || vc_run(ppm, NULL) != 0 || vc_run(zbar, txt) != 0)
+        return -1;
+    text = vc_slurp(txt, NULL);
+    if (text == NULL)
+        return -1;
+    text[strcspn(text, "\r\n")] = '\0';
+    snprintf(url, urlsz, "%s", text);
+    free(text);
+    return 0;
 }

@@ -13,20 +13,21 @@
 #define VC_RESP_MAX (32u << 20)
 
 struct vc_resp {
-    int status;            /* HTTP status, 0 when the exchange failed */
-    char *head;            /* owned, NUL-terminated header block */
-    unsigned char *body;   /* owned, NUL-terminated */
-    size_t len;            /* body bytes */
+    int status;          /* HTTP status, 0 when the exchange failed */
+    char *head;          /* owned, NUL-terminated header block */
+    unsigned char *body; /* owned, NUL-terminated */
+    size_t len;          /* body bytes */
 };
 
-/* Runs argv (argv[0] a path) with stdout into out_path (NULL: /dev/null). Returns the exit status or -1. */
+/* Runs argv (argv[0] a path) with stdout into out_path (NULL: /dev/null). Returns the exit status
+ * or -1. */
 int vc_run(char *const argv[], const char *out_path);
 /* Reads a whole file into a NUL-terminated malloc'd string; NULL on error. */
 char *vc_slurp(const char *path, size_t *len);
 
 struct vc_daemon {
-    pid_t pid;   /* child */
-    int port;    /* from "listening on HOST:PORT" */
+    pid_t pid; /* child */
+    int port;  /* from "listening on HOST:PORT" */
 };
 
 /* Starts argv (a jianpei-verifier command line) with stderr into err_path; 0 or -1. */
@@ -38,10 +39,19 @@ int vc_daemon_stop(struct vc_daemon *d);
  * One request. headers: extra "Name: value\r\n" lines or NULL; body may be NULL.
  * Returns 0 with *r filled (free with vc_resp_free) or -1.
  */
-int vc_http(int port, const char *method, const char *path, const char *headers,
-            const void *body, size_t len, struct vc_resp *r);
+int vc_http(int port, const char *method, const char *path, const char *headers, const void *body,
+            size_t len, struct vc_resp *r);
 void vc_resp_free(struct vc_resp *r);
 /* Value of header name (case-insensitive) into out; 0 when found. */
 int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz);
+
+/*
+ * Makes a home at dir/jianpei-home with jianpei-issuer (init, then n synthetic
+ * candidates from bench/gen_intake.py issued today); dir/in.jsonl and
+ * dir/report.json stay for vc_holder. Returns 0 or -1.
+ */
+int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int n);
+/* Decodes the QR of a certificate's PDF (pdftoppm -r 150, zbarimg) into url; 0 or -1. */
+int vc_qr_from_pdf(const char *bin_dir, const char *dir, const char *no, char *url, size_t urlsz);
 
 #endif

@@ -64,10 +64,11 @@ static int ce_record_txn(store_txn *txn, void *arg)
         rc = ce_get(txn, op->v[i].id_number, op->v[i].year, &tenths);
         tenths += (uint64_t)op->v[i].tenths;
         if (rc == 0)
-            rc = tr_put(txn, TR_DB_CE, key, ce_key(key, op->v[i].id_number, op->v[i].year), f, 1,
-                        0);
+            rc =
+                tr_put(txn, TR_DB_CE, key, ce_key(key, op->v[i].id_number, op->v[i].year), f, 1, 0);
     }
-    snprintf(detail, sizeof detail, "%zu entries", op->n);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "%zu entries", op->n);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "ce record", detail);
     return rc;
@@ -78,8 +79,10 @@ static int ce_entry_ok(const struct training_ce *e, size_t line, char *why, size
     size_t n = strnlen(e->id_number, IDENT_ID_SIZE);
 
     if (n < 1 || n >= IDENT_ID_SIZE)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "entry %zu: id_number: must be 1-32 "
-                         "characters", line);
+        return tr_refuse(TRAINING_EINVAL, why, whylen,
+                         "entry %zu: id_number: must be 1-32 "
+                         "characters",
+                         line);
     for (size_t i = 0; i < n; i++)
         if (e->id_number[i] <= 0x20 || e->id_number[i] >= 0x7f ||
             (i == n - 1 && n == IDENT_CITIZEN_ID_LEN && e->id_number[i] == 'x'))
@@ -114,13 +117,13 @@ int training_ce_record(training *t, const struct training_actor *a, const struct
 
 /* ----------------------------------------------------------- standing */
 
-/* "20" or "20.5". */
+/* "20" or "20.5" into out[32] (a long always fits). */
 static void hours_text(long tenths, char out[32])
 {
     if (tenths % 10 == 0)
-        snprintf(out, 32, "%ld", tenths / 10);
+        tr_fmt(out, 32, "%ld", tenths / 10);
     else
-        snprintf(out, 32, "%ld.%ld", tenths / 10, tenths % 10);
+        tr_fmt(out, 32, "%ld.%ld", tenths / 10, tenths % 10);
 }
 
 int training_ce_standing(const struct ident_date *issued, const struct ident_date *as_of,
@@ -139,14 +142,17 @@ int training_ce_standing(const struct ident_date *issued, const struct ident_dat
         cur = (size_t)k <= nyears ? tenths[k - 1] : 0;
         if (cur < TRAINING_CE_YEAR_TENTHS) {
             hours_text(cur, h);
-            snprintf(reason, reasonlen, "continuing education: %s of %d hours in year %d", h,
-                     TRAINING_CE_YEAR_TENTHS / 10, k);
-            status = 1;
+            status = tr_fmt(reason, reasonlen, "continuing education: %s of %d hours in year %d", h,
+                            TRAINING_CE_YEAR_TENTHS / 10, k) == 0
+                         ? 1
+                         : -1;
         } else if (k >= 2 && prev + cur < TRAINING_CE_PAIR_TENTHS) {
             hours_text(prev + cur, h);
-            snprintf(reason, reasonlen, "continuing education: %s of %d hours in years %d-%d",
-                     h, TRAINING_CE_PAIR_TENTHS / 10, k - 1, k);
-            status = 1;
+            status =
+                tr_fmt(reason, reasonlen, "continuing education: %s of %d hours in years %d-%d", h,
+                       TRAINING_CE_PAIR_TENTHS / 10, k - 1, k) == 0
+                    ? 1
+                    : -1;
         }
         prev = cur;
     }
@@ -177,7 +183,8 @@ static int cert_standing(store_txn *tt, const struct store_cert *cert,
     if (st != 1)
         return st < 0 ? STORE_ECORRUPT : 0;
     (*count)++;
-    return jp_buf_printf(out, "{\"certificate_no\":\"%s\",\"action\":\"lapse\",\"reason\":\"%s\"}\n",
+    return jp_buf_printf(out,
+                         "{\"certificate_no\":\"%s\",\"action\":\"lapse\",\"reason\":\"%s\"}\n",
                          cert->certificate_no, reason);
 }
 
@@ -253,8 +260,10 @@ int training_ce_lapses(training *t, const struct training_actor *a, const struct
         rc = lapses_scan(t, as_of, out, count, why, whylen);
     if (rc == 0) {
         ident_date_format(as_of, date, sizeof date);
-        snprintf(la.detail, sizeof la.detail, "as of %s: %zu certificates to lapse", date, *count);
-        rc = store_write(t->st, lapses_audit_txn, &la);
+        rc = tr_fmt(la.detail, sizeof la.detail, "as of %s: %zu certificates to lapse", date,
+                    *count);
+        if (rc == 0)
+            rc = store_write(t->st, lapses_audit_txn, &la);
     }
     return rc;
 }

@@ -15,8 +15,8 @@
 #define CHINA_UTC_OFFSET (8 * 3600)
 
 static const struct store_dbspec tr_dbs[TR_NDB] = {
-    {"t_inst", 0},  {"t_quota", 0},     {"t_class", 0}, {"t_cand", 0}, {"t_black", 0},
-    {"t_plan", 0},  {"t_scores", 0},    {"t_complaint", 0}, {"t_draw", 0}, {"t_ce", 0},
+    {"t_inst", 0}, {"t_quota", 0},  {"t_class", 0},     {"t_cand", 0}, {"t_black", 0},
+    {"t_plan", 0}, {"t_scores", 0}, {"t_complaint", 0}, {"t_draw", 0}, {"t_ce", 0},
 };
 
 const char *training_strerror(int code)
@@ -58,15 +58,15 @@ int training_open(const char *home, training **out, char *err, size_t errlen)
     if (rc != 0)
         goto out_free;
     rc = jp_path_join(path, sizeof path, home, TRAINING_DIR);
-    if (rc == 0 && snprintf(t->home, sizeof t->home, "%s", home) >= (int)sizeof t->home)
-        rc = ENAMETOOLONG;
+    if (rc == 0)
+        rc = tr_fmt(t->home, sizeof t->home, "%s", home);
     if (rc != 0) {
-        snprintf(err, errlen, "home path is too long");
+        tr_refuse(rc, err, errlen, "home path is too long");
         goto out_free;
     }
     if (ident_date_from_unix((int64_t)time(NULL), CHINA_UTC_OFFSET, &t->today) != 0) {
         rc = EINVAL;
-        snprintf(err, errlen, "system clock is outside the supported years");
+        tr_refuse(rc, err, errlen, "system clock is outside the supported years");
         goto out_free;
     }
     rc = store_open_with(path, STORE_CREATE, &opts, &t->st, err, errlen);
@@ -237,13 +237,13 @@ const char *tr_review_state_name(unsigned state)
 
 /* -------------------------------------------------------------- plans */
 
-#define PLAN_FIELDS(p)                                                                         \
-    {                                                                                          \
-        {1, TR_STR, (p)->class_id, sizeof(p)->class_id},                                      \
-            {2, TR_STR, (p)->inst, sizeof(p)->inst}, {3, TR_STR, (p)->city, sizeof(p)->city},  \
-            {4, TR_STR, (p)->position, sizeof(p)->position},                                   \
-            {5, TR_STR, (p)->exam_date, sizeof(p)->exam_date}, {6, TR_U16, &(p)->state, 0},    \
-            {7, TR_STR, (p)->reason, sizeof(p)->reason},                                       \
+#define PLAN_FIELDS(p)                                                                             \
+    {                                                                                              \
+        {1, TR_STR, (p)->class_id, sizeof(p)->class_id}, {2, TR_STR, (p)->inst, sizeof(p)->inst},  \
+            {3, TR_STR, (p)->city, sizeof(p)->city},                                               \
+            {4, TR_STR, (p)->position, sizeof(p)->position},                                       \
+            {5, TR_STR, (p)->exam_date, sizeof(p)->exam_date}, {6, TR_U16, &(p)->state, 0},        \
+            {7, TR_STR, (p)->reason, sizeof(p)->reason},                                           \
     }
 
 int tr_plan_get(store_txn *txn, const char *exam_id, struct tr_plan *out)
@@ -274,10 +274,26 @@ int tr_refuse(int code, char *why, size_t whylen, const char *fmt, ...)
 
     if (why != NULL && whylen > 0) {
         va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap); /* a cut reason stays NUL-terminated */
+        vsnprintf(why, whylen, fmt, ap); /* by contract a cut reason is fine: NUL-terminated */
         va_end(ap);
     }
     return code;
+}
+
+int tr_fmt(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    int len;
+
+    va_start(ap, fmt);
+    len = vsnprintf(dst, n, fmt, ap);
+    va_end(ap);
+    if (len < 0 || (size_t)len >= n) {
+        if (n > 0)
+            dst[0] = '\0';
+        return ENAMETOOLONG;
+    }
+    return 0;
 }
 
 int tr_code_ok(const char *s)
@@ -308,9 +324,11 @@ int tr_exam_ok(const char *s)
 /* Length of the UTF-8 sequence at s (1..4), or 0 when it is malformed. */
 static size_t utf8_len(const unsigned char *s)
 {
-    size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-                             : s[0] >= 0xf0 && s[0] < 0xf5                                  ? 4
-                                                                                             : 0;
+    size_t n = s[0] < 0x80                   ? 1
+               : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+               : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+               : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
+                                             : 0;
 
     for (size_t i = 1; i < n; i++)
         if ((s[i] & 0xc0) != 0x80)
@@ -373,8 +391,7 @@ int tr_need_inst(store_txn *txn, const struct training_actor *a, struct tr_inst 
         return tr_refuse(TRAINING_EREMIT, why, whylen, "actor: only an institution may do this");
     rc = tr_inst_get(txn, a->code, in);
     if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "actor: unknown institution %s",
-                         a->code);
+        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "actor: unknown institution %s", a->code);
     if (rc == 0 && in->state != TR_INST_FILED)
         return tr_refuse(TRAINING_EREFUSED, why, whylen, "actor: institution %s is %s, not filed",
                          a->code, tr_inst_state_name(in->state));
@@ -385,13 +402,11 @@ int tr_city_oversees(const struct training_actor *a, const char *city, char *why
 {
     if (a->role != TRAINING_CITY || strcmp(a->code, city) != 0)
         return tr_refuse(TRAINING_EREMIT, why, whylen,
-                         "actor: city %s does not oversee institutions of city %s", a->code,
-                         city);
+                         "actor: city %s does not oversee institutions of city %s", a->code, city);
     return 0;
 }
 
-int tr_audit(store_txn *txn, const struct training_actor *a, const char *action,
-             const char *detail)
+int tr_audit(store_txn *txn, const struct training_actor *a, const char *action, const char *detail)
 {
     struct store_audit_entry e;
     int rc;
@@ -423,4 +438,9 @@ int tr_json_str(struct jp_buf *out, const char *s)
     if (rc == 0)
         rc = jp_buf_puts(out, "\"");
     return rc;
+}
+
+int training_audit_verify(training *t, uint64_t *first_bad, uint64_t *count)
+{
+    return store_audit_verify(t->st, first_bad, count);
 }

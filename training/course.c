@@ -28,16 +28,16 @@ struct tr_cand {
     char position[3];                    /* the class's position */
 };
 
-#define CLASS_FIELDS(c)                                                                        \
-    {                                                                                          \
-        {1, TR_STR, (c)->inst, sizeof(c)->inst}, {2, TR_STR, (c)->position, sizeof(c)->position}, \
+#define CLASS_FIELDS(c)                                                                            \
+    {                                                                                              \
+        {1, TR_STR, (c)->inst, sizeof(c)->inst}, {2, TR_STR, (c)->position, sizeof(c)->position},  \
     }
-#define CAND_FIELDS(c)                                                                         \
-    {                                                                                          \
-        {1, TR_STR, (c)->name, sizeof(c)->name}, {2, TR_STR, (c)->gender, sizeof(c)->gender},  \
-            {3, TR_STR, (c)->id_type, sizeof(c)->id_type},                                     \
-            {4, TR_STR, (c)->id_number, sizeof(c)->id_number},                                 \
-            {5, TR_STR, (c)->position, sizeof(c)->position},                                   \
+#define CAND_FIELDS(c)                                                                             \
+    {                                                                                              \
+        {1, TR_STR, (c)->name, sizeof(c)->name}, {2, TR_STR, (c)->gender, sizeof(c)->gender},      \
+            {3, TR_STR, (c)->id_type, sizeof(c)->id_type},                                         \
+            {4, TR_STR, (c)->id_number, sizeof(c)->id_number},                                     \
+            {5, TR_STR, (c)->position, sizeof(c)->position},                                       \
     }
 
 /* ------------------------------------------------------------- helpers */
@@ -167,7 +167,8 @@ static int class_txn(store_txn *txn, void *arg)
     rc = tr_put(txn, TR_DB_CLASS, op->class_id, strlen(op->class_id), f, 2, STORE_PUT_NEW);
     if (rc == STORE_EEXIST)
         return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "class_id: already exists");
-    snprintf(detail, sizeof detail, "class %s position %s", op->class_id, op->position);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "class %s position %s", op->class_id, op->position);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "class create", detail);
     return rc;
@@ -176,8 +177,8 @@ static int class_txn(store_txn *txn, void *arg)
 int training_class_create(training *t, const struct training_actor *a, const char *class_id,
                           const char *position, char *why, size_t whylen)
 {
-    struct class_op op = {.a = a, .class_id = class_id, .position = position, .why = why,
-                          .whylen = whylen};
+    struct class_op op = {
+        .a = a, .class_id = class_id, .position = position, .why = why, .whylen = whylen};
     int rc = position_syntax(t, position, why, whylen);
 
     if (rc != 0)
@@ -212,20 +213,18 @@ static int candidate_fields(const training *t, const struct training_candidate *
     if (c->gender == NULL || (strcmp(c->gender, "男") != 0 && strcmp(c->gender, "女") != 0))
         return tr_refuse(TRAINING_EINVAL, why, whylen, "gender: must be 男 or 女");
     if (c->id_type == NULL || c->id_number == NULL ||
-        ident_holder_id_parse(c->id_type, strlen(c->id_type), c->id_number,
-                              strlen(c->id_number), &t->today, out->id_number,
-                              sizeof out->id_number, w, sizeof w) != 0)
+        ident_holder_id_parse(c->id_type, strlen(c->id_type), c->id_number, strlen(c->id_number),
+                              &t->today, out->id_number, sizeof out->id_number, w, sizeof w) != 0)
         return tr_refuse(TRAINING_EINVAL, why, whylen, "id_number: %s",
                          c->id_type && c->id_number ? w : "missing");
     if (strcmp(c->id_type, IDENT_ID_TYPE_CITIZEN) == 0) {
-        rc = ident_citizen_id_parse(out->id_number, strlen(out->id_number), &t->today, &cid,
-                                    NULL, 0);
+        rc = ident_citizen_id_parse(out->id_number, strlen(out->id_number), &t->today, &cid, NULL,
+                                    0);
         if (rc != 0)
             return tr_refuse(TRAINING_EINVAL, why, whylen, "id_number: not a citizen id");
         birth = cid.birth;
         if (cid.male != (strcmp(c->gender, "男") == 0))
-            return tr_refuse(TRAINING_EINVAL, why, whylen,
-                             "gender: does not match the id_number");
+            return tr_refuse(TRAINING_EINVAL, why, whylen, "gender: does not match the id_number");
     } else {
         rc = tr_date("birth_date", c->birth_date, &birth, why, whylen);
         if (rc != 0)
@@ -275,7 +274,8 @@ static int reg_txn(store_txn *txn, void *arg)
     if (rc == STORE_EEXIST)
         rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
                        "id_number: already registered in the class");
-    snprintf(detail, sizeof detail, "class %s", op->class_id);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "class %s", op->class_id);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "candidate register", detail);
     return rc;
@@ -333,7 +333,8 @@ static int black_txn(store_txn *txn, void *arg)
                        "id_number: not a candidate of the class");
     if (rc == 0)
         rc = tr_put(txn, TR_DB_BLACK, op->id, strlen(op->id), f, 4, 0);
-    snprintf(detail, sizeof detail, "class %s until %s", op->class_id, op->until);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "class %s until %s", op->class_id, op->until);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "blacklist add", detail);
     return rc;
@@ -343,8 +344,8 @@ int training_blacklist_add(training *t, const struct training_actor *a, const ch
                            const char *id_number, const char *reason, const char *from,
                            const char *until, char *why, size_t whylen)
 {
-    struct black_op op = {.a = a, .class_id = class_id, .reason = reason, .why = why,
-                          .whylen = whylen};
+    struct black_op op = {
+        .a = a, .class_id = class_id, .reason = reason, .why = why, .whylen = whylen};
     struct ident_date df = t->today, du;
     int rc;
 
@@ -411,7 +412,8 @@ static int plan_submit_txn(store_txn *txn, void *arg)
         op->p.reason[0] = '\0';
         rc = tr_plan_put(txn, &op->p);
     }
-    snprintf(detail, sizeof detail, "exam %s class %s", op->p.exam_id, op->p.class_id);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "exam %s class %s", op->p.exam_id, op->p.class_id);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "plan submit", detail);
     return rc;
@@ -470,7 +472,8 @@ static int plan_review_txn(store_txn *txn, void *arg)
     p.state = op->approve ? TR_APPROVED : TR_REJECTED;
     memcpy(p.reason, op->p.reason, sizeof p.reason);
     rc = tr_plan_put(txn, &p);
-    snprintf(detail, sizeof detail, "exam %s", p.exam_id);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "exam %s", p.exam_id);
     if (rc == 0)
         rc = tr_audit(txn, op->a, op->approve ? "plan approve" : "plan reject", detail);
     return rc;
@@ -511,10 +514,10 @@ int training_plan_review(training *t, const struct training_actor *a, const char
  * line: the id_number, a NUL, the score in tenths as u16 big-endian.
  */
 struct sheet {
-    uint16_t state;                       /* enum tr_review_state */
-    char reason[TRAINING_TEXT_MAX + 1];   /* rejection reason */
-    struct training_score *lines;         /* owned, n of them */
-    size_t n;                             /* lines used */
+    uint16_t state;                     /* enum tr_review_state */
+    char reason[TRAINING_TEXT_MAX + 1]; /* rejection reason */
+    struct training_score *lines;       /* owned, n of them */
+    size_t n;                           /* lines used */
 };
 
 static void sheet_free(struct sheet *s)
@@ -607,8 +610,8 @@ static int sheet_put(store_txn *txn, const char *exam_id, const struct sheet *s)
 struct scores_op {
     const struct training_actor *a;
     const char *exam_id;
-    struct sheet s;   /* upload: lines not owned (the caller's canonical copy) */
-    int approve;      /* review */
+    struct sheet s; /* upload: lines not owned (the caller's canonical copy) */
+    int approve;    /* review */
     const char *reason;
     char *why;
     size_t whylen;
@@ -628,8 +631,8 @@ static int sheet_lines_ok(store_txn *txn, const char *class_id, const struct she
             if (strcmp(s->lines[i].id_number, s->lines[j].id_number) == 0)
                 return tr_refuse(TRAINING_EREFUSED, why, whylen,
                                  "line %zu: id_number: repeats line %zu", i + 1, j + 1);
-        rc = store_get(txn, tr_db(TR_DB_CAND), key,
-                       cand_key(key, class_id, s->lines[i].id_number), &v, &vl);
+        rc = store_get(txn, tr_db(TR_DB_CAND), key, cand_key(key, class_id, s->lines[i].id_number),
+                       &v, &vl);
         if (rc == STORE_ENOTFOUND)
             return tr_refuse(TRAINING_EREFUSED, why, whylen,
                              "line %zu: id_number: not a candidate of the class", i + 1);
@@ -651,8 +654,8 @@ static int scores_upload_txn(store_txn *txn, void *arg)
     if (rc == STORE_ENOTFOUND)
         return tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "exam_id: unknown exam");
     if (rc == 0 && strcmp(p.inst, op->a->code) != 0)
-        rc = tr_refuse(TRAINING_EREMIT, op->why, op->whylen,
-                       "exam_id: exam of another institution");
+        rc =
+            tr_refuse(TRAINING_EREMIT, op->why, op->whylen, "exam_id: exam of another institution");
     if (rc == 0 && p.state != TR_APPROVED)
         rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "exam_id: plan is %s, not approved",
                        tr_review_state_name(p.state));
@@ -667,15 +670,15 @@ static int scores_upload_txn(store_txn *txn, void *arg)
         rc = sheet_lines_ok(txn, p.class_id, &op->s, op->why, op->whylen);
     if (rc == 0)
         rc = sheet_put(txn, op->exam_id, &op->s);
-    snprintf(detail, sizeof detail, "exam %s: %zu scores", op->exam_id, op->s.n);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "exam %s: %zu scores", op->exam_id, op->s.n);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "scores upload", detail);
     return rc;
 }
 
 int training_scores_upload(training *t, const struct training_actor *a, const char *exam_id,
-                           const struct training_score *scores, size_t n, char *why,
-                           size_t whylen)
+                           const struct training_score *scores, size_t n, char *why, size_t whylen)
 {
     struct scores_op op = {.a = a, .exam_id = exam_id, .why = why, .whylen = whylen};
     int rc = 0;
@@ -697,8 +700,7 @@ int training_scores_upload(training *t, const struct training_actor *a, const ch
             tr_refuse(rc, why, whylen, "line %zu: id_number: must be 1-32 printable characters",
                       i + 1);
         else if (scores[i].tenths < 0 || scores[i].tenths > 1000)
-            rc = tr_refuse(TRAINING_EINVAL, why, whylen, "line %zu: score: must be 0-100",
-                           i + 1);
+            rc = tr_refuse(TRAINING_EINVAL, why, whylen, "line %zu: score: must be 0-100", i + 1);
         op.s.lines[i].tenths = scores[i].tenths;
     }
     if (rc == 0)
@@ -729,7 +731,8 @@ static int scores_review_txn(store_txn *txn, void *arg)
         memcpy(s.reason, op->approve ? "" : op->reason, op->approve ? 1 : strlen(op->reason) + 1);
         rc = sheet_put(txn, op->exam_id, &s);
     }
-    snprintf(detail, sizeof detail, "exam %s", op->exam_id);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "exam %s", op->exam_id);
     if (rc == 0)
         rc = tr_audit(txn, op->a, op->approve ? "scores approve" : "scores reject", detail);
     sheet_free(&s);
@@ -739,8 +742,12 @@ static int scores_review_txn(store_txn *txn, void *arg)
 int training_scores_review(training *t, const struct training_actor *a, const char *exam_id,
                            int approve, const char *reason, char *why, size_t whylen)
 {
-    struct scores_op op = {.a = a, .exam_id = exam_id, .approve = approve, .reason = reason,
-                           .why = why, .whylen = whylen};
+    struct scores_op op = {.a = a,
+                           .exam_id = exam_id,
+                           .approve = approve,
+                           .reason = reason,
+                           .why = why,
+                           .whylen = whylen};
     int rc = review_args(t, a, exam_id, approve, reason, why, whylen);
 
     if (rc != 0)
@@ -836,7 +843,8 @@ static int export_txn(store_txn *txn, void *arg)
         op->count++;
     }
     sheet_free(&s);
-    snprintf(detail, sizeof detail, "exam %s: %zu passed", op->exam_id, op->count);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "exam %s: %zu passed", op->exam_id, op->count);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "export-passed", detail);
     return rc;

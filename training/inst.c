@@ -31,14 +31,16 @@ static int quota_txn(store_txn *txn, void *arg)
     char detail[64];
     int rc = tr_put(txn, TR_DB_QUOTA, op->city, 2, f, 1, 0);
 
-    snprintf(detail, sizeof detail, "city %s quota %u", op->city, (unsigned)op->max);
+    if (rc == 0)
+
+        rc = tr_fmt(detail, sizeof detail, "city %s quota %u", op->city, (unsigned)op->max);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "quota set", detail);
     return rc;
 }
 
-int training_quota_set(training *t, const struct training_actor *a, const char *city,
-                       unsigned max, char *why, size_t whylen)
+int training_quota_set(training *t, const struct training_actor *a, const char *city, unsigned max,
+                       char *why, size_t whylen)
 {
     struct quota_op op = {.a = a, .city = city, .max = (uint16_t)max};
     int rc = tr_need_province(a, why, whylen);
@@ -110,7 +112,8 @@ static int confirm_txn(store_txn *txn, void *arg)
     if (rc == STORE_EEXIST)
         return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
                          "code: institution already exists");
-    snprintf(detail, sizeof detail, "institution %s", op->in.code);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "institution %s", op->in.code);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "institution confirm", detail);
     return rc;
@@ -132,8 +135,7 @@ static int positions_ok(const training *t, const char *list, char *why, size_t w
                              "positions: entry %zu is not a catalogue code", i / 3 + 1);
         for (size_t j = 0; j < i; j += 3)
             if (memcmp(list + j, code, 2) == 0)
-                return tr_refuse(TRAINING_EINVAL, why, whylen, "positions: %s is repeated",
-                                 code);
+                return tr_refuse(TRAINING_EINVAL, why, whylen, "positions: %s is repeated", code);
     }
     return 0;
 }
@@ -185,8 +187,7 @@ static int state_txn(store_txn *txn, void *arg)
     if (rc != 0)
         return rc;
     if (in.state == TR_INST_REMOVED)
-        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                         "code: institution was removed");
+        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "code: institution was removed");
     if (op->to == TR_INST_FILED && in.state != TR_INST_CONFIRMED)
         return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
                          "code: institution is %s, not confirmed", tr_inst_state_name(in.state));
@@ -194,7 +195,8 @@ static int state_txn(store_txn *txn, void *arg)
     if (op->reason != NULL)
         memcpy(in.reason, op->reason, strlen(op->reason) + 1);
     rc = tr_inst_put(txn, &in, 0);
-    snprintf(detail, sizeof detail, "institution %s", op->code);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "institution %s", op->code);
     if (rc == 0)
         rc = tr_audit(txn, op->a,
                       op->to == TR_INST_FILED ? "institution file" : "institution remove", detail);
@@ -217,8 +219,12 @@ int training_inst_file(training *t, const struct training_actor *a, const char *
 int training_inst_remove(training *t, const struct training_actor *a, const char *code,
                          const char *reason, char *why, size_t whylen)
 {
-    struct state_op op = {.a = a, .code = code, .reason = reason, .to = TR_INST_REMOVED,
-                          .why = why, .whylen = whylen};
+    struct state_op op = {.a = a,
+                          .code = code,
+                          .reason = reason,
+                          .to = TR_INST_REMOVED,
+                          .why = why,
+                          .whylen = whylen};
     int rc = tr_need_province(a, why, whylen);
 
     if (rc != 0)
@@ -438,8 +444,9 @@ static int draw_txn(store_txn *txn, void *arg)
 
     jp_buf_init(&rec, TR_REC_MAX);
     jp_buf_reset(&op->json); /* a retried run starts over */
-    snprintf(key, sizeof key, "%04d", op->year);
-    rc = store_get(txn, tr_db(TR_DB_DRAW), key, 4, &v, &vl);
+    rc = tr_fmt(key, sizeof key, "%04d", op->year);
+    if (rc == 0)
+        rc = store_get(txn, tr_db(TR_DB_DRAW), key, 4, &v, &vl);
     if (rc == 0) {
         rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
                        "year: the inspection sample of %d is already drawn", op->year);
@@ -461,7 +468,9 @@ static int draw_txn(store_txn *txn, void *arg)
         rc = draw_render(op, codes, n, idx, k, &rec);
     if (rc == 0)
         rc = store_put(txn, tr_db(TR_DB_DRAW), key, 4, rec.data, rec.len, STORE_PUT_NEW);
-    snprintf(detail, sizeof detail, "year %d: %zu of %zu active institutions", op->year, k, n);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "year %d: %zu of %zu active institutions", op->year, k,
+                    n);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "inspection draw", detail);
 out_free:
@@ -536,8 +545,10 @@ static int complaint_txn(store_txn *txn, void *arg)
     struct tr_inst in;
     unsigned char key[8];
     char detail[96];
-    struct tr_field f[] = {{1, TR_STR, (void *)op->inst, 0}, {2, TR_STR, in.city, 0},
-                           {3, TR_STR, (void *)op->text, 0}, {4, TR_STR, op->date, 0}};
+    struct tr_field f[] = {{1, TR_STR, (void *)op->inst, 0},
+                           {2, TR_STR, in.city, 0},
+                           {3, TR_STR, (void *)op->text, 0},
+                           {4, TR_STR, op->date, 0}};
     int rc = tr_inst_get(txn, op->inst, &in);
 
     if (rc == STORE_ENOTFOUND)
@@ -551,8 +562,9 @@ static int complaint_txn(store_txn *txn, void *arg)
         key[i] = (unsigned char)(op->id >> (56 - 8 * i));
     if (rc == 0)
         rc = tr_put(txn, TR_DB_COMPLAINT, key, 8, f, 4, STORE_PUT_NEW);
-    snprintf(detail, sizeof detail, "complaint %llu about institution %s",
-             (unsigned long long)op->id, op->inst);
+    if (rc == 0)
+        rc = tr_fmt(detail, sizeof detail, "complaint %llu about institution %s",
+                    (unsigned long long)op->id, op->inst);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "complaint add", detail);
     return rc;
@@ -561,8 +573,8 @@ static int complaint_txn(store_txn *txn, void *arg)
 int training_complaint_add(training *t, const struct training_actor *a, const char *inst_code,
                            const char *text, uint64_t *id, char *why, size_t whylen)
 {
-    struct complaint_op op = {.a = a, .inst = inst_code, .text = text, .why = why,
-                              .whylen = whylen};
+    struct complaint_op op = {
+        .a = a, .inst = inst_code, .text = text, .why = why, .whylen = whylen};
     int rc = tr_need_city(t, a, why, whylen);
 
     if (rc != 0)
@@ -600,8 +612,7 @@ static int complaint_json(struct jp_buf *out, uint64_t id, const char *inst, con
 int training_complaint_list_json(training *t, const struct training_actor *a, struct jp_buf *out,
                                  char *why, size_t whylen)
 {
-    char inst[TRAINING_CODE_MAX + 1], city[3], text[TRAINING_TEXT_MAX + 1],
-        date[IDENT_DATE_SIZE];
+    char inst[TRAINING_CODE_MAX + 1], city[3], text[TRAINING_TEXT_MAX + 1], date[IDENT_DATE_SIZE];
     struct tr_field f[] = {{1, TR_STR, inst, sizeof inst},
                            {2, TR_STR, city, sizeof city},
                            {3, TR_STR, text, sizeof text},

@@ -8,11 +8,13 @@
  */
 #include "cli.h"
 #include "config.h"
+#include "store.h"
 #include "training.h"
 #include "util.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,16 +35,16 @@ struct args {
 };
 
 struct command;
-typedef int (*run_fn)(training *t, const struct training_actor *a, const struct args *g,
-                      char *why, size_t whylen);
+typedef int (*run_fn)(training *t, const struct training_actor *a, const struct args *g, char *why,
+                      size_t whylen);
 
 struct command {
-    const char *w1, *w2;   /* the command's words; w2 NULL for one-word commands */
-    const char *takes;     /* space-separated options it accepts besides --as and --home */
-    const char *needs;     /* space-separated options it requires */
-    int actor;             /* --as required */
-    run_fn run;            /* the work */
-    const char *help;      /* usage text */
+    const char *w1, *w2; /* the command's words; w2 NULL for one-word commands */
+    const char *takes;   /* space-separated options it accepts besides --as and --home */
+    const char *needs;   /* space-separated options it requires */
+    int actor;           /* --as required */
+    run_fn run;          /* the work */
+    const char *help;    /* usage text */
 };
 
 static const char *opt(const struct args *g, const char *name)
@@ -96,6 +98,28 @@ static int args_parse(int argc, char **argv, int from, const struct command *c, 
 
 /* ------------------------------------------------------------ helpers */
 
+/*
+ * Writes a reason for the operator into why. A reason too long for why is cut
+ * short, still NUL-terminated: a cut message is better than none.
+ */
+static void say(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, whylen, fmt, ap);
+    va_end(ap);
+}
+
+/* Writes a fixed reason and returns TRAINING_EINVAL. */
+static int refuse(char *why, size_t whylen, const char *reason)
+{
+    say(why, whylen, "%s", reason);
+    return TRAINING_EINVAL;
+}
+
 static int write_out(const char *path, const struct jp_buf *b, mode_t mode, char *why,
                      size_t whylen)
 {
@@ -107,15 +131,8 @@ static int write_out(const char *path, const struct jp_buf *b, mode_t mode, char
                    : EIO;
     rc = jp_write_file_atomic(path, b->data != NULL ? (const void *)b->data : "", b->len, mode);
     if (rc != 0)
-        snprintf(why, whylen, "cannot write %s: %s", path, strerror(rc));
+        say(why, whylen, "cannot write %s: %s", path, strerror(rc));
     return rc;
-}
-
-/* Writes a fixed reason and returns TRAINING_EINVAL. */
-static int refuse(char *why, size_t whylen, const char *reason)
-{
-    snprintf(why, whylen, "%s", reason);
-    return TRAINING_EINVAL;
 }
 
 /* A number in lo..hi with at most one decimal, as tenths. Returns 0, or -1 when it is not one. */
@@ -161,7 +178,7 @@ static int read_jsonl(const char *path, int (*each)(json_t *o, size_t line, void
     int rc = jp_read_file(path, INPUT_MAX, &data, &len);
 
     if (rc != 0) {
-        snprintf(why, whylen, "cannot read %s: %s", path, strerror(rc));
+        say(why, whylen, "cannot read %s: %s", path, strerror(rc));
         goto out;
     }
     for (p = (char *)data; rc == 0 && p < (char *)data + len; p = nl + 1) {
@@ -174,14 +191,14 @@ static int read_jsonl(const char *path, int (*each)(json_t *o, size_t line, void
             continue;
         o = json_loads(p, JSON_REJECT_DUPLICATES, &je);
         if (!json_is_object(o)) {
-            snprintf(why, whylen, "line %zu: not a JSON object", line);
+            say(why, whylen, "line %zu: not a JSON object", line);
             rc = TRAINING_EINVAL;
         } else {
             rc = each(o, line, ctx);
             if (rc != 0)
-                snprintf(why, whylen, "line %zu: %s", line,
-                         rc == 1 ? "needs id_number (string) and score 0-100, one decimal"
-                                 : "needs id_number, year 1-64 and hours 0.1-1000, one decimal");
+                say(why, whylen, "line %zu: %s", line,
+                    rc == 1 ? "needs id_number (string) and score 0-100, one decimal"
+                            : "needs id_number, year 1-64 and hours 0.1-1000, one decimal");
             rc = rc != 0 ? TRAINING_EINVAL : 0;
         }
         json_decref(o);
@@ -204,8 +221,8 @@ static int run_quota(training *t, const struct training_actor *a, const struct a
     return training_quota_set(t, a, opt(g, "city"), (unsigned)max, why, whylen);
 }
 
-static int run_confirm(training *t, const struct training_actor *a, const struct args *g,
-                       char *why, size_t whylen)
+static int run_confirm(training *t, const struct training_actor *a, const struct args *g, char *why,
+                       size_t whylen)
 {
     return training_inst_confirm(t, a, opt(g, "code"), opt(g, "name"), opt(g, "positions"), why,
                                  whylen);
@@ -217,8 +234,8 @@ static int run_file(training *t, const struct training_actor *a, const struct ar
     return training_inst_file(t, a, opt(g, "code"), why, whylen);
 }
 
-static int run_remove(training *t, const struct training_actor *a, const struct args *g,
-                      char *why, size_t whylen)
+static int run_remove(training *t, const struct training_actor *a, const struct args *g, char *why,
+                      size_t whylen)
 {
     return training_inst_remove(t, a, opt(g, "code"), opt(g, "reason"), why, whylen);
 }
@@ -300,8 +317,8 @@ static int run_complaint_list(training *t, const struct training_actor *a, const
 
 /* ------------------------------------------------------------- course */
 
-static int run_class(training *t, const struct training_actor *a, const struct args *g,
-                     char *why, size_t whylen)
+static int run_class(training *t, const struct training_actor *a, const struct args *g, char *why,
+                     size_t whylen)
 {
     return training_class_create(t, a, opt(g, "class"), opt(g, "position"), why, whylen);
 }
@@ -360,8 +377,7 @@ static int score_line(json_t *o, size_t line, void *ctx)
     double x = json_number_value(v);
 
     (void)line;
-    if (s->n >= TRAINING_CLASS_MAX || json_id(o, s->v[s->n].id_number) != 0 ||
-        !json_is_number(v))
+    if (s->n >= TRAINING_CLASS_MAX || json_id(o, s->v[s->n].id_number) != 0 || !json_is_number(v))
         return 1;
     /* A number out of range passes on as -1: the library names the rule. */
     s->v[s->n].tenths = -1;
@@ -398,8 +414,8 @@ static int run_scores_reject(training *t, const struct training_actor *a, const 
     return training_scores_review(t, a, opt(g, "exam"), 0, opt(g, "reason"), why, whylen);
 }
 
-static int run_export(training *t, const struct training_actor *a, const struct args *g,
-                      char *why, size_t whylen)
+static int run_export(training *t, const struct training_actor *a, const struct args *g, char *why,
+                      size_t whylen)
 {
     struct jp_buf b;
     size_t n = 0;
@@ -463,8 +479,8 @@ static int ce_line(json_t *o, size_t line, void *ctx)
             return 2;
         l->v = tmp;
     }
-    if (json_id(o, l->v[l->n].id_number) != 0 || !json_is_integer(y) ||
-        json_integer_value(y) < 1 || json_integer_value(y) > TRAINING_CE_YEARS)
+    if (json_id(o, l->v[l->n].id_number) != 0 || !json_is_integer(y) || json_integer_value(y) < 1 ||
+        json_integer_value(y) > TRAINING_CE_YEARS)
         return 2;
     l->v[l->n].year = (int)json_integer_value(y);
     if (number_tenths(json_object_get(o, "hours"), 0.1, 1000, &l->v[l->n].tenths) != 0)
@@ -509,6 +525,22 @@ static int run_ce_lapses(training *t, const struct training_actor *a, const stru
     return rc;
 }
 
+static int run_audit(training *t, const struct training_actor *a, const struct args *g, char *why,
+                     size_t whylen)
+{
+    uint64_t first_bad = 0, count = 0;
+    int rc = training_audit_verify(t, &first_bad, &count);
+
+    (void)a;
+    (void)g;
+    if (rc == 0)
+        printf("audit log intact: %llu entries\n", (unsigned long long)count);
+    else if (rc == STORE_ECORRUPT)
+        say(why, whylen, "audit log broken at entry %llu (%llu entries read)",
+            (unsigned long long)first_bad, (unsigned long long)count);
+    return rc;
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 static const struct command commands[] = {
@@ -545,8 +577,7 @@ static const struct command commands[] = {
     {"class", "create", "class position", "class position", 1, run_class,
      "usage: jianpei-training class create --as inst:CODE --class ID --position NN\n"
      "Forms a class for a position the institution offers.\n"},
-    {"candidate", "register",
-     "class position name gender id-type id-number birth-date",
+    {"candidate", "register", "class position name gender id-type id-number birth-date",
      "class position name gender id-number", 1, run_register,
      "usage: jianpei-training candidate register --as inst:CODE --class ID --position NN\n"
      "        --name NAME --gender 男|女 [--id-type 111] --id-number N [--birth-date DATE]\n"
@@ -558,8 +589,7 @@ static const struct command commands[] = {
      "usage: jianpei-training blacklist add --as inst:CODE --class ID --id-number N\n"
      "        --reason TEXT [--from DATE] --until DATE\n"
      "Puts a candidate caught cheating on the test blacklist (测试黑名单) for the period.\n"},
-    {"plan", "submit", "class exam position date", "class exam position date", 1,
-     run_plan_submit,
+    {"plan", "submit", "class exam position date", "class exam position date", 1, run_plan_submit,
      "usage: jianpei-training plan submit --as inst:CODE --class ID --exam EXAM_ID\n"
      "        --position NN --date YYYY-MM-DD\n"
      "Submits a test plan for a class to the city (a rejected plan may be resubmitted).\n"},
@@ -593,6 +623,10 @@ static const struct command commands[] = {
      "Writes one JSON line {\"certificate_no\",\"action\":\"lapse\",\"reason\"} per valid\n"
      "certificate whose holder did not keep up continuing education (SPEC §9: 32 hours\n"
      "in each completed year, 64 over two), for jianpei-issuer apply-status --input.\n"},
+    {"audit", "verify", "", "", 0, run_audit,
+     "usage: jianpei-training audit verify\n"
+     "Recomputes the hash chain of the training audit log (who did what, when).\n"
+     "Exit 0 when intact, 3 when broken.\n"},
 };
 
 static void usage_main(FILE *f)
@@ -619,7 +653,9 @@ static int args_complete(const struct command *c, const struct args *g)
     char *save = NULL;
     int rc = 0;
 
-    snprintf(need, sizeof need, "%s", c->needs);
+    if (strlen(c->needs) >= sizeof need)
+        return CLI_USAGE; /* a table entry too long: a programming error */
+    memcpy(need, c->needs, strlen(c->needs) + 1);
     for (char *w = strtok_r(need, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
         if (opt(g, w) == NULL) {
             fprintf(stderr, "%s: --%s is required\n", c->w1, w);

@@ -71,30 +71,30 @@ enum tr_inst_state { TR_INST_CONFIRMED = 1, TR_INST_FILED = 2, TR_INST_REMOVED =
 enum tr_review_state { TR_SUBMITTED = 1, TR_APPROVED = 2, TR_REJECTED = 3 };
 
 struct tr_inst {
-    char code[TRAINING_CODE_MAX + 1];      /* key */
-    char name[TRAINING_TEXT_MAX + 1];      /* UTF-8 */
-    char city[3];                          /* city table code */
-    char positions[TR_POSITIONS_MAX];      /* "01,05" */
-    uint16_t state;                        /* enum tr_inst_state */
-    char reason[TRAINING_TEXT_MAX + 1];    /* why removed, else "" */
+    char code[TRAINING_CODE_MAX + 1];   /* key */
+    char name[TRAINING_TEXT_MAX + 1];   /* UTF-8 */
+    char city[3];                       /* city table code */
+    char positions[TR_POSITIONS_MAX];   /* "01,05" */
+    uint16_t state;                     /* enum tr_inst_state */
+    char reason[TRAINING_TEXT_MAX + 1]; /* why removed, else "" */
 };
 
 struct tr_plan {
-    char exam_id[TRAINING_EXAM_MAX + 1];   /* key */
-    char class_id[TRAINING_CODE_MAX + 1];  /* the class examined */
-    char inst[TRAINING_CODE_MAX + 1];      /* its institution */
-    char city[3];                          /* the institution's city */
-    char position[3];                      /* the class's position */
-    char exam_date[IDENT_DATE_SIZE];       /* YYYY-MM-DD */
-    uint16_t state;                        /* enum tr_review_state */
-    char reason[TRAINING_TEXT_MAX + 1];    /* rejection reason, else "" */
+    char exam_id[TRAINING_EXAM_MAX + 1];  /* key */
+    char class_id[TRAINING_CODE_MAX + 1]; /* the class examined */
+    char inst[TRAINING_CODE_MAX + 1];     /* its institution */
+    char city[3];                         /* the institution's city */
+    char position[3];                     /* the class's position */
+    char exam_date[IDENT_DATE_SIZE];      /* YYYY-MM-DD */
+    uint16_t state;                       /* enum tr_review_state */
+    char reason[TRAINING_TEXT_MAX + 1];   /* rejection reason, else "" */
 };
 
-#define INST_FIELDS(in)                                                                        \
-    {                                                                                          \
-        {1, TR_STR, (in)->name, sizeof(in)->name}, {2, TR_STR, (in)->city, sizeof(in)->city},  \
-            {3, TR_STR, (in)->positions, sizeof(in)->positions},                               \
-            {4, TR_U16, &(in)->state, 0}, {5, TR_STR, (in)->reason, sizeof(in)->reason},       \
+#define INST_FIELDS(in)                                                                            \
+    {                                                                                              \
+        {1, TR_STR, (in)->name, sizeof(in)->name}, {2, TR_STR, (in)->city, sizeof(in)->city},      \
+            {3, TR_STR, (in)->positions, sizeof(in)->positions}, {4, TR_U16, &(in)->state, 0},     \
+            {5, TR_STR, (in)->reason, sizeof(in)->reason},                                         \
     }
 
 int tr_inst_get(store_txn *txn, const char *code, struct tr_inst *out);
@@ -108,9 +108,15 @@ const char *tr_review_state_name(unsigned state);
 
 /* ---- reasons, checks, remit ---- */
 
-/* Writes a reason into why and returns code. */
+/*
+ * Writes a reason into why and returns code. A reason longer than whylen is
+ * cut short but NUL-terminated (the header's contract for why); every reason
+ * here fits TRAINING_WHY_SIZE.
+ */
 int tr_refuse(int code, char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* snprintf that refuses truncation: 0, or ENAMETOOLONG with dst emptied. */
+int tr_fmt(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* [A-Za-z0-9-]{1,32}: institution codes and class ids. */
 int tr_code_ok(const char *s);
 /* 1..64 printable ASCII without spaces: exam ids. */

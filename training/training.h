@@ -46,13 +46,13 @@ const char *training_strerror(int code);
 /* Returns 1 when code is a refusal of the request (enum training_err), else 0. */
 int training_is_refusal(int code);
 
-#define TRAINING_DIR "training" /* HOME/training */
-#define TRAINING_WHY_SIZE 160   /* holds any reason */
-#define TRAINING_CODE_MAX 32    /* institution codes, class ids: [A-Za-z0-9-]{1,32} */
-#define TRAINING_EXAM_MAX 64    /* exam ids: 1..64 printable ASCII, no space */
-#define TRAINING_TEXT_MAX 256   /* names, reasons, complaint text: bytes of UTF-8 */
-#define TRAINING_CLASS_MAX 1000 /* candidates in a class, lines of a score sheet */
-#define TRAINING_CE_YEARS 64    /* year indexes 1..64 */
+#define TRAINING_DIR "training"     /* HOME/training */
+#define TRAINING_WHY_SIZE 160       /* holds any reason */
+#define TRAINING_CODE_MAX 32        /* institution codes, class ids: [A-Za-z0-9-]{1,32} */
+#define TRAINING_EXAM_MAX 64        /* exam ids: 1..64 printable ASCII, no space */
+#define TRAINING_TEXT_MAX 256       /* names, reasons, complaint text: bytes of UTF-8 */
+#define TRAINING_CLASS_MAX 1000     /* candidates in a class, lines of a score sheet */
+#define TRAINING_CE_YEARS 64        /* year indexes 1..64 */
 #define TRAINING_CE_YEAR_TENTHS 320 /* SPEC §9: 32 hours each year */
 #define TRAINING_CE_PAIR_TENTHS 640 /* SPEC §9: 64 hours over two years */
 
@@ -79,9 +79,9 @@ const struct jp_config *training_config(const training *t);
 enum training_role { TRAINING_PROVINCE, TRAINING_CITY, TRAINING_INST };
 
 struct training_actor {
-    enum training_role role;            /* who acts */
-    char code[TRAINING_CODE_MAX + 1];   /* city "01" or institution code; "" for province */
-    char text[TRAINING_CODE_MAX + 8];   /* as given: "province", "city:01", "inst:GD0101" */
+    enum training_role role;          /* who acts */
+    char code[TRAINING_CODE_MAX + 1]; /* city "01" or institution code; "" for province */
+    char text[TRAINING_CODE_MAX + 8]; /* as given: "province", "city:01", "inst:GD0101" */
 };
 
 /*
@@ -94,8 +94,8 @@ int training_actor_parse(const char *s, struct training_actor *out, char *why, s
 /* ------------------------------------------------------ institutions */
 
 /* Province: sets how many institutions a city may confirm (not counting removed ones). */
-int training_quota_set(training *t, const struct training_actor *a, const char *city,
-                       unsigned max, char *why, size_t whylen);
+int training_quota_set(training *t, const struct training_actor *a, const char *city, unsigned max,
+                       char *why, size_t whylen);
 
 /*
  * City: confirms a new institution of its own city, within its quota: code
@@ -205,8 +205,7 @@ struct training_score {
  * submitted or rejected sheet; an approved sheet is final.
  */
 int training_scores_upload(training *t, const struct training_actor *a, const char *exam_id,
-                           const struct training_score *scores, size_t n, char *why,
-                           size_t whylen);
+                           const struct training_score *scores, size_t n, char *why, size_t whylen);
 /* City: approves or rejects (reason required) a submitted score sheet of its institution. */
 int training_scores_review(training *t, const struct training_actor *a, const char *exam_id,
                            int approve, const char *reason, char *why, size_t whylen);
@@ -243,7 +242,7 @@ int training_ce_record(training *t, const struct training_actor *a, const struct
  * TRAINING_CE_PAIR_TENTHS. tenths[k-1] holds year k's hours (nyears entries;
  * missing years count 0). Returns 1 and a reason ("continuing education: 20
  * of 32 hours in year 1") when the certificate must lapse, 0 when in good
- * standing, -1 for invalid dates.
+ * standing, -1 for invalid dates or a reason buffer too small (64 bytes suffice).
  */
 int training_ce_standing(const struct ident_date *issued, const struct ident_date *as_of,
                          const int *tenths, size_t nyears, char *reason, size_t reasonlen);
@@ -256,5 +255,14 @@ int training_ce_standing(const struct ident_date *issued, const struct ident_dat
  */
 int training_ce_lapses(training *t, const struct training_actor *a, const struct ident_date *as_of,
                        struct jp_buf *out, size_t *count, char *why, size_t whylen);
+
+/* ------------------------------------------------------------- audit */
+
+/*
+ * Recomputes the hash chain of the training audit log (store_audit_verify):
+ * 0 with *first_bad = 0 when intact, STORE_ECORRUPT with the first bad
+ * sequence number otherwise; *count = entries read.
+ */
+int training_audit_verify(training *t, uint64_t *first_bad, uint64_t *count);
 
 #endif

@@ -29,8 +29,8 @@ int vf_client_id_ok(const char *id)
         return 0;
     for (i = 0; i < n; i++) {
         char ch = id[i];
-        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                 (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '.' || ch == '_' || ch == '-';
 
         if (!ok)
             return 0;
@@ -111,18 +111,18 @@ int vf_clients_load(const char *home, struct vf_clients *out, char *err, size_t 
         goto out;
     }
     if (rc != 0) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(rc));
+        vf_errf(err, errlen, "cannot read %s: %s", path, strerror(rc));
         goto out;
     }
     root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        snprintf(err, errlen, "%s: line %d: %s", path, jerr.line, jerr.text);
+        vf_errf(err, errlen, "%s: line %d: %s", path, jerr.line, jerr.text);
         rc = VERIFIER_E_CLIENTS;
         goto out_wipe;
     }
     rc = clients_parse(root, out);
     if (rc != 0) {
-        snprintf(err, errlen, "%s: malformed client entry", path);
+        vf_errf(err, errlen, "%s: malformed client entry", path);
         vf_clients_free(out);
     }
     json_decref(root);
@@ -151,8 +151,8 @@ static int clients_write(const char *home, const struct vf_clients *c, char *err
         goto out;
     }
     for (i = 0; i < c->n; i++) {
-        json_t *e = json_pack("{s:s, s:s, s:s}", "id", c->list[i].id, "secret",
-                              c->list[i].secret, "created", c->list[i].created);
+        json_t *e = json_pack("{s:s, s:s, s:s}", "id", c->list[i].id, "secret", c->list[i].secret,
+                              "created", c->list[i].created);
 
         if (e == NULL || json_array_append_new(arr, e) != 0) {
             rc = ENOMEM;
@@ -166,7 +166,7 @@ static int clients_write(const char *home, const struct vf_clients *c, char *err
     }
     rc = jp_write_file_atomic(path, text, strlen(text), 0600);
     if (rc != 0)
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(rc));
+        vf_errf(err, errlen, "cannot write %s: %s", path, strerror(rc));
     jp_cleanse(text, strlen(text));
     free(text);
 out:
@@ -185,7 +185,7 @@ int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_
 
     secret[0] = '\0';
     if (!vf_client_id_ok(id)) {
-        snprintf(err, errlen, "client id must be 1..64 of A-Z a-z 0-9 . _ -");
+        vf_errf(err, errlen, "client id must be 1..64 of A-Z a-z 0-9 . _ -");
         return VERIFIER_E_INVAL;
     }
     rc = vf_clients_load(home, &c, err, errlen);
@@ -193,13 +193,13 @@ int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_
         return rc;
     for (i = 0; i < c.n; i++) {
         if (strcmp(c.list[i].id, id) == 0) {
-            snprintf(err, errlen, "client %s exists", id);
+            vf_errf(err, errlen, "client %s exists", id);
             rc = VERIFIER_E_EXISTS;
             goto out;
         }
     }
     if (c.n >= VERIFIER_MAX_CLIENTS) {
-        snprintf(err, errlen, "clients: at most %d", VERIFIER_MAX_CLIENTS);
+        vf_errf(err, errlen, "clients: at most %d", VERIFIER_MAX_CLIENTS);
         rc = VERIFIER_E_INVAL;
         goto out;
     }
@@ -311,8 +311,8 @@ static int auth_mac(const char *secret, const char *method, const char *path, co
         return KEYS_E_CRYPTO;
     jp_hex_encode(digest, sizeof(digest), digest_hex);
     rc = jp_buf_printf(&msg, "%s\n%s\n%s\n%s", method, path, ts, digest_hex);
-    if (rc == 0 && HMAC(EVP_sha256(), secret, (int)strlen(secret), msg.data, msg.len, mac,
-                        &maclen) == NULL)
+    if (rc == 0 &&
+        HMAC(EVP_sha256(), secret, (int)strlen(secret), msg.data, msg.len, mac, &maclen) == NULL)
         rc = KEYS_E_CRYPTO;
     jp_buf_free(&msg);
     return rc;
@@ -333,7 +333,7 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
 
     if (authz_parse(authz, &a) != 0 || parse_ts(a.ts, &ts) != 0 || strlen(a.sig) != 64 ||
         jp_hex_decode(a.sig, sig, sizeof(sig)) != 0) {
-        snprintf(why, whylen, "authorization: expected JIANPEI-HMAC-SHA256 client=, ts=, sig=");
+        vf_errf(why, whylen, "authorization: expected JIANPEI-HMAC-SHA256 client=, ts=, sig=");
         return EACCES;
     }
     for (i = 0; i < c->n; i++) {
@@ -344,11 +344,11 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
     }
     rc = auth_mac(secret, method, path, a.ts, body, len, mac);
     if (rc != 0 || !known || CRYPTO_memcmp(mac, sig, sizeof(mac)) != 0) {
-        snprintf(why, whylen, "authorization: unknown client or wrong signature");
+        vf_errf(why, whylen, "authorization: unknown client or wrong signature");
         return EACCES;
     }
     if (ts > now + VERIFIER_TS_SKEW || ts < now - VERIFIER_TS_SKEW) {
-        snprintf(why, whylen, "authorization: ts is more than %d s off", VERIFIER_TS_SKEW);
+        vf_errf(why, whylen, "authorization: ts is more than %d s off", VERIFIER_TS_SKEW);
         return EACCES;
     }
     return 0;

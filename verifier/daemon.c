@@ -8,6 +8,7 @@
 #include "verifier_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -22,31 +23,54 @@
 
 /* Per-request context, *req_cls of libmicrohttpd. */
 struct vf_req {
-    struct jp_buf body;        /* request body, at most VERIFIER_BODY_MAX */
-    int too_big;               /* the body passed the bound */
-    struct timespec start;     /* monotonic arrival */
-    unsigned status;           /* answered status, 0 = none */
-    enum vf_endpoint ep;       /* for metrics */
-    char method[8];            /* for the access log */
+    struct jp_buf body;         /* request body, at most VERIFIER_BODY_MAX */
+    int too_big;                /* the body passed the bound */
+    struct timespec start;      /* monotonic arrival */
+    unsigned status;            /* answered status, 0 = none */
+    enum vf_endpoint ep;        /* for metrics */
+    char method[8];             /* for the access log */
     char logpath[LOG_PATH_MAX]; /* path with the token cut short */
 };
 
 const char *verifier_strerror(int code)
 {
     switch (code) {
-    case 0: return "success";
-    case VERIFIER_E_INVAL: return "invalid argument";
-    case VERIFIER_E_START: return "cannot start the http daemon";
-    case VERIFIER_E_HOME: return "home lacks its store, keys or configuration";
-    case VERIFIER_E_CLIENTS: return "clients file is malformed";
-    case VERIFIER_E_EXISTS: return "client exists";
-    default: break;
+    case 0:
+        return "success";
+    case VERIFIER_E_INVAL:
+        return "invalid argument";
+    case VERIFIER_E_START:
+        return "cannot start the http daemon";
+    case VERIFIER_E_HOME:
+        return "home lacks its store, keys or configuration";
+    case VERIFIER_E_CLIENTS:
+        return "clients file is malformed";
+    case VERIFIER_E_EXISTS:
+        return "client exists";
+    default:
+        break;
     }
     if (code > 0 && code < 4096)
         return strerror(code);
     if (code >= KEYS_E_INVAL && code <= KEYS_E_TOOSMALL)
         return keys_strerror(code);
     return store_strerror(code);
+}
+
+void vf_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        err[0] = '\0';
+    else if ((size_t)n >= errlen && errlen > 4)
+        memcpy(err + errlen - 4, "...", 4);
 }
 
 static uint64_t mono_ns(void)
@@ -308,8 +332,8 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
 
 static int declared_too_big(struct MHD_Connection *conn)
 {
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     char *end = NULL;
     unsigned long long n;
 
@@ -323,21 +347,25 @@ static int declared_too_big(struct MHD_Connection *conn)
 static struct vf_req *req_new(const char *url, const char *method)
 {
     struct vf_req *r = calloc(1, sizeof(*r));
+    size_t n;
 
     if (r == NULL)
         return NULL;
     jp_buf_init(&r->body, VERIFIER_BODY_MAX);
     clock_gettime(CLOCK_MONOTONIC, &r->start);
     r->ep = VF_EP_OTHER;
-    snprintf(r->method, sizeof(r->method), "%s", method); /* cut short on purpose */
+    n = strlen(method);
+    if (n >= sizeof(r->method))
+        n = sizeof(r->method) - 1; /* the log shows a long method cut short */
+    memcpy(r->method, method, n);
+    r->method[n] = '\0';
     log_path_shorten(url, r->logpath);
     return r;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     struct verifier *v = cls;
     struct vf_req *r = *req_cls;
@@ -377,7 +405,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
     int rc;
 
     if (colon == NULL || colon == listen) {
-        snprintf(err, errlen, "listen: expected HOST:PORT");
+        vf_errf(err, errlen, "listen: expected HOST:PORT");
         return VERIFIER_E_INVAL;
     }
     hl = (size_t)(colon - listen);
@@ -386,7 +414,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
         hl -= 2;
     }
     if (hl == 0 || hl >= sizeof(host)) {
-        snprintf(err, errlen, "listen: bad host");
+        vf_errf(err, errlen, "listen: bad host");
         return VERIFIER_E_INVAL;
     }
     memcpy(host, h, hl);
@@ -395,7 +423,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
     hints.ai_socktype = SOCK_STREAM;
     rc = getaddrinfo(host, colon + 1, &hints, &ai);
     if (rc != 0 || ai == NULL || ai->ai_addrlen > sizeof(*ss)) {
-        snprintf(err, errlen, "listen: %s is not a numeric address and port", listen);
+        vf_errf(err, errlen, "listen: %s is not a numeric address and port", listen);
         if (ai != NULL)
             freeaddrinfo(ai);
         return VERIFIER_E_INVAL;
@@ -440,15 +468,15 @@ static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char
 
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    v->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, v, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)v->opts.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned int)v->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, v,
-        MHD_OPTION_END);
+    v->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, v, MHD_OPTION_SOCK_ADDR,
+                              (const struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE,
+                              (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+                              (unsigned int)v->opts.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                              (unsigned int)v->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+                              (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+                              on_completed, v, MHD_OPTION_END);
     if (v->mhd == NULL) {
-        snprintf(err, errlen, "cannot listen on %s", v->opts.listen);
+        vf_errf(err, errlen, "cannot listen on %s", v->opts.listen);
         return VERIFIER_E_START;
     }
     di = MHD_get_daemon_info(v->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -503,7 +531,7 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     *out = NULL;
     if (opts == NULL || opts->home == NULL || opts->listen == NULL ||
         strlen(opts->home) >= VF_PATH_MAX) {
-        snprintf(err, errlen, "verifier: home and listen address are required");
+        vf_errf(err, errlen, "verifier: home and listen address are required");
         return VERIFIER_E_INVAL;
     }
     rc = parse_listen(opts->listen, &ss, err, errlen);
@@ -516,7 +544,8 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     memcpy(v->home, opts->home, strlen(opts->home) + 1);
     v->opts.home = v->home;
     opts_defaults(&v->opts);
-    if (pthread_rwlock_init(&v->lock, NULL) != 0 || pthread_mutex_init(&v->reload_lock, NULL) != 0) {
+    if (pthread_rwlock_init(&v->lock, NULL) != 0 ||
+        pthread_mutex_init(&v->reload_lock, NULL) != 0) {
         rc = ENOMEM;
         goto out_free;
     }

@@ -160,9 +160,9 @@ static int h_certificate(struct verifier *v, const char *no, struct vf_reply *r)
 static json_t *claims_json(const struct keys_claims *k)
 {
     return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "certificate_no", k->certificate_no,
-                     "elicence_version", (json_int_t)k->elicence_version, "position",
-                     k->position, "issue_date", k->issue_date, "province", k->province,
-                     "name_masked", k->name_masked, "id_number_masked", k->id_masked);
+                     "elicence_version", (json_int_t)k->elicence_version, "position", k->position,
+                     "issue_date", k->issue_date, "province", k->province, "name_masked",
+                     k->name_masked, "id_number_masked", k->id_masked);
 }
 
 /* {"verdict","claims","status","record_matches","certificate"} of a checked QR. */
@@ -172,18 +172,16 @@ static json_t *qr_result_json(struct verifier *v, const struct verifier_qr *qr,
     int have_claims = qr->verdict != VERIFIER_QR_MALFORMED;
     json_t *o;
 
-    o = json_pack("{s:s, s:o, s:o, s:b, s:o}", "verdict", verifier_qr_verdict_name(qr->verdict),
-                  "claims", have_claims ? claims_json(&qr->claims) : json_null(), "status",
-                  cert != NULL ? json_string(store_status_name(cert->status)) : json_null(),
-                  "record_matches",
-                  qr->verdict == VERIFIER_QR_GENUINE && cert != NULL &&
-                      vf_claims_match(&qr->claims, cert),
-                  "certificate", cert != NULL ? vf_cert_json(v, cert) : json_null());
+    o = json_pack(
+        "{s:s, s:o, s:o, s:b, s:o}", "verdict", verifier_qr_verdict_name(qr->verdict), "claims",
+        have_claims ? claims_json(&qr->claims) : json_null(), "status",
+        cert != NULL ? json_string(store_status_name(cert->status)) : json_null(), "record_matches",
+        qr->verdict == VERIFIER_QR_GENUINE && cert != NULL && vf_claims_match(&qr->claims, cert),
+        "certificate", cert != NULL ? vf_cert_json(v, cert) : json_null());
     return o;
 }
 
-static int qr_check_locked(struct verifier *v, const char *text, size_t len,
-                           struct verifier_qr *qr)
+static int qr_check_locked(struct verifier *v, const char *text, size_t len, struct verifier_qr *qr)
 {
     int rc;
 
@@ -232,7 +230,8 @@ static int h_verify(struct verifier *v, const struct vf_call *c, struct vf_reply
     text = json_string_value(json_object_get(root, "qr"));
     if (text == NULL || json_string_length(json_object_get(root, "qr")) > QR_TEXT_MAX) {
         json_decref(root);
-        return vf_reply_error(r, 400, "invalid_request", "qr must be a string of at most 4096 bytes");
+        return vf_reply_error(r, 400, "invalid_request",
+                              "qr must be a string of at most 4096 bytes");
     }
     rc = qr_check_locked(v, text, json_string_length(json_object_get(root, "qr")), &qr);
     json_decref(root);
@@ -300,7 +299,8 @@ static int holder_proof(struct verifier *v, const struct vf_call *c, const char 
         return -1;
     }
     if (!certno_ok(no, strlen(no))) {
-        *rc = vf_reply_error(r, 400, "invalid_certificate_no", "certificate number fails its check");
+        *rc =
+            vf_reply_error(r, 400, "invalid_certificate_no", "certificate number fails its check");
         return -1;
     }
     root = body_object(c, r);
@@ -333,8 +333,8 @@ static int h_holder_check(struct verifier *v, const struct vf_call *c, const cha
         return rc;
     if (!match)
         return reply_json(r, 200, json_pack("{s:b, s:n}", "match", 0, "status"));
-    return reply_json(r, 200, json_pack("{s:b, s:s}", "match", 1, "status",
-                                        store_status_name(cert.status)));
+    return reply_json(
+        r, 200, json_pack("{s:b, s:s}", "match", 1, "status", store_status_name(cert.status)));
 }
 
 static int h_pdf(struct verifier *v, const struct vf_call *c, const char *no, struct vf_reply *r)
@@ -441,8 +441,8 @@ static int h_batch(struct verifier *v, const struct vf_call *c, struct vf_reply 
 static const char *change_status(const char *action)
 {
     static const char *const map[][2] = {
-        {"revoke", "revoked"}, {"suspend", "suspended"}, {"reinstate", "valid"},
-        {"cancel", "cancelled"}, {"lapse", "lapsed"}, {"reissue", NULL},
+        {"revoke", "revoked"},   {"suspend", "suspended"}, {"reinstate", "valid"},
+        {"cancel", "cancelled"}, {"lapse", "lapsed"},      {"reissue", NULL},
     };
     size_t i;
 
@@ -531,8 +531,9 @@ static int h_changes(struct verifier *v, const struct vf_call *c, struct vf_repl
         json_decref(changes);
         return rc;
     }
-    return reply_json(r, 200, json_pack("{s:o, s:I, s:b}", "changes", changes, "next_since",
-                                        (json_int_t)since, "more", more));
+    return reply_json(r, 200,
+                      json_pack("{s:o, s:I, s:b}", "changes", changes, "next_since",
+                                (json_int_t)since, "more", more));
 }
 
 /* ------------------------------------------------------------ plain */
@@ -624,7 +625,8 @@ static int route_certificates(struct verifier *v, const struct vf_call *c, struc
     if (!is_method(c, "GET"))
         return vf_reply_error(r, 405, "method_not_allowed", "use GET");
     if (!certno_ok(no, strlen(no)))
-        return vf_reply_error(r, 400, "invalid_certificate_no", "certificate number fails its check");
+        return vf_reply_error(r, 400, "invalid_certificate_no",
+                              "certificate number fails its check");
     return h_certificate(v, no, r);
 }
 
@@ -642,31 +644,35 @@ static int route_page(struct verifier *v, const struct vf_call *c, struct vf_rep
 }
 
 struct simple_route {
-    const char *path;          /* exact path */
-    const char *method;        /* the one method allowed */
-    enum vf_endpoint ep;       /* metrics label */
+    const char *path;    /* exact path */
+    const char *method;  /* the one method allowed */
+    enum vf_endpoint ep; /* metrics label */
 };
 
 static const struct simple_route simple_routes[] = {
-    {"/healthz", "GET", VF_EP_HEALTH},
-    {"/metrics", "GET", VF_EP_METRICS},
-    {"/api/v1/trust-list", "GET", VF_EP_TRUST},
-    {"/api/v1/status-changes", "GET", VF_EP_CHANGES},
-    {"/api/v1/verify", "POST", VF_EP_VERIFY},
-    {"/api/v1/batch-status", "POST", VF_EP_BATCH},
+    {"/healthz", "GET", VF_EP_HEALTH},          {"/metrics", "GET", VF_EP_METRICS},
+    {"/api/v1/trust-list", "GET", VF_EP_TRUST}, {"/api/v1/status-changes", "GET", VF_EP_CHANGES},
+    {"/api/v1/verify", "POST", VF_EP_VERIFY},   {"/api/v1/batch-status", "POST", VF_EP_BATCH},
 };
 
 static int route_simple(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                         enum vf_endpoint ep)
 {
     switch (ep) {
-    case VF_EP_HEALTH: return h_health(v, r);
-    case VF_EP_METRICS: return h_metrics(v, r);
-    case VF_EP_TRUST: return h_trust_list(v, r);
-    case VF_EP_CHANGES: return h_changes(v, c, r);
-    case VF_EP_VERIFY: return h_verify(v, c, r);
-    case VF_EP_BATCH: return h_batch(v, c, r);
-    default: return vf_reply_error(r, 404, "not_found", "no such resource");
+    case VF_EP_HEALTH:
+        return h_health(v, r);
+    case VF_EP_METRICS:
+        return h_metrics(v, r);
+    case VF_EP_TRUST:
+        return h_trust_list(v, r);
+    case VF_EP_CHANGES:
+        return h_changes(v, c, r);
+    case VF_EP_VERIFY:
+        return h_verify(v, c, r);
+    case VF_EP_BATCH:
+        return h_batch(v, c, r);
+    default:
+        return vf_reply_error(r, 404, "not_found", "no such resource");
     }
 }
 

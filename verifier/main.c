@@ -128,7 +128,7 @@ static int cmd_verify_qr(int argc, char **argv)
     char err[512] = "";
     int c, rc;
 
-    optind = 1;
+    optind = 0; /* 0: glibc re-initialises its scan state */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 't') {
             trust_path = optarg;
@@ -175,14 +175,30 @@ int main(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
-        case 'H': home_flag = optarg; break;
-        case 'l': o.listen = optarg; break;
-        case 't': bad |= parse_uint(optarg, &o.threads); break;
-        case 'b': bad |= parse_uint(optarg, &o.rate_burst); break;
-        case 'r': bad |= parse_uint(optarg, &o.rate_per_min); break;
-        case 'n': o.access_log = 0; break;
-        case 'h': fputs(main_help, stdout); return CLI_OK;
-        default: bad = 1; break;
+        case 'H':
+            home_flag = optarg;
+            break;
+        case 'l':
+            o.listen = optarg;
+            break;
+        case 't':
+            bad |= parse_uint(optarg, &o.threads);
+            break;
+        case 'b':
+            bad |= parse_uint(optarg, &o.rate_burst);
+            break;
+        case 'r':
+            bad |= parse_uint(optarg, &o.rate_per_min);
+            break;
+        case 'n':
+            o.access_log = 0;
+            break;
+        case 'h':
+            fputs(main_help, stdout);
+            return CLI_OK;
+        default:
+            bad = 1;
+            break;
         }
     }
     if (bad) {

@@ -8,14 +8,14 @@
 #include <errno.h>
 
 static const char *const endpoint_names[VF_EP_COUNT] = {
-    "page",   "certificate", "holder_check", "pdf",     "verify", "batch_status",
-    "trust_list", "status_changes", "healthz", "metrics", "other",
+    "page",       "certificate",    "holder_check", "pdf",     "verify", "batch_status",
+    "trust_list", "status_changes", "healthz",      "metrics", "other",
 };
 
 static const unsigned codes[VF_CODES - 1] = {200, 400, 401, 403, 404, 405, 413, 429, 500};
 
 /* Upper bounds of the latency buckets in microseconds; the last bucket is +Inf. */
-static const uint64_t bucket_us[VF_BUCKETS - 1] = {250,   500,   1000,   2500,   5000,  10000,
+static const uint64_t bucket_us[VF_BUCKETS - 1] = {250,   500,   1000,   2500,   5000,   10000,
                                                    25000, 50000, 100000, 250000, 1000000};
 
 const char *vf_endpoint_name(enum vf_endpoint ep)
@@ -65,8 +65,9 @@ static int render_requests(struct vf_metrics *m, struct jp_buf *out)
             if (n == 0)
                 continue;
             if (c < VF_CODES - 1)
-                rc = jp_buf_printf(out, "jianpei_requests_total{endpoint=\"%s\",code=\"%u\"} %llu\n",
-                                   endpoint_names[e], codes[c], n);
+                rc =
+                    jp_buf_printf(out, "jianpei_requests_total{endpoint=\"%s\",code=\"%u\"} %llu\n",
+                                  endpoint_names[e], codes[c], n);
             else
                 rc = jp_buf_printf(out,
                                    "jianpei_requests_total{endpoint=\"%s\",code=\"other\"} %llu\n",

@@ -19,24 +19,36 @@
 const char *verifier_qr_verdict_name(enum verifier_qr_verdict v)
 {
     switch (v) {
-    case VERIFIER_QR_GENUINE: return "genuine";
-    case VERIFIER_QR_FORGED: return "forged";
-    case VERIFIER_QR_UNKNOWN_KEY: return "unknown_key";
-    case VERIFIER_QR_REVOKED_KEY: return "revoked_key";
-    case VERIFIER_QR_EXPIRED_KEY: return "expired_key";
-    default: return "malformed";
+    case VERIFIER_QR_GENUINE:
+        return "genuine";
+    case VERIFIER_QR_FORGED:
+        return "forged";
+    case VERIFIER_QR_UNKNOWN_KEY:
+        return "unknown_key";
+    case VERIFIER_QR_REVOKED_KEY:
+        return "revoked_key";
+    case VERIFIER_QR_EXPIRED_KEY:
+        return "expired_key";
+    default:
+        return "malformed";
     }
 }
 
 static enum verifier_qr_verdict from_keys(enum keys_verdict kv)
 {
     switch (kv) {
-    case KEYS_TOKEN_GENUINE: return VERIFIER_QR_GENUINE;
-    case KEYS_TOKEN_FORGED: return VERIFIER_QR_FORGED;
-    case KEYS_TOKEN_UNKNOWN_KEY: return VERIFIER_QR_UNKNOWN_KEY;
-    case KEYS_TOKEN_REVOKED_KEY: return VERIFIER_QR_REVOKED_KEY;
-    case KEYS_TOKEN_EXPIRED_KEY: return VERIFIER_QR_EXPIRED_KEY;
-    default: return VERIFIER_QR_MALFORMED;
+    case KEYS_TOKEN_GENUINE:
+        return VERIFIER_QR_GENUINE;
+    case KEYS_TOKEN_FORGED:
+        return VERIFIER_QR_FORGED;
+    case KEYS_TOKEN_UNKNOWN_KEY:
+        return VERIFIER_QR_UNKNOWN_KEY;
+    case KEYS_TOKEN_REVOKED_KEY:
+        return VERIFIER_QR_REVOKED_KEY;
+    case KEYS_TOKEN_EXPIRED_KEY:
+        return VERIFIER_QR_EXPIRED_KEY;
+    default:
+        return VERIFIER_QR_MALFORMED;
     }
 }
 
@@ -161,12 +173,24 @@ static int html_text(struct jp_buf *b, const char *s)
 
     for (; rc == 0 && *s != '\0'; s++) {
         switch (*s) {
-        case '<': rc = jp_buf_puts(b, "&lt;"); break;
-        case '>': rc = jp_buf_puts(b, "&gt;"); break;
-        case '&': rc = jp_buf_puts(b, "&amp;"); break;
-        case '"': rc = jp_buf_puts(b, "&quot;"); break;
-        case '\'': rc = jp_buf_puts(b, "&#39;"); break;
-        default: rc = jp_buf_append(b, s, 1); break;
+        case '<':
+            rc = jp_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            rc = jp_buf_puts(b, "&gt;");
+            break;
+        case '&':
+            rc = jp_buf_puts(b, "&amp;");
+            break;
+        case '"':
+            rc = jp_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            rc = jp_buf_puts(b, "&#39;");
+            break;
+        default:
+            rc = jp_buf_append(b, s, 1);
+            break;
         }
     }
     return rc;
@@ -193,23 +217,44 @@ static const char page_tail[] = "</main></body></html>";
 static void status_words(enum store_cert_status st, const char **word, const char **cls)
 {
     switch (st) {
-    case STORE_STATUS_VALID: *word = "有效"; *cls = "g"; break;
-    case STORE_STATUS_SUSPENDED: *word = "暂扣"; *cls = "a"; break;
-    case STORE_STATUS_REVOKED: *word = "撤销"; *cls = "r"; break;
-    case STORE_STATUS_CANCELLED: *word = "注销"; *cls = "r"; break;
-    default: *word = "失效"; *cls = "r"; break;
+    case STORE_STATUS_VALID:
+        *word = "有效";
+        *cls = "g";
+        break;
+    case STORE_STATUS_SUSPENDED:
+        *word = "暂扣";
+        *cls = "a";
+        break;
+    case STORE_STATUS_REVOKED:
+        *word = "撤销";
+        *cls = "r";
+        break;
+    case STORE_STATUS_CANCELLED:
+        *word = "注销";
+        *cls = "r";
+        break;
+    default:
+        *word = "失效";
+        *cls = "r";
+        break;
     }
 }
 
 static const char *signature_words(enum verifier_qr_verdict v)
 {
     switch (v) {
-    case VERIFIER_QR_GENUINE: return "二维码签名真实";
-    case VERIFIER_QR_FORGED: return "二维码签名伪造";
-    case VERIFIER_QR_UNKNOWN_KEY: return "二维码签名无法核实：未知密钥";
-    case VERIFIER_QR_REVOKED_KEY: return "二维码签名无法采信：签名密钥已撤销";
-    case VERIFIER_QR_EXPIRED_KEY: return "二维码签名无法采信：签名密钥不在有效期";
-    default: return "二维码内容无法识别";
+    case VERIFIER_QR_GENUINE:
+        return "二维码签名真实";
+    case VERIFIER_QR_FORGED:
+        return "二维码签名伪造";
+    case VERIFIER_QR_UNKNOWN_KEY:
+        return "二维码签名无法核实：未知密钥";
+    case VERIFIER_QR_REVOKED_KEY:
+        return "二维码签名无法采信：签名密钥已撤销";
+    case VERIFIER_QR_EXPIRED_KEY:
+        return "二维码签名无法采信：签名密钥不在有效期";
+    default:
+        return "二维码内容无法识别";
     }
 }
 
@@ -292,7 +337,7 @@ static int page_body(const struct verifier *v, const char *certno, const struct 
 
     if (!genuine)
         return warning(b, certno, "警告", signature_words(qr->verdict),
-                       "此二维码不是发证机关签发的有效二维码，证书可能被伪造或篡改。"
+                       "此二维码的签名不能证明它由发证机关签发，证书可能被伪造或篡改。"
                        "请勿采信，并向发证机关核实。");
     if (c == NULL)
         return warning(b, certno, "查无此证", "证书库中没有此编号的证书",

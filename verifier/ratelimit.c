@@ -25,11 +25,11 @@ struct rl_bucket {
 };
 
 struct vf_ratelimit {
-    pthread_mutex_t lock;                      /* guards the table */
-    double burst;                              /* bucket size */
-    double per_ns;                             /* refill rate, tokens per nanosecond */
-    uint64_t seed;                             /* hash key */
-    struct rl_bucket table[RL_SETS][RL_WAYS];  /* the buckets */
+    pthread_mutex_t lock;                     /* guards the table */
+    double burst;                             /* bucket size */
+    double per_ns;                            /* refill rate, tokens per nanosecond */
+    uint64_t seed;                            /* hash key */
+    struct rl_bucket table[RL_SETS][RL_WAYS]; /* the buckets */
 };
 
 int vf_ratelimit_new(unsigned burst, unsigned per_min, vf_ratelimit **out)

@@ -45,15 +45,15 @@ typedef struct verifier verifier;
 #define VERIFIER_TS_SKEW 300           /* seconds a signed request's ts may be off */
 
 struct verifier_opts {
-    const char *home;        /* the runtime home (store, keys, trust-list.pem, config) */
-    const char *listen;      /* "HOST:PORT" (IPv4) or "[HOST]:PORT" (IPv6); port 0 = any */
-    unsigned threads;        /* thread pool size; 0 = one per online core */
-    unsigned conn_limit;     /* connections in total; 0 = 1024 */
-    unsigned per_ip_limit;   /* connections per client address; 0 = 64 */
-    unsigned timeout_s;      /* idle connection timeout in seconds; 0 = 15 */
-    unsigned rate_burst;     /* holder-check/pdf token bucket size per IP; 0 = 10 */
-    unsigned rate_per_min;   /* its refill, tokens per minute; 0 = 10 */
-    int access_log;          /* 1: one line per request on stderr */
+    const char *home;      /* the runtime home (store, keys, trust-list.pem, config) */
+    const char *listen;    /* "HOST:PORT" (IPv4) or "[HOST]:PORT" (IPv6); port 0 = any */
+    unsigned threads;      /* thread pool size; 0 = one per online core */
+    unsigned conn_limit;   /* connections in total; 0 = 1024 */
+    unsigned per_ip_limit; /* connections per client address; 0 = 64 */
+    unsigned timeout_s;    /* idle connection timeout in seconds; 0 = 15 */
+    unsigned rate_burst;   /* holder-check/pdf token bucket size per IP; 0 = 10 */
+    unsigned rate_per_min; /* its refill, tokens per minute; 0 = 10 */
+    int access_log;        /* 1: one line per request on stderr */
 };
 
 /*
@@ -108,9 +108,9 @@ int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
 
 /* ------------------------------------------------------------ clients */
 
-#define VERIFIER_CLIENT_ID_MAX 64   /* [A-Za-z0-9._-]{1,64} */
-#define VERIFIER_SECRET_LEN 64      /* 32 random bytes as lower-case hex */
-#define VERIFIER_MAX_CLIENTS 256    /* clients a home may hold */
+#define VERIFIER_CLIENT_ID_MAX 64 /* [A-Za-z0-9._-]{1,64} */
+#define VERIFIER_SECRET_LEN 64    /* 32 random bytes as lower-case hex */
+#define VERIFIER_MAX_CLIENTS 256  /* clients a home may hold */
 #define VERIFIER_CLIENTS_FILE "clients.json"
 
 /*

@@ -23,6 +23,13 @@
 
 #define VF_PATH_MAX 4096
 
+/*
+ * Writes a message into a caller's err buffer (errlen may be 0). A message
+ * that does not fit is cut and ends in "..." so that nobody mistakes it for
+ * the whole; err is always NUL-terminated.
+ */
+void vf_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* ------------------------------------------------------------- metrics */
 
 enum vf_endpoint {
@@ -76,9 +83,9 @@ int vf_ratelimit_take(vf_ratelimit *rl, const void *key, size_t klen, uint64_t n
 /* ------------------------------------------------------------- clients */
 
 struct vf_client {
-    char id[VERIFIER_CLIENT_ID_MAX + 1];       /* client id */
-    char secret[VERIFIER_SECRET_LEN + 1];      /* the HMAC key's text; wiped on free */
-    char created[21];                          /* YYYY-MM-DDTHH:MM:SSZ */
+    char id[VERIFIER_CLIENT_ID_MAX + 1];  /* client id */
+    char secret[VERIFIER_SECRET_LEN + 1]; /* the HMAC key's text; wiped on free */
+    char created[21];                     /* YYYY-MM-DDTHH:MM:SSZ */
 };
 
 struct vf_clients {
@@ -105,30 +112,30 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
 
 /* Identity of a file, to notice a replacement or a rewrite. */
 struct vf_stamp {
-    dev_t dev;         /* device */
-    ino_t ino;         /* inode */
-    off_t size;        /* bytes */
+    dev_t dev;             /* device */
+    ino_t ino;             /* inode */
+    off_t size;            /* bytes */
     struct timespec mtime; /* modification time */
-    int exists;        /* 0 when stat failed */
+    int exists;            /* 0 when stat failed */
 };
 
 struct verifier {
-    struct verifier_opts opts;    /* copy; home points at home[] */
-    char home[VF_PATH_MAX];       /* the runtime home */
-    struct jp_config cfg;         /* HOME/config.json */
-    store *st;                    /* read-only store */
-    pthread_rwlock_t lock;        /* guards trust and clients */
-    keys_trust_t *trust;          /* built from HOME/keys; may be NULL if keys broke */
-    struct vf_clients clients;    /* HOME/clients.json */
-    pthread_mutex_t reload_lock;  /* one reloader at a time */
-    _Atomic int64_t last_check_s; /* monotonic second of the last stamp check */
-    struct vf_stamp keys_stamp;   /* keys.json as last loaded */
+    struct verifier_opts opts;     /* copy; home points at home[] */
+    char home[VF_PATH_MAX];        /* the runtime home */
+    struct jp_config cfg;          /* HOME/config.json */
+    store *st;                     /* read-only store */
+    pthread_rwlock_t lock;         /* guards trust and clients */
+    keys_trust_t *trust;           /* built from HOME/keys; may be NULL if keys broke */
+    struct vf_clients clients;     /* HOME/clients.json */
+    pthread_mutex_t reload_lock;   /* one reloader at a time */
+    _Atomic int64_t last_check_s;  /* monotonic second of the last stamp check */
+    struct vf_stamp keys_stamp;    /* keys.json as last loaded */
     struct vf_stamp clients_stamp; /* clients.json as last loaded */
-    vf_ratelimit *rl;             /* holder-check / pdf limiter */
-    struct vf_metrics metrics;    /* counters */
-    struct MHD_Daemon *mhd;       /* the running daemon */
-    uint16_t port;                /* bound port */
-    int locks_ready;              /* 1 once lock and reload_lock are initialised */
+    vf_ratelimit *rl;              /* holder-check / pdf limiter */
+    struct vf_metrics metrics;     /* counters */
+    struct MHD_Daemon *mhd;        /* the running daemon */
+    uint16_t port;                 /* bound port */
+    int locks_ready;               /* 1 once lock and reload_lock are initialised */
 };
 
 /* Reloads trust and clients when their files changed (at most once a second). */
@@ -140,26 +147,26 @@ int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errle
 
 /* A request as a handler sees it. Every pointer is borrowed for the call. */
 struct vf_call {
-    const char *method;       /* "GET", "POST", ... */
-    const char *path;         /* without query string */
+    const char *method;        /* "GET", "POST", ... */
+    const char *path;          /* without query string */
     const unsigned char *body; /* NUL-terminated, len bytes */
-    size_t len;               /* body bytes */
-    int wants_json;           /* Accept names application/json */
-    const char *authz;        /* Authorization header or NULL */
-    const char *since;        /* ?since= or NULL */
-    unsigned char addr[16];   /* client address key for the rate limiter */
-    size_t addrlen;           /* bytes of addr */
+    size_t len;                /* body bytes */
+    int wants_json;            /* Accept names application/json */
+    const char *authz;         /* Authorization header or NULL */
+    const char *since;         /* ?since= or NULL */
+    unsigned char addr[16];    /* client address key for the rate limiter */
+    size_t addrlen;            /* bytes of addr */
 };
 
 /* A reply: body is owned (malloc) and handed to libmicrohttpd. */
 struct vf_reply {
-    unsigned status;          /* HTTP status */
-    const char *ctype;        /* static content type */
-    unsigned char *body;      /* owned, NULL for empty */
-    size_t len;               /* bytes */
-    int html;                 /* 1: add the HTML security headers */
-    unsigned retry_after;     /* seconds, 0 = no header */
-    char disposition[64];     /* Content-Disposition, "" = none */
+    unsigned status;      /* HTTP status */
+    const char *ctype;    /* static content type */
+    unsigned char *body;  /* owned, NULL for empty */
+    size_t len;           /* bytes */
+    int html;             /* 1: add the HTML security headers */
+    unsigned retry_after; /* seconds, 0 = no header */
+    char disposition[64]; /* Content-Disposition, "" = none */
 };
 
 /* Releases out->body. */

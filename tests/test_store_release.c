@@ -1,0 +1,101 @@
+/*
+ * test_store_release.c - store_release_pages() really drops this process's
+ * resident pages of the store's map (what keeps a long issue run's RSS
+ * bounded), refuses while a transaction is open, and loses no data.
+ */
+#include "check.h"
+#include "store.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define VALUES 64
+#define VALUE_LEN (64 * 1024)
+
+static char dir[64];
+
+/* Resident kB of this process's mapping of DIR/data.mdb, from /proc/self/smaps. */
+static long mapped_kb(void)
+{
+    char line[4352], want[128];
+    int in = 0;
+    long kb = 0;
+    FILE *f = fopen("/proc/self/smaps", "r");
+
+    snprintf(want, sizeof want, "%s/data.mdb", dir);
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        unsigned long lo, hi;
+        char c;
+        if (sscanf(line, "%lx-%lx %c", &lo, &hi, &c) == 3) /* a mapping's header line */
+            in = strstr(line, want) != NULL;
+        if (in && strncmp(line, "Rss:", 4) == 0)
+            kb += atol(line + 4);
+    }
+    if (f != NULL)
+        fclose(f);
+    return kb;
+}
+
+static int fill(store_txn *txn, void *arg)
+{
+    unsigned char *v = arg;
+    int rc = 0;
+
+    for (int i = 0; rc == 0 && i < VALUES; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "k%03d", i);
+        memset(v, i, VALUE_LEN);
+        rc = store_put(txn, STORE_DB_PDFS, key, 4, v, VALUE_LEN, 0);
+    }
+    return rc;
+}
+
+static long touch_all(store *s)
+{
+    store_txn *txn = NULL;
+    long sum = 0;
+
+    CHECK_INT(store_read_begin(s, &txn), 0);
+    for (int i = 0; txn != NULL && i < VALUES; i++) {
+        char key[8];
+        const void *p;
+        size_t n;
+        snprintf(key, sizeof key, "k%03d", i);
+        if (store_get(txn, STORE_DB_PDFS, key, 4, &p, &n) == 0 && n == VALUE_LEN)
+            for (size_t j = 0; j < n; j += 4096)
+                sum += ((const unsigned char *)p)[j] == i;
+    }
+    store_read_end(txn);
+    return sum;
+}
+
+int main(void)
+{
+    unsigned char *v = malloc(VALUE_LEN);
+    char err[256];
+    store *s = NULL;
+    store_txn *txn = NULL;
+    long before, after;
+
+    snprintf(dir, sizeof dir, "/tmp/jp-release-XXXXXX");
+    if (v == NULL || mkdtemp(dir) == NULL)
+        return 1;
+    CHECK_INT(store_open(dir, STORE_CREATE, &s, err, sizeof err), 0);
+    CHECK_INT(store_write(s, fill, v), 0);
+    CHECK_INT(touch_all(s), VALUES * (VALUE_LEN / 4096));
+    before = mapped_kb();
+    CHECK(before >= VALUES * VALUE_LEN / 1024 / 2); /* the reads made pages resident */
+    CHECK_INT(store_read_begin(s, &txn), 0);
+    CHECK_INT(store_release_pages(s), STORE_EINVAL); /* refused with a txn open */
+    store_read_end(txn);
+    CHECK_INT(store_release_pages(s), 0);
+    after = mapped_kb();
+    CHECK(after < before / 8);
+    fprintf(stderr, "resident map: %ld kB before, %ld kB after\n", before, after);
+    CHECK_INT(touch_all(s), VALUES * (VALUE_LEN / 4096)); /* nothing lost */
+    store_close(s);
+    free(v);
+    if (check_failed == 0 && system("rm -rf /tmp/jp-release-*") != 0)
+        return 1;
+    return CHECK_DONE();
+}

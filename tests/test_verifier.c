@@ -1,0 +1,497 @@
+/*
+ * test_verifier.c - end-to-end test of jianpei-verifier through real HTTP:
+ * a home issued by jianpei-issuer in a mkdtemp directory, the daemon started
+ * on port 0 as a child, then what an employer, a candidate, an app and
+ * another province would each notice: lookups, the QR page from a real
+ * printed PDF's QR code, a forged token, a revocation seen without restart,
+ * holder checks that do not reveal unknown numbers, PDF download, the rate
+ * limit, signed batch queries, the status-changes feed and the metrics.
+ */
+#include "check.h"
+#include "ident.h"
+#include "verifier_client.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[256], home[300], issuer_bin[600], verifier_bin[600];
+
+struct holder {
+    char no[19], name[257], id[33];
+};
+
+static void path_in(char *out, size_t outsz, const char *name)
+{
+    if (snprintf(out, outsz, "%s/%s", dir, name) >= (int)outsz)
+        out[0] = '\0';
+}
+
+/* The holder of the k-th issued certificate, from the report and the intake file. */
+static int holder_of(size_t k, struct holder *h)
+{
+    char in[400], report[400];
+    json_t *rep = NULL, *item;
+    char *text = NULL, *line;
+    long want, n = 1;
+    int rc = -1;
+
+    path_in(in, sizeof(in), "in.jsonl");
+    path_in(report, sizeof(report), "report.json");
+    rep = json_load_file(report, 0, NULL);
+    item = json_array_get(json_object_get(rep, "issued"), k);
+    want = (long)json_integer_value(json_object_get(item, "line"));
+    text = vc_slurp(in, NULL);
+    snprintf(h->no, sizeof(h->no), "%s",
+             json_string_value(json_object_get(item, "certificate_no")) ?: "");
+    for (line = text ? strtok(text, "\n") : NULL; line != NULL; line = strtok(NULL, "\n"), n++) {
+        json_t *c;
+
+        if (n != want)
+            continue;
+        c = json_loads(line, 0, NULL);
+        snprintf(h->name, sizeof(h->name), "%s",
+                 json_string_value(json_object_get(c, "name")) ?: "");
+        snprintf(h->id, sizeof(h->id), "%s",
+                 json_string_value(json_object_get(c, "id_number")) ?: "");
+        json_decref(c);
+        rc = 0;
+    }
+    free(text);
+    json_decref(rep);
+    return rc;
+}
+
+static int add_client(const char *id, char secret[65])
+{
+    char out[400], *text, *last;
+    char *argv[] = {verifier_bin, "--home", home, "clients", "add", (char *)id, NULL};
+    int rc;
+
+    path_in(out, sizeof(out), "client.txt");
+    rc = vc_run(argv, out);
+    text = vc_slurp(out, NULL);
+    secret[0] = '\0';
+    if (rc == 0 && text != NULL) {
+        text[strcspn(text, "\0")] = '\0';
+        while (strlen(text) > 0 && text[strlen(text) - 1] == '\n')
+            text[strlen(text) - 1] = '\0';
+        last = strrchr(text, '\n');
+        snprintf(secret, 65, "%s", last ? last + 1 : text);
+    }
+    free(text);
+    unlink(out);
+    return rc;
+}
+
+static int get(int port, const char *path, const char *hdrs, struct vc_resp *r)
+{
+    return vc_http(port, "GET", path, hdrs, NULL, 0, r);
+}
+
+static int post(int port, const char *path, const char *hdrs, const char *body, struct vc_resp *r)
+{
+    return vc_http(port, "POST", path, hdrs, body, strlen(body), r);
+}
+
+static const char *jstr(const struct vc_resp *r, const char *a, const char *b)
+{
+    static char out[512];
+    json_t *root = json_loadb((const char *)r->body, r->len, 0, NULL);
+    json_t *v = json_object_get(root, a);
+
+    if (b != NULL)
+        v = json_object_get(v, b);
+    snprintf(out, sizeof(out), "%s",
+             json_is_string(v)  ? json_string_value(v)
+             : json_is_true(v)  ? "true"
+             : json_is_false(v) ? "false"
+             : json_is_null(v)  ? "null"
+                                : "?");
+    json_decref(root);
+    return out;
+}
+
+static int has(const struct vc_resp *r, const char *s)
+{
+    return r->body != NULL && strstr((const char *)r->body, s) != NULL;
+}
+
+static void test_lookups(int port, const struct holder *h)
+{
+    struct vc_resp r;
+    char path[128], bad[19], unknown[19];
+
+    CHECK(get(port, "/healthz", NULL, &r) == 0 && r.status == 200);
+    vc_resp_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s", h->no);
+    CHECK(get(port, path, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(&r, "certificate_no", NULL), h->no);
+    CHECK_STR(jstr(&r, "status", NULL), "valid");
+    CHECK_STR(jstr(&r, "issuer", NULL), "广东省住房和城乡建设厅");
+    CHECK(strchr(jstr(&r, "holder", "name_masked"), '*') != NULL);
+    CHECK(!has(&r, h->name) && !has(&r, h->id));
+    vc_resp_free(&r);
+
+    memcpy(bad, h->no, sizeof(bad));
+    bad[17] = bad[17] == '0' ? '1' : '0';
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s", bad);
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 400);
+    CHECK_STR(jstr(&r, "error", "code"), "invalid_certificate_no");
+    vc_resp_free(&r);
+
+    memcpy(unknown, "44012026019999999", 17);
+    unknown[17] = ident_mod11_2(unknown);
+    unknown[18] = '\0';
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s", unknown);
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 404);
+    CHECK_STR(jstr(&r, "error", "code"), "not_found");
+    vc_resp_free(&r);
+
+    CHECK(get(port, "/nope", NULL, &r) == 0 && r.status == 404);
+    CHECK_STR(jstr(&r, "error", "code"), "not_found");
+    vc_resp_free(&r);
+    CHECK(vc_http(port, "DELETE", "/api/v1/verify", NULL, NULL, 0, &r) == 0 && r.status == 405);
+    vc_resp_free(&r);
+}
+
+static void test_page(int port, const struct holder *h, const char *url, char *forged_path)
+{
+    const char *path = strstr(url, "/V/");
+    char hv[256], lower[2048];
+    struct vc_resp r;
+    size_t n;
+
+    CHECK(path != NULL);
+    if (path == NULL)
+        return;
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 200);
+    CHECK(has(&r, "有效") && has(&r, "二维码签名真实"));
+    CHECK(!has(&r, h->name) && !has(&r, h->id) && !has(&r, "<script"));
+    CHECK(vc_header(&r, "Content-Security-Policy", hv, sizeof(hv)) == 0 &&
+          strcmp(hv, "default-src 'none'; style-src 'unsafe-inline'; img-src data:") == 0);
+    CHECK(vc_header(&r, "Referrer-Policy", hv, sizeof(hv)) == 0 && strcmp(hv, "no-referrer") == 0);
+    CHECK(vc_header(&r, "X-Content-Type-Options", hv, sizeof(hv)) == 0);
+    vc_resp_free(&r);
+
+    snprintf(lower, sizeof(lower), "/v%s", path + 2);
+    CHECK(get(port, lower, "Accept: application/json\r\n", &r) == 0 && r.status == 200);
+    CHECK_STR(jstr(&r, "verdict", NULL), "genuine");
+    CHECK_STR(jstr(&r, "record_matches", NULL), "true");
+    vc_resp_free(&r);
+
+    snprintf(forged_path, 2048, "%s", path);
+    n = strlen(forged_path);
+    forged_path[n - 10] = forged_path[n - 10] == 'A' ? 'B' : 'A';
+    CHECK(get(port, forged_path, NULL, &r) == 0 && r.status == 200);
+    CHECK(has(&r, "二维码签名伪造") && has(&r, "警告") && !has(&r, "二维码签名真实"));
+    CHECK(!has(&r, "有效"));
+    vc_resp_free(&r);
+}
+
+static void test_verify_api(int port, const char *url, const char *forged_path)
+{
+    char body[2200], trust[400];
+    char *good[] = {verifier_bin, "verify-qr", (char *)url, "--trust", trust, NULL};
+    char *bad[] = {verifier_bin, "verify-qr", (char *)forged_path, "--trust", trust, NULL};
+    struct vc_resp r;
+
+    snprintf(body, sizeof(body), "{\"qr\":\"%s\"}", url);
+    CHECK(post(port, "/api/v1/verify", NULL, body, &r) == 0 && r.status == 200);
+    CHECK_STR(jstr(&r, "verdict", NULL), "genuine");
+    CHECK_STR(jstr(&r, "status", NULL), "valid");
+    vc_resp_free(&r);
+    snprintf(body, sizeof(body), "{\"qr\":\"%s\"}", forged_path);
+    CHECK(post(port, "/api/v1/verify", NULL, body, &r) == 0 && r.status == 200);
+    CHECK_STR(jstr(&r, "verdict", NULL), "forged");
+    vc_resp_free(&r);
+    CHECK(post(port, "/api/v1/verify", NULL, "{\"qr\":\"not a token!\"}", &r) == 0);
+    CHECK_STR(jstr(&r, "verdict", NULL), "malformed");
+    vc_resp_free(&r);
+    CHECK(post(port, "/api/v1/verify", NULL, "{\"qr\":", &r) == 0 && r.status == 400);
+    CHECK_STR(jstr(&r, "error", "code"), "invalid_json");
+    vc_resp_free(&r);
+    CHECK(post(port, "/api/v1/verify", NULL, "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]", &r) == 0 &&
+          r.status == 400);
+    vc_resp_free(&r);
+
+    path_in(trust, sizeof(trust), "jianpei-home/trust-list.pem");
+    CHECK_INT(vc_run(good, NULL), 0);
+    CHECK_INT(vc_run(bad, NULL), 1);
+}
+
+static void holder_body(char *out, size_t outsz, const char *name, const char *id)
+{
+    snprintf(out, outsz, "{\"name\":\"%s\",\"id_number\":\"%s\"}", name, id);
+}
+
+static void test_holder(int port, const struct holder *h, const char *unknown_no)
+{
+    char path[128], body[512], ok[512], pdf_path[400];
+    char *pdfsig[] = {"/usr/bin/pdfsig", pdf_path, NULL};
+    struct vc_resp right, wrong, unknown;
+    char *sigout;
+
+    holder_body(ok, sizeof(ok), h->name, h->id);
+    holder_body(body, sizeof(body), h->name, "110101199003074477");
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s/holder-check", h->no);
+    CHECK(post(port, path, NULL, ok, &right) == 0 && right.status == 200);
+    CHECK_STR(jstr(&right, "match", NULL), "true");
+    CHECK_STR(jstr(&right, "status", NULL), "valid");
+    CHECK(post(port, path, NULL, body, &wrong) == 0 && wrong.status == 200);
+    CHECK_STR(jstr(&wrong, "match", NULL), "false");
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s/holder-check", unknown_no);
+    CHECK(post(port, path, NULL, ok, &unknown) == 0);
+    CHECK(unknown.status == wrong.status && unknown.len == wrong.len &&
+          memcmp(unknown.body, wrong.body, wrong.len) == 0);
+    vc_resp_free(&right);
+    vc_resp_free(&wrong);
+    vc_resp_free(&unknown);
+
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s/pdf", h->no);
+    CHECK(post(port, path, NULL, ok, &right) == 0 && right.status == 200);
+    CHECK(right.len > 1000 && memcmp(right.body, "%PDF", 4) == 0);
+    path_in(pdf_path, sizeof(pdf_path), "download.pdf");
+    {
+        FILE *f = fopen(pdf_path, "wb");
+        char out[400];
+
+        CHECK(f != NULL && fwrite(right.body, 1, right.len, f) == right.len);
+        if (f != NULL)
+            fclose(f);
+        path_in(out, sizeof(out), "pdfsig.txt");
+        vc_run(pdfsig, out);
+        sigout = vc_slurp(out, NULL);
+        CHECK(sigout != NULL && strstr(sigout, "Signature is Valid.") != NULL);
+        free(sigout);
+    }
+    CHECK(post(port, path, NULL, body, &wrong) == 0 && wrong.status == 403);
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s/pdf", unknown_no);
+    CHECK(post(port, path, NULL, ok, &unknown) == 0 && unknown.status == 403);
+    CHECK(unknown.len == wrong.len && memcmp(unknown.body, wrong.body, wrong.len) == 0);
+    vc_resp_free(&right);
+    vc_resp_free(&wrong);
+    vc_resp_free(&unknown);
+}
+
+static void test_rate_limit(int port, const struct holder *h)
+{
+    char path[128], body[512], retry[16] = "";
+    struct vc_resp r;
+    int i, limited = 0;
+
+    holder_body(body, sizeof(body), h->name, "110101199003074477");
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s/holder-check", h->no);
+    for (i = 0; i < 40 && !limited; i++) {
+        if (post(port, path, NULL, body, &r) != 0)
+            break;
+        if (r.status == 429) {
+            limited = 1;
+            CHECK(vc_header(&r, "Retry-After", retry, sizeof(retry)) == 0 && atoi(retry) >= 1);
+            CHECK_STR(jstr(&r, "error", "code"), "rate_limited");
+        }
+        vc_resp_free(&r);
+    }
+    CHECK(limited);
+}
+
+static void test_revoke(int port, const struct holder *h, const char *url)
+{
+    char *rev[] = {issuer_bin, "--home", home, "revoke", (char *)h->no, "--reason", "test", NULL};
+    struct vc_resp r;
+
+    CHECK_INT(vc_run(rev, NULL), 0);
+    CHECK(get(port, strstr(url, "/V/"), NULL, &r) == 0 && r.status == 200);
+    CHECK(has(&r, "撤销") && !has(&r, ">有效<"));
+    vc_resp_free(&r);
+}
+
+static void sign(const char *secret, const char *path, const char *ts, const char *body,
+                 char hex[65])
+{
+    unsigned char d[32], mac[32];
+    char dh[65], msg[512];
+    unsigned int ml = 0;
+    int i;
+
+    EVP_Digest(body, strlen(body), d, NULL, EVP_sha256(), NULL);
+    for (i = 0; i < 32; i++)
+        sprintf(dh + 2 * i, "%02x", d[i]);
+    snprintf(msg, sizeof(msg), "POST\n%s\n%s\n%s", path, ts, dh);
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg, strlen(msg), mac, &ml);
+    for (i = 0; i < 32; i++)
+        sprintf(hex + 2 * i, "%02x", mac[i]);
+}
+
+static int batch(int port, const char *client, const char *secret, long ts_off, const char *body,
+                 struct vc_resp *r)
+{
+    const char *path = "/api/v1/batch-status";
+    char ts[24], sig[65], hdr[300];
+
+    snprintf(ts, sizeof(ts), "%ld", (long)time(NULL) + ts_off);
+    sign(secret, path, ts, body, sig);
+    snprintf(hdr, sizeof(hdr),
+             "Content-Type: application/json\r\nAuthorization: JIANPEI-HMAC-SHA256 client=%s, "
+             "ts=%s, sig=%s\r\n",
+             client, ts, sig);
+    return post(port, path, hdr, body, r);
+}
+
+static void test_batch(int port, const struct holder *h, const struct holder *h2,
+                       const char *unknown_no, const char *secret)
+{
+    char body[512];
+    struct vc_resp r;
+    json_t *root, *res;
+
+    snprintf(body, sizeof(body), "{\"certificate_nos\":[\"%s\",\"%s\",\"123\",\"%s\"]}", h->no,
+             h2->no, unknown_no);
+    CHECK(batch(port, "prov-gx", secret, 0, body, &r) == 0 && r.status == 200);
+    root = json_loadb((const char *)r.body, r.len, 0, NULL);
+    res = json_object_get(root, "results");
+    CHECK_INT(json_array_size(res), 4);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(res, 0), "status")), "revoked");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(res, 1), "certificate_no")), h2->no);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(res, 1), "status")), "valid");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(res, 2), "error")),
+              "invalid_certificate_no");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(res, 3), "error")), "not_found");
+    json_decref(root);
+    vc_resp_free(&r);
+
+    CHECK(batch(port, "prov-gx", secret, -1000, body, &r) == 0 && r.status == 401);
+    CHECK_STR(jstr(&r, "error", "code"), "unauthorized");
+    vc_resp_free(&r);
+    CHECK(batch(port, "prov-gx", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                0, body, &r) == 0 &&
+          r.status == 401);
+    vc_resp_free(&r);
+    CHECK(batch(port, "prov-xx", secret, 0, body, &r) == 0 && r.status == 401);
+    vc_resp_free(&r);
+    CHECK(post(port, "/api/v1/batch-status", NULL, body, &r) == 0 && r.status == 401);
+    vc_resp_free(&r);
+}
+
+static void test_feeds(int port, const struct holder *h)
+{
+    struct vc_resp r;
+    char want[64];
+    json_t *root, *changes, *last;
+
+    CHECK(get(port, "/api/v1/status-changes?since=0", NULL, &r) == 0 && r.status == 200);
+    root = json_loadb((const char *)r.body, r.len, 0, NULL);
+    changes = json_object_get(root, "changes");
+    last = json_array_get(changes, json_array_size(changes) - 1);
+    CHECK_STR(json_string_value(json_object_get(last, "action")), "revoke");
+    CHECK_STR(json_string_value(json_object_get(last, "certificate_no")), h->no);
+    CHECK_STR(json_string_value(json_object_get(last, "status")), "revoked");
+    CHECK(json_integer_value(json_object_get(root, "next_since")) >=
+          json_integer_value(json_object_get(last, "seq")));
+    snprintf(want, sizeof(want), "/api/v1/status-changes?since=%lld",
+             (long long)json_integer_value(json_object_get(root, "next_since")));
+    json_decref(root);
+    vc_resp_free(&r);
+    CHECK(get(port, want, NULL, &r) == 0 && r.status == 200 && has(&r, "\"changes\":[]"));
+    vc_resp_free(&r);
+    CHECK(get(port, "/api/v1/status-changes?since=x", NULL, &r) == 0 && r.status == 400);
+    vc_resp_free(&r);
+
+    CHECK(get(port, "/api/v1/trust-list", NULL, &r) == 0 && r.status == 200);
+    CHECK(has(&r, "-----BEGIN"));
+    vc_resp_free(&r);
+}
+
+static void test_limits(int port)
+{
+    size_t n = 70 * 1024;
+    char *big = malloc(n + 1);
+    struct vc_resp r;
+
+    if (big == NULL)
+        return;
+    memset(big, ' ', n);
+    big[n] = '\0';
+    CHECK(post(port, "/api/v1/verify", NULL, big, &r) == 0 && r.status == 413);
+    CHECK_STR(jstr(&r, "error", "code"), "body_too_large");
+    vc_resp_free(&r);
+    free(big);
+}
+
+static void test_metrics(int port)
+{
+    struct vc_resp r;
+
+    CHECK(get(port, "/metrics", NULL, &r) == 0 && r.status == 200);
+    CHECK(has(&r, "jianpei_requests_total{endpoint=\"holder_check\",code=\"429\"} 1\n"));
+    CHECK(has(&r, "jianpei_requests_total{endpoint=\"certificate\",code=\"404\"} 1\n"));
+    CHECK(has(&r, "jianpei_requests_total{endpoint=\"batch_status\",code=\"401\"} 4\n"));
+    CHECK(has(&r, "jianpei_rate_limited_total 1\n"));
+    CHECK(has(&r, "jianpei_request_duration_seconds_bucket{le=\"+Inf\"}"));
+    vc_resp_free(&r);
+}
+
+static void test_access_log(const char *err_path, const struct holder *h, const char *url)
+{
+    char *log = vc_slurp(err_path, NULL);
+    const char *tok = strrchr(url, '/');
+
+    CHECK(log != NULL && strstr(log, "GET /healthz 200") != NULL);
+    CHECK(log != NULL && strstr(log, h->name) == NULL && strstr(log, h->id) == NULL);
+    CHECK(log != NULL && tok != NULL && strstr(log, tok + 1) == NULL);
+    free(log);
+}
+
+int main(void)
+{
+    char err_path[400], url[2048] = "", forged[2048] = "", secret[65], unknown[19];
+    char rb[16] = "--rate-burst";
+    struct holder h = {0}, h2 = {0};
+    struct vc_daemon d = {0};
+    char *rm[] = {"/bin/rm", "-rf", dir, NULL};
+
+    snprintf(dir, sizeof(dir), "/tmp/jp-verifier-XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        return 1;
+    snprintf(home, sizeof(home), "%s/jianpei-home", dir);
+    snprintf(issuer_bin, sizeof(issuer_bin), "%s/jianpei-issuer", JP_BIN_DIR);
+    snprintf(verifier_bin, sizeof(verifier_bin), "%s/jianpei-verifier", JP_BIN_DIR);
+    path_in(err_path, sizeof(err_path), "daemon.log");
+    memcpy(unknown, "44012026019999999", 17);
+    unknown[17] = ident_mod11_2(unknown);
+    unknown[18] = '\0';
+
+    CHECK(vc_make_home(JP_BIN_DIR, JP_SOURCE_DIR, dir, 6) == 0);
+    CHECK(holder_of(0, &h) == 0 && holder_of(1, &h2) == 0);
+    CHECK(add_client("prov-gx", secret) == 0 && strlen(secret) == 64);
+    CHECK(vc_qr_from_pdf(JP_BIN_DIR, dir, h.no, url, sizeof(url)) == 0);
+    {
+        char *argv[] = {verifier_bin, "--home", home, "--listen", "127.0.0.1:0",
+                        "--threads",  "2",      rb,   "12",       "--rate-per-minute",
+                        "1",          NULL};
+
+        CHECK(vc_daemon_start(argv, err_path, &d) == 0);
+    }
+    if (d.port > 0) {
+        test_lookups(d.port, &h);
+        test_page(d.port, &h, url, forged);
+        test_verify_api(d.port, url, forged);
+        test_holder(d.port, &h, unknown);
+        test_rate_limit(d.port, &h);
+        test_revoke(d.port, &h, url);
+        test_batch(d.port, &h, &h2, unknown, secret);
+        test_feeds(d.port, &h);
+        test_limits(d.port);
+        test_metrics(d.port);
+        CHECK_INT(vc_daemon_stop(&d), 0);
+        test_access_log(err_path, &h, url);
+    }
+    vc_run(rm, NULL);
+    return CHECK_DONE();
+}
