@@ -256,7 +256,7 @@ enum keys_verdict {
     KEYS_TOKEN_FORGED,      /* the signature does not match the claims */
     KEYS_TOKEN_UNKNOWN_KEY, /* the kid is not in the trust list */
     KEYS_TOKEN_REVOKED_KEY, /* the signing key is revoked */
-    KEYS_TOKEN_EXPIRED_KEY, /* the issue date lies outside the signing certificate's validity */
+    KEYS_TOKEN_EXPIRED_KEY, /* the issue date lies after the signing certificate's end */
     KEYS_TOKEN_MALFORMED,   /* not a token of this format (also: too long, bad base32) */
 };
 

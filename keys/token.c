@@ -590,7 +590,10 @@ static int judge(const keys_trust_t *t, const struct sign1 *s, const struct keys
         *verdict = KEYS_TOKEN_FORGED;
     else if (te->state == KEYS_REVOKED)
         *verdict = KEYS_TOKEN_REVOKED_KEY;
-    else if (day < te->first_day || day > te->last_day)
+    else if (day > te->last_day)
+        /* Only the end counts: a reissued file keeps its certificate's original
+         * issue date but is signed by the key active at reissue, which may be
+         * newer than that date. A key past its end must not sign new ones. */
         *verdict = KEYS_TOKEN_EXPIRED_KEY;
     else
         *verdict = KEYS_TOKEN_GENUINE;

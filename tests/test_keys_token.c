@@ -298,6 +298,7 @@ static void test_keys_lifecycle(keys_t *k, const char *today)
 {
     struct keys_claims c = sample(today);
     char before[KEYS_TOKEN_BUFSZ], after[KEYS_TOKEN_BUFSZ], old[KEYS_TOKEN_BUFSZ];
+    char late[KEYS_TOKEN_BUFSZ];
     char err[256] = "", kid[17], first[17];
     struct keys_info info[KEYS_MAX_SIGNING];
     keys_trust_t *t = NULL, *foreign = NULL;
@@ -307,15 +308,18 @@ static void test_keys_lifecycle(keys_t *k, const char *today)
     CHECK_INT(keys_list(k, info, KEYS_MAX_SIGNING, &n), 0);
     memcpy(first, info[n - 1].kid, sizeof first);
     CHECK_INT(keys_token_sign(k, &c, before, sizeof before, err, sizeof err), 0);
-    c = sample("2020-01-01"); /* before the key existed */
+    c = sample("2020-01-01"); /* before the key existed: a reissued old certificate */
     CHECK_INT(keys_token_sign(k, &c, old, sizeof old, err, sizeof err), 0);
+    c = sample("2099-01-01"); /* after the signing certificate's end */
+    CHECK_INT(keys_token_sign(k, &c, late, sizeof late, err, sizeof err), 0);
     CHECK_INT(keys_rotate(k, NULL, 0, kid, err, sizeof err), 0);
     c = sample(today);
     CHECK_INT(keys_token_sign(k, &c, after, sizeof after, err, sizeof err), 0);
     CHECK_INT(keys_trust_from_keys(k, &t, err, sizeof err), 0);
     CHECK_INT(verdict_of(t, before), KEYS_TOKEN_GENUINE);
     CHECK_INT(verdict_of(t, after), KEYS_TOKEN_GENUINE);
-    CHECK_STR(keys_verdict_name(verdict_of(t, old)), "expired_key");
+    CHECK_STR(keys_verdict_name(verdict_of(t, old)), "genuine");
+    CHECK_STR(keys_verdict_name(verdict_of(t, late)), "expired_key");
     keys_trust_free(t);
     t = NULL;
 

@@ -30,7 +30,7 @@ static size_t ce_key(unsigned char key[CE_KEY_MAX], const char *id, int year)
 static int ce_get(store_txn *txn, const char *id, int year, uint64_t *tenths)
 {
     unsigned char key[CE_KEY_MAX];
-    struct tr_field f[] = {{1, TR_U64, tenths, 0}};
+    struct tr_field f[] = {{1, TR_U64, tenths, 0, NULL}};
     int rc;
 
     *tenths = 0;
@@ -53,7 +53,7 @@ static int ce_record_txn(store_txn *txn, void *arg)
     struct ce_op *op = arg;
     unsigned char key[CE_KEY_MAX];
     uint64_t tenths = 0;
-    struct tr_field f[] = {{1, TR_U64, &tenths, 0}};
+    struct tr_field f[] = {{1, TR_U64, &tenths, 0, NULL}};
     struct tr_inst in;
     char detail[64];
     int rc = 0;

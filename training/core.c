@@ -126,7 +126,7 @@ int tr_rec_encode(const struct tr_field *f, size_t n, struct jp_buf *out)
 
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (f[i].type == TR_STR)
-            rc = store_rec_put_str(out, f[i].tag, f[i].p);
+            rc = store_rec_put_str(out, f[i].tag, f[i].p != NULL ? f[i].p : f[i].cp);
         else if (f[i].type == TR_U16)
             rc = store_rec_put_u16(out, f[i].tag, *(const uint16_t *)f[i].p);
         else
@@ -205,10 +205,9 @@ int tr_inst_get(store_txn *txn, const char *code, struct tr_inst *out)
     return rc;
 }
 
-int tr_inst_put(store_txn *txn, const struct tr_inst *in, unsigned flags)
+int tr_inst_put(store_txn *txn, struct tr_inst *in, unsigned flags)
 {
-    struct tr_inst *w = (struct tr_inst *)in; /* the codec's table is not const; nothing writes */
-    struct tr_field f[] = INST_FIELDS(w);
+    struct tr_field f[] = INST_FIELDS(in);
 
     return tr_put(txn, TR_DB_INST, in->code, strlen(in->code), f, sizeof f / sizeof f[0], flags);
 }
@@ -239,11 +238,12 @@ const char *tr_review_state_name(unsigned state)
 
 #define PLAN_FIELDS(p)                                                                             \
     {                                                                                              \
-        {1, TR_STR, (p)->class_id, sizeof(p)->class_id}, {2, TR_STR, (p)->inst, sizeof(p)->inst},  \
-            {3, TR_STR, (p)->city, sizeof(p)->city},                                               \
-            {4, TR_STR, (p)->position, sizeof(p)->position},                                       \
-            {5, TR_STR, (p)->exam_date, sizeof(p)->exam_date}, {6, TR_U16, &(p)->state, 0},        \
-            {7, TR_STR, (p)->reason, sizeof(p)->reason},                                           \
+        {1, TR_STR, (p)->class_id, sizeof(p)->class_id, NULL},                                     \
+            {2, TR_STR, (p)->inst, sizeof(p)->inst, NULL},                                         \
+            {3, TR_STR, (p)->city, sizeof(p)->city, NULL},                                         \
+            {4, TR_STR, (p)->position, sizeof(p)->position, NULL},                                 \
+            {5, TR_STR, (p)->exam_date, sizeof(p)->exam_date, NULL},                               \
+            {6, TR_U16, &(p)->state, 0, NULL}, {7, TR_STR, (p)->reason, sizeof(p)->reason, NULL},  \
     }
 
 int tr_plan_get(store_txn *txn, const char *exam_id, struct tr_plan *out)
@@ -258,10 +258,9 @@ int tr_plan_get(store_txn *txn, const char *exam_id, struct tr_plan *out)
     return rc;
 }
 
-int tr_plan_put(store_txn *txn, const struct tr_plan *p)
+int tr_plan_put(store_txn *txn, struct tr_plan *p)
 {
-    struct tr_plan *w = (struct tr_plan *)p; /* as in tr_inst_put */
-    struct tr_field f[] = PLAN_FIELDS(w);
+    struct tr_field f[] = PLAN_FIELDS(p);
 
     return tr_put(txn, TR_DB_PLAN, p->exam_id, strlen(p->exam_id), f, sizeof f / sizeof f[0], 0);
 }

@@ -30,14 +30,16 @@ struct tr_cand {
 
 #define CLASS_FIELDS(c)                                                                            \
     {                                                                                              \
-        {1, TR_STR, (c)->inst, sizeof(c)->inst}, {2, TR_STR, (c)->position, sizeof(c)->position},  \
+        {1, TR_STR, (c)->inst, sizeof(c)->inst, NULL},                                             \
+            {2, TR_STR, (c)->position, sizeof(c)->position, NULL},                                 \
     }
 #define CAND_FIELDS(c)                                                                             \
     {                                                                                              \
-        {1, TR_STR, (c)->name, sizeof(c)->name}, {2, TR_STR, (c)->gender, sizeof(c)->gender},      \
-            {3, TR_STR, (c)->id_type, sizeof(c)->id_type},                                         \
-            {4, TR_STR, (c)->id_number, sizeof(c)->id_number},                                     \
-            {5, TR_STR, (c)->position, sizeof(c)->position},                                       \
+        {1, TR_STR, (c)->name, sizeof(c)->name, NULL},                                             \
+            {2, TR_STR, (c)->gender, sizeof(c)->gender, NULL},                                     \
+            {3, TR_STR, (c)->id_type, sizeof(c)->id_type, NULL},                                   \
+            {4, TR_STR, (c)->id_number, sizeof(c)->id_number, NULL},                               \
+            {5, TR_STR, (c)->position, sizeof(c)->position, NULL},                                 \
     }
 
 /* ------------------------------------------------------------- helpers */
@@ -91,7 +93,8 @@ static int own_class(store_txn *txn, const struct training_actor *a, const char 
 static int blacklisted(store_txn *txn, const char *id, const struct ident_date *today, int *hit)
 {
     char from[IDENT_DATE_SIZE], until[IDENT_DATE_SIZE];
-    struct tr_field f[] = {{2, TR_STR, from, sizeof from}, {3, TR_STR, until, sizeof until}};
+    struct tr_field f[] = {{2, TR_STR, from, sizeof from, NULL},
+                           {3, TR_STR, until, sizeof until, NULL}};
     struct ident_date df, du;
     int rc = tr_get(txn, TR_DB_BLACK, id, strlen(id), f, 2);
 
@@ -157,16 +160,15 @@ static int class_txn(store_txn *txn, void *arg)
     char detail[64];
     int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
 
-    if (rc != 0)
-        return rc;
-    if (!tr_inst_offers(&in, op->position))
-        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                         "position: not offered by the institution");
+    if (rc == 0 && !tr_inst_offers(&in, op->position))
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "position: not offered by the institution");
     memcpy(cl.inst, op->a->code, sizeof cl.inst);
     memcpy(cl.position, op->position, 3);
-    rc = tr_put(txn, TR_DB_CLASS, op->class_id, strlen(op->class_id), f, 2, STORE_PUT_NEW);
+    if (rc == 0)
+        rc = tr_put(txn, TR_DB_CLASS, op->class_id, strlen(op->class_id), f, 2, STORE_PUT_NEW);
     if (rc == STORE_EEXIST)
-        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "class_id: already exists");
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "class_id: already exists");
     if (rc == 0)
         rc = tr_fmt(detail, sizeof detail, "class %s position %s", op->class_id, op->position);
     if (rc == 0)
@@ -313,10 +315,10 @@ struct black_op {
 static int black_txn(store_txn *txn, void *arg)
 {
     struct black_op *op = arg;
-    struct tr_field f[] = {{1, TR_STR, (void *)op->reason, 0},
-                           {2, TR_STR, op->from, 0},
-                           {3, TR_STR, op->until, 0},
-                           {4, TR_STR, (void *)op->a->code, 0}};
+    struct tr_field f[] = {{.tag = 1, .type = TR_STR, .cp = op->reason},
+                           {.tag = 2, .type = TR_STR, .cp = op->from},
+                           {.tag = 3, .type = TR_STR, .cp = op->until},
+                           {.tag = 4, .type = TR_STR, .cp = op->a->code}};
     char key[CAND_KEY_MAX], detail[96];
     const void *v;
     size_t vl;
@@ -467,11 +469,11 @@ static int plan_review_txn(store_txn *txn, void *arg)
     if (rc == 0 && p.state != TR_SUBMITTED)
         rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "exam_id: plan is %s, not submitted",
                        tr_review_state_name(p.state));
-    if (rc != 0)
-        return rc;
-    p.state = op->approve ? TR_APPROVED : TR_REJECTED;
-    memcpy(p.reason, op->p.reason, sizeof p.reason);
-    rc = tr_plan_put(txn, &p);
+    if (rc == 0) {
+        p.state = op->approve ? TR_APPROVED : TR_REJECTED;
+        memcpy(p.reason, op->p.reason, sizeof p.reason);
+        rc = tr_plan_put(txn, &p);
+    }
     if (rc == 0)
         rc = tr_fmt(detail, sizeof detail, "exam %s", p.exam_id);
     if (rc == 0)
@@ -652,7 +654,7 @@ static int scores_upload_txn(store_txn *txn, void *arg)
     if (rc == 0)
         rc = tr_plan_get(txn, op->exam_id, &p);
     if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "exam_id: unknown exam");
+        rc = tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "exam_id: unknown exam");
     if (rc == 0 && strcmp(p.inst, op->a->code) != 0)
         rc =
             tr_refuse(TRAINING_EREMIT, op->why, op->whylen, "exam_id: exam of another institution");
@@ -664,9 +666,10 @@ static int scores_upload_txn(store_txn *txn, void *arg)
     if (rc == 0 && old.state == TR_APPROVED)
         rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
                        "exam_id: score sheet is already approved");
-    if (rc == 0 || rc == STORE_ENOTFOUND)
-        sheet_free(&old);
-    if (rc == 0 || rc == STORE_ENOTFOUND)
+    sheet_free(&old);
+    if (rc == STORE_ENOTFOUND)
+        rc = 0; /* no sheet yet */
+    if (rc == 0)
         rc = sheet_lines_ok(txn, p.class_id, &op->s, op->why, op->whylen);
     if (rc == 0)
         rc = sheet_put(txn, op->exam_id, &op->s);
@@ -712,17 +715,15 @@ int training_scores_upload(training *t, const struct training_actor *a, const ch
 static int scores_review_txn(store_txn *txn, void *arg)
 {
     struct scores_op *op = arg;
-    struct sheet s;
+    struct sheet s = {0};
     struct tr_plan p;
     char detail[96];
     int rc = city_plan(txn, op->a, op->exam_id, &p, op->why, op->whylen);
 
-    if (rc != 0)
-        return rc;
-    rc = sheet_get(txn, op->exam_id, &s);
+    if (rc == 0)
+        rc = sheet_get(txn, op->exam_id, &s);
     if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen,
-                         "exam_id: no score sheet uploaded");
+        rc = tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "exam_id: no score sheet uploaded");
     if (rc == 0 && s.state != TR_SUBMITTED)
         rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
                        "exam_id: score sheet is %s, not submitted", tr_review_state_name(s.state));

@@ -27,7 +27,7 @@ struct quota_op {
 static int quota_txn(store_txn *txn, void *arg)
 {
     struct quota_op *op = arg;
-    struct tr_field f[] = {{1, TR_U16, &op->max, 0}};
+    struct tr_field f[] = {{1, TR_U16, &op->max, 0, NULL}};
     char detail[64];
     int rc = tr_put(txn, TR_DB_QUOTA, op->city, 2, f, 1, 0);
 
@@ -61,7 +61,8 @@ static int city_count(store_txn *txn, const char *city, unsigned *n)
     const void *k, *v;
     size_t kl, vl;
     struct tr_inst in;
-    struct tr_field f[] = {{2, TR_STR, in.city, sizeof in.city}, {4, TR_U16, &in.state, 0}};
+    struct tr_field f[] = {{2, TR_STR, in.city, sizeof in.city, NULL},
+                           {4, TR_U16, &in.state, 0, NULL}};
     int rc = store_cursor_open(txn, tr_db(TR_DB_INST), &c);
 
     *n = 0;
@@ -91,7 +92,7 @@ struct confirm_op {
 static int confirm_txn(store_txn *txn, void *arg)
 {
     struct confirm_op *op = arg;
-    struct tr_field f[] = {{1, TR_U16, NULL, 0}};
+    struct tr_field f[] = {{1, TR_U16, NULL, 0, NULL}};
     uint16_t quota = 0;
     unsigned used = 0;
     char detail[64];
@@ -100,18 +101,17 @@ static int confirm_txn(store_txn *txn, void *arg)
     f[0].p = &quota;
     rc = tr_get(txn, TR_DB_QUOTA, op->in.city, 2, f, 1);
     if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                         "city: no quota set by the province");
+        rc =
+            tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "city: no quota set by the province");
     if (rc == 0)
         rc = city_count(txn, op->in.city, &used);
     if (rc == 0 && used >= quota)
-        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                         "city: quota of %u institutions is used up", (unsigned)quota);
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "city: quota of %u institutions is used up", (unsigned)quota);
     if (rc == 0)
         rc = tr_inst_put(txn, &op->in, STORE_PUT_NEW);
     if (rc == STORE_EEXIST)
-        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                         "code: institution already exists");
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "code: institution already exists");
     if (rc == 0)
         rc = tr_fmt(detail, sizeof detail, "institution %s", op->in.code);
     if (rc == 0)
@@ -183,18 +183,18 @@ static int state_txn(store_txn *txn, void *arg)
     int rc = tr_inst_get(txn, op->code, &in);
 
     if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "code: unknown institution");
-    if (rc != 0)
-        return rc;
-    if (in.state == TR_INST_REMOVED)
-        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "code: institution was removed");
-    if (op->to == TR_INST_FILED && in.state != TR_INST_CONFIRMED)
-        return tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                         "code: institution is %s, not confirmed", tr_inst_state_name(in.state));
-    in.state = op->to;
-    if (op->reason != NULL)
-        memcpy(in.reason, op->reason, strlen(op->reason) + 1);
-    rc = tr_inst_put(txn, &in, 0);
+        rc = tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "code: unknown institution");
+    if (rc == 0 && in.state == TR_INST_REMOVED)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "code: institution was removed");
+    else if (rc == 0 && op->to == TR_INST_FILED && in.state != TR_INST_CONFIRMED)
+        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
+                       "code: institution is %s, not confirmed", tr_inst_state_name(in.state));
+    if (rc == 0) {
+        in.state = op->to;
+        if (op->reason != NULL)
+            memcpy(in.reason, op->reason, strlen(op->reason) + 1);
+        rc = tr_inst_put(txn, &in, 0);
+    }
     if (rc == 0)
         rc = tr_fmt(detail, sizeof detail, "institution %s", op->code);
     if (rc == 0)
@@ -370,7 +370,7 @@ static int active_codes(store_txn *txn, char (**codes)[TRAINING_CODE_MAX + 1], s
     const void *k, *v;
     size_t kl, vl, cap = 0;
     uint16_t state = 0;
-    struct tr_field f[] = {{4, TR_U16, &state, 0}};
+    struct tr_field f[] = {{4, TR_U16, &state, 0, NULL}};
     char(*tmp)[TRAINING_CODE_MAX + 1];
     int rc = store_cursor_open(txn, tr_db(TR_DB_INST), &c);
 
@@ -545,15 +545,14 @@ static int complaint_txn(store_txn *txn, void *arg)
     struct tr_inst in;
     unsigned char key[8];
     char detail[96];
-    struct tr_field f[] = {{1, TR_STR, (void *)op->inst, 0},
-                           {2, TR_STR, in.city, 0},
-                           {3, TR_STR, (void *)op->text, 0},
-                           {4, TR_STR, op->date, 0}};
+    struct tr_field f[] = {{.tag = 1, .type = TR_STR, .cp = op->inst},
+                           {.tag = 2, .type = TR_STR, .p = in.city},
+                           {.tag = 3, .type = TR_STR, .cp = op->text},
+                           {.tag = 4, .type = TR_STR, .cp = op->date}};
     int rc = tr_inst_get(txn, op->inst, &in);
 
     if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen,
-                         "institution: unknown institution");
+        rc = tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "institution: unknown institution");
     if (rc == 0)
         rc = tr_city_oversees(op->a, in.city, op->why, op->whylen);
     if (rc == 0)
@@ -613,10 +612,10 @@ int training_complaint_list_json(training *t, const struct training_actor *a, st
                                  char *why, size_t whylen)
 {
     char inst[TRAINING_CODE_MAX + 1], city[3], text[TRAINING_TEXT_MAX + 1], date[IDENT_DATE_SIZE];
-    struct tr_field f[] = {{1, TR_STR, inst, sizeof inst},
-                           {2, TR_STR, city, sizeof city},
-                           {3, TR_STR, text, sizeof text},
-                           {4, TR_STR, date, sizeof date}};
+    struct tr_field f[] = {{1, TR_STR, inst, sizeof inst, NULL},
+                           {2, TR_STR, city, sizeof city, NULL},
+                           {3, TR_STR, text, sizeof text, NULL},
+                           {4, TR_STR, date, sizeof date, NULL}};
     store_txn *txn = NULL;
     store_cursor *c = NULL;
     const void *k, *v;

@@ -52,6 +52,7 @@ struct tr_field {
     enum tr_ftype type; /* how p is read and written */
     void *p;            /* char[size], uint16_t or uint64_t */
     size_t size;        /* bytes at p for TR_STR */
+    const char *cp;     /* encode only: a text field read from here when p is NULL */
 };
 
 /* Encodes the fields into out (reset first). */
@@ -92,15 +93,20 @@ struct tr_plan {
 
 #define INST_FIELDS(in)                                                                            \
     {                                                                                              \
-        {1, TR_STR, (in)->name, sizeof(in)->name}, {2, TR_STR, (in)->city, sizeof(in)->city},      \
-            {3, TR_STR, (in)->positions, sizeof(in)->positions}, {4, TR_U16, &(in)->state, 0},     \
-            {5, TR_STR, (in)->reason, sizeof(in)->reason},                                         \
+        {1, TR_STR, (in)->name, sizeof(in)->name, NULL},                                           \
+            {2, TR_STR, (in)->city, sizeof(in)->city, NULL},                                       \
+            {3, TR_STR, (in)->positions, sizeof(in)->positions, NULL},                             \
+            {4, TR_U16, &(in)->state, 0, NULL},                                                    \
+            {5, TR_STR, (in)->reason, sizeof(in)->reason, NULL},                                   \
     }
 
 int tr_inst_get(store_txn *txn, const char *code, struct tr_inst *out);
-int tr_inst_put(store_txn *txn, const struct tr_inst *in, unsigned flags);
+/* Writes an institution (flags 0 or STORE_PUT_NEW); *in is only read (the codec's table is not
+ * const). */
+int tr_inst_put(store_txn *txn, struct tr_inst *in, unsigned flags);
 int tr_plan_get(store_txn *txn, const char *exam_id, struct tr_plan *out);
-int tr_plan_put(store_txn *txn, const struct tr_plan *p);
+/* Writes a plan under its exam id; *p is only read. */
+int tr_plan_put(store_txn *txn, struct tr_plan *p);
 /* 1 when the institution's list holds the position code. */
 int tr_inst_offers(const struct tr_inst *in, const char *position);
 const char *tr_inst_state_name(unsigned state);
