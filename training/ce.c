@@ -169,17 +169,20 @@ static int cert_standing(store_txn *tt, const struct store_cert *cert,
     struct ident_date issued;
     char reason[128];
     uint64_t v = 0;
-    int rc, st;
+    int rc, st, span;
 
     if (ident_date_parse(cert->issue_date, strlen(cert->issue_date), &issued, NULL, 0) != 0)
         return STORE_ECORRUPT;
-    for (int k = 1; k <= TRAINING_CE_YEARS; k++) {
+    /* Only years that can be complete by as_of are read (at most its year span). */
+    span = as_of->year - issued.year;
+    span = span < 0 ? 0 : span > TRAINING_CE_YEARS ? TRAINING_CE_YEARS : span;
+    for (int k = 1; k <= span; k++) {
         rc = ce_get(tt, cert->id_number, k, &v);
         if (rc != 0)
             return rc;
         tenths[k - 1] = v > 100000 ? 100000 : (int)v;
     }
-    st = training_ce_standing(&issued, as_of, tenths, TRAINING_CE_YEARS, reason, sizeof reason);
+    st = training_ce_standing(&issued, as_of, tenths, (size_t)span, reason, sizeof reason);
     if (st != 1)
         return st < 0 ? STORE_ECORRUPT : 0;
     (*count)++;

@@ -658,11 +658,12 @@ static int args_complete(const struct command *c, const struct args *g)
     memcpy(need, c->needs, strlen(c->needs) + 1);
     for (char *w = strtok_r(need, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
         if (opt(g, w) == NULL) {
-            fprintf(stderr, "%s: --%s is required\n", c->w1, w);
+            fprintf(stderr, "%s%s%s: --%s is required\n", c->w1, c->w2 ? " " : "",
+                    c->w2 ? c->w2 : "", w);
             rc = CLI_USAGE;
         }
     if (c->actor && opt(g, "as") == NULL) {
-        fprintf(stderr, "%s: --as is required\n", c->w1);
+        fprintf(stderr, "%s%s%s: --as is required\n", c->w1, c->w2 ? " " : "", c->w2 ? c->w2 : "");
         rc = CLI_USAGE;
     }
     return rc;

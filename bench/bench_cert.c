@@ -1,0 +1,144 @@
+/*
+ * bench_cert.c - median CPU time to make one finished certificate: render the
+ * PDF (tmpl_render), sign its QR token (keys_token_sign) and add the PAdES
+ * signature (tmpl_sign_pdf + keys_cms_sign_detached) - issue "certificate
+ * PDF": at most 5 ms, median over 1,000. Also prints the PDF size.
+ *
+ * usage: bench_cert HOME [COUNT [NAME [PHOTO]]]
+ *   HOME   a home made by `jianpei-issuer init` (template and keys)
+ *   NAME   holder name (default 张三丰; try 𠮷䶮堃 for the fallback-font path)
+ *   PHOTO  JPEG/PNG (default tests/fixtures/render/photo.jpg)
+ */
+#include "keys.h"
+#include "tmpl.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_COUNT 100000
+
+static double cpu_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int sign_cb(void *ctx, const struct tmpl_range *r, size_t n, unsigned char **der,
+                   size_t *derlen, char *err, size_t errlen)
+{
+    struct keys_range kr[2];
+
+    for (size_t i = 0; i < n && i < 2; i++) {
+        kr[i].data = r[i].data;
+        kr[i].len = r[i].len;
+    }
+    return keys_cms_sign_detached(ctx, kr, n, der, derlen, err, errlen);
+}
+
+static void free_cb(void *ctx, unsigned char *der)
+{
+    (void)ctx;
+    keys_free_der(der);
+}
+
+/* One certificate; returns 0 and its size in *bytes. */
+static int one(const struct tmpl *t, keys_t *k, struct tmpl_fields *f, struct jp_buf *raw,
+               struct jp_buf *out, size_t *bytes)
+{
+    struct keys_claims c = {"440120260100000011", 1, "01", "2026-11-25", "44", "张*丰",
+                            "440103********1236"};
+    char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], err[256];
+    struct tmpl_signer sg = {sign_cb, free_cb, k, 0, NULL, NULL, 0};
+    int rc;
+
+    rc = keys_token_sign(k, &c, token, sizeof token, err, sizeof err);
+    if (rc == 0 && snprintf(qr, sizeof qr, "HTTP://127.0.0.1:8080/V/%s/%s", c.certificate_no,
+                            token) >= (int)sizeof qr)
+        rc = 1;
+    f->qr_text = qr;
+    jp_buf_reset(raw);
+    jp_buf_reset(out);
+    if (rc == 0)
+        rc = tmpl_render(t, f, raw, err, sizeof err);
+    sg.signing_time = time(NULL);
+    if (rc == 0)
+        rc = tmpl_sign_pdf(raw->data, raw->len, &sg, out, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "failed: %s\n", err);
+    *bytes = out->len;
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    char path[4096], err[512];
+    const char *home = argc > 1 ? argv[1] : NULL;
+    long count = argc > 2 ? atol(argv[2]) : 1000;
+    struct tmpl_fields f = {.name = argc > 3 ? argv[3] : "张三丰",
+                            .gender = "男",
+                            .id_number = "440103199001011236",
+                            .position = "施工员（土建施工）",
+                            .certificate_no = "440120260100000011",
+                            .institution = "广州市建设职业培训学校",
+                            .authority = "广东省住房和城乡建设厅",
+                            .issue_date = "2026年11月25日",
+                            .elicence_id = "1.2.156.3005.2.11100000000013338W999."
+                                           "11440000MB2C12345J.440120260100000011.001.0"};
+    struct jp_buf raw, out;
+    struct tmpl *t = NULL;
+    keys_t *k = NULL;
+    double *ms;
+    size_t bytes = 0, len = 0;
+    unsigned char *photo = NULL;
+
+    if (home == NULL || count < 1 || count > MAX_COUNT) {
+        fprintf(stderr, "usage: bench_cert HOME [COUNT [NAME [PHOTO]]]\n");
+        return 2;
+    }
+    if (jp_read_file(argc > 4 ? argv[4] : JP_SOURCE_DIR "/tests/fixtures/render/photo.jpg",
+                     TMPL_MAX_PHOTO, &photo, &len) != 0)
+        return 3;
+    f.photo = photo;
+    f.photo_len = len;
+    snprintf(path, sizeof path, "%s/certificate.tmpl", home);
+    if (tmpl_load(path, &t, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 3;
+    }
+    snprintf(path, sizeof path, "%s/keys", home);
+    if (keys_open(path, 0, NULL, 0, &k, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 3;
+    }
+    ms = calloc((size_t)count, sizeof *ms);
+    jp_buf_init(&raw, TMPL_MAX_PDF);
+    jp_buf_init(&out, TMPL_MAX_PDF);
+    for (long i = 0; ms != NULL && i < count; i++) {
+        double t0 = cpu_ms();
+        if (one(t, k, &f, &raw, &out, &bytes) != 0)
+            return 3;
+        ms[i] = cpu_ms() - t0;
+    }
+    qsort(ms, (size_t)count, sizeof *ms, cmp_double);
+    printf("certificates=%ld median_cpu=%.2fms p90=%.2fms max=%.2fms pdf_bytes=%zu\n", count,
+           ms[count / 2], ms[count * 9 / 10], ms[count - 1], bytes);
+    free(ms);
+    free(photo);
+    jp_buf_free(&raw);
+    jp_buf_free(&out);
+    keys_close(k);
+    tmpl_free(t);
+    return 0;
+}
