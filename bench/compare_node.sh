@@ -113,11 +113,14 @@ run_c() {
     C_BYTES=$("$ISSUER" --home "$home" stats | awk '/^pdf bytes:/{print $3}')
 }
 
+# sample_lines: line 1 (the 𠮷 name), the middle line and the last, each once
+sample_lines() { printf '%s\n' 1 $(((N + 1) / 2)) "$N" | sort -nu; }
+
 # sample_c NAME: writes 3 PDFs (line 1, the middle, the last) into $W/NAME-sample
 sample_c() {
     local d=$W/$1-sample line no
     mkdir -p "$d"
-    for line in 1 $(((N + 1) / 2)) "$N"; do
+    for line in $(sample_lines); do
         no=$(cert_of "$W/$1.json" "$line")
         [ -n "$no" ] && "$ISSUER" --home "$W/$1-home" pdf "$no" --out "$d/$line.pdf" >/dev/null
     done
@@ -127,17 +130,18 @@ sample_c() {
 sample_node() {
     local d=$W/node-sample line no
     mkdir -p "$d"
-    for line in 1 $(((N + 1) / 2)) "$N"; do
+    for line in $(sample_lines); do
         no=$(cert_of "$W/node.json" "$line")
         [ -n "$no" ] && cp "$W/node-out/$no.pdf" "$d/$line.pdf"
     done
 }
 
-# checks DIR: prints "pdfsig X/3, QR X/3, 𠮷 yes|no" for the sample in DIR
+# checks DIR: prints "pdfsig X/K, QR X/K, 𠮷 yes|no" for the K PDFs sampled in DIR
 checks() {
-    local d=$1 ok=0 qr=0 f kanji=no
+    local d=$1 ok=0 qr=0 k=0 f kanji=no
     for f in "$d"/*.pdf; do
         [ -e "$f" ] || continue
+        k=$((k + 1))
         if pdfsig "$f" 2>/dev/null | grep -q 'Signature is Valid\.' &&
             pdfsig "$f" 2>/dev/null | grep -q 'Total document signed'; then
             ok=$((ok + 1))
@@ -150,7 +154,7 @@ checks() {
     if [ -e "$d/1.pdf" ] && pdftotext "$d/1.pdf" - 2>/dev/null | grep -qF '𠮷'; then
         kanji=yes
     fi
-    echo "pdfsig valid+whole $ok/3, QR decodes $qr/3, 𠮷 in pdftotext: $kanji"
+    echo "pdfsig valid+whole $ok/$k, QR decodes $qr/$k, 𠮷 in pdftotext: $kanji"
 }
 
 row() { # NAME ISSUED WALL CPU RSS BYTES

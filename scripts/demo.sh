@@ -30,12 +30,51 @@ echo "== creating home $home (provincial root + signing key, store, trust list)"
   --authority-uscc 11440000MB2C12345J \
   --public-url "http://127.0.0.1:$port"
 
-echo "== making $count sample passed candidates (synthetic data)"
+# The sample data takes the training path (jianpei-training): the province sets
+# the city's quota, the city confirms an institution and the province files it;
+# the institution registers candidates in a class, submits a test plan the city
+# approves, uploads scores the city approves, and exports the passed ones.
+echo "== training: institution, $count candidates, test plan, scores (synthetic data)"
 mkdir -p "$home/intake"
+today=$(date +%F)
+exam_date=$(date -d "$today - 10 days" +%F)
+exam=T$(date -d "$exam_date" +%Y%m%d)-GZ-001
+tr() { "$bin/jianpei-training" --home "$home" "$@"; }
+tr quota set --as province --city 01 --max 10 >/dev/null
+tr institution confirm --as city:01 --code GD0101 --name 广州市建设职业培训学校 \
+  --positions 01,05,10 >/dev/null
+tr institution file --as province --code GD0101 >/dev/null
+tr class create --as inst:GD0101 --class GZ-DEMO-01 --position 01 >/dev/null
+python3 bench/gen_intake.py "$count" --seed 2026 --exam-date "$exam_date" > "$home/intake/candidates.jsonl"
+python3 - "$home/intake/candidates.jsonl" > "$home/intake/register.tsv" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    print("\t".join([r["name"], r["gender"], r["id_number"], str(r["score"])]))
+PY
+: > "$home/intake/scores.jsonl"
+while IFS=$'\t' read -r name gender id score; do
+  tr candidate register --as inst:GD0101 --class GZ-DEMO-01 --position 01 \
+    --name "$name" --gender "$gender" --id-number "$id" >/dev/null
+  echo "{\"id_number\":\"$id\",\"score\":$score}" >> "$home/intake/scores.jsonl"
+done < "$home/intake/register.tsv"
+tr plan submit --as inst:GD0101 --class GZ-DEMO-01 --exam "$exam" --position 01 \
+  --date "$exam_date" >/dev/null
+tr plan approve --as city:01 --exam "$exam" >/dev/null
+tr scores upload --as inst:GD0101 --exam "$exam" --input "$home/intake/scores.jsonl" >/dev/null
+tr scores approve --as city:01 --exam "$exam" >/dev/null
+tr export-passed --as inst:GD0101 --exam "$exam" --out "$home/intake/exported.jsonl" >/dev/null
+# The training module keeps no photos; the demo gives every holder the sample photo.
 cp tests/fixtures/render/photo.jpg "$home/intake/photo.jpg"
-python3 bench/gen_intake.py "$count" --seed 2026 --photo photo.jpg > "$home/intake/passed.jsonl"
+python3 - "$home/intake/exported.jsonl" > "$home/intake/passed.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    r["photo"] = "photo.jpg"
+    print(json.dumps(r, ensure_ascii=False, separators=(",", ":")))
+PY
 
-echo "== issuing"
+echo "== issuing $(wc -l < "$home/intake/passed.jsonl") passed candidates"
 "$bin/jianpei-issuer" issue --home "$home" --input "$home/intake/passed.jsonl" \
   --report "$home/intake/report.json"
 

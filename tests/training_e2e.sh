@@ -127,13 +127,27 @@ expect 0 tr ce lapses --as province --as-of 2026-06-20 --out "$WORK/lapses.jsonl
 want="{\"certificate_no\":\"$CERT\",\"action\":\"lapse\",\"reason\":\"continuing education: 20 of 32 hours in year 1\"}"
 [ "$(cat "$WORK/lapses.jsonl")" = "$want" ] && ok || bad "lapses names exactly $CERT: $(cat "$WORK/lapses.jsonl")"
 
-# ---------------------------------------------------------------------------
-# VERIFIER PART (to be added by the lead once apply-status and the verifier
-# exist): apply the lapse file, serve, and see the certificate reported lapsed.
-#   expect 0 iss apply-status --input "$WORK/lapses.jsonl"
-#   start jianpei-verifier on port 0, GET /api/v1/certificates/$CERT,
-#   check "status":"lapsed"; stop the verifier.
-# ---------------------------------------------------------------------------
+# The issuer applies the lapse; the verifier, started on port 0 beside it,
+# reports the certificate lapsed (and another one still valid).
+expect 0 iss apply-status --input "$WORK/lapses.jsonl"
+"$BIN/jianpei-verifier" --home "$H" --listen 127.0.0.1:0 >"$WORK/v.out" 2>"$WORK/v.log" &
+VPID=$!
+port=""
+# Read the port from the verifier's first line (no fixed sleep: poll the file).
+for _ in $(seq 200); do
+    port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$WORK/v.out")
+    [ -n "$port" ] && break
+    kill -0 $VPID 2>/dev/null || break
+    sleep 0.05
+done
+[ -n "$port" ] && ok || bad "verifier did not start: $(cat "$WORK/v.log")"
+body=$(curl -s "http://127.0.0.1:$port/api/v1/certificates/$CERT")
+case "$body" in *'"status":"lapsed"'*) ok ;; *) bad "verifier reports $CERT: $body" ;; esac
+OTHER=$(iss find --id-number "${ids[1]}" 2>/dev/null | awk 'NR==1 {print $1}')
+body=$(curl -s "http://127.0.0.1:$port/api/v1/certificates/$OTHER")
+case "$body" in *'"status":"valid"'*) ok ;; *) bad "verifier reports another certificate: $body" ;; esac
+kill -TERM $VPID
+wait $VPID && ok || bad "verifier did not exit 0 on SIGTERM"
 
 # The training audit log: the commands above left an intact hash chain.
 expect 0 tr audit verify
