@@ -49,7 +49,7 @@ trap cleanup EXIT
 if [ ! -d "$NODEDIR/node_modules/@signpdf/signpdf" ] ||
     [ "$NODEDIR/package-lock.json" -nt "$NODEDIR/node_modules/.package-lock.json" ]; then
     (cd "$NODEDIR" && npm ci --no-audit --no-fund >"$W/npm.log" 2>&1) ||
-        die "npm ci failed, see $W/npm.log"
+        die "npm ci in $NODEDIR failed: $(tail -5 "$W/npm.log")"
 fi
 
 # --- the same intake for both, line 1's name holding 𠮷
@@ -74,10 +74,9 @@ URL=https://zs.example.gov.cn
 # Failure" for every PDF.
 openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout "$W/node-key.pem" \
     -out "$W/node-cert.pem" -subj "/C=CN/O=Guangdong DOHURD/CN=Jianpei Node bench signer" \
-    2>"$W/openssl.log" ||
-    die "openssl req failed"
+    2>"$W/openssl.log" || die "openssl req failed: $(tail -3 "$W/openssl.log")"
 openssl pkcs12 -export -inkey "$W/node-key.pem" -in "$W/node-cert.pem" -out "$W/node.p12" \
-    -passout pass:bench 2>>"$W/openssl.log" || die "openssl pkcs12 failed"
+    -passout pass:bench 2>>"$W/openssl.log" || die "openssl pkcs12 failed: $(tail -3 "$W/openssl.log")"
 
 # timed NAME CMD...: runs CMD under /usr/bin/time -v; sets WALL (s), CPU (s), RSS (KB)
 timed() {

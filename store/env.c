@@ -336,7 +336,17 @@ static int open_dbs(store *s, unsigned flags, const struct store_opts *o, const 
     unsigned mf = (flags & STORE_CREATE) ? MDB_CREATE : 0;
     int rc, i;
 
-    rc = mdb_txn_begin(s->env, NULL, s->rdonly ? MDB_RDONLY : 0, &tx);
+    /* Another process may have grown the map past our initial size: adopt its
+     * size (legal here, no transaction of this handle is open yet) and retry. */
+    for (i = 0; i < STORE_RESIZE_TRIES; i++) {
+        rc = mdb_txn_begin(s->env, NULL, s->rdonly ? MDB_RDONLY : 0, &tx);
+        if (rc != MDB_MAP_RESIZED)
+            break;
+        rc = mdb_env_set_mapsize(s->env, 0);
+        if (rc != 0)
+            break;
+        rc = MDB_MAP_RESIZED;
+    }
     if (rc != 0)
         return rc;
     rc = mdb_dbi_open(tx, "meta", mf, &s->dbi[STORE_DB_META]);

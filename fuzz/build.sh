@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# fuzz/build.sh - builds Jianpei's libFuzzer targets with clang, outside the
+# main (gcc) CMake build: the module sources the targets reach are compiled
+# once with -fsanitize=fuzzer-no-link,address,undefined into an archive, and
+# each fuzz/fuzz_*.c is linked against it with -fsanitize=fuzzer.
+#
+#   fuzz/build.sh OUTDIR      binaries land in OUTDIR/bin/fuzz_<target>
+#
+# Environment: CC (default clang), JOBS (default 2). Exit 77 when CC is not
+# found (the ctest smoke test then reports SKIP), 1 when the build fails.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:?usage: fuzz/build.sh OUTDIR}
+cc=${CC:-clang}
+jobs=${JOBS:-2}
+
+if ! command -v "$cc" >/dev/null 2>&1; then
+  echo "fuzz/build.sh: $cc not found; skipping" >&2
+  exit 77
+fi
+mkdir -p "$out/obj" "$out/bin"
+out=$(cd "$out" && pwd)
+
+pkgs="libcrypto lmdb libqrencode libmicrohttpd harfbuzz-subset harfbuzz jansson zlib"
+# shellcheck disable=SC2207
+cflags=(-std=c17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+  -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+  "-DJP_SOURCE_DIR=\"$root\"" "-DJP_TEMPLATES_DIR=\"$root/templates\""
+  -I"$root/common" -I"$root/keys" -I"$root/store" -I"$root/templates" -I"$root/issuer"
+  -I"$root/verifier" $(pkg-config --cflags $pkgs))
+# shellcheck disable=SC2207
+libs=($(pkg-config --libs $pkgs) -lhpdf -lm -lpthread)
+
+# The library sources of the modules the fuzz targets call (no main.c).
+srcs=(common/util.c common/ident.c common/config.c
+  keys/common.c keys/keys.c keys/create.c keys/trust.c keys/cms.c keys/token.c
+  store/env.c store/record.c store/cert.c store/audit.c store/check.c
+  templates/render.c templates/render_parse.c templates/render_photo.c templates/font.c
+  templates/qr.c templates/pdfsign.c
+  issuer/home.c issuer/linereader.c issuer/intake.c issuer/issue.c issuer/status.c
+  verifier/daemon.c verifier/handlers.c verifier/page.c verifier/clients.c
+  verifier/ratelimit.c verifier/metrics.c)
+
+# Rebuilds the archive when any module source or header is newer than it.
+lib="$out/obj/libjp_fuzz.a"
+stale=1
+if [ -e "$lib" ] && [ -z "$(find "$root"/{common,keys,store,templates,issuer,verifier} \
+      -name '*.[ch]' -newer "$lib" | head -1)" ]; then
+  stale=0
+fi
+if [ $stale = 1 ]; then
+  objs=()
+  for s in "${srcs[@]}"; do
+    o="$out/obj/$(echo "$s" | tr / _ | sed 's/\.c$/.o/')"
+    objs+=("$o")
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    "$cc" "${cflags[@]}" -w -c "$root/$s" -o "$o" &
+  done
+  fail=0
+  for p in $(jobs -p); do wait "$p" || fail=1; done
+  for o in "${objs[@]}"; do [ -e "$o" ] || fail=1; done
+  if [ $fail = 1 ]; then
+    echo "fuzz/build.sh: compiling the module sources failed" >&2
+    exit 1
+  fi
+  rm -f "$lib"
+  ar rcs "$lib" "${objs[@]}"
+fi
+
+for f in "$root"/fuzz/fuzz_*.c; do
+  t=$(basename "$f" .c)
+  [ "$t" = fuzz_common ] && continue
+  if [ "$lib" -nt "$out/bin/$t" ] || [ "$f" -nt "$out/bin/$t" ] ||
+     [ "$root/fuzz/fuzz_common.c" -nt "$out/bin/$t" ] || [ "$root/fuzz/fuzz_common.h" -nt "$out/bin/$t" ]; then
+    "$cc" "${cflags[@]}" -Wall -Wextra -Werror -fsanitize=fuzzer "$f" "$root/fuzz/fuzz_common.c" \
+      "$lib" "${libs[@]}" -o "$out/bin/$t" || { echo "fuzz/build.sh: cannot link $t" >&2; exit 1; }
+  fi
+done
+echo "fuzz/build.sh: targets in $out/bin"
