@@ -42,7 +42,7 @@ static int fill(store_txn *txn, void *arg)
     int rc = 0;
 
     for (int i = 0; rc == 0 && i < VALUES; i++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "k%03d", i);
         memset(v, i, VALUE_LEN);
         rc = store_put(txn, STORE_DB_PDFS, key, 4, v, VALUE_LEN, 0);
@@ -57,7 +57,7 @@ static long touch_all(store *s)
 
     CHECK_INT(store_read_begin(s, &txn), 0);
     for (int i = 0; txn != NULL && i < VALUES; i++) {
-        char key[8];
+        char key[16];
         const void *p;
         size_t n;
         snprintf(key, sizeof key, "k%03d", i);
