@@ -10,8 +10,10 @@
  * "issue" audit entry each, exactly as the issuer fills them, but no PDF and
  * no photo. The store is the one of a home made by `jianpei-issuer init`;
  * its configuration gives province, cities, positions and authority, its keys
- * the signing key id. `jianpei-issuer check` reports the missing PDFs, which
- * is expected. All personal data is synthetic.
+ * the signing key id. Record g (counted from the certificates already in the
+ * store, so a second fill adds new holders) gets a distinct citizen ID number.
+ * `jianpei-issuer check` reports the missing PDFs, which is expected. All
+ * personal data is synthetic.
  *
  *   bench_fill --home H --count N [--batch B] [--issue-date YYYY-MM-DD]
  *   bench_fill --home H --lookup [--samples K] [--seed S]
@@ -322,11 +324,44 @@ static unsigned long long store_file_size(const char *home)
     return (unsigned long long)st.st_blocks * 512ull;
 }
 
+/* Counts the "certs" database in txn. */
+static int count_certs(store_txn *txn, size_t *n)
+{
+    store_cursor *c = NULL;
+    const void *k, *v;
+    size_t kl, vl;
+    int rc = store_cursor_open(txn, STORE_DB_CERTS, &c);
+
+    *n = 0;
+    if (rc != 0)
+        return rc;
+    for (rc = store_cursor_first(c, &k, &kl, &v, &vl); rc == 0;
+         rc = store_cursor_next(c, &k, &kl, &v, &vl))
+        (*n)++;
+    store_cursor_close(c);
+    return rc == STORE_ENOTFOUND ? 0 : rc;
+}
+
+/* Counts the certificates of the store in a read transaction of its own. */
+static int count_store(store *s, size_t *n)
+{
+    store_txn *txn = NULL;
+    int rc = store_read_begin(s, &txn);
+
+    *n = 0;
+    if (rc != 0)
+        return rc;
+    rc = count_certs(txn, n);
+    store_read_end(txn);
+    return rc;
+}
+
 static int run_fill(const char *home, unsigned long count, unsigned long batch,
                     const char *issue_date, char *err, size_t errlen)
 {
     struct fill *f = NULL;
     store *s = NULL;
+    size_t base = 0;
     double t0;
     int rc;
 
@@ -339,9 +374,10 @@ static int run_fill(const char *home, unsigned long count, unsigned long batch,
     rc = open_store(home, 0, &s, err, errlen);
     if (rc != 0)
         goto out_free_fill;
+    rc = count_store(s, &base);
     t0 = now_seconds();
     for (unsigned long done = 0; rc == 0 && done < count; done += f->n) {
-        f->first = done;
+        f->first = base + done;
         f->n = count - done < batch ? count - done : batch;
         rc = store_write(s, fill_batch_txn, f);
         if (rc == 0)
@@ -372,24 +408,6 @@ static void numbers_free(struct numbers *nb)
     free(nb->no);
     nb->no = NULL;
     nb->n = 0;
-}
-
-/* Counts the "certs" database in txn. */
-static int count_certs(store_txn *txn, size_t *n)
-{
-    store_cursor *c = NULL;
-    const void *k, *v;
-    size_t kl, vl;
-    int rc = store_cursor_open(txn, STORE_DB_CERTS, &c);
-
-    *n = 0;
-    if (rc != 0)
-        return rc;
-    for (rc = store_cursor_first(c, &k, &kl, &v, &vl); rc == 0;
-         rc = store_cursor_next(c, &k, &kl, &v, &vl))
-        (*n)++;
-    store_cursor_close(c);
-    return rc == STORE_ENOTFOUND ? 0 : rc;
 }
 
 /* Copies every certificate number of txn into nb (at most max of them). */

@@ -15,7 +15,9 @@ pkgs=(
   # fonts: AR PL UMing (certificate face) and HanaMin (CJK extensions fallback)
   fonts-arphic-uming fonts-hanazono
   # tools the tests use to check what a user would check
-  poppler-utils qpdf zbar-tools curl openssl python3
+  poppler-utils qpdf zbar-tools curl openssl python3 valgrind
+  # benchmarks
+  nginx wrk
 )
 
 missing=()
