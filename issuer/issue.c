@@ -32,6 +32,10 @@
 #include <openssl/sha.h>
 
 #define BATCH_MAX 64
+/* Bytes reserved for the CMS signature: it is about 2,030 bytes with the
+ * signing certificate and the root (P-256); every reserved byte costs two hex
+ * digits in each PDF. tmpl_sign_pdf refuses a signature that does not fit. */
+#define ISSUER_CMS_RESERVE 3584
 #define CHINA_UTC_OFFSET (8 * 3600)
 
 struct issuer {
@@ -417,6 +421,7 @@ static int render_one(const issuer *is, keys_t *k, const struct store_cert *c,
         sg.free_der = cms_free_cb;
         sg.ctx = k;
         sg.signing_time = time(NULL);
+        sg.contents_size = ISSUER_CMS_RESERVE;
         rc = tmpl_sign_pdf(raw.data, raw.len, &sg, pdf, err, errlen);
     }
     jp_buf_free(&raw);

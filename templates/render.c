@@ -373,8 +373,10 @@ static int draw_shape(struct doc *d, const struct item *it)
     return st == HPDF_OK ? 0 : pdf_fail(d, "drawing a shape");
 }
 
-static HPDF_Image photo_load(struct doc *d, int *rc)
+static HPDF_Image photo_load(struct doc *d, const struct item *it, int *rc)
 {
+    unsigned char *small = NULL;
+    size_t small_len = 0;
     int is_png = 0;
     HPDF_Image img = NULL;
 
@@ -384,10 +386,14 @@ static HPDF_Image photo_load(struct doc *d, int *rc)
                   TMPL_MAX_PHOTO);
         return NULL;
     }
-    if (is_png)
+    if (photo_normalize(d->in->photo, d->in->photo_len, is_png, it->w, it->h, &small,
+                        &small_len) == 0)
+        img = HPDF_LoadJpegImageFromMem(d->pdf, small, (HPDF_UINT)small_len); /* copies */
+    else if (is_png)
         img = HPDF_LoadPngImageFromMem(d->pdf, d->in->photo, (HPDF_UINT)d->in->photo_len);
     else
         img = HPDF_LoadJpegImageFromMem(d->pdf, d->in->photo, (HPDF_UINT)d->in->photo_len);
+    free(small);
     if (img == NULL) {
         tmpl_errf(d->err, d->errlen, "photo: libharu refused it (error 0x%04X)",
                   (unsigned)d->hpdf_error);
@@ -406,7 +412,7 @@ static int draw_photo(struct doc *d, const struct item *it)
     int rc = 0;
 
     if (d->in->photo != NULL) {
-        HPDF_Image img = photo_load(d, &rc);
+        HPDF_Image img = photo_load(d, it, &rc);
         double iw, ih, s;
         if (img == NULL)
             return rc;

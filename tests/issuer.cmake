@@ -5,3 +5,8 @@ add_dependencies(test_issuer jianpei-issuer)
 # kill -9 at random moments of a 2,000-record run, ten times (issue "Issuance pipeline").
 jp_test(test_issue_crash SOURCES test_issue_crash.c LIBS jp_util)
 add_dependencies(test_issue_crash jianpei-issuer)
+
+# A photo near the 200 KB limit still gives a certificate of at most 80 KB.
+pkg_check_modules(JP_TEST_JPEG REQUIRED IMPORTED_TARGET libjpeg)
+jp_test(test_photo_size SOURCES test_photo_size.c LIBS jp_ident PkgConfig::JP_TEST_JPEG)
+add_dependencies(test_photo_size jianpei-issuer)
