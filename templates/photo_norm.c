@@ -91,6 +91,29 @@ out_destroy:
     return rc;
 }
 
+/* Reads a JPEG's dimensions from its header only. */
+static int jpeg_dims(const unsigned char *p, size_t len, unsigned *w, unsigned *h)
+{
+    struct jpeg_decompress_struct c;
+    struct jerr e;
+    volatile int rc = -1;
+
+    c.err = jpeg_std_error(&e.pub);
+    e.pub.error_exit = jerr_exit;
+    e.pub.emit_message = jerr_silent;
+    if (setjmp(e.env) != 0)
+        goto out_destroy;
+    jpeg_create_decompress(&c);
+    jpeg_mem_src(&c, p, (unsigned long)len);
+    jpeg_read_header(&c, TRUE);
+    *w = c.image_width;
+    *h = c.image_height;
+    rc = 0;
+out_destroy:
+    jpeg_destroy_decompress(&c);
+    return rc;
+}
+
 /* Decodes a PNG to RGB over white with libpng's simplified API (no longjmp here). */
 static int png_decode(const unsigned char *p, size_t len, struct rgb_image *img)
 {
@@ -197,13 +220,12 @@ int photo_normalize(const unsigned char *p, size_t len, int is_png, double box_w
     *outlen = 0;
     if (bw < 16 || bh < 16)
         return -1;
+    if (!is_png && len <= PHOTO_BUDGET && jpeg_dims(p, len, &src.w, &src.h) == 0 &&
+        src.w <= bw && src.h <= bh)
+        return -1; /* already small: keep the original bytes */
     rc = is_png ? png_decode(p, len, &src) : jpeg_decode(p, len, bw, bh, &src);
     if (rc != 0)
         return -1;
-    if (!is_png && len <= PHOTO_BUDGET && src.w <= bw && src.h <= bh) {
-        free(src.px); /* already small: keep the original bytes */
-        return -1;
-    }
     s = fmin(1.0, fmin((double)bw / src.w, (double)bh / src.h));
     rc = downscale(&src, src.w * s < 1 ? 1 : (unsigned)(src.w * s),
                    src.h * s < 1 ? 1 : (unsigned)(src.h * s), &dst);
