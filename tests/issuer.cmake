@@ -10,3 +10,7 @@ add_dependencies(test_issue_crash jianpei-issuer)
 pkg_check_modules(JP_TEST_JPEG REQUIRED IMPORTED_TARGET libjpeg)
 jp_test(test_photo_size SOURCES test_photo_size.c LIBS jp_ident PkgConfig::JP_TEST_JPEG)
 add_dependencies(test_photo_size jianpei-issuer)
+
+# Power-cut style: freeze the issuer at random instants, copy the store, open the copy.
+jp_test(test_powercut SOURCES test_powercut.c LIBS jp_util)
+add_dependencies(test_powercut jianpei-issuer)
