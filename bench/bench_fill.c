@@ -40,23 +40,23 @@
 
 #define BENCH_PATH_MAX 4096
 #define BENCH_ERR_SIZE 512
-#define BENCH_COUNT_MAX 20000000ul  /* bound on --count and on numbers read back */
-#define BENCH_BATCH_MAX 100000ul    /* bound on --batch (records per transaction) */
-#define BENCH_SAMPLES_MAX 50000000ul /* bound on --samples and --list */
-#define BENCH_DAYS_SPAN 14600u      /* birth dates spread over 40 years */
+#define BENCH_COUNT_MAX 20000000ul    /* bound on --count and on numbers read back */
+#define BENCH_BATCH_MAX 100000ul      /* bound on --batch (records per transaction) */
+#define BENCH_SAMPLES_MAX 50000000ul  /* bound on --samples and --list */
+#define BENCH_DAYS_SPAN 14600u        /* birth dates spread over 40 years */
 #define BENCH_BIRTH_BASE (-252460800) /* 1962-01-01T00:00:00Z, first birth date */
 #define CHINA_UTC_OFFSET (8 * 3600)
 
 /* Everything a fill run needs, read once from the home. */
 struct fill {
-    struct jp_config cfg;                 /* the home's configuration */
-    unsigned char kid[STORE_KEY_ID_LEN];  /* active signing key id */
-    char issue_date[IDENT_DATE_SIZE];     /* YYYY-MM-DD of every record */
-    int year;                             /* of issue_date */
-    uint64_t first;                       /* index of the batch's first record */
-    unsigned long n;                      /* records in the batch */
-    struct store_cert cert;               /* scratch record */
-    char err[BENCH_ERR_SIZE];             /* reason of a failure inside a transaction */
+    struct jp_config cfg;                /* the home's configuration */
+    unsigned char kid[STORE_KEY_ID_LEN]; /* active signing key id */
+    char issue_date[IDENT_DATE_SIZE];    /* YYYY-MM-DD of every record */
+    int year;                            /* of issue_date */
+    uint64_t first;                      /* index of the batch's first record */
+    unsigned long n;                     /* records in the batch */
+    struct store_cert cert;              /* scratch record */
+    char err[BENCH_ERR_SIZE];            /* reason of a failure inside a transaction */
 };
 
 /* The numbers of a store, read back for lookups. */
@@ -109,8 +109,7 @@ static uint64_t rand_next(uint64_t *state)
 /* ---------------------------------------------------------------- fill */
 
 /* The active signing key id of HOME/keys (public data only). */
-static int load_kid(const char *home, unsigned char kid[STORE_KEY_ID_LEN], char *err,
-                    size_t errlen)
+static int load_kid(const char *home, unsigned char kid[STORE_KEY_ID_LEN], char *err, size_t errlen)
 {
     struct keys_info info[KEYS_MAX_SIGNING];
     char dir[BENCH_PATH_MAX];
@@ -152,8 +151,8 @@ static int synth_id_number(uint64_t g, char out[IDENT_CITIZEN_ID_LEN + 1])
 
     if (rc != 0)
         return rc;
-    n = snprintf(d17, sizeof d17, "%s%04d%02d%02d%03u", area, birth.year, birth.month,
-                 birth.day, seq);
+    n = snprintf(d17, sizeof d17, "%s%04d%02d%02d%03u", area, birth.year, birth.month, birth.day,
+                 seq);
     if (n < 0 || (size_t)n != sizeof d17 - 1)
         return EOVERFLOW;
     memcpy(out, d17, 17);
@@ -163,8 +162,7 @@ static int synth_id_number(uint64_t g, char out[IDENT_CITIZEN_ID_LEN + 1])
 }
 
 /* Holder, institution and exam fields of record g (everything but the number). */
-static int synth_person(const struct fill *f, uint64_t g, const char *city,
-                        struct store_cert *c)
+static int synth_person(const struct fill *f, uint64_t g, const char *city, struct store_cert *c)
 {
     char name[64];
     int n, rc;
@@ -220,9 +218,9 @@ static int synth_cert(struct fill *f, store_txn *txn, uint64_t g)
     rc = ident_certno_make(f->cfg.province, city, f->year, pos, serial, c->certificate_no,
                            sizeof c->certificate_no, why, sizeof why);
     if (rc == 0)
-        rc = ident_elicence_make(f->cfg.elicence_type_code, f->cfg.authority_uscc,
-                                 c->certificate_no, 1, c->elicence_id, sizeof c->elicence_id, why,
-                                 sizeof why);
+        rc =
+            ident_elicence_make(f->cfg.elicence_type_code, f->cfg.authority_uscc, c->certificate_no,
+                                1, c->elicence_id, sizeof c->elicence_id, why, sizeof why);
     if (rc != 0) {
         snprintf(f->err, sizeof f->err, "record %llu: %s", (unsigned long long)g, why);
         return STORE_EINVAL;
@@ -246,8 +244,7 @@ static int put_cert(const struct fill *f, store_txn *txn)
 
     rc = store_cert_put(txn, c);
     if (rc == 0)
-        rc = store_intake_put(txn, c->id_number, c->position_code, c->exam_id,
-                              c->certificate_no);
+        rc = store_intake_put(txn, c->id_number, c->position_code, c->exam_id, c->certificate_no);
     if (rc != 0)
         return rc;
     memset(&e, 0, sizeof e);
@@ -392,8 +389,8 @@ static int run_fill(const char *home, unsigned long count, unsigned long batch,
             snprintf(err, errlen, "cannot fill the store: %s", store_strerror(rc));
         goto out_close_store;
     }
-    printf("filled=%lu seconds=%.2f rate=%.0f/s data_mdb_bytes=%llu\n", count,
-           now_seconds() - t0, (double)count / (now_seconds() - t0), store_file_size(home));
+    printf("filled=%lu seconds=%.2f rate=%.0f/s data_mdb_bytes=%llu\n", count, now_seconds() - t0,
+           (double)count / (now_seconds() - t0), store_file_size(home));
 out_close_store:
     store_close(s);
 out_free_fill:
