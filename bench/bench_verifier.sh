@@ -37,7 +37,7 @@ for tool in nginx wrk python3 curl pdftoppm zbarimg mdb_stat; do
 done
 
 echo "== build ($build)"
-cmake -S "$root/bench" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$root" -B "$build" -DJP_BENCH=ON -DJP_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" --target bench_fill jianpei-issuer jianpei-verifier -j"$cores" >/dev/null
 
 work=$(mktemp -d /tmp/jp-vbench-XXXXXX)

@@ -22,8 +22,11 @@ fi
 mkdir -p "$out/obj" "$out/bin"
 out=$(cd "$out" && pwd)
 
-pkgs="libcrypto lmdb libqrencode libmicrohttpd harfbuzz-subset harfbuzz jansson zlib"
-# shellcheck disable=SC2207
+pkgs=""
+for p in libcrypto lmdb libqrencode libmicrohttpd harfbuzz-subset harfbuzz jansson zlib libjpeg libpng; do
+  pkg-config --exists "$p" && pkgs="$pkgs $p"
+done
+# shellcheck disable=SC2054,SC2207
 cflags=(-std=c17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
   -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
   "-DJP_SOURCE_DIR=\"$root\"" "-DJP_TEMPLATES_DIR=\"$root/templates\""
@@ -32,20 +35,23 @@ cflags=(-std=c17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,addres
 # shellcheck disable=SC2207
 libs=($(pkg-config --libs $pkgs) -lhpdf -lm -lpthread)
 
-# The library sources of the modules the fuzz targets call (no main.c).
-srcs=(common/util.c common/ident.c common/config.c
-  keys/common.c keys/keys.c keys/create.c keys/trust.c keys/cms.c keys/token.c
-  store/env.c store/record.c store/cert.c store/audit.c store/check.c
-  templates/render.c templates/render_parse.c templates/render_photo.c templates/font.c
-  templates/qr.c templates/pdfsign.c
-  issuer/home.c issuer/linereader.c issuer/intake.c issuer/issue.c issuer/status.c
-  verifier/daemon.c verifier/handlers.c verifier/page.c verifier/clients.c
-  verifier/ratelimit.c verifier/metrics.c)
+# The library sources of the modules the fuzz targets call: every .c of those
+# modules but the programs' own (main.c, cmd_certs.c), so files that join a
+# module later are picked up without editing this script.
+srcs=()
+for d in common keys store templates issuer verifier; do
+  for f in "$root/$d"/*.c; do
+    case "$(basename "$f")" in main.c | cmd_certs.c) continue ;; esac
+    srcs+=("$d/$(basename "$f")")
+  done
+done
 
 # Rebuilds the archive when any module source or header is newer than it.
 lib="$out/obj/libjp_fuzz.a"
 stale=1
-if [ -e "$lib" ] && [ -z "$(find "$root"/{common,keys,store,templates,issuer,verifier} \
+stamp="$out/obj/inputs.txt"
+printf '%s\n' "$cc" "$pkgs" "${srcs[@]}" > "$stamp.new"
+if [ -e "$lib" ] && cmp -s "$stamp" "$stamp.new" && [ -z "$(find "$root"/{common,keys,store,templates,issuer,verifier} \
       -name '*.[ch]' -newer "$lib" | head -1)" ]; then
   stale=0
 fi
@@ -67,6 +73,7 @@ if [ $stale = 1 ]; then
   rm -f "$lib"
   ar rcs "$lib" "${objs[@]}"
 fi
+mv "$stamp.new" "$stamp"
 
 for f in "$root"/fuzz/fuzz_*.c; do
   t=$(basename "$f" .c)

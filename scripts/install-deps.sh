@@ -16,6 +16,8 @@ pkgs=(
   fonts-arphic-uming fonts-hanazono
   # tools the tests use to check what a user would check
   poppler-utils qpdf zbar-tools curl openssl python3 valgrind
+  # fuzzing
+  clang libclang-rt-14-dev
   # benchmarks
   nginx wrk
 )

@@ -201,18 +201,29 @@ void vf_reload_if_changed(struct verifier *v)
 
 /* ------------------------------------------------------------ requests */
 
-/* Copies url for the access log: printable ASCII only, a QR token cut to 8 characters. */
+/*
+ * Copies url for the access log: printable ASCII only, the number segment of
+ * /api/v1/certificates/ and /V/ written as {no} (what a client sends there may
+ * be an ID number: both are 17 digits and a MOD 11-2 check character), a QR
+ * token cut to 8 characters.
+ */
 static void log_path_shorten(const char *url, char out[LOG_PATH_MAX])
 {
-    size_t i, o = 0, slashes = 0, token_chars = 0;
+    static const char api[] = "/api/v1/certificates/";
     int page = (url[0] == '/' && (url[1] == 'V' || url[1] == 'v') && url[2] == '/');
+    size_t no_slash = page ? 2 : strncmp(url, api, sizeof(api) - 1) == 0 ? 4 : 0;
+    size_t i, o = 0, slashes = 0, token_chars = 0;
 
-    for (i = 0; url[i] != '\0' && o + 4 < LOG_PATH_MAX; i++) {
+    for (i = 0; url[i] != '\0' && o + 6 < LOG_PATH_MAX; i++) {
         unsigned char ch = (unsigned char)url[i];
 
-        if (ch == '/') {
-            slashes++;
-        } else if (page && slashes >= 3 && ++token_chars > 8) {
+        if (ch == '/' && ++slashes == no_slash) {
+            memcpy(out + o, "/{no}", 5);
+            o += 5;
+            i += strcspn(url + i + 1, "/");
+            continue;
+        }
+        if (ch != '/' && page && slashes >= 3 && ++token_chars > 8) {
             memcpy(out + o, "...", 3);
             o += 3;
             break;
