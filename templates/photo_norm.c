@@ -3,8 +3,9 @@
  * decoded with libjpeg-turbo or libpng, scaled down (area average) to the box
  * at PHOTO_DPI, and re-encoded as a baseline JPEG within PHOTO_BUDGET bytes,
  * lowering the quality if needed. This is what keeps a certificate under
- * 80 KB when intake allows photos of up to 200 KB. A photo already small
- * enough, or one these decoders do not take (CMYK JPEG, huge dimensions), is
+ * 80 KB when intake allows photos of up to 200 KB. A photo already within
+ * the byte budget (whatever its pixel size: bytes are what the PDF carries),
+ * or one these decoders do not take (CMYK JPEG, huge dimensions), is
  * left to libharu as it is: normalising is an optimisation, never a rejection.
  */
 #include "render.h"
@@ -88,29 +89,6 @@ static int jpeg_decode(const unsigned char *p, size_t len, unsigned min_w, unsig
 out_destroy:
     jpeg_destroy_decompress(&c);
     free(px);
-    return rc;
-}
-
-/* Reads a JPEG's dimensions from its header only. */
-static int jpeg_dims(const unsigned char *p, size_t len, unsigned *w, unsigned *h)
-{
-    struct jpeg_decompress_struct c;
-    struct jerr e;
-    volatile int rc = -1;
-
-    c.err = jpeg_std_error(&e.pub);
-    e.pub.error_exit = jerr_exit;
-    e.pub.emit_message = jerr_silent;
-    if (setjmp(e.env) != 0)
-        goto out_destroy;
-    jpeg_create_decompress(&c);
-    jpeg_mem_src(&c, p, (unsigned long)len);
-    jpeg_read_header(&c, TRUE);
-    *w = c.image_width;
-    *h = c.image_height;
-    rc = 0;
-out_destroy:
-    jpeg_destroy_decompress(&c);
     return rc;
 }
 
@@ -220,9 +198,8 @@ int photo_normalize(const unsigned char *p, size_t len, int is_png, double box_w
     *outlen = 0;
     if (bw < 16 || bh < 16)
         return -1;
-    if (!is_png && len <= PHOTO_BUDGET && jpeg_dims(p, len, &src.w, &src.h) == 0 &&
-        src.w <= bw && src.h <= bh)
-        return -1; /* already small: keep the original bytes */
+    if (len <= PHOTO_BUDGET)
+        return -1; /* already within the byte budget: keep the original bytes */
     rc = is_png ? png_decode(p, len, &src) : jpeg_decode(p, len, bw, bh, &src);
     if (rc != 0)
         return -1;

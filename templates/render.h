@@ -109,7 +109,8 @@ int photo_check(const unsigned char *p, size_t len, int *is_png);
  * Fits a checked photo to a box of box_w_mm x box_h_mm: decoded, scaled down to
  * the box at 200 dpi and re-encoded as JPEG within about 22 KB. Returns 0 and
  * a new JPEG in *out (caller frees with free()), or -1 when the original bytes
- * should be used as they are (already small, or not decodable here).
+ * should be used as they are (already within the byte budget, or not
+ * decodable here).
  */
 int photo_normalize(const unsigned char *p, size_t len, int is_png, double box_w_mm,
                     double box_h_mm, unsigned char **out, size_t *outlen);
