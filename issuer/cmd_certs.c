@@ -124,7 +124,7 @@ static void print_rejections(const struct issuer_report *rep)
     for (size_t i = 0; i < rep->n && shown < 20; i++) {
         if (rep->items[i].what != ISSUER_REJECTED)
             continue;
-        fprintf(stderr, "line %lu: %s\n", rep->items[i].line,
+        fprintf(stderr, "line %lu: %s\n", (unsigned long)rep->items[i].line,
                 (const char *)rep->text.data + rep->items[i].reason);
         shown++;
     }

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,6 +412,11 @@ int main(int argc, char **argv)
     const char *home_flag = NULL;
     char home[ISSUER_PATH_MAX];
 
+    /* Rendering allocates many short-lived blocks of 128 KB and more (font
+     * subsets, PDF streams): a fixed mmap threshold hands them back to the
+     * system at once instead of letting glibc raise it and keep them in heap
+     * arenas. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     if (extract_home(&argc, argv, &home_flag) != 0) {
         fprintf(stderr, "--home needs a directory\n");
         return CLI_USAGE;

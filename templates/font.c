@@ -11,11 +11,15 @@
 #include "font.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <hb-ot.h>
 #include <hb-subset.h>
@@ -182,6 +186,54 @@ static hb_face_t *common_face(hb_face_t *plain)
     return pre;
 }
 
+static void map_destroy(void *user)
+{
+    struct font_map *m = user;
+
+    munmap(m->addr, m->len);
+    free(m);
+}
+
+/* Maps path read-only into a blob whose destruction unmaps it; *map tells where. */
+static hb_blob_t *font_file_blob(const char *path, struct font_map *map)
+{
+    struct font_map *m = NULL;
+    struct stat st;
+    void *addr = MAP_FAILED;
+    hb_blob_t *blob = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size < (1ull << 31))
+        addr = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (addr == MAP_FAILED)
+        return NULL;
+    m = malloc(sizeof(*m));
+    if (m == NULL) {
+        munmap(addr, (size_t)st.st_size);
+        return NULL;
+    }
+    m->addr = addr;
+    m->len = (size_t)st.st_size;
+    blob = hb_blob_create_or_fail(addr, (unsigned)st.st_size, HB_MEMORY_MODE_READONLY, m,
+                                  map_destroy);
+    if (blob == NULL) {
+        map_destroy(m);
+        return NULL;
+    }
+    map->addr = addr;
+    map->len = (size_t)st.st_size;
+    return blob;
+}
+
+void font_lib_release_pages(const struct font_lib *lib)
+{
+    for (size_t i = 0; i < lib->nmaps; i++)
+        madvise(lib->maps[i].addr, lib->maps[i].len, MADV_DONTNEED);
+}
+
 /* Appends one face to lib; takes a reference to blob and to face. */
 static struct font_face *face_push(struct font_lib *lib, const char *path, hb_blob_t *blob,
                                    hb_face_t *face)
@@ -204,6 +256,7 @@ int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *e
     int rc = 0;
     hb_blob_t *blob = NULL;
     hb_face_t *plain = NULL, *common = NULL;
+    struct font_map map = {NULL, 0};
     size_t need = lib->nfaces == 0 ? 2 : 1;
 
     if (lib->nfaces + need > FONT_MAX_FACES) {
@@ -214,7 +267,7 @@ int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *e
         rc = set_err(err, errlen, ENAMETOOLONG, "%s: path too long", path);
         goto out;
     }
-    blob = hb_blob_create_from_file_or_fail(path);
+    blob = font_file_blob(path, &map);
     if (blob == NULL) {
         rc = set_err(err, errlen, ENOENT, "%s: cannot read font", path);
         goto out;
@@ -235,6 +288,7 @@ int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *e
         face_push(lib, path, blob, common);
     }
     face_push(lib, path, blob, hb_face_reference(plain));
+    lib->maps[lib->nmaps++] = map; /* only now: the faces keep the blob, hence the map */
 out_free_plain:
     hb_face_destroy(plain);
     hb_blob_destroy(blob);
@@ -252,6 +306,7 @@ void font_lib_free(struct font_lib *lib)
         hb_blob_destroy(lib->faces[i].blob);
     }
     lib->nfaces = 0;
+    lib->nmaps = 0;
 }
 
 static hb_codepoint_t face_glyph(const struct font_face *f, uint32_t cp)

@@ -37,7 +37,7 @@
 struct font_face {
     char path[FONT_MAX_PATH];     /* file the face came from */
     char psname[FONT_MAX_PSNAME]; /* PostScript name, [A-Za-z0-9-] only */
-    hb_blob_t *blob;              /* owned; the mapped file */
+    hb_blob_t *blob;              /* owned; the mapped file (see font_file_blob) */
     hb_face_t *face;              /* owned; main face preprocessed for fast subsetting */
     hb_font_t *font;              /* owned; immutable, for cmap and advances */
     unsigned upem;                /* units per em */
@@ -45,10 +45,19 @@ struct font_face {
     int bbox[4];                  /* xMin yMin xMax yMax, 1/1000 em, from head */
 };
 
+/* A font file mapped read-only by font_lib_add (not by HarfBuzz, whose
+ * fallback when mmap fails is a heap copy that must never be madvised). */
+struct font_map {
+    void *addr; /* page-aligned start, or NULL */
+    size_t len; /* bytes mapped */
+};
+
 /* The faces in fallback order and the GBK user-area codes. */
 struct font_lib {
     struct font_face faces[FONT_MAX_FACES]; /* [0] is the main face */
     size_t nfaces;                          /* faces in use */
+    struct font_map maps[FONT_MAX_FACES];   /* the files behind the faces */
+    size_t nmaps;                           /* maps in use */
     uint16_t codes[FONT_MAX_CODES];         /* the codes in GBK order */
 };
 
@@ -63,6 +72,13 @@ struct font_pack {
     size_t zlen;         /* bytes at zttf */
     size_t ttflen;       /* bytes of the uncompressed font file */
 };
+
+/*
+ * Drops this process's resident pages of the font files (MADV_DONTNEED on the
+ * read-only private mappings): they stay in the page cache and fault back in
+ * when a later subset reads them. For long runs, between renders.
+ */
+void font_lib_release_pages(const struct font_lib *lib);
 
 /* Sets up an empty library with the code table. */
 void font_lib_init(struct font_lib *lib);

@@ -679,3 +679,9 @@ out_free:
     free(text);
     return rc;
 }
+
+void tmpl_release_pages(const struct tmpl *t)
+{
+    if (t != NULL)
+        font_lib_release_pages(&t->fonts);
+}

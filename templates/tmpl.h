@@ -70,6 +70,15 @@ int tmpl_load(const char *path, struct tmpl **out, char *err, size_t errlen);
 void tmpl_free(struct tmpl *t);
 
 /*
+ * Drops this process's resident pages of the template's font files (they stay
+ * in the page cache and fault back in when needed): a long-running issuer calls
+ * it between batches so that its resident set does not keep every page that
+ * rare characters ever touched. Safe at any time, also during renders: the
+ * mappings are read-only views of unchanged files, so pages are only re-read.
+ */
+void tmpl_release_pages(const struct tmpl *t);
+
+/*
  * Renders one certificate and appends the PDF bytes to pdf_out (which the
  * caller owns and frees; its bound limits the PDF size). On failure pdf_out
  * keeps its previous length. Returns 0, TMPL_EFIELD, TMPL_EGLYPH (err names

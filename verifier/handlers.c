@@ -149,12 +149,20 @@ static int h_certificate(struct verifier *v, const char *no, struct vf_reply *r)
     struct store_cert cert;
     int rc;
 
+    struct jp_buf b;
+
     rc = cert_lookup(v, no, &cert);
     if (rc == STORE_ENOTFOUND)
         return vf_reply_error(r, 404, "not_found", "no certificate has this number");
     if (rc != 0)
         return rc;
-    return reply_json(r, 200, vf_cert_json(v, &cert));
+    jp_buf_init(&b, 64 * 1024);
+    rc = vf_cert_json_text(v, &cert, &b);
+    if (rc != 0) {
+        jp_buf_free(&b);
+        return rc;
+    }
+    return reply_buf(r, 200, "application/json; charset=utf-8", &b);
 }
 
 static json_t *claims_json(const struct keys_claims *k)

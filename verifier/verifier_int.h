@@ -184,6 +184,12 @@ int vf_page_render(const struct verifier *v, const char *certno, const struct ve
 /* The certificate object of SPEC §8 as a new Jansson object; NULL on ENOMEM or a bad record. */
 struct json_t;
 struct json_t *vf_cert_json(const struct verifier *v, const struct store_cert *c);
+/*
+ * The same object as vf_cert_json, written straight into b as compact JSON
+ * text (the hot path of GET /api/v1/certificates/{no}: no per-field
+ * allocations). Returns 0, EINVAL for an unknown status, or b's errors.
+ */
+int vf_cert_json_text(const struct verifier *v, const struct store_cert *c, struct jp_buf *b);
 /* RFC 3339 UTC of unix seconds into out[21]. */
 void vf_time_format(int64_t t, char out[21]);
 /* 1 when the genuine claims agree with the record (number, version, position, date). */
