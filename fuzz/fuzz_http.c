@@ -123,7 +123,7 @@ static void make_home(const char *home)
     if (in == NULL || issuer_issue(is, in, &iso, &rep, err, sizeof(err)) != 0 || rep.issued != 3) {
         for (size_t i = 0; i < rep.n; i++)
             if (rep.items[i].what == ISSUER_REJECTED)
-                fprintf(stderr, "line %lu: %s\n", rep.items[i].line,
+                fprintf(stderr, "line %lu: %s\n", (unsigned long)rep.items[i].line,
                         (const char *)rep.text.data + rep.items[i].reason);
         fprintf(stderr, "%s\n", err);
         fz_fail("cannot issue the fuzz home's certificates");

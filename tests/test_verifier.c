@@ -312,6 +312,60 @@ static void test_revoke(int port, const struct holder *h, const char *url)
     vc_resp_free(&r);
 }
 
+/* The verdict of the page at url, as JSON. */
+static const char *page_verdict(int port, const char *url, char out[32])
+{
+    struct vc_resp r;
+    const char *v;
+
+    out[0] = '\0';
+    if (get(port, strstr(url, "/V/"), "Accept: application/json\r\n", &r) == 0) {
+        v = jstr(&r, "verdict", NULL);
+        snprintf(out, 32, "%s", v != NULL ? v : "");
+        vc_resp_free(&r);
+    }
+    return out;
+}
+
+/*
+ * The QR verdict cache: a repeat check is served from it (/metrics counts it),
+ * and revoking the signing key while the daemon runs turns the same token
+ * revoked_key - the reload empties the cache. The daemon looks at keys.json at
+ * most once a second, so the check polls for a bounded time.
+ */
+static void test_key_revoke(int port, const struct holder *h)
+{
+    char url[1024], kid[17] = "", out[4096], v[32], list[600];
+    char *keys[] = {issuer_bin, "--home", home, "keys", "list", NULL};
+    char *rev[] = {issuer_bin, "--home", home, "keys", "revoke", kid, NULL};
+    struct timespec pause = {0, 100 * 1000 * 1000};
+    struct vc_resp r;
+    size_t len = 0;
+    char *text;
+    int tries;
+
+    snprintf(list, sizeof(list), "%s/keys.txt", dir);
+    CHECK(vc_qr_from_pdf(JP_BIN_DIR, dir, h->no, url, sizeof(url)) == 0);
+    CHECK_STR(page_verdict(port, url, v), "genuine");
+    CHECK_STR(page_verdict(port, url, v), "genuine");
+    CHECK(get(port, "/metrics", NULL, &r) == 0 && r.status == 200);
+    CHECK(has(&r, "jianpei_qr_cache_hits_total") && !has(&r, "jianpei_qr_cache_hits_total 0\n"));
+    vc_resp_free(&r);
+    CHECK_INT(vc_run(keys, list), 0);
+    text = vc_slurp(list, &len);
+    if (text != NULL && sscanf(text, "%*[^\n]\n%16s", kid) == 1 && strstr(text, "active"))
+        CHECK_INT(vc_run(rev, NULL), 0);
+    free(text);
+    CHECK(strlen(kid) == 16);
+    for (tries = 0; tries < 50; tries++) {
+        if (strcmp(page_verdict(port, url, v), "revoked_key") == 0)
+            break;
+        nanosleep(&pause, NULL); /* bounded poll for the once-a-second reload */
+    }
+    CHECK_STR(v, "revoked_key");
+    (void)out;
+}
+
 static void sign(const char *secret, const char *path, const char *ts, const char *body,
                  char hex[65])
 {
@@ -489,6 +543,7 @@ int main(void)
         test_feeds(d.port, &h);
         test_limits(d.port);
         test_metrics(d.port);
+        test_key_revoke(d.port, &h2);
         CHECK_INT(vc_daemon_stop(&d), 0);
         test_access_log(err_path, &h, url);
     }

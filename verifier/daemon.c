@@ -148,6 +148,7 @@ static void reload_trust(struct verifier *v, const struct vf_stamp *now)
     pthread_rwlock_wrlock(&v->lock);
     old = v->trust;
     v->trust = fresh;
+    vf_qrcache_invalidate(&v->qrcache); /* inside the lock: no verdict of the old trust survives */
     pthread_rwlock_unlock(&v->lock);
     keys_trust_free(old);
     v->keys_stamp = *now;
@@ -503,6 +504,7 @@ static void vf_free(struct verifier *v)
     keys_trust_free(v->trust);
     vf_clients_free(&v->clients);
     vf_ratelimit_free(v->rl);
+    vf_qrcache_free(&v->qrcache);
     if (v->locks_ready) {
         pthread_rwlock_destroy(&v->lock);
         pthread_mutex_destroy(&v->reload_lock);
@@ -562,7 +564,9 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     }
     v->locks_ready = 1;
     v->last_check_s = (int64_t)(mono_ns() / 1000000000ull);
-    rc = home_open(v, err, errlen);
+    rc = vf_qrcache_init(&v->qrcache);
+    if (rc == 0)
+        rc = home_open(v, err, errlen);
     if (rc == 0)
         rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, &v->rl);
     if (rc == 0)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <openssl/sha.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,13 +190,22 @@ static json_t *qr_result_json(struct verifier *v, const struct verifier_qr *qr,
     return o;
 }
 
+/* Checks QR text against the current trust, through the verdict cache. */
 static int qr_check_locked(struct verifier *v, const char *text, size_t len, struct verifier_qr *qr)
 {
+    unsigned char key[SHA256_DIGEST_LENGTH];
+    uint64_t gen;
     int rc;
 
+    SHA256((const unsigned char *)text, len, key);
+    if (vf_qrcache_get(&v->qrcache, key, qr))
+        return 0;
     pthread_rwlock_rdlock(&v->lock);
+    gen = atomic_load(&v->qrcache.gen); /* stable while the lock is held: reloads take it */
     rc = verifier_qr_check(v->trust, text, len, qr);
     pthread_rwlock_unlock(&v->lock);
+    if (rc == 0)
+        vf_qrcache_put(&v->qrcache, key, gen, qr);
     return rc;
 }
 
@@ -587,6 +597,13 @@ static int h_metrics(struct verifier *v, struct vf_reply *r)
 
     jp_buf_init(&b, 1u << 20);
     rc = vf_metrics_render(&v->metrics, &b);
+    if (rc == 0)
+        rc = jp_buf_printf(&b,
+                           "# HELP jianpei_qr_cache_hits_total QR checks answered from the "
+                           "verdict cache.\n"
+                           "# TYPE jianpei_qr_cache_hits_total counter\n"
+                           "jianpei_qr_cache_hits_total %llu\n",
+                           (unsigned long long)atomic_load(&v->qrcache.hits));
     if (rc == 0)
         reply_buf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
     jp_buf_free(&b);

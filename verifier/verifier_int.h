@@ -119,6 +119,26 @@ struct vf_stamp {
     int exists;            /* 0 when stat failed */
 };
 
+/* Verdicts of QR texts already checked (qrcache.c). */
+#define VF_QRCACHE_SLOTS 8192
+#define VF_QRCACHE_STRIPES 64
+struct vf_qrslot;
+struct vf_qrcache {
+    struct vf_qrslot *slots;                  /* owned; VF_QRCACHE_SLOTS */
+    pthread_mutex_t mu[VF_QRCACHE_STRIPES];   /* slot i is guarded by mu[i % STRIPES] */
+    _Atomic uint64_t gen;                     /* current trust generation, from 1 */
+    _Atomic uint64_t hits;                    /* answers served from the cache */
+};
+int vf_qrcache_init(struct vf_qrcache *c);
+void vf_qrcache_free(struct vf_qrcache *c);
+/* Starts a new generation: every entry judged under the old trust is ignored. */
+void vf_qrcache_invalidate(struct vf_qrcache *c);
+/* 1 and *out filled when key (SHA-256 of the QR text) was judged in this generation. */
+int vf_qrcache_get(struct vf_qrcache *c, const unsigned char key[32], struct verifier_qr *out);
+/* Remembers a verdict reached in generation gen (read before the check began). */
+void vf_qrcache_put(struct vf_qrcache *c, const unsigned char key[32], uint64_t gen,
+                    const struct verifier_qr *qr);
+
 struct verifier {
     struct verifier_opts opts;     /* copy; home points at home[] */
     char home[VF_PATH_MAX];        /* the runtime home */
@@ -133,6 +153,7 @@ struct verifier {
     struct vf_stamp clients_stamp; /* clients.json as last loaded */
     vf_ratelimit *rl;              /* holder-check / pdf limiter */
     struct vf_metrics metrics;     /* counters */
+    struct vf_qrcache qrcache;     /* verdicts of QR texts already checked */
     struct MHD_Daemon *mhd;        /* the running daemon */
     uint16_t port;                 /* bound port */
     int locks_ready;               /* 1 once lock and reload_lock are initialised */
