@@ -60,6 +60,26 @@ void cli_progress_end(struct cli_progress *p)
         fprintf(stderr, "\r%80s\r", "");
 }
 
+int cli_extract_home(int *argc, char **argv, const char **home)
+{
+    int out = 1;
+
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--home") == 0) {
+            if (i + 1 >= *argc)
+                return -1;
+            *home = argv[++i];
+        } else if (strncmp(argv[i], "--home=", 7) == 0) {
+            *home = argv[i] + 7;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return 0;
+}
+
 int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t errlen)
 {
     unsigned char *data = NULL;

@@ -33,6 +33,14 @@ void cli_progress_update(struct cli_progress *p, unsigned long done, double frac
 /* Clears the bar line. */
 void cli_progress_end(struct cli_progress *p);
 
+/*
+ * Takes --home DIR / --home=DIR out of argv wherever it stands (so that both
+ * `prog --home D cmd` and `prog cmd --home D` work), compacting argv and
+ * *argc; *home is left as it was when there is none. -1 when --home has no
+ * directory after it.
+ */
+int cli_extract_home(int *argc, char **argv, const char **home);
+
 /* Monotonic clock in seconds. */
 double cli_now(void);
 

@@ -89,16 +89,15 @@ static int config_from_json(json_t *root, struct jp_config *c, const char *file,
     c->format = JP_CONFIG_FORMAT;
     rc = copy_str(c->province, sizeof c->province, root, "province", file, err, errlen);
     if (rc == 0)
-        rc = copy_str(c->province_name, sizeof c->province_name, root, "province_name", file,
-                      err, errlen);
+        rc = copy_str(c->province_name, sizeof c->province_name, root, "province_name", file, err,
+                      errlen);
     if (rc == 0)
         rc = copy_str(c->authority, sizeof c->authority, root, "authority", file, err, errlen);
     if (rc == 0)
         rc = copy_str(c->authority_uscc, sizeof c->authority_uscc, root, "authority_uscc", file,
                       err, errlen);
     if (rc == 0)
-        rc = copy_str(c->public_url, sizeof c->public_url, root, "public_url", file, err,
-                      errlen);
+        rc = copy_str(c->public_url, sizeof c->public_url, root, "public_url", file, err, errlen);
     if (rc == 0)
         rc = copy_str(c->elicence_type_code, sizeof c->elicence_type_code, root,
                       "elicence_type_code", file, err, errlen);
@@ -173,12 +172,11 @@ int jp_config_save(const char *home, const struct jp_config *c, char *err, size_
         return rc;
     }
     root = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:o, s:o}", "format",
-                     JP_CONFIG_FORMAT, "province", c->province, "province_name",
-                     c->province_name, "authority", c->authority, "authority_uscc",
-                     c->authority_uscc, "public_url", c->public_url, "pass_mark",
-                     c->pass_mark_tenths / 10.0, "elicence_type_code", c->elicence_type_code,
-                     "positions", table_to_json(c->positions, c->npositions), "cities",
-                     table_to_json(c->cities, c->ncities));
+                     JP_CONFIG_FORMAT, "province", c->province, "province_name", c->province_name,
+                     "authority", c->authority, "authority_uscc", c->authority_uscc, "public_url",
+                     c->public_url, "pass_mark", c->pass_mark_tenths / 10.0, "elicence_type_code",
+                     c->elicence_type_code, "positions", table_to_json(c->positions, c->npositions),
+                     "cities", table_to_json(c->cities, c->ncities));
     if (root != NULL)
         text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text == NULL) {

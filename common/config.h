@@ -24,14 +24,14 @@ struct jp_code_name {
 };
 
 struct jp_config {
-    int format;                                       /* JP_CONFIG_FORMAT */
-    char province[3];                                 /* GB/T 2260 first two digits, "44" */
-    char province_name[32];                           /* 广东省 */
-    char authority[128];                              /* issuing authority, UTF-8 */
-    char authority_uscc[19];                          /* its 统一社会信用代码 */
-    char public_url[200];                             /* upper case, no trailing slash */
-    int pass_mark_tenths;                             /* 600 = 60.0 */
-    char elicence_type_code[22];                      /* USCC of the defining authority + seq */
+    int format;                                         /* JP_CONFIG_FORMAT */
+    char province[3];                                   /* GB/T 2260 first two digits, "44" */
+    char province_name[32];                             /* 广东省 */
+    char authority[128];                                /* issuing authority, UTF-8 */
+    char authority_uscc[19];                            /* its 统一社会信用代码 */
+    char public_url[200];                               /* upper case, no trailing slash */
+    int pass_mark_tenths;                               /* 600 = 60.0 */
+    char elicence_type_code[22];                        /* USCC of the defining authority + seq */
     struct jp_code_name positions[JP_CONFIG_MAX_CODES]; /* 岗位 catalogue */
     size_t npositions;                                  /* entries used */
     struct jp_code_name cities[JP_CONFIG_MAX_CODES];    /* city table of the province */

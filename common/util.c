@@ -303,6 +303,22 @@ int jp_hex_decode(const char *hex, unsigned char *out, size_t n)
     return hex[2 * n] == '\0' ? 0 : EINVAL;
 }
 
+void jp_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        err[0] = '\0';
+    else if ((size_t)n >= errlen && errlen > 3)
+        memcpy(err + errlen - 4, "...", 4);
+}
+
 void jp_cleanse(void *p, size_t n)
 {
     if (p != NULL)

@@ -70,6 +70,13 @@ void jp_hex_encode(const unsigned char *p, size_t n, char *out);
 /* Decodes exactly 2n hex digits into n bytes. Returns 0 or EINVAL. */
 int jp_hex_decode(const char *hex, unsigned char *out, size_t n);
 
+/*
+ * Writes a printf-formatted message into a caller's buffer (err may be NULL
+ * when errlen is 0); a message that does not fit is cut and ends in "...".
+ * For the err/errlen context every module hands back beside its error code.
+ */
+void jp_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Wipes a secret; safe against dead-store elimination. NULL-safe. */
 void jp_cleanse(void *p, size_t n);
 

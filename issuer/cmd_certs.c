@@ -129,8 +129,7 @@ static void print_rejections(const struct issuer_report *rep)
         shown++;
     }
     if (rep->rejected > shown)
-        fprintf(stderr, "... and %zu more rejected lines (see --report)\n",
-                rep->rejected - shown);
+        fprintf(stderr, "... and %zu more rejected lines (see --report)\n", rep->rejected - shown);
 }
 
 int cmd_issue(int argc, char **argv, const char *home)
@@ -158,15 +157,33 @@ int cmd_issue(int argc, char **argv, const char *home)
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'i': input = optarg; break;
-        case 'r': report = optarg; break;
-        case 'a': o.all_or_nothing = 1; break;
-        case 'd': o.issue_date = optarg; break;
-        case 't': threads = atoi(optarg); break;
-        case 'A': o.actor = optarg; break;
-        case 'P': passfile = optarg; break;
-        case 'h': fputs(issue_help, stdout); return CLI_OK;
-        default: fputs(issue_help, stderr); return CLI_USAGE;
+        case 'i':
+            input = optarg;
+            break;
+        case 'r':
+            report = optarg;
+            break;
+        case 'a':
+            o.all_or_nothing = 1;
+            break;
+        case 'd':
+            o.issue_date = optarg;
+            break;
+        case 't':
+            threads = atoi(optarg);
+            break;
+        case 'A':
+            o.actor = optarg;
+            break;
+        case 'P':
+            passfile = optarg;
+            break;
+        case 'h':
+            fputs(issue_help, stdout);
+            return CLI_OK;
+        default:
+            fputs(issue_help, stderr);
+            return CLI_USAGE;
         }
     }
     if (input == NULL || optind != argc || threads < 0 || threads > ISSUER_MAX_THREADS) {
@@ -218,17 +235,17 @@ static json_t *cert_json(const struct store_cert *c, const struct jp_config *cfg
     const char *pos = jp_config_position(cfg, c->position_code);
 
     jp_hex_encode(c->key_id, sizeof c->key_id, kid);
-    return json_pack(
-        "{s:s, s:s, s:i, s:s, s:I, s:s, s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s},"
-        " s:{s:s, s:s, s:s, s:s}, s:s, s:s, s:s, s:f, s:s}",
-        "certificate_no", c->certificate_no, "elicence_id", c->elicence_id, "file_version",
-        (int)c->file_version, "status", store_status_name(c->status), "status_changed_at",
-        (json_int_t)c->status_changed_at, "status_reason", c->status_reason, "position",
-        "code", c->position_code, "name", pos ? pos : "", "issue_date", c->issue_date,
-        "issuer", c->authority_name, "institution", "code", c->institution_code, "name",
-        c->institution_name, "holder", "name", c->holder_name, "gender", c->gender, "id_type",
-        c->id_type, "id_number", c->id_number, "city", c->city, "exam_id", c->exam_id,
-        "exam_date", c->exam_date, "score", c->score_tenths / 10.0, "key_id", kid);
+    return json_pack("{s:s, s:s, s:i, s:s, s:I, s:s, s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s},"
+                     " s:{s:s, s:s, s:s, s:s}, s:s, s:s, s:s, s:f, s:s}",
+                     "certificate_no", c->certificate_no, "elicence_id", c->elicence_id,
+                     "file_version", (int)c->file_version, "status", store_status_name(c->status),
+                     "status_changed_at", (json_int_t)c->status_changed_at, "status_reason",
+                     c->status_reason, "position", "code", c->position_code, "name", pos ? pos : "",
+                     "issue_date", c->issue_date, "issuer", c->authority_name, "institution",
+                     "code", c->institution_code, "name", c->institution_name, "holder", "name",
+                     c->holder_name, "gender", c->gender, "id_type", c->id_type, "id_number",
+                     c->id_number, "city", c->city, "exam_id", c->exam_id, "exam_date",
+                     c->exam_date, "score", c->score_tenths / 10.0, "key_id", kid);
 }
 
 static const char show_help[] =
@@ -285,21 +302,20 @@ int cmd_show(int argc, char **argv, const char *home)
     j = cert_json(&c, &cfg);
     if (j == NULL)
         return CLI_FAILURE;
-    json_dumpf(j, stdout, json ? JSON_COMPACT | JSON_PRESERVE_ORDER
-                               : JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_dumpf(j, stdout,
+               json ? JSON_COMPACT | JSON_PRESERVE_ORDER : JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', stdout);
     json_decref(j);
     return CLI_OK;
 }
 
-static const char find_help[] =
-    "usage: jianpei-issuer find [--home DIR] --id-number ID\n"
-    "\n"
-    "Lists the certificate numbers and statuses of one holder.\n";
+static const char find_help[] = "usage: jianpei-issuer find [--home DIR] --id-number ID\n"
+                                "\n"
+                                "Lists the certificate numbers and statuses of one holder.\n";
 
 int cmd_find(int argc, char **argv, const char *home)
 {
-    char (*nos)[19] = NULL;
+    char(*nos)[19] = NULL;
     const char *id = NULL;
     size_t n = 0;
     store *s = NULL;
@@ -342,10 +358,9 @@ int cmd_find(int argc, char **argv, const char *home)
 
 /* ------------------------------------------------------------------ pdf */
 
-static const char pdf_help[] =
-    "usage: jianpei-issuer pdf [--home DIR] CERTIFICATE_NO --out FILE\n"
-    "\n"
-    "Writes the stored signed PDF of a certificate to FILE.\n";
+static const char pdf_help[] = "usage: jianpei-issuer pdf [--home DIR] CERTIFICATE_NO --out FILE\n"
+                               "\n"
+                               "Writes the stored signed PDF of a certificate to FILE.\n";
 
 int cmd_pdf(int argc, char **argv, const char *home)
 {

@@ -54,8 +54,7 @@ static void remove_tree(const char *path)
 }
 
 /* Upper-cases the URL and checks it fits QR alphanumeric mode (SPEC §7). */
-static int public_url_normalize(const char *in, char *out, size_t outsz, char *err,
-                                size_t errlen)
+static int public_url_normalize(const char *in, char *out, size_t outsz, char *err, size_t errlen)
 {
     static const char qr_an[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
     size_t n = strlen(in);
@@ -143,15 +142,14 @@ static int build_config(const struct issuer_init_opts *o, struct jp_config *c, c
     snprintf(c->province_name, sizeof c->province_name, "%s", pname);
     rc = table_path(o->templates_dir, "positions.tsv", path);
     if (rc == 0)
-        rc = jp_config_read_table(path, c->positions, JP_CONFIG_MAX_CODES, &c->npositions,
-                                  err, errlen);
+        rc = jp_config_read_table(path, c->positions, JP_CONFIG_MAX_CODES, &c->npositions, err,
+                                  errlen);
     if (rc != 0)
         return rc;
     snprintf(name, sizeof name, "cities-%s.tsv", o->province);
     rc = table_path(o->templates_dir, name, path);
     if (rc == 0)
-        rc = jp_config_read_table(path, c->cities, JP_CONFIG_MAX_CODES, &c->ncities, err,
-                                  errlen);
+        rc = jp_config_read_table(path, c->cities, JP_CONFIG_MAX_CODES, &c->ncities, err, errlen);
     return rc;
 }
 
@@ -211,8 +209,7 @@ static int create_store(const char *home, char *err, size_t errlen)
     return rc;
 }
 
-static int create_keys(const struct issuer_init_opts *o, const char *home, char *err,
-                       size_t errlen)
+static int create_keys(const struct issuer_init_opts *o, const char *home, char *err, size_t errlen)
 {
     char kdir[ISSUER_PATH_MAX], trust[ISSUER_PATH_MAX];
     struct keys_create_opts ko;

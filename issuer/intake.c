@@ -17,8 +17,8 @@
 #define AGE_MAX 65
 
 static const char *const known_fields[] = {
-    "name",     "gender",     "id_type",   "id_number", "position", "institution_code",
-    "institution_name", "city", "exam_id", "exam_date", "score",    "photo",
+    "name", "gender",  "id_type",   "id_number", "position", "institution_code", "institution_name",
+    "city", "exam_id", "exam_date", "score",     "photo",
 };
 
 static int why_set(char *why, size_t whylen, const char *fmt, ...)
@@ -53,8 +53,8 @@ static int check_known_fields(json_t *o, char *why, size_t whylen)
 }
 
 /* A required string field: present, a string, 1..max bytes. */
-static int get_str(json_t *o, const char *key, size_t max, const char **s, size_t *len,
-                   char *why, size_t whylen)
+static int get_str(json_t *o, const char *key, size_t max, const char **s, size_t *len, char *why,
+                   size_t whylen)
 {
     json_t *v = json_object_get(o, key);
 
@@ -94,8 +94,8 @@ static int check_name(json_t *o, struct intake_rec *r, char *why, size_t whylen)
     return 0;
 }
 
-static int check_identity(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r,
-                          char *why, size_t whylen)
+static int check_identity(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r, char *why,
+                          size_t whylen)
 {
     char reason[IDENT_WHY_SIZE];
     const char *type, *id, *gender;
@@ -116,15 +116,15 @@ static int check_identity(const struct intake_ctx *ctx, json_t *o, struct intake
     if (ident_id_type_check(type, tlen, reason, sizeof reason) != 0)
         return why_set(why, whylen, "id_type: %s", reason);
     strcpy(r->id_type, type);
-    if (ident_holder_id_parse(type, tlen, id, idlen, &ctx->today, r->id_number,
-                              sizeof r->id_number, reason, sizeof reason) != 0)
+    if (ident_holder_id_parse(type, tlen, id, idlen, &ctx->today, r->id_number, sizeof r->id_number,
+                              reason, sizeof reason) != 0)
         return why_set(why, whylen, "id_number: %s", reason);
     return 0;
 }
 
 /* Cross-checks that need the exam date: age 18-65, gender digit of a citizen ID. */
-static int check_age_gender(const struct intake_rec *r, const struct ident_date *exam,
-                            char *why, size_t whylen)
+static int check_age_gender(const struct intake_rec *r, const struct ident_date *exam, char *why,
+                            size_t whylen)
 {
     struct ident_citizen_id cid;
     int age;
@@ -135,15 +135,15 @@ static int check_age_gender(const struct intake_rec *r, const struct ident_date 
         return why_set(why, whylen, "id_number: invalid");
     age = ident_age_on(&cid.birth, exam);
     if (age < AGE_MIN || age > AGE_MAX)
-        return why_set(why, whylen, "id_number: holder is %d on the exam date, must be %d-%d",
-                       age, AGE_MIN, AGE_MAX);
+        return why_set(why, whylen, "id_number: holder is %d on the exam date, must be %d-%d", age,
+                       AGE_MIN, AGE_MAX);
     if ((strcmp(r->gender, "男") == 0) != (cid.male == 1))
         return why_set(why, whylen, "gender: does not match the id_number");
     return 0;
 }
 
-static int check_catalogue(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r,
-                           char *why, size_t whylen)
+static int check_catalogue(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r, char *why,
+                           size_t whylen)
 {
     const char *pos, *city;
     size_t plen, clen;
@@ -171,8 +171,7 @@ static int check_institution(json_t *o, struct intake_rec *r, char *why, size_t 
     size_t clen, nlen;
     int rc;
 
-    rc = get_str(o, "institution_code", sizeof r->institution_code - 1, &code, &clen, why,
-                 whylen);
+    rc = get_str(o, "institution_code", sizeof r->institution_code - 1, &code, &clen, why, whylen);
     if (rc != 0)
         return rc;
     for (size_t i = 0; i < clen; i++) {
@@ -183,8 +182,7 @@ static int check_institution(json_t *o, struct intake_rec *r, char *why, size_t 
                            "institution_code: character %zu is not a letter, digit or -", i + 1);
     }
     strcpy(r->institution_code, code);
-    rc = get_str(o, "institution_name", sizeof r->institution_name - 1, &name, &nlen, why,
-                 whylen);
+    rc = get_str(o, "institution_name", sizeof r->institution_name - 1, &name, &nlen, why, whylen);
     if (rc != 0)
         return rc;
     if (has_control(name, nlen))
@@ -219,8 +217,8 @@ static int check_exam(const struct intake_ctx *ctx, json_t *o, struct intake_rec
     return 0;
 }
 
-static int check_score(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r,
-                       char *why, size_t whylen)
+static int check_score(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r, char *why,
+                       size_t whylen)
 {
     json_t *v = json_object_get(o, "score");
     double score, tenths;
@@ -291,8 +289,8 @@ static int read_photo(const struct intake_ctx *ctx, json_t *o, struct intake_rec
     return 0;
 }
 
-static int parse_object(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r,
-                        char *why, size_t whylen)
+static int parse_object(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r, char *why,
+                        size_t whylen)
 {
     struct ident_date exam;
     int rc;
@@ -317,8 +315,8 @@ static int parse_object(const struct intake_ctx *ctx, json_t *o, struct intake_r
     return rc;
 }
 
-int intake_parse(const struct intake_ctx *ctx, const char *line, size_t len,
-                 struct intake_rec *out, char *why, size_t whylen)
+int intake_parse(const struct intake_ctx *ctx, const char *line, size_t len, struct intake_rec *out,
+                 char *why, size_t whylen)
 {
     unsigned long lineno = out->line;
     json_error_t jerr;

@@ -18,20 +18,20 @@
 #define INTAKE_PHOTO_MAX (200u * 1024) /* SPEC §5: at most 200 KB */
 
 struct intake_rec {
-    unsigned long line;              /* line number in the input, from 1 */
+    unsigned long line;                  /* line number in the input, from 1 */
     char name[IDENT_NAME_MAX_BYTES + 1]; /* checked holder name */
-    char gender[4];                  /* 男 or 女 */
-    char id_type[4];                 /* "111", ... */
-    char id_number[IDENT_ID_SIZE];   /* canonical form (final X upper case) */
-    char position[3];                /* catalogue code */
-    char institution_code[33];       /* [A-Za-z0-9-]{1,32} */
-    char institution_name[257];      /* 1..128 characters, no control characters */
-    char city[3];                    /* city table code */
-    char exam_id[65];                /* 1..64 printable ASCII */
-    char exam_date[11];              /* YYYY-MM-DD */
-    uint16_t score_tenths;           /* 86.5 -> 865 */
-    unsigned char *photo;            /* owned JPEG/PNG bytes, or NULL */
-    size_t photo_len;                /* bytes at photo */
+    char gender[4];                      /* 男 or 女 */
+    char id_type[4];                     /* "111", ... */
+    char id_number[IDENT_ID_SIZE];       /* canonical form (final X upper case) */
+    char position[3];                    /* catalogue code */
+    char institution_code[33];           /* [A-Za-z0-9-]{1,32} */
+    char institution_name[257];          /* 1..128 characters, no control characters */
+    char city[3];                        /* city table code */
+    char exam_id[65];                    /* 1..64 printable ASCII */
+    char exam_date[11];                  /* YYYY-MM-DD */
+    uint16_t score_tenths;               /* 86.5 -> 865 */
+    unsigned char *photo;                /* owned JPEG/PNG bytes, or NULL */
+    size_t photo_len;                    /* bytes at photo */
 };
 
 struct intake_ctx {
@@ -45,8 +45,8 @@ struct intake_ctx {
  * or EINVAL with the reason in why; out holds nothing to free then.
  * ENOMEM on allocation failure.
  */
-int intake_parse(const struct intake_ctx *ctx, const char *line, size_t len,
-                 struct intake_rec *out, char *why, size_t whylen);
+int intake_parse(const struct intake_ctx *ctx, const char *line, size_t len, struct intake_rec *out,
+                 char *why, size_t whylen);
 
 /* Frees the photo of a record; NULL-safe. */
 void intake_rec_clear(struct intake_rec *r);

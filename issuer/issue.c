@@ -39,14 +39,14 @@
 #define CHINA_UTC_OFFSET (8 * 3600)
 
 struct issuer {
-    char home[ISSUER_PATH_MAX];           /* the home directory */
-    struct jp_config cfg;                 /* its configuration */
-    store *st;                            /* read-write store */
-    struct tmpl *tmpl;                    /* loaded template, shared by workers */
-    int nworkers;                         /* worker threads, >= 1 */
-    keys_t *keys[ISSUER_MAX_THREADS];     /* one key handle per worker */
-    unsigned char kid[STORE_KEY_ID_LEN];  /* active signing key id */
-    int photos_db;                        /* "photos": certificate_no -> photo bytes */
+    char home[ISSUER_PATH_MAX];          /* the home directory */
+    struct jp_config cfg;                /* its configuration */
+    store *st;                           /* read-write store */
+    struct tmpl *tmpl;                   /* loaded template, shared by workers */
+    int nworkers;                        /* worker threads, >= 1 */
+    keys_t *keys[ISSUER_MAX_THREADS];    /* one key handle per worker */
+    unsigned char kid[STORE_KEY_ID_LEN]; /* active signing key id */
+    int photos_db;                       /* "photos": certificate_no -> photo bytes */
 };
 
 /* The issuer's own database beside store.h's: photos, kept so a reissued file has one. */
@@ -54,23 +54,23 @@ static const struct store_dbspec issuer_dbs[] = {{"photos", 0}};
 
 /* One line of a batch. */
 struct job {
-    struct intake_rec rec;       /* validated input (owns the photo) */
-    int rejected;                /* 1 once any rule or the renderer refused it */
-    char why[INTAKE_WHY_SIZE];   /* reason when rejected */
-    int already;                 /* this attempt: issued before, cert.certificate_no set */
-    struct store_cert cert;      /* this attempt: the record to store */
-    struct jp_buf pdf;           /* this attempt: the signed PDF */
-    int render_rc;               /* this attempt: 0 or the renderer's error */
+    struct intake_rec rec;     /* validated input (owns the photo) */
+    int rejected;              /* 1 once any rule or the renderer refused it */
+    char why[INTAKE_WHY_SIZE]; /* reason when rejected */
+    int already;               /* this attempt: issued before, cert.certificate_no set */
+    struct store_cert cert;    /* this attempt: the record to store */
+    struct jp_buf pdf;         /* this attempt: the signed PDF */
+    int render_rc;             /* this attempt: 0 or the renderer's error */
 };
 
 struct batch {
-    struct job jobs[BATCH_MAX];  /* lines in input order */
-    size_t n;                    /* jobs in use */
-    char issue_date[11];         /* YYYY-MM-DD */
-    int year;                    /* of issue_date */
-    const char *actor;           /* for the audit log */
-    atomic_size_t next;          /* next job a worker takes */
-    issuer *is;                  /* the issuer */
+    struct job jobs[BATCH_MAX]; /* lines in input order */
+    size_t n;                   /* jobs in use */
+    char issue_date[11];        /* YYYY-MM-DD */
+    int year;                   /* of issue_date */
+    const char *actor;          /* for the audit log */
+    atomic_size_t next;         /* next job a worker takes */
+    issuer *is;                 /* the issuer */
 };
 
 /* ------------------------------------------------------------ open/close */
@@ -231,9 +231,8 @@ static int report_list_write(const struct issuer_report *rep, enum issuer_outcom
         const struct issuer_item *it = &rep->items[i];
         if (it->what != what)
             continue;
-        rc = fprintf(out, "%s{\"line\":%lu,", first ? "" : ",", (unsigned long)it->line) < 0
-                 ? EIO
-                 : 0;
+        rc = fprintf(out, "%s{\"line\":%lu,", first ? "" : ",", (unsigned long)it->line) < 0 ? EIO
+                                                                                             : 0;
         first = 0;
         if (rc == 0 && what == ISSUER_REJECTED) {
             rc = fputs("\"reason\":", out) == EOF ? EIO : 0;
@@ -273,9 +272,9 @@ int issuer_report_write(const struct issuer_report *rep, FILE *out)
 
 /* Open-addressing set of 64-bit digests of (id_number, position, exam_id). */
 struct dupset {
-    uint64_t *keys;          /* 0 = empty slot */
-    uint32_t *lines;         /* line of the first occurrence */
-    size_t cap, n;           /* slots (a power of two) and entries */
+    uint64_t *keys;  /* 0 = empty slot */
+    uint32_t *lines; /* line of the first occurrence */
+    size_t cap, n;   /* slots (a power of two) and entries */
 };
 
 static uint64_t dup_digest(const struct intake_rec *r)
@@ -402,8 +401,7 @@ static int make_token(keys_t *k, const issuer *is, const struct store_cert *c, c
     rc = ident_name_mask(c->holder_name, strlen(c->holder_name), cl.name_masked,
                          sizeof cl.name_masked);
     if (rc == 0)
-        rc = ident_id_mask(c->id_number, strlen(c->id_number), cl.id_masked,
-                           sizeof cl.id_masked);
+        rc = ident_id_mask(c->id_number, strlen(c->id_number), cl.id_masked, sizeof cl.id_masked);
     if (rc != 0) {
         snprintf(err, errlen, "cannot mask the holder: %s", ident_strerror(rc));
         return rc;
@@ -475,8 +473,8 @@ static void *worker_run(void *arg)
         struct job *j = &b->jobs[i];
         if (j->rejected || j->already)
             continue;
-        j->render_rc = render_one(b->is, w->k, &j->cert, j->rec.photo, j->rec.photo_len,
-                                  &j->pdf, j->why, sizeof j->why);
+        j->render_rc = render_one(b->is, w->k, &j->cert, j->rec.photo, j->rec.photo_len, &j->pdf,
+                                  j->why, sizeof j->why);
     }
     return NULL;
 }
@@ -527,8 +525,8 @@ static int fill_cert(const struct batch *b, struct job *j, store_txn *txn)
                            c->certificate_no, sizeof c->certificate_no, why, sizeof why);
     if (rc == 0)
         rc = ident_elicence_make(is->cfg.elicence_type_code, is->cfg.authority_uscc,
-                                 c->certificate_no, 1, c->elicence_id, sizeof c->elicence_id,
-                                 why, sizeof why);
+                                 c->certificate_no, 1, c->elicence_id, sizeof c->elicence_id, why,
+                                 sizeof why);
     if (rc != 0)
         return STORE_EINVAL;
     c->file_version = 1;
@@ -673,11 +671,11 @@ static void batch_clear(struct batch *b)
 /* ------------------------------------------------------------- reading */
 
 struct reader {
-    struct linereader lr;        /* bounded lines */
-    struct intake_ctx ctx;       /* rules' context */
-    struct dupset dups;          /* (id, position, exam) seen in this input */
-    long size;                   /* input size in bytes, or -1 when not a file */
-    FILE *in;                    /* the input */
+    struct linereader lr;  /* bounded lines */
+    struct intake_ctx ctx; /* rules' context */
+    struct dupset dups;    /* (id, position, exam) seen in this input */
+    long size;             /* input size in bytes, or -1 when not a file */
+    FILE *in;              /* the input */
 };
 
 /* Reads the next non-blank line into job j (validated or marked rejected).
@@ -823,16 +821,15 @@ static int run_batches(struct reader *r, struct batch *b, const struct issuer_is
 }
 
 /* all-or-nothing, pass 1: validate every line, issue nothing. */
-static int validate_all(struct reader *r, struct batch *b, struct issuer_report *rep,
-                        char *err, size_t errlen)
+static int validate_all(struct reader *r, struct batch *b, struct issuer_report *rep, char *err,
+                        size_t errlen)
 {
     int n, rc = 0;
 
     while (rc == 0 && (n = read_batch(r, b)) > 0)
         for (size_t i = 0; rc == 0 && i < b->n; i++)
             if (b->jobs[i].rejected)
-                rc = report_add(rep, b->jobs[i].rec.line, ISSUER_REJECTED, NULL,
-                                b->jobs[i].why);
+                rc = report_add(rep, b->jobs[i].rec.line, ISSUER_REJECTED, NULL, b->jobs[i].why);
     if (rc == 0 && n < 0) {
         rc = -n;
         snprintf(err, errlen, "cannot read the input: %s", strerror(rc));
@@ -842,11 +839,11 @@ static int validate_all(struct reader *r, struct batch *b, struct issuer_report 
 }
 
 struct aon {
-    struct reader *r;            /* rewound at every attempt */
-    struct batch *b;             /* the batch buffer */
-    struct issuer_report *rep;   /* reset at every attempt */
-    unsigned long bad_line;      /* a line the renderer refused */
-    char why[INTAKE_WHY_SIZE];   /* and why */
+    struct reader *r;          /* rewound at every attempt */
+    struct batch *b;           /* the batch buffer */
+    struct issuer_report *rep; /* reset at every attempt */
+    unsigned long bad_line;    /* a line the renderer refused */
+    char why[INTAKE_WHY_SIZE]; /* and why */
 };
 
 /* all-or-nothing, pass 2: everything in one write transaction. */
@@ -925,8 +922,8 @@ static int run_all_or_nothing(struct reader *r, struct batch *b, struct issuer_r
     return rc;
 }
 
-int issuer_issue(issuer *is, FILE *in, const struct issuer_issue_opts *o,
-                 struct issuer_report *rep, char *err, size_t errlen)
+int issuer_issue(issuer *is, FILE *in, const struct issuer_issue_opts *o, struct issuer_report *rep,
+                 char *err, size_t errlen)
 {
     struct reader r;
     struct batch *b = NULL;
@@ -1004,15 +1001,14 @@ static int reissue_txn(store_txn *txn, void *arg)
     }
     c.file_version++;
     rc = ident_elicence_make(r->is->cfg.elicence_type_code, r->is->cfg.authority_uscc,
-                             c.certificate_no, c.file_version, c.elicence_id,
-                             sizeof c.elicence_id, why, sizeof why);
+                             c.certificate_no, c.file_version, c.elicence_id, sizeof c.elicence_id,
+                             why, sizeof why);
     if (rc != 0) {
         snprintf(r->err, r->errlen, "e-licence identifier: %s", why);
         return EINVAL;
     }
     memcpy(c.key_id, r->is->kid, sizeof c.key_id);
-    rc = store_get(txn, r->is->photos_db, c.certificate_no, STORE_CERT_NO_LEN, &photo,
-                   &photo_len);
+    rc = store_get(txn, r->is->photos_db, c.certificate_no, STORE_CERT_NO_LEN, &photo, &photo_len);
     if (rc != 0 && rc != STORE_ENOTFOUND)
         return rc;
     /* photo points into the map; it stays valid until the first put below. */

@@ -25,12 +25,12 @@
 #define ISSUER_TEMPLATE_FILE "certificate.tmpl"
 
 struct issuer_init_opts {
-    const char *home;          /* the home to create; must not exist or be empty */
-    const char *templates_dir; /* positions.tsv, provinces.tsv, cities-PP.tsv, certificate.tmpl */
-    const char *province;      /* two digits, "44" */
-    const char *authority;     /* issuing authority, UTF-8 */
-    const char *authority_uscc;   /* its 统一社会信用代码, GB 32100 checked */
-    const char *public_url;       /* http(s)://host[:port][/path], stored upper case */
+    const char *home;           /* the home to create; must not exist or be empty */
+    const char *templates_dir;  /* positions.tsv, provinces.tsv, cities-PP.tsv, certificate.tmpl */
+    const char *province;       /* two digits, "44" */
+    const char *authority;      /* issuing authority, UTF-8 */
+    const char *authority_uscc; /* its 统一社会信用代码, GB 32100 checked */
+    const char *public_url;     /* http(s)://host[:port][/path], stored upper case */
     const unsigned char *passphrase; /* NULL: keys unencrypted */
     size_t passphrase_len;           /* bytes of passphrase */
     const char *elicence_type_code;  /* NULL: the default placeholder */
@@ -89,9 +89,9 @@ struct issuer_item {
 
 /* What an issue run did, in input order. Owned by the caller: issuer_report_free. */
 struct issuer_report {
-    struct issuer_item *items; /* one per non-blank line */
-    size_t n, cap;             /* used and allocated items */
-    struct jp_buf text;        /* reasons; at most 4 GiB (issuer_item.reason) */
+    struct issuer_item *items;        /* one per non-blank line */
+    size_t n, cap;                    /* used and allocated items */
+    struct jp_buf text;               /* reasons; at most 4 GiB (issuer_item.reason) */
     size_t issued, already, rejected; /* counts */
 };
 
@@ -102,7 +102,7 @@ struct issuer_issue_opts {
     const char *actor;      /* written in the audit log, e.g. the operator's login */
     /* Called after each committed batch: lines read so far, share of input read (or -1). */
     void (*progress)(void *ctx, unsigned long lines, double fraction);
-    void *progress_ctx;     /* passed to progress */
+    void *progress_ctx; /* passed to progress */
 };
 
 /*
@@ -116,14 +116,13 @@ struct issuer_issue_opts {
  * when the run completed (rejections are in the report), or an error that
  * stopped it (batches committed before stay committed unless all_or_nothing).
  */
-int issuer_issue(issuer *is, FILE *in, const struct issuer_issue_opts *o,
-                 struct issuer_report *rep, char *err, size_t errlen);
+int issuer_issue(issuer *is, FILE *in, const struct issuer_issue_opts *o, struct issuer_report *rep,
+                 char *err, size_t errlen);
 
 void issuer_report_init(struct issuer_report *rep);
 void issuer_report_free(struct issuer_report *rep);
 /* Writes the report as the JSON of SPEC §5. Returns 0 or an errno value. */
 int issuer_report_write(const struct issuer_report *rep, FILE *out);
-
 
 /* ------------------------------------------------------ status changes */
 

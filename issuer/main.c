@@ -23,9 +23,9 @@
 #endif
 
 struct command {
-    const char *name;                     /* first word after the program */
+    const char *name; /* first word after the program */
     int (*run)(int argc, char **argv, const char *home);
-    const char *summary;                  /* one line for --help */
+    const char *summary; /* one line for --help */
 };
 
 static void usage_main(FILE *f);
@@ -49,8 +49,8 @@ static const char init_help[] =
     "                         (default: $JIANPEI_KEY_PASSPHRASE, else unencrypted)\n"
     "  --templates DIR        catalogue, city table and template source\n"
     "                         (default " JP_TEMPLATES_DIR ")\n"
-    "  --elicence-type CODE   e-licence type code, 21 characters (default "
-    ISSUER_DEFAULT_ELICENCE_TYPE ")\n";
+    "  --elicence-type CODE   e-licence type code, 21 characters "
+    "(default " ISSUER_DEFAULT_ELICENCE_TYPE ")\n";
 
 static int cmd_init(int argc, char **argv, const char *home)
 {
@@ -65,8 +65,7 @@ static int cmd_init(int argc, char **argv, const char *home)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct issuer_init_opts o = {.home = home, .templates_dir = JP_TEMPLATES_DIR,
-                                 .province = "44"};
+    struct issuer_init_opts o = {.home = home, .templates_dir = JP_TEMPLATES_DIR, .province = "44"};
     const char *passfile = NULL;
     char err[512] = "";
     char *pass = NULL;
@@ -75,19 +74,36 @@ static int cmd_init(int argc, char **argv, const char *home)
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'p': o.province = optarg; break;
-        case 'a': o.authority = optarg; break;
-        case 'u': o.authority_uscc = optarg; break;
-        case 'U': o.public_url = optarg; break;
-        case 'P': passfile = optarg; break;
-        case 't': o.templates_dir = optarg; break;
-        case 'e': o.elicence_type_code = optarg; break;
-        case 'h': fputs(init_help, stdout); return CLI_OK;
-        default: fputs(init_help, stderr); return CLI_USAGE;
+        case 'p':
+            o.province = optarg;
+            break;
+        case 'a':
+            o.authority = optarg;
+            break;
+        case 'u':
+            o.authority_uscc = optarg;
+            break;
+        case 'U':
+            o.public_url = optarg;
+            break;
+        case 'P':
+            passfile = optarg;
+            break;
+        case 't':
+            o.templates_dir = optarg;
+            break;
+        case 'e':
+            o.elicence_type_code = optarg;
+            break;
+        case 'h':
+            fputs(init_help, stdout);
+            return CLI_OK;
+        default:
+            fputs(init_help, stderr);
+            return CLI_USAGE;
         }
     }
-    if (optind != argc || o.authority == NULL || o.authority_uscc == NULL ||
-        o.public_url == NULL) {
+    if (optind != argc || o.authority == NULL || o.authority_uscc == NULL || o.public_url == NULL) {
         fprintf(stderr, "init: --authority, --authority-uscc and --public-url are required\n%s",
                 init_help);
         return CLI_USAGE;
@@ -106,8 +122,9 @@ static int cmd_init(int argc, char **argv, const char *home)
         fprintf(stderr, "init: %s\n", err);
         return CLI_FAILURE;
     }
-    printf("created home %s: keys in %s/" ISSUER_KEYS_DIR " (private keys %s), store in %s/"
-           ISSUER_STORE_DIR ", trust list %s/" ISSUER_TRUST_FILE "\n",
+    printf("created home %s: keys in %s/" ISSUER_KEYS_DIR
+           " (private keys %s), store in %s/" ISSUER_STORE_DIR ", trust list %s/" ISSUER_TRUST_FILE
+           "\n",
            home, home, passlen > 0 ? "encrypted" : "unencrypted", home, home);
     return CLI_OK;
 }
@@ -123,8 +140,8 @@ static const char keys_help[] =
     "  list          signing keys with key id, validity and state\n"
     "  rotate        make a new signing key; the old one is retired (still verifies)\n"
     "  revoke KID    mark a signing key revoked: QR tokens it signed stop verifying\n"
-    "  export-trust  write the trust list signed by the root (default: HOME/"
-    ISSUER_TRUST_FILE ")\n"
+    "  export-trust  write the trust list signed by the root (default: HOME/" ISSUER_TRUST_FILE
+    ")\n"
     "rotate and revoke also re-export HOME/" ISSUER_TRUST_FILE ".\n";
 
 static int keys_list_print(keys_t *k)
@@ -134,8 +151,7 @@ static int keys_list_print(keys_t *k)
 
     if (keys_list(k, info, KEYS_MAX_SIGNING, &n) != 0)
         return CLI_FAILURE;
-    printf("%-16s  %-8s  %-20s  %-20s  %s\n", "kid", "state", "not_before", "not_after",
-           "subject");
+    printf("%-16s  %-8s  %-20s  %-20s  %s\n", "kid", "state", "not_before", "not_after", "subject");
     for (size_t i = 0; i < n; i++)
         printf("%-16s  %-8s  %-20s  %-20s  %s\n", info[i].kid, keys_state_name(info[i].state),
                info[i].not_before, info[i].not_after, info[i].subject);
@@ -159,10 +175,18 @@ static int cmd_keys(int argc, char **argv, const char *home)
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case 'P': passfile = optarg; break;
-        case 'h': fputs(keys_help, stdout); return CLI_OK;
-        default: fputs(keys_help, stderr); return CLI_USAGE;
+        case 'o':
+            out = optarg;
+            break;
+        case 'P':
+            passfile = optarg;
+            break;
+        case 'h':
+            fputs(keys_help, stdout);
+            return CLI_OK;
+        default:
+            fputs(keys_help, stderr);
+            return CLI_USAGE;
         }
     }
     sub = optind < argc ? argv[optind] : "";
@@ -178,8 +202,8 @@ static int cmd_keys(int argc, char **argv, const char *home)
         fprintf(stderr, "keys: home path is too long\n");
         return CLI_FAILURE;
     }
-    flags = strcmp(sub, "list") == 0 || strcmp(sub, "revoke") == 0 ? KEYS_PUBLIC_ONLY
-                                                                    : KEYS_WITH_ROOT;
+    flags =
+        strcmp(sub, "list") == 0 || strcmp(sub, "revoke") == 0 ? KEYS_PUBLIC_ONLY : KEYS_WITH_ROOT;
     rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
     if (rc == 0)
         rc = keys_open(kdir, flags, (unsigned char *)pass, passlen, &k, err, sizeof err);
@@ -232,8 +256,7 @@ static int open_store(const char *home, unsigned flags, store **s)
     if (rc == 0)
         rc = store_open(path, flags, s, err, sizeof err);
     if (rc != 0)
-        fprintf(stderr, "cannot open store %s: %s\n", path,
-                err[0] ? err : store_strerror(rc));
+        fprintf(stderr, "cannot open store %s: %s\n", path, err[0] ? err : store_strerror(rc));
     return rc;
 }
 
@@ -383,30 +406,6 @@ static void usage_main(FILE *f)
           f);
 }
 
-/*
- * Takes --home DIR / --home=DIR out of argv wherever it stands, so that both
- * `jianpei-issuer --home D init` and `jianpei-issuer init --home D` work.
- */
-static int extract_home(int *argc, char **argv, const char **home)
-{
-    int out = 1;
-
-    for (int i = 1; i < *argc; i++) {
-        if (strcmp(argv[i], "--home") == 0) {
-            if (i + 1 >= *argc)
-                return -1;
-            *home = argv[++i];
-        } else if (strncmp(argv[i], "--home=", 7) == 0) {
-            *home = argv[i] + 7;
-        } else {
-            argv[out++] = argv[i];
-        }
-    }
-    argv[out] = NULL;
-    *argc = out;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     const char *home_flag = NULL;
@@ -417,7 +416,7 @@ int main(int argc, char **argv)
      * system at once instead of letting glibc raise it and keep them in heap
      * arenas. */
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-    if (extract_home(&argc, argv, &home_flag) != 0) {
+    if (cli_extract_home(&argc, argv, &home_flag) != 0) {
         fprintf(stderr, "--home needs a directory\n");
         return CLI_USAGE;
     }

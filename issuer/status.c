@@ -12,9 +12,9 @@
 #include <time.h>
 
 struct transition {
-    const char *action;             /* CLI and audit name */
-    enum store_cert_status to;      /* status after */
-    unsigned from;                  /* bit set of statuses it may start from */
+    const char *action;        /* CLI and audit name */
+    enum store_cert_status to; /* status after */
+    unsigned from;             /* bit set of statuses it may start from */
 };
 
 #define BIT(s) (1u << (s))
@@ -51,8 +51,8 @@ static int change_txn(store_txn *txn, void *arg)
     if (cert.status == c->t->to)
         return EALREADY;
     if (!(c->t->from & BIT(cert.status))) {
-        snprintf(c->err, c->errlen, "%s: cannot %s a certificate that is %s", c->no,
-                 c->t->action, store_status_name(cert.status));
+        snprintf(c->err, c->errlen, "%s: cannot %s a certificate that is %s", c->no, c->t->action,
+                 store_status_name(cert.status));
         return EINVAL;
     }
     cert.status = c->t->to;
@@ -74,8 +74,7 @@ static int change_txn(store_txn *txn, void *arg)
 int issuer_status_change(struct store *st, const char *certificate_no, const char *action,
                          const char *reason, const char *actor, char *err, size_t errlen)
 {
-    struct change c = {NULL, certificate_no, reason, actor ? actor : "jianpei-issuer", err,
-                       errlen};
+    struct change c = {NULL, certificate_no, reason, actor ? actor : "jianpei-issuer", err, errlen};
     char why[IDENT_WHY_SIZE];
     int rc;
 

@@ -13,25 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        err[0] = '\0';
-    else if ((size_t)n >= errlen && errlen > 3)
-        memcpy(err + errlen - 4, "...", 4);
-}
-
 /* 0 when dir is an empty directory, STORE_EBUSY when it holds anything, else errno. */
 static int dir_empty(const char *dir)
 {
@@ -62,20 +43,20 @@ int store_backup(store *s, const char *dir, char *err, size_t errlen)
 {
     int rc;
 
-    set_err(err, errlen, "%s", "");
+    jp_errf(err, errlen, "%s", "");
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         rc = errno;
-        set_err(err, errlen, "cannot create backup directory %s: %s", dir, strerror(rc));
+        jp_errf(err, errlen, "cannot create backup directory %s: %s", dir, strerror(rc));
         return rc;
     }
     rc = dir_empty(dir);
     if (rc != 0) {
-        set_err(err, errlen, "backup directory %s: %s", dir, store_strerror(rc));
+        jp_errf(err, errlen, "backup directory %s: %s", dir, store_strerror(rc));
         return rc;
     }
     rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     if (rc != 0)
-        set_err(err, errlen, "cannot copy store to %s: %s", dir, mdb_strerror(rc));
+        jp_errf(err, errlen, "cannot copy store to %s: %s", dir, mdb_strerror(rc));
     return rc;
 }
 

@@ -60,26 +60,6 @@ const char *store_strerror(int code)
     }
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Writes a message into the caller's buffer; a truncated one ends in "...". */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        err[0] = '\0';
-    else if ((size_t)n >= errlen && errlen > 3)
-        memcpy(err + errlen - 4, "...", 4);
-}
-
 void store_be32_put(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)(v >> 24);
@@ -285,25 +265,25 @@ static int check_schema(store *s, MDB_txn *tx, unsigned flags, const char *dir, 
         return mdb_put(tx, s->dbi[STORE_DB_META], &k, &v, 0);
     }
     if (rc == MDB_NOTFOUND) {
-        set_err(err, errlen, "store %s: not a jianpei store (no schema version)", dir);
+        jp_errf(err, errlen, "store %s: not a jianpei store (no schema version)", dir);
         return STORE_ENOTSTORE;
     }
     if (rc != 0)
         return rc;
     if (v.mv_size != 4) {
-        set_err(err, errlen,
+        jp_errf(err, errlen,
                 "store %s: schema version is unreadable, this program knows version %u", dir,
                 STORE_SCHEMA_VERSION);
         return STORE_ESCHEMA;
     }
     ver = store_be32_get(v.mv_data);
     if (ver > STORE_SCHEMA_VERSION) {
-        set_err(err, errlen, "store %s: schema version %u is newer than this program's version %u",
+        jp_errf(err, errlen, "store %s: schema version %u is newer than this program's version %u",
                 dir, (unsigned)ver, STORE_SCHEMA_VERSION);
         return STORE_ESCHEMA;
     }
     if (ver != STORE_SCHEMA_VERSION) {
-        set_err(err, errlen, "store %s: schema version %u is unknown to this program (version %u)",
+        jp_errf(err, errlen, "store %s: schema version %u is unknown to this program (version %u)",
                 dir, (unsigned)ver, STORE_SCHEMA_VERSION);
         return STORE_ESCHEMA;
     }
@@ -321,7 +301,7 @@ static int open_one(store *s, MDB_txn *tx, int i, unsigned dups, const char *dir
         f |= MDB_CREATE;
     rc = mdb_dbi_open(tx, s->names[i], f, &s->dbi[i]);
     if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
-        set_err(err, errlen, "store %s: database %s is missing or of another kind", dir,
+        jp_errf(err, errlen, "store %s: database %s is missing or of another kind", dir,
                 s->names[i]);
         return STORE_ENOTSTORE;
     }
@@ -351,7 +331,7 @@ static int open_dbs(store *s, unsigned flags, const struct store_opts *o, const 
         return rc;
     rc = mdb_dbi_open(tx, "meta", mf, &s->dbi[STORE_DB_META]);
     if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
-        set_err(err, errlen, "store %s: not a jianpei store (no meta database)", dir);
+        jp_errf(err, errlen, "store %s: not a jianpei store (no meta database)", dir);
         rc = STORE_ENOTSTORE;
     }
     if (rc != 0)
@@ -409,7 +389,7 @@ static int require_data_file(const char *dir, char *err, size_t errlen)
     if (rc != 0)
         return rc;
     if (stat(path, &st) != 0) {
-        set_err(err, errlen, "store %s: not a jianpei store (no data file)", dir);
+        jp_errf(err, errlen, "store %s: not a jianpei store (no data file)", dir);
         return STORE_ENOTSTORE;
     }
     return 0;
@@ -432,7 +412,7 @@ static int open_env(store *s, const char *dir, const struct store_opts *o, char 
     if (rc == 0)
         rc = mdb_env_open(s->env, dir, ef, 0600);
     if (rc != 0) {
-        set_err(err, errlen, "cannot open store %s: %s", dir, mdb_strerror(rc));
+        jp_errf(err, errlen, "cannot open store %s: %s", dir, mdb_strerror(rc));
         return rc;
     }
     return mdb_reader_check(s->env, &dead);
@@ -447,13 +427,13 @@ int store_open_with(const char *dir, unsigned flags, const struct store_opts *op
     int rc;
 
     *out = NULL;
-    set_err(err, errlen, "%s", "");
+    jp_errf(err, errlen, "%s", "");
     if ((flags & STORE_RDONLY) && (flags & STORE_CREATE))
         return STORE_EINVAL;
     if (flags & STORE_CREATE) {
         rc = jp_mkdir_p(dir, 0700);
         if (rc != 0) {
-            set_err(err, errlen, "cannot create %s: %s", dir, strerror(rc));
+            jp_errf(err, errlen, "cannot create %s: %s", dir, strerror(rc));
             return rc;
         }
     } else {
@@ -483,7 +463,7 @@ int store_open_with(const char *dir, unsigned flags, const struct store_opts *op
 
 out_close:
     if (err != NULL && errlen > 0 && err[0] == '\0')
-        set_err(err, errlen, "store %s: %s", dir, store_strerror(rc));
+        jp_errf(err, errlen, "store %s: %s", dir, store_strerror(rc));
     store_close(s);
     return rc;
 }

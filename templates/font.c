@@ -217,8 +217,8 @@ static hb_blob_t *font_file_blob(const char *path, struct font_map *map)
     }
     m->addr = addr;
     m->len = (size_t)st.st_size;
-    blob = hb_blob_create_or_fail(addr, (unsigned)st.st_size, HB_MEMORY_MODE_READONLY, m,
-                                  map_destroy);
+    blob =
+        hb_blob_create_or_fail(addr, (unsigned)st.st_size, HB_MEMORY_MODE_READONLY, m, map_destroy);
     if (blob == NULL) {
         map_destroy(m);
         return NULL;

@@ -21,12 +21,12 @@
 #include <png.h>
 
 #define PHOTO_DPI 200.0
-#define PHOTO_BUDGET (22u * 1024)      /* bytes of JPEG we aim for */
-#define PHOTO_MAX_PIXELS (40u << 20)   /* larger images are not decoded here */
+#define PHOTO_BUDGET (22u * 1024)    /* bytes of JPEG we aim for */
+#define PHOTO_MAX_PIXELS (40u << 20) /* larger images are not decoded here */
 
 struct rgb_image {
-    unsigned w, h;        /* pixels */
-    unsigned char *px;    /* owned; w * h * 3 bytes */
+    unsigned w, h;     /* pixels */
+    unsigned char *px; /* owned; w * h * 3 bytes */
 };
 
 struct jerr {

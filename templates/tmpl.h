@@ -91,7 +91,6 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_fields *f, struct jp_buf
 /* A static, lowercase description of any code tmpl_* returns. */
 const char *tmpl_strerror(int code);
 
-
 /* ===================================================== signing (pdfsign.c) */
 /*
  * a PAdES signature for a PDF that libharu wrote, added as an

@@ -39,8 +39,8 @@ static void run_and_kill(long delay_ms)
     if (pid == 0) {
         char in[160];
         snprintf(in, sizeof in, "%s/in.jsonl", dir);
-        execl(ISSUER, ISSUER, "--home", home, "issue", "--input", in, "--issue-date",
-              "2026-11-20", (char *)NULL);
+        execl(ISSUER, ISSUER, "--home", home, "issue", "--input", in, "--issue-date", "2026-11-20",
+              (char *)NULL);
         _exit(127);
     }
     nanosleep(&ts, NULL); /* the random moment of the crash, not a synchronisation */
@@ -69,13 +69,13 @@ int main(void)
         return 1;
     snprintf(home, sizeof home, "%s/home", dir);
     CHECK_INT(sh(ISSUER " init --home %s --authority 广东省住房和城乡建设厅 "
-                 "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
-                 ">/dev/null",
+                        "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
+                        ">/dev/null",
                  home),
               0);
-    CHECK_INT(sh("python3 %s/bench/gen_intake.py %d --seed 7 > %s/in.jsonl", JP_SOURCE_DIR,
-                 RECORDS, dir),
-              0);
+    CHECK_INT(
+        sh("python3 %s/bench/gen_intake.py %d --seed 7 > %s/in.jsonl", JP_SOURCE_DIR, RECORDS, dir),
+        0);
     for (int i = 0; i < KILLS; i++) {
         run_and_kill(100 + rand() % 900);
         check_consistent(&prev);
@@ -83,7 +83,7 @@ int main(void)
     fprintf(stderr, "after %d kills: %ld certificates committed\n", KILLS, prev);
     /* Finish the run: exactly RECORDS certificates, each number once. */
     CHECK_INT(sh(ISSUER " --home %s issue --input %s/in.jsonl --issue-date 2026-11-20 "
-                 "--report %s/r.json 2>/dev/null",
+                        "--report %s/r.json 2>/dev/null",
                  home, dir, dir),
               0);
     CHECK_INT(certificates(), RECORDS);

@@ -54,27 +54,27 @@ static void write_intake(void)
     make_id(id_young, "440103", "20100101", 111);
     make_id(id_bad, "440103", "19900101", 135);
     id_bad[17] = id_bad[17] == '0' ? '1' : '0';
-    line(f, "张三丰", "男", id_a, "01", "01", "2026-10-15", 86.5, "photo.jpg");     /* 1 */
-    line(f, "𠮷䶮堃", "女", id_b, "05", "03", "2026-10-15", 90, NULL);             /* 2 */
-    fputs("{\"name\":\"李四\",\n", f);                                              /* 3 */
-    line(f, "阿依古丽·买买提", "女", id_c, "10", "06", "2026-10-15", 75, NULL);    /* 4 */
-    line(f, "赵六", "男", id_bad, "01", "01", "2026-10-15", 80, NULL);              /* 5 */
-    line(f, "钱\xff七", "男", id_f, "01", "01", "2026-10-15", 80, NULL);            /* 6 */
-    line(f, "孙八", "男", id_young, "01", "01", "2026-10-15", 80, NULL);            /* 7 */
-    line(f, "周九", "男", id_f, "01", "01", "2027-01-01", 80, NULL);                /* 8 */
-    line(f, "吴十", "男", id_f, "01", "01", "2026-10-15", 59.5, NULL);              /* 9 */
-    line(f, "郑一", "男", id_f, "14", "01", "2026-10-15", 80, NULL);                /* 10 */
-    line(f, "张三丰", "男", id_a, "01", "01", "2026-10-15", 86.5, "photo.jpg");    /* 11 */
-    line(f, "王二", "男", id_f, "01", "01", "2026-10-15", 80, "nope.jpg");          /* 12 */
-    line(f, "王二", "男", id_f, "01", "01", "2026-10-15", 80, "fake.jpg");          /* 13 */
-    line(f, "王五", "男", id_d, "13", "19", "2026-10-15", 66, NULL);                /* 14 */
-    fputs("{\"name\":\"", f);                                                       /* 15 */
+    line(f, "张三丰", "男", id_a, "01", "01", "2026-10-15", 86.5, "photo.jpg"); /* 1 */
+    line(f, "𠮷䶮堃", "女", id_b, "05", "03", "2026-10-15", 90, NULL);          /* 2 */
+    fputs("{\"name\":\"李四\",\n", f);                                          /* 3 */
+    line(f, "阿依古丽·买买提", "女", id_c, "10", "06", "2026-10-15", 75, NULL); /* 4 */
+    line(f, "赵六", "男", id_bad, "01", "01", "2026-10-15", 80, NULL);          /* 5 */
+    line(f, "钱\xff七", "男", id_f, "01", "01", "2026-10-15", 80, NULL);        /* 6 */
+    line(f, "孙八", "男", id_young, "01", "01", "2026-10-15", 80, NULL);        /* 7 */
+    line(f, "周九", "男", id_f, "01", "01", "2027-01-01", 80, NULL);            /* 8 */
+    line(f, "吴十", "男", id_f, "01", "01", "2026-10-15", 59.5, NULL);          /* 9 */
+    line(f, "郑一", "男", id_f, "14", "01", "2026-10-15", 80, NULL);            /* 10 */
+    line(f, "张三丰", "男", id_a, "01", "01", "2026-10-15", 86.5, "photo.jpg"); /* 11 */
+    line(f, "王二", "男", id_f, "01", "01", "2026-10-15", 80, "nope.jpg");      /* 12 */
+    line(f, "王二", "男", id_f, "01", "01", "2026-10-15", 80, "fake.jpg");      /* 13 */
+    line(f, "王五", "男", id_d, "13", "19", "2026-10-15", 66, NULL);            /* 14 */
+    fputs("{\"name\":\"", f);                                                   /* 15 */
     for (int i = 0; i < 10 * 1024 * 1024 / 8; i++)
         fputs("AAAAAAAA", f);
     fputs("\"}\n", f);
-    line(f, "冯二", "女", id_f, "01", "01", "2026-10-15", 80, NULL);                /* 16 */
-    line(f, "张三丰", "男", id_a, "05", "01", "2026-10-15", 70, NULL);              /* 17 */
-    line(f, "陈七", "男", id_f, "01", "01", "2026-10-15", 80, NULL);                /* 18 */
+    line(f, "冯二", "女", id_f, "01", "01", "2026-10-15", 80, NULL);   /* 16 */
+    line(f, "张三丰", "男", id_a, "05", "01", "2026-10-15", 70, NULL); /* 17 */
+    line(f, "陈七", "男", id_f, "01", "01", "2026-10-15", 80, NULL);   /* 18 */
     fclose(f);
 }
 
@@ -93,8 +93,9 @@ static const char *reason_of(json_t *rep, int lineno)
     json_t *a = json_object_get(rep, "rejected"), *it;
     size_t i;
 
-    json_array_foreach(a, i, it) if (json_integer_value(json_object_get(it, "line")) == lineno)
-        return json_string_value(json_object_get(it, "reason"));
+    json_array_foreach(a, i,
+                       it) if (json_integer_value(json_object_get(it, "line")) ==
+                               lineno) return json_string_value(json_object_get(it, "reason"));
     return "";
 }
 
@@ -103,8 +104,9 @@ static const char *number_of(json_t *rep, const char *list, int lineno)
     json_t *a = json_object_get(rep, list), *it;
     size_t i;
 
-    json_array_foreach(a, i, it) if (json_integer_value(json_object_get(it, "line")) == lineno)
-        return json_string_value(json_object_get(it, "certificate_no"));
+    json_array_foreach(
+        a, i, it) if (json_integer_value(json_object_get(it, "line")) ==
+                      lineno) return json_string_value(json_object_get(it, "certificate_no"));
     return "";
 }
 
@@ -113,8 +115,8 @@ static void test_init(void)
     char out[4096];
 
     CHECK_INT(sh(ISSUER " init --home %s --authority 广东省住房和城乡建设厅 "
-                 "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
-                 ">/dev/null",
+                        "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
+                        ">/dev/null",
                  home),
               0);
     CHECK_INT(sh("test $(stat -c %%a %s/keys) = 700 && test $(stat -c %%a %s/keys/root.key) = 600",
@@ -123,7 +125,7 @@ static void test_init(void)
     /* A second init refuses and changes nothing. */
     CHECK_INT(sh("cd %s && sha256sum config.json keys/* > %s/sums", home, dir), 0);
     CHECK_INT(sh(ISSUER " init --home %s --authority X --authority-uscc 11440000MB2C12345J "
-                 "--public-url http://x 2>/dev/null",
+                        "--public-url http://x 2>/dev/null",
                  home),
               3);
     CHECK_INT(sh("cd %s && sha256sum -c --quiet %s/sums", home, dir), 0);
@@ -148,7 +150,7 @@ static void test_issue(void)
                  JP_SOURCE_DIR "/tests", dir, dir),
               0);
     CHECK_INT(sh(ISSUER " --home %s issue --input %s --issue-date " DATE
-                 " --report %s/r1.json 2>%s/err1.txt",
+                        " --report %s/r1.json 2>%s/err1.txt",
                  home, in, dir, dir),
               1);
     rep = load_report("r1.json");
@@ -175,7 +177,7 @@ static void test_issue(void)
     CHECK_INT(sh("grep -q -e 张三丰 -e %s -e %s -e 买买提 %s/err1.txt", id_a, id_b, dir), 1);
     /* Idempotent: the same file again issues nothing and names the same numbers. */
     CHECK_INT(sh(ISSUER " --home %s issue --input %s --issue-date " DATE
-                 " --report %s/r2.json 2>/dev/null",
+                        " --report %s/r2.json 2>/dev/null",
                  home, in, dir),
               1);
     rep2 = load_report("r2.json");
@@ -212,8 +214,8 @@ static void test_pdf(void)
                  dir),
               1);
     CHECK_INT(sh_out(out, sizeof out,
-                     "pdftoppm -r 150 -png %s/a.pdf %s/a && zbarimg -q --raw %s/a-1.png", dir,
-                     dir, dir),
+                     "pdftoppm -r 150 -png %s/a.pdf %s/a && zbarimg -q --raw %s/a-1.png", dir, dir,
+                     dir),
               0);
     CHECK(strncmp(out, "HTTP://127.0.0.1:8080/V/", 24) == 0);
     CHECK(strncmp(out + 24, no_a, 18) == 0 && out[42] == '/');
@@ -237,8 +239,7 @@ static void test_status(void)
     snprintf(no_c, sizeof no_c, "%s", number_of(rep, "issued", 4));
     snprintf(no_d, sizeof no_d, "%s", number_of(rep, "issued", 14));
     json_decref(rep);
-    CHECK_INT(sh(ISSUER " --home %s revoke %s --reason 'fraud found' >/dev/null", home, no_a),
-              0);
+    CHECK_INT(sh(ISSUER " --home %s revoke %s --reason 'fraud found' >/dev/null", home, no_a), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_a), 0);
     CHECK(strstr(out, "\"status\":\"revoked\"") != NULL);
     CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason x 2>/dev/null", home, no_a), 3);
@@ -256,21 +257,19 @@ static void test_status(void)
     CHECK_INT(sh("pdfsig %s/c.pdf | grep -q 'Signature is Valid.'", dir), 0);
     /* apply-status: a lapse, then the same again (already so), then a bad line. */
     f = fopen("st.jsonl", "w");
-    fprintf(f, "{\"certificate_no\":\"%s\",\"action\":\"lapse\",\"reason\":\"continuing "
-               "education: 20 of 32 hours in year 1\"}\n",
+    fprintf(f,
+            "{\"certificate_no\":\"%s\",\"action\":\"lapse\",\"reason\":\"continuing "
+            "education: 20 of 32 hours in year 1\"}\n",
             no_d);
     fclose(f);
-    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl 2>/dev/null", home, dir),
-              0);
-    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl 2>/dev/null", home, dir),
-              0);
+    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl 2>/dev/null", home, dir), 0);
+    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl 2>/dev/null", home, dir), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_d), 0);
     CHECK(strstr(out, "\"status\":\"lapsed\"") != NULL);
     f = fopen("st2.jsonl", "w");
     fprintf(f, "{\"certificate_no\":\"%s\",\"action\":\"explode\",\"reason\":\"x\"}\n", no_d);
     fclose(f);
-    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st2.jsonl 2>/dev/null", home, dir),
-              1);
+    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st2.jsonl 2>/dev/null", home, dir), 1);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s audit verify", home), 0);
     CHECK(strstr(out, "intact") != NULL);
     CHECK_INT(sh(ISSUER " --home %s check >/dev/null", home), 0);
@@ -286,8 +285,8 @@ static void test_all_or_nothing(void)
     line(f, "林一", "男", id1, "02", "01", "2026-10-15", 88, NULL);
     line(f, "林二", "女", id2, "02", "01", "2026-10-15", 12, NULL); /* below pass */
     fclose(f);
-    CHECK_INT(sh(ISSUER " --home %s issue --all-or-nothing --input %s/aon.jsonl --issue-date "
-                 DATE " 2>/dev/null",
+    CHECK_INT(sh(ISSUER " --home %s issue --all-or-nothing --input %s/aon.jsonl --issue-date " DATE
+                        " 2>/dev/null",
                  home, dir),
               1);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s stats", home), 0);

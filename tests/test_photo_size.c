@@ -72,7 +72,7 @@ static void issue_one(const char *photo, const char *tag, int seq, unsigned max_
             seq % 2 ? "男" : "女", id, photo);
     fclose(f);
     CHECK_INT(sh(ISSUER " --home %s/home issue --input %s/%s.jsonl --issue-date 2026-11-20 "
-                 "--report %s/%s.json 2>/dev/null",
+                        "--report %s/%s.json 2>/dev/null",
                  dir, dir, tag, dir, tag),
               0);
     CHECK_INT(sh_out(out, sizeof out,
@@ -82,15 +82,14 @@ static void issue_one(const char *photo, const char *tag, int seq, unsigned max_
               0);
     memcpy(no, out, sizeof no - 1);
     no[sizeof no - 1] = '\0';
-    CHECK_INT(sh(ISSUER " --home %s/home pdf %s --out %s/%s.pdf >/dev/null", dir, no, dir, tag),
-              0);
+    CHECK_INT(sh(ISSUER " --home %s/home pdf %s --out %s/%s.pdf >/dev/null", dir, no, dir, tag), 0);
     snprintf(out, sizeof out, "%s/%s.pdf", dir, tag);
     CHECK(stat(out, &st) == 0 && st.st_size <= 80 * 1024);
     fprintf(stderr, "%s: signed certificate %ld bytes\n", tag, (long)st.st_size);
     CHECK_INT(sh("pdfsig %s/%s.pdf 2>/dev/null | grep -q 'Signature is Valid.'", dir, tag), 0);
-    CHECK_INT(sh_out(out, sizeof out, "pdfimages -list %s/%s.pdf | awk 'NR==3 {print $4, $5}'",
-                     dir, tag),
-              0);
+    CHECK_INT(
+        sh_out(out, sizeof out, "pdfimages -list %s/%s.pdf | awk 'NR==3 {print $4, $5}'", dir, tag),
+        0);
     p = out;
     CHECK(sscanf(p, "%u %u", &iw, &ih) == 2);
     CHECK(iw > 0 && iw <= max_w && ih > 0 && ih <= max_h);
@@ -106,8 +105,8 @@ int main(void)
     if (mkdtemp(dir) == NULL)
         return 1;
     CHECK_INT(sh(ISSUER " init --home %s/home --authority 广东省住房和城乡建设厅 "
-                 "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
-                 ">/dev/null",
+                        "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
+                        ">/dev/null",
                  dir),
               0);
     snprintf(path, sizeof path, "%s/big.jpg", dir);

@@ -67,20 +67,20 @@ int main(void)
     if (mkdtemp(dir) == NULL)
         return 1;
     CHECK_INT(sh(ISSUER " init --home %s/home --authority 广东省住房和城乡建设厅 "
-                 "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
-                 ">/dev/null",
+                        "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
+                        ">/dev/null",
                  dir),
               0);
-    CHECK_INT(sh("python3 %s/bench/gen_intake.py %d --seed 5 > %s/in.jsonl", JP_SOURCE_DIR,
-                 RECORDS, dir),
-              0);
+    CHECK_INT(
+        sh("python3 %s/bench/gen_intake.py %d --seed 5 > %s/in.jsonl", JP_SOURCE_DIR, RECORDS, dir),
+        0);
     pid = fork();
     if (pid == 0) {
         char home[96], in[96];
         snprintf(home, sizeof home, "%s/home", dir);
         snprintf(in, sizeof in, "%s/in.jsonl", dir);
-        execl(ISSUER, ISSUER, "--home", home, "issue", "--input", in, "--issue-date",
-              "2026-11-20", (char *)NULL);
+        execl(ISSUER, ISSUER, "--home", home, "issue", "--input", in, "--issue-date", "2026-11-20",
+              (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < CUTS; i++) {

@@ -704,27 +704,6 @@ static int run_command(const struct command *c, const struct args *g, const char
     return status;
 }
 
-/* Takes --home DIR / --home=DIR out of argv wherever it stands. */
-static int extract_home(int *argc, char **argv, const char **home)
-{
-    int out = 1;
-
-    for (int i = 1; i < *argc; i++) {
-        if (strcmp(argv[i], "--home") == 0) {
-            if (i + 1 >= *argc)
-                return -1;
-            *home = argv[++i];
-        } else if (strncmp(argv[i], "--home=", 7) == 0) {
-            *home = argv[i] + 7;
-        } else {
-            argv[out++] = argv[i];
-        }
-    }
-    argv[out] = NULL;
-    *argc = out;
-    return 0;
-}
-
 static const struct command *find_command(int argc, char **argv, int *next)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
@@ -770,7 +749,7 @@ int main(int argc, char **argv)
     struct args g;
     int next = 0;
 
-    if (extract_home(&argc, argv, &home_flag) != 0) {
+    if (cli_extract_home(&argc, argv, &home_flag) != 0) {
         fprintf(stderr, "--home needs a directory\n");
         return CLI_USAGE;
     }

@@ -111,18 +111,18 @@ int vf_clients_load(const char *home, struct vf_clients *out, char *err, size_t 
         goto out;
     }
     if (rc != 0) {
-        vf_errf(err, errlen, "cannot read %s: %s", path, strerror(rc));
+        jp_errf(err, errlen, "cannot read %s: %s", path, strerror(rc));
         goto out;
     }
     root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        vf_errf(err, errlen, "%s: line %d: %s", path, jerr.line, jerr.text);
+        jp_errf(err, errlen, "%s: line %d: %s", path, jerr.line, jerr.text);
         rc = VERIFIER_E_CLIENTS;
         goto out_wipe;
     }
     rc = clients_parse(root, out);
     if (rc != 0) {
-        vf_errf(err, errlen, "%s: malformed client entry", path);
+        jp_errf(err, errlen, "%s: malformed client entry", path);
         vf_clients_free(out);
     }
     json_decref(root);
@@ -166,7 +166,7 @@ static int clients_write(const char *home, const struct vf_clients *c, char *err
     }
     rc = jp_write_file_atomic(path, text, strlen(text), 0600);
     if (rc != 0)
-        vf_errf(err, errlen, "cannot write %s: %s", path, strerror(rc));
+        jp_errf(err, errlen, "cannot write %s: %s", path, strerror(rc));
     jp_cleanse(text, strlen(text));
     free(text);
 out:
@@ -185,7 +185,7 @@ int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_
 
     secret[0] = '\0';
     if (!vf_client_id_ok(id)) {
-        vf_errf(err, errlen, "client id must be 1..64 of A-Z a-z 0-9 . _ -");
+        jp_errf(err, errlen, "client id must be 1..64 of A-Z a-z 0-9 . _ -");
         return VERIFIER_E_INVAL;
     }
     rc = vf_clients_load(home, &c, err, errlen);
@@ -193,13 +193,13 @@ int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_
         return rc;
     for (i = 0; i < c.n; i++) {
         if (strcmp(c.list[i].id, id) == 0) {
-            vf_errf(err, errlen, "client %s exists", id);
+            jp_errf(err, errlen, "client %s exists", id);
             rc = VERIFIER_E_EXISTS;
             goto out;
         }
     }
     if (c.n >= VERIFIER_MAX_CLIENTS) {
-        vf_errf(err, errlen, "clients: at most %d", VERIFIER_MAX_CLIENTS);
+        jp_errf(err, errlen, "clients: at most %d", VERIFIER_MAX_CLIENTS);
         rc = VERIFIER_E_INVAL;
         goto out;
     }
@@ -333,7 +333,7 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
 
     if (authz_parse(authz, &a) != 0 || parse_ts(a.ts, &ts) != 0 || strlen(a.sig) != 64 ||
         jp_hex_decode(a.sig, sig, sizeof(sig)) != 0) {
-        vf_errf(why, whylen, "authorization: expected JIANPEI-HMAC-SHA256 client=, ts=, sig=");
+        jp_errf(why, whylen, "authorization: expected JIANPEI-HMAC-SHA256 client=, ts=, sig=");
         return EACCES;
     }
     for (i = 0; i < c->n; i++) {
@@ -344,11 +344,11 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
     }
     rc = auth_mac(secret, method, path, a.ts, body, len, mac);
     if (rc != 0 || !known || CRYPTO_memcmp(mac, sig, sizeof(mac)) != 0) {
-        vf_errf(why, whylen, "authorization: unknown client or wrong signature");
+        jp_errf(why, whylen, "authorization: unknown client or wrong signature");
         return EACCES;
     }
     if (ts > now + VERIFIER_TS_SKEW || ts < now - VERIFIER_TS_SKEW) {
-        vf_errf(why, whylen, "authorization: ts is more than %d s off", VERIFIER_TS_SKEW);
+        jp_errf(why, whylen, "authorization: ts is more than %d s off", VERIFIER_TS_SKEW);
         return EACCES;
     }
     return 0;

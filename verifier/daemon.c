@@ -57,22 +57,6 @@ const char *verifier_strerror(int code)
     return store_strerror(code);
 }
 
-void vf_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        err[0] = '\0';
-    else if ((size_t)n >= errlen && errlen > 4)
-        memcpy(err + errlen - 4, "...", 4);
-}
-
 static uint64_t mono_ns(void)
 {
     struct timespec ts;
@@ -417,7 +401,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
     int rc;
 
     if (colon == NULL || colon == listen) {
-        vf_errf(err, errlen, "listen: expected HOST:PORT");
+        jp_errf(err, errlen, "listen: expected HOST:PORT");
         return VERIFIER_E_INVAL;
     }
     hl = (size_t)(colon - listen);
@@ -426,7 +410,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
         hl -= 2;
     }
     if (hl == 0 || hl >= sizeof(host)) {
-        vf_errf(err, errlen, "listen: bad host");
+        jp_errf(err, errlen, "listen: bad host");
         return VERIFIER_E_INVAL;
     }
     memcpy(host, h, hl);
@@ -435,7 +419,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
     hints.ai_socktype = SOCK_STREAM;
     rc = getaddrinfo(host, colon + 1, &hints, &ai);
     if (rc != 0 || ai == NULL || ai->ai_addrlen > sizeof(*ss)) {
-        vf_errf(err, errlen, "listen: %s is not a numeric address and port", listen);
+        jp_errf(err, errlen, "listen: %s is not a numeric address and port", listen);
         if (ai != NULL)
             freeaddrinfo(ai);
         return VERIFIER_E_INVAL;
@@ -488,7 +472,7 @@ static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char
                               (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
                               on_completed, v, MHD_OPTION_END);
     if (v->mhd == NULL) {
-        vf_errf(err, errlen, "cannot listen on %s", v->opts.listen);
+        jp_errf(err, errlen, "cannot listen on %s", v->opts.listen);
         return VERIFIER_E_START;
     }
     di = MHD_get_daemon_info(v->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -544,7 +528,7 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     *out = NULL;
     if (opts == NULL || opts->home == NULL || opts->listen == NULL ||
         strlen(opts->home) >= VF_PATH_MAX) {
-        vf_errf(err, errlen, "verifier: home and listen address are required");
+        jp_errf(err, errlen, "verifier: home and listen address are required");
         return VERIFIER_E_INVAL;
     }
     rc = parse_listen(opts->listen, &ss, err, errlen);

@@ -23,13 +23,6 @@
 
 #define VF_PATH_MAX 4096
 
-/*
- * Writes a message into a caller's err buffer (errlen may be 0). A message
- * that does not fit is cut and ends in "..." so that nobody mistakes it for
- * the whole; err is always NUL-terminated.
- */
-void vf_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 /* ------------------------------------------------------------- metrics */
 
 enum vf_endpoint {
@@ -124,10 +117,10 @@ struct vf_stamp {
 #define VF_QRCACHE_STRIPES 64
 struct vf_qrslot;
 struct vf_qrcache {
-    struct vf_qrslot *slots;                  /* owned; VF_QRCACHE_SLOTS */
-    pthread_mutex_t mu[VF_QRCACHE_STRIPES];   /* slot i is guarded by mu[i % STRIPES] */
-    _Atomic uint64_t gen;                     /* current trust generation, from 1 */
-    _Atomic uint64_t hits;                    /* answers served from the cache */
+    struct vf_qrslot *slots;                /* owned; VF_QRCACHE_SLOTS */
+    pthread_mutex_t mu[VF_QRCACHE_STRIPES]; /* slot i is guarded by mu[i % STRIPES] */
+    _Atomic uint64_t gen;                   /* current trust generation, from 1 */
+    _Atomic uint64_t hits;                  /* answers served from the cache */
 };
 int vf_qrcache_init(struct vf_qrcache *c);
 void vf_qrcache_free(struct vf_qrcache *c);
