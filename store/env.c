@@ -190,6 +190,7 @@ int store_read_begin(store *s, store_txn **out)
     rc = begin_counted(s, MDB_RDONLY, &t->tx);
     if (rc != 0)
         goto out_free;
+    t->live = 1;
     *out = t;
     return 0;
 
@@ -203,14 +204,45 @@ void store_read_end(store_txn *txn)
     if (txn == NULL)
         return;
     mdb_txn_abort(txn->tx);
-    txn_leave(txn->s);
+    if (txn->live)
+        txn_leave(txn->s);
     free(txn);
+}
+
+void store_read_reset(store_txn *txn)
+{
+    if (txn == NULL || !txn->live)
+        return;
+    mdb_txn_reset(txn->tx);
+    txn->live = 0;
+    txn_leave(txn->s);
+}
+
+int store_read_renew(store *s, store_txn **txn)
+{
+    int rc;
+
+    if (*txn == NULL)
+        return store_read_begin(s, txn);
+    if ((*txn)->live)
+        return STORE_EINVAL;
+    txn_enter(s);
+    rc = mdb_txn_renew((*txn)->tx);
+    if (rc == 0) {
+        (*txn)->live = 1;
+        return 0;
+    }
+    txn_leave(s);
+    /* e.g. MDB_MAP_RESIZED: a fresh begin adopts the new map size */
+    store_read_end(*txn);
+    *txn = NULL;
+    return store_read_begin(s, txn);
 }
 
 /* One attempt: begin, run fn, commit last; abort on any error. */
 static int write_once(store *s, int (*fn)(store_txn *, void *), void *arg)
 {
-    store_txn t = {s, NULL, 0};
+    store_txn t = {s, NULL, 0, 1};
     int rc;
 
     rc = begin_counted(s, 0, &t.tx);

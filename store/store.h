@@ -132,8 +132,20 @@ int store_release_pages(store *s);
  * *out is released with store_read_end().
  */
 int store_read_begin(store *s, store_txn **out);
-/* Ends (aborts) a read transaction; pointers obtained through it die. NULL-safe. */
+/* Ends (aborts) a read transaction, live or reset, and frees the handle. NULL-safe. */
 void store_read_end(store_txn *txn);
+/*
+ * A read-transaction handle reused by one thread across many short reads (the
+ * verifier keeps one per worker thread): store_read_renew starts a fresh
+ * snapshot in *txn - begun when *txn is NULL, else renewed from a reset handle,
+ * which keeps its LMDB reader slot and so skips the reader-table lock -, and
+ * store_read_reset ends the snapshot but keeps the handle; pointers obtained
+ * through it die then. store_read_end frees it. A reset handle does not hold
+ * back map growth. store_read_renew returns 0 or a begin error (then *txn is
+ * NULL); STORE_EINVAL when *txn is live.
+ */
+int store_read_renew(store *s, store_txn **txn);
+void store_read_reset(store_txn *txn);
 
 /*
  * Runs fn(txn, arg) inside a write transaction and commits when fn returns 0.

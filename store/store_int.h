@@ -30,6 +30,7 @@ struct store_txn {
     store *s;    /* not owned */
     MDB_txn *tx; /* owned until ended */
     int rdonly;  /* a read transaction */
+    int live;    /* counted in s->active: begun or renewed, not reset */
 };
 
 struct store_cursor {

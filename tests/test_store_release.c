@@ -69,6 +69,33 @@ static long touch_all(store *s)
     return sum;
 }
 
+static int put_late(store_txn *txn, void *arg)
+{
+    (void)arg;
+    return store_put(txn, STORE_DB_PDFS, "late", 4, "v", 1, 0);
+}
+
+/* A reused read handle: each renew is a fresh snapshot, a reset frees no slot. */
+static void test_renew(store *s)
+{
+    store_txn *txn = NULL;
+    const void *p;
+    size_t n;
+
+    CHECK_INT(store_read_renew(s, &txn), 0);
+    CHECK(txn != NULL);
+    CHECK_INT(store_read_renew(s, &txn), STORE_EINVAL); /* already live */
+    CHECK_INT(store_get(txn, STORE_DB_PDFS, "late", 4, &p, &n), STORE_ENOTFOUND);
+    store_read_reset(txn);
+    CHECK_INT(store_write(s, put_late, NULL), 0); /* a reset handle does not block writers */
+    CHECK_INT(store_release_pages(s), 0);         /* nor counts as open */
+    CHECK_INT(store_read_renew(s, &txn), 0);
+    CHECK_INT(store_get(txn, STORE_DB_PDFS, "late", 4, &p, &n), 0); /* the new snapshot */
+    CHECK(n == 1);
+    store_read_reset(txn);
+    store_read_end(txn);
+}
+
 int main(void)
 {
     unsigned char *v = malloc(VALUE_LEN);
@@ -93,6 +120,7 @@ int main(void)
     CHECK(after < before / 8);
     fprintf(stderr, "resident map: %ld kB before, %ld kB after\n", before, after);
     CHECK_INT(touch_all(s), VALUES * (VALUE_LEN / 4096)); /* nothing lost */
+    test_renew(s);
     store_close(s);
     free(v);
     if (check_failed == 0 && system("rm -rf /tmp/jp-release-*") != 0)

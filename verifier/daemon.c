@@ -480,10 +480,20 @@ static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char
     return 0;
 }
 
+static void txn_key_destroy(void *txn)
+{
+    store_read_end(txn);
+}
+
 static void vf_free(struct verifier *v)
 {
     if (v == NULL)
         return;
+    /* libmicrohttpd's threads have ended (their txn_key destructors ran) */
+    if (v->txn_key_ready) {
+        store_read_end(pthread_getspecific(v->txn_key)); /* this thread's, if any */
+        pthread_key_delete(v->txn_key);
+    }
     store_close(v->st);
     keys_trust_free(v->trust);
     vf_clients_free(&v->clients);
@@ -549,6 +559,10 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     v->locks_ready = 1;
     v->last_check_s = (int64_t)(mono_ns() / 1000000000ull);
     rc = vf_qrcache_init(&v->qrcache);
+    if (rc == 0) {
+        rc = pthread_key_create(&v->txn_key, txn_key_destroy);
+        v->txn_key_ready = rc == 0;
+    }
     if (rc == 0)
         rc = home_open(v, err, errlen);
     if (rc == 0)

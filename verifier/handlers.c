@@ -77,17 +77,26 @@ static uint64_t mono_ns(void)
 
 /* ------------------------------------------------------------ helpers */
 
-/* Reads one certificate in a read transaction of its own. */
+/*
+ * Reads one certificate in a fresh snapshot, through this worker thread's
+ * reusable read-transaction handle (renewed, then reset: a new snapshot per
+ * request without taking LMDB's reader-table lock). The handle is freed by
+ * the thread-key destructor when the worker thread ends.
+ */
 static int cert_lookup(struct verifier *v, const char *no, struct store_cert *out)
 {
-    store_txn *txn = NULL;
+    store_txn *txn = pthread_getspecific(v->txn_key);
     int rc;
 
-    rc = store_read_begin(v->st, &txn);
+    rc = store_read_renew(v->st, &txn);
+    if (pthread_getspecific(v->txn_key) != txn && pthread_setspecific(v->txn_key, txn) != 0) {
+        store_read_end(txn); /* no slot to keep it in: end it now */
+        return rc != 0 ? rc : ENOMEM;
+    }
     if (rc != 0)
         return rc;
     rc = store_cert_get(txn, no, out);
-    store_read_end(txn);
+    store_read_reset(txn);
     return rc;
 }
 

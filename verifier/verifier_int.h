@@ -147,6 +147,8 @@ struct verifier {
     vf_ratelimit *rl;              /* holder-check / pdf limiter */
     struct vf_metrics metrics;     /* counters */
     struct vf_qrcache qrcache;     /* verdicts of QR texts already checked */
+    pthread_key_t txn_key;         /* each worker thread's reusable read transaction */
+    int txn_key_ready;             /* 1 once txn_key exists */
     struct MHD_Daemon *mhd;        /* the running daemon */
     uint16_t port;                 /* bound port */
     int locks_ready;               /* 1 once lock and reload_lock are initialised */
