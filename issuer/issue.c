@@ -618,9 +618,11 @@ static int batch_txn(store_txn *txn, void *arg)
 
     if (rc == 0 && render_batch(b) != 0)
         return ISSUE_ERENDER;
-    for (size_t i = 0; rc == 0 && i < b->n; i++)
+    for (size_t i = 0; rc == 0 && i < b->n; i++) {
         if (!b->jobs[i].rejected && !b->jobs[i].already)
             rc = put_job(b, &b->jobs[i], txn);
+        store_release_pages(b->is->st); /* see store.h: a batch would map ~80 MB */
+    }
     return rc;
 }
 

@@ -741,7 +741,7 @@ int store_release_pages(store *s)
     int rc = 0;
 
     pthread_mutex_lock(&s->mu);
-    if (s->active == 0 && !s->resizing) {
+    if (!s->resizing) {
         rc = map_range(s, &addr, &len);
         /* A read-only shared file mapping: dropping its page-table entries loses
          * nothing; the pages stay in the page cache and on disk. */

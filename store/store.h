@@ -113,11 +113,14 @@ int store_db_by_name(const store *s, const char *name, int *db);
 size_t store_map_size(store *s);
 /*
  * Unmaps the pages of the store this process has touched (madvise
- * MADV_DONTNEED on the read-only map): they stay in the page cache and on
- * disk, but no longer count in this process's resident set. A long writer
- * (the issuer) calls it between transactions so that its RSS stays bounded
- * however large the store grows. STORE_EINVAL while any transaction of this
- * process is open (nothing done); 0 or errno of madvise otherwise.
+ * MADV_DONTNEED on the read-only shared map): they stay in the page cache and
+ * on disk, and a later access reads the same committed data back, so it is
+ * safe with transactions open (LMDB keeps a write transaction's new pages in
+ * its own memory, never in the map). Each page LMDB reads brings ~64 KB of
+ * neighbours in with it (the kernel's fault-around), so a long writer (the
+ * issuer) calls it after each certificate to keep its resident set bounded
+ * however large the store grows. Returns 0, STORE_EINVAL while this process
+ * is remapping a grown map (nothing done), or errno of madvise.
  */
 int store_release_pages(store *s);
 
