@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # Issuance benchmark (issue "Issuance pipeline"): throughput, CPU per certificate,
 # memory, store size per certificate, on synthetic candidates with a photo.
-#   bench/bench_issue.sh [N] [--threads T]      default N=10000
+#   bench/bench_issue.sh [N]      default N=10000
+#   env: PHOTO=0 issues without photos (a 1,000,000 run then needs ~57 GB, not ~70);
+#        KEEP=DIR keeps the home in DIR for later measurements (bench_fill --lookup)
 # Prints one line of figures; run by hand, report in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
-threads=${3:-0}
+threads=0
 bin=build/bin
 [ -x $bin/jianpei-issuer ] || { echo "build first: cmake -S . -B build && cmake --build build" >&2; exit 2; }
 
-work=$(mktemp -d /tmp/jp-bench-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+work=${KEEP:-$(mktemp -d /tmp/jp-bench-XXXXXX)}
+mkdir -p "$work"
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 $bin/jianpei-issuer init --home "$work/home" --authority 广东省住房和城乡建设厅 \
   --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 >/dev/null
 cp tests/fixtures/render/photo.jpg "$work/photo.jpg"
-python3 bench/gen_intake.py "$n" --seed 11 --photo photo.jpg > "$work/in.jsonl"
+if [ "${PHOTO:-1}" = 0 ]; then
+  python3 bench/gen_intake.py "$n" --seed 11 > "$work/in.jsonl"
+else
+  python3 bench/gen_intake.py "$n" --seed 11 --photo photo.jpg > "$work/in.jsonl"
+fi
 
 # Sample anonymous (heap) and total RSS every 0.1 s while the issuer runs.
 /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
