@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-static int is_help(int argc, char **argv, const char *help)
+int cmd_is_help(int argc, char **argv, const char *help)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -48,7 +48,7 @@ static int open_issuer(const char *home, const char *passfile, int threads, issu
     return rc;
 }
 
-static int open_store_at(const char *home, unsigned flags, store **s)
+int cmd_open_store(const char *home, unsigned flags, store **s)
 {
     char path[ISSUER_PATH_MAX], err[512] = "";
     int rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
@@ -265,7 +265,7 @@ int cmd_show(int argc, char **argv, const char *home)
     json_t *j;
     int json = 0, rc;
 
-    if (is_help(argc, argv, show_help))
+    if (cmd_is_help(argc, argv, show_help))
         return CLI_OK;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
@@ -287,7 +287,7 @@ int cmd_show(int argc, char **argv, const char *home)
         fprintf(stderr, "%s\n", err);
         return CLI_FAILURE;
     }
-    if (open_store_at(home, STORE_RDONLY, &s) != 0)
+    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
         return CLI_FAILURE;
     rc = store_read_begin(s, &txn);
     if (rc == 0)
@@ -322,7 +322,7 @@ int cmd_find(int argc, char **argv, const char *home)
     store_txn *txn = NULL;
     int rc;
 
-    if (is_help(argc, argv, find_help))
+    if (cmd_is_help(argc, argv, find_help))
         return CLI_OK;
     if (argc == 3 && strcmp(argv[1], "--id-number") == 0)
         id = argv[2];
@@ -332,7 +332,7 @@ int cmd_find(int argc, char **argv, const char *home)
         fputs(find_help, stderr);
         return CLI_USAGE;
     }
-    if (open_store_at(home, STORE_RDONLY, &s) != 0)
+    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
         return CLI_FAILURE;
     nos = calloc(256, sizeof *nos);
     rc = nos == NULL ? ENOMEM : store_read_begin(s, &txn);
@@ -370,7 +370,7 @@ int cmd_pdf(int argc, char **argv, const char *home)
     store_txn *txn = NULL;
     int rc;
 
-    if (is_help(argc, argv, pdf_help))
+    if (cmd_is_help(argc, argv, pdf_help))
         return CLI_OK;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
@@ -386,7 +386,7 @@ int cmd_pdf(int argc, char **argv, const char *home)
     }
     if (check_no(no) != 0)
         return CLI_USAGE;
-    if (open_store_at(home, STORE_RDONLY, &s) != 0)
+    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
         return CLI_FAILURE;
     jp_buf_init(&pdf, STORE_PDF_MAX);
     rc = store_read_begin(s, &txn);
@@ -426,7 +426,7 @@ int cmd_status(int argc, char **argv, const char *home)
     store *s = NULL;
     int rc;
 
-    if (is_help(argc, argv, status_help))
+    if (cmd_is_help(argc, argv, status_help))
         return CLI_OK;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
@@ -444,7 +444,7 @@ int cmd_status(int argc, char **argv, const char *home)
     }
     if (check_no(no) != 0)
         return CLI_USAGE;
-    if (open_store_at(home, 0, &s) != 0)
+    if (cmd_open_store(home, 0, &s) != 0)
         return CLI_FAILURE;
     rc = issuer_status_change(s, no, argv[0], reason, actor, err, sizeof err);
     store_close(s);
@@ -469,7 +469,7 @@ int cmd_reissue(int argc, char **argv, const char *home)
     issuer *is = NULL;
     int rc;
 
-    if (is_help(argc, argv, reissue_help))
+    if (cmd_is_help(argc, argv, reissue_help))
         return CLI_OK;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--passphrase-file") == 0 && i + 1 < argc)
@@ -515,13 +515,13 @@ int cmd_stats(int argc, char **argv, const char *home)
     store_cursor *cur = NULL;
     int rc;
 
-    if (is_help(argc, argv, stats_help))
+    if (cmd_is_help(argc, argv, stats_help))
         return CLI_OK;
     if (argc != 1) {
         fputs(stats_help, stderr);
         return CLI_USAGE;
     }
-    if (open_store_at(home, STORE_RDONLY, &s) != 0)
+    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
         return CLI_FAILURE;
     rc = store_read_begin(s, &txn);
     if (rc == 0)
@@ -607,7 +607,7 @@ int cmd_apply_status(int argc, char **argv, const char *home)
     FILE *in = stdin;
     int rc = 0;
 
-    if (is_help(argc, argv, apply_help))
+    if (cmd_is_help(argc, argv, apply_help))
         return CLI_OK;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--input") == 0 && i + 1 < argc)
@@ -625,7 +625,7 @@ int cmd_apply_status(int argc, char **argv, const char *home)
         fprintf(stderr, "cannot open %s: %s\n", input, strerror(errno));
         return CLI_FAILURE;
     }
-    if (open_store_at(home, 0, &s) != 0) {
+    if (cmd_open_store(home, 0, &s) != 0) {
         rc = -1;
         goto out;
     }

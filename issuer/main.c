@@ -248,18 +248,6 @@ out:
 
 /* ------------------------------------------------- audit, check, backup */
 
-static int open_store(const char *home, unsigned flags, store **s)
-{
-    char path[ISSUER_PATH_MAX], err[512] = "";
-    int rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
-
-    if (rc == 0)
-        rc = store_open(path, flags, s, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "cannot open store %s: %s\n", path, err[0] ? err : store_strerror(rc));
-    return rc;
-}
-
 static const char audit_help[] =
     "usage: jianpei-issuer audit [--home DIR] verify\n"
     "\n"
@@ -272,15 +260,13 @@ static int cmd_audit(int argc, char **argv, const char *home)
     store *s = NULL;
     int rc;
 
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(audit_help, stdout);
+    if (cmd_is_help(argc, argv, audit_help))
         return CLI_OK;
-    }
     if (argc != 2 || strcmp(argv[1], "verify") != 0) {
         fputs(audit_help, stderr);
         return CLI_USAGE;
     }
-    if (open_store(home, STORE_RDONLY, &s) != 0)
+    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
         return CLI_FAILURE;
     rc = store_audit_verify(s, &first_bad, &count);
     store_close(s);
@@ -310,15 +296,13 @@ static int cmd_check(int argc, char **argv, const char *home)
     store *s = NULL;
     int rc;
 
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(check_help, stdout);
+    if (cmd_is_help(argc, argv, check_help))
         return CLI_OK;
-    }
     if (argc != 1) {
         fputs(check_help, stderr);
         return CLI_USAGE;
     }
-    if (open_store(home, STORE_RDONLY, &s) != 0)
+    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
         return CLI_FAILURE;
     rc = store_check(s, &r);
     store_close(s);
@@ -347,15 +331,13 @@ static int cmd_backup(int argc, char **argv, const char *home)
     store *s = NULL;
     int rc;
 
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(backup_help, stdout);
+    if (cmd_is_help(argc, argv, backup_help))
         return CLI_OK;
-    }
     if (argc != 2) {
         fputs(backup_help, stderr);
         return CLI_USAGE;
     }
-    if (open_store(home, STORE_RDONLY, &s) != 0)
+    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
         return CLI_FAILURE;
     rc = store_backup(s, argv[1], err, sizeof err);
     store_close(s);
