@@ -20,10 +20,9 @@
 #include <sys/stat.h>
 
 #define STORE_DEFAULT_MAP ((size_t)64 << 20)
-#define STORE_MAP_LIMIT                                                                            \
-    ((size_t)1                                                                                     \
-     << 40) /* 1 TiB of address space (the file grows only as pages are written): a million        \
-               certificates with their PDFs need ~70 GB; growth past this is MDB_MAP_FULL */
+/* 1 TiB of address space (the file grows only as pages are written): a million
+ * certificates with their PDFs need ~70 GB. Growth past this is MDB_MAP_FULL. */
+#define STORE_MAP_LIMIT ((size_t)1 << 40)
 #define STORE_DEFAULT_READERS 256u
 #define STORE_RESIZE_TRIES 8
 
