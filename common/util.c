@@ -303,6 +303,69 @@ int jp_hex_decode(const char *hex, unsigned char *out, size_t n)
     return hex[2 * n] == '\0' ? 0 : EINVAL;
 }
 
+static const char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+int jp_base32_encode(const unsigned char *p, size_t n, char *out, size_t outsz)
+{
+    unsigned acc = 0;
+    size_t o = 0;
+    int bits = 0;
+
+    if (outsz < JP_BASE32_LEN(n))
+        return ENOSPC;
+    for (size_t i = 0; i < n; i++) {
+        acc = (acc << 8) | p[i];
+        bits += 8;
+        while (bits >= 5) {
+            bits -= 5;
+            out[o++] = base32_alphabet[(acc >> bits) & 31];
+        }
+    }
+    if (bits > 0)
+        out[o++] = base32_alphabet[(acc << (5 - bits)) & 31];
+    out[o] = '\0';
+    return 0;
+}
+
+static int base32_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a';
+    if (c >= '2' && c <= '7')
+        return c - '2' + 26;
+    return -1;
+}
+
+int jp_base32_decode(const char *s, size_t len, unsigned char *out, size_t outsz, size_t *n)
+{
+    unsigned acc = 0;
+    size_t o = 0;
+    int bits = 0;
+
+    if (len % 8 == 1 || len % 8 == 3 || len % 8 == 6)
+        return EINVAL;
+    if (len * 5 / 8 > outsz)
+        return ENOSPC;
+    for (size_t i = 0; i < len; i++) {
+        int v = base32_value(s[i]);
+
+        if (v < 0)
+            return EINVAL;
+        acc = ((acc << 5) | (unsigned)v) & 0xfff;
+        bits += 5;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (unsigned char)(acc >> bits);
+        }
+    }
+    if ((acc & ((1u << bits) - 1)) != 0)
+        return EINVAL;
+    *n = o;
+    return 0;
+}
+
 void jp_errf(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;

@@ -69,6 +69,15 @@ int jp_path_join(char *out, size_t outsz, const char *a, const char *b);
 void jp_hex_encode(const unsigned char *p, size_t n, char *out);
 /* Decodes exactly 2n hex digits into n bytes. Returns 0 or EINVAL. */
 int jp_hex_decode(const char *hex, unsigned char *out, size_t n);
+/* Bytes of text (and the NUL) jp_base32_encode writes for n bytes. */
+#define JP_BASE32_LEN(n) (((n)*8 + 4) / 5 + 1)
+/* RFC 4648 §6 base32 of n bytes, upper case, no padding, NUL-terminated, into out.
+ * Returns 0 or ENOSPC when outsz < JP_BASE32_LEN(n) (out untouched). */
+int jp_base32_encode(const unsigned char *p, size_t n, char *out, size_t outsz);
+/* Decodes len characters of unpadded base32 (either case) into out; *n gets the byte count.
+ * Strict: a length no encoder writes, a character outside the alphabet or pad bits that are
+ * not zero give EINVAL; more than outsz bytes ENOSPC. out is undefined on error. */
+int jp_base32_decode(const char *s, size_t len, unsigned char *out, size_t outsz, size_t *n);
 
 /*
  * Writes a printf-formatted message into a caller's buffer (err may be NULL

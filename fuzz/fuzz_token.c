@@ -59,28 +59,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* RFC 4648 base32, upper case, no padding; out holds 8 * ((n + 4) / 5) + 1 bytes. */
-static size_t base32(const unsigned char *p, size_t n, char *out)
-{
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    unsigned long acc = 0;
-    size_t i, o = 0;
-    int bits = 0;
-
-    for (i = 0; i < n; i++) {
-        acc = (acc << 8) | p[i];
-        bits += 8;
-        while (bits >= 5) {
-            out[o++] = abc[(acc >> (bits - 5)) & 31];
-            bits -= 5;
-        }
-    }
-    if (bits > 0)
-        out[o++] = abc[(acc << (5 - bits)) & 31];
-    out[o] = '\0';
-    return o;
-}
-
 static void check_claims(const struct keys_claims *c)
 {
     FZ_ASSERT(memchr(c->certificate_no, '\0', sizeof(c->certificate_no)) != NULL);
@@ -127,7 +105,7 @@ static void check_url_form(const char *tok, size_t n, enum keys_verdict v,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char text[8 * ((2 * KEYS_TOKEN_BUFSZ + 4) / 5) + 1];
+    static char text[JP_BASE32_LEN(2 * KEYS_TOKEN_BUFSZ)];
     struct keys_claims c;
     enum keys_verdict v = KEYS_TOKEN_MALFORMED;
     const char *tok;
@@ -139,8 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tok = (const char *)data + 1;
         n = size - 1;
     } else {
-        n = base32(data + 1, size - 1, text);
+        FZ_ASSERT(jp_base32_encode(data + 1, size - 1, text, sizeof(text)) == 0);
         tok = text;
+        n = strlen(text);
     }
     FZ_ASSERT(keys_token_verify(trust, tok, n, &c, &v) == 0);
     FZ_ASSERT(v >= KEYS_TOKEN_GENUINE && v <= KEYS_TOKEN_MALFORMED);

@@ -33,70 +33,6 @@ enum claim_key {
     CLAIM_ID = 7,         /* text, masked document number */
 };
 
-/* --- base32 (RFC 4648 §6, no padding) ---------------------------------------- */
-
-static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/* Writes the base32 of n bytes plus a NUL; 0 or KEYS_E_TOOSMALL. */
-static int b32_encode(const unsigned char *p, size_t n, char *out, size_t outsz)
-{
-    size_t need = (n * 8 + 4) / 5, i, o = 0;
-    unsigned acc = 0;
-    int bits = 0;
-
-    if (need + 1 > outsz)
-        return KEYS_E_TOOSMALL;
-    for (i = 0; i < n; i++) {
-        acc = (acc << 8) | p[i];
-        bits += 8;
-        while (bits >= 5) {
-            bits -= 5;
-            out[o++] = b32_alphabet[(acc >> bits) & 31];
-        }
-    }
-    if (bits > 0)
-        out[o++] = b32_alphabet[(acc << (5 - bits)) & 31];
-    out[o] = '\0';
-    return 0;
-}
-
-static int b32_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a';
-    if (c >= '2' && c <= '7')
-        return c - '2' + 26;
-    return -1;
-}
-
-/* Strict decode: valid length, alphabet only, zero pad bits. 0 or -1. */
-static int b32_decode(const char *s, size_t len, unsigned char *out, size_t outsz, size_t *n)
-{
-    unsigned acc = 0;
-    size_t i, o = 0;
-    int bits = 0, v;
-
-    if (len % 8 == 1 || len % 8 == 3 || len % 8 == 6 || len * 5 / 8 > outsz)
-        return -1;
-    for (i = 0; i < len; i++) {
-        v = b32_value(s[i]);
-        if (v < 0)
-            return -1;
-        acc = ((acc << 5) | (unsigned)v) & 0xfff;
-        bits += 5;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if ((acc & ((1u << bits) - 1)) != 0)
-        return -1;
-    *n = o;
-    return 0;
-}
-
 /* --- CBOR writer ------------------------------------------------------------ */
 
 struct cbor_w {
@@ -507,7 +443,7 @@ int keys_token_sign(keys_t *k, const struct keys_claims *claims, char *out, size
     w_bytes(&wc, 2, sig, sizeof sig);
     if (wc.overflow || (wc.len * 8 + 4) / 5 > KEYS_TOKEN_MAX)
         return keys_fail(KEYS_E_CLAIMS, err, errlen, "token: claims too long");
-    rc = b32_encode(cose, wc.len, out, outsz);
+    rc = jp_base32_encode(cose, wc.len, out, outsz) == 0 ? 0 : KEYS_E_TOOSMALL;
     if (rc != 0)
         keys_fail(rc, err, errlen, "token: output buffer too small");
     return rc;
@@ -612,8 +548,8 @@ int keys_token_verify(const keys_trust_t *t, const char *token, size_t len, stru
     *verdict = KEYS_TOKEN_MALFORMED;
     memset(&c, 0, sizeof c);
     if (token == NULL || len == 0 || len > KEYS_TOKEN_MAX ||
-        b32_decode(token, len, cose, sizeof cose, &n) != 0 || decode_sign1(cose, n, &s) != 0 ||
-        decode_claims(s.payload, s.paylen, &c) != 0)
+        jp_base32_decode(token, len, cose, sizeof cose, &n) != 0 ||
+        decode_sign1(cose, n, &s) != 0 || decode_claims(s.payload, s.paylen, &c) != 0)
         goto out;
     if (judge(t, &s, &c, verdict) != 0) {
         *verdict = KEYS_TOKEN_MALFORMED;

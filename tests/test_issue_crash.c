@@ -4,6 +4,7 @@
  * the store check pass, and no certificate be duplicated or half-present;
  * rerunning the same input to the end must leave exactly 2,000 certificates.
  */
+#include "capture.h"
 #include "check.h"
 #include "sh.h"
 
@@ -39,6 +40,7 @@ static void run_and_kill(long delay_ms)
     if (pid == 0) {
         char in[160];
         snprintf(in, sizeof in, "%s/in.jsonl", dir);
+        cap_redirect_stderr();
         execl(ISSUER, ISSUER, "--home", home, "issue", "--input", in, "--issue-date", "2026-11-20",
               (char *)NULL);
         _exit(127);
@@ -61,7 +63,7 @@ static void check_consistent(long *prev)
 int main(void)
 {
     long prev = 0;
-    char out[4096];
+    char out[4096], path[160];
 
     srand(20261124);
     snprintf(dir, sizeof dir, "/tmp/jp-crash-XXXXXX");
@@ -76,6 +78,8 @@ int main(void)
     CHECK_INT(
         sh("python3 %s/bench/gen_intake.py %d --seed 7 > %s/in.jsonl", JP_SOURCE_DIR, RECORDS, dir),
         0);
+    snprintf(path, sizeof path, "%s/in.jsonl", dir);
+    CHECK_INT(cap_holders(path), 0);
     for (int i = 0; i < KILLS; i++) {
         run_and_kill(100 + rand() % 900);
         check_consistent(&prev);
@@ -83,9 +87,11 @@ int main(void)
     fprintf(stderr, "after %d kills: %ld certificates committed\n", KILLS, prev);
     /* Finish the run: exactly RECORDS certificates, each number once. */
     CHECK_INT(sh(ISSUER " --home %s issue --input %s/in.jsonl --issue-date 2026-11-20 "
-                        "--report %s/r.json 2>/dev/null",
+                        "--report %s/r.json",
                  home, dir, dir),
               0);
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    CHECK_INT(cap_file(path, "report.json"), 0);
     CHECK_INT(certificates(), RECORDS);
     CHECK_INT(sh_out(out, sizeof out,
                      "python3 -c \"import json;r=json.load(open('%s/r.json'));"

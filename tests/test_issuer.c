@@ -5,6 +5,7 @@
  * all-or-nothing, apply-status, audit and store checks, and that no personal
  * data reaches standard error.
  */
+#include "capture.h"
 #include "check.h"
 #include "ident.h"
 #include "sh.h"
@@ -125,7 +126,7 @@ static void test_init(void)
     /* A second init refuses and changes nothing. */
     CHECK_INT(sh("cd %s && sha256sum config.json keys/* > %s/sums", home, dir), 0);
     CHECK_INT(sh(ISSUER " init --home %s --authority X --authority-uscc 11440000MB2C12345J "
-                        "--public-url http://x 2>/dev/null",
+                        "--public-url http://x",
                  home),
               3);
     CHECK_INT(sh("cd %s && sha256sum -c --quiet %s/sums", home, dir), 0);
@@ -135,6 +136,7 @@ static void test_init(void)
                             "11440000MB2C12345K --public-url http://x 2>&1",
                      dir),
               3);
+    cap_append("stderr.log", out, strlen(out));
     CHECK(strstr(out, "check character should be J") != NULL);
     CHECK_INT(sh("test ! -e %s/h2", dir), 0);
 }
@@ -146,6 +148,7 @@ static void test_issue(void)
     const char *a;
 
     write_intake();
+    CHECK_INT(cap_holders(in), 0);
     CHECK_INT(sh("cp %s/fixtures/render/photo.jpg %s/photo.jpg && echo text > %s/fake.jpg",
                  JP_SOURCE_DIR "/tests", dir, dir),
               0);
@@ -153,6 +156,7 @@ static void test_issue(void)
                         " --report %s/r1.json 2>%s/err1.txt",
                  home, in, dir, dir),
               1);
+    CHECK_INT(cap_file("err1.txt", "err1.log") | cap_file("r1.json", "report.json"), 0);
     rep = load_report("r1.json");
     CHECK_INT(json_array_size(json_object_get(rep, "issued")), 6);
     CHECK_INT(json_array_size(json_object_get(rep, "rejected")), 12);
@@ -176,10 +180,10 @@ static void test_issue(void)
     /* No personal data on stderr. */
     CHECK_INT(sh("grep -q -e 张三丰 -e %s -e %s -e 买买提 %s/err1.txt", id_a, id_b, dir), 1);
     /* Idempotent: the same file again issues nothing and names the same numbers. */
-    CHECK_INT(sh(ISSUER " --home %s issue --input %s --issue-date " DATE
-                        " --report %s/r2.json 2>/dev/null",
+    CHECK_INT(sh(ISSUER " --home %s issue --input %s --issue-date " DATE " --report %s/r2.json",
                  home, in, dir),
               1);
+    CHECK_INT(cap_file("r2.json", "report.json"), 0);
     rep2 = load_report("r2.json");
     CHECK_INT(json_array_size(json_object_get(rep2, "issued")), 0);
     CHECK_INT(json_array_size(json_object_get(rep2, "already_issued")), 6);
@@ -242,13 +246,13 @@ static void test_status(void)
     CHECK_INT(sh(ISSUER " --home %s revoke %s --reason 'fraud found' >/dev/null", home, no_a), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_a), 0);
     CHECK(strstr(out, "\"status\":\"revoked\"") != NULL);
-    CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason x 2>/dev/null", home, no_a), 3);
+    CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason x", home, no_a), 3);
     CHECK_INT(sh(ISSUER " --home %s suspend %s --reason check >/dev/null", home, no_b), 0);
     CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason ok >/dev/null", home, no_b), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_b), 0);
     CHECK(strstr(out, "\"status\":\"valid\"") != NULL);
     /* A number failing its check is refused before any database access. */
-    CHECK_INT(sh(ISSUER " --home %s revoke 440120260100000012 --reason x 2>/dev/null", home), 2);
+    CHECK_INT(sh(ISSUER " --home %s revoke 440120260100000012 --reason x", home), 2);
     /* Reissue: same number, version 2, a PDF that verifies. */
     CHECK_INT(sh(ISSUER " --home %s reissue %s >/dev/null", home, no_c), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_c), 0);
@@ -262,14 +266,14 @@ static void test_status(void)
             "education: 20 of 32 hours in year 1\"}\n",
             no_d);
     fclose(f);
-    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl 2>/dev/null", home, dir), 0);
-    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl 2>/dev/null", home, dir), 0);
+    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl", home, dir), 0);
+    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl", home, dir), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_d), 0);
     CHECK(strstr(out, "\"status\":\"lapsed\"") != NULL);
     f = fopen("st2.jsonl", "w");
     fprintf(f, "{\"certificate_no\":\"%s\",\"action\":\"explode\",\"reason\":\"x\"}\n", no_d);
     fclose(f);
-    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st2.jsonl 2>/dev/null", home, dir), 1);
+    CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st2.jsonl", home, dir), 1);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s audit verify", home), 0);
     CHECK(strstr(out, "intact") != NULL);
     CHECK_INT(sh(ISSUER " --home %s check >/dev/null", home), 0);
@@ -285,8 +289,8 @@ static void test_all_or_nothing(void)
     line(f, "林一", "男", id1, "02", "01", "2026-10-15", 88, NULL);
     line(f, "林二", "女", id2, "02", "01", "2026-10-15", 12, NULL); /* below pass */
     fclose(f);
-    CHECK_INT(sh(ISSUER " --home %s issue --all-or-nothing --input %s/aon.jsonl --issue-date " DATE
-                        " 2>/dev/null",
+    CHECK_INT(cap_holders("aon.jsonl"), 0);
+    CHECK_INT(sh(ISSUER " --home %s issue --all-or-nothing --input %s/aon.jsonl --issue-date " DATE,
                  home, dir),
               1);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s stats", home), 0);
@@ -296,7 +300,7 @@ static void test_all_or_nothing(void)
     line(f, "林二", "女", id2, "02", "01", "2026-10-15", 72, NULL);
     fclose(f);
     CHECK_INT(sh("cat %s/aon.jsonl | " ISSUER " --home %s issue --all-or-nothing --input - "
-                 "--issue-date " DATE " 2>/dev/null",
+                 "--issue-date " DATE,
                  dir, home),
               0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s stats", home), 0);

@@ -4,6 +4,7 @@
  * 80 KB: the photo is scaled to its box and re-encoded, and it is really in
  * the PDF (pdfimages lists it at the box's 200 dpi size); a PNG too.
  */
+#include "capture.h"
 #include "check.h"
 #include "ident.h"
 #include "sh.h"
@@ -71,10 +72,13 @@ static void issue_one(const char *photo, const char *tag, int seq, unsigned max_
             "\"score\":80,\"photo\":\"%s\"}\n",
             seq % 2 ? "男" : "女", id, photo);
     fclose(f);
+    CHECK_INT(cap_holders(out), 0);
     CHECK_INT(sh(ISSUER " --home %s/home issue --input %s/%s.jsonl --issue-date 2026-11-20 "
-                        "--report %s/%s.json 2>/dev/null",
+                        "--report %s/%s.json",
                  dir, dir, tag, dir, tag),
               0);
+    snprintf(out, sizeof out, "%s/%s.json", dir, tag);
+    CHECK_INT(cap_file(out, "report.json"), 0);
     CHECK_INT(sh_out(out, sizeof out,
                      "python3 -c \"import json;print(json.load(open('%s/%s.json'))"
                      "['issued'][0]['certificate_no'],end='')\"",

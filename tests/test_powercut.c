@@ -7,6 +7,7 @@
  * and the audit chain, and hold only whole certificates (each with its PDF);
  * the run itself must finish with all 2,000.
  */
+#include "capture.h"
 #include "check.h"
 #include "sh.h"
 
@@ -26,7 +27,7 @@ static long count_in(const char *home)
     char out[4096];
     const char *p;
 
-    if (sh_out(out, sizeof out, ISSUER " --home %s stats 2>/dev/null", home) != 0)
+    if (sh_out(out, sizeof out, ISSUER " --home %s stats", home) != 0)
         return -1;
     p = strstr(out, "certificates: ");
     return p ? atol(p + 14) : -1;
@@ -58,6 +59,7 @@ static void verify_copy(int n, long *last)
 int main(void)
 {
     struct timespec ts;
+    char path[96];
     long last = 0;
     pid_t pid;
     int st;
@@ -74,11 +76,14 @@ int main(void)
     CHECK_INT(
         sh("python3 %s/bench/gen_intake.py %d --seed 5 > %s/in.jsonl", JP_SOURCE_DIR, RECORDS, dir),
         0);
+    snprintf(path, sizeof path, "%s/in.jsonl", dir);
+    CHECK_INT(cap_holders(path), 0);
     pid = fork();
     if (pid == 0) {
         char home[96], in[96];
         snprintf(home, sizeof home, "%s/home", dir);
         snprintf(in, sizeof in, "%s/in.jsonl", dir);
+        cap_redirect_stderr();
         execl(ISSUER, ISSUER, "--home", home, "issue", "--input", in, "--issue-date", "2026-11-20",
               (char *)NULL);
         _exit(127);

@@ -17,7 +17,9 @@
 #   tests/test_privacy.sh BIN_DIR
 #
 # Exit 0 clean, 1 on a leak or a broken step, 77 when curl, python3, openssl,
-# pdftoppm or zbarimg is missing. JP_KEEP=1 keeps the captured files.
+# pdftoppm or zbarimg is missing. JP_KEEP=1 keeps the captured files. Under
+# ctest they are also left in $JP_TEST_LOGS with the people as holders-1.tsv
+# (tests/capture.h), for the scan of the whole suite (tests/privacy_scan.py).
 set -u
 
 bin=${1:?usage: test_privacy.sh BIN_DIR}
@@ -198,5 +200,9 @@ while IFS=$'\t' read -r name id; do
   done
 done <"$work/people.tsv"
 
+if [ -n "${JP_TEST_LOGS:-}" ]; then
+  mkdir -p "$JP_TEST_LOGS" && cp "$cap"/* "$JP_TEST_LOGS"/ &&
+    cp "$work/people.tsv" "$JP_TEST_LOGS/holders-1.tsv" || bad "cannot copy the capture"
+fi
 echo "captured $n lines in $(ls "$cap" | wc -l) files; $([ $fail = 0 ] && echo clean || echo LEAKS FOUND)"
 exit $fail

@@ -1,4 +1,4 @@
-/* test_util.c - bounded buffers, hex, atomic and exclusive writes. */
+/* test_util.c - bounded buffers, hex, base32, atomic and exclusive writes. */
 #include "check.h"
 #include "util.h"
 
@@ -41,6 +41,38 @@ static void test_hex(void)
     CHECK_INT(jp_hex_decode("00ABff00", out, 3), EINVAL);
 }
 
+/* RFC 4648 §10 test vectors, unpadded; then what the strict decoder refuses. */
+static void test_base32(void)
+{
+    static const char *vec[][2] = {{"", ""},
+                                   {"f", "MY"},
+                                   {"fo", "MZXQ"},
+                                   {"foo", "MZXW6"},
+                                   {"foob", "MZXW6YQ"},
+                                   {"fooba", "MZXW6YTB"},
+                                   {"foobar", "MZXW6YTBOI"}};
+    unsigned char out[8];
+    char text[JP_BASE32_LEN(6)];
+    size_t n;
+
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        size_t len = strlen(vec[i][0]);
+
+        CHECK_INT(jp_base32_encode((const unsigned char *)vec[i][0], len, text, sizeof text), 0);
+        CHECK_STR(text, vec[i][1]);
+        CHECK_INT(jp_base32_decode(vec[i][1], strlen(vec[i][1]), out, sizeof out, &n), 0);
+        CHECK(n == len && memcmp(out, vec[i][0], len) == 0);
+    }
+    CHECK_INT(jp_base32_decode("mzxw6ytboi", 10, out, sizeof out, &n), 0); /* either case */
+    CHECK(n == 6 && memcmp(out, "foobar", 6) == 0);
+    CHECK_INT(jp_base32_encode((const unsigned char *)"foobar", 6, text, 10), ENOSPC);
+    CHECK_INT(jp_base32_decode("MZXW6YTBOI", 10, out, 5, &n), ENOSPC);
+    CHECK_INT(jp_base32_decode("MZX", 3, out, sizeof out, &n), EINVAL);  /* no encoder length */
+    CHECK_INT(jp_base32_decode("MZ", 2, out, sizeof out, &n), EINVAL);   /* pad bits not zero */
+    CHECK_INT(jp_base32_decode("M1", 2, out, sizeof out, &n), EINVAL);   /* not in the alphabet */
+    CHECK_INT(jp_base32_decode("MY==", 4, out, sizeof out, &n), EINVAL); /* padding */
+}
+
 static void test_files(void)
 {
     char dir[] = "/tmp/jp-util-XXXXXX", path[256], sub[256];
@@ -72,6 +104,7 @@ int main(void)
 {
     test_buf();
     test_hex();
+    test_base32();
     test_files();
     return CHECK_DONE();
 }

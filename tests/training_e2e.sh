@@ -5,12 +5,17 @@
 # submit/approve, scores upload/approve, export-passed, issue with
 # jianpei-issuer, record too few continuing-education hours for one holder,
 # and `ce lapses` names exactly that holder's certificate.
+# What the programs write to stderr, the verifier's log, its answers and the
+# report go to $JP_TEST_LOGS with the holders (tests/capture.h) for the
+# privacy scan.
 # usage: training_e2e.sh BIN_DIR
 set -u
 BIN=${1:?usage: training_e2e.sh BIN_DIR}
 WORK=$(mktemp -d /tmp/jp-training-e2e-XXXXXX) || exit 1
 trap 'rm -rf "$WORK"' EXIT
 H=$WORK/home
+LOGS=${JP_TEST_LOGS:-$WORK/logs}
+mkdir -p "$LOGS" || exit 1
 passed=0
 failed=0
 
@@ -22,6 +27,7 @@ expect() {
     shift
     "$@" >"$WORK/out" 2>"$WORK/err"
     local got=$?
+    cat "$WORK/err" >>"$LOGS/stderr.log"
     if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, want $want: $* ($(cat "$WORK/err"))"; fi
 }
 tr() { "$BIN/jianpei-training" --home "$H" "$@"; }
@@ -62,12 +68,18 @@ for i in $(seq 1 28); do
     seq3=$(printf '%03d' $((i * 2 + 1))) # odd: male
     ids+=("$(citizen_id 4401031990$(printf '%02d' $((i % 12 + 1)))10$seq3)")
 done
+{
+    printf '李四\t%s\n' "$CHEAT"
+    for id in "${ids[@]}" "$(citizen_id 44010320100101001)"; do printf '王五\t%s\n' "$id"; done
+} >"$LOGS/holders-1.tsv"
 rejected=0
 registered=0
 for id in "${ids[@]}" "$CHEAT" "$(citizen_id 44010320100101001)"; do
     tr candidate register --as inst:GD0101 $D --class GZ-2025-01 --position 01 \
         --name 王五 --gender 男 --id-number "$id" >/dev/null 2>"$WORK/err"
-    case $? in
+    st=$?
+    cat "$WORK/err" >>"$LOGS/stderr.log"
+    case $st in
     0) registered=$((registered + 1)) ;;
     1) rejected=$((rejected + 1)); cat "$WORK/err" >>"$WORK/refusals" ;;
     *) bad "register exit status"; cat "$WORK/err" >&2 ;;
@@ -105,6 +117,7 @@ grep -q "${ids[5]}" "$WORK/passed.jsonl" && bad "the failed candidate was export
 # The issuer numbers, renders, signs and stores them.
 expect 0 iss issue --input "$WORK/passed.jsonl" --issue-date 2025-06-20 \
     --report "$WORK/report.json"
+cp "$WORK/report.json" "$LOGS/report-1.json"
 grep -o '"certificate_no"' "$WORK/report.json" | wc -l | grep -qx 27 && ok || bad "27 issued"
 
 # Continuing education: everyone 32 hours in year 1 but one holder, 20.
@@ -142,12 +155,15 @@ for _ in $(seq 200); do
 done
 [ -n "$port" ] && ok || bad "verifier did not start: $(cat "$WORK/v.log")"
 body=$(curl -s "http://127.0.0.1:$port/api/v1/certificates/$CERT")
+printf '%s\n' "$body" >>"$LOGS/http.log"
 case "$body" in *'"status":"lapsed"'*) ok ;; *) bad "verifier reports $CERT: $body" ;; esac
-OTHER=$(iss find --id-number "${ids[1]}" 2>/dev/null | awk 'NR==1 {print $1}')
+OTHER=$(iss find --id-number "${ids[1]}" 2>>"$LOGS/stderr.log" | awk 'NR==1 {print $1}')
 body=$(curl -s "http://127.0.0.1:$port/api/v1/certificates/$OTHER")
+printf '%s\n' "$body" >>"$LOGS/http.log"
 case "$body" in *'"status":"valid"'*) ok ;; *) bad "verifier reports another certificate: $body" ;; esac
 kill -TERM $VPID
 wait $VPID && ok || bad "verifier did not exit 0 on SIGTERM"
+cp "$WORK/v.log" "$LOGS/daemon-1.log"
 
 # The training audit log: the commands above left an intact hash chain.
 expect 0 tr audit verify

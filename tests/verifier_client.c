@@ -5,6 +5,8 @@
  */
 #include "verifier_client.h"
 
+#include "capture.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +41,7 @@ int vc_run(char *const argv[], const char *out_path)
     if (pid == 0) {
         int fd = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
-        if (fd < 0 || dup2(fd, 1) < 0)
+        if (fd < 0 || dup2(fd, 1) < 0 || cap_redirect_stderr() != 0)
             _exit(127);
         execv(argv[0], argv);
         _exit(127);
@@ -82,6 +84,8 @@ int vc_daemon_start(char *const argv[], const char *err_path, struct vc_daemon *
 
     d->pid = -1;
     d->port = 0;
+    if (snprintf(d->err_path, sizeof(d->err_path), "%s", err_path) >= (int)sizeof(d->err_path))
+        return -1;
     fflush(NULL);
     if (pipe(pfd) != 0)
         return -1;
@@ -123,6 +127,7 @@ int vc_daemon_stop(struct vc_daemon *d)
     if (waitpid(d->pid, &st, 0) < 0)
         return -1;
     d->pid = -1;
+    cap_file(d->err_path, "daemon.log");
     return exit_status(st);
 }
 
@@ -215,6 +220,20 @@ static int parse_resp(unsigned char *raw, size_t n, struct vc_resp *r)
     return 0;
 }
 
+/* Appends an answer to the capture: the header block, and the body unless it is a PDF. */
+static void capture_resp(const struct vc_resp *r)
+{
+    char type[128] = "";
+    int pdf = vc_header(r, "Content-Type", type, sizeof(type)) == 0 &&
+              strncmp(type, "application/pdf", 15) == 0;
+
+    cap_append("http.log", r->head, strlen(r->head));
+    cap_append("http.log", "\n\n", 2);
+    if (!pdf)
+        cap_append("http.log", r->body, r->len);
+    cap_append("http.log", "\n\n", 2);
+}
+
 int vc_http(int port, const char *method, const char *path, const char *headers, const void *body,
             size_t len, struct vc_resp *r)
 {
@@ -238,7 +257,9 @@ int vc_http(int port, const char *method, const char *path, const char *headers,
         rc = parse_resp(raw, n, r);
     free(raw);
     close(fd);
-    if (rc != 0)
+    if (rc == 0)
+        capture_resp(r);
+    else
         vc_resp_free(r);
     return rc;
 }
@@ -295,6 +316,7 @@ int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int 
                     NULL};
     char *genv[] = {"/usr/bin/python3", gen, count, NULL};
     char *issue[] = {issuer, "--home", home, "issue", "--input", in, "--report", report, NULL};
+    int rc;
 
     snprintf(issuer, sizeof(issuer), "%s/jianpei-issuer", bin_dir);
     snprintf(home, sizeof(home), "%s/jianpei-home", dir);
@@ -302,9 +324,11 @@ int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int 
     snprintf(report, sizeof(report), "%s/report.json", dir);
     snprintf(gen, sizeof(gen), "%s/bench/gen_intake.py", src_dir);
     snprintf(count, sizeof(count), "%d", n);
-    if (vc_run(init, NULL) != 0 || vc_run(genv, in) != 0)
+    if (vc_run(init, NULL) != 0 || vc_run(genv, in) != 0 || cap_holders(in) != 0)
         return -1;
-    return vc_run(issue, NULL) == 0 ? 0 : -1;
+    rc = vc_run(issue, NULL);
+    cap_file(report, "report.json");
+    return rc == 0 ? 0 : -1;
 }
 
 int vc_qr_from_pdf(const char *bin_dir, const char *dir, const char *no, char *url, size_t urlsz)

@@ -19,25 +19,28 @@ struct vc_resp {
     size_t len;          /* body bytes */
 };
 
-/* Runs argv (argv[0] a path) with stdout into out_path (NULL: /dev/null). Returns the exit status
- * or -1. */
+/* Runs argv (argv[0] a path) with stdout into out_path (NULL: /dev/null) and stderr into the
+ * capture (capture.h). Returns the exit status or -1. */
 int vc_run(char *const argv[], const char *out_path);
 /* Reads a whole file into a NUL-terminated malloc'd string; NULL on error. */
 char *vc_slurp(const char *path, size_t *len);
 
 struct vc_daemon {
-    pid_t pid; /* child */
-    int port;  /* from "listening on HOST:PORT" */
+    pid_t pid;          /* child */
+    int port;           /* from "listening on HOST:PORT" */
+    char err_path[512]; /* its stderr */
 };
 
 /* Starts argv (a jianpei-verifier command line) with stderr into err_path; 0 or -1. */
 int vc_daemon_start(char *const argv[], const char *err_path, struct vc_daemon *d);
-/* SIGTERM, then waits; returns the exit status (128+sig when killed) or -1. */
+/* SIGTERM, then waits; returns the exit status (128+sig when killed) or -1. The daemon's stderr
+ * is copied into the capture (capture.h). */
 int vc_daemon_stop(struct vc_daemon *d);
 
 /*
  * One request. headers: extra "Name: value\r\n" lines or NULL; body may be NULL.
- * Returns 0 with *r filled (free with vc_resp_free) or -1.
+ * Returns 0 with *r filled (free with vc_resp_free) or -1. The answer is appended
+ * to the capture (capture.h), a PDF without its body.
  */
 int vc_http(int port, const char *method, const char *path, const char *headers, const void *body,
             size_t len, struct vc_resp *r);
@@ -48,7 +51,8 @@ int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz
 /*
  * Makes a home at dir/jianpei-home with jianpei-issuer (init, then n synthetic
  * candidates from bench/gen_intake.py issued today); dir/in.jsonl and
- * dir/report.json stay for vc_holder. Returns 0 or -1.
+ * dir/report.json stay for vc_holder; the candidates are registered as the
+ * test's holders and the report copied into the capture. Returns 0 or -1.
  */
 int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int n);
 /* Decodes the QR of a certificate's PDF (pdftoppm -r 150, zbarimg) into url; 0 or -1. */
