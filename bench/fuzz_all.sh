@@ -3,7 +3,10 @@
 # budget and prints, per target, the inputs executed and the coverage reached
 # (libFuzzer's final "cov:" - covered code edges - and stat::number_of_executed_units).
 #
-#   bench/fuzz_all.sh [SECONDS] [OUTDIR]    defaults: 60 s per target, build-fuzz
+#   bench/fuzz_all.sh [SECONDS] [OUTDIR] [TARGET...]
+#
+# Defaults: 60 s per target, build-fuzz, every target (TARGET: http, token ...;
+# two runs with different targets may share an OUTDIR once it is built).
 #
 # Each run starts from the checked-in seeds (fuzz/corpus/<target>/) with a fresh
 # scratch corpus in OUTDIR/corpus/<target>, so the figures belong to this budget
@@ -14,6 +17,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 out=${2:-$root/build-fuzz}
+shift $(($# < 2 ? $# : 2))
 
 "$root/fuzz/build.sh" "$out" >/dev/null
 rc=$?
@@ -22,7 +26,15 @@ rc=$?
 mkdir -p "$out/artifacts"
 fail=0
 printf '%-18s %8s %12s %10s %8s %s\n' target seconds executions exec/s cov result
-for bin in "$out"/bin/fuzz_*; do
+bins=("$out"/bin/fuzz_*)
+if [ $# -gt 0 ]; then
+  bins=()
+  for t in "$@"; do
+    [ -x "$out/bin/fuzz_$t" ] || { echo "no target fuzz_$t in $out/bin" >&2; exit 2; }
+    bins+=("$out/bin/fuzz_$t")
+  done
+fi
+for bin in "${bins[@]}"; do
   t=${bin##*/fuzz_}
   scratch="$out/corpus/$t"
   rm -rf "$scratch"
