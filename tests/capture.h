@@ -10,7 +10,10 @@
  *   <name>-N.<ext>    copies made by cap_file(): daemon logs, issuance
  *                     reports, error files the test itself looked at
  *   holders-N.jsonl   the people the test used (cap_holders(): its intake)
+ *   skipped           the reason a test skipped (cap_skip())
  * Run by hand without JP_TEST_LOGS, the files go to /tmp/jp-test-logs-<pid>.
+ * Under ctest the folder is made when the test starts, so the scan can tell a
+ * test that ran and captured nothing from one that did not run.
  * Capturing never changes a test's outcome: a capture that fails is reported
  * on stderr and the test goes on (the scan then finds too little and fails).
  */
@@ -30,8 +33,9 @@ int cap_append(const char *name, const void *data, size_t len);
 /* Copies the file src to <dir>/<stem>-N<ext>, the first N free (stem "report.json" gives
  * report-1.json, report-2.json ...). A missing src is not an error. 0 or -1. */
 int cap_file(const char *src, const char *stem);
-/* Registers the people of an intake file (SPEC §5 JSON Lines): cap_file(intake, "holders.jsonl").
- */
+/* Registers the people of an intake file (SPEC §5 JSON Lines) as holders-N.jsonl. 0 or -1. */
 int cap_holders(const char *intake);
+/* Says why the test skips (it then captures nothing, and that is fine). 0 or -1. */
+int cap_skip(const char *reason);
 
 #endif

@@ -27,6 +27,7 @@ for tool in curl python3 openssl pdftoppm zbarimg; do
   command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not found"; exit 77; }
 done
 
+[ -n "${JP_TEST_LOGS:-}" ] && mkdir -p "$JP_TEST_LOGS"
 work=$(mktemp -d /tmp/jp-privacy-XXXXXX)
 home=$work/home
 cap=$work/captured # every captured output, one file per step
@@ -201,7 +202,7 @@ while IFS=$'\t' read -r name id; do
 done <"$work/people.tsv"
 
 if [ -n "${JP_TEST_LOGS:-}" ]; then
-  mkdir -p "$JP_TEST_LOGS" && cp "$cap"/* "$JP_TEST_LOGS"/ &&
+  cp "$cap"/* "$JP_TEST_LOGS"/ &&
     cp "$work/people.tsv" "$JP_TEST_LOGS/holders-1.tsv" || bad "cannot copy the capture"
 fi
 echo "captured $n lines in $(ls "$cap" | wc -l) files; $([ $fail = 0 ] && echo clean || echo LEAKS FOUND)"

@@ -6,7 +6,8 @@
 # inside a longer token, an ASCII name, an ID number taken from an intake line
 # that is not valid JSON - fails it, naming the file and line without showing
 # the data. So does a sanitizer report, a test that registered holders but
-# captured nothing, and a missing capture directory.
+# captured nothing, and an expected test that ran (its folder exists) without
+# holders, unless it says it skipped. No folder at all (no such test ran) passes.
 #
 #   tests/test_privacy_scan.sh
 set -u
@@ -65,8 +66,17 @@ out=$(python3 "$scan" "$work/empty")
 [ $? -eq 1 ] && ok || bad "holders without a capture pass"
 case $out in *"t1: holders registered but nothing captured"*) ok ;; *) bad "empty: $out" ;; esac
 
-python3 "$scan" "$work/none" >/dev/null
-[ $? -eq 1 ] && ok || bad "a missing capture directory passes"
+# An expected test that ran but registered no holders; one that skipped; one that did not run.
+mkdir -p "$work/empty/t3" "$work/empty/t4"
+out=$(python3 "$scan" "$work/empty" --expect t3,t4,t5)
+case $out in *"t3: ran but registered no holders"*) ok ;; *) bad "expected t3: $out" ;; esac
+cp -r "$base" "$work/skip" && mkdir -p "$work/skip/t3" && echo 'no valgrind' >"$work/skip/t3/skipped"
+out=$(python3 "$scan" "$work/skip" --expect t1,t2,t3,t5)
+[ $? -eq 0 ] && ok || bad "a skipped or absent expected test fails: $out"
+
+out=$(python3 "$scan" "$work/none")
+[ $? -eq 0 ] && ok || bad "no capture directory (nothing ran) fails: $out"
+case $out in *"nothing captured"*) ok ;; *) bad "no capture directory: $out" ;; esac
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -5,6 +5,7 @@
  * SIGTERM and expects exit 0: no invalid access, no definite leak, a clean
  * graceful shutdown. Skipped (77) when valgrind is absent or in the ASan build.
  */
+#include "capture.h"
 #include "check.h"
 #include "verifier_client.h"
 
@@ -89,10 +90,12 @@ int main(void)
 
 #ifdef JP_ASAN
     puts("skipped: valgrind does not run sanitizer builds");
+    cap_skip("valgrind does not run sanitizer builds\n");
     return 77;
 #endif
     if (vg == NULL) {
         puts("skipped: valgrind not installed");
+        cap_skip("valgrind not installed\n");
         return 77;
     }
     if (mkdtemp(dir) == NULL)
