@@ -50,8 +50,8 @@ done
 lib="$out/obj/libjp_fuzz.a"
 stale=1
 stamp="$out/obj/inputs.txt"
-printf '%s\n' "$cc" "$pkgs" "${srcs[@]}" > "$stamp.new"
-if [ -e "$lib" ] && cmp -s "$stamp" "$stamp.new" && [ -z "$(find "$root"/{common,keys,store,templates,issuer,verifier} \
+printf '%s\n' "$cc" "$pkgs" "${srcs[@]}" > "$stamp.new.$$"
+if [ -e "$lib" ] && cmp -s "$stamp" "$stamp.new.$$" && [ -z "$(find "$root"/{common,keys,store,templates,issuer,verifier} \
       -name '*.[ch]' -newer "$lib" | head -1)" ]; then
   stale=0
 fi
@@ -73,7 +73,7 @@ if [ $stale = 1 ]; then
   rm -f "$lib"
   ar rcs "$lib" "${objs[@]}"
 fi
-mv "$stamp.new" "$stamp"
+mv "$stamp.new.$$" "$stamp"
 
 for f in "$root"/fuzz/fuzz_*.c; do
   t=$(basename "$f" .c)
