@@ -6,29 +6,17 @@
  */
 #include "capture.h"
 #include "check.h"
-#include "sh.h"
+#include "issuer_cli.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
-#define ISSUER JP_BIN_DIR "/jianpei-issuer"
 #define RECORDS 2000
 #define KILLS 10
 
 static char dir[64], home[128];
-
-static long certificates(void)
-{
-    char out[4096];
-    const char *p;
-
-    if (sh_out(out, sizeof out, ISSUER " --home %s stats", home) != 0)
-        return -1;
-    p = strstr(out, "certificates: ");
-    return p ? atol(p + 14) : -1;
-}
 
 /* Starts an issue run of the whole input and kills it after delay_ms. */
 static void run_and_kill(long delay_ms)
@@ -52,7 +40,7 @@ static void run_and_kill(long delay_ms)
 
 static void check_consistent(long *prev)
 {
-    long n = certificates();
+    long n = issuer_certificates(home);
 
     CHECK(n >= *prev && n <= RECORDS); /* nothing committed is lost */
     *prev = n;
@@ -70,11 +58,7 @@ int main(void)
     if (mkdtemp(dir) == NULL)
         return 1;
     snprintf(home, sizeof home, "%s/home", dir);
-    CHECK_INT(sh(ISSUER " init --home %s --authority 广东省住房和城乡建设厅 "
-                        "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
-                        ">/dev/null",
-                 home),
-              0);
+    CHECK_INT(issuer_init(home), 0);
     CHECK_INT(
         sh("python3 %s/bench/gen_intake.py %d --seed 7 > %s/in.jsonl", JP_SOURCE_DIR, RECORDS, dir),
         0);
@@ -92,7 +76,7 @@ int main(void)
               0);
     snprintf(path, sizeof path, "%s/r.json", dir);
     CHECK_INT(cap_file(path, "report.json"), 0);
-    CHECK_INT(certificates(), RECORDS);
+    CHECK_INT(issuer_certificates(home), RECORDS);
     CHECK_INT(sh_out(out, sizeof out,
                      "python3 -c \"import json;r=json.load(open('%s/r.json'));"
                      "n=[x['certificate_no'] for x in r['issued']+r['already_issued']];"

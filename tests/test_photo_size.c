@@ -7,14 +7,12 @@
 #include "capture.h"
 #include "check.h"
 #include "ident.h"
-#include "sh.h"
+#include "issuer_cli.h"
 
 #include <jpeglib.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define ISSUER JP_BIN_DIR "/jianpei-issuer"
 
 static char dir[64];
 
@@ -108,11 +106,8 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/jp-photo-XXXXXX");
     if (mkdtemp(dir) == NULL)
         return 1;
-    CHECK_INT(sh(ISSUER " init --home %s/home --authority 广东省住房和城乡建设厅 "
-                        "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
-                        ">/dev/null",
-                 dir),
-              0);
+    snprintf(path, sizeof path, "%s/home", dir);
+    CHECK_INT(issuer_init(path), 0);
     snprintf(path, sizeof path, "%s/big.jpg", dir);
     size = write_jpeg(path, 1200, 1600, 72);
     fprintf(stderr, "input photo: %ld bytes\n", size);

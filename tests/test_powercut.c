@@ -9,29 +9,17 @@
  */
 #include "capture.h"
 #include "check.h"
-#include "sh.h"
+#include "issuer_cli.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
-#define ISSUER JP_BIN_DIR "/jianpei-issuer"
 #define RECORDS 2000
 #define CUTS 10
 
 static char dir[64];
-
-static long count_in(const char *home)
-{
-    char out[4096];
-    const char *p;
-
-    if (sh_out(out, sizeof out, ISSUER " --home %s stats", home) != 0)
-        return -1;
-    p = strstr(out, "certificates: ");
-    return p ? atol(p + 14) : -1;
-}
 
 /* Copies the frozen store into DIR/cutN as a home of its own. */
 static void snapshot(int n)
@@ -51,7 +39,7 @@ static void verify_copy(int n, long *last)
     CHECK_INT(sh(ISSUER " --home %s check >/dev/null", home), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s audit verify", home), 0);
     CHECK(strstr(out, "intact") != NULL);
-    c = count_in(home);
+    c = issuer_certificates(home);
     CHECK(c >= *last && c <= RECORDS); /* later cuts never have fewer */
     *last = c;
 }
@@ -68,11 +56,8 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/jp-powercut-XXXXXX");
     if (mkdtemp(dir) == NULL)
         return 1;
-    CHECK_INT(sh(ISSUER " init --home %s/home --authority 广东省住房和城乡建设厅 "
-                        "--authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 "
-                        ">/dev/null",
-                 dir),
-              0);
+    snprintf(path, sizeof path, "%s/home", dir);
+    CHECK_INT(issuer_init(path), 0);
     CHECK_INT(
         sh("python3 %s/bench/gen_intake.py %d --seed 5 > %s/in.jsonl", JP_SOURCE_DIR, RECORDS, dir),
         0);
@@ -102,11 +87,11 @@ int main(void)
     waitpid(pid, &st, 0);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     fprintf(stderr, "%d cuts, the last held %ld certificates\n", CUTS, last);
-    CHECK_INT(count_in(dir), -1); /* dir itself is no home: the helper can fail */
+    CHECK_INT(issuer_certificates(dir), -1); /* dir itself is no home: the helper can fail */
     {
         char home[96];
         snprintf(home, sizeof home, "%s/home", dir);
-        CHECK_INT(count_in(home), RECORDS);
+        CHECK_INT(issuer_certificates(home), RECORDS);
         CHECK_INT(sh(ISSUER " --home %s check >/dev/null", home), 0);
     }
     if (check_failed == 0)
