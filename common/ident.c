@@ -9,6 +9,7 @@
  * "Is a letter" comes from HarfBuzz's Unicode tables rather than our own.
  */
 #include "ident.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -835,54 +836,6 @@ out:
 
 /* ---- UTF-8 and the holder name ---- */
 
-/*
- * Decodes one UTF-8 sequence from p[0..n-1] (n >= 1) as RFC 3629 allows it:
- * no overlong forms, no surrogates, nothing past U+10FFFF. Returns its length
- * (1..4) and sets *cp, or 0 when the bytes are not valid UTF-8.
- */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
-{
-    size_t need = 0;
-    uint32_t v = 0, min = 0;
-    unsigned char lo = 0x80, hi = 0xbf;
-
-    if (p[0] < 0x80) {
-        need = 1;
-        v = p[0];
-    } else if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        need = 2;
-        v = p[0] & 0x1fu;
-        min = 0x80;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        need = 3;
-        v = p[0] & 0x0fu;
-        min = 0x800;
-        lo = p[0] == 0xe0 ? 0xa0 : 0x80; /* overlong */
-        hi = p[0] == 0xed ? 0x9f : 0xbf; /* surrogates */
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        need = 4;
-        v = p[0] & 0x07u;
-        min = 0x10000;
-        lo = p[0] == 0xf0 ? 0x90 : 0x80; /* overlong */
-        hi = p[0] == 0xf4 ? 0x8f : 0xbf; /* past U+10FFFF */
-    }
-    if (need == 0 || need > n)
-        need = 0;
-    for (size_t i = 1; i < need; i++) {
-        unsigned char b = p[i];
-
-        if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xbf)) {
-            need = 0;
-            break;
-        }
-        v = v << 6 | (b & 0x3fu);
-    }
-    if (need > 0 && v < min)
-        need = 0;
-    *cp = v;
-    return need;
-}
-
 static int is_dot_lookalike(uint32_t cp)
 {
     return cp == 0x30fb || cp == 0xff65 || cp == 0x2022 || cp == 0x2027 || cp == 0x2219 ||
@@ -964,7 +917,7 @@ static int name_scan(const char *s, size_t len, struct name_walk *w, char *why, 
             rc = fail(why, whylen, IDENT_ELENGTH, "name is longer than 64 characters");
             goto out;
         }
-        used = utf8_decode((const unsigned char *)s + off, len - off, &cp);
+        used = jp_utf8_decode((const unsigned char *)s + off, len - off, &cp);
         if (used == 0) {
             rc = fail(why, whylen, IDENT_EUTF8, "byte %zu is not valid utf-8", off + 1);
             goto out;

@@ -413,3 +413,155 @@ void jp_log(enum jp_log_level lvl, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "%s %s %s\n", stamp, names[lvl], line);
 }
+
+int jp_strf(char *out, size_t outsz, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (out == NULL || outsz == 0)
+        return ENOSPC;
+    va_start(ap, fmt);
+    n = vsnprintf(out, outsz, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        out[0] = '\0';
+        return EINVAL;
+    }
+    if ((size_t)n >= outsz) {
+        out[0] = '\0';
+        return ENOSPC;
+    }
+    return 0;
+}
+
+int jp_json_str(struct jp_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0;
+    int rc = jp_buf_append(b, "\"", 1);
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch != '"' && ch != '\\' && ch >= 0x20)
+            continue;
+        rc = jp_buf_append(b, s + run, i - run);
+        if (rc == 0 && ch < 0x20) {
+            char e[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+            rc = jp_buf_append(b, e, sizeof e);
+        } else if (rc == 0) {
+            char e[2] = {'\\', (char)ch};
+            rc = jp_buf_append(b, e, sizeof e);
+        }
+        run = i + 1;
+    }
+    if (rc == 0)
+        rc = jp_buf_append(b, s + run, n - run);
+    return rc == 0 ? jp_buf_append(b, "\"", 1) : rc;
+}
+
+int jp_json_strz(struct jp_buf *b, const char *s)
+{
+    return jp_json_str(b, s, strlen(s));
+}
+
+size_t jp_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    size_t need = 0;
+    uint32_t v = 0, min = 0;
+    unsigned char lo = 0x80, hi = 0xbf;
+
+    *cp = 0;
+    if (n == 0)
+        return 0;
+    if (p[0] < 0x80) {
+        need = 1;
+        v = p[0];
+    } else if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        need = 2;
+        v = p[0] & 0x1fu;
+        min = 0x80;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        need = 3;
+        v = p[0] & 0x0fu;
+        min = 0x800;
+        lo = p[0] == 0xe0 ? 0xa0 : 0x80; /* overlong */
+        hi = p[0] == 0xed ? 0x9f : 0xbf; /* surrogates */
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        need = 4;
+        v = p[0] & 0x07u;
+        min = 0x10000;
+        lo = p[0] == 0xf0 ? 0x90 : 0x80; /* overlong */
+        hi = p[0] == 0xf4 ? 0x8f : 0xbf; /* past U+10FFFF */
+    }
+    if (need == 0 || need > n)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        unsigned char c = p[i];
+
+        if (c < (i == 1 ? lo : 0x80) || c > (i == 1 ? hi : 0xbf))
+            return 0;
+        v = v << 6 | (c & 0x3fu);
+    }
+    if (v < min)
+        return 0;
+    *cp = v;
+    return need;
+}
+
+int jp_utf8_valid(const char *s, size_t n)
+{
+    uint32_t cp;
+
+    for (size_t i = 0; i < n;) {
+        size_t used = jp_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (used == 0)
+            return 0;
+        i += used;
+    }
+    return 1;
+}
+
+size_t jp_utf8_encode(uint32_t cp, unsigned char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (unsigned char)(0xc0 | cp >> 6);
+        out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xe0 | cp >> 12);
+        out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xf0 | cp >> 18);
+    out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+    out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t jp_mono_ms(void)
+{
+    return mono_ns() / 1000000u;
+}
+
+uint64_t jp_mono_us(void)
+{
+    return mono_ns() / 1000u;
+}

@@ -11,7 +11,18 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+/*
+ * Borrowed bytes: a pointer and a length, owned by whoever made the span and
+ * valid as long as that owner says. The one byte-span type of every module
+ * (keys, templates, pdf, store callers) so that no adapter copies field by field.
+ */
+struct jp_span {
+    const unsigned char *p; /* NULL only when n is 0 */
+    size_t n;               /* bytes at p */
+};
 
 /*
  * A growable byte buffer with a hard upper bound.
@@ -85,6 +96,38 @@ int jp_base32_decode(const char *s, size_t len, unsigned char *out, size_t outsz
  * For the err/errlen context every module hands back beside its error code.
  */
 void jp_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * snprintf that reports truncation: formats into out (outsz bytes) and returns 0,
+ * or ENOSPC when the text does not fit (out then holds "", never a cut value that
+ * could pass for a whole one), or EINVAL on a formatting error.
+ */
+int jp_strf(char *out, size_t outsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Appends s[0..n-1] as a JSON string: quoted, with '"', '\\' and control
+ * characters escaped (\u00XX); other bytes, UTF-8 included, pass through.
+ * Same errors as jp_buf_append. The one JSON string escaper of the project.
+ */
+int jp_json_str(struct jp_buf *b, const char *s, size_t n);
+/* jp_json_str of a NUL-terminated string. */
+int jp_json_strz(struct jp_buf *b, const char *s);
+
+/*
+ * Decodes one UTF-8 sequence from p[0..n-1] as RFC 3629 allows it: no overlong
+ * forms, no surrogates, nothing past U+10FFFF, nothing cut short. Returns its
+ * length (1..4) and sets *cp, or 0 (and *cp = 0) when the bytes are not valid
+ * UTF-8 or n is 0. The one UTF-8 decoder of the project.
+ */
+size_t jp_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
+/* 1 when s[0..n-1] is entirely valid UTF-8 by jp_utf8_decode, else 0. */
+int jp_utf8_valid(const char *s, size_t n);
+/* Encodes cp (<= U+10FFFF, not a surrogate) into out (4 bytes); returns the length or 0. */
+size_t jp_utf8_encode(uint32_t cp, unsigned char out[4]);
+
+/* Milliseconds / microseconds of CLOCK_MONOTONIC: for timeouts and durations, never dates. */
+uint64_t jp_mono_ms(void);
+uint64_t jp_mono_us(void);
 
 /* Wipes a secret; safe against dead-store elimination. NULL-safe. */
 void jp_cleanse(void *p, size_t n);

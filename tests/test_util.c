@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,8 +101,45 @@ static void test_files(void)
     CHECK(system("rm -rf /tmp/jp-util-*") == 0);
 }
 
+static void test_text(void)
+{
+    struct jp_buf b;
+    char out[8];
+    uint32_t cp;
+    unsigned char enc[4];
+
+    jp_buf_init(&b, 64);
+    CHECK_INT(jp_json_str(&b, "a\"b\\c\n\x01\0z", 9), 0);
+    CHECK_STR((char *)b.data, "\"a\\\"b\\\\c\\u000a\\u0001\\u0000z\"");
+    jp_buf_reset(&b);
+    CHECK_INT(jp_json_strz(&b, "张三"), 0);
+    CHECK_STR((char *)b.data, "\"张三\"");
+    jp_buf_free(&b);
+
+    CHECK_INT(jp_strf(out, sizeof out, "%s", "2026-11"), 0);
+    CHECK_STR(out, "2026-11");
+    CHECK_INT(jp_strf(out, sizeof out, "%s", "2026-11-25xyz"), ENOSPC);
+    CHECK_STR(out, "");
+
+    CHECK_INT((int)jp_utf8_decode((const unsigned char *)"\xf0\xa0\xae\xb7", 4, &cp), 4);
+    CHECK_INT((int)cp, 0x20bb7);
+    CHECK_INT((int)jp_utf8_decode((const unsigned char *)"\xc0\xaf", 2, &cp), 0);     /* overlong */
+    CHECK_INT((int)jp_utf8_decode((const unsigned char *)"\xe0\x80\xaf", 3, &cp), 0); /* overlong */
+    CHECK_INT((int)jp_utf8_decode((const unsigned char *)"\xed\xa0\x80", 3, &cp),
+              0); /* surrogate */
+    CHECK_INT((int)jp_utf8_decode((const unsigned char *)"\xf4\x90\x80\x80", 4, &cp), 0);
+    CHECK_INT((int)jp_utf8_decode((const unsigned char *)"\xe5\xbc", 2, &cp), 0); /* cut short */
+    CHECK_INT(jp_utf8_valid("张三丰", strlen("张三丰")), 1);
+    CHECK_INT(jp_utf8_valid("\xed\xbf\xbf", 3), 0);
+    CHECK_INT((int)jp_utf8_encode(0x20bb7, enc), 4);
+    CHECK(memcmp(enc, "\xf0\xa0\xae\xb7", 4) == 0);
+    CHECK_INT((int)jp_utf8_encode(0xd800, enc), 0);
+    CHECK(jp_mono_us() >= jp_mono_ms());
+}
+
 int main(void)
 {
+    test_text();
     test_buf();
     test_hex();
     test_base32();
