@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 void jp_buf_init(struct jp_buf *b, size_t max)
 {
@@ -192,34 +193,8 @@ static int fsync_parent(const char *path)
     return rc;
 }
 
-int jp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-    char tmp[PATH_MAX];
-    int fd, rc;
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return ENAMETOOLONG;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd < 0)
-        return errno;
-    rc = write_all(fd, data, len);
-    if (rc == 0 && fchmod(fd, mode) != 0)
-        rc = errno;
-    if (rc == 0 && fsync(fd) != 0)
-        rc = errno;
-    if (close(fd) != 0 && rc == 0)
-        rc = errno;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = errno;
-    if (rc != 0) {
-        unlink(tmp);
-        return rc;
-    }
-    return fsync_parent(path);
-}
-
-int jp_write_file_excl(const char *path, const void *data, size_t len, mode_t mode)
+/* Creates path (O_EXCL, never through a symlink) with mode, writes data, fsyncs. */
+static int write_new(const char *path, const void *data, size_t len, mode_t mode)
 {
     int fd, rc;
 
@@ -236,6 +211,34 @@ int jp_write_file_excl(const char *path, const void *data, size_t len, mode_t mo
     if (rc != 0)
         unlink(path);
     return rc;
+}
+
+int jp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+    char tmp[PATH_MAX], hex[17];
+    unsigned char rnd[8];
+    int rc;
+
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        return EIO;
+    jp_hex_encode(rnd, sizeof rnd, hex);
+    rc = jp_strf(tmp, sizeof tmp, "%s.tmp-%s", path, hex);
+    if (rc != 0)
+        return ENAMETOOLONG;
+    rc = write_new(tmp, data, len, mode);
+    if (rc != 0)
+        return rc;
+    if (rename(tmp, path) != 0) {
+        rc = errno;
+        unlink(tmp);
+        return rc;
+    }
+    return fsync_parent(path);
+}
+
+int jp_write_file_excl(const char *path, const void *data, size_t len, mode_t mode)
+{
+    return write_new(path, data, len, mode);
 }
 
 int jp_mkdir_p(const char *path, mode_t mode)

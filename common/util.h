@@ -62,7 +62,9 @@ void jp_buf_free(struct jp_buf *b);
 int jp_read_file(const char *path, size_t max, unsigned char **out, size_t *len);
 /*
  * Writes a file so that a crash leaves either the old or the new content:
- * a temporary file beside it, fsync, rename, fsync of the directory.
+ * a temporary file beside it (a random name, created O_EXCL|O_NOFOLLOW with
+ * mode, so nobody else's file or link is ever written through), fsync, rename
+ * over path (a symlink at path is replaced, never followed), fsync of the directory.
  */
 int jp_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /*

@@ -74,6 +74,30 @@ static void test_base32(void)
     CHECK_INT(jp_base32_decode("MY==", 4, out, sizeof out, &n), EINVAL); /* padding */
 }
 
+/* An atomic write never writes through a link at its path, nor through a planted temp name. */
+static void test_atomic_link(const char *dir)
+{
+    char victim[256], link[256], planted[300];
+    unsigned char *data;
+    size_t len;
+    struct stat st;
+    mode_t old = umask(0);
+
+    CHECK_INT(jp_path_join(victim, sizeof victim, dir, "victim"), 0);
+    CHECK_INT(jp_path_join(link, sizeof link, dir, "report.json"), 0);
+    CHECK_INT(jp_write_file_excl(victim, "keep", 4, 0644), 0);
+    CHECK(symlink(victim, link) == 0);
+    snprintf(planted, sizeof planted, "%s.tmp.%ld", link, (long)getpid());
+    CHECK(symlink(victim, planted) == 0);
+    CHECK_INT(jp_write_file_atomic(link, "personal", 8, 0600), 0);
+    CHECK_INT(jp_read_file(victim, 100, &data, &len), 0);
+    CHECK(len == 4 && memcmp(data, "keep", 4) == 0);
+    free(data);
+    CHECK(lstat(link, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+    CHECK(lstat(planted, &st) == 0 && S_ISLNK(st.st_mode));
+    umask(old);
+}
+
 static void test_files(void)
 {
     char dir[] = "/tmp/jp-util-XXXXXX", path[256], sub[256];
@@ -98,6 +122,7 @@ static void test_files(void)
     CHECK_INT(jp_mkdir_p(sub, 0700), 0);
     CHECK(stat(sub, &st) == 0 && S_ISDIR(st.st_mode));
     CHECK_INT(jp_path_join(path, 4, dir, "a"), ENAMETOOLONG);
+    test_atomic_link(dir);
     CHECK(system("rm -rf /tmp/jp-util-*") == 0);
 }
 
