@@ -1,7 +1,7 @@
 /*
  * bench_cert.c - median CPU time to make one finished certificate: render the
  * PDF (tmpl_render), sign its QR token (keys_token_sign) and add the PAdES
- * signature (tmpl_sign_pdf + keys_cms_sign_detached) - issue "certificate
+ * signature (pdf_sign + keys_cms_sign_detached) - issue "certificate
  * PDF": at most 5 ms, median over 1,000. Also prints the PDF size.
  *
  * usage: bench_cert HOME [COUNT [NAME [PHOTO]]]
@@ -10,6 +10,7 @@
  *   PHOTO  JPEG/PNG (default tests/fixtures/render/photo.jpg)
  */
 #include "keys.h"
+#include "pdf.h"
 #include "tmpl.h"
 #include "util.h"
 
@@ -35,14 +36,14 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int sign_cb(void *ctx, const struct tmpl_range *r, size_t n, unsigned char **der,
+static int sign_cb(void *ctx, const struct jp_span *r, size_t n, unsigned char **der,
                    size_t *derlen, char *err, size_t errlen)
 {
     struct keys_range kr[2];
 
     for (size_t i = 0; i < n && i < 2; i++) {
-        kr[i].data = r[i].data;
-        kr[i].len = r[i].len;
+        kr[i].data = r[i].p;
+        kr[i].len = r[i].n;
     }
     return keys_cms_sign_detached(ctx, kr, n, der, derlen, err, errlen);
 }
@@ -60,7 +61,7 @@ static int one(const struct tmpl *t, keys_t *k, struct tmpl_fields *f, struct jp
     struct keys_claims c = {"440120260100000011", 1, "01", "2026-11-25", "44", "张*丰",
                             "440103********1236"};
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], err[256];
-    struct tmpl_signer sg = {sign_cb, free_cb, k, 0, NULL, NULL, 0};
+    struct pdf_signer sg = {sign_cb, free_cb, k, 0, NULL, NULL, 0};
     int rc;
 
     rc = keys_token_sign(k, &c, token, sizeof token, err, sizeof err);
@@ -74,7 +75,7 @@ static int one(const struct tmpl *t, keys_t *k, struct tmpl_fields *f, struct jp
         rc = tmpl_render(t, f, raw, err, sizeof err);
     sg.signing_time = time(NULL);
     if (rc == 0)
-        rc = tmpl_sign_pdf(raw->data, raw->len, &sg, out, err, sizeof err);
+        rc = pdf_sign(raw->data, raw->len, &sg, out, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "failed: %s\n", err);
     *bytes = out->len;

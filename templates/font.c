@@ -9,6 +9,7 @@
  * object its page text operators accept.
  */
 #include "font.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,23 +48,6 @@ static const hb_tag_t dropped_tables[] = {
     HB_TAG('B', 'D', 'F', ' '), HB_TAG('g', 'a', 's', 'p'), HB_TAG('p', 'r', 'o', 'p'),
     HB_TAG('F', 'F', 'T', 'M'), HB_TAG('k', 'e', 'r', 'n'), HB_TAG('D', 'S', 'I', 'G'),
 };
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        int n;
-        va_start(ap, fmt);
-        n = vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && (size_t)n >= errlen && errlen > 4)
-            memcpy(err + errlen - 4, "...", 4); /* a truncated message says so */
-    }
-    return code;
-}
 
 void font_lib_init(struct font_lib *lib)
 {
@@ -260,29 +244,33 @@ int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *e
     size_t need = lib->nfaces == 0 ? 2 : 1;
 
     if (lib->nfaces + need > FONT_MAX_FACES) {
-        rc = set_err(err, errlen, E2BIG, "%s: too many fonts", path);
+        jp_errf(err, errlen, "%s: too many fonts", path);
+        rc = E2BIG;
         goto out;
     }
     if (strlen(path) >= sizeof(lib->faces[0].path)) {
-        rc = set_err(err, errlen, ENAMETOOLONG, "%s: path too long", path);
+        jp_errf(err, errlen, "%s: path too long", path);
+        rc = ENAMETOOLONG;
         goto out;
     }
     blob = font_file_blob(path, &map);
     if (blob == NULL) {
-        rc = set_err(err, errlen, ENOENT, "%s: cannot read font", path);
+        jp_errf(err, errlen, "%s: cannot read font", path);
+        rc = ENOENT;
         goto out;
     }
     plain = index < hb_face_count(blob) ? hb_face_create(blob, index) : NULL;
     if (plain == NULL || !face_has_glyf(plain)) {
-        rc = set_err(err, errlen, EINVAL, "%s: face %u is not a TrueType face with glyf outlines",
-                     path, index);
+        jp_errf(err, errlen, "%s: face %u is not a TrueType face with glyf outlines", path, index);
+        rc = EINVAL;
         goto out_free_plain;
     }
     /* The main face goes in twice: its common part preprocessed, then whole. */
     if (lib->nfaces == 0) {
         common = common_face(plain);
         if (common == NULL) {
-            rc = set_err(err, errlen, ENOMEM, "%s: cannot prepare the common subset", path);
+            jp_errf(err, errlen, "%s: cannot prepare the common subset", path);
+            rc = ENOMEM;
             goto out_free_plain;
         }
         face_push(lib, path, blob, common);

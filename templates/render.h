@@ -88,15 +88,11 @@ struct tmpl {
 extern const char *const tmpl_field_names[FIELD_COUNT];
 
 /*
- * Decodes NUL-terminated UTF-8 into at most max code points; rejects invalid
- * or overlong sequences, surrogates and control characters. Returns the count
- * or -1.
+ * The code points of NUL-terminated UTF-8 text (common's strict decoder),
+ * at most max of them into out; -1 for invalid UTF-8, a control character
+ * (C0, DEL, C1, U+2028, U+2029) or more than max. Returns the count.
  */
-long tmpl_utf8_decode(const char *s, uint32_t *out, size_t max);
-
-/* Formats a message into err (errlen bytes); a truncated message ends in "...". */
-void tmpl_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+long tmpl_codepoints(const char *s, uint32_t *out, size_t max);
 
 /* Parses the template text (path for messages) into t, whose fonts are still to be built. */
 int tmpl_parse(struct tmpl *t, const char *path, char *text, char *err, size_t errlen);

@@ -491,6 +491,21 @@ static void check_threads(const struct tmpl *t, const unsigned char *jpg, size_t
     jp_buf_free(&want);
 }
 
+/* Every code lies in templates' negative range of common/errors.h and has its own text. */
+static void check_error_codes(void)
+{
+    static const int codes[] = {TMPL_ESYNTAX, TMPL_EFONT, TMPL_EGLYPH, TMPL_EPHOTO,
+                                TMPL_EFIELD,  TMPL_EQR,   TMPL_EPDF};
+    size_t i;
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        CHECK(JP_ERR_IN(codes[i], JP_ERR_TMPL_BASE));
+        CHECK(strcmp(tmpl_strerror(codes[i]), "unknown error") != 0);
+    }
+    CHECK_STR(tmpl_strerror(ENOMEM), strerror(ENOMEM));
+    CHECK_STR(tmpl_strerror(JP_ERR_TMPL_BASE - 99), "unknown error");
+}
+
 static void remove_tmpdir(void)
 {
     char cmd[128];
@@ -528,6 +543,7 @@ int main(void)
     }
     check_missing_glyph();
     check_malformed();
+    check_error_codes();
     tmpl_free(t);
     tmpl_free(NULL);
     free(jpg);
