@@ -527,6 +527,18 @@ int font_pack_find(const struct font_pack *p, uint32_t cp)
     return -1;
 }
 
+/*
+ * The codespace of a pack's encoding CMap and of its ToUnicode CMap, which
+ * must declare the same one (PDF 32000-1 §9.7.6.2, §9.10.3): every code a
+ * pack draws is two bytes, so one two-byte range covers them all. GBK's
+ * ranges (<00> <80> for one byte, <8140> <FEFE> for two), written here
+ * before, declared one-byte codes no text uses, and MuPDF, which re-keys a
+ * ToUnicode map by CID through the encoding's codespace, dropped the text of
+ * every CID above 128 (<80>) with "ignoring CMap range (129-129) that is
+ * outside of the codespace" (issue 11, bug 7).
+ */
+#define PACK_CODESPACE "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+
 /* Appends one bfchar line: the GBK code and the UTF-16BE of cp. */
 static HPDF_STATUS tounicode_line(HPDF_Stream s, uint16_t code, uint32_t cp)
 {
@@ -548,13 +560,12 @@ static HPDF_STATUS tounicode_line(HPDF_Stream s, uint16_t code, uint32_t cp)
 static HPDF_STATUS tounicode_write(const struct font_lib *lib, const struct font_pack *p,
                                    HPDF_Stream s)
 {
-    static const char head[] = "/CIDInit /ProcSet findresource begin\n"
-                               "12 dict begin\nbegincmap\n"
-                               "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) "
-                               "/Supplement 0 >> def\n"
-                               "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-                               "2 begincodespacerange\n<00> <80>\n<8140> <FEFE>\n"
-                               "endcodespacerange\n";
+    static const char head[] =
+        "/CIDInit /ProcSet findresource begin\n"
+        "12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) "
+        "/Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" PACK_CODESPACE;
     static const char tail[] = "endcmap\nCMapName currentdict /CMap defineresource pop\n"
                                "end\nend\n";
     HPDF_STATUS st = HPDF_Stream_WriteStr(s, head);
@@ -604,9 +615,7 @@ static HPDF_STATUS encoding_write(const struct font_lib *lib, const struct font_
     if (st == HPDF_OK)
         st = HPDF_Stream_WriteStr(s, name);
     if (st == HPDF_OK)
-        st = HPDF_Stream_WriteStr(s, " def\n/CMapType 1 def\n/WMode 0 def\n"
-                                     "2 begincodespacerange\n<00> <80>\n<8140> <FEFE>\n"
-                                     "endcodespacerange\n");
+        st = HPDF_Stream_WriteStr(s, " def\n/CMapType 1 def\n/WMode 0 def\n" PACK_CODESPACE);
     for (size_t i = 0; i < p->n && st == HPDF_OK; i += 100) {
         size_t chunk = p->n - i < 100 ? p->n - i : 100;
         st = put_str(s, "%u begincidchar\n", (unsigned)chunk);
