@@ -63,7 +63,7 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    const char *tpath = argc > 1 ? argv[1] : JP_SOURCE_DIR "/templates/certificate.tmpl";
+    const char *tpath = argc > 1 ? argv[1] : JP_SOURCE_DIR "/data/certificate.tmpl";
     const char *ppath = argc > 2 ? argv[2] : JP_SOURCE_DIR "/tests/fixtures/render/photo.jpg";
     size_t count = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000;
     size_t nthreads = argc > 4 ? strtoul(argv[4], NULL, 10) : 1;

@@ -385,8 +385,7 @@ static HPDF_Image photo_load(struct doc *d, const struct item *it, int *rc)
                 TMPL_MAX_PHOTO);
         return NULL;
     }
-    if (photo_normalize(d->in->photo, d->in->photo_len, is_png, it->w, it->h, &small, &small_len) ==
-        0)
+    if (photo_fit(d->in->photo, d->in->photo_len, is_png, it->w, it->h, &small, &small_len) == 0)
         img = HPDF_LoadJpegImageFromMem(d->pdf, small, (HPDF_UINT)small_len); /* copies */
     else if (is_png)
         img = HPDF_LoadPngImageFromMem(d->pdf, d->in->photo, (HPDF_UINT)d->in->photo_len);

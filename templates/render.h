@@ -1,7 +1,7 @@
 /*
  * render.h - private to templates/: the parsed form of a template, shared by
  * the parser (render_parse.c), the drawing code (render.c), the photo checks
- * (render_photo.c) and the QR code (qr.c). Coordinates are millimetres from
+ * (photo_check.c, photo_fit.c) and the QR code (qr.c). Coordinates are millimetres from
  * the page's top-left corner, font sizes and line widths are points.
  */
 #ifndef JP_TMPL_RENDER_H
@@ -108,8 +108,8 @@ int photo_check(const unsigned char *p, size_t len, int *is_png);
  * should be used as they are (already within the byte budget, or not
  * decodable here).
  */
-int photo_normalize(const unsigned char *p, size_t len, int is_png, double box_w_mm,
-                    double box_h_mm, unsigned char **out, size_t *outlen);
+int photo_fit(const unsigned char *p, size_t len, int is_png, double box_w_mm, double box_h_mm,
+              unsigned char **out, size_t *outlen);
 
 /*
  * Draws text as a QR code (error correction Q; alphanumeric mode when the text

@@ -1,6 +1,6 @@
 /*
  * render_parse.c - reading a certificate template (the format is described at
- * the top of templates/certificate.tmpl and in docs/fonts.md): one directive
+ * the top of data/certificate.tmpl and in docs/fonts.md): one directive
  * per line, positional numbers in millimetres from the top-left corner, then
  * key=value options; double quotes group text with spaces. Every fault is
  * refused as "FILE:LINE: reason" so that a province editing its template sees

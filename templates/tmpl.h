@@ -1,7 +1,7 @@
 /*
  * tmpl.h - the certificate PDF: a template read at run time (page, fonts,
  * static texts, field boxes, QR code, photo, border and seal artwork; format in
- * templates/certificate.tmpl and docs/fonts.md) and the rendering of one
+ * data/certificate.tmpl and docs/fonts.md) and the rendering of one
  * holder's certificate into an unsigned PDF (A4, embedded subset fonts, vector
  * QR code, compressed streams). templates/ knows PDF layout and nothing about
  * storage or keys; signing the rendered PDF is pdf/pdf.h's business.

@@ -1,6 +1,6 @@
 /*
  * test_render.c - the certificate PDF as its readers see it: rendered from
- * templates/certificate.tmpl, written to a private temporary directory and
+ * data/certificate.tmpl, written to a private temporary directory and
  * checked with the tools a user or a verifier would use (pdftotext, pdffonts,
  * pdftoppm + zbarimg, qpdf), plus the refusals: bad photos, characters no
  * font has, malformed templates with FILE:LINE, and renders on two threads at
@@ -17,7 +17,7 @@
 #include "check.h"
 #include "tmpl.h"
 
-#define TEMPLATE JP_SOURCE_DIR "/templates/certificate.tmpl"
+#define TEMPLATE JP_SOURCE_DIR "/data/certificate.tmpl"
 #define FIXTURES JP_SOURCE_DIR "/tests/fixtures/render"
 #define UMING "/usr/share/fonts/truetype/arphic/uming.ttc"
 #define QR_URL /* 360 characters: a realistic upper bound for SPEC §7 URLs */                     \

@@ -6,7 +6,7 @@
  * included (𠮷 U+20BB7 from CJK extension B, 䶮 U+4DAE, 堃), and the
  * certificate number, and MuPDF must not warn about the fonts' CMaps (it
  * drops characters whose codes fall outside a codespace range, PDF 32000
- * §9.7.6.2). The certificates are rendered from templates/certificate.tmpl and
+ * §9.7.6.2). The certificates are rendered from data/certificate.tmpl and
  * signed by pdf_sign with a stand-in signature value, so the files have the
  * issued layout (an incremental update after libharu's output).
  *
@@ -26,7 +26,7 @@
 #include "tmpl.h"
 #include "util.h"
 
-#define TEMPLATE JP_SOURCE_DIR "/templates/certificate.tmpl"
+#define TEMPLATE JP_SOURCE_DIR "/data/certificate.tmpl"
 #define PHOTO JP_SOURCE_DIR "/tests/fixtures/render/photo.jpg"
 #define PDFJS JP_SOURCE_DIR "/tests/peers/pdfjs-text.mjs"
 #define PDFJS_LIB JP_SOURCE_DIR "/tests/peers/node_modules/pdfjs-dist/legacy/build/pdf.mjs"

@@ -1,5 +1,5 @@
 /*
- * photo_norm.c - fits a holder's photo to its box before it goes into the PDF:
+ * photo_fit.c - fits a holder's photo to its box before it goes into the PDF:
  * decoded with libjpeg-turbo or libpng, scaled down (area average) to the box
  * at PHOTO_DPI, and re-encoded as a baseline JPEG within PHOTO_BUDGET bytes,
  * lowering the quality if needed. This is what keeps a certificate under
@@ -184,8 +184,8 @@ out_destroy:
     return rc;
 }
 
-int photo_normalize(const unsigned char *p, size_t len, int is_png, double box_w_mm,
-                    double box_h_mm, unsigned char **out, size_t *outlen)
+int photo_fit(const unsigned char *p, size_t len, int is_png, double box_w_mm, double box_h_mm,
+              unsigned char **out, size_t *outlen)
 {
     static const int qualities[] = {85, 75, 65, 50};
     unsigned bw = (unsigned)(box_w_mm / 25.4 * PHOTO_DPI);
