@@ -31,7 +31,7 @@ cflags=(-std=c17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,addres
   -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
   "-DJP_SOURCE_DIR=\"$root\"" "-DJP_TEMPLATES_DIR=\"$root/data\""
   -I"$root/common" -I"$root/keys" -I"$root/store" -I"$root/pdf" -I"$root/templates" -I"$root/issuer"
-  -I"$root/verifier" $(pkg-config --cflags $pkgs))
+  -I"$root/verifier" -I"$root/tests" $(pkg-config --cflags $pkgs))
 # shellcheck disable=SC2207
 libs=($(pkg-config --libs $pkgs) -lhpdf -lm -lpthread)
 
