@@ -47,7 +47,7 @@ static int fake_sign(void *ctx, const struct jp_span *ranges, size_t nranges, un
     return 0;
 }
 
-/* Renders and signs the sample certificate for name into tmpdir/file; 0 or a code. */
+/* Renders and signs the sample certificate for name into the file at path; 0 or a code. */
 static int make_certificate(const struct tmpl *t, const char *name, const unsigned char *photo,
                             size_t len, const char *path)
 {
