@@ -1,7 +1,7 @@
 /*
  * bench_cert.c - median CPU time to make one finished certificate: render the
  * PDF (tmpl_render), sign its QR token (keys_token_sign) and add the PAdES
- * signature (tmpl_sign_pdf + keys_cms_sign_detached) - issue "certificate
+ * signature (pdf_sign + keys_cms_sign_detached) - issue "certificate
  * PDF": at most 5 ms, median over 1,000. Also prints the PDF size.
  *
  * usage: bench_cert HOME [COUNT [NAME [PHOTO]]]
@@ -10,6 +10,8 @@
  *   PHOTO  JPEG/PNG (default tests/fixtures/render/photo.jpg)
  */
 #include "keys.h"
+#include "pdf.h"
+#include "render_sample.h"
 #include "tmpl.h"
 #include "util.h"
 
@@ -35,14 +37,14 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int sign_cb(void *ctx, const struct tmpl_range *r, size_t n, unsigned char **der,
+static int sign_cb(void *ctx, const struct jp_span *r, size_t n, unsigned char **der,
                    size_t *derlen, char *err, size_t errlen)
 {
     struct keys_range kr[2];
 
     for (size_t i = 0; i < n && i < 2; i++) {
-        kr[i].data = r[i].data;
-        kr[i].len = r[i].len;
+        kr[i].data = r[i].p;
+        kr[i].len = r[i].n;
     }
     return keys_cms_sign_detached(ctx, kr, n, der, derlen, err, errlen);
 }
@@ -57,10 +59,10 @@ static void free_cb(void *ctx, unsigned char *der)
 static int one(const struct tmpl *t, keys_t *k, struct tmpl_fields *f, struct jp_buf *raw,
                struct jp_buf *out, size_t *bytes)
 {
-    struct keys_claims c = {"440120260100000011", 1, "01", "2026-11-25", "44", "张*丰",
-                            "440103********1236"};
+    struct keys_claims c = {SAMPLE_CERT_NO,      1, "01", "2023-08-18", "44", "张*丰",
+                            "440103********1237"};
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], err[256];
-    struct tmpl_signer sg = {sign_cb, free_cb, k, 0, NULL, NULL, 0};
+    struct pdf_signer sg = {sign_cb, free_cb, k, 0, NULL, NULL, 0};
     int rc;
 
     rc = keys_token_sign(k, &c, token, sizeof token, err, sizeof err);
@@ -74,7 +76,7 @@ static int one(const struct tmpl *t, keys_t *k, struct tmpl_fields *f, struct jp
         rc = tmpl_render(t, f, raw, err, sizeof err);
     sg.signing_time = time(NULL);
     if (rc == 0)
-        rc = tmpl_sign_pdf(raw->data, raw->len, &sg, out, err, sizeof err);
+        rc = pdf_sign(raw->data, raw->len, &sg, out, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "failed: %s\n", err);
     *bytes = out->len;
@@ -86,16 +88,7 @@ int main(int argc, char **argv)
     char path[4096], err[512];
     const char *home = argc > 1 ? argv[1] : NULL;
     long count = argc > 2 ? atol(argv[2]) : 1000;
-    struct tmpl_fields f = {.name = argc > 3 ? argv[3] : "张三丰",
-                            .gender = "男",
-                            .id_number = "440103199001011236",
-                            .position = "施工员（土建施工）",
-                            .certificate_no = "440120260100000011",
-                            .institution = "广州市建设职业培训学校",
-                            .authority = "广东省住房和城乡建设厅",
-                            .issue_date = "2026年11月25日",
-                            .elicence_id = "1.2.156.3005.2.11100000000013338W999."
-                                           "11440000MB2C12345J.440120260100000011.001.0"};
+    struct tmpl_fields f;
     struct jp_buf raw, out;
     struct tmpl *t = NULL;
     keys_t *k = NULL;
@@ -107,16 +100,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_cert HOME [COUNT [NAME [PHOTO]]]\n");
         return 2;
     }
-    if (jp_read_file(argc > 4 ? argv[4] : JP_SOURCE_DIR "/tests/fixtures/render/photo.jpg",
-                     TMPL_MAX_PHOTO, &photo, &len) != 0)
-        return 3;
-    f.photo = photo;
-    f.photo_len = len;
     snprintf(path, sizeof path, "%s/certificate.tmpl", home);
-    if (tmpl_load(path, &t, err, sizeof err) != 0) {
+    if (sample_load(path, argc > 4 ? argv[4] : JP_SOURCE_DIR "/tests/fixtures/render/photo.jpg", &t,
+                    &photo, &len, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return 3;
     }
+    f = sample_fields(argc > 3 ? argv[3] : "张三丰", NULL, photo, len);
     snprintf(path, sizeof path, "%s/keys", home);
     if (keys_open(path, 0, NULL, 0, &k, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);

@@ -101,7 +101,7 @@ static void make_home(const char *home)
 {
     struct issuer_init_opts io = {
         .home = home,
-        .templates_dir = JP_SOURCE_DIR "/templates",
+        .templates_dir = JP_SOURCE_DIR "/data",
         .province = "44",
         .authority = "广东省住房和城乡建设厅",
         .authority_uscc = "114400000069493634",

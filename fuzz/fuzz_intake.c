@@ -1,7 +1,7 @@
 /*
  * fuzz_intake.c - libFuzzer target for intake_parse() (issuer/intake.h): one
  * JSON line of SPEC §5 checked by every clerk's rule, with a fixed
- * configuration (province 44, templates/positions.tsv, templates/cities-44.tsv,
+ * configuration (province 44, data/positions.tsv, data/cities-44.tsv,
  * pass mark 60), a fixed today (2026-01-01) and a photo directory holding
  * photo.jpg and photo.png. Beyond memory safety it checks that an accepted
  * record passes the ident rules again and is in range, and that a rejection
@@ -42,10 +42,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     cfg.format = JP_CONFIG_FORMAT;
     memcpy(cfg.province, "44", 3);
     cfg.pass_mark_tenths = 600;
-    if (jp_config_read_table(JP_SOURCE_DIR "/templates/positions.tsv", cfg.positions,
+    if (jp_config_read_table(JP_SOURCE_DIR "/data/positions.tsv", cfg.positions,
                              JP_CONFIG_MAX_CODES, &cfg.npositions, err, sizeof(err)) != 0 ||
-        jp_config_read_table(JP_SOURCE_DIR "/templates/cities-44.tsv", cfg.cities,
-                             JP_CONFIG_MAX_CODES, &cfg.ncities, err, sizeof(err)) != 0)
+        jp_config_read_table(JP_SOURCE_DIR "/data/cities-44.tsv", cfg.cities, JP_CONFIG_MAX_CODES,
+                             &cfg.ncities, err, sizeof(err)) != 0)
         fz_fail("cannot read the catalogue tables");
     copy_photo(JP_SOURCE_DIR "/tests/fixtures/render/photo.jpg", "photo.jpg");
     copy_photo(JP_SOURCE_DIR "/tests/fixtures/render/photo.png", "photo.png");

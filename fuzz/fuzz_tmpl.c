@@ -5,32 +5,23 @@
  * once with a fixed holder (rare characters included), so layouts the parser
  * accepts are also drawn. Fonts are opened per input, so this target runs
  * about ten inputs a second; seeds reference the fonts of
- * templates/certificate.tmpl (fonts-arphic-uming, fonts-hanazono).
+ * data/certificate.tmpl (fonts-arphic-uming, fonts-hanazono).
  * Beyond memory safety it checks that a refusal always says where
  * ("FILE:LINE: reason" or a font reason) and that a rendered PDF starts with
  * %PDF- and ends with %%EOF.
  */
 #include "fuzz_common.h"
+#include "render_sample.h"
 #include "tmpl.h"
 #include "util.h"
 
 #include <string.h>
 
-static const struct tmpl_fields holder = {
-    .name = "张𠮷䶮",
-    .gender = "男",
-    .id_number = "440103199001011237",
-    .position = "施工员（土建施工）",
-    .certificate_no = "440120230100000013",
-    .institution = "广州市建设职业培训学校",
-    .authority = "广东省住房和城乡建设厅",
-    .issue_date = "2023年08月18日",
-    .elicence_id = "1.2.156.3005.2.11100000000013338W011.11110000000021135M.20230329701.003.Y",
-    .qr_text = "HTTPS://JP.EXAMPLE/V/440120230100000013/2KCE3IQBEYCERTVQXUCT3YNORCQ",
-};
+#define QR_TEXT "HTTPS://JP.EXAMPLE/V/440120230100000013/2KCE3IQBEYCERTVQXUCT3YNORCQ"
 
 static void render_once(const struct tmpl *t)
 {
+    struct tmpl_fields holder = sample_fields("张𠮷䶮", QR_TEXT, NULL, 0);
     struct jp_buf pdf;
     char err[256];
     int rc;

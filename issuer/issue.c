@@ -15,6 +15,7 @@
 #include "intake.h"
 #include "keys.h"
 #include "linereader.h"
+#include "pdf.h"
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
@@ -34,7 +35,7 @@
 #define BATCH_MAX 64
 /* Bytes reserved for the CMS signature: it is about 2,030 bytes with the
  * signing certificate and the root (P-256); every reserved byte costs two hex
- * digits in each PDF. tmpl_sign_pdf refuses a signature that does not fit. */
+ * digits in each PDF. pdf_sign refuses a signature that does not fit. */
 #define ISSUER_CMS_RESERVE 3584
 #define CHINA_UTC_OFFSET (8 * 3600)
 
@@ -360,16 +361,16 @@ static void dupset_free(struct dupset *s)
 
 /* ------------------------------------------------------------ rendering */
 
-static int cms_sign_cb(void *ctx, const struct tmpl_range *ranges, size_t nranges,
-                       unsigned char **der, size_t *derlen, char *err, size_t errlen)
+static int cms_sign_cb(void *ctx, const struct jp_span *ranges, size_t nranges, unsigned char **der,
+                       size_t *derlen, char *err, size_t errlen)
 {
     struct keys_range kr[KEYS_CMS_MAX_RANGES];
 
     if (nranges > KEYS_CMS_MAX_RANGES)
         return EINVAL;
     for (size_t i = 0; i < nranges; i++) {
-        kr[i].data = ranges[i].data;
-        kr[i].len = ranges[i].len;
+        kr[i].data = ranges[i].p;
+        kr[i].len = ranges[i].n;
     }
     return keys_cms_sign_detached(ctx, kr, nranges, der, derlen, err, errlen);
 }
@@ -416,7 +417,7 @@ static int render_one(const issuer *is, keys_t *k, const struct store_cert *c,
 {
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], date[32];
     struct tmpl_fields f;
-    struct tmpl_signer sg;
+    struct pdf_signer sg;
     struct jp_buf raw;
     int rc, n;
 
@@ -452,7 +453,7 @@ static int render_one(const issuer *is, keys_t *k, const struct store_cert *c,
         sg.ctx = k;
         sg.signing_time = time(NULL);
         sg.contents_size = ISSUER_CMS_RESERVE;
-        rc = tmpl_sign_pdf(raw.data, raw.len, &sg, pdf, err, errlen);
+        rc = pdf_sign(raw.data, raw.len, &sg, pdf, err, errlen);
     }
     jp_buf_free(&raw);
     return rc;

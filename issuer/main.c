@@ -19,7 +19,7 @@
 #include <string.h>
 
 #ifndef JP_TEMPLATES_DIR
-#define JP_TEMPLATES_DIR "templates"
+#define JP_TEMPLATES_DIR "data"
 #endif
 
 struct command {

@@ -16,6 +16,9 @@ pkgs=(
   fonts-arphic-uming fonts-hanazono
   # tools the tests use to check what a user would check
   poppler-utils qpdf zbar-tools curl openssl python3 valgrind
+  # the other two readers of the certificates' text (tests/test_text.c): MuPDF, and
+  # Node.js 20 with npm for pdf.js (scripts/install-peers.sh)
+  mupdf-tools nodejs
   # fuzzing
   clang libclang-rt-14-dev
   # benchmarks

@@ -9,6 +9,7 @@
  * object its page text operators accept.
  */
 #include "font.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,23 +48,6 @@ static const hb_tag_t dropped_tables[] = {
     HB_TAG('B', 'D', 'F', ' '), HB_TAG('g', 'a', 's', 'p'), HB_TAG('p', 'r', 'o', 'p'),
     HB_TAG('F', 'F', 'T', 'M'), HB_TAG('k', 'e', 'r', 'n'), HB_TAG('D', 'S', 'I', 'G'),
 };
-
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int set_err(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        int n;
-        va_start(ap, fmt);
-        n = vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && (size_t)n >= errlen && errlen > 4)
-            memcpy(err + errlen - 4, "...", 4); /* a truncated message says so */
-    }
-    return code;
-}
 
 void font_lib_init(struct font_lib *lib)
 {
@@ -260,29 +244,33 @@ int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *e
     size_t need = lib->nfaces == 0 ? 2 : 1;
 
     if (lib->nfaces + need > FONT_MAX_FACES) {
-        rc = set_err(err, errlen, E2BIG, "%s: too many fonts", path);
+        jp_errf(err, errlen, "%s: too many fonts", path);
+        rc = E2BIG;
         goto out;
     }
     if (strlen(path) >= sizeof(lib->faces[0].path)) {
-        rc = set_err(err, errlen, ENAMETOOLONG, "%s: path too long", path);
+        jp_errf(err, errlen, "%s: path too long", path);
+        rc = ENAMETOOLONG;
         goto out;
     }
     blob = font_file_blob(path, &map);
     if (blob == NULL) {
-        rc = set_err(err, errlen, ENOENT, "%s: cannot read font", path);
+        jp_errf(err, errlen, "%s: cannot read font", path);
+        rc = ENOENT;
         goto out;
     }
     plain = index < hb_face_count(blob) ? hb_face_create(blob, index) : NULL;
     if (plain == NULL || !face_has_glyf(plain)) {
-        rc = set_err(err, errlen, EINVAL, "%s: face %u is not a TrueType face with glyf outlines",
-                     path, index);
+        jp_errf(err, errlen, "%s: face %u is not a TrueType face with glyf outlines", path, index);
+        rc = EINVAL;
         goto out_free_plain;
     }
     /* The main face goes in twice: its common part preprocessed, then whole. */
     if (lib->nfaces == 0) {
         common = common_face(plain);
         if (common == NULL) {
-            rc = set_err(err, errlen, ENOMEM, "%s: cannot prepare the common subset", path);
+            jp_errf(err, errlen, "%s: cannot prepare the common subset", path);
+            rc = ENOMEM;
             goto out_free_plain;
         }
         face_push(lib, path, blob, common);
@@ -539,6 +527,18 @@ int font_pack_find(const struct font_pack *p, uint32_t cp)
     return -1;
 }
 
+/*
+ * The codespace of a pack's encoding CMap and of its ToUnicode CMap, which
+ * must declare the same one (PDF 32000-1 §9.7.6.2, §9.10.3): every code a
+ * pack draws is two bytes, so one two-byte range covers them all. GBK's
+ * ranges (<00> <80> for one byte, <8140> <FEFE> for two), written here
+ * before, declared one-byte codes no text uses, and MuPDF, which re-keys a
+ * ToUnicode map by CID through the encoding's codespace, dropped the text of
+ * every CID above 128 (<80>) with "ignoring CMap range (129-129) that is
+ * outside of the codespace" (issue 11, bug 7).
+ */
+#define PACK_CODESPACE "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+
 /* Appends one bfchar line: the GBK code and the UTF-16BE of cp. */
 static HPDF_STATUS tounicode_line(HPDF_Stream s, uint16_t code, uint32_t cp)
 {
@@ -560,13 +560,12 @@ static HPDF_STATUS tounicode_line(HPDF_Stream s, uint16_t code, uint32_t cp)
 static HPDF_STATUS tounicode_write(const struct font_lib *lib, const struct font_pack *p,
                                    HPDF_Stream s)
 {
-    static const char head[] = "/CIDInit /ProcSet findresource begin\n"
-                               "12 dict begin\nbegincmap\n"
-                               "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) "
-                               "/Supplement 0 >> def\n"
-                               "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-                               "2 begincodespacerange\n<00> <80>\n<8140> <FEFE>\n"
-                               "endcodespacerange\n";
+    static const char head[] =
+        "/CIDInit /ProcSet findresource begin\n"
+        "12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) "
+        "/Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" PACK_CODESPACE;
     static const char tail[] = "endcmap\nCMapName currentdict /CMap defineresource pop\n"
                                "end\nend\n";
     HPDF_STATUS st = HPDF_Stream_WriteStr(s, head);
@@ -616,9 +615,7 @@ static HPDF_STATUS encoding_write(const struct font_lib *lib, const struct font_
     if (st == HPDF_OK)
         st = HPDF_Stream_WriteStr(s, name);
     if (st == HPDF_OK)
-        st = HPDF_Stream_WriteStr(s, " def\n/CMapType 1 def\n/WMode 0 def\n"
-                                     "2 begincodespacerange\n<00> <80>\n<8140> <FEFE>\n"
-                                     "endcodespacerange\n");
+        st = HPDF_Stream_WriteStr(s, " def\n/CMapType 1 def\n/WMode 0 def\n" PACK_CODESPACE);
     for (size_t i = 0; i < p->n && st == HPDF_OK; i += 100) {
         size_t chunk = p->n - i < 100 ? p->n - i : 100;
         st = put_str(s, "%u begincidchar\n", (unsigned)chunk);

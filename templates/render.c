@@ -59,8 +59,8 @@ static void hpdf_error(HPDF_STATUS error, HPDF_STATUS detail, void *user)
 
 static int pdf_fail(struct doc *d, const char *what)
 {
-    tmpl_errf(d->err, d->errlen, "libharu: %s failed (error 0x%04X, detail %u)", what,
-              (unsigned)d->hpdf_error, (unsigned)d->hpdf_detail);
+    jp_errf(d->err, d->errlen, "libharu: %s failed (error 0x%04X, detail %u)", what,
+            (unsigned)d->hpdf_error, (unsigned)d->hpdf_detail);
     return TMPL_EPDF;
 }
 
@@ -76,18 +76,17 @@ static int decode_fields(struct doc *d)
 {
     for (int i = 0; i < FIELD_COUNT; i++) {
         const char *s = field_text(d->in, i);
-        long n = s == NULL ? -1 : tmpl_utf8_decode(s, d->cps[i], TMPL_MAX_FIELD);
+        long n = s == NULL ? -1 : tmpl_codepoints(s, d->cps[i], TMPL_MAX_FIELD);
         if (n < 0) {
-            tmpl_errf(d->err, d->errlen,
-                      "%s: missing, not UTF-8, too long or has control characters",
-                      tmpl_field_names[i]);
+            jp_errf(d->err, d->errlen, "%s: missing, not UTF-8, too long or has control characters",
+                    tmpl_field_names[i]);
             return TMPL_EFIELD;
         }
         d->ncps[i] = (size_t)n;
     }
     if (d->in->qr_text == NULL || d->in->qr_text[0] == '\0' ||
         strlen(d->in->qr_text) > TMPL_MAX_QR) {
-        tmpl_errf(d->err, d->errlen, "qr_text: missing or longer than %d bytes", TMPL_MAX_QR);
+        jp_errf(d->err, d->errlen, "qr_text: missing or longer than %d bytes", TMPL_MAX_QR);
         return TMPL_EFIELD;
     }
     return 0;
@@ -127,8 +126,8 @@ static int collect_dynamic(struct doc *d, struct dyn_char *out, size_t *nout)
                 continue;
             face = font_lib_find(&d->t->fonts, cp);
             if (face < 0) {
-                tmpl_errf(d->err, d->errlen, "%s: no configured font has U+%04X",
-                          tmpl_field_names[i], (unsigned)cp);
+                jp_errf(d->err, d->errlen, "%s: no configured font has U+%04X", tmpl_field_names[i],
+                        (unsigned)cp);
                 return TMPL_EGLYPH;
             }
             out[n++] = (struct dyn_char){cp, (uint16_t)face};
@@ -160,10 +159,10 @@ static int build_dynamic(struct doc *d)
             continue;
         rc = font_pack_build(&d->t->fonts, f, cps, k, 6, &d->dyn[f]);
         if (rc == E2BIG) {
-            tmpl_errf(d->err, d->errlen, "fields: too many distinct characters");
+            jp_errf(d->err, d->errlen, "fields: too many distinct characters");
             rc = TMPL_EFIELD;
         } else if (rc != 0) {
-            tmpl_errf(d->err, d->errlen, "%s: cannot subset", d->t->fonts.faces[f].path);
+            jp_errf(d->err, d->errlen, "%s: cannot subset", d->t->fonts.faces[f].path);
             rc = rc == ENOMEM ? ENOMEM : TMPL_EPDF;
         }
     }
@@ -382,12 +381,11 @@ static HPDF_Image photo_load(struct doc *d, const struct item *it, int *rc)
 
     *rc = photo_check(d->in->photo, d->in->photo_len, &is_png);
     if (*rc != 0) {
-        tmpl_errf(d->err, d->errlen, "photo: not a well-formed JPEG or PNG of at most %u bytes",
-                  TMPL_MAX_PHOTO);
+        jp_errf(d->err, d->errlen, "photo: not a well-formed JPEG or PNG of at most %u bytes",
+                TMPL_MAX_PHOTO);
         return NULL;
     }
-    if (photo_normalize(d->in->photo, d->in->photo_len, is_png, it->w, it->h, &small, &small_len) ==
-        0)
+    if (photo_fit(d->in->photo, d->in->photo_len, is_png, it->w, it->h, &small, &small_len) == 0)
         img = HPDF_LoadJpegImageFromMem(d->pdf, small, (HPDF_UINT)small_len); /* copies */
     else if (is_png)
         img = HPDF_LoadPngImageFromMem(d->pdf, d->in->photo, (HPDF_UINT)d->in->photo_len);
@@ -395,8 +393,8 @@ static HPDF_Image photo_load(struct doc *d, const struct item *it, int *rc)
         img = HPDF_LoadJpegImageFromMem(d->pdf, d->in->photo, (HPDF_UINT)d->in->photo_len);
     free(small);
     if (img == NULL) {
-        tmpl_errf(d->err, d->errlen, "photo: libharu refused it (error 0x%04X)",
-                  (unsigned)d->hpdf_error);
+        jp_errf(d->err, d->errlen, "photo: libharu refused it (error 0x%04X)",
+                (unsigned)d->hpdf_error);
         *rc = TMPL_EPHOTO;
     }
     return img;
@@ -455,7 +453,7 @@ static int draw_qr(struct doc *d, const struct item *it)
                      it->w * k, &version);
 
     if (rc == TMPL_EQR)
-        tmpl_errf(d->err, d->errlen, "qr_text: cannot be encoded");
+        jp_errf(d->err, d->errlen, "qr_text: cannot be encoded");
     else if (rc == TMPL_EPDF)
         rc = pdf_fail(d, "drawing the qr code");
     return rc;

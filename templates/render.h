@@ -1,7 +1,7 @@
 /*
  * render.h - private to templates/: the parsed form of a template, shared by
  * the parser (render_parse.c), the drawing code (render.c), the photo checks
- * (render_photo.c) and the QR code (qr.c). Coordinates are millimetres from
+ * (photo_check.c, photo_fit.c) and the QR code (qr.c). Coordinates are millimetres from
  * the page's top-left corner, font sizes and line widths are points.
  */
 #ifndef JP_TMPL_RENDER_H
@@ -88,15 +88,11 @@ struct tmpl {
 extern const char *const tmpl_field_names[FIELD_COUNT];
 
 /*
- * Decodes NUL-terminated UTF-8 into at most max code points; rejects invalid
- * or overlong sequences, surrogates and control characters. Returns the count
- * or -1.
+ * The code points of NUL-terminated UTF-8 text (common's strict decoder),
+ * at most max of them into out; -1 for invalid UTF-8, a control character
+ * (C0, DEL, C1, U+2028, U+2029) or more than max. Returns the count.
  */
-long tmpl_utf8_decode(const char *s, uint32_t *out, size_t max);
-
-/* Formats a message into err (errlen bytes); a truncated message ends in "...". */
-void tmpl_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+long tmpl_codepoints(const char *s, uint32_t *out, size_t max);
 
 /* Parses the template text (path for messages) into t, whose fonts are still to be built. */
 int tmpl_parse(struct tmpl *t, const char *path, char *text, char *err, size_t errlen);
@@ -112,8 +108,8 @@ int photo_check(const unsigned char *p, size_t len, int *is_png);
  * should be used as they are (already within the byte budget, or not
  * decodable here).
  */
-int photo_normalize(const unsigned char *p, size_t len, int is_png, double box_w_mm,
-                    double box_h_mm, unsigned char **out, size_t *outlen);
+int photo_fit(const unsigned char *p, size_t len, int is_png, double box_w_mm, double box_h_mm,
+              unsigned char **out, size_t *outlen);
 
 /*
  * Draws text as a QR code (error correction Q; alphanumeric mode when the text

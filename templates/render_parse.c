@@ -1,6 +1,6 @@
 /*
  * render_parse.c - reading a certificate template (the format is described at
- * the top of templates/certificate.tmpl and in docs/fonts.md): one directive
+ * the top of data/certificate.tmpl and in docs/fonts.md): one directive
  * per line, positional numbers in millimetres from the top-left corner, then
  * key=value options; double quotes group text with spaces. Every fault is
  * refused as "FILE:LINE: reason" so that a province editing its template sees
@@ -50,66 +50,36 @@ enum {
     OPT_LABEL = 1 << 9,
 };
 
-static void msg(char *err, size_t errlen, const char *fmt, va_list ap)
-{
-    int n;
-
-    if (err == NULL || errlen == 0)
-        return;
-    n = vsnprintf(err, errlen, fmt, ap);
-    if (n >= 0 && (size_t)n >= errlen && errlen > 4)
-        memcpy(err + errlen - 4, "...", 4); /* a truncated message says so */
-}
-
-void tmpl_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    msg(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int perr(struct parser *ps, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int perr(struct parser *ps, int code, const char *fmt, ...)
 {
     char reason[384];
     va_list ap;
+    int n;
 
     va_start(ap, fmt);
-    msg(reason, sizeof(reason), fmt, ap);
+    n = vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
-    tmpl_errf(ps->err, ps->errlen, "%s:%d: %s", ps->path, ps->line, reason);
+    if (n < 0)
+        reason[0] = '\0';
+    jp_errf(ps->err, ps->errlen, "%s:%d: %s%s", ps->path, ps->line, reason,
+            n >= (int)sizeof(reason) ? "..." : "");
     return code;
 }
 
-long tmpl_utf8_decode(const char *s, uint32_t *out, size_t max)
+long tmpl_codepoints(const char *s, uint32_t *out, size_t max)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = 0;
+    size_t len = strlen(s), i = 0, n = 0, k;
+    uint32_t c;
 
-    while (*p != '\0') {
-        uint32_t c = *p, min;
-        int extra = c < 0x80             ? 0
-                    : (c & 0xE0) == 0xC0 ? 1
-                    : (c & 0xF0) == 0xE0 ? 2
-                    : (c & 0xF8) == 0xF0 ? 3
-                                         : -1;
-        if (extra < 0 || n >= max)
-            return -1;
-        min = extra == 1 ? 0x80 : extra == 2 ? 0x800 : 0x10000;
-        c &= extra == 0 ? 0x7F : 0x3F >> extra;
-        for (int i = 1; i <= extra; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return -1;
-            c = c << 6 | (p[i] & 0x3F);
-        }
-        if ((extra > 0 && c < min) || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || c < 0x20 ||
-            (c >= 0x7F && c < 0xA0) || c == 0x2028 || c == 0x2029)
+    while (i < len) {
+        k = jp_utf8_decode(p + i, len - i, &c);
+        if (k == 0 || n >= max || c < 0x20 || (c >= 0x7F && c < 0xA0) || c == 0x2028 || c == 0x2029)
             return -1;
         out[n++] = c;
-        p += 1 + extra;
+        i += k;
     }
     return (long)n;
 }
@@ -183,7 +153,7 @@ static int parse_text(struct parser *ps, const char *s, struct item *it)
     it->cps = calloc(TMPL_MAX_FIELD, sizeof(*it->cps));
     if (it->cps == NULL)
         return ENOMEM;
-    n = tmpl_utf8_decode(s, it->cps, TMPL_MAX_FIELD);
+    n = tmpl_codepoints(s, it->cps, TMPL_MAX_FIELD);
     if (n <= 0)
         return perr(ps, TMPL_ESYNTAX, "text is empty, too long or not UTF-8");
     it->ncps = (size_t)n;
@@ -582,8 +552,8 @@ static int build_packs(struct tmpl *t, uint32_t *cps, size_t ncps, char *err, si
             continue;
         rc = font_pack_build(&t->fonts, f, cps, n, 9, &t->static_packs[f]);
         if (rc != 0) {
-            tmpl_errf(err, errlen, "%s: cannot subset (%s)", t->fonts.faces[f].path,
-                      rc == E2BIG ? "too many distinct characters" : tmpl_strerror(rc));
+            jp_errf(err, errlen, "%s: cannot subset (%s)", t->fonts.faces[f].path,
+                    rc == E2BIG ? "too many distinct characters" : tmpl_strerror(rc));
             return rc == ENOMEM ? ENOMEM : TMPL_EFONT;
         }
     }
@@ -651,7 +621,7 @@ int tmpl_load(const char *path, struct tmpl **out, char *err, size_t errlen)
         err[0] = '\0';
     rc = jp_read_file(path, TMPL_MAX_FILE, &text, &len);
     if (rc != 0) {
-        tmpl_errf(err, errlen, "%s: cannot read template (%s)", path, strerror(rc));
+        jp_errf(err, errlen, "%s: cannot read template (%s)", path, strerror(rc));
         return rc;
     }
     t = calloc(1, sizeof(*t));
@@ -663,7 +633,7 @@ int tmpl_load(const char *path, struct tmpl **out, char *err, size_t errlen)
     }
     font_lib_init(&t->fonts);
     if (strlen((char *)text) != len) {
-        tmpl_errf(err, errlen, "%s:1: template contains a NUL byte", path);
+        jp_errf(err, errlen, "%s:1: template contains a NUL byte", path);
         rc = TMPL_ESYNTAX;
     }
     if (rc == 0)

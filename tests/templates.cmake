@@ -2,3 +2,7 @@
 # zbarimg and qpdf (poppler-utils, zbar-tools, qpdf on PATH).
 find_package(Threads REQUIRED)
 jp_test(test_render SOURCES test_render.c LIBS jp_templates Threads::Threads)
+# The certificate's text layer in three readers: poppler (pdftotext), pdf.js
+# (tests/peers, npm ci by scripts/install-peers.sh) and MuPDF (mutool). A
+# missing reader fails the test.
+jp_test(test_text SOURCES test_text.c LIBS jp_templates jp_pdf)

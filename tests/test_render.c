@@ -1,6 +1,6 @@
 /*
  * test_render.c - the certificate PDF as its readers see it: rendered from
- * templates/certificate.tmpl, written to a private temporary directory and
+ * data/certificate.tmpl, written to a private temporary directory and
  * checked with the tools a user or a verifier would use (pdftotext, pdffonts,
  * pdftoppm + zbarimg, qpdf), plus the refusals: bad photos, characters no
  * font has, malformed templates with FILE:LINE, and renders on two threads at
@@ -15,9 +15,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "render_sample.h"
 #include "tmpl.h"
 
-#define TEMPLATE JP_SOURCE_DIR "/templates/certificate.tmpl"
+#define TEMPLATE JP_SOURCE_DIR "/data/certificate.tmpl"
 #define FIXTURES JP_SOURCE_DIR "/tests/fixtures/render"
 #define UMING "/usr/share/fonts/truetype/arphic/uming.ttc"
 #define QR_URL /* 360 characters: a realistic upper bound for SPEC §7 URLs */                     \
@@ -40,26 +41,6 @@ static void fmt(char *buf, size_t size, const char *f, ...)
     n = vsnprintf(buf, size, f, ap);
     va_end(ap);
     CHECK(n >= 0 && (size_t)n < size);
-}
-
-static struct tmpl_fields fields(const char *name, const unsigned char *photo, size_t len)
-{
-    struct tmpl_fields f = {
-        .name = name,
-        .gender = "男",
-        .id_number = "440103199001011237",
-        .position = "施工员（土建施工）",
-        .certificate_no = "440120230100000013",
-        .institution = "广州市建设职业培训学校",
-        .authority = "广东省住房和城乡建设厅",
-        .issue_date = "2023年08月18日",
-        .elicence_id = "1.2.156.3005.2.11100000000013338W011.11440000006955264Q."
-                       "440120230100000013.001.K",
-        .qr_text = QR_URL,
-        .photo = photo,
-        .photo_len = len,
-    };
-    return f;
 }
 
 /* Runs a shell command and returns its standard output (caller frees), or NULL. */
@@ -189,7 +170,7 @@ static void check_qpdf(const char *pdf)
 static void check_certificate(const struct tmpl *t, const char *name, const unsigned char *photo,
                               size_t len, const char *file)
 {
-    struct tmpl_fields f = fields(name, photo, len);
+    struct tmpl_fields f = sample_fields(name, QR_URL, photo, len);
     char pdf[256];
     size_t size = 0;
 
@@ -251,7 +232,7 @@ static void check_glyphs(const struct tmpl *t)
     size_t n[N] = {0};
 
     for (int i = 0; i < N; i++) {
-        struct tmpl_fields f = fields(names[i], NULL, 0);
+        struct tmpl_fields f = sample_fields(names[i], QR_URL, NULL, 0);
         char file[32], pdf[256];
         size_t size;
         fmt(file, sizeof(file), "glyph%d.pdf", i);
@@ -280,7 +261,7 @@ static void check_photos(const struct tmpl *t, const unsigned char *jpg, size_t 
     if (big == NULL || bad == NULL)
         goto out;
     jp_buf_init(&b, TMPL_MAX_PDF);
-    struct tmpl_fields f = fields("张三丰", junk, sizeof(junk));
+    struct tmpl_fields f = sample_fields("张三丰", QR_URL, junk, sizeof(junk));
     CHECK_INT(tmpl_render(t, &f, &b, err, sizeof(err)), TMPL_EPHOTO);
     CHECK(strstr(err, "photo") != NULL);
     f.photo = jpg;
@@ -314,7 +295,7 @@ static void check_png_crc(const struct tmpl *t)
     if (png == NULL)
         return;
     jp_buf_init(&b, TMPL_MAX_PDF);
-    struct tmpl_fields f = fields("张三丰", png, len);
+    struct tmpl_fields f = sample_fields("张三丰", QR_URL, png, len);
     CHECK_INT(tmpl_render(t, &f, &b, err, sizeof(err)), 0);
     png[len / 2] ^= 0x55; /* inside IDAT: its CRC no longer holds */
     jp_buf_reset(&b);
@@ -327,7 +308,7 @@ static void check_fields(const struct tmpl *t)
 {
     struct jp_buf b;
     char err[256];
-    struct tmpl_fields f = fields("张三丰", NULL, 0);
+    struct tmpl_fields f = sample_fields("张三丰", QR_URL, NULL, 0);
 
     jp_buf_init(&b, TMPL_MAX_PDF);
     f.name = NULL;
@@ -370,7 +351,7 @@ static void check_missing_glyph(void)
         return;
     }
     jp_buf_init(&b, TMPL_MAX_PDF);
-    struct tmpl_fields f = fields("张𠮷", NULL, 0);
+    struct tmpl_fields f = sample_fields("张𠮷", QR_URL, NULL, 0);
     CHECK_INT(tmpl_render(t, &f, &b, err, sizeof(err)), TMPL_EGLYPH);
     CHECK(strstr(err, "name") != NULL);
     CHECK(strstr(err, "U+20BB7") != NULL);
@@ -398,7 +379,7 @@ static void check_missing_glyph(void)
 static void check_qr_8bit(const struct tmpl *t)
 {
     static const char url[] = "https://jianpei.example.gov.cn/v/440120230100000013/abc";
-    struct tmpl_fields f = fields("张三丰", NULL, 0);
+    struct tmpl_fields f = sample_fields("张三丰", QR_URL, NULL, 0);
     char pdf[256];
     size_t size = 0;
 
@@ -472,7 +453,7 @@ static void *render_many(void *arg)
 
 static void check_threads(const struct tmpl *t, const unsigned char *jpg, size_t jlen)
 {
-    struct tmpl_fields f = fields("𠮷䶮堃", jpg, jlen);
+    struct tmpl_fields f = sample_fields("𠮷䶮堃", QR_URL, jpg, jlen);
     struct jp_buf want;
     struct job jobs[2];
     pthread_t th[2];
@@ -489,6 +470,21 @@ static void check_threads(const struct tmpl *t, const unsigned char *jpg, size_t
         CHECK_INT(jobs[i].same, 20);
     }
     jp_buf_free(&want);
+}
+
+/* Every code lies in templates' negative range of common/errors.h and has its own text. */
+static void check_error_codes(void)
+{
+    static const int codes[] = {TMPL_ESYNTAX, TMPL_EFONT, TMPL_EGLYPH, TMPL_EPHOTO,
+                                TMPL_EFIELD,  TMPL_EQR,   TMPL_EPDF};
+    size_t i;
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        CHECK(JP_ERR_IN(codes[i], JP_ERR_TMPL_BASE));
+        CHECK(strcmp(tmpl_strerror(codes[i]), "unknown error") != 0);
+    }
+    CHECK_STR(tmpl_strerror(ENOMEM), strerror(ENOMEM));
+    CHECK_STR(tmpl_strerror(JP_ERR_TMPL_BASE - 99), "unknown error");
 }
 
 static void remove_tmpdir(void)
@@ -509,8 +505,7 @@ int main(void)
     strcpy(tmpdir, "/tmp/jp-render-XXXXXX");
     if (mkdtemp(tmpdir) == NULL)
         return 1;
-    CHECK_INT(tmpl_load(TEMPLATE, &t, err, sizeof(err)), 0);
-    CHECK(jp_read_file(FIXTURES "/photo.jpg", TMPL_MAX_PHOTO, &jpg, &jlen) == 0);
+    CHECK_INT(sample_load(TEMPLATE, FIXTURES "/photo.jpg", &t, &jpg, &jlen, err, sizeof(err)), 0);
     CHECK(jp_read_file(FIXTURES "/photo.png", TMPL_MAX_PHOTO, &png, &plen) == 0);
     if (t != NULL && jpg != NULL && png != NULL) {
         check_certificate(t, "𠮷䶮堃", jpg, jlen, "rare.pdf");
@@ -528,6 +523,7 @@ int main(void)
     }
     check_missing_glyph();
     check_malformed();
+    check_error_codes();
     tmpl_free(t);
     tmpl_free(NULL);
     free(jpg);

@@ -6,7 +6,7 @@
  * Reads the same JSON Lines intake (SPEC §5), checks the rules a hurried team
  * would check (ID check character, score, position, city, name present), and
  * for each valid line makes an A4 landscape PDF with pdf-lib: the same texts
- * as templates/certificate.tmpl, the photo, a round seal, a QR code from npm
+ * as data/certificate.tmpl, the photo, a round seal, a QR code from npm
  * `qrcode` (ECC Q, drawn as vector rectangles, one per run of dark modules in
  * a row, over a 4-module quiet zone) carrying the same URL form
  * <PUBLIC_URL>/V/<no>/<base32 token>, and the Chinese face embedded as a

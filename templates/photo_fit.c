@@ -1,5 +1,5 @@
 /*
- * photo_norm.c - fits a holder's photo to its box before it goes into the PDF:
+ * photo_fit.c - fits a holder's photo to its box before it goes into the PDF:
  * decoded with libjpeg-turbo or libpng, scaled down (area average) to the box
  * at PHOTO_DPI, and re-encoded as a baseline JPEG within PHOTO_BUDGET bytes,
  * lowering the quality if needed. This is what keeps a certificate under
@@ -45,6 +45,20 @@ static void jerr_silent(j_common_ptr c, int level)
     (void)level;
 }
 
+/*
+ * Sets e up to say nothing and to report an error by longjmp to e->env. The
+ * caller does the setjmp itself, in its own frame, before its first libjpeg
+ * call: a jmp_buf set in a function that has returned is dead.
+ */
+static struct jpeg_error_mgr *jerr_init(struct jerr *e)
+{
+    struct jpeg_error_mgr *m = jpeg_std_error(&e->pub);
+
+    m->error_exit = jerr_exit;
+    m->emit_message = jerr_silent;
+    return m;
+}
+
 /* Decodes a JPEG to RGB, using libjpeg's DCT scaling to stay >= (min_w, min_h). */
 static int jpeg_decode(const unsigned char *p, size_t len, unsigned min_w, unsigned min_h,
                        struct rgb_image *img)
@@ -54,9 +68,7 @@ static int jpeg_decode(const unsigned char *p, size_t len, unsigned min_w, unsig
     unsigned char *volatile px = NULL;
     volatile int rc = -1;
 
-    c.err = jpeg_std_error(&e.pub);
-    e.pub.error_exit = jerr_exit;
-    e.pub.emit_message = jerr_silent;
+    c.err = jerr_init(&e);
     if (setjmp(e.env) != 0)
         goto out_destroy;
     jpeg_create_decompress(&c);
@@ -155,9 +167,7 @@ static int jpeg_encode(const struct rgb_image *img, int quality, unsigned char *
     unsigned long n = 0;
     volatile int rc = -1;
 
-    c.err = jpeg_std_error(&e.pub);
-    e.pub.error_exit = jerr_exit;
-    e.pub.emit_message = jerr_silent;
+    c.err = jerr_init(&e);
     if (setjmp(e.env) != 0)
         goto out_destroy;
     jpeg_create_compress(&c);
@@ -184,8 +194,8 @@ out_destroy:
     return rc;
 }
 
-int photo_normalize(const unsigned char *p, size_t len, int is_png, double box_w_mm,
-                    double box_h_mm, unsigned char **out, size_t *outlen)
+int photo_fit(const unsigned char *p, size_t len, int is_png, double box_w_mm, double box_h_mm,
+              unsigned char **out, size_t *outlen)
 {
     static const int qualities[] = {85, 75, 65, 50};
     unsigned bw = (unsigned)(box_w_mm / 25.4 * PHOTO_DPI);

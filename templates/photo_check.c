@@ -1,5 +1,5 @@
 /*
- * render_photo.c - checks a holder's photo before libharu sees it. libharu
+ * photo_check.c - checks a holder's photo before libharu sees it. libharu
  * 2.3.0 copies a JPEG's DCT data as it is after reading its frame header, and
  * hands a PNG to libpng, whose fatal errors libharu does not catch; so a photo
  * is accepted only when it is fully well-formed: a JPEG whose marker segments

@@ -1,5 +1,5 @@
 /*
- * test_pdfsign.c - the PAdES incremental update of templates/pdfsign.c, judged
+ * test_pdf.c - the PAdES incremental update of pdf/ (pdf.h), judged
  * the way a user would judge it: poppler's pdfsig must call the signature valid
  * and the whole document signed, qpdf --check must find the file sound,
  * pdftotext must still find the text, and any changed byte outside the
@@ -10,7 +10,7 @@
  * self-signed certificate with OpenSSL, all in a temporary directory.
  */
 #include "check.h"
-#include "tmpl.h"
+#include "pdf.h"
 #include "util.h"
 
 #include <errno.h>
@@ -50,7 +50,7 @@ static double now_seconds(void)
 }
 
 /* CMS detached SignedData (CAdES, SHA-256) over the ranges. */
-static int cms_sign(struct test_signer *ts, const struct tmpl_range *ranges, size_t nranges,
+static int cms_sign(struct test_signer *ts, const struct jp_span *ranges, size_t nranges,
                     unsigned char **der, size_t *derlen)
 {
     BIO *bio = BIO_new(BIO_s_mem());
@@ -60,7 +60,7 @@ static int cms_sign(struct test_signer *ts, const struct tmpl_range *ranges, siz
     size_t i;
 
     for (i = 0; i < nranges && bio != NULL; i++)
-        BIO_write(bio, ranges[i].data, (int)ranges[i].len);
+        BIO_write(bio, ranges[i].p, (int)ranges[i].n);
     if (bio != NULL)
         cms = CMS_sign(ts->cert, ts->key, NULL, bio,
                        CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES);
@@ -73,8 +73,8 @@ static int cms_sign(struct test_signer *ts, const struct tmpl_range *ranges, siz
     return n > 0 ? 0 : -1;
 }
 
-static int test_sign(void *ctx, const struct tmpl_range *ranges, size_t nranges,
-                     unsigned char **der, size_t *derlen, char *err, size_t errlen)
+static int test_sign(void *ctx, const struct jp_span *ranges, size_t nranges, unsigned char **der,
+                     size_t *derlen, char *err, size_t errlen)
 {
     struct test_signer *ts = ctx;
     double t0 = now_seconds();
@@ -147,7 +147,7 @@ static int make_pdf(int npages, int lines, int with_link, struct jp_buf *out)
     pdf = HPDF_New(hpdf_error, &failed);
     if (pdf == NULL)
         goto out;
-    HPDF_SetInfoAttr(pdf, HPDF_INFO_CREATOR, "jianpei test_pdfsign");
+    HPDF_SetInfoAttr(pdf, HPDF_INFO_CREATOR, "jianpei test_pdf");
     font = HPDF_GetFont(pdf, "Helvetica", NULL);
     for (p = 0; p < npages && !failed; p++) {
         page = HPDF_AddPage(pdf);
@@ -223,9 +223,9 @@ static int pdfsig_valid(const unsigned char *data, size_t len, struct jp_buf *te
     return strstr((const char *)text->data, "Signature is Valid.") != NULL;
 }
 
-static struct tmpl_signer signer_for(struct test_signer *ts)
+static struct pdf_signer signer_for(struct test_signer *ts)
 {
-    struct tmpl_signer s = {test_sign, test_free_der, ts, SIGNING_TIME, NULL, NULL, 0};
+    struct pdf_signer s = {test_sign, test_free_der, ts, SIGNING_TIME, NULL, NULL, 0};
 
     return s;
 }
@@ -245,7 +245,7 @@ static size_t find_last(const struct jp_buf *out, const char *needle)
 static void test_valid_signature(struct test_signer *ts, const struct jp_buf *pdf,
                                  struct jp_buf *signed_pdf)
 {
-    struct tmpl_signer s = signer_for(ts);
+    struct pdf_signer s = signer_for(ts);
     struct jp_buf text;
     char err[256] = "";
     int rc, st;
@@ -255,12 +255,12 @@ static void test_valid_signature(struct test_signer *ts, const struct jp_buf *pd
     s.location = "Guangzhou";
     ts->mode = SIGN_CMS;
     ts->frees = 0;
-    rc = tmpl_sign_pdf(pdf->data, pdf->len, &s, signed_pdf, err, sizeof(err));
+    rc = pdf_sign(pdf->data, pdf->len, &s, signed_pdf, err, sizeof(err));
     CHECK_INT(rc, 0);
     if (rc != 0)
         fprintf(stderr, "sign: %s\n", err);
     CHECK_INT(ts->frees, 1);
-    CHECK(signed_pdf->len > pdf->len + 2 * TMPL_SIGN_DEFAULT_CONTENTS);
+    CHECK(signed_pdf->len > pdf->len + 2 * PDF_DEFAULT_CONTENTS);
     CHECK(signed_pdf->len >= pdf->len && memcmp(signed_pdf->data, pdf->data, pdf->len) == 0);
     CHECK(find_last(signed_pdf, "/M (D:20231114221320Z)") != SIZE_MAX);
     CHECK(find_last(signed_pdf, "/Location <4775616E677A686F75>") != SIZE_MAX);
@@ -365,7 +365,7 @@ static void test_tampering(const struct test_signer *ts, const struct jp_buf *si
 
 static void test_existing_annots(struct test_signer *ts)
 {
-    struct tmpl_signer s = signer_for(ts);
+    struct pdf_signer s = signer_for(ts);
     struct jp_buf pdf, out, text;
     char err[256] = "";
     size_t at, refs = 0;
@@ -376,7 +376,7 @@ static void test_existing_annots(struct test_signer *ts)
     jp_buf_init(&text, 1u << 20);
     CHECK(make_pdf(2, 3, 1, &pdf) == 0);
     ts->mode = SIGN_CMS;
-    rc = tmpl_sign_pdf(pdf.data, pdf.len, &s, &out, err, sizeof(err));
+    rc = pdf_sign(pdf.data, pdf.len, &s, &out, err, sizeof(err));
     CHECK_INT(rc, 0);
     at = find_last(&out, "/Annots [");
     for (; at != SIZE_MAX && at < out.len && out.data[at] != ']'; at++)
@@ -389,8 +389,8 @@ static void test_existing_annots(struct test_signer *ts)
     jp_buf_free(&pdf);
     CHECK(jp_buf_append(&pdf, out.data, out.len) == 0);
     jp_buf_free(&out);
-    rc = tmpl_sign_pdf(pdf.data, pdf.len, &s, &out, err, sizeof(err));
-    CHECK_INT(rc, TMPL_SIGN_EUNSUPPORTED);
+    rc = pdf_sign(pdf.data, pdf.len, &s, &out, err, sizeof(err));
+    CHECK_INT(rc, PDF_EUNSUPPORTED);
     CHECK(strstr(err, "AcroForm") != NULL);
     CHECK_INT(out.len, 0);
     jp_buf_free(&pdf);
@@ -401,7 +401,7 @@ static void test_existing_annots(struct test_signer *ts)
 /* The signed file is appended after what out held; on error out keeps its length. */
 static void test_append(struct test_signer *ts, const struct jp_buf *pdf)
 {
-    struct tmpl_signer s = signer_for(ts);
+    struct pdf_signer s = signer_for(ts);
     struct jp_buf out, text;
     char err[256] = "";
 
@@ -409,10 +409,10 @@ static void test_append(struct test_signer *ts, const struct jp_buf *pdf)
     jp_buf_init(&text, 1u << 20);
     jp_buf_puts(&out, "prefix");
     ts->mode = SIGN_HUGE;
-    CHECK_INT(tmpl_sign_pdf(pdf->data, pdf->len, &s, &out, err, sizeof(err)), TMPL_SIGN_ETOOBIG);
+    CHECK_INT(pdf_sign(pdf->data, pdf->len, &s, &out, err, sizeof(err)), PDF_ETOOBIG);
     CHECK_STR((const char *)out.data, "prefix");
     ts->mode = SIGN_CMS;
-    CHECK_INT(tmpl_sign_pdf(pdf->data, pdf->len, &s, &out, err, sizeof(err)), 0);
+    CHECK_INT(pdf_sign(pdf->data, pdf->len, &s, &out, err, sizeof(err)), 0);
     CHECK(out.len > 6 && memcmp(out.data, "prefix", 6) == 0);
     CHECK(out.len > 6 && pdfsig_valid(out.data + 6, out.len - 6, &text));
     CHECK(strstr((const char *)text.data, "Total document signed") != NULL);
@@ -422,7 +422,7 @@ static void test_append(struct test_signer *ts, const struct jp_buf *pdf)
 
 static void test_errors(struct test_signer *ts, const struct jp_buf *pdf)
 {
-    struct tmpl_signer s = signer_for(ts);
+    struct pdf_signer s = signer_for(ts);
     struct jp_buf out, bad;
     char err[256];
     size_t at;
@@ -433,33 +433,33 @@ static void test_errors(struct test_signer *ts, const struct jp_buf *pdf)
 
     ts->mode = SIGN_HUGE; /* 8000 bytes of DER, 6144 reserved */
     ts->frees = 0;
-    rc = tmpl_sign_pdf(pdf->data, pdf->len, &s, &out, err, sizeof(err));
-    CHECK_INT(rc, TMPL_SIGN_ETOOBIG);
+    rc = pdf_sign(pdf->data, pdf->len, &s, &out, err, sizeof(err));
+    CHECK_INT(rc, PDF_ETOOBIG);
     CHECK(strstr(err, "8000") != NULL && strstr(err, "6144") != NULL);
     CHECK_INT(out.len, 0);
     CHECK_INT(ts->frees, 1);
     s.contents_size = 9000; /* room enough */
-    CHECK_INT(tmpl_sign_pdf(pdf->data, pdf->len, &s, &out, err, sizeof(err)), 0);
+    CHECK_INT(pdf_sign(pdf->data, pdf->len, &s, &out, err, sizeof(err)), 0);
     jp_buf_free(&out);
     s.contents_size = 0;
 
     ts->mode = SIGN_FAIL;
-    rc = tmpl_sign_pdf(pdf->data, pdf->len, &s, &out, err, sizeof(err));
-    CHECK_INT(rc, TMPL_SIGN_ESIGNER);
+    rc = pdf_sign(pdf->data, pdf->len, &s, &out, err, sizeof(err));
+    CHECK_INT(rc, PDF_ESIGNER);
     CHECK_STR(err, "test signer: refused on purpose");
     CHECK_INT(out.len, 0);
 
     ts->mode = SIGN_FAKE;
-    rc = tmpl_sign_pdf((const unsigned char *)"hello, world\n", 13, &s, &out, err, sizeof(err));
-    CHECK_INT(rc, TMPL_SIGN_EFORMAT);
+    rc = pdf_sign((const unsigned char *)"hello, world\n", 13, &s, &out, err, sizeof(err));
+    CHECK_INT(rc, PDF_EFORMAT);
     CHECK(strstr(err, "%PDF-") != NULL);
-    rc = tmpl_sign_pdf(pdf->data, 0, &s, &out, err, sizeof(err));
-    CHECK_INT(rc, TMPL_SIGN_EFORMAT);
-    rc = tmpl_sign_pdf(pdf->data, pdf->len / 2, &s, &out, err, sizeof(err));
-    CHECK_INT(rc, TMPL_SIGN_EFORMAT);
+    rc = pdf_sign(pdf->data, 0, &s, &out, err, sizeof(err));
+    CHECK_INT(rc, PDF_EFORMAT);
+    rc = pdf_sign(pdf->data, pdf->len / 2, &s, &out, err, sizeof(err));
+    CHECK_INT(rc, PDF_EFORMAT);
     CHECK(strstr(err, "startxref") != NULL);
-    rc = tmpl_sign_pdf(pdf->data, pdf->len - 4, &s, &out, err, sizeof(err));
-    CHECK_INT(rc, TMPL_SIGN_EFORMAT);
+    rc = pdf_sign(pdf->data, pdf->len - 4, &s, &out, err, sizeof(err));
+    CHECK_INT(rc, PDF_EFORMAT);
     CHECK_INT(out.len, 0);
 
     /* startxref pointing nowhere: past the end, into the header, at an object */
@@ -467,46 +467,48 @@ static void test_errors(struct test_signer *ts, const struct jp_buf *pdf)
     CHECK(at < pdf->len);
     jp_buf_append(&bad, pdf->data, at);
     jp_buf_puts(&bad, "99999999\n%%EOF\n");
-    rc = tmpl_sign_pdf(bad.data, bad.len, &s, &out, err, sizeof(err));
-    CHECK_INT(rc, TMPL_SIGN_EFORMAT);
+    rc = pdf_sign(bad.data, bad.len, &s, &out, err, sizeof(err));
+    CHECK_INT(rc, PDF_EFORMAT);
     CHECK(strstr(err, "startxref") != NULL);
     jp_buf_reset(&bad);
     jp_buf_append(&bad, pdf->data, at);
     jp_buf_puts(&bad, "3\n%%EOF\n");
-    rc = tmpl_sign_pdf(bad.data, bad.len, &s, &out, err, sizeof(err));
-    CHECK_INT(rc, TMPL_SIGN_EFORMAT);
+    rc = pdf_sign(bad.data, bad.len, &s, &out, err, sizeof(err));
+    CHECK_INT(rc, PDF_EFORMAT);
     CHECK(strstr(err, "not an xref table") != NULL);
     jp_buf_reset(&bad);
     jp_buf_append(&bad, pdf->data, at);
     jp_buf_printf(&bad, "%zu\n%%%%EOF\n", find_last(pdf, "1 0 obj"));
-    rc = tmpl_sign_pdf(bad.data, bad.len, &s, &out, err, sizeof(err));
-    CHECK_INT(rc, TMPL_SIGN_EUNSUPPORTED);
+    rc = pdf_sign(bad.data, bad.len, &s, &out, err, sizeof(err));
+    CHECK_INT(rc, PDF_EUNSUPPORTED);
     CHECK(strstr(err, "cross-reference streams") != NULL);
     CHECK_INT(out.len, 0);
 
     /* options */
     s.contents_size = 100;
-    CHECK_INT(tmpl_sign_pdf(pdf->data, pdf->len, &s, &out, err, sizeof(err)), TMPL_SIGN_EINVAL);
+    CHECK_INT(pdf_sign(pdf->data, pdf->len, &s, &out, err, sizeof(err)), PDF_EINVAL);
     s.contents_size = 0;
     s.reason = "bad \xC3\x28 utf-8";
-    CHECK_INT(tmpl_sign_pdf(pdf->data, pdf->len, &s, &out, err, sizeof(err)), TMPL_SIGN_EINVAL);
+    CHECK_INT(pdf_sign(pdf->data, pdf->len, &s, &out, err, sizeof(err)), PDF_EINVAL);
     CHECK(strstr(err, "reason") != NULL);
     s.reason = "line\nbreak";
-    CHECK_INT(tmpl_sign_pdf(pdf->data, pdf->len, &s, &out, err, sizeof(err)), TMPL_SIGN_EINVAL);
+    CHECK_INT(pdf_sign(pdf->data, pdf->len, &s, &out, err, sizeof(err)), PDF_EINVAL);
     s.reason = NULL;
     jp_buf_free(&out);
     jp_buf_puts(&out, "pdf:");
-    CHECK_INT(tmpl_sign_pdf(out.data, out.len, &s, &out, err, sizeof(err)), TMPL_SIGN_EINVAL);
+    CHECK_INT(pdf_sign(out.data, out.len, &s, &out, err, sizeof(err)), PDF_EINVAL);
     CHECK(strstr(err, "inside the output") != NULL);
     jp_buf_free(&out);
     jp_buf_init(&out, pdf->len + 100); /* output bound too small */
-    CHECK_INT(tmpl_sign_pdf(pdf->data, pdf->len, &s, &out, err, sizeof(err)), EFBIG);
+    CHECK_INT(pdf_sign(pdf->data, pdf->len, &s, &out, err, sizeof(err)), EFBIG);
     CHECK_INT(out.len, 0);
-    CHECK_INT(tmpl_sign_pdf(pdf->data, pdf->len, &s, &out, NULL, 0), EFBIG);
+    CHECK_INT(pdf_sign(pdf->data, pdf->len, &s, &out, NULL, 0), EFBIG);
 
-    CHECK_STR(tmpl_sign_strerror(TMPL_SIGN_ETOOBIG), "signature larger than the space reserved");
-    CHECK_STR(tmpl_sign_strerror(ENOMEM), strerror(ENOMEM));
-    CHECK_STR(tmpl_sign_strerror(-7), "unknown error");
+    CHECK_STR(pdf_strerror(PDF_ETOOBIG), "signature larger than the space reserved");
+    CHECK_STR(pdf_strerror(ENOMEM), strerror(ENOMEM));
+    CHECK_STR(pdf_strerror(-7), "unknown error");
+    CHECK(JP_ERR_IN(PDF_EFORMAT, JP_ERR_PDF_BASE) && JP_ERR_IN(PDF_ETOOBIG, JP_ERR_PDF_BASE));
+    CHECK_STR(pdf_strerror(PDF_EUNSUPPORTED), "pdf uses a feature the signer does not support");
     jp_buf_free(&out);
     jp_buf_free(&bad);
 }
@@ -518,7 +520,7 @@ static void test_errors(struct test_signer *ts, const struct jp_buf *pdf)
 static void test_no_crash(struct test_signer *ts, const struct jp_buf *pdf)
 {
     static const unsigned char subst[] = {'(', '<', '0', 0xFF, '[', ' ', '/', '9'};
-    struct tmpl_signer s = signer_for(ts);
+    struct pdf_signer s = signer_for(ts);
     struct jp_buf out, bad;
     char err[128];
     size_t i, ok = 0, refused = 0;
@@ -530,17 +532,17 @@ static void test_no_crash(struct test_signer *ts, const struct jp_buf *pdf)
     CHECK(jp_buf_append(&bad, pdf->data, pdf->len) == 0);
     for (i = 0; i < pdf->len && bad.len == pdf->len; i++) {
         bad.data[i] = subst[i % sizeof(subst)];
-        rc = tmpl_sign_pdf(bad.data, bad.len, &s, &out, err, sizeof(err));
+        rc = pdf_sign(bad.data, bad.len, &s, &out, err, sizeof(err));
         ok += rc == 0;
-        refused += rc == TMPL_SIGN_EFORMAT || rc == TMPL_SIGN_EUNSUPPORTED;
+        refused += rc == PDF_EFORMAT || rc == PDF_EUNSUPPORTED;
         jp_buf_free(&out);
         bad.data[i] = pdf->data[i];
     }
     CHECK_INT(ok + refused, pdf->len);
     CHECK(refused > 0);
     for (i = 0; i < pdf->len; i++) {
-        rc = tmpl_sign_pdf(pdf->data, i, &s, &out, err, sizeof(err));
-        CHECK(rc == TMPL_SIGN_EFORMAT || (rc == 0 && i + 2 >= pdf->len));
+        rc = pdf_sign(pdf->data, i, &s, &out, err, sizeof(err));
+        CHECK(rc == PDF_EFORMAT || (rc == 0 && i + 2 >= pdf->len));
         jp_buf_free(&out);
     }
     printf("byte sweep: %zu of %zu one-byte changes still signable, %zu refused\n", ok, pdf->len,
@@ -552,7 +554,7 @@ static void test_no_crash(struct test_signer *ts, const struct jp_buf *pdf)
 /* A /Prev that points back at the newest xref section is refused, not followed forever. */
 static void test_prev_loop(struct test_signer *ts, const struct jp_buf *signed_pdf)
 {
-    struct tmpl_signer s = signer_for(ts);
+    struct pdf_signer s = signer_for(ts);
     struct jp_buf bad, out;
     size_t prev = find_last(signed_pdf, "/Prev "), sx = find_last(signed_pdf, "startxref\n");
     char err[256] = "";
@@ -566,8 +568,8 @@ static void test_prev_loop(struct test_signer *ts, const struct jp_buf *signed_p
         newest = strtol((const char *)signed_pdf->data + sx + 10, NULL, 10);
         jp_buf_append(&bad, signed_pdf->data, prev);
         jp_buf_printf(&bad, "/Prev %ld >>\nstartxref\n%ld\n%%%%EOF\n", newest, newest);
-        rc = tmpl_sign_pdf(bad.data, bad.len, &s, &out, err, sizeof(err));
-        CHECK_INT(rc, TMPL_SIGN_EFORMAT);
+        rc = pdf_sign(bad.data, bad.len, &s, &out, err, sizeof(err));
+        CHECK_INT(rc, PDF_EFORMAT);
         CHECK(strstr(err, "loops") != NULL);
     }
     jp_buf_free(&bad);
@@ -580,7 +582,7 @@ static void test_prev_loop(struct test_signer *ts, const struct jp_buf *signed_p
  */
 static void test_random_damage(struct test_signer *ts, const struct jp_buf *pdf)
 {
-    struct tmpl_signer s = signer_for(ts);
+    struct pdf_signer s = signer_for(ts);
     struct jp_buf out, bad;
     unsigned long x = 0x9E3779B9UL;
     size_t round, k, n, at, ok = 0, len;
@@ -600,9 +602,9 @@ static void test_random_damage(struct test_signer *ts, const struct jp_buf *pdf)
             bad.data[at] = (unsigned char)(x >> 20);
         }
         len = (x >> 40) % 8 == 0 ? pdf->len - (x >> 44) % 64 : pdf->len;
-        rc = tmpl_sign_pdf(bad.data, len, &s, &out, err, sizeof(err));
+        rc = pdf_sign(bad.data, len, &s, &out, err, sizeof(err));
         ok += rc == 0;
-        odd += rc != 0 && rc != TMPL_SIGN_EFORMAT && rc != TMPL_SIGN_EUNSUPPORTED;
+        odd += rc != 0 && rc != PDF_EFORMAT && rc != PDF_EUNSUPPORTED;
         jp_buf_free(&out);
         memcpy(bad.data, pdf->data, pdf->len);
     }
@@ -612,10 +614,10 @@ static void test_random_damage(struct test_signer *ts, const struct jp_buf *pdf)
     jp_buf_free(&bad);
 }
 
-/* Time of tmpl_sign_pdf without the CMS callback, on a ~50 KB PDF. */
+/* Time of pdf_sign without the CMS callback, on a ~50 KB PDF. */
 static void measure(struct test_signer *ts)
 {
-    struct tmpl_signer s = signer_for(ts);
+    struct pdf_signer s = signer_for(ts);
     struct jp_buf pdf, out;
     char err[256];
     double t0, total;
@@ -629,7 +631,7 @@ static void measure(struct test_signer *ts)
     ts->cms_seconds = 0;
     t0 = now_seconds();
     for (i = 0; i < rounds; i++) {
-        fails += tmpl_sign_pdf(pdf.data, pdf.len, &s, &out, err, sizeof(err)) != 0;
+        fails += pdf_sign(pdf.data, pdf.len, &s, &out, err, sizeof(err)) != 0;
         jp_buf_free(&out);
     }
     total = now_seconds() - t0;

@@ -1,0 +1,93 @@
+/*
+ * internal.h - private to pdf/: the parsed view of the document being signed,
+ * shared by the reader (reader.c), which fills it, and the writer (writer.c),
+ * which copies the catalog's and the first page's entries into the update.
+ * Every offset is an offset into the caller's PDF bytes (doc->buf); nothing
+ * here owns memory but the struct pdfdoc itself.
+ */
+#ifndef JP_PDF_INTERNAL_H
+#define JP_PDF_INTERNAL_H
+
+#include <stddef.h>
+
+#include "pdf.h"
+
+#define PDF_MAX_DICT 64     /* entries of one dictionary we keep */
+#define PDF_MAX_SECTIONS 64 /* xref sections along the /Prev chain */
+
+/*
+ * Writes a reason into (err, errlen) with jp_errf, the one formatter of
+ * reasons, and yields rc: `rc = PDF_FAIL(err, errlen, PDF_EFORMAT, "...")`.
+ * An expression; it hides no return or goto.
+ */
+#define PDF_FAIL(err, errlen, rc, ...) (jp_errf((err), (errlen), __VA_ARGS__), (rc))
+
+enum tok_type {
+    TOK_EOF,
+    TOK_INT,
+    TOK_REAL,
+    TOK_NAME,
+    TOK_STRING,
+    TOK_HEXSTR,
+    TOK_DICT_OPEN,
+    TOK_DICT_CLOSE,
+    TOK_ARRAY_OPEN,
+    TOK_ARRAY_CLOSE,
+    TOK_KEYWORD,
+    TOK_REF, /* "N G R"; produced by value parsing, never by the lexer */
+};
+
+struct dent {
+    size_t kstart, kend; /* key, including its '/' */
+    size_t vstart, vend; /* the whole value */
+    enum tok_type vtype; /* first token's type, or TOK_REF */
+};
+
+struct dict {
+    struct dent e[PDF_MAX_DICT]; /* top-level entries in file order */
+    size_t n;                    /* entries used */
+};
+
+struct ref {
+    long num; /* object number, 1..MAX_OBJNUM */
+    long gen; /* generation, 0..MAX_GEN */
+};
+
+struct pdfdoc {
+    const unsigned char *buf;          /* the original PDF; not owned */
+    size_t len;                        /* its length */
+    char *err;                         /* caller's message buffer, may be NULL */
+    size_t errlen;                     /* its size */
+    size_t sections[PDF_MAX_SECTIONS]; /* xref section offsets, newest first */
+    size_t nsections;                  /* sections used */
+    struct dict trailer;               /* the newest trailer */
+    struct dict catalog;               /* the catalog dictionary */
+    struct dict page;                  /* the first page's dictionary */
+    struct dict scratch;               /* intermediate page-tree nodes */
+    struct ref root;                   /* the catalog's reference */
+    struct ref pageref;                /* the first page's reference */
+    long size;                         /* the trailer's /Size */
+};
+
+/*
+ * Reads doc->buf (doc->len bytes): the xref chain, the newest trailer, the
+ * catalog and the first page; refuses what cannot be updated. Returns 0,
+ * PDF_EFORMAT or PDF_EUNSUPPORTED with a reason in doc->err.
+ */
+int pdf_doc_load(struct pdfdoc *doc);
+
+/* Whether the key of e is /name. */
+int pdf_key_is(const struct pdfdoc *doc, const struct dent *e, const char *name);
+
+/* The entry /key of d, or NULL. The entry lives in d. */
+const struct dent *pdf_dict_get(const struct pdfdoc *doc, const struct dict *d, const char *key);
+
+/*
+ * Finds the span between the brackets of an array value, direct or through one
+ * indirect reference: [*start, *end). Returns 0 or PDF_EFORMAT (what names the
+ * value in the reason).
+ */
+int pdf_array_inner(struct pdfdoc *doc, const struct dent *e, const char *what, size_t *start,
+                    size_t *end);
+
+#endif

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the npm tools the tests use as independent peers (tests/peers/:
+# pdfjs-dist, the pdf.js reader of tests/test_text.c) exactly as locked in
+# tests/peers/package-lock.json, with npm ci. Idempotent: skips the install
+# when node_modules was installed from the current lock file. Needs node and
+# npm (scripts/install-deps.sh). Set JIANPEI_SKIP_PEERS=1 to skip.
+set -euo pipefail
+cd "$(dirname "$0")/../tests/peers"
+
+[ "${JIANPEI_SKIP_PEERS:-0}" = 1 ] && exit 0
+
+# npm ci writes node_modules/.package-lock.json: newer than the lock file means done.
+if [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  exit 0
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-peers.sh: npm not found (Node.js 20 with npm, see scripts/install-deps.sh)" >&2
+  exit 1
+fi
+npm ci --no-audit --no-fund
