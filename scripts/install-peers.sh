@@ -14,7 +14,13 @@ if [ node_modules/.package-lock.json -nt package-lock.json ]; then
   exit 0
 fi
 if ! command -v npm >/dev/null 2>&1; then
-  echo "install-peers.sh: npm not found (Node.js 20 with npm, see scripts/install-deps.sh)" >&2
+  # A Node.js that came without npm (Debian's own nodejs package): Debian's npm.
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-peers.sh: npm not found and could not be installed" >&2
   exit 1
 fi
 npm ci --no-audit --no-fund
