@@ -40,6 +40,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ident.h"
+#include "util.h"
+
 /* Bounds. */
 #define KEYS_MAX_SIGNING 64                   /* signing keys a home or trust list may list */
 #define KEYS_AUTHORITY_MAX 192                /* bytes of UTF-8 in the authority name */
@@ -232,7 +235,7 @@ void keys_free_der(unsigned char *der);
 /* --- QR token (SPEC §7, byte format in docs/qr-format.md) ---------------- */
 
 struct keys_claims {
-    char certificate_no[19];                    /* 18 characters: 17 digits and 0-9 or X */
+    char certificate_no[IDENT_CERTNO_SIZE];     /* 18 characters: 17 digits and 0-9 or X */
     unsigned elicence_version;                  /* 1..999 */
     char position[3];                           /* two digits, "01".."99" */
     char issue_date[11];                        /* YYYY-MM-DD, a real date, years 2000..2099 */

@@ -36,7 +36,7 @@ struct keys {
     int flags;                              /* KEYS_PUBLIC_ONLY, KEYS_WITH_ROOT */
     int encrypted;                          /* private keys are PKCS#8-encrypted */
     char authority[KEYS_AUTHORITY_MAX + 1]; /* UTF-8 authority name */
-    char uscc[19];                          /* authority USCC */
+    char uscc[IDENT_USCC_LEN + 1];          /* authority USCC */
     char province[3];                       /* two digits */
     int signing_years;                      /* validity of new signing certificates */
     X509 *root;                             /* owned root certificate */

@@ -100,7 +100,7 @@ static struct training_actor actor(const char *s)
 }
 
 /* A valid GB 11643 number from 17 digits. */
-static void citizen_id(const char *d17, char out[19])
+static void citizen_id(const char *d17, char out[IDENT_CITIZEN_ID_LEN + 1])
 {
     memcpy(out, d17, 17);
     out[17] = ident_mod11_2(d17);
@@ -168,7 +168,8 @@ static void test_directory(training *t)
     jp_buf_free(&b);
 }
 
-static char id_a[19], id_b[19], id_c[19], id_young[19];
+static char id_a[IDENT_CITIZEN_ID_LEN + 1], id_b[IDENT_CITIZEN_ID_LEN + 1],
+    id_c[IDENT_CITIZEN_ID_LEN + 1], id_young[IDENT_CITIZEN_ID_LEN + 1];
 
 /* The people of these tests, for the privacy scan (capture.h). */
 static void register_holders(void)
@@ -185,7 +186,7 @@ static void test_candidates(training *t)
     struct training_actor g1 = actor("inst:GD0101"), g2 = actor("inst:GD0201"),
                           g102 = actor("inst:GD0102"), unk = actor("inst:GD0999");
     struct training_candidate c;
-    char bad[19];
+    char bad[IDENT_CITIZEN_ID_LEN + 1];
 
     citizen_id("44010319900101123", id_a);
     citizen_id("44010319850315201", id_b); /* 17th digit 1: male */
