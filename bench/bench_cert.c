@@ -38,11 +38,11 @@ static int cmp_double(const void *a, const void *b)
 static int sign_cb(void *ctx, const struct tmpl_range *r, size_t n, unsigned char **der,
                    size_t *derlen, char *err, size_t errlen)
 {
-    struct keys_range kr[2];
+    struct jp_span kr[2];
 
     for (size_t i = 0; i < n && i < 2; i++) {
-        kr[i].data = r[i].data;
-        kr[i].len = r[i].len;
+        kr[i].p = r[i].data;
+        kr[i].n = r[i].len;
     }
     return keys_cms_sign_detached(ctx, kr, n, der, derlen, err, errlen);
 }

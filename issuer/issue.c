@@ -363,13 +363,13 @@ static void dupset_free(struct dupset *s)
 static int cms_sign_cb(void *ctx, const struct tmpl_range *ranges, size_t nranges,
                        unsigned char **der, size_t *derlen, char *err, size_t errlen)
 {
-    struct keys_range kr[KEYS_CMS_MAX_RANGES];
+    struct jp_span kr[KEYS_CMS_MAX_RANGES];
 
     if (nranges > KEYS_CMS_MAX_RANGES)
         return EINVAL;
     for (size_t i = 0; i < nranges; i++) {
-        kr[i].data = ranges[i].data;
-        kr[i].len = ranges[i].len;
+        kr[i].p = ranges[i].data;
+        kr[i].n = ranges[i].len;
     }
     return keys_cms_sign_detached(ctx, kr, nranges, der, derlen, err, errlen);
 }

@@ -62,18 +62,18 @@ struct keys_trust {
 };
 
 /*
- * Writes a message into err: the formatted text, then ": " and OpenSSL's
- * first queued error when there is one; empties OpenSSL's error queue.
- * Returns rc so that callers can write rc = keys_fail(rc, ...).
+ * Completes a message that jp_errf() wrote into err with ": " and OpenSSL's
+ * first queued error, when there is one and the whole of it fits (else the
+ * message stays as it is); empties OpenSSL's error queue either way.
+ * Returns rc so that callers can write rc = keys_with_ossl(rc, err, errlen).
  */
-int keys_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int keys_with_ossl(int rc, char *err, size_t errlen);
 
 /*
- * snprintf that reports truncation: 0 when the whole text fit in dst,
- * KEYS_E_INVAL when it did not (dst then holds a truncated string).
+ * 1 when s is 1..max bytes of valid UTF-8 (jp_utf8_decode) holding no control
+ * character (C0, DEL or C1), else 0. For the authority name and a masked name.
  */
-int keys_strf(char *dst, size_t dstsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int keys_text_ok(const char *s, size_t max);
 
 /* kid of a certificate. Returns 0 or KEYS_E_CRYPTO. */
 int keys_kid_of(X509 *cert, unsigned char kid[KEYS_KID_LEN]);
@@ -116,6 +116,8 @@ int keys_read_key(const char *path, int encrypted, const unsigned char *pass, si
                   EVP_PKEY **key, char *err, size_t errlen);
 /* Reads a PEM certificate file. Returns 0, KEYS_E_STATE or an errno value. */
 int keys_read_cert(const char *path, X509 **cert, char *err, size_t errlen);
+/* The one active signing key of k, or NULL when every key is retired or revoked. */
+struct keys_entry *keys_active_entry(keys_t *k);
 /* Writes k's state file atomically. */
 int keys_save_state(const keys_t *k, char *err, size_t errlen);
 

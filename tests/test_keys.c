@@ -124,6 +124,15 @@ static void test_create_refuses_non_empty(void)
     path_in(dir, sizeof dir, tmp, "bad-opts");
     CHECK_INT(keys_create(dir, &o, err, sizeof err), KEYS_E_INVAL);
     CHECK(access(dir, F_OK) != 0);
+
+    /* An authority that is not valid UTF-8 (a surrogate, an overlong '/') is refused. */
+    o.uscc = "11440000006949363J";
+    o.authority = "\xed\xa0\x80\xe5\x8e\x85";
+    CHECK_INT(keys_create(dir, &o, err, sizeof err), KEYS_E_INVAL);
+    CHECK(strstr(err, "authority") != NULL);
+    o.authority = "\xc0\xaf";
+    CHECK_INT(keys_create(dir, &o, err, sizeof err), KEYS_E_INVAL);
+    CHECK(access(dir, F_OK) != 0);
 }
 
 static void test_public_only(void)
@@ -131,7 +140,7 @@ static void test_public_only(void)
     char dir[256], err[256] = "";
     struct keys_claims c = {.certificate_no = "440120260100000013"};
     char token[KEYS_TOKEN_BUFSZ];
-    struct keys_range r = {(const unsigned char *)"x", 1};
+    struct jp_span r = {(const unsigned char *)"x", 1};
     unsigned char *der = NULL;
     size_t derlen = 0;
     keys_t *k = NULL;
@@ -433,8 +442,8 @@ static void test_cms(void)
 {
     static const char part1[] = "%PDF-1.7 the bytes before the signature ";
     static const char part2[] = "and the bytes after it %%EOF\n";
-    struct keys_range r[2] = {{(const unsigned char *)part1, sizeof part1 - 1},
-                              {(const unsigned char *)part2, sizeof part2 - 1}};
+    struct jp_span r[2] = {{(const unsigned char *)part1, sizeof part1 - 1},
+                           {(const unsigned char *)part2, sizeof part2 - 1}};
     char dir[256], err[256] = "", both[128], cmd[2048], path[512];
     unsigned char *der = NULL;
     size_t derlen = 0;
