@@ -5,9 +5,11 @@
  */
 #include "keys_int.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/bn.h>
@@ -158,4 +160,36 @@ out_free_bn:
     ECDSA_SIG_free(es);
     ERR_clear_error();
     return ok;
+}
+
+int keys_root_fingerprint(const keys_t *k, char hex[65])
+{
+    unsigned char md[32];
+    int rc = keys_cert_sha256(k->root, md);
+
+    hex[0] = '\0';
+    if (rc == 0)
+        jp_hex_encode(md, sizeof md, hex);
+    return rc;
+}
+
+int keys_fingerprint_parse(const char *text, unsigned char out[32])
+{
+    static const char prefix[] = "SHA256 Fingerprint=";
+    char digits[65];
+    size_t n = 0;
+
+    if (strncasecmp(text, prefix, sizeof prefix - 1) == 0)
+        text += sizeof prefix - 1;
+    for (size_t i = 0; text[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)text[i];
+
+        if (c == ':' && n > 0 && n % 2 == 0 && text[i + 1] != '\0')
+            continue;
+        if (!isxdigit(c) || n == 64)
+            return KEYS_E_INVAL;
+        digits[n++] = (char)tolower(c);
+    }
+    digits[n] = '\0';
+    return n == 64 && jp_hex_decode(digits, out, 32) == 0 ? 0 : KEYS_E_INVAL;
 }

@@ -382,13 +382,12 @@ int keys_list(const keys_t *k, struct keys_info *out, size_t max, size_t *n)
     return 0;
 }
 
-int keys_revoke_kid(keys_t *k, const char *kid_hex, char *err, size_t errlen)
+int keys_find_kid(keys_t *k, const char *kid_hex, struct keys_entry **out, char *err, size_t errlen)
 {
     unsigned char kid[KEYS_KID_LEN];
-    struct keys_entry saved;
     size_t i;
-    int rc;
 
+    *out = NULL;
     if (kid_hex == NULL || strlen(kid_hex) != 16 || jp_hex_decode(kid_hex, kid, sizeof kid) != 0) {
         jp_errf(err, errlen, "kid: must be 16 hex digits");
         return keys_with_ossl(KEYS_E_INVAL, err, errlen);
@@ -399,14 +398,31 @@ int keys_revoke_kid(keys_t *k, const char *kid_hex, char *err, size_t errlen)
         jp_errf(err, errlen, "kid %s: not in this directory", kid_hex);
         return keys_with_ossl(KEYS_E_UNKNOWN_KID, err, errlen);
     }
-    if (k->e[i].state == KEYS_REVOKED)
-        return 0;
-    saved = k->e[i];
-    k->e[i].state = KEYS_REVOKED;
-    keys_now_iso(k->e[i].changed);
+    *out = &k->e[i];
+    return 0;
+}
+
+void keys_mark_revoked(struct keys_entry *e)
+{
+    if (e->state == KEYS_REVOKED)
+        return;
+    e->state = KEYS_REVOKED;
+    keys_now_iso(e->changed);
+}
+
+int keys_revoke_kid(keys_t *k, const char *kid_hex, char *err, size_t errlen)
+{
+    struct keys_entry saved;
+    struct keys_entry *e = NULL;
+    int rc = keys_find_kid(k, kid_hex, &e, err, errlen);
+
+    if (rc != 0 || e->state == KEYS_REVOKED)
+        return rc;
+    saved = *e;
+    keys_mark_revoked(e);
     rc = keys_save_state(k, err, errlen);
     if (rc != 0) {
-        k->e[i] = saved;
+        *e = saved;
     } else if (saved.state == KEYS_ACTIVE) {
         EVP_PKEY_free(k->sign_key);
         k->sign_key = NULL;

@@ -150,6 +150,34 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
  */
 int keys_revoke_kid(keys_t *k, const char *kid_hex, char *err, size_t errlen);
 
+/*
+ * Revokes the signing key kid_hex and re-exports the trust list to trust_path
+ * as one change: the handle must hold the root key (KEYS_WITH_ROOT), and the
+ * new trust list is signed before anything is written; then keys.json and the
+ * trust list are each replaced atomically, and keys.json is put back when the
+ * trust list cannot be written. On failure the directory, the trust list and
+ * the handle are as they were. Revoking a revoked key re-exports only.
+ * Returns 0, KEYS_E_INVAL, KEYS_E_UNKNOWN_KID, KEYS_E_NO_ROOT_KEY,
+ * KEYS_E_CRYPTO or an errno value.
+ */
+int keys_revoke_publish(keys_t *k, const char *kid_hex, const char *trust_path, char *err,
+                        size_t errlen);
+
+/*
+ * The provincial root's fingerprint: lower-case hex (64 digits and a NUL) of
+ * SHA-256 over the root certificate's DER - what `openssl x509 -fingerprint
+ * -sha256 -in root.pem` prints, without its colons and in lower case.
+ * Works on any handle. Returns 0 or KEYS_E_CRYPTO.
+ */
+int keys_root_fingerprint(const keys_t *k, char hex[65]);
+
+/*
+ * Reads a fingerprint as a user types it: 64 hex digits, either case, with or
+ * without a colon between each pair (openssl's format), an optional "SHA256
+ * Fingerprint=" prefix too. Returns 0 and fills out, or KEYS_E_INVAL.
+ */
+int keys_fingerprint_parse(const char *text, unsigned char out[32]);
+
 enum keys_state { KEYS_ACTIVE, KEYS_RETIRED, KEYS_REVOKED };
 
 /* "active", "retired" or "revoked"; static, never NULL. */

@@ -116,6 +116,14 @@ int keys_read_key(const char *path, int encrypted, const unsigned char *pass, si
                   EVP_PKEY **key, char *err, size_t errlen);
 /* Reads a PEM certificate file. Returns 0, KEYS_E_STATE or an errno value. */
 int keys_read_cert(const char *path, X509 **cert, char *err, size_t errlen);
+/*
+ * Finds the signing key kid_hex (16 hex digits) of k: *out points into k->e.
+ * Returns 0, KEYS_E_INVAL or KEYS_E_UNKNOWN_KID (message in err).
+ */
+int keys_find_kid(keys_t *k, const char *kid_hex, struct keys_entry **out, char *err,
+                  size_t errlen);
+/* Marks e revoked now (in memory only); a revoked key keeps its first date. */
+void keys_mark_revoked(struct keys_entry *e);
 /* The one active signing key of k, or NULL when every key is retired or revoked. */
 struct keys_entry *keys_active_entry(keys_t *k);
 /* Writes k's state file atomically. */

@@ -106,7 +106,12 @@ static char *trust_json(const keys_t *k)
     return text;
 }
 
-int keys_export_trust(const keys_t *k, const char *out_path, char *err, size_t errlen)
+/*
+ * Signs k's trust list (root key needed) into *pem, *len bytes, which the
+ * caller frees with free(). Writes nothing. Returns 0, KEYS_E_NO_ROOT_KEY,
+ * ENOMEM or KEYS_E_CRYPTO.
+ */
+static int trust_sign(const keys_t *k, char **pem, size_t *len, char *err, size_t errlen)
 {
     BIO *in = NULL, *out = NULL;
     CMS_ContentInfo *cms = NULL;
@@ -114,6 +119,7 @@ int keys_export_trust(const keys_t *k, const char *out_path, char *err, size_t e
     char *text = NULL;
     int rc = KEYS_E_CRYPTO;
 
+    *pem = NULL;
     if (k->root_key == NULL) {
         jp_errf(err, errlen, "trust list: needs the root key");
         return keys_with_ossl(KEYS_E_NO_ROOT_KEY, err, errlen);
@@ -134,16 +140,74 @@ int keys_export_trust(const keys_t *k, const char *out_path, char *err, size_t e
         goto out_free;
     }
     BIO_get_mem_ptr(out, &mem);
-    rc = jp_write_file_atomic(out_path, mem->data, mem->length, 0644);
-    if (rc != 0) {
-        jp_errf(err, errlen, "%s: cannot write: %s", out_path, strerror(rc));
-        keys_with_ossl(rc, err, errlen);
+    *pem = malloc(mem->length + 1);
+    rc = *pem != NULL ? 0 : ENOMEM;
+    if (rc == 0) {
+        memcpy(*pem, mem->data, mem->length);
+        *len = mem->length;
     }
 out_free:
     CMS_ContentInfo_free(cms);
     BIO_free(in);
     BIO_free(out);
     free(text);
+    return rc;
+}
+
+/* Writes a signed trust list atomically, mode 0644. */
+static int trust_write(const char *path, const char *pem, size_t len, char *err, size_t errlen)
+{
+    int rc = jp_write_file_atomic(path, pem, len, 0644);
+
+    if (rc != 0)
+        jp_errf(err, errlen, "%s: cannot write: %s", path, strerror(rc));
+    return rc;
+}
+
+int keys_export_trust(const keys_t *k, const char *out_path, char *err, size_t errlen)
+{
+    char *pem = NULL;
+    size_t len = 0;
+    int rc = trust_sign(k, &pem, &len, err, errlen);
+
+    if (rc == 0)
+        rc = trust_write(out_path, pem, len, err, errlen);
+    free(pem);
+    return rc;
+}
+
+int keys_revoke_publish(keys_t *k, const char *kid_hex, const char *trust_path, char *err,
+                        size_t errlen)
+{
+    struct keys_entry saved;
+    struct keys_entry *e = NULL;
+    char *pem = NULL;
+    size_t len = 0;
+    int rc = keys_find_kid(k, kid_hex, &e, err, errlen);
+
+    if (rc != 0)
+        goto out;
+    saved = *e;
+    keys_mark_revoked(e);
+    rc = trust_sign(k, &pem, &len, err, errlen);
+    if (rc == 0)
+        rc = keys_save_state(k, err, errlen);
+    if (rc != 0) {
+        *e = saved;
+        goto out;
+    }
+    rc = trust_write(trust_path, pem, len, err, errlen);
+    if (rc != 0) {
+        *e = saved;
+        (void)keys_save_state(k, NULL, 0); /* put keys.json back as it was */
+        goto out;
+    }
+    if (saved.state == KEYS_ACTIVE) {
+        EVP_PKEY_free(k->sign_key);
+        k->sign_key = NULL;
+    }
+out:
+    free(pem);
     return rc;
 }
 
