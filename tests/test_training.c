@@ -150,6 +150,13 @@ static void test_directory(training *t)
             training_inst_confirm(t, &c1, "GD0101", "again", "01", why, sizeof why));
     REFUSED(TRAINING_EINVAL,
             training_inst_confirm(t, &c1, "GD0103", "x", "01,99", why, sizeof why));
+    /* A name in overlong or surrogate-encoded UTF-8 is not text (one strict decoder). */
+    REFUSED(TRAINING_EINVAL,
+            training_inst_confirm(t, &c1, "GD0103", "\xc0\xaf校", "01", why, sizeof why));
+    REFUSED(TRAINING_EINVAL,
+            training_inst_confirm(t, &c1, "GD0103", "\xed\xa0\x80校", "01", why, sizeof why));
+    REFUSED(TRAINING_EINVAL,
+            training_inst_confirm(t, &c1, "GD0103", "\xe0\x80\xaf校", "01", why, sizeof why));
     REFUSED(TRAINING_EREFUSED,
             training_inst_confirm(t, &c2, "GD0202", "韶关二校", "01", why, sizeof why));
     CHECK(strstr(why, "quota") != NULL);

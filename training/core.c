@@ -320,36 +320,19 @@ int tr_exam_ok(const char *s)
     return 1;
 }
 
-/* Length of the UTF-8 sequence at s (1..4), or 0 when it is malformed. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n = s[0] < 0x80                   ? 1
-               : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
-               : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-               : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
-                                             : 0;
-
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
-
 int tr_text_ok(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), step;
+    size_t n = strlen(s), step = 1;
+    uint32_t cp = 0;
 
     if (n < 1 || n > TRAINING_TEXT_MAX)
         return 0;
-    for (size_t i = 0; i < n; i += step) {
-        if (p[i] < 0x20 || p[i] == 0x7f)
-            return 0;
-        step = utf8_len(p + i);
-        if (step == 0)
-            return 0;
+    for (size_t i = 0; i < n && step > 0; i += step) {
+        step = jp_utf8_decode(p + i, n - i, &cp);
+        step = cp < 0x20 || cp == 0x7f ? 0 : step;
     }
-    return 1;
+    return step > 0;
 }
 
 int tr_date(const char *field, const char *s, struct ident_date *out, char *why, size_t whylen)
@@ -419,23 +402,6 @@ int tr_audit(store_txn *txn, const struct training_actor *a, const char *action,
         rc = store_text_set(e.detail, sizeof e.detail, detail);
     if (rc == 0)
         rc = store_audit_append(txn, &e);
-    return rc;
-}
-
-int tr_json_str(struct jp_buf *out, const char *s)
-{
-    int rc = jp_buf_puts(out, "\"");
-
-    for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            rc = jp_buf_printf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            rc = jp_buf_printf(out, "\\u%04x", *p);
-        else
-            rc = jp_buf_append(out, p, 1);
-    }
-    if (rc == 0)
-        rc = jp_buf_puts(out, "\"");
     return rc;
 }
 

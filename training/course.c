@@ -774,7 +774,7 @@ static int export_line(struct jp_buf *out, const struct tr_cand *c, const struct
     int rc = jp_buf_puts(out, "{\"name\":");
 
     if (rc == 0)
-        rc = tr_json_str(out, c->name);
+        rc = jp_json_strz(out, c->name);
     if (rc == 0)
         rc = jp_buf_printf(out,
                            ",\"gender\":\"%s\",\"id_type\":\"%s\",\"id_number\":\"%s\","
@@ -782,11 +782,11 @@ static int export_line(struct jp_buf *out, const struct tr_cand *c, const struct
                            "\"institution_name\":",
                            c->gender, c->id_type, c->id_number, p->position, in->code);
     if (rc == 0)
-        rc = tr_json_str(out, in->name);
+        rc = jp_json_strz(out, in->name);
     if (rc == 0)
         rc = jp_buf_printf(out, ",\"city\":\"%s\",\"exam_id\":", in->city);
     if (rc == 0)
-        rc = tr_json_str(out, p->exam_id);
+        rc = jp_json_strz(out, p->exam_id);
     if (rc == 0)
         rc = jp_buf_printf(out, ",\"exam_date\":\"%s\",\"score\":%d", p->exam_date, tenths / 10);
     if (rc == 0 && tenths % 10 != 0)

@@ -244,11 +244,11 @@ static int inst_json(struct jp_buf *out, const struct tr_inst *in, int first)
     int rc = jp_buf_puts(out, first ? "{\"code\":" : ",{\"code\":");
 
     if (rc == 0)
-        rc = tr_json_str(out, in->code);
+        rc = jp_json_strz(out, in->code);
     if (rc == 0)
         rc = jp_buf_puts(out, ",\"name\":");
     if (rc == 0)
-        rc = tr_json_str(out, in->name);
+        rc = jp_json_strz(out, in->name);
     if (rc == 0)
         rc = jp_buf_printf(out, ",\"city\":\"%s\",\"positions\":[", in->city);
     for (const char *p = in->positions; rc == 0 && *p != '\0'; p += p[2] == ',' ? 3 : 2)
@@ -598,11 +598,11 @@ static int complaint_json(struct jp_buf *out, uint64_t id, const char *inst, con
                            (unsigned long long)id);
 
     if (rc == 0)
-        rc = tr_json_str(out, inst);
+        rc = jp_json_strz(out, inst);
     if (rc == 0)
         rc = jp_buf_printf(out, ",\"city\":\"%s\",\"date\":\"%s\",\"text\":", city, date);
     if (rc == 0)
-        rc = tr_json_str(out, text);
+        rc = jp_json_strz(out, text);
     if (rc == 0)
         rc = jp_buf_puts(out, "}");
     return rc;

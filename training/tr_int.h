@@ -145,7 +145,4 @@ int tr_city_oversees(const struct training_actor *a, const char *city, char *why
 int tr_audit(store_txn *txn, const struct training_actor *a, const char *action,
              const char *detail);
 
-/* Appends s as a JSON string (quoted, escaped) to out. */
-int tr_json_str(struct jp_buf *out, const char *s);
-
 #endif
