@@ -316,6 +316,12 @@ static void test_exam(training *t)
     strcpy(s[1].id_number, id_b);
     REFUSED(TRAINING_EREMIT, training_scores_upload(t, &g2, "T1", s, 3, why, sizeof why));
     REFUSED(TRAINING_ENOTFOUND, training_scores_upload(t, &g1, "T9", s, 3, why, sizeof why));
+    /* One score per candidate of the class: a sheet that misses one is refused, naming its
+       place in the class, not the candidate. */
+    REFUSED(TRAINING_EREFUSED, training_scores_upload(t, &g1, "T1", s, 2, why, sizeof why));
+    CHECK(strstr(why, "no score for candidate ") != NULL);
+    CHECK(strstr(why, "of the class's 3") != NULL);
+    CHECK(strstr(why, id_c) == NULL);
     CHECK_INT(training_scores_upload(t, &g1, "T1", s, 3, why, sizeof why), 0);
 
     jp_buf_init(&b, 1 << 20);

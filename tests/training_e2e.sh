@@ -107,6 +107,17 @@ for i in "${!ids[@]}"; do
 done
 echo "{\"id_number\":\"$CHEAT\",\"score\":99}" >"$WORK/bad.jsonl"
 expect 1 tr scores upload --as inst:GD0101 --exam "$EXAM" --input "$WORK/bad.jsonl"
+# A sheet that misses a class member is refused, naming a place, not the candidate.
+head -n -1 "$WORK/scores.jsonl" >"$WORK/short.jsonl"
+expect 1 tr scores upload --as inst:GD0101 --exam "$EXAM" --input "$WORK/short.jsonl"
+grep -q 'no score for candidate [0-9]* of the class' "$WORK/err" && ok ||
+    bad "missing candidate: $(cat "$WORK/err")"
+grep -q "${ids[${#ids[@]}-1]}" "$WORK/err" && bad "the refusal shows an ID number" || ok
+# A NUL byte refuses the file with its line (it used to hide every line after it).
+{ printf '%s' "$(head -n 1 "$WORK/scores.jsonl")"; printf '\0\n'; tail -n +2 "$WORK/scores.jsonl"; } \
+    >"$WORK/nul.jsonl"
+expect 1 tr scores upload --as inst:GD0101 --exam "$EXAM" --input "$WORK/nul.jsonl"
+grep -q 'line 1: holds a NUL byte' "$WORK/err" && ok || bad "scores NUL: $(cat "$WORK/err")"
 expect 0 tr scores upload --as inst:GD0101 --exam "$EXAM" --input "$WORK/scores.jsonl"
 expect 1 tr export-passed --as inst:GD0101 --exam "$EXAM" --out "$WORK/passed.jsonl"
 expect 0 tr scores approve --as city:01 --exam "$EXAM"
@@ -127,6 +138,10 @@ for id in "${ids[@]:1}"; do
     echo "{\"id_number\":\"$id\",\"year\":1,\"hours\":32}" >>"$WORK/ce.jsonl"
 done
 expect 1 tr ce import --as city:01 --input "$WORK/ce.jsonl"
+{ printf '%s' "$(head -n 1 "$WORK/ce.jsonl")"; printf '\0\n'; tail -n +2 "$WORK/ce.jsonl"; } \
+    >"$WORK/ce-nul.jsonl"
+expect 1 tr ce import --as inst:GD0101 --input "$WORK/ce-nul.jsonl"
+grep -q 'line 1: holds a NUL byte' "$WORK/err" && ok || bad "ce NUL: $(cat "$WORK/err")"
 expect 0 tr ce import --as inst:GD0101 --input "$WORK/ce.jsonl"
 expect 0 tr ce record --as province --id-number "$SHORT" --year 1 --hours 20
 expect 0 iss find --id-number "$SHORT"

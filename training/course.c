@@ -107,8 +107,16 @@ static int blacklisted(store_txn *txn, const char *id, const struct ident_date *
     return rc == STORE_ENOTFOUND ? 0 : rc;
 }
 
-/* Candidates registered in a class. */
-static int class_size(store_txn *txn, const char *class_id, size_t *n)
+struct sheet;
+static int sheet_has(const struct sheet *s, const char *id, size_t n);
+
+/*
+ * Walks the candidates of a class in key (id_number) order: *n gets their
+ * count and, when s is not NULL, *missing the 1-based place of the first one
+ * without a line in s (0 when none is missing).
+ */
+static int class_scan(store_txn *txn, const char *class_id, const struct sheet *s, size_t *n,
+                      size_t *missing)
 {
     size_t plen = strlen(class_id) + 1, kl, vl;
     store_cursor *c = NULL;
@@ -116,14 +124,24 @@ static int class_size(store_txn *txn, const char *class_id, size_t *n)
     int rc = store_cursor_open(txn, tr_db(TR_DB_CAND), &c);
 
     *n = 0;
+    if (missing != NULL)
+        *missing = 0;
     for (rc = rc != 0 ? rc : store_cursor_seek(c, class_id, plen, &k, &kl, &v, &vl); rc == 0;
          rc = store_cursor_next(c, &k, &kl, &v, &vl)) {
         if (kl < plen || memcmp(k, class_id, plen) != 0)
             break;
         (*n)++;
+        if (s != NULL && *missing == 0 && !sheet_has(s, (const char *)k + plen, kl - plen))
+            *missing = *n;
     }
     store_cursor_close(c);
     return rc == STORE_ENOTFOUND ? 0 : rc;
+}
+
+/* Candidates registered in a class. */
+static int class_size(store_txn *txn, const char *class_id, size_t *n)
+{
+    return class_scan(txn, class_id, NULL, n, NULL);
 }
 
 static int text_reason(const char *field, const char *s, char *why, size_t whylen)
@@ -619,13 +637,26 @@ struct scores_op {
     size_t whylen;
 };
 
-/* Every line names a candidate of the class, once. */
+/* 1 when s has a line for the ID number id[0..n-1]. */
+static int sheet_has(const struct sheet *s, const char *id, size_t n)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->lines[i].id_number) == n && memcmp(s->lines[i].id_number, id, n) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Every line names a candidate of the class, once, and every candidate of the
+ * class has a line. A missing one is named by its place in the class (in
+ * id_number order), never by its name or number.
+ */
 static int sheet_lines_ok(store_txn *txn, const char *class_id, const struct sheet *s, char *why,
                           size_t whylen)
 {
     char key[CAND_KEY_MAX];
     const void *v;
-    size_t vl;
+    size_t vl, n = 0, missing = 0;
     int rc = 0;
 
     for (size_t i = 0; rc == 0 && i < s->n; i++) {
@@ -639,6 +670,13 @@ static int sheet_lines_ok(store_txn *txn, const char *class_id, const struct she
             return tr_refuse(TRAINING_EREFUSED, why, whylen,
                              "line %zu: id_number: not a candidate of the class", i + 1);
     }
+    if (rc == 0)
+        rc = class_scan(txn, class_id, s, &n, &missing);
+    if (rc == 0 && missing != 0)
+        rc = tr_refuse(TRAINING_EREFUSED, why, whylen,
+                       "scores: no score for candidate %zu of the class's %zu (in id_number "
+                       "order); one score per candidate",
+                       missing, n);
     return rc;
 }
 
