@@ -59,14 +59,14 @@ int training_open(const char *home, training **out, char *err, size_t errlen)
         goto out_free;
     rc = jp_path_join(path, sizeof path, home, TRAINING_DIR);
     if (rc == 0)
-        rc = tr_fmt(t->home, sizeof t->home, "%s", home);
+        rc = jp_strf(t->home, sizeof t->home, "%s", home) == 0 ? 0 : ENAMETOOLONG;
     if (rc != 0) {
-        tr_refuse(rc, err, errlen, "home path is too long");
+        jp_errf(err, errlen, "home path is too long");
         goto out_free;
     }
     if (ident_date_from_unix((int64_t)time(NULL), CHINA_UTC_OFFSET, &t->today) != 0) {
         rc = EINVAL;
-        tr_refuse(rc, err, errlen, "system clock is outside the supported years");
+        jp_errf(err, errlen, "system clock is outside the supported years");
         goto out_free;
     }
     rc = store_open_with(path, STORE_CREATE, &opts, &t->st, err, errlen);
@@ -111,8 +111,8 @@ int training_actor_parse(const char *s, struct training_actor *out, char *why, s
         out->role = TRAINING_INST;
         memcpy(out->code, s + 5, strlen(s + 5) + 1);
     } else {
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "actor: must be province, city:NN or inst:CODE");
+        jp_errf(why, whylen, "actor: must be province, city:NN or inst:CODE");
+        return TRAINING_EINVAL;
     }
     memcpy(out->text, s, strlen(s) + 1);
     return 0;
@@ -267,34 +267,6 @@ int tr_plan_put(store_txn *txn, struct tr_plan *p)
 
 /* ------------------------------------------------------------- checks */
 
-int tr_refuse(int code, char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why != NULL && whylen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap); /* by contract a cut reason is fine: NUL-terminated */
-        va_end(ap);
-    }
-    return code;
-}
-
-int tr_fmt(char *dst, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    int len;
-
-    va_start(ap, fmt);
-    len = vsnprintf(dst, n, fmt, ap);
-    va_end(ap);
-    if (len < 0 || (size_t)len >= n) {
-        if (n > 0)
-            dst[0] = '\0';
-        return ENAMETOOLONG;
-    }
-    return 0;
-}
-
 int tr_code_ok(const char *s)
 {
     size_t n = strlen(s);
@@ -339,10 +311,14 @@ int tr_date(const char *field, const char *s, struct ident_date *out, char *why,
 {
     char w[IDENT_WHY_SIZE];
 
-    if (s == NULL)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "%s: missing", field);
-    if (ident_date_parse(s, strlen(s), out, w, sizeof w) != 0)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "%s: %s", field, w);
+    if (s == NULL) {
+        jp_errf(why, whylen, "%s: missing", field);
+        return TRAINING_EINVAL;
+    }
+    if (ident_date_parse(s, strlen(s), out, w, sizeof w) != 0) {
+        jp_errf(why, whylen, "%s: %s", field, w);
+        return TRAINING_EINVAL;
+    }
     return 0;
 }
 
@@ -350,17 +326,23 @@ int tr_date(const char *field, const char *s, struct ident_date *out, char *why,
 
 int tr_need_province(const struct training_actor *a, char *why, size_t whylen)
 {
-    if (a->role != TRAINING_PROVINCE)
-        return tr_refuse(TRAINING_EREMIT, why, whylen, "actor: only the province may do this");
+    if (a->role != TRAINING_PROVINCE) {
+        jp_errf(why, whylen, "actor: only the province may do this");
+        return TRAINING_EREMIT;
+    }
     return 0;
 }
 
 int tr_need_city(const training *t, const struct training_actor *a, char *why, size_t whylen)
 {
-    if (a->role != TRAINING_CITY)
-        return tr_refuse(TRAINING_EREMIT, why, whylen, "actor: only a city may do this");
-    if (jp_config_city(&t->cfg, a->code) == NULL)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "actor: city is not in the city table");
+    if (a->role != TRAINING_CITY) {
+        jp_errf(why, whylen, "actor: only a city may do this");
+        return TRAINING_EREMIT;
+    }
+    if (jp_config_city(&t->cfg, a->code) == NULL) {
+        jp_errf(why, whylen, "actor: city is not in the city table");
+        return TRAINING_EINVAL;
+    }
     return 0;
 }
 
@@ -369,22 +351,30 @@ int tr_need_inst(store_txn *txn, const struct training_actor *a, struct tr_inst 
 {
     int rc;
 
-    if (a->role != TRAINING_INST)
-        return tr_refuse(TRAINING_EREMIT, why, whylen, "actor: only an institution may do this");
+    if (a->role != TRAINING_INST) {
+        jp_errf(why, whylen, "actor: only an institution may do this");
+        return TRAINING_EREMIT;
+    }
     rc = tr_inst_get(txn, a->code, in);
-    if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "actor: unknown institution %s", a->code);
-    if (rc == 0 && in->state != TR_INST_FILED)
-        return tr_refuse(TRAINING_EREFUSED, why, whylen, "actor: institution %s is %s, not filed",
-                         a->code, tr_inst_state_name(in->state));
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(why, whylen, "actor: unknown institution %s", a->code);
+        return TRAINING_ENOTFOUND;
+    }
+    if (rc == 0 && in->state != TR_INST_FILED) {
+        jp_errf(why, whylen, "actor: institution %s is %s, not filed", a->code,
+                tr_inst_state_name(in->state));
+        return TRAINING_EREFUSED;
+    }
     return rc;
 }
 
 int tr_city_oversees(const struct training_actor *a, const char *city, char *why, size_t whylen)
 {
-    if (a->role != TRAINING_CITY || strcmp(a->code, city) != 0)
-        return tr_refuse(TRAINING_EREMIT, why, whylen,
-                         "actor: city %s does not oversee institutions of city %s", a->code, city);
+    if (a->role != TRAINING_CITY || strcmp(a->code, city) != 0) {
+        jp_errf(why, whylen, "actor: city %s does not oversee institutions of city %s", a->code,
+                city);
+        return TRAINING_EREMIT;
+    }
     return 0;
 }
 

@@ -114,15 +114,6 @@ const char *tr_review_state_name(unsigned state);
 
 /* ---- reasons, checks, remit ---- */
 
-/*
- * Writes a reason into why and returns code. A reason longer than whylen is
- * cut short but NUL-terminated (the header's contract for why); every reason
- * here fits TRAINING_WHY_SIZE.
- */
-int tr_refuse(int code, char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* snprintf that refuses truncation: 0, or ENAMETOOLONG with dst emptied. */
-int tr_fmt(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* [A-Za-z0-9-]{1,32}: institution codes and class ids. */
 int tr_code_ok(const char *s);
 /* 1..64 printable ASCII without spaces: exam ids. */
