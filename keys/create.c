@@ -270,16 +270,20 @@ static int encode_key(BIO *bio, EVP_PKEY *key, const unsigned char *pass, size_t
     return ok;
 }
 
-int keys_write_key(const char *path, EVP_PKEY *key, const unsigned char *pass, size_t passlen,
-                   char *err, size_t errlen)
+/*
+ * Finishes writing a PEM file: when encoded (the encoder succeeded into bio),
+ * writes bio's bytes to path (0600, exclusive); else names what could not be
+ * encoded. Frees bio. Returns 0, KEYS_E_CRYPTO or an errno value.
+ */
+static int pem_finish(BIO *bio, int encoded, const char *path, const char *what, char *err,
+                      size_t errlen)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
     int rc = KEYS_E_CRYPTO;
 
     if (bio == NULL)
         goto out;
-    if (!encode_key(bio, key, pass, passlen)) {
-        jp_errf(err, errlen, "%s: cannot encode private key", path);
+    if (!encoded) {
+        jp_errf(err, errlen, "%s: cannot encode %s", path, what);
         keys_with_ossl(rc, err, errlen);
         goto out_free_bio;
     }
@@ -290,23 +294,21 @@ out:
     return rc;
 }
 
+int keys_write_key(const char *path, EVP_PKEY *key, const unsigned char *pass, size_t passlen,
+                   char *err, size_t errlen)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+
+    return pem_finish(bio, bio != NULL && encode_key(bio, key, pass, passlen), path, "private key",
+                      err, errlen);
+}
+
 int keys_write_cert(const char *path, X509 *cert, char *err, size_t errlen)
 {
     BIO *bio = BIO_new(BIO_s_mem());
-    int rc = KEYS_E_CRYPTO;
 
-    if (bio == NULL)
-        goto out;
-    if (PEM_write_bio_X509(bio, cert) != 1) {
-        jp_errf(err, errlen, "%s: cannot encode certificate", path);
-        keys_with_ossl(rc, err, errlen);
-        goto out_free_bio;
-    }
-    rc = bio_to_file(bio, path, 0600, err, errlen);
-out_free_bio:
-    BIO_free(bio);
-out:
-    return rc;
+    return pem_finish(bio, bio != NULL && PEM_write_bio_X509(bio, cert) == 1, path, "certificate",
+                      err, errlen);
 }
 
 /* Joins dir and name into the next slot of w, for a file about to be written. */

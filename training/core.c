@@ -193,16 +193,27 @@ int tr_put(store_txn *txn, enum tr_db db, const void *key, size_t klen, const st
 
 /* ------------------------------------------------------- institutions */
 
+/*
+ * Reads the record of db under the text key into the nf fields f (their
+ * struct already zeroed) and copies the key into keyout, keyoutsz bytes.
+ */
+static int get_by_text(store_txn *txn, int db, const char *key, struct tr_field *f, size_t nf,
+                       char *keyout, size_t keyoutsz)
+{
+    int rc = tr_get(txn, db, key, strlen(key), f, nf);
+
+    if (rc == 0)
+        rc = store_text_set(keyout, keyoutsz, key);
+    return rc;
+}
+
 int tr_inst_get(store_txn *txn, const char *code, struct tr_inst *out)
 {
     struct tr_field f[] = INST_FIELDS(out);
-    int rc;
 
     memset(out, 0, sizeof *out);
-    rc = tr_get(txn, TR_DB_INST, code, strlen(code), f, sizeof f / sizeof f[0]);
-    if (rc == 0)
-        rc = store_text_set(out->code, sizeof out->code, code);
-    return rc;
+    return get_by_text(txn, TR_DB_INST, code, f, sizeof f / sizeof f[0], out->code,
+                       sizeof out->code);
 }
 
 int tr_inst_put(store_txn *txn, struct tr_inst *in, unsigned flags)
@@ -249,13 +260,10 @@ const char *tr_review_state_name(unsigned state)
 int tr_plan_get(store_txn *txn, const char *exam_id, struct tr_plan *out)
 {
     struct tr_field f[] = PLAN_FIELDS(out);
-    int rc;
 
     memset(out, 0, sizeof *out);
-    rc = tr_get(txn, TR_DB_PLAN, exam_id, strlen(exam_id), f, sizeof f / sizeof f[0]);
-    if (rc == 0)
-        rc = store_text_set(out->exam_id, sizeof out->exam_id, exam_id);
-    return rc;
+    return get_by_text(txn, TR_DB_PLAN, exam_id, f, sizeof f / sizeof f[0], out->exam_id,
+                       sizeof out->exam_id);
 }
 
 int tr_plan_put(store_txn *txn, struct tr_plan *p)
@@ -305,6 +313,24 @@ int tr_text_ok(const char *s)
         step = cp < 0x20 || cp == 0x7f ? 0 : step;
     }
     return step > 0;
+}
+
+int tr_text_check(const char *field, const char *s, char *why, size_t whylen)
+{
+    if (s == NULL || !tr_text_ok(s)) {
+        jp_errf(why, whylen, "%s: must be 1-256 bytes of UTF-8 without control characters", field);
+        return TRAINING_EINVAL;
+    }
+    return 0;
+}
+
+int tr_code_check(const char *field, const char *s, char *why, size_t whylen)
+{
+    if (s == NULL || !tr_code_ok(s)) {
+        jp_errf(why, whylen, "%s: must be 1-32 of A-Z a-z 0-9 -", field);
+        return TRAINING_EINVAL;
+    }
+    return 0;
 }
 
 int tr_date(const char *field, const char *s, struct ident_date *out, char *why, size_t whylen)

@@ -150,15 +150,6 @@ static int class_size(store_txn *txn, const char *class_id, size_t *n)
     return class_scan(txn, class_id, NULL, n, NULL);
 }
 
-static int text_reason(const char *field, const char *s, char *why, size_t whylen)
-{
-    if (s == NULL || !tr_text_ok(s)) {
-        jp_errf(why, whylen, "%s: must be 1-256 bytes of UTF-8 without control characters", field);
-        return TRAINING_EINVAL;
-    }
-    return 0;
-}
-
 static int position_syntax(const training *t, const char *p, char *why, size_t whylen)
 {
     if (p == NULL || strlen(p) != 2 || jp_config_position(&t->cfg, p) == NULL) {
@@ -412,7 +403,7 @@ int training_blacklist_add(training *t, const struct training_actor *a, const ch
     }
     rc = id_canon(id_number, op.id, why, whylen);
     if (rc == 0)
-        rc = text_reason("reason", reason, why, whylen);
+        rc = tr_text_check("reason", reason, why, whylen);
     if (rc == 0 && from != NULL)
         rc = tr_date("from", from, &df, why, whylen);
     if (rc == 0)
@@ -562,7 +553,7 @@ static int review_args(const training *t, const struct training_actor *a, const 
         rc = TRAINING_EINVAL;
     }
     if (rc == 0 && !approve)
-        rc = text_reason("reason", reason, why, whylen);
+        rc = tr_text_check("reason", reason, why, whylen);
     return rc;
 }
 

@@ -160,14 +160,11 @@ int training_inst_confirm(training *t, const struct training_actor *a, const cha
 
     if (rc != 0)
         return rc;
-    if (!tr_code_ok(code)) {
-        jp_errf(why, whylen, "code: must be 1-32 of A-Z a-z 0-9 -");
-        return TRAINING_EINVAL;
-    }
-    if (!tr_text_ok(name)) {
-        jp_errf(why, whylen, "name: must be 1-256 bytes of UTF-8 without control characters");
-        return TRAINING_EINVAL;
-    }
+    rc = tr_code_check("code", code, why, whylen);
+    if (rc == 0)
+        rc = tr_text_check("name", name, why, whylen);
+    if (rc != 0)
+        return rc;
     rc = positions_ok(t, positions, why, whylen);
     if (rc != 0)
         return rc;
@@ -251,14 +248,11 @@ int training_inst_remove(training *t, const struct training_actor *a, const char
 
     if (rc != 0)
         return rc;
-    if (!tr_code_ok(code)) {
-        jp_errf(why, whylen, "code: must be 1-32 of A-Z a-z 0-9 -");
-        return TRAINING_EINVAL;
-    }
-    if (reason == NULL || !tr_text_ok(reason)) {
-        jp_errf(why, whylen, "reason: must be 1-256 bytes of UTF-8 without control characters");
-        return TRAINING_EINVAL;
-    }
+    rc = tr_code_check("code", code, why, whylen);
+    if (rc == 0)
+        rc = tr_text_check("reason", reason, why, whylen);
+    if (rc != 0)
+        return rc;
     return store_write(t->st, state_txn, &op);
 }
 
@@ -612,14 +606,11 @@ int training_complaint_add(training *t, const struct training_actor *a, const ch
 
     if (rc != 0)
         return rc;
-    if (!tr_code_ok(inst_code)) {
-        jp_errf(why, whylen, "institution: must be 1-32 of A-Z a-z 0-9 -");
-        return TRAINING_EINVAL;
-    }
-    if (!tr_text_ok(text)) {
-        jp_errf(why, whylen, "text: must be 1-256 bytes of UTF-8 without control characters");
-        return TRAINING_EINVAL;
-    }
+    rc = tr_code_check("institution", inst_code, why, whylen);
+    if (rc == 0)
+        rc = tr_text_check("text", text, why, whylen);
+    if (rc != 0)
+        return rc;
     ident_date_format(&t->today, op.date, sizeof op.date);
     rc = store_write(t->st, complaint_txn, &op);
     if (rc == 0)

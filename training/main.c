@@ -343,16 +343,13 @@ static int run_plan_submit(training *t, const struct training_actor *a, const st
                                 opt(g, "date"), why, whylen);
 }
 
-static int run_plan_approve(training *t, const struct training_actor *a, const struct args *g,
-                            char *why, size_t whylen)
-{
-    return training_plan_review(t, a, opt(g, "exam"), 1, NULL, why, whylen);
-}
-
-static int run_plan_reject(training *t, const struct training_actor *a, const struct args *g,
+/* plan approve and plan reject: reject takes the --reason that approve refuses. */
+static int run_plan_review(training *t, const struct training_actor *a, const struct args *g,
                            char *why, size_t whylen)
 {
-    return training_plan_review(t, a, opt(g, "exam"), 0, opt(g, "reason"), why, whylen);
+    const char *reason = opt(g, "reason");
+
+    return training_plan_review(t, a, opt(g, "exam"), reason == NULL, reason, why, whylen);
 }
 
 struct score_list {
@@ -392,16 +389,13 @@ static int run_scores_upload(training *t, const struct training_actor *a, const 
     return rc;
 }
 
-static int run_scores_approve(training *t, const struct training_actor *a, const struct args *g,
-                              char *why, size_t whylen)
-{
-    return training_scores_review(t, a, opt(g, "exam"), 1, NULL, why, whylen);
-}
-
-static int run_scores_reject(training *t, const struct training_actor *a, const struct args *g,
+/* scores approve and scores reject, as plan approve and reject. */
+static int run_scores_review(training *t, const struct training_actor *a, const struct args *g,
                              char *why, size_t whylen)
 {
-    return training_scores_review(t, a, opt(g, "exam"), 0, opt(g, "reason"), why, whylen);
+    const char *reason = opt(g, "reason");
+
+    return training_scores_review(t, a, opt(g, "exam"), reason == NULL, reason, why, whylen);
 }
 
 static int run_export(training *t, const struct training_actor *a, const struct args *g, char *why,
@@ -583,17 +577,17 @@ static const struct command commands[] = {
      "usage: jianpei-training plan submit --as inst:CODE --class ID --exam EXAM_ID\n"
      "        --position NN --date YYYY-MM-DD\n"
      "Submits a test plan for a class to the city (a rejected plan may be resubmitted).\n"},
-    {"plan", "approve", "exam", "exam", 1, run_plan_approve,
+    {"plan", "approve", "exam", "exam", 1, run_plan_review,
      "usage: jianpei-training plan approve --as city:NN --exam EXAM_ID\n"},
-    {"plan", "reject", "exam reason", "exam reason", 1, run_plan_reject,
+    {"plan", "reject", "exam reason", "exam reason", 1, run_plan_review,
      "usage: jianpei-training plan reject --as city:NN --exam EXAM_ID --reason TEXT\n"},
     {"scores", "upload", "exam input", "exam input", 1, run_scores_upload,
      "usage: jianpei-training scores upload --as inst:CODE --exam EXAM_ID --input FILE\n"
      "FILE: JSON Lines {\"id_number\":\"...\",\"score\":86.5}, one per candidate of the\n"
      "plan's class, 0-100 with one decimal. Any bad line refuses the whole sheet.\n"},
-    {"scores", "approve", "exam", "exam", 1, run_scores_approve,
+    {"scores", "approve", "exam", "exam", 1, run_scores_review,
      "usage: jianpei-training scores approve --as city:NN --exam EXAM_ID\n"},
-    {"scores", "reject", "exam reason", "exam reason", 1, run_scores_reject,
+    {"scores", "reject", "exam reason", "exam reason", 1, run_scores_review,
      "usage: jianpei-training scores reject --as city:NN --exam EXAM_ID --reason TEXT\n"},
     {"export-passed", NULL, "exam out", "exam out", 1, run_export,
      "usage: jianpei-training export-passed --as inst:CODE|city:NN --exam EXAM_ID --out FILE\n"

@@ -120,6 +120,10 @@ int tr_code_ok(const char *s);
 int tr_exam_ok(const char *s);
 /* 1..256 bytes of valid UTF-8 without control characters: names, reasons, text. */
 int tr_text_ok(const char *s);
+/* TRAINING_EINVAL, why naming field, unless s is not NULL and tr_text_ok. */
+int tr_text_check(const char *field, const char *s, char *why, size_t whylen);
+/* TRAINING_EINVAL, why naming field, unless s is not NULL and tr_code_ok. */
+int tr_code_check(const char *field, const char *s, char *why, size_t whylen);
 /* Parses a YYYY-MM-DD field; TRAINING_EINVAL naming field. */
 int tr_date(const char *field, const char *s, struct ident_date *out, char *why, size_t whylen);
 
