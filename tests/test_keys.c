@@ -22,19 +22,12 @@
 
 #include "check.h"
 #include "keys.h"
+#include "tmpdir.h"
 #include "util.h"
 
 static const char authority[] = "广东省住房和城乡建设厅";
 
 static char tmp[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void path_in(char *out, size_t outsz, const char *a, const char *b)
 {
@@ -510,11 +503,8 @@ out:
 
 int main(void)
 {
-    snprintf(tmp, sizeof tmp, "/tmp/test_keys.XXXXXX");
-    if (mkdtemp(tmp) == NULL) {
-        perror("mkdtemp");
+    if (tmpdir_make(tmp, "test_keys") != 0)
         return 1;
-    }
     test_create_modes();
     test_create_refuses_non_empty();
     test_public_only();
@@ -522,6 +512,6 @@ int main(void)
     test_rotate_revoke();
     test_trust_list();
     test_cms();
-    nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmpdir_remove(tmp);
     return CHECK_DONE();
 }

@@ -6,27 +6,10 @@
 # `keys fingerprint` prints what openssl prints for the root; and
 # `jianpei-verifier verify-qr --pin` refuses a trust list of another root.
 # usage: test_keys_cli.sh BIN_DIR
-set -u
-BIN=${1:?usage: test_keys_cli.sh BIN_DIR}
-WORK=$(mktemp -d /tmp/jp-keys-cli-XXXXXX) || exit 1
-trap 'rm -rf "$WORK"' EXIT
+NAME=test_keys_cli
+# shellcheck source=e2e_lib.sh
+. "$(dirname "$0")/e2e_lib.sh"
 H=$WORK/home
-LOGS=${JP_TEST_LOGS:-$WORK/logs}
-mkdir -p "$LOGS" || exit 1
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "test_keys_cli: check failed: $*" >&2; }
-# expect STATUS CMD...: runs CMD and checks its exit status.
-expect() {
-    local want=$1
-    shift
-    "$@" >"$WORK/out" 2>"$WORK/err"
-    local got=$?
-    cat "$WORK/err" >>"$LOGS/stderr.log"
-    if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, want $want: $* ($(cat "$WORK/err"))"; fi
-}
 iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 
 # A passphrase file of two lines: only the first one is the passphrase.
@@ -84,5 +67,4 @@ openssl cms -verify -inform PEM -in "$H/trust-list.pem" -CAfile "$H/keys/root.pe
     -out "$WORK/trust.json" 2>>"$LOGS/stderr.log" && ok || bad "trust list does not verify"
 grep -q '"revoked"' "$WORK/trust.json" && ok || bad "trust list lists the key revoked"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+e2e_done

@@ -27,28 +27,25 @@ static char why[TRAINING_WHY_SIZE];
 
 static void make_config(void)
 {
-    struct jp_config c;
+    static struct jp_config c = {
+        .format = JP_CONFIG_FORMAT,
+        .province = "44",
+        .province_name = "广东省",
+        .authority = "广东省住房和城乡建设厅",
+        .authority_uscc = "11440000MB2C12345J",
+        .public_url = "HTTP://127.0.0.1:8080",
+        .elicence_type_code = "11100000000013338W999",
+        .pass_mark_tenths = 600,
+        .npositions = 13,
+        .cities = {{"01", "广州市"}, {"02", "韶关市"}},
+        .ncities = 2,
+    };
 
-    memset(&c, 0, sizeof c);
-    c.format = JP_CONFIG_FORMAT;
-    strcpy(c.province, "44");
-    strcpy(c.province_name, "广东省");
-    strcpy(c.authority, "广东省住房和城乡建设厅");
-    strcpy(c.authority_uscc, "11440000MB2C12345J");
-    strcpy(c.public_url, "HTTP://127.0.0.1:8080");
-    strcpy(c.elicence_type_code, "11100000000013338W999");
-    c.pass_mark_tenths = 600;
     for (int i = 1; i <= 13; i++) {
         c.positions[i - 1].code[0] = (char)('0' + i / 10);
         c.positions[i - 1].code[1] = (char)('0' + i % 10);
         strcpy(c.positions[i - 1].name, "岗位");
     }
-    c.npositions = 13;
-    strcpy(c.cities[0].code, "01");
-    strcpy(c.cities[0].name, "广州市");
-    strcpy(c.cities[1].code, "02");
-    strcpy(c.cities[1].name, "韶关市");
-    c.ncities = 2;
     CHECK_INT(jp_config_save(home, &c, why, sizeof why), 0);
 }
 
@@ -123,6 +120,7 @@ static struct training_candidate cand(const char *class_id, const char *position
 
 static void test_directory(training *t)
 {
+    static const char *const bad_utf8[] = {"\xc0\xaf校", "\xed\xa0\x80校", "\xe0\x80\xaf校"};
     struct training_actor prov = actor("province"), c1 = actor("city:01"), c2 = actor("city:02");
     struct jp_buf b;
 
@@ -151,12 +149,9 @@ static void test_directory(training *t)
     REFUSED(TRAINING_EINVAL,
             training_inst_confirm(t, &c1, "GD0103", "x", "01,99", why, sizeof why));
     /* A name in overlong or surrogate-encoded UTF-8 is not text (one strict decoder). */
-    REFUSED(TRAINING_EINVAL,
-            training_inst_confirm(t, &c1, "GD0103", "\xc0\xaf校", "01", why, sizeof why));
-    REFUSED(TRAINING_EINVAL,
-            training_inst_confirm(t, &c1, "GD0103", "\xed\xa0\x80校", "01", why, sizeof why));
-    REFUSED(TRAINING_EINVAL,
-            training_inst_confirm(t, &c1, "GD0103", "\xe0\x80\xaf校", "01", why, sizeof why));
+    for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++)
+        REFUSED(TRAINING_EINVAL,
+                training_inst_confirm(t, &c1, "GD0103", bad_utf8[i], "01", why, sizeof why));
     REFUSED(TRAINING_EREFUSED,
             training_inst_confirm(t, &c2, "GD0202", "韶关二校", "01", why, sizeof why));
     CHECK(strstr(why, "quota") != NULL);

@@ -9,27 +9,10 @@
 # report go to $JP_TEST_LOGS with the holders (tests/capture.h) for the
 # privacy scan.
 # usage: training_e2e.sh BIN_DIR
-set -u
-BIN=${1:?usage: training_e2e.sh BIN_DIR}
-WORK=$(mktemp -d /tmp/jp-training-e2e-XXXXXX) || exit 1
-trap 'rm -rf "$WORK"' EXIT
+NAME=training_e2e
+# shellcheck source=e2e_lib.sh
+. "$(dirname "$0")/e2e_lib.sh"
 H=$WORK/home
-LOGS=${JP_TEST_LOGS:-$WORK/logs}
-mkdir -p "$LOGS" || exit 1
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "training_e2e: check failed: $*" >&2; }
-# expect STATUS CMD...: runs CMD and checks its exit status.
-expect() {
-    local want=$1
-    shift
-    "$@" >"$WORK/out" 2>"$WORK/err"
-    local got=$?
-    cat "$WORK/err" >>"$LOGS/stderr.log"
-    if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, want $want: $* ($(cat "$WORK/err"))"; fi
-}
 tr() { "$BIN/jianpei-training" --home "$H" "$@"; }
 iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 
@@ -184,5 +167,4 @@ cp "$WORK/v.log" "$LOGS/daemon-1.log"
 expect 0 tr audit verify
 grep -q 'intact' "$WORK/out" && ok || bad "training audit log intact"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+e2e_done
