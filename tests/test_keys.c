@@ -27,6 +27,8 @@
 
 static const char authority[] = "广东省住房和城乡建设厅";
 
+#define KEYS_STATE_MAX_TEST (256u * 1024u) /* keys.json is at most this (keys_int.h) */
+
 static char tmp[64];
 
 static void path_in(char *out, size_t outsz, const char *a, const char *b)
@@ -431,6 +433,76 @@ static int cms_verify_with(CMS_ContentInfo *cms, X509 *root, const char *content
     return ok;
 }
 
+/* keys fingerprint and verify-qr --pin: what openssl prints, in either form. */
+static void test_fingerprint(const char *dir)
+{
+    char hex[65], want[65], colons[128] = "SHA256 Fingerprint=", err[256] = "";
+    unsigned char md[32], got[32];
+    keys_t *k = NULL;
+
+    CHECK_INT(keys_open(dir, KEYS_PUBLIC_ONLY, NULL, 0, &k, err, sizeof err), 0);
+    if (k == NULL)
+        return;
+    root_sha256(dir, md);
+    jp_hex_encode(md, sizeof md, want);
+    CHECK_INT(keys_root_fingerprint(k, hex), 0);
+    CHECK_STR(hex, want);
+    keys_close(k);
+    CHECK_INT(keys_fingerprint_parse(hex, got), 0);
+    CHECK(memcmp(got, md, 32) == 0);
+    for (size_t i = 0; i < 32; i++)
+        snprintf(colons + strlen(colons), 4, "%s%02X", i > 0 ? ":" : "", md[i]);
+    CHECK_INT(keys_fingerprint_parse(colons, got), 0);
+    CHECK(memcmp(got, md, 32) == 0);
+    hex[63] = '\0';
+    CHECK_INT(keys_fingerprint_parse(hex, got), KEYS_E_INVAL);
+    CHECK_INT(keys_fingerprint_parse("", got), KEYS_E_INVAL);
+    CHECK_INT(keys_fingerprint_parse(":00", got), KEYS_E_INVAL);
+    strcat(colons, ":");
+    CHECK_INT(keys_fingerprint_parse(colons, got), KEYS_E_INVAL);
+}
+
+/* A revoke that cannot publish the trust list (no root key) changes nothing. */
+static void test_revoke_publish(void)
+{
+    struct keys_create_opts o = opts(NULL);
+    char dir[256], state[512], trust[512], err[256] = "";
+    unsigned char *before = NULL, *after = NULL;
+    size_t blen = 0, alen = 0, n = 0;
+    struct keys_info info[KEYS_MAX_SIGNING];
+    keys_t *k = NULL;
+
+    path_in(dir, sizeof dir, tmp, "publish/keys");
+    path_in(state, sizeof state, dir, "keys.json");
+    path_in(trust, sizeof trust, tmp, "publish-trust.pem");
+    CHECK_INT(keys_create(dir, &o, err, sizeof err), 0);
+    test_fingerprint(dir);
+    CHECK_INT(keys_open(dir, KEYS_PUBLIC_ONLY, NULL, 0, &k, err, sizeof err), 0);
+    if (k == NULL)
+        return;
+    CHECK_INT(keys_list(k, info, KEYS_MAX_SIGNING, &n), 0);
+    CHECK_INT(jp_read_file(state, KEYS_STATE_MAX_TEST, &before, &blen), 0);
+    CHECK_INT(keys_revoke_publish(k, info[0].kid, trust, err, sizeof err), KEYS_E_NO_ROOT_KEY);
+    CHECK_INT(jp_read_file(state, KEYS_STATE_MAX_TEST, &after, &alen), 0);
+    CHECK(blen == alen && before != NULL && after != NULL && memcmp(before, after, blen) == 0);
+    CHECK(access(trust, F_OK) != 0);
+    CHECK_INT(keys_list(k, info, KEYS_MAX_SIGNING, &n), 0);
+    CHECK_INT(info[0].state, KEYS_ACTIVE);
+    keys_close(k);
+    k = NULL;
+    CHECK_INT(keys_open(dir, KEYS_WITH_ROOT, NULL, 0, &k, err, sizeof err), 0);
+    if (k != NULL) {
+        CHECK_INT(keys_revoke_publish(k, info[0].kid, trust, err, sizeof err), 0);
+        CHECK_INT(keys_can_sign(k), 0);
+        CHECK_INT(keys_list(k, info, KEYS_MAX_SIGNING, &n), 0);
+        CHECK_INT(info[0].state, KEYS_REVOKED);
+        CHECK(access(trust, F_OK) == 0);
+    }
+    keys_close(k);
+    free(before);
+    free(after);
+}
+
 static void test_cms(void)
 {
     static const char part1[] = "%PDF-1.7 the bytes before the signature ";
@@ -512,6 +584,7 @@ int main(void)
     test_rotate_revoke();
     test_trust_list();
     test_cms();
+    test_revoke_publish();
     tmpdir_remove(tmp);
     return CHECK_DONE();
 }
