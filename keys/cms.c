@@ -160,15 +160,10 @@ int keys_cms_sign_detached(keys_t *k, const struct jp_span *ranges, size_t n, un
         jp_errf(err, errlen, "cms: 1 to %d ranges needed", KEYS_CMS_MAX_RANGES);
         return keys_with_ossl(KEYS_E_INVAL, err, errlen);
     }
-    if (k->flags & KEYS_PUBLIC_ONLY) {
-        jp_errf(err, errlen, "cms: keys opened public-only");
-        return keys_with_ossl(KEYS_E_NO_PRIVATE_KEY, err, errlen);
-    }
-    e = keys_active_entry(k);
-    if (e == NULL || k->sign_key == NULL) {
-        jp_errf(err, errlen, "cms: no active signing key");
-        return keys_with_ossl(KEYS_E_NO_ACTIVE_KEY, err, errlen);
-    }
+    rc = keys_signer(k, "cms", &e, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = KEYS_E_CRYPTO;
     cms = CMS_sign(NULL, NULL, NULL, NULL, flags | CMS_PARTIAL);
     if (cms == NULL)
         goto out;

@@ -440,3 +440,18 @@ struct keys_entry *keys_active_entry(keys_t *k)
     }
     return e;
 }
+
+int keys_signer(keys_t *k, const char *what, struct keys_entry **e, char *err, size_t errlen)
+{
+    int rc = 0;
+
+    *e = keys_active_entry(k);
+    if (k->flags & KEYS_PUBLIC_ONLY) {
+        jp_errf(err, errlen, "%s: keys opened public-only", what);
+        rc = keys_with_ossl(KEYS_E_NO_PRIVATE_KEY, err, errlen);
+    } else if (*e == NULL || k->sign_key == NULL) {
+        jp_errf(err, errlen, "%s: no active signing key", what);
+        rc = keys_with_ossl(KEYS_E_NO_ACTIVE_KEY, err, errlen);
+    }
+    return rc;
+}

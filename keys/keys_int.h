@@ -126,6 +126,12 @@ int keys_find_kid(keys_t *k, const char *kid_hex, struct keys_entry **out, char 
 void keys_mark_revoked(struct keys_entry *e);
 /* The one active signing key of k, or NULL when every key is retired or revoked. */
 struct keys_entry *keys_active_entry(keys_t *k);
+/*
+ * The active entry whose private key the handle holds, for a signature named
+ * what ("cms", "token") in err. Returns 0, KEYS_E_NO_PRIVATE_KEY (opened
+ * public-only) or KEYS_E_NO_ACTIVE_KEY.
+ */
+int keys_signer(keys_t *k, const char *what, struct keys_entry **e, char *err, size_t errlen);
 /* Writes k's state file atomically. */
 int keys_save_state(const keys_t *k, char *err, size_t errlen);
 

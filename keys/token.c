@@ -369,15 +369,9 @@ int keys_token_sign(keys_t *k, const struct keys_claims *claims, char *out, size
     struct keys_entry *e;
     int rc;
 
-    if (k->flags & KEYS_PUBLIC_ONLY) {
-        jp_errf(err, errlen, "token: keys opened public-only");
-        return keys_with_ossl(KEYS_E_NO_PRIVATE_KEY, err, errlen);
-    }
-    e = keys_active_entry(k);
-    if (e == NULL || k->sign_key == NULL) {
-        jp_errf(err, errlen, "token: no active signing key");
-        return keys_with_ossl(KEYS_E_NO_ACTIVE_KEY, err, errlen);
-    }
+    rc = keys_signer(k, "token", &e, err, errlen);
+    if (rc != 0)
+        return rc;
     rc = check_claims(claims, err, errlen);
     if (rc != 0)
         return rc;
