@@ -40,13 +40,7 @@ static int cmp_double(const void *a, const void *b)
 static int sign_cb(void *ctx, const struct jp_span *r, size_t n, unsigned char **der,
                    size_t *derlen, char *err, size_t errlen)
 {
-    struct keys_range kr[2];
-
-    for (size_t i = 0; i < n && i < 2; i++) {
-        kr[i].data = r[i].p;
-        kr[i].len = r[i].n;
-    }
-    return keys_cms_sign_detached(ctx, kr, n, der, derlen, err, errlen);
+    return keys_cms_sign_detached(ctx, r, n, der, derlen, err, errlen);
 }
 
 static void free_cb(void *ctx, unsigned char *der)

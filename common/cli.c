@@ -80,6 +80,22 @@ int cli_extract_home(int *argc, char **argv, const char **home)
     return 0;
 }
 
+/*
+ * Cuts the n bytes read from a passphrase file to their first line, without
+ * its "\n" or "\r\n", wipes the rest and NUL-terminates; returns the length.
+ */
+static size_t first_line(unsigned char *data, size_t n)
+{
+    const unsigned char *nl = memchr(data, '\n', n);
+    size_t len = nl != NULL ? (size_t)(nl - data) : n;
+
+    if (len > 0 && data[len - 1] == '\r')
+        len--;
+    jp_cleanse(data + len, n - len);
+    data[len] = '\0';
+    return len;
+}
+
 int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t errlen)
 {
     unsigned char *data = NULL;
@@ -92,12 +108,10 @@ int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t 
     if (path != NULL) {
         rc = jp_read_file(path, 4096, &data, &n);
         if (rc != 0) {
-            snprintf(err, errlen, "cannot read passphrase file %s: %s", path, strerror(rc));
+            jp_errf(err, errlen, "cannot read passphrase file %s: %s", path, strerror(rc));
             return rc;
         }
-        while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
-            n--;
-        data[n] = '\0';
+        n = first_line(data, n);
     } else {
         env = getenv("JIANPEI_KEY_PASSPHRASE");
         if (env == NULL || *env == '\0')
@@ -108,7 +122,7 @@ int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t 
             return ENOMEM;
     }
     if (n == 0) {
-        snprintf(err, errlen, "passphrase is empty");
+        jp_errf(err, errlen, "passphrase is empty");
         free(data);
         return EINVAL;
     }

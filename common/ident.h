@@ -13,8 +13,9 @@
  * character that fails the rule, and inputs longer than the rule's bound are
  * rejected before they are scanned.
  *
- * Errors: 0 (IDENT_OK) or a value of enum ident_error, a range that does not
- * meet errno values, so a caller may pass either through. Every checker also
+ * Errors: 0 (IDENT_OK) or a value of enum ident_error: negative, in the range
+ * JP_ERR_IDENT_BASE of errors.h, so a caller may pass it through beside errno
+ * values and jp_strerror() names it. Every checker also
  * takes (why, whylen), a caller's buffer that receives a lowercase reason such
  * as "check character should be 7" or "character 5 is not a digit" ("" on
  * success). A reason never contains the input or a part of it (the input may be
@@ -28,19 +29,22 @@
 #ifndef JP_IDENT_H
 #define JP_IDENT_H
 
+#include "errors.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 enum ident_error {
     IDENT_OK = 0,
-    IDENT_EINVAL = 4100, /* a NULL pointer or an argument outside its documented range */
-    IDENT_ELENGTH,       /* empty, too long, or not the fixed length */
-    IDENT_ECHAR,         /* a character outside the rule's alphabet */
-    IDENT_EFORMAT,       /* structure: root, dots, separators, leading/trailing space */
-    IDENT_ECHECK,        /* the check character does not match */
-    IDENT_EDATE,         /* not a real date, or a date outside the allowed range */
-    IDENT_EUTF8,         /* not valid UTF-8 (overlong, surrogate, > U+10FFFF, cut short) */
-    IDENT_ENOSPC         /* the caller's output buffer is too small */
+    IDENT_EINVAL =
+        JP_ERR_IDENT_BASE, /* a NULL pointer or an argument outside its documented range */
+    IDENT_ELENGTH,         /* empty, too long, or not the fixed length */
+    IDENT_ECHAR,           /* a character outside the rule's alphabet */
+    IDENT_EFORMAT,         /* structure: root, dots, separators, leading/trailing space */
+    IDENT_ECHECK,          /* the check character does not match */
+    IDENT_EDATE,           /* not a real date, or a date outside the allowed range */
+    IDENT_EUTF8,           /* not valid UTF-8 (overlong, surrogate, > U+10FFFF, cut short) */
+    IDENT_ENOSPC           /* the caller's output buffer is too small */
 };
 
 /* A static, lowercase description of an ident_error value; never NULL. */

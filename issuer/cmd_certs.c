@@ -315,7 +315,7 @@ static const char find_help[] = "usage: jianpei-issuer find [--home DIR] --id-nu
 
 int cmd_find(int argc, char **argv, const char *home)
 {
-    char(*nos)[19] = NULL;
+    char(*nos)[IDENT_CERTNO_SIZE] = NULL;
     const char *id = NULL;
     size_t n = 0;
     store *s = NULL;

@@ -364,15 +364,7 @@ static void dupset_free(struct dupset *s)
 static int cms_sign_cb(void *ctx, const struct jp_span *ranges, size_t nranges, unsigned char **der,
                        size_t *derlen, char *err, size_t errlen)
 {
-    struct keys_range kr[KEYS_CMS_MAX_RANGES];
-
-    if (nranges > KEYS_CMS_MAX_RANGES)
-        return EINVAL;
-    for (size_t i = 0; i < nranges; i++) {
-        kr[i].data = ranges[i].p;
-        kr[i].len = ranges[i].n;
-    }
-    return keys_cms_sign_detached(ctx, kr, nranges, der, derlen, err, errlen);
+    return keys_cms_sign_detached(ctx, ranges, nranges, der, derlen, err, errlen);
 }
 
 static void cms_free_cb(void *ctx, unsigned char *der)

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "util.h"
+#include "ident.h"
 
 /* Paths inside a home; each fits in ISSUER_PATH_MAX. */
 #define ISSUER_PATH_MAX 4096
@@ -81,10 +82,10 @@ enum issuer_outcome {
 
 /* One line's result, 28 bytes: a 100,000-line run keeps 100,000 of them. */
 struct issuer_item {
-    uint32_t line;           /* input line number, from 1 */
-    uint8_t what;            /* enum issuer_outcome */
-    char certificate_no[19]; /* issued or already issued number, else "" */
-    uint32_t reason;         /* offset of the NUL-terminated reason in text (rejected only) */
+    uint32_t line;                          /* input line number, from 1 */
+    uint8_t what;                           /* enum issuer_outcome */
+    char certificate_no[IDENT_CERTNO_SIZE]; /* issued or already issued number, else "" */
+    uint32_t reason; /* offset of the NUL-terminated reason in text (rejected only) */
 };
 
 /* What an issue run did, in input order. Owned by the caller: issuer_report_free. */

@@ -134,15 +134,23 @@ static int cmd_init(int argc, char **argv, const char *home)
 static const char keys_help[] =
     "usage: jianpei-issuer keys [--home DIR] list\n"
     "       jianpei-issuer keys [--home DIR] rotate [--passphrase-file FILE]\n"
-    "       jianpei-issuer keys [--home DIR] revoke KID\n"
+    "       jianpei-issuer keys [--home DIR] revoke KID [--passphrase-file FILE]\n"
     "       jianpei-issuer keys [--home DIR] export-trust [--out FILE] [--passphrase-file FILE]\n"
+    "       jianpei-issuer keys [--home DIR] fingerprint\n"
     "\n"
     "  list          signing keys with key id, validity and state\n"
     "  rotate        make a new signing key; the old one is retired (still verifies)\n"
     "  revoke KID    mark a signing key revoked: QR tokens it signed stop verifying\n"
     "  export-trust  write the trust list signed by the root (default: HOME/" ISSUER_TRUST_FILE
     ")\n"
-    "rotate and revoke also re-export HOME/" ISSUER_TRUST_FILE ".\n";
+    "  fingerprint   the provincial root's SHA-256 fingerprint: 64 lower-case hex digits of\n"
+    "                SHA-256 over the root certificate's DER (openssl x509 -fingerprint\n"
+    "                -sha256 prints the same bytes upper case with colons); give it to\n"
+    "                jianpei-verifier verify-qr --pin\n"
+    "  --passphrase-file FILE  the private keys' passphrase: the first line of FILE\n"
+    "rotate and revoke also re-export HOME/" ISSUER_TRUST_FILE
+    " and need the root key (its passphrase\n"
+    "when the keys are encrypted); a revoke that cannot re-export changes nothing.\n";
 
 static int keys_list_print(keys_t *k)
 {
@@ -166,7 +174,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    char kdir[ISSUER_PATH_MAX], trust[ISSUER_PATH_MAX], kid[17], err[512] = "";
+    char kdir[ISSUER_PATH_MAX], trust[ISSUER_PATH_MAX], kid[17], fpr[65], err[512] = "";
     const char *out = NULL, *passfile = NULL, *sub;
     char *pass = NULL;
     size_t passlen = 0;
@@ -193,6 +201,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
     if (!(strcmp(sub, "list") == 0 && optind + 1 == argc) &&
         !(strcmp(sub, "rotate") == 0 && optind + 1 == argc) &&
         !(strcmp(sub, "export-trust") == 0 && optind + 1 == argc) &&
+        !(strcmp(sub, "fingerprint") == 0 && optind + 1 == argc) &&
         !(strcmp(sub, "revoke") == 0 && optind + 2 == argc)) {
         fputs(keys_help, stderr);
         return CLI_USAGE;
@@ -202,8 +211,8 @@ static int cmd_keys(int argc, char **argv, const char *home)
         fprintf(stderr, "keys: home path is too long\n");
         return CLI_FAILURE;
     }
-    flags =
-        strcmp(sub, "list") == 0 || strcmp(sub, "revoke") == 0 ? KEYS_PUBLIC_ONLY : KEYS_WITH_ROOT;
+    flags = strcmp(sub, "list") == 0 || strcmp(sub, "fingerprint") == 0 ? KEYS_PUBLIC_ONLY
+                                                                        : KEYS_WITH_ROOT;
     rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
     if (rc == 0)
         rc = keys_open(kdir, flags, (unsigned char *)pass, passlen, &k, err, sizeof err);
@@ -213,23 +222,23 @@ static int cmd_keys(int argc, char **argv, const char *home)
         status = keys_list_print(k);
         goto out;
     }
+    if (strcmp(sub, "fingerprint") == 0) {
+        rc = keys_root_fingerprint(k, fpr);
+        if (rc == 0 && printf("%s\n", fpr) > 0)
+            status = CLI_OK;
+        goto out;
+    }
     if (strcmp(sub, "rotate") == 0) {
         rc = keys_rotate(k, (unsigned char *)pass, passlen, kid, err, sizeof err);
         if (rc == 0)
             printf("new active signing key %s\n", kid);
     } else if (strcmp(sub, "revoke") == 0) {
-        rc = keys_revoke_kid(k, argv[optind + 1], err, sizeof err);
-        if (rc == 0) {
-            /* Re-export needs the root key: reopen with it. */
-            keys_close(k);
-            k = NULL;
-            rc = keys_open(kdir, KEYS_WITH_ROOT, (unsigned char *)pass, passlen, &k, err,
-                           sizeof err);
-        }
+        /* revoking and re-exporting are one change: all or nothing */
+        rc = keys_revoke_publish(k, argv[optind + 1], out != NULL ? out : trust, err, sizeof err);
         if (rc == 0)
             printf("revoked signing key %s\n", argv[optind + 1]);
     }
-    if (rc == 0)
+    if (rc == 0 && strcmp(sub, "revoke") != 0)
         rc = keys_export_trust(k, out != NULL ? out : trust, err, sizeof err);
     if (rc == 0) {
         printf("trust list written to %s\n", out != NULL ? out : trust);

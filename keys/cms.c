@@ -24,17 +24,6 @@ void keys_free_der(unsigned char *der)
     OPENSSL_free(der);
 }
 
-static struct keys_entry *active_entry(keys_t *k)
-{
-    size_t i;
-
-    for (i = 0; i < k->n; i++) {
-        if (k->e[i].state == KEYS_ACTIVE)
-            return &k->e[i];
-    }
-    return NULL;
-}
-
 /* DER of one attribute; the caller frees it with OPENSSL_free. */
 struct der_item {
     unsigned char *p; /* owned */
@@ -137,16 +126,16 @@ out:
 }
 
 /* Feeds the ranges through the SignedData's digest and finalises it. */
-static int digest_ranges(CMS_ContentInfo *cms, const struct keys_range *ranges, size_t n)
+static int digest_ranges(CMS_ContentInfo *cms, const struct jp_span *ranges, size_t n)
 {
     BIO *cmsbio = CMS_dataInit(cms, NULL);
     size_t i, off;
     int ok = cmsbio != NULL, w;
 
     for (i = 0; ok && i < n; i++) {
-        for (off = 0; ok && off < ranges[i].len; off += (size_t)w) {
-            size_t chunk = ranges[i].len - off > (1u << 30) ? (1u << 30) : ranges[i].len - off;
-            w = BIO_write(cmsbio, ranges[i].data + off, (int)chunk);
+        for (off = 0; ok && off < ranges[i].n; off += (size_t)w) {
+            size_t chunk = ranges[i].n - off > (1u << 30) ? (1u << 30) : ranges[i].n - off;
+            w = BIO_write(cmsbio, ranges[i].p + off, (int)chunk);
             ok = w > 0;
         }
     }
@@ -155,8 +144,8 @@ static int digest_ranges(CMS_ContentInfo *cms, const struct keys_range *ranges, 
     return ok ? 0 : KEYS_E_CRYPTO;
 }
 
-int keys_cms_sign_detached(keys_t *k, const struct keys_range *ranges, size_t n,
-                           unsigned char **der, size_t *derlen, char *err, size_t errlen)
+int keys_cms_sign_detached(keys_t *k, const struct jp_span *ranges, size_t n, unsigned char **der,
+                           size_t *derlen, char *err, size_t errlen)
 {
     const unsigned int flags = CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES;
     struct keys_entry *e;
@@ -167,14 +156,14 @@ int keys_cms_sign_detached(keys_t *k, const struct keys_range *ranges, size_t n,
 
     *der = NULL;
     *derlen = 0;
-    if (ranges == NULL || n < 1 || n > KEYS_CMS_MAX_RANGES)
-        return keys_fail(KEYS_E_INVAL, err, errlen, "cms: 1 to %d ranges needed",
-                         KEYS_CMS_MAX_RANGES);
-    if (k->flags & KEYS_PUBLIC_ONLY)
-        return keys_fail(KEYS_E_NO_PRIVATE_KEY, err, errlen, "cms: keys opened public-only");
-    e = active_entry(k);
-    if (e == NULL || k->sign_key == NULL)
-        return keys_fail(KEYS_E_NO_ACTIVE_KEY, err, errlen, "cms: no active signing key");
+    if (ranges == NULL || n < 1 || n > KEYS_CMS_MAX_RANGES) {
+        jp_errf(err, errlen, "cms: 1 to %d ranges needed", KEYS_CMS_MAX_RANGES);
+        return keys_with_ossl(KEYS_E_INVAL, err, errlen);
+    }
+    rc = keys_signer(k, "cms", &e, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = KEYS_E_CRYPTO;
     cms = CMS_sign(NULL, NULL, NULL, NULL, flags | CMS_PARTIAL);
     if (cms == NULL)
         goto out;
@@ -194,8 +183,10 @@ int keys_cms_sign_detached(keys_t *k, const struct keys_range *ranges, size_t n,
     *der = out;
     *derlen = (size_t)len;
 out:
-    if (rc != 0)
-        keys_fail(rc, err, errlen, "cms: cannot sign");
+    if (rc != 0) {
+        jp_errf(err, errlen, "cms: cannot sign");
+        keys_with_ossl(rc, err, errlen);
+    }
     CMS_ContentInfo_free(cms);
     return rc;
 }

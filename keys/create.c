@@ -42,45 +42,43 @@ static void written_undo(struct written *w)
         unlink(w->path[--w->n]);
 }
 
-static int validate_utf8_text(const char *s, size_t max)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = strlen(s);
-
-    if (len == 0 || len > max)
-        return 0;
-    while (*p != '\0') {
-        if (*p < 0x20 || *p == 0x7f)
-            return 0;
-        p++;
-    }
-    return 1;
-}
-
 static int validate_opts(const struct keys_create_opts *o, char *err, size_t errlen)
 {
     size_t i;
 
-    if (o == NULL || o->authority == NULL || o->uscc == NULL || o->province == NULL)
-        return keys_fail(KEYS_E_INVAL, err, errlen, "options: authority, uscc and province needed");
-    if (!validate_utf8_text(o->authority, KEYS_AUTHORITY_MAX))
-        return keys_fail(KEYS_E_INVAL, err, errlen, "authority: empty, too long or control chars");
-    if (strlen(o->uscc) != 18)
-        return keys_fail(KEYS_E_INVAL, err, errlen, "uscc: must have 18 characters");
+    if (o == NULL || o->authority == NULL || o->uscc == NULL || o->province == NULL) {
+        jp_errf(err, errlen, "options: authority, uscc and province needed");
+        return keys_with_ossl(KEYS_E_INVAL, err, errlen);
+    }
+    if (!keys_text_ok(o->authority, KEYS_AUTHORITY_MAX)) {
+        jp_errf(err, errlen, "authority: empty, too long or control chars");
+        return keys_with_ossl(KEYS_E_INVAL, err, errlen);
+    }
+    if (strlen(o->uscc) != 18) {
+        jp_errf(err, errlen, "uscc: must have 18 characters");
+        return keys_with_ossl(KEYS_E_INVAL, err, errlen);
+    }
     for (i = 0; i < 18; i++) {
         char c = o->uscc[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')))
-            return keys_fail(KEYS_E_INVAL, err, errlen, "uscc: digits and upper-case letters only");
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) {
+            jp_errf(err, errlen, "uscc: digits and upper-case letters only");
+            return keys_with_ossl(KEYS_E_INVAL, err, errlen);
+        }
     }
     if (strlen(o->province) != 2 || o->province[0] < '1' || o->province[0] > '9' ||
-        o->province[1] < '0' || o->province[1] > '9')
-        return keys_fail(KEYS_E_INVAL, err, errlen, "province: must be two digits 11..99");
+        o->province[1] < '0' || o->province[1] > '9') {
+        jp_errf(err, errlen, "province: must be two digits 11..99");
+        return keys_with_ossl(KEYS_E_INVAL, err, errlen);
+    }
     if (o->passphrase != NULL &&
-        (o->passphrase_len == 0 || o->passphrase_len > KEYS_PASSPHRASE_MAX))
-        return keys_fail(KEYS_E_INVAL, err, errlen, "passphrase: length must be 1..%d",
-                         KEYS_PASSPHRASE_MAX);
-    if (o->root_years < 0 || o->root_years > 30 || o->signing_years < 0 || o->signing_years > 10)
-        return keys_fail(KEYS_E_INVAL, err, errlen, "validity: root 1..30, signing 1..10 years");
+        (o->passphrase_len == 0 || o->passphrase_len > KEYS_PASSPHRASE_MAX)) {
+        jp_errf(err, errlen, "passphrase: length must be 1..%d", KEYS_PASSPHRASE_MAX);
+        return keys_with_ossl(KEYS_E_INVAL, err, errlen);
+    }
+    if (o->root_years < 0 || o->root_years > 30 || o->signing_years < 0 || o->signing_years > 10) {
+        jp_errf(err, errlen, "validity: root 1..30, signing 1..10 years");
+        return keys_with_ossl(KEYS_E_INVAL, err, errlen);
+    }
     return 0;
 }
 
@@ -193,8 +191,10 @@ static int make_root(keys_t *k, int years, char *err, size_t errlen)
         rc = 0;
     X509_NAME_free(name);
 out:
-    if (rc != 0)
-        keys_fail(rc, err, errlen, "root certificate: cannot make");
+    if (rc != 0) {
+        jp_errf(err, errlen, "root certificate: cannot make");
+        keys_with_ossl(rc, err, errlen);
+    }
     return rc;
 }
 
@@ -223,8 +223,10 @@ int keys_make_signing(const keys_t *k, X509 **cert, EVP_PKEY **key, char *err, s
 out_free_key:
     EVP_PKEY_free(pkey);
 out:
-    if (rc != 0)
-        keys_fail(rc, err, errlen, "signing certificate: cannot make");
+    if (rc != 0) {
+        jp_errf(err, errlen, "signing certificate: cannot make");
+        keys_with_ossl(rc, err, errlen);
+    }
     return rc;
 }
 
@@ -235,12 +237,16 @@ static int bio_to_file(BIO *bio, const char *path, mode_t mode, char *err, size_
     int rc;
 
     BIO_get_mem_ptr(bio, &mem);
-    if (mem == NULL)
-        return keys_fail(KEYS_E_CRYPTO, err, errlen, "%s: cannot encode", path);
+    if (mem == NULL) {
+        jp_errf(err, errlen, "%s: cannot encode", path);
+        return keys_with_ossl(KEYS_E_CRYPTO, err, errlen);
+    }
     rc = jp_write_file_excl(path, mem->data, mem->length, mode);
     OPENSSL_cleanse(mem->data, mem->length);
-    if (rc != 0)
-        keys_fail(rc, err, errlen, "%s: cannot write: %s", path, strerror(rc));
+    if (rc != 0) {
+        jp_errf(err, errlen, "%s: cannot write: %s", path, strerror(rc));
+        keys_with_ossl(rc, err, errlen);
+    }
     return rc;
 }
 
@@ -264,16 +270,21 @@ static int encode_key(BIO *bio, EVP_PKEY *key, const unsigned char *pass, size_t
     return ok;
 }
 
-int keys_write_key(const char *path, EVP_PKEY *key, const unsigned char *pass, size_t passlen,
-                   char *err, size_t errlen)
+/*
+ * Finishes writing a PEM file: when encoded (the encoder succeeded into bio),
+ * writes bio's bytes to path (0600, exclusive); else names what could not be
+ * encoded. Frees bio. Returns 0, KEYS_E_CRYPTO or an errno value.
+ */
+static int pem_finish(BIO *bio, int encoded, const char *path, const char *what, char *err,
+                      size_t errlen)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
     int rc = KEYS_E_CRYPTO;
 
     if (bio == NULL)
         goto out;
-    if (!encode_key(bio, key, pass, passlen)) {
-        keys_fail(rc, err, errlen, "%s: cannot encode private key", path);
+    if (!encoded) {
+        jp_errf(err, errlen, "%s: cannot encode %s", path, what);
+        keys_with_ossl(rc, err, errlen);
         goto out_free_bio;
     }
     rc = bio_to_file(bio, path, 0600, err, errlen);
@@ -283,22 +294,21 @@ out:
     return rc;
 }
 
+int keys_write_key(const char *path, EVP_PKEY *key, const unsigned char *pass, size_t passlen,
+                   char *err, size_t errlen)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+
+    return pem_finish(bio, bio != NULL && encode_key(bio, key, pass, passlen), path, "private key",
+                      err, errlen);
+}
+
 int keys_write_cert(const char *path, X509 *cert, char *err, size_t errlen)
 {
     BIO *bio = BIO_new(BIO_s_mem());
-    int rc = KEYS_E_CRYPTO;
 
-    if (bio == NULL)
-        goto out;
-    if (PEM_write_bio_X509(bio, cert) != 1) {
-        keys_fail(rc, err, errlen, "%s: cannot encode certificate", path);
-        goto out_free_bio;
-    }
-    rc = bio_to_file(bio, path, 0600, err, errlen);
-out_free_bio:
-    BIO_free(bio);
-out:
-    return rc;
+    return pem_finish(bio, bio != NULL && PEM_write_bio_X509(bio, cert) == 1, path, "certificate",
+                      err, errlen);
 }
 
 /* Joins dir and name into the next slot of w, for a file about to be written. */
@@ -306,8 +316,10 @@ static int next_path(const char *dir, const char *name, struct written *w, char 
 {
     int rc = jp_path_join(w->path[w->n], PATH_MAX, dir, name);
 
-    if (rc != 0)
-        keys_fail(rc, err, errlen, "%s: path too long", dir);
+    if (rc != 0) {
+        jp_errf(err, errlen, "%s: path too long", dir);
+        keys_with_ossl(rc, err, errlen);
+    }
     return rc;
 }
 
@@ -320,8 +332,10 @@ static int write_pair(const char *dir, const char *base, X509 *cert, EVP_PKEY *k
     int n, rc;
 
     n = snprintf(name, sizeof name, "%s.key", base);
-    if (n < 0 || (size_t)n >= sizeof name)
-        return keys_fail(ENAMETOOLONG, err, errlen, "%s: name too long", base);
+    if (n < 0 || (size_t)n >= sizeof name) {
+        jp_errf(err, errlen, "%s: name too long", base);
+        return keys_with_ossl(ENAMETOOLONG, err, errlen);
+    }
     rc = next_path(dir, name, w, err, errlen);
     if (rc == 0)
         rc = keys_write_key(w->path[w->n], key, pass, passlen, err, errlen);
@@ -329,8 +343,10 @@ static int write_pair(const char *dir, const char *base, X509 *cert, EVP_PKEY *k
         return rc;
     w->n++;
     n = snprintf(name, sizeof name, "%s.pem", base);
-    if (n < 0 || (size_t)n >= sizeof name)
-        return keys_fail(ENAMETOOLONG, err, errlen, "%s: name too long", base);
+    if (n < 0 || (size_t)n >= sizeof name) {
+        jp_errf(err, errlen, "%s: name too long", base);
+        return keys_with_ossl(ENAMETOOLONG, err, errlen);
+    }
     rc = next_path(dir, name, w, err, errlen);
     if (rc == 0)
         rc = keys_write_cert(w->path[w->n], cert, err, errlen);
@@ -367,26 +383,38 @@ static int prepare_dir(const char *dir, int *made, char *err, size_t errlen)
 
     *made = 0;
     if (lstat(dir, &st) != 0) {
-        if (errno != ENOENT)
-            return keys_fail(errno, err, errlen, "%s: cannot stat: %s", dir, strerror(errno));
+        if (errno != ENOENT) {
+            jp_errf(err, errlen, "%s: cannot stat: %s", dir, strerror(errno));
+            return keys_with_ossl(errno, err, errlen);
+        }
         rc = jp_mkdir_p(dir, 0700);
-        if (rc != 0)
-            return keys_fail(rc, err, errlen, "%s: cannot create: %s", dir, strerror(rc));
+        if (rc != 0) {
+            jp_errf(err, errlen, "%s: cannot create: %s", dir, strerror(rc));
+            return keys_with_ossl(rc, err, errlen);
+        }
         *made = 1;
         return 0;
     }
-    if (!S_ISDIR(st.st_mode))
-        return keys_fail(KEYS_E_NOT_EMPTY, err, errlen, "%s: exists and is not a directory", dir);
+    if (!S_ISDIR(st.st_mode)) {
+        jp_errf(err, errlen, "%s: exists and is not a directory", dir);
+        return keys_with_ossl(KEYS_E_NOT_EMPTY, err, errlen);
+    }
     d = opendir(dir);
-    if (d == NULL)
-        return keys_fail(errno, err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+    if (d == NULL) {
+        jp_errf(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+        return keys_with_ossl(errno, err, errlen);
+    }
     while (rc == 0 && (de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-            rc = keys_fail(KEYS_E_NOT_EMPTY, err, errlen, "%s: exists and is not empty", dir);
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            jp_errf(err, errlen, "%s: exists and is not empty", dir);
+            rc = keys_with_ossl(KEYS_E_NOT_EMPTY, err, errlen);
+        }
     }
     closedir(d);
-    if (rc == 0 && chmod(dir, 0700) != 0)
-        rc = keys_fail(errno, err, errlen, "%s: cannot chmod: %s", dir, strerror(errno));
+    if (rc == 0 && chmod(dir, 0700) != 0) {
+        jp_errf(err, errlen, "%s: cannot chmod: %s", dir, strerror(errno));
+        rc = keys_with_ossl(errno, err, errlen);
+    }
     return rc;
 }
 
@@ -411,9 +439,10 @@ static int create_in(keys_t *k, const struct keys_create_opts *o, struct written
     rc = add_entry(k, cert);
     if (rc != 0) {
         X509_free(cert);
-        return keys_fail(rc, err, errlen, "signing certificate: cannot hash");
+        jp_errf(err, errlen, "signing certificate: cannot hash");
+        return keys_with_ossl(rc, err, errlen);
     }
-    rc = keys_strf(base, sizeof base, "sign-%s", k->e[0].kid_hex);
+    rc = jp_strf(base, sizeof base, "sign-%s", k->e[0].kid_hex);
     if (rc == 0)
         rc = write_pair(k->dir, base, cert, key, o->passphrase, o->passphrase_len, w, err, errlen);
     if (rc == 0)
@@ -435,20 +464,23 @@ int keys_create(const char *dir, const struct keys_create_opts *opts, char *err,
     if (rc != 0)
         goto out;
     if (dir == NULL || strlen(dir) >= sizeof k->dir - 32) {
-        rc = keys_fail(KEYS_E_INVAL, err, errlen, "key directory: missing or path too long");
+        jp_errf(err, errlen, "key directory: missing or path too long");
+        rc = keys_with_ossl(KEYS_E_INVAL, err, errlen);
         goto out;
     }
     k = calloc(1, sizeof *k);
     w = calloc(1, sizeof *w);
     if (k == NULL || w == NULL) {
-        rc = keys_fail(ENOMEM, err, errlen, "key directory: out of memory");
+        jp_errf(err, errlen, "key directory: out of memory");
+        rc = keys_with_ossl(ENOMEM, err, errlen);
         goto out_free;
     }
-    if (keys_strf(k->dir, sizeof k->dir, "%s", dir) != 0 ||
-        keys_strf(k->authority, sizeof k->authority, "%s", opts->authority) != 0 ||
-        keys_strf(k->uscc, sizeof k->uscc, "%s", opts->uscc) != 0 ||
-        keys_strf(k->province, sizeof k->province, "%s", opts->province) != 0) {
-        rc = keys_fail(KEYS_E_INVAL, err, errlen, "options: a value is too long");
+    if (jp_strf(k->dir, sizeof k->dir, "%s", dir) != 0 ||
+        jp_strf(k->authority, sizeof k->authority, "%s", opts->authority) != 0 ||
+        jp_strf(k->uscc, sizeof k->uscc, "%s", opts->uscc) != 0 ||
+        jp_strf(k->province, sizeof k->province, "%s", opts->province) != 0) {
+        jp_errf(err, errlen, "options: a value is too long");
+        rc = keys_with_ossl(KEYS_E_INVAL, err, errlen);
         goto out_free;
     }
     k->encrypted = opts->passphrase != NULL;
@@ -480,8 +512,10 @@ static int check_passphrase(const keys_t *k, const unsigned char *pass, size_t p
     if (!k->encrypted)
         return 0;
     rc = jp_path_join(path, sizeof path, k->dir, KEYS_ROOT_KEY);
-    if (rc != 0)
-        return keys_fail(rc, err, errlen, "%s: path too long", k->dir);
+    if (rc != 0) {
+        jp_errf(err, errlen, "%s: path too long", k->dir);
+        return keys_with_ossl(rc, err, errlen);
+    }
     rc = keys_read_key(path, 1, pass, passlen, &key, err, errlen);
     EVP_PKEY_free(key);
     return rc;
@@ -490,16 +524,13 @@ static int check_passphrase(const keys_t *k, const unsigned char *pass, size_t p
 /* Marks the active entry retired; returns its index or k->n when none. */
 static size_t retire_active(keys_t *k)
 {
-    size_t i;
+    struct keys_entry *e = keys_active_entry(k);
 
-    for (i = 0; i < k->n; i++) {
-        if (k->e[i].state == KEYS_ACTIVE) {
-            k->e[i].state = KEYS_RETIRED;
-            keys_now_iso(k->e[i].changed);
-            return i;
-        }
-    }
-    return k->n;
+    if (e == NULL)
+        return k->n;
+    e->state = KEYS_RETIRED;
+    keys_now_iso(e->changed);
+    return (size_t)(e - k->e);
 }
 
 int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_len, char kid_hex[17],
@@ -512,12 +543,14 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
     size_t old;
     int rc;
 
-    if (k->root_key == NULL)
-        return keys_fail(KEYS_E_NO_ROOT_KEY, err, errlen,
-                         "rotate: open the keys with the root key");
-    if (k->n >= KEYS_MAX_SIGNING)
-        return keys_fail(KEYS_E_TOO_MANY, err, errlen, "rotate: %d signing keys already",
-                         KEYS_MAX_SIGNING);
+    if (k->root_key == NULL) {
+        jp_errf(err, errlen, "rotate: open the keys with the root key");
+        return keys_with_ossl(KEYS_E_NO_ROOT_KEY, err, errlen);
+    }
+    if (k->n >= KEYS_MAX_SIGNING) {
+        jp_errf(err, errlen, "rotate: %d signing keys already", KEYS_MAX_SIGNING);
+        return keys_with_ossl(KEYS_E_TOO_MANY, err, errlen);
+    }
     rc = check_passphrase(k, passphrase, passphrase_len, err, errlen);
     if (rc == 0)
         rc = keys_make_signing(k, &cert, &key, err, errlen);
@@ -527,10 +560,11 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
     rc = add_entry(k, cert);
     if (rc != 0) {
         X509_free(cert);
-        keys_fail(rc, err, errlen, "signing certificate: cannot hash");
+        jp_errf(err, errlen, "signing certificate: cannot hash");
+        keys_with_ossl(rc, err, errlen);
         goto out_restore;
     }
-    rc = keys_strf(base, sizeof base, "sign-%s", k->e[k->n - 1].kid_hex);
+    rc = jp_strf(base, sizeof base, "sign-%s", k->e[k->n - 1].kid_hex);
     if (rc == 0)
         rc = write_pair(k->dir, base, cert, key, k->encrypted ? passphrase : NULL,
                         k->encrypted ? passphrase_len : 0, &w, err, errlen);

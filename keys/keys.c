@@ -43,17 +43,23 @@ int keys_read_key(const char *path, int encrypted, const unsigned char *pass, si
     int rc = 0;
 
     *key = NULL;
-    if (encrypted && pass == NULL)
-        return keys_fail(KEYS_E_PASSPHRASE_NEEDED, err, errlen, "%s: passphrase needed", path);
+    if (encrypted && pass == NULL) {
+        jp_errf(err, errlen, "%s: passphrase needed", path);
+        return keys_with_ossl(KEYS_E_PASSPHRASE_NEEDED, err, errlen);
+    }
     bio = BIO_new_file(path, "r");
-    if (bio == NULL)
-        return keys_fail(KEYS_E_STATE, err, errlen, "%s: cannot open private key", path);
+    if (bio == NULL) {
+        jp_errf(err, errlen, "%s: cannot open private key", path);
+        return keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     *key = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, &pw);
-    if (*key == NULL && encrypted)
-        rc = keys_fail(KEYS_E_BAD_PASSPHRASE, err, errlen, "%s: wrong passphrase or corrupt key",
-                       path);
-    else if (*key == NULL)
-        rc = keys_fail(KEYS_E_STATE, err, errlen, "%s: cannot read private key", path);
+    if (*key == NULL && encrypted) {
+        jp_errf(err, errlen, "%s: wrong passphrase or corrupt key", path);
+        rc = keys_with_ossl(KEYS_E_BAD_PASSPHRASE, err, errlen);
+    } else if (*key == NULL) {
+        jp_errf(err, errlen, "%s: cannot read private key", path);
+        rc = keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     BIO_free(bio);
     return rc;
 }
@@ -64,11 +70,15 @@ int keys_read_cert(const char *path, X509 **cert, char *err, size_t errlen)
     int rc = 0;
 
     *cert = NULL;
-    if (bio == NULL)
-        return keys_fail(KEYS_E_STATE, err, errlen, "%s: cannot open certificate", path);
+    if (bio == NULL) {
+        jp_errf(err, errlen, "%s: cannot open certificate", path);
+        return keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     *cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-    if (*cert == NULL)
-        rc = keys_fail(KEYS_E_STATE, err, errlen, "%s: cannot read certificate", path);
+    if (*cert == NULL) {
+        jp_errf(err, errlen, "%s: cannot read certificate", path);
+        rc = keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     BIO_free(bio);
     return rc;
 }
@@ -99,8 +109,8 @@ static json_t *entry_json(const struct keys_entry *e)
 {
     char cert[40], key[40];
 
-    if (keys_strf(cert, sizeof cert, "sign-%s.pem", e->kid_hex) != 0 ||
-        keys_strf(key, sizeof key, "sign-%s.key", e->kid_hex) != 0)
+    if (jp_strf(cert, sizeof cert, "sign-%s.pem", e->kid_hex) != 0 ||
+        jp_strf(key, sizeof key, "sign-%s.key", e->kid_hex) != 0)
         return NULL;
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*}", "kid", e->kid_hex, "certificate", cert,
                      "key", key, "state", keys_state_name(e->state), "created", e->created,
@@ -136,18 +146,23 @@ int keys_save_state(const keys_t *k, char *err, size_t errlen)
     int rc;
 
     rc = jp_path_join(path, sizeof path, k->dir, KEYS_STATE_FILE);
-    if (rc != 0)
-        return keys_fail(rc, err, errlen, "%s: path too long", k->dir);
+    if (rc != 0) {
+        jp_errf(err, errlen, "%s: path too long", k->dir);
+        return keys_with_ossl(rc, err, errlen);
+    }
     doc = state_json(k);
     if (doc != NULL)
         text = json_dumps(doc, JSON_INDENT(2));
     if (text == NULL) {
-        rc = keys_fail(ENOMEM, err, errlen, "%s: cannot encode", path);
+        jp_errf(err, errlen, "%s: cannot encode", path);
+        rc = keys_with_ossl(ENOMEM, err, errlen);
         goto out;
     }
     rc = jp_write_file_atomic(path, text, strlen(text), 0600);
-    if (rc != 0)
-        keys_fail(rc, err, errlen, "%s: cannot write: %s", path, strerror(rc));
+    if (rc != 0) {
+        jp_errf(err, errlen, "%s: cannot write: %s", path, strerror(rc));
+        keys_with_ossl(rc, err, errlen);
+    }
     free(text);
 out:
     json_decref(doc);
@@ -156,7 +171,7 @@ out:
 
 static int copy_str(char *dst, size_t dstsz, const char *src)
 {
-    return keys_strf(dst, dstsz, "%s", src) == 0;
+    return jp_strf(dst, dstsz, "%s", src) == 0;
 }
 
 /* Loads and checks one signing certificate listed in the state file. */
@@ -175,25 +190,32 @@ static int load_entry(keys_t *k, json_t *j, char *err, size_t errlen)
         strlen(kid) != 16 || jp_hex_decode(kid, e->kid, KEYS_KID_LEN) != 0 ||
         keys_state_parse(state, &e->state) != 0 ||
         !copy_str(e->created, sizeof e->created, created) ||
-        (changed != NULL && !copy_str(e->changed, sizeof e->changed, changed)))
-        return keys_fail(KEYS_E_STATE, err, errlen, "%s: malformed key entry", KEYS_STATE_FILE);
+        (changed != NULL && !copy_str(e->changed, sizeof e->changed, changed))) {
+        jp_errf(err, errlen, "%s: malformed key entry", KEYS_STATE_FILE);
+        return keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     jp_hex_encode(e->kid, KEYS_KID_LEN, e->kid_hex);
-    if (keys_strf(want, sizeof want, "sign-%s.pem", e->kid_hex) != 0 ||
-        keys_strf(wantkey, sizeof wantkey, "sign-%s.key", e->kid_hex) != 0 ||
-        strcmp(want, certf) != 0 || strcmp(wantkey, keyf) != 0)
-        return keys_fail(KEYS_E_STATE, err, errlen, "%s: unexpected file name for key %s",
-                         KEYS_STATE_FILE, e->kid_hex);
+    if (jp_strf(want, sizeof want, "sign-%s.pem", e->kid_hex) != 0 ||
+        jp_strf(wantkey, sizeof wantkey, "sign-%s.key", e->kid_hex) != 0 ||
+        strcmp(want, certf) != 0 || strcmp(wantkey, keyf) != 0) {
+        jp_errf(err, errlen, "%s: unexpected file name for key %s", KEYS_STATE_FILE, e->kid_hex);
+        return keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     rc = jp_path_join(path, sizeof path, k->dir, want);
     if (rc == 0)
         rc = keys_read_cert(path, &e->cert, err, errlen);
     if (rc != 0)
         return rc;
     k->n++; /* the entry owns its certificate from here on */
-    if (keys_kid_of(e->cert, got) != 0 || memcmp(got, e->kid, KEYS_KID_LEN) != 0)
-        return keys_fail(KEYS_E_STATE, err, errlen, "%s: kid does not match the certificate", path);
+    if (keys_kid_of(e->cert, got) != 0 || memcmp(got, e->kid, KEYS_KID_LEN) != 0) {
+        jp_errf(err, errlen, "%s: kid does not match the certificate", path);
+        return keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     rootpub = X509_get0_pubkey(k->root);
-    if (rootpub == NULL || X509_verify(e->cert, rootpub) != 1)
-        return keys_fail(KEYS_E_STATE, err, errlen, "%s: not issued by the root", path);
+    if (rootpub == NULL || X509_verify(e->cert, rootpub) != 1) {
+        jp_errf(err, errlen, "%s: not issued by the root", path);
+        return keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     return 0;
 }
 
@@ -208,11 +230,14 @@ static int load_header(keys_t *k, json_t *doc, json_t **keys, char *err, size_t 
         version != 1 || !json_is_array(*keys) || years < 1 || years > 10 ||
         !copy_str(k->authority, sizeof k->authority, authority) ||
         !copy_str(k->uscc, sizeof k->uscc, uscc) ||
-        !copy_str(k->province, sizeof k->province, province))
-        return keys_fail(KEYS_E_STATE, err, errlen, "%s: malformed", KEYS_STATE_FILE);
-    if (json_array_size(*keys) > KEYS_MAX_SIGNING)
-        return keys_fail(KEYS_E_STATE, err, errlen, "%s: more than %d keys", KEYS_STATE_FILE,
-                         KEYS_MAX_SIGNING);
+        !copy_str(k->province, sizeof k->province, province)) {
+        jp_errf(err, errlen, "%s: malformed", KEYS_STATE_FILE);
+        return keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
+    if (json_array_size(*keys) > KEYS_MAX_SIGNING) {
+        jp_errf(err, errlen, "%s: more than %d keys", KEYS_STATE_FILE, KEYS_MAX_SIGNING);
+        return keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     k->encrypted = encrypted;
     k->signing_years = years;
     return 0;
@@ -230,13 +255,16 @@ static int load_state(keys_t *k, char *err, size_t errlen)
     rc = jp_path_join(path, sizeof path, k->dir, KEYS_STATE_FILE);
     if (rc == 0)
         rc = jp_read_file(path, KEYS_STATE_MAX, &text, &len);
-    if (rc != 0)
-        return keys_fail(rc == ENOENT ? KEYS_E_STATE : rc, err, errlen, "%s: cannot read: %s", path,
-                         strerror(rc));
+    if (rc != 0) {
+        jp_errf(err, errlen, "%s: cannot read: %s", path, strerror(rc));
+        return keys_with_ossl(rc == ENOENT ? KEYS_E_STATE : rc, err, errlen);
+    }
     doc = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
     free(text);
-    if (doc == NULL)
-        return keys_fail(KEYS_E_STATE, err, errlen, "%s: not JSON (line %d)", path, jerr.line);
+    if (doc == NULL) {
+        jp_errf(err, errlen, "%s: not JSON (line %d)", path, jerr.line);
+        return keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     rc = load_header(k, doc, &keys, err, errlen);
     if (rc == 0)
         rc = jp_path_join(path, sizeof path, k->dir, KEYS_ROOT_CERT);
@@ -246,8 +274,10 @@ static int load_state(keys_t *k, char *err, size_t errlen)
         rc = load_entry(k, json_array_get(keys, i), err, errlen);
     for (i = 0; i < k->n; i++)
         active += k->e[i].state == KEYS_ACTIVE;
-    if (rc == 0 && active > 1)
-        rc = keys_fail(KEYS_E_STATE, err, errlen, "%s: more than one active key", KEYS_STATE_FILE);
+    if (rc == 0 && active > 1) {
+        jp_errf(err, errlen, "%s: more than one active key", KEYS_STATE_FILE);
+        rc = keys_with_ossl(KEYS_E_STATE, err, errlen);
+    }
     json_decref(doc);
     return rc;
 }
@@ -264,19 +294,23 @@ static int load_private(keys_t *k, const unsigned char *pass, size_t passlen, ch
         rc = jp_path_join(path, sizeof path, k->dir, KEYS_ROOT_KEY);
         if (rc == 0)
             rc = keys_read_key(path, k->encrypted, pass, passlen, &k->root_key, err, errlen);
-        if (rc == 0 && X509_check_private_key(k->root, k->root_key) != 1)
-            rc = keys_fail(KEYS_E_STATE, err, errlen, "%s: does not match root.pem", path);
+        if (rc == 0 && X509_check_private_key(k->root, k->root_key) != 1) {
+            jp_errf(err, errlen, "%s: does not match root.pem", path);
+            rc = keys_with_ossl(KEYS_E_STATE, err, errlen);
+        }
     }
     for (i = 0; rc == 0 && i < k->n; i++) {
         if (k->e[i].state != KEYS_ACTIVE)
             continue;
-        rc = keys_strf(name, sizeof name, "sign-%s.key", k->e[i].kid_hex);
+        rc = jp_strf(name, sizeof name, "sign-%s.key", k->e[i].kid_hex);
         if (rc == 0)
             rc = jp_path_join(path, sizeof path, k->dir, name);
         if (rc == 0)
             rc = keys_read_key(path, k->encrypted, pass, passlen, &k->sign_key, err, errlen);
-        if (rc == 0 && X509_check_private_key(k->e[i].cert, k->sign_key) != 1)
-            rc = keys_fail(KEYS_E_STATE, err, errlen, "%s: does not match its certificate", path);
+        if (rc == 0 && X509_check_private_key(k->e[i].cert, k->sign_key) != 1) {
+            jp_errf(err, errlen, "%s: does not match its certificate", path);
+            rc = keys_with_ossl(KEYS_E_STATE, err, errlen);
+        }
     }
     return rc;
 }
@@ -291,13 +325,17 @@ int keys_open(const char *dir, int flags, const unsigned char *passphrase, size_
     if (dir == NULL || strlen(dir) >= sizeof k->dir - 32 ||
         (flags & ~(KEYS_PUBLIC_ONLY | KEYS_WITH_ROOT)) != 0 ||
         ((flags & KEYS_PUBLIC_ONLY) && (flags & KEYS_WITH_ROOT)) ||
-        passphrase_len > KEYS_PASSPHRASE_MAX)
-        return keys_fail(KEYS_E_INVAL, err, errlen, "keys: bad directory, flags or passphrase");
+        passphrase_len > KEYS_PASSPHRASE_MAX) {
+        jp_errf(err, errlen, "keys: bad directory, flags or passphrase");
+        return keys_with_ossl(KEYS_E_INVAL, err, errlen);
+    }
     k = calloc(1, sizeof *k);
-    if (k == NULL)
-        return keys_fail(ENOMEM, err, errlen, "keys: out of memory");
+    if (k == NULL) {
+        jp_errf(err, errlen, "keys: out of memory");
+        return keys_with_ossl(ENOMEM, err, errlen);
+    }
     k->flags = flags;
-    rc = keys_strf(k->dir, sizeof k->dir, "%s", dir);
+    rc = jp_strf(k->dir, sizeof k->dir, "%s", dir) == 0 ? 0 : KEYS_E_INVAL;
     if (rc == 0)
         rc = load_state(k, err, errlen);
     if (rc == 0 && !(flags & KEYS_PUBLIC_ONLY))
@@ -344,30 +382,76 @@ int keys_list(const keys_t *k, struct keys_info *out, size_t max, size_t *n)
     return 0;
 }
 
-int keys_revoke_kid(keys_t *k, const char *kid_hex, char *err, size_t errlen)
+int keys_find_kid(keys_t *k, const char *kid_hex, struct keys_entry **out, char *err, size_t errlen)
 {
     unsigned char kid[KEYS_KID_LEN];
-    struct keys_entry saved;
     size_t i;
-    int rc;
 
-    if (kid_hex == NULL || strlen(kid_hex) != 16 || jp_hex_decode(kid_hex, kid, sizeof kid) != 0)
-        return keys_fail(KEYS_E_INVAL, err, errlen, "kid: must be 16 hex digits");
+    *out = NULL;
+    if (kid_hex == NULL || strlen(kid_hex) != 16 || jp_hex_decode(kid_hex, kid, sizeof kid) != 0) {
+        jp_errf(err, errlen, "kid: must be 16 hex digits");
+        return keys_with_ossl(KEYS_E_INVAL, err, errlen);
+    }
     for (i = 0; i < k->n && memcmp(k->e[i].kid, kid, sizeof kid) != 0; i++)
         ;
-    if (i == k->n)
-        return keys_fail(KEYS_E_UNKNOWN_KID, err, errlen, "kid %s: not in this directory", kid_hex);
-    if (k->e[i].state == KEYS_REVOKED)
-        return 0;
-    saved = k->e[i];
-    k->e[i].state = KEYS_REVOKED;
-    keys_now_iso(k->e[i].changed);
+    if (i == k->n) {
+        jp_errf(err, errlen, "kid %s: not in this directory", kid_hex);
+        return keys_with_ossl(KEYS_E_UNKNOWN_KID, err, errlen);
+    }
+    *out = &k->e[i];
+    return 0;
+}
+
+void keys_mark_revoked(struct keys_entry *e)
+{
+    if (e->state == KEYS_REVOKED)
+        return;
+    e->state = KEYS_REVOKED;
+    keys_now_iso(e->changed);
+}
+
+int keys_revoke_kid(keys_t *k, const char *kid_hex, char *err, size_t errlen)
+{
+    struct keys_entry saved;
+    struct keys_entry *e = NULL;
+    int rc = keys_find_kid(k, kid_hex, &e, err, errlen);
+
+    if (rc != 0 || e->state == KEYS_REVOKED)
+        return rc;
+    saved = *e;
+    keys_mark_revoked(e);
     rc = keys_save_state(k, err, errlen);
     if (rc != 0) {
-        k->e[i] = saved;
+        *e = saved;
     } else if (saved.state == KEYS_ACTIVE) {
         EVP_PKEY_free(k->sign_key);
         k->sign_key = NULL;
+    }
+    return rc;
+}
+
+struct keys_entry *keys_active_entry(keys_t *k)
+{
+    struct keys_entry *e = NULL;
+
+    for (size_t i = 0; e == NULL && i < k->n; i++) {
+        if (k->e[i].state == KEYS_ACTIVE)
+            e = &k->e[i];
+    }
+    return e;
+}
+
+int keys_signer(keys_t *k, const char *what, struct keys_entry **e, char *err, size_t errlen)
+{
+    int rc = 0;
+
+    *e = keys_active_entry(k);
+    if (k->flags & KEYS_PUBLIC_ONLY) {
+        jp_errf(err, errlen, "%s: keys opened public-only", what);
+        rc = keys_with_ossl(KEYS_E_NO_PRIVATE_KEY, err, errlen);
+    } else if (*e == NULL || k->sign_key == NULL) {
+        jp_errf(err, errlen, "%s: no active signing key", what);
+        rc = keys_with_ossl(KEYS_E_NO_ACTIVE_KEY, err, errlen);
     }
     return rc;
 }

@@ -25,7 +25,8 @@
  * DER; in text it is 16 lower-case hex digits.
  *
  * Errors: functions return 0, a positive errno value (ENOMEM, EFBIG, and what
- * the file system set), or one of enum keys_error (values above any errno).
+ * the file system set), or one of enum keys_error (negative, the range
+ * JP_ERR_KEYS_BASE of errors.h).
  * Where a function takes err/errlen, it writes a lowercase message there on
  * failure (OpenSSL's reason included when OpenSSL failed); the message never
  * holds key material or personal data. err may be NULL when errlen is 0.
@@ -40,6 +41,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ident.h"
+#include "util.h"
+
 /* Bounds. */
 #define KEYS_MAX_SIGNING 64                   /* signing keys a home or trust list may list */
 #define KEYS_AUTHORITY_MAX 192                /* bytes of UTF-8 in the authority name */
@@ -52,21 +56,21 @@
 #define KEYS_CMS_MAX_RANGES 2                 /* byte ranges keys_cms_sign_detached accepts */
 
 enum keys_error {
-    KEYS_E_INVAL = 21001,     /* bad argument or option (details in err) */
-    KEYS_E_NOT_EMPTY,         /* keys_create: the directory exists and is not empty */
-    KEYS_E_STATE,             /* the state file or a key file is missing or corrupt */
-    KEYS_E_CRYPTO,            /* OpenSSL failed (its reason in err) */
-    KEYS_E_PASSPHRASE_NEEDED, /* the private keys are encrypted and no passphrase given */
-    KEYS_E_BAD_PASSPHRASE,    /* the passphrase does not decrypt the private key */
-    KEYS_E_NO_PRIVATE_KEY,    /* the handle was opened KEYS_PUBLIC_ONLY */
-    KEYS_E_NO_ROOT_KEY,       /* the operation needs a handle opened with KEYS_WITH_ROOT */
-    KEYS_E_NO_ACTIVE_KEY,     /* every signing key is retired or revoked */
-    KEYS_E_UNKNOWN_KID,       /* no signing key has this kid */
-    KEYS_E_TOO_MANY,          /* KEYS_MAX_SIGNING would be passed */
-    KEYS_E_TRUST,             /* a trust list is malformed or its signature fails */
-    KEYS_E_ROOT_MISMATCH,     /* a trust list's root is not the expected one */
-    KEYS_E_CLAIMS,            /* token claims out of range (details in err) */
-    KEYS_E_TOOSMALL,          /* an output buffer is too small */
+    KEYS_E_INVAL = JP_ERR_KEYS_BASE, /* bad argument or option (details in err) */
+    KEYS_E_NOT_EMPTY,                /* keys_create: the directory exists and is not empty */
+    KEYS_E_STATE,                    /* the state file or a key file is missing or corrupt */
+    KEYS_E_CRYPTO,                   /* OpenSSL failed (its reason in err) */
+    KEYS_E_PASSPHRASE_NEEDED,        /* the private keys are encrypted and no passphrase given */
+    KEYS_E_BAD_PASSPHRASE,           /* the passphrase does not decrypt the private key */
+    KEYS_E_NO_PRIVATE_KEY,           /* the handle was opened KEYS_PUBLIC_ONLY */
+    KEYS_E_NO_ROOT_KEY,              /* the operation needs a handle opened with KEYS_WITH_ROOT */
+    KEYS_E_NO_ACTIVE_KEY,            /* every signing key is retired or revoked */
+    KEYS_E_UNKNOWN_KID,              /* no signing key has this kid */
+    KEYS_E_TOO_MANY,                 /* KEYS_MAX_SIGNING would be passed */
+    KEYS_E_TRUST,                    /* a trust list is malformed or its signature fails */
+    KEYS_E_ROOT_MISMATCH,            /* a trust list's root is not the expected one */
+    KEYS_E_CLAIMS,                   /* token claims out of range (details in err) */
+    KEYS_E_TOOSMALL,                 /* an output buffer is too small */
 };
 
 /*
@@ -146,6 +150,34 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
  */
 int keys_revoke_kid(keys_t *k, const char *kid_hex, char *err, size_t errlen);
 
+/*
+ * Revokes the signing key kid_hex and re-exports the trust list to trust_path
+ * as one change: the handle must hold the root key (KEYS_WITH_ROOT), and the
+ * new trust list is signed before anything is written; then keys.json and the
+ * trust list are each replaced atomically, and keys.json is put back when the
+ * trust list cannot be written. On failure the directory, the trust list and
+ * the handle are as they were. Revoking a revoked key re-exports only.
+ * Returns 0, KEYS_E_INVAL, KEYS_E_UNKNOWN_KID, KEYS_E_NO_ROOT_KEY,
+ * KEYS_E_CRYPTO or an errno value.
+ */
+int keys_revoke_publish(keys_t *k, const char *kid_hex, const char *trust_path, char *err,
+                        size_t errlen);
+
+/*
+ * The provincial root's fingerprint: lower-case hex (64 digits and a NUL) of
+ * SHA-256 over the root certificate's DER - what `openssl x509 -fingerprint
+ * -sha256 -in root.pem` prints, without its colons and in lower case.
+ * Works on any handle. Returns 0 or KEYS_E_CRYPTO.
+ */
+int keys_root_fingerprint(const keys_t *k, char hex[65]);
+
+/*
+ * Reads a fingerprint as a user types it: 64 hex digits, either case, with or
+ * without a colon between each pair (openssl's format), an optional "SHA256
+ * Fingerprint=" prefix too. Returns 0 and fills out, or KEYS_E_INVAL.
+ */
+int keys_fingerprint_parse(const char *text, unsigned char out[32]);
+
 enum keys_state { KEYS_ACTIVE, KEYS_RETIRED, KEYS_REVOKED };
 
 /* "active", "retired" or "revoked"; static, never NULL. */
@@ -207,13 +239,9 @@ void keys_trust_free(keys_trust_t *t);
 
 /* --- CMS signature for the PDF ------------------------------------------- */
 
-struct keys_range {
-    const unsigned char *data; /* first byte; not owned */
-    size_t len;                /* bytes */
-};
-
 /*
- * Signs the concatenation of ranges[0..n-1] (1 <= n <= KEYS_CMS_MAX_RANGES)
+ * Signs the concatenation of the byte spans ranges[0..n-1] (borrowed for the
+ * call; 1 <= n <= KEYS_CMS_MAX_RANGES)
  * with the active signing key: a detached CMS SignedData, SHA-256, ECDSA,
  * with the signing certificate and the root embedded and exactly three signed
  * attributes: content-type, message-digest and signing-certificate-v2 (RFC
@@ -223,8 +251,8 @@ struct keys_range {
  * Returns 0, KEYS_E_INVAL, KEYS_E_NO_PRIVATE_KEY, KEYS_E_NO_ACTIVE_KEY or
  * KEYS_E_CRYPTO.
  */
-int keys_cms_sign_detached(keys_t *k, const struct keys_range *ranges, size_t n,
-                           unsigned char **der, size_t *derlen, char *err, size_t errlen);
+int keys_cms_sign_detached(keys_t *k, const struct jp_span *ranges, size_t n, unsigned char **der,
+                           size_t *derlen, char *err, size_t errlen);
 
 /* Frees a DER buffer from keys_cms_sign_detached(). NULL-safe. */
 void keys_free_der(unsigned char *der);
@@ -232,7 +260,7 @@ void keys_free_der(unsigned char *der);
 /* --- QR token (SPEC §7, byte format in docs/qr-format.md) ---------------- */
 
 struct keys_claims {
-    char certificate_no[19];                    /* 18 characters: 17 digits and 0-9 or X */
+    char certificate_no[IDENT_CERTNO_SIZE];     /* 18 characters: 17 digits and 0-9 or X */
     unsigned elicence_version;                  /* 1..999 */
     char position[3];                           /* two digits, "01".."99" */
     char issue_date[11];                        /* YYYY-MM-DD, a real date, years 2000..2099 */

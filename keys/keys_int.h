@@ -36,7 +36,7 @@ struct keys {
     int flags;                              /* KEYS_PUBLIC_ONLY, KEYS_WITH_ROOT */
     int encrypted;                          /* private keys are PKCS#8-encrypted */
     char authority[KEYS_AUTHORITY_MAX + 1]; /* UTF-8 authority name */
-    char uscc[19];                          /* authority USCC */
+    char uscc[IDENT_USCC_LEN + 1];          /* authority USCC */
     char province[3];                       /* two digits */
     int signing_years;                      /* validity of new signing certificates */
     X509 *root;                             /* owned root certificate */
@@ -62,18 +62,18 @@ struct keys_trust {
 };
 
 /*
- * Writes a message into err: the formatted text, then ": " and OpenSSL's
- * first queued error when there is one; empties OpenSSL's error queue.
- * Returns rc so that callers can write rc = keys_fail(rc, ...).
+ * Completes a message that jp_errf() wrote into err with ": " and OpenSSL's
+ * first queued error, when there is one and the whole of it fits (else the
+ * message stays as it is); empties OpenSSL's error queue either way.
+ * Returns rc so that callers can write rc = keys_with_ossl(rc, err, errlen).
  */
-int keys_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int keys_with_ossl(int rc, char *err, size_t errlen);
 
 /*
- * snprintf that reports truncation: 0 when the whole text fit in dst,
- * KEYS_E_INVAL when it did not (dst then holds a truncated string).
+ * 1 when s is 1..max bytes of valid UTF-8 (jp_utf8_decode) holding no control
+ * character (C0, DEL or C1), else 0. For the authority name and a masked name.
  */
-int keys_strf(char *dst, size_t dstsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int keys_text_ok(const char *s, size_t max);
 
 /* kid of a certificate. Returns 0 or KEYS_E_CRYPTO. */
 int keys_kid_of(X509 *cert, unsigned char kid[KEYS_KID_LEN]);
@@ -116,6 +116,22 @@ int keys_read_key(const char *path, int encrypted, const unsigned char *pass, si
                   EVP_PKEY **key, char *err, size_t errlen);
 /* Reads a PEM certificate file. Returns 0, KEYS_E_STATE or an errno value. */
 int keys_read_cert(const char *path, X509 **cert, char *err, size_t errlen);
+/*
+ * Finds the signing key kid_hex (16 hex digits) of k: *out points into k->e.
+ * Returns 0, KEYS_E_INVAL or KEYS_E_UNKNOWN_KID (message in err).
+ */
+int keys_find_kid(keys_t *k, const char *kid_hex, struct keys_entry **out, char *err,
+                  size_t errlen);
+/* Marks e revoked now (in memory only); a revoked key keeps its first date. */
+void keys_mark_revoked(struct keys_entry *e);
+/* The one active signing key of k, or NULL when every key is retired or revoked. */
+struct keys_entry *keys_active_entry(keys_t *k);
+/*
+ * The active entry whose private key the handle holds, for a signature named
+ * what ("cms", "token") in err. Returns 0, KEYS_E_NO_PRIVATE_KEY (opened
+ * public-only) or KEYS_E_NO_ACTIVE_KEY.
+ */
+int keys_signer(keys_t *k, const char *what, struct keys_entry **e, char *err, size_t errlen);
 /* Writes k's state file atomically. */
 int keys_save_state(const keys_t *k, char *err, size_t errlen);
 

@@ -192,50 +192,9 @@ static unsigned two_digits(const char *s, unsigned lo)
     return v >= lo ? v : 0;
 }
 
-/* Length of the UTF-8 sequence at p (n bytes left) that is a character allowed in a name. */
-static size_t utf8_char(const unsigned char *p, size_t n)
-{
-    uint32_t c;
-    size_t len, i;
-
-    if (p[0] < 0x80)
-        return p[0] >= 0x20 && p[0] != 0x7f ? 1 : 0;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        len = 2;
-    else if (p[0] >= 0xe0 && p[0] <= 0xef)
-        len = 3;
-    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-        len = 4;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    c = p[0] & (0x7f >> len);
-    for (i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3f);
-    }
-    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-        (c >= 0xd800 && c <= 0xdfff) || (c >= 0x80 && c <= 0x9f))
-        return 0;
-    return len;
-}
-
 static int valid_name(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0, step;
-
-    if (n == 0 || n > KEYS_NAME_MASKED_MAX)
-        return 0;
-    while (i < n) {
-        step = utf8_char(p + i, n - i);
-        if (step == 0)
-            return 0;
-        i += step;
-    }
-    return 1;
+    return keys_text_ok(s, KEYS_NAME_MASKED_MAX);
 }
 
 static int valid_id(const char *s)
@@ -282,8 +241,10 @@ static int check_claims(const struct keys_claims *c, char *err, size_t errlen)
         bad = "name_masked";
     else if (memchr(c->id_masked, '\0', sizeof c->id_masked) == NULL || !valid_id(c->id_masked))
         bad = "id_masked";
-    if (bad != NULL)
-        return keys_fail(KEYS_E_CLAIMS, err, errlen, "claims: %s out of range", bad);
+    if (bad != NULL) {
+        jp_errf(err, errlen, "claims: %s out of range", bad);
+        return keys_with_ossl(KEYS_E_CLAIMS, err, errlen);
+    }
     return 0;
 }
 
@@ -334,19 +295,19 @@ static int decode_claim(struct cbor_r *r, uint64_t key, struct keys_claims *c)
     case CLAIM_POSITION:
         rc = r_uint(r, 1, 99, &v);
         if (rc == 0)
-            rc = keys_strf(c->position, sizeof c->position, "%02u", (unsigned)v % 100);
+            rc = jp_strf(c->position, sizeof c->position, "%02u", (unsigned)v % 100);
         break;
     case CLAIM_ISSUE_DATE:
         rc = r_uint(r, 20000101, 20991231, &v);
         if (rc == 0)
-            rc = keys_strf(c->issue_date, sizeof c->issue_date, "%04u-%02u-%02u",
-                           (unsigned)(v / 10000) % 10000, (unsigned)(v / 100 % 100),
-                           (unsigned)(v % 100));
+            rc = jp_strf(c->issue_date, sizeof c->issue_date, "%04u-%02u-%02u",
+                         (unsigned)(v / 10000) % 10000, (unsigned)(v / 100 % 100),
+                         (unsigned)(v % 100));
         break;
     case CLAIM_PROVINCE:
         rc = r_uint(r, 11, 99, &v);
         if (rc == 0)
-            rc = keys_strf(c->province, sizeof c->province, "%02u", (unsigned)v % 100);
+            rc = jp_strf(c->province, sizeof c->province, "%02u", (unsigned)v % 100);
         break;
     case CLAIM_NAME:
         return r_text(r, c->name_masked, sizeof c->name_masked);
@@ -398,17 +359,6 @@ static void encode_tbs(struct cbor_w *w, const unsigned char *prot, size_t protl
     w_bytes(w, 2, payload, paylen);
 }
 
-static struct keys_entry *active_entry(keys_t *k)
-{
-    size_t i;
-
-    for (i = 0; i < k->n; i++) {
-        if (k->e[i].state == KEYS_ACTIVE)
-            return &k->e[i];
-    }
-    return NULL;
-}
-
 int keys_token_sign(keys_t *k, const struct keys_claims *claims, char *out, size_t outsz, char *err,
                     size_t errlen)
 {
@@ -419,33 +369,39 @@ int keys_token_sign(keys_t *k, const struct keys_claims *claims, char *out, size
     struct keys_entry *e;
     int rc;
 
-    if (k->flags & KEYS_PUBLIC_ONLY)
-        return keys_fail(KEYS_E_NO_PRIVATE_KEY, err, errlen, "token: keys opened public-only");
-    e = active_entry(k);
-    if (e == NULL || k->sign_key == NULL)
-        return keys_fail(KEYS_E_NO_ACTIVE_KEY, err, errlen, "token: no active signing key");
+    rc = keys_signer(k, "token", &e, err, errlen);
+    if (rc != 0)
+        return rc;
     rc = check_claims(claims, err, errlen);
     if (rc != 0)
         return rc;
     encode_protected(&wp, e->kid);
     encode_claims(&wl, claims);
     encode_tbs(&wt, prot, wp.len, payload, wl.len);
-    if (wp.overflow || wl.overflow || wt.overflow)
-        return keys_fail(KEYS_E_CLAIMS, err, errlen, "token: claims too long");
+    if (wp.overflow || wl.overflow || wt.overflow) {
+        jp_errf(err, errlen, "token: claims too long");
+        return keys_with_ossl(KEYS_E_CLAIMS, err, errlen);
+    }
     rc = keys_ecdsa_sign_raw(k->sign_key, tbs, wt.len, sig);
-    if (rc != 0)
-        return keys_fail(rc, err, errlen, "token: cannot sign");
+    if (rc != 0) {
+        jp_errf(err, errlen, "token: cannot sign");
+        return keys_with_ossl(rc, err, errlen);
+    }
     w_head(&wc, 6, 18); /* COSE_Sign1_Tagged */
     w_head(&wc, 4, 4);
     w_bytes(&wc, 2, prot, wp.len);
     w_head(&wc, 5, 0);
     w_bytes(&wc, 2, payload, wl.len);
     w_bytes(&wc, 2, sig, sizeof sig);
-    if (wc.overflow || (wc.len * 8 + 4) / 5 > KEYS_TOKEN_MAX)
-        return keys_fail(KEYS_E_CLAIMS, err, errlen, "token: claims too long");
+    if (wc.overflow || (wc.len * 8 + 4) / 5 > KEYS_TOKEN_MAX) {
+        jp_errf(err, errlen, "token: claims too long");
+        return keys_with_ossl(KEYS_E_CLAIMS, err, errlen);
+    }
     rc = jp_base32_encode(cose, wc.len, out, outsz) == 0 ? 0 : KEYS_E_TOOSMALL;
-    if (rc != 0)
-        keys_fail(rc, err, errlen, "token: output buffer too small");
+    if (rc != 0) {
+        jp_errf(err, errlen, "token: output buffer too small");
+        keys_with_ossl(rc, err, errlen);
+    }
     return rc;
 }
 

@@ -106,7 +106,12 @@ static char *trust_json(const keys_t *k)
     return text;
 }
 
-int keys_export_trust(const keys_t *k, const char *out_path, char *err, size_t errlen)
+/*
+ * Signs k's trust list (root key needed) into *pem, *len bytes, which the
+ * caller frees with free(). Writes nothing. Returns 0, KEYS_E_NO_ROOT_KEY,
+ * ENOMEM or KEYS_E_CRYPTO.
+ */
+static int trust_sign(const keys_t *k, char **pem, size_t *len, char *err, size_t errlen)
 {
     BIO *in = NULL, *out = NULL;
     CMS_ContentInfo *cms = NULL;
@@ -114,29 +119,95 @@ int keys_export_trust(const keys_t *k, const char *out_path, char *err, size_t e
     char *text = NULL;
     int rc = KEYS_E_CRYPTO;
 
-    if (k->root_key == NULL)
-        return keys_fail(KEYS_E_NO_ROOT_KEY, err, errlen, "trust list: needs the root key");
+    *pem = NULL;
+    if (k->root_key == NULL) {
+        jp_errf(err, errlen, "trust list: needs the root key");
+        return keys_with_ossl(KEYS_E_NO_ROOT_KEY, err, errlen);
+    }
     text = trust_json(k);
-    if (text == NULL)
-        return keys_fail(ENOMEM, err, errlen, "trust list: cannot encode");
+    if (text == NULL) {
+        jp_errf(err, errlen, "trust list: cannot encode");
+        return keys_with_ossl(ENOMEM, err, errlen);
+    }
     in = BIO_new_mem_buf(text, (int)strlen(text));
     out = BIO_new(BIO_s_mem());
     if (in == NULL || out == NULL)
         goto out_free;
     cms = CMS_sign(k->root, k->root_key, NULL, in, CMS_BINARY | CMS_NOSMIMECAP);
     if (cms == NULL || PEM_write_bio_CMS(out, cms) != 1) {
-        keys_fail(rc, err, errlen, "trust list: cannot sign");
+        jp_errf(err, errlen, "trust list: cannot sign");
+        keys_with_ossl(rc, err, errlen);
         goto out_free;
     }
     BIO_get_mem_ptr(out, &mem);
-    rc = jp_write_file_atomic(out_path, mem->data, mem->length, 0644);
-    if (rc != 0)
-        keys_fail(rc, err, errlen, "%s: cannot write: %s", out_path, strerror(rc));
+    *pem = malloc(mem->length + 1);
+    rc = *pem != NULL ? 0 : ENOMEM;
+    if (rc == 0) {
+        memcpy(*pem, mem->data, mem->length);
+        *len = mem->length;
+    }
 out_free:
     CMS_ContentInfo_free(cms);
     BIO_free(in);
     BIO_free(out);
     free(text);
+    return rc;
+}
+
+/* Writes a signed trust list atomically, mode 0644. */
+static int trust_write(const char *path, const char *pem, size_t len, char *err, size_t errlen)
+{
+    int rc = jp_write_file_atomic(path, pem, len, 0644);
+
+    if (rc != 0)
+        jp_errf(err, errlen, "%s: cannot write: %s", path, strerror(rc));
+    return rc;
+}
+
+int keys_export_trust(const keys_t *k, const char *out_path, char *err, size_t errlen)
+{
+    char *pem = NULL;
+    size_t len = 0;
+    int rc = trust_sign(k, &pem, &len, err, errlen);
+
+    if (rc == 0)
+        rc = trust_write(out_path, pem, len, err, errlen);
+    free(pem);
+    return rc;
+}
+
+int keys_revoke_publish(keys_t *k, const char *kid_hex, const char *trust_path, char *err,
+                        size_t errlen)
+{
+    struct keys_entry saved;
+    struct keys_entry *e = NULL;
+    char *pem = NULL;
+    size_t len = 0;
+    int rc = keys_find_kid(k, kid_hex, &e, err, errlen);
+
+    if (rc != 0)
+        goto out;
+    saved = *e;
+    keys_mark_revoked(e);
+    rc = trust_sign(k, &pem, &len, err, errlen);
+    if (rc == 0)
+        rc = keys_save_state(k, err, errlen);
+    if (rc != 0) {
+        *e = saved;
+        goto out;
+    }
+    rc = trust_write(trust_path, pem, len, err, errlen);
+    if (rc != 0) {
+        *e = saved;
+        (void)keys_save_state(k, NULL, 0); /* put keys.json back as it was */
+        goto out;
+    }
+    if (saved.state == KEYS_ACTIVE) {
+        EVP_PKEY_free(k->sign_key);
+        k->sign_key = NULL;
+    }
+out:
+    free(pem);
     return rc;
 }
 
@@ -190,27 +261,37 @@ static int load_trust_key(keys_trust_t *t, X509 *root, json_t *j, char *err, siz
     if (json_unpack(j, "{s:s, s:s, s:s}", "kid", &kid, "certificate", &certb64, "state", &state) !=
             0 ||
         strlen(kid) != 16 || jp_hex_decode(kid, want, sizeof want) != 0 ||
-        keys_state_parse(state, &st) != 0)
-        return keys_fail(rc, err, errlen, "trust list: malformed key entry");
+        keys_state_parse(state, &st) != 0) {
+        jp_errf(err, errlen, "trust list: malformed key entry");
+        return keys_with_ossl(rc, err, errlen);
+    }
     cert = cert_from_b64(certb64);
-    if (cert == NULL)
-        return keys_fail(rc, err, errlen, "trust list: key %s: bad certificate", kid);
+    if (cert == NULL) {
+        jp_errf(err, errlen, "trust list: key %s: bad certificate", kid);
+        return keys_with_ossl(rc, err, errlen);
+    }
     if (X509_check_issued(root, cert) != X509_V_OK ||
         X509_verify(cert, X509_get0_pubkey(root)) != 1 || !is_p256(cert)) {
-        keys_fail(rc, err, errlen, "trust list: key %s: not a P-256 key issued by the root", kid);
+        jp_errf(err, errlen, "trust list: key %s: not a P-256 key issued by the root", kid);
+        keys_with_ossl(rc, err, errlen);
         goto out;
     }
     rc = keys_trust_entry_set(&t->e[t->n], cert, st);
     if (rc != 0) {
-        keys_fail(rc, err, errlen, "trust list: key %s: unreadable certificate", kid);
+        jp_errf(err, errlen, "trust list: key %s: unreadable certificate", kid);
+        keys_with_ossl(rc, err, errlen);
         goto out;
     }
     t->n++;
-    if (memcmp(t->e[t->n - 1].kid, want, sizeof want) != 0)
-        rc = keys_fail(KEYS_E_TRUST, err, errlen, "trust list: key %s: kid does not match", kid);
+    if (memcmp(t->e[t->n - 1].kid, want, sizeof want) != 0) {
+        jp_errf(err, errlen, "trust list: key %s: kid does not match", kid);
+        rc = keys_with_ossl(KEYS_E_TRUST, err, errlen);
+    }
     for (i = 0; rc == 0 && i + 1 < t->n; i++) {
-        if (memcmp(t->e[i].kid, want, sizeof want) == 0)
-            rc = keys_fail(KEYS_E_TRUST, err, errlen, "trust list: key %s: listed twice", kid);
+        if (memcmp(t->e[i].kid, want, sizeof want) == 0) {
+            jp_errf(err, errlen, "trust list: key %s: listed twice", kid);
+            rc = keys_with_ossl(KEYS_E_TRUST, err, errlen);
+        }
     }
 out:
     X509_free(cert);
@@ -227,16 +308,24 @@ static int load_trust_root(json_t *doc, const unsigned char *expected, X509 **ro
 
     if (json_unpack(doc, "{s:i, s:{s:s, s:s}}", "version", &version, "root", "certificate",
                     &certb64, "sha256", &hex) != 0 ||
-        version != 1 || strlen(hex) != 64 || jp_hex_decode(hex, claimed, 32) != 0)
-        return keys_fail(KEYS_E_TRUST, err, errlen, "trust list: malformed root");
+        version != 1 || strlen(hex) != 64 || jp_hex_decode(hex, claimed, 32) != 0) {
+        jp_errf(err, errlen, "trust list: malformed root");
+        return keys_with_ossl(KEYS_E_TRUST, err, errlen);
+    }
     *root = cert_from_b64(certb64);
-    if (*root == NULL || keys_cert_sha256(*root, md) != 0 || memcmp(md, claimed, 32) != 0)
-        return keys_fail(KEYS_E_TRUST, err, errlen, "trust list: root does not match its sha256");
-    if (expected != NULL && CRYPTO_memcmp(md, expected, 32) != 0)
-        return keys_fail(KEYS_E_ROOT_MISMATCH, err, errlen,
-                         "trust list: root is not the expected one");
-    if (X509_check_issued(*root, *root) != X509_V_OK || X509_check_ca(*root) < 1 || !is_p256(*root))
-        return keys_fail(KEYS_E_TRUST, err, errlen, "trust list: root is not a P-256 CA");
+    if (*root == NULL || keys_cert_sha256(*root, md) != 0 || memcmp(md, claimed, 32) != 0) {
+        jp_errf(err, errlen, "trust list: root does not match its sha256");
+        return keys_with_ossl(KEYS_E_TRUST, err, errlen);
+    }
+    if (expected != NULL && CRYPTO_memcmp(md, expected, 32) != 0) {
+        jp_errf(err, errlen, "trust list: root is not the expected one");
+        return keys_with_ossl(KEYS_E_ROOT_MISMATCH, err, errlen);
+    }
+    if (X509_check_issued(*root, *root) != X509_V_OK || X509_check_ca(*root) < 1 ||
+        !is_p256(*root)) {
+        jp_errf(err, errlen, "trust list: root is not a P-256 CA");
+        return keys_with_ossl(KEYS_E_TRUST, err, errlen);
+    }
     return 0;
 }
 
@@ -252,14 +341,16 @@ static int verify_by_root(CMS_ContentInfo *cms, X509 *root, char *err, size_t er
     /* The list's validity is not a matter of today's date (no clock dependence). */
     X509_STORE_set_flags(store, X509_V_FLAG_NO_CHECK_TIME);
     if (CMS_verify(cms, NULL, store, NULL, NULL, CMS_BINARY) != 1) {
-        keys_fail(rc, err, errlen, "trust list: signature fails");
+        jp_errf(err, errlen, "trust list: signature fails");
+        keys_with_ossl(rc, err, errlen);
         goto out;
     }
     signers = CMS_get0_signers(cms);
     if (signers == NULL || sk_X509_num(signers) != 1 ||
-        X509_cmp(sk_X509_value(signers, 0), root) != 0)
-        keys_fail(rc, err, errlen, "trust list: not signed by its root");
-    else
+        X509_cmp(sk_X509_value(signers, 0), root) != 0) {
+        jp_errf(err, errlen, "trust list: not signed by its root");
+        keys_with_ossl(rc, err, errlen);
+    } else
         rc = 0;
     sk_X509_free(signers);
 out:
@@ -278,8 +369,10 @@ static int read_cms(const char *path, CMS_ContentInfo **out, json_t **doc, char 
     int rc;
 
     rc = jp_read_file(path, KEYS_TRUST_FILE_MAX, &text, &len);
-    if (rc != 0)
-        return keys_fail(rc, err, errlen, "%s: cannot read: %s", path, strerror(rc));
+    if (rc != 0) {
+        jp_errf(err, errlen, "%s: cannot read: %s", path, strerror(rc));
+        return keys_with_ossl(rc, err, errlen);
+    }
     bio = BIO_new_mem_buf(text, (int)len);
     if (bio != NULL)
         cms = PEM_read_bio_CMS(bio, NULL, NULL, NULL);
@@ -288,13 +381,15 @@ static int read_cms(const char *path, CMS_ContentInfo **out, json_t **doc, char 
     content = cms != NULL ? CMS_get0_content(cms) : NULL;
     if (cms == NULL || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed || content == NULL ||
         *content == NULL) {
-        rc = keys_fail(KEYS_E_TRUST, err, errlen, "%s: not a signed trust list", path);
+        jp_errf(err, errlen, "%s: not a signed trust list", path);
+        rc = keys_with_ossl(KEYS_E_TRUST, err, errlen);
         goto out_free_cms;
     }
     *doc = json_loadb((const char *)ASN1_STRING_get0_data(*content),
                       (size_t)ASN1_STRING_length(*content), JSON_REJECT_DUPLICATES, NULL);
     if (*doc == NULL) {
-        rc = keys_fail(KEYS_E_TRUST, err, errlen, "%s: content is not JSON", path);
+        jp_errf(err, errlen, "%s: content is not JSON", path);
+        rc = keys_with_ossl(KEYS_E_TRUST, err, errlen);
         goto out_free_cms;
     }
     *out = cms;
@@ -320,7 +415,8 @@ int keys_trust_load(const char *path, const unsigned char *expected_root_sha256,
         goto out;
     t = calloc(1, sizeof *t);
     if (t == NULL) {
-        rc = keys_fail(ENOMEM, err, errlen, "trust list: out of memory");
+        jp_errf(err, errlen, "trust list: out of memory");
+        rc = keys_with_ossl(ENOMEM, err, errlen);
         goto out_free;
     }
     rc = load_trust_root(doc, expected_root_sha256, &root, t->root_sha256, err, errlen);
@@ -330,7 +426,8 @@ int keys_trust_load(const char *path, const unsigned char *expected_root_sha256,
         goto out_free;
     keys = json_object_get(doc, "keys");
     if (!json_is_array(keys) || json_array_size(keys) > KEYS_MAX_SIGNING) {
-        rc = keys_fail(KEYS_E_TRUST, err, errlen, "trust list: keys missing or too many");
+        jp_errf(err, errlen, "trust list: keys missing or too many");
+        rc = keys_with_ossl(KEYS_E_TRUST, err, errlen);
         goto out_free;
     }
     for (i = 0; rc == 0 && i < json_array_size(keys); i++)
@@ -356,8 +453,10 @@ int keys_trust_from_keys(const keys_t *k, keys_trust_t **out, char *err, size_t 
     int rc;
 
     *out = NULL;
-    if (t == NULL)
-        return keys_fail(ENOMEM, err, errlen, "trust: out of memory");
+    if (t == NULL) {
+        jp_errf(err, errlen, "trust: out of memory");
+        return keys_with_ossl(ENOMEM, err, errlen);
+    }
     rc = keys_cert_sha256(k->root, t->root_sha256);
     for (i = 0; rc == 0 && i < k->n; i++) {
         rc = keys_trust_entry_set(&t->e[i], k->e[i].cert, k->e[i].state);
@@ -366,7 +465,8 @@ int keys_trust_from_keys(const keys_t *k, keys_trust_t **out, char *err, size_t 
     }
     if (rc != 0) {
         keys_trust_free(t);
-        return keys_fail(rc, err, errlen, "trust: cannot read certificates");
+        jp_errf(err, errlen, "trust: cannot read certificates");
+        return keys_with_ossl(rc, err, errlen);
     }
     *out = t;
     return 0;

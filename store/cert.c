@@ -353,7 +353,7 @@ int store_intake_put(store_txn *txn, const char *id_number, const char *position
 }
 
 int store_intake_get(store_txn *txn, const char *id_number, const char *position,
-                     const char *exam_id, char out[19])
+                     const char *exam_id, char out[IDENT_CERTNO_SIZE])
 {
     unsigned char key[INTAKE_KEY_MAX];
     const void *v;
@@ -376,7 +376,8 @@ int store_intake_get(store_txn *txn, const char *id_number, const char *position
 
 /* ---------------------------------------------------------------- holder */
 
-int store_holder_list(store_txn *txn, const char *id_number, char (*out)[19], size_t max, size_t *n)
+int store_holder_list(store_txn *txn, const char *id_number, char (*out)[IDENT_CERTNO_SIZE],
+                      size_t max, size_t *n)
 {
     MDB_val k = {strlen(id_number), (void *)id_number}, v;
     MDB_cursor *c = NULL;

@@ -215,7 +215,7 @@ static int check_certs(store_txn *txn, struct store_report *r)
 }
 
 /* Copies an 18-byte value or key into a certificate number; 0 when it is not one. */
-static int as_cert_no(const void *p, size_t n, char out[19])
+static int as_cert_no(const void *p, size_t n, char out[IDENT_CERTNO_SIZE])
 {
     if (n != STORE_CERT_NO_LEN)
         return 0;
@@ -229,7 +229,7 @@ static int check_pdf_entry(store_txn *txn, const void *k, size_t kn, const void 
                            struct store_report *r)
 {
     struct store_cert c;
-    char no[19];
+    char no[IDENT_CERTNO_SIZE];
     int rc;
 
     (void)v;
@@ -253,7 +253,7 @@ static int check_intake_entry(store_txn *txn, const void *k, size_t kn, const vo
 {
     unsigned char key[128];
     struct store_cert c;
-    char no[19];
+    char no[IDENT_CERTNO_SIZE];
     size_t len;
     int rc;
 
@@ -279,7 +279,7 @@ static int check_holder_entry(store_txn *txn, const void *k, size_t kn, const vo
                               struct store_report *r)
 {
     struct store_cert c;
-    char no[19];
+    char no[IDENT_CERTNO_SIZE];
     int rc;
 
     if (!as_cert_no(v, vn, no)) {

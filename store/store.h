@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ident.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- errors */
@@ -263,27 +264,27 @@ enum store_cert_status {
 
 /* Every text field is NUL-terminated UTF-8; a value that does not fit is an error. */
 struct store_cert {
-    char certificate_no[19];       /* 18 characters, the key */
-    char elicence_id[96];          /* GB/T 36904 identifier */
-    uint16_t file_version;         /* 1, +1 per reissued file */
-    enum store_cert_status status; /* current status */
-    int64_t status_changed_at;     /* unix seconds, 0 = never */
-    char status_reason[257];       /* free text, may be empty */
-    char position_code[3];         /* "01".."13" */
-    char issue_date[11];           /* YYYY-MM-DD */
-    char holder_name[257];         /* up to 256 bytes of UTF-8 */
-    char gender[4];                /* "男" or "女" */
-    char id_type[4];               /* "111", ... */
-    char id_number[33];            /* up to 32 characters */
-    char institution_code[33];     /* training institution code */
-    char institution_name[257];    /* training institution name */
-    char city[3];                  /* "01", ... */
-    char exam_id[65];              /* the exam the holder passed */
-    char exam_date[11];            /* YYYY-MM-DD */
-    uint16_t score_tenths;         /* 86.5 -> 865 */
-    char authority_name[257];      /* issuing authority */
-    unsigned char key_id[8];       /* signing key id */
-    int64_t issued_at;             /* unix seconds */
+    char certificate_no[IDENT_CERTNO_SIZE]; /* 18 characters, the key */
+    char elicence_id[96];                   /* GB/T 36904 identifier */
+    uint16_t file_version;                  /* 1, +1 per reissued file */
+    enum store_cert_status status;          /* current status */
+    int64_t status_changed_at;              /* unix seconds, 0 = never */
+    char status_reason[257];                /* free text, may be empty */
+    char position_code[3];                  /* "01".."13" */
+    char issue_date[11];                    /* YYYY-MM-DD */
+    char holder_name[257];                  /* up to 256 bytes of UTF-8 */
+    char gender[4];                         /* "男" or "女" */
+    char id_type[4];                        /* "111", ... */
+    char id_number[33];                     /* up to 32 characters */
+    char institution_code[33];              /* training institution code */
+    char institution_name[257];             /* training institution name */
+    char city[3];                           /* "01", ... */
+    char exam_id[65];                       /* the exam the holder passed */
+    char exam_date[11];                     /* YYYY-MM-DD */
+    uint16_t score_tenths;                  /* 86.5 -> 865 */
+    char authority_name[257];               /* issuing authority */
+    unsigned char key_id[8];                /* signing key id */
+    int64_t issued_at;                      /* unix seconds */
 };
 
 /*
@@ -328,21 +329,21 @@ int store_pdf_copy(store_txn *txn, const char *certificate_no, struct jp_buf *ou
  * The intake index for idempotent issuance: (id_number, position, exam_id) ->
  * certificate_no. put overwrites; for idempotent issuance look up with get
  * first, inside the same write transaction. get copies the number into
- * out[19]. STORE_EINVAL for an empty part, STORE_ETOOLONG past the bounds of
+ * out[IDENT_CERTNO_SIZE]. STORE_EINVAL for an empty part, STORE_ETOOLONG past the bounds of
  * struct store_cert, STORE_ENOTFOUND.
  */
 int store_intake_put(store_txn *txn, const char *id_number, const char *position,
                      const char *exam_id, const char *certificate_no);
 int store_intake_get(store_txn *txn, const char *id_number, const char *position,
-                     const char *exam_id, char out[19]);
+                     const char *exam_id, char out[IDENT_CERTNO_SIZE]);
 
 /*
  * Lists the certificates of a holder (the "holder" index, in number order):
  * copies up to max numbers into out and sets *n to the total found, which
  * exceeds max when out was too small. 0 with *n = 0 when there are none.
  */
-int store_holder_list(store_txn *txn, const char *id_number, char (*out)[19], size_t max,
-                      size_t *n);
+int store_holder_list(store_txn *txn, const char *id_number, char (*out)[IDENT_CERTNO_SIZE],
+                      size_t max, size_t *n);
 
 #define STORE_SERIAL_MAX 9999999u /* NNNNNNN has 7 digits */
 
@@ -362,13 +363,13 @@ int store_next_serial(store_txn *txn, const char *prefix, uint32_t *serial);
  * status-changes feed to other provinces.
  */
 struct store_audit_entry {
-    uint64_t seq;                /* from 1, +1 per entry; set by append */
-    int64_t time;                /* unix seconds */
-    char action[33];             /* issue, revoke, suspend, reinstate, cancel, lapse,
-                                    reissue, keys-rotate, ... */
-    char certificate_no[19];     /* may be empty */
-    char actor[65];              /* who did it (an operator or program name) */
-    char detail[257];            /* free text, never personal data */
+    uint64_t seq;                           /* from 1, +1 per entry; set by append */
+    int64_t time;                           /* unix seconds */
+    char action[33];                        /* issue, revoke, suspend, reinstate, cancel, lapse,
+                                               reissue, keys-rotate, ... */
+    char certificate_no[IDENT_CERTNO_SIZE]; /* may be empty */
+    char actor[65];                         /* who did it (an operator or program name) */
+    char detail[257];                       /* free text, never personal data */
     unsigned char prev_hash[32]; /* hash of entry seq-1, zeros for seq 1; set by append */
     unsigned char hash[32];      /* SHA-256(prev_hash || record without hash); set by append */
 };

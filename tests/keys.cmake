@@ -2,3 +2,5 @@
 jp_test(test_keys SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_keys.c LIBS jp_keys PkgConfig::OPENSSL)
 jp_test(test_keys_token SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_keys_token.c
         LIBS jp_keys PkgConfig::OPENSSL)
+add_test(NAME test_keys_cli
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_keys_cli.sh ${CMAKE_BINARY_DIR}/bin)

@@ -303,7 +303,7 @@ static void test_elicence_mutations(void)
 }
 
 /* An 18-character citizen ID from 17 digits with its correct check character. */
-static void make_citizen(const char *digits17, char out[19])
+static void make_citizen(const char *digits17, char out[IDENT_CITIZEN_ID_LEN + 1])
 {
     memcpy(out, digits17, 17);
     out[17] = ident_mod11_2(digits17);
@@ -314,7 +314,7 @@ static void test_citizen(void)
 {
     struct ident_citizen_id c;
     struct ident_date today = {2024, 6, 1};
-    char id[19];
+    char id[IDENT_CITIZEN_ID_LEN + 1];
 
     CHECK_INT(ident_citizen_id_parse(S("440103199001011236"), &today, &c, why, sizeof why),
               IDENT_OK);

@@ -19,7 +19,8 @@
 static char dir[64], home[128], in[128];
 
 /* A valid GB 11643 number for a birth date and a 3-digit sequence (odd = male). */
-static void make_id(char out[19], const char *area, const char *birth, int seq)
+static void make_id(char out[IDENT_CITIZEN_ID_LEN + 1], const char *area, const char *birth,
+                    int seq)
 {
     char d17[18];
 
@@ -40,7 +41,9 @@ static void line(FILE *f, const char *name, const char *gender, const char *id,
             photo ? photo : "", photo ? "\"" : "");
 }
 
-static char id_a[19], id_b[19], id_c[19], id_d[19], id_f[19], id_bad[19], id_young[19];
+static char id_a[IDENT_CITIZEN_ID_LEN + 1], id_b[IDENT_CITIZEN_ID_LEN + 1],
+    id_c[IDENT_CITIZEN_ID_LEN + 1], id_d[IDENT_CITIZEN_ID_LEN + 1], id_f[IDENT_CITIZEN_ID_LEN + 1],
+    id_bad[IDENT_CITIZEN_ID_LEN + 1], id_young[IDENT_CITIZEN_ID_LEN + 1];
 
 static void write_intake(void)
 {
@@ -190,7 +193,7 @@ static void test_issue(void)
 
 static void test_pdf(void)
 {
-    char out[16384], no_a[19], no_b[19];
+    char out[16384], no_a[IDENT_CERTNO_SIZE], no_b[IDENT_CERTNO_SIZE];
     json_t *rep = load_report("r1.json");
 
     snprintf(no_a, sizeof no_a, "%s", number_of(rep, "issued", 1));
@@ -228,7 +231,8 @@ static void test_pdf(void)
 
 static void test_status(void)
 {
-    char out[8192], no_a[19], no_b[19], no_c[19], no_d[19];
+    char out[8192], no_a[IDENT_CERTNO_SIZE], no_b[IDENT_CERTNO_SIZE], no_c[IDENT_CERTNO_SIZE],
+        no_d[IDENT_CERTNO_SIZE];
     json_t *rep = load_report("r1.json");
     FILE *f;
 
@@ -275,7 +279,7 @@ static void test_status(void)
 
 static void test_all_or_nothing(void)
 {
-    char id1[19], id2[19];
+    char id1[IDENT_CITIZEN_ID_LEN + 1], id2[IDENT_CITIZEN_ID_LEN + 1];
     FILE *f = fopen("aon.jsonl", "w");
 
     make_id(id1, "440106", "19950505", 191);

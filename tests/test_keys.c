@@ -22,19 +22,14 @@
 
 #include "check.h"
 #include "keys.h"
+#include "tmpdir.h"
 #include "util.h"
 
 static const char authority[] = "广东省住房和城乡建设厅";
 
-static char tmp[64];
+#define KEYS_STATE_MAX_TEST (256u * 1024u) /* keys.json is at most this (keys_int.h) */
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
+static char tmp[64];
 
 static void path_in(char *out, size_t outsz, const char *a, const char *b)
 {
@@ -124,6 +119,15 @@ static void test_create_refuses_non_empty(void)
     path_in(dir, sizeof dir, tmp, "bad-opts");
     CHECK_INT(keys_create(dir, &o, err, sizeof err), KEYS_E_INVAL);
     CHECK(access(dir, F_OK) != 0);
+
+    /* An authority that is not valid UTF-8 (a surrogate, an overlong '/') is refused. */
+    o.uscc = "11440000006949363J";
+    o.authority = "\xed\xa0\x80\xe5\x8e\x85";
+    CHECK_INT(keys_create(dir, &o, err, sizeof err), KEYS_E_INVAL);
+    CHECK(strstr(err, "authority") != NULL);
+    o.authority = "\xc0\xaf";
+    CHECK_INT(keys_create(dir, &o, err, sizeof err), KEYS_E_INVAL);
+    CHECK(access(dir, F_OK) != 0);
 }
 
 static void test_public_only(void)
@@ -131,7 +135,7 @@ static void test_public_only(void)
     char dir[256], err[256] = "";
     struct keys_claims c = {.certificate_no = "440120260100000013"};
     char token[KEYS_TOKEN_BUFSZ];
-    struct keys_range r = {(const unsigned char *)"x", 1};
+    struct jp_span r = {(const unsigned char *)"x", 1};
     unsigned char *der = NULL;
     size_t derlen = 0;
     keys_t *k = NULL;
@@ -429,12 +433,82 @@ static int cms_verify_with(CMS_ContentInfo *cms, X509 *root, const char *content
     return ok;
 }
 
+/* keys fingerprint and verify-qr --pin: what openssl prints, in either form. */
+static void test_fingerprint(const char *dir)
+{
+    char hex[65], want[65], colons[128] = "SHA256 Fingerprint=", err[256] = "";
+    unsigned char md[32], got[32];
+    keys_t *k = NULL;
+
+    CHECK_INT(keys_open(dir, KEYS_PUBLIC_ONLY, NULL, 0, &k, err, sizeof err), 0);
+    if (k == NULL)
+        return;
+    root_sha256(dir, md);
+    jp_hex_encode(md, sizeof md, want);
+    CHECK_INT(keys_root_fingerprint(k, hex), 0);
+    CHECK_STR(hex, want);
+    keys_close(k);
+    CHECK_INT(keys_fingerprint_parse(hex, got), 0);
+    CHECK(memcmp(got, md, 32) == 0);
+    for (size_t i = 0; i < 32; i++)
+        snprintf(colons + strlen(colons), 4, "%s%02X", i > 0 ? ":" : "", md[i]);
+    CHECK_INT(keys_fingerprint_parse(colons, got), 0);
+    CHECK(memcmp(got, md, 32) == 0);
+    hex[63] = '\0';
+    CHECK_INT(keys_fingerprint_parse(hex, got), KEYS_E_INVAL);
+    CHECK_INT(keys_fingerprint_parse("", got), KEYS_E_INVAL);
+    CHECK_INT(keys_fingerprint_parse(":00", got), KEYS_E_INVAL);
+    strcat(colons, ":");
+    CHECK_INT(keys_fingerprint_parse(colons, got), KEYS_E_INVAL);
+}
+
+/* A revoke that cannot publish the trust list (no root key) changes nothing. */
+static void test_revoke_publish(void)
+{
+    struct keys_create_opts o = opts(NULL);
+    char dir[256], state[512], trust[512], err[256] = "";
+    unsigned char *before = NULL, *after = NULL;
+    size_t blen = 0, alen = 0, n = 0;
+    struct keys_info info[KEYS_MAX_SIGNING];
+    keys_t *k = NULL;
+
+    path_in(dir, sizeof dir, tmp, "publish/keys");
+    path_in(state, sizeof state, dir, "keys.json");
+    path_in(trust, sizeof trust, tmp, "publish-trust.pem");
+    CHECK_INT(keys_create(dir, &o, err, sizeof err), 0);
+    test_fingerprint(dir);
+    CHECK_INT(keys_open(dir, KEYS_PUBLIC_ONLY, NULL, 0, &k, err, sizeof err), 0);
+    if (k == NULL)
+        return;
+    CHECK_INT(keys_list(k, info, KEYS_MAX_SIGNING, &n), 0);
+    CHECK_INT(jp_read_file(state, KEYS_STATE_MAX_TEST, &before, &blen), 0);
+    CHECK_INT(keys_revoke_publish(k, info[0].kid, trust, err, sizeof err), KEYS_E_NO_ROOT_KEY);
+    CHECK_INT(jp_read_file(state, KEYS_STATE_MAX_TEST, &after, &alen), 0);
+    CHECK(blen == alen && before != NULL && after != NULL && memcmp(before, after, blen) == 0);
+    CHECK(access(trust, F_OK) != 0);
+    CHECK_INT(keys_list(k, info, KEYS_MAX_SIGNING, &n), 0);
+    CHECK_INT(info[0].state, KEYS_ACTIVE);
+    keys_close(k);
+    k = NULL;
+    CHECK_INT(keys_open(dir, KEYS_WITH_ROOT, NULL, 0, &k, err, sizeof err), 0);
+    if (k != NULL) {
+        CHECK_INT(keys_revoke_publish(k, info[0].kid, trust, err, sizeof err), 0);
+        CHECK_INT(keys_can_sign(k), 0);
+        CHECK_INT(keys_list(k, info, KEYS_MAX_SIGNING, &n), 0);
+        CHECK_INT(info[0].state, KEYS_REVOKED);
+        CHECK(access(trust, F_OK) == 0);
+    }
+    keys_close(k);
+    free(before);
+    free(after);
+}
+
 static void test_cms(void)
 {
     static const char part1[] = "%PDF-1.7 the bytes before the signature ";
     static const char part2[] = "and the bytes after it %%EOF\n";
-    struct keys_range r[2] = {{(const unsigned char *)part1, sizeof part1 - 1},
-                              {(const unsigned char *)part2, sizeof part2 - 1}};
+    struct jp_span r[2] = {{(const unsigned char *)part1, sizeof part1 - 1},
+                           {(const unsigned char *)part2, sizeof part2 - 1}};
     char dir[256], err[256] = "", both[128], cmd[2048], path[512];
     unsigned char *der = NULL;
     size_t derlen = 0;
@@ -501,11 +575,8 @@ out:
 
 int main(void)
 {
-    snprintf(tmp, sizeof tmp, "/tmp/test_keys.XXXXXX");
-    if (mkdtemp(tmp) == NULL) {
-        perror("mkdtemp");
+    if (tmpdir_make(tmp, "test_keys") != 0)
         return 1;
-    }
     test_create_modes();
     test_create_refuses_non_empty();
     test_public_only();
@@ -513,6 +584,7 @@ int main(void)
     test_rotate_revoke();
     test_trust_list();
     test_cms();
-    nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_revoke_publish();
+    tmpdir_remove(tmp);
     return CHECK_DONE();
 }

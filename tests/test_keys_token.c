@@ -18,19 +18,12 @@
 
 #include "check.h"
 #include "keys.h"
+#include "tmpdir.h"
 #include "util.h"
 
 #define FIXTURE_DIR JP_SOURCE_DIR "/tests/fixtures/keys"
 
 static char tmp[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 /* --- base32, written independently of the module --------------------------- */
 
@@ -455,11 +448,8 @@ int main(int argc, char **argv)
 
     if (argc == 3 && strcmp(argv[1], "--make-fixture") == 0)
         return make_fixture(argv[2]);
-    snprintf(tmp, sizeof tmp, "/tmp/test_keys_token.XXXXXX");
-    if (mkdtemp(tmp) == NULL) {
-        perror("mkdtemp");
+    if (tmpdir_make(tmp, "test_keys_token") != 0)
         return 1;
-    }
     k = make_home("home", &t);
     if (k != NULL && t != NULL) {
         first_day(k, today);
@@ -471,6 +461,6 @@ int main(int argc, char **argv)
     keys_trust_free(t);
     keys_close(k);
     test_fixtures();
-    nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmpdir_remove(tmp);
     return CHECK_DONE();
 }

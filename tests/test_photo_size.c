@@ -53,7 +53,7 @@ static long write_jpeg(const char *path, unsigned w, unsigned h, int quality)
 
 static void issue_one(const char *photo, const char *tag, int seq, unsigned max_w, unsigned max_h)
 {
-    char d17[18], id[19], out[4096], no[19];
+    char d17[18], id[IDENT_CITIZEN_ID_LEN + 1], out[4096], no[IDENT_CERTNO_SIZE];
     FILE *f;
     struct stat st;
     unsigned iw = 0, ih = 0;

@@ -368,7 +368,7 @@ static void test_certs_and_indexes(void)
 {
     static const char *const nos[] = {"440120230100000013", "440120230100000021",
                                       "440120230200000015", "440320230100000017"};
-    char tmp[64], err[256], no[19], list[4][19];
+    char tmp[64], err[256], no[IDENT_CERTNO_SIZE], list[4][IDENT_CERTNO_SIZE];
     store *s = NULL;
     store_txn *txn = NULL;
     struct store_cert c, got;
@@ -574,7 +574,7 @@ static int issue_numbered(store_txn *txn, void *arg)
 {
     struct store_cert *c = arg;
     uint32_t serial;
-    char no[19];
+    char no[IDENT_CERTNO_SIZE];
     int rc;
 
     rc = store_next_serial(txn, "4401202301", &serial);

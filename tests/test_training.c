@@ -27,28 +27,25 @@ static char why[TRAINING_WHY_SIZE];
 
 static void make_config(void)
 {
-    struct jp_config c;
+    static struct jp_config c = {
+        .format = JP_CONFIG_FORMAT,
+        .province = "44",
+        .province_name = "广东省",
+        .authority = "广东省住房和城乡建设厅",
+        .authority_uscc = "11440000MB2C12345J",
+        .public_url = "HTTP://127.0.0.1:8080",
+        .elicence_type_code = "11100000000013338W999",
+        .pass_mark_tenths = 600,
+        .npositions = 13,
+        .cities = {{"01", "广州市"}, {"02", "韶关市"}},
+        .ncities = 2,
+    };
 
-    memset(&c, 0, sizeof c);
-    c.format = JP_CONFIG_FORMAT;
-    strcpy(c.province, "44");
-    strcpy(c.province_name, "广东省");
-    strcpy(c.authority, "广东省住房和城乡建设厅");
-    strcpy(c.authority_uscc, "11440000MB2C12345J");
-    strcpy(c.public_url, "HTTP://127.0.0.1:8080");
-    strcpy(c.elicence_type_code, "11100000000013338W999");
-    c.pass_mark_tenths = 600;
     for (int i = 1; i <= 13; i++) {
         c.positions[i - 1].code[0] = (char)('0' + i / 10);
         c.positions[i - 1].code[1] = (char)('0' + i % 10);
         strcpy(c.positions[i - 1].name, "岗位");
     }
-    c.npositions = 13;
-    strcpy(c.cities[0].code, "01");
-    strcpy(c.cities[0].name, "广州市");
-    strcpy(c.cities[1].code, "02");
-    strcpy(c.cities[1].name, "韶关市");
-    c.ncities = 2;
     CHECK_INT(jp_config_save(home, &c, why, sizeof why), 0);
 }
 
@@ -100,7 +97,7 @@ static struct training_actor actor(const char *s)
 }
 
 /* A valid GB 11643 number from 17 digits. */
-static void citizen_id(const char *d17, char out[19])
+static void citizen_id(const char *d17, char out[IDENT_CITIZEN_ID_LEN + 1])
 {
     memcpy(out, d17, 17);
     out[17] = ident_mod11_2(d17);
@@ -123,6 +120,7 @@ static struct training_candidate cand(const char *class_id, const char *position
 
 static void test_directory(training *t)
 {
+    static const char *const bad_utf8[] = {"\xc0\xaf校", "\xed\xa0\x80校", "\xe0\x80\xaf校"};
     struct training_actor prov = actor("province"), c1 = actor("city:01"), c2 = actor("city:02");
     struct jp_buf b;
 
@@ -150,6 +148,10 @@ static void test_directory(training *t)
             training_inst_confirm(t, &c1, "GD0101", "again", "01", why, sizeof why));
     REFUSED(TRAINING_EINVAL,
             training_inst_confirm(t, &c1, "GD0103", "x", "01,99", why, sizeof why));
+    /* A name in overlong or surrogate-encoded UTF-8 is not text (one strict decoder). */
+    for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++)
+        REFUSED(TRAINING_EINVAL,
+                training_inst_confirm(t, &c1, "GD0103", bad_utf8[i], "01", why, sizeof why));
     REFUSED(TRAINING_EREFUSED,
             training_inst_confirm(t, &c2, "GD0202", "韶关二校", "01", why, sizeof why));
     CHECK(strstr(why, "quota") != NULL);
@@ -168,7 +170,8 @@ static void test_directory(training *t)
     jp_buf_free(&b);
 }
 
-static char id_a[19], id_b[19], id_c[19], id_young[19];
+static char id_a[IDENT_CITIZEN_ID_LEN + 1], id_b[IDENT_CITIZEN_ID_LEN + 1],
+    id_c[IDENT_CITIZEN_ID_LEN + 1], id_young[IDENT_CITIZEN_ID_LEN + 1];
 
 /* The people of these tests, for the privacy scan (capture.h). */
 static void register_holders(void)
@@ -185,7 +188,7 @@ static void test_candidates(training *t)
     struct training_actor g1 = actor("inst:GD0101"), g2 = actor("inst:GD0201"),
                           g102 = actor("inst:GD0102"), unk = actor("inst:GD0999");
     struct training_candidate c;
-    char bad[19];
+    char bad[IDENT_CITIZEN_ID_LEN + 1];
 
     citizen_id("44010319900101123", id_a);
     citizen_id("44010319850315201", id_b); /* 17th digit 1: male */
@@ -308,6 +311,12 @@ static void test_exam(training *t)
     strcpy(s[1].id_number, id_b);
     REFUSED(TRAINING_EREMIT, training_scores_upload(t, &g2, "T1", s, 3, why, sizeof why));
     REFUSED(TRAINING_ENOTFOUND, training_scores_upload(t, &g1, "T9", s, 3, why, sizeof why));
+    /* One score per candidate of the class: a sheet that misses one is refused, naming its
+       place in the class, not the candidate. */
+    REFUSED(TRAINING_EREFUSED, training_scores_upload(t, &g1, "T1", s, 2, why, sizeof why));
+    CHECK(strstr(why, "no score for candidate ") != NULL);
+    CHECK(strstr(why, "of the class's 3") != NULL);
+    CHECK(strstr(why, id_c) == NULL);
     CHECK_INT(training_scores_upload(t, &g1, "T1", s, 3, why, sizeof why), 0);
 
     jp_buf_init(&b, 1 << 20);

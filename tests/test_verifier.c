@@ -23,7 +23,7 @@
 static char dir[256], home[300], issuer_bin[600], verifier_bin[600];
 
 struct holder {
-    char no[19], name[257], id[33];
+    char no[IDENT_CERTNO_SIZE], name[257], id[33];
 };
 
 static void path_in(char *out, size_t outsz, const char *name)
@@ -125,7 +125,7 @@ static int has(const struct vc_resp *r, const char *s)
 static void test_lookups(int port, const struct holder *h)
 {
     struct vc_resp r;
-    char path[128], bad[19], unknown[19];
+    char path[128], bad[IDENT_CERTNO_SIZE], unknown[IDENT_CERTNO_SIZE];
 
     CHECK(get(port, "/healthz", NULL, &r) == 0 && r.status == 200);
     vc_resp_free(&r);
@@ -504,7 +504,7 @@ static void test_access_log(const char *err_path, const struct holder *h, const 
 
 int main(void)
 {
-    char err_path[400], url[2048] = "", forged[2048] = "", secret[65], unknown[19];
+    char err_path[400], url[2048] = "", forged[2048] = "", secret[65], unknown[IDENT_CERTNO_SIZE];
     char rb[16] = "--rate-burst";
     struct holder h = {0}, h2 = {0};
     struct vc_daemon d = {0};

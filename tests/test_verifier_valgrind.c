@@ -7,6 +7,7 @@
  */
 #include "capture.h"
 #include "check.h"
+#include "ident.h"
 #include "verifier_client.h"
 
 #include <stdio.h>
@@ -27,7 +28,7 @@ static const char *find_valgrind(void)
 }
 
 /* The first issued number in dir/report.json. */
-static int first_certno(const char *dir, char no[19])
+static int first_certno(const char *dir, char no[IDENT_CERTNO_SIZE])
 {
     static const char key[] = "\"certificate_no\":\"";
     char path[300], *text;
@@ -83,7 +84,7 @@ static void sequence(int port, const char *url)
 int main(void)
 {
     char dir[] = "/tmp/jp-verifier-vg-XXXXXX";
-    char home[300], bin[600], log[300], url[2048] = "", no[19] = "", *text;
+    char home[300], bin[600], log[300], url[2048] = "", no[IDENT_CERTNO_SIZE] = "", *text;
     const char *vg = find_valgrind();
     struct vc_daemon d = {0};
     char *rm[] = {"/bin/rm", "-rf", dir, NULL};

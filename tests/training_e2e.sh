@@ -9,27 +9,10 @@
 # report go to $JP_TEST_LOGS with the holders (tests/capture.h) for the
 # privacy scan.
 # usage: training_e2e.sh BIN_DIR
-set -u
-BIN=${1:?usage: training_e2e.sh BIN_DIR}
-WORK=$(mktemp -d /tmp/jp-training-e2e-XXXXXX) || exit 1
-trap 'rm -rf "$WORK"' EXIT
+NAME=training_e2e
+# shellcheck source=e2e_lib.sh
+. "$(dirname "$0")/e2e_lib.sh"
 H=$WORK/home
-LOGS=${JP_TEST_LOGS:-$WORK/logs}
-mkdir -p "$LOGS" || exit 1
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "training_e2e: check failed: $*" >&2; }
-# expect STATUS CMD...: runs CMD and checks its exit status.
-expect() {
-    local want=$1
-    shift
-    "$@" >"$WORK/out" 2>"$WORK/err"
-    local got=$?
-    cat "$WORK/err" >>"$LOGS/stderr.log"
-    if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, want $want: $* ($(cat "$WORK/err"))"; fi
-}
 tr() { "$BIN/jianpei-training" --home "$H" "$@"; }
 iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 
@@ -107,6 +90,17 @@ for i in "${!ids[@]}"; do
 done
 echo "{\"id_number\":\"$CHEAT\",\"score\":99}" >"$WORK/bad.jsonl"
 expect 1 tr scores upload --as inst:GD0101 --exam "$EXAM" --input "$WORK/bad.jsonl"
+# A sheet that misses a class member is refused, naming a place, not the candidate.
+head -n -1 "$WORK/scores.jsonl" >"$WORK/short.jsonl"
+expect 1 tr scores upload --as inst:GD0101 --exam "$EXAM" --input "$WORK/short.jsonl"
+grep -q 'no score for candidate [0-9]* of the class' "$WORK/err" && ok ||
+    bad "missing candidate: $(cat "$WORK/err")"
+grep -q "${ids[${#ids[@]}-1]}" "$WORK/err" && bad "the refusal shows an ID number" || ok
+# A NUL byte refuses the file with its line (it used to hide every line after it).
+{ printf '%s' "$(head -n 1 "$WORK/scores.jsonl")"; printf '\0\n'; tail -n +2 "$WORK/scores.jsonl"; } \
+    >"$WORK/nul.jsonl"
+expect 1 tr scores upload --as inst:GD0101 --exam "$EXAM" --input "$WORK/nul.jsonl"
+grep -q 'line 1: holds a NUL byte' "$WORK/err" && ok || bad "scores NUL: $(cat "$WORK/err")"
 expect 0 tr scores upload --as inst:GD0101 --exam "$EXAM" --input "$WORK/scores.jsonl"
 expect 1 tr export-passed --as inst:GD0101 --exam "$EXAM" --out "$WORK/passed.jsonl"
 expect 0 tr scores approve --as city:01 --exam "$EXAM"
@@ -127,6 +121,10 @@ for id in "${ids[@]:1}"; do
     echo "{\"id_number\":\"$id\",\"year\":1,\"hours\":32}" >>"$WORK/ce.jsonl"
 done
 expect 1 tr ce import --as city:01 --input "$WORK/ce.jsonl"
+{ printf '%s' "$(head -n 1 "$WORK/ce.jsonl")"; printf '\0\n'; tail -n +2 "$WORK/ce.jsonl"; } \
+    >"$WORK/ce-nul.jsonl"
+expect 1 tr ce import --as inst:GD0101 --input "$WORK/ce-nul.jsonl"
+grep -q 'line 1: holds a NUL byte' "$WORK/err" && ok || bad "ce NUL: $(cat "$WORK/err")"
 expect 0 tr ce import --as inst:GD0101 --input "$WORK/ce.jsonl"
 expect 0 tr ce record --as province --id-number "$SHORT" --year 1 --hours 20
 expect 0 iss find --id-number "$SHORT"
@@ -169,5 +167,4 @@ cp "$WORK/v.log" "$LOGS/daemon-1.log"
 expect 0 tr audit verify
 grep -q 'intact' "$WORK/out" && ok || bad "training audit log intact"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+e2e_done

@@ -68,7 +68,7 @@ static int ce_record_txn(store_txn *txn, void *arg)
                 tr_put(txn, TR_DB_CE, key, ce_key(key, op->v[i].id_number, op->v[i].year), f, 1, 0);
     }
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "%zu entries", op->n);
+        rc = jp_strf(detail, sizeof detail, "%zu entries", op->n);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "ce record", detail);
     return rc;
@@ -78,22 +78,27 @@ static int ce_entry_ok(const struct training_ce *e, size_t line, char *why, size
 {
     size_t n = strnlen(e->id_number, IDENT_ID_SIZE);
 
-    if (n < 1 || n >= IDENT_ID_SIZE)
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "entry %zu: id_number: must be 1-32 "
-                         "characters",
-                         line);
+    if (n < 1 || n >= IDENT_ID_SIZE) {
+        jp_errf(why, whylen,
+                "entry %zu: id_number: must be 1-32 "
+                "characters",
+                line);
+        return TRAINING_EINVAL;
+    }
     for (size_t i = 0; i < n; i++)
         if (e->id_number[i] <= 0x20 || e->id_number[i] >= 0x7f ||
-            (i == n - 1 && n == IDENT_CITIZEN_ID_LEN && e->id_number[i] == 'x'))
-            return tr_refuse(TRAINING_EINVAL, why, whylen,
-                             "entry %zu: id_number: character %zu is not allowed", line, i + 1);
-    if (e->year < 1 || e->year > TRAINING_CE_YEARS)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "entry %zu: year: must be 1-%d", line,
-                         TRAINING_CE_YEARS);
-    if (e->tenths < 1 || e->tenths > CE_TENTHS_MAX)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "entry %zu: hours: must be 0.1-%d", line,
-                         CE_TENTHS_MAX / 10);
+            (i == n - 1 && n == IDENT_CITIZEN_ID_LEN && e->id_number[i] == 'x')) {
+            jp_errf(why, whylen, "entry %zu: id_number: character %zu is not allowed", line, i + 1);
+            return TRAINING_EINVAL;
+        }
+    if (e->year < 1 || e->year > TRAINING_CE_YEARS) {
+        jp_errf(why, whylen, "entry %zu: year: must be 1-%d", line, TRAINING_CE_YEARS);
+        return TRAINING_EINVAL;
+    }
+    if (e->tenths < 1 || e->tenths > CE_TENTHS_MAX) {
+        jp_errf(why, whylen, "entry %zu: hours: must be 0.1-%d", line, CE_TENTHS_MAX / 10);
+        return TRAINING_EINVAL;
+    }
     return 0;
 }
 
@@ -103,11 +108,14 @@ int training_ce_record(training *t, const struct training_actor *a, const struct
     struct ce_op op = {.a = a, .v = v, .n = n, .why = why, .whylen = whylen};
     int rc = 0;
 
-    if (a->role == TRAINING_CITY)
-        rc = tr_refuse(TRAINING_EREMIT, why, whylen,
-                       "actor: only the province or an institution records hours");
-    if (rc == 0 && (n < 1 || n > 100000))
-        rc = tr_refuse(TRAINING_EINVAL, why, whylen, "entries: must be 1-100000");
+    if (a->role == TRAINING_CITY) {
+        jp_errf(why, whylen, "actor: only the province or an institution records hours");
+        rc = TRAINING_EREMIT;
+    }
+    if (rc == 0 && (n < 1 || n > 100000)) {
+        jp_errf(why, whylen, "entries: must be 1-100000");
+        rc = TRAINING_EINVAL;
+    }
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = ce_entry_ok(&v[i], i + 1, why, whylen);
     if (rc == 0)
@@ -121,9 +129,9 @@ int training_ce_record(training *t, const struct training_actor *a, const struct
 static void hours_text(long tenths, char out[32])
 {
     if (tenths % 10 == 0)
-        tr_fmt(out, 32, "%ld", tenths / 10);
+        jp_strf(out, 32, "%ld", tenths / 10);
     else
-        tr_fmt(out, 32, "%ld.%ld", tenths / 10, tenths % 10);
+        jp_strf(out, 32, "%ld.%ld", tenths / 10, tenths % 10);
 }
 
 int training_ce_standing(const struct ident_date *issued, const struct ident_date *as_of,
@@ -142,15 +150,15 @@ int training_ce_standing(const struct ident_date *issued, const struct ident_dat
         cur = (size_t)k <= nyears ? tenths[k - 1] : 0;
         if (cur < TRAINING_CE_YEAR_TENTHS) {
             hours_text(cur, h);
-            status = tr_fmt(reason, reasonlen, "continuing education: %s of %d hours in year %d", h,
-                            TRAINING_CE_YEAR_TENTHS / 10, k) == 0
+            status = jp_strf(reason, reasonlen, "continuing education: %s of %d hours in year %d",
+                             h, TRAINING_CE_YEAR_TENTHS / 10, k) == 0
                          ? 1
                          : -1;
         } else if (k >= 2 && prev + cur < TRAINING_CE_PAIR_TENTHS) {
             hours_text(prev + cur, h);
             status =
-                tr_fmt(reason, reasonlen, "continuing education: %s of %d hours in years %d-%d", h,
-                       TRAINING_CE_PAIR_TENTHS / 10, k - 1, k) == 0
+                jp_strf(reason, reasonlen, "continuing education: %s of %d hours in years %d-%d", h,
+                        TRAINING_CE_PAIR_TENTHS / 10, k - 1, k) == 0
                     ? 1
                     : -1;
         }
@@ -207,7 +215,7 @@ static int lapses_scan(training *t, const struct ident_date *as_of, struct jp_bu
     if (rc == 0)
         rc = store_open(path, STORE_RDONLY, &is, err, sizeof err);
     if (rc != 0) {
-        tr_refuse(rc, why, whylen, "issuer store: %s", err[0] ? err : store_strerror(rc));
+        jp_errf(why, whylen, "issuer store: %s", err[0] ? err : store_strerror(rc));
         goto out;
     }
     rc = store_read_begin(is, &it);
@@ -257,14 +265,16 @@ int training_ce_lapses(training *t, const struct training_actor *a, const struct
     int rc = tr_need_province(a, why, whylen);
 
     *count = 0;
-    if (rc == 0 && !ident_date_valid(as_of))
-        rc = tr_refuse(TRAINING_EINVAL, why, whylen, "as_of: not a real date");
+    if (rc == 0 && !ident_date_valid(as_of)) {
+        jp_errf(why, whylen, "as_of: not a real date");
+        rc = TRAINING_EINVAL;
+    }
     if (rc == 0)
         rc = lapses_scan(t, as_of, out, count, why, whylen);
     if (rc == 0) {
         ident_date_format(as_of, date, sizeof date);
-        rc = tr_fmt(la.detail, sizeof la.detail, "as of %s: %zu certificates to lapse", date,
-                    *count);
+        rc = jp_strf(la.detail, sizeof la.detail, "as of %s: %zu certificates to lapse", date,
+                     *count);
         if (rc == 0)
             rc = store_write(t->st, lapses_audit_txn, &la);
     }

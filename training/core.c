@@ -59,14 +59,14 @@ int training_open(const char *home, training **out, char *err, size_t errlen)
         goto out_free;
     rc = jp_path_join(path, sizeof path, home, TRAINING_DIR);
     if (rc == 0)
-        rc = tr_fmt(t->home, sizeof t->home, "%s", home);
+        rc = jp_strf(t->home, sizeof t->home, "%s", home) == 0 ? 0 : ENAMETOOLONG;
     if (rc != 0) {
-        tr_refuse(rc, err, errlen, "home path is too long");
+        jp_errf(err, errlen, "home path is too long");
         goto out_free;
     }
     if (ident_date_from_unix((int64_t)time(NULL), CHINA_UTC_OFFSET, &t->today) != 0) {
         rc = EINVAL;
-        tr_refuse(rc, err, errlen, "system clock is outside the supported years");
+        jp_errf(err, errlen, "system clock is outside the supported years");
         goto out_free;
     }
     rc = store_open_with(path, STORE_CREATE, &opts, &t->st, err, errlen);
@@ -111,8 +111,8 @@ int training_actor_parse(const char *s, struct training_actor *out, char *why, s
         out->role = TRAINING_INST;
         memcpy(out->code, s + 5, strlen(s + 5) + 1);
     } else {
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "actor: must be province, city:NN or inst:CODE");
+        jp_errf(why, whylen, "actor: must be province, city:NN or inst:CODE");
+        return TRAINING_EINVAL;
     }
     memcpy(out->text, s, strlen(s) + 1);
     return 0;
@@ -193,16 +193,27 @@ int tr_put(store_txn *txn, enum tr_db db, const void *key, size_t klen, const st
 
 /* ------------------------------------------------------- institutions */
 
+/*
+ * Reads the record of db under the text key into the nf fields f (their
+ * struct already zeroed) and copies the key into keyout, keyoutsz bytes.
+ */
+static int get_by_text(store_txn *txn, int db, const char *key, struct tr_field *f, size_t nf,
+                       char *keyout, size_t keyoutsz)
+{
+    int rc = tr_get(txn, db, key, strlen(key), f, nf);
+
+    if (rc == 0)
+        rc = store_text_set(keyout, keyoutsz, key);
+    return rc;
+}
+
 int tr_inst_get(store_txn *txn, const char *code, struct tr_inst *out)
 {
     struct tr_field f[] = INST_FIELDS(out);
-    int rc;
 
     memset(out, 0, sizeof *out);
-    rc = tr_get(txn, TR_DB_INST, code, strlen(code), f, sizeof f / sizeof f[0]);
-    if (rc == 0)
-        rc = store_text_set(out->code, sizeof out->code, code);
-    return rc;
+    return get_by_text(txn, TR_DB_INST, code, f, sizeof f / sizeof f[0], out->code,
+                       sizeof out->code);
 }
 
 int tr_inst_put(store_txn *txn, struct tr_inst *in, unsigned flags)
@@ -249,13 +260,10 @@ const char *tr_review_state_name(unsigned state)
 int tr_plan_get(store_txn *txn, const char *exam_id, struct tr_plan *out)
 {
     struct tr_field f[] = PLAN_FIELDS(out);
-    int rc;
 
     memset(out, 0, sizeof *out);
-    rc = tr_get(txn, TR_DB_PLAN, exam_id, strlen(exam_id), f, sizeof f / sizeof f[0]);
-    if (rc == 0)
-        rc = store_text_set(out->exam_id, sizeof out->exam_id, exam_id);
-    return rc;
+    return get_by_text(txn, TR_DB_PLAN, exam_id, f, sizeof f / sizeof f[0], out->exam_id,
+                       sizeof out->exam_id);
 }
 
 int tr_plan_put(store_txn *txn, struct tr_plan *p)
@@ -266,34 +274,6 @@ int tr_plan_put(store_txn *txn, struct tr_plan *p)
 }
 
 /* ------------------------------------------------------------- checks */
-
-int tr_refuse(int code, char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why != NULL && whylen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap); /* by contract a cut reason is fine: NUL-terminated */
-        va_end(ap);
-    }
-    return code;
-}
-
-int tr_fmt(char *dst, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    int len;
-
-    va_start(ap, fmt);
-    len = vsnprintf(dst, n, fmt, ap);
-    va_end(ap);
-    if (len < 0 || (size_t)len >= n) {
-        if (n > 0)
-            dst[0] = '\0';
-        return ENAMETOOLONG;
-    }
-    return 0;
-}
 
 int tr_code_ok(const char *s)
 {
@@ -320,46 +300,51 @@ int tr_exam_ok(const char *s)
     return 1;
 }
 
-/* Length of the UTF-8 sequence at s (1..4), or 0 when it is malformed. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n = s[0] < 0x80                   ? 1
-               : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
-               : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-               : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
-                                             : 0;
-
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
-
 int tr_text_ok(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), step;
+    size_t n = strlen(s), step = 1;
+    uint32_t cp = 0;
 
     if (n < 1 || n > TRAINING_TEXT_MAX)
         return 0;
-    for (size_t i = 0; i < n; i += step) {
-        if (p[i] < 0x20 || p[i] == 0x7f)
-            return 0;
-        step = utf8_len(p + i);
-        if (step == 0)
-            return 0;
+    for (size_t i = 0; i < n && step > 0; i += step) {
+        step = jp_utf8_decode(p + i, n - i, &cp);
+        step = cp < 0x20 || cp == 0x7f ? 0 : step;
     }
-    return 1;
+    return step > 0;
+}
+
+int tr_text_check(const char *field, const char *s, char *why, size_t whylen)
+{
+    if (s == NULL || !tr_text_ok(s)) {
+        jp_errf(why, whylen, "%s: must be 1-256 bytes of UTF-8 without control characters", field);
+        return TRAINING_EINVAL;
+    }
+    return 0;
+}
+
+int tr_code_check(const char *field, const char *s, char *why, size_t whylen)
+{
+    if (s == NULL || !tr_code_ok(s)) {
+        jp_errf(why, whylen, "%s: must be 1-32 of A-Z a-z 0-9 -", field);
+        return TRAINING_EINVAL;
+    }
+    return 0;
 }
 
 int tr_date(const char *field, const char *s, struct ident_date *out, char *why, size_t whylen)
 {
     char w[IDENT_WHY_SIZE];
 
-    if (s == NULL)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "%s: missing", field);
-    if (ident_date_parse(s, strlen(s), out, w, sizeof w) != 0)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "%s: %s", field, w);
+    if (s == NULL) {
+        jp_errf(why, whylen, "%s: missing", field);
+        return TRAINING_EINVAL;
+    }
+    if (ident_date_parse(s, strlen(s), out, w, sizeof w) != 0) {
+        jp_errf(why, whylen, "%s: %s", field, w);
+        return TRAINING_EINVAL;
+    }
     return 0;
 }
 
@@ -367,17 +352,23 @@ int tr_date(const char *field, const char *s, struct ident_date *out, char *why,
 
 int tr_need_province(const struct training_actor *a, char *why, size_t whylen)
 {
-    if (a->role != TRAINING_PROVINCE)
-        return tr_refuse(TRAINING_EREMIT, why, whylen, "actor: only the province may do this");
+    if (a->role != TRAINING_PROVINCE) {
+        jp_errf(why, whylen, "actor: only the province may do this");
+        return TRAINING_EREMIT;
+    }
     return 0;
 }
 
 int tr_need_city(const training *t, const struct training_actor *a, char *why, size_t whylen)
 {
-    if (a->role != TRAINING_CITY)
-        return tr_refuse(TRAINING_EREMIT, why, whylen, "actor: only a city may do this");
-    if (jp_config_city(&t->cfg, a->code) == NULL)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "actor: city is not in the city table");
+    if (a->role != TRAINING_CITY) {
+        jp_errf(why, whylen, "actor: only a city may do this");
+        return TRAINING_EREMIT;
+    }
+    if (jp_config_city(&t->cfg, a->code) == NULL) {
+        jp_errf(why, whylen, "actor: city is not in the city table");
+        return TRAINING_EINVAL;
+    }
     return 0;
 }
 
@@ -386,22 +377,30 @@ int tr_need_inst(store_txn *txn, const struct training_actor *a, struct tr_inst 
 {
     int rc;
 
-    if (a->role != TRAINING_INST)
-        return tr_refuse(TRAINING_EREMIT, why, whylen, "actor: only an institution may do this");
+    if (a->role != TRAINING_INST) {
+        jp_errf(why, whylen, "actor: only an institution may do this");
+        return TRAINING_EREMIT;
+    }
     rc = tr_inst_get(txn, a->code, in);
-    if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "actor: unknown institution %s", a->code);
-    if (rc == 0 && in->state != TR_INST_FILED)
-        return tr_refuse(TRAINING_EREFUSED, why, whylen, "actor: institution %s is %s, not filed",
-                         a->code, tr_inst_state_name(in->state));
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(why, whylen, "actor: unknown institution %s", a->code);
+        return TRAINING_ENOTFOUND;
+    }
+    if (rc == 0 && in->state != TR_INST_FILED) {
+        jp_errf(why, whylen, "actor: institution %s is %s, not filed", a->code,
+                tr_inst_state_name(in->state));
+        return TRAINING_EREFUSED;
+    }
     return rc;
 }
 
 int tr_city_oversees(const struct training_actor *a, const char *city, char *why, size_t whylen)
 {
-    if (a->role != TRAINING_CITY || strcmp(a->code, city) != 0)
-        return tr_refuse(TRAINING_EREMIT, why, whylen,
-                         "actor: city %s does not oversee institutions of city %s", a->code, city);
+    if (a->role != TRAINING_CITY || strcmp(a->code, city) != 0) {
+        jp_errf(why, whylen, "actor: city %s does not oversee institutions of city %s", a->code,
+                city);
+        return TRAINING_EREMIT;
+    }
     return 0;
 }
 
@@ -419,23 +418,6 @@ int tr_audit(store_txn *txn, const struct training_actor *a, const char *action,
         rc = store_text_set(e.detail, sizeof e.detail, detail);
     if (rc == 0)
         rc = store_audit_append(txn, &e);
-    return rc;
-}
-
-int tr_json_str(struct jp_buf *out, const char *s)
-{
-    int rc = jp_buf_puts(out, "\"");
-
-    for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            rc = jp_buf_printf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            rc = jp_buf_printf(out, "\\u%04x", *p);
-        else
-            rc = jp_buf_append(out, p, 1);
-    }
-    if (rc == 0)
-        rc = jp_buf_puts(out, "\"");
     return rc;
 }
 

@@ -62,12 +62,15 @@ static int id_canon(const char *in, char out[IDENT_ID_SIZE], char *why, size_t w
 {
     size_t n = strlen(in);
 
-    if (n < 1 || n >= IDENT_ID_SIZE)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "id_number: must be 1-32 characters");
+    if (n < 1 || n >= IDENT_ID_SIZE) {
+        jp_errf(why, whylen, "id_number: must be 1-32 characters");
+        return TRAINING_EINVAL;
+    }
     for (size_t i = 0; i < n; i++)
-        if (in[i] <= 0x20 || in[i] >= 0x7f)
-            return tr_refuse(TRAINING_EINVAL, why, whylen,
-                             "id_number: character %zu is not printable", i + 1);
+        if (in[i] <= 0x20 || in[i] >= 0x7f) {
+            jp_errf(why, whylen, "id_number: character %zu is not printable", i + 1);
+            return TRAINING_EINVAL;
+        }
     memcpy(out, in, n + 1);
     if (n == IDENT_CITIZEN_ID_LEN && out[n - 1] == 'x')
         out[n - 1] = 'X';
@@ -81,11 +84,14 @@ static int own_class(store_txn *txn, const struct training_actor *a, const char 
     struct tr_field f[] = CLASS_FIELDS(cl);
     int rc = tr_get(txn, TR_DB_CLASS, class_id, strlen(class_id), f, 2);
 
-    if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "class_id: unknown class");
-    if (rc == 0 && strcmp(cl->inst, a->code) != 0)
-        return tr_refuse(TRAINING_EREMIT, why, whylen,
-                         "class_id: class belongs to another institution");
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(why, whylen, "class_id: unknown class");
+        return TRAINING_ENOTFOUND;
+    }
+    if (rc == 0 && strcmp(cl->inst, a->code) != 0) {
+        jp_errf(why, whylen, "class_id: class belongs to another institution");
+        return TRAINING_EREMIT;
+    }
     return rc;
 }
 
@@ -107,8 +113,16 @@ static int blacklisted(store_txn *txn, const char *id, const struct ident_date *
     return rc == STORE_ENOTFOUND ? 0 : rc;
 }
 
-/* Candidates registered in a class. */
-static int class_size(store_txn *txn, const char *class_id, size_t *n)
+struct sheet;
+static int sheet_has(const struct sheet *s, const char *id, size_t n);
+
+/*
+ * Walks the candidates of a class in key (id_number) order: *n gets their
+ * count and, when s is not NULL, *missing the 1-based place of the first one
+ * without a line in s (0 when none is missing).
+ */
+static int class_scan(store_txn *txn, const char *class_id, const struct sheet *s, size_t *n,
+                      size_t *missing)
 {
     size_t plen = strlen(class_id) + 1, kl, vl;
     store_cursor *c = NULL;
@@ -116,28 +130,32 @@ static int class_size(store_txn *txn, const char *class_id, size_t *n)
     int rc = store_cursor_open(txn, tr_db(TR_DB_CAND), &c);
 
     *n = 0;
+    if (missing != NULL)
+        *missing = 0;
     for (rc = rc != 0 ? rc : store_cursor_seek(c, class_id, plen, &k, &kl, &v, &vl); rc == 0;
          rc = store_cursor_next(c, &k, &kl, &v, &vl)) {
         if (kl < plen || memcmp(k, class_id, plen) != 0)
             break;
         (*n)++;
+        if (s != NULL && *missing == 0 && !sheet_has(s, (const char *)k + plen, kl - plen))
+            *missing = *n;
     }
     store_cursor_close(c);
     return rc == STORE_ENOTFOUND ? 0 : rc;
 }
 
-static int text_reason(const char *field, const char *s, char *why, size_t whylen)
+/* Candidates registered in a class. */
+static int class_size(store_txn *txn, const char *class_id, size_t *n)
 {
-    if (s == NULL || !tr_text_ok(s))
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "%s: must be 1-256 bytes of UTF-8 without control characters", field);
-    return 0;
+    return class_scan(txn, class_id, NULL, n, NULL);
 }
 
 static int position_syntax(const training *t, const char *p, char *why, size_t whylen)
 {
-    if (p == NULL || strlen(p) != 2 || jp_config_position(&t->cfg, p) == NULL)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "position: not in the catalogue");
+    if (p == NULL || strlen(p) != 2 || jp_config_position(&t->cfg, p) == NULL) {
+        jp_errf(why, whylen, "position: not in the catalogue");
+        return TRAINING_EINVAL;
+    }
     return 0;
 }
 
@@ -160,17 +178,20 @@ static int class_txn(store_txn *txn, void *arg)
     char detail[64];
     int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
 
-    if (rc == 0 && !tr_inst_offers(&in, op->position))
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "position: not offered by the institution");
+    if (rc == 0 && !tr_inst_offers(&in, op->position)) {
+        jp_errf(op->why, op->whylen, "position: not offered by the institution");
+        rc = TRAINING_EREFUSED;
+    }
     memcpy(cl.inst, op->a->code, sizeof cl.inst);
     memcpy(cl.position, op->position, 3);
     if (rc == 0)
         rc = tr_put(txn, TR_DB_CLASS, op->class_id, strlen(op->class_id), f, 2, STORE_PUT_NEW);
-    if (rc == STORE_EEXIST)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "class_id: already exists");
+    if (rc == STORE_EEXIST) {
+        jp_errf(op->why, op->whylen, "class_id: already exists");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "class %s position %s", op->class_id, op->position);
+        rc = jp_strf(detail, sizeof detail, "class %s position %s", op->class_id, op->position);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "class create", detail);
     return rc;
@@ -185,8 +206,10 @@ int training_class_create(training *t, const struct training_actor *a, const cha
 
     if (rc != 0)
         return rc;
-    if (class_id == NULL || !tr_code_ok(class_id))
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
+    if (class_id == NULL || !tr_code_ok(class_id)) {
+        jp_errf(why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
+        return TRAINING_EINVAL;
+    }
     return store_write(t->st, class_txn, &op);
 }
 
@@ -210,32 +233,42 @@ static int candidate_fields(const training *t, const struct training_candidate *
     char w[IDENT_WHY_SIZE];
     int rc, age;
 
-    if (c->name == NULL || ident_name_check(c->name, strlen(c->name), w, sizeof w) != 0)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "name: %s", c->name ? w : "missing");
-    if (c->gender == NULL || (strcmp(c->gender, "男") != 0 && strcmp(c->gender, "女") != 0))
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "gender: must be 男 or 女");
+    if (c->name == NULL || ident_name_check(c->name, strlen(c->name), w, sizeof w) != 0) {
+        jp_errf(why, whylen, "name: %s", c->name ? w : "missing");
+        return TRAINING_EINVAL;
+    }
+    if (c->gender == NULL || (strcmp(c->gender, "男") != 0 && strcmp(c->gender, "女") != 0)) {
+        jp_errf(why, whylen, "gender: must be 男 or 女");
+        return TRAINING_EINVAL;
+    }
     if (c->id_type == NULL || c->id_number == NULL ||
         ident_holder_id_parse(c->id_type, strlen(c->id_type), c->id_number, strlen(c->id_number),
-                              &t->today, out->id_number, sizeof out->id_number, w, sizeof w) != 0)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "id_number: %s",
-                         c->id_type && c->id_number ? w : "missing");
+                              &t->today, out->id_number, sizeof out->id_number, w, sizeof w) != 0) {
+        jp_errf(why, whylen, "id_number: %s", c->id_type && c->id_number ? w : "missing");
+        return TRAINING_EINVAL;
+    }
     if (strcmp(c->id_type, IDENT_ID_TYPE_CITIZEN) == 0) {
         rc = ident_citizen_id_parse(out->id_number, strlen(out->id_number), &t->today, &cid, NULL,
                                     0);
-        if (rc != 0)
-            return tr_refuse(TRAINING_EINVAL, why, whylen, "id_number: not a citizen id");
+        if (rc != 0) {
+            jp_errf(why, whylen, "id_number: not a citizen id");
+            return TRAINING_EINVAL;
+        }
         birth = cid.birth;
-        if (cid.male != (strcmp(c->gender, "男") == 0))
-            return tr_refuse(TRAINING_EINVAL, why, whylen, "gender: does not match the id_number");
+        if (cid.male != (strcmp(c->gender, "男") == 0)) {
+            jp_errf(why, whylen, "gender: does not match the id_number");
+            return TRAINING_EINVAL;
+        }
     } else {
         rc = tr_date("birth_date", c->birth_date, &birth, why, whylen);
         if (rc != 0)
             return rc;
     }
     age = ident_age_on(&birth, &t->today);
-    if (age < AGE_MIN || age > AGE_MAX)
-        return tr_refuse(TRAINING_EREFUSED, why, whylen, "age: must be %d-%d today", AGE_MIN,
-                         AGE_MAX);
+    if (age < AGE_MIN || age > AGE_MAX) {
+        jp_errf(why, whylen, "age: must be %d-%d today", AGE_MIN, AGE_MAX);
+        return TRAINING_EREFUSED;
+    }
     memcpy(out->name, c->name, strlen(c->name) + 1);
     memcpy(out->gender, c->gender, strlen(c->gender) + 1);
     memcpy(out->id_type, c->id_type, 4);
@@ -253,31 +286,37 @@ static int reg_txn(store_txn *txn, void *arg)
     int hit = 0;
     int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
 
-    if (rc == 0 && !tr_inst_offers(&in, op->c.position))
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "position: not offered by the institution");
+    if (rc == 0 && !tr_inst_offers(&in, op->c.position)) {
+        jp_errf(op->why, op->whylen, "position: not offered by the institution");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
         rc = own_class(txn, op->a, op->class_id, &cl, op->why, op->whylen);
-    if (rc == 0 && strcmp(cl.position, op->c.position) != 0)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "position: differs from the class's position");
+    if (rc == 0 && strcmp(cl.position, op->c.position) != 0) {
+        jp_errf(op->why, op->whylen, "position: differs from the class's position");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
         rc = blacklisted(txn, op->c.id_number, &op->t->today, &hit);
-    if (rc == 0 && hit)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "id_number: on the test blacklist");
+    if (rc == 0 && hit) {
+        jp_errf(op->why, op->whylen, "id_number: on the test blacklist");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
         rc = class_size(txn, op->class_id, &n);
-    if (rc == 0 && n >= TRAINING_CLASS_MAX)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "class_id: class is full (%d)",
-                       TRAINING_CLASS_MAX);
+    if (rc == 0 && n >= TRAINING_CLASS_MAX) {
+        jp_errf(op->why, op->whylen, "class_id: class is full (%d)", TRAINING_CLASS_MAX);
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
         rc = tr_put(txn, TR_DB_CAND, key, cand_key(key, op->class_id, op->c.id_number), f, 5,
                     STORE_PUT_NEW);
-    if (rc == STORE_EEXIST)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "id_number: already registered in the class");
+    if (rc == STORE_EEXIST) {
+        jp_errf(op->why, op->whylen, "id_number: already registered in the class");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "class %s", op->class_id);
+        rc = jp_strf(detail, sizeof detail, "class %s", op->class_id);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "candidate register", detail);
     return rc;
@@ -289,8 +328,10 @@ int training_candidate_register(training *t, const struct training_actor *a,
     struct reg_op op = {.t = t, .a = a, .class_id = c->class_id, .why = why, .whylen = whylen};
     int rc;
 
-    if (c->class_id == NULL || !tr_code_ok(c->class_id))
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
+    if (c->class_id == NULL || !tr_code_ok(c->class_id)) {
+        jp_errf(why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
+        return TRAINING_EINVAL;
+    }
     rc = position_syntax(t, c->position, why, whylen);
     if (rc == 0)
         rc = candidate_fields(t, c, &op.c, why, whylen);
@@ -330,13 +371,14 @@ static int black_txn(store_txn *txn, void *arg)
         rc = own_class(txn, op->a, op->class_id, &cl, op->why, op->whylen);
     if (rc == 0)
         rc = store_get(txn, tr_db(TR_DB_CAND), key, cand_key(key, op->class_id, op->id), &v, &vl);
-    if (rc == STORE_ENOTFOUND)
-        rc = tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen,
-                       "id_number: not a candidate of the class");
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(op->why, op->whylen, "id_number: not a candidate of the class");
+        rc = TRAINING_ENOTFOUND;
+    }
     if (rc == 0)
         rc = tr_put(txn, TR_DB_BLACK, op->id, strlen(op->id), f, 4, 0);
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "class %s until %s", op->class_id, op->until);
+        rc = jp_strf(detail, sizeof detail, "class %s until %s", op->class_id, op->until);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "blacklist add", detail);
     return rc;
@@ -351,18 +393,25 @@ int training_blacklist_add(training *t, const struct training_actor *a, const ch
     struct ident_date df = t->today, du;
     int rc;
 
-    if (class_id == NULL || !tr_code_ok(class_id))
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
-    rc = id_number != NULL ? id_canon(id_number, op.id, why, whylen)
-                           : tr_refuse(TRAINING_EINVAL, why, whylen, "id_number: missing");
+    if (class_id == NULL || !tr_code_ok(class_id)) {
+        jp_errf(why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
+        return TRAINING_EINVAL;
+    }
+    if (id_number == NULL) {
+        jp_errf(why, whylen, "id_number: missing");
+        return TRAINING_EINVAL;
+    }
+    rc = id_canon(id_number, op.id, why, whylen);
     if (rc == 0)
-        rc = text_reason("reason", reason, why, whylen);
+        rc = tr_text_check("reason", reason, why, whylen);
     if (rc == 0 && from != NULL)
         rc = tr_date("from", from, &df, why, whylen);
     if (rc == 0)
         rc = tr_date("until", until, &du, why, whylen);
-    if (rc == 0 && ident_date_cmp(&df, &du) > 0)
-        rc = tr_refuse(TRAINING_EINVAL, why, whylen, "until: is before from");
+    if (rc == 0 && ident_date_cmp(&df, &du) > 0) {
+        jp_errf(why, whylen, "until: is before from");
+        rc = TRAINING_EINVAL;
+    }
     if (rc != 0)
         return rc;
     ident_date_format(&df, op.from, sizeof op.from);
@@ -390,23 +439,28 @@ static int plan_submit_txn(store_txn *txn, void *arg)
     size_t n = 0;
     int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
 
-    if (rc == 0 && !tr_inst_offers(&in, op->p.position))
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "position: not offered by the institution");
+    if (rc == 0 && !tr_inst_offers(&in, op->p.position)) {
+        jp_errf(op->why, op->whylen, "position: not offered by the institution");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
         rc = own_class(txn, op->a, op->p.class_id, &cl, op->why, op->whylen);
-    if (rc == 0 && strcmp(cl.position, op->p.position) != 0)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "position: differs from the class's position");
+    if (rc == 0 && strcmp(cl.position, op->p.position) != 0) {
+        jp_errf(op->why, op->whylen, "position: differs from the class's position");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
         rc = class_size(txn, op->p.class_id, &n);
-    if (rc == 0 && n == 0)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "class_id: class has no candidates");
+    if (rc == 0 && n == 0) {
+        jp_errf(op->why, op->whylen, "class_id: class has no candidates");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
         rc = tr_plan_get(txn, op->p.exam_id, &old);
-    if (rc == 0 && (old.state != TR_REJECTED || strcmp(old.inst, op->a->code) != 0))
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "exam_id: already used by a plan that is not rejected");
+    if (rc == 0 && (old.state != TR_REJECTED || strcmp(old.inst, op->a->code) != 0)) {
+        jp_errf(op->why, op->whylen, "exam_id: already used by a plan that is not rejected");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == STORE_ENOTFOUND || rc == 0) {
         memcpy(op->p.inst, op->a->code, sizeof op->p.inst);
         memcpy(op->p.city, in.city, sizeof op->p.city);
@@ -415,7 +469,7 @@ static int plan_submit_txn(store_txn *txn, void *arg)
         rc = tr_plan_put(txn, &op->p);
     }
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "exam %s class %s", op->p.exam_id, op->p.class_id);
+        rc = jp_strf(detail, sizeof detail, "exam %s class %s", op->p.exam_id, op->p.class_id);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "plan submit", detail);
     return rc;
@@ -429,11 +483,14 @@ int training_plan_submit(training *t, const struct training_actor *a, const char
     struct ident_date d;
     int rc;
 
-    if (class_id == NULL || !tr_code_ok(class_id))
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
-    if (exam_id == NULL || !tr_exam_ok(exam_id))
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "exam_id: must be 1-64 printable characters without spaces");
+    if (class_id == NULL || !tr_code_ok(class_id)) {
+        jp_errf(why, whylen, "class_id: must be 1-32 of A-Z a-z 0-9 -");
+        return TRAINING_EINVAL;
+    }
+    if (exam_id == NULL || !tr_exam_ok(exam_id)) {
+        jp_errf(why, whylen, "exam_id: must be 1-64 printable characters without spaces");
+        return TRAINING_EINVAL;
+    }
     rc = position_syntax(t, position, why, whylen);
     if (rc == 0)
         rc = tr_date("exam_date", exam_date, &d, why, whylen);
@@ -452,8 +509,10 @@ static int city_plan(store_txn *txn, const struct training_actor *a, const char 
 {
     int rc = tr_plan_get(txn, exam_id, p);
 
-    if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "exam_id: unknown exam");
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(why, whylen, "exam_id: unknown exam");
+        return TRAINING_ENOTFOUND;
+    }
     if (rc == 0)
         rc = tr_city_oversees(a, p->city, why, whylen);
     return rc;
@@ -466,16 +525,18 @@ static int plan_review_txn(store_txn *txn, void *arg)
     char detail[96];
     int rc = city_plan(txn, op->a, op->p.exam_id, &p, op->why, op->whylen);
 
-    if (rc == 0 && p.state != TR_SUBMITTED)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "exam_id: plan is %s, not submitted",
-                       tr_review_state_name(p.state));
+    if (rc == 0 && p.state != TR_SUBMITTED) {
+        jp_errf(op->why, op->whylen, "exam_id: plan is %s, not submitted",
+                tr_review_state_name(p.state));
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0) {
         p.state = op->approve ? TR_APPROVED : TR_REJECTED;
         memcpy(p.reason, op->p.reason, sizeof p.reason);
         rc = tr_plan_put(txn, &p);
     }
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "exam %s", p.exam_id);
+        rc = jp_strf(detail, sizeof detail, "exam %s", p.exam_id);
     if (rc == 0)
         rc = tr_audit(txn, op->a, op->approve ? "plan approve" : "plan reject", detail);
     return rc;
@@ -487,11 +548,12 @@ static int review_args(const training *t, const struct training_actor *a, const 
 {
     int rc = tr_need_city(t, a, why, whylen);
 
-    if (rc == 0 && (exam_id == NULL || !tr_exam_ok(exam_id)))
-        rc = tr_refuse(TRAINING_EINVAL, why, whylen,
-                       "exam_id: must be 1-64 printable characters without spaces");
+    if (rc == 0 && (exam_id == NULL || !tr_exam_ok(exam_id))) {
+        jp_errf(why, whylen, "exam_id: must be 1-64 printable characters without spaces");
+        rc = TRAINING_EINVAL;
+    }
     if (rc == 0 && !approve)
-        rc = text_reason("reason", reason, why, whylen);
+        rc = tr_text_check("reason", reason, why, whylen);
     return rc;
 }
 
@@ -619,25 +681,49 @@ struct scores_op {
     size_t whylen;
 };
 
-/* Every line names a candidate of the class, once. */
+/* 1 when s has a line for the ID number id[0..n-1]. */
+static int sheet_has(const struct sheet *s, const char *id, size_t n)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->lines[i].id_number) == n && memcmp(s->lines[i].id_number, id, n) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Every line names a candidate of the class, once, and every candidate of the
+ * class has a line. A missing one is named by its place in the class (in
+ * id_number order), never by its name or number.
+ */
 static int sheet_lines_ok(store_txn *txn, const char *class_id, const struct sheet *s, char *why,
                           size_t whylen)
 {
     char key[CAND_KEY_MAX];
     const void *v;
-    size_t vl;
+    size_t vl, n = 0, missing = 0;
     int rc = 0;
 
     for (size_t i = 0; rc == 0 && i < s->n; i++) {
         for (size_t j = 0; j < i; j++)
-            if (strcmp(s->lines[i].id_number, s->lines[j].id_number) == 0)
-                return tr_refuse(TRAINING_EREFUSED, why, whylen,
-                                 "line %zu: id_number: repeats line %zu", i + 1, j + 1);
+            if (strcmp(s->lines[i].id_number, s->lines[j].id_number) == 0) {
+                jp_errf(why, whylen, "line %zu: id_number: repeats line %zu", i + 1, j + 1);
+                return TRAINING_EREFUSED;
+            }
         rc = store_get(txn, tr_db(TR_DB_CAND), key, cand_key(key, class_id, s->lines[i].id_number),
                        &v, &vl);
-        if (rc == STORE_ENOTFOUND)
-            return tr_refuse(TRAINING_EREFUSED, why, whylen,
-                             "line %zu: id_number: not a candidate of the class", i + 1);
+        if (rc == STORE_ENOTFOUND) {
+            jp_errf(why, whylen, "line %zu: id_number: not a candidate of the class", i + 1);
+            return TRAINING_EREFUSED;
+        }
+    }
+    if (rc == 0)
+        rc = class_scan(txn, class_id, s, &n, &missing);
+    if (rc == 0 && missing != 0) {
+        jp_errf(why, whylen,
+                "scores: no score for candidate %zu of the class's %zu (in id_number "
+                "order); one score per candidate",
+                missing, n);
+        rc = TRAINING_EREFUSED;
     }
     return rc;
 }
@@ -653,19 +739,25 @@ static int scores_upload_txn(store_txn *txn, void *arg)
 
     if (rc == 0)
         rc = tr_plan_get(txn, op->exam_id, &p);
-    if (rc == STORE_ENOTFOUND)
-        rc = tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "exam_id: unknown exam");
-    if (rc == 0 && strcmp(p.inst, op->a->code) != 0)
-        rc =
-            tr_refuse(TRAINING_EREMIT, op->why, op->whylen, "exam_id: exam of another institution");
-    if (rc == 0 && p.state != TR_APPROVED)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "exam_id: plan is %s, not approved",
-                       tr_review_state_name(p.state));
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(op->why, op->whylen, "exam_id: unknown exam");
+        rc = TRAINING_ENOTFOUND;
+    }
+    if (rc == 0 && strcmp(p.inst, op->a->code) != 0) {
+        jp_errf(op->why, op->whylen, "exam_id: exam of another institution");
+        rc = TRAINING_EREMIT;
+    }
+    if (rc == 0 && p.state != TR_APPROVED) {
+        jp_errf(op->why, op->whylen, "exam_id: plan is %s, not approved",
+                tr_review_state_name(p.state));
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
         rc = sheet_get(txn, op->exam_id, &old);
-    if (rc == 0 && old.state == TR_APPROVED)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "exam_id: score sheet is already approved");
+    if (rc == 0 && old.state == TR_APPROVED) {
+        jp_errf(op->why, op->whylen, "exam_id: score sheet is already approved");
+        rc = TRAINING_EREFUSED;
+    }
     sheet_free(&old);
     if (rc == STORE_ENOTFOUND)
         rc = 0; /* no sheet yet */
@@ -674,7 +766,7 @@ static int scores_upload_txn(store_txn *txn, void *arg)
     if (rc == 0)
         rc = sheet_put(txn, op->exam_id, &op->s);
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "exam %s: %zu scores", op->exam_id, op->s.n);
+        rc = jp_strf(detail, sizeof detail, "exam %s: %zu scores", op->exam_id, op->s.n);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "scores upload", detail);
     return rc;
@@ -686,12 +778,14 @@ int training_scores_upload(training *t, const struct training_actor *a, const ch
     struct scores_op op = {.a = a, .exam_id = exam_id, .why = why, .whylen = whylen};
     int rc = 0;
 
-    if (exam_id == NULL || !tr_exam_ok(exam_id))
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "exam_id: must be 1-64 printable characters without spaces");
-    if (n < 1 || n > TRAINING_CLASS_MAX)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "scores: must be 1-%d lines",
-                         TRAINING_CLASS_MAX);
+    if (exam_id == NULL || !tr_exam_ok(exam_id)) {
+        jp_errf(why, whylen, "exam_id: must be 1-64 printable characters without spaces");
+        return TRAINING_EINVAL;
+    }
+    if (n < 1 || n > TRAINING_CLASS_MAX) {
+        jp_errf(why, whylen, "scores: must be 1-%d lines", TRAINING_CLASS_MAX);
+        return TRAINING_EINVAL;
+    }
     op.s.lines = calloc(n, sizeof *op.s.lines);
     if (op.s.lines == NULL)
         return ENOMEM;
@@ -699,11 +793,12 @@ int training_scores_upload(training *t, const struct training_actor *a, const ch
     op.s.state = TR_SUBMITTED;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rc = id_canon(scores[i].id_number, op.s.lines[i].id_number, why, whylen);
-        if (rc != 0)
-            tr_refuse(rc, why, whylen, "line %zu: id_number: must be 1-32 printable characters",
-                      i + 1);
-        else if (scores[i].tenths < 0 || scores[i].tenths > 1000)
-            rc = tr_refuse(TRAINING_EINVAL, why, whylen, "line %zu: score: must be 0-100", i + 1);
+        if (rc != 0) {
+            jp_errf(why, whylen, "line %zu: id_number: must be 1-32 printable characters", i + 1);
+        } else if (scores[i].tenths < 0 || scores[i].tenths > 1000) {
+            jp_errf(why, whylen, "line %zu: score: must be 0-100", i + 1);
+            rc = TRAINING_EINVAL;
+        }
         op.s.lines[i].tenths = scores[i].tenths;
     }
     if (rc == 0)
@@ -722,18 +817,22 @@ static int scores_review_txn(store_txn *txn, void *arg)
 
     if (rc == 0)
         rc = sheet_get(txn, op->exam_id, &s);
-    if (rc == STORE_ENOTFOUND)
-        rc = tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "exam_id: no score sheet uploaded");
-    if (rc == 0 && s.state != TR_SUBMITTED)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "exam_id: score sheet is %s, not submitted", tr_review_state_name(s.state));
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(op->why, op->whylen, "exam_id: no score sheet uploaded");
+        rc = TRAINING_ENOTFOUND;
+    }
+    if (rc == 0 && s.state != TR_SUBMITTED) {
+        jp_errf(op->why, op->whylen, "exam_id: score sheet is %s, not submitted",
+                tr_review_state_name(s.state));
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0) {
         s.state = op->approve ? TR_APPROVED : TR_REJECTED;
         memcpy(s.reason, op->approve ? "" : op->reason, op->approve ? 1 : strlen(op->reason) + 1);
         rc = sheet_put(txn, op->exam_id, &s);
     }
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "exam %s", op->exam_id);
+        rc = jp_strf(detail, sizeof detail, "exam %s", op->exam_id);
     if (rc == 0)
         rc = tr_audit(txn, op->a, op->approve ? "scores approve" : "scores reject", detail);
     sheet_free(&s);
@@ -774,7 +873,7 @@ static int export_line(struct jp_buf *out, const struct tr_cand *c, const struct
     int rc = jp_buf_puts(out, "{\"name\":");
 
     if (rc == 0)
-        rc = tr_json_str(out, c->name);
+        rc = jp_json_strz(out, c->name);
     if (rc == 0)
         rc = jp_buf_printf(out,
                            ",\"gender\":\"%s\",\"id_type\":\"%s\",\"id_number\":\"%s\","
@@ -782,11 +881,11 @@ static int export_line(struct jp_buf *out, const struct tr_cand *c, const struct
                            "\"institution_name\":",
                            c->gender, c->id_type, c->id_number, p->position, in->code);
     if (rc == 0)
-        rc = tr_json_str(out, in->name);
+        rc = jp_json_strz(out, in->name);
     if (rc == 0)
         rc = jp_buf_printf(out, ",\"city\":\"%s\",\"exam_id\":", in->city);
     if (rc == 0)
-        rc = tr_json_str(out, p->exam_id);
+        rc = jp_json_strz(out, p->exam_id);
     if (rc == 0)
         rc = jp_buf_printf(out, ",\"exam_date\":\"%s\",\"score\":%d", p->exam_date, tenths / 10);
     if (rc == 0 && tenths % 10 != 0)
@@ -802,15 +901,18 @@ static int export_plan(store_txn *txn, const struct training_actor *a, const cha
 {
     int rc = tr_plan_get(txn, exam_id, p);
 
-    if (rc == STORE_ENOTFOUND)
-        return tr_refuse(TRAINING_ENOTFOUND, why, whylen, "exam_id: unknown exam");
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(why, whylen, "exam_id: unknown exam");
+        return TRAINING_ENOTFOUND;
+    }
     if (rc != 0)
         return rc;
     if (a->role == TRAINING_CITY)
         return tr_city_oversees(a, p->city, why, whylen);
-    if (a->role != TRAINING_INST || strcmp(a->code, p->inst) != 0)
-        return tr_refuse(TRAINING_EREMIT, why, whylen,
-                         "actor: only the exam's institution or its city may export");
+    if (a->role != TRAINING_INST || strcmp(a->code, p->inst) != 0) {
+        jp_errf(why, whylen, "actor: only the exam's institution or its city may export");
+        return TRAINING_EREMIT;
+    }
     return 0;
 }
 
@@ -832,9 +934,10 @@ static int export_txn(store_txn *txn, void *arg)
         rc = tr_inst_get(txn, p.inst, &in);
     if (rc == 0)
         rc = sheet_get(txn, op->exam_id, &s);
-    if (rc == STORE_ENOTFOUND || (rc == 0 && s.state != TR_APPROVED))
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "exam_id: score sheet is not approved");
+    if (rc == STORE_ENOTFOUND || (rc == 0 && s.state != TR_APPROVED)) {
+        jp_errf(op->why, op->whylen, "exam_id: score sheet is not approved");
+        rc = TRAINING_EREFUSED;
+    }
     for (size_t i = 0; rc == 0 && i < s.n; i++) {
         if (s.lines[i].tenths < op->t->cfg.pass_mark_tenths)
             continue;
@@ -845,7 +948,7 @@ static int export_txn(store_txn *txn, void *arg)
     }
     sheet_free(&s);
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "exam %s: %zu passed", op->exam_id, op->count);
+        rc = jp_strf(detail, sizeof detail, "exam %s: %zu passed", op->exam_id, op->count);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "export-passed", detail);
     return rc;
@@ -858,9 +961,10 @@ int training_export_passed(training *t, const struct training_actor *a, const ch
     int rc;
 
     *count = 0;
-    if (exam_id == NULL || !tr_exam_ok(exam_id))
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "exam_id: must be 1-64 printable characters without spaces");
+    if (exam_id == NULL || !tr_exam_ok(exam_id)) {
+        jp_errf(why, whylen, "exam_id: must be 1-64 printable characters without spaces");
+        return TRAINING_EINVAL;
+    }
     jp_buf_init(&op.lines, 64u << 20);
     rc = store_write(t->st, export_txn, &op);
     if (rc == 0 && op.lines.len > 0)

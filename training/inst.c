@@ -33,7 +33,7 @@ static int quota_txn(store_txn *txn, void *arg)
 
     if (rc == 0)
 
-        rc = tr_fmt(detail, sizeof detail, "city %s quota %u", op->city, (unsigned)op->max);
+        rc = jp_strf(detail, sizeof detail, "city %s quota %u", op->city, (unsigned)op->max);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "quota set", detail);
     return rc;
@@ -47,10 +47,14 @@ int training_quota_set(training *t, const struct training_actor *a, const char *
 
     if (rc != 0)
         return rc;
-    if (jp_config_city(&t->cfg, city) == NULL)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "city: not in the city table");
-    if (max > 10000)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "quota: must be 0-10000");
+    if (jp_config_city(&t->cfg, city) == NULL) {
+        jp_errf(why, whylen, "city: not in the city table");
+        return TRAINING_EINVAL;
+    }
+    if (max > 10000) {
+        jp_errf(why, whylen, "quota: must be 0-10000");
+        return TRAINING_EINVAL;
+    }
     return store_write(t->st, quota_txn, &op);
 }
 
@@ -100,20 +104,24 @@ static int confirm_txn(store_txn *txn, void *arg)
 
     f[0].p = &quota;
     rc = tr_get(txn, TR_DB_QUOTA, op->in.city, 2, f, 1);
-    if (rc == STORE_ENOTFOUND)
-        rc =
-            tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "city: no quota set by the province");
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(op->why, op->whylen, "city: no quota set by the province");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
         rc = city_count(txn, op->in.city, &used);
-    if (rc == 0 && used >= quota)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "city: quota of %u institutions is used up", (unsigned)quota);
+    if (rc == 0 && used >= quota) {
+        jp_errf(op->why, op->whylen, "city: quota of %u institutions is used up", (unsigned)quota);
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
         rc = tr_inst_put(txn, &op->in, STORE_PUT_NEW);
-    if (rc == STORE_EEXIST)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "code: institution already exists");
+    if (rc == STORE_EEXIST) {
+        jp_errf(op->why, op->whylen, "code: institution already exists");
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "institution %s", op->in.code);
+        rc = jp_strf(detail, sizeof detail, "institution %s", op->in.code);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "institution confirm", detail);
     return rc;
@@ -125,17 +133,21 @@ static int positions_ok(const training *t, const char *list, char *why, size_t w
     size_t n = strlen(list);
     char code[3] = "";
 
-    if (n < 2 || n >= TR_POSITIONS_MAX || n % 3 != 2)
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "positions: must be catalogue codes separated by commas");
+    if (n < 2 || n >= TR_POSITIONS_MAX || n % 3 != 2) {
+        jp_errf(why, whylen, "positions: must be catalogue codes separated by commas");
+        return TRAINING_EINVAL;
+    }
     for (size_t i = 0; i < n; i += 3) {
         memcpy(code, list + i, 2);
-        if ((i + 2 < n && list[i + 2] != ',') || jp_config_position(&t->cfg, code) == NULL)
-            return tr_refuse(TRAINING_EINVAL, why, whylen,
-                             "positions: entry %zu is not a catalogue code", i / 3 + 1);
+        if ((i + 2 < n && list[i + 2] != ',') || jp_config_position(&t->cfg, code) == NULL) {
+            jp_errf(why, whylen, "positions: entry %zu is not a catalogue code", i / 3 + 1);
+            return TRAINING_EINVAL;
+        }
         for (size_t j = 0; j < i; j += 3)
-            if (memcmp(list + j, code, 2) == 0)
-                return tr_refuse(TRAINING_EINVAL, why, whylen, "positions: %s is repeated", code);
+            if (memcmp(list + j, code, 2) == 0) {
+                jp_errf(why, whylen, "positions: %s is repeated", code);
+                return TRAINING_EINVAL;
+            }
     }
     return 0;
 }
@@ -148,11 +160,11 @@ int training_inst_confirm(training *t, const struct training_actor *a, const cha
 
     if (rc != 0)
         return rc;
-    if (!tr_code_ok(code))
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "code: must be 1-32 of A-Z a-z 0-9 -");
-    if (!tr_text_ok(name))
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "name: must be 1-256 bytes of UTF-8 without control characters");
+    rc = tr_code_check("code", code, why, whylen);
+    if (rc == 0)
+        rc = tr_text_check("name", name, why, whylen);
+    if (rc != 0)
+        return rc;
     rc = positions_ok(t, positions, why, whylen);
     if (rc != 0)
         return rc;
@@ -182,13 +194,18 @@ static int state_txn(store_txn *txn, void *arg)
     char detail[64];
     int rc = tr_inst_get(txn, op->code, &in);
 
-    if (rc == STORE_ENOTFOUND)
-        rc = tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "code: unknown institution");
-    if (rc == 0 && in.state == TR_INST_REMOVED)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen, "code: institution was removed");
-    else if (rc == 0 && op->to == TR_INST_FILED && in.state != TR_INST_CONFIRMED)
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "code: institution is %s, not confirmed", tr_inst_state_name(in.state));
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(op->why, op->whylen, "code: unknown institution");
+        rc = TRAINING_ENOTFOUND;
+    }
+    if (rc == 0 && in.state == TR_INST_REMOVED) {
+        jp_errf(op->why, op->whylen, "code: institution was removed");
+        rc = TRAINING_EREFUSED;
+    } else if (rc == 0 && op->to == TR_INST_FILED && in.state != TR_INST_CONFIRMED) {
+        jp_errf(op->why, op->whylen, "code: institution is %s, not confirmed",
+                tr_inst_state_name(in.state));
+        rc = TRAINING_EREFUSED;
+    }
     if (rc == 0) {
         in.state = op->to;
         if (op->reason != NULL)
@@ -196,7 +213,7 @@ static int state_txn(store_txn *txn, void *arg)
         rc = tr_inst_put(txn, &in, 0);
     }
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "institution %s", op->code);
+        rc = jp_strf(detail, sizeof detail, "institution %s", op->code);
     if (rc == 0)
         rc = tr_audit(txn, op->a,
                       op->to == TR_INST_FILED ? "institution file" : "institution remove", detail);
@@ -211,8 +228,10 @@ int training_inst_file(training *t, const struct training_actor *a, const char *
 
     if (rc != 0)
         return rc;
-    if (!tr_code_ok(code))
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "code: must be 1-32 of A-Z a-z 0-9 -");
+    if (!tr_code_ok(code)) {
+        jp_errf(why, whylen, "code: must be 1-32 of A-Z a-z 0-9 -");
+        return TRAINING_EINVAL;
+    }
     return store_write(t->st, state_txn, &op);
 }
 
@@ -229,11 +248,11 @@ int training_inst_remove(training *t, const struct training_actor *a, const char
 
     if (rc != 0)
         return rc;
-    if (!tr_code_ok(code))
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "code: must be 1-32 of A-Z a-z 0-9 -");
-    if (reason == NULL || !tr_text_ok(reason))
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "reason: must be 1-256 bytes of UTF-8 without control characters");
+    rc = tr_code_check("code", code, why, whylen);
+    if (rc == 0)
+        rc = tr_text_check("reason", reason, why, whylen);
+    if (rc != 0)
+        return rc;
     return store_write(t->st, state_txn, &op);
 }
 
@@ -244,11 +263,11 @@ static int inst_json(struct jp_buf *out, const struct tr_inst *in, int first)
     int rc = jp_buf_puts(out, first ? "{\"code\":" : ",{\"code\":");
 
     if (rc == 0)
-        rc = tr_json_str(out, in->code);
+        rc = jp_json_strz(out, in->code);
     if (rc == 0)
         rc = jp_buf_puts(out, ",\"name\":");
     if (rc == 0)
-        rc = tr_json_str(out, in->name);
+        rc = jp_json_strz(out, in->name);
     if (rc == 0)
         rc = jp_buf_printf(out, ",\"city\":\"%s\",\"positions\":[", in->city);
     for (const char *p = in->positions; rc == 0 && *p != '\0'; p += p[2] == ',' ? 3 : 2)
@@ -444,12 +463,13 @@ static int draw_txn(store_txn *txn, void *arg)
 
     jp_buf_init(&rec, TR_REC_MAX);
     jp_buf_reset(&op->json); /* a retried run starts over */
-    rc = tr_fmt(key, sizeof key, "%04d", op->year);
+    rc = jp_strf(key, sizeof key, "%04d", op->year);
     if (rc == 0)
         rc = store_get(txn, tr_db(TR_DB_DRAW), key, 4, &v, &vl);
     if (rc == 0) {
-        rc = tr_refuse(TRAINING_EREFUSED, op->why, op->whylen,
-                       "year: the inspection sample of %d is already drawn", op->year);
+        jp_errf(op->why, op->whylen, "year: the inspection sample of %d is already drawn",
+                op->year);
+        rc = TRAINING_EREFUSED;
         goto out;
     }
     rc = rc == STORE_ENOTFOUND ? active_codes(txn, &codes, &n) : rc;
@@ -469,8 +489,8 @@ static int draw_txn(store_txn *txn, void *arg)
     if (rc == 0)
         rc = store_put(txn, tr_db(TR_DB_DRAW), key, 4, rec.data, rec.len, STORE_PUT_NEW);
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "year %d: %zu of %zu active institutions", op->year, k,
-                    n);
+        rc = jp_strf(detail, sizeof detail, "year %d: %zu of %zu active institutions", op->year, k,
+                     n);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "inspection draw", detail);
 out_free:
@@ -490,13 +510,19 @@ int training_inspection_draw(training *t, const struct training_actor *a, int ye
 
     if (rc != 0)
         return rc;
-    if (year < 2000 || year > 9999)
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "year: must be 2000-9999");
+    if (year < 2000 || year > 9999) {
+        jp_errf(why, whylen, "year: must be 2000-9999");
+        return TRAINING_EINVAL;
+    }
     if (seed_hex != NULL && (strlen(seed_hex) != 2 * TRAINING_SEED_LEN ||
-                             jp_hex_decode(seed_hex, op.seed, TRAINING_SEED_LEN) != 0))
-        return tr_refuse(TRAINING_EINVAL, why, whylen, "seed: must be 64 hex digits");
-    if (seed_hex == NULL && RAND_bytes(op.seed, TRAINING_SEED_LEN) != 1)
-        return tr_refuse(ENOMEM, why, whylen, "seed: random generator failed");
+                             jp_hex_decode(seed_hex, op.seed, TRAINING_SEED_LEN) != 0)) {
+        jp_errf(why, whylen, "seed: must be 64 hex digits");
+        return TRAINING_EINVAL;
+    }
+    if (seed_hex == NULL && RAND_bytes(op.seed, TRAINING_SEED_LEN) != 1) {
+        jp_errf(why, whylen, "seed: random generator failed");
+        return ENOMEM;
+    }
     jp_buf_init(&op.json, TR_REC_MAX);
     rc = store_write(t->st, draw_txn, &op);
     if (rc == 0)
@@ -551,8 +577,10 @@ static int complaint_txn(store_txn *txn, void *arg)
                            {.tag = 4, .type = TR_STR, .cp = op->date}};
     int rc = tr_inst_get(txn, op->inst, &in);
 
-    if (rc == STORE_ENOTFOUND)
-        rc = tr_refuse(TRAINING_ENOTFOUND, op->why, op->whylen, "institution: unknown institution");
+    if (rc == STORE_ENOTFOUND) {
+        jp_errf(op->why, op->whylen, "institution: unknown institution");
+        rc = TRAINING_ENOTFOUND;
+    }
     if (rc == 0)
         rc = tr_city_oversees(op->a, in.city, op->why, op->whylen);
     if (rc == 0)
@@ -562,8 +590,8 @@ static int complaint_txn(store_txn *txn, void *arg)
     if (rc == 0)
         rc = tr_put(txn, TR_DB_COMPLAINT, key, 8, f, 4, STORE_PUT_NEW);
     if (rc == 0)
-        rc = tr_fmt(detail, sizeof detail, "complaint %llu about institution %s",
-                    (unsigned long long)op->id, op->inst);
+        rc = jp_strf(detail, sizeof detail, "complaint %llu about institution %s",
+                     (unsigned long long)op->id, op->inst);
     if (rc == 0)
         rc = tr_audit(txn, op->a, "complaint add", detail);
     return rc;
@@ -578,12 +606,11 @@ int training_complaint_add(training *t, const struct training_actor *a, const ch
 
     if (rc != 0)
         return rc;
-    if (!tr_code_ok(inst_code))
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "institution: must be 1-32 of A-Z a-z 0-9 -");
-    if (!tr_text_ok(text))
-        return tr_refuse(TRAINING_EINVAL, why, whylen,
-                         "text: must be 1-256 bytes of UTF-8 without control characters");
+    rc = tr_code_check("institution", inst_code, why, whylen);
+    if (rc == 0)
+        rc = tr_text_check("text", text, why, whylen);
+    if (rc != 0)
+        return rc;
     ident_date_format(&t->today, op.date, sizeof op.date);
     rc = store_write(t->st, complaint_txn, &op);
     if (rc == 0)
@@ -598,11 +625,11 @@ static int complaint_json(struct jp_buf *out, uint64_t id, const char *inst, con
                            (unsigned long long)id);
 
     if (rc == 0)
-        rc = tr_json_str(out, inst);
+        rc = jp_json_strz(out, inst);
     if (rc == 0)
         rc = jp_buf_printf(out, ",\"city\":\"%s\",\"date\":\"%s\",\"text\":", city, date);
     if (rc == 0)
-        rc = tr_json_str(out, text);
+        rc = jp_json_strz(out, text);
     if (rc == 0)
         rc = jp_buf_puts(out, "}");
     return rc;

@@ -98,25 +98,10 @@ static int args_parse(int argc, char **argv, int from, const struct command *c, 
 
 /* ------------------------------------------------------------ helpers */
 
-/*
- * Writes a reason for the operator into why. A reason too long for why is cut
- * short, still NUL-terminated: a cut message is better than none.
- */
-static void say(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-}
-
 /* Writes a fixed reason and returns TRAINING_EINVAL. */
 static int refuse(char *why, size_t whylen, const char *reason)
 {
-    say(why, whylen, "%s", reason);
+    jp_errf(why, whylen, "%s", reason);
     return TRAINING_EINVAL;
 }
 
@@ -131,7 +116,7 @@ static int write_out(const char *path, const struct jp_buf *b, mode_t mode, char
                    : EIO;
     rc = jp_write_file_atomic(path, b->data != NULL ? (const void *)b->data : "", b->len, mode);
     if (rc != 0)
-        say(why, whylen, "cannot write %s: %s", path, strerror(rc));
+        jp_errf(why, whylen, "cannot write %s: %s", path, strerror(rc));
     return rc;
 }
 
@@ -178,27 +163,32 @@ static int read_jsonl(const char *path, int (*each)(json_t *o, size_t line, void
     int rc = jp_read_file(path, INPUT_MAX, &data, &len);
 
     if (rc != 0) {
-        say(why, whylen, "cannot read %s: %s", path, strerror(rc));
+        jp_errf(why, whylen, "cannot read %s: %s", path, strerror(rc));
         goto out;
     }
     for (p = (char *)data; rc == 0 && p < (char *)data + len; p = nl + 1) {
-        nl = strchr(p, '\n');
+        nl = memchr(p, '\n', (size_t)((char *)data + len - p));
         if (nl == NULL)
             nl = (char *)data + len;
-        *nl = '\0';
         line++;
+        if (memchr(p, '\0', (size_t)(nl - p)) != NULL) {
+            jp_errf(why, whylen, "line %zu: holds a NUL byte", line);
+            rc = TRAINING_EINVAL;
+            break;
+        }
+        *nl = '\0';
         if (strspn(p, " \t\r") == strlen(p))
             continue;
         o = json_loads(p, JSON_REJECT_DUPLICATES, &je);
         if (!json_is_object(o)) {
-            say(why, whylen, "line %zu: not a JSON object", line);
+            jp_errf(why, whylen, "line %zu: not a JSON object", line);
             rc = TRAINING_EINVAL;
         } else {
             rc = each(o, line, ctx);
             if (rc != 0)
-                say(why, whylen, "line %zu: %s", line,
-                    rc == 1 ? "needs id_number (string) and score 0-100, one decimal"
-                            : "needs id_number, year 1-64 and hours 0.1-1000, one decimal");
+                jp_errf(why, whylen, "line %zu: %s", line,
+                        rc == 1 ? "needs id_number (string) and score 0-100, one decimal"
+                                : "needs id_number, year 1-64 and hours 0.1-1000, one decimal");
             rc = rc != 0 ? TRAINING_EINVAL : 0;
         }
         json_decref(o);
@@ -353,16 +343,13 @@ static int run_plan_submit(training *t, const struct training_actor *a, const st
                                 opt(g, "date"), why, whylen);
 }
 
-static int run_plan_approve(training *t, const struct training_actor *a, const struct args *g,
-                            char *why, size_t whylen)
-{
-    return training_plan_review(t, a, opt(g, "exam"), 1, NULL, why, whylen);
-}
-
-static int run_plan_reject(training *t, const struct training_actor *a, const struct args *g,
+/* plan approve and plan reject: reject takes the --reason that approve refuses. */
+static int run_plan_review(training *t, const struct training_actor *a, const struct args *g,
                            char *why, size_t whylen)
 {
-    return training_plan_review(t, a, opt(g, "exam"), 0, opt(g, "reason"), why, whylen);
+    const char *reason = opt(g, "reason");
+
+    return training_plan_review(t, a, opt(g, "exam"), reason == NULL, reason, why, whylen);
 }
 
 struct score_list {
@@ -402,16 +389,13 @@ static int run_scores_upload(training *t, const struct training_actor *a, const 
     return rc;
 }
 
-static int run_scores_approve(training *t, const struct training_actor *a, const struct args *g,
-                              char *why, size_t whylen)
-{
-    return training_scores_review(t, a, opt(g, "exam"), 1, NULL, why, whylen);
-}
-
-static int run_scores_reject(training *t, const struct training_actor *a, const struct args *g,
+/* scores approve and scores reject, as plan approve and reject. */
+static int run_scores_review(training *t, const struct training_actor *a, const struct args *g,
                              char *why, size_t whylen)
 {
-    return training_scores_review(t, a, opt(g, "exam"), 0, opt(g, "reason"), why, whylen);
+    const char *reason = opt(g, "reason");
+
+    return training_scores_review(t, a, opt(g, "exam"), reason == NULL, reason, why, whylen);
 }
 
 static int run_export(training *t, const struct training_actor *a, const struct args *g, char *why,
@@ -536,8 +520,8 @@ static int run_audit(training *t, const struct training_actor *a, const struct a
     if (rc == 0)
         printf("audit log intact: %llu entries\n", (unsigned long long)count);
     else if (rc == STORE_ECORRUPT)
-        say(why, whylen, "audit log broken at entry %llu (%llu entries read)",
-            (unsigned long long)first_bad, (unsigned long long)count);
+        jp_errf(why, whylen, "audit log broken at entry %llu (%llu entries read)",
+                (unsigned long long)first_bad, (unsigned long long)count);
     return rc;
 }
 
@@ -593,17 +577,17 @@ static const struct command commands[] = {
      "usage: jianpei-training plan submit --as inst:CODE --class ID --exam EXAM_ID\n"
      "        --position NN --date YYYY-MM-DD\n"
      "Submits a test plan for a class to the city (a rejected plan may be resubmitted).\n"},
-    {"plan", "approve", "exam", "exam", 1, run_plan_approve,
+    {"plan", "approve", "exam", "exam", 1, run_plan_review,
      "usage: jianpei-training plan approve --as city:NN --exam EXAM_ID\n"},
-    {"plan", "reject", "exam reason", "exam reason", 1, run_plan_reject,
+    {"plan", "reject", "exam reason", "exam reason", 1, run_plan_review,
      "usage: jianpei-training plan reject --as city:NN --exam EXAM_ID --reason TEXT\n"},
     {"scores", "upload", "exam input", "exam input", 1, run_scores_upload,
      "usage: jianpei-training scores upload --as inst:CODE --exam EXAM_ID --input FILE\n"
      "FILE: JSON Lines {\"id_number\":\"...\",\"score\":86.5}, one per candidate of the\n"
      "plan's class, 0-100 with one decimal. Any bad line refuses the whole sheet.\n"},
-    {"scores", "approve", "exam", "exam", 1, run_scores_approve,
+    {"scores", "approve", "exam", "exam", 1, run_scores_review,
      "usage: jianpei-training scores approve --as city:NN --exam EXAM_ID\n"},
-    {"scores", "reject", "exam reason", "exam reason", 1, run_scores_reject,
+    {"scores", "reject", "exam reason", "exam reason", 1, run_scores_review,
      "usage: jianpei-training scores reject --as city:NN --exam EXAM_ID --reason TEXT\n"},
     {"export-passed", NULL, "exam out", "exam out", 1, run_export,
      "usage: jianpei-training export-passed --as inst:CODE|city:NN --exam EXAM_ID --out FILE\n"

@@ -114,21 +114,16 @@ const char *tr_review_state_name(unsigned state);
 
 /* ---- reasons, checks, remit ---- */
 
-/*
- * Writes a reason into why and returns code. A reason longer than whylen is
- * cut short but NUL-terminated (the header's contract for why); every reason
- * here fits TRAINING_WHY_SIZE.
- */
-int tr_refuse(int code, char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* snprintf that refuses truncation: 0, or ENAMETOOLONG with dst emptied. */
-int tr_fmt(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* [A-Za-z0-9-]{1,32}: institution codes and class ids. */
 int tr_code_ok(const char *s);
 /* 1..64 printable ASCII without spaces: exam ids. */
 int tr_exam_ok(const char *s);
 /* 1..256 bytes of valid UTF-8 without control characters: names, reasons, text. */
 int tr_text_ok(const char *s);
+/* TRAINING_EINVAL, why naming field, unless s is not NULL and tr_text_ok. */
+int tr_text_check(const char *field, const char *s, char *why, size_t whylen);
+/* TRAINING_EINVAL, why naming field, unless s is not NULL and tr_code_ok. */
+int tr_code_check(const char *field, const char *s, char *why, size_t whylen);
 /* Parses a YYYY-MM-DD field; TRAINING_EINVAL naming field. */
 int tr_date(const char *field, const char *s, struct ident_date *out, char *why, size_t whylen);
 
@@ -144,8 +139,5 @@ int tr_city_oversees(const struct training_actor *a, const char *city, char *why
 /* Appends the audit entry of a successful write; detail must hold no personal data. */
 int tr_audit(store_txn *txn, const struct training_actor *a, const char *action,
              const char *detail);
-
-/* Appends s as a JSON string (quoted, escaped) to out. */
-int tr_json_str(struct jp_buf *out, const char *s);
 
 #endif

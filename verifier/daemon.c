@@ -52,7 +52,7 @@ const char *verifier_strerror(int code)
     }
     if (code > 0 && code < 4096)
         return strerror(code);
-    if (code >= KEYS_E_INVAL && code <= KEYS_E_TOOSMALL)
+    if (JP_ERR_IN(code, JP_ERR_KEYS_BASE))
         return keys_strerror(code);
     return store_strerror(code);
 }

@@ -626,8 +626,9 @@ static int is_method(const struct vf_call *c, const char *m)
     return strcmp(c->method, m) == 0;
 }
 
-/* Copies the certificate number segment of path p (up to '/' or the end) into no[19]. */
-static const char *take_segment(const char *p, char no[19])
+/* Copies the certificate number segment of path p (up to '/' or the end) into
+ * no[IDENT_CERTNO_SIZE]. */
+static const char *take_segment(const char *p, char no[IDENT_CERTNO_SIZE])
 {
     size_t n = strcspn(p, "/");
 
@@ -644,7 +645,7 @@ static const char *take_segment(const char *p, char no[19])
 static int route_certificates(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                               enum vf_endpoint *ep)
 {
-    char no[19];
+    char no[IDENT_CERTNO_SIZE];
     const char *rest = take_segment(c->path + strlen("/api/v1/certificates/"), no);
 
     if (strcmp(rest, "/holder-check") == 0 || strcmp(rest, "/pdf") == 0) {
@@ -666,7 +667,7 @@ static int route_certificates(struct verifier *v, const struct vf_call *c, struc
 
 static int route_page(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
 {
-    char no[19];
+    char no[IDENT_CERTNO_SIZE];
     const char *rest = take_segment(c->path + 3, no);
 
     if (!is_method(c, "GET"))

@@ -22,7 +22,7 @@ static const char main_help[] =
     "usage: jianpei-verifier [--home DIR] --listen HOST:PORT [--threads N]\n"
     "                        [--rate-burst N] [--rate-per-minute N] [--no-access-log]\n"
     "       jianpei-verifier [--home DIR] clients add CLIENT_ID\n"
-    "       jianpei-verifier verify-qr TEXT --trust FILE\n"
+    "       jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
     "\n"
     "Serves the verification API of SPEC §8 from the home's store (read-only) and\n"
     "public keys. With port 0 the chosen port is printed first:\n"
@@ -38,7 +38,9 @@ static const char main_help[] =
     "clients add: registers another province's client and prints its secret, once,\n"
     "alone on the last line (the HMAC key of JIANPEI-HMAC-SHA256).\n"
     "verify-qr: checks a QR text (URL or token) offline against a trust list;\n"
-    "exit 0 only when the signature is genuine, 1 otherwise.\n";
+    "exit 0 only when the signature is genuine, 1 otherwise. --pin SHA256 refuses\n"
+    "(exit 3) a trust list whose root has another fingerprint: 64 hex digits, as\n"
+    "`jianpei-issuer keys fingerprint` or `openssl x509 -fingerprint -sha256` print it.\n";
 
 static int parse_uint(const char *s, unsigned *out)
 {
@@ -119,10 +121,12 @@ static int cmd_verify_qr(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"trust", required_argument, NULL, 't'},
+        {"pin", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *trust_path = NULL;
+    const char *trust_path = NULL, *pin_text = NULL;
+    unsigned char pin[32];
     keys_trust_t *trust = NULL;
     struct verifier_qr qr;
     char err[512] = "";
@@ -132,16 +136,19 @@ static int cmd_verify_qr(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 't') {
             trust_path = optarg;
+        } else if (c == 'p') {
+            pin_text = optarg;
         } else {
             fputs(main_help, c == 'h' ? stdout : stderr);
             return c == 'h' ? CLI_OK : CLI_USAGE;
         }
     }
-    if (trust_path == NULL || optind != argc - 1) {
-        fputs("usage: jianpei-verifier verify-qr TEXT --trust FILE\n", stderr);
+    if (trust_path == NULL || optind != argc - 1 ||
+        (pin_text != NULL && keys_fingerprint_parse(pin_text, pin) != 0)) {
+        fputs("usage: jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n", stderr);
         return CLI_USAGE;
     }
-    rc = keys_trust_load(trust_path, NULL, &trust, err, sizeof(err));
+    rc = keys_trust_load(trust_path, pin_text != NULL ? pin : NULL, &trust, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : keys_strerror(rc));
         return CLI_FAILURE;

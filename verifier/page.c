@@ -56,7 +56,8 @@ static enum verifier_qr_verdict from_keys(enum keys_verdict kv)
  * Splits ".../V/<no>/<token>" into its number and token; a text without '/'
  * is a bare token. Returns 0, or EINVAL for any other shape.
  */
-static int qr_split(const char *text, size_t len, char no[19], const char **tok, size_t *toklen)
+static int qr_split(const char *text, size_t len, char no[IDENT_CERTNO_SIZE], const char **tok,
+                    size_t *toklen)
 {
     const char *end = text + len, *last = NULL, *prev = NULL, *p;
 

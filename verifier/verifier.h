@@ -92,9 +92,9 @@ enum verifier_qr_verdict {
 const char *verifier_qr_verdict_name(enum verifier_qr_verdict v);
 
 struct verifier_qr {
-    enum verifier_qr_verdict verdict; /* always set on success */
-    char url_certno[19];              /* the number in the URL, "" for a bare token */
-    struct keys_claims claims;        /* filled unless MALFORMED; authentic only if GENUINE */
+    enum verifier_qr_verdict verdict;   /* always set on success */
+    char url_certno[IDENT_CERTNO_SIZE]; /* the number in the URL, "" for a bare token */
+    struct keys_claims claims;          /* filled unless MALFORMED; authentic only if GENUINE */
 };
 
 /*

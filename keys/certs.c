@@ -1,146 +1,21 @@
 /*
- * common.c - helpers the keys module's files share: error messages with
- * OpenSSL's reason, key ids, certificate times, raw ECDSA (r||s) signatures,
- * and the names of states, verdicts and error codes.
+ * certs.c - what the keys module's files need of a certificate and a
+ * signature: the SHA-256 fingerprint and the kid, times as text and as days,
+ * trust entries, and raw ECDSA (r||s) signatures as COSE uses them.
  */
 #include "keys_int.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/sha.h>
-
-int keys_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    unsigned long e;
-    char ossl[256];
-    size_t used;
-    int n;
-
-    if (err == NULL || errlen == 0) {
-        ERR_clear_error();
-        return rc;
-    }
-    va_start(ap, fmt);
-    n = vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    e = ERR_peek_error();
-    ERR_clear_error();
-    if (n < 0 || (size_t)n >= errlen || e == 0)
-        return rc;
-    ERR_error_string_n(e, ossl, sizeof ossl);
-    used = (size_t)n;
-    n = snprintf(err + used, errlen - used, ": %s", ossl);
-    if (n < 0 || (size_t)n >= errlen - used)
-        err[used] = '\0';
-    return rc;
-}
-
-int keys_strf(char *dst, size_t dstsz, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(dst, dstsz, fmt, ap);
-    va_end(ap);
-    return n >= 0 && (size_t)n < dstsz ? 0 : KEYS_E_INVAL;
-}
-
-const char *keys_strerror(int rc)
-{
-    switch (rc) {
-    case 0:
-        return "success";
-    case KEYS_E_INVAL:
-        return "invalid argument";
-    case KEYS_E_NOT_EMPTY:
-        return "key directory exists and is not empty";
-    case KEYS_E_STATE:
-        return "key directory state is missing or corrupt";
-    case KEYS_E_CRYPTO:
-        return "cryptographic operation failed";
-    case KEYS_E_PASSPHRASE_NEEDED:
-        return "private keys are encrypted and no passphrase was given";
-    case KEYS_E_BAD_PASSPHRASE:
-        return "passphrase does not decrypt the private key";
-    case KEYS_E_NO_PRIVATE_KEY:
-        return "keys opened public-only have no private key";
-    case KEYS_E_NO_ROOT_KEY:
-        return "root private key not loaded";
-    case KEYS_E_NO_ACTIVE_KEY:
-        return "no active signing key";
-    case KEYS_E_UNKNOWN_KID:
-        return "unknown key id";
-    case KEYS_E_TOO_MANY:
-        return "too many signing keys";
-    case KEYS_E_TRUST:
-        return "trust list malformed or its signature fails";
-    case KEYS_E_ROOT_MISMATCH:
-        return "trust list root is not the expected one";
-    case KEYS_E_CLAIMS:
-        return "token claims invalid";
-    case KEYS_E_TOOSMALL:
-        return "output buffer too small";
-    default:
-        break;
-    }
-    return rc > 0 ? strerror(rc) : "unknown error";
-}
-
-const char *keys_state_name(enum keys_state s)
-{
-    switch (s) {
-    case KEYS_ACTIVE:
-        return "active";
-    case KEYS_RETIRED:
-        return "retired";
-    case KEYS_REVOKED:
-        return "revoked";
-    }
-    return "unknown";
-}
-
-int keys_state_parse(const char *s, enum keys_state *out)
-{
-    int rc = 0;
-
-    if (strcmp(s, "active") == 0)
-        *out = KEYS_ACTIVE;
-    else if (strcmp(s, "retired") == 0)
-        *out = KEYS_RETIRED;
-    else if (strcmp(s, "revoked") == 0)
-        *out = KEYS_REVOKED;
-    else
-        rc = KEYS_E_INVAL;
-    return rc;
-}
-
-const char *keys_verdict_name(enum keys_verdict v)
-{
-    switch (v) {
-    case KEYS_TOKEN_GENUINE:
-        return "genuine";
-    case KEYS_TOKEN_FORGED:
-        return "forged";
-    case KEYS_TOKEN_UNKNOWN_KEY:
-        return "unknown_key";
-    case KEYS_TOKEN_REVOKED_KEY:
-        return "revoked_key";
-    case KEYS_TOKEN_EXPIRED_KEY:
-        return "expired_key";
-    case KEYS_TOKEN_MALFORMED:
-        return "malformed";
-    }
-    return "malformed";
-}
-
 int keys_cert_sha256(X509 *cert, unsigned char out[32])
 {
     unsigned char *der = NULL;
@@ -285,4 +160,36 @@ out_free_bn:
     ECDSA_SIG_free(es);
     ERR_clear_error();
     return ok;
+}
+
+int keys_root_fingerprint(const keys_t *k, char hex[65])
+{
+    unsigned char md[32];
+    int rc = keys_cert_sha256(k->root, md);
+
+    hex[0] = '\0';
+    if (rc == 0)
+        jp_hex_encode(md, sizeof md, hex);
+    return rc;
+}
+
+int keys_fingerprint_parse(const char *text, unsigned char out[32])
+{
+    static const char prefix[] = "SHA256 Fingerprint=";
+    char digits[65];
+    size_t n = 0;
+
+    if (strncasecmp(text, prefix, sizeof prefix - 1) == 0)
+        text += sizeof prefix - 1;
+    for (size_t i = 0; text[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)text[i];
+
+        if (c == ':' && n > 0 && n % 2 == 0 && text[i + 1] != '\0')
+            continue;
+        if (!isxdigit(c) || n == 64)
+            return KEYS_E_INVAL;
+        digits[n++] = (char)tolower(c);
+    }
+    digits[n] = '\0';
+    return n == 64 && jp_hex_decode(digits, out, 32) == 0 ? 0 : KEYS_E_INVAL;
 }
