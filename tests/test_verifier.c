@@ -195,6 +195,42 @@ static void test_page(int port, const struct holder *h, const char *url, char *f
     vc_resp_free(&r);
 }
 
+/*
+ * Issue 12 finding 5: the page's verdict belongs to the number in its path.
+ * A token of h shown under h2's number is forged, and a path with more than one
+ * segment after the number (which once read "genuine" with h2's details) is 404.
+ */
+static void test_bypass(int port, const struct holder *h2, const char *url)
+{
+    const char *tok = strrchr(url, '/');
+    char path[2400];
+    struct vc_resp r;
+
+    CHECK(tok != NULL);
+    if (tok == NULL)
+        return;
+    snprintf(path, sizeof(path), "/V/%s%s", h2->no, tok);
+    CHECK(get(port, path, "Accept: application/json\r\n", &r) == 0 && r.status == 200);
+    CHECK_STR(jstr(&r, "verdict", NULL), "forged");
+    vc_resp_free(&r);
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 200);
+    CHECK(has(&r, "二维码签名伪造") && !has(&r, "二维码签名真实"));
+    vc_resp_free(&r);
+    snprintf(path, sizeof(path), "/V/%s/a%s", h2->no, strstr(url, "/V/"));
+    CHECK(get(port, path, "Accept: application/json\r\n", &r) == 0 && r.status == 404);
+    CHECK(strcmp(jstr(&r, "verdict", NULL), "genuine") != 0);
+    vc_resp_free(&r);
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 404);
+    CHECK(!has(&r, "二维码签名真实"));
+    vc_resp_free(&r);
+    snprintf(path, sizeof(path), "%s/", strstr(url, "/V/"));
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 404);
+    vc_resp_free(&r);
+    snprintf(path, sizeof(path), "/V/%s/", h2->no);
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 404);
+    vc_resp_free(&r);
+}
+
 static void test_verify_api(int port, const char *url, const char *forged_path)
 {
     char body[2200], trust[400];
@@ -535,6 +571,7 @@ int main(void)
     if (d.port > 0) {
         test_lookups(d.port, &h);
         test_page(d.port, &h, url, forged);
+        test_bypass(d.port, &h2, url);
         test_verify_api(d.port, url, forged);
         test_holder(d.port, &h, unknown);
         test_rate_limit(d.port, &h);

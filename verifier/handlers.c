@@ -228,6 +228,8 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
     rc = qr_check_locked(v, c->path, strlen(c->path), &qr);
     if (rc != 0)
         return rc;
+    if (qr.verdict != VERIFIER_QR_MALFORMED && strcmp(qr.claims.certificate_no, no) != 0)
+        qr.verdict = VERIFIER_QR_FORGED; /* the number the page shows is the one in the path */
     rc = cert_lookup(v, no, &cert);
     if (rc != 0 && rc != STORE_ENOTFOUND)
         return rc;
@@ -674,6 +676,8 @@ static int route_page(struct verifier *v, const struct vf_call *c, struct vf_rep
     if (!certno_ok(no, strlen(no)) || rest[0] != '/')
         return vf_reply_error(r, 400, "invalid_certificate_no",
                               "certificate number fails its check");
+    if (rest[1] == '\0' || strchr(rest + 1, '/') != NULL)
+        return vf_reply_error(r, 404, "not_found", "expected /V/{no}/{token}");
     return h_page(v, c, no, r);
 }
 
