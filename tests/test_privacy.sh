@@ -167,8 +167,13 @@ st=$(req batch POST /api/v1/batch-status "$body" \
 [ "$st" = 200 ] || bad "batch-status: status $st"
 req batch-unsigned POST /api/v1/batch-status "$body" >/dev/null
 
-run revoke "$bin/jianpei-issuer" --home "$home" revoke "$no2" --reason "training record withdrawn"
-st=$(req changes GET '/api/v1/status-changes?since=0')
+run revoke "$bin/jianpei-issuer" --home "$home" revoke "$no2" --reason error --note "training record withdrawn"
+ts=$(date +%s)
+emptyhash=$(printf '' | openssl dgst -sha256 -r | cut -d' ' -f1)
+sig=$(printf 'GET\n/api/v1/status-changes?since=0\n%s\n%s' "$ts" "$emptyhash" |
+  openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)
+st=$(req changes GET '/api/v1/status-changes?since=0' '' \
+  "Authorization: JIANPEI-HMAC-SHA256 client=prov-11, ts=$ts, sig=$sig")
 [ "$st" = 200 ] || bad "status-changes: status $st"
 req cert-revoked GET "/api/v1/certificates/$no2" >/dev/null
 run audit "$bin/jianpei-issuer" --home "$home" audit

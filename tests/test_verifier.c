@@ -339,7 +339,8 @@ static void test_rate_limit(int port, const struct holder *h)
 
 static void test_revoke(int port, const struct holder *h, const char *url)
 {
-    char *rev[] = {issuer_bin, "--home", home, "revoke", (char *)h->no, "--reason", "test", NULL};
+    char *rev[] = {issuer_bin, "--home", home,     "revoke",        (char *)h->no,
+                   "--reason", "fraud",  "--note", (char *)h->name, NULL};
     struct vc_resp r;
 
     CHECK_INT(vc_run(rev, NULL), 0);
@@ -402,23 +403,6 @@ static void test_key_revoke(int port, const struct holder *h)
     (void)out;
 }
 
-static void sign(const char *secret, const char *path, const char *ts, const char *body,
-                 char hex[65])
-{
-    unsigned char d[32], mac[32];
-    char dh[65], msg[512];
-    unsigned int ml = 0;
-    int i;
-
-    EVP_Digest(body, strlen(body), d, NULL, EVP_sha256(), NULL);
-    for (i = 0; i < 32; i++)
-        sprintf(dh + 2 * i, "%02x", d[i]);
-    snprintf(msg, sizeof(msg), "POST\n%s\n%s\n%s", path, ts, dh);
-    HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg, strlen(msg), mac, &ml);
-    for (i = 0; i < 32; i++)
-        sprintf(hex + 2 * i, "%02x", mac[i]);
-}
-
 static int batch(int port, const char *client, const char *secret, long ts_off, const char *body,
                  struct vc_resp *r)
 {
@@ -426,12 +410,82 @@ static int batch(int port, const char *client, const char *secret, long ts_off, 
     char ts[24], sig[65], hdr[300];
 
     snprintf(ts, sizeof(ts), "%ld", (long)time(NULL) + ts_off);
-    sign(secret, path, ts, body, sig);
+    vc_sign(secret, "POST", path, ts, body, strlen(body), sig);
     snprintf(hdr, sizeof(hdr),
              "Content-Type: application/json\r\nAuthorization: JIANPEI-HMAC-SHA256 client=%s, "
              "ts=%s, sig=%s\r\n",
              client, ts, sig);
     return post(port, path, hdr, body, r);
+}
+
+/* GET target signed by client for target_signed (the same unless a test alters one). */
+static int signed_get(int port, const char *client, const char *secret, const char *target,
+                      const char *target_signed, struct vc_resp *r)
+{
+    char ts[24], sig[65], hdr[300];
+
+    snprintf(ts, sizeof(ts), "%ld", (long)time(NULL));
+    vc_sign(secret, "GET", target_signed, ts, NULL, 0, sig);
+    snprintf(hdr, sizeof(hdr), "Authorization: JIANPEI-HMAC-SHA256 client=%s, ts=%s, sig=%s\r\n",
+             client, ts, sig);
+    return get(port, target, hdr, r);
+}
+
+/* A batch request with an Authorization header of the caller's making: 401 expected. */
+static void expect_401(int port, const char *authz, const char *body)
+{
+    char hdr[600];
+    struct vc_resp r;
+
+    snprintf(hdr, sizeof(hdr), "Authorization: %s\r\n", authz);
+    CHECK(post(port, "/api/v1/batch-status", hdr, body, &r) == 0);
+    CHECK_INT(r.status, 401);
+    CHECK_STR(jstr(&r, "error", "code"), "unauthorized");
+    vc_resp_free(&r);
+}
+
+/*
+ * Issue 12 finding 9: a duplicate or unknown Authorization parameter is 401
+ * (the first sig= once won, so a good signature followed by junk passed), and
+ * the query string is signed in its canonical order (once it was ignored).
+ */
+static void test_hmac_details(int port, const char *secret)
+{
+    const char *body = "{\"certificate_nos\":[]}";
+    char ts[24], sig[65], authz[400], hdr[450];
+    struct vc_resp r;
+
+    snprintf(ts, sizeof(ts), "%ld", (long)time(NULL));
+    vc_sign(secret, "POST", "/api/v1/batch-status", ts, body, strlen(body), sig);
+    snprintf(authz, sizeof(authz), "JIANPEI-HMAC-SHA256 client=prov-gx, ts=%s, sig=%s", ts, sig);
+    snprintf(hdr, sizeof(hdr), "Authorization: %s\r\n", authz);
+    CHECK(post(port, "/api/v1/batch-status", hdr, body, &r) == 0 && r.status == 200);
+    vc_resp_free(&r);
+    snprintf(authz, sizeof(authz), "JIANPEI-HMAC-SHA256 client=prov-gx, ts=%s, sig=%s, sig=00", ts,
+             sig);
+    expect_401(port, authz, body);
+    snprintf(authz, sizeof(authz),
+             "JIANPEI-HMAC-SHA256 client=prov-gx, client=prov-xx, ts=%s, sig=%s", ts, sig);
+    expect_401(port, authz, body);
+    snprintf(authz, sizeof(authz), "JIANPEI-HMAC-SHA256 client=prov-gx, ts=%s, sig=%s, nonce=1", ts,
+             sig);
+    expect_401(port, authz, body);
+    snprintf(authz, sizeof(authz), "JIANPEI-HMAC-SHA256 client=prov-gx, ts=%s, sig=%s,, x", ts,
+             sig);
+    expect_401(port, authz, body);
+
+    CHECK(signed_get(port, "prov-gx", secret, "/api/v1/status-changes?since=0&x=b&a=1",
+                     "/api/v1/status-changes?since=0&x=b&a=1", &r) == 0);
+    CHECK_INT(r.status, 200);
+    vc_resp_free(&r);
+    CHECK(signed_get(port, "prov-gx", secret, "/api/v1/status-changes?since=5",
+                     "/api/v1/status-changes?since=0", &r) == 0);
+    CHECK_INT(r.status, 401);
+    vc_resp_free(&r);
+    CHECK(signed_get(port, "prov-gx", secret, "/api/v1/status-changes?since=0",
+                     "/api/v1/status-changes", &r) == 0);
+    CHECK_INT(r.status, 401);
+    vc_resp_free(&r);
 }
 
 static void test_batch(int port, const struct holder *h, const struct holder *h2,
@@ -469,28 +523,43 @@ static void test_batch(int port, const struct holder *h, const struct holder *h2
     vc_resp_free(&r);
 }
 
-static void test_feeds(int port, const struct holder *h)
+/*
+ * The status-changes feed (issue 12 finding 10): signed like batch-status,
+ * each change with a reason code; the revocation's note (test_revoke put the
+ * holder's name there) never leaves the issuer.
+ */
+static void test_feeds(int port, const struct holder *h, const char *secret)
 {
     struct vc_resp r;
     char want[64];
     json_t *root, *changes, *last;
 
-    CHECK(get(port, "/api/v1/status-changes?since=0", NULL, &r) == 0 && r.status == 200);
+    CHECK(get(port, "/api/v1/status-changes?since=0", NULL, &r) == 0 && r.status == 401);
+    CHECK_STR(jstr(&r, "error", "code"), "unauthorized");
+    vc_resp_free(&r);
+    CHECK(signed_get(port, "prov-gx", secret, "/api/v1/status-changes?since=0",
+                     "/api/v1/status-changes?since=0", &r) == 0 &&
+          r.status == 200);
+    CHECK(!has(&r, h->name));
     root = json_loadb((const char *)r.body, r.len, 0, NULL);
     changes = json_object_get(root, "changes");
     last = json_array_get(changes, json_array_size(changes) - 1);
     CHECK_STR(json_string_value(json_object_get(last, "action")), "revoke");
     CHECK_STR(json_string_value(json_object_get(last, "certificate_no")), h->no);
     CHECK_STR(json_string_value(json_object_get(last, "status")), "revoked");
+    CHECK_STR(json_string_value(json_object_get(last, "reason")), "fraud");
     CHECK(json_integer_value(json_object_get(root, "next_since")) >=
           json_integer_value(json_object_get(last, "seq")));
     snprintf(want, sizeof(want), "/api/v1/status-changes?since=%lld",
              (long long)json_integer_value(json_object_get(root, "next_since")));
     json_decref(root);
     vc_resp_free(&r);
-    CHECK(get(port, want, NULL, &r) == 0 && r.status == 200 && has(&r, "\"changes\":[]"));
+    CHECK(signed_get(port, "prov-gx", secret, want, want, &r) == 0 && r.status == 200 &&
+          has(&r, "\"changes\":[]"));
     vc_resp_free(&r);
-    CHECK(get(port, "/api/v1/status-changes?since=x", NULL, &r) == 0 && r.status == 400);
+    CHECK(signed_get(port, "prov-gx", secret, "/api/v1/status-changes?since=x",
+                     "/api/v1/status-changes?since=x", &r) == 0 &&
+          r.status == 400);
     vc_resp_free(&r);
 
     CHECK(get(port, "/api/v1/trust-list", NULL, &r) == 0 && r.status == 200);
@@ -577,9 +646,10 @@ int main(void)
         test_rate_limit(d.port, &h);
         test_revoke(d.port, &h, url);
         test_batch(d.port, &h, &h2, unknown, secret);
-        test_feeds(d.port, &h);
+        test_feeds(d.port, &h, secret);
         test_limits(d.port);
         test_metrics(d.port);
+        test_hmac_details(d.port, secret);
         test_key_revoke(d.port, &h2);
         CHECK_INT(vc_daemon_stop(&d), 0);
         test_access_log(err_path, &h, url);

@@ -30,6 +30,9 @@ struct vf_req {
     enum vf_endpoint ep;        /* for metrics */
     char method[8];             /* for the access log */
     char logpath[LOG_PATH_MAX]; /* path with the token cut short */
+    char *query;                /* raw query string as sent (owned), NULL when none */
+    int query_too_long;         /* the query passed VF_PATH_MAX: never authentic */
+    int started;                /* on_request has seen this request */
 };
 
 const char *verifier_strerror(int code)
@@ -236,6 +239,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         jp_log(JP_LOG_INFO, "%s %s %u %lluus", r->method, r->logpath, r->status,
                (unsigned long long)us);
     jp_buf_free(&r->body);
+    free(r->query);
     free(r);
     *req_cls = NULL;
 }
@@ -309,7 +313,10 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
     c.body = r->body.data != NULL ? r->body.data : (const unsigned char *)"";
     c.len = r->body.len;
     c.wants_json = wants_json(conn);
-    c.authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    c.authz = r->query_too_long ? NULL
+                                : MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                              MHD_HTTP_HEADER_AUTHORIZATION);
+    c.query = r->query;
     c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
     client_addr(conn, &c);
     if (r->too_big) {
@@ -340,14 +347,44 @@ static int declared_too_big(struct MHD_Connection *conn)
     return errno != 0 || end == cl || n > VERIFIER_BODY_MAX;
 }
 
-static struct vf_req *req_new(const char *url, const char *method)
+/*
+ * libmicrohttpd's URI log callback: the first sight of a request, with the
+ * URI as sent. Keeps the raw query string, which the signed requests of SPEC
+ * §8 cover byte for byte (the parsed arguments are unescaped). The context it
+ * returns becomes *req_cls.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct vf_req *r = calloc(1, sizeof(*r));
-    size_t n;
+    const char *q = strchr(uri, '?');
 
+    (void)cls;
+    (void)conn;
     if (r == NULL)
         return NULL;
     jp_buf_init(&r->body, VERIFIER_BODY_MAX);
+    if (q != NULL && strlen(q + 1) > VF_PATH_MAX)
+        r->query_too_long = 1;
+    else if (q != NULL && q[1] != '\0')
+        r->query = strdup(q + 1);
+    if (q != NULL && q[1] != '\0' && !r->query_too_long && r->query == NULL) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static struct vf_req *req_new(struct vf_req *r, const char *url, const char *method)
+{
+    size_t n;
+
+    if (r == NULL)
+        r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    if (r->body.max == 0)
+        jp_buf_init(&r->body, VERIFIER_BODY_MAX);
+    r->started = 1;
     clock_gettime(CLOCK_MONOTONIC, &r->start);
     r->ep = VF_EP_OTHER;
     n = strlen(method);
@@ -367,8 +404,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct vf_req *r = *req_cls;
 
     (void)version;
-    if (r == NULL) {
-        r = req_new(url, method);
+    if (r == NULL || !r->started) {
+        r = req_new(r, url, method);
         if (r == NULL)
             return MHD_NO;
         *req_cls = r;
@@ -464,13 +501,13 @@ static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char
 
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    v->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, v, MHD_OPTION_SOCK_ADDR,
-                              (const struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE,
-                              (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
-                              (unsigned int)v->opts.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                              (unsigned int)v->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-                              (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
-                              on_completed, v, MHD_OPTION_END);
+    v->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, v, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)v->opts.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)v->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, v,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, v, MHD_OPTION_END);
     if (v->mhd == NULL) {
         jp_errf(err, errlen, "cannot listen on %s", v->opts.listen);
         return VERIFIER_E_START;

@@ -440,18 +440,27 @@ static int batch_answer(struct verifier *v, json_t *nos, struct vf_reply *r)
     return reply_json(r, 200, json_pack("{s:o}", "results", results));
 }
 
-static int h_batch(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
+/* 1 when the call carries a valid SPEC §8 signature, else 0 with a 401 in r (*rc its result). */
+static int authorized(struct verifier *v, const struct vf_call *c, struct vf_reply *r, int *rc)
 {
     char why[128] = "";
-    json_t *root, *nos;
-    int rc, auth;
+    int auth;
 
     pthread_rwlock_rdlock(&v->lock);
-    auth = vf_auth_check(&v->clients, c->method, c->path, c->authz, c->body, c->len,
+    auth = vf_auth_check(&v->clients, c->method, c->path, c->query, c->authz, c->body, c->len,
                          (int64_t)time(NULL), why, sizeof(why));
     pthread_rwlock_unlock(&v->lock);
-    if (auth != 0)
-        return vf_reply_error(r, 401, "unauthorized", why);
+    *rc = auth == 0 ? 0 : vf_reply_error(r, 401, "unauthorized", why);
+    return auth == 0;
+}
+
+static int h_batch(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
+{
+    json_t *root, *nos;
+    int rc;
+
+    if (!authorized(v, c, r, &rc))
+        return rc;
     root = body_object(c, r);
     if (root == NULL)
         return 0;
@@ -509,7 +518,8 @@ static json_t *change_json(const struct store_audit_entry *e, const char *status
     vf_time_format(e->time, when);
     return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s}", "seq", (json_int_t)e->seq, "time", when,
                      "action", e->action, "certificate_no", e->certificate_no, "status",
-                     status[0] != '\0' ? json_string(status) : json_null(), "reason", e->detail);
+                     status[0] != '\0' ? json_string(status) : json_null(), "reason",
+                     store_reason_code(e->detail));
 }
 
 /* Scans entries after *since into changes; *since ends at the last entry scanned. */
@@ -547,6 +557,8 @@ static int h_changes(struct verifier *v, const struct vf_call *c, struct vf_repl
     uint64_t since;
     int rc, more = 0;
 
+    if (!authorized(v, c, r, &rc))
+        return rc;
     if (parse_since(c->since, &since) != 0)
         return vf_reply_error(r, 400, "invalid_request", "since must be a sequence number");
     changes = json_array();

@@ -92,14 +92,25 @@ int vf_clients_load(const char *home, struct vf_clients *out, char *err, size_t 
 void vf_clients_free(struct vf_clients *c);
 /* 1 when id is 1..64 of [A-Za-z0-9._-]. */
 int vf_client_id_ok(const char *id);
+#define VF_QUERY_PARAMS_MAX 64 /* parameters a signed query string may have */
+
 /*
- * Checks an Authorization header of SPEC §8 for method, path and body at unix
- * time now. Returns 0 when authentic, EACCES otherwise (the reason, without
- * secrets, in why).
+ * Appends SPEC §8's canonical form of a raw query string (without its '?') to
+ * out: "?" and the '&'-separated parameters sorted by name (ties by the whole
+ * parameter), bytes as sent. NULL or "" appends nothing. Returns 0, EINVAL
+ * (more than VF_QUERY_PARAMS_MAX parameters) or out's errors.
+ */
+int vf_query_canonical(const char *query, struct jp_buf *out);
+
+/*
+ * Checks an Authorization header of SPEC §8 for method, path, raw query string
+ * (NULL when the request has none) and body at unix time now. The header must
+ * name client, ts and sig exactly once each and nothing else. Returns 0 when
+ * authentic, EACCES otherwise (the reason, without secrets, in why).
  */
 int vf_auth_check(const struct vf_clients *c, const char *method, const char *path,
-                  const char *authz, const void *body, size_t len, int64_t now, char *why,
-                  size_t whylen);
+                  const char *query, const char *authz, const void *body, size_t len, int64_t now,
+                  char *why, size_t whylen);
 
 /* -------------------------------------------------------------- daemon */
 
@@ -170,6 +181,7 @@ struct vf_call {
     int wants_json;            /* Accept names application/json */
     const char *authz;         /* Authorization header or NULL */
     const char *since;         /* ?since= or NULL */
+    const char *query;         /* the raw query string as sent, without '?'; NULL when none */
     unsigned char addr[16];    /* client address key for the rate limiter */
     size_t addrlen;            /* bytes of addr */
 };
