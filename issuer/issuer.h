@@ -22,6 +22,7 @@
 #define ISSUER_KEYS_DIR "keys"
 #define ISSUER_STORE_DIR "store"
 #define ISSUER_TRUST_FILE "trust-list.pem"
+#define ISSUER_ROOT_FILE "trust-root.pem" /* the root certificate, public: the verifier's pin */
 #define ISSUER_TEMPLATE_FILE "certificate.tmpl"
 
 struct issuer_init_opts {

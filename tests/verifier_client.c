@@ -8,6 +8,7 @@
 #include "capture.h"
 
 #include <arpa/inet.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <errno.h>
@@ -441,4 +442,36 @@ int vc_sign(const char *secret, const char *method, const char *target, const ch
     for (i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", mac[i]);
     return 0;
+}
+
+int vc_holder(const char *dir, size_t k, char no[19], char name[257], char id[33])
+{
+    char in[600], report[600];
+    json_t *rep = NULL, *item;
+    char *text = NULL, *line, *save = NULL;
+    long want, n = 1;
+    int rc = -1;
+
+    snprintf(in, sizeof(in), "%s/in.jsonl", dir);
+    snprintf(report, sizeof(report), "%s/report.json", dir);
+    rep = json_load_file(report, 0, NULL);
+    item = json_array_get(json_object_get(rep, "issued"), k);
+    want = (long)json_integer_value(json_object_get(item, "line"));
+    snprintf(no, 19, "%s", json_string_value(json_object_get(item, "certificate_no")) ?: "");
+    text = vc_slurp(in, NULL);
+    for (line = text ? strtok_r(text, "\n", &save) : NULL; line != NULL;
+         line = strtok_r(NULL, "\n", &save), n++) {
+        json_t *c;
+
+        if (n != want)
+            continue;
+        c = json_loads(line, 0, NULL);
+        snprintf(name, 257, "%s", json_string_value(json_object_get(c, "name")) ?: "");
+        snprintf(id, 33, "%s", json_string_value(json_object_get(c, "id_number")) ?: "");
+        json_decref(c);
+        rc = 0;
+    }
+    free(text);
+    json_decref(rep);
+    return rc;
 }

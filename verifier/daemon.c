@@ -57,6 +57,8 @@ const char *verifier_strerror(int code)
         return strerror(code);
     if (code >= KEYS_E_INVAL && code <= KEYS_E_TOOSMALL)
         return keys_strerror(code);
+    if (JP_ERR_IN(code, JP_ERR_PAGES_BASE))
+        return pages_strerror(code);
     return store_strerror(code);
 }
 
@@ -103,22 +105,28 @@ static int home_file(const struct verifier *v, const char *a, const char *b, cha
     return rc;
 }
 
+/*
+ * The trust is the signed trust list (certificates and key states), verified
+ * against the root certificate HOME/trust-root.pem (HOME/keys/root.pem for a
+ * home made before that file existed): nothing else of HOME/keys/ is read, so
+ * the daemon can run as a user that cannot read the private keys.
+ */
 int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errlen)
 {
-    char dir[VF_PATH_MAX];
-    keys_t *k = NULL;
+    char trust[VF_PATH_MAX], root[VF_PATH_MAX], keys[VF_PATH_MAX];
     int rc;
 
     *out = NULL;
-    rc = jp_path_join(dir, sizeof(dir), home, "keys");
+    rc = jp_path_join(trust, sizeof(trust), home, VF_TRUST_FILE);
+    if (rc == 0)
+        rc = jp_path_join(root, sizeof(root), home, VF_ROOT_FILE);
+    if (rc == 0)
+        rc = jp_path_join(keys, sizeof(keys), home, "keys");
+    if (rc == 0 && access(root, F_OK) != 0 && errno == ENOENT)
+        rc = jp_path_join(root, sizeof(root), keys, "root.pem");
     if (rc != 0)
         return rc;
-    rc = keys_open(dir, KEYS_PUBLIC_ONLY, NULL, 0, &k, err, errlen);
-    if (rc != 0)
-        return rc;
-    rc = keys_trust_from_keys(k, out, err, errlen);
-    keys_close(k);
-    return rc;
+    return keys_trust_load_root_file(trust, root, out, err, errlen);
 }
 
 static void reload_trust(struct verifier *v, const struct vf_stamp *now)
@@ -174,7 +182,7 @@ void vf_reload_if_changed(struct verifier *v)
     if (pthread_mutex_trylock(&v->reload_lock) != 0)
         return;
     atomic_store(&v->last_check_s, now_s);
-    if (home_file(v, "keys", "keys.json", path) == 0) {
+    if (home_file(v, VF_TRUST_FILE, NULL, path) == 0) {
         stamp_read(path, &st);
         if (!stamp_same(&st, &v->keys_stamp))
             reload_trust(v, &st);
@@ -535,6 +543,7 @@ static void vf_free(struct verifier *v)
     keys_trust_free(v->trust);
     vf_clients_free(&v->clients);
     vf_ratelimit_free(v->rl);
+    portal_close(v->portal);
     vf_qrcache_free(&v->qrcache);
     if (v->locks_ready) {
         pthread_rwlock_destroy(&v->lock);
@@ -556,9 +565,14 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         rc = store_open(path, STORE_RDONLY, &v->st, err, errlen);
     if (rc != 0)
         return rc;
-    if (home_file(v, "keys", "keys.json", path) == 0)
+    if (home_file(v, VF_TRUST_FILE, NULL, path) == 0)
         stamp_read(path, &v->keys_stamp);
     rc = vf_trust_build(v->home, &v->trust, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = home_file(v, PORTAL_DIR, NULL, path);
+    if (rc == 0)
+        rc = portal_open(path, &v->portal, err, errlen);
     if (rc != 0)
         return rc;
     if (home_file(v, VERIFIER_CLIENTS_FILE, NULL, path) == 0)

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "keys.h"
+#include "pages.h"
 #include "store.h"
 #include "verifier.h"
 
@@ -149,13 +150,14 @@ struct verifier {
     struct jp_config cfg;          /* HOME/config.json */
     store *st;                     /* read-only store */
     pthread_rwlock_t lock;         /* guards trust and clients */
-    keys_trust_t *trust;           /* built from HOME/keys; may be NULL if keys broke */
+    keys_trust_t *trust;           /* from HOME/trust-list.pem; may be NULL if it broke */
     struct vf_clients clients;     /* HOME/clients.json */
     pthread_mutex_t reload_lock;   /* one reloader at a time */
     _Atomic int64_t last_check_s;  /* monotonic second of the last stamp check */
-    struct vf_stamp keys_stamp;    /* keys.json as last loaded */
+    struct vf_stamp keys_stamp;    /* trust-list.pem as last loaded */
     struct vf_stamp clients_stamp; /* clients.json as last loaded */
     vf_ratelimit *rl;              /* holder-check / pdf limiter */
+    portal *portal;                /* HOME/portal/: per-certificate lockouts */
     struct vf_metrics metrics;     /* counters */
     struct vf_qrcache qrcache;     /* verdicts of QR texts already checked */
     pthread_key_t txn_key;         /* each worker thread's reusable read transaction */
@@ -165,9 +167,12 @@ struct verifier {
     int locks_ready;               /* 1 once lock and reload_lock are initialised */
 };
 
+#define VF_TRUST_FILE "trust-list.pem" /* under the home: the signed trust list */
+#define VF_ROOT_FILE "trust-root.pem"  /* under the home: the root certificate it is pinned to */
+
 /* Reloads trust and clients when their files changed (at most once a second). */
 void vf_reload_if_changed(struct verifier *v);
-/* Builds the trust from HOME/keys (KEYS_PUBLIC_ONLY). */
+/* Builds the trust from HOME/trust-list.pem pinned to HOME/trust-root.pem (no private key). */
 int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ handlers */
