@@ -16,6 +16,9 @@ pkgs=(
   fonts-arphic-uming fonts-hanazono
   # tools the tests use to check what a user would check
   poppler-utils qpdf zbar-tools curl openssl python3 valgrind
+  # the real-browser test of the QR page (tests/browser/): headless Chromium through
+  # Selenium, no download; Chromium draws Chinese with the UMing/HanaMin fonts above
+  chromium chromium-driver python3-selenium
   # fuzzing
   clang libclang-rt-14-dev
   # benchmarks

@@ -246,6 +246,32 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
     return rc;
 }
 
+/*
+ * A QR path with other than one segment after the number: 404, and for a
+ * browser the red forged page (whatever token hides further on is not this
+ * number's).
+ */
+static int h_page_misshapen(struct verifier *v, const struct vf_call *c, const char *no,
+                            struct vf_reply *r)
+{
+    struct verifier_qr qr;
+    struct jp_buf page;
+    int rc;
+
+    if (c->wants_json)
+        return vf_reply_error(r, 404, "not_found", "expected /V/{no}/{token}");
+    memset(&qr, 0, sizeof(qr));
+    qr.verdict = VERIFIER_QR_FORGED;
+    jp_buf_init(&page, 256 * 1024);
+    rc = vf_page_render(v, no, &qr, NULL, &page);
+    if (rc == 0) {
+        reply_buf(r, 404, "text/html; charset=utf-8", &page);
+        r->html = 1;
+    }
+    jp_buf_free(&page);
+    return rc;
+}
+
 static int h_verify(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
 {
     struct store_cert cert;
@@ -718,7 +744,7 @@ static int route_page(struct verifier *v, const struct vf_call *c, struct vf_rep
         return vf_reply_error(r, 400, "invalid_certificate_no",
                               "certificate number fails its check");
     if (rest[1] == '\0' || strchr(rest + 1, '/') != NULL)
-        return vf_reply_error(r, 404, "not_found", "expected /V/{no}/{token}");
+        return h_page_misshapen(v, c, no, r);
     return h_page(v, c, no, r);
 }
 
