@@ -294,7 +294,7 @@ static void test_holder(int port, const struct holder *h, const char *unknown_no
  */
 static void test_rate_limit(int port, const struct holder *h)
 {
-    char path[128], body[512], retry[16] = "", no[19];
+    char path[128], body[512], retry[16] = "", no[32];
     struct vc_resp r;
     int i, limited = 0;
 

@@ -240,6 +240,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     (void)toe;
     if (r == NULL)
         return;
+    if (!r->started) {
+        /* the request line came, the handler never ran: nothing to count or log */
+        jp_buf_free(&r->body);
+        free(r->query);
+        free(r);
+        *req_cls = NULL;
+        return;
+    }
     us = (mono_ns() - ((uint64_t)r->start.tv_sec * 1000000000ull + (uint64_t)r->start.tv_nsec)) /
          1000u;
     vf_metrics_count(&v->metrics, r->ep, r->status, us);
