@@ -242,6 +242,8 @@ static void test_status(void)
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_a), 0);
     CHECK(strstr(out, "\"status\":\"revoked\"") != NULL);
     CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason error", home, no_a), 3);
+    /* Reasons are codes (issue 12 finding 10): free text is a usage error. */
+    CHECK_INT(sh(ISSUER " --home %s suspend %s --reason 'found out' 2>/dev/null", home, no_b), 2);
     CHECK_INT(sh(ISSUER " --home %s suspend %s --reason other --note check >/dev/null", home, no_b),
               0);
     CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason error --note ok >/dev/null", home, no_b),
@@ -267,6 +269,7 @@ static void test_status(void)
     CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl", home, dir), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_d), 0);
     CHECK(strstr(out, "\"status\":\"lapsed\"") != NULL);
+    CHECK(strstr(out, "\"status_reason\":\"ce_shortfall\"") != NULL); /* free text: the note */
     f = fopen("st2.jsonl", "w");
     fprintf(f, "{\"certificate_no\":\"%s\",\"action\":\"explode\",\"reason\":\"x\"}\n", no_d);
     fclose(f);
