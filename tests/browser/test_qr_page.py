@@ -21,8 +21,8 @@ import subprocess
 import sys
 import tempfile
 
-CHROMIUM = "/usr/bin/chromium"
-DRIVER = "/usr/bin/chromedriver"
+CHROMIUM = os.environ.get("JP_CHROMIUM", "/usr/bin/chromium")  # override: to see it fail
+DRIVER = os.environ.get("JP_CHROMEDRIVER", "/usr/bin/chromedriver")
 GREEN = "rgba(26, 127, 55, 1)"  # .g in verifier/page.c
 RED = "rgba(198, 40, 40, 1)"  # .r
 
