@@ -129,7 +129,7 @@ static void make_home(const char *home)
         fz_fail("cannot issue the fuzz home's certificates");
     }
     fclose(in);
-    if (issuer_status_change(issuer_store(is), rep.items[1].certificate_no, "revoke",
+    if (issuer_status_change(issuer_store(is), rep.items[1].certificate_no, "revoke", "other",
                              "fuzz revocation", "fuzz", err, sizeof(err)) != 0)
         fz_fail(err);
     fprintf(stderr, "fuzz_http: home %s, certificates %s %s %s\n", home,
@@ -186,14 +186,23 @@ static void next_field(const uint8_t **p, const uint8_t *end, char *out, size_t 
 static void sign_request(const struct vf_call *c, char *out, size_t outsz)
 {
     unsigned char digest[32], mac[32];
-    char hex[65], mhex[65], msg[VF_PATH_MAX + 256];
+    char hex[65], mhex[65], msg[2 * VF_PATH_MAX + 256];
     unsigned int maclen = 0;
     long long ts = (long long)time(NULL);
+    struct jp_buf q;
     int n;
 
     EVP_Digest(c->body, c->len, digest, NULL, EVP_sha256(), NULL);
     jp_hex_encode(digest, sizeof(digest), hex);
-    n = snprintf(msg, sizeof(msg), "%s\n%s\n%lld\n%s", c->method, c->path, ts, hex);
+    jp_buf_init(&q, VF_PATH_MAX + 1);
+    if (vf_query_canonical(c->query, &q) != 0) {
+        jp_buf_free(&q);
+        out[0] = '\0';
+        return;
+    }
+    n = snprintf(msg, sizeof(msg), "%s\n%s%s\n%lld\n%s", c->method, c->path,
+                 q.data != NULL ? (const char *)q.data : "", ts, hex);
+    jp_buf_free(&q);
     if (n < 0 || (size_t)n >= sizeof(msg) ||
         HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg, (size_t)n, mac,
              &maclen) == NULL) {
@@ -270,7 +279,7 @@ static void check_reply(const struct vf_call *c, const struct vf_reply *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char method[16], rawpath[VF_PATH_MAX], authz[1024], since[64], accept[4];
+    static char method[16], rawpath[VF_PATH_MAX], authz[1024], since[64], accept[4], query[80];
     struct jp_buf path, body;
     const uint8_t *p = data, *end = data + size;
     struct vf_reply r = {.status = 500, .ctype = "application/json"};
@@ -295,6 +304,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c.len = body.len;
     c.wants_json = accept[0] == 'j';
     c.since = since[0] != '\0' ? since : NULL;
+    if (c.since != NULL && snprintf(query, sizeof(query), "since=%s", since) < (int)sizeof(query))
+        c.query = query;
     memcpy(c.addr, "\x7f\x00\x00\x01", 4);
     c.addrlen = 4;
     if (strcmp(authz, "@") == 0)

@@ -412,16 +412,18 @@ int cmd_pdf(int argc, char **argv, const char *home)
 
 static const char status_help[] =
     "usage: jianpei-issuer revoke|suspend|reinstate|cancel|lapse [--home DIR]\n"
-    "                      CERTIFICATE_NO --reason TEXT [--actor NAME]\n"
+    "                      CERTIFICATE_NO --reason CODE [--note TEXT] [--actor NAME]\n"
     "\n"
     "Changes a certificate's status and appends it to the audit log (SPEC §9).\n"
     "revoke: 撤销; suspend: 暂扣; reinstate: back to valid; cancel: 注销;\n"
     "lapse: 失效 (continuing education not kept up). revoked and cancelled are final.\n"
-    "The reason is published in the status-changes feed: no personal data in it.\n";
+    "CODE is one of " ISSUER_REASON_CODES ";\n"
+    "it is published in the status-changes feed. --note (at most 200 bytes) stays in\n"
+    "the issuer's audit log and is never served by the verifier.\n";
 
 int cmd_status(int argc, char **argv, const char *home)
 {
-    const char *no = NULL, *reason = NULL, *actor = getenv("USER");
+    const char *no = NULL, *reason = NULL, *note = NULL, *actor = getenv("USER");
     char err[512] = "";
     store *s = NULL;
     int rc;
@@ -431,6 +433,8 @@ int cmd_status(int argc, char **argv, const char *home)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
             reason = argv[++i];
+        else if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
+            note = argv[++i];
         else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc)
             actor = argv[++i];
         else if (no == NULL && argv[i][0] != '-')
@@ -442,11 +446,15 @@ int cmd_status(int argc, char **argv, const char *home)
         fputs(status_help, stderr);
         return CLI_USAGE;
     }
+    if (!store_reason_known(reason, strlen(reason))) {
+        fprintf(stderr, "%s: --reason must be one of %s\n", argv[0], ISSUER_REASON_CODES);
+        return CLI_USAGE;
+    }
     if (check_no(no) != 0)
         return CLI_USAGE;
     if (cmd_open_store(home, 0, &s) != 0)
         return CLI_FAILURE;
-    rc = issuer_status_change(s, no, argv[0], reason, actor, err, sizeof err);
+    rc = issuer_status_change(s, no, argv[0], reason, note, actor, err, sizeof err);
     store_close(s);
     if (rc != 0) {
         fprintf(stderr, "%s: %s\n", argv[0], err);
@@ -566,7 +574,10 @@ static const char apply_help[] =
     "\n"
     "Applies status changes written by `jianpei-training ce lapses` (or any other\n"
     "source): JSON Lines {\"certificate_no\":\"...\",\"action\":\"lapse\",\"reason\":\"...\"}\n"
-    "with action revoke, suspend, reinstate, cancel or lapse. Each line is its own\n"
+    "with action revoke, suspend, reinstate, cancel or lapse, reason a code (" ISSUER_REASON_CODES
+    ")\n"
+    "and an optional internal \"note\"; a reason that is not a code becomes the note, under\n"
+    "ce_shortfall for a lapse and other otherwise. Each line is its own\n"
     "transaction; a certificate already in the target status is left as it is.\n"
     "exit status: 0 all applied or already so, 1 some lines rejected, 3 failure\n";
 
@@ -575,7 +586,7 @@ static int apply_line(store *s, const char *line, size_t len, const char *actor,
 {
     json_error_t jerr;
     json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-    const char *no, *action, *reason;
+    const char *no, *action, *reason, *note;
     int rc;
 
     if (o == NULL || !json_is_object(o)) {
@@ -591,7 +602,13 @@ static int apply_line(store *s, const char *line, size_t len, const char *actor,
         json_decref(o);
         return EINVAL;
     }
-    rc = issuer_status_change(s, no, action, reason, actor, why, whylen);
+    note = json_string_value(json_object_get(o, "note"));
+    if (note == NULL && !store_reason_known(reason, strlen(reason))) {
+        /* free text (what older writers put in "reason") becomes the internal note */
+        note = reason;
+        reason = strcmp(action, "lapse") == 0 ? "ce_shortfall" : "other";
+    }
+    rc = issuer_status_change(s, no, action, reason, note, actor, why, whylen);
     json_decref(o);
     return rc;
 }

@@ -231,6 +231,10 @@ static int create_keys(const struct issuer_init_opts *o, const char *home, char 
         rc = keys_open(kdir, KEYS_WITH_ROOT, o->passphrase, o->passphrase_len, &k, err, errlen);
     if (rc == 0)
         rc = keys_export_trust(k, trust, err, errlen);
+    if (rc == 0)
+        rc = issuer_home_path(home, ISSUER_ROOT_FILE, trust);
+    if (rc == 0)
+        rc = keys_export_root(k, trust, err, errlen);
     keys_close(k);
     return rc;
 }

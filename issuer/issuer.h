@@ -23,6 +23,7 @@
 #define ISSUER_KEYS_DIR "keys"
 #define ISSUER_STORE_DIR "store"
 #define ISSUER_TRUST_FILE "trust-list.pem"
+#define ISSUER_ROOT_FILE "trust-root.pem" /* the root certificate, public: the verifier's pin */
 #define ISSUER_TEMPLATE_FILE "certificate.tmpl"
 
 struct issuer_init_opts {
@@ -132,14 +133,21 @@ int issuer_report_write(const struct issuer_report *rep, FILE *out);
  * transaction. action: "revoke", "suspend", "reinstate", "cancel" or "lapse".
  * Allowed: revoke from valid, suspended or lapsed; suspend from valid;
  * reinstate from suspended or lapsed; cancel from valid, suspended or lapsed;
- * lapse from valid. revoked and cancelled are final. reason (1..256 bytes) is
- * kept with the record and in the audit log, so it must hold no personal
- * data. Returns 0, EALREADY when the certificate already has the target
- * status (nothing written), STORE_ENOTFOUND, EINVAL (bad number, action or
- * transition; err says which), or a store error; nothing changes on error.
+ * lapse from valid. revoked and cancelled are final. reason is one of the
+ * codes of store.h (ISSUER_REASON_CODES), kept with the record and published
+ * in the status-changes feed; note (NULL, or 1..ISSUER_NOTE_MAX bytes of
+ * printable UTF-8) goes into the audit entry's detail after the code and is
+ * never served by the verifier. Returns 0, EALREADY when the certificate
+ * already has the target status (nothing written), STORE_ENOTFOUND, EINVAL
+ * (bad number, action, reason, note or transition; err says which), or a
+ * store error; nothing changes on error.
  */
+#define ISSUER_REASON_CODES                                                                        \
+    "fraud, error, holder_request, ce_shortfall, institution_struck_off, other"
+#define ISSUER_NOTE_MAX 200 /* bytes of an internal note */
 int issuer_status_change(struct store *st, const char *certificate_no, const char *action,
-                         const char *reason, const char *actor, char *err, size_t errlen);
+                         const char *reason, const char *note, const char *actor, char *err,
+                         size_t errlen);
 
 /*
  * Issues a new file for a valid certificate: same number, e-licence identifier

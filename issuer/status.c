@@ -5,6 +5,7 @@
 #include "issuer.h"
 #include "ident.h"
 #include "store.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,7 +33,8 @@ static const struct transition transitions[] = {
 struct change {
     const struct transition *t; /* what to do */
     const char *no;             /* certificate number */
-    const char *reason;         /* why */
+    const char *reason;         /* why: a reason code of store.h */
+    const char *note;           /* internal note for the audit log, NULL when none */
     const char *actor;          /* who */
     char *err;                  /* caller's message buffer */
     size_t errlen;              /* its size */
@@ -57,7 +59,7 @@ static int change_txn(store_txn *txn, void *arg)
     }
     cert.status = c->t->to;
     cert.status_changed_at = (int64_t)time(NULL);
-    rc = store_text_set(cert.status_reason, sizeof cert.status_reason, c->reason);
+    rc = store_text_set(cert.status_reason, sizeof cert.status_reason, c->reason); /* code only */
     if (rc == 0)
         rc = store_cert_put(txn, &cert);
     if (rc != 0)
@@ -67,14 +69,33 @@ static int change_txn(store_txn *txn, void *arg)
     snprintf(e.action, sizeof e.action, "%s", c->t->action);
     memcpy(e.certificate_no, cert.certificate_no, sizeof e.certificate_no);
     snprintf(e.actor, sizeof e.actor, "%s", c->actor);
-    snprintf(e.detail, sizeof e.detail, "%s", c->reason);
+    if (c->note != NULL)
+        snprintf(e.detail, sizeof e.detail, "%s: %s", c->reason, c->note);
+    else
+        snprintf(e.detail, sizeof e.detail, "%s", c->reason);
     return store_audit_append(txn, &e);
 }
 
-int issuer_status_change(struct store *st, const char *certificate_no, const char *action,
-                         const char *reason, const char *actor, char *err, size_t errlen)
+/* 1 when a note fits the audit detail beside its code and is printable UTF-8. */
+static int note_ok(const char *note)
 {
-    struct change c = {NULL, certificate_no, reason, actor ? actor : "jianpei-issuer", err, errlen};
+    size_t i, n = strlen(note);
+
+    if (n == 0 || n > ISSUER_NOTE_MAX || !jp_utf8_valid(note, n))
+        return 0;
+    for (i = 0; i < n; i++) {
+        if ((unsigned char)note[i] < 0x20 || note[i] == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+int issuer_status_change(struct store *st, const char *certificate_no, const char *action,
+                         const char *reason, const char *note, const char *actor, char *err,
+                         size_t errlen)
+{
+    struct change c = {NULL, certificate_no, reason, note, actor ? actor : "jianpei-issuer",
+                       err,  errlen};
     char why[IDENT_WHY_SIZE];
     int rc;
 
@@ -90,8 +111,13 @@ int issuer_status_change(struct store *st, const char *certificate_no, const cha
         snprintf(err, errlen, "certificate number: %s", why);
         return EINVAL;
     }
-    if (reason == NULL || reason[0] == '\0' || strlen(reason) > 256) {
-        snprintf(err, errlen, "reason: must be 1-256 bytes");
+    if (reason == NULL || !store_reason_known(reason, strlen(reason))) {
+        snprintf(err, errlen, "reason: must be one of %s", ISSUER_REASON_CODES);
+        return EINVAL;
+    }
+    if (note != NULL && !note_ok(note)) {
+        snprintf(err, errlen, "note: must be 1-%d bytes of UTF-8 without control characters",
+                 ISSUER_NOTE_MAX);
         return EINVAL;
     }
     rc = store_write(st, change_txn, &c);

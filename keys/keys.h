@@ -231,6 +231,24 @@ int keys_trust_load(const char *path, const unsigned char *expected_root_sha256,
  */
 int keys_trust_from_keys(const keys_t *k, keys_trust_t **out, char *err, size_t errlen);
 
+/*
+ * Writes the root certificate (PEM) to out_path, atomically, mode 0644: the
+ * public pin a verifier that cannot read the key directory loads the trust
+ * list against. Any handle. Returns 0, KEYS_E_CRYPTO or an errno value.
+ */
+int keys_export_root(const keys_t *k, const char *out_path, char *err, size_t errlen);
+
+/*
+ * keys_trust_load() pinned to the root certificate in the PEM file root_path
+ * (what keys_export_root() writes, or the key directory's root.pem): the trust
+ * list's CMS signature must verify by exactly that root. Reads no private key
+ * and nothing of the key directory but root_path.
+ * Returns what keys_trust_load() returns, and KEYS_E_TRUST when root_path holds
+ * no certificate.
+ */
+int keys_trust_load_root_file(const char *trust_path, const char *root_path, keys_trust_t **out,
+                              char *err, size_t errlen);
+
 /* Copies the root's SHA-256 fingerprint (32 bytes) into out. */
 void keys_trust_root_sha256(const keys_trust_t *t, unsigned char out[32]);
 

@@ -471,3 +471,66 @@ int keys_trust_from_keys(const keys_t *k, keys_trust_t **out, char *err, size_t 
     *out = t;
     return 0;
 }
+
+/* --- the root certificate as a public file ---------------------------------- */
+
+int keys_export_root(const keys_t *k, const char *out_path, char *err, size_t errlen)
+{
+    BIO *out = BIO_new(BIO_s_mem());
+    BUF_MEM *mem = NULL;
+    int rc = KEYS_E_CRYPTO;
+
+    if (out == NULL || PEM_write_bio_X509(out, k->root) != 1) {
+        jp_errf(err, errlen, "root certificate: cannot encode");
+        keys_with_ossl(rc, err, errlen);
+        goto out_free;
+    }
+    BIO_get_mem_ptr(out, &mem);
+    rc = jp_write_file_atomic(out_path, mem->data, mem->length, 0644);
+    if (rc != 0)
+        jp_errf(err, errlen, "%s: cannot write: %s", out_path, strerror(rc));
+out_free:
+    BIO_free(out);
+    return rc;
+}
+
+/* SHA-256 of the DER of the one certificate in the PEM file at path. */
+static int root_file_sha256(const char *path, unsigned char md[32], char *err, size_t errlen)
+{
+    unsigned char *text = NULL;
+    size_t len = 0;
+    BIO *bio = NULL;
+    X509 *root = NULL;
+    int rc;
+
+    rc = jp_read_file(path, KEYS_TRUST_FILE_MAX, &text, &len);
+    if (rc != 0) {
+        jp_errf(err, errlen, "%s: cannot read: %s", path, strerror(rc));
+        return rc;
+    }
+    bio = BIO_new_mem_buf(text, (int)len);
+    if (bio != NULL)
+        root = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    if (root == NULL || keys_cert_sha256(root, md) != 0) {
+        rc = KEYS_E_TRUST;
+        jp_errf(err, errlen, "%s: not a PEM certificate", path);
+    }
+    X509_free(root);
+    BIO_free(bio);
+    free(text);
+    ERR_clear_error();
+    return rc;
+}
+
+int keys_trust_load_root_file(const char *trust_path, const char *root_path, keys_trust_t **out,
+                              char *err, size_t errlen)
+{
+    unsigned char md[32];
+    int rc;
+
+    *out = NULL;
+    rc = root_file_sha256(root_path, md, err, errlen);
+    if (rc == 0)
+        rc = keys_trust_load(trust_path, md, out, err, errlen);
+    return rc;
+}

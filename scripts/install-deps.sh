@@ -19,6 +19,9 @@ pkgs=(
   # the other two readers of the certificates' text (tests/test_text.c): MuPDF, and
   # Node.js 20 with npm for pdf.js (scripts/install-peers.sh)
   mupdf-tools nodejs
+  # the real-browser test of the QR page (tests/browser/): headless Chromium through
+  # Selenium, no download; Chromium draws Chinese with the UMing/HanaMin fonts above
+  chromium chromium-driver python3-selenium
   # fuzzing
   clang libclang-rt-14-dev
   # benchmarks

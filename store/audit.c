@@ -302,3 +302,29 @@ int store_audit_since(store_txn *txn, uint64_t since, struct store_audit_entry *
     mdb_cursor_close(c);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
+
+static const char *const reason_codes[] = {
+    "fraud", "error", "holder_request", "ce_shortfall", "institution_struck_off", "other",
+};
+
+int store_reason_known(const char *code, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(reason_codes) / sizeof(reason_codes[0]); i++) {
+        if (strlen(reason_codes[i]) == len && memcmp(reason_codes[i], code, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+const char *store_reason_code(const char *detail)
+{
+    size_t n = strcspn(detail, ":"), i;
+
+    for (i = 0; i < sizeof(reason_codes) / sizeof(reason_codes[0]); i++) {
+        if (strlen(reason_codes[i]) == n && memcmp(reason_codes[i], detail, n) == 0)
+            return reason_codes[i];
+    }
+    return "other";
+}

@@ -396,6 +396,17 @@ int store_audit_last(store_txn *txn, uint64_t *seq);
 int store_audit_since(store_txn *txn, uint64_t since, struct store_audit_entry *out, size_t max,
                       size_t *n);
 
+/*
+ * Status-change reasons (SPEC §8: the feed carries a code, never free text).
+ * The audit detail of revoke, suspend, reinstate, cancel and lapse is "CODE"
+ * or "CODE: note", the note internal to the issuer. Codes: fraud, error,
+ * holder_request, ce_shortfall, institution_struck_off, other.
+ */
+/* 1 when the len bytes at code are one of the codes, else 0. */
+int store_reason_known(const char *code, size_t len);
+/* The code a detail starts with (static text); "other" when it names none (older free text). */
+const char *store_reason_code(const char *detail);
+
 /* ------------------------------------------------------- backup and check */
 
 /*

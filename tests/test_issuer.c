@@ -241,16 +241,21 @@ static void test_status(void)
     snprintf(no_c, sizeof no_c, "%s", number_of(rep, "issued", 4));
     snprintf(no_d, sizeof no_d, "%s", number_of(rep, "issued", 14));
     json_decref(rep);
-    CHECK_INT(sh(ISSUER " --home %s revoke %s --reason 'fraud found' >/dev/null", home, no_a), 0);
+    CHECK_INT(sh(ISSUER " --home %s revoke %s --reason fraud --note found >/dev/null", home, no_a),
+              0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_a), 0);
     CHECK(strstr(out, "\"status\":\"revoked\"") != NULL);
-    CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason x", home, no_a), 3);
-    CHECK_INT(sh(ISSUER " --home %s suspend %s --reason check >/dev/null", home, no_b), 0);
-    CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason ok >/dev/null", home, no_b), 0);
+    CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason error", home, no_a), 3);
+    /* Reasons are codes (issue 12 finding 10): free text is a usage error. */
+    CHECK_INT(sh(ISSUER " --home %s suspend %s --reason 'found out' 2>/dev/null", home, no_b), 2);
+    CHECK_INT(sh(ISSUER " --home %s suspend %s --reason other --note check >/dev/null", home, no_b),
+              0);
+    CHECK_INT(sh(ISSUER " --home %s reinstate %s --reason error --note ok >/dev/null", home, no_b),
+              0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_b), 0);
     CHECK(strstr(out, "\"status\":\"valid\"") != NULL);
     /* A number failing its check is refused before any database access. */
-    CHECK_INT(sh(ISSUER " --home %s revoke 440120260100000012 --reason x", home), 2);
+    CHECK_INT(sh(ISSUER " --home %s revoke 440120260100000012 --reason error", home), 2);
     /* Reissue: same number, version 2, a PDF that verifies. */
     CHECK_INT(sh(ISSUER " --home %s reissue %s >/dev/null", home, no_c), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_c), 0);
@@ -268,6 +273,7 @@ static void test_status(void)
     CHECK_INT(sh(ISSUER " --home %s apply-status --input %s/st.jsonl", home, dir), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s show %s --json", home, no_d), 0);
     CHECK(strstr(out, "\"status\":\"lapsed\"") != NULL);
+    CHECK(strstr(out, "\"status_reason\":\"ce_shortfall\"") != NULL); /* free text: the note */
     f = fopen("st2.jsonl", "w");
     fprintf(f, "{\"certificate_no\":\"%s\",\"action\":\"explode\",\"reason\":\"x\"}\n", no_d);
     fclose(f);

@@ -32,39 +32,10 @@ static void path_in(char *out, size_t outsz, const char *name)
         out[0] = '\0';
 }
 
-/* The holder of the k-th issued certificate, from the report and the intake file. */
+/* The holder of the k-th issued certificate. */
 static int holder_of(size_t k, struct holder *h)
 {
-    char in[400], report[400];
-    json_t *rep = NULL, *item;
-    char *text = NULL, *line;
-    long want, n = 1;
-    int rc = -1;
-
-    path_in(in, sizeof(in), "in.jsonl");
-    path_in(report, sizeof(report), "report.json");
-    rep = json_load_file(report, 0, NULL);
-    item = json_array_get(json_object_get(rep, "issued"), k);
-    want = (long)json_integer_value(json_object_get(item, "line"));
-    text = vc_slurp(in, NULL);
-    snprintf(h->no, sizeof(h->no), "%s",
-             json_string_value(json_object_get(item, "certificate_no")) ?: "");
-    for (line = text ? strtok(text, "\n") : NULL; line != NULL; line = strtok(NULL, "\n"), n++) {
-        json_t *c;
-
-        if (n != want)
-            continue;
-        c = json_loads(line, 0, NULL);
-        snprintf(h->name, sizeof(h->name), "%s",
-                 json_string_value(json_object_get(c, "name")) ?: "");
-        snprintf(h->id, sizeof(h->id), "%s",
-                 json_string_value(json_object_get(c, "id_number")) ?: "");
-        json_decref(c);
-        rc = 0;
-    }
-    free(text);
-    json_decref(rep);
-    return rc;
+    return vc_holder(dir, k, h->no, h->name, h->id);
 }
 
 static int add_client(const char *id, char secret[65])
@@ -195,6 +166,42 @@ static void test_page(int port, const struct holder *h, const char *url, char *f
     vc_resp_free(&r);
 }
 
+/*
+ * Issue 12 finding 5: the page's verdict belongs to the number in its path.
+ * A token of h shown under h2's number is forged, and a path with more than one
+ * segment after the number (which once read "genuine" with h2's details) is 404.
+ */
+static void test_bypass(int port, const struct holder *h2, const char *url)
+{
+    const char *tok = strrchr(url, '/');
+    char path[2400];
+    struct vc_resp r;
+
+    CHECK(tok != NULL);
+    if (tok == NULL)
+        return;
+    snprintf(path, sizeof(path), "/V/%s%s", h2->no, tok);
+    CHECK(get(port, path, "Accept: application/json\r\n", &r) == 0 && r.status == 200);
+    CHECK_STR(jstr(&r, "verdict", NULL), "forged");
+    vc_resp_free(&r);
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 200);
+    CHECK(has(&r, "二维码签名伪造") && !has(&r, "二维码签名真实"));
+    vc_resp_free(&r);
+    snprintf(path, sizeof(path), "/V/%s/a%s", h2->no, strstr(url, "/V/"));
+    CHECK(get(port, path, "Accept: application/json\r\n", &r) == 0 && r.status == 404);
+    CHECK(strcmp(jstr(&r, "verdict", NULL), "genuine") != 0);
+    vc_resp_free(&r);
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 404);
+    CHECK(!has(&r, "二维码签名真实") && has(&r, "二维码签名伪造") && !has(&r, "有效"));
+    vc_resp_free(&r);
+    snprintf(path, sizeof(path), "%s/", strstr(url, "/V/"));
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 404);
+    vc_resp_free(&r);
+    snprintf(path, sizeof(path), "/V/%s/", h2->no);
+    CHECK(get(port, path, NULL, &r) == 0 && r.status == 404);
+    vc_resp_free(&r);
+}
+
 static void test_verify_api(int port, const char *url, const char *forged_path)
 {
     char body[2200], trust[400];
@@ -254,17 +261,17 @@ static void test_holder(int port, const struct holder *h, const char *unknown_no
     vc_resp_free(&wrong);
     vc_resp_free(&unknown);
 
+    /* Name + ID number never yield the PDF (SPEC §8: claim code + last 6 of the ID, which
+     * do not exist yet): the right pair, a wrong one and an unknown number get one 403. */
     snprintf(path, sizeof(path), "/api/v1/certificates/%s/pdf", h->no);
-    CHECK(post(port, path, NULL, ok, &right) == 0 && right.status == 200);
-    CHECK(right.len > 1000 && memcmp(right.body, "%PDF", 4) == 0);
-    path_in(pdf_path, sizeof(pdf_path), "download.pdf");
+    CHECK(post(port, path, NULL, ok, &right) == 0 && right.status == 403);
+    CHECK(right.len < 1000 && memcmp(right.body, "%PDF", 4) != 0);
+    CHECK(!has(&right, h->name) && !has(&right, h->id));
+    /* The stored file itself (what vc_qr_from_pdf wrote with the issuer) is signed. */
+    path_in(pdf_path, sizeof(pdf_path), "cert.pdf");
     {
-        FILE *f = fopen(pdf_path, "wb");
         char out[400];
 
-        CHECK(f != NULL && fwrite(right.body, 1, right.len, f) == right.len);
-        if (f != NULL)
-            fclose(f);
         path_in(out, sizeof(out), "pdfsig.txt");
         vc_run(pdfsig, out);
         sigout = vc_slurp(out, NULL);
@@ -272,6 +279,7 @@ static void test_holder(int port, const struct holder *h, const char *unknown_no
         free(sigout);
     }
     CHECK(post(port, path, NULL, body, &wrong) == 0 && wrong.status == 403);
+    CHECK(right.len == wrong.len && memcmp(right.body, wrong.body, wrong.len) == 0);
     snprintf(path, sizeof(path), "/api/v1/certificates/%s/pdf", unknown_no);
     CHECK(post(port, path, NULL, ok, &unknown) == 0 && unknown.status == 403);
     CHECK(unknown.len == wrong.len && memcmp(unknown.body, wrong.body, wrong.len) == 0);
@@ -280,15 +288,22 @@ static void test_holder(int port, const struct holder *h, const char *unknown_no
     vc_resp_free(&unknown);
 }
 
+/*
+ * The per-address bucket: one guess on each of many numbers (so that no
+ * certificate's own lockout, 5 failures, is what answers) ends in 429.
+ */
 static void test_rate_limit(int port, const struct holder *h)
 {
-    char path[128], body[512], retry[16] = "";
+    char path[128], body[512], retry[16] = "", no[32];
     struct vc_resp r;
     int i, limited = 0;
 
     holder_body(body, sizeof(body), h->name, "110101199003074477");
-    snprintf(path, sizeof(path), "/api/v1/certificates/%s/holder-check", h->no);
     for (i = 0; i < 40 && !limited; i++) {
+        snprintf(no, sizeof(no), "440120260188%05d", i);
+        no[17] = ident_mod11_2(no);
+        no[18] = '\0';
+        snprintf(path, sizeof(path), "/api/v1/certificates/%s/holder-check", no);
         if (post(port, path, NULL, body, &r) != 0)
             break;
         if (r.status == 429) {
@@ -303,7 +318,8 @@ static void test_rate_limit(int port, const struct holder *h)
 
 static void test_revoke(int port, const struct holder *h, const char *url)
 {
-    char *rev[] = {issuer_bin, "--home", home, "revoke", (char *)h->no, "--reason", "test", NULL};
+    char *rev[] = {issuer_bin, "--home", home,     "revoke",        (char *)h->no,
+                   "--reason", "fraud",  "--note", (char *)h->name, NULL};
     struct vc_resp r;
 
     CHECK_INT(vc_run(rev, NULL), 0);
@@ -366,23 +382,6 @@ static void test_key_revoke(int port, const struct holder *h)
     (void)out;
 }
 
-static void sign(const char *secret, const char *path, const char *ts, const char *body,
-                 char hex[65])
-{
-    unsigned char d[32], mac[32];
-    char dh[65], msg[512];
-    unsigned int ml = 0;
-    int i;
-
-    EVP_Digest(body, strlen(body), d, NULL, EVP_sha256(), NULL);
-    for (i = 0; i < 32; i++)
-        sprintf(dh + 2 * i, "%02x", d[i]);
-    snprintf(msg, sizeof(msg), "POST\n%s\n%s\n%s", path, ts, dh);
-    HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg, strlen(msg), mac, &ml);
-    for (i = 0; i < 32; i++)
-        sprintf(hex + 2 * i, "%02x", mac[i]);
-}
-
 static int batch(int port, const char *client, const char *secret, long ts_off, const char *body,
                  struct vc_resp *r)
 {
@@ -390,12 +389,82 @@ static int batch(int port, const char *client, const char *secret, long ts_off, 
     char ts[24], sig[65], hdr[300];
 
     snprintf(ts, sizeof(ts), "%ld", (long)time(NULL) + ts_off);
-    sign(secret, path, ts, body, sig);
+    vc_sign(secret, "POST", path, ts, body, strlen(body), sig);
     snprintf(hdr, sizeof(hdr),
              "Content-Type: application/json\r\nAuthorization: JIANPEI-HMAC-SHA256 client=%s, "
              "ts=%s, sig=%s\r\n",
              client, ts, sig);
     return post(port, path, hdr, body, r);
+}
+
+/* GET target signed by client for target_signed (the same unless a test alters one). */
+static int signed_get(int port, const char *client, const char *secret, const char *target,
+                      const char *target_signed, struct vc_resp *r)
+{
+    char ts[24], sig[65], hdr[300];
+
+    snprintf(ts, sizeof(ts), "%ld", (long)time(NULL));
+    vc_sign(secret, "GET", target_signed, ts, NULL, 0, sig);
+    snprintf(hdr, sizeof(hdr), "Authorization: JIANPEI-HMAC-SHA256 client=%s, ts=%s, sig=%s\r\n",
+             client, ts, sig);
+    return get(port, target, hdr, r);
+}
+
+/* A batch request with an Authorization header of the caller's making: 401 expected. */
+static void expect_401(int port, const char *authz, const char *body)
+{
+    char hdr[600];
+    struct vc_resp r;
+
+    snprintf(hdr, sizeof(hdr), "Authorization: %s\r\n", authz);
+    CHECK(post(port, "/api/v1/batch-status", hdr, body, &r) == 0);
+    CHECK_INT(r.status, 401);
+    CHECK_STR(jstr(&r, "error", "code"), "unauthorized");
+    vc_resp_free(&r);
+}
+
+/*
+ * Issue 12 finding 9: a duplicate or unknown Authorization parameter is 401
+ * (the first sig= once won, so a good signature followed by junk passed), and
+ * the query string is signed in its canonical order (once it was ignored).
+ */
+static void test_hmac_details(int port, const char *secret)
+{
+    const char *body = "{\"certificate_nos\":[]}";
+    char ts[24], sig[65], authz[400], hdr[450];
+    struct vc_resp r;
+
+    snprintf(ts, sizeof(ts), "%ld", (long)time(NULL));
+    vc_sign(secret, "POST", "/api/v1/batch-status", ts, body, strlen(body), sig);
+    snprintf(authz, sizeof(authz), "JIANPEI-HMAC-SHA256 client=prov-gx, ts=%s, sig=%s", ts, sig);
+    snprintf(hdr, sizeof(hdr), "Authorization: %s\r\n", authz);
+    CHECK(post(port, "/api/v1/batch-status", hdr, body, &r) == 0 && r.status == 200);
+    vc_resp_free(&r);
+    snprintf(authz, sizeof(authz), "JIANPEI-HMAC-SHA256 client=prov-gx, ts=%s, sig=%s, sig=00", ts,
+             sig);
+    expect_401(port, authz, body);
+    snprintf(authz, sizeof(authz),
+             "JIANPEI-HMAC-SHA256 client=prov-gx, client=prov-xx, ts=%s, sig=%s", ts, sig);
+    expect_401(port, authz, body);
+    snprintf(authz, sizeof(authz), "JIANPEI-HMAC-SHA256 client=prov-gx, ts=%s, sig=%s, nonce=1", ts,
+             sig);
+    expect_401(port, authz, body);
+    snprintf(authz, sizeof(authz), "JIANPEI-HMAC-SHA256 client=prov-gx, ts=%s, sig=%s,, x", ts,
+             sig);
+    expect_401(port, authz, body);
+
+    CHECK(signed_get(port, "prov-gx", secret, "/api/v1/status-changes?since=0&x=b&a=1",
+                     "/api/v1/status-changes?since=0&x=b&a=1", &r) == 0);
+    CHECK_INT(r.status, 200);
+    vc_resp_free(&r);
+    CHECK(signed_get(port, "prov-gx", secret, "/api/v1/status-changes?since=5",
+                     "/api/v1/status-changes?since=0", &r) == 0);
+    CHECK_INT(r.status, 401);
+    vc_resp_free(&r);
+    CHECK(signed_get(port, "prov-gx", secret, "/api/v1/status-changes?since=0",
+                     "/api/v1/status-changes", &r) == 0);
+    CHECK_INT(r.status, 401);
+    vc_resp_free(&r);
 }
 
 static void test_batch(int port, const struct holder *h, const struct holder *h2,
@@ -433,28 +502,43 @@ static void test_batch(int port, const struct holder *h, const struct holder *h2
     vc_resp_free(&r);
 }
 
-static void test_feeds(int port, const struct holder *h)
+/*
+ * The status-changes feed (issue 12 finding 10): signed like batch-status,
+ * each change with a reason code; the revocation's note (test_revoke put the
+ * holder's name there) never leaves the issuer.
+ */
+static void test_feeds(int port, const struct holder *h, const char *secret)
 {
     struct vc_resp r;
     char want[64];
     json_t *root, *changes, *last;
 
-    CHECK(get(port, "/api/v1/status-changes?since=0", NULL, &r) == 0 && r.status == 200);
+    CHECK(get(port, "/api/v1/status-changes?since=0", NULL, &r) == 0 && r.status == 401);
+    CHECK_STR(jstr(&r, "error", "code"), "unauthorized");
+    vc_resp_free(&r);
+    CHECK(signed_get(port, "prov-gx", secret, "/api/v1/status-changes?since=0",
+                     "/api/v1/status-changes?since=0", &r) == 0 &&
+          r.status == 200);
+    CHECK(!has(&r, h->name));
     root = json_loadb((const char *)r.body, r.len, 0, NULL);
     changes = json_object_get(root, "changes");
     last = json_array_get(changes, json_array_size(changes) - 1);
     CHECK_STR(json_string_value(json_object_get(last, "action")), "revoke");
     CHECK_STR(json_string_value(json_object_get(last, "certificate_no")), h->no);
     CHECK_STR(json_string_value(json_object_get(last, "status")), "revoked");
+    CHECK_STR(json_string_value(json_object_get(last, "reason")), "fraud");
     CHECK(json_integer_value(json_object_get(root, "next_since")) >=
           json_integer_value(json_object_get(last, "seq")));
     snprintf(want, sizeof(want), "/api/v1/status-changes?since=%lld",
              (long long)json_integer_value(json_object_get(root, "next_since")));
     json_decref(root);
     vc_resp_free(&r);
-    CHECK(get(port, want, NULL, &r) == 0 && r.status == 200 && has(&r, "\"changes\":[]"));
+    CHECK(signed_get(port, "prov-gx", secret, want, want, &r) == 0 && r.status == 200 &&
+          has(&r, "\"changes\":[]"));
     vc_resp_free(&r);
-    CHECK(get(port, "/api/v1/status-changes?since=x", NULL, &r) == 0 && r.status == 400);
+    CHECK(signed_get(port, "prov-gx", secret, "/api/v1/status-changes?since=x",
+                     "/api/v1/status-changes?since=x", &r) == 0 &&
+          r.status == 400);
     vc_resp_free(&r);
 
     CHECK(get(port, "/api/v1/trust-list", NULL, &r) == 0 && r.status == 200);
@@ -535,14 +619,16 @@ int main(void)
     if (d.port > 0) {
         test_lookups(d.port, &h);
         test_page(d.port, &h, url, forged);
+        test_bypass(d.port, &h2, url);
         test_verify_api(d.port, url, forged);
         test_holder(d.port, &h, unknown);
         test_rate_limit(d.port, &h);
         test_revoke(d.port, &h, url);
         test_batch(d.port, &h, &h2, unknown, secret);
-        test_feeds(d.port, &h);
+        test_feeds(d.port, &h, secret);
         test_limits(d.port);
         test_metrics(d.port);
+        test_hmac_details(d.port, secret);
         test_key_revoke(d.port, &h2);
         CHECK_INT(vc_daemon_stop(&d), 0);
         test_access_log(err_path, &h, url);

@@ -75,7 +75,7 @@ static void sequence(int port, const char *url)
     snprintf(path, sizeof(path), "/api/v1/certificates/%.18s/pdf", no);
     request(port, "POST", path, "{\"name\":\"张三\",\"id_number\":\"110101199003074477\"}", 403);
     request(port, "POST", "/api/v1/batch-status", "{}", 401);
-    request(port, "GET", "/api/v1/status-changes?since=0", NULL, 200);
+    request(port, "GET", "/api/v1/status-changes?since=0", NULL, 401);
     request(port, "GET", "/api/v1/trust-list", NULL, 200);
     request(port, "GET", "/metrics", NULL, 200);
     request(port, "GET", "/nowhere", NULL, 404);

@@ -8,6 +8,9 @@
 #include "capture.h"
 
 #include <arpa/inet.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -183,13 +186,21 @@ static int read_all(int fd, unsigned char **out, size_t *len)
     return 0;
 }
 
-static int connect_local(int port)
+/* A socket connected to 127.0.0.1:port, from source address src (NULL: any). */
+static int connect_local(const char *src, int port)
 {
     struct sockaddr_in sa;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
     if (fd < 0)
         return -1;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    if (src != NULL && (inet_pton(AF_INET, src, &sa.sin_addr) != 1 ||
+                        bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)) {
+        close(fd);
+        return -1;
+    }
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);
@@ -238,6 +249,12 @@ static void capture_resp(const struct vc_resp *r)
 int vc_http(int port, const char *method, const char *path, const char *headers, const void *body,
             size_t len, struct vc_resp *r)
 {
+    return vc_http_from(NULL, port, method, path, headers, body, len, r);
+}
+
+int vc_http_from(const char *src, int port, const char *method, const char *path,
+                 const char *headers, const void *body, size_t len, struct vc_resp *r)
+{
     char req[8192];
     unsigned char *raw = NULL;
     size_t n = 0;
@@ -250,7 +267,7 @@ int vc_http(int port, const char *method, const char *path, const char *headers,
                  method, path, headers ? headers : "", body ? len : 0);
     if (k < 0 || (size_t)k >= sizeof(req))
         return -1;
-    fd = connect_local(port);
+    fd = connect_local(src, port);
     if (fd < 0)
         return -1;
     if (write_all(fd, req, (size_t)k) == 0 && (body == NULL || write_all(fd, body, len) == 0) &&
@@ -354,4 +371,107 @@ int vc_qr_from_pdf(const char *bin_dir, const char *dir, const char *no, char *u
     snprintf(url, urlsz, "%s", text);
     free(text);
     return 0;
+}
+
+/* qsort order of SPEC §8's canonical query: by name, then by the whole parameter. */
+static int param_cmp(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    size_t xn = strcspn(x, "="), yn = strcspn(y, "=");
+    int c = strncmp(x, y, xn < yn ? xn : yn);
+
+    if (c == 0 && xn != yn)
+        return xn < yn ? -1 : 1;
+    return c != 0 ? c : strcmp(x, y);
+}
+
+/* PATH, then '?' and the parameters sorted, into out; -1 when it does not fit. */
+static int canonical_target(const char *target, char *out, size_t outsz)
+{
+    char copy[4096], *params[64], *p;
+    const char *q = strchr(target, '?');
+    size_t n = 0, i, o;
+
+    o = q != NULL ? (size_t)(q - target) : strlen(target);
+    if (o >= outsz || (q != NULL && strlen(q + 1) >= sizeof(copy)))
+        return -1;
+    memcpy(out, target, o);
+    out[o] = '\0';
+    if (q == NULL || q[1] == '\0')
+        return 0;
+    snprintf(copy, sizeof(copy), "%s", q + 1);
+    /* by hand: strtok would drop empty parameters */
+    for (p = copy; n < 64; p++) {
+        params[n++] = p;
+        p += strcspn(p, "&");
+        if (*p == '\0')
+            break;
+        *p = '\0';
+    }
+    qsort(params, n, sizeof(params[0]), param_cmp);
+    for (i = 0; i < n; i++) {
+        int k = snprintf(out + o, outsz - o, "%c%s", i == 0 ? '?' : '&', params[i]);
+
+        if (k < 0 || (size_t)k >= outsz - o)
+            return -1;
+        o += (size_t)k;
+    }
+    return 0;
+}
+
+int vc_sign(const char *secret, const char *method, const char *target, const char *ts,
+            const void *body, size_t len, char hex[65])
+{
+    unsigned char d[32], mac[32];
+    char dh[65], canon[4200], msg[4400];
+    unsigned int ml = 0;
+    int i, k;
+
+    hex[0] = '\0';
+    if (canonical_target(target, canon, sizeof(canon)) != 0 ||
+        EVP_Digest(body != NULL ? body : "", body != NULL ? len : 0, d, NULL, EVP_sha256(), NULL) !=
+            1)
+        return -1;
+    for (i = 0; i < 32; i++)
+        snprintf(dh + 2 * i, 3, "%02x", d[i]);
+    k = snprintf(msg, sizeof(msg), "%s\n%s\n%s\n%s", method, canon, ts, dh);
+    if (k < 0 || (size_t)k >= sizeof(msg) ||
+        HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg, (size_t)k, mac,
+             &ml) == NULL)
+        return -1;
+    for (i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+    return 0;
+}
+
+int vc_holder(const char *dir, size_t k, char no[19], char name[257], char id[33])
+{
+    char in[600], report[600];
+    json_t *rep = NULL, *item;
+    char *text = NULL, *line, *save = NULL;
+    long want, n = 1;
+    int rc = -1;
+
+    snprintf(in, sizeof(in), "%s/in.jsonl", dir);
+    snprintf(report, sizeof(report), "%s/report.json", dir);
+    rep = json_load_file(report, 0, NULL);
+    item = json_array_get(json_object_get(rep, "issued"), k);
+    want = (long)json_integer_value(json_object_get(item, "line"));
+    snprintf(no, 19, "%s", json_string_value(json_object_get(item, "certificate_no")) ?: "");
+    text = vc_slurp(in, NULL);
+    for (line = text ? strtok_r(text, "\n", &save) : NULL; line != NULL;
+         line = strtok_r(NULL, "\n", &save), n++) {
+        json_t *c;
+
+        if (n != want)
+            continue;
+        c = json_loads(line, 0, NULL);
+        snprintf(name, 257, "%s", json_string_value(json_object_get(c, "name")) ?: "");
+        snprintf(id, 33, "%s", json_string_value(json_object_get(c, "id_number")) ?: "");
+        json_decref(c);
+        rc = 0;
+    }
+    free(text);
+    json_decref(rep);
+    return rc;
 }

@@ -44,7 +44,18 @@ int vc_daemon_stop(struct vc_daemon *d);
  */
 int vc_http(int port, const char *method, const char *path, const char *headers, const void *body,
             size_t len, struct vc_resp *r);
+/* vc_http from source address src (dotted IPv4, e.g. "127.0.0.2"; NULL: any). */
+int vc_http_from(const char *src, int port, const char *method, const char *path,
+                 const char *headers, const void *body, size_t len, struct vc_resp *r);
 void vc_resp_free(struct vc_resp *r);
+/*
+ * The sig of SPEC §8 into hex[65]: HMAC-SHA256(secret, METHOD \n PATH \n ts \n
+ * hex(SHA-256(body))), PATH being target's path followed, when target has a
+ * query string, by '?' and its parameters sorted by name (bytes as given).
+ * Returns 0 or -1.
+ */
+int vc_sign(const char *secret, const char *method, const char *target, const char *ts,
+            const void *body, size_t len, char hex[65]);
 /* Value of header name (case-insensitive) into out; 0 when found. */
 int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz);
 
@@ -55,6 +66,8 @@ int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz
  * test's holders and the report copied into the capture. Returns 0 or -1.
  */
 int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int n);
+/* The k-th issued certificate of vc_make_home's dir: number, holder's name and ID; 0 or -1. */
+int vc_holder(const char *dir, size_t k, char no[19], char name[257], char id[33]);
 /* Decodes the QR of a certificate's PDF (pdftoppm -r 150, zbarimg) into url; 0 or -1. */
 int vc_qr_from_pdf(const char *bin_dir, const char *dir, const char *no, char *url, size_t urlsz);
 

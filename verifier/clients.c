@@ -237,33 +237,57 @@ struct authz_parts {
     char sig[65];                            /* sig= */
 };
 
-/* Copies the value of "name=" (up to ',' or the end) from the fields in s. */
-static int authz_field(const char *s, const char *name, char *out, size_t outsz)
+/* Stores value v (n bytes) in the field named by name; EINVAL when unknown, repeated or bad. */
+static int authz_store(struct authz_parts *out, unsigned *seen, const char *name, size_t nl,
+                       const char *v, size_t n)
 {
-    size_t nl = strlen(name);
-    const char *p = s;
+    static const char *const names[] = {"client", "ts", "sig"};
+    char *dst[] = {out->client, out->ts, out->sig};
+    size_t cap[] = {sizeof(out->client), sizeof(out->ts), sizeof(out->sig)};
+    size_t i;
 
-    while (*p != '\0') {
-        size_t vl;
-
-        while (*p == ' ' || *p == ',')
-            p++;
-        vl = strcspn(p, ",");
-        if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
-            const char *v = p + nl + 1;
-            size_t n = vl - nl - 1;
-
-            while (n > 0 && v[n - 1] == ' ')
-                n--;
-            if (n == 0 || n >= outsz)
-                return EINVAL;
-            memcpy(out, v, n);
-            out[n] = '\0';
-            return 0;
-        }
-        p += vl;
+    for (i = 0; i < 3; i++) {
+        if (strlen(names[i]) != nl || strncmp(names[i], name, nl) != 0)
+            continue;
+        if ((*seen & (1u << i)) != 0 || n == 0 || n >= cap[i])
+            return EINVAL;
+        *seen |= 1u << i;
+        memcpy(dst[i], v, n);
+        dst[i][n] = '\0';
+        return 0;
     }
     return EINVAL;
+}
+
+/*
+ * Parses "name=value" parameters separated by ',' (spaces around them
+ * ignored). Each of client, ts and sig exactly once; any other name, a
+ * repeated one or an empty parameter is EINVAL.
+ */
+static int authz_fields(const char *p, struct authz_parts *out)
+{
+    unsigned seen = 0;
+
+    while (*p != '\0') {
+        size_t len, nl;
+        const char *eq;
+
+        while (*p == ' ')
+            p++;
+        len = strcspn(p, ",");
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        eq = memchr(p, '=', len);
+        if (eq == NULL)
+            return EINVAL;
+        nl = (size_t)(eq - p);
+        if (authz_store(out, &seen, p, nl, eq + 1, len - nl - 1) != 0)
+            return EINVAL;
+        p += strcspn(p, ",");
+        if (*p == ',')
+            p++;
+    }
+    return seen == 7u ? 0 : EINVAL;
 }
 
 static int authz_parse(const char *authz, struct authz_parts *out)
@@ -272,12 +296,7 @@ static int authz_parse(const char *authz, struct authz_parts *out)
 
     if (authz == NULL || strlen(authz) > 512 || strncmp(authz, scheme, sizeof(scheme) - 1) != 0)
         return EINVAL;
-    authz += sizeof(scheme) - 1;
-    if (authz_field(authz, "client", out->client, sizeof(out->client)) != 0 ||
-        authz_field(authz, "ts", out->ts, sizeof(out->ts)) != 0 ||
-        authz_field(authz, "sig", out->sig, sizeof(out->sig)) != 0)
-        return EINVAL;
-    return 0;
+    return authz_fields(authz + sizeof(scheme) - 1, out);
 }
 
 static int parse_ts(const char *s, int64_t *out)
@@ -296,9 +315,64 @@ static int parse_ts(const char *s, int64_t *out)
     return 0;
 }
 
-/* HMAC-SHA256(secret, METHOD \n PATH \n ts \n hex(SHA-256(body))) into mac[32]. */
-static int auth_mac(const char *secret, const char *method, const char *path, const char *ts,
-                    const void *body, size_t len, unsigned char mac[32])
+struct qparam {
+    const char *p; /* first byte, inside the query */
+    size_t len;    /* bytes up to the next '&' or the end */
+    size_t nl;     /* bytes of the name (up to '=' or len) */
+};
+
+/* By name, then by the whole parameter: a total order, so duplicates sort alike everywhere. */
+static int qparam_cmp(const void *a, const void *b)
+{
+    const struct qparam *x = a, *y = b;
+    size_t n = x->nl < y->nl ? x->nl : y->nl;
+    int c = memcmp(x->p, y->p, n);
+
+    if (c == 0 && x->nl != y->nl)
+        return x->nl < y->nl ? -1 : 1;
+    if (c != 0)
+        return c;
+    n = x->len < y->len ? x->len : y->len;
+    c = memcmp(x->p, y->p, n);
+    return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+int vf_query_canonical(const char *query, struct jp_buf *out)
+{
+    struct qparam q[VF_QUERY_PARAMS_MAX];
+    size_t n = 0, i;
+    const char *p = query;
+    int rc = 0;
+
+    if (query == NULL || query[0] == '\0')
+        return 0;
+    for (;;) {
+        size_t len = strcspn(p, "&");
+        const char *eq = memchr(p, '=', len);
+
+        if (n == VF_QUERY_PARAMS_MAX)
+            return EINVAL;
+        q[n].p = p;
+        q[n].len = len;
+        q[n].nl = eq != NULL ? (size_t)(eq - p) : len;
+        n++;
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    qsort(q, n, sizeof(q[0]), qparam_cmp);
+    for (i = 0; rc == 0 && i < n; i++) {
+        rc = jp_buf_append(out, i == 0 ? "?" : "&", 1);
+        if (rc == 0)
+            rc = jp_buf_append(out, q[i].p, q[i].len);
+    }
+    return rc;
+}
+
+/* HMAC-SHA256(secret, METHOD \n PATH[?canonical query] \n ts \n hex(SHA-256(body))) into mac[32].
+ */
+static int auth_mac(const char *secret, const char *method, const char *path, const char *query,
+                    const char *ts, const void *body, size_t len, unsigned char mac[32])
 {
     unsigned char digest[32];
     char digest_hex[65];
@@ -306,11 +380,15 @@ static int auth_mac(const char *secret, const char *method, const char *path, co
     unsigned int maclen = 0;
     int rc;
 
-    jp_buf_init(&msg, VF_PATH_MAX + 256);
+    jp_buf_init(&msg, 2 * VF_PATH_MAX + 256);
     if (EVP_Digest(body, len, digest, NULL, EVP_sha256(), NULL) != 1)
         return KEYS_E_CRYPTO;
     jp_hex_encode(digest, sizeof(digest), digest_hex);
-    rc = jp_buf_printf(&msg, "%s\n%s\n%s\n%s", method, path, ts, digest_hex);
+    rc = jp_buf_printf(&msg, "%s\n%s", method, path);
+    if (rc == 0)
+        rc = vf_query_canonical(query, &msg);
+    if (rc == 0)
+        rc = jp_buf_printf(&msg, "\n%s\n%s", ts, digest_hex);
     if (rc == 0 &&
         HMAC(EVP_sha256(), secret, (int)strlen(secret), msg.data, msg.len, mac, &maclen) == NULL)
         rc = KEYS_E_CRYPTO;
@@ -319,8 +397,8 @@ static int auth_mac(const char *secret, const char *method, const char *path, co
 }
 
 int vf_auth_check(const struct vf_clients *c, const char *method, const char *path,
-                  const char *authz, const void *body, size_t len, int64_t now, char *why,
-                  size_t whylen)
+                  const char *query, const char *authz, const void *body, size_t len, int64_t now,
+                  char *why, size_t whylen)
 {
     static const char dummy[VERIFIER_SECRET_LEN + 1] =
         "0000000000000000000000000000000000000000000000000000000000000000";
@@ -342,7 +420,7 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
             known = 1;
         }
     }
-    rc = auth_mac(secret, method, path, a.ts, body, len, mac);
+    rc = auth_mac(secret, method, path, query, a.ts, body, len, mac);
     if (rc != 0 || !known || CRYPTO_memcmp(mac, sig, sizeof(mac)) != 0) {
         jp_errf(why, whylen, "authorization: unknown client or wrong signature");
         return EACCES;

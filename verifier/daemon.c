@@ -30,6 +30,9 @@ struct vf_req {
     enum vf_endpoint ep;        /* for metrics */
     char method[8];             /* for the access log */
     char logpath[LOG_PATH_MAX]; /* path with the token cut short */
+    char *query;                /* raw query string as sent (owned), NULL when none */
+    int query_too_long;         /* the query passed VF_PATH_MAX: never authentic */
+    int started;                /* on_request has seen this request */
 };
 
 const char *verifier_strerror(int code)
@@ -54,6 +57,8 @@ const char *verifier_strerror(int code)
         return strerror(code);
     if (JP_ERR_IN(code, JP_ERR_KEYS_BASE))
         return keys_strerror(code);
+    if (JP_ERR_IN(code, JP_ERR_PAGES_BASE))
+        return pages_strerror(code);
     return store_strerror(code);
 }
 
@@ -100,22 +105,28 @@ static int home_file(const struct verifier *v, const char *a, const char *b, cha
     return rc;
 }
 
+/*
+ * The trust is the signed trust list (certificates and key states), verified
+ * against the root certificate HOME/trust-root.pem (HOME/keys/root.pem for a
+ * home made before that file existed): nothing else of HOME/keys/ is read, so
+ * the daemon can run as a user that cannot read the private keys.
+ */
 int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errlen)
 {
-    char dir[VF_PATH_MAX];
-    keys_t *k = NULL;
+    char trust[VF_PATH_MAX], root[VF_PATH_MAX], keys[VF_PATH_MAX];
     int rc;
 
     *out = NULL;
-    rc = jp_path_join(dir, sizeof(dir), home, "keys");
+    rc = jp_path_join(trust, sizeof(trust), home, VF_TRUST_FILE);
+    if (rc == 0)
+        rc = jp_path_join(root, sizeof(root), home, VF_ROOT_FILE);
+    if (rc == 0)
+        rc = jp_path_join(keys, sizeof(keys), home, "keys");
+    if (rc == 0 && access(root, F_OK) != 0 && errno == ENOENT)
+        rc = jp_path_join(root, sizeof(root), keys, "root.pem");
     if (rc != 0)
         return rc;
-    rc = keys_open(dir, KEYS_PUBLIC_ONLY, NULL, 0, &k, err, errlen);
-    if (rc != 0)
-        return rc;
-    rc = keys_trust_from_keys(k, out, err, errlen);
-    keys_close(k);
-    return rc;
+    return keys_trust_load_root_file(trust, root, out, err, errlen);
 }
 
 static void reload_trust(struct verifier *v, const struct vf_stamp *now)
@@ -171,7 +182,7 @@ void vf_reload_if_changed(struct verifier *v)
     if (pthread_mutex_trylock(&v->reload_lock) != 0)
         return;
     atomic_store(&v->last_check_s, now_s);
-    if (home_file(v, "keys", "keys.json", path) == 0) {
+    if (home_file(v, VF_TRUST_FILE, NULL, path) == 0) {
         stamp_read(path, &st);
         if (!stamp_same(&st, &v->keys_stamp))
             reload_trust(v, &st);
@@ -229,6 +240,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     (void)toe;
     if (r == NULL)
         return;
+    if (!r->started) {
+        /* the request line came, the handler never ran: nothing to count or log */
+        jp_buf_free(&r->body);
+        free(r->query);
+        free(r);
+        *req_cls = NULL;
+        return;
+    }
     us = (mono_ns() - ((uint64_t)r->start.tv_sec * 1000000000ull + (uint64_t)r->start.tv_nsec)) /
          1000u;
     vf_metrics_count(&v->metrics, r->ep, r->status, us);
@@ -236,6 +255,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         jp_log(JP_LOG_INFO, "%s %s %u %lluus", r->method, r->logpath, r->status,
                (unsigned long long)us);
     jp_buf_free(&r->body);
+    free(r->query);
     free(r);
     *req_cls = NULL;
 }
@@ -309,7 +329,10 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
     c.body = r->body.data != NULL ? r->body.data : (const unsigned char *)"";
     c.len = r->body.len;
     c.wants_json = wants_json(conn);
-    c.authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    c.authz = r->query_too_long ? NULL
+                                : MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                              MHD_HTTP_HEADER_AUTHORIZATION);
+    c.query = r->query;
     c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
     client_addr(conn, &c);
     if (r->too_big) {
@@ -340,14 +363,44 @@ static int declared_too_big(struct MHD_Connection *conn)
     return errno != 0 || end == cl || n > VERIFIER_BODY_MAX;
 }
 
-static struct vf_req *req_new(const char *url, const char *method)
+/*
+ * libmicrohttpd's URI log callback: the first sight of a request, with the
+ * URI as sent. Keeps the raw query string, which the signed requests of SPEC
+ * §8 cover byte for byte (the parsed arguments are unescaped). The context it
+ * returns becomes *req_cls.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct vf_req *r = calloc(1, sizeof(*r));
-    size_t n;
+    const char *q = strchr(uri, '?');
 
+    (void)cls;
+    (void)conn;
     if (r == NULL)
         return NULL;
     jp_buf_init(&r->body, VERIFIER_BODY_MAX);
+    if (q != NULL && strlen(q + 1) > VF_PATH_MAX)
+        r->query_too_long = 1;
+    else if (q != NULL && q[1] != '\0')
+        r->query = strdup(q + 1);
+    if (q != NULL && q[1] != '\0' && !r->query_too_long && r->query == NULL) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static struct vf_req *req_new(struct vf_req *r, const char *url, const char *method)
+{
+    size_t n;
+
+    if (r == NULL)
+        r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    if (r->body.max == 0)
+        jp_buf_init(&r->body, VERIFIER_BODY_MAX);
+    r->started = 1;
     clock_gettime(CLOCK_MONOTONIC, &r->start);
     r->ep = VF_EP_OTHER;
     n = strlen(method);
@@ -367,8 +420,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct vf_req *r = *req_cls;
 
     (void)version;
-    if (r == NULL) {
-        r = req_new(url, method);
+    if (r == NULL || !r->started) {
+        r = req_new(r, url, method);
         if (r == NULL)
             return MHD_NO;
         *req_cls = r;
@@ -464,13 +517,13 @@ static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char
 
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    v->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, v, MHD_OPTION_SOCK_ADDR,
-                              (const struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE,
-                              (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
-                              (unsigned int)v->opts.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                              (unsigned int)v->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-                              (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
-                              on_completed, v, MHD_OPTION_END);
+    v->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, v, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)v->opts.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)v->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, v,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, v, MHD_OPTION_END);
     if (v->mhd == NULL) {
         jp_errf(err, errlen, "cannot listen on %s", v->opts.listen);
         return VERIFIER_E_START;
@@ -498,6 +551,7 @@ static void vf_free(struct verifier *v)
     keys_trust_free(v->trust);
     vf_clients_free(&v->clients);
     vf_ratelimit_free(v->rl);
+    portal_close(v->portal);
     vf_qrcache_free(&v->qrcache);
     if (v->locks_ready) {
         pthread_rwlock_destroy(&v->lock);
@@ -519,9 +573,14 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         rc = store_open(path, STORE_RDONLY, &v->st, err, errlen);
     if (rc != 0)
         return rc;
-    if (home_file(v, "keys", "keys.json", path) == 0)
+    if (home_file(v, VF_TRUST_FILE, NULL, path) == 0)
         stamp_read(path, &v->keys_stamp);
     rc = vf_trust_build(v->home, &v->trust, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = home_file(v, PORTAL_DIR, NULL, path);
+    if (rc == 0)
+        rc = portal_open(path, &v->portal, err, errlen);
     if (rc != 0)
         return rc;
     if (home_file(v, VERIFIER_CLIENTS_FILE, NULL, path) == 0)

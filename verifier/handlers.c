@@ -228,6 +228,8 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
     rc = qr_check_locked(v, c->path, strlen(c->path), &qr);
     if (rc != 0)
         return rc;
+    if (qr.verdict != VERIFIER_QR_MALFORMED && strcmp(qr.claims.certificate_no, no) != 0)
+        qr.verdict = VERIFIER_QR_FORGED; /* the number the page shows is the one in the path */
     rc = cert_lookup(v, no, &cert);
     if (rc != 0 && rc != STORE_ENOTFOUND)
         return rc;
@@ -238,6 +240,32 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
     rc = vf_page_render(v, no, &qr, found ? &cert : NULL, &page);
     if (rc == 0) {
         reply_buf(r, found ? 200 : 404, "text/html; charset=utf-8", &page);
+        r->html = 1;
+    }
+    jp_buf_free(&page);
+    return rc;
+}
+
+/*
+ * A QR path with other than one segment after the number: 404, and for a
+ * browser the red forged page (whatever token hides further on is not this
+ * number's).
+ */
+static int h_page_misshapen(struct verifier *v, const struct vf_call *c, const char *no,
+                            struct vf_reply *r)
+{
+    struct verifier_qr qr;
+    struct jp_buf page;
+    int rc;
+
+    if (c->wants_json)
+        return vf_reply_error(r, 404, "not_found", "expected /V/{no}/{token}");
+    memset(&qr, 0, sizeof(qr));
+    qr.verdict = VERIFIER_QR_FORGED;
+    jp_buf_init(&page, 256 * 1024);
+    rc = vf_page_render(v, no, &qr, NULL, &page);
+    if (rc == 0) {
+        reply_buf(r, 404, "text/html; charset=utf-8", &page);
         r->html = 1;
     }
     jp_buf_free(&page);
@@ -311,20 +339,44 @@ static int holder_matches(const struct store_cert *cert, json_t *name, json_t *i
     return ok;
 }
 
-/* Rate limit, body and lookup shared by holder-check and pdf. 1 = match, 0 = not, <0 = replied. */
+/* The per-address bucket of holder-check and pdf; 0 when it let the call through, else replied. */
+static int address_limited(struct verifier *v, const struct vf_call *c, struct vf_reply *r, int *rc)
+{
+    unsigned retry = 0;
+
+    *rc = 0;
+    if (vf_ratelimit_take(v->rl, c->addr, c->addrlen, mono_ns(), &retry))
+        return 0;
+    *rc = vf_reply_error(r, 429, "rate_limited", "too many holder checks, retry later");
+    r->retry_after = retry;
+    return 1;
+}
+
+/* The answer for a certificate whose proofs are locked: the same whatever was sent. */
+static int reply_locked(struct vf_reply *r, unsigned retry)
+{
+    int rc = vf_reply_error(r, 429, "locked",
+                            "too many failed checks for this certificate, retry later");
+
+    r->retry_after = retry;
+    return rc;
+}
+
+/*
+ * Charges the attempt to the certificate's lockout (pages.h), then compares.
+ * 1 = match (the charge refunded), 0 = not, <0 = replied (locked, bad request
+ * or failure in *rc).
+ */
 static int holder_proof(struct verifier *v, const struct vf_call *c, const char *no,
                         struct store_cert *cert, struct vf_reply *r, int *rc)
 {
+    int64_t now = (int64_t)time(NULL);
     json_t *root, *name, *id;
     unsigned retry = 0;
     int found, match;
 
-    *rc = 0;
-    if (!vf_ratelimit_take(v->rl, c->addr, c->addrlen, mono_ns(), &retry)) {
-        *rc = vf_reply_error(r, 429, "rate_limited", "too many holder checks, retry later");
-        r->retry_after = retry;
+    if (address_limited(v, c, r, rc))
         return -1;
-    }
     if (!certno_ok(no, strlen(no))) {
         *rc =
             vf_reply_error(r, 400, "invalid_certificate_no", "certificate number fails its check");
@@ -340,12 +392,21 @@ static int holder_proof(struct verifier *v, const struct vf_call *c, const char 
         *rc = vf_reply_error(r, 400, "invalid_request", "name and id_number must be strings");
         return -1;
     }
-    *rc = cert_lookup(v, no, cert);
+    *rc = portal_proof_charge(v->portal, no, strlen(no), now, &retry);
+    if (*rc == PAGES_E_LOCKED) {
+        json_decref(root);
+        *rc = reply_locked(r, retry);
+        return -1;
+    }
+    if (*rc == 0)
+        *rc = cert_lookup(v, no, cert);
     found = *rc == 0;
     if (*rc == STORE_ENOTFOUND)
         *rc = 0;
     match = *rc == 0 && holder_matches(found ? cert : NULL, name, id);
     json_decref(root);
+    if (match)
+        *rc = portal_proof_refund(v->portal, no, strlen(no), now);
     return *rc != 0 ? -1 : match;
 }
 
@@ -364,33 +425,29 @@ static int h_holder_check(struct verifier *v, const struct vf_call *c, const cha
         r, 200, json_pack("{s:b, s:s}", "match", 1, "status", store_status_name(cert.status)));
 }
 
+/*
+ * SPEC §8: the PDF goes to whoever shows the certificate's claim code and the
+ * last 6 characters of the ID number. Claim codes do not exist yet, so every
+ * request gets the same 403 (known number or not, whatever the body); name +
+ * ID number never yield a PDF. Per-address limits and the certificate's lock
+ * apply as they will then.
+ */
 static int h_pdf(struct verifier *v, const struct vf_call *c, const char *no, struct vf_reply *r)
 {
-    struct store_cert cert;
-    struct jp_buf pdf;
-    store_txn *txn = NULL;
-    int rc, match;
+    unsigned retry = 0;
+    int rc;
 
-    match = holder_proof(v, c, no, &cert, r, &rc);
-    if (match < 0)
+    if (address_limited(v, c, r, &rc))
         return rc;
-    if (!match)
-        return vf_reply_error(r, 403, "forbidden",
-                              "certificate number, name and id_number do not match");
-    jp_buf_init(&pdf, STORE_PDF_MAX);
-    rc = store_read_begin(v->st, &txn);
+    if (!certno_ok(no, strlen(no)))
+        return vf_reply_error(r, 400, "invalid_certificate_no",
+                              "certificate number fails its check");
+    rc = portal_proof_locked(v->portal, no, strlen(no), (int64_t)time(NULL), &retry);
+    if (rc == PAGES_E_LOCKED)
+        return reply_locked(r, retry);
     if (rc != 0)
         return rc;
-    rc = store_pdf_copy(txn, no, &pdf);
-    store_read_end(txn);
-    if (rc == 0) {
-        reply_buf(r, 200, "application/pdf", &pdf);
-        if (snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s.pdf\"",
-                     no) >= (int)sizeof(r->disposition))
-            r->disposition[0] = '\0';
-    }
-    jp_buf_free(&pdf);
-    return rc;
+    return vf_reply_error(r, 403, "forbidden", "claim code and id_last6 do not match");
 }
 
 /* ------------------------------------------------------------ batch */
@@ -438,18 +495,27 @@ static int batch_answer(struct verifier *v, json_t *nos, struct vf_reply *r)
     return reply_json(r, 200, json_pack("{s:o}", "results", results));
 }
 
-static int h_batch(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
+/* 1 when the call carries a valid SPEC §8 signature, else 0 with a 401 in r (*rc its result). */
+static int authorized(struct verifier *v, const struct vf_call *c, struct vf_reply *r, int *rc)
 {
     char why[128] = "";
-    json_t *root, *nos;
-    int rc, auth;
+    int auth;
 
     pthread_rwlock_rdlock(&v->lock);
-    auth = vf_auth_check(&v->clients, c->method, c->path, c->authz, c->body, c->len,
+    auth = vf_auth_check(&v->clients, c->method, c->path, c->query, c->authz, c->body, c->len,
                          (int64_t)time(NULL), why, sizeof(why));
     pthread_rwlock_unlock(&v->lock);
-    if (auth != 0)
-        return vf_reply_error(r, 401, "unauthorized", why);
+    *rc = auth == 0 ? 0 : vf_reply_error(r, 401, "unauthorized", why);
+    return auth == 0;
+}
+
+static int h_batch(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
+{
+    json_t *root, *nos;
+    int rc;
+
+    if (!authorized(v, c, r, &rc))
+        return rc;
     root = body_object(c, r);
     if (root == NULL)
         return 0;
@@ -507,7 +573,8 @@ static json_t *change_json(const struct store_audit_entry *e, const char *status
     vf_time_format(e->time, when);
     return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s}", "seq", (json_int_t)e->seq, "time", when,
                      "action", e->action, "certificate_no", e->certificate_no, "status",
-                     status[0] != '\0' ? json_string(status) : json_null(), "reason", e->detail);
+                     status[0] != '\0' ? json_string(status) : json_null(), "reason",
+                     store_reason_code(e->detail));
 }
 
 /* Scans entries after *since into changes; *since ends at the last entry scanned. */
@@ -545,6 +612,8 @@ static int h_changes(struct verifier *v, const struct vf_call *c, struct vf_repl
     uint64_t since;
     int rc, more = 0;
 
+    if (!authorized(v, c, r, &rc))
+        return rc;
     if (parse_since(c->since, &since) != 0)
         return vf_reply_error(r, 400, "invalid_request", "since must be a sequence number");
     changes = json_array();
@@ -675,6 +744,8 @@ static int route_page(struct verifier *v, const struct vf_call *c, struct vf_rep
     if (!certno_ok(no, strlen(no)) || rest[0] != '/')
         return vf_reply_error(r, 400, "invalid_certificate_no",
                               "certificate number fails its check");
+    if (rest[1] == '\0' || strchr(rest + 1, '/') != NULL)
+        return h_page_misshapen(v, c, no, r);
     return h_page(v, c, no, r);
 }
 

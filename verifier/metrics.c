@@ -114,7 +114,7 @@ int vf_metrics_render(struct vf_metrics *m, struct jp_buf *out)
                            "# HELP jianpei_rate_limited_total Requests refused with 429.\n"
                            "# TYPE jianpei_rate_limited_total counter\n"
                            "jianpei_rate_limited_total %llu\n"
-                           "# HELP jianpei_trust_reloads_total Trust rebuilt after keys.json "
+                           "# HELP jianpei_trust_reloads_total Trust rebuilt after trust-list.pem "
                            "changed.\n"
                            "# TYPE jianpei_trust_reloads_total counter\n"
                            "jianpei_trust_reloads_total %llu\n",

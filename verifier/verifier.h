@@ -6,10 +6,13 @@
  * client registry used by `jianpei-verifier clients add`.
  *
  * The daemon opens the home's store read-only (one read transaction per
- * request, so issued and revoked certificates show without restart) and its
- * keys KEYS_PUBLIC_ONLY (it never loads a private key); it rebuilds the trust
- * from HOME/keys/keys.json when that file changes (checked at most once a
- * second) and re-reads HOME/clients.json the same way.
+ * request, so issued and revoked certificates show without restart) and builds
+ * its trust from the signed trust list HOME/trust-list.pem, verified against
+ * the root certificate HOME/trust-root.pem: it never opens HOME/keys/ (but for
+ * root.pem in homes without trust-root.pem), so it can run as a user that
+ * cannot read the private keys. It rebuilds the trust when the trust list
+ * changes (checked at most once a second) and re-reads HOME/clients.json the
+ * same way. Per-certificate lockouts live in HOME/portal/ (pages.h).
  *
  * Errors: 0, a positive errno value, or a value of enum verifier_error; the
  * functions taking err/errlen write a lowercase reason there (never personal

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "keys.h"
+#include "pages.h"
 #include "store.h"
 #include "verifier.h"
 
@@ -92,14 +93,25 @@ int vf_clients_load(const char *home, struct vf_clients *out, char *err, size_t 
 void vf_clients_free(struct vf_clients *c);
 /* 1 when id is 1..64 of [A-Za-z0-9._-]. */
 int vf_client_id_ok(const char *id);
+#define VF_QUERY_PARAMS_MAX 64 /* parameters a signed query string may have */
+
 /*
- * Checks an Authorization header of SPEC §8 for method, path and body at unix
- * time now. Returns 0 when authentic, EACCES otherwise (the reason, without
- * secrets, in why).
+ * Appends SPEC §8's canonical form of a raw query string (without its '?') to
+ * out: "?" and the '&'-separated parameters sorted by name (ties by the whole
+ * parameter), bytes as sent. NULL or "" appends nothing. Returns 0, EINVAL
+ * (more than VF_QUERY_PARAMS_MAX parameters) or out's errors.
+ */
+int vf_query_canonical(const char *query, struct jp_buf *out);
+
+/*
+ * Checks an Authorization header of SPEC §8 for method, path, raw query string
+ * (NULL when the request has none) and body at unix time now. The header must
+ * name client, ts and sig exactly once each and nothing else. Returns 0 when
+ * authentic, EACCES otherwise (the reason, without secrets, in why).
  */
 int vf_auth_check(const struct vf_clients *c, const char *method, const char *path,
-                  const char *authz, const void *body, size_t len, int64_t now, char *why,
-                  size_t whylen);
+                  const char *query, const char *authz, const void *body, size_t len, int64_t now,
+                  char *why, size_t whylen);
 
 /* -------------------------------------------------------------- daemon */
 
@@ -138,13 +150,14 @@ struct verifier {
     struct jp_config cfg;          /* HOME/config.json */
     store *st;                     /* read-only store */
     pthread_rwlock_t lock;         /* guards trust and clients */
-    keys_trust_t *trust;           /* built from HOME/keys; may be NULL if keys broke */
+    keys_trust_t *trust;           /* from HOME/trust-list.pem; may be NULL if it broke */
     struct vf_clients clients;     /* HOME/clients.json */
     pthread_mutex_t reload_lock;   /* one reloader at a time */
     _Atomic int64_t last_check_s;  /* monotonic second of the last stamp check */
-    struct vf_stamp keys_stamp;    /* keys.json as last loaded */
+    struct vf_stamp keys_stamp;    /* trust-list.pem as last loaded */
     struct vf_stamp clients_stamp; /* clients.json as last loaded */
     vf_ratelimit *rl;              /* holder-check / pdf limiter */
+    portal *portal;                /* HOME/portal/: per-certificate lockouts */
     struct vf_metrics metrics;     /* counters */
     struct vf_qrcache qrcache;     /* verdicts of QR texts already checked */
     pthread_key_t txn_key;         /* each worker thread's reusable read transaction */
@@ -154,9 +167,12 @@ struct verifier {
     int locks_ready;               /* 1 once lock and reload_lock are initialised */
 };
 
+#define VF_TRUST_FILE "trust-list.pem" /* under the home: the signed trust list */
+#define VF_ROOT_FILE "trust-root.pem"  /* under the home: the root certificate it is pinned to */
+
 /* Reloads trust and clients when their files changed (at most once a second). */
 void vf_reload_if_changed(struct verifier *v);
-/* Builds the trust from HOME/keys (KEYS_PUBLIC_ONLY). */
+/* Builds the trust from HOME/trust-list.pem pinned to HOME/trust-root.pem (no private key). */
 int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ handlers */
@@ -170,6 +186,7 @@ struct vf_call {
     int wants_json;            /* Accept names application/json */
     const char *authz;         /* Authorization header or NULL */
     const char *since;         /* ?since= or NULL */
+    const char *query;         /* the raw query string as sent, without '?'; NULL when none */
     unsigned char addr[16];    /* client address key for the rate limiter */
     size_t addrlen;            /* bytes of addr */
 };

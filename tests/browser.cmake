@@ -1,0 +1,7 @@
+# browser: the QR page in a real browser (tests/browser/, headless Chromium
+# through Debian's python3-selenium and chromium-driver). A missing browser
+# fails the test: scripts/install-deps.sh installs what it needs.
+add_test(NAME browser_qr_page
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/browser/test_qr_page.py
+                 --bin ${CMAKE_BINARY_DIR}/bin --src ${PROJECT_SOURCE_DIR})
+set_tests_properties(browser_qr_page PROPERTIES TIMEOUT 300)
