@@ -25,7 +25,7 @@
 struct vf_req {
     struct jp_buf body;         /* request body, at most VERIFIER_BODY_MAX */
     int too_big;                /* the body passed the bound */
-    struct timespec start;      /* monotonic arrival */
+    uint64_t start_us;          /* monotonic arrival (jp_mono_us) */
     unsigned status;            /* answered status, 0 = none */
     enum vf_endpoint ep;        /* for metrics */
     char method[8];             /* for the access log */
@@ -50,19 +50,9 @@ const char *verifier_strerror(int code)
     default:
         break;
     }
-    if (code > 0 && code < 4096)
+    if (code > 0)
         return strerror(code);
-    if (code >= KEYS_E_INVAL && code <= KEYS_E_TOOSMALL)
-        return keys_strerror(code);
-    return store_strerror(code);
-}
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return "unknown error";
 }
 
 /* ------------------------------------------------------------ reload */
@@ -162,7 +152,7 @@ static void reload_clients(struct verifier *v, const struct vf_stamp *now)
 
 void vf_reload_if_changed(struct verifier *v)
 {
-    int64_t now_s = (int64_t)(mono_ns() / 1000000000ull);
+    int64_t now_s = (int64_t)(jp_mono_ms() / 1000u);
     char path[VF_PATH_MAX];
     struct vf_stamp st;
 
@@ -229,8 +219,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     (void)toe;
     if (r == NULL)
         return;
-    us = (mono_ns() - ((uint64_t)r->start.tv_sec * 1000000000ull + (uint64_t)r->start.tv_nsec)) /
-         1000u;
+    us = jp_mono_us() - r->start_us;
     vf_metrics_count(&v->metrics, r->ep, r->status, us);
     if (v->opts.access_log)
         jp_log(JP_LOG_INFO, "%s %s %u %lluus", r->method, r->logpath, r->status,
@@ -348,7 +337,7 @@ static struct vf_req *req_new(const char *url, const char *method)
     if (r == NULL)
         return NULL;
     jp_buf_init(&r->body, VERIFIER_BODY_MAX);
-    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    r->start_us = jp_mono_us();
     r->ep = VF_EP_OTHER;
     n = strlen(method);
     if (n >= sizeof(r->method))
@@ -391,6 +380,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ------------------------------------------------------------ start/stop */
 
+/* 1 when s is a decimal port 0..65535. */
+static int port_ok(const char *s)
+{
+    size_t n = strspn(s, "0123456789");
+
+    return n > 0 && n <= 5 && s[n] == '\0' && atol(s) <= 65535;
+}
+
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
 {
     char host[256];
@@ -400,8 +397,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
     struct addrinfo hints = {0}, *ai = NULL;
     int rc;
 
-    if (colon == NULL || colon == listen) {
-        jp_errf(err, errlen, "listen: expected HOST:PORT");
+    if (colon == NULL || colon == listen || !port_ok(colon + 1)) {
+        jp_errf(err, errlen, "listen: expected HOST:PORT (a port 0-65535), not %s", listen);
         return VERIFIER_E_INVAL;
     }
     hl = (size_t)(colon - listen);
@@ -441,13 +438,18 @@ static unsigned pool_size(unsigned asked)
     return n > 64 ? 64 : (unsigned)n;
 }
 
-static void opts_defaults(struct verifier_opts *o)
+/* Fills what the caller left 0 from the configuration's limits, else the defaults. */
+static void opts_defaults(struct verifier_opts *o, const struct vf_limits_conf *lc)
 {
     o->threads = pool_size(o->threads);
     if (o->conn_limit == 0)
-        o->conn_limit = 1024;
+        o->conn_limit = lc->max_connections;
     if (o->per_ip_limit == 0)
-        o->per_ip_limit = 64;
+        o->per_ip_limit = lc->connections_per_address;
+    if (o->no_rate_limits)
+        o->per_ip_limit = o->conn_limit; /* a per-address limit too */
+    if (o->deadline_s == 0)
+        o->deadline_s = lc->request_deadline_s;
     if (o->timeout_s == 0)
         o->timeout_s = 15;
     if (o->rate_burst == 0)
@@ -456,23 +458,59 @@ static void opts_defaults(struct verifier_opts *o)
         o->rate_per_min = 10;
 }
 
+/*
+ * Binds and listens on ss ourselves, so that a failure names its cause:
+ * "cannot listen on ADDR: Address already in use". Returns 0 with *fd, or the
+ * errno of socket/bind/listen.
+ */
+static int listen_open(const struct sockaddr_storage *ss, const char *where, int *fd, char *err,
+                       size_t errlen)
+{
+    socklen_t len =
+        ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    int one = 1, s, rc = 0;
+
+    *fd = -1;
+    s = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s < 0) {
+        rc = errno;
+        goto out_err;
+    }
+    if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        (ss->ss_family == AF_INET6 &&
+         setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+        bind(s, (const struct sockaddr *)ss, len) != 0 || listen(s, 1024) != 0) {
+        rc = errno;
+        close(s);
+        goto out_err;
+    }
+    *fd = s;
+    return 0;
+out_err:
+    jp_errf(err, errlen, "cannot listen on %s: %s", where, strerror(rc));
+    return rc;
+}
+
 static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char *err,
                      size_t errlen)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
     const union MHD_DaemonInfo *di;
+    int fd, rc;
 
-    if (ss->ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    v->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, v, MHD_OPTION_SOCK_ADDR,
-                              (const struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE,
-                              (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
-                              (unsigned int)v->opts.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                              (unsigned int)v->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-                              (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
-                              on_completed, v, MHD_OPTION_END);
+    rc = listen_open(ss, v->opts.listen, &fd, err, errlen);
+    if (rc != 0)
+        return rc;
+    v->mhd =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, v, MHD_OPTION_LISTEN_SOCKET,
+                         (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)v->opts.threads,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)v->opts.conn_limit,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)v->opts.per_ip_limit,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)v->opts.timeout_s,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, v, MHD_OPTION_END);
     if (v->mhd == NULL) {
-        jp_errf(err, errlen, "cannot listen on %s", v->opts.listen);
+        close(fd);
+        jp_errf(err, errlen, "cannot start the http daemon on %s", v->opts.listen);
         return VERIFIER_E_START;
     }
     di = MHD_get_daemon_info(v->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -498,6 +536,7 @@ static void vf_free(struct verifier *v)
     keys_trust_free(v->trust);
     vf_clients_free(&v->clients);
     vf_ratelimit_free(v->rl);
+    vf_limits_free(&v->limits);
     vf_qrcache_free(&v->qrcache);
     if (v->locks_ready) {
         pthread_rwlock_destroy(&v->lock);
@@ -514,6 +553,9 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
     rc = jp_config_load(v->home, &v->cfg, err, errlen);
     if (rc != 0)
         return VERIFIER_E_HOME;
+    rc = vf_limits_conf_load(v->home, &v->lconf, err, errlen);
+    if (rc != 0)
+        return rc;
     rc = home_file(v, "store", NULL, path);
     if (rc == 0)
         rc = store_open(path, STORE_RDONLY, &v->st, err, errlen);
@@ -550,14 +592,13 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     v->opts = *opts;
     memcpy(v->home, opts->home, strlen(opts->home) + 1);
     v->opts.home = v->home;
-    opts_defaults(&v->opts);
     if (pthread_rwlock_init(&v->lock, NULL) != 0 ||
         pthread_mutex_init(&v->reload_lock, NULL) != 0) {
         rc = ENOMEM;
         goto out_free;
     }
     v->locks_ready = 1;
-    v->last_check_s = (int64_t)(mono_ns() / 1000000000ull);
+    v->last_check_s = (int64_t)(jp_mono_ms() / 1000u);
     rc = vf_qrcache_init(&v->qrcache);
     if (rc == 0) {
         rc = pthread_key_create(&v->txn_key, txn_key_destroy);
@@ -565,12 +606,19 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     }
     if (rc == 0)
         rc = home_open(v, err, errlen);
+    if (rc == 0) {
+        opts_defaults(&v->opts, &v->lconf);
+        rc = vf_limits_init(&v->limits, &v->lconf, v->opts.no_rate_limits);
+    }
     if (rc == 0)
-        rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, &v->rl);
+        rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, 60, 1024, &v->rl);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
     if (rc != 0)
         goto out_free;
+    if (v->opts.no_rate_limits)
+        jp_log(JP_LOG_WARN, "rate limits: every per-address limit is off (--no-rate-limits, "
+                            "for benchmarks and tests only); per-certificate lockouts stay on");
     *out = v;
     return 0;
 out_free:

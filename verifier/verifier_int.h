@@ -48,7 +48,9 @@ struct vf_metrics {
     _Atomic unsigned long long latency[VF_BUCKETS];             /* non-cumulative counts */
     _Atomic unsigned long long latency_us_sum;                  /* sum of latencies */
     _Atomic unsigned long long rate_limited;                    /* 429 answers */
-    _Atomic unsigned long long trust_reloads;                   /* trust rebuilt from keys */
+    _Atomic unsigned long long lookup_not_found;  /* lookups of valid numbers not in the store */
+    _Atomic unsigned long long not_found_limited; /* 429s of the not-found ceiling */
+    _Atomic unsigned long long trust_reloads;     /* trust rebuilt from keys */
 };
 
 /* Counts one request. */
@@ -62,16 +64,62 @@ const char *vf_endpoint_name(enum vf_endpoint ep);
 
 typedef struct vf_ratelimit vf_ratelimit;
 
-/* A token bucket per client address: burst tokens, refilled per_min a minute. */
-int vf_ratelimit_new(unsigned burst, unsigned per_min, vf_ratelimit **out);
+#define VF_RL_SETS_MAX (1u << 20) /* bound on a limiter's table (4 buckets a set) */
+
+/*
+ * A token bucket per key: burst tokens, refilled per tokens every period_s
+ * seconds, in a table of sets x 4 buckets (least recently seen evicted).
+ * Returns 0, EINVAL, ENOMEM or KEYS_E_CRYPTO (no random hash key).
+ */
+int vf_ratelimit_new(unsigned burst, unsigned per, unsigned period_s, size_t sets,
+                     vf_ratelimit **out);
 /* NULL-safe. */
 void vf_ratelimit_free(vf_ratelimit *rl);
 /*
- * Takes one token for the address key (klen <= 16 bytes) at monotonic time
- * now_ns. Returns 1 when allowed, else 0 with *retry_after_s (>= 1) set.
+ * Takes one token for key (klen <= 16 bytes; 0 for a global bucket) at
+ * monotonic time now_ns. Returns 1 when allowed, else 0 with *retry_after_s
+ * (1..86400) set.
  */
 int vf_ratelimit_take(vf_ratelimit *rl, const void *key, size_t klen, uint64_t now_ns,
                       unsigned *retry_after_s);
+/* Tokens in key's bucket at now_ns, burst for a key not seen lately; takes none, adds none. */
+double vf_ratelimit_level(vf_ratelimit *rl, const void *key, size_t klen, uint64_t now_ns);
+
+/* -------------------------------------------------------------- limits */
+
+/* The "verifier" object of HOME/config.json (limits.c, docs/operations.md). */
+struct vf_limits_conf {
+    unsigned lookups_per_minute;      /* per address: short bucket (30) */
+    unsigned lookups_per_day;         /* per address: long bucket (500) */
+    unsigned not_found_per_minute;    /* all addresses together; 0 = no ceiling (120) */
+    unsigned request_deadline_s;      /* headers and body of one request (10) */
+    unsigned connections_per_address; /* open connections of one /32 or /64 (16) */
+    unsigned max_connections;         /* open connections in all (1024) */
+};
+
+struct vf_limits {
+    int off;               /* --no-rate-limits */
+    vf_ratelimit *minute;  /* lookups per address, short bucket */
+    vf_ratelimit *day;     /* lookups per address, long bucket */
+    vf_ratelimit *marks;   /* not-found answers per address, 10 minutes */
+    vf_ratelimit *ceiling; /* not-found answers of all addresses; NULL = none */
+};
+
+void vf_limits_conf_defaults(struct vf_limits_conf *c);
+/* Defaults, then HOME/config.json's "verifier" object. 0, VERIFIER_E_INVAL or errno. */
+int vf_limits_conf_load(const char *home, struct vf_limits_conf *out, char *err, size_t errlen);
+/* Sets up the buckets (none when off). 0, ENOMEM, KEYS_E_CRYPTO. */
+int vf_limits_init(struct vf_limits *l, const struct vf_limits_conf *c, int off);
+/* Frees the buckets; l is left empty. */
+void vf_limits_free(struct vf_limits *l);
+
+struct verifier;
+struct vf_call;
+struct vf_reply;
+/* Before a public lookup: 1 to go on, else 0 with r filled as 429 with Retry-After. */
+int vf_lookup_allow(struct verifier *v, const struct vf_call *c, struct vf_reply *r);
+/* After a lookup found nothing: 1 to answer 404, else 0 with r filled as 429. */
+int vf_lookup_missed(struct verifier *v, const struct vf_call *c, struct vf_reply *r);
 
 /* ------------------------------------------------------------- clients */
 
@@ -145,6 +193,8 @@ struct verifier {
     struct vf_stamp keys_stamp;    /* keys.json as last loaded */
     struct vf_stamp clients_stamp; /* clients.json as last loaded */
     vf_ratelimit *rl;              /* holder-check / pdf limiter */
+    struct vf_limits limits;       /* public lookup limits */
+    struct vf_limits_conf lconf;   /* limits from the configuration */
     struct vf_metrics metrics;     /* counters */
     struct vf_qrcache qrcache;     /* verdicts of QR texts already checked */
     pthread_key_t txn_key;         /* each worker thread's reusable read transaction */
