@@ -11,3 +11,7 @@ set_tests_properties(test_verifier_valgrind PROPERTIES SKIP_RETURN_CODE 77)
 if(CMAKE_BUILD_TYPE STREQUAL "Asan")
   target_compile_definitions(test_verifier_valgrind PRIVATE JP_ASAN=1)
 endif()
+jp_test(test_verifier_net SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_net.c
+        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c
+        LIBS jp_ident PkgConfig::JANSSON)
+add_dependencies(test_verifier_net jianpei-verifier jianpei-issuer)

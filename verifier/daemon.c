@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -208,6 +209,37 @@ static void log_path_shorten(const char *url, char out[LOG_PATH_MAX])
     out[o] = '\0';
 }
 
+/*
+ * Copies url into out (outsz bytes, cut to fit) with every run of 15 or more
+ * digits, and a check character X right after it, written as one '*': an ID
+ * number in a path that missed every route (/c/<ID>, /api/v2/..., a doubled
+ * slash) never reaches the log.
+ */
+static void star_long_digits(const char *url, char *out, size_t outsz)
+{
+    size_t i = 0, o = 0;
+
+    while (url[i] != '\0' && o + 1 < outsz) {
+        size_t run = strspn(url + i, "0123456789");
+
+        if (run >= 15) {
+            i += run;
+            if (url[i] == 'X' || url[i] == 'x')
+                i++;
+            out[o++] = '*';
+        } else if (run > 0) {
+            if (run > outsz - 1 - o)
+                run = outsz - 1 - o;
+            memcpy(out + o, url + i, run);
+            o += run;
+            i += run;
+        } else {
+            out[o++] = url[i++];
+        }
+    }
+    out[o] = '\0';
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -236,21 +268,40 @@ static int wants_json(struct MHD_Connection *conn)
     return accept != NULL && strstr(accept, "application/json") != NULL;
 }
 
-static void client_addr(struct MHD_Connection *conn, struct vf_call *c)
+struct header_join {
+    struct jp_buf *b; /* the values so far, comma-separated */
+    const char *name; /* header wanted */
+};
+
+static enum MHD_Result join_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct header_join *j = cls;
+
+    (void)kind;
+    if (value == NULL || strcasecmp(key, j->name) != 0)
+        return MHD_YES;
+    if ((j->b->len > 0 && jp_buf_append(j->b, ",", 1) != 0) || jp_buf_puts(j->b, value) != 0)
+        return MHD_NO; /* past the bound: what was joined stays */
+    return MHD_YES;
+}
+
+static void client_addr(struct verifier *v, struct MHD_Connection *conn, struct vf_call *c)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+    struct jp_buf xff;
+    struct header_join j = {&xff, "X-Forwarded-For"};
 
-    c->addrlen = 0;
-    if (sa != NULL && sa->sa_family == AF_INET) {
-        memcpy(c->addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-        c->addrlen = 4;
-    } else if (sa != NULL && sa->sa_family == AF_INET6) {
-        /* one bucket per /64: a host usually owns a whole /64 */
-        memcpy(c->addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 8);
-        c->addrlen = 8;
-    }
+    jp_buf_init(&xff, 2048);
+    if (v->nproxies > 0)
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, join_header, &j);
+    vf_client_key(v, sa, xff.data != NULL ? (const char *)xff.data : NULL,
+                  v->nproxies > 0 ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Real-IP")
+                                  : NULL,
+                  c);
+    jp_buf_free(&xff);
 }
 
 static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply *rep)
@@ -300,7 +351,7 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
     c.wants_json = wants_json(conn);
     c.authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
-    client_addr(conn, &c);
+    client_addr(v, conn, &c);
     if (r->too_big) {
         r->ep = VF_EP_OTHER;
         if (vf_reply_error(&rep, 413, "body_too_large", "request body exceeds 64 KiB") != 0)
@@ -332,6 +383,7 @@ static int declared_too_big(struct MHD_Connection *conn)
 static struct vf_req *req_new(const char *url, const char *method)
 {
     struct vf_req *r = calloc(1, sizeof(*r));
+    char starred[LOG_PATH_MAX * 2];
     size_t n;
 
     if (r == NULL)
@@ -344,7 +396,8 @@ static struct vf_req *req_new(const char *url, const char *method)
         n = sizeof(r->method) - 1; /* the log shows a long method cut short */
     memcpy(r->method, method, n);
     r->method[n] = '\0';
-    log_path_shorten(url, r->logpath);
+    star_long_digits(url, starred, sizeof(starred));
+    log_path_shorten(starred, r->logpath);
     return r;
 }
 
@@ -592,6 +645,9 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     v->opts = *opts;
     memcpy(v->home, opts->home, strlen(opts->home) + 1);
     v->opts.home = v->home;
+    rc = vf_proxies_set(v, opts, err, errlen);
+    if (rc != 0)
+        goto out_free;
     if (pthread_rwlock_init(&v->lock, NULL) != 0 ||
         pthread_mutex_init(&v->reload_lock, NULL) != 0) {
         rc = ENOMEM;

@@ -180,12 +180,21 @@ int vf_qrcache_get(struct vf_qrcache *c, const unsigned char key[32], struct ver
 void vf_qrcache_put(struct vf_qrcache *c, const unsigned char key[32], uint64_t gen,
                     const struct verifier_qr *qr);
 
+/* A trusted proxy's address range. */
+struct vf_cidr {
+    int family;             /* AF_INET or AF_INET6 */
+    unsigned char addr[16]; /* network address, 4 or 16 bytes used */
+    unsigned bits;          /* prefix length */
+};
+
 struct verifier {
-    struct verifier_opts opts;     /* copy; home points at home[] */
-    char home[VF_PATH_MAX];        /* the runtime home */
-    struct jp_config cfg;          /* HOME/config.json */
-    store *st;                     /* read-only store */
-    pthread_rwlock_t lock;         /* guards trust and clients */
+    struct verifier_opts opts;                    /* copy; home points at home[] */
+    struct vf_cidr proxies[VERIFIER_PROXIES_MAX]; /* --trusted-proxy, parsed */
+    size_t nproxies;                              /* entries used */
+    char home[VF_PATH_MAX];                       /* the runtime home */
+    struct jp_config cfg;                         /* HOME/config.json */
+    store *st;                                    /* read-only store */
+    pthread_rwlock_t lock;                        /* guards trust and clients */
     keys_trust_t *trust;           /* built from HOME/keys; may be NULL if keys broke */
     struct vf_clients clients;     /* HOME/clients.json */
     pthread_mutex_t reload_lock;   /* one reloader at a time */
@@ -208,6 +217,22 @@ struct verifier {
 void vf_reload_if_changed(struct verifier *v);
 /* Builds the trust from HOME/keys (KEYS_PUBLIC_ONLY). */
 int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errlen);
+
+/* ------------------------------------------------------------- proxies */
+
+/* "ADDR" or "ADDR/BITS", IPv4 or IPv6, into *out. 0 or EINVAL. */
+int vf_cidr_parse(const char *s, struct vf_cidr *out);
+/* Parses opts' --trusted-proxy list into v. 0 or VERIFIER_E_INVAL (reason in err). */
+int vf_proxies_set(struct verifier *v, const struct verifier_opts *o, char *err, size_t errlen);
+struct sockaddr;
+struct vf_call;
+/*
+ * Sets c->addr/addrlen: the peer's address (IPv4, or the /64 of IPv6), or,
+ * when the peer is a trusted proxy, the client its X-Forwarded-For (right-most
+ * untrusted entry) or X-Real-IP names. xff and real_ip may be NULL.
+ */
+void vf_client_key(const struct verifier *v, const struct sockaddr *peer, const char *xff,
+                   const char *real_ip, struct vf_call *c);
 
 /* ------------------------------------------------------------ handlers */
 
