@@ -311,6 +311,121 @@ static void test_log(void)
     free(log);
 }
 
+/* A connection from the loopback address 127.0.0.x to the daemon; -1 on failure. */
+static int connect_from(int port, int x)
+{
+    struct sockaddr_in src = {0}, dst = {0};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    src.sin_family = AF_INET;
+    src.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)x);
+    dst.sin_family = AF_INET;
+    dst.sin_port = htons((uint16_t)port);
+    dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && (bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0 ||
+                    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) != 0)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* 1 when the server closed fd within ms milliseconds (EOF or reset). */
+static int closed_within(int fd, int ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    char buf[256];
+
+    return poll(&p, 1, ms) == 1 && recv(fd, buf, sizeof(buf), 0) <= 0;
+}
+
+/*
+ * 4 addresses x 8 slow connections fill the 32 slots; a 9th from one of them
+ * is refused, /healthz from 127.0.0.1 still answers at once, and the slow ones
+ * are cut at the 2 s deadline although the idle timeout is 15 s.
+ */
+static void test_slow_clients(void)
+{
+    static const char partial[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n";
+    struct vc_daemon d = {0};
+    int fds[32], i, extra, st;
+    double t0, opened;
+
+    CHECK(set_limits("{\"max_connections\":32,\"connections_per_address\":8,"
+                     "\"request_deadline_seconds\":2}") == 0);
+    CHECK(start(&d, NULL) == 0);
+    if (d.port <= 0)
+        return;
+    opened = now_ms();
+    for (i = 0; i < 32; i++) {
+        fds[i] = connect_from(d.port, 2 + i / 8);
+        CHECK(fds[i] >= 0 && send(fds[i], partial, sizeof(partial) - 1, MSG_NOSIGNAL) > 0);
+    }
+    extra = connect_from(d.port, 2);
+    CHECK(extra < 0 || closed_within(extra, 1000)); /* past 8 from one address */
+    if (extra >= 0)
+        close(extra);
+    t0 = now_ms();
+    st = status_of(d.port, "/healthz", NULL);
+    printf("slow clients: /healthz %d in %.1f ms with 32 slow connections open\n", st,
+           now_ms() - t0);
+    CHECK_INT(st, 200);
+    CHECK(now_ms() - t0 < 1000.0);
+    CHECK(closed_within(fds[0], 5000));
+    printf("slow clients: cut after %.0f ms (deadline 2000 ms, idle timeout 15000 ms)\n",
+           now_ms() - opened);
+    CHECK(now_ms() - opened >= 1900.0);
+    for (i = 0; i < 32; i++) {
+        if (fds[i] >= 0)
+            close(fds[i]);
+    }
+    CHECK_INT(vc_daemon_stop(&d), 0);
+}
+
+/* A chunked 1 MiB body: 413 and the connection closed long before the end. */
+static void test_chunked_413(void)
+{
+    static const char head[] = "POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Transfer-Encoding: chunked\r\n\r\n";
+    static char chunk[16384 + 16];
+    struct pollfd p;
+    struct vc_daemon d = {0};
+    size_t sent = 0, n;
+    char resp[1024] = "";
+    ssize_t got = 0;
+    int fd, i;
+
+    CHECK(set_limits("") == 0);
+    CHECK(start(&d, NULL) == 0);
+    if (d.port <= 0)
+        return;
+    n = (size_t)snprintf(chunk, sizeof(chunk), "4000\r\n");
+    memset(chunk + n, ' ', 16384);
+    memcpy(chunk + n + 16384, "\r\n", 2);
+    n += 16384 + 2;
+    fd = connect_from(d.port, 1);
+    CHECK(fd >= 0 && send(fd, head, sizeof(head) - 1, MSG_NOSIGNAL) > 0);
+    for (i = 0; fd >= 0 && i < 64; i++) {
+        if (send(fd, chunk, n, MSG_NOSIGNAL) < 0)
+            break;
+        sent += 16384;
+        p.fd = fd;
+        p.events = POLLIN;
+        if (poll(&p, 1, 100) == 1) /* waits for the answer, at most 0.1 s a chunk */
+            break;
+    }
+    if (fd >= 0) {
+        got = recv(fd, resp, sizeof(resp) - 1, 0);
+        close(fd);
+    }
+    resp[got > 0 ? got : 0] = '\0';
+    printf("chunked body: answered after %zu KiB of 1024 KiB\n", sent / 1024);
+    CHECK(strncmp(resp, "HTTP/1.1 413", 12) == 0 && strstr(resp, "body_too_large") != NULL);
+    CHECK(sent < 1024 * 1024 / 2);
+    CHECK_INT(status_of(d.port, "/healthz", NULL), 200);
+    CHECK_INT(vc_daemon_stop(&d), 0);
+}
+
 int main(void)
 {
     char *rm[] = {"/bin/rm", "-rf", dir, NULL};
@@ -329,6 +444,8 @@ int main(void)
     test_trusted_proxy();
     test_untrusted_header();
     test_log();
+    test_slow_clients();
+    test_chunked_413();
     vc_run(rm, NULL);
     return CHECK_DONE();
 }

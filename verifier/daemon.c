@@ -5,11 +5,12 @@
  * responses, the access log, and reloading trust and clients when their files
  * change. State travels through cls and the per-request context; no globals.
  */
+#include <microhttpd.h>
+
 #include "verifier_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -247,8 +248,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct vf_req *r = *req_cls;
     uint64_t us;
 
-    (void)conn;
     (void)toe;
+    vf_conns_answered(v, conn);
     if (r == NULL)
         return;
     us = jp_mono_us() - r->start_us;
@@ -352,6 +353,7 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
     c.authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
     client_addr(v, conn, &c);
+    vf_conns_request_in(conn);
     if (r->too_big) {
         r->ep = VF_EP_OTHER;
         if (vf_reply_error(&rep, 413, "body_too_large", "request body exceeds 64 KiB") != 0)
@@ -401,6 +403,31 @@ static struct vf_req *req_new(const char *url, const char *method)
     return r;
 }
 
+/*
+ * A body (chunked, or longer than it said) passed VERIFIER_BODY_MAX: writes a
+ * 413 straight to the socket - libmicrohttpd takes no response while a body
+ * is still coming - and returns MHD_NO, which closes the connection without
+ * reading the rest.
+ */
+static enum MHD_Result refuse_body(struct MHD_Connection *conn, struct vf_req *r)
+{
+    static const char resp[] =
+        "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
+        "Content-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
+        "Cache-Control: no-store\r\nContent-Length: 75\r\n\r\n"
+        "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body exceeds 64 KiB\"}}";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+    r->ep = VF_EP_OTHER;
+    r->status = 413;
+    if (ci != NULL && send(ci->connect_fd, resp, sizeof(resp) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        r->status = 499; /* the client went away first */
+    if (ci != NULL)
+        shutdown(ci->connect_fd, SHUT_WR);
+    return MHD_NO;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -421,8 +448,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (!r->too_big && jp_buf_append(&r->body, upload_data, *upload_data_size) != 0)
-            r->too_big = 1;
+        if (jp_buf_append(&r->body, upload_data, *upload_data_size) != 0)
+            return refuse_body(conn, r);
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -554,13 +581,12 @@ static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char
     rc = listen_open(ss, v->opts.listen, &fd, err, errlen);
     if (rc != 0)
         return rc;
-    v->mhd =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_request, v, MHD_OPTION_LISTEN_SOCKET,
-                         (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)v->opts.threads,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)v->opts.conn_limit,
-                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)v->opts.per_ip_limit,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)v->opts.timeout_s,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, v, MHD_OPTION_END);
+    v->mhd = MHD_start_daemon(
+        flags, 0, vf_conns_accept, v, on_request, v, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)(2 * v->conns.nslots), MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, v,
+        MHD_OPTION_NOTIFY_CONNECTION, vf_conns_notify, v, MHD_OPTION_END);
     if (v->mhd == NULL) {
         close(fd);
         jp_errf(err, errlen, "cannot start the http daemon on %s", v->opts.listen);
@@ -590,6 +616,7 @@ static void vf_free(struct verifier *v)
     vf_clients_free(&v->clients);
     vf_ratelimit_free(v->rl);
     vf_limits_free(&v->limits);
+    vf_conns_free(&v->conns);
     vf_qrcache_free(&v->qrcache);
     if (v->locks_ready) {
         pthread_rwlock_destroy(&v->lock);
@@ -668,6 +695,8 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     }
     if (rc == 0)
         rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, 60, 1024, &v->rl);
+    if (rc == 0)
+        rc = vf_conns_init(&v->conns, &v->opts);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
     if (rc != 0)

@@ -131,6 +131,24 @@ static int xff_client(const struct verifier *v, const char *xff, int *family, un
     return found;
 }
 
+int vf_peer_trusted(const struct verifier *v, const struct sockaddr *peer)
+{
+    unsigned char a[16] = {0};
+    int family;
+
+    if (peer->sa_family == AF_INET) {
+        memcpy(a, &((const struct sockaddr_in *)(const void *)peer)->sin_addr, 4);
+        family = AF_INET;
+    } else if (peer->sa_family == AF_INET6) {
+        memcpy(a, &((const struct sockaddr_in6 *)(const void *)peer)->sin6_addr, 16);
+        family = AF_INET6;
+    } else {
+        return 0;
+    }
+    unmap(&family, a);
+    return trusted(v, family, a);
+}
+
 void vf_client_key(const struct verifier *v, const struct sockaddr *peer, const char *xff,
                    const char *real_ip, struct vf_call *c)
 {

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -187,8 +188,27 @@ struct vf_cidr {
     unsigned bits;          /* prefix length */
 };
 
+/* Open connections and request deadlines (conns.c). */
+#define VF_CONN_RESERVE 16 /* slots past max_connections for the local host and trusted proxies */
+struct vf_conn;
+struct vf_conns {
+    pthread_mutex_t mu;        /* guards slots and open */
+    pthread_cond_t cv;         /* wakes the reaper to stop */
+    pthread_t reaper;          /* shuts down requests past their deadline */
+    int stop;                  /* 1: the reaper ends */
+    int ready;                 /* 1 once the reaper runs */
+    struct vf_conn *slots;     /* owned; nslots */
+    size_t nslots;             /* max_connections + VF_CONN_RESERVE */
+    size_t open;               /* slots in use */
+    size_t public_limit;       /* max_connections */
+    unsigned per_addr;         /* connections per client address */
+    uint64_t deadline_ms;      /* headers and body of one request */
+    unsigned long long reaped; /* requests cut at their deadline */
+};
+
 struct verifier {
     struct verifier_opts opts;                    /* copy; home points at home[] */
+    struct vf_conns conns;                        /* open connections, deadlines */
     struct vf_cidr proxies[VERIFIER_PROXIES_MAX]; /* --trusted-proxy, parsed */
     size_t nproxies;                              /* entries used */
     char home[VF_PATH_MAX];                       /* the runtime home */
@@ -233,6 +253,27 @@ struct vf_call;
  */
 void vf_client_key(const struct verifier *v, const struct sockaddr *peer, const char *xff,
                    const char *real_ip, struct vf_call *c);
+
+/* 1 when the peer is a trusted proxy. */
+int vf_peer_trusted(const struct verifier *v, const struct sockaddr *peer);
+
+/* ------------------------------------------------------------- conns */
+
+/* Starts the reaper; the limits come from o (after defaults). 0 or an errno value. */
+int vf_conns_init(struct vf_conns *cs, const struct verifier_opts *o);
+/* Stops the reaper (after libmicrohttpd stopped) and frees. No-op when not ready. */
+void vf_conns_free(struct vf_conns *cs);
+#ifdef MHD_VERSION /* the libmicrohttpd side: daemon.c and conns.c only */
+/* libmicrohttpd's accept policy (cls: the verifier). */
+enum MHD_Result vf_conns_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+/* libmicrohttpd's connection notification (cls: the verifier). */
+void vf_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                     enum MHD_ConnectionNotificationCode toe);
+/* The request is all in: its deadline no longer runs. */
+void vf_conns_request_in(struct MHD_Connection *conn);
+/* The answer is sent: the next request on the connection has a deadline again. */
+void vf_conns_answered(struct verifier *v, struct MHD_Connection *conn);
+#endif
 
 /* ------------------------------------------------------------ handlers */
 
