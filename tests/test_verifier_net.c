@@ -303,6 +303,14 @@ static void test_log(void)
     }
     for (i = 0; i < 60; i++) /* far past every per-address limit */
         CHECK_INT(status_of(d.port, "/api/v1/certificates/44012026010000001X", NULL), 400);
+    for (i = 0; i < 20; i++) { /* past the holder-check bucket (10) too */
+        struct vc_resp r;
+
+        CHECK(vc_http(d.port, "POST", "/api/v1/certificates/44012026010000001X/holder-check", NULL,
+                      "{}", 2, &r) == 0 &&
+              r.status == 400);
+        vc_resp_free(&r);
+    }
     CHECK_INT(vc_daemon_stop(&d), 0);
     log = vc_slurp(err_path, NULL);
     CHECK(log != NULL && strstr(log, id_number) == NULL);

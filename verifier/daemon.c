@@ -581,6 +581,7 @@ static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char
     rc = listen_open(ss, v->opts.listen, &fd, err, errlen);
     if (rc != 0)
         return rc;
+    /* conns.c keeps the connection limits; libmicrohttpd's own stays above them */
     v->mhd = MHD_start_daemon(
         flags, 0, vf_conns_accept, v, on_request, v, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
@@ -693,7 +694,7 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
         opts_defaults(&v->opts, &v->lconf);
         rc = vf_limits_init(&v->limits, &v->lconf, v->opts.no_rate_limits);
     }
-    if (rc == 0)
+    if (rc == 0 && !v->opts.no_rate_limits)
         rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, 60, 1024, &v->rl);
     if (rc == 0)
         rc = vf_conns_init(&v->conns, &v->opts);

@@ -142,6 +142,8 @@ int vf_ratelimit_take(vf_ratelimit *rl, const void *key, size_t klen, uint64_t n
     int allowed = 0;
 
     *retry_after_s = 0;
+    if (rl == NULL)
+        return 1; /* no limiter: --no-rate-limits */
     rl_key(k, key, klen);
     pthread_mutex_lock(&rl->lock);
     b = rl_refill(rl, k, now_ns, 1);

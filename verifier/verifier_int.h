@@ -79,7 +79,7 @@ void vf_ratelimit_free(vf_ratelimit *rl);
 /*
  * Takes one token for key (klen <= 16 bytes; 0 for a global bucket) at
  * monotonic time now_ns. Returns 1 when allowed, else 0 with *retry_after_s
- * (1..86400) set.
+ * (1..86400) set. A NULL rl allows everything (the limit is off).
  */
 int vf_ratelimit_take(vf_ratelimit *rl, const void *key, size_t klen, uint64_t now_ns,
                       unsigned *retry_after_s);
@@ -221,7 +221,7 @@ struct verifier {
     _Atomic int64_t last_check_s;  /* monotonic second of the last stamp check */
     struct vf_stamp keys_stamp;    /* keys.json as last loaded */
     struct vf_stamp clients_stamp; /* clients.json as last loaded */
-    vf_ratelimit *rl;              /* holder-check / pdf limiter */
+    vf_ratelimit *rl;              /* holder-check / pdf limiter; NULL with --no-rate-limits */
     struct vf_limits limits;       /* public lookup limits */
     struct vf_limits_conf lconf;   /* limits from the configuration */
     struct vf_metrics metrics;     /* counters */
