@@ -140,8 +140,7 @@ void vf_limits_free(struct vf_limits *l)
     memset(l, 0, sizeof(*l));
 }
 
-static int reply_limited(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
-                         unsigned retry)
+static int reply_limited(const struct vf_call *c, struct vf_reply *r, unsigned retry)
 {
     static const char html[] =
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
@@ -149,7 +148,6 @@ static int reply_limited(struct verifier *v, const struct vf_call *c, struct vf_
         "<title>查询过于频繁</title></head><body><p>查询过于频繁，请稍后再试。</p></body></html>";
     int rc = 0;
 
-    (void)v;
     if (c->wants_json || strncmp(c->path, "/api/", 5) == 0) {
         rc = vf_reply_error(r, 429, "rate_limited", "too many lookups, retry later");
     } else {
@@ -184,12 +182,12 @@ int vf_lookup_allow(struct verifier *v, const struct vf_call *c, struct vf_reply
         return 1;
     if (!vf_ratelimit_take(l->minute, c->addr, c->addrlen, now, &retry) ||
         !vf_ratelimit_take(l->day, c->addr, c->addrlen, now, &retry)) {
-        reply_limited(v, c, r, retry);
+        reply_limited(c, r, retry);
         return 0;
     }
     if (marked_while_tripped(l, c, now)) {
         atomic_fetch_add(&v->metrics.not_found_limited, 1);
-        reply_limited(v, c, r, 60);
+        reply_limited(c, r, 60);
         return 0;
     }
     return 1;
@@ -208,6 +206,6 @@ int vf_lookup_missed(struct verifier *v, const struct vf_call *c, struct vf_repl
     if (vf_ratelimit_take(l->ceiling, NULL, 0, now, &retry))
         return 1;
     atomic_fetch_add(&v->metrics.not_found_limited, 1);
-    reply_limited(v, c, r, retry);
+    reply_limited(c, r, retry);
     return 0;
 }

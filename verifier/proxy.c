@@ -94,41 +94,46 @@ static void key_of(int family, const unsigned char *a, struct vf_call *c)
     memcpy(c->addr, a, c->addrlen);
 }
 
+/* Parses the list entry s[0..n-1], blanks around it allowed, unmapped. 0 or EINVAL. */
+static int entry_parse(const char *s, size_t n, int *family, unsigned char a[16])
+{
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (addr_parse(s, n, family, a) != 0)
+        return EINVAL;
+    unmap(family, a);
+    return 0;
+}
+
 /*
  * Walks the comma-separated list from the right past trusted proxies. Returns
- * 1 with the client in family/a, 0 when the list names nobody usable (a
- * malformed entry ends the walk: what lies left of it cannot be trusted).
+ * 1 with the client in family/a, 0 when the list names nobody usable. A
+ * malformed entry ends the walk: what lies left of it cannot be trusted, and
+ * the last good entry (a trusted proxy) stands.
  */
 static int xff_client(const struct verifier *v, const char *xff, int *family, unsigned char a[16])
 {
     const char *end = xff + strlen(xff), *p;
-    int found = 0;
+    unsigned char b[16];
+    int found = 0, fam;
 
-    while (end > xff) {
+    for (;;) {
         p = end;
         while (p > xff && p[-1] != ',')
             p--;
-        {
-            const char *s = p, *e = end;
-            int fam;
-            unsigned char b[16];
-
-            while (s < e && (*s == ' ' || *s == '\t'))
-                s++;
-            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if (addr_parse(s, (size_t)(e - s), &fam, b) != 0)
-                return found;
-            unmap(&fam, b);
-            *family = fam;
-            memcpy(a, b, 16);
-            found = 1;
-            if (!trusted(v, fam, b))
-                return 1;
-        }
-        end = p > xff ? p - 1 : xff;
+        if (entry_parse(p, (size_t)(end - p), &fam, b) != 0)
+            return found;
+        *family = fam;
+        memcpy(a, b, 16);
+        found = 1;
+        if (!trusted(v, fam, b) || p == xff)
+            return 1;
+        end = p - 1;
     }
-    return found;
 }
 
 int vf_peer_trusted(const struct verifier *v, const struct sockaddr *peer)

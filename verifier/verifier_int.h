@@ -117,7 +117,11 @@ void vf_limits_free(struct vf_limits *l);
 struct verifier;
 struct vf_call;
 struct vf_reply;
-/* Before a public lookup: 1 to go on, else 0 with r filled as 429 with Retry-After. */
+/*
+ * Before a public lookup of a certificate by number (the API, the QR page;
+ * the people's pages /c/{no} and the roster are to call it too): 1 to go on,
+ * else 0 with r filled as 429 with Retry-After.
+ */
 int vf_lookup_allow(struct verifier *v, const struct vf_call *c, struct vf_reply *r);
 /* After a lookup found nothing: 1 to answer 404, else 0 with r filled as 429. */
 int vf_lookup_missed(struct verifier *v, const struct vf_call *c, struct vf_reply *r);
