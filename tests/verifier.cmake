@@ -15,3 +15,4 @@ jp_test(test_verifier_net SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_net.c
         ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c
         LIBS jp_ident PkgConfig::JANSSON)
 add_dependencies(test_verifier_net jianpei-verifier jianpei-issuer)
+jp_test(test_verifier_proxy SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_proxy.c LIBS jp_verifier)

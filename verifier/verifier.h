@@ -73,8 +73,10 @@ struct verifier_opts {
  * Opens the home and starts serving on opts->listen with an internal thread
  * pool (epoll). On success *out is a running daemon the caller stops with
  * verifier_stop(); on error *out is NULL and err says why.
- * Returns 0, VERIFIER_E_INVAL, VERIFIER_E_HOME, VERIFIER_E_CLIENTS,
- * VERIFIER_E_START, ENOMEM or a store/keys code.
+ * Returns 0, VERIFIER_E_INVAL (a bad option, listen address, --trusted-proxy
+ * or "verifier" setting of config.json), VERIFIER_E_HOME, VERIFIER_E_CLIENTS,
+ * VERIFIER_E_START, the errno of socket/bind/listen (EADDRINUSE, EACCES: err
+ * then reads "cannot listen on ADDR: REASON"), ENOMEM or a store/keys code.
  */
 int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, size_t errlen);
 
