@@ -398,6 +398,16 @@ static void test_slow_clients(void)
     printf("slow clients: cut after %.0f ms (deadline 2000 ms, idle timeout 15000 ms)\n",
            now_ms() - opened);
     CHECK(now_ms() - opened >= 1900.0);
+    {
+        struct vc_resp r;
+
+        CHECK(vc_http(d.port, "GET", "/metrics", NULL, NULL, 0, &r) == 0 && r.body != NULL);
+        CHECK(r.body != NULL &&
+              strstr((char *)r.body, "jianpei_connections_refused_total 1\n") != NULL);
+        CHECK(r.body != NULL &&
+              strstr((char *)r.body, "jianpei_request_deadline_cut_total 0\n") == NULL);
+        vc_resp_free(&r);
+    }
     for (i = 0; i < 32; i++) {
         if (fds[i] >= 0)
             close(fds[i]);

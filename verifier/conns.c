@@ -70,6 +70,8 @@ enum MHD_Result vf_conns_accept(void *cls, const struct sockaddr *addr, socklen_
     if (ok && cs->open >= cs->public_limit)
         ok = reserve_peer(v, addr);
     pthread_mutex_unlock(&cs->mu);
+    if (!ok)
+        atomic_fetch_add(&v->metrics.conn_refused, 1);
     return ok ? MHD_YES : MHD_NO;
 }
 
@@ -151,7 +153,7 @@ static void reap(struct vf_conns *cs)
         if (cs->slots[i].used && d != 0 && now > d) {
             shutdown(cs->slots[i].fd, SHUT_RDWR); /* libmicrohttpd sees the end and closes it */
             atomic_store(&cs->slots[i].deadline_ms, 0);
-            cs->reaped++;
+            atomic_fetch_add(&cs->metrics->deadline_cut, 1);
         }
     }
 }
@@ -177,12 +179,13 @@ static void *reaper(void *arg)
     return NULL;
 }
 
-int vf_conns_init(struct vf_conns *cs, const struct verifier_opts *o)
+int vf_conns_init(struct vf_conns *cs, const struct verifier_opts *o, struct vf_metrics *m)
 {
     pthread_condattr_t ca;
     int rc;
 
     memset(cs, 0, sizeof(*cs));
+    cs->metrics = m;
     cs->nslots = (size_t)o->conn_limit + VF_CONN_RESERVE;
     cs->public_limit = o->conn_limit;
     cs->per_addr = o->per_ip_limit;

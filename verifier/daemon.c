@@ -697,7 +697,7 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     if (rc == 0 && !v->opts.no_rate_limits)
         rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, 60, 1024, &v->rl);
     if (rc == 0)
-        rc = vf_conns_init(&v->conns, &v->opts);
+        rc = vf_conns_init(&v->conns, &v->opts, &v->metrics);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
     if (rc != 0)

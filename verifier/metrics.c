@@ -122,11 +122,20 @@ int vf_metrics_render(struct vf_metrics *m, struct jp_buf *out)
                            "not-found ceiling.\n"
                            "# TYPE jianpei_not_found_limited_total counter\n"
                            "jianpei_not_found_limited_total %llu\n"
+                           "# HELP jianpei_connections_refused_total Connections refused "
+                           "at accept: too many from one address, or the pool full.\n"
+                           "# TYPE jianpei_connections_refused_total counter\n"
+                           "jianpei_connections_refused_total %llu\n"
+                           "# HELP jianpei_request_deadline_cut_total Requests whose headers "
+                           "and body did not arrive within the deadline.\n"
+                           "# TYPE jianpei_request_deadline_cut_total counter\n"
+                           "jianpei_request_deadline_cut_total %llu\n"
                            "# HELP jianpei_trust_reloads_total Trust rebuilt after keys.json "
                            "changed.\n"
                            "# TYPE jianpei_trust_reloads_total counter\n"
                            "jianpei_trust_reloads_total %llu\n",
                            atomic_load(&m->rate_limited), atomic_load(&m->lookup_not_found),
-                           atomic_load(&m->not_found_limited), atomic_load(&m->trust_reloads));
+                           atomic_load(&m->not_found_limited), atomic_load(&m->conn_refused),
+                           atomic_load(&m->deadline_cut), atomic_load(&m->trust_reloads));
     return rc;
 }

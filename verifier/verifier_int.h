@@ -51,6 +51,8 @@ struct vf_metrics {
     _Atomic unsigned long long rate_limited;                    /* 429 answers */
     _Atomic unsigned long long lookup_not_found;  /* lookups of valid numbers not in the store */
     _Atomic unsigned long long not_found_limited; /* 429s of the not-found ceiling */
+    _Atomic unsigned long long conn_refused;      /* connections refused at accept (conns.c) */
+    _Atomic unsigned long long deadline_cut;      /* requests cut at their deadline (conns.c) */
     _Atomic unsigned long long trust_reloads;     /* trust rebuilt from keys */
 };
 
@@ -196,18 +198,18 @@ struct vf_cidr {
 #define VF_CONN_RESERVE 16 /* slots past max_connections for the local host and trusted proxies */
 struct vf_conn;
 struct vf_conns {
-    pthread_mutex_t mu;        /* guards slots and open */
-    pthread_cond_t cv;         /* wakes the reaper to stop */
-    pthread_t reaper;          /* shuts down requests past their deadline */
-    int stop;                  /* 1: the reaper ends */
-    int ready;                 /* 1 once the reaper runs */
-    struct vf_conn *slots;     /* owned; nslots */
-    size_t nslots;             /* max_connections + VF_CONN_RESERVE */
-    size_t open;               /* slots in use */
-    size_t public_limit;       /* max_connections */
-    unsigned per_addr;         /* connections per client address */
-    uint64_t deadline_ms;      /* headers and body of one request */
-    unsigned long long reaped; /* requests cut at their deadline */
+    pthread_mutex_t mu;         /* guards slots and open */
+    pthread_cond_t cv;          /* wakes the reaper to stop */
+    pthread_t reaper;           /* shuts down requests past their deadline */
+    int stop;                   /* 1: the reaper ends */
+    int ready;                  /* 1 once the reaper runs */
+    struct vf_conn *slots;      /* owned; nslots */
+    size_t nslots;              /* max_connections + VF_CONN_RESERVE */
+    size_t open;                /* slots in use */
+    size_t public_limit;        /* max_connections */
+    unsigned per_addr;          /* connections per client address */
+    uint64_t deadline_ms;       /* headers and body of one request */
+    struct vf_metrics *metrics; /* borrowed: where refusals and cuts are counted */
 };
 
 struct verifier {
@@ -264,7 +266,7 @@ int vf_peer_trusted(const struct verifier *v, const struct sockaddr *peer);
 /* ------------------------------------------------------------- conns */
 
 /* Starts the reaper; the limits come from o (after defaults). 0 or an errno value. */
-int vf_conns_init(struct vf_conns *cs, const struct verifier_opts *o);
+int vf_conns_init(struct vf_conns *cs, const struct verifier_opts *o, struct vf_metrics *m);
 /* Stops the reaper (after libmicrohttpd stopped) and frees. No-op when not ready. */
 void vf_conns_free(struct vf_conns *cs);
 #ifdef MHD_VERSION /* the libmicrohttpd side: daemon.c and conns.c only */
