@@ -652,6 +652,22 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
     return vf_clients_load(v->home, &v->clients, err, errlen);
 }
 
+/* The limits of the configuration and the options: buckets, connection accounting. */
+static int limits_start(struct verifier *v, char *err, size_t errlen)
+{
+    int rc;
+
+    opts_defaults(&v->opts, &v->lconf);
+    rc = vf_limits_init(&v->limits, &v->lconf, v->opts.no_rate_limits);
+    if (rc == 0 && !v->opts.no_rate_limits)
+        rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, 60, 1024, &v->rl);
+    if (rc == 0)
+        rc = vf_conns_init(&v->conns, &v->opts, &v->metrics);
+    if (rc != 0)
+        jp_errf(err, errlen, "cannot set up the limits: %s", keys_strerror(rc));
+    return rc;
+}
+
 int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
@@ -690,14 +706,8 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     }
     if (rc == 0)
         rc = home_open(v, err, errlen);
-    if (rc == 0) {
-        opts_defaults(&v->opts, &v->lconf);
-        rc = vf_limits_init(&v->limits, &v->lconf, v->opts.no_rate_limits);
-    }
-    if (rc == 0 && !v->opts.no_rate_limits)
-        rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, 60, 1024, &v->rl);
     if (rc == 0)
-        rc = vf_conns_init(&v->conns, &v->opts, &v->metrics);
+        rc = limits_start(v, err, errlen);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
     if (rc != 0)
