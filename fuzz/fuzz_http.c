@@ -150,8 +150,11 @@ static void stop_verifier(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     static char home[1024];
-    struct verifier_opts o = {
-        .listen = "127.0.0.1:0", .threads = 1, .rate_burst = 1u << 30, .rate_per_min = 1u << 30};
+    struct verifier_opts o = {.listen = "127.0.0.1:0",
+                              .threads = 1,
+                              .rate_burst = 1u << 30,
+                              .rate_per_min = 1u << 30,
+                              .no_rate_limits = 1};
     char err[512];
     int n;
 

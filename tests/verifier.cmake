@@ -21,3 +21,8 @@ jp_test(test_verifier_user SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_user.
         PkgConfig::OPENSSL)
 add_dependencies(test_verifier_user jianpei-verifier jianpei-issuer)
 set_tests_properties(test_verifier_user PROPERTIES SKIP_RETURN_CODE 77)
+jp_test(test_verifier_net SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_net.c
+        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c
+        LIBS jp_ident PkgConfig::JANSSON)
+add_dependencies(test_verifier_net jianpei-verifier jianpei-issuer)
+jp_test(test_verifier_proxy SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_proxy.c LIBS jp_verifier)

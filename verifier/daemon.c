@@ -5,16 +5,18 @@
  * responses, the access log, and reloading trust and clients when their files
  * change. State travels through cls and the per-request context; no globals.
  */
+#include <microhttpd.h>
+
 #include "verifier_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,7 +27,7 @@
 struct vf_req {
     struct jp_buf body;         /* request body, at most VERIFIER_BODY_MAX */
     int too_big;                /* the body passed the bound */
-    struct timespec start;      /* monotonic arrival */
+    uint64_t start_us;          /* monotonic arrival (jp_mono_us) */
     unsigned status;            /* answered status, 0 = none */
     enum vf_endpoint ep;        /* for metrics */
     char method[8];             /* for the access log */
@@ -53,21 +55,9 @@ const char *verifier_strerror(int code)
     default:
         break;
     }
-    if (code > 0 && code < 4096)
+    if (code > 0)
         return strerror(code);
-    if (JP_ERR_IN(code, JP_ERR_KEYS_BASE))
-        return keys_strerror(code);
-    if (JP_ERR_IN(code, JP_ERR_PAGES_BASE))
-        return pages_strerror(code);
-    return store_strerror(code);
-}
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return "unknown error";
 }
 
 /* ------------------------------------------------------------ reload */
@@ -173,7 +163,7 @@ static void reload_clients(struct verifier *v, const struct vf_stamp *now)
 
 void vf_reload_if_changed(struct verifier *v)
 {
-    int64_t now_s = (int64_t)(mono_ns() / 1000000000ull);
+    int64_t now_s = (int64_t)(jp_mono_ms() / 1000u);
     char path[VF_PATH_MAX];
     struct vf_stamp st;
 
@@ -229,6 +219,37 @@ static void log_path_shorten(const char *url, char out[LOG_PATH_MAX])
     out[o] = '\0';
 }
 
+/*
+ * Copies url into out (outsz bytes, cut to fit) with every run of 15 or more
+ * digits, and a check character X right after it, written as one '*': an ID
+ * number in a path that missed every route (/c/<ID>, /api/v2/..., a doubled
+ * slash) never reaches the log.
+ */
+static void star_long_digits(const char *url, char *out, size_t outsz)
+{
+    size_t i = 0, o = 0;
+
+    while (url[i] != '\0' && o + 1 < outsz) {
+        size_t run = strspn(url + i, "0123456789");
+
+        if (run >= 15) {
+            i += run;
+            if (url[i] == 'X' || url[i] == 'x')
+                i++;
+            out[o++] = '*';
+        } else if (run > 0) {
+            if (run > outsz - 1 - o)
+                run = outsz - 1 - o;
+            memcpy(out + o, url + i, run);
+            o += run;
+            i += run;
+        } else {
+            out[o++] = url[i++];
+        }
+    }
+    out[o] = '\0';
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -236,8 +257,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct vf_req *r = *req_cls;
     uint64_t us;
 
-    (void)conn;
     (void)toe;
+    vf_conns_answered(v, conn);
     if (r == NULL)
         return;
     if (!r->started) {
@@ -248,8 +269,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         *req_cls = NULL;
         return;
     }
-    us = (mono_ns() - ((uint64_t)r->start.tv_sec * 1000000000ull + (uint64_t)r->start.tv_nsec)) /
-         1000u;
+    us = jp_mono_us() - r->start_us;
     vf_metrics_count(&v->metrics, r->ep, r->status, us);
     if (v->opts.access_log)
         jp_log(JP_LOG_INFO, "%s %s %u %lluus", r->method, r->logpath, r->status,
@@ -267,21 +287,40 @@ static int wants_json(struct MHD_Connection *conn)
     return accept != NULL && strstr(accept, "application/json") != NULL;
 }
 
-static void client_addr(struct MHD_Connection *conn, struct vf_call *c)
+struct header_join {
+    struct jp_buf *b; /* the values so far, comma-separated */
+    const char *name; /* header wanted */
+};
+
+static enum MHD_Result join_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct header_join *j = cls;
+
+    (void)kind;
+    if (value == NULL || strcasecmp(key, j->name) != 0)
+        return MHD_YES;
+    if ((j->b->len > 0 && jp_buf_append(j->b, ",", 1) != 0) || jp_buf_puts(j->b, value) != 0)
+        return MHD_NO; /* past the bound: what was joined stays */
+    return MHD_YES;
+}
+
+static void client_addr(struct verifier *v, struct MHD_Connection *conn, struct vf_call *c)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+    struct jp_buf xff;
+    struct header_join j = {&xff, "X-Forwarded-For"};
 
-    c->addrlen = 0;
-    if (sa != NULL && sa->sa_family == AF_INET) {
-        memcpy(c->addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-        c->addrlen = 4;
-    } else if (sa != NULL && sa->sa_family == AF_INET6) {
-        /* one bucket per /64: a host usually owns a whole /64 */
-        memcpy(c->addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 8);
-        c->addrlen = 8;
-    }
+    jp_buf_init(&xff, 2048);
+    if (v->nproxies > 0)
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, join_header, &j);
+    vf_client_key(v, sa, xff.data != NULL ? (const char *)xff.data : NULL,
+                  v->nproxies > 0 ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Real-IP")
+                                  : NULL,
+                  c);
+    jp_buf_free(&xff);
 }
 
 static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply *rep)
@@ -334,7 +373,8 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
                                                               MHD_HTTP_HEADER_AUTHORIZATION);
     c.query = r->query;
     c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
-    client_addr(conn, &c);
+    client_addr(v, conn, &c);
+    vf_conns_request_in(conn);
     if (r->too_big) {
         r->ep = VF_EP_OTHER;
         if (vf_reply_error(&rep, 413, "body_too_large", "request body exceeds 64 KiB") != 0)
@@ -392,6 +432,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 
 static struct vf_req *req_new(struct vf_req *r, const char *url, const char *method)
 {
+    char starred[LOG_PATH_MAX * 2];
     size_t n;
 
     if (r == NULL)
@@ -401,15 +442,41 @@ static struct vf_req *req_new(struct vf_req *r, const char *url, const char *met
     if (r->body.max == 0)
         jp_buf_init(&r->body, VERIFIER_BODY_MAX);
     r->started = 1;
-    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    r->start_us = jp_mono_us();
     r->ep = VF_EP_OTHER;
     n = strlen(method);
     if (n >= sizeof(r->method))
         n = sizeof(r->method) - 1; /* the log shows a long method cut short */
     memcpy(r->method, method, n);
     r->method[n] = '\0';
-    log_path_shorten(url, r->logpath);
+    star_long_digits(url, starred, sizeof(starred));
+    log_path_shorten(starred, r->logpath);
     return r;
+}
+
+/*
+ * A body (chunked, or longer than it said) passed VERIFIER_BODY_MAX: writes a
+ * 413 straight to the socket - libmicrohttpd takes no response while a body
+ * is still coming - and returns MHD_NO, which closes the connection without
+ * reading the rest.
+ */
+static enum MHD_Result refuse_body(struct MHD_Connection *conn, struct vf_req *r)
+{
+    static const char resp[] =
+        "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
+        "Content-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
+        "Cache-Control: no-store\r\nContent-Length: 75\r\n\r\n"
+        "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body exceeds 64 KiB\"}}";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+    r->ep = VF_EP_OTHER;
+    r->status = 413;
+    if (ci != NULL && send(ci->connect_fd, resp, sizeof(resp) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        r->status = 499; /* the client went away first */
+    if (ci != NULL)
+        shutdown(ci->connect_fd, SHUT_WR);
+    return MHD_NO;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -432,8 +499,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (!r->too_big && jp_buf_append(&r->body, upload_data, *upload_data_size) != 0)
-            r->too_big = 1;
+        if (jp_buf_append(&r->body, upload_data, *upload_data_size) != 0)
+            return refuse_body(conn, r);
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -444,6 +511,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ------------------------------------------------------------ start/stop */
 
+/* 1 when s is a decimal port 0..65535. */
+static int port_ok(const char *s)
+{
+    size_t n = strspn(s, "0123456789");
+
+    return n > 0 && n <= 5 && s[n] == '\0' && atol(s) <= 65535;
+}
+
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
 {
     char host[256];
@@ -453,8 +528,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
     struct addrinfo hints = {0}, *ai = NULL;
     int rc;
 
-    if (colon == NULL || colon == listen) {
-        jp_errf(err, errlen, "listen: expected HOST:PORT");
+    if (colon == NULL || colon == listen || !port_ok(colon + 1)) {
+        jp_errf(err, errlen, "listen: expected HOST:PORT (a port 0-65535), not %s", listen);
         return VERIFIER_E_INVAL;
     }
     hl = (size_t)(colon - listen);
@@ -494,13 +569,18 @@ static unsigned pool_size(unsigned asked)
     return n > 64 ? 64 : (unsigned)n;
 }
 
-static void opts_defaults(struct verifier_opts *o)
+/* Fills what the caller left 0 from the configuration's limits, else the defaults. */
+static void opts_defaults(struct verifier_opts *o, const struct vf_limits_conf *lc)
 {
     o->threads = pool_size(o->threads);
     if (o->conn_limit == 0)
-        o->conn_limit = 1024;
+        o->conn_limit = lc->max_connections;
     if (o->per_ip_limit == 0)
-        o->per_ip_limit = 64;
+        o->per_ip_limit = lc->connections_per_address;
+    if (o->no_rate_limits)
+        o->per_ip_limit = o->conn_limit; /* a per-address limit too */
+    if (o->deadline_s == 0)
+        o->deadline_s = lc->request_deadline_s;
     if (o->timeout_s == 0)
         o->timeout_s = 15;
     if (o->rate_burst == 0)
@@ -509,23 +589,60 @@ static void opts_defaults(struct verifier_opts *o)
         o->rate_per_min = 10;
 }
 
+/*
+ * Binds and listens on ss ourselves, so that a failure names its cause:
+ * "cannot listen on ADDR: Address already in use". Returns 0 with *fd, or the
+ * errno of socket/bind/listen.
+ */
+static int listen_open(const struct sockaddr_storage *ss, const char *where, int *fd, char *err,
+                       size_t errlen)
+{
+    socklen_t len =
+        ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    int one = 1, s, rc = 0;
+
+    *fd = -1;
+    s = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s < 0) {
+        rc = errno;
+        goto out_err;
+    }
+    if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        (ss->ss_family == AF_INET6 &&
+         setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+        bind(s, (const struct sockaddr *)ss, len) != 0 || listen(s, 1024) != 0) {
+        rc = errno;
+        close(s);
+        goto out_err;
+    }
+    *fd = s;
+    return 0;
+out_err:
+    jp_errf(err, errlen, "cannot listen on %s: %s", where, strerror(rc));
+    return rc;
+}
+
 static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char *err,
                      size_t errlen)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
     const union MHD_DaemonInfo *di;
+    int fd, rc;
 
-    if (ss->ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    v->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, v, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)v->opts.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned int)v->opts.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, v,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, v, MHD_OPTION_END);
+    rc = listen_open(ss, v->opts.listen, &fd, err, errlen);
+    if (rc != 0)
+        return rc;
+    /* conns.c keeps the connection limits; libmicrohttpd's own stays above them */
+    v->mhd = MHD_start_daemon(flags, 0, vf_conns_accept, v, on_request, v, MHD_OPTION_LISTEN_SOCKET,
+                              (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
+                              (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+                              (unsigned int)(2 * v->conns.nslots), MHD_OPTION_CONNECTION_TIMEOUT,
+                              (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+                              on_completed, v, MHD_OPTION_NOTIFY_CONNECTION, vf_conns_notify, v,
+                              MHD_OPTION_URI_LOG_CALLBACK, on_uri, v, MHD_OPTION_END);
     if (v->mhd == NULL) {
-        jp_errf(err, errlen, "cannot listen on %s", v->opts.listen);
+        close(fd);
+        jp_errf(err, errlen, "cannot start the http daemon on %s", v->opts.listen);
         return VERIFIER_E_START;
     }
     di = MHD_get_daemon_info(v->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -552,6 +669,8 @@ static void vf_free(struct verifier *v)
     vf_clients_free(&v->clients);
     vf_ratelimit_free(v->rl);
     portal_close(v->portal);
+    vf_limits_free(&v->limits);
+    vf_conns_free(&v->conns);
     vf_qrcache_free(&v->qrcache);
     if (v->locks_ready) {
         pthread_rwlock_destroy(&v->lock);
@@ -568,6 +687,9 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
     rc = jp_config_load(v->home, &v->cfg, err, errlen);
     if (rc != 0)
         return VERIFIER_E_HOME;
+    rc = vf_limits_conf_load(v->home, &v->lconf, err, errlen);
+    if (rc != 0)
+        return rc;
     rc = home_file(v, "store", NULL, path);
     if (rc == 0)
         rc = store_open(path, STORE_RDONLY, &v->st, err, errlen);
@@ -586,6 +708,22 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
     if (home_file(v, VERIFIER_CLIENTS_FILE, NULL, path) == 0)
         stamp_read(path, &v->clients_stamp);
     return vf_clients_load(v->home, &v->clients, err, errlen);
+}
+
+/* The limits of the configuration and the options: buckets, connection accounting. */
+static int limits_start(struct verifier *v, char *err, size_t errlen)
+{
+    int rc;
+
+    opts_defaults(&v->opts, &v->lconf);
+    rc = vf_limits_init(&v->limits, &v->lconf, v->opts.no_rate_limits);
+    if (rc == 0 && !v->opts.no_rate_limits)
+        rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, 60, 1024, &v->rl);
+    if (rc == 0)
+        rc = vf_conns_init(&v->conns, &v->opts, &v->metrics);
+    if (rc != 0)
+        jp_errf(err, errlen, "cannot set up the limits: %s", keys_strerror(rc));
+    return rc;
 }
 
 int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, size_t errlen)
@@ -609,14 +747,16 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     v->opts = *opts;
     memcpy(v->home, opts->home, strlen(opts->home) + 1);
     v->opts.home = v->home;
-    opts_defaults(&v->opts);
+    rc = vf_proxies_set(v, opts, err, errlen);
+    if (rc != 0)
+        goto out_free;
     if (pthread_rwlock_init(&v->lock, NULL) != 0 ||
         pthread_mutex_init(&v->reload_lock, NULL) != 0) {
         rc = ENOMEM;
         goto out_free;
     }
     v->locks_ready = 1;
-    v->last_check_s = (int64_t)(mono_ns() / 1000000000ull);
+    v->last_check_s = (int64_t)(jp_mono_ms() / 1000u);
     rc = vf_qrcache_init(&v->qrcache);
     if (rc == 0) {
         rc = pthread_key_create(&v->txn_key, txn_key_destroy);
@@ -625,11 +765,14 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     if (rc == 0)
         rc = home_open(v, err, errlen);
     if (rc == 0)
-        rc = vf_ratelimit_new(v->opts.rate_burst, v->opts.rate_per_min, &v->rl);
+        rc = limits_start(v, err, errlen);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
     if (rc != 0)
         goto out_free;
+    if (v->opts.no_rate_limits)
+        jp_log(JP_LOG_WARN, "rate limits: every per-address limit is off (--no-rate-limits, "
+                            "for benchmarks and tests only); per-certificate lockouts stay on");
     *out = v;
     return 0;
 out_free:

@@ -67,14 +67,6 @@ static int reply_buf(struct vf_reply *r, unsigned status, const char *ctype, str
     return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------ helpers */
 
 /*
@@ -154,7 +146,8 @@ static int certno_ok(const char *s, size_t len)
 
 /* ------------------------------------------------------------ lookups */
 
-static int h_certificate(struct verifier *v, const char *no, struct vf_reply *r)
+static int h_certificate(struct verifier *v, const struct vf_call *c, const char *no,
+                         struct vf_reply *r)
 {
     struct store_cert cert;
     int rc;
@@ -162,6 +155,8 @@ static int h_certificate(struct verifier *v, const char *no, struct vf_reply *r)
     struct jp_buf b;
 
     rc = cert_lookup(v, no, &cert);
+    if (rc == STORE_ENOTFOUND && !vf_lookup_missed(v, c, r))
+        return 0;
     if (rc == STORE_ENOTFOUND)
         return vf_reply_error(r, 404, "not_found", "no certificate has this number");
     if (rc != 0)
@@ -234,6 +229,8 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
     if (rc != 0 && rc != STORE_ENOTFOUND)
         return rc;
     found = rc == 0;
+    if (!found && !vf_lookup_missed(v, c, r))
+        return 0;
     if (c->wants_json)
         return reply_json(r, found ? 200 : 404, qr_result_json(v, &qr, found ? &cert : NULL));
     jp_buf_init(&page, 256 * 1024);
@@ -345,7 +342,7 @@ static int address_limited(struct verifier *v, const struct vf_call *c, struct v
     unsigned retry = 0;
 
     *rc = 0;
-    if (vf_ratelimit_take(v->rl, c->addr, c->addrlen, mono_ns(), &retry))
+    if (vf_ratelimit_take(v->rl, c->addr, c->addrlen, jp_mono_us() * 1000u, &retry))
         return 0;
     *rc = vf_reply_error(r, 429, "rate_limited", "too many holder checks, retry later");
     r->retry_after = retry;
@@ -728,10 +725,12 @@ static int route_certificates(struct verifier *v, const struct vf_call *c, struc
     *ep = VF_EP_CERT;
     if (!is_method(c, "GET"))
         return vf_reply_error(r, 405, "method_not_allowed", "use GET");
+    if (!vf_lookup_allow(v, c, r))
+        return 0;
     if (!certno_ok(no, strlen(no)))
         return vf_reply_error(r, 400, "invalid_certificate_no",
                               "certificate number fails its check");
-    return h_certificate(v, no, r);
+    return h_certificate(v, c, no, r);
 }
 
 static int route_page(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
@@ -741,6 +740,8 @@ static int route_page(struct verifier *v, const struct vf_call *c, struct vf_rep
 
     if (!is_method(c, "GET"))
         return vf_reply_error(r, 405, "method_not_allowed", "use GET");
+    if (!vf_lookup_allow(v, c, r))
+        return 0;
     if (!certno_ok(no, strlen(no)) || rest[0] != '/')
         return vf_reply_error(r, 400, "invalid_certificate_no",
                               "certificate number fails its check");
@@ -812,7 +813,7 @@ void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r
     *ep = VF_EP_OTHER;
     rc = route(v, c, r, ep);
     if (rc != 0) {
-        jp_log(JP_LOG_ERROR, "%s: %s", vf_endpoint_name(*ep), verifier_strerror(rc));
+        jp_log(JP_LOG_ERROR, "%s: %s (code %d)", vf_endpoint_name(*ep), verifier_strerror(rc), rc);
         if (vf_reply_error(r, 500, "internal", "the request could not be answered") != 0) {
             vf_reply_clear(r);
             r->status = 500;

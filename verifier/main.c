@@ -21,6 +21,7 @@
 static const char main_help[] =
     "usage: jianpei-verifier [--home DIR] --listen HOST:PORT [--threads N]\n"
     "                        [--rate-burst N] [--rate-per-minute N] [--no-access-log]\n"
+    "                        [--trusted-proxy CIDR]... [--no-rate-limits]\n"
     "       jianpei-verifier [--home DIR] clients add CLIENT_ID\n"
     "       jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
     "\n"
@@ -29,11 +30,18 @@ static const char main_help[] =
     "\"listening on HOST:PORT\". SIGTERM or SIGINT stops it after requests in flight.\n"
     "\n"
     "  --home DIR             runtime home (default $JIANPEI_HOME, else ./jianpei-home)\n"
-    "  --listen HOST:PORT     numeric address to bind, [::1]:8080 for IPv6\n"
+    "  --listen HOST:PORT     numeric address and port to bind, [::1]:8080 for IPv6\n"
     "  --threads N            thread pool size (default: one per core)\n"
     "  --rate-burst N         holder-check/pdf requests per client address at once (10)\n"
     "  --rate-per-minute N    their refill per minute (10)\n"
+    "  --trusted-proxy CIDR   a reverse proxy whose X-Forwarded-For / X-Real-IP names\n"
+    "                         the client (repeatable; 10.0.0.5/32, fd00::/8)\n"
+    "  --no-rate-limits       every per-address limit off: for benchmarks and tests\n"
+    "                         only (logged at start); per-certificate lockouts stay\n"
     "  --no-access-log        no per-request line on standard error\n"
+    "\n"
+    "Limits on lookups, connections and request time are read from the \"verifier\"\n"
+    "object of HOME/config.json (docs/operations.md).\n"
     "\n"
     "clients add: registers another province's client and prints its secret, once,\n"
     "alone on the last line (the HMAC key of JIANPEI-HMAC-SHA256).\n"
@@ -41,6 +49,37 @@ static const char main_help[] =
     "exit 0 only when the signature is genuine, 1 otherwise. --pin SHA256 refuses\n"
     "(exit 3) a trust list whose root has another fingerprint: 64 hex digits, as\n"
     "`jianpei-issuer keys fingerprint` or `openssl x509 -fingerprint -sha256` print it.\n";
+
+static const char clients_help[] =
+    "usage: jianpei-verifier [--home DIR] clients add CLIENT_ID\n"
+    "\n"
+    "Registers another province's client in HOME/clients.json and prints its\n"
+    "secret, once, alone on the last line of standard output: the HMAC key of\n"
+    "JIANPEI-HMAC-SHA256 (SPEC §8). CLIENT_ID is 1-64 of A-Z a-z 0-9 . _ -\n"
+    "and does not begin with '-'.\n";
+
+static const char verify_qr_help[] =
+    "usage: jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
+    "\n"
+    "Checks a QR text (a URL .../V/NO/TOKEN or a bare token) offline against the\n"
+    "trust list FILE and prints the verdict and the claims; exit 0 only when the\n"
+    "signature is genuine, 1 otherwise. --pin SHA256 refuses (exit 3) a trust list\n"
+    "whose root has another fingerprint: 64 hex digits, as `jianpei-issuer keys\n"
+    "fingerprint` or `openssl x509 -fingerprint -sha256` print it.\n";
+
+/* 1 when argv[1..argc-1] holds -h or --help before any "--". */
+static int wants_help(int argc, char **argv)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    }
+    return 0;
+}
 
 static int parse_uint(const char *s, unsigned *out)
 {
@@ -52,6 +91,16 @@ static int parse_uint(const char *s, unsigned *out)
     if (errno != 0 || end == s || *end != '\0' || v > 1000000ul)
         return EINVAL;
     *out = (unsigned)v;
+    return 0;
+}
+
+static int add_proxy(struct verifier_opts *o, const char *cidr)
+{
+    if (o->ntrusted >= VERIFIER_PROXIES_MAX) {
+        fprintf(stderr, "jianpei-verifier: at most %d --trusted-proxy\n", VERIFIER_PROXIES_MAX);
+        return 1;
+    }
+    o->trusted_proxies[o->ntrusted++] = cidr;
     return 0;
 }
 
@@ -69,9 +118,8 @@ static int serve(struct verifier_opts *o)
     signal(SIGPIPE, SIG_IGN);
     rc = verifier_start(o, &v, err, sizeof(err));
     if (rc != 0) {
-        fprintf(stderr, "jianpei-verifier: %s (%s)\n", err[0] ? err : verifier_strerror(rc),
-                verifier_strerror(rc));
-        return CLI_FAILURE;
+        fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : verifier_strerror(rc));
+        return rc == VERIFIER_E_INVAL ? CLI_USAGE : CLI_FAILURE;
     }
     printf("listening on %.*s:%u\n", (int)(strrchr(o->listen, ':') - o->listen), o->listen,
            (unsigned)verifier_port(v));
@@ -83,22 +131,34 @@ static int serve(struct verifier_opts *o)
     return CLI_OK;
 }
 
+/* clients add CLIENT_ID; argv[0] is "clients". */
 static int cmd_clients(int argc, char **argv, const char *home)
 {
     char secret[VERIFIER_SECRET_LEN + 1];
     char err[512] = "";
+    const char *id;
     int rc;
 
-    if (argc != 3 || strcmp(argv[1], "add") != 0) {
-        fputs("usage: jianpei-verifier [--home DIR] clients add CLIENT_ID\n", stderr);
+    if (wants_help(argc, argv)) {
+        fputs(clients_help, stdout);
+        return CLI_OK;
+    }
+    if (argc == 4 && strcmp(argv[2], "--") == 0)
+        id = argv[3];
+    else if (argc == 3 && argv[2][0] != '-')
+        id = argv[2];
+    else
+        id = NULL;
+    if (id == NULL || strcmp(argv[1], "add") != 0 || id[0] == '-') {
+        fputs(clients_help, stderr);
         return CLI_USAGE;
     }
-    rc = verifier_clients_add(home, argv[2], secret, err, sizeof(err));
+    rc = verifier_clients_add(home, id, secret, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : verifier_strerror(rc));
         return rc == VERIFIER_E_INVAL ? CLI_USAGE : CLI_FAILURE;
     }
-    printf("client %s added; its secret (shown once):\n%s\n", argv[2], secret);
+    printf("client %s added; its secret (shown once):\n%s\n", id, secret);
     fflush(stdout);
     jp_cleanse(secret, sizeof(secret));
     return CLI_OK;
@@ -139,13 +199,13 @@ static int cmd_verify_qr(int argc, char **argv)
         } else if (c == 'p') {
             pin_text = optarg;
         } else {
-            fputs(main_help, c == 'h' ? stdout : stderr);
+            fputs(verify_qr_help, c == 'h' ? stdout : stderr);
             return c == 'h' ? CLI_OK : CLI_USAGE;
         }
     }
     if (trust_path == NULL || optind != argc - 1 ||
         (pin_text != NULL && keys_fingerprint_parse(pin_text, pin) != 0)) {
-        fputs("usage: jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n", stderr);
+        fputs(verify_qr_help, stderr);
         return CLI_USAGE;
     }
     rc = keys_trust_load(trust_path, pin_text != NULL ? pin : NULL, &trust, err, sizeof(err));
@@ -156,7 +216,7 @@ static int cmd_verify_qr(int argc, char **argv)
     rc = verifier_qr_check(trust, argv[optind], strlen(argv[optind]), &qr);
     keys_trust_free(trust);
     if (rc != 0) {
-        fprintf(stderr, "jianpei-verifier: qr check failed: %s\n", verifier_strerror(rc));
+        fprintf(stderr, "jianpei-verifier: qr check failed: %s\n", keys_strerror(rc));
         return CLI_FAILURE;
     }
     print_qr(&qr);
@@ -172,6 +232,8 @@ int main(int argc, char **argv)
         {"rate-burst", required_argument, NULL, 'b'},
         {"rate-per-minute", required_argument, NULL, 'r'},
         {"no-access-log", no_argument, NULL, 'n'},
+        {"trusted-proxy", required_argument, NULL, 'p'},
+        {"no-rate-limits", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -199,6 +261,12 @@ int main(int argc, char **argv)
             break;
         case 'n':
             o.access_log = 0;
+            break;
+        case 'p':
+            bad |= add_proxy(&o, optarg);
+            break;
+        case 'N':
+            o.no_rate_limits = 1;
             break;
         case 'h':
             fputs(main_help, stdout);

@@ -1,6 +1,6 @@
 /*
  * metrics.c - request counters by endpoint and status, a latency histogram
- * and the rate-limited count, kept in atomics (no lock on the request path)
+ * and the counts of 429s and not-found lookups, kept in atomics (no lock on the request path)
  * and written out in the Prometheus text format for GET /metrics.
  */
 #include "verifier_int.h"
@@ -114,10 +114,28 @@ int vf_metrics_render(struct vf_metrics *m, struct jp_buf *out)
                            "# HELP jianpei_rate_limited_total Requests refused with 429.\n"
                            "# TYPE jianpei_rate_limited_total counter\n"
                            "jianpei_rate_limited_total %llu\n"
+                           "# HELP jianpei_lookup_not_found_total Lookups of well-formed "
+                           "numbers that are not in the store (walkers hit many).\n"
+                           "# TYPE jianpei_lookup_not_found_total counter\n"
+                           "jianpei_lookup_not_found_total %llu\n"
+                           "# HELP jianpei_not_found_limited_total 429s of the global "
+                           "not-found ceiling.\n"
+                           "# TYPE jianpei_not_found_limited_total counter\n"
+                           "jianpei_not_found_limited_total %llu\n"
+                           "# HELP jianpei_connections_refused_total Connections refused "
+                           "at accept: too many from one address, or the pool full.\n"
+                           "# TYPE jianpei_connections_refused_total counter\n"
+                           "jianpei_connections_refused_total %llu\n"
+                           "# HELP jianpei_request_deadline_cut_total Requests whose headers "
+                           "and body did not arrive within the deadline.\n"
+                           "# TYPE jianpei_request_deadline_cut_total counter\n"
+                           "jianpei_request_deadline_cut_total %llu\n"
                            "# HELP jianpei_trust_reloads_total Trust rebuilt after trust-list.pem "
                            "changed.\n"
                            "# TYPE jianpei_trust_reloads_total counter\n"
                            "jianpei_trust_reloads_total %llu\n",
-                           atomic_load(&m->rate_limited), atomic_load(&m->trust_reloads));
+                           atomic_load(&m->rate_limited), atomic_load(&m->lookup_not_found),
+                           atomic_load(&m->not_found_limited), atomic_load(&m->conn_refused),
+                           atomic_load(&m->deadline_cut), atomic_load(&m->trust_reloads));
     return rc;
 }

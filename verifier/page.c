@@ -166,27 +166,6 @@ json_t *vf_cert_json(const struct verifier *v, const struct store_cert *c)
                      c->status_changed_at != 0 ? json_string(changed) : json_null());
 }
 
-/* Appends s as a JSON string (quoted, escaped; UTF-8 passes through). */
-static int json_str(struct jp_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    int rc = jp_buf_append(b, "\"", 1);
-
-    for (; rc == 0 && *s != '\0'; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') {
-            char e[2] = {'\\', (char)ch};
-            rc = jp_buf_append(b, e, 2);
-        } else if (ch < 0x20) {
-            char e[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-            rc = jp_buf_append(b, e, 6);
-        } else {
-            rc = jp_buf_append(b, s, 1);
-        }
-    }
-    return rc == 0 ? jp_buf_append(b, "\"", 1) : rc;
-}
-
 int vf_cert_json_text(const struct verifier *v, const struct store_cert *c, struct jp_buf *b)
 {
     char name[257], id[33], changed[21];
@@ -198,52 +177,52 @@ int vf_cert_json_text(const struct verifier *v, const struct store_cert *c, stru
     holder_masked(c, name, id);
     rc = jp_buf_puts(b, "{\"certificate_no\":");
     if (rc == 0)
-        rc = json_str(b, c->certificate_no);
+        rc = jp_json_strz(b, c->certificate_no);
     if (rc == 0)
         rc = jp_buf_puts(b, ",\"elicence_id\":");
     if (rc == 0)
-        rc = json_str(b, c->elicence_id);
+        rc = jp_json_strz(b, c->elicence_id);
     if (rc == 0)
         rc = jp_buf_puts(b, ",\"status\":");
     if (rc == 0)
-        rc = json_str(b, status);
+        rc = jp_json_strz(b, status);
     if (rc == 0)
         rc = jp_buf_puts(b, ",\"position\":{\"code\":");
     if (rc == 0)
-        rc = json_str(b, c->position_code);
+        rc = jp_json_strz(b, c->position_code);
     if (rc == 0)
         rc = jp_buf_puts(b, ",\"name\":");
     if (rc == 0)
-        rc = json_str(b, position_name(v, c->position_code));
+        rc = jp_json_strz(b, position_name(v, c->position_code));
     if (rc == 0)
         rc = jp_buf_puts(b, "},\"issue_date\":");
     if (rc == 0)
-        rc = json_str(b, c->issue_date);
+        rc = jp_json_strz(b, c->issue_date);
     if (rc == 0)
         rc = jp_buf_puts(b, ",\"issuer\":");
     if (rc == 0)
-        rc = json_str(b, c->authority_name);
+        rc = jp_json_strz(b, c->authority_name);
     if (rc == 0)
         rc = jp_buf_puts(b, ",\"institution\":{\"code\":");
     if (rc == 0)
-        rc = json_str(b, c->institution_code);
+        rc = jp_json_strz(b, c->institution_code);
     if (rc == 0)
         rc = jp_buf_puts(b, ",\"name\":");
     if (rc == 0)
-        rc = json_str(b, c->institution_name);
+        rc = jp_json_strz(b, c->institution_name);
     if (rc == 0)
         rc = jp_buf_puts(b, "},\"holder\":{\"name_masked\":");
     if (rc == 0)
-        rc = json_str(b, name);
+        rc = jp_json_strz(b, name);
     if (rc == 0)
         rc = jp_buf_puts(b, ",\"id_number_masked\":");
     if (rc == 0)
-        rc = json_str(b, id);
+        rc = jp_json_strz(b, id);
     if (rc == 0)
         rc = jp_buf_puts(b, "},\"status_changed_at\":");
     if (rc == 0 && c->status_changed_at != 0) {
         vf_time_format(c->status_changed_at, changed);
-        rc = json_str(b, changed);
+        rc = jp_json_strz(b, changed);
     } else if (rc == 0) {
         rc = jp_buf_puts(b, "null");
     }

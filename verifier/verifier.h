@@ -14,10 +14,12 @@
  * changes (checked at most once a second) and re-reads HOME/clients.json the
  * same way. Per-certificate lockouts live in HOME/portal/ (pages.h).
  *
- * Errors: 0, a positive errno value, or a value of enum verifier_error; the
- * functions taking err/errlen write a lowercase reason there (never personal
- * data, never a secret). verifier_strerror() describes every code. Nothing
- * here exits; a failing request is answered 4xx/5xx and the daemon goes on.
+ * Errors (common/errors.h): 0, a positive errno value, a value of enum
+ * verifier_error, or the code of a lower module (store, keys, ident) passed
+ * through unchanged; the functions taking err/errlen write a lowercase reason
+ * there, naming a lower module's code with that module's strerror where the
+ * code was produced (never personal data, never a secret). Nothing here
+ * exits; a failing request is answered 4xx/5xx and the daemon goes on.
  */
 #ifndef JP_VERIFIER_H
 #define JP_VERIFIER_H
@@ -25,17 +27,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errors.h"
 #include "keys.h"
 
 enum verifier_error {
-    VERIFIER_E_INVAL = 22001, /* an option or argument breaks its contract */
-    VERIFIER_E_START,         /* libmicrohttpd could not start (address in use, ...) */
-    VERIFIER_E_HOME,          /* the home lacks its store, keys or configuration */
-    VERIFIER_E_CLIENTS,       /* HOME/clients.json is malformed */
-    VERIFIER_E_EXISTS,        /* clients add: the client id is taken */
+    VERIFIER_E_INVAL = JP_ERR_VERIFIER_BASE, /* an option or argument breaks its contract */
+    VERIFIER_E_START,   /* libmicrohttpd could not start (address in use, ...) */
+    VERIFIER_E_HOME,    /* the home lacks its store, keys or configuration */
+    VERIFIER_E_CLIENTS, /* HOME/clients.json is malformed */
+    VERIFIER_E_EXISTS,  /* clients add: the client id is taken */
 };
 
-/* A static lowercase description of any code this module returns; never NULL. */
+/*
+ * A static lowercase description of this module's own codes and of errno
+ * values; any other code gets "unknown error" (a lower module's code is named
+ * by that module's strerror, into err, where it was produced). Never NULL.
+ */
 const char *verifier_strerror(int code);
 
 /* ------------------------------------------------------------- daemon */
@@ -47,24 +54,32 @@ typedef struct verifier verifier;
 #define VERIFIER_BATCH_MAX 1000        /* numbers per batch-status request */
 #define VERIFIER_TS_SKEW 300           /* seconds a signed request's ts may be off */
 
+#define VERIFIER_PROXIES_MAX 32 /* --trusted-proxy entries */
+
 struct verifier_opts {
     const char *home;      /* the runtime home (store, keys, trust-list.pem, config) */
     const char *listen;    /* "HOST:PORT" (IPv4) or "[HOST]:PORT" (IPv6); port 0 = any */
     unsigned threads;      /* thread pool size; 0 = one per online core */
-    unsigned conn_limit;   /* connections in total; 0 = 1024 */
-    unsigned per_ip_limit; /* connections per client address; 0 = 64 */
+    unsigned conn_limit;   /* connections in total; 0 = config or 1024 */
+    unsigned per_ip_limit; /* connections per client address (/32, /64); 0 = config or 16 */
     unsigned timeout_s;    /* idle connection timeout in seconds; 0 = 15 */
+    unsigned deadline_s;   /* total time for a request's headers and body; 0 = config or 10 */
     unsigned rate_burst;   /* holder-check/pdf token bucket size per IP; 0 = 10 */
     unsigned rate_per_min; /* its refill, tokens per minute; 0 = 10 */
     int access_log;        /* 1: one line per request on stderr */
+    int no_rate_limits;    /* 1: every per-address limit off (benchmarks, tests) */
+    const char *trusted_proxies[VERIFIER_PROXIES_MAX]; /* CIDRs whose X-Forwarded-For counts */
+    size_t ntrusted;                                   /* entries used */
 };
 
 /*
  * Opens the home and starts serving on opts->listen with an internal thread
  * pool (epoll). On success *out is a running daemon the caller stops with
  * verifier_stop(); on error *out is NULL and err says why.
- * Returns 0, VERIFIER_E_INVAL, VERIFIER_E_HOME, VERIFIER_E_CLIENTS,
- * VERIFIER_E_START, ENOMEM or a store/keys code.
+ * Returns 0, VERIFIER_E_INVAL (a bad option, listen address, --trusted-proxy
+ * or "verifier" setting of config.json), VERIFIER_E_HOME, VERIFIER_E_CLIENTS,
+ * VERIFIER_E_START, the errno of socket/bind/listen (EADDRINUSE, EACCES: err
+ * then reads "cannot listen on ADDR: REASON"), ENOMEM or a store/keys code.
  */
 int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, size_t errlen);
 

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -49,7 +50,11 @@ struct vf_metrics {
     _Atomic unsigned long long latency[VF_BUCKETS];             /* non-cumulative counts */
     _Atomic unsigned long long latency_us_sum;                  /* sum of latencies */
     _Atomic unsigned long long rate_limited;                    /* 429 answers */
-    _Atomic unsigned long long trust_reloads;                   /* trust rebuilt from keys */
+    _Atomic unsigned long long lookup_not_found;  /* lookups of valid numbers not in the store */
+    _Atomic unsigned long long not_found_limited; /* 429s of the not-found ceiling */
+    _Atomic unsigned long long conn_refused;      /* connections refused at accept (conns.c) */
+    _Atomic unsigned long long deadline_cut;      /* requests cut at their deadline (conns.c) */
+    _Atomic unsigned long long trust_reloads;     /* trust rebuilt from keys */
 };
 
 /* Counts one request. */
@@ -63,16 +68,66 @@ const char *vf_endpoint_name(enum vf_endpoint ep);
 
 typedef struct vf_ratelimit vf_ratelimit;
 
-/* A token bucket per client address: burst tokens, refilled per_min a minute. */
-int vf_ratelimit_new(unsigned burst, unsigned per_min, vf_ratelimit **out);
+#define VF_RL_SETS_MAX (1u << 20) /* bound on a limiter's table (4 buckets a set) */
+
+/*
+ * A token bucket per key: burst tokens, refilled per tokens every period_s
+ * seconds, in a table of sets x 4 buckets (least recently seen evicted).
+ * Returns 0, EINVAL, ENOMEM or KEYS_E_CRYPTO (no random hash key).
+ */
+int vf_ratelimit_new(unsigned burst, unsigned per, unsigned period_s, size_t sets,
+                     vf_ratelimit **out);
 /* NULL-safe. */
 void vf_ratelimit_free(vf_ratelimit *rl);
 /*
- * Takes one token for the address key (klen <= 16 bytes) at monotonic time
- * now_ns. Returns 1 when allowed, else 0 with *retry_after_s (>= 1) set.
+ * Takes one token for key (klen <= 16 bytes; 0 for a global bucket) at
+ * monotonic time now_ns. Returns 1 when allowed, else 0 with *retry_after_s
+ * (1..86400) set. A NULL rl allows everything (the limit is off).
  */
 int vf_ratelimit_take(vf_ratelimit *rl, const void *key, size_t klen, uint64_t now_ns,
                       unsigned *retry_after_s);
+/* Tokens in key's bucket at now_ns, burst for a key not seen lately; takes none, adds none. */
+double vf_ratelimit_level(vf_ratelimit *rl, const void *key, size_t klen, uint64_t now_ns);
+
+/* -------------------------------------------------------------- limits */
+
+/* The "verifier" object of HOME/config.json (limits.c, docs/operations.md). */
+struct vf_limits_conf {
+    unsigned lookups_per_minute;      /* per address: short bucket (30) */
+    unsigned lookups_per_day;         /* per address: long bucket (500) */
+    unsigned not_found_per_minute;    /* all addresses together; 0 = no ceiling (120) */
+    unsigned request_deadline_s;      /* headers and body of one request (10) */
+    unsigned connections_per_address; /* open connections of one /32 or /64 (16) */
+    unsigned max_connections;         /* open connections in all (1024) */
+};
+
+struct vf_limits {
+    int off;               /* --no-rate-limits */
+    vf_ratelimit *minute;  /* lookups per address, short bucket */
+    vf_ratelimit *day;     /* lookups per address, long bucket */
+    vf_ratelimit *marks;   /* not-found answers per address, 10 minutes */
+    vf_ratelimit *ceiling; /* not-found answers of all addresses; NULL = none */
+};
+
+void vf_limits_conf_defaults(struct vf_limits_conf *c);
+/* Defaults, then HOME/config.json's "verifier" object. 0, VERIFIER_E_INVAL or errno. */
+int vf_limits_conf_load(const char *home, struct vf_limits_conf *out, char *err, size_t errlen);
+/* Sets up the buckets (none when off). 0, ENOMEM, KEYS_E_CRYPTO. */
+int vf_limits_init(struct vf_limits *l, const struct vf_limits_conf *c, int off);
+/* Frees the buckets; l is left empty. */
+void vf_limits_free(struct vf_limits *l);
+
+struct verifier;
+struct vf_call;
+struct vf_reply;
+/*
+ * Before a public lookup of a certificate by number (the API, the QR page;
+ * the people's pages /c/{no} and the roster are to call it too): 1 to go on,
+ * else 0 with r filled as 429 with Retry-After.
+ */
+int vf_lookup_allow(struct verifier *v, const struct vf_call *c, struct vf_reply *r);
+/* After a lookup found nothing: 1 to answer 404, else 0 with r filled as 429. */
+int vf_lookup_missed(struct verifier *v, const struct vf_call *c, struct vf_reply *r);
 
 /* ------------------------------------------------------------- clients */
 
@@ -144,19 +199,49 @@ int vf_qrcache_get(struct vf_qrcache *c, const unsigned char key[32], struct ver
 void vf_qrcache_put(struct vf_qrcache *c, const unsigned char key[32], uint64_t gen,
                     const struct verifier_qr *qr);
 
+/* A trusted proxy's address range. */
+struct vf_cidr {
+    int family;             /* AF_INET or AF_INET6 */
+    unsigned char addr[16]; /* network address, 4 or 16 bytes used */
+    unsigned bits;          /* prefix length */
+};
+
+/* Open connections and request deadlines (conns.c). */
+#define VF_CONN_RESERVE 16 /* slots past max_connections for the local host and trusted proxies */
+struct vf_conn;
+struct vf_conns {
+    pthread_mutex_t mu;         /* guards slots and open */
+    pthread_cond_t cv;          /* wakes the reaper to stop */
+    pthread_t reaper;           /* shuts down requests past their deadline */
+    int stop;                   /* 1: the reaper ends */
+    int ready;                  /* 1 once the reaper runs */
+    struct vf_conn *slots;      /* owned; nslots */
+    size_t nslots;              /* max_connections + VF_CONN_RESERVE */
+    size_t open;                /* slots in use */
+    size_t public_limit;        /* max_connections */
+    unsigned per_addr;          /* connections per client address */
+    uint64_t deadline_ms;       /* headers and body of one request */
+    struct vf_metrics *metrics; /* borrowed: where refusals and cuts are counted */
+};
+
 struct verifier {
-    struct verifier_opts opts;     /* copy; home points at home[] */
-    char home[VF_PATH_MAX];        /* the runtime home */
-    struct jp_config cfg;          /* HOME/config.json */
-    store *st;                     /* read-only store */
-    pthread_rwlock_t lock;         /* guards trust and clients */
+    struct verifier_opts opts;                    /* copy; home points at home[] */
+    struct vf_conns conns;                        /* open connections, deadlines */
+    struct vf_cidr proxies[VERIFIER_PROXIES_MAX]; /* --trusted-proxy, parsed */
+    size_t nproxies;                              /* entries used */
+    char home[VF_PATH_MAX];                       /* the runtime home */
+    struct jp_config cfg;                         /* HOME/config.json */
+    store *st;                                    /* read-only store */
+    pthread_rwlock_t lock;                        /* guards trust and clients */
     keys_trust_t *trust;           /* from HOME/trust-list.pem; may be NULL if it broke */
     struct vf_clients clients;     /* HOME/clients.json */
     pthread_mutex_t reload_lock;   /* one reloader at a time */
     _Atomic int64_t last_check_s;  /* monotonic second of the last stamp check */
     struct vf_stamp keys_stamp;    /* trust-list.pem as last loaded */
     struct vf_stamp clients_stamp; /* clients.json as last loaded */
-    vf_ratelimit *rl;              /* holder-check / pdf limiter */
+    vf_ratelimit *rl;              /* holder-check / pdf limiter; NULL with --no-rate-limits */
+    struct vf_limits limits;       /* public lookup limits */
+    struct vf_limits_conf lconf;   /* limits from the configuration */
     portal *portal;                /* HOME/portal/: per-certificate lockouts */
     struct vf_metrics metrics;     /* counters */
     struct vf_qrcache qrcache;     /* verdicts of QR texts already checked */
@@ -174,6 +259,43 @@ struct verifier {
 void vf_reload_if_changed(struct verifier *v);
 /* Builds the trust from HOME/trust-list.pem pinned to HOME/trust-root.pem (no private key). */
 int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errlen);
+
+/* ------------------------------------------------------------- proxies */
+
+/* "ADDR" or "ADDR/BITS", IPv4 or IPv6, into *out. 0 or EINVAL. */
+int vf_cidr_parse(const char *s, struct vf_cidr *out);
+/* Parses opts' --trusted-proxy list into v. 0 or VERIFIER_E_INVAL (reason in err). */
+int vf_proxies_set(struct verifier *v, const struct verifier_opts *o, char *err, size_t errlen);
+struct sockaddr;
+struct vf_call;
+/*
+ * Sets c->addr/addrlen: the peer's address (IPv4, or the /64 of IPv6), or,
+ * when the peer is a trusted proxy, the client its X-Forwarded-For (right-most
+ * untrusted entry) or X-Real-IP names. xff and real_ip may be NULL.
+ */
+void vf_client_key(const struct verifier *v, const struct sockaddr *peer, const char *xff,
+                   const char *real_ip, struct vf_call *c);
+
+/* 1 when the peer is a trusted proxy. */
+int vf_peer_trusted(const struct verifier *v, const struct sockaddr *peer);
+
+/* ------------------------------------------------------------- conns */
+
+/* Starts the reaper; the limits come from o (after defaults). 0 or an errno value. */
+int vf_conns_init(struct vf_conns *cs, const struct verifier_opts *o, struct vf_metrics *m);
+/* Stops the reaper (after libmicrohttpd stopped) and frees. No-op when not ready. */
+void vf_conns_free(struct vf_conns *cs);
+#ifdef MHD_VERSION /* the libmicrohttpd side: daemon.c and conns.c only */
+/* libmicrohttpd's accept policy (cls: the verifier). */
+enum MHD_Result vf_conns_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+/* libmicrohttpd's connection notification (cls: the verifier). */
+void vf_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                     enum MHD_ConnectionNotificationCode toe);
+/* The request is all in: its deadline no longer runs. */
+void vf_conns_request_in(struct MHD_Connection *conn);
+/* The answer is sent: the next request on the connection has a deadline again. */
+void vf_conns_answered(struct verifier *v, struct MHD_Connection *conn);
+#endif
 
 /* ------------------------------------------------------------ handlers */
 
