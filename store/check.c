@@ -8,10 +8,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* 0 when dir is an empty directory, STORE_EBUSY when it holds anything, else errno. */
 static int dir_empty(const char *dir)
@@ -39,11 +41,11 @@ static int dir_empty(const char *dir)
     return rc;
 }
 
-int store_backup(store *s, const char *dir, char *err, size_t errlen)
+/* Creates dir 0700 (or takes an empty one), then sets 0700 whatever the umask or its old mode. */
+static int backup_dir(const char *dir, char *err, size_t errlen)
 {
     int rc;
 
-    jp_errf(err, errlen, "%s", "");
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         rc = errno;
         jp_errf(err, errlen, "cannot create backup directory %s: %s", dir, strerror(rc));
@@ -54,9 +56,56 @@ int store_backup(store *s, const char *dir, char *err, size_t errlen)
         jp_errf(err, errlen, "backup directory %s: %s", dir, store_strerror(rc));
         return rc;
     }
-    rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
-    if (rc != 0)
+    if (chmod(dir, 0700) != 0) {
+        rc = errno;
+        jp_errf(err, errlen, "cannot make backup directory %s private: %s", dir, strerror(rc));
+        return rc;
+    }
+    return 0;
+}
+
+/*
+ * Copies the environment into a data.mdb the store creates itself, 0600
+ * whatever the umask (mdb_env_copy2 would create it 0666 less the umask).
+ */
+static int backup_copy(store *s, const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    int fd, rc;
+
+    rc = jp_path_join(path, sizeof path, dir, "data.mdb");
+    if (rc != 0) {
+        jp_errf(err, errlen, "backup directory %s: path too long", dir);
+        return rc;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = errno;
+        jp_errf(err, errlen, "cannot create %s: %s", path, strerror(rc));
+        return rc;
+    }
+    rc = fchmod(fd, 0600) != 0 ? errno : 0;
+    if (rc == 0)
+        rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc != 0) {
         jp_errf(err, errlen, "cannot copy store to %s: %s", dir, mdb_strerror(rc));
+        unlink(path);
+    }
+    return rc;
+}
+
+int store_backup(store *s, const char *dir, char *err, size_t errlen)
+{
+    int rc;
+
+    jp_errf(err, errlen, "%s", "");
+    rc = backup_dir(dir, err, errlen);
+    if (rc == 0)
+        rc = backup_copy(s, dir, err, errlen);
     return rc;
 }
 
@@ -348,12 +397,55 @@ static int check_audit(store_txn *txn, struct store_report *r)
     return rc;
 }
 
+/* The store's directory (name NULL) or one file in it: group and others get nothing. */
+static int check_mode(const char *dir, const char *name, struct store_report *r)
+{
+    char path[4096];
+    struct stat st;
+    int rc;
+
+    rc = jp_path_join(path, sizeof path, dir, name ? name : ".");
+    if (rc != 0)
+        return rc;
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? 0 : errno;
+    if ((st.st_mode & 077) == 0)
+        return 0;
+    if (name == NULL)
+        problem(r, "store directory has mode %04o: group or others may read it (want 0700)",
+                (unsigned)(st.st_mode & 07777));
+    else
+        problem(r, "store file %s has mode %04o: group or others may read it (want 0600)", name,
+                (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
+/* The environment's directory 0700, its data and lock files 0600. */
+static int check_modes(store *s, struct store_report *r)
+{
+    const char *dir = NULL;
+    int rc;
+
+    rc = mdb_env_get_path(s->env, &dir);
+    if (rc != 0)
+        return rc;
+    rc = check_mode(dir, NULL, r);
+    if (rc == 0)
+        rc = check_mode(dir, "data.mdb", r);
+    if (rc == 0)
+        rc = check_mode(dir, "lock.mdb", r);
+    return rc;
+}
+
 int store_check(store *s, struct store_report *report)
 {
     store_txn *txn = NULL;
     int rc;
 
     memset(report, 0, sizeof *report);
+    rc = check_modes(s, report);
+    if (rc != 0)
+        return rc;
     rc = store_read_begin(s, &txn);
     if (rc != 0)
         return rc;

@@ -24,7 +24,7 @@ static char dir[64];
 /* Copies the frozen store into DIR/cutN as a home of its own. */
 static void snapshot(int n)
 {
-    CHECK_INT(sh("mkdir -p %s/cut%d/store && cp %s/home/config.json %s/cut%d/ && "
+    CHECK_INT(sh("mkdir -p -m 700 %s/cut%d/store && cp %s/home/config.json %s/cut%d/ && "
                  "cp %s/home/store/data.mdb %s/cut%d/store/",
                  dir, n, dir, dir, n, dir, dir, n),
               0);

@@ -634,6 +634,60 @@ static void test_backup_and_check(void)
     rm_rf(tmp);
 }
 
+/* The mode bits of path, or -1 when it cannot be read. */
+static int mode_of(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+/* A backup is 0700 / 0600 whatever the umask; check names a store file others may read. */
+static void test_private_modes(void)
+{
+    char tmp[64], dir[128], bak[128], bak2[128], path[160], err[256];
+    struct store_report r;
+    store *s = NULL;
+    mode_t old;
+
+    make_tmp(tmp, sizeof tmp);
+    sub(dir, sizeof dir, tmp, "db");
+    sub(bak, sizeof bak, tmp, "backup");
+    sub(bak2, sizeof bak2, tmp, "backup2");
+    CHECK_INT(store_open(dir, STORE_CREATE, &s, err, sizeof err), 0);
+    CHECK_INT(store_check(s, &r), 0);
+    CHECK_INT(r.problems, 0);
+
+    old = umask(0);
+    CHECK_INT(store_backup(s, bak, err, sizeof err), 0);
+    CHECK_INT(mode_of(bak), 0700);
+    sub(path, sizeof path, bak, "data.mdb");
+    CHECK_INT(mode_of(path), 0600);
+    CHECK_INT(mkdir(bak2, 0755), 0); /* an empty directory of another mode is taken and closed */
+    CHECK_INT(store_backup(s, bak2, err, sizeof err), 0);
+    CHECK_INT(mode_of(bak2), 0700);
+    sub(path, sizeof path, bak2, "data.mdb");
+    CHECK_INT(mode_of(path), 0600);
+    umask(old);
+
+    sub(path, sizeof path, dir, "data.mdb");
+    CHECK_INT(chmod(path, 0644), 0);
+    CHECK_INT(chmod(dir, 0750), 0);
+    CHECK_INT(store_check(s, &r), 0);
+    CHECK_INT(r.problems, 2);
+    CHECK_STR(r.first[0], "store directory has mode 0750: group or others may read it (want 0700)");
+    CHECK_STR(r.first[1],
+              "store file data.mdb has mode 0644: group or others may read it (want 0600)");
+    sub(path, sizeof path, dir, "lock.mdb");
+    CHECK_INT(chmod(path, 0604), 0);
+    CHECK_INT(store_check(s, &r), 0);
+    CHECK_INT(r.problems, 3);
+    CHECK_STR(r.first[2],
+              "store file lock.mdb has mode 0604: group or others may read it (want 0600)");
+    store_close(s);
+    rm_rf(tmp);
+}
+
 int main(void)
 {
     test_open_close_reopen();
@@ -645,5 +699,6 @@ int main(void)
     test_serials();
     test_map_growth();
     test_backup_and_check();
+    test_private_modes();
     return CHECK_DONE();
 }
