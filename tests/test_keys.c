@@ -5,10 +5,8 @@
  * accepts and that refuses any edit, a CMS that OpenSSL verifies and that
  * fails after a one-byte change. Works in its own mkdtemp directory.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +25,6 @@
 static const char authority[] = "广东省住房和城乡建设厅";
 
 static char tmp[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void path_in(char *out, size_t outsz, const char *a, const char *b)
 {
@@ -513,6 +503,6 @@ int main(void)
     test_rotate_revoke();
     test_trust_list();
     test_cms();
-    nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    jp_remove_tree(tmp);
     return CHECK_DONE();
 }

@@ -9,8 +9,6 @@
  * empty or missing directory); the test itself only reads the one in
  * tests/fixtures/keys/.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +21,6 @@
 #define FIXTURE_DIR JP_SOURCE_DIR "/tests/fixtures/keys"
 
 static char tmp[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 /* --- base32, written independently of the module --------------------------- */
 
@@ -471,6 +461,6 @@ int main(int argc, char **argv)
     keys_trust_free(t);
     keys_close(k);
     test_fixtures();
-    nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    jp_remove_tree(tmp);
     return CHECK_DONE();
 }

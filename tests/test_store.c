@@ -7,7 +7,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +17,6 @@
 
 #include "check.h"
 #include "store.h"
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *dir)
-{
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void make_tmp(char *buf, size_t n)
 {
@@ -160,7 +146,7 @@ static void test_open_close_reopen(void)
     CHECK_INT(store_open(empty, STORE_RDONLY, &s, err, sizeof err), STORE_ENOTSTORE);
     CHECK(rmdir(empty) == 0);
     CHECK_INT(store_open(dir, STORE_CREATE | STORE_RDONLY, &s, err, sizeof err), STORE_EINVAL);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 /* Writes the schema version (or deletes it when ver < 0) with raw LMDB. */
@@ -215,7 +201,7 @@ static void test_schema_refusal(void)
     CHECK_INT(raw_schema(tmp, 1), 0);
     CHECK_INT(store_open(tmp, 0, &s, err, sizeof err), 0);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static void test_rdonly(void)
@@ -241,7 +227,7 @@ static void test_rdonly(void)
     CHECK_INT(get_str(ro, STORE_DB_META, "k", v, sizeof v), 0);
     CHECK_STR(v, "v1");
     store_close(ro);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static void test_kv_and_cursors(void)
@@ -320,7 +306,7 @@ static void test_kv_and_cursors(void)
     CHECK_INT(store_get(txn, 99, "a", 1, &val, &vn), STORE_EINVAL);
     store_read_end(txn);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static int put_new_twice(store_txn *txn, void *arg)
@@ -353,7 +339,7 @@ static void test_put_new_and_del(void)
     CHECK_INT(get_str(s, STORE_DB_META, "x", v, sizeof v), STORE_ENOTFOUND);
     CHECK_INT(store_write(s, del_key, "x"), STORE_ENOTFOUND);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static int change_holder(store_txn *txn, void *arg)
@@ -428,7 +414,7 @@ static void test_certs_and_indexes(void)
     CHECK_INT(n, 1);
     store_read_end(txn);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 struct serial_arg {
@@ -486,7 +472,7 @@ static void test_serials(void)
     CHECK_INT(store_write(s, next_serial, &a), 0);
     CHECK_INT(a.got, 4);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 struct bulk {
@@ -548,7 +534,7 @@ static void test_map_growth(void)
     printf("map grew from 64 KiB to %zu KiB; the callback ran %u times for 4 transactions\n",
            store_map_size(s) >> 10, b.runs);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static int del_pdf(store_txn *txn, void *arg)
@@ -631,7 +617,7 @@ static void test_backup_and_check(void)
     for (i = 0; i < 3; i++) /* no personal data in the report */
         CHECK(strstr(r.first[i], "440103199001011237") == NULL);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 /* The mode bits of path, or -1 when it cannot be read. */
@@ -685,7 +671,7 @@ static void test_private_modes(void)
     CHECK_STR(r.first[2],
               "store file lock.mdb has mode 0604: group or others may read it (want 0600)");
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 int main(void)

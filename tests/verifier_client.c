@@ -6,6 +6,7 @@
 #include "verifier_client.h"
 
 #include "capture.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -132,23 +133,6 @@ int vc_daemon_stop(struct vc_daemon *d)
     return exit_status(st);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const unsigned char *c = p;
-
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int read_all(int fd, unsigned char **out, size_t *len)
 {
     size_t cap = 65536, n = 0;
@@ -253,8 +237,8 @@ int vc_http(int port, const char *method, const char *path, const char *headers,
     fd = connect_local(port);
     if (fd < 0)
         return -1;
-    if (write_all(fd, req, (size_t)k) == 0 && (body == NULL || write_all(fd, body, len) == 0) &&
-        read_all(fd, &raw, &n) == 0)
+    if (jp_write_all(fd, req, (size_t)k) == 0 &&
+        (body == NULL || jp_write_all(fd, body, len) == 0) && read_all(fd, &raw, &n) == 0)
         rc = parse_resp(raw, n, r);
     free(raw);
     close(fd);
