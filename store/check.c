@@ -164,14 +164,11 @@ static int check_holder_of(store_txn *txn, const struct store_cert *c, struct st
     MDB_val k = {strlen(c->id_number), (void *)c->id_number};
     MDB_val v = {STORE_CERT_NO_LEN, (void *)c->certificate_no};
     MDB_cursor *cur = NULL;
-    MDB_dbi dbi;
     int rc;
 
     if (c->id_number[0] == '\0')
         return 0;
-    rc = store_dbi(txn, STORE_DB_HOLDER, &dbi);
-    if (rc == 0)
-        rc = mdb_cursor_open(store_mdb_txn(txn), dbi, &cur);
+    rc = store_mdb_cursor(txn, STORE_DB_HOLDER, &cur);
     if (rc != 0)
         return rc;
     rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
@@ -181,6 +178,31 @@ static int check_holder_of(store_txn *txn, const struct store_cert *c, struct st
         rc = 0;
     }
     return rc;
+}
+
+/* What walk() hands each entry: the transaction, the report and the walker's own state. */
+typedef int (*entry_fn)(store_txn *, const void *, size_t, const void *, size_t,
+                        struct store_report *, void *);
+
+/* Runs fn(..., arg) on every entry of db, in key order. */
+static int walk(store_txn *txn, int db, entry_fn fn, void *arg, struct store_report *r)
+{
+    store_cursor *c = NULL;
+    const void *k, *v;
+    size_t kn, vn;
+    int rc;
+
+    rc = store_cursor_open(txn, db, &c);
+    if (rc != 0)
+        return rc;
+    rc = store_cursor_first(c, &k, &kn, &v, &vn);
+    while (rc == 0) {
+        rc = fn(txn, k, kn, v, vn, r, arg);
+        if (rc == 0)
+            rc = store_cursor_next(c, &k, &kn, &v, &vn);
+    }
+    store_cursor_close(c);
+    return rc == STORE_ENOTFOUND ? 0 : rc;
 }
 
 /* One certificate: key matches, PDF present, holder entry present. */
@@ -236,31 +258,35 @@ static int track_prefix(store_txn *txn, const void *k, char prefix[11], uint32_t
     return rc;
 }
 
+/* The prefix group a walk of certs is in: its prefix ("" before the first), highest serial. */
+struct prefix_group {
+    char prefix[11];  /* PPCCYYYYJJ of the group */
+    uint32_t highest; /* serial of its last certificate so far */
+};
+
+/* One entry of certs: the certificate, then the prefix group it belongs to. */
+static int check_cert_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
+                            struct store_report *r, void *arg)
+{
+    struct prefix_group *g = arg;
+    int rc;
+
+    rc = check_cert(txn, k, kn, v, vn, r);
+    if (rc == 0 && kn == STORE_CERT_NO_LEN)
+        rc = track_prefix(txn, k, g->prefix, &g->highest, r);
+    return rc;
+}
+
 /* Walks certs in key order; a prefix's certificates are adjacent, the last the highest. */
 static int check_certs(store_txn *txn, struct store_report *r)
 {
-    char prefix[11] = "";
-    uint32_t highest = 0;
-    store_cursor *c = NULL;
-    const void *k, *v;
-    size_t kn, vn;
+    struct prefix_group g = {"", 0};
     int rc;
 
-    rc = store_cursor_open(txn, STORE_DB_CERTS, &c);
-    if (rc != 0)
-        return rc;
-    rc = store_cursor_first(c, &k, &kn, &v, &vn);
-    while (rc == 0) {
-        rc = check_cert(txn, k, kn, v, vn, r);
-        if (rc == 0 && kn == STORE_CERT_NO_LEN)
-            rc = track_prefix(txn, k, prefix, &highest, r);
-        if (rc == 0)
-            rc = store_cursor_next(c, &k, &kn, &v, &vn);
-    }
-    if (rc == STORE_ENOTFOUND && prefix[0] != '\0')
-        rc = check_serial(txn, prefix, highest, r);
-    store_cursor_close(c);
-    return rc == STORE_ENOTFOUND ? 0 : rc;
+    rc = walk(txn, STORE_DB_CERTS, check_cert_entry, &g, r);
+    if (rc == 0 && g.prefix[0] != '\0')
+        rc = check_serial(txn, g.prefix, g.highest, r);
+    return rc;
 }
 
 /* Copies an 18-byte value or key into a certificate number; 0 when it is not one. */
@@ -275,7 +301,7 @@ static int as_cert_no(const void *p, size_t n, char out[19])
 
 /* Every PDF belongs to a certificate. */
 static int check_pdf_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
-                           struct store_report *r)
+                           struct store_report *r, void *arg)
 {
     struct store_cert c;
     char no[19];
@@ -283,6 +309,7 @@ static int check_pdf_entry(store_txn *txn, const void *k, size_t kn, const void 
 
     (void)v;
     (void)vn;
+    (void)arg;
     r->pdfs++;
     if (!as_cert_no(k, kn, no)) {
         problem(r, "pdf stored under a key that is no certificate number");
@@ -296,91 +323,77 @@ static int check_pdf_entry(store_txn *txn, const void *k, size_t kn, const void 
     return rc;
 }
 
+/*
+ * The certificate an index entry (value v: a certificate number) points at:
+ * sets *found and fills *c when it is there and readable, else reports the
+ * entry of index what ("intake", "holder") as a problem.
+ */
+static int entry_cert(store_txn *txn, const char *what, const void *v, size_t vn,
+                      struct store_cert *c, int *found, struct store_report *r)
+{
+    char no[19];
+    int rc;
+
+    *found = 0;
+    if (!as_cert_no(v, vn, no)) {
+        problem(r, "%s entry holds no certificate number", what);
+        return 0;
+    }
+    rc = store_cert_get(txn, no, c);
+    if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT || rc == STORE_EINVAL) {
+        problem(r, "%s entry points at missing certificate %s", what, no);
+        return 0;
+    }
+    *found = rc == 0;
+    return rc;
+}
+
 /* Every intake entry points at a certificate with the same id, position and exam. */
 static int check_intake_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
-                              struct store_report *r)
+                              struct store_report *r, void *arg)
 {
     unsigned char key[128];
     struct store_cert c;
-    char no[19];
     size_t len;
-    int rc;
+    int rc, found;
 
-    if (!as_cert_no(v, vn, no)) {
-        problem(r, "intake entry holds no certificate number");
-        return 0;
-    }
-    rc = store_cert_get(txn, no, &c);
-    if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT || rc == STORE_EINVAL) {
-        problem(r, "intake entry points at missing certificate %s", no);
-        return 0;
-    }
-    if (rc != 0)
+    (void)arg;
+    rc = entry_cert(txn, "intake", v, vn, &c, &found, r);
+    if (rc != 0 || !found)
         return rc;
     rc = store_intake_key(c.id_number, c.position_code, c.exam_id, key, sizeof key, &len);
     if (rc != 0 || len != kn || memcmp(key, k, kn) != 0)
-        problem(r, "intake entry of certificate %s does not match its record", no);
+        problem(r, "intake entry of certificate %s does not match its record", c.certificate_no);
     return 0;
 }
 
 /* Every holder entry points at a certificate of that ID number. */
 static int check_holder_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
-                              struct store_report *r)
+                              struct store_report *r, void *arg)
 {
     struct store_cert c;
-    char no[19];
-    int rc;
+    int rc, found;
 
-    if (!as_cert_no(v, vn, no)) {
-        problem(r, "holder entry holds no certificate number");
-        return 0;
-    }
-    rc = store_cert_get(txn, no, &c);
-    if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT || rc == STORE_EINVAL) {
-        problem(r, "holder entry points at missing certificate %s", no);
-        return 0;
-    }
-    if (rc != 0)
+    (void)arg;
+    rc = entry_cert(txn, "holder", v, vn, &c, &found, r);
+    if (rc != 0 || !found)
         return rc;
     if (strlen(c.id_number) != kn || memcmp(c.id_number, k, kn) != 0)
-        problem(r, "holder entry of certificate %s does not match its record", no);
+        problem(r, "holder entry of certificate %s does not match its record", c.certificate_no);
     return 0;
 }
 
 /* Every serial counter is a 10-digit prefix with a 4-byte value. */
 static int check_serial_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
-                              struct store_report *r)
+                              struct store_report *r, void *arg)
 {
     (void)txn;
     (void)k;
     (void)v;
+    (void)arg;
     if (kn != 10 || vn != 4)
         problem(r, "serial counter entry does not decode");
     return 0;
-}
-
-typedef int (*entry_fn)(store_txn *, const void *, size_t, const void *, size_t,
-                        struct store_report *);
-
-/* Runs fn on every entry of db. */
-static int walk(store_txn *txn, int db, entry_fn fn, struct store_report *r)
-{
-    store_cursor *c = NULL;
-    const void *k, *v;
-    size_t kn, vn;
-    int rc;
-
-    rc = store_cursor_open(txn, db, &c);
-    if (rc != 0)
-        return rc;
-    rc = store_cursor_first(c, &k, &kn, &v, &vn);
-    while (rc == 0) {
-        rc = fn(txn, k, kn, v, vn, r);
-        if (rc == 0)
-            rc = store_cursor_next(c, &k, &kn, &v, &vn);
-    }
-    store_cursor_close(c);
-    return rc == STORE_ENOTFOUND ? 0 : rc;
 }
 
 static int check_audit(store_txn *txn, struct store_report *r)
@@ -451,13 +464,13 @@ int store_check(store *s, struct store_report *report)
         return rc;
     rc = check_certs(txn, report);
     if (rc == 0)
-        rc = walk(txn, STORE_DB_PDFS, check_pdf_entry, report);
+        rc = walk(txn, STORE_DB_PDFS, check_pdf_entry, NULL, report);
     if (rc == 0)
-        rc = walk(txn, STORE_DB_INTAKE, check_intake_entry, report);
+        rc = walk(txn, STORE_DB_INTAKE, check_intake_entry, NULL, report);
     if (rc == 0)
-        rc = walk(txn, STORE_DB_HOLDER, check_holder_entry, report);
+        rc = walk(txn, STORE_DB_HOLDER, check_holder_entry, NULL, report);
     if (rc == 0)
-        rc = walk(txn, STORE_DB_SERIALS, check_serial_entry, report);
+        rc = walk(txn, STORE_DB_SERIALS, check_serial_entry, NULL, report);
     if (rc == 0)
         rc = check_audit(txn, report);
     store_read_end(txn);
