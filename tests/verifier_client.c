@@ -285,6 +285,16 @@ int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz
     return -1;
 }
 
+/* BIN/jianpei-issuer and DIR/jianpei-home into issuer[600] and home[600]; -1 when one does not fit.
+ */
+static int issuer_paths(const char *bin_dir, const char *dir, char *issuer, char *home)
+{
+    if (jp_path_join(issuer, 600, bin_dir, "jianpei-issuer") != 0 ||
+        jp_path_join(home, 600, dir, "jianpei-home") != 0)
+        return -1;
+    return 0;
+}
+
 int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int n)
 {
     char issuer[600], home[600], in[600], report[600], gen[600], count[16];
@@ -303,12 +313,12 @@ int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int 
     char *issue[] = {issuer, "--home", home, "issue", "--input", in, "--report", report, NULL};
     int rc;
 
-    snprintf(issuer, sizeof(issuer), "%s/jianpei-issuer", bin_dir);
-    snprintf(home, sizeof(home), "%s/jianpei-home", dir);
-    snprintf(in, sizeof(in), "%s/in.jsonl", dir);
-    snprintf(report, sizeof(report), "%s/report.json", dir);
-    snprintf(gen, sizeof(gen), "%s/bench/gen_intake.py", src_dir);
-    snprintf(count, sizeof(count), "%d", n);
+    if (issuer_paths(bin_dir, dir, issuer, home) != 0 ||
+        jp_path_join(in, sizeof(in), dir, "in.jsonl") != 0 ||
+        jp_path_join(report, sizeof(report), dir, "report.json") != 0 ||
+        jp_path_join(gen, sizeof(gen), src_dir, "bench/gen_intake.py") != 0 ||
+        jp_strf(count, sizeof(count), "%d", n) != 0)
+        return -1;
     if (vc_run(init, NULL) != 0 || vc_run(genv, in) != 0 || cap_holders(in) != 0)
         return -1;
     rc = vc_run(issue, NULL);
@@ -323,12 +333,12 @@ int vc_qr_from_pdf(const char *bin_dir, const char *dir, const char *no, char *u
     char *ppm[] = {"/usr/bin/pdftoppm", "-r", "150", "-png", "-singlefile", pdf, prefix, NULL};
     char *zbar[] = {"/usr/bin/zbarimg", "-q", "--raw", png, NULL};
 
-    snprintf(issuer, sizeof(issuer), "%s/jianpei-issuer", bin_dir);
-    snprintf(home, sizeof(home), "%s/jianpei-home", dir);
-    snprintf(pdf, sizeof(pdf), "%s/cert.pdf", dir);
-    snprintf(prefix, sizeof(prefix), "%s/page", dir);
-    snprintf(png, sizeof(png), "%s.png", prefix);
-    snprintf(txt, sizeof(txt), "%s/qr.txt", dir);
+    if (issuer_paths(bin_dir, dir, issuer, home) != 0 ||
+        jp_path_join(pdf, sizeof(pdf), dir, "cert.pdf") != 0 ||
+        jp_path_join(prefix, sizeof(prefix), dir, "page") != 0 ||
+        jp_strf(png, sizeof(png), "%s.png", prefix) != 0 ||
+        jp_path_join(txt, sizeof(txt), dir, "qr.txt") != 0)
+        return -1;
     if (vc_run(pdfv, NULL) != 0 || vc_run(ppm, NULL) != 0 || vc_run(zbar, txt) != 0)
         return -1;
     text = vc_slurp(txt, NULL);
