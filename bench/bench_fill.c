@@ -321,8 +321,12 @@ static unsigned long long store_file_size(const char *home)
     return (unsigned long long)st.st_blocks * 512ull;
 }
 
-/* Counts the "certs" database in txn. */
-static int count_certs(store_txn *txn, size_t *n)
+/*
+ * Walks the certificate numbers of txn in key order and counts them into *n;
+ * with nb, also copies each into nb until it holds max (STORE_ECORRUPT for a
+ * key that is no certificate number).
+ */
+static int scan_numbers(store_txn *txn, struct numbers *nb, size_t max, size_t *n)
 {
     store_cursor *c = NULL;
     const void *k, *v;
@@ -332,9 +336,19 @@ static int count_certs(store_txn *txn, size_t *n)
     *n = 0;
     if (rc != 0)
         return rc;
-    for (rc = store_cursor_first(c, &k, &kl, &v, &vl); rc == 0;
-         rc = store_cursor_next(c, &k, &kl, &v, &vl))
+    for (rc = store_cursor_first(c, &k, &kl, &v, &vl); rc == 0 && (nb == NULL || nb->n < max);
+         rc = store_cursor_next(c, &k, &kl, &v, &vl)) {
         (*n)++;
+        if (nb == NULL)
+            continue;
+        if (kl != STORE_CERT_NO_LEN) {
+            rc = STORE_ECORRUPT;
+            break;
+        }
+        memcpy(nb->no[nb->n], k, STORE_CERT_NO_LEN);
+        nb->no[nb->n][STORE_CERT_NO_LEN] = '\0';
+        nb->n++;
+    }
     store_cursor_close(c);
     return rc == STORE_ENOTFOUND ? 0 : rc;
 }
@@ -348,7 +362,7 @@ static int count_store(store *s, size_t *n)
     *n = 0;
     if (rc != 0)
         return rc;
-    rc = count_certs(txn, n);
+    rc = scan_numbers(txn, NULL, 0, n);
     store_read_end(txn);
     return rc;
 }
@@ -407,40 +421,16 @@ static void numbers_free(struct numbers *nb)
     nb->n = 0;
 }
 
-/* Copies every certificate number of txn into nb (at most max of them). */
-static int copy_numbers(store_txn *txn, struct numbers *nb, size_t max)
-{
-    store_cursor *c = NULL;
-    const void *k, *v;
-    size_t kl, vl;
-    int rc = store_cursor_open(txn, STORE_DB_CERTS, &c);
-
-    if (rc != 0)
-        return rc;
-    for (rc = store_cursor_first(c, &k, &kl, &v, &vl); rc == 0 && nb->n < max;
-         rc = store_cursor_next(c, &k, &kl, &v, &vl)) {
-        if (kl != STORE_CERT_NO_LEN) {
-            rc = STORE_ECORRUPT;
-            break;
-        }
-        memcpy(nb->no[nb->n], k, STORE_CERT_NO_LEN);
-        nb->no[nb->n][STORE_CERT_NO_LEN] = '\0';
-        nb->n++;
-    }
-    store_cursor_close(c);
-    return rc == STORE_ENOTFOUND ? 0 : rc;
-}
-
 /* Reads every certificate number of the store into nb (caller frees with numbers_free). */
 static int read_numbers(store *s, struct numbers *nb)
 {
     store_txn *txn = NULL;
-    size_t total = 0;
+    size_t total = 0, copied = 0;
     int rc = store_read_begin(s, &txn);
 
     if (rc != 0)
         return rc;
-    rc = count_certs(txn, &total);
+    rc = scan_numbers(txn, NULL, 0, &total);
     if (rc == 0 && (total == 0 || total > BENCH_COUNT_MAX))
         rc = total == 0 ? STORE_ENOTFOUND : EFBIG;
     if (rc != 0)
@@ -450,7 +440,7 @@ static int read_numbers(store *s, struct numbers *nb)
         rc = ENOMEM;
         goto out_end_txn;
     }
-    rc = copy_numbers(txn, nb, total);
+    rc = scan_numbers(txn, nb, total, &copied);
     if (rc != 0)
         numbers_free(nb);
 out_end_txn:

@@ -1,10 +1,12 @@
 /*
  * util.c - bounded buffers, atomic and exclusive file writes, hex, logging.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,7 +154,7 @@ int jp_read_file(const char *path, size_t max, unsigned char **out, size_t *len)
     return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int jp_write_all(int fd, const void *data, size_t len)
 {
     const unsigned char *p = data;
 
@@ -162,10 +164,27 @@ static int write_all(int fd, const void *data, size_t len)
             continue;
         if (n < 0)
             return errno;
+        if (n == 0)
+            return EIO;
         p += n;
         len -= (size_t)n;
     }
     return 0;
+}
+
+/* Writes data to a new file's fd, sets mode whatever the umask, fsyncs and closes fd. */
+static int write_new_file(int fd, const void *data, size_t len, mode_t mode)
+{
+    int rc;
+
+    rc = jp_write_all(fd, data, len);
+    if (rc == 0 && fchmod(fd, mode) != 0)
+        rc = errno;
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = errno;
+    return rc;
 }
 
 static int fsync_parent(const char *path)
@@ -201,13 +220,7 @@ static int write_new(const char *path, const void *data, size_t len, mode_t mode
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return errno;
-    rc = write_all(fd, data, len);
-    if (rc == 0 && fchmod(fd, mode) != 0)
-        rc = errno;
-    if (rc == 0 && fsync(fd) != 0)
-        rc = errno;
-    if (close(fd) != 0 && rc == 0)
-        rc = errno;
+    rc = write_new_file(fd, data, len, mode);
     if (rc != 0)
         unlink(path);
     return rc;
@@ -239,6 +252,23 @@ int jp_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 int jp_write_file_excl(const char *path, const void *data, size_t len, mode_t mode)
 {
     return write_new(path, data, len, mode);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) != 0 ? errno : 0;
+}
+
+int jp_remove_tree(const char *path)
+{
+    int rc = nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+
+    if (rc < 0)
+        return errno == ENOENT ? 0 : errno;
+    return rc;
 }
 
 int jp_mkdir_p(const char *path, mode_t mode)

@@ -73,6 +73,17 @@ int jp_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
  * file is removed on failure.
  */
 int jp_write_file_excl(const char *path, const void *data, size_t len, mode_t mode);
+/*
+ * Writes all len bytes of data to fd, again after EINTR and short writes.
+ * Returns 0, or errno of write (EIO when write makes no progress).
+ */
+int jp_write_all(int fd, const void *data, size_t len);
+/*
+ * rm -rf: removes path and, when it is a directory, everything below it,
+ * without following symbolic links. 0 also when path does not exist; else
+ * the errno of the first entry that could not be removed (the rest may stay).
+ */
+int jp_remove_tree(const char *path);
 /* mkdir -p with the given mode for directories it creates. */
 int jp_mkdir_p(const char *path, mode_t mode);
 /* out = a "/" b. ENAMETOOLONG when it does not fit in outsz. */

@@ -3,26 +3,37 @@
 # under ./demo-home, issue a batch of sample certificates, start the verifier on
 # 127.0.0.1 and print where to look.
 #   DEMO_HOME=DIR    home to create (default ./demo-home; an old one is replaced)
-#   DEMO_PORT=N      verifier port (default 8080)
+#   DEMO_PORT=N      verifier port (default 8080; when another program holds it,
+#                    the demo says so and uses a free port instead)
 #   DEMO_COUNT=N     sample certificates (default 50)
+#   DEMO_BIN=DIR     use the programs in DIR: no package install, no build (tests)
+# Exit status 3 when the demo's own verifier does not answer on its port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+. scripts/demo-verifier.sh
 
 home=${DEMO_HOME:-$root/demo-home}
 port=${DEMO_PORT:-8080}
 count=${DEMO_COUNT:-50}
 
-bash scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
-bin=$root/build/bin
+if [ -n "${DEMO_BIN:-}" ]; then
+  bin=$(cd "$DEMO_BIN" && pwd)
+else
+  bash scripts/install-deps.sh
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+  bin=$root/build/bin
+fi
 
 # A previous demo's verifier and home go: the demo always starts fresh.
 if [ -f "$home/verifier.pid" ]; then
   kill "$(cat "$home/verifier.pid")" 2>/dev/null || true
 fi
 rm -rf "$home"
+
+# The port goes into every QR code at init, so it is chosen before init.
+port=$(demo_pick_port "$port") || exit 3
 
 echo "== creating home $home (provincial root + signing key, store, trust list)"
 "$bin/jianpei-issuer" init --home "$home" \
@@ -86,13 +97,7 @@ mkdir -p "$home/out"
 url=""
 if [ -x "$bin/jianpei-verifier" ]; then
   echo "== starting the verifier on 127.0.0.1:$port"
-  nohup "$bin/jianpei-verifier" --home "$home" --listen "127.0.0.1:$port" \
-    >"$home/verifier.out" 2>"$home/verifier.log" &
-  echo $! > "$home/verifier.pid"
-  for _ in $(seq 50); do
-    grep -q listening "$home/verifier.out" 2>/dev/null && break
-    sleep 0.1
-  done
+  demo_start_verifier "$bin" "$home" "$port" || exit 3
   url=$(pdftoppm -r 150 -png -f 1 -l 1 "$home/out/$first.pdf" "$home/out/qr" >/dev/null 2>&1 &&
         zbarimg -q --raw "$home/out/qr-1.png" 2>/dev/null || true)
 fi

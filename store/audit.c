@@ -132,15 +132,12 @@ static int last_entry(store_txn *txn, uint64_t *seq, unsigned char hash[32])
 {
     MDB_cursor *c = NULL;
     MDB_val k, v;
-    MDB_dbi dbi;
     struct store_audit_entry e;
     int rc;
 
     *seq = 0;
     memset(hash, 0, 32);
-    rc = store_dbi(txn, STORE_DB_AUDIT, &dbi);
-    if (rc == 0)
-        rc = mdb_cursor_open(store_mdb_txn(txn), dbi, &c);
+    rc = store_mdb_cursor(txn, STORE_DB_AUDIT, &c);
     if (rc != 0)
         return rc;
     rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
@@ -230,14 +227,11 @@ int store_audit_verify_txn(store_txn *txn, uint64_t *first_bad, uint64_t *count)
     unsigned char prev[32] = {0};
     MDB_cursor *c = NULL;
     MDB_val k, v;
-    MDB_dbi dbi;
     int rc;
 
     *first_bad = 0;
     *count = 0;
-    rc = store_dbi(txn, STORE_DB_AUDIT, &dbi);
-    if (rc == 0)
-        rc = mdb_cursor_open(store_mdb_txn(txn), dbi, &c);
+    rc = store_mdb_cursor(txn, STORE_DB_AUDIT, &c);
     if (rc != 0)
         return rc;
     rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
@@ -279,16 +273,13 @@ int store_audit_since(store_txn *txn, uint64_t since, struct store_audit_entry *
     unsigned char key[8];
     MDB_cursor *c = NULL;
     MDB_val k = {sizeof key, key}, v;
-    MDB_dbi dbi;
     int rc;
 
     *n = 0;
     if (since == UINT64_MAX || max == 0)
         return 0;
     store_be64_put(key, since + 1);
-    rc = store_dbi(txn, STORE_DB_AUDIT, &dbi);
-    if (rc == 0)
-        rc = mdb_cursor_open(store_mdb_txn(txn), dbi, &c);
+    rc = store_mdb_cursor(txn, STORE_DB_AUDIT, &c);
     if (rc != 0)
         return rc;
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);

@@ -381,13 +381,10 @@ int store_holder_list(store_txn *txn, const char *id_number, char (*out)[IDENT_C
 {
     MDB_val k = {strlen(id_number), (void *)id_number}, v;
     MDB_cursor *c = NULL;
-    MDB_dbi dbi;
     int rc;
 
     *n = 0;
-    rc = store_dbi(txn, STORE_DB_HOLDER, &dbi);
-    if (rc == 0)
-        rc = mdb_cursor_open(store_mdb_txn(txn), dbi, &c);
+    rc = store_mdb_cursor(txn, STORE_DB_HOLDER, &c);
     if (rc != 0)
         return rc;
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);

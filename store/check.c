@@ -8,10 +8,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* 0 when dir is an empty directory, STORE_EBUSY when it holds anything, else errno. */
 static int dir_empty(const char *dir)
@@ -39,11 +41,11 @@ static int dir_empty(const char *dir)
     return rc;
 }
 
-int store_backup(store *s, const char *dir, char *err, size_t errlen)
+/* Creates dir 0700 (or takes an empty one), then sets 0700 whatever the umask or its old mode. */
+static int backup_dir(const char *dir, char *err, size_t errlen)
 {
     int rc;
 
-    jp_errf(err, errlen, "%s", "");
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         rc = errno;
         jp_errf(err, errlen, "cannot create backup directory %s: %s", dir, strerror(rc));
@@ -54,9 +56,56 @@ int store_backup(store *s, const char *dir, char *err, size_t errlen)
         jp_errf(err, errlen, "backup directory %s: %s", dir, store_strerror(rc));
         return rc;
     }
-    rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
-    if (rc != 0)
+    if (chmod(dir, 0700) != 0) {
+        rc = errno;
+        jp_errf(err, errlen, "cannot make backup directory %s private: %s", dir, strerror(rc));
+        return rc;
+    }
+    return 0;
+}
+
+/*
+ * Copies the environment into a data.mdb the store creates itself, 0600
+ * whatever the umask (mdb_env_copy2 would create it 0666 less the umask).
+ */
+static int backup_copy(store *s, const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    int fd, rc;
+
+    rc = jp_path_join(path, sizeof path, dir, "data.mdb");
+    if (rc != 0) {
+        jp_errf(err, errlen, "backup directory %s: path too long", dir);
+        return rc;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = errno;
+        jp_errf(err, errlen, "cannot create %s: %s", path, strerror(rc));
+        return rc;
+    }
+    rc = fchmod(fd, 0600) != 0 ? errno : 0;
+    if (rc == 0)
+        rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc != 0) {
         jp_errf(err, errlen, "cannot copy store to %s: %s", dir, mdb_strerror(rc));
+        unlink(path);
+    }
+    return rc;
+}
+
+int store_backup(store *s, const char *dir, char *err, size_t errlen)
+{
+    int rc;
+
+    jp_errf(err, errlen, "%s", "");
+    rc = backup_dir(dir, err, errlen);
+    if (rc == 0)
+        rc = backup_copy(s, dir, err, errlen);
     return rc;
 }
 
@@ -115,14 +164,11 @@ static int check_holder_of(store_txn *txn, const struct store_cert *c, struct st
     MDB_val k = {strlen(c->id_number), (void *)c->id_number};
     MDB_val v = {STORE_CERT_NO_LEN, (void *)c->certificate_no};
     MDB_cursor *cur = NULL;
-    MDB_dbi dbi;
     int rc;
 
     if (c->id_number[0] == '\0')
         return 0;
-    rc = store_dbi(txn, STORE_DB_HOLDER, &dbi);
-    if (rc == 0)
-        rc = mdb_cursor_open(store_mdb_txn(txn), dbi, &cur);
+    rc = store_mdb_cursor(txn, STORE_DB_HOLDER, &cur);
     if (rc != 0)
         return rc;
     rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
@@ -132,6 +178,31 @@ static int check_holder_of(store_txn *txn, const struct store_cert *c, struct st
         rc = 0;
     }
     return rc;
+}
+
+/* What walk() hands each entry: the transaction, the report and the walker's own state. */
+typedef int (*entry_fn)(store_txn *, const void *, size_t, const void *, size_t,
+                        struct store_report *, void *);
+
+/* Runs fn(..., arg) on every entry of db, in key order. */
+static int walk(store_txn *txn, int db, entry_fn fn, void *arg, struct store_report *r)
+{
+    store_cursor *c = NULL;
+    const void *k, *v;
+    size_t kn, vn;
+    int rc;
+
+    rc = store_cursor_open(txn, db, &c);
+    if (rc != 0)
+        return rc;
+    rc = store_cursor_first(c, &k, &kn, &v, &vn);
+    while (rc == 0) {
+        rc = fn(txn, k, kn, v, vn, r, arg);
+        if (rc == 0)
+            rc = store_cursor_next(c, &k, &kn, &v, &vn);
+    }
+    store_cursor_close(c);
+    return rc == STORE_ENOTFOUND ? 0 : rc;
 }
 
 /* One certificate: key matches, PDF present, holder entry present. */
@@ -187,31 +258,35 @@ static int track_prefix(store_txn *txn, const void *k, char prefix[11], uint32_t
     return rc;
 }
 
+/* The prefix group a walk of certs is in: its prefix ("" before the first), highest serial. */
+struct prefix_group {
+    char prefix[11];  /* PPCCYYYYJJ of the group */
+    uint32_t highest; /* serial of its last certificate so far */
+};
+
+/* One entry of certs: the certificate, then the prefix group it belongs to. */
+static int check_cert_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
+                            struct store_report *r, void *arg)
+{
+    struct prefix_group *g = arg;
+    int rc;
+
+    rc = check_cert(txn, k, kn, v, vn, r);
+    if (rc == 0 && kn == STORE_CERT_NO_LEN)
+        rc = track_prefix(txn, k, g->prefix, &g->highest, r);
+    return rc;
+}
+
 /* Walks certs in key order; a prefix's certificates are adjacent, the last the highest. */
 static int check_certs(store_txn *txn, struct store_report *r)
 {
-    char prefix[11] = "";
-    uint32_t highest = 0;
-    store_cursor *c = NULL;
-    const void *k, *v;
-    size_t kn, vn;
+    struct prefix_group g = {"", 0};
     int rc;
 
-    rc = store_cursor_open(txn, STORE_DB_CERTS, &c);
-    if (rc != 0)
-        return rc;
-    rc = store_cursor_first(c, &k, &kn, &v, &vn);
-    while (rc == 0) {
-        rc = check_cert(txn, k, kn, v, vn, r);
-        if (rc == 0 && kn == STORE_CERT_NO_LEN)
-            rc = track_prefix(txn, k, prefix, &highest, r);
-        if (rc == 0)
-            rc = store_cursor_next(c, &k, &kn, &v, &vn);
-    }
-    if (rc == STORE_ENOTFOUND && prefix[0] != '\0')
-        rc = check_serial(txn, prefix, highest, r);
-    store_cursor_close(c);
-    return rc == STORE_ENOTFOUND ? 0 : rc;
+    rc = walk(txn, STORE_DB_CERTS, check_cert_entry, &g, r);
+    if (rc == 0 && g.prefix[0] != '\0')
+        rc = check_serial(txn, g.prefix, g.highest, r);
+    return rc;
 }
 
 /* Copies an 18-byte value or key into a certificate number; 0 when it is not one. */
@@ -226,7 +301,7 @@ static int as_cert_no(const void *p, size_t n, char out[IDENT_CERTNO_SIZE])
 
 /* Every PDF belongs to a certificate. */
 static int check_pdf_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
-                           struct store_report *r)
+                           struct store_report *r, void *arg)
 {
     struct store_cert c;
     char no[IDENT_CERTNO_SIZE];
@@ -234,6 +309,7 @@ static int check_pdf_entry(store_txn *txn, const void *k, size_t kn, const void 
 
     (void)v;
     (void)vn;
+    (void)arg;
     r->pdfs++;
     if (!as_cert_no(k, kn, no)) {
         problem(r, "pdf stored under a key that is no certificate number");
@@ -247,91 +323,77 @@ static int check_pdf_entry(store_txn *txn, const void *k, size_t kn, const void 
     return rc;
 }
 
+/*
+ * The certificate an index entry (value v: a certificate number) points at:
+ * sets *found and fills *c when it is there and readable, else reports the
+ * entry of index what ("intake", "holder") as a problem.
+ */
+static int entry_cert(store_txn *txn, const char *what, const void *v, size_t vn,
+                      struct store_cert *c, int *found, struct store_report *r)
+{
+    char no[IDENT_CERTNO_SIZE];
+    int rc;
+
+    *found = 0;
+    if (!as_cert_no(v, vn, no)) {
+        problem(r, "%s entry holds no certificate number", what);
+        return 0;
+    }
+    rc = store_cert_get(txn, no, c);
+    if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT || rc == STORE_EINVAL) {
+        problem(r, "%s entry points at missing certificate %s", what, no);
+        return 0;
+    }
+    *found = rc == 0;
+    return rc;
+}
+
 /* Every intake entry points at a certificate with the same id, position and exam. */
 static int check_intake_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
-                              struct store_report *r)
+                              struct store_report *r, void *arg)
 {
     unsigned char key[128];
     struct store_cert c;
-    char no[IDENT_CERTNO_SIZE];
     size_t len;
-    int rc;
+    int rc, found;
 
-    if (!as_cert_no(v, vn, no)) {
-        problem(r, "intake entry holds no certificate number");
-        return 0;
-    }
-    rc = store_cert_get(txn, no, &c);
-    if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT || rc == STORE_EINVAL) {
-        problem(r, "intake entry points at missing certificate %s", no);
-        return 0;
-    }
-    if (rc != 0)
+    (void)arg;
+    rc = entry_cert(txn, "intake", v, vn, &c, &found, r);
+    if (rc != 0 || !found)
         return rc;
     rc = store_intake_key(c.id_number, c.position_code, c.exam_id, key, sizeof key, &len);
     if (rc != 0 || len != kn || memcmp(key, k, kn) != 0)
-        problem(r, "intake entry of certificate %s does not match its record", no);
+        problem(r, "intake entry of certificate %s does not match its record", c.certificate_no);
     return 0;
 }
 
 /* Every holder entry points at a certificate of that ID number. */
 static int check_holder_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
-                              struct store_report *r)
+                              struct store_report *r, void *arg)
 {
     struct store_cert c;
-    char no[IDENT_CERTNO_SIZE];
-    int rc;
+    int rc, found;
 
-    if (!as_cert_no(v, vn, no)) {
-        problem(r, "holder entry holds no certificate number");
-        return 0;
-    }
-    rc = store_cert_get(txn, no, &c);
-    if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT || rc == STORE_EINVAL) {
-        problem(r, "holder entry points at missing certificate %s", no);
-        return 0;
-    }
-    if (rc != 0)
+    (void)arg;
+    rc = entry_cert(txn, "holder", v, vn, &c, &found, r);
+    if (rc != 0 || !found)
         return rc;
     if (strlen(c.id_number) != kn || memcmp(c.id_number, k, kn) != 0)
-        problem(r, "holder entry of certificate %s does not match its record", no);
+        problem(r, "holder entry of certificate %s does not match its record", c.certificate_no);
     return 0;
 }
 
 /* Every serial counter is a 10-digit prefix with a 4-byte value. */
 static int check_serial_entry(store_txn *txn, const void *k, size_t kn, const void *v, size_t vn,
-                              struct store_report *r)
+                              struct store_report *r, void *arg)
 {
     (void)txn;
     (void)k;
     (void)v;
+    (void)arg;
     if (kn != 10 || vn != 4)
         problem(r, "serial counter entry does not decode");
     return 0;
-}
-
-typedef int (*entry_fn)(store_txn *, const void *, size_t, const void *, size_t,
-                        struct store_report *);
-
-/* Runs fn on every entry of db. */
-static int walk(store_txn *txn, int db, entry_fn fn, struct store_report *r)
-{
-    store_cursor *c = NULL;
-    const void *k, *v;
-    size_t kn, vn;
-    int rc;
-
-    rc = store_cursor_open(txn, db, &c);
-    if (rc != 0)
-        return rc;
-    rc = store_cursor_first(c, &k, &kn, &v, &vn);
-    while (rc == 0) {
-        rc = fn(txn, k, kn, v, vn, r);
-        if (rc == 0)
-            rc = store_cursor_next(c, &k, &kn, &v, &vn);
-    }
-    store_cursor_close(c);
-    return rc == STORE_ENOTFOUND ? 0 : rc;
 }
 
 static int check_audit(store_txn *txn, struct store_report *r)
@@ -348,24 +410,67 @@ static int check_audit(store_txn *txn, struct store_report *r)
     return rc;
 }
 
+/* The store's directory (name NULL) or one file in it: group and others get nothing. */
+static int check_mode(const char *dir, const char *name, struct store_report *r)
+{
+    char path[4096];
+    struct stat st;
+    int rc;
+
+    rc = jp_path_join(path, sizeof path, dir, name ? name : ".");
+    if (rc != 0)
+        return rc;
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? 0 : errno;
+    if ((st.st_mode & 077) == 0)
+        return 0;
+    if (name == NULL)
+        problem(r, "store directory has mode %04o: group or others may read it (want 0700)",
+                (unsigned)(st.st_mode & 07777));
+    else
+        problem(r, "store file %s has mode %04o: group or others may read it (want 0600)", name,
+                (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
+/* The environment's directory 0700, its data and lock files 0600. */
+static int check_modes(store *s, struct store_report *r)
+{
+    const char *dir = NULL;
+    int rc;
+
+    rc = mdb_env_get_path(s->env, &dir);
+    if (rc != 0)
+        return rc;
+    rc = check_mode(dir, NULL, r);
+    if (rc == 0)
+        rc = check_mode(dir, "data.mdb", r);
+    if (rc == 0)
+        rc = check_mode(dir, "lock.mdb", r);
+    return rc;
+}
+
 int store_check(store *s, struct store_report *report)
 {
     store_txn *txn = NULL;
     int rc;
 
     memset(report, 0, sizeof *report);
+    rc = check_modes(s, report);
+    if (rc != 0)
+        return rc;
     rc = store_read_begin(s, &txn);
     if (rc != 0)
         return rc;
     rc = check_certs(txn, report);
     if (rc == 0)
-        rc = walk(txn, STORE_DB_PDFS, check_pdf_entry, report);
+        rc = walk(txn, STORE_DB_PDFS, check_pdf_entry, NULL, report);
     if (rc == 0)
-        rc = walk(txn, STORE_DB_INTAKE, check_intake_entry, report);
+        rc = walk(txn, STORE_DB_INTAKE, check_intake_entry, NULL, report);
     if (rc == 0)
-        rc = walk(txn, STORE_DB_HOLDER, check_holder_entry, report);
+        rc = walk(txn, STORE_DB_HOLDER, check_holder_entry, NULL, report);
     if (rc == 0)
-        rc = walk(txn, STORE_DB_SERIALS, check_serial_entry, report);
+        rc = walk(txn, STORE_DB_SERIALS, check_serial_entry, NULL, report);
     if (rc == 0)
         rc = check_audit(txn, report);
     store_read_end(txn);

@@ -190,14 +190,12 @@ int store_read_begin(store *s, store_txn **out)
     t->s = s;
     t->rdonly = 1;
     rc = begin_counted(s, MDB_RDONLY, &t->tx);
-    if (rc != 0)
-        goto out_free;
-    t->live = 1;
-    *out = t;
-    return 0;
-
-out_free:
-    free(t);
+    if (rc == 0) {
+        t->live = 1;
+        *out = t;
+    } else {
+        free(t);
+    }
     return rc;
 }
 
@@ -546,6 +544,18 @@ MDB_txn *store_mdb_txn(const store_txn *txn)
     return txn->tx;
 }
 
+int store_mdb_cursor(const store_txn *txn, int db, MDB_cursor **out)
+{
+    MDB_dbi dbi;
+    int rc;
+
+    *out = NULL;
+    rc = store_dbi(txn, db, &dbi);
+    if (rc == 0)
+        rc = mdb_cursor_open(txn->tx, dbi, out);
+    return rc;
+}
+
 static int map_notfound(int rc)
 {
     return rc == MDB_NOTFOUND ? STORE_ENOTFOUND : rc;
@@ -625,24 +635,17 @@ int store_del(store_txn *txn, int db, const void *key, size_t klen, const void *
 int store_cursor_open(store_txn *txn, int db, store_cursor **out)
 {
     store_cursor *c = NULL;
-    MDB_dbi dbi;
     int rc;
 
     *out = NULL;
-    rc = store_dbi(txn, db, &dbi);
-    if (rc != 0)
-        return rc;
     c = calloc(1, sizeof *c);
     if (c == NULL)
         return ENOMEM;
-    rc = mdb_cursor_open(txn->tx, dbi, &c->c);
-    if (rc != 0)
-        goto out_free;
-    *out = c;
-    return 0;
-
-out_free:
-    free(c);
+    rc = store_mdb_cursor(txn, db, &c->c);
+    if (rc == 0)
+        *out = c;
+    else
+        free(c);
     return rc;
 }
 

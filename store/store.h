@@ -12,7 +12,8 @@
  * own extra databases, see struct store_opts).
  *
  * Errors: every function returns 0 on success, or
- *   - a value of enum store_err (a negative range of its own),
+ *   - a value of enum store_err (its own negative range, from JP_ERR_STORE_BASE
+ *     of errors.h),
  *   - an LMDB code (MDB_*, negative) passed through,
  *   - a positive errno value (ENOMEM, EFBIG when a bound is hit, ...).
  * store_strerror() describes all three. Nothing here exits or logs personal
@@ -29,22 +30,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errors.h"
 #include "ident.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- errors */
 
 enum store_err {
-    STORE_ENOTFOUND = -30900, /* no such key / record */
-    STORE_EEXIST,             /* key exists and STORE_PUT_NEW was asked */
-    STORE_ECORRUPT,           /* a record does not decode, or a chain is broken */
-    STORE_ETOOLONG,           /* a value is longer than its documented bound */
-    STORE_EINVAL,             /* an argument breaks the documented contract */
-    STORE_ENOTSTORE,          /* the directory holds no jianpei store */
-    STORE_ESCHEMA,            /* the store's schema version is newer or unknown */
-    STORE_ERDONLY,            /* write attempted through a read-only store or txn */
-    STORE_EEXHAUSTED,         /* a serial counter reached its last value */
-    STORE_EBUSY,              /* backup target directory is not empty */
+    STORE_ENOTFOUND = JP_ERR_STORE_BASE, /* no such key / record */
+    STORE_EEXIST,                        /* key exists and STORE_PUT_NEW was asked */
+    STORE_ECORRUPT,                      /* a record does not decode, or a chain is broken */
+    STORE_ETOOLONG,                      /* a value is longer than its documented bound */
+    STORE_EINVAL,                        /* an argument breaks the documented contract */
+    STORE_ENOTSTORE,                     /* the directory holds no jianpei store */
+    STORE_ESCHEMA,                       /* the store's schema version is newer or unknown */
+    STORE_ERDONLY,                       /* write attempted through a read-only store or txn */
+    STORE_EEXHAUSTED,                    /* a serial counter reached its last value */
+    STORE_EBUSY,                         /* backup target directory is not empty */
 };
 
 /* A static, lowercase description of any code this module returns. Never NULL. */
@@ -410,10 +412,12 @@ const char *store_reason_code(const char *detail);
 /* ------------------------------------------------------- backup and check */
 
 /*
- * Hot, compacting copy of the environment (mdb_env_copy2 with MDB_CP_COMPACT)
- * into dir, which must not exist (it is created 0700) or be empty
- * (STORE_EBUSY otherwise). Writers may go on meanwhile; the copy is the
- * snapshot of one read transaction.
+ * Hot, compacting copy of the environment (mdb_env_copyfd2 with
+ * MDB_CP_COMPACT) into dir/data.mdb. dir must not exist or be empty
+ * (STORE_EBUSY otherwise); it ends mode 0700 and the copy 0600 whatever the
+ * umask, for the copy holds every holder's personal data. Writers may go on
+ * meanwhile; the copy is the snapshot of one read transaction. On failure
+ * err names the cause and no partial data.mdb is left.
  */
 int store_backup(store *s, const char *dir, char *err, size_t errlen);
 
@@ -433,8 +437,11 @@ struct store_report {
  * Walks every database in one read transaction: every record decodes, every
  * certificate has its PDF and holder entry, every index entry points at an
  * existing certificate, every serial counter is >= the highest serial issued
- * under its prefix, the audit chain verifies. Fills *report and returns 0
- * when the walk ran (whatever it found), or an error when it could not run.
+ * under its prefix, the audit chain verifies. Before the walk, the store's
+ * directory, data.mdb and lock.mdb must give group and others nothing (a
+ * problem each otherwise: 0700 and 0600 are wanted). Fills *report and
+ * returns 0 when the walk ran (whatever it found), or an error when it could
+ * not run.
  */
 int store_check(store *s, struct store_report *report);
 

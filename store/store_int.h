@@ -41,6 +41,8 @@ struct store_cursor {
 int store_dbi(const store_txn *txn, int db, MDB_dbi *out);
 /* The LMDB transaction inside a handle (for the store's own walkers). */
 MDB_txn *store_mdb_txn(const store_txn *txn);
+/* A raw LMDB cursor on database db (*out NULL on failure); close with mdb_cursor_close. */
+int store_mdb_cursor(const store_txn *txn, int db, MDB_cursor **out);
 
 /* Stores v as 4 / 8 bytes big-endian at p, and reads it back. */
 void store_be32_put(unsigned char *p, uint32_t v);

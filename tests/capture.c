@@ -2,6 +2,7 @@
  * capture.c - the capture directory of a test (see capture.h).
  */
 #include "capture.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,23 +69,6 @@ int cap_redirect_stderr(void)
     return rc;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 int cap_append(const char *name, const void *data, size_t len)
 {
     char path[700];
@@ -97,7 +81,7 @@ int cap_append(const char *name, const void *data, size_t len)
         fprintf(stderr, "capture: cannot open %s\n", path);
         return -1;
     }
-    rc = write_all(fd, data, len);
+    rc = jp_write_all(fd, data, len) == 0 ? 0 : -1;
     close(fd);
     return rc;
 }
@@ -137,7 +121,7 @@ int cap_file(const char *src, const char *stem)
         return -1;
     }
     while (rc == 0 && (n = read(in, buf, sizeof(buf))) != 0)
-        rc = n < 0 ? (errno == EINTR ? 0 : -1) : write_all(out, buf, (size_t)n);
+        rc = n < 0 ? (errno == EINTR ? 0 : -1) : (jp_write_all(out, buf, (size_t)n) == 0 ? 0 : -1);
     close(in);
     if (close(out) != 0)
         rc = -1;

@@ -55,15 +55,9 @@ int main(void)
 
     srand(20261124);
     snprintf(dir, sizeof dir, "/tmp/jp-crash-XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    if (issuer_workdir(dir, RECORDS, 7) != 0)
         return 1;
     snprintf(home, sizeof home, "%s/home", dir);
-    CHECK_INT(issuer_init(home), 0);
-    CHECK_INT(
-        sh("python3 %s/bench/gen_intake.py %d --seed 7 > %s/in.jsonl", JP_SOURCE_DIR, RECORDS, dir),
-        0);
-    snprintf(path, sizeof path, "%s/in.jsonl", dir);
-    CHECK_INT(cap_holders(path), 0);
     for (int i = 0; i < KILLS; i++) {
         run_and_kill(100 + rand() % 900);
         check_consistent(&prev);

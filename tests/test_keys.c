@@ -5,10 +5,8 @@
  * accepts and that refuses any edit, a CMS that OpenSSL verifies and that
  * fails after a one-byte change. Works in its own mkdtemp directory.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -585,6 +583,6 @@ int main(void)
     test_trust_list();
     test_cms();
     test_revoke_publish();
-    tmpdir_remove(tmp);
+    jp_remove_tree(tmp);
     return CHECK_DONE();
 }

@@ -24,7 +24,7 @@ static char dir[64];
 /* Copies the frozen store into DIR/cutN as a home of its own. */
 static void snapshot(int n)
 {
-    CHECK_INT(sh("mkdir -p %s/cut%d/store && cp %s/home/config.json %s/cut%d/ && "
+    CHECK_INT(sh("mkdir -p -m 700 %s/cut%d/store && cp %s/home/config.json %s/cut%d/ && "
                  "cp %s/home/store/data.mdb %s/cut%d/store/",
                  dir, n, dir, dir, n, dir, dir, n),
               0);
@@ -47,22 +47,14 @@ static void verify_copy(int n, long *last)
 int main(void)
 {
     struct timespec ts;
-    char path[96];
     long last = 0;
     pid_t pid;
     int st;
 
     srand(20261125);
     snprintf(dir, sizeof dir, "/tmp/jp-powercut-XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    if (issuer_workdir(dir, RECORDS, 5) != 0)
         return 1;
-    snprintf(path, sizeof path, "%s/home", dir);
-    CHECK_INT(issuer_init(path), 0);
-    CHECK_INT(
-        sh("python3 %s/bench/gen_intake.py %d --seed 5 > %s/in.jsonl", JP_SOURCE_DIR, RECORDS, dir),
-        0);
-    snprintf(path, sizeof path, "%s/in.jsonl", dir);
-    CHECK_INT(cap_holders(path), 0);
     pid = fork();
     if (pid == 0) {
         char home[96], in[96];

@@ -7,7 +7,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +17,6 @@
 
 #include "check.h"
 #include "store.h"
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *dir)
-{
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void make_tmp(char *buf, size_t n)
 {
@@ -160,7 +146,7 @@ static void test_open_close_reopen(void)
     CHECK_INT(store_open(empty, STORE_RDONLY, &s, err, sizeof err), STORE_ENOTSTORE);
     CHECK(rmdir(empty) == 0);
     CHECK_INT(store_open(dir, STORE_CREATE | STORE_RDONLY, &s, err, sizeof err), STORE_EINVAL);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 /* Writes the schema version (or deletes it when ver < 0) with raw LMDB. */
@@ -215,7 +201,7 @@ static void test_schema_refusal(void)
     CHECK_INT(raw_schema(tmp, 1), 0);
     CHECK_INT(store_open(tmp, 0, &s, err, sizeof err), 0);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static void test_rdonly(void)
@@ -241,7 +227,7 @@ static void test_rdonly(void)
     CHECK_INT(get_str(ro, STORE_DB_META, "k", v, sizeof v), 0);
     CHECK_STR(v, "v1");
     store_close(ro);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static void test_kv_and_cursors(void)
@@ -320,7 +306,7 @@ static void test_kv_and_cursors(void)
     CHECK_INT(store_get(txn, 99, "a", 1, &val, &vn), STORE_EINVAL);
     store_read_end(txn);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static int put_new_twice(store_txn *txn, void *arg)
@@ -353,7 +339,7 @@ static void test_put_new_and_del(void)
     CHECK_INT(get_str(s, STORE_DB_META, "x", v, sizeof v), STORE_ENOTFOUND);
     CHECK_INT(store_write(s, del_key, "x"), STORE_ENOTFOUND);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static int change_holder(store_txn *txn, void *arg)
@@ -428,7 +414,7 @@ static void test_certs_and_indexes(void)
     CHECK_INT(n, 1);
     store_read_end(txn);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 struct serial_arg {
@@ -486,7 +472,7 @@ static void test_serials(void)
     CHECK_INT(store_write(s, next_serial, &a), 0);
     CHECK_INT(a.got, 4);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 struct bulk {
@@ -548,7 +534,7 @@ static void test_map_growth(void)
     printf("map grew from 64 KiB to %zu KiB; the callback ran %u times for 4 transactions\n",
            store_map_size(s) >> 10, b.runs);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static int del_pdf(store_txn *txn, void *arg)
@@ -631,7 +617,61 @@ static void test_backup_and_check(void)
     for (i = 0; i < 3; i++) /* no personal data in the report */
         CHECK(strstr(r.first[i], "440103199001011237") == NULL);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
+}
+
+/* The mode bits of path, or -1 when it cannot be read. */
+static int mode_of(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+/* A backup is 0700 / 0600 whatever the umask; check names a store file others may read. */
+static void test_private_modes(void)
+{
+    char tmp[64], dir[128], bak[128], bak2[128], path[160], err[256];
+    struct store_report r;
+    store *s = NULL;
+    mode_t old;
+
+    make_tmp(tmp, sizeof tmp);
+    sub(dir, sizeof dir, tmp, "db");
+    sub(bak, sizeof bak, tmp, "backup");
+    sub(bak2, sizeof bak2, tmp, "backup2");
+    CHECK_INT(store_open(dir, STORE_CREATE, &s, err, sizeof err), 0);
+    CHECK_INT(store_check(s, &r), 0);
+    CHECK_INT(r.problems, 0);
+
+    old = umask(0);
+    CHECK_INT(store_backup(s, bak, err, sizeof err), 0);
+    CHECK_INT(mode_of(bak), 0700);
+    sub(path, sizeof path, bak, "data.mdb");
+    CHECK_INT(mode_of(path), 0600);
+    CHECK_INT(mkdir(bak2, 0755), 0); /* an empty directory of another mode is taken and closed */
+    CHECK_INT(store_backup(s, bak2, err, sizeof err), 0);
+    CHECK_INT(mode_of(bak2), 0700);
+    sub(path, sizeof path, bak2, "data.mdb");
+    CHECK_INT(mode_of(path), 0600);
+    umask(old);
+
+    sub(path, sizeof path, dir, "data.mdb");
+    CHECK_INT(chmod(path, 0644), 0);
+    CHECK_INT(chmod(dir, 0750), 0);
+    CHECK_INT(store_check(s, &r), 0);
+    CHECK_INT(r.problems, 2);
+    CHECK_STR(r.first[0], "store directory has mode 0750: group or others may read it (want 0700)");
+    CHECK_STR(r.first[1],
+              "store file data.mdb has mode 0644: group or others may read it (want 0600)");
+    sub(path, sizeof path, dir, "lock.mdb");
+    CHECK_INT(chmod(path, 0604), 0);
+    CHECK_INT(store_check(s, &r), 0);
+    CHECK_INT(r.problems, 3);
+    CHECK_STR(r.first[2],
+              "store file lock.mdb has mode 0604: group or others may read it (want 0600)");
+    store_close(s);
+    jp_remove_tree(tmp);
 }
 
 int main(void)
@@ -645,5 +685,6 @@ int main(void)
     test_serials();
     test_map_growth();
     test_backup_and_check();
+    test_private_modes();
     return CHECK_DONE();
 }

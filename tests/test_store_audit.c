@@ -5,7 +5,6 @@
  * entry) named by store_audit_verify and store_check.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +14,6 @@
 
 #include "check.h"
 #include "store.h"
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *dir)
-{
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static const char *const actions[] = {"issue",     "issue",  "suspend",
                                       "reinstate", "revoke", "keys-rotate"};
@@ -265,7 +251,7 @@ static void test_chain(void)
     CHECK_INT(raw_put(tmp, 1, rec, len - 1), 0);
     CHECK_INT(verify_dir(tmp, &bad, &count), STORE_ECORRUPT);
     CHECK_INT(bad, 1);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 int main(void)

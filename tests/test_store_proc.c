@@ -8,7 +8,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,19 +24,6 @@
 static const struct store_dbspec extra[] = {{"recs", 0}};
 static const struct store_opts tiny = {64 << 10, 0, extra, 1};
 static const char counter_key[] = "records";
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *dir)
-{
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static double now(void)
 {
@@ -204,7 +190,7 @@ static void test_reader_sees_other_process(void)
     CHECK_INT(counter, 1200);
     CHECK(store_map_size(ro) > map_before);
     store_close(ro);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 /* Reads n progress bytes (n commits) from fd. */
@@ -293,7 +279,7 @@ static void test_crash_atomicity(void)
            "transactions survived, none torn\n",
            rounds, inside, (unsigned long long)records, (unsigned long long)(records / b.k));
     munmap(b.phase, sizeof *b.phase);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 static void test_two_writers(void)
@@ -337,7 +323,7 @@ static void test_two_writers(void)
     CHECK_INT(rep.problems, 0);
     CHECK_INT(rep.audit_entries, 2 * per);
     store_close(s);
-    rm_rf(tmp);
+    jp_remove_tree(tmp);
 }
 
 int main(void)

@@ -6,6 +6,7 @@
 #include "verifier_client.h"
 
 #include "capture.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -135,23 +136,6 @@ int vc_daemon_stop(struct vc_daemon *d)
     return exit_status(st);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const unsigned char *c = p;
-
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int read_all(int fd, unsigned char **out, size_t *len)
 {
     size_t cap = 65536, n = 0;
@@ -270,8 +254,8 @@ int vc_http_from(const char *src, int port, const char *method, const char *path
     fd = connect_local(src, port);
     if (fd < 0)
         return -1;
-    if (write_all(fd, req, (size_t)k) == 0 && (body == NULL || write_all(fd, body, len) == 0) &&
-        read_all(fd, &raw, &n) == 0)
+    if (jp_write_all(fd, req, (size_t)k) == 0 &&
+        (body == NULL || jp_write_all(fd, body, len) == 0) && read_all(fd, &raw, &n) == 0)
         rc = parse_resp(raw, n, r);
     free(raw);
     close(fd);
@@ -318,6 +302,16 @@ int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz
     return -1;
 }
 
+/* BIN/jianpei-issuer and DIR/jianpei-home into issuer[600] and home[600]; -1 when one does not fit.
+ */
+static int issuer_paths(const char *bin_dir, const char *dir, char *issuer, char *home)
+{
+    if (jp_path_join(issuer, 600, bin_dir, "jianpei-issuer") != 0 ||
+        jp_path_join(home, 600, dir, "jianpei-home") != 0)
+        return -1;
+    return 0;
+}
+
 int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int n)
 {
     char issuer[600], home[600], in[600], report[600], gen[600], count[16];
@@ -336,12 +330,12 @@ int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int 
     char *issue[] = {issuer, "--home", home, "issue", "--input", in, "--report", report, NULL};
     int rc;
 
-    snprintf(issuer, sizeof(issuer), "%s/jianpei-issuer", bin_dir);
-    snprintf(home, sizeof(home), "%s/jianpei-home", dir);
-    snprintf(in, sizeof(in), "%s/in.jsonl", dir);
-    snprintf(report, sizeof(report), "%s/report.json", dir);
-    snprintf(gen, sizeof(gen), "%s/bench/gen_intake.py", src_dir);
-    snprintf(count, sizeof(count), "%d", n);
+    if (issuer_paths(bin_dir, dir, issuer, home) != 0 ||
+        jp_path_join(in, sizeof(in), dir, "in.jsonl") != 0 ||
+        jp_path_join(report, sizeof(report), dir, "report.json") != 0 ||
+        jp_path_join(gen, sizeof(gen), src_dir, "bench/gen_intake.py") != 0 ||
+        jp_strf(count, sizeof(count), "%d", n) != 0)
+        return -1;
     if (vc_run(init, NULL) != 0 || vc_run(genv, in) != 0 || cap_holders(in) != 0)
         return -1;
     rc = vc_run(issue, NULL);
@@ -356,12 +350,12 @@ int vc_qr_from_pdf(const char *bin_dir, const char *dir, const char *no, char *u
     char *ppm[] = {"/usr/bin/pdftoppm", "-r", "150", "-png", "-singlefile", pdf, prefix, NULL};
     char *zbar[] = {"/usr/bin/zbarimg", "-q", "--raw", png, NULL};
 
-    snprintf(issuer, sizeof(issuer), "%s/jianpei-issuer", bin_dir);
-    snprintf(home, sizeof(home), "%s/jianpei-home", dir);
-    snprintf(pdf, sizeof(pdf), "%s/cert.pdf", dir);
-    snprintf(prefix, sizeof(prefix), "%s/page", dir);
-    snprintf(png, sizeof(png), "%s.png", prefix);
-    snprintf(txt, sizeof(txt), "%s/qr.txt", dir);
+    if (issuer_paths(bin_dir, dir, issuer, home) != 0 ||
+        jp_path_join(pdf, sizeof(pdf), dir, "cert.pdf") != 0 ||
+        jp_path_join(prefix, sizeof(prefix), dir, "page") != 0 ||
+        jp_strf(png, sizeof(png), "%s.png", prefix) != 0 ||
+        jp_path_join(txt, sizeof(txt), dir, "qr.txt") != 0)
+        return -1;
     if (vc_run(pdfv, NULL) != 0 || vc_run(ppm, NULL) != 0 || vc_run(zbar, txt) != 0)
         return -1;
     text = vc_slurp(txt, NULL);
