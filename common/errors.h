@@ -11,7 +11,12 @@
 #ifndef JP_ERRORS_H
 #define JP_ERRORS_H
 
-/* First code of each module; its codes are BASE, BASE-1, ... BASE-99. */
+/*
+ * First code of each module; as in LMDB (MDB_KEYEXIST -30799 up to
+ * MDB_LAST_ERRCODE), a module's codes count upwards from its base: BASE,
+ * BASE+1, ... at most BASE+99, so an enum may simply list them after
+ * "X_EFIRST = JP_ERR_X_BASE". LMDB's own -30799..-30700 stays clear.
+ */
 #define JP_ERR_STORE_BASE (-30900)    /* store/store.h: enum store_err */
 #define JP_ERR_KEYS_BASE (-31000)     /* keys/keys.h: enum keys_error */
 #define JP_ERR_TRAINING_BASE (-31100) /* training/training.h: enum training_err */
@@ -24,7 +29,7 @@
 #define JP_ERR_PAGES_BASE (-31800)    /* pages/pages.h (SPEC §10) */
 
 /* 1 when code lies in the range that starts at base, else 0. */
-#define JP_ERR_IN(code, base) ((code) <= (base) && (code) > (base)-100)
+#define JP_ERR_IN(code, base) ((code) >= (base) && (code) < (base) + 100)
 
 /*
  * A static description of any code: "success" for 0, strerror() for errno

@@ -41,7 +41,7 @@
 
 enum pages_error {
     PAGES_E_LOCKED = JP_ERR_PAGES_BASE,      /* the certificate's proofs are locked */
-    PAGES_E_CORRUPT = JP_ERR_PAGES_BASE - 1, /* a record or the key file is malformed */
+    PAGES_E_CORRUPT = JP_ERR_PAGES_BASE + 1, /* a record or the key file is malformed */
 };
 
 /* A static lowercase description of any code these functions return; never NULL. */

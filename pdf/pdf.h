@@ -43,13 +43,13 @@
 #define PDF_MAX_CONTENTS (256u * 1024u)     /* largest reservation accepted */
 #define PDF_MAX_TEXT 256u                   /* bytes of UTF-8 in /Reason, /Location */
 
-/* The module's codes: JP_ERR_PDF_BASE, JP_ERR_PDF_BASE - 1, ... (disjoint from errno). */
+/* The module's codes: JP_ERR_PDF_BASE, JP_ERR_PDF_BASE + 1, ... (disjoint from errno). */
 enum pdf_err {
     PDF_EFORMAT = JP_ERR_PDF_BASE,          /* not a PDF, or its structure is broken */
-    PDF_EUNSUPPORTED = JP_ERR_PDF_BASE - 1, /* a valid PDF using a feature this writer refuses */
-    PDF_EINVAL = JP_ERR_PDF_BASE - 2,       /* bad argument: options, text, sizes */
-    PDF_ESIGNER = JP_ERR_PDF_BASE - 3,      /* the signer callback failed (its message in err) */
-    PDF_ETOOBIG = JP_ERR_PDF_BASE - 4,      /* the signature DER is larger than the reservation */
+    PDF_EUNSUPPORTED = JP_ERR_PDF_BASE + 1, /* a valid PDF using a feature this writer refuses */
+    PDF_EINVAL = JP_ERR_PDF_BASE + 2,       /* bad argument: options, text, sizes */
+    PDF_ESIGNER = JP_ERR_PDF_BASE + 3,      /* the signer callback failed (its message in err) */
+    PDF_ETOOBIG = JP_ERR_PDF_BASE + 4,      /* the signature DER is larger than the reservation */
 };
 
 /*

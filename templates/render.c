@@ -652,27 +652,3 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_fields *f, struct jp_buf
     doc_close(d);
     return rc;
 }
-
-const char *tmpl_strerror(int code)
-{
-    switch (code) {
-    case 0:
-        return "success";
-    case TMPL_ESYNTAX:
-        return "template is malformed";
-    case TMPL_EFONT:
-        return "template font cannot be used";
-    case TMPL_EGLYPH:
-        return "no configured font has a character of a field";
-    case TMPL_EPHOTO:
-        return "photo is not a valid JPEG or PNG of at most 200 KB";
-    case TMPL_EFIELD:
-        return "certificate field is missing or invalid";
-    case TMPL_EQR:
-        return "qr text cannot be encoded";
-    case TMPL_EPDF:
-        return "pdf library failed";
-    default:
-        return code > 0 ? strerror(code) : "unknown error";
-    }
-}

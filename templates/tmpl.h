@@ -30,15 +30,15 @@
 #define TMPL_MAX_PHOTO (200u * 1024) /* bytes of a photo */
 #define TMPL_MAX_PDF (8u << 20)      /* bytes of a rendered PDF */
 
-/* The module's codes: JP_ERR_TMPL_BASE, JP_ERR_TMPL_BASE - 1, ... (disjoint from errno). */
+/* The module's codes: JP_ERR_TMPL_BASE, JP_ERR_TMPL_BASE + 1, ... (disjoint from errno). */
 enum tmpl_err {
     TMPL_ESYNTAX = JP_ERR_TMPL_BASE,    /* template malformed; err holds "FILE:LINE: reason" */
-    TMPL_EFONT = JP_ERR_TMPL_BASE - 1,  /* a template font cannot be read or used */
-    TMPL_EGLYPH = JP_ERR_TMPL_BASE - 2, /* no configured font has a character of a field */
-    TMPL_EPHOTO = JP_ERR_TMPL_BASE - 3, /* photo not a valid JPEG/PNG, or over TMPL_MAX_PHOTO */
-    TMPL_EFIELD = JP_ERR_TMPL_BASE - 4, /* a field missing, too long, bad UTF-8 or controls */
-    TMPL_EQR = JP_ERR_TMPL_BASE - 5,    /* qr_text cannot be encoded */
-    TMPL_EPDF = JP_ERR_TMPL_BASE - 6,   /* libharu failed */
+    TMPL_EFONT = JP_ERR_TMPL_BASE + 1,  /* a template font cannot be read or used */
+    TMPL_EGLYPH = JP_ERR_TMPL_BASE + 2, /* no configured font has a character of a field */
+    TMPL_EPHOTO = JP_ERR_TMPL_BASE + 3, /* photo not a valid JPEG/PNG, or over TMPL_MAX_PHOTO */
+    TMPL_EFIELD = JP_ERR_TMPL_BASE + 4, /* a field missing, too long, bad UTF-8 or controls */
+    TMPL_EQR = JP_ERR_TMPL_BASE + 5,    /* qr_text cannot be encoded */
+    TMPL_EPDF = JP_ERR_TMPL_BASE + 6,   /* libharu failed */
 };
 
 /* The texts of one certificate, UTF-8, NUL-terminated; the caller keeps ownership. */

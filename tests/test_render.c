@@ -484,7 +484,7 @@ static void check_error_codes(void)
         CHECK(strcmp(tmpl_strerror(codes[i]), "unknown error") != 0);
     }
     CHECK_STR(tmpl_strerror(ENOMEM), strerror(ENOMEM));
-    CHECK_STR(tmpl_strerror(JP_ERR_TMPL_BASE - 99), "unknown error");
+    CHECK_STR(tmpl_strerror(JP_ERR_TMPL_BASE + 99), "unknown error");
 }
 
 static void remove_tmpdir(void)

@@ -6,6 +6,7 @@
  * rejected (nothing changed), 2 usage, 3 failure (nothing changed).
  * Input files (score sheets, continuing-education imports) are JSON Lines.
  */
+#include "errors.h"
 #include "cli.h"
 #include "config.h"
 #include "store.h"
@@ -674,7 +675,7 @@ static int run_command(const struct command *c, const struct args *g, const char
     rc = training_open(home, &t, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "cannot open training data of %s: %s\n", home,
-                err[0] ? err : training_strerror(rc));
+                err[0] ? err : jp_strerror(rc));
         return CLI_FAILURE;
     }
     if (today_s != NULL)
@@ -684,7 +685,7 @@ static int run_command(const struct command *c, const struct args *g, const char
     status = rc == 0 ? CLI_OK : training_is_refusal(rc) ? CLI_REJECTED : CLI_FAILURE;
     if (rc != 0)
         fprintf(stderr, "%s%s%s: %s\n", c->w1, c->w2 ? " " : "", c->w2 ? c->w2 : "",
-                why[0] ? why : training_strerror(rc));
+                why[0] ? why : jp_strerror(rc));
     return status;
 }
 

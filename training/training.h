@@ -30,14 +30,15 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "errors.h"
 #include "ident.h"
 #include "util.h"
 
 enum training_err {
-    TRAINING_EREFUSED = -31100, /* a workflow rule refused the request */
-    TRAINING_EREMIT,            /* the actor acts outside its remit */
-    TRAINING_ENOTFOUND,         /* unknown institution, class, exam, ... */
-    TRAINING_EINVAL,            /* a malformed field (id, date, score, code, ...) */
+    TRAINING_EREFUSED = JP_ERR_TRAINING_BASE, /* a workflow rule refused the request */
+    TRAINING_EREMIT,                          /* the actor acts outside its remit */
+    TRAINING_ENOTFOUND,                       /* unknown institution, class, exam, ... */
+    TRAINING_EINVAL,                          /* a malformed field (id, date, score, code, ...) */
 };
 
 /* A static, lowercase description of any code this module returns. Never NULL. */

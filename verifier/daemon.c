@@ -37,29 +37,6 @@ struct vf_req {
     int started;                /* on_request has seen this request */
 };
 
-const char *verifier_strerror(int code)
-{
-    switch (code) {
-    case 0:
-        return "success";
-    case VERIFIER_E_INVAL:
-        return "invalid argument";
-    case VERIFIER_E_START:
-        return "cannot start the http daemon";
-    case VERIFIER_E_HOME:
-        return "home lacks its store, keys or configuration";
-    case VERIFIER_E_CLIENTS:
-        return "clients file is malformed";
-    case VERIFIER_E_EXISTS:
-        return "client exists";
-    default:
-        break;
-    }
-    if (code > 0)
-        return strerror(code);
-    return "unknown error";
-}
-
 /* ------------------------------------------------------------ reload */
 
 static void stamp_read(const char *path, struct vf_stamp *s)

@@ -4,6 +4,7 @@
  * call the library, map results to exit statuses 0 ok, 1 rejected (a QR that
  * is not genuine), 2 usage, 3 failure. Only this file exits.
  */
+#include "errors.h"
 #include "cli.h"
 #include "config.h"
 #include "keys.h"
@@ -118,7 +119,7 @@ static int serve(struct verifier_opts *o)
     signal(SIGPIPE, SIG_IGN);
     rc = verifier_start(o, &v, err, sizeof(err));
     if (rc != 0) {
-        fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : verifier_strerror(rc));
+        fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : jp_strerror(rc));
         return rc == VERIFIER_E_INVAL ? CLI_USAGE : CLI_FAILURE;
     }
     printf("listening on %.*s:%u\n", (int)(strrchr(o->listen, ':') - o->listen), o->listen,
@@ -155,7 +156,7 @@ static int cmd_clients(int argc, char **argv, const char *home)
     }
     rc = verifier_clients_add(home, id, secret, err, sizeof(err));
     if (rc != 0) {
-        fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : verifier_strerror(rc));
+        fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : jp_strerror(rc));
         return rc == VERIFIER_E_INVAL ? CLI_USAGE : CLI_FAILURE;
     }
     printf("client %s added; its secret (shown once):\n%s\n", id, secret);
@@ -210,13 +211,13 @@ static int cmd_verify_qr(int argc, char **argv)
     }
     rc = keys_trust_load(trust_path, pin_text != NULL ? pin : NULL, &trust, err, sizeof(err));
     if (rc != 0) {
-        fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : keys_strerror(rc));
+        fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : jp_strerror(rc));
         return CLI_FAILURE;
     }
     rc = verifier_qr_check(trust, argv[optind], strlen(argv[optind]), &qr);
     keys_trust_free(trust);
     if (rc != 0) {
-        fprintf(stderr, "jianpei-verifier: qr check failed: %s\n", keys_strerror(rc));
+        fprintf(stderr, "jianpei-verifier: qr check failed: %s\n", jp_strerror(rc));
         return CLI_FAILURE;
     }
     print_qr(&qr);
