@@ -20,6 +20,19 @@
 
 #include <jansson.h>
 
+int cmd_parse_int(const char *s, int min, int max, int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
 int cmd_is_help(int argc, char **argv, const char *help)
 {
     for (int i = 1; i < argc; i++)
@@ -75,20 +88,21 @@ static int check_no(const char *no)
 
 static const char issue_help[] =
     "usage: jianpei-issuer issue [--home DIR] --input FILE|- [--report FILE]\n"
-    "                            [--all-or-nothing] [--issue-date YYYY-MM-DD]\n"
-    "                            [--threads N] [--actor NAME] [--passphrase-file FILE]\n"
+    "                            [--all-or-nothing] [--threads N] [--actor NAME]\n"
+    "                            [--passphrase-file FILE]\n"
     "\n"
     "Reads passed candidates as JSON Lines (SPEC §5), checks every rule, and numbers,\n"
     "renders, signs and stores a certificate for each valid line. A rejected line is\n"
     "reported with its number and reason and changes nothing; issuing the same\n"
     "(id_number, position, exam_id) again returns the existing certificate.\n"
+    "The issue date is today in China (UTC+8); certificates are never backdated.\n"
     "\n"
     "  --input FILE|-      intake file, or - for standard input; photo paths are\n"
     "                      relative to the file's directory (to . for stdin)\n"
-    "  --report FILE       write the JSON summary of the run\n"
+    "  --report FILE       write the JSON summary of the run (mode 0600; a symlink\n"
+    "                      there is replaced, never followed)\n"
     "  --all-or-nothing    refuse the whole input when any line is rejected\n"
-    "  --issue-date DATE   issue date (default: today in China)\n"
-    "  --threads N         render and sign on N threads (default: one per core)\n"
+    "  --threads N         render and sign on N threads, 1-16 (default: one per core)\n"
     "  --actor NAME        who issues, for the audit log (default: $USER)\n"
     "\n"
     "exit status: 0 all lines issued or already issued, 1 some lines rejected,\n"
@@ -102,19 +116,12 @@ static void progress_cb(void *ctx, unsigned long lines, double fraction)
 
 static int write_report(const char *path, const struct issuer_report *rep)
 {
-    FILE *f = fopen(path, "we");
-    int rc;
+    char err[512] = "";
+    int rc = issuer_report_save(rep, path, err, sizeof err);
 
-    if (f == NULL) {
-        fprintf(stderr, "cannot write report %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    rc = issuer_report_write(rep, f);
-    if (fclose(f) != 0 || rc != 0) {
-        fprintf(stderr, "cannot write report %s\n", path);
-        return -1;
-    }
-    return 0;
+    if (rc != 0)
+        fprintf(stderr, "cannot write report %s: %s\n", path, err);
+    return rc;
 }
 
 static void print_rejections(const struct issuer_report *rep)
@@ -138,7 +145,6 @@ int cmd_issue(int argc, char **argv, const char *home)
         {"input", required_argument, NULL, 'i'},
         {"report", required_argument, NULL, 'r'},
         {"all-or-nothing", no_argument, NULL, 'a'},
-        {"issue-date", required_argument, NULL, 'd'},
         {"threads", required_argument, NULL, 't'},
         {"actor", required_argument, NULL, 'A'},
         {"passphrase-file", required_argument, NULL, 'P'},
@@ -166,11 +172,11 @@ int cmd_issue(int argc, char **argv, const char *home)
         case 'a':
             o.all_or_nothing = 1;
             break;
-        case 'd':
-            o.issue_date = optarg;
-            break;
         case 't':
-            threads = atoi(optarg);
+            if (cmd_parse_int(optarg, 1, ISSUER_MAX_THREADS, &threads) != 0) {
+                fprintf(stderr, "issue: --threads must be 1-%d\n", ISSUER_MAX_THREADS);
+                return CLI_USAGE;
+            }
             break;
         case 'A':
             o.actor = optarg;
@@ -186,7 +192,7 @@ int cmd_issue(int argc, char **argv, const char *home)
             return CLI_USAGE;
         }
     }
-    if (input == NULL || optind != argc || threads < 0 || threads > ISSUER_MAX_THREADS) {
+    if (input == NULL || optind != argc) {
         fputs(issue_help, stderr);
         return CLI_USAGE;
     }
@@ -198,7 +204,11 @@ int cmd_issue(int argc, char **argv, const char *home)
             fprintf(stderr, "cannot open %s: %s\n", input, strerror(errno));
             return CLI_FAILURE;
         }
-        snprintf(dir, sizeof dir, "%s", input);
+        if (jp_strf(dir, sizeof dir, "%s", input) != 0) {
+            fprintf(stderr, "issue: --input path is too long\n");
+            fclose(in);
+            return CLI_USAGE;
+        }
         o.photo_dir = dirname(dir);
     }
     issuer_report_init(&rep);
@@ -212,6 +222,8 @@ int cmd_issue(int argc, char **argv, const char *home)
     cli_progress_end(&prog);
     if (rc != 0)
         fprintf(stderr, "issue: %s\n", err);
+    if (rc == ISSUER_EARG)
+        status = CLI_USAGE;
     print_rejections(&rep);
     fprintf(stderr, "%zu issued, %zu already issued, %zu rejected in %.1f s\n", rep.issued,
             rep.already, rep.rejected, cli_now() - t0);
@@ -395,7 +407,7 @@ int cmd_pdf(int argc, char **argv, const char *home)
     store_read_end(txn);
     store_close(s);
     if (rc == 0) {
-        rc = jp_write_file_atomic(out, pdf.data, pdf.len, 0644);
+        rc = jp_write_file_atomic(out, pdf.data, pdf.len, 0600);
         if (rc != 0)
             fprintf(stderr, "cannot write %s: %s\n", out, strerror(rc));
     } else {
@@ -444,13 +456,17 @@ int cmd_status(int argc, char **argv, const char *home)
     }
     if (check_no(no) != 0)
         return CLI_USAGE;
+    if (reason[0] == '\0' || strlen(reason) > ISSUER_REASON_MAX) {
+        fprintf(stderr, "%s: --reason must be 1-%d bytes\n", argv[0], ISSUER_REASON_MAX);
+        return CLI_USAGE;
+    }
     if (cmd_open_store(home, 0, &s) != 0)
         return CLI_FAILURE;
     rc = issuer_status_change(s, no, argv[0], reason, actor, err, sizeof err);
     store_close(s);
     if (rc != 0) {
         fprintf(stderr, "%s: %s\n", argv[0], err);
-        return CLI_FAILURE;
+        return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
     }
     printf("%s: %s done\n", no, argv[0]);
     return CLI_OK;

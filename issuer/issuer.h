@@ -3,8 +3,10 @@
  * and (issue.c) turning intake lines into numbered, rendered, signed and
  * stored certificates, and changing their status.
  *
- * Errors: 0, or a positive errno value / a code of the module used (store_*,
- * keys_*, tmpl_*), always with a lowercase reason in the caller's err buffer.
+ * Errors (common/errors.h): 0, a positive errno value, a code of enum
+ * issuer_err, or the first cause's code of the module used (store_*, keys_*,
+ * tmpl_*, ident_*) passed through unchanged, always with a lowercase reason in
+ * the caller's err buffer. issuer_strerror() names any of them.
  * Nothing here exits and nothing logs personal data.
  */
 #ifndef JP_ISSUER_H
@@ -15,7 +17,31 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "errors.h"
 #include "util.h"
+
+enum issuer_err {
+    ISSUER_EARG = JP_ERR_ISSUER_BASE,        /* an option or argument breaks its rule: a usage
+                                                error; err names the option */
+    ISSUER_ERENDER = JP_ERR_ISSUER_BASE - 1, /* a line the renderer refused (internal to a run) */
+    ISSUER_ESTATUS = JP_ERR_ISSUER_BASE - 2, /* the certificate's status forbids the change */
+    ISSUER_EHOME = JP_ERR_ISSUER_BASE - 3,   /* the home, keys/ or store/ is a symlink, not the
+                                                user's, or group/world-writable */
+    ISSUER_EPHOTO = JP_ERR_ISSUER_BASE - 4,  /* a photo path leaves the input folder or is not a
+                                                regular file */
+};
+
+/*
+ * A static description of code: issuer_err values by name, errno values by
+ * strerror(), codes of store, keys, templates and ident by their own
+ * *_strerror(). Never NULL; not to be freed.
+ */
+const char *issuer_strerror(int code);
+
+/* Bytes of an audit actor (an operator's login or a program name). */
+#define ISSUER_ACTOR_MAX 64
+/* Bytes of a status change reason. */
+#define ISSUER_REASON_MAX 256
 
 /* Paths inside a home; each fits in ISSUER_PATH_MAX. */
 #define ISSUER_PATH_MAX 4096
@@ -96,10 +122,9 @@ struct issuer_report {
 };
 
 struct issuer_issue_opts {
-    int all_or_nothing;     /* refuse the whole input when any line is rejected */
-    const char *photo_dir;  /* photos are relative to it (the input file's directory) */
-    const char *issue_date; /* YYYY-MM-DD, or NULL for today in China (UTC+8) */
-    const char *actor;      /* written in the audit log, e.g. the operator's login */
+    int all_or_nothing;    /* refuse the whole input when any line is rejected */
+    const char *photo_dir; /* photos are relative to it (the input file's directory) */
+    const char *actor;     /* the audit log's actor (1..ISSUER_ACTOR_MAX bytes), e.g. a login */
     /* Called after each committed batch: lines read so far, share of input read (or -1). */
     void (*progress)(void *ctx, unsigned long lines, double fraction);
     void *progress_ctx; /* passed to progress */
@@ -112,17 +137,30 @@ struct issuer_issue_opts {
  * an audit entry in one LMDB write transaction per batch, so a crash leaves
  * each batch whole or absent. Lines already issued are reported with their
  * number. With all_or_nothing the input is validated first, then issued in a
- * single transaction, and any rejection refuses the whole input. Returns 0
- * when the run completed (rejections are in the report), or an error that
- * stopped it (batches committed before stay committed unless all_or_nothing).
+ * single transaction, and any rejection refuses the whole input (the report
+ * then lists the rejected lines and those issued before). The issue date is
+ * always today in China (UTC+8): no certificate is backdated. Returns 0
+ * when the run completed (rejections are in the report), ISSUER_EARG for a bad
+ * actor, or an error that stopped it (batches committed before stay committed
+ * unless all_or_nothing).
  */
 int issuer_issue(issuer *is, FILE *in, const struct issuer_issue_opts *o, struct issuer_report *rep,
                  char *err, size_t errlen);
+
+/* Render-and-sign calls since issuer_open (each PDF made, kept or not): for tests and benchmarks.
+ */
+unsigned long issuer_renders(issuer *is);
 
 void issuer_report_init(struct issuer_report *rep);
 void issuer_report_free(struct issuer_report *rep);
 /* Writes the report as the JSON of SPEC §5. Returns 0 or an errno value. */
 int issuer_report_write(const struct issuer_report *rep, FILE *out);
+/*
+ * Writes the report to path as a private file: mode 0600 whatever the umask,
+ * a random temporary name beside it renamed over path, so a symlink at path is
+ * replaced and never followed. Returns 0 or an errno value (reason in err).
+ */
+int issuer_report_save(const struct issuer_report *rep, const char *path, char *err, size_t errlen);
 
 /* ------------------------------------------------------ status changes */
 
@@ -134,8 +172,9 @@ int issuer_report_write(const struct issuer_report *rep, FILE *out);
  * lapse from valid. revoked and cancelled are final. reason (1..256 bytes) is
  * kept with the record and in the audit log, so it must hold no personal
  * data. Returns 0, EALREADY when the certificate already has the target
- * status (nothing written), STORE_ENOTFOUND, EINVAL (bad number, action or
- * transition; err says which), or a store error; nothing changes on error.
+ * status (nothing written), STORE_ENOTFOUND, ISSUER_EARG (bad number, action,
+ * reason or actor; err says which), ISSUER_ESTATUS (transition not allowed),
+ * or a store error; nothing changes on error.
  */
 int issuer_status_change(struct store *st, const char *certificate_no, const char *action,
                          const char *reason, const char *actor, char *err, size_t errlen);

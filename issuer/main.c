@@ -120,7 +120,7 @@ static int cmd_init(int argc, char **argv, const char *home)
     }
     if (rc != 0) {
         fprintf(stderr, "init: %s\n", err);
-        return CLI_FAILURE;
+        return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
     }
     printf("created home %s: keys in %s/" ISSUER_KEYS_DIR
            " (private keys %s), store in %s/" ISSUER_STORE_DIR ", trust list %s/" ISSUER_TRUST_FILE

@@ -3,6 +3,7 @@
  * lapse), each one transaction with its audit entry.
  */
 #include "issuer.h"
+#include "audit.h"
 #include "ident.h"
 #include "store.h"
 
@@ -42,7 +43,6 @@ static int change_txn(store_txn *txn, void *arg)
 {
     struct change *c = arg;
     struct store_cert cert;
-    struct store_audit_entry e;
     int rc;
 
     rc = store_cert_get(txn, c->no, &cert);
@@ -51,9 +51,9 @@ static int change_txn(store_txn *txn, void *arg)
     if (cert.status == c->t->to)
         return EALREADY;
     if (!(c->t->from & BIT(cert.status))) {
-        snprintf(c->err, c->errlen, "%s: cannot %s a certificate that is %s", c->no, c->t->action,
-                 store_status_name(cert.status));
-        return EINVAL;
+        jp_errf(c->err, c->errlen, "%s: cannot %s a certificate that is %s", c->no, c->t->action,
+                store_status_name(cert.status));
+        return ISSUER_ESTATUS;
     }
     cert.status = c->t->to;
     cert.status_changed_at = (int64_t)time(NULL);
@@ -62,13 +62,8 @@ static int change_txn(store_txn *txn, void *arg)
         rc = store_cert_put(txn, &cert);
     if (rc != 0)
         return rc;
-    memset(&e, 0, sizeof e);
-    e.time = cert.status_changed_at;
-    snprintf(e.action, sizeof e.action, "%s", c->t->action);
-    memcpy(e.certificate_no, cert.certificate_no, sizeof e.certificate_no);
-    snprintf(e.actor, sizeof e.actor, "%s", c->actor);
-    snprintf(e.detail, sizeof e.detail, "%s", c->reason);
-    return store_audit_append(txn, &e);
+    return audit_append(txn, cert.status_changed_at, c->t->action, cert.certificate_no, c->actor,
+                        "%s", c->reason);
 }
 
 int issuer_status_change(struct store *st, const char *certificate_no, const char *action,
@@ -83,22 +78,25 @@ int issuer_status_change(struct store *st, const char *certificate_no, const cha
         if (strcmp(action, transitions[i].action) == 0)
             c.t = &transitions[i];
     if (c.t == NULL) {
-        snprintf(err, errlen, "unknown status change %s", action);
-        return EINVAL;
+        jp_errf(err, errlen, "unknown status change %s", action);
+        return ISSUER_EARG;
     }
-    if (ident_certno_parse(certificate_no, strlen(certificate_no), NULL, why, sizeof why) != 0) {
-        snprintf(err, errlen, "certificate number: %s", why);
-        return EINVAL;
+    rc = ident_certno_parse(certificate_no, strlen(certificate_no), NULL, why, sizeof why);
+    if (rc != 0) {
+        jp_errf(err, errlen, "certificate number: %s", why);
+        return ISSUER_EARG;
     }
-    if (reason == NULL || reason[0] == '\0' || strlen(reason) > 256) {
-        snprintf(err, errlen, "reason: must be 1-256 bytes");
-        return EINVAL;
+    if (reason == NULL || reason[0] == '\0' || strlen(reason) > ISSUER_REASON_MAX) {
+        jp_errf(err, errlen, "--reason: must be 1-%d bytes", ISSUER_REASON_MAX);
+        return ISSUER_EARG;
     }
-    rc = store_write(st, change_txn, &c);
+    rc = audit_actor_check(c.actor, err, errlen);
+    if (rc == 0)
+        rc = store_write(st, change_txn, &c);
     if (rc == EALREADY)
-        snprintf(err, errlen, "%s: already %s", certificate_no, store_status_name(c.t->to));
+        jp_errf(err, errlen, "%s: already %s", certificate_no, store_status_name(c.t->to));
     else if (rc != 0 && err[0] == '\0')
-        snprintf(err, errlen, "%s: %s", certificate_no,
-                 rc == STORE_ENOTFOUND ? "no such certificate" : store_strerror(rc));
+        jp_errf(err, errlen, "%s: %s", certificate_no,
+                rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
     return rc;
 }
