@@ -67,6 +67,8 @@ int cmd_open_store(const char *home, unsigned flags, store **s)
     int rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
 
     if (rc == 0)
+        rc = issuer_home_check(home, err, sizeof err);
+    if (rc == 0)
         rc = store_open(path, flags, s, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "cannot open store %s: %s\n", path, err[0] ? err : store_strerror(rc));

@@ -276,3 +276,42 @@ int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen)
         remove_tree(tmp);
     return rc;
 }
+
+/* 0 when path is a directory of ours, not a symlink, not group/world-writable. */
+static int dir_is_safe(const char *path, const char *what, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (lstat(path, &st) != 0) {
+        int rc = errno;
+        jp_errf(err, errlen, "cannot stat %s %s: %s", what, path, strerror(rc));
+        return rc;
+    }
+    if (S_ISLNK(st.st_mode))
+        jp_errf(err, errlen, "%s %s is a symlink: refusing it", what, path);
+    else if (!S_ISDIR(st.st_mode))
+        jp_errf(err, errlen, "%s %s is not a directory", what, path);
+    else if (st.st_uid != geteuid())
+        jp_errf(err, errlen, "%s %s is not owned by this user: refusing it", what, path);
+    else if (st.st_mode & 022)
+        jp_errf(err, errlen, "%s %s is group- or world-writable: refusing it", what, path);
+    else
+        return 0;
+    return ISSUER_EHOME;
+}
+
+int issuer_home_check(const char *home, char *err, size_t errlen)
+{
+    char path[ISSUER_PATH_MAX];
+    int rc = dir_is_safe(home, "home", err, errlen);
+
+    if (rc == 0)
+        rc = issuer_home_path(home, ISSUER_KEYS_DIR, path);
+    if (rc == 0)
+        rc = dir_is_safe(path, "keys directory", err, errlen);
+    if (rc == 0)
+        rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+    if (rc == 0)
+        rc = dir_is_safe(path, "store directory", err, errlen);
+    return rc;
+}

@@ -125,6 +125,8 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
     if (rc != 0)
         jp_errf(err, errlen, "home path is longer than %d bytes", ISSUER_PATH_MAX - 1);
     if (rc == 0)
+        rc = issuer_home_check(home, err, errlen);
+    if (rc == 0)
         rc = jp_config_load(home, &is->cfg, err, errlen);
     if (rc == 0)
         rc = issuer_home_path(home, ISSUER_TEMPLATE_FILE, path);

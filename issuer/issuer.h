@@ -77,6 +77,14 @@ int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen)
 /* HOME/name into out[ISSUER_PATH_MAX]. ENAMETOOLONG. */
 int issuer_home_path(const char *home, const char *name, char *out);
 
+/*
+ * Refuses a home an attacker could have arranged, as ssh refuses its files:
+ * the home, HOME/keys and HOME/store must be directories (not symlinks) owned
+ * by the effective user and not group- or world-writable. Returns 0,
+ * ISSUER_EHOME with the reason in err, or the errno of lstat.
+ */
+int issuer_home_check(const char *home, char *err, size_t errlen);
+
 /* ------------------------------------------------------------- issuing */
 
 typedef struct issuer issuer;
@@ -161,6 +169,29 @@ int issuer_report_write(const struct issuer_report *rep, FILE *out);
  * replaced and never followed. Returns 0 or an errno value (reason in err).
  */
 int issuer_report_save(const struct issuer_report *rep, const char *path, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- keys */
+
+struct issuer_key_opts {
+    const unsigned char *passphrase; /* the root's passphrase, or NULL */
+    size_t passphrase_len;           /* its bytes */
+    const char *out;                 /* trust list to write, NULL: HOME's */
+    const char *actor;               /* for the audit log; NULL: "jianpei-issuer" */
+};
+
+/*
+ * action "rotate" (a new active signing key, its kid into newkid), "revoke"
+ * (signing key kid revoked) or "export-trust". Each opens the root key first
+ * (so nothing changes when it cannot be opened), then re-exports the trust
+ * list (path into written) and, for rotate and revoke, appends the audit
+ * entry keys-rotate / keys-revoke. Returns 0, ISSUER_EARG, ISSUER_EHOME, or
+ * the keys/store code of the first failure (reason in err).
+ */
+int issuer_keys_change(const char *home, const char *action, const char *kid,
+                       const struct issuer_key_opts *o, char newkid[17],
+                       char written[ISSUER_PATH_MAX], char *err, size_t errlen);
+/* Prints the signing keys (kid, state, validity, subject), one a line, to out. */
+int issuer_keys_print(const char *home, FILE *out, char *err, size_t errlen);
 
 /* ------------------------------------------------------ status changes */
 

@@ -7,7 +7,6 @@
 #include "cmds.h"
 #include "config.h"
 #include "issuer.h"
-#include "keys.h"
 #include "store.h"
 #include "util.h"
 
@@ -134,7 +133,7 @@ static int cmd_init(int argc, char **argv, const char *home)
 static const char keys_help[] =
     "usage: jianpei-issuer keys [--home DIR] list\n"
     "       jianpei-issuer keys [--home DIR] rotate [--passphrase-file FILE]\n"
-    "       jianpei-issuer keys [--home DIR] revoke KID\n"
+    "       jianpei-issuer keys [--home DIR] revoke KID [--passphrase-file FILE]\n"
     "       jianpei-issuer keys [--home DIR] export-trust [--out FILE] [--passphrase-file FILE]\n"
     "\n"
     "  list          signing keys with key id, validity and state\n"
@@ -142,21 +141,9 @@ static const char keys_help[] =
     "  revoke KID    mark a signing key revoked: QR tokens it signed stop verifying\n"
     "  export-trust  write the trust list signed by the root (default: HOME/" ISSUER_TRUST_FILE
     ")\n"
-    "rotate and revoke also re-export HOME/" ISSUER_TRUST_FILE ".\n";
-
-static int keys_list_print(keys_t *k)
-{
-    struct keys_info info[KEYS_MAX_SIGNING];
-    size_t n = 0;
-
-    if (keys_list(k, info, KEYS_MAX_SIGNING, &n) != 0)
-        return CLI_FAILURE;
-    printf("%-16s  %-8s  %-20s  %-20s  %s\n", "kid", "state", "not_before", "not_after", "subject");
-    for (size_t i = 0; i < n; i++)
-        printf("%-16s  %-8s  %-20s  %-20s  %s\n", info[i].kid, keys_state_name(info[i].state),
-               info[i].not_before, info[i].not_after, info[i].subject);
-    return CLI_OK;
-}
+    "rotate and revoke need the root key (its passphrase when encrypted), re-export\n"
+    "HOME/" ISSUER_TRUST_FILE " and append an audit entry; without the root key\n"
+    "nothing changes.\n";
 
 static int cmd_keys(int argc, char **argv, const char *home)
 {
@@ -166,17 +153,17 @@ static int cmd_keys(int argc, char **argv, const char *home)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    char kdir[ISSUER_PATH_MAX], trust[ISSUER_PATH_MAX], kid[17], err[512] = "";
-    const char *out = NULL, *passfile = NULL, *sub;
+    struct issuer_key_opts ko = {.actor = getenv("USER")};
+    char written[ISSUER_PATH_MAX], kid[17] = "", err[512] = "";
+    const char *passfile = NULL, *sub;
     char *pass = NULL;
     size_t passlen = 0;
-    keys_t *k = NULL;
-    int c, rc, flags, status = CLI_FAILURE;
+    int c, rc;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
-            out = optarg;
+            ko.out = optarg;
             break;
         case 'P':
             passfile = optarg;
@@ -197,53 +184,30 @@ static int cmd_keys(int argc, char **argv, const char *home)
         fputs(keys_help, stderr);
         return CLI_USAGE;
     }
-    if (issuer_home_path(home, ISSUER_KEYS_DIR, kdir) != 0 ||
-        issuer_home_path(home, ISSUER_TRUST_FILE, trust) != 0) {
-        fprintf(stderr, "keys: home path is too long\n");
-        return CLI_FAILURE;
-    }
-    flags =
-        strcmp(sub, "list") == 0 || strcmp(sub, "revoke") == 0 ? KEYS_PUBLIC_ONLY : KEYS_WITH_ROOT;
-    rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
-    if (rc == 0)
-        rc = keys_open(kdir, flags, (unsigned char *)pass, passlen, &k, err, sizeof err);
-    if (rc != 0)
-        goto out;
     if (strcmp(sub, "list") == 0) {
-        status = keys_list_print(k);
+        rc = issuer_keys_print(home, stdout, err, sizeof err);
         goto out;
     }
-    if (strcmp(sub, "rotate") == 0) {
-        rc = keys_rotate(k, (unsigned char *)pass, passlen, kid, err, sizeof err);
-        if (rc == 0)
-            printf("new active signing key %s\n", kid);
-    } else if (strcmp(sub, "revoke") == 0) {
-        rc = keys_revoke_kid(k, argv[optind + 1], err, sizeof err);
-        if (rc == 0) {
-            /* Re-export needs the root key: reopen with it. */
-            keys_close(k);
-            k = NULL;
-            rc = keys_open(kdir, KEYS_WITH_ROOT, (unsigned char *)pass, passlen, &k, err,
-                           sizeof err);
-        }
-        if (rc == 0)
-            printf("revoked signing key %s\n", argv[optind + 1]);
-    }
+    rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
+    ko.passphrase = (const unsigned char *)pass;
+    ko.passphrase_len = passlen;
     if (rc == 0)
-        rc = keys_export_trust(k, out != NULL ? out : trust, err, sizeof err);
-    if (rc == 0) {
-        printf("trust list written to %s\n", out != NULL ? out : trust);
-        status = CLI_OK;
-    }
+        rc = issuer_keys_change(home, sub, optind + 1 < argc ? argv[optind + 1] : NULL, &ko, kid,
+                                written, err, sizeof err);
+    if (rc == 0 && strcmp(sub, "rotate") == 0)
+        printf("new active signing key %s\n", kid);
+    if (rc == 0 && strcmp(sub, "revoke") == 0)
+        printf("revoked signing key %s\n", argv[optind + 1]);
+    if (rc == 0)
+        printf("trust list written to %s\n", written);
 out:
     if (rc != 0)
-        fprintf(stderr, "keys %s: %s\n", sub, err[0] ? err : keys_strerror(rc));
-    keys_close(k);
+        fprintf(stderr, "keys %s: %s\n", sub, err[0] ? err : issuer_strerror(rc));
     if (pass != NULL) {
         jp_cleanse(pass, passlen);
         free(pass);
     }
-    return status;
+    return rc == 0 ? CLI_OK : rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
 }
 
 /* ------------------------------------------------- audit, check, backup */

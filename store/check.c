@@ -7,6 +7,9 @@
 #include "store_int.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +42,37 @@ static int dir_empty(const char *dir)
     return rc;
 }
 
+/* Copies the environment into DIR/data.mdb, created 0600 (O_EXCL, no symlink) whatever the umask.
+ */
+static int backup_copy(store *s, const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    int fd, rc = jp_path_join(path, sizeof path, dir, "data.mdb");
+
+    if (rc == 0 && chmod(dir, 0700) != 0)
+        rc = errno;
+    fd = rc == 0 ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+    if (rc == 0 && fd < 0)
+        rc = errno;
+    if (rc == 0 && fchmod(fd, 0600) != 0)
+        rc = errno;
+    if (rc != 0) {
+        jp_errf(err, errlen, "cannot create backup in %s: %s", dir, strerror(rc));
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    close(fd);
+    if (rc != 0) {
+        jp_errf(err, errlen, "cannot copy store to %s: %s", dir, mdb_strerror(rc));
+        unlink(path);
+    }
+    return rc;
+}
+
 int store_backup(store *s, const char *dir, char *err, size_t errlen)
 {
     int rc;
@@ -54,9 +88,7 @@ int store_backup(store *s, const char *dir, char *err, size_t errlen)
         jp_errf(err, errlen, "backup directory %s: %s", dir, store_strerror(rc));
         return rc;
     }
-    rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
-    if (rc != 0)
-        jp_errf(err, errlen, "cannot copy store to %s: %s", dir, mdb_strerror(rc));
+    rc = backup_copy(s, dir, err, errlen);
     return rc;
 }
 

@@ -294,6 +294,7 @@ static void test_status(void)
 static void test_all_or_nothing(void)
 {
     char id1[19], id2[19];
+    json_t *rep;
     FILE *f = fopen("aon.jsonl", "w");
 
     make_id(id1, "440106", "19950505", 191);
@@ -312,6 +313,138 @@ static void test_all_or_nothing(void)
         sh("cat %s/aon.jsonl | " ISSUER " --home %s issue --all-or-nothing --input - ", dir, home),
         0);
     CHECK_INT(issuer_certificates(home), 8);
+    /* Refused as a whole, the report still names the lines issued before. */
+    f = fopen("aon.jsonl", "a");
+    line(f, "林三", "女", id2, "02", "01", "2026-10-15", 12, NULL);
+    fclose(f);
+    CHECK_INT(sh(ISSUER " --home %s issue --all-or-nothing --input %s/aon.jsonl --report "
+                        "%s/r5.json 2>/dev/null",
+                 home, dir, dir),
+              1);
+    rep = load_report("r5.json");
+    CHECK_INT(json_array_size(json_object_get(rep, "already_issued")), 2);
+    CHECK_INT(json_array_size(json_object_get(rep, "rejected")), 1);
+    json_decref(rep);
+}
+
+/* The audit entry count `stats` prints for home, or -1. */
+static long audit_entries(void)
+{
+    char out[4096];
+    const char *p;
+
+    if (sh_out(out, sizeof out, ISSUER " --home %s stats", home) != 0)
+        return -1;
+    p = strstr(out, "audit entries: ");
+    return p ? atol(p + 15) : -1;
+}
+
+/* Issue 11 bugs 1 and 8: option values that are cut, zero or empty are usage errors. */
+static void test_usage_errors(void)
+{
+    char out[4096], actor[80];
+    json_t *rep = load_report("r1.json");
+    const char *no = number_of(rep, "issued", 18);
+
+    CHECK_INT(sh_out(out, sizeof out,
+                     ISSUER " --home %s issue --input %s --issue-date 2026-11-25xyz 2>&1", home,
+                     in),
+              2);
+    CHECK(strstr(out, "issue-date") != NULL);
+    CHECK_INT(
+        sh(ISSUER " --home %s issue --input %s --issue-date 2026-13-01 2>/dev/null", home, in), 2);
+    CHECK_INT(sh(ISSUER " --home %s issue --input %s --threads 0 2>/dev/null", home, in), 2);
+    memset(actor, 'a', 70);
+    actor[70] = '\0';
+    CHECK_INT(sh(ISSUER " --home %s issue --input %s --actor %s 2>/dev/null", home, in, actor), 2);
+    CHECK_INT(sh(ISSUER " --home %s suspend %s --reason '' 2>/dev/null", home, no), 2);
+    json_decref(rep);
+}
+
+/* Issue 11 bug 8, issue 12 finding 7: files with personal data are 0600, never via a symlink. */
+static void test_private_files(void)
+{
+    json_t *rep = load_report("r1.json");
+    const char *no = number_of(rep, "issued", 18);
+
+    CHECK_INT(sh("echo keep > %s/victim && ln -s %s/victim %s/r3.json", dir, dir, dir), 0);
+    CHECK_INT(sh("umask 022 && " ISSUER " --home %s issue --input %s --report %s/r3.json "
+                 "2>/dev/null",
+                 home, in, dir),
+              1);
+    CHECK_INT(sh("test \"$(cat %s/victim)\" = keep && test ! -L %s/r3.json && "
+                 "test $(stat -c %%a %s/r3.json) = 600",
+                 dir, dir, dir),
+              0);
+    CHECK_INT(
+        sh("umask 022 && " ISSUER " --home %s pdf %s --out %s/p.pdf >/dev/null", home, no, dir), 0);
+    CHECK_INT(sh("test $(stat -c %%a %s/p.pdf) = 600", dir), 0);
+    CHECK_INT(sh("umask 022 && " ISSUER " --home %s backup %s/bk >/dev/null", home, dir), 0);
+    CHECK_INT(
+        sh("test $(stat -c %%a %s/bk) = 700 && test $(stat -c %%a %s/bk/data.mdb) = 600", dir, dir),
+        0);
+    json_decref(rep);
+}
+
+/* Issue 12 finding 8: a photo through a symlinked folder or a FIFO is refused, at once. */
+static void test_photo_paths(void)
+{
+    char id1[19], id2[19];
+    json_t *rep;
+    FILE *f;
+
+    CHECK_INT(sh("mkdir -p %s/outside %s/tree && cp %s/fixtures/render/photo.jpg %s/outside/ && "
+                 "ln -s ../outside %s/tree/ph && mkfifo %s/tree/fifo.jpg",
+                 dir, dir, JP_SOURCE_DIR "/tests", dir, dir, dir),
+              0);
+    make_id(id1, "440106", "19930303", 515);
+    make_id(id2, "440106", "19940404", 626); /* even: female */
+    f = fopen("tree/in.jsonl", "w");
+    line(f, "韩一", "男", id1, "03", "01", "2026-10-15", 88, "ph/photo.jpg");
+    line(f, "韩二", "女", id2, "03", "01", "2026-10-15", 88, "fifo.jpg");
+    fclose(f);
+    CHECK_INT(cap_holders("tree/in.jsonl"), 0);
+    CHECK_INT(sh("timeout 60 " ISSUER " --home %s issue --input %s/tree/in.jsonl --report "
+                 "%s/r4.json 2>/dev/null",
+                 home, dir, dir),
+              1);
+    rep = load_report("r4.json");
+    CHECK(strstr(reason_of(rep, 1), "outside the input") != NULL);
+    CHECK(strstr(reason_of(rep, 2), "not a regular file") != NULL);
+    json_decref(rep);
+}
+
+/* Issue 12 finding 8: a home an attacker could have arranged is refused. */
+static void test_unsafe_home(void)
+{
+    char out[4096];
+
+    CHECK_INT(sh("chmod o+w %s", home), 0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s stats 2>&1", home), 3);
+    CHECK(strstr(out, "writable") != NULL);
+    CHECK_INT(sh("chmod o-w %s", home), 0);
+    CHECK_INT(issuer_init("h3"), 0);
+    CHECK_INT(sh("rm -rf h3/keys && ln -s %s/keys h3/keys", home), 0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home h3 issue --input %s 2>&1", in), 3);
+    CHECK(strstr(out, "symlink") != NULL);
+}
+
+/* Issue 11 bug 8: key rotations and revocations are in the audit log. Last: no active key after. */
+static void test_key_audit(void)
+{
+    char out[4096], kid[17] = "";
+    long before = audit_entries();
+    const char *p;
+
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s keys rotate", home), 0);
+    p = strstr(out, "new active signing key ");
+    CHECK(p != NULL);
+    if (p != NULL)
+        snprintf(kid, sizeof kid, "%.16s", p + 23);
+    CHECK_INT(audit_entries(), before + 1);
+    CHECK_INT(sh(ISSUER " --home %s keys revoke %s >/dev/null", home, kid), 0);
+    CHECK_INT(audit_entries(), before + 2);
+    CHECK_INT(sh(ISSUER " --home %s audit verify >/dev/null", home), 0);
 }
 
 int main(void)
@@ -327,6 +460,11 @@ int main(void)
     test_pdf();
     test_status();
     test_all_or_nothing();
+    test_usage_errors();
+    test_private_files();
+    test_photo_paths();
+    test_unsafe_home();
+    test_key_audit();
     if (check_failed == 0)
         sh("rm -rf %s", dir);
     else
