@@ -303,11 +303,12 @@ static int dir_is_safe(const char *path, const char *what, char *err, size_t err
 int issuer_home_check(const char *home, char *err, size_t errlen)
 {
     char path[ISSUER_PATH_MAX];
+    struct stat st;
     int rc = dir_is_safe(home, "home", err, errlen);
 
     if (rc == 0)
         rc = issuer_home_path(home, ISSUER_KEYS_DIR, path);
-    if (rc == 0)
+    if (rc == 0 && !(lstat(path, &st) != 0 && errno == ENOENT)) /* a store-only copy has none */
         rc = dir_is_safe(path, "keys directory", err, errlen);
     if (rc == 0)
         rc = issuer_home_path(home, ISSUER_STORE_DIR, path);

@@ -13,6 +13,7 @@
  * bad one, and lines of other prefixes) keeps its rendered, signed file.
  */
 #include "issuer.h"
+#include "issuer_int.h"
 #include "audit.h"
 #include "report.h"
 #include "ident.h"
@@ -36,23 +37,7 @@
 #include <openssl/sha.h>
 
 #define BATCH_MAX 64
-/* Bytes reserved for the CMS signature: it is about 2,030 bytes with the
- * signing certificate and the root (P-256); every reserved byte costs two hex
- * digits in each PDF. tmpl_sign_pdf refuses a signature that does not fit. */
-#define ISSUER_CMS_RESERVE 3584
 #define CHINA_UTC_OFFSET (8 * 3600)
-
-struct issuer {
-    char home[ISSUER_PATH_MAX];          /* the home directory */
-    struct jp_config cfg;                /* its configuration */
-    store *st;                           /* read-write store */
-    struct tmpl *tmpl;                   /* loaded template, shared by workers */
-    int nworkers;                        /* worker threads, >= 1 */
-    keys_t *keys[ISSUER_MAX_THREADS];    /* one key handle per worker */
-    unsigned char kid[STORE_KEY_ID_LEN]; /* active signing key id */
-    int photos_db;                       /* "photos": certificate_no -> photo bytes */
-    atomic_ulong renders;                /* render-and-sign calls since issuer_open */
-};
 
 /* The issuer's own database beside store.h's: photos, kept so a reissued file has one. */
 static const struct store_dbspec issuer_dbs[] = {{"photos", 0}};
@@ -261,110 +246,6 @@ static void dupset_free(struct dupset *s)
     memset(s, 0, sizeof *s);
 }
 
-/* ------------------------------------------------------------ rendering */
-
-static int cms_sign_cb(void *ctx, const struct tmpl_range *ranges, size_t nranges,
-                       unsigned char **der, size_t *derlen, char *err, size_t errlen)
-{
-    struct keys_range kr[KEYS_CMS_MAX_RANGES];
-
-    if (nranges > KEYS_CMS_MAX_RANGES)
-        return EINVAL;
-    for (size_t i = 0; i < nranges; i++) {
-        kr[i].data = ranges[i].data;
-        kr[i].len = ranges[i].len;
-    }
-    return keys_cms_sign_detached(ctx, kr, nranges, der, derlen, err, errlen);
-}
-
-static void cms_free_cb(void *ctx, unsigned char *der)
-{
-    (void)ctx;
-    keys_free_der(der);
-}
-
-/* "2023-08-18" -> "2023年08月18日". */
-static int display_date(const char *iso, char *out, size_t outsz)
-{
-    if (strlen(iso) != 10)
-        return EINVAL;
-    return jp_strf(out, outsz, "%.4s年%.2s月%.2s日", iso, iso + 5, iso + 8);
-}
-
-static int make_token(keys_t *k, const issuer *is, const struct store_cert *c, char *token,
-                      size_t tokensz, char *err, size_t errlen)
-{
-    struct keys_claims cl;
-    int rc;
-
-    memset(&cl, 0, sizeof cl);
-    memcpy(cl.certificate_no, c->certificate_no, sizeof cl.certificate_no);
-    cl.elicence_version = c->file_version;
-    memcpy(cl.position, c->position_code, sizeof cl.position);
-    memcpy(cl.issue_date, c->issue_date, sizeof cl.issue_date);
-    memcpy(cl.province, is->cfg.province, sizeof cl.province);
-    rc = ident_name_mask(c->holder_name, strlen(c->holder_name), cl.name_masked,
-                         sizeof cl.name_masked);
-    if (rc == 0)
-        rc = ident_id_mask(c->id_number, strlen(c->id_number), cl.id_masked, sizeof cl.id_masked);
-    if (rc != 0) {
-        jp_errf(err, errlen, "cannot mask the holder: %s", ident_strerror(rc));
-        return rc;
-    }
-    return keys_token_sign(k, &cl, token, tokensz, err, errlen);
-}
-
-/* Renders and signs one certificate into *pdf (reset first). */
-static int render_one(issuer *is, keys_t *k, const struct store_cert *c, const unsigned char *photo,
-                      size_t photo_len, struct jp_buf *pdf, char *err, size_t errlen)
-{
-    char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], date[32];
-    struct tmpl_fields f;
-    struct tmpl_signer sg;
-    struct jp_buf raw;
-    int rc;
-
-    atomic_fetch_add(&is->renders, 1);
-    jp_buf_reset(pdf);
-    rc = make_token(k, is, c, token, sizeof token, err, errlen);
-    if (rc != 0)
-        return rc;
-    if (jp_strf(qr, sizeof qr, "%s/V/%s/%s", is->cfg.public_url, c->certificate_no, token) != 0) {
-        jp_errf(err, errlen, "qr text longer than %zu bytes", sizeof qr - 1);
-        return EFBIG;
-    }
-    if (display_date(c->issue_date, date, sizeof date) != 0) {
-        jp_errf(err, errlen, "issue date: not YYYY-MM-DD");
-        return EINVAL;
-    }
-    memset(&f, 0, sizeof f);
-    f.name = c->holder_name;
-    f.gender = c->gender;
-    f.id_number = c->id_number;
-    f.position = jp_config_position(&is->cfg, c->position_code);
-    f.certificate_no = c->certificate_no;
-    f.institution = c->institution_name;
-    f.authority = c->authority_name;
-    f.issue_date = date;
-    f.elicence_id = c->elicence_id;
-    f.qr_text = qr;
-    f.photo = photo;
-    f.photo_len = photo_len;
-    jp_buf_init(&raw, TMPL_MAX_PDF);
-    rc = tmpl_render(is->tmpl, &f, &raw, err, errlen);
-    if (rc == 0) {
-        memset(&sg, 0, sizeof sg);
-        sg.sign = cms_sign_cb;
-        sg.free_der = cms_free_cb;
-        sg.ctx = k;
-        sg.signing_time = time(NULL);
-        sg.contents_size = ISSUER_CMS_RESERVE;
-        rc = tmpl_sign_pdf(raw.data, raw.len, &sg, pdf, err, errlen);
-    }
-    jp_buf_free(&raw);
-    return rc;
-}
-
 struct worker {
     struct batch *b; /* shared batch */
     keys_t *k;       /* this worker's key handle */
@@ -380,8 +261,8 @@ static void *worker_run(void *arg)
         struct job *j = &b->jobs[i];
         if (j->rejected || j->already || j->rendered_no[0] != '\0')
             continue;
-        j->render_rc = render_one(b->is, w->k, &j->cert, j->rec.photo, j->rec.photo_len, &j->pdf,
-                                  j->why, sizeof j->why);
+        j->render_rc = render_certificate(b->is, w->k, &j->cert, j->rec.photo, j->rec.photo_len,
+                                          &j->pdf, j->why, sizeof j->why);
         if (j->render_rc == 0)
             memcpy(j->rendered_no, j->cert.certificate_no, sizeof j->rendered_no);
     }
@@ -941,78 +822,4 @@ int issuer_issue(issuer *is, FILE *in, const struct issuer_issue_opts *o, struct
 unsigned long issuer_renders(issuer *is)
 {
     return atomic_load(&is->renders);
-}
-
-/* -------------------------------------------------------------- reissue */
-
-struct reissue {
-    issuer *is;        /* the issuer */
-    const char *no;    /* certificate number */
-    const char *actor; /* who */
-    struct jp_buf pdf; /* the new file */
-    char *err;         /* caller's message buffer */
-    size_t errlen;     /* its size */
-};
-
-static int reissue_txn(store_txn *txn, void *arg)
-{
-    struct reissue *r = arg;
-    struct store_cert c;
-    char why[IDENT_WHY_SIZE];
-    const void *photo = NULL;
-    size_t photo_len = 0;
-    int rc;
-
-    rc = store_cert_get(txn, r->no, &c);
-    if (rc != 0)
-        return rc;
-    if (c.status != STORE_STATUS_VALID) {
-        jp_errf(r->err, r->errlen, "%s: cannot reissue a certificate that is %s", r->no,
-                store_status_name(c.status));
-        return ISSUER_ESTATUS;
-    }
-    if (c.file_version >= 999) {
-        jp_errf(r->err, r->errlen, "%s: file version 999 reached", r->no);
-        return ISSUER_ESTATUS;
-    }
-    c.file_version++;
-    rc = ident_elicence_make(r->is->cfg.elicence_type_code, r->is->cfg.authority_uscc,
-                             c.certificate_no, c.file_version, c.elicence_id, sizeof c.elicence_id,
-                             why, sizeof why);
-    if (rc != 0) {
-        jp_errf(r->err, r->errlen, "e-licence identifier: %s", why);
-        return rc;
-    }
-    memcpy(c.key_id, r->is->kid, sizeof c.key_id);
-    rc = store_get(txn, r->is->photos_db, c.certificate_no, STORE_CERT_NO_LEN, &photo, &photo_len);
-    if (rc != 0 && rc != STORE_ENOTFOUND)
-        return rc;
-    /* photo points into the map; it stays valid until the first put below. */
-    rc = render_one(r->is, r->is->keys[0], &c, photo, photo_len, &r->pdf, r->err, r->errlen);
-    if (rc == 0)
-        rc = store_cert_put(txn, &c);
-    if (rc == 0)
-        rc = store_pdf_put(txn, c.certificate_no, r->pdf.data, r->pdf.len);
-    if (rc != 0)
-        return rc;
-    return audit_append(txn, (int64_t)time(NULL), "reissue", c.certificate_no, r->actor,
-                        "file version %u", (unsigned)c.file_version);
-}
-
-int issuer_reissue(issuer *is, const char *certificate_no, const char *actor, char *err,
-                   size_t errlen)
-{
-    struct reissue r = {is, certificate_no, actor ? actor : "jianpei-issuer", {0}, err, errlen};
-    int rc;
-
-    err[0] = '\0';
-    jp_buf_init(&r.pdf, TMPL_MAX_PDF);
-    rc = audit_actor_check(r.actor, err, errlen);
-    if (rc == 0)
-        rc = store_write(is->st, reissue_txn, &r);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", certificate_no,
-                rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
-    jp_buf_free(&r.pdf);
-    return rc;
 }

@@ -79,7 +79,8 @@ int issuer_home_path(const char *home, const char *name, char *out);
 
 /*
  * Refuses a home an attacker could have arranged, as ssh refuses its files:
- * the home, HOME/keys and HOME/store must be directories (not symlinks) owned
+ * the home, HOME/keys (when there is one: a store-only copy has none) and
+ * HOME/store must be directories (not symlinks) owned
  * by the effective user and not group- or world-writable. Returns 0,
  * ISSUER_EHOME with the reason in err, or the errno of lstat.
  */
