@@ -5,9 +5,7 @@
  */
 #include "cmds.h"
 #include "cli.h"
-#include "ident.h"
 #include "issuer.h"
-#include "store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -17,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 int cmd_parse_int(const char *s, int min, int max, int *out)
 {
@@ -61,29 +57,21 @@ static int open_issuer(const char *home, const char *passfile, int threads, issu
     return rc;
 }
 
-int cmd_open_store(const char *home, unsigned flags, store **s)
-{
-    char path[ISSUER_PATH_MAX], err[512] = "";
-    int rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
-
-    if (rc == 0)
-        rc = issuer_home_check(home, err, sizeof err);
-    if (rc == 0)
-        rc = store_open(path, flags, s, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "cannot open store %s: %s\n", path, err[0] ? err : store_strerror(rc));
-    return rc;
-}
-
 /* Checks a certificate number given on the command line before any database access. */
 static int check_no(const char *no)
 {
-    char why[IDENT_WHY_SIZE];
+    char err[256];
+    int rc = issuer_certno_check(no, err, sizeof err);
 
-    if (ident_certno_parse(no, strlen(no), NULL, why, sizeof why) == 0)
-        return 0;
-    fprintf(stderr, "certificate number: %s\n", why);
-    return -1;
+    if (rc != 0)
+        fprintf(stderr, "%s\n", err);
+    return rc;
+}
+
+/* The exit status for a library error: usage errors are 2, the rest 3. */
+static int fail_status(int rc)
+{
+    return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
 }
 
 /* ---------------------------------------------------------------- issue */
@@ -243,25 +231,6 @@ out:
 
 /* ----------------------------------------------------------- show, find */
 
-static json_t *cert_json(const struct store_cert *c, const struct jp_config *cfg)
-{
-    char kid[2 * STORE_KEY_ID_LEN + 1];
-    const char *pos = jp_config_position(cfg, c->position_code);
-
-    jp_hex_encode(c->key_id, sizeof c->key_id, kid);
-    return json_pack("{s:s, s:s, s:i, s:s, s:I, s:s, s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s},"
-                     " s:{s:s, s:s, s:s, s:s}, s:s, s:s, s:s, s:f, s:s}",
-                     "certificate_no", c->certificate_no, "elicence_id", c->elicence_id,
-                     "file_version", (int)c->file_version, "status", store_status_name(c->status),
-                     "status_changed_at", (json_int_t)c->status_changed_at, "status_reason",
-                     c->status_reason, "position", "code", c->position_code, "name", pos ? pos : "",
-                     "issue_date", c->issue_date, "issuer", c->authority_name, "institution",
-                     "code", c->institution_code, "name", c->institution_name, "holder", "name",
-                     c->holder_name, "gender", c->gender, "id_type", c->id_type, "id_number",
-                     c->id_number, "city", c->city, "exam_id", c->exam_id, "exam_date",
-                     c->exam_date, "score", c->score_tenths / 10.0, "key_id", kid);
-}
-
 static const char show_help[] =
     "usage: jianpei-issuer show [--home DIR] CERTIFICATE_NO [--json]\n"
     "\n"
@@ -270,13 +239,8 @@ static const char show_help[] =
 
 int cmd_show(int argc, char **argv, const char *home)
 {
-    struct jp_config cfg;
-    struct store_cert c;
     const char *no = NULL;
-    char err[512];
-    store *s = NULL;
-    store_txn *txn = NULL;
-    json_t *j;
+    char err[512] = "";
     int json = 0, rc;
 
     if (cmd_is_help(argc, argv, show_help))
@@ -286,41 +250,17 @@ int cmd_show(int argc, char **argv, const char *home)
             json = 1;
         else if (no == NULL && argv[i][0] != '-')
             no = argv[i];
-        else {
-            fputs(show_help, stderr);
-            return CLI_USAGE;
-        }
+        else
+            no = NULL, i = argc;
     }
     if (no == NULL) {
         fputs(show_help, stderr);
         return CLI_USAGE;
     }
-    if (check_no(no) != 0)
-        return CLI_USAGE;
-    if (jp_config_load(home, &cfg, err, sizeof err) != 0) {
+    rc = issuer_show(home, no, json, stdout, err, sizeof err);
+    if (rc != 0)
         fprintf(stderr, "%s\n", err);
-        return CLI_FAILURE;
-    }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    rc = store_read_begin(s, &txn);
-    if (rc == 0)
-        rc = store_cert_get(txn, no, &c);
-    store_read_end(txn);
-    store_close(s);
-    if (rc != 0) {
-        fprintf(stderr, "%s: %s\n", no,
-                rc == STORE_ENOTFOUND ? "no such certificate" : store_strerror(rc));
-        return CLI_FAILURE;
-    }
-    j = cert_json(&c, &cfg);
-    if (j == NULL)
-        return CLI_FAILURE;
-    json_dumpf(j, stdout,
-               json ? JSON_COMPACT | JSON_PRESERVE_ORDER : JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    fputc('\n', stdout);
-    json_decref(j);
-    return CLI_OK;
+    return rc == 0 ? CLI_OK : fail_status(rc);
 }
 
 static const char find_help[] = "usage: jianpei-issuer find [--home DIR] --id-number ID\n"
@@ -329,11 +269,9 @@ static const char find_help[] = "usage: jianpei-issuer find [--home DIR] --id-nu
 
 int cmd_find(int argc, char **argv, const char *home)
 {
-    char(*nos)[19] = NULL;
     const char *id = NULL;
+    char err[512] = "";
     size_t n = 0;
-    store *s = NULL;
-    store_txn *txn = NULL;
     int rc;
 
     if (cmd_is_help(argc, argv, find_help))
@@ -342,46 +280,32 @@ int cmd_find(int argc, char **argv, const char *home)
         id = argv[2];
     else if (argc == 2 && strncmp(argv[1], "--id-number=", 12) == 0)
         id = argv[1] + 12;
-    if (id == NULL || id[0] == '\0' || strlen(id) > 32) {
+    if (id == NULL) {
         fputs(find_help, stderr);
         return CLI_USAGE;
     }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    nos = calloc(256, sizeof *nos);
-    rc = nos == NULL ? ENOMEM : store_read_begin(s, &txn);
-    if (rc == 0)
-        rc = store_holder_list(txn, id, nos, 256, &n);
-    for (size_t i = 0; rc == 0 && i < n && i < 256; i++) {
-        struct store_cert c;
-        if (store_cert_get(txn, nos[i], &c) == 0)
-            printf("%s  %-9s  %s  %s\n", c.certificate_no, store_status_name(c.status),
-                   c.position_code, c.issue_date);
-    }
-    store_read_end(txn);
-    store_close(s);
-    free(nos);
-    if (rc != 0) {
-        fprintf(stderr, "find: %s\n", store_strerror(rc));
-        return CLI_FAILURE;
-    }
-    if (n == 0)
+    rc = issuer_find(home, id, stdout, &n, err, sizeof err);
+    if (rc == ISSUER_EARG)
+        fputs(find_help, stderr);
+    else if (rc != 0)
+        fprintf(stderr, "find: %s\n", err);
+    else if (n == 0)
         fprintf(stderr, "no certificates for that id number\n");
-    return CLI_OK;
+    return rc == 0 ? CLI_OK : fail_status(rc);
 }
 
 /* ------------------------------------------------------------------ pdf */
 
-static const char pdf_help[] = "usage: jianpei-issuer pdf [--home DIR] CERTIFICATE_NO --out FILE\n"
-                               "\n"
-                               "Writes the stored signed PDF of a certificate to FILE.\n";
+static const char pdf_help[] =
+    "usage: jianpei-issuer pdf [--home DIR] CERTIFICATE_NO --out FILE\n"
+    "\n"
+    "Writes the stored signed PDF of a certificate to FILE (mode 0600: it holds the\n"
+    "holder's personal data; a symlink at FILE is replaced, never followed).\n";
 
 int cmd_pdf(int argc, char **argv, const char *home)
 {
     const char *no = NULL, *out = NULL;
-    struct jp_buf pdf;
-    store *s = NULL;
-    store_txn *txn = NULL;
+    char err[512] = "";
     int rc;
 
     if (cmd_is_help(argc, argv, pdf_help))
@@ -398,28 +322,12 @@ int cmd_pdf(int argc, char **argv, const char *home)
         fputs(pdf_help, stderr);
         return CLI_USAGE;
     }
-    if (check_no(no) != 0)
-        return CLI_USAGE;
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    jp_buf_init(&pdf, STORE_PDF_MAX);
-    rc = store_read_begin(s, &txn);
-    if (rc == 0)
-        rc = store_pdf_copy(txn, no, &pdf);
-    store_read_end(txn);
-    store_close(s);
-    if (rc == 0) {
-        rc = jp_write_file_atomic(out, pdf.data, pdf.len, 0600);
-        if (rc != 0)
-            fprintf(stderr, "cannot write %s: %s\n", out, strerror(rc));
-    } else {
-        fprintf(stderr, "%s: %s\n", no,
-                rc == STORE_ENOTFOUND ? "no such certificate" : store_strerror(rc));
-    }
-    jp_buf_free(&pdf);
-    if (rc == 0)
+    rc = issuer_pdf_save(home, no, out, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "pdf: %s\n", err);
+    else
         printf("%s\n", out);
-    return rc == 0 ? CLI_OK : CLI_FAILURE;
+    return rc == 0 ? CLI_OK : fail_status(rc);
 }
 
 /* ------------------------------------------------------ status, reissue */
@@ -437,7 +345,6 @@ int cmd_status(int argc, char **argv, const char *home)
 {
     const char *no = NULL, *reason = NULL, *actor = getenv("USER");
     char err[512] = "";
-    store *s = NULL;
     int rc;
 
     if (cmd_is_help(argc, argv, status_help))
@@ -462,13 +369,10 @@ int cmd_status(int argc, char **argv, const char *home)
         fprintf(stderr, "%s: --reason must be 1-%d bytes\n", argv[0], ISSUER_REASON_MAX);
         return CLI_USAGE;
     }
-    if (cmd_open_store(home, 0, &s) != 0)
-        return CLI_FAILURE;
-    rc = issuer_status_change(s, no, argv[0], reason, actor, err, sizeof err);
-    store_close(s);
+    rc = issuer_status_apply(home, no, argv[0], reason, actor, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "%s: %s\n", argv[0], err);
-        return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
+        return fail_status(rc);
     }
     printf("%s: %s done\n", no, argv[0]);
     return CLI_OK;
@@ -523,14 +427,7 @@ static const char stats_help[] = "usage: jianpei-issuer stats [--home DIR]\n"
 
 int cmd_stats(int argc, char **argv, const char *home)
 {
-    unsigned long by_status[STORE_STATUS_LAPSED + 1] = {0}, total = 0;
-    unsigned long long pdf_bytes = 0;
-    const void *k, *v;
-    size_t kl, vl;
-    uint64_t last = 0;
-    store *s = NULL;
-    store_txn *txn = NULL;
-    store_cursor *cur = NULL;
+    char err[512] = "";
     int rc;
 
     if (cmd_is_help(argc, argv, stats_help))
@@ -539,41 +436,9 @@ int cmd_stats(int argc, char **argv, const char *home)
         fputs(stats_help, stderr);
         return CLI_USAGE;
     }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    rc = store_read_begin(s, &txn);
-    if (rc == 0)
-        rc = store_cursor_open(txn, STORE_DB_CERTS, &cur);
-    for (int r = rc == 0 ? store_cursor_first(cur, &k, &kl, &v, &vl) : rc; r == 0;
-         r = store_cursor_next(cur, &k, &kl, &v, &vl)) {
-        struct store_cert c;
-        if (store_cert_decode(v, vl, &c) == 0 && c.status <= STORE_STATUS_LAPSED)
-            by_status[c.status]++;
-        total++;
-    }
-    store_cursor_close(cur);
-    cur = NULL;
-    if (rc == 0)
-        rc = store_cursor_open(txn, STORE_DB_PDFS, &cur);
-    for (int r = rc == 0 ? store_cursor_first(cur, &k, &kl, &v, &vl) : rc; r == 0;
-         r = store_cursor_next(cur, &k, &kl, &v, &vl))
-        pdf_bytes += vl;
-    store_cursor_close(cur);
-    if (rc == 0)
-        rc = store_audit_last(txn, &last);
-    store_read_end(txn);
-    if (rc == 0) {
-        printf("certificates: %lu\n", total);
-        for (int i = 0; i <= STORE_STATUS_LAPSED; i++)
-            printf("  %-10s %lu\n", store_status_name((enum store_cert_status)i), by_status[i]);
-        printf("pdf bytes: %llu (%.1f KB per certificate)\n", pdf_bytes,
-               total ? pdf_bytes / 1024.0 / total : 0.0);
-        printf("audit entries: %llu\n", (unsigned long long)last);
-        printf("map size: %zu MiB\n", store_map_size(s) >> 20);
-    } else {
-        fprintf(stderr, "stats: %s\n", store_strerror(rc));
-    }
-    store_close(s);
+    rc = issuer_stats(home, stdout, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "stats: %s\n", err);
     return rc == 0 ? CLI_OK : CLI_FAILURE;
 }
 
@@ -588,42 +453,13 @@ static const char apply_help[] =
     "transaction; a certificate already in the target status is left as it is.\n"
     "exit status: 0 all applied or already so, 1 some lines rejected, 3 failure\n";
 
-static int apply_line(store *s, const char *line, size_t len, const char *actor, char *why,
-                      size_t whylen)
-{
-    json_error_t jerr;
-    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-    const char *no, *action, *reason;
-    int rc;
-
-    if (o == NULL || !json_is_object(o)) {
-        snprintf(why, whylen, "not a JSON object");
-        json_decref(o);
-        return EINVAL;
-    }
-    no = json_string_value(json_object_get(o, "certificate_no"));
-    action = json_string_value(json_object_get(o, "action"));
-    reason = json_string_value(json_object_get(o, "reason"));
-    if (no == NULL || action == NULL || reason == NULL) {
-        snprintf(why, whylen, "certificate_no, action and reason must be strings");
-        json_decref(o);
-        return EINVAL;
-    }
-    rc = issuer_status_change(s, no, action, reason, actor, why, whylen);
-    json_decref(o);
-    return rc;
-}
-
 int cmd_apply_status(int argc, char **argv, const char *home)
 {
+    struct issuer_apply_counts n;
     const char *input = NULL, *actor = "jianpei-training";
-    unsigned long applied = 0, already = 0, rejected = 0, lineno = 0;
-    char *line = NULL, why[512];
-    size_t cap = 0;
-    ssize_t len;
-    store *s = NULL;
+    char err[512] = "";
     FILE *in = stdin;
-    int rc = 0;
+    int rc;
 
     if (cmd_is_help(argc, argv, apply_help))
         return CLI_OK;
@@ -643,39 +479,14 @@ int cmd_apply_status(int argc, char **argv, const char *home)
         fprintf(stderr, "cannot open %s: %s\n", input, strerror(errno));
         return CLI_FAILURE;
     }
-    if (cmd_open_store(home, 0, &s) != 0) {
-        rc = -1;
-        goto out;
-    }
-    while ((len = getline(&line, &cap, in)) >= 0) {
-        lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        if (len == 0)
-            continue;
-        if (len > 4096) {
-            fprintf(stderr, "line %lu: longer than 4096 bytes\n", lineno);
-            rejected++;
-            continue;
-        }
-        rc = apply_line(s, line, (size_t)len, actor, why, sizeof why);
-        if (rc == 0) {
-            applied++;
-        } else if (rc == EALREADY) {
-            already++;
-        } else {
-            fprintf(stderr, "line %lu: %s\n", lineno, why);
-            rejected++;
-        }
-        rc = 0;
-    }
-    fprintf(stderr, "%lu applied, %lu already so, %lu rejected\n", applied, already, rejected);
-out:
-    free(line);
-    store_close(s);
+    rc = issuer_apply_status_file(home, in, actor, stderr, &n, err, sizeof err);
     if (in != stdin)
         fclose(in);
-    if (rc != 0)
+    if (rc != 0) {
+        fprintf(stderr, "apply-status: %s\n", err);
         return CLI_FAILURE;
-    return rejected > 0 ? CLI_REJECTED : CLI_OK;
+    }
+    fprintf(stderr, "%lu applied, %lu already so, %lu rejected\n", n.applied, n.already,
+            n.rejected);
+    return n.rejected > 0 ? CLI_REJECTED : CLI_OK;
 }

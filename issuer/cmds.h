@@ -5,14 +5,10 @@
 #ifndef JP_CMDS_H
 #define JP_CMDS_H
 
-struct store;
-
 /* Prints help to stdout and returns 1 when argv asks for --help or -h. */
 int cmd_is_help(int argc, char **argv, const char *help);
 /* Parses a decimal integer min..max (nothing else in s) into *out. Returns 0 or -1. */
 int cmd_parse_int(const char *s, int min, int max, int *out);
-/* Opens HOME/store with flags; on failure says why on stderr. Returns 0 or an error. */
-int cmd_open_store(const char *home, unsigned flags, struct store **s);
 
 int cmd_issue(int argc, char **argv, const char *home);
 int cmd_show(int argc, char **argv, const char *home);

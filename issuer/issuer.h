@@ -211,6 +211,69 @@ int issuer_keys_print(const char *home, FILE *out, char *err, size_t errlen);
 int issuer_status_change(struct store *st, const char *certificate_no, const char *action,
                          const char *reason, const char *actor, char *err, size_t errlen);
 
+/* issuer_status_change on HOME's store, opened read-write for it (after issuer_home_check). */
+int issuer_status_apply(const char *home, const char *certificate_no, const char *action,
+                        const char *reason, const char *actor, char *err, size_t errlen);
+
+/* What issuer_apply_status_file did, line by line. */
+struct issuer_apply_counts {
+    unsigned long applied;  /* status changed */
+    unsigned long already;  /* already in the target status */
+    unsigned long rejected; /* line refused (its reason went to diag) */
+};
+
+/*
+ * Applies the JSON Lines {"certificate_no","action","reason"} of in to HOME's
+ * store, each line its own transaction (issuer_status_change); a refused line
+ * is named on diag ("line N: reason") and the rest goes on. Returns 0 when the
+ * file was read to its end (refusals are counted in *n), else the error that
+ * stopped it (reason in err).
+ */
+int issuer_apply_status_file(const char *home, FILE *in, const char *actor, FILE *diag,
+                             struct issuer_apply_counts *n, char *err, size_t errlen);
+
+/* ------------------------------------------------- reading a home's store */
+
+/* 0 when no is a certificate number whose check character holds, else ISSUER_EARG (err says why).
+ */
+int issuer_certno_check(const char *no, char *err, size_t errlen);
+/*
+ * Prints certificate no's whole record (holder data included: the department's
+ * own view) as JSON, indented or compact, to out. Returns 0, ISSUER_EARG (bad
+ * number), STORE_ENOTFOUND, or the first failure's code (reason in err).
+ */
+int issuer_show(const char *home, const char *no, int compact, FILE *out, char *err, size_t errlen);
+/* Prints a holder's certificates (number, status, position, issue date), one a line, to out;
+ * *n = how many the holder has. ISSUER_EARG when id_number is empty or too long. */
+int issuer_find(const char *home, const char *id_number, FILE *out, size_t *n, char *err,
+                size_t errlen);
+/* Writes certificate no's stored signed PDF to path as a private file (0600, see
+ * issuer_report_save). ISSUER_EARG, STORE_ENOTFOUND, or the first failure's code. */
+int issuer_pdf_save(const char *home, const char *no, const char *path, char *err, size_t errlen);
+/* Prints certificates by status, PDF bytes, audit entries and map size to out. */
+int issuer_stats(const char *home, FILE *out, char *err, size_t errlen);
+/* Recomputes the audit chain: 0 when intact, else STORE_ECORRUPT with *first_bad set;
+ * *count = entries read. */
+int issuer_audit_verify(const char *home, uint64_t *first_bad, uint64_t *count, char *err,
+                        size_t errlen);
+
+#define ISSUER_CHECK_LINES 8 /* problems described at most */
+
+/* What issuer_check found. */
+struct issuer_check_report {
+    uint64_t certs, pdfs, audit_entries; /* records read */
+    unsigned problems;                   /* problems found */
+    char first[ISSUER_CHECK_LINES][160]; /* descriptions of the first ones */
+};
+
+/*
+ * Walks the whole store (store_check) and counts as a problem a store data file
+ * that others may read. Returns 0 when the walk completed (problems in *r).
+ */
+int issuer_check(const char *home, struct issuer_check_report *r, char *err, size_t errlen);
+/* Hot compacting copy of HOME's store into dir (new or empty): directory 0700, data.mdb 0600. */
+int issuer_backup(const char *home, const char *dir, char *err, size_t errlen);
+
 /*
  * Issues a new file for a valid certificate: same number, e-licence identifier
  * version + 1, freshly rendered and signed PDF (with the current signing key),

@@ -1,13 +1,12 @@
 /*
  * main.c - jianpei-issuer, the provincial department's CLI (SPEC §2).
- * A thin layer: parse options, call jp_issuer / jp_keys / jp_store, map
+ * A thin layer over issuer.h alone: parse options, call jp_issuer, map
  * results to exit statuses 0 ok, 1 some input rejected, 2 usage, 3 failure.
  */
 #include "cli.h"
 #include "cmds.h"
 #include "config.h"
 #include "issuer.h"
-#include "store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -221,7 +220,7 @@ static const char audit_help[] =
 static int cmd_audit(int argc, char **argv, const char *home)
 {
     uint64_t first_bad = 0, count = 0;
-    store *s = NULL;
+    char err[512] = "";
     int rc;
 
     if (cmd_is_help(argc, argv, audit_help))
@@ -230,21 +229,15 @@ static int cmd_audit(int argc, char **argv, const char *home)
         fputs(audit_help, stderr);
         return CLI_USAGE;
     }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    rc = store_audit_verify(s, &first_bad, &count);
-    store_close(s);
-    if (rc == STORE_ECORRUPT) {
+    rc = issuer_audit_verify(home, &first_bad, &count, err, sizeof err);
+    if (rc != 0 && first_bad != 0)
         printf("audit log broken at entry %llu (%llu entries read)\n",
                (unsigned long long)first_bad, (unsigned long long)count);
-        return CLI_FAILURE;
-    }
-    if (rc != 0) {
-        fprintf(stderr, "audit verify: %s\n", store_strerror(rc));
-        return CLI_FAILURE;
-    }
-    printf("audit log intact: %llu entries\n", (unsigned long long)count);
-    return CLI_OK;
+    else if (rc != 0)
+        fprintf(stderr, "audit verify: %s\n", err);
+    else
+        printf("audit log intact: %llu entries\n", (unsigned long long)count);
+    return rc == 0 ? CLI_OK : CLI_FAILURE;
 }
 
 static const char check_help[] =
@@ -252,12 +245,13 @@ static const char check_help[] =
     "\n"
     "Walks the whole store: every record decodes, every certificate has its PDF,\n"
     "indexes point at existing certificates, serial counters are ahead of every\n"
-    "issued number, the audit chain verifies. Exit 0 when clean, 3 otherwise.\n";
+    "issued number, the audit chain verifies, the store file is mode 0600.\n"
+    "Exit 0 when clean, 3 otherwise.\n";
 
 static int cmd_check(int argc, char **argv, const char *home)
 {
-    struct store_report r;
-    store *s = NULL;
+    struct issuer_check_report r;
+    char err[512] = "";
     int rc;
 
     if (cmd_is_help(argc, argv, check_help))
@@ -266,18 +260,15 @@ static int cmd_check(int argc, char **argv, const char *home)
         fputs(check_help, stderr);
         return CLI_USAGE;
     }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    rc = store_check(s, &r);
-    store_close(s);
+    rc = issuer_check(home, &r, err, sizeof err);
     if (rc != 0) {
-        fprintf(stderr, "check: %s\n", store_strerror(rc));
+        fprintf(stderr, "check: %s\n", err);
         return CLI_FAILURE;
     }
     printf("%llu certificates, %llu PDFs, %llu audit entries, %u problems\n",
            (unsigned long long)r.certs, (unsigned long long)r.pdfs,
            (unsigned long long)r.audit_entries, r.problems);
-    for (unsigned i = 0; i < r.problems && i < STORE_REPORT_LINES; i++)
+    for (unsigned i = 0; i < r.problems && i < ISSUER_CHECK_LINES; i++)
         printf("  %s\n", r.first[i]);
     return r.problems == 0 ? CLI_OK : CLI_FAILURE;
 }
@@ -286,13 +277,13 @@ static const char backup_help[] =
     "usage: jianpei-issuer backup [--home DIR] DIR\n"
     "\n"
     "Hot, compacting copy of the store into DIR (new or empty), consistent as of\n"
-    "one instant while issuing goes on. Keys are not copied: back them up apart\n"
+    "one instant while issuing goes on; DIR is made 0700 and its data.mdb 0600\n"
+    "(every holder's data is in it). Keys are not copied: back them up apart\n"
     "(see docs/operations.md).\n";
 
 static int cmd_backup(int argc, char **argv, const char *home)
 {
     char err[512] = "";
-    store *s = NULL;
     int rc;
 
     if (cmd_is_help(argc, argv, backup_help))
@@ -301,12 +292,9 @@ static int cmd_backup(int argc, char **argv, const char *home)
         fputs(backup_help, stderr);
         return CLI_USAGE;
     }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    rc = store_backup(s, argv[1], err, sizeof err);
-    store_close(s);
+    rc = issuer_backup(home, argv[1], err, sizeof err);
     if (rc != 0) {
-        fprintf(stderr, "backup: %s\n", err[0] ? err : store_strerror(rc));
+        fprintf(stderr, "backup: %s\n", err);
         return CLI_FAILURE;
     }
     printf("store copied to %s\n", argv[1]);

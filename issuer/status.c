@@ -8,6 +8,9 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdlib.h>
+
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -98,5 +101,102 @@ int issuer_status_change(struct store *st, const char *certificate_no, const cha
     else if (rc != 0 && err[0] == '\0')
         jp_errf(err, errlen, "%s: %s", certificate_no,
                 rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
+    return rc;
+}
+
+int issuer_status_apply(const char *home, const char *certificate_no, const char *action,
+                        const char *reason, const char *actor, char *err, size_t errlen)
+{
+    char path[ISSUER_PATH_MAX];
+    store *s = NULL;
+    int rc = issuer_home_check(home, err, errlen);
+
+    if (rc == 0)
+        rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+    if (rc == 0)
+        rc = store_open(path, 0, &s, err, errlen);
+    if (rc == 0)
+        rc = issuer_status_change(s, certificate_no, action, reason, actor, err, errlen);
+    store_close(s);
+    return rc;
+}
+
+#define APPLY_LINE_MAX 4096 /* bytes of one apply-status line */
+
+static int apply_line(store *s, const char *line, size_t len, const char *actor, char *why,
+                      size_t whylen)
+{
+    json_error_t jerr;
+    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    const char *no, *action, *reason;
+    int rc = EINVAL;
+
+    if (o == NULL || !json_is_object(o)) {
+        jp_errf(why, whylen, "not a JSON object");
+        goto out;
+    }
+    no = json_string_value(json_object_get(o, "certificate_no"));
+    action = json_string_value(json_object_get(o, "action"));
+    reason = json_string_value(json_object_get(o, "reason"));
+    if (no == NULL || action == NULL || reason == NULL)
+        jp_errf(why, whylen, "certificate_no, action and reason must be strings");
+    else
+        rc = issuer_status_change(s, no, action, reason, actor, why, whylen);
+out:
+    json_decref(o);
+    return rc;
+}
+
+/* Applies one line (without its newline) and counts the outcome. */
+static void apply_count(store *s, unsigned long lineno, const char *line, size_t len,
+                        const char *actor, FILE *diag, struct issuer_apply_counts *n)
+{
+    char why[512];
+    int rc;
+
+    if (len > APPLY_LINE_MAX) {
+        fprintf(diag, "line %lu: longer than %d bytes\n", lineno, APPLY_LINE_MAX);
+        n->rejected++;
+        return;
+    }
+    rc = apply_line(s, line, len, actor, why, sizeof why);
+    if (rc == 0)
+        n->applied++;
+    else if (rc == EALREADY)
+        n->already++;
+    else {
+        fprintf(diag, "line %lu: %s\n", lineno, why);
+        n->rejected++;
+    }
+}
+
+int issuer_apply_status_file(const char *home, FILE *in, const char *actor, FILE *diag,
+                             struct issuer_apply_counts *n, char *err, size_t errlen)
+{
+    char path[ISSUER_PATH_MAX], *line = NULL;
+    unsigned long lineno = 0;
+    size_t cap = 0;
+    ssize_t len;
+    store *s = NULL;
+    int rc = issuer_home_check(home, err, errlen);
+
+    memset(n, 0, sizeof *n);
+    if (rc == 0)
+        rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+    if (rc == 0)
+        rc = store_open(path, 0, &s, err, errlen);
+    while (rc == 0 && (len = getline(&line, &cap, in)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len > 0)
+            apply_count(s, lineno, line, (size_t)len, actor, diag, n);
+    }
+    if (rc == 0 && ferror(in)) {
+        rc = EIO;
+        jp_errf(err, errlen, "cannot read the input");
+    }
+    free(line);
+    store_close(s);
     return rc;
 }

@@ -383,6 +383,11 @@ static void test_private_files(void)
     CHECK_INT(
         sh("test $(stat -c %%a %s/bk) = 700 && test $(stat -c %%a %s/bk/data.mdb) = 600", dir, dir),
         0);
+    /* check names a store file that others may read. */
+    CHECK_INT(sh("chmod 644 %s/store/data.mdb", home), 0);
+    CHECK_INT(sh(ISSUER " --home %s check | grep -q 'mode 644'", home), 0);
+    CHECK_INT(sh(ISSUER " --home %s check >/dev/null", home), 3);
+    CHECK_INT(sh("chmod 600 %s/store/data.mdb", home), 0);
     json_decref(rep);
 }
 
