@@ -95,11 +95,11 @@ static void sign_token(keys_t *k, int i, const char *no, const char *pos)
 static void sign_tokens(const char *home, const struct issuer_report *rep)
 {
     static const char *const pos[] = {"01", "09", "13"};
-    char dir[ISSUER_PATH_MAX], err[256];
+    char dir[JP_HOME_PATH_MAX], err[256];
     keys_t *k = NULL;
     int i;
 
-    if (issuer_home_path(home, ISSUER_KEYS_DIR, dir) != 0 ||
+    if (jp_home_path(home, JP_HOME_KEYS, dir) != 0 ||
         keys_open(dir, 0, NULL, 0, &k, err, sizeof(err)) != 0)
         fz_fail("cannot open the fuzz home's keys");
     for (i = 0; i < 3; i++)

@@ -145,7 +145,7 @@ int cmd_issue(int argc, char **argv, const char *home)
     struct issuer_report rep;
     struct cli_progress prog;
     const char *input = NULL, *report = NULL, *passfile = NULL;
-    char dir[ISSUER_PATH_MAX], err[512] = "";
+    char dir[JP_HOME_PATH_MAX], err[512] = "";
     issuer *is = NULL;
     FILE *in = stdin;
     double t0;

@@ -20,11 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int issuer_home_path(const char *home, const char *name, char *out)
-{
-    return jp_path_join(out, ISSUER_PATH_MAX, home, name);
-}
-
 /* 1 when path does not exist or is an empty directory, else 0. */
 static int home_is_free(const char *path)
 {
@@ -87,14 +82,14 @@ static int public_url_normalize(const char *in, char *out, size_t outsz, char *e
 
 static int table_path(const char *dir, const char *name, char *out)
 {
-    return jp_path_join(out, ISSUER_PATH_MAX, dir, name);
+    return jp_path_join(out, JP_HOME_PATH_MAX, dir, name);
 }
 
 static int build_config(const struct issuer_init_opts *o, struct jp_config *c, char *err,
                         size_t errlen)
 {
     struct jp_code_name prov[JP_CONFIG_MAX_CODES];
-    char path[ISSUER_PATH_MAX], name[32], why[IDENT_WHY_SIZE];
+    char path[JP_HOME_PATH_MAX], name[32], why[IDENT_WHY_SIZE];
     size_t nprov = 0;
     const char *pname = NULL;
     int rc;
@@ -161,14 +156,14 @@ static int build_config(const struct issuer_init_opts *o, struct jp_config *c, c
 
 static int copy_template(const char *templates_dir, const char *home, char *err, size_t errlen)
 {
-    char src[ISSUER_PATH_MAX], dst[ISSUER_PATH_MAX];
+    char src[JP_HOME_PATH_MAX], dst[JP_HOME_PATH_MAX];
     unsigned char *data = NULL;
     size_t len;
     int rc;
 
-    rc = table_path(templates_dir, ISSUER_TEMPLATE_FILE, src);
+    rc = table_path(templates_dir, JP_HOME_TEMPLATE, src);
     if (rc == 0)
-        rc = issuer_home_path(home, ISSUER_TEMPLATE_FILE, dst);
+        rc = jp_home_path(home, JP_HOME_TEMPLATE, dst);
     if (rc == 0)
         rc = jp_read_file(src, 1 << 20, &data, &len);
     if (rc == 0)
@@ -192,12 +187,12 @@ static int write_init_audit(store_txn *txn, void *arg)
 
 static int create_store(const char *home, char *err, size_t errlen)
 {
-    char path[ISSUER_PATH_MAX];
+    char path[JP_HOME_PATH_MAX];
     struct init_audit a = {"home created"};
     store *s = NULL;
     int rc;
 
-    rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+    rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0)
         rc = store_open(path, STORE_CREATE, &s, err, errlen);
     if (rc == 0) {
@@ -211,7 +206,7 @@ static int create_store(const char *home, char *err, size_t errlen)
 
 static int create_keys(const struct issuer_init_opts *o, const char *home, char *err, size_t errlen)
 {
-    char kdir[ISSUER_PATH_MAX], trust[ISSUER_PATH_MAX];
+    char kdir[JP_HOME_PATH_MAX], trust[JP_HOME_PATH_MAX];
     struct keys_create_opts ko;
     keys_t *k = NULL;
     int rc;
@@ -222,9 +217,9 @@ static int create_keys(const struct issuer_init_opts *o, const char *home, char 
     ko.province = o->province;
     ko.passphrase = o->passphrase;
     ko.passphrase_len = o->passphrase_len;
-    rc = issuer_home_path(home, ISSUER_KEYS_DIR, kdir);
+    rc = jp_home_path(home, JP_HOME_KEYS, kdir);
     if (rc == 0)
-        rc = issuer_home_path(home, ISSUER_TRUST_FILE, trust);
+        rc = jp_home_path(home, JP_HOME_TRUST_LIST, trust);
     if (rc == 0)
         rc = keys_create(kdir, &ko, err, errlen);
     if (rc == 0)
@@ -237,7 +232,7 @@ static int create_keys(const struct issuer_init_opts *o, const char *home, char 
 
 int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen)
 {
-    char tmp[ISSUER_PATH_MAX];
+    char tmp[JP_HOME_PATH_MAX];
     struct jp_config c;
     int rc;
 
@@ -302,16 +297,16 @@ static int dir_is_safe(const char *path, const char *what, char *err, size_t err
 
 int issuer_home_check(const char *home, char *err, size_t errlen)
 {
-    char path[ISSUER_PATH_MAX];
+    char path[JP_HOME_PATH_MAX];
     struct stat st;
     int rc = dir_is_safe(home, "home", err, errlen);
 
     if (rc == 0)
-        rc = issuer_home_path(home, ISSUER_KEYS_DIR, path);
+        rc = jp_home_path(home, JP_HOME_KEYS, path);
     if (rc == 0 && !(lstat(path, &st) != 0 && errno == ENOENT)) /* a store-only copy has none */
         rc = dir_is_safe(path, "keys directory", err, errlen);
     if (rc == 0)
-        rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+        rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0)
         rc = dir_is_safe(path, "store directory", err, errlen);
     return rc;

@@ -71,9 +71,9 @@ static int open_keys(issuer *is, const unsigned char *pass, size_t passlen, char
                      size_t errlen)
 {
     struct keys_info info[KEYS_MAX_SIGNING];
-    char kdir[ISSUER_PATH_MAX];
+    char kdir[JP_HOME_PATH_MAX];
     size_t n = 0;
-    int rc = issuer_home_path(is->home, ISSUER_KEYS_DIR, kdir);
+    int rc = jp_home_path(is->home, JP_HOME_KEYS, kdir);
 
     for (int i = 0; rc == 0 && i < is->nworkers; i++)
         rc = keys_open(kdir, 0, pass, passlen, &is->keys[i], err, errlen);
@@ -93,7 +93,7 @@ static int open_keys(issuer *is, const unsigned char *pass, size_t passlen, char
 int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int threads,
                 issuer **out, char *err, size_t errlen)
 {
-    char path[ISSUER_PATH_MAX];
+    char path[JP_HOME_PATH_MAX];
     issuer *is;
     long ncpu;
     int rc;
@@ -108,19 +108,19 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
         is->nworkers = ISSUER_MAX_THREADS;
     rc = jp_strf(is->home, sizeof is->home, "%s", home);
     if (rc != 0)
-        jp_errf(err, errlen, "home path is longer than %d bytes", ISSUER_PATH_MAX - 1);
+        jp_errf(err, errlen, "home path is longer than %d bytes", JP_HOME_PATH_MAX - 1);
     if (rc == 0)
         rc = issuer_home_check(home, err, errlen);
     if (rc == 0)
         rc = jp_config_load(home, &is->cfg, err, errlen);
     if (rc == 0)
-        rc = issuer_home_path(home, ISSUER_TEMPLATE_FILE, path);
+        rc = jp_home_path(home, JP_HOME_TEMPLATE, path);
     if (rc == 0)
         rc = tmpl_load(path, &is->tmpl, err, errlen);
     if (rc == 0)
         rc = open_keys(is, pass, passlen, err, errlen);
     if (rc == 0)
-        rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+        rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0) {
         struct store_opts so = {.extra = issuer_dbs, .n_extra = 1};
         rc = store_open_with(path, 0, &so, &is->st, err, errlen);

@@ -43,12 +43,7 @@ const char *issuer_strerror(int code);
 /* Bytes of a status change reason. */
 #define ISSUER_REASON_MAX 256
 
-/* Paths inside a home; each fits in ISSUER_PATH_MAX. */
-#define ISSUER_PATH_MAX 4096
-#define ISSUER_KEYS_DIR "keys"
-#define ISSUER_STORE_DIR "store"
-#define ISSUER_TRUST_FILE "trust-list.pem"
-#define ISSUER_TEMPLATE_FILE "certificate.tmpl"
+/* Paths inside a home: config.h's JP_HOME_* names and jp_home_path(). */
 
 struct issuer_init_opts {
     const char *home;           /* the home to create; must not exist or be empty */
@@ -73,9 +68,6 @@ struct issuer_init_opts {
  * existing non-empty home is refused (EEXIST) and left untouched.
  */
 int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen);
-
-/* HOME/name into out[ISSUER_PATH_MAX]. ENAMETOOLONG. */
-int issuer_home_path(const char *home, const char *name, char *out);
 
 /*
  * Refuses a home an attacker could have arranged, as ssh refuses its files:
@@ -190,7 +182,7 @@ struct issuer_key_opts {
  */
 int issuer_keys_change(const char *home, const char *action, const char *kid,
                        const struct issuer_key_opts *o, char newkid[17],
-                       char written[ISSUER_PATH_MAX], char *err, size_t errlen);
+                       char written[JP_HOME_PATH_MAX], char *err, size_t errlen);
 /* Prints the signing keys (kid, state, validity, subject), one a line, to out. */
 int issuer_keys_print(const char *home, FILE *out, char *err, size_t errlen);
 

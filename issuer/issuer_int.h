@@ -13,7 +13,7 @@
 #include "tmpl.h"
 
 struct issuer {
-    char home[ISSUER_PATH_MAX];          /* the home directory */
+    char home[JP_HOME_PATH_MAX];         /* the home directory */
     struct jp_config cfg;                /* its configuration */
     store *st;                           /* read-write store */
     struct tmpl *tmpl;                   /* loaded template, shared by workers */

@@ -29,9 +29,9 @@ static int key_audit_txn(store_txn *txn, void *arg)
 
 static int append_key_audit(const char *home, const struct key_audit *a, char *err, size_t errlen)
 {
-    char path[ISSUER_PATH_MAX];
+    char path[JP_HOME_PATH_MAX];
     store *s = NULL;
-    int rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+    int rc = jp_home_path(home, JP_HOME_STORE, path);
 
     if (rc == 0)
         rc = store_open(path, 0, &s, err, errlen);
@@ -47,11 +47,11 @@ static int append_key_audit(const char *home, const struct key_audit *a, char *e
 static int open_home_keys(const char *home, int flags, const struct issuer_key_opts *o, keys_t **k,
                           char *err, size_t errlen)
 {
-    char kdir[ISSUER_PATH_MAX];
+    char kdir[JP_HOME_PATH_MAX];
     int rc = issuer_home_check(home, err, errlen);
 
     if (rc == 0)
-        rc = issuer_home_path(home, ISSUER_KEYS_DIR, kdir);
+        rc = jp_home_path(home, JP_HOME_KEYS, kdir);
     if (rc == 0)
         rc = keys_open(kdir, flags, o->passphrase, o->passphrase_len, k, err, errlen);
     return rc;
@@ -59,14 +59,14 @@ static int open_home_keys(const char *home, int flags, const struct issuer_key_o
 
 /* Exports the trust list to o->out, or HOME's trust list; *written names the file. */
 static int export_trust(const char *home, keys_t *k, const struct issuer_key_opts *o,
-                        char written[ISSUER_PATH_MAX], char *err, size_t errlen)
+                        char written[JP_HOME_PATH_MAX], char *err, size_t errlen)
 {
     int rc = 0;
 
     if (o->out != NULL)
-        rc = jp_strf(written, ISSUER_PATH_MAX, "%s", o->out);
+        rc = jp_strf(written, JP_HOME_PATH_MAX, "%s", o->out);
     else
-        rc = issuer_home_path(home, ISSUER_TRUST_FILE, written);
+        rc = jp_home_path(home, JP_HOME_TRUST_LIST, written);
     if (rc == 0)
         rc = keys_export_trust(k, written, err, errlen);
     return rc;
@@ -74,7 +74,7 @@ static int export_trust(const char *home, keys_t *k, const struct issuer_key_opt
 
 int issuer_keys_change(const char *home, const char *action, const char *kid,
                        const struct issuer_key_opts *o, char newkid[17],
-                       char written[ISSUER_PATH_MAX], char *err, size_t errlen)
+                       char written[JP_HOME_PATH_MAX], char *err, size_t errlen)
 {
     struct key_audit a = {NULL, kid, o->actor != NULL ? o->actor : "jianpei-issuer"};
     keys_t *k = NULL;

@@ -120,8 +120,8 @@ static int cmd_init(int argc, char **argv, const char *home)
         fprintf(stderr, "init: %s\n", err);
         return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
     }
-    printf("created home %s: keys in %s/" ISSUER_KEYS_DIR
-           " (private keys %s), store in %s/" ISSUER_STORE_DIR ", trust list %s/" ISSUER_TRUST_FILE
+    printf("created home %s: keys in %s/" JP_HOME_KEYS
+           " (private keys %s), store in %s/" JP_HOME_STORE ", trust list %s/" JP_HOME_TRUST_LIST
            "\n",
            home, home, passlen > 0 ? "encrypted" : "unencrypted", home, home);
     return CLI_OK;
@@ -138,10 +138,10 @@ static const char keys_help[] =
     "  list          signing keys with key id, validity and state\n"
     "  rotate        make a new signing key; the old one is retired (still verifies)\n"
     "  revoke KID    mark a signing key revoked: QR tokens it signed stop verifying\n"
-    "  export-trust  write the trust list signed by the root (default: HOME/" ISSUER_TRUST_FILE
+    "  export-trust  write the trust list signed by the root (default: HOME/" JP_HOME_TRUST_LIST
     ")\n"
     "rotate and revoke need the root key (its passphrase when encrypted), re-export\n"
-    "HOME/" ISSUER_TRUST_FILE " and append an audit entry; without the root key\n"
+    "HOME/" JP_HOME_TRUST_LIST " and append an audit entry; without the root key\n"
     "nothing changes.\n";
 
 static int cmd_keys(int argc, char **argv, const char *home)
@@ -153,7 +153,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
         {NULL, 0, NULL, 0},
     };
     struct issuer_key_opts ko = {.actor = getenv("USER")};
-    char written[ISSUER_PATH_MAX], kid[17] = "", err[512] = "";
+    char written[JP_HOME_PATH_MAX], kid[17] = "", err[512] = "";
     const char *passfile = NULL, *sub;
     char *pass = NULL;
     size_t passlen = 0;
@@ -343,7 +343,7 @@ static void usage_main(FILE *f)
 int main(int argc, char **argv)
 {
     const char *home_flag = NULL;
-    char home[ISSUER_PATH_MAX];
+    char home[JP_HOME_PATH_MAX];
 
     /* Rendering allocates many short-lived blocks of 128 KB and more (font
      * subsets, PDF streams): a fixed mmap threshold hands them back to the

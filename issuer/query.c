@@ -21,11 +21,11 @@
 /* Opens HOME/store with flags after issuer_home_check. */
 static int open_store(const char *home, unsigned flags, store **s, char *err, size_t errlen)
 {
-    char path[ISSUER_PATH_MAX];
+    char path[JP_HOME_PATH_MAX];
     int rc = issuer_home_check(home, err, errlen);
 
     if (rc == 0)
-        rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+        rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0)
         rc = store_open(path, flags, s, err, errlen);
     if (rc != 0 && err[0] == '\0')
@@ -273,10 +273,10 @@ int issuer_audit_verify(const char *home, uint64_t *first_bad, uint64_t *count, 
 /* Counts the store's data file as a problem when others may read it (it holds every holder). */
 static void check_mode(const char *home, struct issuer_check_report *r)
 {
-    char dir[ISSUER_PATH_MAX], path[ISSUER_PATH_MAX];
+    char dir[JP_HOME_PATH_MAX], path[JP_HOME_PATH_MAX];
     struct stat st;
 
-    if (issuer_home_path(home, ISSUER_STORE_DIR, dir) != 0 ||
+    if (jp_home_path(home, JP_HOME_STORE, dir) != 0 ||
         jp_path_join(path, sizeof path, dir, "data.mdb") != 0 || stat(path, &st) != 0 ||
         (st.st_mode & 077) == 0)
         return;

@@ -107,12 +107,12 @@ int issuer_status_change(struct store *st, const char *certificate_no, const cha
 int issuer_status_apply(const char *home, const char *certificate_no, const char *action,
                         const char *reason, const char *actor, char *err, size_t errlen)
 {
-    char path[ISSUER_PATH_MAX];
+    char path[JP_HOME_PATH_MAX];
     store *s = NULL;
     int rc = issuer_home_check(home, err, errlen);
 
     if (rc == 0)
-        rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+        rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0)
         rc = store_open(path, 0, &s, err, errlen);
     if (rc == 0)
@@ -173,7 +173,7 @@ static void apply_count(store *s, unsigned long lineno, const char *line, size_t
 int issuer_apply_status_file(const char *home, FILE *in, const char *actor, FILE *diag,
                              struct issuer_apply_counts *n, char *err, size_t errlen)
 {
-    char path[ISSUER_PATH_MAX], *line = NULL;
+    char path[JP_HOME_PATH_MAX], *line = NULL;
     unsigned long lineno = 0;
     size_t cap = 0;
     ssize_t len;
@@ -182,7 +182,7 @@ int issuer_apply_status_file(const char *home, FILE *in, const char *actor, FILE
 
     memset(n, 0, sizeof *n);
     if (rc == 0)
-        rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
+        rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0)
         rc = store_open(path, 0, &s, err, errlen);
     while (rc == 0 && (len = getline(&line, &cap, in)) >= 0) {
