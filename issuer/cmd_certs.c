@@ -16,26 +16,75 @@
 #include <string.h>
 #include <unistd.h>
 
-int cmd_parse_int(const char *s, int min, int max, int *out)
+/* The option of opts that argv[i] names ("--name" or "--name=..."), or NULL. */
+static const struct cmd_opt *opt_of(const char *arg, const struct cmd_opt *opts, size_t n)
 {
-    char *end;
-    long v;
+    size_t len;
 
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+    if (strncmp(arg, "--", 2) != 0)
+        return NULL;
+    for (size_t k = 0; k < n; k++) {
+        len = strlen(opts[k].name);
+        if (strncmp(arg + 2, opts[k].name, len) == 0 &&
+            (arg[2 + len] == '\0' || arg[2 + len] == '='))
+            return &opts[k];
+    }
+    return NULL;
+}
+
+/* Takes the option at argv[*i] (moving *i past its value). Returns 0 or -1. */
+static int take_opt(int argc, char **argv, int *i, const struct cmd_opt *o)
+{
+    const char *eq = strchr(argv[*i], '=');
+
+    if (o->kind == CMD_FLAG) {
+        *o->val = "";
+        return eq == NULL ? 0 : -1;
+    }
+    if (eq != NULL) {
+        *o->val = eq + 1;
+        return 0;
+    }
+    if (*i + 1 >= argc)
         return -1;
-    *out = (int)v;
+    *o->val = argv[++*i];
     return 0;
 }
 
-int cmd_is_help(int argc, char **argv, const char *help)
+/* 0 when every CMD_REQUIRED option of opts got a value. */
+static int required_present(const struct cmd_opt *opts, size_t n)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(help, stdout);
-            return 1;
-        }
+    for (size_t k = 0; k < n; k++)
+        if (opts[k].kind == CMD_REQUIRED && *opts[k].val == NULL)
+            return -1;
+    return 0;
+}
+
+int cmd_scan(int argc, char **argv, const struct cmd_opt *opts, size_t n, const char **pos,
+             const char *help)
+{
+    const char *positional = NULL;
+    int bad = 0;
+
+    for (int i = 1; !bad && i < argc; i++) {
+        const struct cmd_opt *o = opt_of(argv[i], opts, n);
+        if (o != NULL)
+            bad = take_opt(argc, argv, &i, o);
+        else if (pos != NULL && positional == NULL && argv[i][0] != '-')
+            positional = argv[i];
+        else
+            bad = 1;
+    }
+    if (!bad && pos != NULL && positional == NULL)
+        bad = 1;
+    if (!bad)
+        bad = required_present(opts, n);
+    if (bad) {
+        fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    if (pos != NULL)
+        *pos = positional;
     return 0;
 }
 
@@ -149,7 +198,8 @@ int cmd_issue(int argc, char **argv, const char *home)
     issuer *is = NULL;
     FILE *in = stdin;
     double t0;
-    int c, rc, threads = 0, status = CLI_FAILURE;
+    long threads = 0;
+    int c, rc, status = CLI_FAILURE;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -163,7 +213,7 @@ int cmd_issue(int argc, char **argv, const char *home)
             o.all_or_nothing = 1;
             break;
         case 't':
-            if (cmd_parse_int(optarg, 1, ISSUER_MAX_THREADS, &threads) != 0) {
+            if (cli_parse_long(optarg, 1, ISSUER_MAX_THREADS, &threads) != 0) {
                 fprintf(stderr, "issue: --threads must be 1-%d\n", ISSUER_MAX_THREADS);
                 return CLI_USAGE;
             }
@@ -202,7 +252,7 @@ int cmd_issue(int argc, char **argv, const char *home)
         o.photo_dir = dirname(dir);
     }
     issuer_report_init(&rep);
-    if (open_issuer(home, passfile, threads, &is) != 0)
+    if (open_issuer(home, passfile, (int)threads, &is) != 0)
         goto out;
     cli_progress_start(&prog, "lines");
     o.progress = progress_cb;
@@ -239,25 +289,16 @@ static const char show_help[] =
 
 int cmd_show(int argc, char **argv, const char *home)
 {
-    const char *no = NULL;
+    const char *no = NULL, *json = NULL;
+    const struct cmd_opt opts[] = {{"json", CMD_FLAG, &json}};
     char err[512] = "";
-    int json = 0, rc;
+    int rc;
 
-    if (cmd_is_help(argc, argv, show_help))
+    if (cli_help_asked(argc, argv, show_help))
         return CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else if (no == NULL && argv[i][0] != '-')
-            no = argv[i];
-        else
-            no = NULL, i = argc;
-    }
-    if (no == NULL) {
-        fputs(show_help, stderr);
+    if (cmd_scan(argc, argv, opts, 1, &no, show_help) != 0)
         return CLI_USAGE;
-    }
-    rc = issuer_show(home, no, json, stdout, err, sizeof err);
+    rc = issuer_show(home, no, json != NULL, stdout, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "%s\n", err);
     return rc == 0 ? CLI_OK : fail_status(rc);
@@ -270,20 +311,15 @@ static const char find_help[] = "usage: jianpei-issuer find [--home DIR] --id-nu
 int cmd_find(int argc, char **argv, const char *home)
 {
     const char *id = NULL;
+    const struct cmd_opt opts[] = {{"id-number", CMD_REQUIRED, &id}};
     char err[512] = "";
     size_t n = 0;
     int rc;
 
-    if (cmd_is_help(argc, argv, find_help))
+    if (cli_help_asked(argc, argv, find_help))
         return CLI_OK;
-    if (argc == 3 && strcmp(argv[1], "--id-number") == 0)
-        id = argv[2];
-    else if (argc == 2 && strncmp(argv[1], "--id-number=", 12) == 0)
-        id = argv[1] + 12;
-    if (id == NULL) {
-        fputs(find_help, stderr);
+    if (cmd_scan(argc, argv, opts, 1, NULL, find_help) != 0)
         return CLI_USAGE;
-    }
     rc = issuer_find(home, id, stdout, &n, err, sizeof err);
     if (rc == ISSUER_EARG)
         fputs(find_help, stderr);
@@ -305,23 +341,14 @@ static const char pdf_help[] =
 int cmd_pdf(int argc, char **argv, const char *home)
 {
     const char *no = NULL, *out = NULL;
+    const struct cmd_opt opts[] = {{"out", CMD_REQUIRED, &out}};
     char err[512] = "";
     int rc;
 
-    if (cmd_is_help(argc, argv, pdf_help))
+    if (cli_help_asked(argc, argv, pdf_help))
         return CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-            out = argv[++i];
-        else if (no == NULL && argv[i][0] != '-')
-            no = argv[i];
-        else
-            no = out = NULL, i = argc;
-    }
-    if (no == NULL || out == NULL) {
-        fputs(pdf_help, stderr);
+    if (cmd_scan(argc, argv, opts, 1, &no, pdf_help) != 0)
         return CLI_USAGE;
-    }
     rc = issuer_pdf_save(home, no, out, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "pdf: %s\n", err);
@@ -347,22 +374,12 @@ int cmd_status(int argc, char **argv, const char *home)
     char err[512] = "";
     int rc;
 
-    if (cmd_is_help(argc, argv, status_help))
+    const struct cmd_opt opts[] = {{"reason", CMD_REQUIRED, &reason}, {"actor", CMD_VALUE, &actor}};
+
+    if (cli_help_asked(argc, argv, status_help))
         return CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
-            reason = argv[++i];
-        else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc)
-            actor = argv[++i];
-        else if (no == NULL && argv[i][0] != '-')
-            no = argv[i];
-        else
-            no = reason = NULL, i = argc;
-    }
-    if (no == NULL || reason == NULL) {
-        fputs(status_help, stderr);
+    if (cmd_scan(argc, argv, opts, 2, &no, status_help) != 0)
         return CLI_USAGE;
-    }
     if (check_no(no) != 0)
         return CLI_USAGE;
     if (reason[0] == '\0' || strlen(reason) > ISSUER_REASON_MAX) {
@@ -391,20 +408,12 @@ int cmd_reissue(int argc, char **argv, const char *home)
     issuer *is = NULL;
     int rc;
 
-    if (cmd_is_help(argc, argv, reissue_help))
+    const struct cmd_opt opts[] = {{"passphrase-file", CMD_VALUE, &passfile}};
+
+    if (cli_help_asked(argc, argv, reissue_help))
         return CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--passphrase-file") == 0 && i + 1 < argc)
-            passfile = argv[++i];
-        else if (no == NULL && argv[i][0] != '-')
-            no = argv[i];
-        else
-            no = NULL, i = argc;
-    }
-    if (no == NULL) {
-        fputs(reissue_help, stderr);
+    if (cmd_scan(argc, argv, opts, 1, &no, reissue_help) != 0)
         return CLI_USAGE;
-    }
     if (check_no(no) != 0)
         return CLI_USAGE;
     if (open_issuer(home, passfile, 1, &is) != 0)
@@ -430,7 +439,7 @@ int cmd_stats(int argc, char **argv, const char *home)
     char err[512] = "";
     int rc;
 
-    if (cmd_is_help(argc, argv, stats_help))
+    if (cli_help_asked(argc, argv, stats_help))
         return CLI_OK;
     if (argc != 1) {
         fputs(stats_help, stderr);
@@ -461,20 +470,12 @@ int cmd_apply_status(int argc, char **argv, const char *home)
     FILE *in = stdin;
     int rc;
 
-    if (cmd_is_help(argc, argv, apply_help))
+    const struct cmd_opt opts[] = {{"input", CMD_REQUIRED, &input}, {"actor", CMD_VALUE, &actor}};
+
+    if (cli_help_asked(argc, argv, apply_help))
         return CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--input") == 0 && i + 1 < argc)
-            input = argv[++i];
-        else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc)
-            actor = argv[++i];
-        else
-            input = NULL, i = argc;
-    }
-    if (input == NULL) {
-        fputs(apply_help, stderr);
+    if (cmd_scan(argc, argv, opts, 2, NULL, apply_help) != 0)
         return CLI_USAGE;
-    }
     if (strcmp(input, "-") != 0 && (in = fopen(input, "re")) == NULL) {
         fprintf(stderr, "cannot open %s: %s\n", input, strerror(errno));
         return CLI_FAILURE;

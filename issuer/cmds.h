@@ -5,10 +5,30 @@
 #ifndef JP_CMDS_H
 #define JP_CMDS_H
 
-/* Prints help to stdout and returns 1 when argv asks for --help or -h. */
-int cmd_is_help(int argc, char **argv, const char *help);
-/* Parses a decimal integer min..max (nothing else in s) into *out. Returns 0 or -1. */
-int cmd_parse_int(const char *s, int min, int max, int *out);
+#include <stddef.h>
+
+/* How cmd_scan takes an option. */
+enum cmd_opt_kind {
+    CMD_VALUE,    /* "--name VALUE" or "--name=VALUE", optional */
+    CMD_REQUIRED, /* the same, and the command needs it */
+    CMD_FLAG,     /* "--name" alone; its value is set to "" */
+};
+
+/* One option of a command that has no getopt table. */
+struct cmd_opt {
+    const char *name;       /* without the leading dashes */
+    enum cmd_opt_kind kind; /* how it is taken */
+    const char **val;       /* where its value goes; left as it was when absent */
+};
+
+/*
+ * Parses argv[1..argc-1]: the n options of opts and, when pos is not NULL,
+ * exactly one positional argument into *pos. Returns 0, or CLI_USAGE after
+ * printing help to stderr for an unknown option, a value missing, a required
+ * option or the positional argument absent, or one too many.
+ */
+int cmd_scan(int argc, char **argv, const struct cmd_opt *opts, size_t n, const char **pos,
+             const char *help);
 
 int cmd_issue(int argc, char **argv, const char *home);
 int cmd_show(int argc, char **argv, const char *home);

@@ -223,7 +223,7 @@ static int cmd_audit(int argc, char **argv, const char *home)
     char err[512] = "";
     int rc;
 
-    if (cmd_is_help(argc, argv, audit_help))
+    if (cli_help_asked(argc, argv, audit_help))
         return CLI_OK;
     if (argc != 2 || strcmp(argv[1], "verify") != 0) {
         fputs(audit_help, stderr);
@@ -254,7 +254,7 @@ static int cmd_check(int argc, char **argv, const char *home)
     char err[512] = "";
     int rc;
 
-    if (cmd_is_help(argc, argv, check_help))
+    if (cli_help_asked(argc, argv, check_help))
         return CLI_OK;
     if (argc != 1) {
         fputs(check_help, stderr);
@@ -286,7 +286,7 @@ static int cmd_backup(int argc, char **argv, const char *home)
     char err[512] = "";
     int rc;
 
-    if (cmd_is_help(argc, argv, backup_help))
+    if (cli_help_asked(argc, argv, backup_help))
         return CLI_OK;
     if (argc != 2) {
         fputs(backup_help, stderr);
