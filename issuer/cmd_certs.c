@@ -61,10 +61,14 @@ static int required_present(const struct cmd_opt *opts, size_t n)
 }
 
 int cmd_scan(int argc, char **argv, const struct cmd_opt *opts, size_t n, const char **pos,
-             const char *help)
+             const char *help, int *status)
 {
     const char *positional = NULL;
     int bad = 0;
+
+    *status = CLI_OK;
+    if (cli_help_asked(argc, argv, help))
+        return 1;
 
     for (int i = 1; !bad && i < argc; i++) {
         const struct cmd_opt *o = opt_of(argv[i], opts, n);
@@ -81,11 +85,23 @@ int cmd_scan(int argc, char **argv, const struct cmd_opt *opts, size_t n, const 
         bad = required_present(opts, n);
     if (bad) {
         fputs(help, stderr);
-        return CLI_USAGE;
+        *status = CLI_USAGE;
+        return 1;
     }
     if (pos != NULL)
         *pos = positional;
     return 0;
+}
+
+int cmd_done(int rc, const char *what, const char *err)
+{
+    if (rc == 0)
+        return CLI_OK;
+    if (what != NULL)
+        fprintf(stderr, "%s: %s\n", what, err);
+    else
+        fprintf(stderr, "%s\n", err);
+    return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
 }
 
 static int open_issuer(const char *home, const char *passfile, int threads, issuer **is)
@@ -115,12 +131,6 @@ static int check_no(const char *no)
     if (rc != 0)
         fprintf(stderr, "%s\n", err);
     return rc;
-}
-
-/* The exit status for a library error: usage errors are 2, the rest 3. */
-static int fail_status(int rc)
-{
-    return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
 }
 
 /* ---------------------------------------------------------------- issue */
@@ -292,16 +302,12 @@ int cmd_show(int argc, char **argv, const char *home)
     const char *no = NULL, *json = NULL;
     const struct cmd_opt opts[] = {{"json", CMD_FLAG, &json}};
     char err[512] = "";
-    int rc;
+    int rc, status;
 
-    if (cli_help_asked(argc, argv, show_help))
-        return CLI_OK;
-    if (cmd_scan(argc, argv, opts, 1, &no, show_help) != 0)
-        return CLI_USAGE;
+    if (cmd_scan(argc, argv, opts, 1, &no, show_help, &status))
+        return status;
     rc = issuer_show(home, no, json != NULL, stdout, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "%s\n", err);
-    return rc == 0 ? CLI_OK : fail_status(rc);
+    return cmd_done(rc, NULL, err);
 }
 
 static const char find_help[] = "usage: jianpei-issuer find [--home DIR] --id-number ID\n"
@@ -314,12 +320,10 @@ int cmd_find(int argc, char **argv, const char *home)
     const struct cmd_opt opts[] = {{"id-number", CMD_REQUIRED, &id}};
     char err[512] = "";
     size_t n = 0;
-    int rc;
+    int rc, status;
 
-    if (cli_help_asked(argc, argv, find_help))
-        return CLI_OK;
-    if (cmd_scan(argc, argv, opts, 1, NULL, find_help) != 0)
-        return CLI_USAGE;
+    if (cmd_scan(argc, argv, opts, 1, NULL, find_help, &status))
+        return status;
     rc = issuer_find(home, id, stdout, &n, err, sizeof err);
     if (rc == ISSUER_EARG)
         fputs(find_help, stderr);
@@ -327,7 +331,7 @@ int cmd_find(int argc, char **argv, const char *home)
         fprintf(stderr, "find: %s\n", err);
     else if (n == 0)
         fprintf(stderr, "no certificates for that id number\n");
-    return rc == 0 ? CLI_OK : fail_status(rc);
+    return rc == 0 ? CLI_OK : cmd_done(rc, "find", err);
 }
 
 /* ------------------------------------------------------------------ pdf */
@@ -343,18 +347,14 @@ int cmd_pdf(int argc, char **argv, const char *home)
     const char *no = NULL, *out = NULL;
     const struct cmd_opt opts[] = {{"out", CMD_REQUIRED, &out}};
     char err[512] = "";
-    int rc;
+    int rc, status;
 
-    if (cli_help_asked(argc, argv, pdf_help))
-        return CLI_OK;
-    if (cmd_scan(argc, argv, opts, 1, &no, pdf_help) != 0)
-        return CLI_USAGE;
+    if (cmd_scan(argc, argv, opts, 1, &no, pdf_help, &status))
+        return status;
     rc = issuer_pdf_save(home, no, out, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "pdf: %s\n", err);
-    else
+    if (rc == 0)
         printf("%s\n", out);
-    return rc == 0 ? CLI_OK : fail_status(rc);
+    return cmd_done(rc, "pdf", err);
 }
 
 /* ------------------------------------------------------ status, reissue */
@@ -372,14 +372,12 @@ int cmd_status(int argc, char **argv, const char *home)
 {
     const char *no = NULL, *reason = NULL, *actor = getenv("USER");
     char err[512] = "";
-    int rc;
+    int rc, status;
 
     const struct cmd_opt opts[] = {{"reason", CMD_REQUIRED, &reason}, {"actor", CMD_VALUE, &actor}};
 
-    if (cli_help_asked(argc, argv, status_help))
-        return CLI_OK;
-    if (cmd_scan(argc, argv, opts, 2, &no, status_help) != 0)
-        return CLI_USAGE;
+    if (cmd_scan(argc, argv, opts, 2, &no, status_help, &status))
+        return status;
     if (check_no(no) != 0)
         return CLI_USAGE;
     if (reason[0] == '\0' || strlen(reason) > ISSUER_REASON_MAX) {
@@ -387,10 +385,8 @@ int cmd_status(int argc, char **argv, const char *home)
         return CLI_USAGE;
     }
     rc = issuer_status_apply(home, no, argv[0], reason, actor, err, sizeof err);
-    if (rc != 0) {
-        fprintf(stderr, "%s: %s\n", argv[0], err);
-        return fail_status(rc);
-    }
+    if (rc != 0)
+        return cmd_done(rc, argv[0], err);
     printf("%s: %s done\n", no, argv[0]);
     return CLI_OK;
 }
@@ -406,14 +402,12 @@ int cmd_reissue(int argc, char **argv, const char *home)
     const char *no = NULL, *passfile = NULL;
     char err[512] = "";
     issuer *is = NULL;
-    int rc;
+    int rc, status;
 
     const struct cmd_opt opts[] = {{"passphrase-file", CMD_VALUE, &passfile}};
 
-    if (cli_help_asked(argc, argv, reissue_help))
-        return CLI_OK;
-    if (cmd_scan(argc, argv, opts, 1, &no, reissue_help) != 0)
-        return CLI_USAGE;
+    if (cmd_scan(argc, argv, opts, 1, &no, reissue_help, &status))
+        return status;
     if (check_no(no) != 0)
         return CLI_USAGE;
     if (open_issuer(home, passfile, 1, &is) != 0)
@@ -437,18 +431,12 @@ static const char stats_help[] = "usage: jianpei-issuer stats [--home DIR]\n"
 int cmd_stats(int argc, char **argv, const char *home)
 {
     char err[512] = "";
-    int rc;
+    int rc, status;
 
-    if (cli_help_asked(argc, argv, stats_help))
-        return CLI_OK;
-    if (argc != 1) {
-        fputs(stats_help, stderr);
-        return CLI_USAGE;
-    }
+    if (cmd_scan(argc, argv, NULL, 0, NULL, stats_help, &status))
+        return status;
     rc = issuer_stats(home, stdout, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "stats: %s\n", err);
-    return rc == 0 ? CLI_OK : CLI_FAILURE;
+    return cmd_done(rc, "stats", err);
 }
 
 /* --------------------------------------------------------- apply-status */
@@ -468,14 +456,12 @@ int cmd_apply_status(int argc, char **argv, const char *home)
     const char *input = NULL, *actor = "jianpei-training";
     char err[512] = "";
     FILE *in = stdin;
-    int rc;
+    int rc, status;
 
     const struct cmd_opt opts[] = {{"input", CMD_REQUIRED, &input}, {"actor", CMD_VALUE, &actor}};
 
-    if (cli_help_asked(argc, argv, apply_help))
-        return CLI_OK;
-    if (cmd_scan(argc, argv, opts, 2, NULL, apply_help) != 0)
-        return CLI_USAGE;
+    if (cmd_scan(argc, argv, opts, 2, NULL, apply_help, &status))
+        return status;
     if (strcmp(input, "-") != 0 && (in = fopen(input, "re")) == NULL) {
         fprintf(stderr, "cannot open %s: %s\n", input, strerror(errno));
         return CLI_FAILURE;

@@ -23,12 +23,17 @@ struct cmd_opt {
 
 /*
  * Parses argv[1..argc-1]: the n options of opts and, when pos is not NULL,
- * exactly one positional argument into *pos. Returns 0, or CLI_USAGE after
- * printing help to stderr for an unknown option, a value missing, a required
- * option or the positional argument absent, or one too many.
+ * exactly one positional argument into *pos. Returns 0 to go on, or 1 when the
+ * command is done with exit status *status: CLI_OK after printing help for
+ * --help or -h, CLI_USAGE after printing help to stderr for an unknown option,
+ * a value missing, a required option or the positional argument absent, or one
+ * too many.
  */
 int cmd_scan(int argc, char **argv, const struct cmd_opt *opts, size_t n, const char **pos,
-             const char *help);
+             const char *help, int *status);
+/* The exit status of a library result rc: 0, 2 for ISSUER_EARG, else 3, after
+ * printing "what: err" (or err alone when what is NULL) to stderr on failure. */
+int cmd_done(int rc, const char *what, const char *err);
 
 int cmd_issue(int argc, char **argv, const char *home);
 int cmd_show(int argc, char **argv, const char *home);

@@ -204,20 +204,32 @@ static int check_chars(const char *field, const char *s, size_t n, int (*ok)(uns
     return 0;
 }
 
+/* A required string field of characters ok() allows, copied into out (outsz bytes, NUL included).
+ */
+static int get_token(json_t *o, const char *key, char *out, size_t outsz, int (*ok)(unsigned char),
+                     const char *allowed, char *why, size_t whylen)
+{
+    const char *s;
+    size_t len;
+    int rc = get_str(o, key, outsz - 1, &s, &len, why, whylen);
+
+    if (rc == 0)
+        rc = check_chars(key, s, len, ok, allowed, why, whylen);
+    if (rc == 0)
+        memcpy(out, s, len + 1);
+    return rc;
+}
+
 static int check_institution(json_t *o, struct intake_rec *r, char *why, size_t whylen)
 {
-    const char *code, *name;
-    size_t clen, nlen;
+    const char *name;
+    size_t nlen;
     int rc;
 
-    rc = get_str(o, "institution_code", sizeof r->institution_code - 1, &code, &clen, why, whylen);
+    rc = get_token(o, "institution_code", r->institution_code, sizeof r->institution_code,
+                   is_code_char, "a letter, digit or -", why, whylen);
     if (rc != 0)
         return rc;
-    rc = check_chars("institution_code", code, clen, is_code_char, "a letter, digit or -", why,
-                     whylen);
-    if (rc != 0)
-        return rc;
-    strcpy(r->institution_code, code);
     rc = get_str(o, "institution_name", sizeof r->institution_name - 1, &name, &nlen, why, whylen);
     if (rc != 0)
         return rc;
@@ -233,17 +245,14 @@ static int check_exam(const struct intake_ctx *ctx, json_t *o, struct intake_rec
                       struct ident_date *exam, char *why, size_t whylen)
 {
     char reason[IDENT_WHY_SIZE];
-    const char *id, *date;
-    size_t idlen, dlen;
+    const char *date;
+    size_t dlen;
     int rc;
 
-    rc = get_str(o, "exam_id", sizeof r->exam_id - 1, &id, &idlen, why, whylen);
+    rc = get_token(o, "exam_id", r->exam_id, sizeof r->exam_id, is_printable_ascii,
+                   "printable ASCII", why, whylen);
     if (rc != 0)
         return rc;
-    rc = check_chars("exam_id", id, idlen, is_printable_ascii, "printable ASCII", why, whylen);
-    if (rc != 0)
-        return rc;
-    strcpy(r->exam_id, id);
     rc = get_str(o, "exam_date", 10, &date, &dlen, why, whylen);
     if (rc != 0)
         return rc;

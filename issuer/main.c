@@ -220,12 +220,13 @@ static const char audit_help[] =
 static int cmd_audit(int argc, char **argv, const char *home)
 {
     uint64_t first_bad = 0, count = 0;
+    const char *sub = NULL;
     char err[512] = "";
-    int rc;
+    int rc, status;
 
-    if (cli_help_asked(argc, argv, audit_help))
-        return CLI_OK;
-    if (argc != 2 || strcmp(argv[1], "verify") != 0) {
+    if (cmd_scan(argc, argv, NULL, 0, &sub, audit_help, &status))
+        return status;
+    if (strcmp(sub, "verify") != 0) {
         fputs(audit_help, stderr);
         return CLI_USAGE;
     }
@@ -252,19 +253,13 @@ static int cmd_check(int argc, char **argv, const char *home)
 {
     struct issuer_check_report r;
     char err[512] = "";
-    int rc;
+    int rc, status;
 
-    if (cli_help_asked(argc, argv, check_help))
-        return CLI_OK;
-    if (argc != 1) {
-        fputs(check_help, stderr);
-        return CLI_USAGE;
-    }
+    if (cmd_scan(argc, argv, NULL, 0, NULL, check_help, &status))
+        return status;
     rc = issuer_check(home, &r, err, sizeof err);
-    if (rc != 0) {
-        fprintf(stderr, "check: %s\n", err);
-        return CLI_FAILURE;
-    }
+    if (rc != 0)
+        return cmd_done(rc, "check", err);
     printf("%llu certificates, %llu PDFs, %llu audit entries, %u problems\n",
            (unsigned long long)r.certs, (unsigned long long)r.pdfs,
            (unsigned long long)r.audit_entries, r.problems);
@@ -283,22 +278,16 @@ static const char backup_help[] =
 
 static int cmd_backup(int argc, char **argv, const char *home)
 {
+    const char *dir = NULL;
     char err[512] = "";
-    int rc;
+    int rc, status;
 
-    if (cli_help_asked(argc, argv, backup_help))
-        return CLI_OK;
-    if (argc != 2) {
-        fputs(backup_help, stderr);
-        return CLI_USAGE;
-    }
-    rc = issuer_backup(home, argv[1], err, sizeof err);
-    if (rc != 0) {
-        fprintf(stderr, "backup: %s\n", err);
-        return CLI_FAILURE;
-    }
-    printf("store copied to %s\n", argv[1]);
-    return CLI_OK;
+    if (cmd_scan(argc, argv, NULL, 0, &dir, backup_help, &status))
+        return status;
+    rc = issuer_backup(home, dir, err, sizeof err);
+    if (rc == 0)
+        printf("store copied to %s\n", dir);
+    return cmd_done(rc, "backup", err);
 }
 
 /* ----------------------------------------------------------- dispatch */

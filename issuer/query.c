@@ -186,34 +186,33 @@ struct counts {
     uint64_t audit;                                   /* last audit sequence number */
 };
 
-static int count_certs(store_txn *txn, struct counts *n)
+static void count_cert(const void *v, size_t vl, struct counts *n)
 {
-    store_cursor *cur = NULL;
-    const void *k, *v;
-    size_t kl, vl;
-    int rc = store_cursor_open(txn, STORE_DB_CERTS, &cur);
+    struct store_cert c;
 
-    for (int r = rc == 0 ? store_cursor_first(cur, &k, &kl, &v, &vl) : rc; r == 0;
-         r = store_cursor_next(cur, &k, &kl, &v, &vl)) {
-        struct store_cert c;
-        if (store_cert_decode(v, vl, &c) == 0 && c.status <= STORE_STATUS_LAPSED)
-            n->by_status[c.status]++;
-        n->total++;
-    }
-    store_cursor_close(cur);
-    return rc;
+    if (store_cert_decode(v, vl, &c) == 0 && c.status <= STORE_STATUS_LAPSED)
+        n->by_status[c.status]++;
+    n->total++;
 }
 
-static int count_pdfs(store_txn *txn, struct counts *n)
+static void count_pdf(const void *v, size_t vl, struct counts *n)
+{
+    (void)v;
+    n->pdf_bytes += vl;
+}
+
+/* Calls each() on every value of database db. */
+static int walk(store_txn *txn, int db, void (*each)(const void *v, size_t vl, struct counts *n),
+                struct counts *n)
 {
     store_cursor *cur = NULL;
     const void *k, *v;
     size_t kl, vl;
-    int rc = store_cursor_open(txn, STORE_DB_PDFS, &cur);
+    int rc = store_cursor_open(txn, db, &cur);
 
     for (int r = rc == 0 ? store_cursor_first(cur, &k, &kl, &v, &vl) : rc; r == 0;
          r = store_cursor_next(cur, &k, &kl, &v, &vl))
-        n->pdf_bytes += vl;
+        each(v, vl, n);
     store_cursor_close(cur);
     return rc;
 }
@@ -241,9 +240,9 @@ int issuer_stats(const char *home, FILE *out, char *err, size_t errlen)
     if (rc == 0)
         rc = store_read_begin(s, &txn);
     if (rc == 0)
-        rc = count_certs(txn, &n);
+        rc = walk(txn, STORE_DB_CERTS, count_cert, &n);
     if (rc == 0)
-        rc = count_pdfs(txn, &n);
+        rc = walk(txn, STORE_DB_PDFS, count_pdf, &n);
     if (rc == 0)
         rc = store_audit_last(txn, &n.audit);
     store_read_end(txn);
