@@ -325,13 +325,9 @@ int cmd_find(int argc, char **argv, const char *home)
     if (cmd_scan(argc, argv, opts, 1, NULL, find_help, &status))
         return status;
     rc = issuer_find(home, id, stdout, &n, err, sizeof err);
-    if (rc == ISSUER_EARG)
-        fputs(find_help, stderr);
-    else if (rc != 0)
-        fprintf(stderr, "find: %s\n", err);
-    else if (n == 0)
+    if (rc == 0 && n == 0)
         fprintf(stderr, "no certificates for that id number\n");
-    return rc == 0 ? CLI_OK : cmd_done(rc, "find", err);
+    return cmd_done(rc, "find", err);
 }
 
 /* ------------------------------------------------------------------ pdf */

@@ -434,6 +434,29 @@ static void test_unsafe_home(void)
     CHECK(strstr(out, "symlink") != NULL);
 }
 
+/* Issue 11 bug 8: revoke without the root's passphrase exits 3 and changes nothing. */
+static void test_revoke_needs_root(void)
+{
+    char out[4096], kid[17] = "";
+
+    CHECK_INT(sh("printf 'secret words\\n' > pass.txt && " ISSUER
+                 " init --home h4 --authority X --authority-uscc 11440000MB2C12345J "
+                 "--public-url http://x --passphrase-file pass.txt >/dev/null"),
+              0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home h4 keys list | awk 'NR == 2 {print $1}'"), 0);
+    snprintf(kid, sizeof kid, "%.16s", out);
+    CHECK_INT(sh("cp h4/keys/keys.json keys-before.json && cp h4/trust-list.pem trust-before.pem"),
+              0);
+    CHECK_INT(
+        sh("env -u JIANPEI_KEY_PASSPHRASE " ISSUER " --home h4 keys revoke %s 2>/dev/null", kid),
+        3);
+    CHECK_INT(sh("cmp -s keys-before.json h4/keys/keys.json && cmp -s trust-before.pem "
+                 "h4/trust-list.pem"),
+              0);
+    CHECK_INT(sh(ISSUER " --home h4 keys revoke %s --passphrase-file pass.txt >/dev/null", kid), 0);
+    CHECK_INT(sh(ISSUER " --home h4 keys list | grep -q revoked"), 0);
+}
+
 /* Issue 11 bug 8: key rotations and revocations are in the audit log. Last: no active key after. */
 static void test_key_audit(void)
 {
@@ -469,6 +492,7 @@ int main(void)
     test_private_files();
     test_photo_paths();
     test_unsafe_home();
+    test_revoke_needs_root();
     test_key_audit();
     if (check_failed == 0)
         sh("rm -rf %s", dir);
