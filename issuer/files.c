@@ -51,13 +51,14 @@ int private_file_write(const char *path, int (*fill)(FILE *f, void *ctx), void *
     rc = jp_strf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
     if (rc != 0) {
         jp_errf(err, errlen, "path is too long");
-        return ENAMETOOLONG;
+        rc = ENAMETOOLONG;
+        goto out;
     }
     fd = mkstemp(tmp);
     if (fd < 0) {
         rc = errno;
         jp_errf(err, errlen, "cannot create a temporary file: %s", strerror(rc));
-        return rc;
+        goto out;
     }
     if (fchmod(fd, 0600) != 0 || (f = fdopen(fd, "w")) == NULL) {
         rc = errno;
@@ -69,10 +70,11 @@ int private_file_write(const char *path, int (*fill)(FILE *f, void *ctx), void *
         rc = errno;
     if (rc == 0) {
         sync_dir_of(path);
-        return 0;
+        goto out;
     }
 out_unlink:
     jp_errf(err, errlen, "%s", strerror(rc));
     unlink(tmp);
+out:
     return rc;
 }

@@ -276,23 +276,23 @@ int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen)
 static int dir_is_safe(const char *path, const char *what, char *err, size_t errlen)
 {
     struct stat st;
+    int rc = ISSUER_EHOME;
 
     if (lstat(path, &st) != 0) {
-        int rc = errno;
+        rc = errno;
         jp_errf(err, errlen, "cannot stat %s %s: %s", what, path, strerror(rc));
-        return rc;
-    }
-    if (S_ISLNK(st.st_mode))
+    } else if (S_ISLNK(st.st_mode)) {
         jp_errf(err, errlen, "%s %s is a symlink: refusing it", what, path);
-    else if (!S_ISDIR(st.st_mode))
+    } else if (!S_ISDIR(st.st_mode)) {
         jp_errf(err, errlen, "%s %s is not a directory", what, path);
-    else if (st.st_uid != geteuid())
+    } else if (st.st_uid != geteuid()) {
         jp_errf(err, errlen, "%s %s is not owned by this user: refusing it", what, path);
-    else if (st.st_mode & 022)
+    } else if (st.st_mode & 022) {
         jp_errf(err, errlen, "%s %s is group- or world-writable: refusing it", what, path);
-    else
-        return 0;
-    return ISSUER_EHOME;
+    } else {
+        rc = 0;
+    }
+    return rc;
 }
 
 int issuer_home_check(const char *home, char *err, size_t errlen)

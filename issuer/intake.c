@@ -339,7 +339,7 @@ static int fd_is_under(int fd, const char *dir)
 /*
  * Opens dir/rel for reading, never through a final symlink, never blocking on
  * a FIFO or device; a regular file whose real path is under dir's. Returns
- * 0 (*fd set), EINVAL with the reason in why, or ENAMETOOLONG.
+ * 0 (*fd set) or EINVAL with the reason in why (*fd = -1).
  */
 static int photo_open(const char *dir, const char *rel, int *fd, char *why, size_t whylen)
 {
@@ -350,14 +350,16 @@ static int photo_open(const char *dir, const char *rel, int *fd, char *why, size
     *fd = -1;
     if (rc != 0) {
         jp_errf(why, whylen, "photo: path too long");
-        return EINVAL;
+        rc = EINVAL;
+        goto out;
     }
     *fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (*fd < 0) {
-        rc = errno;
-        jp_errf(why, whylen, "photo: cannot read the file (%s)", strerror(rc));
-        return EINVAL;
+        jp_errf(why, whylen, "photo: cannot read the file (%s)", strerror(errno));
+        rc = EINVAL;
+        goto out;
     }
+    rc = EINVAL;
     if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode))
         jp_errf(why, whylen, "photo: not a regular file");
     else if (!fd_is_under(*fd, dir))
@@ -365,10 +367,13 @@ static int photo_open(const char *dir, const char *rel, int *fd, char *why, size
     else if ((uintmax_t)st.st_size > INTAKE_PHOTO_MAX)
         jp_errf(why, whylen, "photo: larger than %u KB", INTAKE_PHOTO_MAX / 1024);
     else
-        return 0;
-    close(*fd);
-    *fd = -1;
-    return EINVAL;
+        rc = 0;
+    if (rc != 0) {
+        close(*fd);
+        *fd = -1;
+    }
+out:
+    return rc;
 }
 
 /* Reads at most INTAKE_PHOTO_MAX bytes of fd into r->photo. Returns 0, EFBIG, ENOMEM or errno. */

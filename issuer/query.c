@@ -299,7 +299,7 @@ int issuer_check(const char *home, struct issuer_check_report *r, char *err, siz
     if (rc != 0) {
         if (err[0] == '\0')
             jp_errf(err, errlen, "%s", issuer_strerror(rc));
-        return rc;
+        goto out;
     }
     r->certs = sr.certs;
     r->pdfs = sr.pdfs;
@@ -308,7 +308,8 @@ int issuer_check(const char *home, struct issuer_check_report *r, char *err, siz
     for (unsigned i = 0; i < sr.problems && i < STORE_REPORT_LINES && i < ISSUER_CHECK_LINES; i++)
         jp_errf(r->first[i], sizeof r->first[i], "%s", sr.first[i]);
     check_mode(home, r);
-    return 0;
+out:
+    return rc;
 }
 
 int issuer_backup(const char *home, const char *dir, char *err, size_t errlen)

@@ -58,18 +58,18 @@ static int backup_copy(store *s, const char *dir, char *err, size_t errlen)
         rc = errno;
     if (rc != 0) {
         jp_errf(err, errlen, "cannot create backup in %s: %s", dir, strerror(rc));
-        if (fd >= 0)
-            close(fd);
-        return rc;
+        goto out_close;
     }
     rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
     if (rc == 0 && fsync(fd) != 0)
         rc = errno;
-    close(fd);
     if (rc != 0) {
         jp_errf(err, errlen, "cannot copy store to %s: %s", dir, mdb_strerror(rc));
         unlink(path);
     }
+out_close:
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 
