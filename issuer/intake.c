@@ -379,17 +379,15 @@ out:
 /* Reads at most INTAKE_PHOTO_MAX bytes of fd into r->photo. Returns 0, EFBIG, ENOMEM or errno. */
 static int photo_read(int fd, struct intake_rec *r)
 {
-    struct jp_buf b;
     char chunk[16384];
     ssize_t n;
     int rc = 0;
 
-    jp_buf_init(&b, INTAKE_PHOTO_MAX);
+    jp_buf_init(&r->photo, INTAKE_PHOTO_MAX);
     while (rc == 0 && (n = read(fd, chunk, sizeof chunk)) != 0)
-        rc = n < 0 ? errno : jp_buf_append(&b, chunk, (size_t)n);
-    if (rc == 0)
-        r->photo = jp_buf_detach(&b, &r->photo_len);
-    jp_buf_free(&b);
+        rc = n < 0 ? errno : jp_buf_append(&r->photo, chunk, (size_t)n);
+    if (rc != 0)
+        jp_buf_free(&r->photo);
     return rc;
 }
 
@@ -427,7 +425,7 @@ static int read_photo(const struct intake_ctx *ctx, json_t *o, struct intake_rec
         jp_errf(why, whylen, "photo: cannot read the file (%s)", strerror(rc));
         return EINVAL;
     }
-    if (r->photo == NULL || !is_jpeg_or_png(r->photo, r->photo_len)) {
+    if (!is_jpeg_or_png(r->photo.data, r->photo.len)) {
         intake_rec_clear(r);
         jp_errf(why, whylen, "photo: not a JPEG or PNG file");
         return EINVAL;
@@ -495,9 +493,6 @@ int intake_parse(const struct intake_ctx *ctx, const char *line, size_t len, str
 
 void intake_rec_clear(struct intake_rec *r)
 {
-    if (r == NULL)
-        return;
-    free(r->photo);
-    r->photo = NULL;
-    r->photo_len = 0;
+    if (r != NULL)
+        jp_buf_free(&r->photo);
 }

@@ -261,8 +261,8 @@ static void *worker_run(void *arg)
         struct job *j = &b->jobs[i];
         if (j->rejected || j->already || j->rendered_no[0] != '\0')
             continue;
-        j->render_rc = render_certificate(b->is, w->k, &j->cert, j->rec.photo, j->rec.photo_len,
-                                          &j->pdf, j->why, sizeof j->why);
+        j->render_rc = render_certificate(b->is, w->k, &j->cert, j->rec.photo.data,
+                                          j->rec.photo.len, &j->pdf, j->why, sizeof j->why);
         if (j->render_rc == 0)
             memcpy(j->rendered_no, j->cert.certificate_no, sizeof j->rendered_no);
     }
@@ -408,9 +408,9 @@ static int put_job(const struct batch *b, const struct job *j, store_txn *txn)
     rc = store_cert_put(txn, &j->cert);
     if (rc == 0)
         rc = store_pdf_put(txn, j->cert.certificate_no, j->pdf.data, j->pdf.len);
-    if (rc == 0 && j->rec.photo != NULL)
+    if (rc == 0 && j->rec.photo.data != NULL)
         rc = store_put(txn, b->is->photos_db, j->cert.certificate_no, STORE_CERT_NO_LEN,
-                       j->rec.photo, j->rec.photo_len, 0);
+                       j->rec.photo.data, j->rec.photo.len, 0);
     if (rc == 0)
         rc = store_intake_put(txn, j->rec.id_number, j->rec.position, j->rec.exam_id,
                               j->cert.certificate_no);
