@@ -65,7 +65,9 @@ struct issuer_init_opts {
  * Creates a home: configuration, template, keys (root + signing), store and
  * the exported trust list. Everything is built in a sibling directory and
  * renamed into place last, so a failure or a crash leaves no half home; an
- * existing non-empty home is refused (EEXIST) and left untouched.
+ * existing non-empty home is refused (EEXIST) and left untouched. An option
+ * that breaks its rule (province, authority, USCC check character, public
+ * URL, e-licence type) gives ISSUER_EARG, a usage error, with err naming it.
  */
 int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen);
 
@@ -90,6 +92,7 @@ typedef struct issuer issuer;
  * store read-write, and one key handle per worker thread (threads 0 = one per
  * core, at most ISSUER_MAX_THREADS). The passphrase decrypts the signing key
  * when the home's keys are encrypted. *out is released with issuer_close().
+ * A home that fails issuer_home_check is refused (ISSUER_EHOME).
  */
 int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int threads,
                 issuer **out, char *err, size_t errlen);
@@ -269,7 +272,8 @@ int issuer_backup(const char *home, const char *dir, char *err, size_t errlen);
 /*
  * Issues a new file for a valid certificate: same number, e-licence identifier
  * version + 1, freshly rendered and signed PDF (with the current signing key),
- * audit entry "reissue". Returns 0, STORE_ENOTFOUND, EINVAL (not valid), or
+ * audit entry "reissue". Returns 0, STORE_ENOTFOUND, ISSUER_ESTATUS (not valid, or
+ * version 999 reached), ISSUER_EARG (actor), or
  * an error of rendering, signing or storing; nothing changes on error.
  */
 int issuer_reissue(issuer *is, const char *certificate_no, const char *actor, char *err,
