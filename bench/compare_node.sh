@@ -107,7 +107,7 @@ run_c() {
     "$ISSUER" --home "$home" init --authority "$AUTH" --authority-uscc "$USCC" \
         --public-url "$URL" >"$W/$name-init.log" 2>&1 || die "$name: init failed"
     timed "$name" "$ISSUER" --home "$home" issue --input "$W/in.jsonl" --report "$W/$name.json" \
-        --issue-date "$DATE" --threads "$2"
+        --threads "$2"
     C_N=$(issued "$W/$name.json")
     C_BYTES=$("$ISSUER" --home "$home" stats | awk '/^pdf bytes:/{print $3}')
 }

@@ -130,3 +130,26 @@ int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t 
     *len = n;
     return 0;
 }
+
+int cli_help_asked(int argc, char **argv, const char *help)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(help, stdout);
+            return 1;
+        }
+    return 0;
+}
+
+int cli_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end = NULL;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return EINVAL;
+    *out = v;
+    return 0;
+}

@@ -41,6 +41,19 @@ void cli_progress_end(struct cli_progress *p);
  */
 int cli_extract_home(int *argc, char **argv, const char **home);
 
+/*
+ * 1 when argv[1..argc-1] holds --help or -h, after printing help to stdout;
+ * else 0. For commands and subcommands that take no getopt table, so that
+ * every one of them answers --help (and none takes "--help" for a name).
+ */
+int cli_help_asked(int argc, char **argv, const char *help);
+
+/*
+ * Parses s as a decimal integer of min..max with nothing before or after it
+ * (no sign games, no "12abc", no empty string) into *out. Returns 0 or EINVAL.
+ */
+int cli_parse_long(const char *s, long min, long max, long *out);
+
 /* Monotonic clock in seconds. */
 double cli_now(void);
 

@@ -14,6 +14,11 @@
 
 #define CONFIG_MAX_BYTES (1 << 20)
 
+int jp_home_path(const char *home, const char *name, char *out)
+{
+    return jp_path_join(out, JP_HOME_PATH_MAX, home, name);
+}
+
 int jp_home_resolve(const char *flag, char *out, size_t outsz)
 {
     const char *h = flag;
@@ -125,7 +130,7 @@ int jp_config_load(const char *home, struct jp_config *out, char *err, size_t er
     int rc;
 
     memset(out, 0, sizeof *out);
-    rc = jp_path_join(path, sizeof path, home, "config.json");
+    rc = jp_path_join(path, sizeof path, home, JP_HOME_CONFIG);
     if (rc != 0) {
         snprintf(err, errlen, "home path is too long");
         return rc;
@@ -166,7 +171,7 @@ int jp_config_save(const char *home, const struct jp_config *c, char *err, size_
     json_t *root;
     int rc;
 
-    rc = jp_path_join(path, sizeof path, home, "config.json");
+    rc = jp_path_join(path, sizeof path, home, JP_HOME_CONFIG);
     if (rc != 0) {
         snprintf(err, errlen, "home path is too long");
         return rc;

@@ -41,6 +41,25 @@ struct jp_config {
 /* Resolves the home: flag if not NULL, else $JIANPEI_HOME, else ./jianpei-home. */
 int jp_home_resolve(const char *flag, char *out, size_t outsz);
 
+/*
+ * The layout of a runtime home (SPEC §2), named here and nowhere else: every
+ * program builds its paths inside a home with jp_home_path(home, JP_HOME_..., out).
+ */
+#define JP_HOME_PATH_MAX 4096               /* bytes of any path inside a home, NUL included */
+#define JP_HOME_CONFIG "config.json"        /* the configuration (jp_config_load) */
+#define JP_HOME_KEYS "keys"                 /* private keys and keys.json (0700) */
+#define JP_HOME_STORE "store"               /* the certificate store (LMDB, 0700) */
+#define JP_HOME_TRUST_LIST "trust-list.pem" /* the signed trust list, public */
+#define JP_HOME_TRUST_ROOT                                                                         \
+    "trust-root.pem"                   /* the root certificate, public: the verifier pins to it */
+#define JP_HOME_PORTAL "portal"        /* the verifier's own environment (pages.h) */
+#define JP_HOME_CLIENTS "clients.json" /* HMAC clients of other provinces (the verifier's) */
+#define JP_HOME_TEMPLATE "certificate.tmpl" /* the certificate template */
+#define JP_HOME_TRAINING "training"         /* the training module's environment */
+
+/* HOME/name into out (JP_HOME_PATH_MAX bytes). Returns 0 or ENAMETOOLONG. */
+int jp_home_path(const char *home, const char *name, char *out);
+
 /* Reads HOME/config.json into *out. */
 int jp_config_load(const char *home, struct jp_config *out, char *err, size_t errlen);
 /* Writes HOME/config.json atomically (mode 0644). */

@@ -12,6 +12,7 @@
 #include <lmdb.h>
 
 #include "ident.h"
+#include "issuer.h"
 #include "keys.h"
 #include "pages.h"
 #include "pdf.h"
@@ -30,7 +31,8 @@ static const struct jp_err_module modules[] = {
     {JP_ERR_STORE_BASE, store_strerror},       {JP_ERR_KEYS_BASE, keys_strerror},
     {JP_ERR_TRAINING_BASE, training_strerror}, {JP_ERR_IDENT_BASE, ident_strerror},
     {JP_ERR_TMPL_BASE, tmpl_strerror},         {JP_ERR_PDF_BASE, pdf_strerror},
-    {JP_ERR_VERIFIER_BASE, verifier_strerror}, {JP_ERR_PAGES_BASE, pages_strerror},
+    {JP_ERR_ISSUER_BASE, issuer_strerror},     {JP_ERR_VERIFIER_BASE, verifier_strerror},
+    {JP_ERR_PAGES_BASE, pages_strerror},
 };
 
 const char *jp_strerror(int code)

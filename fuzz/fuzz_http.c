@@ -5,8 +5,8 @@
  * header, through vf_dispatch() on a verifier started in-process on port 0.
  *
  * At start it makes a home in the target's temporary directory
- * (issuer_init_home), issues three certificates (issue date 2026-01-02, so
- * their numbers are fixed: 440120260100000013 ...), revokes one, and adds the
+ * (issuer_init_home), issues three certificates (dated today in China, so
+ * their numbers are 4401<year>0100000013 ...), revokes one, and adds the
  * client "prov-11"; it signs a genuine QR token for each certificate with the
  * home's key. Input, newline-separated: method, path, Authorization ("" =
  * none; "@" = a valid header for this request computed by the harness, so
@@ -64,6 +64,16 @@ static verifier *vf;
 static char secret[VERIFIER_SECRET_LEN + 1];
 static char tokens[3][KEYS_TOKEN_BUFSZ];
 
+/* Today in China (UTC+8), the issue date of every certificate the issuer makes. */
+static void today_china(char out[11])
+{
+    time_t now = time(NULL) + 8 * 3600;
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 /* Signs the token the issuer put into certificate i's QR code. */
 static void sign_token(keys_t *k, int i, const char *no, const char *pos)
 {
@@ -72,7 +82,7 @@ static void sign_token(keys_t *k, int i, const char *no, const char *pos)
 
     memcpy(cl.certificate_no, no, sizeof(cl.certificate_no));
     memcpy(cl.position, pos, 3);
-    memcpy(cl.issue_date, "2026-01-02", 11);
+    today_china(cl.issue_date);
     memcpy(cl.province, "44", 3);
     if (ident_name_mask(holders[i][0], strlen(holders[i][0]), cl.name_masked,
                         sizeof(cl.name_masked)) != 0 ||
@@ -85,11 +95,11 @@ static void sign_token(keys_t *k, int i, const char *no, const char *pos)
 static void sign_tokens(const char *home, const struct issuer_report *rep)
 {
     static const char *const pos[] = {"01", "09", "13"};
-    char dir[ISSUER_PATH_MAX], err[256];
+    char dir[JP_HOME_PATH_MAX], err[256];
     keys_t *k = NULL;
     int i;
 
-    if (issuer_home_path(home, ISSUER_KEYS_DIR, dir) != 0 ||
+    if (jp_home_path(home, JP_HOME_KEYS, dir) != 0 ||
         keys_open(dir, 0, NULL, 0, &k, err, sizeof(err)) != 0)
         fz_fail("cannot open the fuzz home's keys");
     for (i = 0; i < 3; i++)
@@ -107,7 +117,7 @@ static void make_home(const char *home)
         .authority_uscc = "114400000069493634",
         .public_url = "https://jp.example",
     };
-    struct issuer_issue_opts iso = {.issue_date = "2026-01-02", .actor = "fuzz"};
+    struct issuer_issue_opts iso = {.actor = "fuzz"};
     struct issuer_report rep;
     issuer *is = NULL;
     FILE *in = NULL;

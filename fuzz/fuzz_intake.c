@@ -86,7 +86,7 @@ static void check_accepted(const struct intake_rec *r)
     FZ_ASSERT(strcmp(r->gender, "男") == 0 || strcmp(r->gender, "女") == 0);
     FZ_ASSERT(r->score_tenths >= cfg.pass_mark_tenths && r->score_tenths <= 1000);
     FZ_ASSERT(strcmp(r->exam_date, "2026-01-01") <= 0);
-    FZ_ASSERT((r->photo == NULL) == (r->photo_len == 0));
+    FZ_ASSERT((r->photo.data == NULL) == (r->photo.len == 0));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

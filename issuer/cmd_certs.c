@@ -5,9 +5,7 @@
  */
 #include "cmds.h"
 #include "cli.h"
-#include "ident.h"
 #include "issuer.h"
-#include "store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -18,16 +16,92 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
-int cmd_is_help(int argc, char **argv, const char *help)
+/* The option of opts that argv[i] names ("--name" or "--name=..."), or NULL. */
+static const struct cmd_opt *opt_of(const char *arg, const struct cmd_opt *opts, size_t n)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(help, stdout);
-            return 1;
-        }
+    size_t len;
+
+    if (strncmp(arg, "--", 2) != 0)
+        return NULL;
+    for (size_t k = 0; k < n; k++) {
+        len = strlen(opts[k].name);
+        if (strncmp(arg + 2, opts[k].name, len) == 0 &&
+            (arg[2 + len] == '\0' || arg[2 + len] == '='))
+            return &opts[k];
+    }
+    return NULL;
+}
+
+/* Takes the option at argv[*i] (moving *i past its value). Returns 0 or -1. */
+static int take_opt(int argc, char **argv, int *i, const struct cmd_opt *o)
+{
+    const char *eq = strchr(argv[*i], '=');
+
+    if (o->kind == CMD_FLAG) {
+        *o->val = "";
+        return eq == NULL ? 0 : -1;
+    }
+    if (eq != NULL) {
+        *o->val = eq + 1;
+        return 0;
+    }
+    if (*i + 1 >= argc)
+        return -1;
+    *o->val = argv[++*i];
     return 0;
+}
+
+/* 0 when every CMD_REQUIRED option of opts got a value. */
+static int required_present(const struct cmd_opt *opts, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (opts[k].kind == CMD_REQUIRED && *opts[k].val == NULL)
+            return -1;
+    return 0;
+}
+
+int cmd_scan(int argc, char **argv, const struct cmd_opt *opts, size_t n, const char **pos,
+             const char *help, int *status)
+{
+    const char *positional = NULL;
+    int bad = 0;
+
+    *status = CLI_OK;
+    if (cli_help_asked(argc, argv, help))
+        return 1;
+
+    for (int i = 1; !bad && i < argc; i++) {
+        const struct cmd_opt *o = opt_of(argv[i], opts, n);
+        if (o != NULL)
+            bad = take_opt(argc, argv, &i, o);
+        else if (pos != NULL && positional == NULL && argv[i][0] != '-')
+            positional = argv[i];
+        else
+            bad = 1;
+    }
+    if (!bad && pos != NULL && positional == NULL)
+        bad = 1;
+    if (!bad)
+        bad = required_present(opts, n);
+    if (bad) {
+        fputs(help, stderr);
+        *status = CLI_USAGE;
+        return 1;
+    }
+    if (pos != NULL)
+        *pos = positional;
+    return 0;
+}
+
+int cmd_done(int rc, const char *what, const char *err)
+{
+    if (rc == 0)
+        return CLI_OK;
+    if (what != NULL)
+        fprintf(stderr, "%s: %s\n", what, err);
+    else
+        fprintf(stderr, "%s\n", err);
+    return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
 }
 
 static int open_issuer(const char *home, const char *passfile, int threads, issuer **is)
@@ -48,47 +122,36 @@ static int open_issuer(const char *home, const char *passfile, int threads, issu
     return rc;
 }
 
-int cmd_open_store(const char *home, unsigned flags, store **s)
-{
-    char path[ISSUER_PATH_MAX], err[512] = "";
-    int rc = issuer_home_path(home, ISSUER_STORE_DIR, path);
-
-    if (rc == 0)
-        rc = store_open(path, flags, s, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "cannot open store %s: %s\n", path, err[0] ? err : store_strerror(rc));
-    return rc;
-}
-
 /* Checks a certificate number given on the command line before any database access. */
 static int check_no(const char *no)
 {
-    char why[IDENT_WHY_SIZE];
+    char err[256];
+    int rc = issuer_certno_check(no, err, sizeof err);
 
-    if (ident_certno_parse(no, strlen(no), NULL, why, sizeof why) == 0)
-        return 0;
-    fprintf(stderr, "certificate number: %s\n", why);
-    return -1;
+    if (rc != 0)
+        fprintf(stderr, "%s\n", err);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- issue */
 
 static const char issue_help[] =
     "usage: jianpei-issuer issue [--home DIR] --input FILE|- [--report FILE]\n"
-    "                            [--all-or-nothing] [--issue-date YYYY-MM-DD]\n"
-    "                            [--threads N] [--actor NAME] [--passphrase-file FILE]\n"
+    "                            [--all-or-nothing] [--threads N] [--actor NAME]\n"
+    "                            [--passphrase-file FILE]\n"
     "\n"
     "Reads passed candidates as JSON Lines (SPEC §5), checks every rule, and numbers,\n"
     "renders, signs and stores a certificate for each valid line. A rejected line is\n"
     "reported with its number and reason and changes nothing; issuing the same\n"
     "(id_number, position, exam_id) again returns the existing certificate.\n"
+    "The issue date is today in China (UTC+8); certificates are never backdated.\n"
     "\n"
     "  --input FILE|-      intake file, or - for standard input; photo paths are\n"
     "                      relative to the file's directory (to . for stdin)\n"
-    "  --report FILE       write the JSON summary of the run\n"
+    "  --report FILE       write the JSON summary of the run (mode 0600; a symlink\n"
+    "                      there is replaced, never followed)\n"
     "  --all-or-nothing    refuse the whole input when any line is rejected\n"
-    "  --issue-date DATE   issue date (default: today in China)\n"
-    "  --threads N         render and sign on N threads (default: one per core)\n"
+    "  --threads N         render and sign on N threads, 1-16 (default: one per core)\n"
     "  --actor NAME        who issues, for the audit log (default: $USER)\n"
     "\n"
     "exit status: 0 all lines issued or already issued, 1 some lines rejected,\n"
@@ -102,19 +165,12 @@ static void progress_cb(void *ctx, unsigned long lines, double fraction)
 
 static int write_report(const char *path, const struct issuer_report *rep)
 {
-    FILE *f = fopen(path, "we");
-    int rc;
+    char err[512] = "";
+    int rc = issuer_report_save(rep, path, err, sizeof err);
 
-    if (f == NULL) {
-        fprintf(stderr, "cannot write report %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    rc = issuer_report_write(rep, f);
-    if (fclose(f) != 0 || rc != 0) {
-        fprintf(stderr, "cannot write report %s\n", path);
-        return -1;
-    }
-    return 0;
+    if (rc != 0)
+        fprintf(stderr, "cannot write report %s: %s\n", path, err);
+    return rc;
 }
 
 static void print_rejections(const struct issuer_report *rep)
@@ -138,7 +194,6 @@ int cmd_issue(int argc, char **argv, const char *home)
         {"input", required_argument, NULL, 'i'},
         {"report", required_argument, NULL, 'r'},
         {"all-or-nothing", no_argument, NULL, 'a'},
-        {"issue-date", required_argument, NULL, 'd'},
         {"threads", required_argument, NULL, 't'},
         {"actor", required_argument, NULL, 'A'},
         {"passphrase-file", required_argument, NULL, 'P'},
@@ -149,11 +204,12 @@ int cmd_issue(int argc, char **argv, const char *home)
     struct issuer_report rep;
     struct cli_progress prog;
     const char *input = NULL, *report = NULL, *passfile = NULL;
-    char dir[ISSUER_PATH_MAX], err[512] = "";
+    char dir[JP_HOME_PATH_MAX], err[512] = "";
     issuer *is = NULL;
     FILE *in = stdin;
     double t0;
-    int c, rc, threads = 0, status = CLI_FAILURE;
+    long threads = 0;
+    int c, rc, status = CLI_FAILURE;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -166,11 +222,11 @@ int cmd_issue(int argc, char **argv, const char *home)
         case 'a':
             o.all_or_nothing = 1;
             break;
-        case 'd':
-            o.issue_date = optarg;
-            break;
         case 't':
-            threads = atoi(optarg);
+            if (cli_parse_long(optarg, 1, ISSUER_MAX_THREADS, &threads) != 0) {
+                fprintf(stderr, "issue: --threads must be 1-%d\n", ISSUER_MAX_THREADS);
+                return CLI_USAGE;
+            }
             break;
         case 'A':
             o.actor = optarg;
@@ -186,7 +242,7 @@ int cmd_issue(int argc, char **argv, const char *home)
             return CLI_USAGE;
         }
     }
-    if (input == NULL || optind != argc || threads < 0 || threads > ISSUER_MAX_THREADS) {
+    if (input == NULL || optind != argc) {
         fputs(issue_help, stderr);
         return CLI_USAGE;
     }
@@ -198,11 +254,15 @@ int cmd_issue(int argc, char **argv, const char *home)
             fprintf(stderr, "cannot open %s: %s\n", input, strerror(errno));
             return CLI_FAILURE;
         }
-        snprintf(dir, sizeof dir, "%s", input);
+        if (jp_strf(dir, sizeof dir, "%s", input) != 0) {
+            fprintf(stderr, "issue: --input path is too long\n");
+            fclose(in);
+            return CLI_USAGE;
+        }
         o.photo_dir = dirname(dir);
     }
     issuer_report_init(&rep);
-    if (open_issuer(home, passfile, threads, &is) != 0)
+    if (open_issuer(home, passfile, (int)threads, &is) != 0)
         goto out;
     cli_progress_start(&prog, "lines");
     o.progress = progress_cb;
@@ -212,6 +272,8 @@ int cmd_issue(int argc, char **argv, const char *home)
     cli_progress_end(&prog);
     if (rc != 0)
         fprintf(stderr, "issue: %s\n", err);
+    if (rc == ISSUER_EARG)
+        status = CLI_USAGE;
     print_rejections(&rep);
     fprintf(stderr, "%zu issued, %zu already issued, %zu rejected in %.1f s\n", rep.issued,
             rep.already, rep.rejected, cli_now() - t0);
@@ -229,25 +291,6 @@ out:
 
 /* ----------------------------------------------------------- show, find */
 
-static json_t *cert_json(const struct store_cert *c, const struct jp_config *cfg)
-{
-    char kid[2 * STORE_KEY_ID_LEN + 1];
-    const char *pos = jp_config_position(cfg, c->position_code);
-
-    jp_hex_encode(c->key_id, sizeof c->key_id, kid);
-    return json_pack("{s:s, s:s, s:i, s:s, s:I, s:s, s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s},"
-                     " s:{s:s, s:s, s:s, s:s}, s:s, s:s, s:s, s:f, s:s}",
-                     "certificate_no", c->certificate_no, "elicence_id", c->elicence_id,
-                     "file_version", (int)c->file_version, "status", store_status_name(c->status),
-                     "status_changed_at", (json_int_t)c->status_changed_at, "status_reason",
-                     c->status_reason, "position", "code", c->position_code, "name", pos ? pos : "",
-                     "issue_date", c->issue_date, "issuer", c->authority_name, "institution",
-                     "code", c->institution_code, "name", c->institution_name, "holder", "name",
-                     c->holder_name, "gender", c->gender, "id_type", c->id_type, "id_number",
-                     c->id_number, "city", c->city, "exam_id", c->exam_id, "exam_date",
-                     c->exam_date, "score", c->score_tenths / 10.0, "key_id", kid);
-}
-
 static const char show_help[] =
     "usage: jianpei-issuer show [--home DIR] CERTIFICATE_NO [--json]\n"
     "\n"
@@ -256,57 +299,15 @@ static const char show_help[] =
 
 int cmd_show(int argc, char **argv, const char *home)
 {
-    struct jp_config cfg;
-    struct store_cert c;
-    const char *no = NULL;
-    char err[512];
-    store *s = NULL;
-    store_txn *txn = NULL;
-    json_t *j;
-    int json = 0, rc;
+    const char *no = NULL, *json = NULL;
+    const struct cmd_opt opts[] = {{"json", CMD_FLAG, &json}};
+    char err[512] = "";
+    int rc, status;
 
-    if (cmd_is_help(argc, argv, show_help))
-        return CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else if (no == NULL && argv[i][0] != '-')
-            no = argv[i];
-        else {
-            fputs(show_help, stderr);
-            return CLI_USAGE;
-        }
-    }
-    if (no == NULL) {
-        fputs(show_help, stderr);
-        return CLI_USAGE;
-    }
-    if (check_no(no) != 0)
-        return CLI_USAGE;
-    if (jp_config_load(home, &cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        return CLI_FAILURE;
-    }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    rc = store_read_begin(s, &txn);
-    if (rc == 0)
-        rc = store_cert_get(txn, no, &c);
-    store_read_end(txn);
-    store_close(s);
-    if (rc != 0) {
-        fprintf(stderr, "%s: %s\n", no,
-                rc == STORE_ENOTFOUND ? "no such certificate" : store_strerror(rc));
-        return CLI_FAILURE;
-    }
-    j = cert_json(&c, &cfg);
-    if (j == NULL)
-        return CLI_FAILURE;
-    json_dumpf(j, stdout,
-               json ? JSON_COMPACT | JSON_PRESERVE_ORDER : JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    fputc('\n', stdout);
-    json_decref(j);
-    return CLI_OK;
+    if (cmd_scan(argc, argv, opts, 1, &no, show_help, &status))
+        return status;
+    rc = issuer_show(home, no, json != NULL, stdout, err, sizeof err);
+    return cmd_done(rc, NULL, err);
 }
 
 static const char find_help[] = "usage: jianpei-issuer find [--home DIR] --id-number ID\n"
@@ -315,97 +316,41 @@ static const char find_help[] = "usage: jianpei-issuer find [--home DIR] --id-nu
 
 int cmd_find(int argc, char **argv, const char *home)
 {
-    char(*nos)[IDENT_CERTNO_SIZE] = NULL;
     const char *id = NULL;
+    const struct cmd_opt opts[] = {{"id-number", CMD_REQUIRED, &id}};
+    char err[512] = "";
     size_t n = 0;
-    store *s = NULL;
-    store_txn *txn = NULL;
-    int rc;
+    int rc, status;
 
-    if (cmd_is_help(argc, argv, find_help))
-        return CLI_OK;
-    if (argc == 3 && strcmp(argv[1], "--id-number") == 0)
-        id = argv[2];
-    else if (argc == 2 && strncmp(argv[1], "--id-number=", 12) == 0)
-        id = argv[1] + 12;
-    if (id == NULL || id[0] == '\0' || strlen(id) > 32) {
-        fputs(find_help, stderr);
-        return CLI_USAGE;
-    }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    nos = calloc(256, sizeof *nos);
-    rc = nos == NULL ? ENOMEM : store_read_begin(s, &txn);
-    if (rc == 0)
-        rc = store_holder_list(txn, id, nos, 256, &n);
-    for (size_t i = 0; rc == 0 && i < n && i < 256; i++) {
-        struct store_cert c;
-        if (store_cert_get(txn, nos[i], &c) == 0)
-            printf("%s  %-9s  %s  %s\n", c.certificate_no, store_status_name(c.status),
-                   c.position_code, c.issue_date);
-    }
-    store_read_end(txn);
-    store_close(s);
-    free(nos);
-    if (rc != 0) {
-        fprintf(stderr, "find: %s\n", store_strerror(rc));
-        return CLI_FAILURE;
-    }
-    if (n == 0)
+    if (cmd_scan(argc, argv, opts, 1, NULL, find_help, &status))
+        return status;
+    rc = issuer_find(home, id, stdout, &n, err, sizeof err);
+    if (rc == 0 && n == 0)
         fprintf(stderr, "no certificates for that id number\n");
-    return CLI_OK;
+    return cmd_done(rc, "find", err);
 }
 
 /* ------------------------------------------------------------------ pdf */
 
-static const char pdf_help[] = "usage: jianpei-issuer pdf [--home DIR] CERTIFICATE_NO --out FILE\n"
-                               "\n"
-                               "Writes the stored signed PDF of a certificate to FILE.\n";
+static const char pdf_help[] =
+    "usage: jianpei-issuer pdf [--home DIR] CERTIFICATE_NO --out FILE\n"
+    "\n"
+    "Writes the stored signed PDF of a certificate to FILE (mode 0600: it holds the\n"
+    "holder's personal data; a symlink at FILE is replaced, never followed).\n";
 
 int cmd_pdf(int argc, char **argv, const char *home)
 {
     const char *no = NULL, *out = NULL;
-    struct jp_buf pdf;
-    store *s = NULL;
-    store_txn *txn = NULL;
-    int rc;
+    const struct cmd_opt opts[] = {{"out", CMD_REQUIRED, &out}};
+    char err[512] = "";
+    int rc, status;
 
-    if (cmd_is_help(argc, argv, pdf_help))
-        return CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-            out = argv[++i];
-        else if (no == NULL && argv[i][0] != '-')
-            no = argv[i];
-        else
-            no = out = NULL, i = argc;
-    }
-    if (no == NULL || out == NULL) {
-        fputs(pdf_help, stderr);
-        return CLI_USAGE;
-    }
-    if (check_no(no) != 0)
-        return CLI_USAGE;
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    jp_buf_init(&pdf, STORE_PDF_MAX);
-    rc = store_read_begin(s, &txn);
-    if (rc == 0)
-        rc = store_pdf_copy(txn, no, &pdf);
-    store_read_end(txn);
-    store_close(s);
-    if (rc == 0) {
-        rc = jp_write_file_atomic(out, pdf.data, pdf.len, 0644);
-        if (rc != 0)
-            fprintf(stderr, "cannot write %s: %s\n", out, strerror(rc));
-    } else {
-        fprintf(stderr, "%s: %s\n", no,
-                rc == STORE_ENOTFOUND ? "no such certificate" : store_strerror(rc));
-    }
-    jp_buf_free(&pdf);
+    if (cmd_scan(argc, argv, opts, 1, &no, pdf_help, &status))
+        return status;
+    rc = issuer_pdf_save(home, no, out, err, sizeof err);
     if (rc == 0)
         printf("%s\n", out);
-    return rc == 0 ? CLI_OK : CLI_FAILURE;
+    return cmd_done(rc, "pdf", err);
 }
 
 /* ------------------------------------------------------ status, reissue */
@@ -425,41 +370,19 @@ int cmd_status(int argc, char **argv, const char *home)
 {
     const char *no = NULL, *reason = NULL, *note = NULL, *actor = getenv("USER");
     char err[512] = "";
-    store *s = NULL;
-    int rc;
+    int rc, status;
 
-    if (cmd_is_help(argc, argv, status_help))
-        return CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
-            reason = argv[++i];
-        else if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
-            note = argv[++i];
-        else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc)
-            actor = argv[++i];
-        else if (no == NULL && argv[i][0] != '-')
-            no = argv[i];
-        else
-            no = reason = NULL, i = argc;
-    }
-    if (no == NULL || reason == NULL) {
-        fputs(status_help, stderr);
-        return CLI_USAGE;
-    }
-    if (!store_reason_known(reason, strlen(reason))) {
-        fprintf(stderr, "%s: --reason must be one of %s\n", argv[0], ISSUER_REASON_CODES);
-        return CLI_USAGE;
-    }
+    const struct cmd_opt opts[] = {{"reason", CMD_REQUIRED, &reason},
+                                   {"note", CMD_VALUE, &note},
+                                   {"actor", CMD_VALUE, &actor}};
+
+    if (cmd_scan(argc, argv, opts, 3, &no, status_help, &status))
+        return status;
     if (check_no(no) != 0)
         return CLI_USAGE;
-    if (cmd_open_store(home, 0, &s) != 0)
-        return CLI_FAILURE;
-    rc = issuer_status_change(s, no, argv[0], reason, note, actor, err, sizeof err);
-    store_close(s);
-    if (rc != 0) {
-        fprintf(stderr, "%s: %s\n", argv[0], err);
-        return CLI_FAILURE;
-    }
+    rc = issuer_status_apply(home, no, argv[0], reason, note, actor, err, sizeof err);
+    if (rc != 0)
+        return cmd_done(rc, argv[0], err);
     printf("%s: %s done\n", no, argv[0]);
     return CLI_OK;
 }
@@ -475,22 +398,12 @@ int cmd_reissue(int argc, char **argv, const char *home)
     const char *no = NULL, *passfile = NULL;
     char err[512] = "";
     issuer *is = NULL;
-    int rc;
+    int rc, status;
 
-    if (cmd_is_help(argc, argv, reissue_help))
-        return CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--passphrase-file") == 0 && i + 1 < argc)
-            passfile = argv[++i];
-        else if (no == NULL && argv[i][0] != '-')
-            no = argv[i];
-        else
-            no = NULL, i = argc;
-    }
-    if (no == NULL) {
-        fputs(reissue_help, stderr);
-        return CLI_USAGE;
-    }
+    const struct cmd_opt opts[] = {{"passphrase-file", CMD_VALUE, &passfile}};
+
+    if (cmd_scan(argc, argv, opts, 1, &no, reissue_help, &status))
+        return status;
     if (check_no(no) != 0)
         return CLI_USAGE;
     if (open_issuer(home, passfile, 1, &is) != 0)
@@ -513,58 +426,13 @@ static const char stats_help[] = "usage: jianpei-issuer stats [--home DIR]\n"
 
 int cmd_stats(int argc, char **argv, const char *home)
 {
-    unsigned long by_status[STORE_STATUS_LAPSED + 1] = {0}, total = 0;
-    unsigned long long pdf_bytes = 0;
-    const void *k, *v;
-    size_t kl, vl;
-    uint64_t last = 0;
-    store *s = NULL;
-    store_txn *txn = NULL;
-    store_cursor *cur = NULL;
-    int rc;
+    char err[512] = "";
+    int rc, status;
 
-    if (cmd_is_help(argc, argv, stats_help))
-        return CLI_OK;
-    if (argc != 1) {
-        fputs(stats_help, stderr);
-        return CLI_USAGE;
-    }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    rc = store_read_begin(s, &txn);
-    if (rc == 0)
-        rc = store_cursor_open(txn, STORE_DB_CERTS, &cur);
-    for (int r = rc == 0 ? store_cursor_first(cur, &k, &kl, &v, &vl) : rc; r == 0;
-         r = store_cursor_next(cur, &k, &kl, &v, &vl)) {
-        struct store_cert c;
-        if (store_cert_decode(v, vl, &c) == 0 && c.status <= STORE_STATUS_LAPSED)
-            by_status[c.status]++;
-        total++;
-    }
-    store_cursor_close(cur);
-    cur = NULL;
-    if (rc == 0)
-        rc = store_cursor_open(txn, STORE_DB_PDFS, &cur);
-    for (int r = rc == 0 ? store_cursor_first(cur, &k, &kl, &v, &vl) : rc; r == 0;
-         r = store_cursor_next(cur, &k, &kl, &v, &vl))
-        pdf_bytes += vl;
-    store_cursor_close(cur);
-    if (rc == 0)
-        rc = store_audit_last(txn, &last);
-    store_read_end(txn);
-    if (rc == 0) {
-        printf("certificates: %lu\n", total);
-        for (int i = 0; i <= STORE_STATUS_LAPSED; i++)
-            printf("  %-10s %lu\n", store_status_name((enum store_cert_status)i), by_status[i]);
-        printf("pdf bytes: %llu (%.1f KB per certificate)\n", pdf_bytes,
-               total ? pdf_bytes / 1024.0 / total : 0.0);
-        printf("audit entries: %llu\n", (unsigned long long)last);
-        printf("map size: %zu MiB\n", store_map_size(s) >> 20);
-    } else {
-        fprintf(stderr, "stats: %s\n", store_strerror(rc));
-    }
-    store_close(s);
-    return rc == 0 ? CLI_OK : CLI_FAILURE;
+    if (cmd_scan(argc, argv, NULL, 0, NULL, stats_help, &status))
+        return status;
+    rc = issuer_stats(home, stdout, err, sizeof err);
+    return cmd_done(rc, "stats", err);
 }
 
 /* --------------------------------------------------------- apply-status */
@@ -581,100 +449,30 @@ static const char apply_help[] =
     "transaction; a certificate already in the target status is left as it is.\n"
     "exit status: 0 all applied or already so, 1 some lines rejected, 3 failure\n";
 
-static int apply_line(store *s, const char *line, size_t len, const char *actor, char *why,
-                      size_t whylen)
-{
-    json_error_t jerr;
-    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-    const char *no, *action, *reason, *note;
-    int rc;
-
-    if (o == NULL || !json_is_object(o)) {
-        snprintf(why, whylen, "not a JSON object");
-        json_decref(o);
-        return EINVAL;
-    }
-    no = json_string_value(json_object_get(o, "certificate_no"));
-    action = json_string_value(json_object_get(o, "action"));
-    reason = json_string_value(json_object_get(o, "reason"));
-    if (no == NULL || action == NULL || reason == NULL) {
-        snprintf(why, whylen, "certificate_no, action and reason must be strings");
-        json_decref(o);
-        return EINVAL;
-    }
-    note = json_string_value(json_object_get(o, "note"));
-    if (note == NULL && !store_reason_known(reason, strlen(reason))) {
-        /* free text (what older writers put in "reason") becomes the internal note */
-        note = reason;
-        reason = strcmp(action, "lapse") == 0 ? "ce_shortfall" : "other";
-    }
-    rc = issuer_status_change(s, no, action, reason, note, actor, why, whylen);
-    json_decref(o);
-    return rc;
-}
-
 int cmd_apply_status(int argc, char **argv, const char *home)
 {
+    struct issuer_apply_counts n;
     const char *input = NULL, *actor = "jianpei-training";
-    unsigned long applied = 0, already = 0, rejected = 0, lineno = 0;
-    char *line = NULL, why[512];
-    size_t cap = 0;
-    ssize_t len;
-    store *s = NULL;
+    char err[512] = "";
     FILE *in = stdin;
-    int rc = 0;
+    int rc, status;
 
-    if (cmd_is_help(argc, argv, apply_help))
-        return CLI_OK;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--input") == 0 && i + 1 < argc)
-            input = argv[++i];
-        else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc)
-            actor = argv[++i];
-        else
-            input = NULL, i = argc;
-    }
-    if (input == NULL) {
-        fputs(apply_help, stderr);
-        return CLI_USAGE;
-    }
+    const struct cmd_opt opts[] = {{"input", CMD_REQUIRED, &input}, {"actor", CMD_VALUE, &actor}};
+
+    if (cmd_scan(argc, argv, opts, 2, NULL, apply_help, &status))
+        return status;
     if (strcmp(input, "-") != 0 && (in = fopen(input, "re")) == NULL) {
         fprintf(stderr, "cannot open %s: %s\n", input, strerror(errno));
         return CLI_FAILURE;
     }
-    if (cmd_open_store(home, 0, &s) != 0) {
-        rc = -1;
-        goto out;
-    }
-    while ((len = getline(&line, &cap, in)) >= 0) {
-        lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        if (len == 0)
-            continue;
-        if (len > 4096) {
-            fprintf(stderr, "line %lu: longer than 4096 bytes\n", lineno);
-            rejected++;
-            continue;
-        }
-        rc = apply_line(s, line, (size_t)len, actor, why, sizeof why);
-        if (rc == 0) {
-            applied++;
-        } else if (rc == EALREADY) {
-            already++;
-        } else {
-            fprintf(stderr, "line %lu: %s\n", lineno, why);
-            rejected++;
-        }
-        rc = 0;
-    }
-    fprintf(stderr, "%lu applied, %lu already so, %lu rejected\n", applied, already, rejected);
-out:
-    free(line);
-    store_close(s);
+    rc = issuer_apply_status_file(home, in, actor, stderr, &n, err, sizeof err);
     if (in != stdin)
         fclose(in);
-    if (rc != 0)
+    if (rc != 0) {
+        fprintf(stderr, "apply-status: %s\n", err);
         return CLI_FAILURE;
-    return rejected > 0 ? CLI_REJECTED : CLI_OK;
+    }
+    fprintf(stderr, "%lu applied, %lu already so, %lu rejected\n", n.applied, n.already,
+            n.rejected);
+    return n.rejected > 0 ? CLI_REJECTED : CLI_OK;
 }

@@ -5,12 +5,35 @@
 #ifndef JP_CMDS_H
 #define JP_CMDS_H
 
-struct store;
+#include <stddef.h>
 
-/* Prints help to stdout and returns 1 when argv asks for --help or -h. */
-int cmd_is_help(int argc, char **argv, const char *help);
-/* Opens HOME/store with flags; on failure says why on stderr. Returns 0 or an error. */
-int cmd_open_store(const char *home, unsigned flags, struct store **s);
+/* How cmd_scan takes an option. */
+enum cmd_opt_kind {
+    CMD_VALUE,    /* "--name VALUE" or "--name=VALUE", optional */
+    CMD_REQUIRED, /* the same, and the command needs it */
+    CMD_FLAG,     /* "--name" alone; its value is set to "" */
+};
+
+/* One option of a command that has no getopt table. */
+struct cmd_opt {
+    const char *name;       /* without the leading dashes */
+    enum cmd_opt_kind kind; /* how it is taken */
+    const char **val;       /* where its value goes; left as it was when absent */
+};
+
+/*
+ * Parses argv[1..argc-1]: the n options of opts and, when pos is not NULL,
+ * exactly one positional argument into *pos. Returns 0 to go on, or 1 when the
+ * command is done with exit status *status: CLI_OK after printing help for
+ * --help or -h, CLI_USAGE after printing help to stderr for an unknown option,
+ * a value missing, a required option or the positional argument absent, or one
+ * too many.
+ */
+int cmd_scan(int argc, char **argv, const struct cmd_opt *opts, size_t n, const char **pos,
+             const char *help, int *status);
+/* The exit status of a library result rc: 0, 2 for ISSUER_EARG, else 3, after
+ * printing "what: err" (or err alone when what is NULL) to stderr on failure. */
+int cmd_done(int rc, const char *what, const char *err);
 
 int cmd_issue(int argc, char **argv, const char *home);
 int cmd_show(int argc, char **argv, const char *home);

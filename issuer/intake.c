@@ -5,11 +5,14 @@
 #include "util.h"
 
 #include <errno.h>
-#include <stdarg.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -20,19 +23,6 @@ static const char *const known_fields[] = {
     "name", "gender",  "id_type",   "id_number", "position", "institution_code", "institution_name",
     "city", "exam_id", "exam_date", "score",     "photo",
 };
-
-static int why_set(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int why_set(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return EINVAL;
-}
 
 static int check_known_fields(json_t *o, char *why, size_t whylen)
 {
@@ -46,8 +36,10 @@ static int check_known_fields(json_t *o, char *why, size_t whylen)
         for (i = 0; i < n; i++)
             if (strcmp(key, known_fields[i]) == 0)
                 break;
-        if (i == n)
-            return why_set(why, whylen, "unknown field (expected only the fields of SPEC §5)");
+        if (i == n) {
+            jp_errf(why, whylen, "unknown field (expected only the fields of SPEC §5)");
+            return EINVAL;
+        }
     }
     return 0;
 }
@@ -58,16 +50,24 @@ static int get_str(json_t *o, const char *key, size_t max, const char **s, size_
 {
     json_t *v = json_object_get(o, key);
 
-    if (v == NULL)
-        return why_set(why, whylen, "%s: missing", key);
-    if (!json_is_string(v))
-        return why_set(why, whylen, "%s: must be a string", key);
+    if (v == NULL) {
+        jp_errf(why, whylen, "%s: missing", key);
+        return EINVAL;
+    }
+    if (!json_is_string(v)) {
+        jp_errf(why, whylen, "%s: must be a string", key);
+        return EINVAL;
+    }
     *s = json_string_value(v);
     *len = json_string_length(v);
-    if (*len == 0)
-        return why_set(why, whylen, "%s: empty", key);
-    if (*len > max)
-        return why_set(why, whylen, "%s: longer than %zu bytes", key, max);
+    if (*len == 0) {
+        jp_errf(why, whylen, "%s: empty", key);
+        return EINVAL;
+    }
+    if (*len > max) {
+        jp_errf(why, whylen, "%s: longer than %zu bytes", key, max);
+        return EINVAL;
+    }
     return 0;
 }
 
@@ -88,8 +88,10 @@ static int check_name(json_t *o, struct intake_rec *r, char *why, size_t whylen)
 
     if (rc != 0)
         return rc;
-    if (ident_name_check(s, len, reason, sizeof reason) != 0)
-        return why_set(why, whylen, "name: %s", reason);
+    if (ident_name_check(s, len, reason, sizeof reason) != 0) {
+        jp_errf(why, whylen, "name: %s", reason);
+        return EINVAL;
+    }
     memcpy(r->name, s, len + 1);
     return 0;
 }
@@ -105,20 +107,26 @@ static int check_identity(const struct intake_ctx *ctx, json_t *o, struct intake
     rc = get_str(o, "gender", 3, &gender, &glen, why, whylen);
     if (rc != 0)
         return rc;
-    if (strcmp(gender, "男") != 0 && strcmp(gender, "女") != 0)
-        return why_set(why, whylen, "gender: must be 男 or 女");
+    if (strcmp(gender, "男") != 0 && strcmp(gender, "女") != 0) {
+        jp_errf(why, whylen, "gender: must be 男 or 女");
+        return EINVAL;
+    }
     strcpy(r->gender, gender);
     rc = get_str(o, "id_type", 3, &type, &tlen, why, whylen);
     if (rc == 0)
         rc = get_str(o, "id_number", IDENT_OTHER_ID_MAX, &id, &idlen, why, whylen);
     if (rc != 0)
         return rc;
-    if (ident_id_type_check(type, tlen, reason, sizeof reason) != 0)
-        return why_set(why, whylen, "id_type: %s", reason);
+    if (ident_id_type_check(type, tlen, reason, sizeof reason) != 0) {
+        jp_errf(why, whylen, "id_type: %s", reason);
+        return EINVAL;
+    }
     strcpy(r->id_type, type);
     if (ident_holder_id_parse(type, tlen, id, idlen, &ctx->today, r->id_number, sizeof r->id_number,
-                              reason, sizeof reason) != 0)
-        return why_set(why, whylen, "id_number: %s", reason);
+                              reason, sizeof reason) != 0) {
+        jp_errf(why, whylen, "id_number: %s", reason);
+        return EINVAL;
+    }
     return 0;
 }
 
@@ -131,14 +139,20 @@ static int check_age_gender(const struct intake_rec *r, const struct ident_date 
 
     if (strcmp(r->id_type, IDENT_ID_TYPE_CITIZEN) != 0)
         return 0;
-    if (ident_citizen_id_parse(r->id_number, strlen(r->id_number), NULL, &cid, NULL, 0) != 0)
-        return why_set(why, whylen, "id_number: invalid");
+    if (ident_citizen_id_parse(r->id_number, strlen(r->id_number), NULL, &cid, NULL, 0) != 0) {
+        jp_errf(why, whylen, "id_number: invalid");
+        return EINVAL;
+    }
     age = ident_age_on(&cid.birth, exam);
-    if (age < AGE_MIN || age > AGE_MAX)
-        return why_set(why, whylen, "id_number: holder is %d on the exam date, must be %d-%d", age,
-                       AGE_MIN, AGE_MAX);
-    if ((strcmp(r->gender, "男") == 0) != (cid.male == 1))
-        return why_set(why, whylen, "gender: does not match the id_number");
+    if (age < AGE_MIN || age > AGE_MAX) {
+        jp_errf(why, whylen, "id_number: holder is %d on the exam date, must be %d-%d", age,
+                AGE_MIN, AGE_MAX);
+        return EINVAL;
+    }
+    if ((strcmp(r->gender, "男") == 0) != (cid.male == 1)) {
+        jp_errf(why, whylen, "gender: does not match the id_number");
+        return EINVAL;
+    }
     return 0;
 }
 
@@ -152,41 +166,77 @@ static int check_catalogue(const struct intake_ctx *ctx, json_t *o, struct intak
     rc = get_str(o, "position", 2, &pos, &plen, why, whylen);
     if (rc != 0)
         return rc;
-    if (plen != 2 || jp_config_position(ctx->config, pos) == NULL)
-        return why_set(why, whylen, "position: not in the position catalogue");
+    if (plen != 2 || jp_config_position(ctx->config, pos) == NULL) {
+        jp_errf(why, whylen, "position: not in the position catalogue");
+        return EINVAL;
+    }
     strcpy(r->position, pos);
     rc = get_str(o, "city", 2, &city, &clen, why, whylen);
     if (rc != 0)
         return rc;
-    if (clen != 2 || jp_config_city(ctx->config, city) == NULL)
-        return why_set(why, whylen, "city: not in the city table of province %s",
-                       ctx->config->province);
+    if (clen != 2 || jp_config_city(ctx->config, city) == NULL) {
+        jp_errf(why, whylen, "city: not in the city table of province %s", ctx->config->province);
+        return EINVAL;
+    }
     strcpy(r->city, city);
     return 0;
 }
 
+static int is_code_char(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
+}
+
+static int is_printable_ascii(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f;
+}
+
+/* EINVAL naming the first character of s[0..n-1] that ok() refuses, else 0. */
+static int check_chars(const char *field, const char *s, size_t n, int (*ok)(unsigned char),
+                       const char *allowed, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!ok((unsigned char)s[i])) {
+            jp_errf(why, whylen, "%s: character %zu is not %s", field, i + 1, allowed);
+            return EINVAL;
+        }
+    return 0;
+}
+
+/* A required string field of characters ok() allows, copied into out (outsz bytes, NUL included).
+ */
+static int get_token(json_t *o, const char *key, char *out, size_t outsz, int (*ok)(unsigned char),
+                     const char *allowed, char *why, size_t whylen)
+{
+    const char *s;
+    size_t len;
+    int rc = get_str(o, key, outsz - 1, &s, &len, why, whylen);
+
+    if (rc == 0)
+        rc = check_chars(key, s, len, ok, allowed, why, whylen);
+    if (rc == 0)
+        memcpy(out, s, len + 1);
+    return rc;
+}
+
 static int check_institution(json_t *o, struct intake_rec *r, char *why, size_t whylen)
 {
-    const char *code, *name;
-    size_t clen, nlen;
+    const char *name;
+    size_t nlen;
     int rc;
 
-    rc = get_str(o, "institution_code", sizeof r->institution_code - 1, &code, &clen, why, whylen);
+    rc = get_token(o, "institution_code", r->institution_code, sizeof r->institution_code,
+                   is_code_char, "a letter, digit or -", why, whylen);
     if (rc != 0)
         return rc;
-    for (size_t i = 0; i < clen; i++) {
-        char c = code[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-              c == '-'))
-            return why_set(why, whylen,
-                           "institution_code: character %zu is not a letter, digit or -", i + 1);
-    }
-    strcpy(r->institution_code, code);
     rc = get_str(o, "institution_name", sizeof r->institution_name - 1, &name, &nlen, why, whylen);
     if (rc != 0)
         return rc;
-    if (has_control(name, nlen))
-        return why_set(why, whylen, "institution_name: contains a control character");
+    if (has_control(name, nlen)) {
+        jp_errf(why, whylen, "institution_name: contains a control character");
+        return EINVAL;
+    }
     strcpy(r->institution_name, name);
     return 0;
 }
@@ -195,24 +245,25 @@ static int check_exam(const struct intake_ctx *ctx, json_t *o, struct intake_rec
                       struct ident_date *exam, char *why, size_t whylen)
 {
     char reason[IDENT_WHY_SIZE];
-    const char *id, *date;
-    size_t idlen, dlen;
+    const char *date;
+    size_t dlen;
     int rc;
 
-    rc = get_str(o, "exam_id", sizeof r->exam_id - 1, &id, &idlen, why, whylen);
+    rc = get_token(o, "exam_id", r->exam_id, sizeof r->exam_id, is_printable_ascii,
+                   "printable ASCII", why, whylen);
     if (rc != 0)
         return rc;
-    for (size_t i = 0; i < idlen; i++)
-        if ((unsigned char)id[i] <= 0x20 || (unsigned char)id[i] >= 0x7f)
-            return why_set(why, whylen, "exam_id: character %zu is not printable ASCII", i + 1);
-    strcpy(r->exam_id, id);
     rc = get_str(o, "exam_date", 10, &date, &dlen, why, whylen);
     if (rc != 0)
         return rc;
-    if (ident_date_parse(date, dlen, exam, reason, sizeof reason) != 0)
-        return why_set(why, whylen, "exam_date: %s", reason);
-    if (ident_date_cmp(exam, &ctx->today) > 0)
-        return why_set(why, whylen, "exam_date: is in the future");
+    if (ident_date_parse(date, dlen, exam, reason, sizeof reason) != 0) {
+        jp_errf(why, whylen, "exam_date: %s", reason);
+        return EINVAL;
+    }
+    if (ident_date_cmp(exam, &ctx->today) > 0) {
+        jp_errf(why, whylen, "exam_date: is in the future");
+        return EINVAL;
+    }
     strcpy(r->exam_date, date);
     return 0;
 }
@@ -223,19 +274,29 @@ static int check_score(const struct intake_ctx *ctx, json_t *o, struct intake_re
     json_t *v = json_object_get(o, "score");
     double score, tenths;
 
-    if (v == NULL)
-        return why_set(why, whylen, "score: missing");
-    if (!json_is_number(v))
-        return why_set(why, whylen, "score: must be a number");
+    if (v == NULL) {
+        jp_errf(why, whylen, "score: missing");
+        return EINVAL;
+    }
+    if (!json_is_number(v)) {
+        jp_errf(why, whylen, "score: must be a number");
+        return EINVAL;
+    }
     score = json_number_value(v);
-    if (!(score >= 0 && score <= 100))
-        return why_set(why, whylen, "score: must be 0-100");
+    if (!(score >= 0 && score <= 100)) {
+        jp_errf(why, whylen, "score: must be 0-100");
+        return EINVAL;
+    }
     tenths = round(score * 10);
-    if (fabs(tenths - score * 10) > 1e-6)
-        return why_set(why, whylen, "score: at most one decimal place");
-    if ((int)tenths < ctx->config->pass_mark_tenths)
-        return why_set(why, whylen, "score: below the pass mark %.1f",
-                       ctx->config->pass_mark_tenths / 10.0);
+    if (fabs(tenths - score * 10) > 1e-6) {
+        jp_errf(why, whylen, "score: at most one decimal place");
+        return EINVAL;
+    }
+    if ((int)tenths < ctx->config->pass_mark_tenths) {
+        jp_errf(why, whylen, "score: below the pass mark %.1f",
+                ctx->config->pass_mark_tenths / 10.0);
+        return EINVAL;
+    }
     r->score_tenths = (uint16_t)tenths;
     return 0;
 }
@@ -256,35 +317,118 @@ static int is_jpeg_or_png(const unsigned char *p, size_t n)
     return n >= 8 && memcmp(p, png, 8) == 0;
 }
 
+/* 1 when the open file fd lies under the real path of dir, else 0. */
+static int fd_is_under(int fd, const char *dir)
+{
+    char link[64], real[PATH_MAX], *root = realpath(dir, NULL);
+    ssize_t n = -1;
+    size_t rn;
+    int under = 0;
+
+    if (root != NULL && jp_strf(link, sizeof link, "/proc/self/fd/%d", fd) == 0)
+        n = readlink(link, real, sizeof real - 1);
+    if (n > 0) {
+        real[n] = '\0';
+        rn = strlen(root);
+        under = strncmp(real, root, rn) == 0 && (real[rn] == '/' || strcmp(root, "/") == 0);
+    }
+    free(root);
+    return under;
+}
+
+/*
+ * Opens dir/rel for reading, never through a final symlink, never blocking on
+ * a FIFO or device; a regular file whose real path is under dir's. Returns
+ * 0 (*fd set) or EINVAL with the reason in why (*fd = -1).
+ */
+static int photo_open(const char *dir, const char *rel, int *fd, char *why, size_t whylen)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    int rc = jp_strf(path, sizeof path, "%s/%s", dir, rel);
+
+    *fd = -1;
+    if (rc != 0) {
+        jp_errf(why, whylen, "photo: path too long");
+        rc = EINVAL;
+        goto out;
+    }
+    *fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (*fd < 0) {
+        jp_errf(why, whylen, "photo: cannot read the file (%s)", strerror(errno));
+        rc = EINVAL;
+        goto out;
+    }
+    rc = EINVAL;
+    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode))
+        jp_errf(why, whylen, "photo: not a regular file");
+    else if (!fd_is_under(*fd, dir))
+        jp_errf(why, whylen, "photo: outside the input file's folder");
+    else if ((uintmax_t)st.st_size > INTAKE_PHOTO_MAX)
+        jp_errf(why, whylen, "photo: larger than %u KB", INTAKE_PHOTO_MAX / 1024);
+    else
+        rc = 0;
+    if (rc != 0) {
+        close(*fd);
+        *fd = -1;
+    }
+out:
+    return rc;
+}
+
+/* Reads at most INTAKE_PHOTO_MAX bytes of fd into r->photo. Returns 0, EFBIG, ENOMEM or errno. */
+static int photo_read(int fd, struct intake_rec *r)
+{
+    char chunk[16384];
+    ssize_t n;
+    int rc = 0;
+
+    jp_buf_init(&r->photo, INTAKE_PHOTO_MAX);
+    while (rc == 0 && (n = read(fd, chunk, sizeof chunk)) != 0)
+        rc = n < 0 ? errno : jp_buf_append(&r->photo, chunk, (size_t)n);
+    if (rc != 0)
+        jp_buf_free(&r->photo);
+    return rc;
+}
+
 /* Reads the optional photo. Messages never name the path: it may hold an ID number. */
 static int read_photo(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r, char *why,
                       size_t whylen)
 {
     json_t *v = json_object_get(o, "photo");
-    char path[4096];
     const char *rel;
-    int rc, n;
+    int fd, rc;
 
     if (v == NULL || json_is_null(v))
         return 0;
-    if (!json_is_string(v) || json_string_length(v) == 0)
-        return why_set(why, whylen, "photo: must be a non-empty string path");
+    if (!json_is_string(v) || json_string_length(v) == 0) {
+        jp_errf(why, whylen, "photo: must be a non-empty string path");
+        return EINVAL;
+    }
     rel = json_string_value(v);
-    if (!photo_path_ok(rel, json_string_length(v)))
-        return why_set(why, whylen, "photo: must be a relative path without ..");
-    n = snprintf(path, sizeof path, "%s/%s", ctx->photo_dir ? ctx->photo_dir : ".", rel);
-    if (n < 0 || (size_t)n >= sizeof path)
-        return why_set(why, whylen, "photo: path too long");
-    rc = jp_read_file(path, INTAKE_PHOTO_MAX, &r->photo, &r->photo_len);
-    if (rc == EFBIG)
-        return why_set(why, whylen, "photo: larger than %u KB", INTAKE_PHOTO_MAX / 1024);
+    if (!photo_path_ok(rel, json_string_length(v))) {
+        jp_errf(why, whylen, "photo: must be a relative path without ..");
+        return EINVAL;
+    }
+    rc = photo_open(ctx->photo_dir ? ctx->photo_dir : ".", rel, &fd, why, whylen);
+    if (rc != 0)
+        return rc;
+    rc = photo_read(fd, r);
+    close(fd);
+    if (rc == EFBIG) {
+        jp_errf(why, whylen, "photo: larger than %u KB", INTAKE_PHOTO_MAX / 1024);
+        return EINVAL;
+    }
     if (rc == ENOMEM)
         return ENOMEM;
-    if (rc != 0)
-        return why_set(why, whylen, "photo: cannot read the file (%s)", strerror(rc));
-    if (!is_jpeg_or_png(r->photo, r->photo_len)) {
+    if (rc != 0) {
+        jp_errf(why, whylen, "photo: cannot read the file (%s)", strerror(rc));
+        return EINVAL;
+    }
+    if (!is_jpeg_or_png(r->photo.data, r->photo.len)) {
         intake_rec_clear(r);
-        return why_set(why, whylen, "photo: not a JPEG or PNG file");
+        jp_errf(why, whylen, "photo: not a JPEG or PNG file");
+        return EINVAL;
     }
     return 0;
 }
@@ -332,11 +476,13 @@ int intake_parse(const struct intake_ctx *ctx, const char *line, size_t len, str
         char *near = strstr(jerr.text, " near ");
         if (near != NULL)
             *near = '\0';
-        return why_set(why, whylen, "not valid JSON at column %d: %s", jerr.column, jerr.text);
+        jp_errf(why, whylen, "not valid JSON at column %d: %s", jerr.column, jerr.text);
+        return EINVAL;
     }
     if (!json_is_object(o)) {
         json_decref(o);
-        return why_set(why, whylen, "not a JSON object");
+        jp_errf(why, whylen, "not a JSON object");
+        return EINVAL;
     }
     rc = parse_object(ctx, o, out, why, whylen);
     json_decref(o);
@@ -347,9 +493,6 @@ int intake_parse(const struct intake_ctx *ctx, const char *line, size_t len, str
 
 void intake_rec_clear(struct intake_rec *r)
 {
-    if (r == NULL)
-        return;
-    free(r->photo);
-    r->photo = NULL;
-    r->photo_len = 0;
+    if (r != NULL)
+        jp_buf_free(&r->photo);
 }

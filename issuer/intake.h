@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "ident.h"
+#include "util.h"
 
 #define INTAKE_WHY_SIZE 160
 #define INTAKE_PHOTO_MAX (200u * 1024) /* SPEC §5: at most 200 KB */
@@ -30,8 +31,7 @@ struct intake_rec {
     char exam_id[65];                    /* 1..64 printable ASCII */
     char exam_date[11];                  /* YYYY-MM-DD */
     uint16_t score_tenths;               /* 86.5 -> 865 */
-    unsigned char *photo;                /* owned JPEG/PNG bytes, or NULL */
-    size_t photo_len;                    /* bytes at photo */
+    struct jp_buf photo;                 /* owned JPEG/PNG bytes; data NULL when none */
 };
 
 struct intake_ctx {

@@ -3,8 +3,10 @@
  * and (issue.c) turning intake lines into numbered, rendered, signed and
  * stored certificates, and changing their status.
  *
- * Errors: 0, or a positive errno value / a code of the module used (store_*,
- * keys_*, tmpl_*), always with a lowercase reason in the caller's err buffer.
+ * Errors (common/errors.h): 0, a positive errno value, a code of enum
+ * issuer_err, or the first cause's code of the module used (store_*, keys_*,
+ * tmpl_*, ident_*) passed through unchanged, always with a lowercase reason in
+ * the caller's err buffer. issuer_strerror() names any of them.
  * Nothing here exits and nothing logs personal data.
  */
 #ifndef JP_ISSUER_H
@@ -15,16 +17,32 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "errors.h"
 #include "util.h"
 #include "ident.h"
 
-/* Paths inside a home; each fits in ISSUER_PATH_MAX. */
-#define ISSUER_PATH_MAX 4096
-#define ISSUER_KEYS_DIR "keys"
-#define ISSUER_STORE_DIR "store"
-#define ISSUER_TRUST_FILE "trust-list.pem"
-#define ISSUER_ROOT_FILE "trust-root.pem" /* the root certificate, public: the verifier's pin */
-#define ISSUER_TEMPLATE_FILE "certificate.tmpl"
+enum issuer_err {
+    ISSUER_EARG = JP_ERR_ISSUER_BASE,        /* an option or argument breaks its rule: a usage
+                                                error; err names the option */
+    ISSUER_ERENDER = JP_ERR_ISSUER_BASE + 1, /* a line the renderer refused (internal to a run) */
+    ISSUER_ESTATUS = JP_ERR_ISSUER_BASE + 2, /* the certificate's status forbids the change */
+    ISSUER_EHOME = JP_ERR_ISSUER_BASE + 3,   /* the home, keys/ or store/ is a symlink, not the
+                                                user's, or group/world-writable */
+    ISSUER_EPHOTO = JP_ERR_ISSUER_BASE + 4,  /* a photo path leaves the input folder or is not a
+                                                regular file */
+};
+
+/*
+ * A static description of code: issuer_err values by name, errno values by
+ * strerror(), codes of store, keys, templates and ident by their own
+ * *_strerror(). Never NULL; not to be freed.
+ */
+const char *issuer_strerror(int code);
+
+/* Bytes of an audit actor (an operator's login or a program name). */
+#define ISSUER_ACTOR_MAX 64
+
+/* Paths inside a home: config.h's JP_HOME_* names and jp_home_path(). */
 
 struct issuer_init_opts {
     const char *home;           /* the home to create; must not exist or be empty */
@@ -46,12 +64,20 @@ struct issuer_init_opts {
  * Creates a home: configuration, template, keys (root + signing), store and
  * the exported trust list. Everything is built in a sibling directory and
  * renamed into place last, so a failure or a crash leaves no half home; an
- * existing non-empty home is refused (EEXIST) and left untouched.
+ * existing non-empty home is refused (EEXIST) and left untouched. An option
+ * that breaks its rule (province, authority, USCC check character, public
+ * URL, e-licence type) gives ISSUER_EARG, a usage error, with err naming it.
  */
 int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen);
 
-/* HOME/name into out[ISSUER_PATH_MAX]. ENAMETOOLONG. */
-int issuer_home_path(const char *home, const char *name, char *out);
+/*
+ * Refuses a home an attacker could have arranged, as ssh refuses its files:
+ * the home, HOME/keys (when there is one: a store-only copy has none) and
+ * HOME/store must be directories (not symlinks) owned
+ * by the effective user and not group- or world-writable. Returns 0,
+ * ISSUER_EHOME with the reason in err, or the errno of lstat.
+ */
+int issuer_home_check(const char *home, char *err, size_t errlen);
 
 /* ------------------------------------------------------------- issuing */
 
@@ -65,6 +91,7 @@ typedef struct issuer issuer;
  * store read-write, and one key handle per worker thread (threads 0 = one per
  * core, at most ISSUER_MAX_THREADS). The passphrase decrypts the signing key
  * when the home's keys are encrypted. *out is released with issuer_close().
+ * A home that fails issuer_home_check is refused (ISSUER_EHOME).
  */
 int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int threads,
                 issuer **out, char *err, size_t errlen);
@@ -98,10 +125,9 @@ struct issuer_report {
 };
 
 struct issuer_issue_opts {
-    int all_or_nothing;     /* refuse the whole input when any line is rejected */
-    const char *photo_dir;  /* photos are relative to it (the input file's directory) */
-    const char *issue_date; /* YYYY-MM-DD, or NULL for today in China (UTC+8) */
-    const char *actor;      /* written in the audit log, e.g. the operator's login */
+    int all_or_nothing;    /* refuse the whole input when any line is rejected */
+    const char *photo_dir; /* photos are relative to it (the input file's directory) */
+    const char *actor;     /* the audit log's actor (1..ISSUER_ACTOR_MAX bytes), e.g. a login */
     /* Called after each committed batch: lines read so far, share of input read (or -1). */
     void (*progress)(void *ctx, unsigned long lines, double fraction);
     void *progress_ctx; /* passed to progress */
@@ -114,17 +140,56 @@ struct issuer_issue_opts {
  * an audit entry in one LMDB write transaction per batch, so a crash leaves
  * each batch whole or absent. Lines already issued are reported with their
  * number. With all_or_nothing the input is validated first, then issued in a
- * single transaction, and any rejection refuses the whole input. Returns 0
- * when the run completed (rejections are in the report), or an error that
- * stopped it (batches committed before stay committed unless all_or_nothing).
+ * single transaction, and any rejection refuses the whole input (the report
+ * then lists the rejected lines and those issued before). The issue date is
+ * always today in China (UTC+8): no certificate is backdated. Returns 0
+ * when the run completed (rejections are in the report), ISSUER_EARG for a bad
+ * actor, or an error that stopped it (batches committed before stay committed
+ * unless all_or_nothing).
  */
 int issuer_issue(issuer *is, FILE *in, const struct issuer_issue_opts *o, struct issuer_report *rep,
                  char *err, size_t errlen);
+
+/* Render-and-sign calls since issuer_open (each PDF made, kept or not): for tests and benchmarks.
+ */
+unsigned long issuer_renders(issuer *is);
 
 void issuer_report_init(struct issuer_report *rep);
 void issuer_report_free(struct issuer_report *rep);
 /* Writes the report as the JSON of SPEC §5. Returns 0 or an errno value. */
 int issuer_report_write(const struct issuer_report *rep, FILE *out);
+/*
+ * Writes the report to path as a private file: mode 0600 whatever the umask,
+ * a random temporary name beside it renamed over path, so a symlink at path is
+ * replaced and never followed. Returns 0 or an errno value (reason in err).
+ */
+int issuer_report_save(const struct issuer_report *rep, const char *path, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- keys */
+
+struct issuer_key_opts {
+    const unsigned char *passphrase; /* the root's passphrase, or NULL */
+    size_t passphrase_len;           /* its bytes */
+    const char *out;                 /* trust list to write, NULL: HOME's */
+    const char *actor;               /* for the audit log; NULL: "jianpei-issuer" */
+};
+
+/*
+ * action "rotate" (a new active signing key, its kid into newkid), "revoke"
+ * (signing key kid revoked) or "export-trust". Each opens the root key first
+ * (so nothing changes when it cannot be opened), then re-exports the trust
+ * list (path into written; a revoke writes keys.json and the trust list as one
+ * change, keys_revoke_publish) and, for rotate and revoke, appends the audit
+ * entry keys-rotate / keys-revoke. Returns 0, ISSUER_EARG, ISSUER_EHOME, or
+ * the keys/store code of the first failure (reason in err).
+ */
+int issuer_keys_change(const char *home, const char *action, const char *kid,
+                       const struct issuer_key_opts *o, char newkid[17],
+                       char written[JP_HOME_PATH_MAX], char *err, size_t errlen);
+/* The provincial root's SHA-256 fingerprint (keys_root_fingerprint) into hex. */
+int issuer_keys_fingerprint(const char *home, char hex[65], char *err, size_t errlen);
+/* Prints the signing keys (kid, state, validity, subject), one a line, to out. */
+int issuer_keys_print(const char *home, FILE *out, char *err, size_t errlen);
 
 /* ------------------------------------------------------ status changes */
 
@@ -138,9 +203,10 @@ int issuer_report_write(const struct issuer_report *rep, FILE *out);
  * in the status-changes feed; note (NULL, or 1..ISSUER_NOTE_MAX bytes of
  * printable UTF-8) goes into the audit entry's detail after the code and is
  * never served by the verifier. Returns 0, EALREADY when the certificate
- * already has the target status (nothing written), STORE_ENOTFOUND, EINVAL
- * (bad number, action, reason, note or transition; err says which), or a
- * store error; nothing changes on error.
+ * already has the target status (nothing written), STORE_ENOTFOUND,
+ * ISSUER_EARG (bad number, action, reason, note or actor; err says which),
+ * ISSUER_ESTATUS (transition not allowed), or a store error; nothing changes
+ * on error.
  */
 #define ISSUER_REASON_CODES                                                                        \
     "fraud, error, holder_request, ce_shortfall, institution_struck_off, other"
@@ -149,10 +215,77 @@ int issuer_status_change(struct store *st, const char *certificate_no, const cha
                          const char *reason, const char *note, const char *actor, char *err,
                          size_t errlen);
 
+/* issuer_status_change on HOME's store, opened read-write for it (after issuer_home_check). */
+int issuer_status_apply(const char *home, const char *certificate_no, const char *action,
+                        const char *reason, const char *note, const char *actor, char *err,
+                        size_t errlen);
+
+/* What issuer_apply_status_file did, line by line. */
+struct issuer_apply_counts {
+    unsigned long applied;  /* status changed */
+    unsigned long already;  /* already in the target status */
+    unsigned long rejected; /* line refused (its reason went to diag) */
+};
+
+/*
+ * Applies the JSON Lines {"certificate_no","action","reason"[,"note"]} of in to
+ * HOME's store, each line its own transaction (issuer_status_change); a reason
+ * that is not a code (what older writers put there) becomes the note, under
+ * ce_shortfall for a lapse and other otherwise; a refused line
+ * is named on diag ("line N: reason") and the rest goes on. Returns 0 when the
+ * file was read to its end (refusals are counted in *n), else the error that
+ * stopped it (reason in err).
+ */
+int issuer_apply_status_file(const char *home, FILE *in, const char *actor, FILE *diag,
+                             struct issuer_apply_counts *n, char *err, size_t errlen);
+
+/* ------------------------------------------------- reading a home's store */
+
+/* 0 when no is a certificate number whose check character holds, else ISSUER_EARG (err says why).
+ */
+int issuer_certno_check(const char *no, char *err, size_t errlen);
+/*
+ * Prints certificate no's whole record (holder data included: the department's
+ * own view) as JSON, indented or compact, to out. Returns 0, ISSUER_EARG (bad
+ * number), STORE_ENOTFOUND, or the first failure's code (reason in err).
+ */
+int issuer_show(const char *home, const char *no, int compact, FILE *out, char *err, size_t errlen);
+/* Prints a holder's certificates (number, status, position, issue date), one a line, to out;
+ * *n = how many the holder has. ISSUER_EARG when id_number is empty or too long. */
+int issuer_find(const char *home, const char *id_number, FILE *out, size_t *n, char *err,
+                size_t errlen);
+/* Writes certificate no's stored signed PDF to path as a private file (0600, see
+ * issuer_report_save). ISSUER_EARG, STORE_ENOTFOUND, or the first failure's code. */
+int issuer_pdf_save(const char *home, const char *no, const char *path, char *err, size_t errlen);
+/* Prints certificates by status, PDF bytes, audit entries and map size to out. */
+int issuer_stats(const char *home, FILE *out, char *err, size_t errlen);
+/* Recomputes the audit chain: 0 when intact, else STORE_ECORRUPT with *first_bad set;
+ * *count = entries read. */
+int issuer_audit_verify(const char *home, uint64_t *first_bad, uint64_t *count, char *err,
+                        size_t errlen);
+
+#define ISSUER_CHECK_LINES 8 /* problems described at most */
+
+/* What issuer_check found. */
+struct issuer_check_report {
+    uint64_t certs, pdfs, audit_entries; /* records read */
+    unsigned problems;                   /* problems found */
+    char first[ISSUER_CHECK_LINES][160]; /* descriptions of the first ones */
+};
+
+/*
+ * Walks the whole store (store_check) and counts as a problem a store data file
+ * that others may read. Returns 0 when the walk completed (problems in *r).
+ */
+int issuer_check(const char *home, struct issuer_check_report *r, char *err, size_t errlen);
+/* Hot compacting copy of HOME's store into dir (new or empty): directory 0700, data.mdb 0600. */
+int issuer_backup(const char *home, const char *dir, char *err, size_t errlen);
+
 /*
  * Issues a new file for a valid certificate: same number, e-licence identifier
  * version + 1, freshly rendered and signed PDF (with the current signing key),
- * audit entry "reissue". Returns 0, STORE_ENOTFOUND, EINVAL (not valid), or
+ * audit entry "reissue". Returns 0, STORE_ENOTFOUND, ISSUER_ESTATUS (not valid, or
+ * version 999 reached), ISSUER_EARG (actor), or
  * an error of rendering, signing or storing; nothing changes on error.
  */
 int issuer_reissue(issuer *is, const char *certificate_no, const char *actor, char *err,

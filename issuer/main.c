@@ -1,14 +1,13 @@
 /*
  * main.c - jianpei-issuer, the provincial department's CLI (SPEC §2).
- * A thin layer: parse options, call jp_issuer / jp_keys / jp_store, map
+ * A thin layer over issuer.h alone: parse options, call jp_issuer, map
  * results to exit statuses 0 ok, 1 some input rejected, 2 usage, 3 failure.
  */
 #include "cli.h"
 #include "cmds.h"
 #include "config.h"
+#include "errors.h"
 #include "issuer.h"
-#include "keys.h"
-#include "store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -120,10 +119,10 @@ static int cmd_init(int argc, char **argv, const char *home)
     }
     if (rc != 0) {
         fprintf(stderr, "init: %s\n", err);
-        return CLI_FAILURE;
+        return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
     }
-    printf("created home %s: keys in %s/" ISSUER_KEYS_DIR
-           " (private keys %s), store in %s/" ISSUER_STORE_DIR ", trust list %s/" ISSUER_TRUST_FILE
+    printf("created home %s: keys in %s/" JP_HOME_KEYS
+           " (private keys %s), store in %s/" JP_HOME_STORE ", trust list %s/" JP_HOME_TRUST_LIST
            "\n",
            home, home, passlen > 0 ? "encrypted" : "unencrypted", home, home);
     return CLI_OK;
@@ -141,30 +140,16 @@ static const char keys_help[] =
     "  list          signing keys with key id, validity and state\n"
     "  rotate        make a new signing key; the old one is retired (still verifies)\n"
     "  revoke KID    mark a signing key revoked: QR tokens it signed stop verifying\n"
-    "  export-trust  write the trust list signed by the root (default: HOME/" ISSUER_TRUST_FILE
+    "  export-trust  write the trust list signed by the root (default: HOME/" JP_HOME_TRUST_LIST
     ")\n"
     "  fingerprint   the provincial root's SHA-256 fingerprint: 64 lower-case hex digits of\n"
     "                SHA-256 over the root certificate's DER (openssl x509 -fingerprint\n"
     "                -sha256 prints the same bytes upper case with colons); give it to\n"
     "                jianpei-verifier verify-qr --pin\n"
     "  --passphrase-file FILE  the private keys' passphrase: the first line of FILE\n"
-    "rotate and revoke also re-export HOME/" ISSUER_TRUST_FILE
-    " and need the root key (its passphrase\n"
-    "when the keys are encrypted); a revoke that cannot re-export changes nothing.\n";
-
-static int keys_list_print(keys_t *k)
-{
-    struct keys_info info[KEYS_MAX_SIGNING];
-    size_t n = 0;
-
-    if (keys_list(k, info, KEYS_MAX_SIGNING, &n) != 0)
-        return CLI_FAILURE;
-    printf("%-16s  %-8s  %-20s  %-20s  %s\n", "kid", "state", "not_before", "not_after", "subject");
-    for (size_t i = 0; i < n; i++)
-        printf("%-16s  %-8s  %-20s  %-20s  %s\n", info[i].kid, keys_state_name(info[i].state),
-               info[i].not_before, info[i].not_after, info[i].subject);
-    return CLI_OK;
-}
+    "rotate and revoke need the root key (its passphrase when encrypted), re-export\n"
+    "HOME/" JP_HOME_TRUST_LIST " and append an audit entry; without the root key\n"
+    "nothing changes (a revoke that cannot re-export the trust list included).\n";
 
 static int cmd_keys(int argc, char **argv, const char *home)
 {
@@ -174,17 +159,17 @@ static int cmd_keys(int argc, char **argv, const char *home)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    char kdir[ISSUER_PATH_MAX], trust[ISSUER_PATH_MAX], kid[17], fpr[65], err[512] = "";
-    const char *out = NULL, *passfile = NULL, *sub;
+    struct issuer_key_opts ko = {.actor = getenv("USER")};
+    char written[JP_HOME_PATH_MAX], kid[17] = "", fpr[65], err[512] = "";
+    const char *passfile = NULL, *sub;
     char *pass = NULL;
     size_t passlen = 0;
-    keys_t *k = NULL;
-    int c, rc, flags, status = CLI_FAILURE;
+    int c, rc;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
-            out = optarg;
+            ko.out = optarg;
             break;
         case 'P':
             passfile = optarg;
@@ -206,53 +191,36 @@ static int cmd_keys(int argc, char **argv, const char *home)
         fputs(keys_help, stderr);
         return CLI_USAGE;
     }
-    if (issuer_home_path(home, ISSUER_KEYS_DIR, kdir) != 0 ||
-        issuer_home_path(home, ISSUER_TRUST_FILE, trust) != 0) {
-        fprintf(stderr, "keys: home path is too long\n");
-        return CLI_FAILURE;
-    }
-    flags = strcmp(sub, "list") == 0 || strcmp(sub, "fingerprint") == 0 ? KEYS_PUBLIC_ONLY
-                                                                        : KEYS_WITH_ROOT;
-    rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
-    if (rc == 0)
-        rc = keys_open(kdir, flags, (unsigned char *)pass, passlen, &k, err, sizeof err);
-    if (rc != 0)
-        goto out;
     if (strcmp(sub, "list") == 0) {
-        status = keys_list_print(k);
+        rc = issuer_keys_print(home, stdout, err, sizeof err);
         goto out;
     }
     if (strcmp(sub, "fingerprint") == 0) {
-        rc = keys_root_fingerprint(k, fpr);
-        if (rc == 0 && printf("%s\n", fpr) > 0)
-            status = CLI_OK;
+        rc = issuer_keys_fingerprint(home, fpr, err, sizeof err);
+        if (rc == 0)
+            printf("%s\n", fpr);
         goto out;
     }
-    if (strcmp(sub, "rotate") == 0) {
-        rc = keys_rotate(k, (unsigned char *)pass, passlen, kid, err, sizeof err);
-        if (rc == 0)
-            printf("new active signing key %s\n", kid);
-    } else if (strcmp(sub, "revoke") == 0) {
-        /* revoking and re-exporting are one change: all or nothing */
-        rc = keys_revoke_publish(k, argv[optind + 1], out != NULL ? out : trust, err, sizeof err);
-        if (rc == 0)
-            printf("revoked signing key %s\n", argv[optind + 1]);
-    }
-    if (rc == 0 && strcmp(sub, "revoke") != 0)
-        rc = keys_export_trust(k, out != NULL ? out : trust, err, sizeof err);
-    if (rc == 0) {
-        printf("trust list written to %s\n", out != NULL ? out : trust);
-        status = CLI_OK;
-    }
+    rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
+    ko.passphrase = (const unsigned char *)pass;
+    ko.passphrase_len = passlen;
+    if (rc == 0)
+        rc = issuer_keys_change(home, sub, optind + 1 < argc ? argv[optind + 1] : NULL, &ko, kid,
+                                written, err, sizeof err);
+    if (rc == 0 && strcmp(sub, "rotate") == 0)
+        printf("new active signing key %s\n", kid);
+    if (rc == 0 && strcmp(sub, "revoke") == 0)
+        printf("revoked signing key %s\n", argv[optind + 1]);
+    if (rc == 0)
+        printf("trust list written to %s\n", written);
 out:
     if (rc != 0)
-        fprintf(stderr, "keys %s: %s\n", sub, err[0] ? err : keys_strerror(rc));
-    keys_close(k);
+        fprintf(stderr, "keys %s: %s\n", sub, err[0] ? err : jp_strerror(rc));
     if (pass != NULL) {
         jp_cleanse(pass, passlen);
         free(pass);
     }
-    return status;
+    return rc == 0 ? CLI_OK : rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
 }
 
 /* ------------------------------------------------- audit, check, backup */
@@ -266,30 +234,25 @@ static const char audit_help[] =
 static int cmd_audit(int argc, char **argv, const char *home)
 {
     uint64_t first_bad = 0, count = 0;
-    store *s = NULL;
-    int rc;
+    const char *sub = NULL;
+    char err[512] = "";
+    int rc, status;
 
-    if (cmd_is_help(argc, argv, audit_help))
-        return CLI_OK;
-    if (argc != 2 || strcmp(argv[1], "verify") != 0) {
+    if (cmd_scan(argc, argv, NULL, 0, &sub, audit_help, &status))
+        return status;
+    if (strcmp(sub, "verify") != 0) {
         fputs(audit_help, stderr);
         return CLI_USAGE;
     }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    rc = store_audit_verify(s, &first_bad, &count);
-    store_close(s);
-    if (rc == STORE_ECORRUPT) {
+    rc = issuer_audit_verify(home, &first_bad, &count, err, sizeof err);
+    if (rc != 0 && first_bad != 0)
         printf("audit log broken at entry %llu (%llu entries read)\n",
                (unsigned long long)first_bad, (unsigned long long)count);
-        return CLI_FAILURE;
-    }
-    if (rc != 0) {
-        fprintf(stderr, "audit verify: %s\n", store_strerror(rc));
-        return CLI_FAILURE;
-    }
-    printf("audit log intact: %llu entries\n", (unsigned long long)count);
-    return CLI_OK;
+    else if (rc != 0)
+        fprintf(stderr, "audit verify: %s\n", err);
+    else
+        printf("audit log intact: %llu entries\n", (unsigned long long)count);
+    return rc == 0 ? CLI_OK : CLI_FAILURE;
 }
 
 static const char check_help[] =
@@ -297,32 +260,24 @@ static const char check_help[] =
     "\n"
     "Walks the whole store: every record decodes, every certificate has its PDF,\n"
     "indexes point at existing certificates, serial counters are ahead of every\n"
-    "issued number, the audit chain verifies. Exit 0 when clean, 3 otherwise.\n";
+    "issued number, the audit chain verifies, the store file is mode 0600.\n"
+    "Exit 0 when clean, 3 otherwise.\n";
 
 static int cmd_check(int argc, char **argv, const char *home)
 {
-    struct store_report r;
-    store *s = NULL;
-    int rc;
+    struct issuer_check_report r;
+    char err[512] = "";
+    int rc, status;
 
-    if (cmd_is_help(argc, argv, check_help))
-        return CLI_OK;
-    if (argc != 1) {
-        fputs(check_help, stderr);
-        return CLI_USAGE;
-    }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    rc = store_check(s, &r);
-    store_close(s);
-    if (rc != 0) {
-        fprintf(stderr, "check: %s\n", store_strerror(rc));
-        return CLI_FAILURE;
-    }
+    if (cmd_scan(argc, argv, NULL, 0, NULL, check_help, &status))
+        return status;
+    rc = issuer_check(home, &r, err, sizeof err);
+    if (rc != 0)
+        return cmd_done(rc, "check", err);
     printf("%llu certificates, %llu PDFs, %llu audit entries, %u problems\n",
            (unsigned long long)r.certs, (unsigned long long)r.pdfs,
            (unsigned long long)r.audit_entries, r.problems);
-    for (unsigned i = 0; i < r.problems && i < STORE_REPORT_LINES; i++)
+    for (unsigned i = 0; i < r.problems && i < ISSUER_CHECK_LINES; i++)
         printf("  %s\n", r.first[i]);
     return r.problems == 0 ? CLI_OK : CLI_FAILURE;
 }
@@ -331,31 +286,22 @@ static const char backup_help[] =
     "usage: jianpei-issuer backup [--home DIR] DIR\n"
     "\n"
     "Hot, compacting copy of the store into DIR (new or empty), consistent as of\n"
-    "one instant while issuing goes on. Keys are not copied: back them up apart\n"
+    "one instant while issuing goes on; DIR is made 0700 and its data.mdb 0600\n"
+    "(every holder's data is in it). Keys are not copied: back them up apart\n"
     "(see docs/operations.md).\n";
 
 static int cmd_backup(int argc, char **argv, const char *home)
 {
+    const char *dir = NULL;
     char err[512] = "";
-    store *s = NULL;
-    int rc;
+    int rc, status;
 
-    if (cmd_is_help(argc, argv, backup_help))
-        return CLI_OK;
-    if (argc != 2) {
-        fputs(backup_help, stderr);
-        return CLI_USAGE;
-    }
-    if (cmd_open_store(home, STORE_RDONLY, &s) != 0)
-        return CLI_FAILURE;
-    rc = store_backup(s, argv[1], err, sizeof err);
-    store_close(s);
-    if (rc != 0) {
-        fprintf(stderr, "backup: %s\n", err[0] ? err : store_strerror(rc));
-        return CLI_FAILURE;
-    }
-    printf("store copied to %s\n", argv[1]);
-    return CLI_OK;
+    if (cmd_scan(argc, argv, NULL, 0, &dir, backup_help, &status))
+        return status;
+    rc = issuer_backup(home, dir, err, sizeof err);
+    if (rc == 0)
+        printf("store copied to %s\n", dir);
+    return cmd_done(rc, "backup", err);
 }
 
 /* ----------------------------------------------------------- dispatch */
@@ -400,7 +346,7 @@ static void usage_main(FILE *f)
 int main(int argc, char **argv)
 {
     const char *home_flag = NULL;
-    char home[ISSUER_PATH_MAX];
+    char home[JP_HOME_PATH_MAX];
 
     /* Rendering allocates many short-lived blocks of 128 KB and more (font
      * subsets, PDF streams): a fixed mmap threshold hands them back to the

@@ -3,11 +3,15 @@
  * lapse), each one transaction with its audit entry.
  */
 #include "issuer.h"
+#include "audit.h"
 #include "ident.h"
 #include "store.h"
 #include "util.h"
 
 #include <errno.h>
+#include <stdlib.h>
+
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -44,7 +48,6 @@ static int change_txn(store_txn *txn, void *arg)
 {
     struct change *c = arg;
     struct store_cert cert;
-    struct store_audit_entry e;
     int rc;
 
     rc = store_cert_get(txn, c->no, &cert);
@@ -53,9 +56,9 @@ static int change_txn(store_txn *txn, void *arg)
     if (cert.status == c->t->to)
         return EALREADY;
     if (!(c->t->from & BIT(cert.status))) {
-        snprintf(c->err, c->errlen, "%s: cannot %s a certificate that is %s", c->no, c->t->action,
-                 store_status_name(cert.status));
-        return EINVAL;
+        jp_errf(c->err, c->errlen, "%s: cannot %s a certificate that is %s", c->no, c->t->action,
+                store_status_name(cert.status));
+        return ISSUER_ESTATUS;
     }
     cert.status = c->t->to;
     cert.status_changed_at = (int64_t)time(NULL);
@@ -64,16 +67,11 @@ static int change_txn(store_txn *txn, void *arg)
         rc = store_cert_put(txn, &cert);
     if (rc != 0)
         return rc;
-    memset(&e, 0, sizeof e);
-    e.time = cert.status_changed_at;
-    snprintf(e.action, sizeof e.action, "%s", c->t->action);
-    memcpy(e.certificate_no, cert.certificate_no, sizeof e.certificate_no);
-    snprintf(e.actor, sizeof e.actor, "%s", c->actor);
     if (c->note != NULL)
-        snprintf(e.detail, sizeof e.detail, "%s: %s", c->reason, c->note);
-    else
-        snprintf(e.detail, sizeof e.detail, "%s", c->reason);
-    return store_audit_append(txn, &e);
+        return audit_append(txn, cert.status_changed_at, c->t->action, cert.certificate_no,
+                            c->actor, "%s: %s", c->reason, c->note);
+    return audit_append(txn, cert.status_changed_at, c->t->action, cert.certificate_no, c->actor,
+                        "%s", c->reason);
 }
 
 /* 1 when a note fits the audit detail beside its code and is printable UTF-8. */
@@ -104,27 +102,135 @@ int issuer_status_change(struct store *st, const char *certificate_no, const cha
         if (strcmp(action, transitions[i].action) == 0)
             c.t = &transitions[i];
     if (c.t == NULL) {
-        snprintf(err, errlen, "unknown status change %s", action);
-        return EINVAL;
+        jp_errf(err, errlen, "unknown status change %s", action);
+        return ISSUER_EARG;
     }
-    if (ident_certno_parse(certificate_no, strlen(certificate_no), NULL, why, sizeof why) != 0) {
-        snprintf(err, errlen, "certificate number: %s", why);
-        return EINVAL;
+    rc = ident_certno_parse(certificate_no, strlen(certificate_no), NULL, why, sizeof why);
+    if (rc != 0) {
+        jp_errf(err, errlen, "certificate number: %s", why);
+        return ISSUER_EARG;
     }
     if (reason == NULL || !store_reason_known(reason, strlen(reason))) {
-        snprintf(err, errlen, "reason: must be one of %s", ISSUER_REASON_CODES);
-        return EINVAL;
+        jp_errf(err, errlen, "--reason: must be one of %s", ISSUER_REASON_CODES);
+        return ISSUER_EARG;
     }
     if (note != NULL && !note_ok(note)) {
-        snprintf(err, errlen, "note: must be 1-%d bytes of UTF-8 without control characters",
-                 ISSUER_NOTE_MAX);
-        return EINVAL;
+        jp_errf(err, errlen, "--note: must be 1-%d bytes of UTF-8 without control characters",
+                ISSUER_NOTE_MAX);
+        return ISSUER_EARG;
     }
-    rc = store_write(st, change_txn, &c);
+    rc = audit_actor_check(c.actor, err, errlen);
+    if (rc == 0)
+        rc = store_write(st, change_txn, &c);
     if (rc == EALREADY)
-        snprintf(err, errlen, "%s: already %s", certificate_no, store_status_name(c.t->to));
+        jp_errf(err, errlen, "%s: already %s", certificate_no, store_status_name(c.t->to));
     else if (rc != 0 && err[0] == '\0')
-        snprintf(err, errlen, "%s: %s", certificate_no,
-                 rc == STORE_ENOTFOUND ? "no such certificate" : store_strerror(rc));
+        jp_errf(err, errlen, "%s: %s", certificate_no,
+                rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
+    return rc;
+}
+
+int issuer_status_apply(const char *home, const char *certificate_no, const char *action,
+                        const char *reason, const char *note, const char *actor, char *err,
+                        size_t errlen)
+{
+    char path[JP_HOME_PATH_MAX];
+    store *s = NULL;
+    int rc = issuer_home_check(home, err, errlen);
+
+    if (rc == 0)
+        rc = jp_home_path(home, JP_HOME_STORE, path);
+    if (rc == 0)
+        rc = store_open(path, 0, &s, err, errlen);
+    if (rc == 0)
+        rc = issuer_status_change(s, certificate_no, action, reason, note, actor, err, errlen);
+    store_close(s);
+    return rc;
+}
+
+#define APPLY_LINE_MAX 4096 /* bytes of one apply-status line */
+
+static int apply_line(store *s, const char *line, size_t len, const char *actor, char *why,
+                      size_t whylen)
+{
+    json_error_t jerr;
+    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    const char *no, *action, *reason, *note;
+    int rc = EINVAL;
+
+    if (o == NULL || !json_is_object(o)) {
+        jp_errf(why, whylen, "not a JSON object");
+        goto out;
+    }
+    no = json_string_value(json_object_get(o, "certificate_no"));
+    action = json_string_value(json_object_get(o, "action"));
+    reason = json_string_value(json_object_get(o, "reason"));
+    if (no == NULL || action == NULL || reason == NULL) {
+        jp_errf(why, whylen, "certificate_no, action and reason must be strings");
+        goto out;
+    }
+    note = json_string_value(json_object_get(o, "note"));
+    if (note == NULL && !store_reason_known(reason, strlen(reason))) {
+        /* free text (what older writers put in "reason") becomes the internal note */
+        note = reason;
+        reason = strcmp(action, "lapse") == 0 ? "ce_shortfall" : "other";
+    }
+    rc = issuer_status_change(s, no, action, reason, note, actor, why, whylen);
+out:
+    json_decref(o);
+    return rc;
+}
+
+/* Applies one line (without its newline) and counts the outcome. */
+static void apply_count(store *s, unsigned long lineno, const char *line, size_t len,
+                        const char *actor, FILE *diag, struct issuer_apply_counts *n)
+{
+    char why[512];
+    int rc;
+
+    if (len > APPLY_LINE_MAX) {
+        fprintf(diag, "line %lu: longer than %d bytes\n", lineno, APPLY_LINE_MAX);
+        n->rejected++;
+        return;
+    }
+    rc = apply_line(s, line, len, actor, why, sizeof why);
+    if (rc == 0)
+        n->applied++;
+    else if (rc == EALREADY)
+        n->already++;
+    else {
+        fprintf(diag, "line %lu: %s\n", lineno, why);
+        n->rejected++;
+    }
+}
+
+int issuer_apply_status_file(const char *home, FILE *in, const char *actor, FILE *diag,
+                             struct issuer_apply_counts *n, char *err, size_t errlen)
+{
+    char path[JP_HOME_PATH_MAX], *line = NULL;
+    unsigned long lineno = 0;
+    size_t cap = 0;
+    ssize_t len;
+    store *s = NULL;
+    int rc = issuer_home_check(home, err, errlen);
+
+    memset(n, 0, sizeof *n);
+    if (rc == 0)
+        rc = jp_home_path(home, JP_HOME_STORE, path);
+    if (rc == 0)
+        rc = store_open(path, 0, &s, err, errlen);
+    while (rc == 0 && (len = getline(&line, &cap, in)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len > 0)
+            apply_count(s, lineno, line, (size_t)len, actor, diag, n);
+    }
+    if (rc == 0 && ferror(in)) {
+        rc = EIO;
+        jp_errf(err, errlen, "cannot read the input");
+    }
+    free(line);
+    store_close(s);
     return rc;
 }

@@ -32,7 +32,6 @@
 
 #include "errors.h"
 
-#define PORTAL_DIR "portal"          /* under the home */
 #define PORTAL_FAILS_MAX 5           /* failed proofs within the window that lock */
 #define PORTAL_WINDOW_S 3600         /* the window, seconds */
 #define PORTAL_LOCK_S 3600           /* how long a lock lasts, seconds */

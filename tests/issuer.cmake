@@ -14,3 +14,6 @@ add_dependencies(test_photo_size jianpei-issuer)
 # Power-cut style: freeze the issuer at random instants, copy the store, open the copy.
 jp_test(test_powercut SOURCES test_powercut.c LIBS jp_util)
 add_dependencies(test_powercut jianpei-issuer)
+
+# A line the renderer refuses re-renders only the lines whose numbers change (issue 11 bug 4).
+jp_test(test_issuer_batch SOURCES test_issuer_batch.c LIBS jp_issuer jp_ident)

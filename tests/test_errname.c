@@ -3,6 +3,7 @@
 #include "check.h"
 #include "errors.h"
 #include "ident.h"
+#include "issuer.h"
 #include "keys.h"
 #include "pages.h"
 #include "pdf.h"
@@ -31,6 +32,7 @@ int main(void)
     names_as(IDENT_ECHECK, ident_strerror, JP_ERR_IDENT_BASE);
     names_as(TMPL_EGLYPH, tmpl_strerror, JP_ERR_TMPL_BASE);
     names_as(PDF_EFORMAT, pdf_strerror, JP_ERR_PDF_BASE);
+    names_as(ISSUER_EHOME, issuer_strerror, JP_ERR_ISSUER_BASE);
     names_as(VERIFIER_E_START, verifier_strerror, JP_ERR_VERIFIER_BASE);
     names_as(PAGES_E_LOCKED, pages_strerror, JP_ERR_PAGES_BASE);
     /* before: the verifier guessed by range and named a template code as a store one */

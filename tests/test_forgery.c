@@ -22,6 +22,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "capture.h"
 #include "check.h"
+#include "ident.h"
 #include "keys.h"
 #include "sh.h"
 #include "util.h"
@@ -32,6 +33,7 @@
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ISSUER JP_BIN_DIR "/jianpei-issuer"
@@ -49,6 +51,21 @@ static const char intake[] =
 
 /* ------------------------------------------------------------ helpers */
 
+/* The number of the one certificate issued: serial 1 of Guangzhou, position 01, this year in
+ * China (the issuer dates every certificate today, UTC+8). */
+static char certno[19];
+
+static void make_certno(void)
+{
+    time_t now = time(NULL) + 8 * 3600;
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    snprintf(certno, sizeof certno, "4401%04d010000001", (tm.tm_year + 1900) % 10000);
+    certno[17] = ident_mod11_2(certno);
+    certno[18] = '\0';
+}
+
 /* Makes home dir/NAME with one issued certificate; writes its PDF to dir/NAME.pdf. */
 static int make_home(const char *name)
 {
@@ -56,12 +73,10 @@ static int make_home(const char *name)
                   "114400000069493634 --public-url https://jp.example >/dev/null",
            dir, name) != 0)
         return -1;
-    if (sh(ISSUER " --home %s/%s issue --input %s/in.jsonl --issue-date 2026-01-02 "
-                  "--threads 1",
-           dir, name, dir) != 0)
+    if (sh(ISSUER " --home %s/%s issue --input %s/in.jsonl --threads 1", dir, name, dir) != 0)
         return -1;
-    return sh(ISSUER " --home %s/%s pdf 440120260100000010 --out %s/%s.pdf >/dev/null", dir, name,
-              dir, name);
+    return sh(ISSUER " --home %s/%s pdf %s --out %s/%s.pdf >/dev/null", dir, name, certno, dir,
+              name);
 }
 
 /* Reads the QR text off page 1 of a PDF, as a phone would; out gets the token part. */
@@ -90,9 +105,9 @@ static const char *verdict(const char *h, const char *tok)
     char *nl;
 
     if (sh_out(out, sizeof(out),
-               VERIFIER " verify-qr HTTPS://JP.EXAMPLE/V/440120260100000010/%s --trust "
+               VERIFIER " verify-qr HTTPS://JP.EXAMPLE/V/%s/%s --trust "
                         "%s/%s/trust-list.pem",
-               tok, dir, h) < 0 ||
+               certno, tok, dir, h) < 0 ||
         strncmp(out, "verdict: ", 9) != 0)
         return "(no verdict)";
     nl = strchr(out, '\n');
@@ -279,8 +294,7 @@ static void swapped_kid_case(const char *tok, const char *kid)
 /* Signs a token with h1's active key for the day after the key's notAfter. */
 static void expired_case(void)
 {
-    struct keys_claims cl = {.certificate_no = "440120260100000010",
-                             .elicence_version = 1,
+    struct keys_claims cl = {.elicence_version = 1,
                              .position = "01",
                              .province = "44",
                              .name_masked = "张*丰",
@@ -291,6 +305,7 @@ static void expired_case(void)
     size_t n = 0, i;
     int y;
 
+    memcpy(cl.certificate_no, certno, sizeof cl.certificate_no);
     snprintf(path, sizeof(path), "%s/h1/keys", dir);
     CHECK_INT(keys_open(path, 0, NULL, 0, &k, err, sizeof(err)), 0);
     if (k == NULL)
@@ -339,6 +354,7 @@ int main(void)
     char tok1[1200] = "", tok2[1200] = "", kid_a[17] = "", kid_b[17] = "";
     char path[128];
 
+    make_certno();
     snprintf(dir, sizeof(dir), "/tmp/jp-forgery-XXXXXX");
     if (mkdtemp(dir) == NULL)
         return 1;

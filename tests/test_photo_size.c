@@ -71,7 +71,7 @@ static void issue_one(const char *photo, const char *tag, int seq, unsigned max_
             seq % 2 ? "男" : "女", id, photo);
     fclose(f);
     CHECK_INT(cap_holders(out), 0);
-    CHECK_INT(sh(ISSUER " --home %s/home issue --input %s/%s.jsonl --issue-date 2026-11-20 "
+    CHECK_INT(sh(ISSUER " --home %s/home issue --input %s/%s.jsonl "
                         "--report %s/%s.json",
                  dir, dir, tag, dir, tag),
               0);

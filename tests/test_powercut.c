@@ -61,8 +61,7 @@ int main(void)
         snprintf(home, sizeof home, "%s/home", dir);
         snprintf(in, sizeof in, "%s/in.jsonl", dir);
         cap_redirect_stderr();
-        execl(ISSUER, ISSUER, "--home", home, "issue", "--input", in, "--issue-date", "2026-11-20",
-              (char *)NULL);
+        execl(ISSUER, ISSUER, "--home", home, "issue", "--input", in, (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < CUTS; i++) {

@@ -89,14 +89,14 @@ run init "$bin/jianpei-issuer" --home "$home" init --authority 广东省住房�
   --authority-uscc 114400000069493634 --public-url https://jp.example ||
   bad "init failed"
 run issue "$bin/jianpei-issuer" --home "$home" issue --input "$work/in.jsonl" \
-  --issue-date 2026-11-20 --threads 1 --report "$cap/issue-report.json"
+  --threads 1 --report "$cap/issue-report.json"
 [ $? -eq 1 ] || bad "issue: expected exit status 1 (some lines rejected)"
 nos=$(python3 -c 'import json,sys; print(" ".join(i["certificate_no"] for i in json.load(open(sys.argv[1]))["issued"]))' "$cap/issue-report.json")
 set -- $nos
 [ $# -eq 4 ] || bad "issue: expected 4 certificates, got '$nos'"
 no1=${1:-none} no2=${2:-none}
 run issue-again "$bin/jianpei-issuer" --home "$home" issue --input "$work/in.jsonl" \
-  --issue-date 2026-11-20 --threads 1
+  --threads 1
 run find-unknown "$bin/jianpei-issuer" --home "$home" find --id-number 440103199001011237
 run pdf-unknown "$bin/jianpei-issuer" --home "$home" pdf 440120260100000993 --out "$work/x.pdf"
 run pdf "$bin/jianpei-issuer" --home "$home" pdf "$no1" --out "$work/c1.pdf"

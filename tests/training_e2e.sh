@@ -108,9 +108,12 @@ expect 0 tr export-passed --as inst:GD0101 --exam "$EXAM" --out "$WORK/passed.js
 [ "$(wc -l <"$WORK/passed.jsonl")" -eq 27 ] && ok || bad "27 passed exported"
 grep -q "${ids[5]}" "$WORK/passed.jsonl" && bad "the failed candidate was exported" || ok
 
-# The issuer numbers, renders, signs and stores them.
-expect 0 iss issue --input "$WORK/passed.jsonl" --issue-date 2025-06-20 \
-    --report "$WORK/report.json"
+# The issuer numbers, renders, signs and stores them, dated today in China (UTC+8);
+# the first anniversary of that date decides year 1 of continuing education.
+ISSUED=$(date -u -d '+8 hours' +%F)
+ANNIV=$(date -u -d "$ISSUED + 1 year" +%F)
+EVE=$(date -u -d "$ANNIV - 1 day" +%F)
+expect 0 iss issue --input "$WORK/passed.jsonl" --report "$WORK/report.json"
 cp "$WORK/report.json" "$LOGS/report-1.json"
 grep -o '"certificate_no"' "$WORK/report.json" | wc -l | grep -qx 27 && ok || bad "27 issued"
 
@@ -131,10 +134,10 @@ expect 0 iss find --id-number "$SHORT"
 CERT=$(awk 'NR == 1 { print $1 }' "$WORK/out")
 [ ${#CERT} -eq 18 ] && ok || bad "the short holder's certificate number"
 
-expect 0 tr ce lapses --as province --as-of 2026-06-19 --out "$WORK/lapses.jsonl"
+expect 0 tr ce lapses --as province --as-of "$EVE" --out "$WORK/lapses.jsonl"
 [ ! -s "$WORK/lapses.jsonl" ] && ok || bad "nothing lapses before the anniversary"
-expect 1 tr ce lapses --as city:01 --as-of 2026-06-20 --out "$WORK/lapses.jsonl"
-expect 0 tr ce lapses --as province --as-of 2026-06-20 --out "$WORK/lapses.jsonl"
+expect 1 tr ce lapses --as city:01 --as-of "$ANNIV" --out "$WORK/lapses.jsonl"
+expect 0 tr ce lapses --as province --as-of "$ANNIV" --out "$WORK/lapses.jsonl"
 want="{\"certificate_no\":\"$CERT\",\"action\":\"lapse\",\"reason\":\"continuing education: 20 of 32 hours in year 1\"}"
 [ "$(cat "$WORK/lapses.jsonl")" = "$want" ] && ok || bad "lapses names exactly $CERT: $(cat "$WORK/lapses.jsonl")"
 

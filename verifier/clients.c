@@ -102,7 +102,7 @@ int vf_clients_load(const char *home, struct vf_clients *out, char *err, size_t 
 
     out->list = NULL;
     out->n = 0;
-    rc = jp_path_join(path, sizeof(path), home, VERIFIER_CLIENTS_FILE);
+    rc = jp_path_join(path, sizeof(path), home, JP_HOME_CLIENTS);
     if (rc != 0)
         goto out;
     rc = jp_read_file(path, CLIENTS_FILE_MAX, &text, &len);
@@ -141,7 +141,7 @@ static int clients_write(const char *home, const struct vf_clients *c, char *err
     size_t i;
     int rc = ENOMEM;
 
-    rc = jp_path_join(path, sizeof(path), home, VERIFIER_CLIENTS_FILE);
+    rc = jp_path_join(path, sizeof(path), home, JP_HOME_CLIENTS);
     if (rc != 0)
         return rc;
     arr = json_array();

@@ -84,9 +84,9 @@ int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errle
     int rc;
 
     *out = NULL;
-    rc = jp_path_join(trust, sizeof(trust), home, VF_TRUST_FILE);
+    rc = jp_path_join(trust, sizeof(trust), home, JP_HOME_TRUST_LIST);
     if (rc == 0)
-        rc = jp_path_join(root, sizeof(root), home, VF_ROOT_FILE);
+        rc = jp_path_join(root, sizeof(root), home, JP_HOME_TRUST_ROOT);
     if (rc == 0)
         rc = jp_path_join(keys, sizeof(keys), home, "keys");
     if (rc == 0 && access(root, F_OK) != 0 && errno == ENOENT)
@@ -149,12 +149,12 @@ void vf_reload_if_changed(struct verifier *v)
     if (pthread_mutex_trylock(&v->reload_lock) != 0)
         return;
     atomic_store(&v->last_check_s, now_s);
-    if (home_file(v, VF_TRUST_FILE, NULL, path) == 0) {
+    if (home_file(v, JP_HOME_TRUST_LIST, NULL, path) == 0) {
         stamp_read(path, &st);
         if (!stamp_same(&st, &v->keys_stamp))
             reload_trust(v, &st);
     }
-    if (home_file(v, VERIFIER_CLIENTS_FILE, NULL, path) == 0) {
+    if (home_file(v, JP_HOME_CLIENTS, NULL, path) == 0) {
         stamp_read(path, &st);
         if (!stamp_same(&st, &v->clients_stamp))
             reload_clients(v, &st);
@@ -672,17 +672,17 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         rc = store_open(path, STORE_RDONLY, &v->st, err, errlen);
     if (rc != 0)
         return rc;
-    if (home_file(v, VF_TRUST_FILE, NULL, path) == 0)
+    if (home_file(v, JP_HOME_TRUST_LIST, NULL, path) == 0)
         stamp_read(path, &v->keys_stamp);
     rc = vf_trust_build(v->home, &v->trust, err, errlen);
     if (rc != 0)
         return rc;
-    rc = home_file(v, PORTAL_DIR, NULL, path);
+    rc = home_file(v, JP_HOME_PORTAL, NULL, path);
     if (rc == 0)
         rc = portal_open(path, &v->portal, err, errlen);
     if (rc != 0)
         return rc;
-    if (home_file(v, VERIFIER_CLIENTS_FILE, NULL, path) == 0)
+    if (home_file(v, JP_HOME_CLIENTS, NULL, path) == 0)
         stamp_read(path, &v->clients_stamp);
     return vf_clients_load(v->home, &v->clients, err, errlen);
 }

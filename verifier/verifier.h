@@ -129,7 +129,6 @@ int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
 #define VERIFIER_CLIENT_ID_MAX 64 /* [A-Za-z0-9._-]{1,64} */
 #define VERIFIER_SECRET_LEN 64    /* 32 random bytes as lower-case hex */
 #define VERIFIER_MAX_CLIENTS 256  /* clients a home may hold */
-#define VERIFIER_CLIENTS_FILE "clients.json"
 
 /*
  * Creates client id in HOME/clients.json (mode 0600, replaced atomically) with

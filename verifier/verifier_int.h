@@ -252,9 +252,6 @@ struct verifier {
     int locks_ready;               /* 1 once lock and reload_lock are initialised */
 };
 
-#define VF_TRUST_FILE "trust-list.pem" /* under the home: the signed trust list */
-#define VF_ROOT_FILE "trust-root.pem"  /* under the home: the root certificate it is pinned to */
-
 /* Reloads trust and clients when their files changed (at most once a second). */
 void vf_reload_if_changed(struct verifier *v);
 /* Builds the trust from HOME/trust-list.pem pinned to HOME/trust-root.pem (no private key). */

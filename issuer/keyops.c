@@ -1,0 +1,134 @@
+/*
+ * keyops.c - the home's signing keys as the department manages them: list,
+ * rotate, revoke, export the trust list. Rotations and revocations re-export
+ * the trust list and append their audit entry (docs/store-format.md); the root
+ * key is opened before anything changes, so a missing passphrase changes nothing.
+ */
+#include "issuer.h"
+#include "audit.h"
+#include "keys.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct key_audit {
+    const char *action; /* keys-rotate, keys-revoke */
+    const char *kid;    /* the key concerned */
+    const char *actor;  /* who */
+};
+
+static int key_audit_txn(store_txn *txn, void *arg)
+{
+    const struct key_audit *a = arg;
+
+    return audit_append(txn, (int64_t)time(NULL), a->action, NULL, a->actor, "signing key %s",
+                        a->kid);
+}
+
+static int append_key_audit(const char *home, const struct key_audit *a, char *err, size_t errlen)
+{
+    char path[JP_HOME_PATH_MAX];
+    store *s = NULL;
+    int rc = jp_home_path(home, JP_HOME_STORE, path);
+
+    if (rc == 0)
+        rc = store_open(path, 0, &s, err, errlen);
+    if (rc == 0)
+        rc = store_write(s, key_audit_txn, (void *)a);
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "cannot write the audit log: %s", issuer_strerror(rc));
+    store_close(s);
+    return rc;
+}
+
+/* Opens HOME/keys with flags after the home's checks. */
+static int open_home_keys(const char *home, int flags, const struct issuer_key_opts *o, keys_t **k,
+                          char *err, size_t errlen)
+{
+    char kdir[JP_HOME_PATH_MAX];
+    int rc = issuer_home_check(home, err, errlen);
+
+    if (rc == 0)
+        rc = jp_home_path(home, JP_HOME_KEYS, kdir);
+    if (rc == 0)
+        rc = keys_open(kdir, flags, o->passphrase, o->passphrase_len, k, err, errlen);
+    return rc;
+}
+
+/* The trust list to write: o->out, or HOME's. */
+static int trust_path(const char *home, const struct issuer_key_opts *o,
+                      char written[JP_HOME_PATH_MAX])
+{
+    if (o->out != NULL)
+        return jp_strf(written, JP_HOME_PATH_MAX, "%s", o->out);
+    return jp_home_path(home, JP_HOME_TRUST_LIST, written);
+}
+
+int issuer_keys_change(const char *home, const char *action, const char *kid,
+                       const struct issuer_key_opts *o, char newkid[17],
+                       char written[JP_HOME_PATH_MAX], char *err, size_t errlen)
+{
+    struct key_audit a = {NULL, kid, o->actor != NULL ? o->actor : "jianpei-issuer"};
+    keys_t *k = NULL;
+    int rc = audit_actor_check(a.actor, err, errlen);
+
+    written[0] = '\0';
+    if (rc == 0)
+        rc = trust_path(home, o, written);
+    if (rc == 0)
+        rc = open_home_keys(home, KEYS_WITH_ROOT, o, &k, err, errlen);
+    if (rc == 0 && strcmp(action, "rotate") == 0) {
+        rc = keys_rotate(k, o->passphrase, o->passphrase_len, newkid, err, errlen);
+        a.action = "keys-rotate";
+        a.kid = newkid;
+        if (rc == 0)
+            rc = keys_export_trust(k, written, err, errlen);
+    } else if (rc == 0 && strcmp(action, "revoke") == 0) {
+        /* revoking and re-exporting are one change: all or nothing */
+        rc = keys_revoke_publish(k, kid, written, err, errlen);
+        a.action = "keys-revoke";
+    } else if (rc == 0 && strcmp(action, "export-trust") == 0) {
+        rc = keys_export_trust(k, written, err, errlen);
+    } else if (rc == 0) {
+        jp_errf(err, errlen, "unknown keys command %s", action);
+        rc = ISSUER_EARG;
+    }
+    if (rc == 0 && a.action != NULL)
+        rc = append_key_audit(home, &a, err, errlen);
+    keys_close(k);
+    return rc;
+}
+
+int issuer_keys_fingerprint(const char *home, char hex[65], char *err, size_t errlen)
+{
+    struct issuer_key_opts o = {0};
+    keys_t *k = NULL;
+    int rc = open_home_keys(home, KEYS_PUBLIC_ONLY, &o, &k, err, errlen);
+
+    if (rc == 0)
+        rc = keys_root_fingerprint(k, hex);
+    keys_close(k);
+    return rc;
+}
+
+int issuer_keys_print(const char *home, FILE *out, char *err, size_t errlen)
+{
+    struct issuer_key_opts o = {0};
+    struct keys_info info[KEYS_MAX_SIGNING];
+    size_t n = 0;
+    keys_t *k = NULL;
+    int rc = open_home_keys(home, KEYS_PUBLIC_ONLY, &o, &k, err, errlen);
+
+    if (rc == 0)
+        rc = keys_list(k, info, KEYS_MAX_SIGNING, &n);
+    if (rc == 0)
+        fprintf(out, "%-16s  %-8s  %-20s  %-20s  %s\n", "kid", "state", "not_before", "not_after",
+                "subject");
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        fprintf(out, "%-16s  %-8s  %-20s  %-20s  %s\n", info[i].kid, keys_state_name(info[i].state),
+                info[i].not_before, info[i].not_after, info[i].subject);
+    keys_close(k);
+    return rc;
+}

@@ -1,0 +1,87 @@
+/*
+ * reissue.c - a new file for a valid certificate: same number, e-licence
+ * version + 1, rendered and signed again (render.c), one transaction with its
+ * audit entry.
+ */
+#include "issuer_int.h"
+#include "audit.h"
+#include "ident.h"
+#include "store.h"
+#include "tmpl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+struct reissue {
+    issuer *is;        /* the issuer */
+    const char *no;    /* certificate number */
+    const char *actor; /* who */
+    struct jp_buf pdf; /* the new file */
+    char *err;         /* caller's message buffer */
+    size_t errlen;     /* its size */
+};
+
+static int reissue_txn(store_txn *txn, void *arg)
+{
+    struct reissue *r = arg;
+    struct store_cert c;
+    char why[IDENT_WHY_SIZE];
+    const void *photo = NULL;
+    size_t photo_len = 0;
+    int rc;
+
+    rc = store_cert_get(txn, r->no, &c);
+    if (rc != 0)
+        return rc;
+    if (c.status != STORE_STATUS_VALID) {
+        jp_errf(r->err, r->errlen, "%s: cannot reissue a certificate that is %s", r->no,
+                store_status_name(c.status));
+        return ISSUER_ESTATUS;
+    }
+    if (c.file_version >= 999) {
+        jp_errf(r->err, r->errlen, "%s: file version 999 reached", r->no);
+        return ISSUER_ESTATUS;
+    }
+    c.file_version++;
+    rc = ident_elicence_make(r->is->cfg.elicence_type_code, r->is->cfg.authority_uscc,
+                             c.certificate_no, c.file_version, c.elicence_id, sizeof c.elicence_id,
+                             why, sizeof why);
+    if (rc != 0) {
+        jp_errf(r->err, r->errlen, "e-licence identifier: %s", why);
+        return rc;
+    }
+    memcpy(c.key_id, r->is->kid, sizeof c.key_id);
+    rc = store_get(txn, r->is->photos_db, c.certificate_no, STORE_CERT_NO_LEN, &photo, &photo_len);
+    if (rc != 0 && rc != STORE_ENOTFOUND)
+        return rc;
+    /* photo points into the map; it stays valid until the first put below. */
+    rc =
+        render_certificate(r->is, r->is->keys[0], &c, photo, photo_len, &r->pdf, r->err, r->errlen);
+    if (rc == 0)
+        rc = store_cert_put(txn, &c);
+    if (rc == 0)
+        rc = store_pdf_put(txn, c.certificate_no, r->pdf.data, r->pdf.len);
+    if (rc != 0)
+        return rc;
+    return audit_append(txn, (int64_t)time(NULL), "reissue", c.certificate_no, r->actor,
+                        "file version %u", (unsigned)c.file_version);
+}
+
+int issuer_reissue(issuer *is, const char *certificate_no, const char *actor, char *err,
+                   size_t errlen)
+{
+    struct reissue r = {is, certificate_no, actor ? actor : "jianpei-issuer", {0}, err, errlen};
+    int rc;
+
+    err[0] = '\0';
+    jp_buf_init(&r.pdf, TMPL_MAX_PDF);
+    rc = audit_actor_check(r.actor, err, errlen);
+    if (rc == 0)
+        rc = store_write(is->st, reissue_txn, &r);
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "%s: %s", certificate_no,
+                rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
+    jp_buf_free(&r.pdf);
+    return rc;
+}

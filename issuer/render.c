@@ -1,0 +1,114 @@
+/*
+ * render.c - render-and-sign of one certificate, shared by issuing and
+ * reissuing: the QR token (COSE, the holder masked), the QR URL, the page from
+ * the template, and the PAdES signature with the worker's key handle.
+ */
+#include "issuer_int.h"
+#include "ident.h"
+#include "keys.h"
+#include "pdf.h"
+#include "tmpl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+/* Bytes reserved for the CMS signature: it is about 2,030 bytes with the
+ * signing certificate and the root (P-256); every reserved byte costs two hex
+ * digits in each PDF. pdf_sign refuses a signature that does not fit. */
+#define ISSUER_CMS_RESERVE 3584
+
+static int cms_sign_cb(void *ctx, const struct jp_span *ranges, size_t nranges, unsigned char **der,
+                       size_t *derlen, char *err, size_t errlen)
+{
+    return keys_cms_sign_detached(ctx, ranges, nranges, der, derlen, err, errlen);
+}
+
+static void cms_free_cb(void *ctx, unsigned char *der)
+{
+    (void)ctx;
+    keys_free_der(der);
+}
+
+/* "2023-08-18" -> "2023年08月18日". */
+static int display_date(const char *iso, char *out, size_t outsz)
+{
+    if (strlen(iso) != 10)
+        return EINVAL;
+    return jp_strf(out, outsz, "%.4s年%.2s月%.2s日", iso, iso + 5, iso + 8);
+}
+
+static int make_token(keys_t *k, const issuer *is, const struct store_cert *c, char *token,
+                      size_t tokensz, char *err, size_t errlen)
+{
+    struct keys_claims cl;
+    int rc;
+
+    memset(&cl, 0, sizeof cl);
+    memcpy(cl.certificate_no, c->certificate_no, sizeof cl.certificate_no);
+    cl.elicence_version = c->file_version;
+    memcpy(cl.position, c->position_code, sizeof cl.position);
+    memcpy(cl.issue_date, c->issue_date, sizeof cl.issue_date);
+    memcpy(cl.province, is->cfg.province, sizeof cl.province);
+    rc = ident_name_mask(c->holder_name, strlen(c->holder_name), cl.name_masked,
+                         sizeof cl.name_masked);
+    if (rc == 0)
+        rc = ident_id_mask(c->id_number, strlen(c->id_number), cl.id_masked, sizeof cl.id_masked);
+    if (rc != 0) {
+        jp_errf(err, errlen, "cannot mask the holder: %s", ident_strerror(rc));
+        return rc;
+    }
+    return keys_token_sign(k, &cl, token, tokensz, err, errlen);
+}
+
+/* Renders and signs one certificate into *pdf (reset first). */
+int render_certificate(issuer *is, keys_t *k, const struct store_cert *c,
+                       const unsigned char *photo, size_t photo_len, struct jp_buf *pdf, char *err,
+                       size_t errlen)
+{
+    char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], date[32];
+    struct tmpl_fields f;
+    struct pdf_signer sg;
+    struct jp_buf raw;
+    int rc;
+
+    atomic_fetch_add(&is->renders, 1);
+    jp_buf_reset(pdf);
+    rc = make_token(k, is, c, token, sizeof token, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (jp_strf(qr, sizeof qr, "%s/V/%s/%s", is->cfg.public_url, c->certificate_no, token) != 0) {
+        jp_errf(err, errlen, "qr text longer than %zu bytes", sizeof qr - 1);
+        return EFBIG;
+    }
+    if (display_date(c->issue_date, date, sizeof date) != 0) {
+        jp_errf(err, errlen, "issue date: not YYYY-MM-DD");
+        return EINVAL;
+    }
+    memset(&f, 0, sizeof f);
+    f.name = c->holder_name;
+    f.gender = c->gender;
+    f.id_number = c->id_number;
+    f.position = jp_config_position(&is->cfg, c->position_code);
+    f.certificate_no = c->certificate_no;
+    f.institution = c->institution_name;
+    f.authority = c->authority_name;
+    f.issue_date = date;
+    f.elicence_id = c->elicence_id;
+    f.qr_text = qr;
+    f.photo = photo;
+    f.photo_len = photo_len;
+    jp_buf_init(&raw, TMPL_MAX_PDF);
+    rc = tmpl_render(is->tmpl, &f, &raw, err, errlen);
+    if (rc == 0) {
+        memset(&sg, 0, sizeof sg);
+        sg.sign = cms_sign_cb;
+        sg.free_der = cms_free_cb;
+        sg.ctx = k;
+        sg.signing_time = time(NULL);
+        sg.contents_size = ISSUER_CMS_RESERVE;
+        rc = pdf_sign(raw.data, raw.len, &sg, pdf, err, errlen);
+    }
+    jp_buf_free(&raw);
+    return rc;
+}
