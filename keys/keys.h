@@ -328,9 +328,11 @@ int keys_sm2_save(const keys_sm2_t *s, const char *dir, const unsigned char *pas
 /*
  * Loads the four files from dir (with_keys 0: the certificates only) and
  * checks that the signing certificate is issued by the root (SM2 signature
- * checked with KEYS_SM2_ID). On success *out is released with keys_sm2_free().
- * Returns 0, KEYS_E_STATE, KEYS_E_PASSPHRASE_NEEDED, KEYS_E_BAD_PASSPHRASE or
- * an errno value.
+ * checked with KEYS_SM2_ID). passphrase must be given exactly when the keys
+ * were saved with one. On success *out is released with keys_sm2_free().
+ * Returns 0, KEYS_E_STATE (a file missing or unreadable, also an encrypted
+ * key read without a passphrase, or a signer the root did not issue),
+ * KEYS_E_BAD_PASSPHRASE, KEYS_E_CRYPTO or an errno value.
  */
 int keys_sm2_load(const char *dir, int with_keys, const unsigned char *passphrase,
                   size_t passphrase_len, keys_sm2_t **out, char *err, size_t errlen);

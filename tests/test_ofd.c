@@ -431,7 +431,7 @@ static void test_intact(const struct fixture *fx)
     CHECK_INT(sh_out(out, sizeof out, "python3 '%s' --text '%s'", CHECKER, path), 0);
     CHECK(strstr(out, name) != NULL && strstr(out, number) != NULL &&
           strstr(out, authority) != NULL);
-    CHECK_INT(cap_file(path, "sample"), 0);
+    CHECK_INT(cap_file(path, "sample.ofd"), 0);
 }
 
 static void test_content_byte(const struct fixture *fx)
