@@ -31,7 +31,8 @@
  * may be NULL when errlen is 0); it never quotes document text.
  *
  * Thread-safety: no shared state; the module may be used from any number of
- * threads at once (libxml2 and libzip are used per call).
+ * threads at once (libxml2 and libzip are used per call) once ofd_global_init()
+ * has run.
  */
 #ifndef JP_OFD_H
 #define JP_OFD_H
@@ -68,6 +69,13 @@ enum ofd_err {
     OFD_EZIP = JP_ERR_OFD_BASE - 3,    /* libzip failed to write */
     OFD_EASN1 = JP_ERR_OFD_BASE - 4,   /* an ASN.1 structure cannot be encoded or decoded */
 };
+
+/*
+ * Initialises libxml2 (xmlInitParser), whose first use is not thread-safe.
+ * Call once from main() before threads use this module; calling it again is
+ * harmless. Single-threaded programs may skip it.
+ */
+void ofd_global_init(void);
 
 /* A static English description of any code these functions return. Never NULL. */
 const char *ofd_strerror(int rc);

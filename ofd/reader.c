@@ -506,6 +506,11 @@ static int verify_pkg(struct pkg *p, const struct ofd_verifier *v, struct ofd_re
     return check_seal(p, &sf, v, r);
 }
 
+void ofd_global_init(void)
+{
+    xmlInitParser();
+}
+
 int ofd_verify(const unsigned char *pkg, size_t len, const struct ofd_verifier *v,
                struct ofd_report *r)
 {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <hb-subset.h>
+#include <openssl/sha.h>
 #include <hb.h>
 #include <qrencode.h>
 #include <zip.h>
@@ -216,6 +217,28 @@ static int sm2_verify_cb(void *ctx, const struct jp_span *cert, const unsigned c
     if (keys_sm2_cert_issued_by(cert->p, cert->n, root, rootlen) != 1)
         return 0;
     return keys_sm2_verify(cert->p, cert->n, data, len, sig, siglen);
+}
+
+/* The fixture's trust: a root pinned by fingerprint, and certificates it issued. */
+struct pinned {
+    struct jp_buf root; /* the pinned root's DER, once found */
+};
+
+static int pinned_cb(void *ctx, const struct jp_span *cert, const unsigned char *data, size_t len,
+                     const unsigned char *sig, size_t siglen)
+{
+    const struct pinned *p = ctx;
+
+    if (keys_sm2_cert_issued_by(cert->p, cert->n, p->root.data, p->root.len) != 1)
+        return 0;
+    return keys_sm2_verify(cert->p, cert->n, data, len, sig, siglen);
+}
+
+static int accept_cb(void *ctx, const struct jp_span *cert, const unsigned char *data, size_t len,
+                     const unsigned char *sig, size_t siglen)
+{
+    (void)ctx, (void)cert, (void)data, (void)len, (void)sig, (void)siglen;
+    return 1;
 }
 
 static int never_cb(void *ctx, const struct jp_span *cert, const unsigned char *data, size_t len,
@@ -556,6 +579,63 @@ static void test_raw_flip(const struct fixture *fx)
     jp_buf_free(&t);
 }
 
+/* Verifies a checked-in package against the root pinned in sm2-root.sha256. */
+static enum ofd_verdict fixture_verdict(const char *file, const struct pinned *pin)
+{
+    struct ofd_verifier v = {pinned_cb, (void *)pin};
+    struct ofd_report r;
+    unsigned char *pkg = NULL;
+    size_t len = 0;
+    enum ofd_verdict out = OFD_NOT_SIGNED;
+
+    CHECK_INT(jp_read_file(file, OFD_MAX_INPUT, &pkg, &len), 0);
+    CHECK_INT(ofd_verify(pkg, len, &v, &r), 0);
+    out = r.verdict;
+    fprintf(stderr, "%s: %s %s\n", file, ofd_verdict_name(out), r.reason);
+    ofd_report_free(&r);
+    free(pkg);
+    return out;
+}
+
+static void test_fixtures(const struct fixture *fx)
+{
+    struct ofd_verifier any = {accept_cb, NULL};
+    struct ofd_report r;
+    struct pinned pin;
+    unsigned char *pkg = NULL, *want = NULL, d[32];
+    char hex[65];
+    size_t len = 0, wantlen = 0;
+
+    /* The root is the seal maker's certificate inside the package; its fingerprint is pinned. */
+    CHECK_INT(
+        jp_read_file(JP_SOURCE_DIR "/tests/fixtures/ofd/sealed.ofd", OFD_MAX_INPUT, &pkg, &len), 0);
+    CHECK_INT(
+        jp_read_file(JP_SOURCE_DIR "/tests/fixtures/ofd/sm2-root.sha256", 128, &want, &wantlen), 0);
+    CHECK_INT(ofd_verify(pkg, len, &any, &r), 0);
+    jp_buf_init(&pin.root, 64u * 1024u);
+    CHECK(r.maker_cert.len > 0 &&
+          jp_buf_append(&pin.root, r.maker_cert.data, r.maker_cert.len) == 0);
+    ofd_report_free(&r);
+    free(pkg);
+    SHA256(pin.root.data, pin.root.len, d);
+    jp_hex_encode(d, sizeof d, hex);
+    CHECK(want != NULL && wantlen >= 64 && memcmp(want, hex, 64) == 0);
+    free(want);
+    CHECK_INT(fixture_verdict(JP_SOURCE_DIR "/tests/fixtures/ofd/sealed.ofd", &pin), OFD_INTACT);
+    CHECK_INT(fixture_verdict(JP_SOURCE_DIR "/tests/fixtures/ofd/forged.ofd", &pin), OFD_MODIFIED);
+    jp_buf_free(&pin.root);
+    /* Another root (this run's) does not vouch for the fixture. */
+    pkg = NULL;
+    CHECK_INT(
+        jp_read_file(JP_SOURCE_DIR "/tests/fixtures/ofd/sealed.ofd", OFD_MAX_INPUT, &pkg, &len), 0);
+    {
+        struct jp_buf b = {pkg, len, len, len};
+
+        CHECK_INT(verdict(fx->keys, &b, NULL, 0), OFD_MODIFIED);
+    }
+    free(pkg);
+}
+
 int main(void)
 {
     struct keys_create_opts opts = {.authority = authority, .uscc = "11440000006939631R"};
@@ -565,6 +645,7 @@ int main(void)
     int calls = 0;
 
     memset(&fx, 0, sizeof fx);
+    ofd_global_init();
     memcpy(tmpdir, "/tmp/jp-ofd-XXXXXX", sizeof("/tmp/jp-ofd-XXXXXX"));
     CHECK(mkdtemp(tmpdir) != NULL);
     CHECK_INT(keys_sm2_generate(&opts, &fx.keys, err, sizeof err), 0);
@@ -582,6 +663,7 @@ int main(void)
     test_signature_byte(&fx);
     test_hostile(&fx);
     test_raw_flip(&fx);
+    test_fixtures(&fx);
 
     hb_font_destroy(fx.font.hb);
     jp_buf_free(&fx.font.ttf);
