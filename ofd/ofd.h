@@ -49,6 +49,7 @@
 #define OFD_MAX_TEXT 4096          /* bytes of UTF-8 in one text run */
 #define OFD_MAX_OUTPUT (32u << 20) /* bytes of a written package */
 #define OFD_SIG_MAX 128            /* bytes of a signature a signer may return */
+#define OFD_CERT_MAX (64u << 10)   /* bytes of a certificate's DER */
 /* Bounds of the reader: anything past them is refused, never read. */
 #define OFD_MAX_INPUT (32u << 20) /* bytes of a package */
 #define OFD_MAX_ENTRIES 256       /* files in a package */

@@ -520,8 +520,8 @@ int ofd_verify(const unsigned char *pkg, size_t len, const struct ofd_verifier *
     if (r == NULL || v == NULL || v->verify == NULL || (pkg == NULL && len > 0))
         return OFD_EINVAL;
     memset(r, 0, sizeof *r);
-    jp_buf_init(&r->signer_cert, 64u * 1024u);
-    jp_buf_init(&r->maker_cert, 64u * 1024u);
+    jp_buf_init(&r->signer_cert, OFD_CERT_MAX);
+    jp_buf_init(&r->maker_cert, OFD_CERT_MAX);
     r->verdict = OFD_INTACT;
     if (len == 0 || len > OFD_MAX_INPUT)
         return ofd_verdict(r, OFD_NOT_SIGNED, "the package is empty or larger than the bound");

@@ -304,6 +304,8 @@ static int gtime_set(ASN1_GENERALIZEDTIME *g, time_t t)
 
 static int validate_seal_info(const struct ofd_seal_info *in, char *err, size_t errlen)
 {
+    size_t i;
+
     if (!ia5_ok(in->vid, 64) || !ia5_ok(in->es_id, 64) || !ia5_ok(in->picture_type, 8))
         return ofd_fail(OFD_EINVAL, err, errlen, "seal: vid, esID and picture type must be ASCII");
     if (in->name == NULL || !jp_utf8_valid(in->name, strlen(in->name)) || in->name[0] == '\0' ||
@@ -313,6 +315,10 @@ static int validate_seal_info(const struct ofd_seal_info *in, char *err, size_t 
         in->picture.n > OFD_SEAL_MAX / 2 || in->width_mm == 0 || in->height_mm == 0 ||
         in->type < 1 || in->valid_end <= in->valid_start)
         return ofd_fail(OFD_EINVAL, err, errlen, "seal: certificates, picture or dates missing");
+    for (i = 0; i < in->nsigner_certs; i++)
+        if (in->signer_certs[i].p == NULL || in->signer_certs[i].n == 0 ||
+            in->signer_certs[i].n > OFD_CERT_MAX)
+            return ofd_fail(OFD_EINVAL, err, errlen, "seal: signer certificate %zu malformed", i);
     return 0;
 }
 
@@ -371,7 +377,8 @@ int ofd_seal_make(const struct ofd_seal_info *info, const struct ofd_signer *mak
     rc = validate_seal_info(info, err, errlen);
     if (rc != 0)
         return rc;
-    if (maker == NULL || maker->sign == NULL || maker->cert.n == 0)
+    if (maker == NULL || maker->sign == NULL || maker->cert.p == NULL || maker->cert.n == 0 ||
+        maker->cert.n > OFD_CERT_MAX)
         return ofd_fail(OFD_EINVAL, err, errlen, "seal: no maker");
     rc = OFD_EASN1;
     seal = OFD_SES_SEAL_new();
@@ -514,6 +521,11 @@ static int check_shape(const OFD_SES_SIGNATURE *s, struct ofd_report *r)
     if (!bits_whole(s->value) || !bits_whole(e->value) || !bits_whole(s->tbs->data_hash) ||
         (s->stamp != NULL && !bits_whole(s->stamp)))
         return ofd_verdict(r, OFD_NOT_SIGNED, "SES_Signature: a BIT STRING has unused bits"), 0;
+    if (ASN1_STRING_length(s->cert) <= 0 || ASN1_STRING_length(e->cert) <= 0 ||
+        ASN1_STRING_length(s->cert) > (int)OFD_CERT_MAX ||
+        ASN1_STRING_length(e->cert) > (int)OFD_CERT_MAX)
+        return ofd_verdict(r, OFD_NOT_SIGNED, "SES_Signature: a certificate is empty or too long"),
+               0;
     if (!int_is(e->info->property->cert_list_type, 1))
         return ofd_verdict(r, OFD_NOT_SIGNED, "SESeal: certListType other than 1 unsupported"), 0;
     return 1;

@@ -227,7 +227,7 @@ static int check_args(const struct ofd_doc *doc, const struct ofd_stamp *st, cha
         return ofd_fail(OFD_EINVAL, err, errlen, "ofd: title, creator or fonts malformed");
     if (st->seal.p == NULL || st->seal.n == 0 || st->seal.n > OFD_SEAL_MAX || !rect_ok(&st->box) ||
         st->signer == NULL || st->signer->sign == NULL || st->signer->cert.p == NULL ||
-        st->signer->cert.n == 0)
+        st->signer->cert.n == 0 || st->signer->cert.n > OFD_CERT_MAX)
         return ofd_fail(OFD_EINVAL, err, errlen, "ofd: seal, stamp box or signer missing");
     return check_page(doc, err, errlen);
 }
