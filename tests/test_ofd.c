@@ -6,8 +6,11 @@
  * checker (tests/peers/ofd-check.py: Python's zipfile and SM3, npm
  * sm-crypto for both SM2 signatures): one byte changed in Content.xml, the
  * seal image swapped, a file added, the signature itself changed. The reader
- * also refuses zip bombs, a DTD and garbage. The package is left in the test
- * logs (sample.ofd) for docs/ofd.md and the ofd.js rendering.
+ * also refuses zip bombs, a DTD and garbage. npm ofd.js 0.2.6 in headless
+ * Chromium (tests/peers/ofd-render.py) renders the page: text, seal and a QR
+ * that zbarimg reads back. Checked-in fixtures (tests/fixtures/ofd) still
+ * verify. The package and the screenshot stay in the test logs
+ * (sample-1.ofd, ofdjs-page.png). A missing peer tool fails the test.
  */
 #include "check.h"
 #include "keys.h"
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include <hb-subset.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <hb.h>
 #include <qrencode.h>
@@ -31,6 +35,7 @@
 
 #define UMING "/usr/share/fonts/truetype/arphic/uming.ttc"
 #define CHECKER JP_SOURCE_DIR "/tests/peers/ofd-check.py"
+#define RENDER JP_SOURCE_DIR "/tests/peers/ofd-render.py"
 #define SMCRYPTO JP_SOURCE_DIR "/tests/peers/node_modules/sm-crypto/package.json"
 #define WHEN ((time_t)1764748800) /* 2025-12-03T08:00:00Z */
 
@@ -457,6 +462,56 @@ static void test_intact(const struct fixture *fx)
     CHECK_INT(cap_file(path, "sample.ofd"), 0);
 }
 
+/* The text ofd.js drew: the contents of the SVG <text> elements of its DOM, concatenated. */
+static void drawn_text(const char *dom, struct jp_buf *out)
+{
+    const char *p = dom, *gt, *end;
+
+    jp_buf_init(out, 1u << 20);
+    while ((p = strstr(p, "<text")) != NULL) {
+        gt = strchr(p, '>');
+        end = gt != NULL ? strstr(gt, "</text>") : NULL;
+        if (end == NULL)
+            break;
+        CHECK_INT(jp_buf_append(out, gt + 1, (size_t)(end - gt - 1)), 0);
+        p = end;
+    }
+}
+
+/*
+ * ofd.js (tests/peers/ofd-render.py, headless Chromium) renders the page: the
+ * name, number and authority are drawn as text, the seal's picture from
+ * SignedValue.dat is drawn, and zbarimg reads the QR from the screenshot,
+ * which stays in the test logs (ofdjs-page.png) for a person to look at.
+ */
+static void test_render(const struct fixture *fx)
+{
+    char sample[128], png[700], html[128], qr[256] = "";
+    unsigned char b64[64];
+    unsigned char *dom = NULL;
+    struct jp_buf text;
+    size_t len = 0;
+
+    snprintf(sample, sizeof sample, "%s/sample.ofd", tmpdir);
+    snprintf(html, sizeof html, "%s/render.html", tmpdir);
+    CHECK(jp_path_join(png, sizeof png, cap_dir(), "ofdjs-page.png") == 0);
+    CHECK_INT(sh("python3 '%s' '%s' '%s' '%s'", RENDER, sample, png, html), 0);
+    CHECK_INT(jp_read_file(html, 64u << 20, &dom, &len), 0);
+    if (dom == NULL)
+        return;
+    drawn_text((const char *)dom, &text);
+    CHECK(text.data != NULL && strstr((char *)text.data, name) != NULL &&
+          strstr((char *)text.data, number) != NULL &&
+          strstr((char *)text.data, authority) != NULL);
+    /* The seal's PNG (signature and IHDR: 160 x 160) as a data: URL. */
+    CHECK_INT(EVP_EncodeBlock(b64, fx->seal_png.data, 33), 44);
+    CHECK(strstr((char *)dom, (char *)b64) != NULL);
+    CHECK_INT(sh_out(qr, sizeof qr, "zbarimg -q --raw '%s'", png), 0);
+    CHECK(strstr(qr, "https://verify.example.cn/c/44202312345678901X") != NULL);
+    jp_buf_free(&text);
+    free(dom);
+}
+
 static void test_content_byte(const struct fixture *fx)
 {
     struct jp_buf c, t;
@@ -665,6 +720,7 @@ int main(void)
     fprintf(stderr, "write+seal: %.2f ms per package, %zu bytes\n",
             (double)(jp_mono_us() - t0) / 20 / 1000.0, fx.pkg.len);
     test_intact(&fx);
+    test_render(&fx);
     test_content_byte(&fx);
     test_seal_swapped(&fx);
     test_file_added(&fx);
