@@ -27,6 +27,8 @@ PAGE = r"""<!doctype html><html><head><meta charset="utf-8">
 <body style="margin:0;background:#fff"><div id="out"></div><pre id="log" style="display:none"></pre>
 <script>
 const log = m => { document.getElementById('log').textContent += m + '\n'; };
+window.addEventListener('error', e => log('FAILED ' + e.message));
+window.addEventListener('unhandledrejection', e => log('FAILED ' + e.reason));
 try {
   const bin = atob('%s');
   const u = new Uint8Array(bin.length);
@@ -36,7 +38,7 @@ try {
       try {
         for (const d of ofd.renderOfd(794, res[0])) document.getElementById('out').appendChild(d);
         log('RENDERED');
-      } catch (e) { log('FAILED ' + e); }
+      } catch (e) { log('FAILED ' + e + ' ' + e.stack); }
     },
     fail(e) { log('FAILED ' + e); } });
 } catch (e) { log('FAILED ' + e); }
