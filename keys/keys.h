@@ -322,4 +322,116 @@ const char *keys_verdict_name(enum keys_verdict v);
 int keys_token_verify(const keys_trust_t *t, const char *token, size_t len, struct keys_claims *out,
                       enum keys_verdict *verdict);
 
+/* === SM2 hierarchy (SPEC §11, issue 18; keys/sm2.c) ========================
+ *
+ * A second, national-algorithm hierarchy beside the ECDSA one: an SM2
+ * provincial root (self-signed, SM2-with-SM3, OID 1.2.156.10197.1.501) and an
+ * SM2 signing certificate issued by it, for the electronic seal of the OFD
+ * files (GB/T 38540-2020). Every SM2 signature made or checked here - on the
+ * certificates, on seals, on data - uses the GM/T 0009 distinguishing
+ * identifier KEYS_SM2_ID (OpenSSL 3.0 would otherwise use an empty one and
+ * no other implementation would agree).
+ *
+ * Files in a key directory (all 0600, created O_CREAT|O_EXCL|O_NOFOLLOW,
+ * never rewritten): sm2-root.pem, sm2-root.key, sm2-sign.pem, sm2-sign.key;
+ * private keys are PKCS#8 PEM, encrypted like the ECDSA ones when a
+ * passphrase is given. The state file (keys.json) does not know them yet.
+ */
+
+#define KEYS_SM2_ID "1234567812345678"  /* GM/T 0009 default distinguishing identifier */
+#define KEYS_SM2_ID_LEN 16              /* bytes of KEYS_SM2_ID */
+#define KEYS_SM2_SIG_MAX 80             /* bytes of a DER SM2 signature, at most 72 */
+#define KEYS_SM2_PUB_HEX_LEN 131        /* "04" x y in hex and the NUL */
+#define KEYS_SM2_CERT_MAX (16u * 1024u) /* bytes of an SM2 certificate's DER accepted */
+
+typedef struct keys_sm2 keys_sm2_t; /* an SM2 root and signing certificate, with keys */
+
+enum keys_sm2_which { KEYS_SM2_ROOT, KEYS_SM2_SIGNER };
+
+/*
+ * Makes a new SM2 hierarchy in memory: the root (CA:TRUE critical, keyUsage
+ * keyCertSign, cRLSign, digitalSignature - the root also makes the seal) and
+ * a signing certificate issued by it (digitalSignature, nonRepudiation,
+ * CA:FALSE). Subjects are those of the ECDSA hierarchy (C=CN, O=authority,
+ * organizationIdentifier=USCC, CN=authority; OU 电子印章签名 for the signer).
+ * opts as for keys_create(); passphrase is not used here.
+ * On success *out is released with keys_sm2_free().
+ * Returns 0, KEYS_E_INVAL or KEYS_E_CRYPTO.
+ */
+int keys_sm2_generate(const struct keys_create_opts *opts, keys_sm2_t **out, char *err,
+                      size_t errlen);
+
+/*
+ * Writes the four files into dir (which must exist); a file that exists
+ * already is never overwritten (EEXIST). passphrase (passphrase_len bytes,
+ * NULL for none) encrypts both private keys. On failure the files this call
+ * created are removed again.
+ * Returns 0, KEYS_E_CRYPTO or an errno value.
+ */
+int keys_sm2_save(const keys_sm2_t *s, const char *dir, const unsigned char *passphrase,
+                  size_t passphrase_len, char *err, size_t errlen);
+
+/*
+ * Loads the four files from dir (with_keys 0: the certificates only) and
+ * checks that the signing certificate is issued by the root (SM2 signature
+ * checked with KEYS_SM2_ID). passphrase must be given exactly when the keys
+ * were saved with one. On success *out is released with keys_sm2_free().
+ * Returns 0, KEYS_E_STATE (a file missing or unreadable, also an encrypted
+ * key read without a passphrase, or a signer the root did not issue),
+ * KEYS_E_BAD_PASSPHRASE, KEYS_E_CRYPTO or an errno value.
+ */
+int keys_sm2_load(const char *dir, int with_keys, const unsigned char *passphrase,
+                  size_t passphrase_len, keys_sm2_t **out, char *err, size_t errlen);
+
+/* Releases a hierarchy and wipes its private keys. NULL-safe. */
+void keys_sm2_free(keys_sm2_t *s);
+
+/*
+ * The DER of the root or signing certificate: *der points into s and stays
+ * valid until keys_sm2_free(s); *len gets its length. Returns 0 or KEYS_E_CRYPTO.
+ */
+int keys_sm2_cert_der(const keys_sm2_t *s, enum keys_sm2_which which, const unsigned char **der,
+                      size_t *len);
+
+/*
+ * SM2 signature with SM3 and KEYS_SM2_ID over data[0..len-1] by the root or
+ * the signing key: DER SEQUENCE {r, s} into sig (KEYS_SM2_SIG_MAX bytes),
+ * its length in *siglen.
+ * Returns 0, KEYS_E_NO_PRIVATE_KEY (loaded without keys) or KEYS_E_CRYPTO.
+ */
+int keys_sm2_sign(const keys_sm2_t *s, enum keys_sm2_which which, const unsigned char *data,
+                  size_t len, unsigned char sig[KEYS_SM2_SIG_MAX], size_t *siglen, char *err,
+                  size_t errlen);
+
+/*
+ * Checks a DER SM2 signature (SM3, KEYS_SM2_ID) over data with the public key
+ * of the certificate cert_der (DER, cert_len bytes).
+ * Returns 1 when it is valid, 0 when it is not (also a signature that is not
+ * DER, or a certificate whose key is not SM2), -1 when the certificate cannot
+ * be decoded.
+ */
+int keys_sm2_verify(const unsigned char *cert_der, size_t cert_len, const unsigned char *data,
+                    size_t len, const unsigned char *sig, size_t siglen);
+
+/*
+ * 1 when the certificate cert_der is signed by the key of issuer_der (SM2
+ * with SM3 and KEYS_SM2_ID, names chained), 0 when not, -1 when either does
+ * not decode.
+ */
+int keys_sm2_cert_issued_by(const unsigned char *cert_der, size_t cert_len,
+                            const unsigned char *issuer_der, size_t issuer_len);
+
+/*
+ * The certificate's SM2 public key as uncompressed point 04||x||y in
+ * lower-case hex (what sm-crypto and GmSSL take) into out.
+ * Returns 0 or KEYS_E_CRYPTO.
+ */
+int keys_sm2_pub_hex(const unsigned char *cert_der, size_t cert_len,
+                     char out[KEYS_SM2_PUB_HEX_LEN]);
+
+/* SM3 (GB/T 32905) of data[0..len-1] into out. Returns 0 or KEYS_E_CRYPTO. */
+int keys_sm3(const unsigned char *data, size_t len, unsigned char out[32]);
+
+/* === end of the SM2 hierarchy ============================================= */
+
 #endif

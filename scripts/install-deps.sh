@@ -12,6 +12,8 @@ pkgs=(
   # HarfBuzz's subsetter for fonts and Jansson for JSON)
   libssl-dev libqrencode-dev libhpdf-dev libmicrohttpd-dev liblmdb-dev lmdb-utils
   libharfbuzz-dev libjansson-dev libpng-dev libjpeg-dev zlib1g-dev
+  # OFD (SPEC §11): libzip for the package, libxml2 for its XML
+  libzip-dev libxml2-dev
   # fonts: AR PL UMing (certificate face) and HanaMin (CJK extensions fallback)
   fonts-arphic-uming fonts-hanazono
   # tools the tests use to check what a user would check

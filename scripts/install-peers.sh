@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the npm tools the tests use as independent peers (tests/peers/:
-# pdfjs-dist, the pdf.js reader of tests/test_text.c) exactly as locked in
+# pdfjs-dist, the pdf.js reader of tests/test_text.c; sm-crypto, the SM2
+# verifier of tests/test_sm2.c and tests/test_ofd.c; ofd.js, the OFD renderer
+# of tests/test_ofd.c) exactly as locked in
 # tests/peers/package-lock.json, with npm ci. Idempotent: skips the install
 # when node_modules was installed from the current lock file. Needs node and
 # npm (scripts/install-deps.sh). Set JIANPEI_SKIP_PEERS=1 to skip.
