@@ -48,6 +48,12 @@ const char *pages_strerror(int code)
         return "too many failed proofs for this certificate";
     if (code == PAGES_E_CORRUPT)
         return "portal record or key file is malformed";
+    if (code == PAGES_E_FORM)
+        return "form, cookie or upload is malformed";
+    if (code == PAGES_E_TOO_BIG)
+        return "uploaded file or form field is too large";
+    if (code == PAGES_E_CSRF)
+        return "csrf token does not match";
     if (code > 0)
         return strerror(code);
     return mdb_strerror(code);

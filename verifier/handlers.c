@@ -54,6 +54,35 @@ int vf_reply_error(struct vf_reply *r, unsigned status, const char *code, const 
                       json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
 }
 
+int vf_reply_page(struct vf_reply *r, struct pages_page *p)
+{
+    size_t len = 0;
+    unsigned char *body = jp_buf_detach(&p->body, &len);
+
+    vf_reply_clear(r);
+    r->status = p->status;
+    r->ctype = "text/html; charset=utf-8";
+    r->body = body;
+    r->len = body != NULL ? len : 0;
+    r->html = 1;
+    r->retry_after = p->retry_after;
+    memcpy(r->set_cookie, p->set_cookie, sizeof(r->set_cookie));
+    return 0;
+}
+
+size_t vf_body_max(const char *path)
+{
+    static const char *const uploads[] = {"/check/file", "/check/roster", "/api/v1/check-file",
+                                          "/api/v1/roster"};
+    size_t i;
+
+    for (i = 0; i < sizeof(uploads) / sizeof(uploads[0]); i++) {
+        if (strcmp(path, uploads[i]) == 0)
+            return PAGES_UPLOAD_BODY_MAX;
+    }
+    return VERIFIER_BODY_MAX;
+}
+
 static int reply_buf(struct vf_reply *r, unsigned status, const char *ctype, struct jp_buf *b)
 {
     size_t len = 0;
@@ -805,12 +834,22 @@ static int route(struct verifier *v, const struct vf_call *c, struct vf_reply *r
     return vf_reply_error(r, 404, "not_found", "no such resource");
 }
 
+/*
+ * HEAD is GET without the body (RFC 9110 §9.3.2): the handler runs as for GET
+ * and libmicrohttpd sends the headers, Content-Length included, but no body.
+ */
 void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                  enum vf_endpoint *ep)
 {
+    struct vf_call get;
     int rc;
 
     *ep = VF_EP_OTHER;
+    if (strcmp(c->method, "HEAD") == 0) {
+        get = *c;
+        get.method = "GET";
+        c = &get;
+    }
     rc = route(v, c, r, ep);
     if (rc != 0) {
         jp_log(JP_LOG_ERROR, "%s: %s (code %d)", vf_endpoint_name(*ep), verifier_strerror(rc), rc);
@@ -822,5 +861,6 @@ void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         r->html = 0;
         r->retry_after = 0;
         r->disposition[0] = '\0';
+        r->set_cookie[0] = '\0';
     }
 }

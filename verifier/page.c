@@ -231,33 +231,10 @@ int vf_cert_json_text(const struct verifier *v, const struct store_cert *c, stru
 
 /* ------------------------------------------------------------ HTML */
 
+/* Every value shown goes through the pages module's one escaper. */
 static int html_text(struct jp_buf *b, const char *s)
 {
-    int rc = 0;
-
-    for (; rc == 0 && *s != '\0'; s++) {
-        switch (*s) {
-        case '<':
-            rc = jp_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            rc = jp_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            rc = jp_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            rc = jp_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            rc = jp_buf_puts(b, "&#39;");
-            break;
-        default:
-            rc = jp_buf_append(b, s, 1);
-            break;
-        }
-    }
-    return rc;
+    return pages_escz(b, s);
 }
 
 static const char page_head[] =

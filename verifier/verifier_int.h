@@ -309,23 +309,35 @@ struct vf_call {
     const char *authz;         /* Authorization header or NULL */
     const char *since;         /* ?since= or NULL */
     const char *query;         /* the raw query string as sent, without '?'; NULL when none */
+    const char *cookie;        /* Cookie header or NULL */
+    const char *ctype;         /* Content-Type header or NULL */
     unsigned char addr[16];    /* client address key for the rate limiter */
     size_t addrlen;            /* bytes of addr */
 };
 
 /* A reply: body is owned (malloc) and handed to libmicrohttpd. */
 struct vf_reply {
-    unsigned status;      /* HTTP status */
-    const char *ctype;    /* static content type */
-    unsigned char *body;  /* owned, NULL for empty */
-    size_t len;           /* bytes */
-    int html;             /* 1: add the HTML security headers */
-    unsigned retry_after; /* seconds, 0 = no header */
-    char disposition[64]; /* Content-Disposition, "" = none */
+    unsigned status;                       /* HTTP status */
+    const char *ctype;                     /* static content type */
+    unsigned char *body;                   /* owned, NULL for empty */
+    size_t len;                            /* bytes */
+    int html;                              /* 1: add the HTML security headers */
+    unsigned retry_after;                  /* seconds, 0 = no header */
+    char disposition[64];                  /* Content-Disposition, "" = none */
+    char set_cookie[PAGES_SET_COOKIE_MAX]; /* a Set-Cookie value, "" = none */
 };
 
 /* Releases out->body. */
 void vf_reply_clear(struct vf_reply *r);
+/*
+ * Makes a page of the pages module the reply: its status, HTML body (moved:
+ * p->body is left empty), Set-Cookie and Retry-After; the daemon adds the
+ * security headers of every page (PAGES_CSP, nosniff, no-referrer,
+ * no-store). Returns 0.
+ */
+int vf_reply_page(struct vf_reply *r, struct pages_page *p);
+/* Bytes of body a request to path may send: uploads get PAGES_UPLOAD_BODY_MAX. */
+size_t vf_body_max(const char *path);
 /* A JSON error reply {"error":{"code","message"}}. Returns 0 or ENOMEM. */
 int vf_reply_error(struct vf_reply *r, unsigned status, const char *code, const char *message);
 
