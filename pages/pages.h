@@ -54,11 +54,12 @@
 #define PORTAL_PRUNE_STEP 8          /* expired records removed per write, at most */
 
 enum pages_error {
-    PAGES_E_LOCKED = JP_ERR_PAGES_BASE,      /* the certificate's proofs are locked */
-    PAGES_E_CORRUPT = JP_ERR_PAGES_BASE - 1, /* a record or the key file is malformed */
-    PAGES_E_FORM = JP_ERR_PAGES_BASE - 2,    /* a form body, cookie or upload is malformed */
-    PAGES_E_TOO_BIG = JP_ERR_PAGES_BASE - 3, /* an uploaded file or a field passes its bound */
-    PAGES_E_CSRF = JP_ERR_PAGES_BASE - 4,    /* the csrf field and the jp_csrf cookie differ */
+    PAGES_E_LOCKED = JP_ERR_PAGES_BASE,       /* the certificate's proofs are locked */
+    PAGES_E_CORRUPT = JP_ERR_PAGES_BASE - 1,  /* a record or the key file is malformed */
+    PAGES_E_FORM = JP_ERR_PAGES_BASE - 2,     /* a form body, cookie or upload is malformed */
+    PAGES_E_TOO_BIG = JP_ERR_PAGES_BASE - 3,  /* an uploaded file or a field passes its bound */
+    PAGES_E_CSRF = JP_ERR_PAGES_BASE - 4,     /* the csrf field and the jp_csrf cookie differ */
+    PAGES_E_NOTFOUND = JP_ERR_PAGES_BASE - 5, /* no such record (or it expired) */
 };
 
 /* A static lowercase description of any code these functions return; never NULL. */
@@ -96,6 +97,30 @@ int portal_proof_refund(portal *p, const char *no, size_t len, int64_t charge_ti
  * with *retry_s set when locked, or an error.
  */
 int portal_proof_locked(portal *p, const char *no, size_t len, int64_t now, unsigned *retry_s);
+
+/* ------------------------------------------------------------ rosters */
+
+#define PORTAL_ROSTER_ID_LEN 16               /* 128 random bits; base32 in the URL */
+#define PORTAL_ROSTER_KEEP_S (90 * 24 * 3600) /* a permalink lasts 90 days */
+#define PORTAL_ROSTER_MAX (1u << 20)          /* bytes of one roster's record */
+
+/*
+ * Keeps a roster's result (blob: the caller's own encoding, which must hold
+ * no personal data beyond what the public pages show) under a new random id,
+ * made at unix time now, for PORTAL_ROSTER_KEEP_S seconds (database
+ * "rosters" of HOME/portal/; expired records are removed a few per write).
+ * Returns 0 with id set, PAGES_E_TOO_BIG, EIO (no random bytes) or an LMDB
+ * code.
+ */
+int portal_roster_put(portal *p, const void *blob, size_t len, int64_t now,
+                      unsigned char id[PORTAL_ROSTER_ID_LEN]);
+/*
+ * Copies the blob of roster id into out (reset first) and its creation time
+ * into *created. PAGES_E_NOTFOUND when unknown or older than
+ * PORTAL_ROSTER_KEEP_S at now; out's errors; an LMDB code.
+ */
+int portal_roster_get(portal *p, const unsigned char id[PORTAL_ROSTER_ID_LEN], int64_t now,
+                      struct jp_buf *out, int64_t *created);
 
 /* ================================================================ pages */
 
@@ -230,6 +255,27 @@ void pages_upload_free(struct pages_upload *u);
  * cookie beside ours: neither is trusted), ENOSPC when the value does not fit.
  */
 int pages_cookie_get(const char *header, const char *name, char *out, size_t outsz);
+
+/* ------------------------------------------------------------ holder.c */
+
+#define PAGES_HOLDER_NAME_MAX 1024 /* bytes of a name after NFC, with its NUL */
+#define PAGES_HOLDER_ID_MAX 64     /* bytes of an ID number, with its NUL */
+
+/*
+ * Unicode NFC of s[0..n-1] (UTF-8) into out, NUL-terminated: CJK compatibility
+ * ideographs (U+F900-U+FAFF) become their unified twins. Returns 0,
+ * PAGES_E_FORM (not UTF-8) or PAGES_E_TOO_BIG (does not fit); out is "" then.
+ */
+int pages_nfc(const char *s, size_t n, char *out, size_t outsz);
+/*
+ * 1 when name and id (as typed: len bytes each, may be NULL) are the holder's
+ * want_name and want_id (the record's; NULL for an unknown number, which never
+ * matches but costs the same): names equal after NFC, ID numbers equal with a
+ * final x read as X, surrounding spaces ignored; an empty name or ID never
+ * matches. Constant time in the contents.
+ */
+int pages_holder_match(const char *name, size_t nlen, const char *id, size_t idlen,
+                       const char *want_name, const char *want_id);
 
 /* ------------------------------------------------------------ csrf.c */
 

@@ -278,6 +278,33 @@ static void test_csrf(void)
     pages_page_free(&p);
 }
 
+static void test_holder_match(void)
+{
+    char out[64];
+
+    /* U+F900 豈 (compatibility) is U+8C48 豈 after NFC; U+FA0C 兀 is U+5140 */
+    CHECK(pages_nfc("\xef\xa4\x80", 3, out, sizeof(out)) == 0);
+    CHECK_STR(out, "\xe8\xb1\x88");
+    CHECK(pages_nfc("\xef\xa8\x8c", 3, out, sizeof(out)) == 0);
+    CHECK_STR(out, "\xe5\x85\x80");
+    CHECK(pages_nfc("e\xcc\x81", 3, out, sizeof(out)) == 0); /* e + combining acute */
+    CHECK_STR(out, "\xc3\xa9");
+    CHECK(pages_nfc("\xff", 1, out, sizeof(out)) == PAGES_E_FORM);
+    CHECK(pages_nfc("张三丰", strlen("张三丰"), out, 4) == PAGES_E_TOO_BIG && out[0] == '\0');
+
+    CHECK(pages_holder_match("金\xef\xa4\x80", strlen("金\xef\xa4\x80"), "44010319900101123x", 18,
+                             "金\xe8\xb1\x88", "44010319900101123X"));
+    CHECK(pages_holder_match(" 张三丰 ", strlen(" 张三丰 "), "440103199001011236", 18, "张三丰",
+                             "440103199001011236"));
+    CHECK(!pages_holder_match("张三丰", strlen("张三丰"), "440103199001011237", 18, "张三丰",
+                              "440103199001011236"));
+    CHECK(!pages_holder_match("张三", strlen("张三"), "440103199001011236", 18, "张三丰",
+                              "440103199001011236"));
+    CHECK(!pages_holder_match("张三丰", strlen("张三丰"), "440103199001011236", 18, NULL, NULL));
+    CHECK(!pages_holder_match("", 0, "", 0, "", ""));
+    CHECK(!pages_holder_match(NULL, 0, NULL, 0, "张三丰", "440103199001011236"));
+}
+
 int main(void)
 {
     test_escape();
@@ -286,5 +313,6 @@ int main(void)
     test_multipart();
     test_cookies();
     test_csrf();
+    test_holder_match();
     return CHECK_DONE();
 }

@@ -345,6 +345,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply 
         MHD_add_response_header(resp, "Content-Security-Policy", PAGES_CSP);
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     }
+    if (rep->location[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rep->location);
     if (rep->set_cookie[0] != '\0')
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, rep->set_cookie);
     if (rep->retry_after > 0 &&
