@@ -235,7 +235,7 @@ static void holder_post(int port, const char *no, const char *cookie, const char
 
 static void test_holder_check(int port, const struct holder *h, const char *token)
 {
-    char cookie[64], lower[33];
+    char cookie[128], lower[33];
     struct vc_resp r;
     size_t n;
 
@@ -267,6 +267,27 @@ static void test_holder_check(int port, const struct holder *h, const char *toke
     vc_resp_free(&r);
     holder_post(port, "440120230100000013", cookie, token, h->name, h->id, &r);
     CHECK(r.status == 200 && has(&r, "不一致")); /* unknown number: the same answer */
+    vc_resp_free(&r);
+}
+
+/* The QR page carries the same holder check form, with the CSRF cookie. */
+static void test_qr_page_form(int port, const struct holder *h)
+{
+    char url[1024], cookie[300], token[64], action[64];
+    struct vc_resp r;
+
+    CHECK(vc_qr_from_pdf(JP_BIN_DIR, dir, h->no, url, sizeof(url)) == 0);
+    if (strstr(url, "/V/") == NULL)
+        return;
+    CHECK(vc_http(port, "GET", strstr(url, "/V/"), NULL, NULL, 0, &r) == 0 && r.status == 200);
+    snprintf(action, sizeof(action), "action=\"/c/%s/holder-check\"", h->no);
+    CHECK(has(&r, "二维码签名真实") && has(&r, action) && has(&r, "name=\"csrf\""));
+    cookie_token(&r, token);
+    CHECK(strlen(token) == 26);
+    vc_resp_free(&r);
+    snprintf(cookie, sizeof(cookie), "jp_csrf=%s", token);
+    holder_post(port, h->no, cookie, token, h->name, h->id, &r);
+    CHECK(r.status == 200 && has(&r, "一致") && !has(&r, "不一致"));
     vc_resp_free(&r);
 }
 
@@ -467,6 +488,7 @@ int main(void)
     }
     test_home_and_cert(d.port, &h[0], token);
     test_holder_check(d.port, &h[0], token);
+    test_qr_page_form(d.port, &h[2]);
     test_file_check(d.port, h, token);
     test_roster(d.port, h, token);
     CHECK(vc_daemon_stop(&d) == 0);

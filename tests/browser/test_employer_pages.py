@@ -71,7 +71,8 @@ def make_home(bindir, src, work, logs):
     files["modified"] = os.path.join(work, "modified.pdf")
     with open(files["modified"], "wb") as f:
         f.write(data)
-    files["unrelated"] = os.path.join(src, "tests", "fixtures", "render", "photo-source.pdf")
+    files["unrelated"] = os.path.abspath(os.path.join(src, "tests", "fixtures", "render",
+                                                      "photo-source.pdf"))
     return home, issuer, nos, people, files
 
 
@@ -219,7 +220,7 @@ def main():
         return 1
     logs = os.environ.get("JP_TEST_LOGS") or os.path.join(a.bin, "..", "test-logs", "employer")
     os.makedirs(logs, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="jp-browser-emp-")
+    work = os.path.abspath(tempfile.mkdtemp(prefix="jp-browser-emp-"))
     proc = drv = None
     try:
         home, issuer, nos, people, files = make_home(a.bin, a.src, work, logs)
