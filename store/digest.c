@@ -59,7 +59,7 @@ static const unsigned char *find_last(const unsigned char *start, const unsigned
     }
 }
 
-int store_pdf_sig_digest(const void *pdf, size_t len, unsigned char out[32])
+int store_pdf_sig_span(const void *pdf, size_t len, size_t *off, size_t *n)
 {
     const unsigned char *b = pdf, *end = b + len;
     const unsigned char *start = len > SIG_SCAN_MAX ? end - SIG_SCAN_MAX : b;
@@ -67,6 +67,8 @@ int store_pdf_sig_digest(const void *pdf, size_t len, unsigned char out[32])
     size_t v[4];
     int i;
 
+    *off = 0;
+    *n = 0;
     if (p == NULL)
         return STORE_ENOTFOUND;
     p += strlen("/ByteRange");
@@ -80,8 +82,19 @@ int store_pdf_sig_digest(const void *pdf, size_t len, unsigned char out[32])
     if (p == NULL || v[0] != 0 || v[1] == 0 || v[2] <= v[1] + 1 || v[2] > len || b[v[1]] != '<' ||
         b[v[2] - 1] != '>')
         return STORE_ENOTFOUND;
-    SHA256(b + v[1], v[2] - v[1], out);
+    *off = v[1];
+    *n = v[2] - v[1];
     return 0;
+}
+
+int store_pdf_sig_digest(const void *pdf, size_t len, unsigned char out[32])
+{
+    size_t off, n;
+    int rc = store_pdf_sig_span(pdf, len, &off, &n);
+
+    if (rc == 0)
+        SHA256((const unsigned char *)pdf + off, n, out);
+    return rc;
 }
 
 int store_digest_put(store_txn *txn, enum store_digest_kind kind, const unsigned char digest[32],

@@ -362,6 +362,8 @@ struct store_digest {
  * with '<' and ends with '>'.
  */
 int store_pdf_sig_digest(const void *pdf, size_t len, unsigned char out[32]);
+/* Where that gap is: *off and *n (the "<...>" hex string). Same rules and errors. */
+int store_pdf_sig_span(const void *pdf, size_t len, size_t *off, size_t *n);
 /* Records digest (32 bytes) of kind as (no, version). Write transactions only. */
 int store_digest_put(store_txn *txn, enum store_digest_kind kind, const unsigned char digest[32],
                      const char *certificate_no, uint16_t file_version);

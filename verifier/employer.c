@@ -15,7 +15,9 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <openssl/cms.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +26,11 @@
 
 #include "ident.h"
 
-#define ROSTER_MAX 500      /* numbers of one roster (SPEC §10) */
-#define ROSTER_LINE_MAX 128 /* bytes of one roster line looked at */
-#define BAD_TEXT_MAX 40     /* bytes of a bad line shown */
-#define ROSTER_ID_TEXT 26   /* base32 of PORTAL_ROSTER_ID_LEN bytes */
+#define ROSTER_MAX 500            /* numbers of one roster (SPEC §10) */
+#define ROSTER_LINE_MAX 128       /* bytes of one roster line looked at */
+#define BAD_TEXT_MAX 40           /* bytes of a bad line shown */
+#define ROSTER_ID_TEXT 26         /* base32 of PORTAL_ROSTER_ID_LEN bytes */
+#define SIG_DER_MAX (256u * 1024) /* bytes of a signature value decoded (pdf.h reservation) */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -436,12 +439,84 @@ static int digest_find(struct verifier *v, enum store_digest_kind kind, const un
     return 1;
 }
 
+/* Decodes the hex digits of a signature gap "<...>" into der (at most SIG_DER_MAX). */
+static int gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen)
+{
+    size_t i, o = 0;
+
+    *dlen = 0;
+    for (i = 1; i + 2 < n && o < SIG_DER_MAX; i += 2) {
+        char pair[3] = {(char)gap[i], (char)gap[i + 1], '\0'};
+
+        if (jp_hex_decode(pair, der + o, 1) != 0)
+            return EINVAL;
+        o++;
+    }
+    *dlen = o;
+    return o > 0 ? 0 : EINVAL;
+}
+
+/* 1 when one of the CMS's certificates is our root (SHA-256 of its DER). */
+static int cms_has_root(CMS_ContentInfo *cms, const unsigned char root[32])
+{
+    STACK_OF(X509) *certs = CMS_get1_certs(cms);
+    int i, found = 0;
+
+    for (i = 0; certs != NULL && i < sk_X509_num(certs) && !found; i++) {
+        unsigned char *der = NULL, d[32];
+        int n = i2d_X509(sk_X509_value(certs, i), &der);
+
+        if (n > 0) {
+            SHA256(der, (size_t)n, d);
+            found = memcmp(d, root, 32) == 0;
+        }
+        OPENSSL_free(der);
+    }
+    sk_X509_pop_free(certs, X509_free);
+    return found;
+}
+
+/*
+ * 1 when the file's last signature value is a CMS that carries our root
+ * certificate: a signature of ours whose value the index does not know (a
+ * file from before the index, or one whose /ByteRange was edited too).
+ */
+static int signed_by_us(struct verifier *v, const unsigned char *file, size_t len)
+{
+    unsigned char root[32], *der;
+    const unsigned char *p;
+    CMS_ContentInfo *cms;
+    size_t off, n, dlen;
+    int ours = 0;
+
+    if (store_pdf_sig_span(file, len, &off, &n) != 0)
+        return 0;
+    der = malloc(SIG_DER_MAX);
+    if (der == NULL)
+        return 0;
+    if (gap_decode(file + off, n, der, &dlen) == 0) {
+        p = der;
+        cms = d2i_CMS_ContentInfo(NULL, &p, (long)dlen);
+        pthread_rwlock_rdlock(&v->lock);
+        if (cms != NULL && v->trust != NULL) {
+            keys_trust_root_sha256(v->trust, root);
+            ours = cms_has_root(cms, root);
+        }
+        pthread_rwlock_unlock(&v->lock);
+        CMS_ContentInfo_free(cms);
+    }
+    free(der);
+    return ours;
+}
+
 /*
  * Classifies an uploaded file: its SHA-256 among the files we issued
  * (identical when it is the certificate's current version, else
  * older_version), else its signature value among our signatures (modified:
- * our signature, other bytes), else not_ours. Reads only the file's digest
- * and its last 64 KiB (store_pdf_sig_digest): bounded whatever the file.
+ * our signature, other bytes, and we say whose), else a signature value that
+ * is a CMS carrying our root certificate (modified, whose unknown), else
+ * not_ours. Reads the file's digest, its last 64 KiB and at most 256 KiB of
+ * signature value: bounded whatever the file.
  */
 static int file_classify(struct verifier *v, const unsigned char *file, size_t len,
                          struct file_verdict *out)
@@ -464,7 +539,7 @@ static int file_classify(struct verifier *v, const unsigned char *file, size_t l
     found = digest_find(v, STORE_DIGEST_SIG, d, out, &rc);
     if (found < 0)
         return rc;
-    if (found)
+    if (found || signed_by_us(v, file, len))
         out->verdict = V_MODIFIED;
     return 0;
 }

@@ -128,13 +128,20 @@ def shot(drv, logs, name):
 
 
 def click_and_wait(drv, element):
-    """Clicks element and waits until the page it was on has been replaced (no sleeps)."""
-    from selenium.webdriver.support import expected_conditions as ec
+    """Clicks element and waits until a new document has loaded in its place (no sleeps).
+
+    The mark set on the old window is gone in the new one; errors while the
+    navigation is under way (chromedriver's "node does not belong to the document")
+    only mean "not yet".
+    """
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old = by_css(drv, "html")
+    drv.execute_script("window.__jpOld = 1;")
     element.click()
-    WebDriverWait(drv, 20).until(ec.staleness_of(old))
+    WebDriverWait(drv, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return window.__jpOld === undefined && document.readyState === 'complete';"))
 
 
 def submit(drv):
