@@ -464,6 +464,51 @@ static void test_roster(int port, const struct holder *h, const char *token)
     vc_resp_free(&r);
 }
 
+/*
+ * Per-address limits (default configuration: 30 lookups a minute): /c/{no}
+ * shares the lookup buckets, and a roster of 500 numbers takes 11 tokens, so
+ * the third one within the minute is refused.
+ */
+static void test_limits(const struct holder *h)
+{
+    char err_path[400], path[64], *big;
+    char *argv[] = {verifier_bin,  "--home",    home, "--listen",
+                    "127.0.0.1:0", "--threads", "2",  NULL};
+    struct vc_daemon d;
+    struct vc_resp r;
+    size_t i, o;
+    int got429 = 0, statuses[3] = {0, 0, 0};
+
+    snprintf(err_path, sizeof(err_path), "%s/verifier-limits.err", dir);
+    if (vc_daemon_start(argv, err_path, &d) != 0) {
+        CHECK(!"verifier with limits started");
+        return;
+    }
+    big = malloc(500 * 22 + 64);
+    if (big != NULL) {
+        o = (size_t)sprintf(big, "{\"certificate_nos\":\"");
+        for (i = 0; i < 500; i++)
+            o += (size_t)sprintf(big + o, "%s\\n", h[i % 3].no);
+        o += (size_t)sprintf(big + o, "\"}");
+        for (i = 0; i < 3; i++) {
+            if (vc_http(d.port, "POST", "/api/v1/roster", NULL, big, o, &r) == 0)
+                statuses[i] = r.status;
+            vc_resp_free(&r);
+        }
+        free(big);
+    }
+    CHECK(statuses[0] == 200 && statuses[1] == 200 && statuses[2] == 429);
+    snprintf(path, sizeof(path), "/c/%s", h[0].no);
+    for (i = 0; i < 40 && !got429; i++) {
+        if (vc_http(d.port, "GET", path, NULL, NULL, 0, &r) == 0 && r.status == 429)
+            got429 = has(&r, "<!DOCTYPE html>") && vc_header(&r, "Retry-After", path, 16) == 0;
+        vc_resp_free(&r);
+        snprintf(path, sizeof(path), "/c/%s", h[0].no);
+    }
+    CHECK(got429);
+    CHECK(vc_daemon_stop(&d) == 0);
+}
+
 int main(void)
 {
     struct holder h[3];
@@ -508,6 +553,7 @@ int main(void)
     test_file_check(d.port, h, token);
     test_roster(d.port, h, token);
     CHECK(vc_daemon_stop(&d) == 0);
+    test_limits(h);
     {
         char *log = vc_slurp(d.err_path, NULL);
 
