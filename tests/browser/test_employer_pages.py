@@ -96,7 +96,7 @@ def browser(work):
     opts.binary_location = CHROMIUM
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
               "--disable-component-update", "--disable-sync", "--no-first-run",
-              "--disable-dev-shm-usage", "--window-size=390,844", "--hide-scrollbars",
+              "--disable-dev-shm-usage", "--window-size=390,844", "--hide-scrollbars", "--lang=zh-CN",
               "--user-data-dir=" + os.path.join(work, "chromium-profile")):
         opts.add_argument(a)
     drv = webdriver.Chrome(service=Service(DRIVER), options=opts)
