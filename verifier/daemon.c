@@ -359,6 +359,24 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply 
     return ret;
 }
 
+/* The 413 of a body declared too big: a page for the forms under /check/, else JSON. */
+static int too_big_reply(const char *url, size_t max, struct vf_reply *rep)
+{
+    struct pages_page p;
+    int rc;
+
+    if (strncmp(url, "/check/", 7) != 0)
+        return vf_reply_error(rep, 413, "body_too_large",
+                              max > VERIFIER_BODY_MAX ? "request body exceeds 2 MiB"
+                                                      : "request body exceeds 64 KiB");
+    pages_page_init(&p);
+    rc = pages_message(&p, 413, "文件过大", "上传的文件不能超过 2 MiB。");
+    if (rc == 0)
+        rc = vf_reply_page(rep, &p);
+    pages_page_free(&p);
+    return rc;
+}
+
 static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, const char *url,
                               const char *method, struct vf_req *r)
 {
@@ -382,9 +400,7 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
     vf_conns_request_in(conn);
     if (r->too_big) {
         r->ep = VF_EP_OTHER;
-        if (vf_reply_error(&rep, 413, "body_too_large",
-                           r->body.max > VERIFIER_BODY_MAX ? "request body exceeds 2 MiB"
-                                                           : "request body exceeds 64 KiB") != 0)
+        if (too_big_reply(url, r->body.max, &rep) != 0)
             rep.status = 500;
     } else {
         vf_reload_if_changed(v);
