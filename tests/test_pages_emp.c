@@ -409,13 +409,15 @@ static void test_roster(int port, const struct holder *h, const char *token)
     size_t i, o;
 
     snprintf(body, sizeof(body),
-             "{\"certificate_nos\":[\"%s\",\"%s\",\"%s\",\"12345\",\"%s\",\"440120230100000013\"]}",
-             h[0].no, h[1].no, h[2].no, h[0].id);
+             "{\"certificate_nos\":[\"%s\",\"%s\",\"%s\",\"12345\",\"%s\",\"440120230100000013\","
+             "\"%s\"]}",
+             h[0].no, h[1].no, h[2].no, h[0].id, h[1].name);
     CHECK(vc_http(port, "POST", "/api/v1/roster", NULL, body, strlen(body), &r) == 0 &&
           r.status == 200);
     CHECK(has(&r, "\"invalid_certificate_no\"") && has(&r, "\"not_found\"") &&
           has(&r, "\"line\":4") && has(&r, "\"valid\""));
-    CHECK(!has(&r, h[0].name) && !has(&r, h[0].id)); /* a pasted ID number stays masked */
+    CHECK(!has(&r, h[0].name) && !has(&r, h[0].id));     /* a pasted ID number stays masked */
+    CHECK(!has(&r, h[1].name) && has(&r, "非编号内容")); /* a pasted name is not kept */
     snprintf(permalink, sizeof(permalink), "%s", jstr(&r, "url"));
     CHECK(strncmp(permalink, "/R/", 3) == 0 && strlen(permalink) == 3 + 26);
     vc_resp_free(&r);

@@ -746,6 +746,21 @@ static int h_file_api(struct verifier *v, const struct vf_call *c, struct vf_rep
 
 /* ------------------------------------------------------------ roster */
 
+/* 1 when s holds only ASCII letters, digits and '-': what a mistyped number looks like. */
+static int plain_ascii(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+              ch == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 /* One roster line, as kept in the permalink (no personal data). */
 static json_t *roster_row(store_txn *txn, struct verifier *v, const struct vf_call *c,
                           unsigned line, const char *s, size_t n, struct vf_reply *r, int *limited)
@@ -755,15 +770,16 @@ static json_t *roster_row(store_txn *txn, struct verifier *v, const struct vf_ca
     int rc;
 
     if (!certno_ok(s, n)) {
-        /* a bad line may be anything, an ID number too: keep it masked */
+        /* a bad line may be anything, a name or an ID number too: only a mistyped
+         * number is shown, and masked when long */
         if (n > BAD_TEXT_MAX)
             n = BAD_TEXT_MAX;
-        if (n >= 11 && ident_id_mask(s, n, shown, sizeof(shown)) != 0)
+        if (!plain_ascii(s, n))
+            jp_strf(shown, sizeof(shown), "%s", "（非编号内容）");
+        else if (n >= 11 && ident_id_mask(s, n, shown, sizeof(shown)) != 0)
             jp_strf(shown, sizeof(shown), "%.6s***", s);
         else if (n < 11)
             jp_strf(shown, sizeof(shown), "%.*s", (int)n, s);
-        if (!jp_utf8_valid(shown, strlen(shown)))
-            memcpy(shown, "?", 2);
         return json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "text", shown, "result",
                          "invalid_certificate_no");
     }
