@@ -21,6 +21,7 @@ for tool in nginx wrk python3 curl; do
   command -v "$tool" >/dev/null || { echo "bench_pages: $tool missing" >&2; exit 2; }
 done
 work=$(mktemp -d /tmp/jp-bench-pages-XXXXXX)
+chmod 755 "$work" # nginx workers read its html/ as another user
 vpid= npid=
 cleanup() {
   [ -n "$vpid" ] && kill "$vpid" 2>/dev/null || true
@@ -43,7 +44,7 @@ open(w + "/no0", "w").write(nos[0])
 open(w + "/roster.json", "w").write(json.dumps({"certificate_nos": nos}))
 EOF
 no=$(cat "$work/no0")
-"$bin/jianpei-issuer" --home "$work/h" pdf "$no" --out "$work/c.pdf"
+"$bin/jianpei-issuer" --home "$work/h" pdf "$no" --out "$work/c.pdf" >/dev/null
 head -c 8192 /dev/urandom | cat "$work/c.pdf" - >"$work/c60.pdf"
 for f in c.pdf c60.pdf roster.json; do
   ctype=application/pdf
