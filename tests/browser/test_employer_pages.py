@@ -202,6 +202,12 @@ def roster(drv, base, logs, issuer, home, nos):
     check(len(row) == 1 and row[0].text.endswith("有效") and "撤销" not in body(drv),
           "permalink after revocation: still 有效 as of the query time")
     shot(drv, logs, "roster-after-revoke")
+    drv.set_window_size(1280, 900)  # and on a desktop
+    rows = drv.find_elements(By.CSS_SELECTOR, "tbody tr")
+    check(len(rows) == 20 and by_css(drv, "main").size["width"] <= 720,
+          "desktop: the same 20 rows in a centred column")
+    shot(drv, logs, "roster-desktop")
+    drv.set_window_size(390, 844)
     if row:
         click_and_wait(drv, row[0].find_element(By.TAG_NAME, "a"))
         words, color = banner(drv)
