@@ -14,6 +14,7 @@
 #include "ident.h"
 #include "issuer.h"
 #include "keys.h"
+#include "ofd.h"
 #include "pages.h"
 #include "pdf.h"
 #include "store.h"
@@ -32,7 +33,7 @@ static const struct jp_err_module modules[] = {
     {JP_ERR_TRAINING_BASE, training_strerror}, {JP_ERR_IDENT_BASE, ident_strerror},
     {JP_ERR_TMPL_BASE, tmpl_strerror},         {JP_ERR_PDF_BASE, pdf_strerror},
     {JP_ERR_ISSUER_BASE, issuer_strerror},     {JP_ERR_VERIFIER_BASE, verifier_strerror},
-    {JP_ERR_PAGES_BASE, pages_strerror},
+    {JP_ERR_OFD_BASE, ofd_strerror},           {JP_ERR_PAGES_BASE, pages_strerror},
 };
 
 const char *jp_strerror(int code)

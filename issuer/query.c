@@ -324,3 +324,17 @@ int issuer_backup(const char *home, const char *dir, char *err, size_t errlen)
     store_close(s);
     return rc;
 }
+
+int issuer_digest_backfill(const char *home, uint64_t *n, char *err, size_t errlen)
+{
+    store *s = NULL;
+    int rc = open_store(home, 0, &s, err, errlen);
+
+    *n = 0;
+    if (rc == 0)
+        rc = store_digest_backfill(s, n);
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "%s", issuer_strerror(rc));
+    store_close(s);
+    return rc;
+}

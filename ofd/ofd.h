@@ -62,13 +62,13 @@
 /* SM2 with SM3 (GB/T 33560), the only signature algorithm written and accepted. */
 #define OFD_OID_SM2_SM3 "1.2.156.10197.1.501"
 
-/* The module's codes: JP_ERR_OFD_BASE, JP_ERR_OFD_BASE - 1, ... */
+/* The module's codes: JP_ERR_OFD_BASE, JP_ERR_OFD_BASE + 1, ... */
 enum ofd_err {
     OFD_EINVAL = JP_ERR_OFD_BASE,      /* bad argument or drawing model (details in err) */
-    OFD_ESIGNER = JP_ERR_OFD_BASE - 1, /* a signer or verifier callback failed */
-    OFD_EXML = JP_ERR_OFD_BASE - 2,    /* libxml2 failed to write */
-    OFD_EZIP = JP_ERR_OFD_BASE - 3,    /* libzip failed to write */
-    OFD_EASN1 = JP_ERR_OFD_BASE - 4,   /* an ASN.1 structure cannot be encoded or decoded */
+    OFD_ESIGNER = JP_ERR_OFD_BASE + 1, /* a signer or verifier callback failed */
+    OFD_EXML = JP_ERR_OFD_BASE + 2,    /* libxml2 failed to write */
+    OFD_EZIP = JP_ERR_OFD_BASE + 3,    /* libzip failed to write */
+    OFD_EASN1 = JP_ERR_OFD_BASE + 4,   /* an ASN.1 structure cannot be encoded or decoded */
 };
 
 /*

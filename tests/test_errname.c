@@ -5,6 +5,7 @@
 #include "ident.h"
 #include "issuer.h"
 #include "keys.h"
+#include "ofd.h"
 #include "pages.h"
 #include "pdf.h"
 #include "store.h"
@@ -34,6 +35,7 @@ int main(void)
     names_as(PDF_EFORMAT, pdf_strerror, JP_ERR_PDF_BASE);
     names_as(ISSUER_EHOME, issuer_strerror, JP_ERR_ISSUER_BASE);
     names_as(VERIFIER_E_START, verifier_strerror, JP_ERR_VERIFIER_BASE);
+    names_as(OFD_EZIP, ofd_strerror, JP_ERR_OFD_BASE);
     names_as(PAGES_E_LOCKED, pages_strerror, JP_ERR_PAGES_BASE);
     /* before: the verifier guessed by range and named a template code as a store one */
     CHECK_STR(verifier_strerror(TMPL_EGLYPH), "unknown error");
