@@ -37,18 +37,6 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int sign_cb(void *ctx, const struct jp_span *r, size_t n, unsigned char **der,
-                   size_t *derlen, char *err, size_t errlen)
-{
-    return keys_cms_sign_detached(ctx, r, n, der, derlen, err, errlen);
-}
-
-static void free_cb(void *ctx, unsigned char *der)
-{
-    (void)ctx;
-    keys_free_der(der);
-}
-
 /* One certificate; returns 0 and its size in *bytes. */
 static int one(const struct tmpl *t, keys_t *k, struct tmpl_fields *f, struct jp_buf *raw,
                struct jp_buf *out, size_t *bytes)
@@ -56,7 +44,7 @@ static int one(const struct tmpl *t, keys_t *k, struct tmpl_fields *f, struct jp
     struct keys_claims c = {SAMPLE_CERT_NO,      1, "01", "2023-08-18", "44", "张*丰",
                             "440103********1237"};
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], err[256];
-    struct pdf_signer sg = {sign_cb, free_cb, k, 0, NULL, NULL, 0};
+    struct pdf_signer sg = {keys_cms_sign_cb, keys_der_free_cb, k, 0, NULL, NULL, 0};
     int rc;
 
     rc = keys_token_sign(k, &c, token, sizeof token, err, sizeof err);

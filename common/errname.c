@@ -7,8 +7,6 @@
  */
 #include "errors.h"
 
-#include <string.h>
-
 #include <lmdb.h>
 
 #include "ident.h"
@@ -20,15 +18,10 @@
 #include "store.h"
 #include "tmpl.h"
 #include "training.h"
+#include "util.h"
 #include "verifier.h"
 
-/* One module's range and its namer. */
-struct jp_err_module {
-    int base;                      /* first code, JP_ERR_*_BASE */
-    const char *(*name)(int code); /* the module's *_strerror */
-};
-
-static const struct jp_err_module modules[] = {
+static const struct jp_err_range modules[] = {
     {JP_ERR_STORE_BASE, store_strerror},       {JP_ERR_KEYS_BASE, keys_strerror},
     {JP_ERR_TRAINING_BASE, training_strerror}, {JP_ERR_IDENT_BASE, ident_strerror},
     {JP_ERR_TMPL_BASE, tmpl_strerror},         {JP_ERR_PDF_BASE, pdf_strerror},
@@ -38,15 +31,9 @@ static const struct jp_err_module modules[] = {
 
 const char *jp_strerror(int code)
 {
-    if (code == 0)
-        return "success";
-    if (code > 0)
-        return strerror(code);
-    for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
-        if (JP_ERR_IN(code, modules[i].base))
-            return modules[i].name(code);
-    }
-    if (code >= MDB_KEYEXIST && code <= MDB_LAST_ERRCODE) /* LMDB's own, passed through */
-        return store_strerror(code);
-    return "unknown error";
+    const char *s = jp_err_route(modules, sizeof modules / sizeof modules[0], code);
+
+    if (s == NULL && code >= MDB_KEYEXIST && code <= MDB_LAST_ERRCODE) /* LMDB's own */
+        s = store_strerror(code);
+    return s != NULL ? s : "unknown error";
 }

@@ -3,6 +3,7 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "util.h"
+#include "errors.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -445,6 +446,32 @@ void jp_log(enum jp_log_level lvl, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap); /* a longer message is cut, never overflows */
     va_end(ap);
     fprintf(stderr, "%s %s %s\n", stamp, names[lvl], line);
+}
+
+/* "success" for 0, strerror() for an errno value, NULL for a module code. */
+static const char *errno_name(int code)
+{
+    if (code == 0)
+        return "success";
+    return code > 0 ? strerror(code) : NULL;
+}
+
+const char *jp_err_name(const struct jp_err_text *t, size_t n, int code)
+{
+    const char *s = errno_name(code);
+
+    for (size_t i = 0; s == NULL && i < n; i++)
+        s = t[i].code == code ? t[i].text : NULL;
+    return s != NULL ? s : "unknown error";
+}
+
+const char *jp_err_route(const struct jp_err_range *r, size_t n, int code)
+{
+    const char *s = errno_name(code);
+
+    for (size_t i = 0; s == NULL && i < n; i++)
+        s = JP_ERR_IN(code, r[i].base) ? r[i].name(code) : NULL;
+    return s;
 }
 
 int jp_strf(char *out, size_t outsz, const char *fmt, ...)

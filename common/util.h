@@ -110,6 +110,32 @@ int jp_base32_decode(const char *s, size_t len, unsigned char *out, size_t outsz
  */
 void jp_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* One module code and its static lowercase text, for a *_strerror table. */
+struct jp_err_text {
+    int code;         /* a module code (negative) */
+    const char *text; /* its description */
+};
+
+/*
+ * The body every module's *_strerror shares (common/errors.h): "success" for
+ * 0, strerror() for an errno value, the text of code in t[0..n-1], else
+ * "unknown error". Never NULL; not to be freed.
+ */
+const char *jp_err_name(const struct jp_err_text *t, size_t n, int code);
+
+/* A module's range of codes (common/errors.h) and the namer of its codes. */
+struct jp_err_range {
+    int base;                      /* first code, JP_ERR_*_BASE */
+    const char *(*name)(int code); /* the module's *_strerror */
+};
+
+/*
+ * Names code by its owner among r[0..n-1]: "success" for 0, strerror() for an
+ * errno value, the text of the namer whose range holds code, NULL when none
+ * does. Static text; not to be freed.
+ */
+const char *jp_err_route(const struct jp_err_range *r, size_t n, int code);
+
 /*
  * snprintf that reports truncation: formats into out (outsz bytes) and returns 0,
  * or ENOSPC when the text does not fit (out then holds "", never a cut value that

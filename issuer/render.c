@@ -18,18 +18,6 @@
  * digits in each PDF. pdf_sign refuses a signature that does not fit. */
 #define ISSUER_CMS_RESERVE 3584
 
-static int cms_sign_cb(void *ctx, const struct jp_span *ranges, size_t nranges, unsigned char **der,
-                       size_t *derlen, char *err, size_t errlen)
-{
-    return keys_cms_sign_detached(ctx, ranges, nranges, der, derlen, err, errlen);
-}
-
-static void cms_free_cb(void *ctx, unsigned char *der)
-{
-    (void)ctx;
-    keys_free_der(der);
-}
-
 /* "2023-08-18" -> "2023年08月18日". */
 static int display_date(const char *iso, char *out, size_t outsz)
 {
@@ -102,8 +90,8 @@ int render_certificate(issuer *is, keys_t *k, const struct store_cert *c,
     rc = tmpl_render(is->tmpl, &f, &raw, err, errlen);
     if (rc == 0) {
         memset(&sg, 0, sizeof sg);
-        sg.sign = cms_sign_cb;
-        sg.free_der = cms_free_cb;
+        sg.sign = keys_cms_sign_cb;
+        sg.free_der = keys_der_free_cb;
         sg.ctx = k;
         sg.signing_time = time(NULL);
         sg.contents_size = ISSUER_CMS_RESERVE;

@@ -11,7 +11,7 @@
 #include "store.h"
 #include "tmpl.h"
 
-#include <string.h>
+#include "util.h"
 
 static const char *own_strerror(int code)
 {
@@ -31,23 +31,15 @@ static const char *own_strerror(int code)
     }
 }
 
+static const struct jp_err_range namers[] = {
+    {JP_ERR_ISSUER_BASE, own_strerror}, {JP_ERR_STORE_BASE, store_strerror},
+    {JP_ERR_KEYS_BASE, keys_strerror},  {JP_ERR_IDENT_BASE, ident_strerror},
+    {JP_ERR_TMPL_BASE, tmpl_strerror},  {JP_ERR_PDF_BASE, pdf_strerror},
+};
+
 const char *issuer_strerror(int code)
 {
-    if (code == 0)
-        return "success";
-    if (code > 0)
-        return strerror(code);
-    if (JP_ERR_IN(code, JP_ERR_ISSUER_BASE))
-        return own_strerror(code);
-    if (JP_ERR_IN(code, JP_ERR_STORE_BASE))
-        return store_strerror(code);
-    if (JP_ERR_IN(code, JP_ERR_KEYS_BASE))
-        return keys_strerror(code);
-    if (JP_ERR_IN(code, JP_ERR_IDENT_BASE))
-        return ident_strerror(code);
-    if (JP_ERR_IN(code, JP_ERR_TMPL_BASE))
-        return tmpl_strerror(code);
-    if (JP_ERR_IN(code, JP_ERR_PDF_BASE))
-        return pdf_strerror(code);
-    return "unknown error";
+    const char *s = jp_err_route(namers, sizeof namers / sizeof namers[0], code);
+
+    return s != NULL ? s : "unknown error";
 }

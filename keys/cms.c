@@ -190,3 +190,15 @@ out:
     CMS_ContentInfo_free(cms);
     return rc;
 }
+
+int keys_cms_sign_cb(void *ctx, const struct jp_span *ranges, size_t n, unsigned char **der,
+                     size_t *derlen, char *err, size_t errlen)
+{
+    return keys_cms_sign_detached(ctx, ranges, n, der, derlen, err, errlen);
+}
+
+void keys_der_free_cb(void *ctx, unsigned char *der)
+{
+    (void)ctx;
+    keys_free_der(der);
+}

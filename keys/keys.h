@@ -275,6 +275,15 @@ int keys_cms_sign_detached(keys_t *k, const struct jp_span *ranges, size_t n, un
 /* Frees a DER buffer from keys_cms_sign_detached(). NULL-safe. */
 void keys_free_der(unsigned char *der);
 
+/*
+ * keys_cms_sign_detached and keys_free_der in the shape of a signer callback
+ * that takes its state as void *ctx (pdf.h's struct pdf_signer): ctx is the
+ * keys_t *, borrowed for the call. keys_der_free_cb ignores ctx.
+ */
+int keys_cms_sign_cb(void *ctx, const struct jp_span *ranges, size_t n, unsigned char **der,
+                     size_t *derlen, char *err, size_t errlen);
+void keys_der_free_cb(void *ctx, unsigned char *der);
+
 /* --- QR token (SPEC §7, byte format in docs/qr-format.md) ---------------- */
 
 struct keys_claims {

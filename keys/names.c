@@ -47,45 +47,27 @@ int keys_text_ok(const char *s, size_t max)
     return ok;
 }
 
+static const struct jp_err_text keys_errs[] = {
+    {KEYS_E_INVAL, "invalid argument"},
+    {KEYS_E_NOT_EMPTY, "key directory exists and is not empty"},
+    {KEYS_E_STATE, "key directory state is missing or corrupt"},
+    {KEYS_E_CRYPTO, "cryptographic operation failed"},
+    {KEYS_E_PASSPHRASE_NEEDED, "private keys are encrypted and no passphrase was given"},
+    {KEYS_E_BAD_PASSPHRASE, "passphrase does not decrypt the private key"},
+    {KEYS_E_NO_PRIVATE_KEY, "keys opened public-only have no private key"},
+    {KEYS_E_NO_ROOT_KEY, "root private key not loaded"},
+    {KEYS_E_NO_ACTIVE_KEY, "no active signing key"},
+    {KEYS_E_UNKNOWN_KID, "unknown key id"},
+    {KEYS_E_TOO_MANY, "too many signing keys"},
+    {KEYS_E_TRUST, "trust list malformed or its signature fails"},
+    {KEYS_E_ROOT_MISMATCH, "trust list root is not the expected one"},
+    {KEYS_E_CLAIMS, "token claims invalid"},
+    {KEYS_E_TOOSMALL, "output buffer too small"},
+};
+
 const char *keys_strerror(int rc)
 {
-    switch (rc) {
-    case 0:
-        return "success";
-    case KEYS_E_INVAL:
-        return "invalid argument";
-    case KEYS_E_NOT_EMPTY:
-        return "key directory exists and is not empty";
-    case KEYS_E_STATE:
-        return "key directory state is missing or corrupt";
-    case KEYS_E_CRYPTO:
-        return "cryptographic operation failed";
-    case KEYS_E_PASSPHRASE_NEEDED:
-        return "private keys are encrypted and no passphrase was given";
-    case KEYS_E_BAD_PASSPHRASE:
-        return "passphrase does not decrypt the private key";
-    case KEYS_E_NO_PRIVATE_KEY:
-        return "keys opened public-only have no private key";
-    case KEYS_E_NO_ROOT_KEY:
-        return "root private key not loaded";
-    case KEYS_E_NO_ACTIVE_KEY:
-        return "no active signing key";
-    case KEYS_E_UNKNOWN_KID:
-        return "unknown key id";
-    case KEYS_E_TOO_MANY:
-        return "too many signing keys";
-    case KEYS_E_TRUST:
-        return "trust list malformed or its signature fails";
-    case KEYS_E_ROOT_MISMATCH:
-        return "trust list root is not the expected one";
-    case KEYS_E_CLAIMS:
-        return "token claims invalid";
-    case KEYS_E_TOOSMALL:
-        return "output buffer too small";
-    default:
-        break;
-    }
-    return rc > 0 ? strerror(rc) : "unknown error";
+    return jp_err_name(keys_errs, sizeof keys_errs / sizeof keys_errs[0], rc);
 }
 
 const char *keys_state_name(enum keys_state s)

@@ -445,33 +445,15 @@ out:
     return rc;
 }
 
+static const struct jp_err_text pdf_errs[] = {
+    {PDF_EFORMAT, "not a pdf or a damaged one"},
+    {PDF_EUNSUPPORTED, "pdf uses a feature the signer does not support"},
+    {PDF_EINVAL, "invalid signing options"},
+    {PDF_ESIGNER, "the signer failed"},
+    {PDF_ETOOBIG, "signature larger than the space reserved"},
+};
+
 const char *pdf_strerror(int rc)
 {
-    const char *s = "unknown error";
-
-    switch (rc) {
-    case 0:
-        s = "success";
-        break;
-    case PDF_EFORMAT:
-        s = "not a pdf or a damaged one";
-        break;
-    case PDF_EUNSUPPORTED:
-        s = "pdf uses a feature the signer does not support";
-        break;
-    case PDF_EINVAL:
-        s = "invalid signing options";
-        break;
-    case PDF_ESIGNER:
-        s = "the signer failed";
-        break;
-    case PDF_ETOOBIG:
-        s = "signature larger than the space reserved";
-        break;
-    default:
-        if (rc > 0)
-            s = strerror(rc);
-        break;
-    }
-    return s;
+    return jp_err_name(pdf_errs, sizeof pdf_errs / sizeof pdf_errs[0], rc);
 }

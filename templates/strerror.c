@@ -4,28 +4,19 @@
  */
 #include "tmpl.h"
 
-#include <string.h>
+#include "util.h"
+
+static const struct jp_err_text tmpl_errs[] = {
+    {TMPL_ESYNTAX, "template is malformed"},
+    {TMPL_EFONT, "template font cannot be used"},
+    {TMPL_EGLYPH, "no configured font has a character of a field"},
+    {TMPL_EPHOTO, "photo is not a valid JPEG or PNG of at most 200 KB"},
+    {TMPL_EFIELD, "certificate field is missing or invalid"},
+    {TMPL_EQR, "qr text cannot be encoded"},
+    {TMPL_EPDF, "pdf library failed"},
+};
 
 const char *tmpl_strerror(int code)
 {
-    switch (code) {
-    case 0:
-        return "success";
-    case TMPL_ESYNTAX:
-        return "template is malformed";
-    case TMPL_EFONT:
-        return "template font cannot be used";
-    case TMPL_EGLYPH:
-        return "no configured font has a character of a field";
-    case TMPL_EPHOTO:
-        return "photo is not a valid JPEG or PNG of at most 200 KB";
-    case TMPL_EFIELD:
-        return "certificate field is missing or invalid";
-    case TMPL_EQR:
-        return "qr text cannot be encoded";
-    case TMPL_EPDF:
-        return "pdf library failed";
-    default:
-        return code > 0 ? strerror(code) : "unknown error";
-    }
+    return jp_err_name(tmpl_errs, sizeof tmpl_errs / sizeof tmpl_errs[0], code);
 }

@@ -45,17 +45,24 @@ static int issuer_workdir(char *dir, int records, int seed)
     return 0;
 }
 
-/* The certificate count `stats` prints for home, or -1. */
-static long issuer_certificates(const char *home) __attribute__((unused));
-static long issuer_certificates(const char *home)
+/* The number `stats` prints for home after label (e.g. "certificates: "), or -1. */
+static long issuer_stat(const char *home, const char *label) __attribute__((unused));
+static long issuer_stat(const char *home, const char *label)
 {
     char out[4096];
     const char *p;
 
     if (sh_out(out, sizeof out, ISSUER " --home %s stats", home) != 0)
         return -1;
-    p = strstr(out, "certificates: ");
-    return p ? atol(p + 14) : -1;
+    p = strstr(out, label);
+    return p ? atol(p + strlen(label)) : -1;
+}
+
+/* The certificate count `stats` prints for home, or -1. */
+static long issuer_certificates(const char *home) __attribute__((unused));
+static long issuer_certificates(const char *home)
+{
+    return issuer_stat(home, "certificates: ");
 }
 
 #endif

@@ -340,13 +340,7 @@ static void test_all_or_nothing(void)
 /* The audit entry count `stats` prints for home, or -1. */
 static long audit_entries(void)
 {
-    char out[4096];
-    const char *p;
-
-    if (sh_out(out, sizeof out, ISSUER " --home %s stats", home) != 0)
-        return -1;
-    p = strstr(out, "audit entries: ");
-    return p ? atol(p + 15) : -1;
+    return issuer_stat(home, "audit entries: ");
 }
 
 /* Issue 11 bugs 1 and 8: option values that are cut, zero or empty are usage errors. */

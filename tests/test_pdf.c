@@ -242,6 +242,20 @@ static size_t find_last(const struct jp_buf *out, const char *needle)
     return found;
 }
 
+/*
+ * pdf_sign over pdf's first at bytes (up to just after "startxref\n") ending
+ * in offset and %%EOF, built in bad; returns pdf_sign's code.
+ */
+static int sign_with_startxref(const struct jp_buf *pdf, size_t at, const char *offset,
+                               const struct pdf_signer *s, struct jp_buf *bad, struct jp_buf *out,
+                               char *err, size_t errlen)
+{
+    jp_buf_reset(bad);
+    jp_buf_append(bad, pdf->data, at);
+    jp_buf_printf(bad, "%s\n%%%%EOF\n", offset);
+    return pdf_sign(bad->data, bad->len, s, out, err, errlen);
+}
+
 static void test_valid_signature(struct test_signer *ts, const struct jp_buf *pdf,
                                  struct jp_buf *signed_pdf)
 {
@@ -424,7 +438,7 @@ static void test_errors(struct test_signer *ts, const struct jp_buf *pdf)
 {
     struct pdf_signer s = signer_for(ts);
     struct jp_buf out, bad;
-    char err[256];
+    char err[256], offset[32];
     size_t at;
     int rc;
 
@@ -465,21 +479,14 @@ static void test_errors(struct test_signer *ts, const struct jp_buf *pdf)
     /* startxref pointing nowhere: past the end, into the header, at an object */
     at = find_last(pdf, "startxref\n") + 10;
     CHECK(at < pdf->len);
-    jp_buf_append(&bad, pdf->data, at);
-    jp_buf_puts(&bad, "99999999\n%%EOF\n");
-    rc = pdf_sign(bad.data, bad.len, &s, &out, err, sizeof(err));
+    rc = sign_with_startxref(pdf, at, "99999999", &s, &bad, &out, err, sizeof(err));
     CHECK_INT(rc, PDF_EFORMAT);
     CHECK(strstr(err, "startxref") != NULL);
-    jp_buf_reset(&bad);
-    jp_buf_append(&bad, pdf->data, at);
-    jp_buf_puts(&bad, "3\n%%EOF\n");
-    rc = pdf_sign(bad.data, bad.len, &s, &out, err, sizeof(err));
+    rc = sign_with_startxref(pdf, at, "3", &s, &bad, &out, err, sizeof(err));
     CHECK_INT(rc, PDF_EFORMAT);
     CHECK(strstr(err, "not an xref table") != NULL);
-    jp_buf_reset(&bad);
-    jp_buf_append(&bad, pdf->data, at);
-    jp_buf_printf(&bad, "%zu\n%%%%EOF\n", find_last(pdf, "1 0 obj"));
-    rc = pdf_sign(bad.data, bad.len, &s, &out, err, sizeof(err));
+    CHECK_INT(jp_strf(offset, sizeof(offset), "%zu", find_last(pdf, "1 0 obj")), 0);
+    rc = sign_with_startxref(pdf, at, offset, &s, &bad, &out, err, sizeof(err));
     CHECK_INT(rc, PDF_EUNSUPPORTED);
     CHECK(strstr(err, "cross-reference streams") != NULL);
     CHECK_INT(out.len, 0);

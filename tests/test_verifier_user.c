@@ -119,20 +119,10 @@ int main(void)
     }
     snprintf(err_path, sizeof(err_path), "%s/daemon.log", dir);
     {
-        char *argv[] = {"/usr/bin/setpriv",
-                        "--reuid=nobody",
-                        "--regid=nogroup",
-                        "--clear-groups",
-                        verifier_bin,
-                        "--home",
-                        home,
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--threads",
-                        "2",
-                        NULL};
+        char *wrap[] = {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
 
-        CHECK(vc_daemon_start(argv, err_path, &d) == 0);
+        CHECK(vc_daemon_start_under(wrap, sizeof wrap / sizeof wrap[0], verifier_bin, home,
+                                    err_path, &d) == 0);
     }
     if (d.port > 0 && strstr(url, "/V/") != NULL) {
         const char *body = "{\"name\":\"x\",\"id_number\":\"y\"}";

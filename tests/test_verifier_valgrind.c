@@ -108,21 +108,10 @@ int main(void)
     CHECK(first_certno(dir, no) == 0);
     CHECK(vc_qr_from_pdf(JP_BIN_DIR, dir, no, url, sizeof(url)) == 0);
     {
-        char *argv[] = {(char *)vg,
-                        "-q",
-                        "--leak-check=full",
-                        "--errors-for-leak-kinds=definite",
-                        "--error-exitcode=9",
-                        bin,
-                        "--home",
-                        home,
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--threads",
-                        "2",
-                        NULL};
+        char *wrap[] = {(char *)vg, "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                        "--error-exitcode=9"};
 
-        CHECK(vc_daemon_start(argv, log, &d) == 0);
+        CHECK(vc_daemon_start_under(wrap, sizeof wrap / sizeof wrap[0], bin, home, log, &d) == 0);
     }
     if (d.port > 0) {
         sequence(d.port, url);

@@ -1,28 +1,22 @@
 # verifier: the HTTP daemon end to end (tests/test_verifier*.c), through the
 # jianpei-issuer and jianpei-verifier programs of this build.
-jp_test(test_verifier SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier.c
-        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c
-        LIBS jp_ident PkgConfig::JANSSON PkgConfig::OPENSSL)
-add_dependencies(test_verifier jianpei-verifier jianpei-issuer)
-jp_test(test_verifier_valgrind SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_valgrind.c
-        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c LIBS jp_util PkgConfig::JANSSON
-        PkgConfig::OPENSSL)
-add_dependencies(test_verifier_valgrind jianpei-verifier jianpei-issuer)
+# jp_verifier_test(NAME LIBS libs...): NAME.c with the HTTP client, run against
+# the two programs of this build.
+function(jp_verifier_test name)
+  cmake_parse_arguments(V "" "" "LIBS" ${ARGN})
+  jp_test(${name} SOURCES ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${name}.c
+          ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/verifier_client.c LIBS ${V_LIBS})
+  add_dependencies(${name} jianpei-verifier jianpei-issuer)
+endfunction()
+
+jp_verifier_test(test_verifier LIBS jp_ident PkgConfig::JANSSON PkgConfig::OPENSSL)
+jp_verifier_test(test_verifier_valgrind LIBS jp_util PkgConfig::JANSSON PkgConfig::OPENSSL)
 set_tests_properties(test_verifier_valgrind PROPERTIES SKIP_RETURN_CODE 77)
 if(CMAKE_BUILD_TYPE STREQUAL "Asan")
   target_compile_definitions(test_verifier_valgrind PRIVATE JP_ASAN=1)
 endif()
-jp_test(test_lockout SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_lockout.c
-        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c
-        LIBS jp_pages jp_ident PkgConfig::JANSSON PkgConfig::OPENSSL)
-add_dependencies(test_lockout jianpei-verifier jianpei-issuer)
-jp_test(test_verifier_user SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_user.c
-        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c LIBS jp_util PkgConfig::JANSSON
-        PkgConfig::OPENSSL)
-add_dependencies(test_verifier_user jianpei-verifier jianpei-issuer)
+jp_verifier_test(test_lockout LIBS jp_pages jp_ident PkgConfig::JANSSON PkgConfig::OPENSSL)
+jp_verifier_test(test_verifier_user LIBS jp_util PkgConfig::JANSSON PkgConfig::OPENSSL)
 set_tests_properties(test_verifier_user PROPERTIES SKIP_RETURN_CODE 77)
-jp_test(test_verifier_net SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_net.c
-        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c
-        LIBS jp_ident PkgConfig::JANSSON)
-add_dependencies(test_verifier_net jianpei-verifier jianpei-issuer)
+jp_verifier_test(test_verifier_net LIBS jp_ident PkgConfig::JANSSON)
 jp_test(test_verifier_proxy SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_proxy.c LIBS jp_verifier)

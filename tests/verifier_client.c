@@ -122,6 +122,27 @@ int vc_daemon_start(char *const argv[], const char *err_path, struct vc_daemon *
     return d->port > 0 ? 0 : -1;
 }
 
+int vc_daemon_start_under(char *const wrap[], size_t nwrap, const char *bin, const char *home,
+                          const char *err_path, struct vc_daemon *d)
+{
+    char *argv[8 + 8];
+    size_t n = 0;
+
+    if (nwrap > 8)
+        return -1;
+    for (size_t i = 0; i < nwrap; i++)
+        argv[n++] = wrap[i];
+    argv[n++] = (char *)bin;
+    argv[n++] = "--home";
+    argv[n++] = (char *)home;
+    argv[n++] = "--listen";
+    argv[n++] = "127.0.0.1:0";
+    argv[n++] = "--threads";
+    argv[n++] = "2";
+    argv[n] = NULL;
+    return vc_daemon_start(argv, err_path, d);
+}
+
 int vc_daemon_stop(struct vc_daemon *d)
 {
     int st = 0;

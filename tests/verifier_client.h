@@ -33,6 +33,13 @@ struct vc_daemon {
 
 /* Starts argv (a jianpei-verifier command line) with stderr into err_path; 0 or -1. */
 int vc_daemon_start(char *const argv[], const char *err_path, struct vc_daemon *d);
+/*
+ * Starts bin --home home --listen 127.0.0.1:0 --threads 2 under the command
+ * wrap[0..nwrap-1] (at most 8 words: setpriv, valgrind and their options),
+ * as vc_daemon_start; 0 or -1.
+ */
+int vc_daemon_start_under(char *const wrap[], size_t nwrap, const char *bin, const char *home,
+                          const char *err_path, struct vc_daemon *d);
 /* SIGTERM, then waits; returns the exit status (128+sig when killed) or -1. The daemon's stderr
  * is copied into the capture (capture.h). */
 int vc_daemon_stop(struct vc_daemon *d);

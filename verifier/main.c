@@ -82,14 +82,12 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
+/* An option's count: 0..1000000. Returns 0 or EINVAL. */
 static int parse_uint(const char *s, unsigned *out)
 {
-    char *end = NULL;
-    unsigned long v;
+    long v;
 
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v > 1000000ul)
+    if (cli_parse_long(s, 0, 1000000, &v) != 0)
         return EINVAL;
     *out = (unsigned)v;
     return 0;

@@ -4,27 +4,17 @@
  */
 #include "verifier.h"
 
-#include <string.h>
+#include "util.h"
+
+static const struct jp_err_text verifier_errs[] = {
+    {VERIFIER_E_INVAL, "invalid argument"},
+    {VERIFIER_E_START, "cannot start the http daemon"},
+    {VERIFIER_E_HOME, "home lacks its store, keys or configuration"},
+    {VERIFIER_E_CLIENTS, "clients file is malformed"},
+    {VERIFIER_E_EXISTS, "client exists"},
+};
 
 const char *verifier_strerror(int code)
 {
-    switch (code) {
-    case 0:
-        return "success";
-    case VERIFIER_E_INVAL:
-        return "invalid argument";
-    case VERIFIER_E_START:
-        return "cannot start the http daemon";
-    case VERIFIER_E_HOME:
-        return "home lacks its store, keys or configuration";
-    case VERIFIER_E_CLIENTS:
-        return "clients file is malformed";
-    case VERIFIER_E_EXISTS:
-        return "client exists";
-    default:
-        break;
-    }
-    if (code > 0)
-        return strerror(code);
-    return "unknown error";
+    return jp_err_name(verifier_errs, sizeof verifier_errs / sizeof verifier_errs[0], code);
 }
