@@ -179,6 +179,45 @@ static void test_pdf(int port, const struct holder *h2)
     vc_resp_free(&unknown);
 }
 
+/* POSTs a claim code and the last 6 of the ID to no's /pdf from an address of its own. */
+static int claim_try(int port, const char *no, const char *code, const char *id, struct vc_resp *r)
+{
+    char path[128], body[256], src[32];
+
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s/pdf", no);
+    snprintf(body, sizeof(body), "{\"claim_code\":\"%s\",\"id_last6\":\"%s\"}", code,
+             id + strlen(id) - 6);
+    snprintf(src, sizeof(src), "127.0.0.%d", next_addr++);
+    return vc_http_from(src, port, "POST", path, NULL, body, strlen(body), r);
+}
+
+/*
+ * The claim code's download shares the certificate's lockout: a right code is
+ * refunded, five failures within the hour (test_pdf's name + ID try among
+ * them) lock, and then the right code is refused too.
+ */
+static void test_claim_lock(int port, const struct holder *h2)
+{
+    char code[15], wrong[15];
+    struct vc_resp r;
+    int i;
+
+    CHECK(vc_claim(dir, 1, code) == 0);
+    snprintf(wrong, sizeof(wrong), "%s", code);
+    wrong[13] = wrong[13] == '7' ? '8' : '7';
+    CHECK(claim_try(port, h2->no, code, h2->id, &r) == 0);
+    CHECK(r.status == 200 && r.len > 4 && memcmp(r.body, "%PDF", 4) == 0);
+    vc_resp_free(&r);
+    for (i = 0; i < 4; i++) {
+        CHECK(claim_try(port, h2->no, wrong, h2->id, &r) == 0);
+        CHECK_INT(r.status, 403);
+        vc_resp_free(&r);
+    }
+    CHECK(claim_try(port, h2->no, code, h2->id, &r) == 0);
+    CHECK(is_locked(&r));
+    vc_resp_free(&r);
+}
+
 int main(void)
 {
     struct holder h = {0}, h2 = {0};
@@ -200,6 +239,7 @@ int main(void)
         test_guesses(a.port, b.port, &h, &h2);
         test_unknown(a.port, &h);
         test_pdf(b.port, &h2);
+        test_claim_lock(a.port, &h2);
     }
     CHECK_INT(vc_daemon_stop(&a), 0);
     CHECK_INT(vc_daemon_stop(&b), 0);

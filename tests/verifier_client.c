@@ -340,6 +340,8 @@ int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int 
         return -1;
     rc = vc_run(issue, NULL);
     cap_file(report, "report.json");
+    if (cap_claim_codes(report) != 0)
+        return -1;
     return rc == 0 ? 0 : -1;
 }
 
@@ -466,6 +468,26 @@ int vc_holder(const char *dir, size_t k, char no[19], char name[257], char id[33
         rc = 0;
     }
     free(text);
+    json_decref(rep);
+    return rc;
+}
+
+int vc_claim(const char *dir, size_t k, char code[15])
+{
+    char report[600];
+    json_t *rep, *item;
+    const char *cc;
+    int rc = -1;
+
+    code[0] = '\0';
+    snprintf(report, sizeof(report), "%s/report.json", dir);
+    rep = json_load_file(report, 0, NULL);
+    item = json_array_get(json_object_get(rep, "issued"), k);
+    cc = json_string_value(json_object_get(item, "claim_code"));
+    if (cc != NULL && strlen(cc) == 14) {
+        memcpy(code, cc, 15);
+        rc = 0;
+    }
     json_decref(rep);
     return rc;
 }

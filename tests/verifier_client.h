@@ -68,6 +68,8 @@ int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz
 int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int n);
 /* The k-th issued certificate of vc_make_home's dir: number, holder's name and ID; 0 or -1. */
 int vc_holder(const char *dir, size_t k, char no[19], char name[257], char id[33]);
+/* The claim code (XXXX-XXXX-XXXX) of the k-th issued certificate of vc_make_home's dir; 0 or -1. */
+int vc_claim(const char *dir, size_t k, char code[15]);
 /* Decodes the QR of a certificate's PDF (pdftoppm -r 150, zbarimg) into url; 0 or -1. */
 int vc_qr_from_pdf(const char *bin_dir, const char *dir, const char *no, char *url, size_t urlsz);
 

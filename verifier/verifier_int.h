@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "claim.h"
 #include "config.h"
 #include "keys.h"
 #include "pages.h"
@@ -250,7 +251,29 @@ struct verifier {
     struct MHD_Daemon *mhd;        /* the running daemon */
     uint16_t port;                 /* bound port */
     int locks_ready;               /* 1 once lock and reload_lock are initialised */
+    unsigned char claim_key[JP_CLAIM_KEY_LEN]; /* HOME/claim.key once claim_ready */
+    atomic_int claim_ready;                    /* 1 once claim_key is loaded (then never changes) */
 };
+
+/*
+ * The claim key (claim.h), loaded on first need under reload_lock (a home
+ * whose first certificate is issued after the verifier started gets it then).
+ * NULL while HOME/claim.key does not exist: every claim-code proof fails.
+ */
+const unsigned char *vf_claim_key(struct verifier *v);
+
+/*
+ * A holder's proof (SPEC §10): certificate no's claim code (code, as typed)
+ * and the last 6 characters of its holder's ID number. Charged to the
+ * certificate's lockout first (refunded when it holds); an unknown number, a
+ * certificate without a code, a wrong code and a wrong ID all give *match 0
+ * after the same work. When it holds and pdf is not NULL, the stored PDF is
+ * copied into pdf (initialised by the caller, freed here on any other
+ * outcome). Returns 0, PAGES_E_LOCKED with *retry set, or an error.
+ */
+int vf_claim_proof(struct verifier *v, const char *no, const char *code, size_t code_len,
+                   const char *last6, size_t last6_len, int *match, struct jp_buf *pdf,
+                   unsigned *retry);
 
 /* Reloads trust and clients when their files changed (at most once a second). */
 void vf_reload_if_changed(struct verifier *v);
