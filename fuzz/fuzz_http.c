@@ -263,7 +263,9 @@ static void check_error_body(const struct vf_reply *r)
 
 /*
  * The API's errors are {"error":{...}}; the phone page of an unknown number
- * is a 404 page (HTML, or its verdict as JSON), not an error object.
+ * is a 404 page (HTML, or its verdict as JSON), not an error object; the
+ * people's pages (SPEC §10) answer errors as whole HTML pages, never under
+ * /api/.
  */
 static void check_reply(const struct vf_call *c, const struct vf_reply *r)
 {
@@ -272,8 +274,12 @@ static void check_reply(const struct vf_call *c, const struct vf_reply *r)
 
     FZ_ASSERT(r->status != 500);
     FZ_ASSERT((r->body == NULL) == (r->len == 0));
-    if (r->status >= 400 && !(page && r->status == 404))
+    if (r->status >= 400 && r->html && strncmp(r->ctype, "text/html", 9) == 0) {
+        FZ_ASSERT(strncmp(c->path, "/api/", 5) != 0);
+        FZ_ASSERT(r->len > 15 && memcmp(r->body, "<!DOCTYPE html>", 15) == 0);
+    } else if (r->status >= 400 && !(page && r->status == 404)) {
         check_error_body(r);
+    }
     if (r->ctype != NULL && strcmp(r->ctype, "application/pdf") == 0)
         return;
     for (i = 0; i < 2 * sizeof(holders) / sizeof(holders[0]); i++) {

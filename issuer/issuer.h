@@ -317,6 +317,13 @@ struct issuer_check_report {
  * that others may read. Returns 0 when the walk completed (problems in *r).
  */
 int issuer_check(const char *home, struct issuer_check_report *r, char *err, size_t errlen);
+/*
+ * One-off for a store made before the file-check index: records the digests of
+ * every certificate's current PDF (store_digest_backfill) in HOME's store,
+ * opened read-write after issuer_home_check. *n = PDFs recorded. Returns 0 or
+ * the first failure's code (reason in err).
+ */
+int issuer_digest_backfill(const char *home, uint64_t *n, char *err, size_t errlen);
 /* Hot compacting copy of HOME's store into dir (new or empty): directory 0700, data.mdb 0600. */
 int issuer_backup(const char *home, const char *dir, char *err, size_t errlen);
 

@@ -304,6 +304,29 @@ static int cmd_backup(int argc, char **argv, const char *home)
     return cmd_done(rc, "backup", err);
 }
 
+static const char digest_backfill_help[] =
+    "usage: jianpei-issuer digest-backfill [--home DIR]\n"
+    "\n"
+    "One-off, for a store made before the file-check index (SPEC §10): records\n"
+    "the SHA-256 of every certificate's current PDF and of its signature, so\n"
+    "that the verifier's file check knows them. Files replaced before the index\n"
+    "existed cannot be recorded. Safe to run again. Restart the verifier after\n"
+    "the first run on an old store.\n";
+
+static int cmd_digest_backfill(int argc, char **argv, const char *home)
+{
+    uint64_t n = 0;
+    char err[512] = "";
+    int rc, status;
+
+    if (cmd_scan(argc, argv, NULL, 0, NULL, digest_backfill_help, &status))
+        return status;
+    rc = issuer_digest_backfill(home, &n, err, sizeof err);
+    if (rc == 0)
+        printf("%llu PDFs recorded in the digest index\n", (unsigned long long)n);
+    return cmd_done(rc, "digest-backfill", err);
+}
+
 /* ----------------------------------------------------------- dispatch */
 
 static const struct command commands[] = {
@@ -325,6 +348,7 @@ static const struct command commands[] = {
     {"audit", cmd_audit, "verify the hash-chained audit log"},
     {"check", cmd_check, "check the whole store's integrity"},
     {"backup", cmd_backup, "hot compacting copy of the store"},
+    {"digest-backfill", cmd_digest_backfill, "one-off: index existing PDFs for the file check"},
 };
 
 static void usage_main(FILE *f)

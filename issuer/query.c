@@ -324,3 +324,23 @@ int issuer_backup(const char *home, const char *dir, char *err, size_t errlen)
     store_close(s);
     return rc;
 }
+
+int issuer_digest_backfill(const char *home, uint64_t *n, char *err, size_t errlen)
+{
+    char path[JP_HOME_PATH_MAX];
+    store *s = NULL;
+    int rc = issuer_home_check(home, err, errlen);
+
+    *n = 0;
+    if (rc == 0)
+        rc = jp_home_path(home, JP_HOME_STORE, path);
+    if (rc == 0)
+        rc = store_open(path, 0, &s, err, errlen);
+    if (rc == 0) {
+        rc = store_digest_backfill(s, n);
+        if (rc != 0)
+            jp_errf(err, errlen, "digest index: %s", store_strerror(rc));
+    }
+    store_close(s);
+    return rc;
+}

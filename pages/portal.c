@@ -24,14 +24,35 @@
 #include "util.h"
 
 #define KEY_LEN 32
+#define PORTAL_MAX_DBS 8 /* named databases: rosters; sessions and shares to come */
 #define REC_VERSION 1u
 #define PATH_MAX_ 4096
 
 struct portal {
     MDB_env *env;               /* HOME/portal/ */
-    MDB_dbi dbi;                /* the lockout records */
+    MDB_dbi dbi;                /* the lockout records (the main database) */
+    MDB_dbi rosters;            /* "rosters": roster permalinks */
     unsigned char key[KEY_LEN]; /* HMAC key of the record keys */
 };
+
+static void be64_put(unsigned char *p, uint64_t v)
+{
+    int i;
+
+    for (i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static uint64_t be64_get(const void *q)
+{
+    const unsigned char *p = q;
+    uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
 
 struct lock_rec {
     uint32_t version;                /* REC_VERSION */
@@ -48,6 +69,14 @@ const char *pages_strerror(int code)
         return "too many failed proofs for this certificate";
     if (code == PAGES_E_CORRUPT)
         return "portal record or key file is malformed";
+    if (code == PAGES_E_FORM)
+        return "form, cookie or upload is malformed";
+    if (code == PAGES_E_TOO_BIG)
+        return "uploaded file or form field is too large";
+    if (code == PAGES_E_CSRF)
+        return "csrf token does not match";
+    if (code == PAGES_E_NOTFOUND)
+        return "no such record";
     if (code > 0)
         return strerror(code);
     return mdb_strerror(code);
@@ -144,11 +173,15 @@ static int env_open(portal *p, const char *dir, char *err, size_t errlen)
     if (rc == 0)
         rc = mdb_env_set_mapsize(p->env, (size_t)PORTAL_MAP_SIZE);
     if (rc == 0)
+        rc = mdb_env_set_maxdbs(p->env, PORTAL_MAX_DBS);
+    if (rc == 0)
         rc = mdb_env_open(p->env, dir, MDB_NOSYNC | MDB_NOTLS, 0600);
     if (rc == 0)
         rc = mdb_txn_begin(p->env, NULL, 0, &txn);
     if (rc == 0)
         rc = mdb_dbi_open(txn, NULL, 0, &p->dbi);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "rosters", MDB_CREATE, &p->rosters);
     if (rc == 0)
         rc = mdb_txn_commit(txn);
     else if (txn != NULL)
@@ -388,4 +421,89 @@ int portal_proof_locked(portal *p, const char *no, size_t len, int64_t now, unsi
 {
     *retry_s = 0;
     return rec_update(p, no, len, OP_PEEK, now, retry_s);
+}
+
+/* ------------------------------------------------------------ rosters */
+
+/* Removes up to PORTAL_PRUNE_STEP expired roster records from the start. */
+static int roster_prune(MDB_txn *txn, MDB_dbi dbi, int64_t now)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int rc, steps;
+
+    rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc != 0)
+        return rc;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    for (steps = 0; rc == 0 && steps < PORTAL_PRUNE_STEP; steps++) {
+        if (v.mv_size >= 8 && (int64_t)be64_get(v.mv_data) + PORTAL_ROSTER_KEEP_S <= now)
+            rc = mdb_cursor_del(cur, 0);
+        if (rc == 0)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int portal_roster_put(portal *p, const void *blob, size_t len, int64_t now,
+                      unsigned char id[PORTAL_ROSTER_ID_LEN])
+{
+    MDB_val k = {PORTAL_ROSTER_ID_LEN, id}, v;
+    MDB_txn *txn = NULL;
+    unsigned char *rec;
+    int rc;
+
+    if (len > PORTAL_ROSTER_MAX)
+        return PAGES_E_TOO_BIG;
+    if (RAND_bytes(id, PORTAL_ROSTER_ID_LEN) != 1)
+        return EIO;
+    rec = malloc(len + 8);
+    if (rec == NULL)
+        return ENOMEM;
+    be64_put(rec, (uint64_t)now);
+    memcpy(rec + 8, blob, len);
+    v.mv_size = len + 8;
+    v.mv_data = rec;
+    rc = mdb_txn_begin(p->env, NULL, 0, &txn);
+    if (rc != 0)
+        goto out_free;
+    rc = mdb_put(txn, p->rosters, &k, &v, MDB_NOOVERWRITE);
+    if (rc == 0)
+        rc = roster_prune(txn, p->rosters, now);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+out_free:
+    free(rec);
+    return rc;
+}
+
+int portal_roster_get(portal *p, const unsigned char id[PORTAL_ROSTER_ID_LEN], int64_t now,
+                      struct jp_buf *out, int64_t *created)
+{
+    MDB_val k = {PORTAL_ROSTER_ID_LEN, (void *)id}, v;
+    MDB_txn *txn = NULL;
+    int rc;
+
+    jp_buf_reset(out);
+    *created = 0;
+    rc = mdb_txn_begin(p->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return rc;
+    rc = mdb_get(txn, p->rosters, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        rc = PAGES_E_NOTFOUND;
+    else if (rc == 0 && v.mv_size < 8)
+        rc = PAGES_E_CORRUPT;
+    if (rc == 0) {
+        *created = (int64_t)be64_get(v.mv_data);
+        if (*created + PORTAL_ROSTER_KEEP_S <= now)
+            rc = PAGES_E_NOTFOUND; /* expired: pruned on a later write */
+        else
+            rc = jp_buf_append(out, (const unsigned char *)v.mv_data + 8, v.mv_size - 8);
+    }
+    mdb_txn_abort(txn);
+    return rc;
 }

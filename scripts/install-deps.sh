@@ -9,9 +9,9 @@ pkgs=(
   # build
   build-essential cmake pkg-config git
   # libraries (SPEC: OpenSSL 3, libqrencode, libharu, libmicrohttpd, LMDB; plus
-  # HarfBuzz's subsetter for fonts and Jansson for JSON)
+  # HarfBuzz's subsetter for fonts, Jansson for JSON, ICU for the pages' NFC)
   libssl-dev libqrencode-dev libhpdf-dev libmicrohttpd-dev liblmdb-dev lmdb-utils
-  libharfbuzz-dev libjansson-dev libpng-dev libjpeg-dev zlib1g-dev
+  libharfbuzz-dev libjansson-dev libpng-dev libjpeg-dev zlib1g-dev libicu-dev
   # fonts: AR PL UMing (certificate face) and HanaMin (CJK extensions fallback)
   fonts-arphic-uming fonts-hanazono
   # tools the tests use to check what a user would check

@@ -307,11 +307,14 @@ out_free:
 
 int store_pdf_put(store_txn *txn, const char *certificate_no, const void *pdf, size_t len)
 {
+    int rc;
+
     if (!cert_no_ok(certificate_no))
         return STORE_EINVAL;
     if (len > STORE_PDF_MAX)
         return STORE_ETOOLONG;
-    return store_put(txn, STORE_DB_PDFS, certificate_no, STORE_CERT_NO_LEN, pdf, len, 0);
+    rc = store_put(txn, STORE_DB_PDFS, certificate_no, STORE_CERT_NO_LEN, pdf, len, 0);
+    return rc != 0 ? rc : store_digest_record(txn, certificate_no, pdf, len);
 }
 
 int store_pdf_get(store_txn *txn, const char *certificate_no, const void **pdf, size_t *len)

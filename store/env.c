@@ -27,7 +27,7 @@
 #define STORE_RESIZE_TRIES 8
 
 static const char *const builtin_names[STORE_DB_EXTRA] = {
-    "meta", "certs", "pdfs", "intake", "holder", "serials", "audit",
+    "meta", "certs", "pdfs", "intake", "holder", "serials", "audit", "digests",
 };
 
 static const char schema_key[] = "schema_version";
@@ -332,6 +332,10 @@ static int open_one(store *s, MDB_txn *tx, int i, unsigned dups, const char *dir
     if (!s->rdonly)
         f |= MDB_CREATE;
     rc = mdb_dbi_open(tx, s->names[i], f, &s->dbi[i]);
+    if (rc == MDB_NOTFOUND && s->rdonly && i == STORE_DB_DIGESTS) {
+        s->absent |= 1u << i; /* an older store: lookups find nothing until backfilled */
+        return 0;
+    }
     if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
         jp_errf(err, errlen, "store %s: database %s is missing or of another kind", dir,
                 s->names[i]);
@@ -535,6 +539,8 @@ int store_dbi(const store_txn *txn, int db, MDB_dbi *out)
 {
     if (db < 0 || db >= txn->s->ndb)
         return STORE_EINVAL;
+    if (db < 32 && (txn->s->absent & (1u << db)))
+        return STORE_ENOTFOUND;
     *out = txn->s->dbi[db];
     return 0;
 }

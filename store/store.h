@@ -74,6 +74,7 @@ enum store_db {
     STORE_DB_HOLDER,  /* "holder": id_number -> certificate_no (duplicates sorted) */
     STORE_DB_SERIALS, /* "serials": 10-digit prefix -> last serial, u32 BE */
     STORE_DB_AUDIT,   /* "audit": seq u64 BE -> audit record */
+    STORE_DB_DIGESTS, /* "digests": kind byte + SHA-256 -> digest record (store_digest_get) */
     STORE_DB_EXTRA,   /* first id of the caller's extra databases */
 };
 
@@ -322,7 +323,13 @@ int store_cert_put(store_txn *txn, const struct store_cert *cert);
 /* Reads a certificate into *out (a copy). STORE_ENOTFOUND. */
 int store_cert_get(store_txn *txn, const char *certificate_no, struct store_cert *out);
 
-/* Stores the PDF of a certificate (at most STORE_PDF_MAX bytes). */
+/*
+ * Stores the PDF of a certificate (at most STORE_PDF_MAX bytes), replacing the
+ * previous one, and records it in the digest index (below) under the
+ * certificate's current file_version (0 when the record is not there yet):
+ * the replaced file's entries stay, so a reissued certificate's old file is
+ * still known as an older version.
+ */
 int store_pdf_put(store_txn *txn, const char *certificate_no, const void *pdf, size_t len);
 /*
  * Finds a PDF. *pdf points into the map and is valid only until the
@@ -331,6 +338,51 @@ int store_pdf_put(store_txn *txn, const char *certificate_no, const void *pdf, s
 int store_pdf_get(store_txn *txn, const char *certificate_no, const void **pdf, size_t *len);
 /* Copies a PDF into out (reset first); out->max should be >= STORE_PDF_MAX. */
 int store_pdf_copy(store_txn *txn, const char *certificate_no, struct jp_buf *out);
+
+/*
+ * The digest index (SPEC §10's file check): every PDF ever stored, by
+ *   STORE_DIGEST_FILE  SHA-256 of the whole file, and
+ *   STORE_DIGEST_SIG   SHA-256 of its signature value, the gap its last
+ *                      /ByteRange [0 a b c] leaves (bytes a..b-1: the
+ *                      /Contents hex string), which an edit of the signed
+ *                      bytes leaves as it was,
+ * each -> (certificate number, file version). An old store (made before the
+ * index) gets it with store_digest_backfill; opened read-only before that,
+ * every lookup answers STORE_ENOTFOUND.
+ */
+enum store_digest_kind {
+    STORE_DIGEST_FILE = 'F', /* the whole file */
+    STORE_DIGEST_SIG = 'S',  /* the signature value of its last /ByteRange */
+};
+
+struct store_digest {
+    char certificate_no[IDENT_CERTNO_SIZE]; /* whose file */
+    uint16_t file_version;                  /* which version of it */
+};
+
+/*
+ * SHA-256 of the signature gap of a PDF's last /ByteRange (see above) into
+ * out. A bounded scan of the last 64 KiB: STORE_ENOTFOUND when there is no
+ * well-formed /ByteRange [0 a b c] with a < b <= len and a gap that starts
+ * with '<' and ends with '>'.
+ */
+int store_pdf_sig_digest(const void *pdf, size_t len, unsigned char out[32]);
+/* Where that gap is: *off and *n (the "<...>" hex string). Same rules and errors. */
+int store_pdf_sig_span(const void *pdf, size_t len, size_t *off, size_t *n);
+/* Records digest (32 bytes) of kind as (no, version). Write transactions only. */
+int store_digest_put(store_txn *txn, enum store_digest_kind kind, const unsigned char digest[32],
+                     const char *certificate_no, uint16_t file_version);
+/* Looks up a digest of kind into *out. STORE_ENOTFOUND, STORE_ECORRUPT. */
+int store_digest_get(store_txn *txn, enum store_digest_kind kind, const unsigned char digest[32],
+                     struct store_digest *out);
+/*
+ * The one-off backfill of a store made before the index: records the current
+ * PDF of every certificate (file and signature digests, its file_version),
+ * in write transactions of at most 500 certificates. Files replaced before
+ * the index existed are gone and cannot be recorded. Idempotent. *n gets the
+ * PDFs recorded. Returns 0 or the first error (the transactions before it stay).
+ */
+int store_digest_backfill(store *s, uint64_t *n);
 
 /*
  * The intake index for idempotent issuance: (id_number, position, exam_id) ->

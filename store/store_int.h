@@ -20,6 +20,7 @@ struct store {
     char names[STORE_NDB_MAX][64]; /* their names, for store_db_by_name */
     int ndb;                       /* databases open */
     int rdonly;                    /* opened with STORE_RDONLY */
+    unsigned absent;               /* bit i: built-in database i is not in this (older) store */
     pthread_mutex_t mu;            /* guards active and resizing */
     pthread_cond_t cv;             /* signalled when either changes */
     unsigned active;               /* transactions of this process now open */
@@ -53,6 +54,8 @@ uint64_t store_be64_get(const unsigned char *p);
 /* Builds the intake key id_number 0 position 0 exam_id into out; STORE_ETOOLONG. */
 int store_intake_key(const char *id_number, const char *position, const char *exam_id,
                      unsigned char *out, size_t outsz, size_t *len);
+/* Records both digests of a PDF being stored under its number (digest.c). */
+int store_digest_record(store_txn *txn, const char *certificate_no, const void *pdf, size_t len);
 /* Verifies the audit chain inside an open transaction (see store_audit_verify). */
 int store_audit_verify_txn(store_txn *txn, uint64_t *first_bad, uint64_t *count);
 

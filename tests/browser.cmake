@@ -5,3 +5,9 @@ add_test(NAME browser_qr_page
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/browser/test_qr_page.py
                  --bin ${CMAKE_BINARY_DIR}/bin --src ${PROJECT_SOURCE_DIR})
 set_tests_properties(browser_qr_page PROPERTIES TIMEOUT 300)
+# The employers' pages (issue 14): home, lookup, holder check, file check, roster
+# and its permalink after a revocation, screenshots at 390x844.
+add_test(NAME browser_employer_pages
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/browser/test_employer_pages.py
+                 --bin ${CMAKE_BINARY_DIR}/bin --src ${PROJECT_SOURCE_DIR})
+set_tests_properties(browser_employer_pages PROPERTIES TIMEOUT 300)

@@ -8,3 +8,4 @@ jp_test(test_store_release SOURCES test_store_release.c LIBS jp_store)
 add_test(NAME test_demo_port
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_demo_port.sh ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(test_demo_port PROPERTIES TIMEOUT 300)
+jp_test(test_store_digest SOURCES test_store_digest.c LIBS jp_store PkgConfig::LMDB PkgConfig::OPENSSL)

@@ -146,7 +146,8 @@ static void test_page(int port, const struct holder *h, const char *url, char *f
     CHECK(has(&r, "有效") && has(&r, "二维码签名真实"));
     CHECK(!has(&r, h->name) && !has(&r, h->id) && !has(&r, "<script"));
     CHECK(vc_header(&r, "Content-Security-Policy", hv, sizeof(hv)) == 0 &&
-          strcmp(hv, "default-src 'none'; style-src 'unsafe-inline'; img-src data:") == 0);
+          strcmp(hv, "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'") == 0);
     CHECK(vc_header(&r, "Referrer-Policy", hv, sizeof(hv)) == 0 && strcmp(hv, "no-referrer") == 0);
     CHECK(vc_header(&r, "X-Content-Type-Options", hv, sizeof(hv)) == 0);
     vc_resp_free(&r);

@@ -303,7 +303,7 @@ static void test_log(void)
     CHECK_INT(vc_daemon_stop(&d), 0);
     log = vc_slurp(err_path, NULL);
     CHECK(log != NULL && strstr(log, id_number) == NULL);
-    CHECK(log != NULL && strstr(log, "GET /c/* 404") != NULL);
+    CHECK(log != NULL && strstr(log, "GET /c/* 400") != NULL);
     free(log);
 }
 

@@ -319,10 +319,13 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply 
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (rep->html) {
-        MHD_add_response_header(resp, "Content-Security-Policy",
-                                "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+        MHD_add_response_header(resp, "Content-Security-Policy", PAGES_CSP);
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     }
+    if (rep->location[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rep->location);
+    if (rep->set_cookie[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, rep->set_cookie);
     if (rep->retry_after > 0 &&
         snprintf(retry, sizeof(retry), "%u", rep->retry_after) < (int)sizeof(retry))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
@@ -331,6 +334,24 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply 
     ret = MHD_queue_response(conn, rep->status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+/* The 413 of a body declared too big: a page for the forms under /check/, else JSON. */
+static int too_big_reply(const char *url, size_t max, struct vf_reply *rep)
+{
+    struct pages_page p;
+    int rc;
+
+    if (strncmp(url, "/check/", 7) != 0)
+        return vf_reply_error(rep, 413, "body_too_large",
+                              max > VERIFIER_BODY_MAX ? "request body exceeds 2 MiB"
+                                                      : "request body exceeds 64 KiB");
+    pages_page_init(&p);
+    rc = pages_message(&p, 413, "文件过大", "上传的文件不能超过 2 MiB。");
+    if (rc == 0)
+        rc = vf_reply_page(rep, &p);
+    pages_page_free(&p);
+    return rc;
 }
 
 static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, const char *url,
@@ -349,12 +370,14 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
                                 : MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                               MHD_HTTP_HEADER_AUTHORIZATION);
     c.query = r->query;
+    c.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+    c.ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
     client_addr(v, conn, &c);
     vf_conns_request_in(conn);
     if (r->too_big) {
         r->ep = VF_EP_OTHER;
-        if (vf_reply_error(&rep, 413, "body_too_large", "request body exceeds 64 KiB") != 0)
+        if (too_big_reply(url, r->body.max, &rep) != 0)
             rep.status = 500;
     } else {
         vf_reload_if_changed(v);
@@ -366,7 +389,7 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
     return ret;
 }
 
-static int declared_too_big(struct MHD_Connection *conn)
+static int declared_too_big(struct MHD_Connection *conn, size_t max)
 {
     const char *cl =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -377,7 +400,7 @@ static int declared_too_big(struct MHD_Connection *conn)
         return 0;
     errno = 0;
     n = strtoull(cl, &end, 10);
-    return errno != 0 || end == cl || n > VERIFIER_BODY_MAX;
+    return errno != 0 || end == cl || n > max;
 }
 
 /*
@@ -416,8 +439,7 @@ static struct vf_req *req_new(struct vf_req *r, const char *url, const char *met
         r = calloc(1, sizeof(*r));
     if (r == NULL)
         return NULL;
-    if (r->body.max == 0)
-        jp_buf_init(&r->body, VERIFIER_BODY_MAX);
+    jp_buf_init(&r->body, vf_body_max(url)); /* nothing appended yet */
     r->started = 1;
     r->start_us = jp_mono_us();
     r->ep = VF_EP_OTHER;
@@ -432,7 +454,7 @@ static struct vf_req *req_new(struct vf_req *r, const char *url, const char *met
 }
 
 /*
- * A body (chunked, or longer than it said) passed VERIFIER_BODY_MAX: writes a
+ * A body (chunked, or longer than it said) passed its bound: writes a
  * 413 straight to the socket - libmicrohttpd takes no response while a body
  * is still coming - and returns MHD_NO, which closes the connection without
  * reading the rest.
@@ -442,8 +464,8 @@ static enum MHD_Result refuse_body(struct MHD_Connection *conn, struct vf_req *r
     static const char resp[] =
         "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
         "Content-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
-        "Cache-Control: no-store\r\nContent-Length: 75\r\n\r\n"
-        "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body exceeds 64 KiB\"}}";
+        "Cache-Control: no-store\r\nContent-Length: 73\r\n\r\n"
+        "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body is too large\"}}";
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 
@@ -469,7 +491,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r == NULL)
             return MHD_NO;
         *req_cls = r;
-        if (declared_too_big(conn)) {
+        if (declared_too_big(conn, r->body.max)) {
             r->too_big = 1;
             return answer(v, conn, url, method, r);
         }

@@ -54,6 +54,35 @@ int vf_reply_error(struct vf_reply *r, unsigned status, const char *code, const 
                       json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
 }
 
+int vf_reply_page(struct vf_reply *r, struct pages_page *p)
+{
+    size_t len = 0;
+    unsigned char *body = jp_buf_detach(&p->body, &len);
+
+    vf_reply_clear(r);
+    r->status = p->status;
+    r->ctype = "text/html; charset=utf-8";
+    r->body = body;
+    r->len = body != NULL ? len : 0;
+    r->html = 1;
+    r->retry_after = p->retry_after;
+    memcpy(r->set_cookie, p->set_cookie, sizeof(r->set_cookie));
+    return 0;
+}
+
+size_t vf_body_max(const char *path)
+{
+    static const char *const uploads[] = {"/check/file", "/check/roster", "/api/v1/check-file",
+                                          "/api/v1/roster"};
+    size_t i;
+
+    for (i = 0; i < sizeof(uploads) / sizeof(uploads[0]); i++) {
+        if (strcmp(path, uploads[i]) == 0)
+            return PAGES_UPLOAD_BODY_MAX;
+    }
+    return VERIFIER_BODY_MAX;
+}
+
 static int reply_buf(struct vf_reply *r, unsigned status, const char *ctype, struct jp_buf *b)
 {
     size_t len = 0;
@@ -75,7 +104,7 @@ static int reply_buf(struct vf_reply *r, unsigned status, const char *ctype, str
  * request without taking LMDB's reader-table lock). The handle is freed by
  * the thread-key destructor when the worker thread ends.
  */
-static int cert_lookup(struct verifier *v, const char *no, struct store_cert *out)
+int vf_cert_lookup(struct verifier *v, const char *no, struct store_cert *out)
 {
     store_txn *txn = pthread_getspecific(v->txn_key);
     int rc;
@@ -154,7 +183,7 @@ static int h_certificate(struct verifier *v, const struct vf_call *c, const char
 
     struct jp_buf b;
 
-    rc = cert_lookup(v, no, &cert);
+    rc = vf_cert_lookup(v, no, &cert);
     if (rc == STORE_ENOTFOUND && !vf_lookup_missed(v, c, r))
         return 0;
     if (rc == STORE_ENOTFOUND)
@@ -215,8 +244,10 @@ static int qr_check_locked(struct verifier *v, const char *text, size_t len, str
 
 static int h_page(struct verifier *v, const struct vf_call *c, const char *no, struct vf_reply *r)
 {
+    char token[PAGES_CSRF_LEN + 1];
     struct store_cert cert;
     struct verifier_qr qr;
+    struct pages_page pp;
     struct jp_buf page;
     int rc, found;
 
@@ -225,7 +256,7 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
         return rc;
     if (qr.verdict != VERIFIER_QR_MALFORMED && strcmp(qr.claims.certificate_no, no) != 0)
         qr.verdict = VERIFIER_QR_FORGED; /* the number the page shows is the one in the path */
-    rc = cert_lookup(v, no, &cert);
+    rc = vf_cert_lookup(v, no, &cert);
     if (rc != 0 && rc != STORE_ENOTFOUND)
         return rc;
     found = rc == 0;
@@ -233,13 +264,20 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
         return 0;
     if (c->wants_json)
         return reply_json(r, found ? 200 : 404, qr_result_json(v, &qr, found ? &cert : NULL));
+    pages_page_init(&pp);
+    rc = pages_csrf_prepare(&pp, c->cookie, vf_secure_cookies(v), token);
     jp_buf_init(&page, 256 * 1024);
-    rc = vf_page_render(v, no, &qr, found ? &cert : NULL, &page);
+    if (rc == 0)
+        rc = vf_page_render(v, no, &qr, found ? &cert : NULL,
+                            found && qr.verdict == VERIFIER_QR_GENUINE ? token : NULL, &page);
     if (rc == 0) {
         reply_buf(r, found ? 200 : 404, "text/html; charset=utf-8", &page);
         r->html = 1;
+        if (found && qr.verdict == VERIFIER_QR_GENUINE)
+            memcpy(r->set_cookie, pp.set_cookie, sizeof(r->set_cookie));
     }
     jp_buf_free(&page);
+    pages_page_free(&pp);
     return rc;
 }
 
@@ -260,7 +298,7 @@ static int h_page_misshapen(struct verifier *v, const struct vf_call *c, const c
     memset(&qr, 0, sizeof(qr));
     qr.verdict = VERIFIER_QR_FORGED;
     jp_buf_init(&page, 256 * 1024);
-    rc = vf_page_render(v, no, &qr, NULL, &page);
+    rc = vf_page_render(v, no, &qr, NULL, NULL, &page);
     if (rc == 0) {
         reply_buf(r, 404, "text/html; charset=utf-8", &page);
         r->html = 1;
@@ -290,7 +328,7 @@ static int h_verify(struct verifier *v, const struct vf_call *c, struct vf_reply
     if (rc != 0)
         return rc;
     if (qr.verdict != VERIFIER_QR_MALFORMED) {
-        rc = cert_lookup(v, qr.claims.certificate_no, &cert);
+        rc = vf_cert_lookup(v, qr.claims.certificate_no, &cert);
         if (rc != 0 && rc != STORE_ENOTFOUND)
             return rc;
         found = rc == 0;
@@ -300,40 +338,17 @@ static int h_verify(struct verifier *v, const struct vf_call *c, struct vf_reply
 
 /* ------------------------------------------------- holder check, pdf */
 
-/* Copies s (bounded) into a zeroed fixed buffer; a final 'x' of an ID becomes 'X'. */
-static void fixed_copy(char *dst, size_t dstsz, const char *s, size_t len, int id)
-{
-    memset(dst, 0, dstsz);
-    if (len >= dstsz)
-        return;
-    memcpy(dst, s, len);
-    if (id && len > 0 && dst[len - 1] == 'x')
-        dst[len - 1] = 'X';
-}
-
 /*
- * 1 when name and id equal the record's holder. Constant time over fixed-size
- * buffers; cert NULL (unknown number) runs the same comparisons and fails.
+ * 1 when name and id equal the record's holder (pages_holder_match: NFC,
+ * a final x as X, constant time); cert NULL (unknown number) runs the same
+ * comparisons and fails.
  */
 static int holder_matches(const struct store_cert *cert, json_t *name, json_t *id)
 {
-    char want_name[257], want_id[33], got_name[257], got_id[33];
-    int same_name, same_id, ok;
-
-    fixed_copy(want_name, sizeof(want_name), json_string_value(name), json_string_length(name), 0);
-    fixed_copy(want_id, sizeof(want_id), json_string_value(id), json_string_length(id), 1);
-    fixed_copy(got_name, sizeof(got_name), cert ? cert->holder_name : "",
-               cert ? strlen(cert->holder_name) : 0, 0);
-    fixed_copy(got_id, sizeof(got_id), cert ? cert->id_number : "",
-               cert ? strlen(cert->id_number) : 0, 1);
-    same_name = CRYPTO_memcmp(want_name, got_name, sizeof(want_name)) == 0;
-    same_id = CRYPTO_memcmp(want_id, got_id, sizeof(want_id)) == 0;
-    ok = cert != NULL && same_name & same_id & (want_name[0] != '\0') & (want_id[0] != '\0');
-    jp_cleanse(want_name, sizeof(want_name));
-    jp_cleanse(want_id, sizeof(want_id));
-    jp_cleanse(got_name, sizeof(got_name));
-    jp_cleanse(got_id, sizeof(got_id));
-    return ok;
+    return pages_holder_match(json_string_value(name), json_string_length(name),
+                              json_string_value(id), json_string_length(id),
+                              cert != NULL ? cert->holder_name : NULL,
+                              cert != NULL ? cert->id_number : NULL);
 }
 
 /* The per-address bucket of holder-check and pdf; 0 when it let the call through, else replied. */
@@ -396,7 +411,7 @@ static int holder_proof(struct verifier *v, const struct vf_call *c, const char 
         return -1;
     }
     if (*rc == 0)
-        *rc = cert_lookup(v, no, cert);
+        *rc = vf_cert_lookup(v, no, cert);
     found = *rc == 0;
     if (*rc == STORE_ENOTFOUND)
         *rc = 0;
@@ -444,7 +459,9 @@ static int claim_matches(struct verifier *v, const char *no, const struct store_
         code_ok = 0;
     if (cert != NULL)
         memcpy(want, cert->claim_hash, sizeof want);
-    fixed_copy(got6, sizeof got6, last6, last6_len, 1);
+    memset(got6, 0, sizeof got6);
+    if (last6_len == 6)
+        memcpy(got6, last6, 6);
     if (got6[5] == 'x')
         got6[5] = 'X';
     if (cert != NULL && strlen(cert->id_number) >= 6)
@@ -897,6 +914,7 @@ static int route(struct verifier *v, const struct vf_call *c, struct vf_reply *r
                  enum vf_endpoint *ep)
 {
     size_t i;
+    int rc = 0;
 
     for (i = 0; i < sizeof(simple_routes) / sizeof(simple_routes[0]); i++) {
         if (strcmp(c->path, simple_routes[i].path) != 0)
@@ -912,15 +930,27 @@ static int route(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         *ep = VF_EP_PAGE;
         return route_page(v, c, r);
     }
+    if (vf_route_people(v, c, r, ep, &rc))
+        return rc;
     return vf_reply_error(r, 404, "not_found", "no such resource");
 }
 
+/*
+ * HEAD is GET without the body (RFC 9110 §9.3.2): the handler runs as for GET
+ * and libmicrohttpd sends the headers, Content-Length included, but no body.
+ */
 void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                  enum vf_endpoint *ep)
 {
+    struct vf_call get;
     int rc;
 
     *ep = VF_EP_OTHER;
+    if (strcmp(c->method, "HEAD") == 0) {
+        get = *c;
+        get.method = "GET";
+        c = &get;
+    }
     rc = route(v, c, r, ep);
     if (rc != 0) {
         jp_log(JP_LOG_ERROR, "%s: %s (code %d)", vf_endpoint_name(*ep), verifier_strerror(rc), rc);
@@ -932,5 +962,7 @@ void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         r->html = 0;
         r->retry_after = 0;
         r->disposition[0] = '\0';
+        r->set_cookie[0] = '\0';
+        r->location[0] = '\0';
     }
 }

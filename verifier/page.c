@@ -132,7 +132,7 @@ void vf_time_format(int64_t t, char out[21])
 }
 
 /* Masked name and ID of a record into name[257] and id[33]; "*" when masking fails. */
-static void holder_masked(const struct store_cert *c, char name[257], char id[33])
+void vf_holder_masked(const struct store_cert *c, char name[257], char id[33])
 {
     if (ident_name_mask(c->holder_name, strlen(c->holder_name), name, 257) != 0)
         memcpy(name, "*", 2);
@@ -140,7 +140,7 @@ static void holder_masked(const struct store_cert *c, char name[257], char id[33
         memcpy(id, "*", 2);
 }
 
-static const char *position_name(const struct verifier *v, const char *code)
+const char *vf_position_name(const struct verifier *v, const char *code)
 {
     const char *n = jp_config_position(&v->cfg, code);
 
@@ -154,12 +154,12 @@ json_t *vf_cert_json(const struct verifier *v, const struct store_cert *c)
 
     if (status == NULL)
         return NULL;
-    holder_masked(c, name, id);
+    vf_holder_masked(c, name, id);
     vf_time_format(c->status_changed_at, changed);
     return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o}",
                      "certificate_no", c->certificate_no, "elicence_id", c->elicence_id, "status",
                      status, "position", "code", c->position_code, "name",
-                     position_name(v, c->position_code), "issue_date", c->issue_date, "issuer",
+                     vf_position_name(v, c->position_code), "issue_date", c->issue_date, "issuer",
                      c->authority_name, "institution", "code", c->institution_code, "name",
                      c->institution_name, "holder", "name_masked", name, "id_number_masked", id,
                      "status_changed_at",
@@ -174,7 +174,7 @@ int vf_cert_json_text(const struct verifier *v, const struct store_cert *c, stru
 
     if (status == NULL)
         return EINVAL;
-    holder_masked(c, name, id);
+    vf_holder_masked(c, name, id);
     rc = jp_buf_puts(b, "{\"certificate_no\":");
     if (rc == 0)
         rc = jp_json_strz(b, c->certificate_no);
@@ -193,7 +193,7 @@ int vf_cert_json_text(const struct verifier *v, const struct store_cert *c, stru
     if (rc == 0)
         rc = jp_buf_puts(b, ",\"name\":");
     if (rc == 0)
-        rc = jp_json_strz(b, position_name(v, c->position_code));
+        rc = jp_json_strz(b, vf_position_name(v, c->position_code));
     if (rc == 0)
         rc = jp_buf_puts(b, "},\"issue_date\":");
     if (rc == 0)
@@ -231,33 +231,10 @@ int vf_cert_json_text(const struct verifier *v, const struct store_cert *c, stru
 
 /* ------------------------------------------------------------ HTML */
 
+/* Every value shown goes through the pages module's one escaper. */
 static int html_text(struct jp_buf *b, const char *s)
 {
-    int rc = 0;
-
-    for (; rc == 0 && *s != '\0'; s++) {
-        switch (*s) {
-        case '<':
-            rc = jp_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            rc = jp_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            rc = jp_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            rc = jp_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            rc = jp_buf_puts(b, "&#39;");
-            break;
-        default:
-            rc = jp_buf_append(b, s, 1);
-            break;
-        }
-    }
-    return rc;
+    return pages_escz(b, s);
 }
 
 static const char page_head[] =
@@ -273,12 +250,18 @@ static const char page_head[] =
     "dt{color:#666;font-size:14px;margin-top:10px}dd{margin:2px 0 10px;font-size:18px;"
     "word-break:break-all}.s{margin:16px 12px;padding:12px;border-radius:8px;font-weight:bold}"
     ".sok{background:#e6f4ea;color:#1a7f37}.sbad{background:#fde7e7;color:#c62828}"
-    "p{margin:12px;line-height:1.6}</style></head><body><main>";
+    "p{margin:12px;line-height:1.6}h2{font-size:17px;margin:16px 0 8px}"
+    ".card{background:#fff;border-radius:8px;padding:12px 14px;margin:12px 0}"
+    "label{display:block;margin:10px 0 4px;color:#444}input[type=text]{width:100%;"
+    "box-sizing:border-box;font-size:17px;padding:8px;border:1px solid #999;border-radius:6px}"
+    "button{margin-top:12px;font-size:17px;padding:10px;width:100%;border:0;border-radius:6px;"
+    "background:#1f4e8c;color:#fff}.note{color:#555;font-size:15px;margin:8px 0}"
+    "</style></head><body><main>";
 
 static const char page_tail[] = "</main></body></html>";
 
 /* Chinese status word and banner class. */
-static void status_words(enum store_cert_status st, const char **word, const char **cls)
+void vf_status_words(enum store_cert_status st, const char **word, const char **cls)
 {
     switch (st) {
     case STORE_STATUS_VALID:
@@ -355,13 +338,13 @@ static int details(const struct verifier *v, const struct store_cert *c, struct 
     char name[257], id[33], changed[64];
     int rc;
 
-    holder_masked(c, name, id);
+    vf_holder_masked(c, name, id);
     changed_words(c->status_changed_at, changed);
     rc = jp_buf_puts(b, "<h1>住房和城乡建设领域施工现场专业人员职业培训合格证</h1><dl>");
     if (rc == 0)
         rc = row(b, "证书编号", c->certificate_no);
     if (rc == 0)
-        rc = row(b, "岗位", position_name(v, c->position_code));
+        rc = row(b, "岗位", vf_position_name(v, c->position_code));
     if (rc == 0)
         rc = row(b, "姓名", name);
     if (rc == 0)
@@ -394,7 +377,7 @@ static int warning(struct jp_buf *b, const char *certno, const char *big, const 
 }
 
 static int page_body(const struct verifier *v, const char *certno, const struct verifier_qr *qr,
-                     const struct store_cert *c, struct jp_buf *b)
+                     const struct store_cert *c, const char *token, struct jp_buf *b)
 {
     const char *word, *cls;
     int rc, genuine = qr->verdict == VERIFIER_QR_GENUINE;
@@ -412,24 +395,30 @@ static int page_body(const struct verifier *v, const char *certno, const struct 
             rc = jp_buf_puts(b, "<p>此二维码签名真实，但与证书库中的当前记录不一致"
                                 "（证书可能已换发），请以最新证书为准。</p>");
     } else {
-        status_words(c->status, &word, &cls);
+        vf_status_words(c->status, &word, &cls);
         rc = banner(b, cls, word, "证书状态");
     }
     if (rc == 0)
         rc = details(v, c, b);
     if (rc == 0)
         rc = jp_buf_printf(b, "<div class=\"s sok\">✓ %s</div>", signature_words(qr->verdict));
+    if (rc == 0 && token != NULL)
+        rc = jp_buf_puts(b, "<div style=\"margin:0 12px\">");
+    if (rc == 0 && token != NULL)
+        rc = vf_holder_form(b, c->certificate_no, token);
+    if (rc == 0 && token != NULL)
+        rc = jp_buf_puts(b, "</div>");
     return rc;
 }
 
 int vf_page_render(const struct verifier *v, const char *certno, const struct verifier_qr *qr,
-                   const struct store_cert *cert, struct jp_buf *out)
+                   const struct store_cert *cert, const char *csrf_token, struct jp_buf *out)
 {
     int rc;
 
     rc = jp_buf_puts(out, page_head);
     if (rc == 0)
-        rc = page_body(v, certno, qr, cert, out);
+        rc = page_body(v, certno, qr, cert, csrf_token, out);
     if (rc == 0)
         rc = jp_buf_puts(out, page_tail);
     return rc;

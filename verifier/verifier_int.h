@@ -39,6 +39,9 @@ enum vf_endpoint {
     VF_EP_CHANGES,      /* GET /api/v1/status-changes */
     VF_EP_HEALTH,       /* GET /healthz */
     VF_EP_METRICS,      /* GET /metrics */
+    VF_EP_PEOPLE,       /* the people's pages: /, /c/{no}, /R/{id}, forms */
+    VF_EP_FILE_CHECK,   /* /check/file, /api/v1/check-file */
+    VF_EP_ROSTER,       /* /check/roster, /api/v1/roster */
     VF_EP_OTHER,        /* anything else */
     VF_EP_COUNT
 };
@@ -329,23 +332,36 @@ struct vf_call {
     const char *authz;         /* Authorization header or NULL */
     const char *since;         /* ?since= or NULL */
     const char *query;         /* the raw query string as sent, without '?'; NULL when none */
+    const char *cookie;        /* Cookie header or NULL */
+    const char *ctype;         /* Content-Type header or NULL */
     unsigned char addr[16];    /* client address key for the rate limiter */
     size_t addrlen;            /* bytes of addr */
 };
 
 /* A reply: body is owned (malloc) and handed to libmicrohttpd. */
 struct vf_reply {
-    unsigned status;      /* HTTP status */
-    const char *ctype;    /* static content type */
-    unsigned char *body;  /* owned, NULL for empty */
-    size_t len;           /* bytes */
-    int html;             /* 1: add the HTML security headers */
-    unsigned retry_after; /* seconds, 0 = no header */
-    char disposition[64]; /* Content-Disposition, "" = none */
+    unsigned status;                       /* HTTP status */
+    const char *ctype;                     /* static content type */
+    unsigned char *body;                   /* owned, NULL for empty */
+    size_t len;                            /* bytes */
+    int html;                              /* 1: add the HTML security headers */
+    unsigned retry_after;                  /* seconds, 0 = no header */
+    char disposition[64];                  /* Content-Disposition, "" = none */
+    char set_cookie[PAGES_SET_COOKIE_MAX]; /* a Set-Cookie value, "" = none */
+    char location[96];                     /* Location of a redirect, "" = none */
 };
 
 /* Releases out->body. */
 void vf_reply_clear(struct vf_reply *r);
+/*
+ * Makes a page of the pages module the reply: its status, HTML body (moved:
+ * p->body is left empty), Set-Cookie and Retry-After; the daemon adds the
+ * security headers of every page (PAGES_CSP, nosniff, no-referrer,
+ * no-store). Returns 0.
+ */
+int vf_reply_page(struct vf_reply *r, struct pages_page *p);
+/* Bytes of body a request to path may send: uploads get PAGES_UPLOAD_BODY_MAX. */
+size_t vf_body_max(const char *path);
 /* A JSON error reply {"error":{"code","message"}}. Returns 0 or ENOMEM. */
 int vf_reply_error(struct vf_reply *r, unsigned status, const char *code, const char *message);
 
@@ -353,9 +369,12 @@ int vf_reply_error(struct vf_reply *r, unsigned status, const char *code, const 
 void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                  enum vf_endpoint *ep);
 
-/* The HTML page of GET /V/ (page.c). */
+/*
+ * The HTML page of GET /V/ (page.c); with csrf_token (not NULL) and a
+ * genuine QR of a certificate on record it carries the holder check form.
+ */
 int vf_page_render(const struct verifier *v, const char *certno, const struct verifier_qr *qr,
-                   const struct store_cert *cert, struct jp_buf *out);
+                   const struct store_cert *cert, const char *csrf_token, struct jp_buf *out);
 /* The certificate object of SPEC §8 as a new Jansson object; NULL on ENOMEM or a bad record. */
 struct json_t;
 struct json_t *vf_cert_json(const struct verifier *v, const struct store_cert *c);
@@ -365,6 +384,26 @@ struct json_t *vf_cert_json(const struct verifier *v, const struct store_cert *c
  * allocations). Returns 0, EINVAL for an unknown status, or b's errors.
  */
 int vf_cert_json_text(const struct verifier *v, const struct store_cert *c, struct jp_buf *b);
+/* Masked name and ID of a record into name[257] and id[33] (page.c). */
+void vf_holder_masked(const struct store_cert *c, char name[257], char id[33]);
+/* The position's name from the catalogue, else its code. */
+const char *vf_position_name(const struct verifier *v, const char *code);
+/* Chinese status word (有效 ...) and banner class (g, a, r). */
+void vf_status_words(enum store_cert_status st, const char **word, const char **cls);
+/* Reads one certificate in a fresh snapshot of this thread's read handle (handlers.c). */
+int vf_cert_lookup(struct verifier *v, const char *no, struct store_cert *out);
+/*
+ * The people's pages of SPEC §10 that employers use (employer.c): /, /c,
+ * /c/{no}, /c/{no}/holder-check, /check/file, /check/roster, /R/{id},
+ * /api/v1/check-file, /api/v1/roster. Returns 1 with r filled (*rc the
+ * handler's result) when path is one of them, else 0.
+ */
+int vf_route_people(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                    enum vf_endpoint *ep, int *rc);
+/* Appends the holder check form of certificate no (posting to /c/{no}/holder-check). */
+int vf_holder_form(struct jp_buf *b, const char *no, const char *token);
+/* 1 when cookies must be Secure (PUBLIC_URL is https). */
+int vf_secure_cookies(const struct verifier *v);
 /* RFC 3339 UTC of unix seconds into out[21]. */
 void vf_time_format(int64_t t, char out[21]);
 /* 1 when the genuine claims agree with the record (number, version, position, date). */
