@@ -216,12 +216,14 @@ static int parse_resp(unsigned char *raw, size_t n, struct vc_resp *r)
     return 0;
 }
 
+static int personal_next; /* 1: the next answer's body is personal by design (vc_http_personal) */
+
 /* Appends an answer to the capture: the header block, and the body unless it is a PDF. */
 static void capture_resp(const struct vc_resp *r)
 {
     char type[128] = "";
-    int pdf = vc_header(r, "Content-Type", type, sizeof(type)) == 0 &&
-              strncmp(type, "application/pdf", 15) == 0;
+    int pdf = personal_next || (vc_header(r, "Content-Type", type, sizeof(type)) == 0 &&
+                                strncmp(type, "application/pdf", 15) == 0);
 
     cap_append("http.log", r->head, strlen(r->head));
     cap_append("http.log", "\n\n", 2);
@@ -234,6 +236,16 @@ int vc_http(int port, const char *method, const char *path, const char *headers,
             size_t len, struct vc_resp *r)
 {
     return vc_http_from(NULL, port, method, path, headers, body, len, r);
+}
+
+int vc_http_personal(int port, const char *path, const char *headers, struct vc_resp *r)
+{
+    int rc;
+
+    personal_next = 1;
+    rc = vc_http_from(NULL, port, "GET", path, headers, NULL, 0, r);
+    personal_next = 0;
+    return rc;
 }
 
 int vc_http_from(const char *src, int port, const char *method, const char *path,

@@ -47,6 +47,12 @@ int vc_http(int port, const char *method, const char *path, const char *headers,
 /* vc_http from source address src (dotted IPv4, e.g. "127.0.0.2"; NULL: any). */
 int vc_http_from(const char *src, int port, const char *method, const char *path,
                  const char *headers, const void *body, size_t len, struct vc_resp *r);
+/*
+ * A GET whose answer shows personal data by design (the holder's print view, a
+ * live share's page): its headers are captured, its body is not, as for a
+ * PDF. Everything else goes through vc_http, so the scan still sees it.
+ */
+int vc_http_personal(int port, const char *path, const char *headers, struct vc_resp *r);
 void vc_resp_free(struct vc_resp *r);
 /*
  * The sig of SPEC §8 into hex[65]: HMAC-SHA256(secret, METHOD \n PATH \n ts \n

@@ -371,6 +371,7 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
                                                               MHD_HTTP_HEADER_AUTHORIZATION);
     c.query = r->query;
     c.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+    c.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
     c.ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
     client_addr(v, conn, &c);

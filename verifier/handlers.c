@@ -932,6 +932,8 @@ static int route(struct verifier *v, const struct vf_call *c, struct vf_reply *r
     }
     if (vf_route_people(v, c, r, ep, &rc))
         return rc;
+    if (vf_route_holder(v, c, r, ep, &rc))
+        return rc;
     return vf_reply_error(r, 404, "not_found", "no such resource");
 }
 

@@ -42,6 +42,8 @@ enum vf_endpoint {
     VF_EP_PEOPLE,       /* the people's pages: /, /c/{no}, /R/{id}, forms */
     VF_EP_FILE_CHECK,   /* /check/file, /api/v1/check-file */
     VF_EP_ROSTER,       /* /check/roster, /api/v1/roster */
+    VF_EP_HOLDER,       /* the holder's pages: /me, /me/... */
+    VF_EP_SHARE,        /* a share's page: /S/{id} */
     VF_EP_OTHER,        /* anything else */
     VF_EP_COUNT
 };
@@ -333,6 +335,7 @@ struct vf_call {
     const char *since;         /* ?since= or NULL */
     const char *query;         /* the raw query string as sent, without '?'; NULL when none */
     const char *cookie;        /* Cookie header or NULL */
+    const char *user_agent;    /* User-Agent header or NULL (WeChat gets the print view) */
     const char *ctype;         /* Content-Type header or NULL */
     unsigned char addr[16];    /* client address key for the rate limiter */
     size_t addrlen;            /* bytes of addr */
@@ -399,6 +402,14 @@ int vf_cert_lookup(struct verifier *v, const char *no, struct store_cert *out);
  * handler's result) when path is one of them, else 0.
  */
 int vf_route_people(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                    enum vf_endpoint *ep, int *rc);
+/*
+ * The holder's pages of SPEC §10 (holder_pages.c): /me (sign-in, 我的证书),
+ * /me/{no}.pdf, /me/{no}/print, /me/{no}/shares, /me/shares/{id}/revoke,
+ * /me/logout, /S/{id} and /S/{id}.pdf. Returns 1 with r filled (*rc the
+ * handler's result) when path is one of them, else 0.
+ */
+int vf_route_holder(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                     enum vf_endpoint *ep, int *rc);
 /* Appends the holder check form of certificate no (posting to /c/{no}/holder-check). */
 int vf_holder_form(struct jp_buf *b, const char *no, const char *token);
