@@ -541,6 +541,28 @@ static int session_key(const char *token, unsigned char out[32])
     return 0;
 }
 
+/* Removes up to PORTAL_PRUNE_STEP ended sessions after k, so records do not pile up. */
+static int session_prune(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, int64_t now)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val key = *k, v;
+    struct session_rec r;
+    int rc = mdb_cursor_open(txn, dbi, &cur);
+
+    if (rc == 0)
+        rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+    for (int steps = 0; rc == 0 && steps < PORTAL_PRUNE_STEP; steps++) {
+        rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT);
+        if (rc != 0 || v.mv_size != sizeof(r))
+            continue;
+        memcpy(&r, v.mv_data, sizeof(r));
+        if (now - r.last_seen > PORTAL_SESSION_IDLE_S)
+            rc = mdb_cursor_del(cur, 0);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int portal_session_new(portal *p, const char *no, int64_t now, char token[PORTAL_SESSION_LEN + 1])
 {
     unsigned char raw[PORTAL_SESSION_BYTES], hk[32];
@@ -562,6 +584,8 @@ int portal_session_new(portal *p, const char *no, int64_t now, char token[PORTAL
         rc = mdb_txn_begin(p->env, NULL, 0, &txn);
     if (rc == 0)
         rc = mdb_put(txn, p->sessions, &k, &v, MDB_NOOVERWRITE);
+    if (rc == 0)
+        rc = session_prune(txn, p->sessions, &k, now);
     if (rc == 0)
         return mdb_txn_commit(txn);
     if (txn != NULL)

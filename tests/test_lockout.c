@@ -70,6 +70,49 @@ static void test_portal_rules(void)
     portal_close(p);
 }
 
+/* Sessions end after 15 idle minutes, each request restarts the clock; shares end and count. */
+static void test_portal_sessions(void)
+{
+    char pdir[300], tok[PORTAL_SESSION_LEN + 1], tok2[PORTAL_SESSION_LEN + 1], no[PORTAL_NO_SIZE];
+    const char *cert = "440120260100000010";
+    struct portal_share s, got;
+    int64_t t0 = 1700000000;
+    portal *p = NULL;
+
+    snprintf(pdir, sizeof(pdir), "%s/unit-sessions", dir);
+    CHECK_INT(portal_open(pdir, &p, NULL, 0), 0);
+    if (p == NULL)
+        return;
+    CHECK_INT(portal_session_new(p, cert, t0, tok), 0);
+    CHECK_INT(strlen(tok), PORTAL_SESSION_LEN);
+    CHECK_INT(portal_session_new(p, cert, t0, tok2), 0);
+    CHECK(strcmp(tok, tok2) != 0);
+    CHECK_INT(portal_session_get(p, tok, t0 + 899, no), 0);
+    CHECK_STR(no, cert);
+    CHECK_INT(portal_session_get(p, tok, t0 + 899 + 900, no), 0); /* the clock restarted */
+    CHECK_INT(portal_session_get(p, tok2, t0 + 901, no), PAGES_E_NOTFOUND);
+    CHECK_INT(portal_session_end(p, tok), 0);
+    CHECK_INT(portal_session_get(p, tok, t0 + 1800, no), PAGES_E_NOTFOUND);
+    CHECK_INT(portal_session_get(p, "AAAA", t0, no), PAGES_E_NOTFOUND);
+
+    memset(&s, 0, sizeof(s));
+    snprintf(s.no, sizeof(s.no), "%s", cert);
+    snprintf(s.recipient, sizeof(s.recipient), "某公司");
+    snprintf(s.purpose, sizeof(s.purpose), "入职");
+    s.expires = t0 + 86400;
+    CHECK_INT(portal_share_new(p, &s, t0), 0);
+    CHECK_INT(portal_share_open(p, s.id, t0 + 1, &got), 0);
+    CHECK_INT(portal_share_open(p, s.id, t0 + 2, &got), 0);
+    CHECK(got.accesses == 2 && got.last_access == t0 + 2);
+    CHECK_INT(portal_share_open(p, s.id, t0 + 86400, &got), 0); /* expired: read, not counted */
+    CHECK(got.accesses == 2);
+    CHECK_INT(portal_share_revoke(p, s.id, "440120260100000029", t0 + 3), PAGES_E_NOTFOUND);
+    CHECK_INT(portal_share_revoke(p, s.id, cert, t0 + 3), 0);
+    CHECK_INT(portal_share_open(p, s.id, t0 + 4, &got), 0);
+    CHECK(got.revoked_at == t0 + 3 && got.accesses == 2);
+    portal_close(p);
+}
+
 /* ------------------------------------------------------------ end to end */
 
 struct holder {
@@ -231,6 +274,7 @@ int main(void)
     snprintf(home, sizeof(home), "%s/jianpei-home", dir);
     snprintf(verifier_bin, sizeof(verifier_bin), "%s/jianpei-verifier", JP_BIN_DIR);
     test_portal_rules();
+    test_portal_sessions();
     CHECK(vc_make_home(JP_BIN_DIR, JP_SOURCE_DIR, dir, 2) == 0);
     CHECK(vc_holder(dir, 0, h.no, h.name, h.id) == 0 &&
           vc_holder(dir, 1, h2.no, h2.name, h2.id) == 0);
