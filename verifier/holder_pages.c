@@ -165,8 +165,9 @@ static int session_cookie(const struct verifier *v, const char *token, char *out
 
 /* ------------------------------------------------------------ sign-in */
 
-static const char signin_css[] = "form label{display:block;margin:.6em 0 .2em}"
-                                 "form input{width:100%;box-sizing:border-box;font-size:1.1em}";
+static const char signin_css[] =
+    ".err{color:#c62828;font-weight:bold}form label{display:block;margin:.6em 0 .2em}"
+    "form input{width:100%;box-sizing:border-box;font-size:1.1em}";
 
 static int signin_page(struct verifier *v, const struct vf_call *c, unsigned status,
                        const char *notice, struct pages_page *p)
