@@ -56,6 +56,7 @@ int jp_home_resolve(const char *flag, char *out, size_t outsz);
 #define JP_HOME_CLIENTS "clients.json" /* HMAC clients of other provinces (the verifier's) */
 #define JP_HOME_TEMPLATE "certificate.tmpl" /* the certificate template */
 #define JP_HOME_TRAINING "training"         /* the training module's environment */
+#define JP_HOME_CLAIM_KEY "claim.key"       /* HMAC key of claim-code hashes (claim.h), 0600 */
 
 /* HOME/name into out (JP_HOME_PATH_MAX bytes). Returns 0 or ENAMETOOLONG. */
 int jp_home_path(const char *home, const char *name, char *out);

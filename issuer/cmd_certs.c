@@ -137,7 +137,7 @@ static int check_no(const char *no)
 
 static const char issue_help[] =
     "usage: jianpei-issuer issue [--home DIR] --input FILE|- [--report FILE]\n"
-    "                            [--all-or-nothing] [--threads N] [--actor NAME]\n"
+    "                            [--notices DIR] [--all-or-nothing] [--threads N] [--actor NAME]\n"
     "                            [--passphrase-file FILE]\n"
     "\n"
     "Reads passed candidates as JSON Lines (SPEC §5), checks every rule, and numbers,\n"
@@ -149,7 +149,11 @@ static const char issue_help[] =
     "  --input FILE|-      intake file, or - for standard input; photo paths are\n"
     "                      relative to the file's directory (to . for stdin)\n"
     "  --report FILE       write the JSON summary of the run (mode 0600; a symlink\n"
-    "                      there is replaced, never followed)\n"
+    "                      there is replaced, never followed); it holds each new\n"
+    "                      certificate's claim code (领取码)\n"
+    "  --notices DIR       append each new certificate's number, masked name and\n"
+    "                      claim code to DIR/<institution_code>/<exam_id>.csv, the\n"
+    "                      institutions' notices (folders 0700, files 0600)\n"
     "  --all-or-nothing    refuse the whole input when any line is rejected\n"
     "  --threads N         render and sign on N threads, 1-16 (default: one per core)\n"
     "  --actor NAME        who issues, for the audit log (default: $USER)\n"
@@ -173,6 +177,19 @@ static int write_report(const char *path, const struct issuer_report *rep)
     return rc;
 }
 
+static int write_notices(issuer *is, const char *dir, const struct issuer_report *rep)
+{
+    char err[512] = "";
+    size_t files = 0;
+    int rc = issuer_notices_write(is, rep, dir, &files, err, sizeof err);
+
+    if (rc != 0)
+        fprintf(stderr, "cannot write the notices in %s: %s\n", dir, err);
+    else
+        fprintf(stderr, "notices: %zu files written under %s\n", files, dir);
+    return rc;
+}
+
 static void print_rejections(const struct issuer_report *rep)
 {
     size_t shown = 0;
@@ -193,6 +210,7 @@ int cmd_issue(int argc, char **argv, const char *home)
     static const struct option opts[] = {
         {"input", required_argument, NULL, 'i'},
         {"report", required_argument, NULL, 'r'},
+        {"notices", required_argument, NULL, 'n'},
         {"all-or-nothing", no_argument, NULL, 'a'},
         {"threads", required_argument, NULL, 't'},
         {"actor", required_argument, NULL, 'A'},
@@ -203,7 +221,7 @@ int cmd_issue(int argc, char **argv, const char *home)
     struct issuer_issue_opts o = {0};
     struct issuer_report rep;
     struct cli_progress prog;
-    const char *input = NULL, *report = NULL, *passfile = NULL;
+    const char *input = NULL, *report = NULL, *notices = NULL, *passfile = NULL;
     char dir[JP_HOME_PATH_MAX], err[512] = "";
     issuer *is = NULL;
     FILE *in = stdin;
@@ -218,6 +236,9 @@ int cmd_issue(int argc, char **argv, const char *home)
             break;
         case 'r':
             report = optarg;
+            break;
+        case 'n':
+            notices = optarg;
             break;
         case 'a':
             o.all_or_nothing = 1;
@@ -279,6 +300,13 @@ int cmd_issue(int argc, char **argv, const char *home)
             rep.already, rep.rejected, cli_now() - t0);
     if (report != NULL && write_report(report, &rep) != 0)
         rc = EIO;
+    if (notices != NULL && write_notices(is, notices, &rep) != 0)
+        rc = EIO;
+    if (report == NULL && notices == NULL && rep.issued > 0)
+        fprintf(stderr,
+                "issue: the claim codes of the %zu new certificates were written nowhere "
+                "(no --report, no --notices): give them with `claim-code reset`\n",
+                rep.issued);
     if (rc == 0)
         status = rep.rejected > 0 ? CLI_REJECTED : CLI_OK;
 out:
@@ -475,4 +503,70 @@ int cmd_apply_status(int argc, char **argv, const char *home)
     fprintf(stderr, "%lu applied, %lu already so, %lu rejected\n", n.applied, n.already,
             n.rejected);
     return n.rejected > 0 ? CLI_REJECTED : CLI_OK;
+}
+
+/* ----------------------------------------------------------- claim-code */
+
+static const char claim_help[] =
+    "usage: jianpei-issuer claim-code reset NO [--home DIR] [--actor NAME]\n"
+    "       jianpei-issuer claim-code backfill --out FILE [--home DIR] [--actor NAME]\n"
+    "\n"
+    "Claim codes (领取码) let a holder fetch their own certificate (SPEC §10).\n"
+    "  reset NO         give certificate NO a new code, printed alone on the last\n"
+    "                   line of standard output; the old code stops working\n"
+    "  backfill         give a code to every certificate that has none (stores made\n"
+    "                   before claim codes): the codes go to FILE (mode 0600, CSV:\n"
+    "                   certificate_no,institution_code,exam_id,name_masked,claim_code)\n"
+    "                   before they are stored; hand each institution its lines\n"
+    "  --actor NAME     who does it, for the audit log (default: $USER)\n";
+
+static int claim_reset(int argc, char **argv, const char *home, const char *actor)
+{
+    char shown[ISSUER_CLAIM_SHOWN_SIZE], err[512] = "";
+    const char *no = NULL;
+    int rc, status;
+    const struct cmd_opt opts[] = {{"actor", CMD_VALUE, &actor}};
+
+    if (cmd_scan(argc, argv, opts, 1, &no, claim_help, &status))
+        return status;
+    rc = issuer_claim_reset(home, no, actor, shown, err, sizeof err);
+    if (rc == 0) {
+        printf("%s: new claim code, the old one no longer works\n%s\n", no, shown);
+        jp_cleanse(shown, sizeof shown);
+    }
+    return cmd_done(rc, "claim-code reset", err);
+}
+
+static int claim_backfill(int argc, char **argv, const char *home, const char *actor)
+{
+    const char *out = NULL;
+    char err[512] = "";
+    size_t given = 0;
+    int rc, status;
+    const struct cmd_opt opts[] = {{"out", CMD_REQUIRED, &out}, {"actor", CMD_VALUE, &actor}};
+
+    if (cmd_scan(argc, argv, opts, 2, NULL, claim_help, &status))
+        return status;
+    rc = issuer_claim_backfill(home, out, actor, &given, err, sizeof err);
+    if (rc == 0 && given == 0)
+        printf("every certificate has a claim code: nothing to do, %s not written\n", out);
+    else if (rc == 0)
+        printf("%zu certificates got a claim code, written to %s\n", given, out);
+    return cmd_done(rc, "claim-code backfill", err);
+}
+
+int cmd_claim_code(int argc, char **argv, const char *home)
+{
+    const char *actor = getenv("USER") ? getenv("USER") : "jianpei-issuer";
+
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(claim_help, stdout);
+        return CLI_OK;
+    }
+    if (argc >= 2 && strcmp(argv[1], "reset") == 0)
+        return claim_reset(argc - 1, argv + 1, home, actor);
+    if (argc >= 2 && strcmp(argv[1], "backfill") == 0)
+        return claim_backfill(argc - 1, argv + 1, home, actor);
+    fputs(claim_help, stderr);
+    return CLI_USAGE;
 }

@@ -43,5 +43,6 @@ int cmd_status(int argc, char **argv, const char *home);
 int cmd_reissue(int argc, char **argv, const char *home);
 int cmd_stats(int argc, char **argv, const char *home);
 int cmd_apply_status(int argc, char **argv, const char *home);
+int cmd_claim_code(int argc, char **argv, const char *home);
 
 #endif

@@ -45,14 +45,15 @@ static const struct store_dbspec issuer_dbs[] = {{"photos", 0}};
 
 /* One line of a batch. */
 struct job {
-    struct intake_rec rec;     /* validated input (owns the photo) */
-    int rejected;              /* 1 once any rule or the renderer refused it */
-    char why[INTAKE_WHY_SIZE]; /* reason when rejected */
-    int already;               /* this attempt: issued before, cert.certificate_no set */
-    struct store_cert cert;    /* this attempt: the record to store */
-    struct jp_buf pdf;         /* the signed PDF, rendered for rendered_no */
-    char rendered_no[19];      /* number pdf was rendered for, "" when none yet */
-    int render_rc;             /* this attempt: 0 or the renderer's error */
+    struct intake_rec rec;          /* validated input (owns the photo) */
+    int rejected;                   /* 1 once any rule or the renderer refused it */
+    char why[INTAKE_WHY_SIZE];      /* reason when rejected */
+    int already;                    /* this attempt: issued before, cert.certificate_no set */
+    struct store_cert cert;         /* this attempt: the record to store */
+    struct jp_buf pdf;              /* the signed PDF, rendered for rendered_no */
+    char rendered_no[19];           /* number pdf was rendered for, "" when none yet */
+    int render_rc;                  /* this attempt: 0 or the renderer's error */
+    char claim[JP_CLAIM_CODE_SIZE]; /* the new certificate's plain claim code, wiped after */
 };
 
 struct batch {
@@ -121,6 +122,8 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
     if (rc == 0)
         rc = open_keys(is, pass, passlen, err, errlen);
     if (rc == 0)
+        rc = jp_claim_key_load(home, 1, is->claim_key, err, errlen);
+    if (rc == 0)
         rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0) {
         struct store_opts so = {.extra = issuer_dbs, .n_extra = 1};
@@ -144,6 +147,7 @@ void issuer_close(issuer *is)
     for (int i = 0; i < is->nworkers; i++)
         keys_close(is->keys[i]);
     tmpl_free(is->tmpl);
+    jp_cleanse(is->claim_key, sizeof is->claim_key);
     free(is);
 }
 
@@ -358,7 +362,10 @@ static int fill_cert(struct batch *b, struct job *j, const char *no)
     c->score_tenths = j->rec.score_tenths;
     memcpy(c->key_id, is->kid, sizeof c->key_id);
     c->issued_at = (int64_t)time(NULL);
-    return 0;
+    rc = jp_claim_new(j->claim);
+    if (rc == 0)
+        rc = jp_claim_hash(is->claim_key, c->certificate_no, j->claim, c->claim_hash);
+    return rc;
 }
 
 /*
@@ -465,10 +472,10 @@ static int report_batch(const struct batch *b, struct issuer_report *rep)
     for (size_t i = 0; rc == 0 && i < b->n; i++) {
         const struct job *j = &b->jobs[i];
         if (j->rejected)
-            rc = report_add(rep, j->rec.line, ISSUER_REJECTED, NULL, j->why);
+            rc = report_add(rep, j->rec.line, ISSUER_REJECTED, NULL, NULL, j->why);
         else
             rc = report_add(rep, j->rec.line, j->already ? ISSUER_ALREADY : ISSUER_ISSUED,
-                            j->cert.certificate_no, NULL);
+                            j->cert.certificate_no, j->already ? NULL : j->claim, NULL);
     }
     return rc;
 }
@@ -478,6 +485,7 @@ static void batch_clear(struct batch *b)
     for (size_t i = 0; i < b->n; i++) {
         intake_rec_clear(&b->jobs[i].rec);
         jp_buf_free(&b->jobs[i].pdf);
+        jp_cleanse(b->jobs[i].claim, sizeof b->jobs[i].claim);
     }
     b->n = 0;
 }
@@ -647,12 +655,12 @@ static int report_validated(struct batch *b, struct issuer_report *rep)
     for (size_t i = 0; rc == 0 && i < b->n; i++) {
         const struct job *j = &b->jobs[i];
         if (j->rejected) {
-            rc = report_add(rep, j->rec.line, ISSUER_REJECTED, NULL, j->why);
+            rc = report_add(rep, j->rec.line, ISSUER_REJECTED, NULL, NULL, j->why);
             continue;
         }
         rc = store_intake_get(txn, j->rec.id_number, j->rec.position, j->rec.exam_id, no);
         if (rc == 0)
-            rc = report_add(rep, j->rec.line, ISSUER_ALREADY, no, NULL);
+            rc = report_add(rep, j->rec.line, ISSUER_ALREADY, no, NULL, NULL);
         else if (rc == STORE_ENOTFOUND)
             rc = 0;
     }
@@ -761,7 +769,7 @@ static int run_all_or_nothing(struct reader *r, struct batch *b, struct issuer_r
     if (rc == ISSUER_ERENDER) {
         issuer_report_free(rep);
         issuer_report_init(rep);
-        return report_add(rep, a.bad_line, ISSUER_REJECTED, NULL, a.why);
+        return report_add(rep, a.bad_line, ISSUER_REJECTED, NULL, NULL, a.why);
     }
     if (rc != 0)
         jp_errf(err, errlen, "cannot store the certificates: %s",

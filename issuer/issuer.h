@@ -108,12 +108,14 @@ enum issuer_outcome {
     ISSUER_REJECTED, /* the line broke a rule; nothing changed for it */
 };
 
-/* One line's result, 28 bytes: a 100,000-line run keeps 100,000 of them. */
+/* One line's result, 44 bytes: a 100,000-line run keeps 100,000 of them. */
 struct issuer_item {
     uint32_t line;                          /* input line number, from 1 */
     uint8_t what;                           /* enum issuer_outcome */
     char certificate_no[IDENT_CERTNO_SIZE]; /* issued or already issued number, else "" */
-    uint32_t reason; /* offset of the NUL-terminated reason in text (rejected only) */
+    char claim_code[15]; /* issued: the claim code as shown, XXXX-XXXX-XXXX; else "" (a
+                            secret: issuer_report_free wipes it) */
+    uint32_t reason;     /* offset of the NUL-terminated reason in text (rejected only) */
 };
 
 /* What an issue run did, in input order. Owned by the caller: issuer_report_free. */
@@ -165,6 +167,43 @@ int issuer_report_write(const struct issuer_report *rep, FILE *out);
  */
 int issuer_report_save(const struct issuer_report *rep, const char *path, char *err, size_t errlen);
 
+/* ---------------------------------------------------------- claim codes */
+/*
+ * Claim codes (SPEC §10, common/claim.h): every certificate issue_run makes
+ * gets a fresh code, whose keyed hash is stored with the record and whose
+ * plain form goes only into the report's items (claim_code) and, through the
+ * functions below, to the operator. A reissue keeps the code.
+ */
+#define ISSUER_CLAIM_SHOWN_SIZE 15 /* XXXX-XXXX-XXXX and its NUL */
+/*
+ * Writes the notices of an issue run: for each certificate of rep issued with
+ * a claim code, a line "certificate_no,name_masked,claim_code" appended to
+ * dir/<institution_code>/<exam_id>.csv (header line first in a new file).
+ * dir and the institution folders are made 0700, the files 0600, all opened
+ * without following a symlink and refused unless they are ours and private;
+ * bytes of a code outside [A-Za-z0-9-] are written _XX in a name. *files =
+ * notice files written. Returns 0 or an errno value (reason in err).
+ */
+int issuer_notices_write(issuer *is, const struct issuer_report *rep, const char *dir,
+                         size_t *files, char *err, size_t errlen);
+/*
+ * Gives certificate no a new claim code (shown: XXXX-XXXX-XXXX) and forgets
+ * the old one, with the audit entry "claim-code-reset" (no code in it).
+ * Returns 0, ISSUER_EARG (number, actor), STORE_ENOTFOUND, or the first
+ * failure's code (reason in err); nothing changes on error.
+ */
+int issuer_claim_reset(const char *home, const char *no, const char *actor,
+                       char shown[ISSUER_CLAIM_SHOWN_SIZE], char *err, size_t errlen);
+/*
+ * The one-off step for stores issued before claim codes: every certificate
+ * without one gets a code, written first to out (a private file, see
+ * issuer_report_save: "certificate_no,institution_code,exam_id,name_masked,
+ * claim_code" lines), then stored as hashes with an audit entry
+ * "claim-code-backfill" each. *given = codes stored (0: nothing to do, and no
+ * file written). On a store failure out is removed again.
+ */
+int issuer_claim_backfill(const char *home, const char *out, const char *actor, size_t *given,
+                          char *err, size_t errlen);
 /* ---------------------------------------------------------------- keys */
 
 struct issuer_key_opts {

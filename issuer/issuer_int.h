@@ -7,21 +7,23 @@
 
 #include <stdatomic.h>
 
+#include "claim.h"
 #include "issuer.h"
 #include "keys.h"
 #include "store.h"
 #include "tmpl.h"
 
 struct issuer {
-    char home[JP_HOME_PATH_MAX];         /* the home directory */
-    struct jp_config cfg;                /* its configuration */
-    store *st;                           /* read-write store */
-    struct tmpl *tmpl;                   /* loaded template, shared by workers */
-    int nworkers;                        /* worker threads, >= 1 */
-    keys_t *keys[ISSUER_MAX_THREADS];    /* one key handle per worker */
-    unsigned char kid[STORE_KEY_ID_LEN]; /* active signing key id */
-    int photos_db;                       /* "photos": certificate_no -> photo bytes */
-    atomic_ulong renders;                /* render-and-sign calls since issuer_open */
+    char home[JP_HOME_PATH_MAX];               /* the home directory */
+    struct jp_config cfg;                      /* its configuration */
+    store *st;                                 /* read-write store */
+    struct tmpl *tmpl;                         /* loaded template, shared by workers */
+    int nworkers;                              /* worker threads, >= 1 */
+    keys_t *keys[ISSUER_MAX_THREADS];          /* one key handle per worker */
+    unsigned char kid[STORE_KEY_ID_LEN];       /* active signing key id */
+    int photos_db;                             /* "photos": certificate_no -> photo bytes */
+    atomic_ulong renders;                      /* render-and-sign calls since issuer_open */
+    unsigned char claim_key[JP_CLAIM_KEY_LEN]; /* HOME/claim.key, wiped by issuer_close */
 };
 
 /*

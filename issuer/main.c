@@ -343,6 +343,7 @@ static const struct command commands[] = {
     {"lapse", cmd_status, "mark a certificate lapsed (失效)"},
     {"reissue", cmd_reissue, "issue a new file for a certificate (version + 1)"},
     {"apply-status", cmd_apply_status, "apply status changes from a JSON Lines file"},
+    {"claim-code", cmd_claim_code, "reset a claim code (领取码); backfill codes"},
     {"stats", cmd_stats, "counts by status, sizes"},
     {"audit", cmd_audit, "verify the hash-chained audit log"},
     {"check", cmd_check, "check the whole store's integrity"},
@@ -361,7 +362,7 @@ static void usage_main(FILE *f)
           "commands:\n",
           f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fputs("\nexit status: 0 success, 1 some input rejected (the rest done), 2 usage error,\n"
           "3 failure (nothing changed)\n",
           f);

@@ -5,6 +5,7 @@
  */
 #include "report.h"
 #include "files.h"
+#include "claim.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,13 +21,15 @@ void issuer_report_free(struct issuer_report *rep)
 {
     if (rep == NULL)
         return;
+    if (rep->items != NULL)
+        jp_cleanse(rep->items, rep->cap * sizeof *rep->items);
     free(rep->items);
     jp_buf_free(&rep->text);
     memset(rep, 0, sizeof *rep);
 }
 
 int report_add(struct issuer_report *rep, unsigned long line, enum issuer_outcome what,
-               const char *no, const char *why)
+               const char *no, const char *claim, const char *why)
 {
     struct issuer_item *it;
     int rc;
@@ -45,6 +48,11 @@ int report_add(struct issuer_report *rep, unsigned long line, enum issuer_outcom
     it->line = (uint32_t)line;
     it->what = (uint8_t)what;
     rc = jp_strf(it->certificate_no, sizeof it->certificate_no, "%s", no ? no : "");
+    if (rc == 0 && claim != NULL && strlen(claim) != JP_CLAIM_SYMBOLS)
+        rc = EINVAL;
+    it->claim_code[0] = '\0';
+    if (rc == 0 && claim != NULL)
+        jp_claim_show(claim, it->claim_code);
     if (rc != 0)
         return rc;
     it->reason = (uint32_t)rep->text.len;
@@ -74,6 +82,8 @@ static int item_json(const struct issuer_report *rep, const struct issuer_item *
         rc = jp_buf_puts(b, "\"certificate_no\":");
         if (rc == 0)
             rc = jp_json_strz(b, it->certificate_no);
+        if (rc == 0 && it->claim_code[0] != '\0')
+            rc = jp_buf_printf(b, ",\"claim_code\":\"%s\"", it->claim_code);
     }
     if (rc == 0)
         rc = jp_buf_puts(b, "}");
@@ -102,7 +112,7 @@ int issuer_report_write(const struct issuer_report *rep, FILE *out)
     struct jp_buf b;
     int rc = fputc('{', out) == EOF ? EIO : 0;
 
-    jp_buf_init(&b, 64 * 1024);
+    jp_buf_init(&b, 64 * 1024); /* holds claim codes: wiped below */
     if (rc == 0)
         rc = report_list_write(rep, ISSUER_ISSUED, "issued", out, &b);
     if (rc == 0 && fputc(',', out) == EOF)
@@ -115,6 +125,8 @@ int issuer_report_write(const struct issuer_report *rep, FILE *out)
         rc = report_list_write(rep, ISSUER_REJECTED, "rejected", out, &b);
     if (rc == 0 && fputs("}\n", out) == EOF)
         rc = EIO;
+    if (b.data != NULL)
+        jp_cleanse(b.data, b.cap);
     jp_buf_free(&b);
     return rc;
 }

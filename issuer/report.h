@@ -8,11 +8,12 @@
 #include "issuer.h"
 
 /*
- * Appends one line's outcome: its number (issued, already issued) or its
+ * Appends one line's outcome: its number (issued, already issued) and, for a
+ * new certificate, its canonical claim code (copied; NULL for none), or its
  * reason (rejected; copied). Returns 0, ENOMEM, EFBIG (line or text past the
  * report's bounds) or ENOSPC (a number longer than 18 characters).
  */
 int report_add(struct issuer_report *rep, unsigned long line, enum issuer_outcome what,
-               const char *no, const char *why);
+               const char *no, const char *claim, const char *why);
 
 #endif

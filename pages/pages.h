@@ -121,6 +121,70 @@ int portal_roster_put(portal *p, const void *blob, size_t len, int64_t now,
 int portal_roster_get(portal *p, const unsigned char id[PORTAL_ROSTER_ID_LEN], int64_t now,
                       struct jp_buf *out, int64_t *created);
 
+/* ------------------------------------------------------------ sessions */
+
+#define PORTAL_NO_SIZE 19         /* a certificate number and its NUL */
+#define PORTAL_SESSION_BYTES 16   /* 128 random bits */
+#define PORTAL_SESSION_LEN 26     /* base32 characters of a session token */
+#define PORTAL_SESSION_IDLE_S 900 /* a session ends after 15 minutes idle (SPEC §10) */
+
+/*
+ * A holder's session after a sign-in with certificate no at unix time now:
+ * token gets 26 base32 characters (the cookie's value) and a NUL. Only the
+ * SHA-256 of the token's bytes is stored ("sessions"), with the number and
+ * the times. Returns 0, PAGES_E_TOO_BIG, EIO (no random bytes) or an LMDB code.
+ */
+int portal_session_new(portal *p, const char *no, int64_t now, char token[PORTAL_SESSION_LEN + 1]);
+/*
+ * The certificate number of the live session of token into no, its idle
+ * clock restarted at now. PAGES_E_NOTFOUND for a malformed, unknown or ended
+ * token (one idle for more than PORTAL_SESSION_IDLE_S is removed), or an LMDB code.
+ */
+int portal_session_get(portal *p, const char *token, int64_t now, char no[PORTAL_NO_SIZE]);
+/* Ends the session of token (sign-out); 0 also when there is none. PAGES_E_NOTFOUND when malformed.
+ */
+int portal_session_end(portal *p, const char *token);
+
+/* ------------------------------------------------------------ shares */
+
+#define PORTAL_SHARE_ID_LEN 16 /* 128 random bits; base32 (26 characters) in /S/{id} */
+#define PORTAL_SHARE_TEXT 192  /* bytes of recipient and purpose, NUL included */
+#define PORTAL_SHARE_MAX 64    /* shares listed per certificate at most */
+#define PORTAL_SHARE_DAYS_MAX 180
+
+/* A 授权查看 share (SPEC §10), stored as is in "shares" (its number in "cert_shares"). */
+struct portal_share {
+    uint32_t version;                      /* record version, set by portal_share_new */
+    unsigned char id[PORTAL_SHARE_ID_LEN]; /* set by portal_share_new */
+    char no[PORTAL_NO_SIZE];               /* the certificate shared */
+    char recipient[PORTAL_SHARE_TEXT];     /* who may look, as the holder typed it */
+    char purpose[PORTAL_SHARE_TEXT];       /* what for */
+    int64_t created;                       /* unix seconds; set by portal_share_new */
+    int64_t expires;                       /* unix seconds; the share ends then */
+    int64_t revoked_at;                    /* unix seconds, 0 = not revoked */
+    int64_t last_access;                   /* unix seconds of the last open, 0 = never */
+    uint64_t accesses;                     /* opens while it lasted */
+};
+
+/*
+ * Stores share s (no, recipient, purpose, expires > now filled in by the
+ * caller) under a new random id (into s->id). PAGES_E_FORM for a field
+ * without its NUL or an expiry not after now, EIO, or an LMDB code.
+ */
+int portal_share_new(portal *p, struct portal_share *s, int64_t now);
+/*
+ * Reads share id into *out and, while it lasts (not revoked, now before
+ * expires), counts this open (accesses + 1, last_access = now).
+ * PAGES_E_NOTFOUND, PAGES_E_CORRUPT or an LMDB code.
+ */
+int portal_share_open(portal *p, const unsigned char id[PORTAL_SHARE_ID_LEN], int64_t now,
+                      struct portal_share *out);
+/* Revokes share id of certificate no at now (again: 0). PAGES_E_NOTFOUND when not no's. */
+int portal_share_revoke(portal *p, const unsigned char id[PORTAL_SHARE_ID_LEN], const char *no,
+                        int64_t now);
+/* Certificate no's shares (at most max, in id order) into out; *n = how many. */
+int portal_share_list(portal *p, const char *no, struct portal_share *out, size_t max, size_t *n);
+
 /* ================================================================ pages */
 
 /*

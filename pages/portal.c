@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@ struct portal {
     MDB_env *env;               /* HOME/portal/ */
     MDB_dbi dbi;                /* the lockout records (the main database) */
     MDB_dbi rosters;            /* "rosters": roster permalinks */
+    MDB_dbi sessions;           /* "sessions": SHA-256(token) -> struct session_rec */
+    MDB_dbi shares;             /* "shares": share id -> struct portal_share */
+    MDB_dbi cert_shares;        /* "cert_shares" (sorted duplicates): number -> share id */
     unsigned char key[KEY_LEN]; /* HMAC key of the record keys */
 };
 
@@ -182,6 +186,12 @@ static int env_open(portal *p, const char *dir, char *err, size_t errlen)
         rc = mdb_dbi_open(txn, NULL, 0, &p->dbi);
     if (rc == 0)
         rc = mdb_dbi_open(txn, "rosters", MDB_CREATE, &p->rosters);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "sessions", MDB_CREATE, &p->sessions);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "shares", MDB_CREATE, &p->shares);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "cert_shares", MDB_CREATE | MDB_DUPSORT, &p->cert_shares);
     if (rc == 0)
         rc = mdb_txn_commit(txn);
     else if (txn != NULL)
@@ -506,4 +516,268 @@ int portal_roster_get(portal *p, const unsigned char id[PORTAL_ROSTER_ID_LEN], i
     }
     mdb_txn_abort(txn);
     return rc;
+}
+
+/* ------------------------------------------------------------ sessions */
+
+struct session_rec {
+    uint32_t version;        /* REC_VERSION */
+    char no[PORTAL_NO_SIZE]; /* the certificate signed in with */
+    int64_t created;         /* unix seconds */
+    int64_t last_seen;       /* unix seconds of the last request */
+};
+
+/* SHA-256 of the token's 16 raw bytes, the record key: the environment holds no token. */
+static int session_key(const char *token, unsigned char out[32])
+{
+    unsigned char raw[PORTAL_SESSION_BYTES];
+    size_t n = 0;
+
+    if (strlen(token) != PORTAL_SESSION_LEN ||
+        jp_base32_decode(token, PORTAL_SESSION_LEN, raw, sizeof(raw), &n) != 0 || n != sizeof(raw))
+        return PAGES_E_NOTFOUND;
+    SHA256(raw, sizeof(raw), out);
+    OPENSSL_cleanse(raw, sizeof(raw));
+    return 0;
+}
+
+/* Removes up to PORTAL_PRUNE_STEP ended sessions after k, so records do not pile up. */
+static int session_prune(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, int64_t now)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val key = *k, v;
+    struct session_rec r;
+    int rc = mdb_cursor_open(txn, dbi, &cur);
+
+    if (rc == 0)
+        rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+    for (int steps = 0; rc == 0 && steps < PORTAL_PRUNE_STEP; steps++) {
+        rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT);
+        if (rc != 0 || v.mv_size != sizeof(r))
+            continue;
+        memcpy(&r, v.mv_data, sizeof(r));
+        if (now - r.last_seen > PORTAL_SESSION_IDLE_S)
+            rc = mdb_cursor_del(cur, 0);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int portal_session_new(portal *p, const char *no, int64_t now, char token[PORTAL_SESSION_LEN + 1])
+{
+    unsigned char raw[PORTAL_SESSION_BYTES], hk[32];
+    struct session_rec r = {.version = REC_VERSION, .created = now, .last_seen = now};
+    MDB_val k = {sizeof(hk), hk}, v = {sizeof(r), &r};
+    MDB_txn *txn = NULL;
+    int rc;
+
+    token[0] = '\0';
+    if (strlen(no) >= sizeof(r.no))
+        return PAGES_E_TOO_BIG;
+    memcpy(r.no, no, strlen(no) + 1);
+    if (RAND_bytes(raw, sizeof(raw)) != 1)
+        return EIO;
+    rc = jp_base32_encode(raw, sizeof(raw), token, PORTAL_SESSION_LEN + 1);
+    SHA256(raw, sizeof(raw), hk);
+    OPENSSL_cleanse(raw, sizeof(raw));
+    if (rc == 0)
+        rc = mdb_txn_begin(p->env, NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_put(txn, p->sessions, &k, &v, MDB_NOOVERWRITE);
+    if (rc == 0)
+        rc = session_prune(txn, p->sessions, &k, now);
+    if (rc == 0)
+        return mdb_txn_commit(txn);
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    token[0] = '\0';
+    return rc;
+}
+
+int portal_session_get(portal *p, const char *token, int64_t now, char no[PORTAL_NO_SIZE])
+{
+    unsigned char hk[32];
+    MDB_val k = {sizeof(hk), hk}, v;
+    struct session_rec r;
+    MDB_txn *txn = NULL;
+    int rc;
+
+    no[0] = '\0';
+    rc = session_key(token, hk);
+    if (rc == 0)
+        rc = mdb_txn_begin(p->env, NULL, 0, &txn);
+    if (rc != 0)
+        return rc;
+    rc = mdb_get(txn, p->sessions, &k, &v);
+    if (rc == 0 && v.mv_size != sizeof(r))
+        rc = PAGES_E_CORRUPT;
+    if (rc == 0) {
+        memcpy(&r, v.mv_data, sizeof(r));
+        if (now - r.last_seen > PORTAL_SESSION_IDLE_S || now < r.created) {
+            rc = mdb_del(txn, p->sessions, &k, NULL);
+            if (rc == 0)
+                rc = mdb_txn_commit(txn);
+            return rc == 0 ? PAGES_E_NOTFOUND : rc;
+        }
+        r.last_seen = now;
+        v.mv_data = &r;
+        rc = mdb_put(txn, p->sessions, &k, &v, 0);
+    }
+    if (rc == MDB_NOTFOUND)
+        rc = PAGES_E_NOTFOUND;
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    memcpy(no, r.no, sizeof(r.no));
+    return mdb_txn_commit(txn);
+}
+
+int portal_session_end(portal *p, const char *token)
+{
+    unsigned char hk[32];
+    MDB_val k = {sizeof(hk), hk};
+    MDB_txn *txn = NULL;
+    int rc = session_key(token, hk);
+
+    if (rc == 0)
+        rc = mdb_txn_begin(p->env, NULL, 0, &txn);
+    if (rc != 0)
+        return rc;
+    rc = mdb_del(txn, p->sessions, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
+}
+
+/* ------------------------------------------------------------ shares */
+
+static int share_read(MDB_txn *txn, MDB_dbi dbi, const unsigned char id[PORTAL_SHARE_ID_LEN],
+                      struct portal_share *out)
+{
+    MDB_val k = {PORTAL_SHARE_ID_LEN, (void *)id}, v;
+    int rc = mdb_get(txn, dbi, &k, &v);
+
+    if (rc == MDB_NOTFOUND)
+        return PAGES_E_NOTFOUND;
+    if (rc != 0)
+        return rc;
+    if (v.mv_size != sizeof(*out))
+        return PAGES_E_CORRUPT;
+    memcpy(out, v.mv_data, sizeof(*out));
+    return out->version == REC_VERSION ? 0 : PAGES_E_CORRUPT;
+}
+
+int portal_share_new(portal *p, struct portal_share *s, int64_t now)
+{
+    MDB_val k = {PORTAL_SHARE_ID_LEN, s->id}, v = {sizeof(*s), s}, nk, nv;
+    MDB_txn *txn = NULL;
+    int rc;
+
+    s->version = REC_VERSION;
+    s->created = now;
+    s->revoked_at = 0;
+    s->accesses = 0;
+    s->last_access = 0;
+    if (memchr(s->no, '\0', sizeof(s->no)) == NULL ||
+        memchr(s->recipient, '\0', sizeof(s->recipient)) == NULL ||
+        memchr(s->purpose, '\0', sizeof(s->purpose)) == NULL || s->expires <= now)
+        return PAGES_E_FORM;
+    if (RAND_bytes(s->id, sizeof(s->id)) != 1)
+        return EIO;
+    nk.mv_size = strlen(s->no);
+    nk.mv_data = s->no;
+    nv.mv_size = PORTAL_SHARE_ID_LEN;
+    nv.mv_data = s->id;
+    rc = mdb_txn_begin(p->env, NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_put(txn, p->shares, &k, &v, MDB_NOOVERWRITE);
+    if (rc == 0)
+        rc = mdb_put(txn, p->cert_shares, &nk, &nv, 0);
+    if (rc == 0)
+        return mdb_txn_commit(txn);
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    return rc;
+}
+
+int portal_share_open(portal *p, const unsigned char id[PORTAL_SHARE_ID_LEN], int64_t now,
+                      struct portal_share *out)
+{
+    MDB_val k = {PORTAL_SHARE_ID_LEN, (void *)id}, v;
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(p->env, NULL, 0, &txn);
+
+    if (rc != 0)
+        return rc;
+    rc = share_read(txn, p->shares, id, out);
+    if (rc == 0 && out->revoked_at == 0 && now < out->expires) {
+        out->accesses++;
+        out->last_access = now;
+        v.mv_size = sizeof(*out);
+        v.mv_data = out;
+        rc = mdb_put(txn, p->shares, &k, &v, 0);
+    }
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
+}
+
+int portal_share_revoke(portal *p, const unsigned char id[PORTAL_SHARE_ID_LEN], const char *no,
+                        int64_t now)
+{
+    MDB_val k = {PORTAL_SHARE_ID_LEN, (void *)id}, v;
+    struct portal_share s;
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(p->env, NULL, 0, &txn);
+
+    if (rc != 0)
+        return rc;
+    rc = share_read(txn, p->shares, id, &s);
+    if (rc == 0 && strcmp(s.no, no) != 0)
+        rc = PAGES_E_NOTFOUND; /* another holder's share: as if there were none */
+    if (rc == 0 && s.revoked_at == 0) {
+        s.revoked_at = now;
+        v.mv_size = sizeof(s);
+        v.mv_data = &s;
+        rc = mdb_put(txn, p->shares, &k, &v, 0);
+    }
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
+}
+
+int portal_share_list(portal *p, const char *no, struct portal_share *out, size_t max, size_t *n)
+{
+    MDB_val k = {strlen(no), (void *)no}, v;
+    MDB_cursor *cur = NULL;
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(p->env, NULL, MDB_RDONLY, &txn);
+
+    *n = 0;
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, p->cert_shares, &cur);
+    if (rc == 0)
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
+    while (rc == 0) {
+        if (v.mv_size == PORTAL_SHARE_ID_LEN && *n < max) {
+            rc = share_read(txn, p->shares, v.mv_data, &out[*n]);
+            if (rc == 0)
+                (*n)++;
+        }
+        if (rc == 0)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    }
+    mdb_cursor_close(cur);
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }

@@ -91,6 +91,15 @@ echo "== issuing $(wc -l < "$home/intake/passed.jsonl") passed candidates"
 
 first=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['issued'][0]['certificate_no'])" \
   "$home/intake/report.json")
+claim=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['issued'][0]['claim_code'])" \
+  "$home/intake/report.json")
+last6=$(python3 - "$home/intake/report.json" "$home/intake/passed.jsonl" <<'PY'
+import json, sys
+line = json.load(open(sys.argv[1]))["issued"][0]["line"]
+rows = [l for l in open(sys.argv[2], encoding="utf-8")]
+print(json.loads(rows[line - 1])["id_number"][-6:])
+PY
+)
 mkdir -p "$home/out"
 "$bin/jianpei-issuer" pdf --home "$home" "$first" --out "$home/out/$first.pdf" >/dev/null
 
@@ -115,6 +124,10 @@ if [ -n "$url" ]; then
   QR code URL         $url
   open it             curl -s '$url' | head   (or in a browser on this machine)
   as JSON             curl -s http://127.0.0.1:$port/api/v1/certificates/$first
+  holder's portal     http://127.0.0.1:$port/me
+    sign in with      certificate number $first
+                      claim code (领取码) $claim
+                      last 6 of the ID   $last6
   verifier log        $home/verifier.log
   stop the verifier   kill \$(cat $home/verifier.pid)
 MSG

@@ -14,7 +14,7 @@
 #define CERT_REC_MAX 8192 /* an encoded certificate is far smaller */
 #define INTAKE_KEY_MAX 128
 
-enum field_type { F_STR, F_U16, F_I64, F_STATUS, F_KEYID };
+enum field_type { F_STR, F_U16, F_I64, F_STATUS, F_KEYID, F_HASH };
 
 struct cert_field {
     uint8_t tag;          /* record tag, never reused */
@@ -50,6 +50,7 @@ static const struct cert_field cert_fields[] = {
     CERT_FIELD(19, F_STR, authority_name),
     CERT_FIELD(20, F_KEYID, key_id),
     CERT_FIELD(21, F_I64, issued_at),
+    CERT_FIELD(22, F_HASH, claim_hash),
 };
 
 #define N_CERT_FIELDS (sizeof cert_fields / sizeof cert_fields[0])
@@ -74,6 +75,15 @@ int store_status_parse(const char *name, enum store_cert_status *out)
         }
     }
     return STORE_EINVAL;
+}
+
+int store_cert_has_claim(const struct store_cert *cert)
+{
+    unsigned char any = 0;
+
+    for (size_t i = 0; i < sizeof cert->claim_hash; i++)
+        any |= cert->claim_hash[i];
+    return any != 0;
 }
 
 int store_text_set(char *dst, size_t dstsz, const char *src)
@@ -128,6 +138,10 @@ static int put_field(struct jp_buf *out, const struct cert_field *f, const unsig
         return store_rec_put(out, f->tag, &st, 1);
     case F_KEYID:
         return store_rec_put(out, f->tag, m, f->size);
+    case F_HASH: /* optional: absent while all zero */
+        if (!store_cert_has_claim((const struct store_cert *)base))
+            return 0;
+        return store_rec_put(out, f->tag, m, f->size);
     }
     return STORE_EINVAL;
 }
@@ -174,6 +188,7 @@ static int get_field(const struct cert_field *f, unsigned char *base, const void
         ((struct store_cert *)base)->status = (enum store_cert_status)b[0];
         return 0;
     case F_KEYID:
+    case F_HASH:
         if (n != f->size)
             return STORE_ECORRUPT;
         memcpy(m, v, n);

@@ -288,7 +288,12 @@ struct store_cert {
     char authority_name[257];               /* issuing authority */
     unsigned char key_id[8];                /* signing key id */
     int64_t issued_at;                      /* unix seconds */
+    unsigned char claim_hash[32];           /* keyed hash of the claim code (claim.h);
+                                               all zero = the certificate has none */
 };
+
+/* 1 when cert has a claim code (a nonzero claim_hash), else 0. */
+int store_cert_has_claim(const struct store_cert *cert);
 
 /*
  * Copies src into a fixed text field dst[dstsz]. STORE_ETOOLONG (dst left

@@ -11,3 +11,9 @@ add_test(NAME browser_employer_pages
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/browser/test_employer_pages.py
                  --bin ${CMAKE_BINARY_DIR}/bin --src ${PROJECT_SOURCE_DIR})
 set_tests_properties(browser_employer_pages PROPERTIES TIMEOUT 300 RESOURCE_LOCK chromium)
+# The holder's pages (issue 13): sign-in, PDF, print view, a share seen by a second
+# browser profile and revoked, sign-out; screenshots at 390x844.
+add_test(NAME browser_holder_pages
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/browser/test_holder_pages.py
+                 --bin ${CMAKE_BINARY_DIR}/bin --src ${PROJECT_SOURCE_DIR})
+set_tests_properties(browser_holder_pages PROPERTIES TIMEOUT 300 RESOURCE_LOCK chromium)

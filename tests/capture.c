@@ -133,6 +133,33 @@ int cap_holders(const char *intake)
     return cap_file(intake, "holders.jsonl");
 }
 
+int cap_claim_codes(const char *report)
+{
+    static const char key[] = "\"claim_code\":\"";
+    size_t len = 0;
+    char *text = NULL, *p, line[16];
+    int rc = 0, fd = open(report, O_RDONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        text = malloc(1u << 22);
+        ssize_t n = text ? read(fd, text, (1u << 22) - 1) : -1;
+        len = n > 0 ? (size_t)n : 0;
+        close(fd);
+    }
+    if (text == NULL)
+        return fd >= 0 ? -1 : 0;
+    text[len] = '\0';
+    for (p = strstr(text, key); rc == 0 && p != NULL; p = strstr(p + 1, key)) {
+        if (strlen(p + strlen(key)) < 14)
+            break;
+        memcpy(line, p + strlen(key), 14);
+        line[14] = '\n';
+        rc = cap_append("secrets-1.txt", line, 15);
+    }
+    free(text);
+    return rc;
+}
+
 int cap_skip(const char *reason)
 {
     return cap_append("skipped", reason, strlen(reason));

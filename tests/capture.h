@@ -10,6 +10,7 @@
  *   <name>-N.<ext>    copies made by cap_file(): daemon logs, issuance
  *                     reports, error files the test itself looked at
  *   holders-N.jsonl   the people the test used (cap_holders(): its intake)
+ *   secrets-1.txt     claim codes the test's certificates got (cap_claim_codes())
  *   skipped           the reason a test skipped (cap_skip())
  * Run by hand without JP_TEST_LOGS, the files go to /tmp/jp-test-logs-<pid>.
  * Under ctest the folder is made when the test starts, so the scan can tell a
@@ -35,6 +36,13 @@ int cap_append(const char *name, const void *data, size_t len);
 int cap_file(const char *src, const char *stem);
 /* Registers the people of an intake file (SPEC §5 JSON Lines) as holders-N.jsonl. 0 or -1. */
 int cap_holders(const char *intake);
+/*
+ * Registers the claim codes of an issuance report (every "claim_code") in
+ * <dir>/secrets-1.txt, one a line: the scan fails on any of them in anything
+ * captured but reports (report-N.json) and notices (notice-N.csv), where codes belong.
+ * A missing report is not an error. 0 or -1.
+ */
+int cap_claim_codes(const char *report);
 /* Says why the test skips (it then captures nothing, and that is fine). 0 or -1. */
 int cap_skip(const char *reason);
 

@@ -7,7 +7,11 @@ usage: privacy_scan.py LOGS_DIR [--expect TEST,TEST...]
 LOGS_DIR holds one folder per test, laid out as tests/capture.h says: what the
 programs under test wrote to stderr (their log lines and error messages, the
 verifier's access log among them), every HTTP answer but PDF bodies, issuance
-reports, and holders-N.jsonl / holders-N.tsv, the people each test used. The
+reports, and holders-N.jsonl / holders-N.tsv, the people each test used, and
+secrets-N.txt, the claim codes their certificates got (SPEC §10: a claim code is
+never logged either). Codes are searched for in any case, with or without
+dashes, everywhere but in issuance reports (report-N.json) and notices
+(notice-N.csv), the two places a plain code belongs. The
 people of all tests together are searched for in everything captured by any
 test: each name and ID number as written, after undoing JSON \\u escapes, URL
 %-escapes and HTML character references, and an ID number in either case of
@@ -38,6 +42,8 @@ NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 U_ESCAPE = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})", re.I)
 NAME_FIELD = re.compile(r'"name"\s*:\s*"((?:[^"\\]|\\.)*)"')
 ID_FIELD = re.compile(r'"id_number"\s*:\s*"?([0-9]{17}[0-9Xx]|[0-9A-Za-z]+)')
+CODE_RUN = re.compile(r"[0-9A-Za-z-]+")
+CODE_HOMES = ("report-", "notice-")  # captured files where claim codes belong
 SANITIZER = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error: ")
 
 
@@ -138,6 +144,20 @@ class Matcher:
                 yield "name", needle
 
 
+def load_secrets(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return {l.strip().replace("-", "").upper() for l in f if len(l.strip()) >= 12}
+
+
+def find_secrets(text, secrets):
+    """Yields every claim code of secrets in text (dashes and case ignored)."""
+    for m in CODE_RUN.finditer(text):
+        run = m.group(0).replace("-", "").upper()
+        for i in range(len(run) - 11):
+            if run[i : i + 12] in secrets:
+                yield run[i : i + 12]
+
+
 def blank(line, needles):
     for n in needles:
         line = re.sub(re.escape(n), "[" + "*" * len(n) + "]", line, flags=re.I)
@@ -159,12 +179,19 @@ def main():
         print(f"privacy_scan: nothing captured in {root} (no test that runs the programs ran)")
         return 0
     holders, registered, captured, failures = Holders(), {}, {}, []
+    secrets = set()
     for t in tests:
         files = sorted(os.listdir(os.path.join(root, t)))
         for f in files:
             rel = f"{t}/{f}"
             if f.startswith("holders-"):
                 registered[rel] = holders.load(os.path.join(root, t, f), rel)
+            elif f.startswith("secrets-"):
+                mine = load_secrets(os.path.join(root, t, f))
+                with open(os.path.join(root, t, f), encoding="utf-8", errors="replace") as sf:
+                    if not mine or set(find_secrets(sf.read(), mine)) != mine:
+                        failures.append(f"{rel}: the search does not find its own claim codes")
+                secrets |= mine
             else:
                 captured.setdefault(t, []).append(rel)
         has_holders = any(f.startswith("holders-") for f in files)
@@ -203,9 +230,15 @@ def main():
                     found.update(here)
                     if len(here) > most:  # shown blanked: the view where most is found
                         shown, most = v, len(here)
+                if not os.path.basename(rel).startswith(CODE_HOMES):
+                    for code in set(find_secrets(line, secrets)):
+                        found[code] = "claim code"
+                if "claim code" in found.values():  # shown with every code-like run blanked
+                    shown = re.sub(r"[0-9A-Za-z-]{12,}", lambda m: "[" + "*" * len(m.group(0)) + "]",
+                                   shown)
                 for needle, kind in found.items():
                     hits += 1
-                    origin = holders.names.get(needle) or holders.ids.get(needle)
+                    origin = holders.names.get(needle) or holders.ids.get(needle) or "secrets"
                     failures.append(f"{rel}:{no}: {kind} of a holder of {origin}: "
                                     f"{blank(shown, found)}")
 
@@ -213,7 +246,7 @@ def main():
     print(f"privacy_scan: {len(tests)} tests, {nfiles} captured files, {lines} lines, "
           f"{nbytes} bytes; {len(holders.names)} names and {len(holders.ids)} ID numbers "
           f"of {len(registered)} holders files ({holders.skipped} one-character names "
-          f"not searched); {hits} hits")
+          f"not searched), {len(secrets)} claim codes; {hits} hits")
     for f in failures[:200]:
         print("FAIL:", f)
     if len(failures) > 200:

@@ -70,6 +70,49 @@ static void test_portal_rules(void)
     portal_close(p);
 }
 
+/* Sessions end after 15 idle minutes, each request restarts the clock; shares end and count. */
+static void test_portal_sessions(void)
+{
+    char pdir[300], tok[PORTAL_SESSION_LEN + 1], tok2[PORTAL_SESSION_LEN + 1], no[PORTAL_NO_SIZE];
+    const char *cert = "440120260100000010";
+    struct portal_share s, got;
+    int64_t t0 = 1700000000;
+    portal *p = NULL;
+
+    snprintf(pdir, sizeof(pdir), "%s/unit-sessions", dir);
+    CHECK_INT(portal_open(pdir, &p, NULL, 0), 0);
+    if (p == NULL)
+        return;
+    CHECK_INT(portal_session_new(p, cert, t0, tok), 0);
+    CHECK_INT(strlen(tok), PORTAL_SESSION_LEN);
+    CHECK_INT(portal_session_new(p, cert, t0, tok2), 0);
+    CHECK(strcmp(tok, tok2) != 0);
+    CHECK_INT(portal_session_get(p, tok, t0 + 899, no), 0);
+    CHECK_STR(no, cert);
+    CHECK_INT(portal_session_get(p, tok, t0 + 899 + 900, no), 0); /* the clock restarted */
+    CHECK_INT(portal_session_get(p, tok2, t0 + 901, no), PAGES_E_NOTFOUND);
+    CHECK_INT(portal_session_end(p, tok), 0);
+    CHECK_INT(portal_session_get(p, tok, t0 + 1800, no), PAGES_E_NOTFOUND);
+    CHECK_INT(portal_session_get(p, "AAAA", t0, no), PAGES_E_NOTFOUND);
+
+    memset(&s, 0, sizeof(s));
+    snprintf(s.no, sizeof(s.no), "%s", cert);
+    snprintf(s.recipient, sizeof(s.recipient), "某公司");
+    snprintf(s.purpose, sizeof(s.purpose), "入职");
+    s.expires = t0 + 86400;
+    CHECK_INT(portal_share_new(p, &s, t0), 0);
+    CHECK_INT(portal_share_open(p, s.id, t0 + 1, &got), 0);
+    CHECK_INT(portal_share_open(p, s.id, t0 + 2, &got), 0);
+    CHECK(got.accesses == 2 && got.last_access == t0 + 2);
+    CHECK_INT(portal_share_open(p, s.id, t0 + 86400, &got), 0); /* expired: read, not counted */
+    CHECK(got.accesses == 2);
+    CHECK_INT(portal_share_revoke(p, s.id, "440120260100000029", t0 + 3), PAGES_E_NOTFOUND);
+    CHECK_INT(portal_share_revoke(p, s.id, cert, t0 + 3), 0);
+    CHECK_INT(portal_share_open(p, s.id, t0 + 4, &got), 0);
+    CHECK(got.revoked_at == t0 + 3 && got.accesses == 2);
+    portal_close(p);
+}
+
 /* ------------------------------------------------------------ end to end */
 
 struct holder {
@@ -179,6 +222,45 @@ static void test_pdf(int port, const struct holder *h2)
     vc_resp_free(&unknown);
 }
 
+/* POSTs a claim code and the last 6 of the ID to no's /pdf from an address of its own. */
+static int claim_try(int port, const char *no, const char *code, const char *id, struct vc_resp *r)
+{
+    char path[128], body[256], src[32];
+
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s/pdf", no);
+    snprintf(body, sizeof(body), "{\"claim_code\":\"%s\",\"id_last6\":\"%s\"}", code,
+             id + strlen(id) - 6);
+    snprintf(src, sizeof(src), "127.0.0.%d", next_addr++);
+    return vc_http_from(src, port, "POST", path, NULL, body, strlen(body), r);
+}
+
+/*
+ * The claim code's download shares the certificate's lockout: a right code is
+ * refunded, five failures within the hour (test_pdf's name + ID try among
+ * them) lock, and then the right code is refused too.
+ */
+static void test_claim_lock(int port, const struct holder *h2)
+{
+    char code[15], wrong[15];
+    struct vc_resp r;
+    int i;
+
+    CHECK(vc_claim(dir, 1, code) == 0);
+    snprintf(wrong, sizeof(wrong), "%s", code);
+    wrong[13] = wrong[13] == '7' ? '8' : '7';
+    CHECK(claim_try(port, h2->no, code, h2->id, &r) == 0);
+    CHECK(r.status == 200 && r.len > 4 && memcmp(r.body, "%PDF", 4) == 0);
+    vc_resp_free(&r);
+    for (i = 0; i < 4; i++) {
+        CHECK(claim_try(port, h2->no, wrong, h2->id, &r) == 0);
+        CHECK_INT(r.status, 403);
+        vc_resp_free(&r);
+    }
+    CHECK(claim_try(port, h2->no, code, h2->id, &r) == 0);
+    CHECK(is_locked(&r));
+    vc_resp_free(&r);
+}
+
 int main(void)
 {
     struct holder h = {0}, h2 = {0};
@@ -192,6 +274,7 @@ int main(void)
     snprintf(home, sizeof(home), "%s/jianpei-home", dir);
     snprintf(verifier_bin, sizeof(verifier_bin), "%s/jianpei-verifier", JP_BIN_DIR);
     test_portal_rules();
+    test_portal_sessions();
     CHECK(vc_make_home(JP_BIN_DIR, JP_SOURCE_DIR, dir, 2) == 0);
     CHECK(vc_holder(dir, 0, h.no, h.name, h.id) == 0 &&
           vc_holder(dir, 1, h2.no, h2.name, h2.id) == 0);
@@ -200,6 +283,7 @@ int main(void)
         test_guesses(a.port, b.port, &h, &h2);
         test_unknown(a.port, &h);
         test_pdf(b.port, &h2);
+        test_claim_lock(a.port, &h2);
     }
     CHECK_INT(vc_daemon_stop(&a), 0);
     CHECK_INT(vc_daemon_stop(&b), 0);

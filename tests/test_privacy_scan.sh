@@ -60,6 +60,26 @@ leak bad-line t2/daemon-1.log 'id 440104198808087778 refused' 'ID number of a ho
 leak passport t1/stderr.log 'passport E12345678' 'ID number of a holder'
 leak sanitizer t1/stderr.log '==1==ERROR: AddressSanitizer: heap-use-after-free' 'sanitizer report'
 
+# Claim codes (secrets-N.txt): found in any case, with or without dashes, but never in
+# reports and notices, where they belong.
+cp -r "$base" "$work/codes"
+printf 'ABCD-EFGH-JKMN\n' >"$work/codes/t1/secrets-1.txt"
+printf '{"issued":[{"certificate_no":"1","claim_code":"ABCD-EFGH-JKMN"}]}\n' \
+  >"$work/codes/t1/report-1.json"
+printf '440120260100000010,张*丰,ABCD-EFGH-JKMN\n' >"$work/codes/t2/notice-1.csv"
+out=$(python3 "$scan" "$work/codes")
+[ $? -eq 0 ] && ok || bad "claim codes in a report or a notice fail: $out"
+case $out in *"1 claim codes; 0 hits"*) ok ;; *) bad "codes summary: $out" ;; esac
+for form in 'code abcd-efgh-jkmn refused' 'POST claim_code=ABCDEFGHJKMN' 'x"abcdefghjkmn"'; do
+  dir=$work/code-leak
+  rm -rf "$dir" && cp -r "$work/codes" "$dir"
+  printf '%s\n' "$form" >>"$dir/t2/http.log"
+  out=$(python3 "$scan" "$dir")
+  [ $? -eq 1 ] && ok || bad "claim code '$form' passes the scan"
+  case $out in *"FAIL: t2/http.log:"*"claim code"*) ok ;; *) bad "code leak: $out" ;; esac
+  case $out in *[Aa][Bb][Cc][Dd]*[Jj][Kk][Mm][Nn]*) bad "the report shows the code: $out" ;; esac
+done
+
 # A test that registered holders but captured nothing: the capture is broken.
 cp -r "$base" "$work/empty" && rm "$work/empty/t1/stderr.log"
 out=$(python3 "$scan" "$work/empty")

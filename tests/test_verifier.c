@@ -239,6 +239,75 @@ static void holder_body(char *out, size_t outsz, const char *name, const char *i
     snprintf(out, outsz, "{\"name\":\"%s\",\"id_number\":\"%s\"}", name, id);
 }
 
+/* POSTs {"claim_code":code,"id_last6":last6} to no's /pdf. */
+static int claim_post(int port, const char *no, const char *code, const char *last6,
+                      struct vc_resp *r)
+{
+    char path[128], body[256];
+
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s/pdf", no);
+    static int next = 100; /* an address of its own each: the per-address bucket stays out */
+    char src[32];
+
+    snprintf(body, sizeof(body), "{\"claim_code\":\"%s\",\"id_last6\":\"%s\"}", code, last6);
+    snprintf(src, sizeof(src), "127.0.0.%d", next++);
+    return vc_http_from(src, port, "POST", path, NULL, body, strlen(body), r);
+}
+
+static int same_answer(const struct vc_resp *a, const struct vc_resp *b)
+{
+    return a->status == b->status && a->len == b->len && memcmp(a->body, b->body, a->len) == 0;
+}
+
+/*
+ * The claim code and the last 6 of the ID number give the stored PDF byte for
+ * byte, the code typed in lower case without dashes too; a wrong code, a wrong
+ * ID, and an unknown number all get one and the same 403.
+ */
+static void test_claim_pdf(int port, const struct holder *h, const char *unknown_no)
+{
+    char code[15], loose[15], other[15], last6[7], wrong6[7], stored_path[400], disp[128];
+    struct vc_resp good, relaxed, bad_code, bad_id, unknown, empty;
+    unsigned char *stored;
+    size_t stored_len = 0, j = 0;
+
+    CHECK(vc_claim(dir, 0, code) == 0);
+    snprintf(last6, sizeof(last6), "%s", h->id + strlen(h->id) - 6);
+    snprintf(wrong6, sizeof(wrong6), "%s", last6);
+    wrong6[0] = wrong6[0] == '9' ? '8' : (char)(wrong6[0] + 1);
+    for (size_t i = 0; code[i] != '\0'; i++)
+        if (code[i] != '-')
+            loose[j++] = (char)(code[i] >= 'A' && code[i] <= 'Z' ? code[i] + 32 : code[i]);
+    loose[j] = '\0';
+    snprintf(other, sizeof(other), "%s", code);
+    other[0] = other[0] == 'A' ? 'B' : 'A';
+    path_in(stored_path, sizeof(stored_path), "cert.pdf");
+    stored = (unsigned char *)vc_slurp(stored_path, &stored_len);
+    CHECK(claim_post(port, h->no, code, last6, &good) == 0);
+    CHECK_INT(good.status, 200);
+    CHECK(stored != NULL && good.len == stored_len && memcmp(good.body, stored, stored_len) == 0);
+    CHECK(vc_header(&good, "Content-Type", disp, sizeof(disp)) == 0 &&
+          strcmp(disp, "application/pdf") == 0);
+    CHECK(claim_post(port, h->no, loose, last6, &relaxed) == 0);
+    CHECK(relaxed.status == 200 && relaxed.len == good.len);
+    CHECK(claim_post(port, h->no, other, last6, &bad_code) == 0);
+    CHECK_INT(bad_code.status, 403);
+    CHECK(!has(&bad_code, h->name) && !has(&bad_code, h->id));
+    CHECK(claim_post(port, h->no, code, wrong6, &bad_id) == 0);
+    CHECK(same_answer(&bad_id, &bad_code));
+    CHECK(claim_post(port, unknown_no, code, last6, &unknown) == 0);
+    CHECK(same_answer(&unknown, &bad_code));
+    CHECK(claim_post(port, unknown_no, "", "", &empty) == 0);
+    CHECK(same_answer(&empty, &bad_code));
+    free(stored);
+    vc_resp_free(&good);
+    vc_resp_free(&relaxed);
+    vc_resp_free(&bad_code);
+    vc_resp_free(&bad_id);
+    vc_resp_free(&unknown);
+    vc_resp_free(&empty);
+}
+
 static void test_holder(int port, const struct holder *h, const char *unknown_no)
 {
     char path[128], body[512], ok[512], pdf_path[400];
@@ -262,8 +331,8 @@ static void test_holder(int port, const struct holder *h, const char *unknown_no
     vc_resp_free(&wrong);
     vc_resp_free(&unknown);
 
-    /* Name + ID number never yield the PDF (SPEC §8: claim code + last 6 of the ID, which
-     * do not exist yet): the right pair, a wrong one and an unknown number get one 403. */
+    /* Name + ID number never yield the PDF (SPEC §8: claim code + last 6 of the ID):
+     * the right pair, a wrong one and an unknown number get one 403. */
     snprintf(path, sizeof(path), "/api/v1/certificates/%s/pdf", h->no);
     CHECK(post(port, path, NULL, ok, &right) == 0 && right.status == 403);
     CHECK(right.len < 1000 && memcmp(right.body, "%PDF", 4) != 0);
@@ -287,6 +356,7 @@ static void test_holder(int port, const struct holder *h, const char *unknown_no
     vc_resp_free(&right);
     vc_resp_free(&wrong);
     vc_resp_free(&unknown);
+    test_claim_pdf(port, h, unknown_no);
 }
 
 /*

@@ -20,3 +20,8 @@ jp_verifier_test(test_verifier_user LIBS jp_util PkgConfig::JANSSON PkgConfig::O
 set_tests_properties(test_verifier_user PROPERTIES SKIP_RETURN_CODE 77)
 jp_verifier_test(test_verifier_net LIBS jp_ident PkgConfig::JANSSON)
 jp_test(test_verifier_proxy SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_proxy.c LIBS jp_verifier)
+# The holder's pages: sign-in failures alike, CSRF, session, PDF, print view, shares, lockout.
+jp_test(test_holder_pages SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_holder_pages.c
+        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c LIBS jp_util PkgConfig::JANSSON
+        PkgConfig::OPENSSL)
+add_dependencies(test_holder_pages jianpei-verifier jianpei-issuer)

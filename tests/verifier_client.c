@@ -237,12 +237,14 @@ static int parse_resp(unsigned char *raw, size_t n, struct vc_resp *r)
     return 0;
 }
 
+static int personal_next; /* 1: the next answer's body is personal by design (vc_http_personal) */
+
 /* Appends an answer to the capture: the header block, and the body unless it is a PDF. */
 static void capture_resp(const struct vc_resp *r)
 {
     char type[128] = "";
-    int pdf = vc_header(r, "Content-Type", type, sizeof(type)) == 0 &&
-              strncmp(type, "application/pdf", 15) == 0;
+    int pdf = personal_next || (vc_header(r, "Content-Type", type, sizeof(type)) == 0 &&
+                                strncmp(type, "application/pdf", 15) == 0);
 
     cap_append("http.log", r->head, strlen(r->head));
     cap_append("http.log", "\n\n", 2);
@@ -255,6 +257,16 @@ int vc_http(int port, const char *method, const char *path, const char *headers,
             size_t len, struct vc_resp *r)
 {
     return vc_http_from(NULL, port, method, path, headers, body, len, r);
+}
+
+int vc_http_personal(int port, const char *path, const char *headers, struct vc_resp *r)
+{
+    int rc;
+
+    personal_next = 1;
+    rc = vc_http_from(NULL, port, "GET", path, headers, NULL, 0, r);
+    personal_next = 0;
+    return rc;
 }
 
 int vc_http_from(const char *src, int port, const char *method, const char *path,
@@ -361,6 +373,8 @@ int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int 
         return -1;
     rc = vc_run(issue, NULL);
     cap_file(report, "report.json");
+    if (cap_claim_codes(report) != 0)
+        return -1;
     return rc == 0 ? 0 : -1;
 }
 
@@ -487,6 +501,26 @@ int vc_holder(const char *dir, size_t k, char no[19], char name[257], char id[33
         rc = 0;
     }
     free(text);
+    json_decref(rep);
+    return rc;
+}
+
+int vc_claim(const char *dir, size_t k, char code[15])
+{
+    char report[600];
+    json_t *rep, *item;
+    const char *cc;
+    int rc = -1;
+
+    code[0] = '\0';
+    snprintf(report, sizeof(report), "%s/report.json", dir);
+    rep = json_load_file(report, 0, NULL);
+    item = json_array_get(json_object_get(rep, "issued"), k);
+    cc = json_string_value(json_object_get(item, "claim_code"));
+    if (cc != NULL && strlen(cc) == 14) {
+        memcpy(code, cc, 15);
+        rc = 0;
+    }
     json_decref(rep);
     return rc;
 }

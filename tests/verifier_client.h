@@ -54,6 +54,12 @@ int vc_http(int port, const char *method, const char *path, const char *headers,
 /* vc_http from source address src (dotted IPv4, e.g. "127.0.0.2"; NULL: any). */
 int vc_http_from(const char *src, int port, const char *method, const char *path,
                  const char *headers, const void *body, size_t len, struct vc_resp *r);
+/*
+ * A GET whose answer shows personal data by design (the holder's print view, a
+ * live share's page): its headers are captured, its body is not, as for a
+ * PDF. Everything else goes through vc_http, so the scan still sees it.
+ */
+int vc_http_personal(int port, const char *path, const char *headers, struct vc_resp *r);
 void vc_resp_free(struct vc_resp *r);
 /*
  * The sig of SPEC §8 into hex[65]: HMAC-SHA256(secret, METHOD \n PATH \n ts \n
@@ -75,6 +81,8 @@ int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz
 int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int n);
 /* The k-th issued certificate of vc_make_home's dir: number, holder's name and ID; 0 or -1. */
 int vc_holder(const char *dir, size_t k, char no[19], char name[257], char id[33]);
+/* The claim code (XXXX-XXXX-XXXX) of the k-th issued certificate of vc_make_home's dir; 0 or -1. */
+int vc_claim(const char *dir, size_t k, char code[15]);
 /* Decodes the QR of a certificate's PDF (pdftoppm -r 150, zbarimg) into url; 0 or -1. */
 int vc_qr_from_pdf(const char *bin_dir, const char *dir, const char *no, char *url, size_t urlsz);
 

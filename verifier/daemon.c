@@ -371,6 +371,7 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
                                                               MHD_HTTP_HEADER_AUTHORIZATION);
     c.query = r->query;
     c.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+    c.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
     c.ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
     client_addr(v, conn, &c);
@@ -668,6 +669,7 @@ static void vf_free(struct verifier *v)
     vf_clients_free(&v->clients);
     vf_ratelimit_free(v->rl);
     portal_close(v->portal);
+    jp_cleanse(v->claim_key, sizeof v->claim_key);
     vf_limits_free(&v->limits);
     vf_conns_free(&v->conns);
     vf_qrcache_free(&v->qrcache);
@@ -676,6 +678,20 @@ static void vf_free(struct verifier *v)
         pthread_mutex_destroy(&v->reload_lock);
     }
     free(v);
+}
+
+const unsigned char *vf_claim_key(struct verifier *v)
+{
+    char err[256];
+
+    if (atomic_load_explicit(&v->claim_ready, memory_order_acquire))
+        return v->claim_key;
+    pthread_mutex_lock(&v->reload_lock);
+    if (!atomic_load_explicit(&v->claim_ready, memory_order_relaxed) &&
+        jp_claim_key_load(v->home, 0, v->claim_key, err, sizeof err) == 0)
+        atomic_store_explicit(&v->claim_ready, 1, memory_order_release);
+    pthread_mutex_unlock(&v->reload_lock);
+    return atomic_load_explicit(&v->claim_ready, memory_order_acquire) ? v->claim_key : NULL;
 }
 
 static int home_open(struct verifier *v, char *err, size_t errlen)
@@ -769,6 +785,11 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
         rc = mhd_start(v, &ss, err, errlen);
     if (rc != 0)
         goto out_free;
+    if (vf_claim_key(v) == NULL)
+        jp_log(JP_LOG_WARN,
+               "no claim key in the home yet (%s): claim-code proofs fail until "
+               "the issuer makes it",
+               JP_HOME_CLAIM_KEY);
     if (v->opts.no_rate_limits)
         jp_log(JP_LOG_WARN, "rate limits: every per-address limit is off (--no-rate-limits, "
                             "for benchmarks and tests only); per-certificate lockouts stay on");

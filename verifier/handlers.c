@@ -438,28 +438,140 @@ static int h_holder_check(struct verifier *v, const struct vf_call *c, const cha
 }
 
 /*
- * SPEC §8: the PDF goes to whoever shows the certificate's claim code and the
- * last 6 characters of the ID number. Claim codes do not exist yet, so every
- * request gets the same 403 (known number or not, whatever the body); name +
- * ID number never yield a PDF. Per-address limits and the certificate's lock
- * apply as they will then.
+ * 1 when the claim code and the last 6 characters of the ID number are those
+ * of certificate cert (NULL: unknown number, which runs the same work and
+ * fails). The code is read as claim.h reads typed input; the ID's final 'x'
+ * counts as 'X'. Constant time in what is compared.
+ */
+static int claim_matches(struct verifier *v, const char *no, const struct store_cert *cert,
+                         const char *code, size_t code_len, const char *last6, size_t last6_len)
+{
+    static const unsigned char zero_key[JP_CLAIM_KEY_LEN];
+    const unsigned char *key = vf_claim_key(v);
+    unsigned char h[JP_CLAIM_HASH_LEN], want[JP_CLAIM_HASH_LEN] = {0};
+    char canon[JP_CLAIM_CODE_SIZE], got6[7], id6[7] = {0};
+    int code_ok, ok;
+
+    code_ok = jp_claim_normalize(code, code_len, canon) == 0;
+    if (!code_ok)
+        memcpy(canon, "000000000000", JP_CLAIM_CODE_SIZE);
+    if (jp_claim_hash(key != NULL ? key : zero_key, no, canon, h) != 0)
+        code_ok = 0;
+    if (cert != NULL)
+        memcpy(want, cert->claim_hash, sizeof want);
+    memset(got6, 0, sizeof got6);
+    if (last6_len == 6)
+        memcpy(got6, last6, 6);
+    if (got6[5] == 'x')
+        got6[5] = 'X';
+    if (cert != NULL && strlen(cert->id_number) >= 6)
+        memcpy(id6, cert->id_number + strlen(cert->id_number) - 6, 6);
+    if (id6[5] == 'x')
+        id6[5] = 'X';
+    ok = CRYPTO_memcmp(h, want, sizeof h) == 0;
+    ok &= CRYPTO_memcmp(got6, id6, sizeof got6) == 0;
+    ok &= code_ok & (last6_len == 6) & (key != NULL) & (cert != NULL);
+    ok &= cert != NULL && store_cert_has_claim(cert);
+    jp_cleanse(canon, sizeof canon);
+    jp_cleanse(got6, sizeof got6);
+    jp_cleanse(id6, sizeof id6);
+    return ok;
+}
+
+/*
+ * In one snapshot: certificate no's record and, when the proof holds, a copy
+ * of its stored PDF into pdf. *match 1 or 0; returns 0 or a store error.
+ */
+static int claim_fetch(struct verifier *v, const char *no, const char *code, size_t code_len,
+                       const char *last6, size_t last6_len, int *match, struct jp_buf *pdf)
+{
+    store_txn *txn = pthread_getspecific(v->txn_key);
+    struct store_cert cert;
+    int rc, found;
+
+    *match = 0;
+    rc = store_read_renew(v->st, &txn);
+    if (pthread_getspecific(v->txn_key) != txn && pthread_setspecific(v->txn_key, txn) != 0) {
+        store_read_end(txn);
+        return rc != 0 ? rc : ENOMEM;
+    }
+    if (rc != 0)
+        return rc;
+    rc = store_cert_get(txn, no, &cert);
+    found = rc == 0;
+    if (rc == STORE_ENOTFOUND)
+        rc = 0;
+    if (rc == 0)
+        *match = claim_matches(v, no, found ? &cert : NULL, code, code_len, last6, last6_len);
+    if (rc == 0 && *match && pdf != NULL)
+        rc = store_pdf_copy(txn, no, pdf);
+    store_read_reset(txn);
+    jp_cleanse(&cert, sizeof cert);
+    return rc;
+}
+
+int vf_claim_proof(struct verifier *v, const char *no, const char *code, size_t code_len,
+                   const char *last6, size_t last6_len, int *match, struct jp_buf *pdf,
+                   unsigned *retry)
+{
+    int64_t now = (int64_t)time(NULL);
+    int rc;
+
+    *retry = 0;
+    *match = 0;
+    rc = portal_proof_charge(v->portal, no, strlen(no), now, retry);
+    if (rc == 0)
+        rc = claim_fetch(v, no, code, code_len, last6, last6_len, match, pdf);
+    if (rc == 0 && *match)
+        rc = portal_proof_refund(v->portal, no, strlen(no), now);
+    if ((rc != 0 || !*match) && pdf != NULL)
+        jp_buf_free(pdf);
+    if (rc != 0)
+        *match = 0;
+    return rc;
+}
+
+/*
+ * SPEC §8: the stored signed PDF, byte for byte, to whoever shows the
+ * certificate's claim code and the last 6 characters of its holder's ID
+ * number; one and the same 403 for a wrong code, a wrong ID, a certificate
+ * without a code, a body without them (name + ID number, say) and an unknown
+ * number. Each try is charged to the
+ * certificate's lockout (pages.h) and to the per-address bucket.
  */
 static int h_pdf(struct verifier *v, const struct vf_call *c, const char *no, struct vf_reply *r)
 {
+    json_t *root, *code, *last6;
+    struct jp_buf pdf;
     unsigned retry = 0;
-    int rc;
+    int rc, match;
 
     if (address_limited(v, c, r, &rc))
         return rc;
     if (!certno_ok(no, strlen(no)))
         return vf_reply_error(r, 400, "invalid_certificate_no",
                               "certificate number fails its check");
-    rc = portal_proof_locked(v->portal, no, strlen(no), (int64_t)time(NULL), &retry);
+    root = body_object(c, r);
+    if (root == NULL)
+        return 0;
+    code = json_object_get(root, "claim_code"); /* absent or not text: a wrong proof */
+    last6 = json_object_get(root, "id_last6");
+    jp_buf_init(&pdf, STORE_PDF_MAX);
+    rc = vf_claim_proof(v, no, json_is_string(code) ? json_string_value(code) : "",
+                        json_string_length(code),
+                        json_is_string(last6) ? json_string_value(last6) : "",
+                        json_string_length(last6), &match, &pdf, &retry);
+    json_decref(root);
     if (rc == PAGES_E_LOCKED)
         return reply_locked(r, retry);
     if (rc != 0)
         return rc;
-    return vf_reply_error(r, 403, "forbidden", "claim code and id_last6 do not match");
+    if (!match)
+        return vf_reply_error(r, 403, "forbidden", "claim code and id_last6 do not match");
+    rc = reply_buf(r, 200, "application/pdf", &pdf);
+    if (rc == 0)
+        rc = jp_strf(r->disposition, sizeof r->disposition, "attachment; filename=\"%s.pdf\"", no);
+    return rc;
 }
 
 /* ------------------------------------------------------------ batch */
@@ -819,6 +931,8 @@ static int route(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         return route_page(v, c, r);
     }
     if (vf_route_people(v, c, r, ep, &rc))
+        return rc;
+    if (vf_route_holder(v, c, r, ep, &rc))
         return rc;
     return vf_reply_error(r, 404, "not_found", "no such resource");
 }

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "claim.h"
 #include "config.h"
 #include "keys.h"
 #include "pages.h"
@@ -41,6 +42,8 @@ enum vf_endpoint {
     VF_EP_PEOPLE,       /* the people's pages: /, /c/{no}, /R/{id}, forms */
     VF_EP_FILE_CHECK,   /* /check/file, /api/v1/check-file */
     VF_EP_ROSTER,       /* /check/roster, /api/v1/roster */
+    VF_EP_HOLDER,       /* the holder's pages: /me, /me/... */
+    VF_EP_SHARE,        /* a share's page: /S/{id} */
     VF_EP_OTHER,        /* anything else */
     VF_EP_COUNT
 };
@@ -253,7 +256,29 @@ struct verifier {
     struct MHD_Daemon *mhd;        /* the running daemon */
     uint16_t port;                 /* bound port */
     int locks_ready;               /* 1 once lock and reload_lock are initialised */
+    unsigned char claim_key[JP_CLAIM_KEY_LEN]; /* HOME/claim.key once claim_ready */
+    atomic_int claim_ready;                    /* 1 once claim_key is loaded (then never changes) */
 };
+
+/*
+ * The claim key (claim.h), loaded on first need under reload_lock (a home
+ * whose first certificate is issued after the verifier started gets it then).
+ * NULL while HOME/claim.key does not exist: every claim-code proof fails.
+ */
+const unsigned char *vf_claim_key(struct verifier *v);
+
+/*
+ * A holder's proof (SPEC §10): certificate no's claim code (code, as typed)
+ * and the last 6 characters of its holder's ID number. Charged to the
+ * certificate's lockout first (refunded when it holds); an unknown number, a
+ * certificate without a code, a wrong code and a wrong ID all give *match 0
+ * after the same work. When it holds and pdf is not NULL, the stored PDF is
+ * copied into pdf (initialised by the caller, freed here on any other
+ * outcome). Returns 0, PAGES_E_LOCKED with *retry set, or an error.
+ */
+int vf_claim_proof(struct verifier *v, const char *no, const char *code, size_t code_len,
+                   const char *last6, size_t last6_len, int *match, struct jp_buf *pdf,
+                   unsigned *retry);
 
 /* Reloads trust and clients when their files changed (at most once a second). */
 void vf_reload_if_changed(struct verifier *v);
@@ -310,6 +335,7 @@ struct vf_call {
     const char *since;         /* ?since= or NULL */
     const char *query;         /* the raw query string as sent, without '?'; NULL when none */
     const char *cookie;        /* Cookie header or NULL */
+    const char *user_agent;    /* User-Agent header or NULL (WeChat gets the print view) */
     const char *ctype;         /* Content-Type header or NULL */
     unsigned char addr[16];    /* client address key for the rate limiter */
     size_t addrlen;            /* bytes of addr */
@@ -376,6 +402,14 @@ int vf_cert_lookup(struct verifier *v, const char *no, struct store_cert *out);
  * handler's result) when path is one of them, else 0.
  */
 int vf_route_people(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                    enum vf_endpoint *ep, int *rc);
+/*
+ * The holder's pages of SPEC §10 (holder_pages.c): /me (sign-in, 我的证书),
+ * /me/{no}.pdf, /me/{no}/print, /me/{no}/shares, /me/shares/{id}/revoke,
+ * /me/logout, /S/{id} and /S/{id}.pdf. Returns 1 with r filled (*rc the
+ * handler's result) when path is one of them, else 0.
+ */
+int vf_route_holder(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                     enum vf_endpoint *ep, int *rc);
 /* Appends the holder check form of certificate no (posting to /c/{no}/holder-check). */
 int vf_holder_form(struct jp_buf *b, const char *no, const char *token);
