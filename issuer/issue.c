@@ -45,15 +45,15 @@ static const struct store_dbspec issuer_dbs[] = {{"photos", 0}};
 
 /* One line of a batch. */
 struct job {
-    struct intake_rec rec;          /* validated input (owns the photo) */
-    int rejected;                   /* 1 once any rule or the renderer refused it */
-    char why[INTAKE_WHY_SIZE];      /* reason when rejected */
-    int already;                    /* this attempt: issued before, cert.certificate_no set */
-    struct store_cert cert;         /* this attempt: the record to store */
-    struct jp_buf pdf;              /* the signed PDF, rendered for rendered_no */
-    char rendered_no[19];           /* number pdf was rendered for, "" when none yet */
-    int render_rc;                  /* this attempt: 0 or the renderer's error */
-    char claim[JP_CLAIM_CODE_SIZE]; /* the new certificate's plain claim code, wiped after */
+    struct intake_rec rec;               /* validated input (owns the photo) */
+    int rejected;                        /* 1 once any rule or the renderer refused it */
+    char why[INTAKE_WHY_SIZE];           /* reason when rejected */
+    int already;                         /* this attempt: issued before, cert.certificate_no set */
+    struct store_cert cert;              /* this attempt: the record to store */
+    struct jp_buf pdf;                   /* the signed PDF, rendered for rendered_no */
+    char rendered_no[IDENT_CERTNO_SIZE]; /* number pdf was rendered for, "" when none yet */
+    int render_rc;                       /* this attempt: 0 or the renderer's error */
+    char claim[JP_CLAIM_CODE_SIZE];      /* the new certificate's plain claim code, wiped after */
 };
 
 struct batch {
@@ -303,7 +303,8 @@ static int render_batch(struct batch *b)
 /* --------------------------------------------------------- transaction */
 
 /* Draws the next serial of the job's prefix in txn and makes its number. */
-static int draw_number(struct batch *b, const struct job *j, store_txn *txn, char no[19])
+static int draw_number(struct batch *b, const struct job *j, store_txn *txn,
+                       char no[IDENT_CERTNO_SIZE])
 {
     const issuer *is = b->is;
     char prefix[11];
@@ -374,7 +375,7 @@ static int fill_cert(struct batch *b, struct job *j, const char *no)
  */
 static int number_job(struct batch *b, struct job *j, store_txn *txn)
 {
-    char no[19];
+    char no[IDENT_CERTNO_SIZE];
     int rc = draw_number(b, j, txn, no);
 
     if (rc != 0 || strcmp(no, j->rendered_no) == 0)
@@ -391,7 +392,7 @@ static int number_batch(struct batch *b, store_txn *txn)
 
     for (size_t i = 0; rc == 0 && i < b->n; i++) {
         struct job *j = &b->jobs[i];
-        char no[19];
+        char no[IDENT_CERTNO_SIZE];
         j->already = 0;
         j->render_rc = 0;
         if (j->rejected)
@@ -649,7 +650,7 @@ static int run_batches(struct reader *r, struct batch *b, const struct issuer_is
 static int report_validated(struct batch *b, struct issuer_report *rep)
 {
     store_txn *txn = NULL;
-    char no[19];
+    char no[IDENT_CERTNO_SIZE];
     int rc = store_read_begin(b->is->st, &txn);
 
     for (size_t i = 0; rc == 0 && i < b->n; i++) {

@@ -105,7 +105,7 @@ int issuer_show(const char *home, const char *no, int compact, FILE *out, char *
 }
 
 /* Prints each listed certificate: number, status, position, issue date. */
-static int find_print(store_txn *txn, char (*nos)[19], size_t n, FILE *out)
+static int find_print(store_txn *txn, char (*nos)[IDENT_CERTNO_SIZE], size_t n, FILE *out)
 {
     for (size_t i = 0; i < n && i < FIND_MAX; i++) {
         struct store_cert c;
@@ -119,7 +119,7 @@ static int find_print(store_txn *txn, char (*nos)[19], size_t n, FILE *out)
 int issuer_find(const char *home, const char *id_number, FILE *out, size_t *n, char *err,
                 size_t errlen)
 {
-    char(*nos)[19] = NULL;
+    char(*nos)[IDENT_CERTNO_SIZE] = NULL;
     store *s = NULL;
     store_txn *txn = NULL;
     int rc;

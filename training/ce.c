@@ -210,7 +210,7 @@ static int lapses_scan(training *t, const struct ident_date *as_of, struct jp_bu
     store_cursor *c = NULL;
     const void *k, *v;
     size_t kl, vl;
-    int rc = jp_path_join(path, sizeof path, t->home, "store");
+    int rc = jp_path_join(path, sizeof path, t->home, JP_HOME_STORE);
 
     if (rc == 0)
         rc = store_open(path, STORE_RDONLY, &is, err, sizeof err);

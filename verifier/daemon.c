@@ -88,7 +88,7 @@ int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errle
     if (rc == 0)
         rc = jp_path_join(root, sizeof(root), home, JP_HOME_TRUST_ROOT);
     if (rc == 0)
-        rc = jp_path_join(keys, sizeof(keys), home, "keys");
+        rc = jp_path_join(keys, sizeof(keys), home, JP_HOME_KEYS);
     if (rc == 0 && access(root, F_OK) != 0 && errno == ENOENT)
         rc = jp_path_join(root, sizeof(root), keys, "root.pem");
     if (rc != 0)
@@ -705,7 +705,7 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
     rc = vf_limits_conf_load(v->home, &v->lconf, err, errlen);
     if (rc != 0)
         return rc;
-    rc = home_file(v, "store", NULL, path);
+    rc = home_file(v, JP_HOME_STORE, NULL, path);
     if (rc == 0)
         rc = store_open(path, STORE_RDONLY, &v->st, err, errlen);
     if (rc != 0)

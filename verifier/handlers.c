@@ -765,7 +765,7 @@ static int h_trust_list(struct verifier *v, struct vf_reply *r)
     size_t len = 0;
     int rc;
 
-    rc = jp_path_join(path, sizeof(path), v->home, "trust-list.pem");
+    rc = jp_path_join(path, sizeof(path), v->home, JP_HOME_TRUST_LIST);
     if (rc == 0)
         rc = jp_read_file(path, KEYS_TRUST_FILE_MAX, &text, &len);
     if (rc == ENOENT)
