@@ -75,3 +75,15 @@ int fz_contains(const void *hay, size_t hlen, const void *needle, size_t nlen)
         return 0;
     return memmem(hay, hlen, needle, nlen) != NULL;
 }
+
+void fz_next_line(const uint8_t **p, const uint8_t *end, char *out, size_t outsz)
+{
+    const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
+    size_t n = nl != NULL ? (size_t)(nl - *p) : (size_t)(end - *p);
+
+    if (n >= outsz)
+        n = outsz - 1;
+    memcpy(out, *p, n);
+    out[n] = '\0';
+    *p = nl != NULL ? nl + 1 : end;
+}

@@ -182,19 +182,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Copies the next '\n'-terminated field of *p (at most outsz - 1 bytes) into out. */
-static void next_field(const uint8_t **p, const uint8_t *end, char *out, size_t outsz)
-{
-    const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
-    size_t n = nl != NULL ? (size_t)(nl - *p) : (size_t)(end - *p);
-
-    if (n >= outsz)
-        n = outsz - 1;
-    memcpy(out, *p, n);
-    out[n] = '\0';
-    *p = nl != NULL ? nl + 1 : end;
-}
-
 /* The Authorization header a registered client would send for this request. */
 static void sign_request(const struct vf_call *c, char *out, size_t outsz)
 {
@@ -307,11 +294,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size > VERIFIER_BODY_MAX)
         return 0;
-    next_field(&p, end, method, sizeof(method));
-    next_field(&p, end, rawpath, sizeof(rawpath));
-    next_field(&p, end, authz, sizeof(authz));
-    next_field(&p, end, since, sizeof(since));
-    next_field(&p, end, accept, sizeof(accept));
+    fz_next_line(&p, end, method, sizeof(method));
+    fz_next_line(&p, end, rawpath, sizeof(rawpath));
+    fz_next_line(&p, end, authz, sizeof(authz));
+    fz_next_line(&p, end, since, sizeof(since));
+    fz_next_line(&p, end, accept, sizeof(accept));
     jp_buf_init(&path, VF_PATH_MAX);
     jp_buf_init(&body, 2 * VERIFIER_BODY_MAX);
     if (expand((const uint8_t *)rawpath, strlen(rawpath), &path) != 0 ||

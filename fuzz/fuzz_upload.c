@@ -18,19 +18,6 @@
 #include <stdint.h>
 #include <string.h>
 
-static const uint8_t *line(const uint8_t **p, const uint8_t *end, char *out, size_t outsz)
-{
-    const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
-    size_t n = nl != NULL ? (size_t)(nl - *p) : (size_t)(end - *p);
-
-    if (n >= outsz)
-        n = outsz - 1;
-    memcpy(out, *p, n);
-    out[n] = '\0';
-    *p = nl != NULL ? nl + 1 : end;
-    return *p;
-}
-
 static void check_fields(const struct pages_form *f)
 {
     size_t i;
@@ -50,8 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned char d[32];
     int rc, rc2;
 
-    line(&p, end, ctype, sizeof(ctype));
-    line(&p, end, cookie, sizeof(cookie));
+    fz_next_line(&p, end, ctype, sizeof(ctype));
+    fz_next_line(&p, end, cookie, sizeof(cookie));
     rc = pages_body_parse(ctype, p, (size_t)(end - p), "file", &u);
     rc2 = pages_body_parse(ctype, p, (size_t)(end - p), "file", &again);
     FZ_ASSERT(rc == rc2);

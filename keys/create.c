@@ -14,11 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/bn.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
-#include <openssl/rand.h>
-#include <openssl/x509v3.h>
 
 #include "util.h"
 
@@ -82,96 +79,10 @@ static int validate_opts(const struct keys_create_opts *o, char *err, size_t err
     return 0;
 }
 
-static int name_add(X509_NAME *name, int nid, int type, const char *value)
+/* ECDSA with SHA-256, as the root and the signing certificates use. */
+static int sign_sha256(X509 *x, EVP_PKEY *issuer_key)
 {
-    return X509_NAME_add_entry_by_NID(name, nid, type, (const unsigned char *)value, -1, -1, 0);
-}
-
-/* Subject C=CN, O=authority, [OU=unit,] organizationIdentifier=USCC, CN=authority. */
-static X509_NAME *make_name(const keys_t *k, const char *unit)
-{
-    X509_NAME *name = X509_NAME_new();
-
-    if (name == NULL)
-        return NULL;
-    if (name_add(name, NID_countryName, MBSTRING_ASC, "CN") != 1 ||
-        name_add(name, NID_organizationName, MBSTRING_UTF8, k->authority) != 1 ||
-        (unit != NULL && name_add(name, NID_organizationalUnitName, MBSTRING_UTF8, unit) != 1) ||
-        name_add(name, NID_organizationIdentifier, MBSTRING_ASC, k->uscc) != 1 ||
-        name_add(name, NID_commonName, MBSTRING_UTF8, k->authority) != 1) {
-        X509_NAME_free(name);
-        return NULL;
-    }
-    return name;
-}
-
-/* A positive random 16-byte serial number. */
-static int set_serial(X509 *x)
-{
-    unsigned char raw[16];
-    BIGNUM *bn = NULL;
-    int ok = 0;
-
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        return 0;
-    raw[0] = (unsigned char)((raw[0] & 0x7f) | 0x40);
-    bn = BN_bin2bn(raw, sizeof raw, NULL);
-    if (bn != NULL && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL)
-        ok = 1;
-    BN_free(bn);
-    return ok;
-}
-
-static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
-{
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
-    int ok;
-
-    if (ext == NULL)
-        return 0;
-    ok = X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-    return ok;
-}
-
-/*
- * A certificate for key with the given subject, issued by issuer (NULL: self)
- * and signed with issuer_key, valid from now for days days (but never past
- * the issuer's notAfter). ca selects the root's or a signing key's extensions.
- */
-static X509 *make_cert(EVP_PKEY *key, X509_NAME *subject, X509 *issuer, EVP_PKEY *issuer_key,
-                       long days, int ca)
-{
-    X509 *x = X509_new();
-    X509V3_CTX ctx;
-    int ok;
-
-    if (x == NULL)
-        return NULL;
-    ok = X509_set_version(x, X509_VERSION_3) == 1 && set_serial(x) &&
-         X509_set_subject_name(x, subject) == 1 &&
-         X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : subject) == 1 &&
-         X509_set_pubkey(x, key) == 1 && X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
-         X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL) != NULL;
-    if (ok && issuer != NULL &&
-        ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(issuer)) > 0)
-        ok = X509_set1_notAfter(x, X509_get0_notAfter(issuer)) == 1;
-    if (ok) {
-        X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
-        ok = add_ext(x, &ctx, NID_basic_constraints,
-                     ca ? "critical,CA:TRUE" : "critical,CA:FALSE") &&
-             add_ext(x, &ctx, NID_key_usage,
-                     ca ? "critical,keyCertSign,cRLSign,digitalSignature"
-                        : "critical,digitalSignature,nonRepudiation") &&
-             add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
-             add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") &&
-             X509_sign(x, issuer_key, EVP_sha256()) > 0;
-    }
-    if (!ok) {
-        X509_free(x);
-        x = NULL;
-    }
-    return x;
+    return X509_sign(x, issuer_key, EVP_sha256()) > 0;
 }
 
 static int make_root(keys_t *k, int years, char *err, size_t errlen)
@@ -182,11 +93,11 @@ static int make_root(keys_t *k, int years, char *err, size_t errlen)
     k->root_key = EVP_EC_gen("P-256");
     if (k->root_key == NULL)
         goto out;
-    name = make_name(k, NULL);
+    name = keys_make_name(k->authority, k->uscc, NULL);
     if (name == NULL)
         goto out;
-    k->root =
-        make_cert(k->root_key, name, NULL, k->root_key, (long)years * DAYS_PER_YEAR + years / 4, 1);
+    k->root = keys_make_cert(k->root_key, name, NULL, k->root_key,
+                             (long)years * DAYS_PER_YEAR + years / 4, sign_sha256);
     if (k->root != NULL)
         rc = 0;
     X509_NAME_free(name);
@@ -208,11 +119,11 @@ int keys_make_signing(const keys_t *k, X509 **cert, EVP_PKEY **key, char *err, s
     pkey = EVP_EC_gen("P-256");
     if (pkey == NULL)
         goto out;
-    name = make_name(k, "电子证书签名");
+    name = keys_make_name(k->authority, k->uscc, "电子证书签名");
     if (name == NULL)
         goto out_free_key;
-    x = make_cert(pkey, name, k->root, k->root_key,
-                  (long)k->signing_years * DAYS_PER_YEAR + k->signing_years / 4, 0);
+    x = keys_make_cert(pkey, name, k->root, k->root_key,
+                       (long)k->signing_years * DAYS_PER_YEAR + k->signing_years / 4, sign_sha256);
     X509_NAME_free(name);
     if (x == NULL)
         goto out_free_key;

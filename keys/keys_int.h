@@ -100,6 +100,24 @@ int keys_ecdsa_sign_raw(EVP_PKEY *key, const unsigned char *data, size_t len,
 int keys_ecdsa_verify_raw(EVP_PKEY *pub, const unsigned char *data, size_t len,
                           const unsigned char sig[64]);
 
+/*
+ * Subject C=CN, O=authority, [OU=unit,] organizationIdentifier=uscc,
+ * CN=authority; unit NULL leaves OU out. Returns a new name the caller frees
+ * (X509_NAME_free), or NULL when OpenSSL fails.
+ */
+X509_NAME *keys_make_name(const char *authority, const char *uscc, const char *unit);
+/* Signs a certificate being made with issuer_key. Returns 1, or 0 on failure. */
+typedef int (*keys_cert_sign_fn)(X509 *x, EVP_PKEY *issuer_key);
+/*
+ * An X.509 v3 certificate for key with the given subject, valid from now for
+ * days days but never past the issuer's notAfter, signed by sign with
+ * issuer_key. issuer NULL makes a self-signed root (CA extensions), else a
+ * signing certificate issued by issuer. Returns a new certificate the caller
+ * frees (X509_free), or NULL when OpenSSL or sign fails.
+ */
+X509 *keys_make_cert(EVP_PKEY *key, X509_NAME *subject, X509 *issuer, EVP_PKEY *issuer_key,
+                     long days, keys_cert_sign_fn sign);
+
 /* Makes a signing certificate and key issued by k->root/k->root_key. */
 int keys_make_signing(const keys_t *k, X509 **cert, EVP_PKEY **key, char *err, size_t errlen);
 /* Writes a private key as (maybe encrypted) PKCS#8 PEM, 0600, exclusive. */

@@ -16,8 +16,6 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509v3.h>
 
 #define SM2_ROOT_CERT "sm2-root.pem"
 #define SM2_ROOT_KEY "sm2-root.key"
@@ -93,57 +91,10 @@ static EVP_MD_CTX *sm2_md_ctx(EVP_PKEY *key, int sign)
     return NULL;
 }
 
-static int name_add(X509_NAME *name, int nid, int type, const char *value)
-{
-    return X509_NAME_add_entry_by_NID(name, nid, type, (const unsigned char *)value, -1, -1, 0);
-}
-
-static X509_NAME *make_name(const struct keys_create_opts *o, const char *unit)
-{
-    X509_NAME *name = X509_NAME_new();
-
-    if (name == NULL)
-        return NULL;
-    if (name_add(name, NID_countryName, MBSTRING_ASC, "CN") != 1 ||
-        name_add(name, NID_organizationName, MBSTRING_UTF8, o->authority) != 1 ||
-        name_add(name, NID_organizationalUnitName, MBSTRING_UTF8, unit) != 1 ||
-        name_add(name, NID_organizationIdentifier, MBSTRING_ASC, o->uscc) != 1 ||
-        name_add(name, NID_commonName, MBSTRING_UTF8, o->authority) != 1) {
-        X509_NAME_free(name);
-        return NULL;
-    }
-    return name;
-}
-
-static int set_serial(X509 *x)
-{
-    unsigned char raw[16];
-    BIGNUM *bn = NULL;
-    int ok = 0;
-
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        return 0;
-    raw[0] = (unsigned char)((raw[0] & 0x7f) | 0x40);
-    bn = BN_bin2bn(raw, sizeof raw, NULL);
-    if (bn != NULL && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL)
-        ok = 1;
-    BN_free(bn);
-    return ok;
-}
-
-static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
-{
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
-    int ok;
-
-    if (ext == NULL)
-        return 0;
-    ok = X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-    return ok;
-}
-
-/* Signs x with issuer_key: SM2 with SM3, KEYS_SM2_ID. */
+/*
+ * Signs x with issuer_key: SM2 with SM3, KEYS_SM2_ID, then sets the id on x
+ * so that X509_verify() uses it (a keys_cert_sign_fn).
+ */
 static int sign_cert(X509 *x, EVP_PKEY *issuer_key)
 {
     EVP_MD_CTX *md = sm2_md_ctx(issuer_key, 1);
@@ -153,43 +104,7 @@ static int sign_cert(X509 *x, EVP_PKEY *issuer_key)
         return 0;
     ok = X509_sign_ctx(x, md) > 0;
     EVP_MD_CTX_free(md);
-    return ok;
-}
-
-/* As create.c's make_cert, but SM2: issuer NULL makes a self-signed root. */
-static X509 *make_cert(EVP_PKEY *key, X509_NAME *subject, X509 *issuer, EVP_PKEY *issuer_key,
-                       long days)
-{
-    X509 *x = X509_new();
-    X509V3_CTX ctx;
-    int ca = issuer == NULL;
-    int ok;
-
-    if (x == NULL)
-        return NULL;
-    ok = X509_set_version(x, X509_VERSION_3) == 1 && set_serial(x) &&
-         X509_set_subject_name(x, subject) == 1 &&
-         X509_set_issuer_name(x, ca ? subject : X509_get_subject_name(issuer)) == 1 &&
-         X509_set_pubkey(x, key) == 1 && X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
-         X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL) != NULL;
-    if (ok && !ca && ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(issuer)) > 0)
-        ok = X509_set1_notAfter(x, X509_get0_notAfter(issuer)) == 1;
-    if (ok) {
-        X509V3_set_ctx(&ctx, ca ? x : issuer, x, NULL, NULL, 0);
-        ok = add_ext(x, &ctx, NID_basic_constraints,
-                     ca ? "critical,CA:TRUE" : "critical,CA:FALSE") &&
-             add_ext(x, &ctx, NID_key_usage,
-                     ca ? "critical,keyCertSign,cRLSign,digitalSignature"
-                        : "critical,digitalSignature,nonRepudiation") &&
-             add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
-             add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") &&
-             sign_cert(x, issuer_key) && set_cert_id(x);
-    }
-    if (!ok) {
-        X509_free(x);
-        x = NULL;
-    }
-    return x;
+    return ok && set_cert_id(x);
 }
 
 static int cache_der(keys_sm2_t *s)
@@ -220,16 +135,17 @@ static int generate_in(keys_sm2_t *s, const struct keys_create_opts *o)
     s->sign_key = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
     if (s->root_key == NULL || s->sign_key == NULL)
         return 0;
-    name = make_name(o, "SM2根证书");
+    name = keys_make_name(o->authority, o->uscc, "SM2根证书");
     if (name == NULL)
         return 0;
-    s->root = make_cert(s->root_key, name, NULL, s->root_key,
-                        (long)root_years * SM2_DAYS_PER_YEAR + root_years / 4);
+    s->root = keys_make_cert(s->root_key, name, NULL, s->root_key,
+                             (long)root_years * SM2_DAYS_PER_YEAR + root_years / 4, sign_cert);
     X509_NAME_free(name);
-    name = make_name(o, "电子印章签名");
+    name = keys_make_name(o->authority, o->uscc, "电子印章签名");
     if (s->root != NULL && name != NULL)
-        s->signer = make_cert(s->sign_key, name, s->root, s->root_key,
-                              (long)sign_years * SM2_DAYS_PER_YEAR + sign_years / 4);
+        s->signer =
+            keys_make_cert(s->sign_key, name, s->root, s->root_key,
+                           (long)sign_years * SM2_DAYS_PER_YEAR + sign_years / 4, sign_cert);
     X509_NAME_free(name);
     if (s->signer != NULL)
         ok = cache_der(s);

@@ -231,16 +231,27 @@ int ofd_xml_document(const struct ofd_doc *doc, unsigned *max_id, unsigned char 
     return xw_close(&x, out, len);
 }
 
+/*
+ * Starts a resource file, <ofd:Res BaseLoc="Res"><ofd:list>, whose entries
+ * the caller writes; 0 or OFD_EXML.
+ */
+static int res_open(struct xw *x, const char *list)
+{
+    if (xw_open(x, "Res") != 0)
+        return OFD_EXML;
+    xw_attr(x, "BaseLoc", "Res");
+    xw_start(x, list);
+    return 0;
+}
+
 int ofd_xml_public_res(const struct ofd_doc *doc, unsigned char **out, size_t *len)
 {
     char file[64];
     struct xw x;
     size_t i;
 
-    if (xw_open(&x, "Res") != 0)
+    if (res_open(&x, "Fonts") != 0)
         return OFD_EXML;
-    xw_attr(&x, "BaseLoc", "Res");
-    xw_start(&x, "Fonts");
     for (i = 0; i < doc->nfonts; i++) {
         xw_start(&x, "Font");
         xw_attrf(&x, "ID", "%u", OFD_FONT_ID(i));
@@ -262,10 +273,8 @@ int ofd_xml_document_res(const struct ofd_doc *doc, unsigned char **out, size_t 
     struct xw x;
     size_t i;
 
-    if (xw_open(&x, "Res") != 0)
+    if (res_open(&x, "MultiMedias") != 0)
         return OFD_EXML;
-    xw_attr(&x, "BaseLoc", "Res");
-    xw_start(&x, "MultiMedias");
     for (i = 0; i < doc->page.nimages; i++) {
         xw_start(&x, "MultiMedia");
         xw_attrf(&x, "ID", "%u", OFD_IMAGE_ID(doc, i));

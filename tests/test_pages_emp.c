@@ -525,10 +525,8 @@ int main(void)
     int ok = 1;
 
     signal(SIGPIPE, SIG_IGN); /* a 413 closes while the 3 MiB body is still going out */
-    snprintf(dir, sizeof(dir), "/tmp/jp-pages-emp-XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    if (vc_scratch(dir, sizeof(dir), "/tmp/jp-pages-emp-XXXXXX", home, sizeof(home)) != 0)
         return 3;
-    snprintf(home, sizeof(home), "%s/jianpei-home", dir);
     snprintf(issuer_bin, sizeof(issuer_bin), "%s/jianpei-issuer", JP_BIN_DIR);
     snprintf(verifier_bin, sizeof(verifier_bin), "%s/jianpei-verifier", JP_BIN_DIR);
     CHECK(vc_make_home(JP_BIN_DIR, JP_SOURCE_DIR, dir, 3) == 0);

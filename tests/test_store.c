@@ -16,6 +16,7 @@
 #include <lmdb.h>
 
 #include "check.h"
+#include "raw_lmdb.h"
 #include "store.h"
 
 static void make_tmp(char *buf, size_t n)
@@ -152,29 +153,14 @@ static void test_open_close_reopen(void)
 /* Writes the schema version (or deletes it when ver < 0) with raw LMDB. */
 static int raw_schema(const char *dir, int ver)
 {
-    MDB_env *env = NULL;
-    MDB_txn *txn = NULL;
-    MDB_dbi dbi;
+    struct raw_lmdb r;
     unsigned char b[4] = {0, 0, 0, (unsigned char)ver};
     MDB_val k = {14, "schema_version"}, v = {4, b};
-    int rc;
+    int rc = raw_lmdb_begin(&r, dir, "meta");
 
-    rc = mdb_env_create(&env);
-    mdb_env_set_maxdbs(env, 16);
     if (rc == 0)
-        rc = mdb_env_open(env, dir, 0, 0600);
-    if (rc == 0)
-        rc = mdb_txn_begin(env, NULL, 0, &txn);
-    if (rc == 0)
-        rc = mdb_dbi_open(txn, "meta", 0, &dbi);
-    if (rc == 0)
-        rc = ver < 0 ? mdb_del(txn, dbi, &k, NULL) : mdb_put(txn, dbi, &k, &v, 0);
-    if (rc == 0)
-        rc = mdb_txn_commit(txn);
-    else if (txn != NULL)
-        mdb_txn_abort(txn);
-    mdb_env_close(env);
-    return rc;
+        rc = ver < 0 ? mdb_del(r.txn, r.dbi, &k, NULL) : mdb_put(r.txn, r.dbi, &k, &v, 0);
+    return raw_lmdb_end(&r, rc);
 }
 
 static void test_schema_refusal(void)

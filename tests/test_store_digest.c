@@ -13,6 +13,7 @@
 #include <lmdb.h>
 
 #include "check.h"
+#include "raw_lmdb.h"
 #include "store.h"
 #include "tmpdir.h"
 
@@ -52,27 +53,12 @@ static int put_one(store_txn *txn, void *arg)
 /* Removes the "digests" database, as in a store made before it existed. */
 static int drop_index(const char *sdir)
 {
-    MDB_env *env = NULL;
-    MDB_txn *tx = NULL;
-    MDB_dbi dbi;
-    int rc = mdb_env_create(&env);
+    struct raw_lmdb r;
+    int rc = raw_lmdb_begin(&r, sdir, "digests");
 
     if (rc == 0)
-        rc = mdb_env_set_maxdbs(env, 32);
-    if (rc == 0)
-        rc = mdb_env_open(env, sdir, 0, 0600);
-    if (rc == 0)
-        rc = mdb_txn_begin(env, NULL, 0, &tx);
-    if (rc == 0)
-        rc = mdb_dbi_open(tx, "digests", 0, &dbi);
-    if (rc == 0)
-        rc = mdb_drop(tx, dbi, 1);
-    if (rc == 0)
-        rc = mdb_txn_commit(tx);
-    else if (tx != NULL)
-        mdb_txn_abort(tx);
-    mdb_env_close(env);
-    return rc;
+        rc = mdb_drop(r.txn, r.dbi, 1);
+    return raw_lmdb_end(&r, rc);
 }
 
 static int lookup(store *s, enum store_digest_kind kind, const unsigned char d[32],

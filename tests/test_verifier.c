@@ -665,10 +665,8 @@ int main(void)
     struct vc_daemon d = {0};
     char *rm[] = {"/bin/rm", "-rf", dir, NULL};
 
-    snprintf(dir, sizeof(dir), "/tmp/jp-verifier-XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    if (vc_scratch(dir, sizeof(dir), "/tmp/jp-verifier-XXXXXX", home, sizeof(home)) != 0)
         return 1;
-    snprintf(home, sizeof(home), "%s/jianpei-home", dir);
     snprintf(issuer_bin, sizeof(issuer_bin), "%s/jianpei-issuer", JP_BIN_DIR);
     snprintf(verifier_bin, sizeof(verifier_bin), "%s/jianpei-verifier", JP_BIN_DIR);
     path_in(err_path, sizeof(err_path), "daemon.log");

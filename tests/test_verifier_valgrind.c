@@ -83,7 +83,7 @@ static void sequence(int port, const char *url)
 
 int main(void)
 {
-    char dir[] = "/tmp/jp-verifier-vg-XXXXXX";
+    char dir[64] = "";
     char home[300], bin[600], log[300], url[2048] = "", no[IDENT_CERTNO_SIZE] = "", *text;
     const char *vg = find_valgrind();
     struct vc_daemon d = {0};
@@ -99,9 +99,8 @@ int main(void)
         cap_skip("valgrind not installed\n");
         return 77;
     }
-    if (mkdtemp(dir) == NULL)
+    if (vc_scratch(dir, sizeof(dir), "/tmp/jp-verifier-vg-XXXXXX", home, sizeof(home)) != 0)
         return 1;
-    snprintf(home, sizeof(home), "%s/jianpei-home", dir);
     snprintf(bin, sizeof(bin), "%s/jianpei-verifier", JP_BIN_DIR);
     snprintf(log, sizeof(log), "%s/valgrind.log", dir);
     CHECK(vc_make_home(JP_BIN_DIR, JP_SOURCE_DIR, dir, 2) == 0);

@@ -337,6 +337,13 @@ int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz
 
 /* BIN/jianpei-issuer and DIR/jianpei-home into issuer[600] and home[600]; -1 when one does not fit.
  */
+int vc_scratch(char *dir, size_t dirsz, const char *tmpl, char *home, size_t homesz)
+{
+    if (jp_strf(dir, dirsz, "%s", tmpl) != 0 || mkdtemp(dir) == NULL)
+        return -1;
+    return jp_path_join(home, homesz, dir, "jianpei-home") != 0 ? -1 : 0;
+}
+
 static int issuer_paths(const char *bin_dir, const char *dir, char *issuer, char *home)
 {
     if (jp_path_join(issuer, 600, bin_dir, "jianpei-issuer") != 0 ||

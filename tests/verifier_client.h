@@ -73,6 +73,13 @@ int vc_sign(const char *secret, const char *method, const char *target, const ch
 int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz);
 
 /*
+ * A test's scratch directory: copies the mkdtemp template tmpl (such as
+ * "/tmp/jp-x-XXXXXX") into dir, makes the directory, and writes
+ * dir/jianpei-home into home (where vc_make_home puts it); the caller removes
+ * the directory. Returns 0, or -1 when a path does not fit or mkdtemp fails.
+ */
+int vc_scratch(char *dir, size_t dirsz, const char *tmpl, char *home, size_t homesz);
+/*
  * Makes a home at dir/jianpei-home with jianpei-issuer (init, then n synthetic
  * candidates from bench/gen_intake.py issued today); dir/in.jsonl and
  * dir/report.json stay for vc_holder; the candidates are registered as the

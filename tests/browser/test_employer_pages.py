@@ -14,47 +14,23 @@ jianpei-verifier on 127.0.0.1 port 0 and, at 390x844 like a phone:
     show 有效 as of the query time while the link to the certificate shows 撤销.
 Screenshots and page sources go to $JP_TEST_LOGS (build/test-logs/<test>), with the
 holders registered for the privacy scan. A missing browser, driver or selenium is a
-failure (exit 1), not a skip.
+failure (exit 1), not a skip (jpbrowser.main).
 """
-import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 
-CHROMIUM = os.environ.get("JP_CHROMIUM", "/usr/bin/chromium")
-DRIVER = os.environ.get("JP_CHROMEDRIVER", "/usr/bin/chromedriver")
-GREEN = "rgba(26, 127, 55, 1)"  # .g in pages/html.c
-RED = "rgba(198, 40, 40, 1)"  # .r
-
-failures = []
+import jpbrowser
+from jpbrowser import GREEN, RED, body, by_css, check, click_and_wait, run, submit
 
 
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-        print("FAIL: " + what, file=sys.stderr)
-
-
-def run(argv, **kw):
-    return subprocess.run(argv, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
-
-
-def make_home(bindir, src, work, logs):
-    home = os.path.join(work, "jianpei-home")
-    issuer = os.path.join(bindir, "jianpei-issuer")
-    run([issuer, "init", "--home", home, "--authority", "广东省住房和城乡建设厅",
-         "--authority-uscc", "11440000MB2C12345J", "--public-url", "http://127.0.0.1:8080"])
-    intake = os.path.join(work, "in.jsonl")
-    with open(intake, "wb") as f:
-        f.write(run([sys.executable, os.path.join(src, "bench", "gen_intake.py"), "22"]).stdout)
-    shutil.copy(intake, os.path.join(logs, "holders-1.jsonl"))  # for privacy_scan
-    report = os.path.join(work, "report.json")
-    run([issuer, "--home", home, "issue", "--input", intake, "--report", report])
-    with open(report, encoding="utf-8") as f:
-        nos = [i["certificate_no"] for i in json.load(f)["issued"]]
+def make_home(r):
+    """22 certificates, the second reissued, and the files to upload. Returns the home,
+    the numbers, {number: (name, id_number)} and {label: path of a PDF}."""
+    home, nos, intake = jpbrowser.issue_home(r, 22)
+    shutil.copy(intake, os.path.join(r.logs, "holders-1.jsonl"))  # for privacy_scan
+    issuer, work = r.issuer, r.work
     people = {}
     with open(intake, encoding="utf-8") as f:
         for line, no in zip(f, nos):
@@ -71,81 +47,18 @@ def make_home(bindir, src, work, logs):
     files["modified"] = os.path.join(work, "modified.pdf")
     with open(files["modified"], "wb") as f:
         f.write(data)
-    files["unrelated"] = os.path.abspath(os.path.join(src, "tests", "fixtures", "render",
+    files["unrelated"] = os.path.abspath(os.path.join(r.src, "tests", "fixtures", "render",
                                                       "photo-source.pdf"))
-    return home, issuer, nos, people, files
-
-
-def start_verifier(bindir, home, work):
-    err = open(os.path.join(work, "verifier.err"), "wb")
-    p = subprocess.Popen([os.path.join(bindir, "jianpei-verifier"), "--home", home, "--listen",
-                          "127.0.0.1:0", "--threads", "2", "--no-rate-limits"],
-                         stdout=subprocess.PIPE, stderr=err)
-    line = p.stdout.readline().decode()
-    if not line.startswith("listening on "):
-        p.kill()
-        raise RuntimeError("verifier did not start: " + line)
-    return p, int(line.rsplit(":", 1)[1])
-
-
-def browser(work):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run",
-              "--disable-dev-shm-usage", "--window-size=390,844", "--hide-scrollbars", "--lang=zh-CN",
-              "--user-data-dir=" + os.path.join(work, "chromium-profile")):
-        opts.add_argument(a)
-    drv = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    drv.set_window_size(390, 844)
-    return drv
-
-
-def by_css(drv, sel):
-    from selenium.webdriver.common.by import By
-
-    return drv.find_element(By.CSS_SELECTOR, sel)
+    return home, nos, people, files
 
 
 def banner(drv):
-    b = by_css(drv, "div.b")
-    return b.text, b.value_of_css_property("background-color")
-
-
-def body(drv):
-    return by_css(drv, "body").text
+    words, color, _ = jpbrowser.banner(drv)
+    return words, color
 
 
 def shot(drv, logs, name):
-    path = os.path.join(logs, name + ".png")
-    check(drv.save_screenshot(path), "screenshot " + path)
-    with open(os.path.join(logs, name + ".html"), "w", encoding="utf-8") as f:
-        f.write(drv.page_source)
-    print("screenshot: " + path)
-
-
-def click_and_wait(drv, element):
-    """Clicks element and waits until a new document has loaded in its place (no sleeps).
-
-    The mark set on the old window is gone in the new one; errors while the
-    navigation is under way (chromedriver's "node does not belong to the document")
-    only mean "not yet".
-    """
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    drv.execute_script("window.__jpOld = 1;")
-    element.click()
-    WebDriverWait(drv, 20, ignored_exceptions=(WebDriverException,)).until(
-        lambda d: d.execute_script(
-            "return window.__jpOld === undefined && document.readyState === 'complete';"))
-
-
-def submit(drv):
-    click_and_wait(drv, by_css(drv, "form button[type=submit]"))
+    jpbrowser.shot(drv, logs, name, source=True)
 
 
 def holder_checks(drv, base, logs, no, name, idno):
@@ -216,60 +129,30 @@ def roster(drv, base, logs, issuer, home, nos):
         shot(drv, logs, "revoked-certificate")
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--src", required=True)
-    a = ap.parse_args()
-    for tool in (CHROMIUM, DRIVER):
-        if not os.access(tool, os.X_OK):
-            print("FAIL: %s missing (scripts/install-deps.sh installs it)" % tool, file=sys.stderr)
-            return 1
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        print("FAIL: python3-selenium missing (scripts/install-deps.sh installs it)",
-              file=sys.stderr)
-        return 1
-    logs = os.environ.get("JP_TEST_LOGS") or os.path.join(a.bin, "..", "test-logs", "employer")
-    os.makedirs(logs, exist_ok=True)
-    work = os.path.abspath(tempfile.mkdtemp(prefix="jp-browser-emp-"))
-    proc = drv = None
-    try:
-        home, issuer, nos, people, files = make_home(a.bin, a.src, work, logs)
-        proc, port = start_verifier(a.bin, home, work)
-        base = "http://127.0.0.1:%d" % port
-        drv = browser(work)
+def test(r):
+    home, nos, people, files = make_home(r)
+    base = r.verifier(home, "--no-rate-limits")
+    drv = r.browser(390, 844, "--hide-scrollbars", "--lang=zh-CN")
+    drv.set_window_size(390, 844)
+    logs = r.logs
 
-        drv.get(base + "/")
-        check("证书查询" in body(drv), "home: 证书查询 shown")
-        shot(drv, logs, "home")
-        by_css(drv, "#no").send_keys(nos[0])
-        submit(drv)
-        check(drv.current_url.endswith("/c/" + nos[0]), "lookup goes to /c/{no}")
-        words, color = banner(drv)
-        check("有效" in words and color == GREEN, "certificate: green 有效 (got %r)" % words)
-        name, idno = people[nos[0]]
-        check(name not in drv.page_source and idno not in drv.page_source,
-              "certificate page: masked holder only")
-        shot(drv, logs, "certificate")
+    drv.get(base + "/")
+    check("证书查询" in body(drv), "home: 证书查询 shown")
+    shot(drv, logs, "home")
+    by_css(drv, "#no").send_keys(nos[0])
+    submit(drv)
+    check(drv.current_url.endswith("/c/" + nos[0]), "lookup goes to /c/{no}")
+    words, color = banner(drv)
+    check("有效" in words and color == GREEN, "certificate: green 有效 (got %r)" % words)
+    name, idno = people[nos[0]]
+    check(name not in drv.page_source and idno not in drv.page_source,
+          "certificate page: masked holder only")
+    shot(drv, logs, "certificate")
 
-        holder_checks(drv, base, logs, nos[0], name, idno)
-        file_checks(drv, base, logs, files)
-        roster(drv, base, logs, issuer, home, nos)
-    finally:
-        if drv is not None:
-            drv.quit()
-        if proc is not None:
-            proc.terminate()
-            proc.wait()
-        err = os.path.join(work, "verifier.err")
-        if os.path.exists(err):
-            shutil.copy(err, os.path.join(logs, "verifier-1.err"))
-        shutil.rmtree(work, ignore_errors=True)
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    holder_checks(drv, base, logs, nos[0], name, idno)
+    file_checks(drv, base, logs, files)
+    roster(drv, base, logs, r.issuer, home, nos)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(jpbrowser.main(test, "employer", "jp-browser-emp-", "verifier-1.err"))
