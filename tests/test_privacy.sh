@@ -108,8 +108,9 @@ secret=$(tail -n 1 "$cap"/*-clients.out)
 grep -qF 张三丰 "$work/show.out" || bad "positive control: show does not contain the name"
 
 # ------------------------------------------------------------ verifier side
+: >"$cap/verifier.err" # exists before tail opens it (the child's redirection may come later)
 "$bin/jianpei-verifier" --home "$home" --listen 127.0.0.1:0 --threads 2 \
-  >"$cap/verifier.out" 2>"$cap/verifier.err" &
+  >"$cap/verifier.out" 2>>"$cap/verifier.err" &
 vpid=$!
 port=$(timeout 20 tail -n +1 -f "$cap/verifier.err" | grep -m1 -o 'serving on port [0-9]*' | grep -o '[0-9]*$')
 [ -n "$port" ] || { bad "verifier did not start"; exit 1; }
