@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "check.h"
+#include "raw_lmdb.h"
 #include "store.h"
 
 static const char *const actions[] = {"issue",     "issue",  "suspend",
@@ -49,41 +50,6 @@ static int append_empty_action(store_txn *txn, void *arg)
     return store_audit_append(txn, &e);
 }
 
-/* Raw LMDB access to the audit database behind the store's back. */
-struct raw {
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi dbi;
-};
-
-static int raw_begin(struct raw *r, const char *dir)
-{
-    int rc;
-
-    r->env = NULL;
-    r->txn = NULL;
-    rc = mdb_env_create(&r->env);
-    if (rc == 0)
-        rc = mdb_env_set_maxdbs(r->env, 16);
-    if (rc == 0)
-        rc = mdb_env_open(r->env, dir, 0, 0600);
-    if (rc == 0)
-        rc = mdb_txn_begin(r->env, NULL, 0, &r->txn);
-    if (rc == 0)
-        rc = mdb_dbi_open(r->txn, "audit", 0, &r->dbi);
-    return rc;
-}
-
-static int raw_end(struct raw *r, int rc)
-{
-    if (rc == 0)
-        rc = mdb_txn_commit(r->txn);
-    else if (r->txn != NULL)
-        mdb_txn_abort(r->txn);
-    mdb_env_close(r->env);
-    return rc;
-}
-
 static void key_of(unsigned char k[8], uint64_t seq)
 {
     int i;
@@ -95,35 +61,35 @@ static void key_of(unsigned char k[8], uint64_t seq)
 /* Reads entry seq into buf (max 2048). */
 static int raw_get(const char *dir, uint64_t seq, unsigned char *buf, size_t *len)
 {
-    struct raw r;
+    struct raw_lmdb r;
     unsigned char k[8];
     MDB_val kv = {8, k}, v;
     int rc;
 
     key_of(k, seq);
-    rc = raw_begin(&r, dir);
+    rc = raw_lmdb_begin(&r, dir, "audit");
     if (rc == 0)
         rc = mdb_get(r.txn, r.dbi, &kv, &v);
     if (rc == 0 && v.mv_size <= 2048) {
         memcpy(buf, v.mv_data, v.mv_size);
         *len = v.mv_size;
     }
-    return raw_end(&r, rc == 0 ? 0 : rc);
+    return raw_lmdb_end(&r, rc == 0 ? 0 : rc);
 }
 
 /* Writes entry seq (buf NULL: deletes it). */
 static int raw_put(const char *dir, uint64_t seq, const unsigned char *buf, size_t len)
 {
-    struct raw r;
+    struct raw_lmdb r;
     unsigned char k[8];
     MDB_val kv = {8, k}, v = {len, (void *)buf};
     int rc;
 
     key_of(k, seq);
-    rc = raw_begin(&r, dir);
+    rc = raw_lmdb_begin(&r, dir, "audit");
     if (rc == 0)
         rc = buf ? mdb_put(r.txn, r.dbi, &kv, &v, 0) : mdb_del(r.txn, r.dbi, &kv, NULL);
-    return raw_end(&r, rc);
+    return raw_lmdb_end(&r, rc);
 }
 
 static int verify_dir(const char *dir, uint64_t *bad, uint64_t *count)
