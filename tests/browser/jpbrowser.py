@@ -48,7 +48,7 @@ def run(argv, **kw):
 class Run:
     """One test run: bin, src (from the command line), logs ($JP_TEST_LOGS), work (a
     temporary directory, removed at the end) and issuer (the jianpei-issuer path). The
-    verifier and browser it starts are stopped when the test returns or raises."""
+    verifier and browsers it starts are stopped when the test returns or raises."""
 
     def __init__(self, args, logs, work):
         self.bin = args.bin
@@ -57,7 +57,7 @@ class Run:
         self.work = work
         self.issuer = os.path.join(args.bin, "jianpei-issuer")
         self.proc = None  # the verifier
-        self.drv = None  # the browser
+        self.drvs = []  # the browsers, in the order started
 
     def verifier(self, home, *args):
         """Starts jianpei-verifier on home (2 threads, extra args), stderr to
@@ -72,8 +72,9 @@ class Run:
             raise RuntimeError("verifier did not start: " + line)
         return "http://127.0.0.1:%d" % int(line.rsplit(":", 1)[1])
 
-    def browser(self, width, height, *args):
-        """Starts headless Chromium with a width x height window (and extra args);
+    def browser(self, width, height, *args, profile="chromium-profile"):
+        """Starts headless Chromium with a width x height window (and extra args) on a
+        fresh profile work/profile (another name for a second, separate browser);
         returns the Selenium driver."""
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -84,30 +85,33 @@ class Run:
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
                   "--window-size=%d,%d" % (width, height), *args,
-                  "--user-data-dir=" + os.path.join(self.work, "chromium-profile")):
+                  "--user-data-dir=" + os.path.join(self.work, profile)):
             opts.add_argument(a)
-        self.drv = webdriver.Chrome(service=Service(DRIVER), options=opts)
-        return self.drv
+        drv = webdriver.Chrome(service=Service(DRIVER), options=opts)
+        self.drvs.append(drv)
+        return drv
 
     def stop(self):
-        """Quits the browser and stops the verifier, when started."""
-        if self.drv is not None:
-            self.drv.quit()
+        """Quits the browsers and stops the verifier, when started."""
+        for drv in self.drvs:
+            drv.quit()
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait()
 
 
-def issue_home(r, count):
+def issue_home(r, count, *gen_args):
     """Makes work/jianpei-home with jianpei-issuer and issues count certificates from
-    bench/gen_intake.py. Returns (home, certificate numbers, path of the intake file)."""
+    bench/gen_intake.py (extra gen_args passed to it). The issuer's report (claim codes
+    included) stays at work/report.json. Returns (home, certificate numbers, path of the
+    intake file)."""
     home = os.path.join(r.work, "jianpei-home")
     run([r.issuer, "init", "--home", home, "--authority", "广东省住房和城乡建设厅",
          "--authority-uscc", "11440000MB2C12345J", "--public-url", "http://127.0.0.1:8080"])
     intake = os.path.join(r.work, "in.jsonl")
     with open(intake, "wb") as f:
         f.write(run([sys.executable, os.path.join(r.src, "bench", "gen_intake.py"),
-                     str(count)]).stdout)
+                     str(count), *gen_args]).stdout)
     report = os.path.join(r.work, "report.json")
     run([r.issuer, "--home", home, "issue", "--input", intake, "--report", report])
     with open(report, encoding="utf-8") as f:

@@ -17,123 +17,26 @@ phone:
 Screenshots go to $JP_TEST_LOGS (build/test-logs/<test>), with the holders and
 their claim codes registered for the privacy scan (page sources are kept only for
 pages that show no personal data by design). A missing browser, driver or
-selenium is a failure (exit 1), not a skip.
+selenium is a failure (exit 1), not a skip (jpbrowser.main).
 """
-import argparse
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
-CHROMIUM = os.environ.get("JP_CHROMIUM", "/usr/bin/chromium")
-DRIVER = os.environ.get("JP_CHROMEDRIVER", "/usr/bin/chromedriver")
-GREEN = "rgba(26, 127, 55, 1)"  # .g in pages/html.c
-RED = "rgba(198, 40, 40, 1)"  # .r
-
-failures = []
+import jpbrowser
+from jpbrowser import body, by_css, check, click_and_wait, run, submit
 
 
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-        print("FAIL: " + what, file=sys.stderr)
-
-
-def run(argv, **kw):
-    return subprocess.run(argv, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
-
-
-def start_verifier(bindir, home, work):
-    err = open(os.path.join(work, "verifier.err"), "wb")
-    p = subprocess.Popen([os.path.join(bindir, "jianpei-verifier"), "--home", home, "--listen",
-                          "127.0.0.1:0", "--threads", "2", "--no-rate-limits"],
-                         stdout=subprocess.PIPE, stderr=err)
-    line = p.stdout.readline().decode()
-    if not line.startswith("listening on "):
-        p.kill()
-        raise RuntimeError("verifier did not start: " + line)
-    return p, int(line.rsplit(":", 1)[1])
-
-
-def browser(work, profile="chromium-profile"):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run",
-              "--disable-dev-shm-usage", "--window-size=390,844", "--hide-scrollbars", "--lang=zh-CN",
-              "--user-data-dir=" + os.path.join(work, profile)):
-        opts.add_argument(a)
-    drv = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    drv.set_window_size(390, 844)
-    return drv
-
-
-def by_css(drv, sel):
-    from selenium.webdriver.common.by import By
-
-    return drv.find_element(By.CSS_SELECTOR, sel)
-
-
-def banner(drv):
-    b = by_css(drv, "div.b")
-    return b.text, b.value_of_css_property("background-color")
-
-
-def body(drv):
-    return by_css(drv, "body").text
-
-
-def shot(drv, logs, name, source=True):
-    path = os.path.join(logs, name + ".png")
-    check(drv.save_screenshot(path), "screenshot " + path)
-    if source:  # pages that show the holder's data by design keep their screenshot only
-        with open(os.path.join(logs, name + ".html"), "w", encoding="utf-8") as f:
-            f.write(drv.page_source)
-    print("screenshot: " + path)
-
-
-def click_and_wait(drv, element):
-    """Clicks element and waits until a new document has loaded in its place (no sleeps).
-
-    The mark set on the old window is gone in the new one; errors while the
-    navigation is under way (chromedriver's "node does not belong to the document")
-    only mean "not yet".
-    """
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    drv.execute_script("window.__jpOld = 1;")
-    element.click()
-    WebDriverWait(drv, 20, ignored_exceptions=(WebDriverException,)).until(
-        lambda d: d.execute_script(
-            "return window.__jpOld === undefined && document.readyState === 'complete';"))
-
-
-def submit(drv):
-    click_and_wait(drv, by_css(drv, "form button[type=submit]"))
-
-
-
-def make_home(bindir, src, work, logs):
-    home = os.path.join(work, "jianpei-home")
-    issuer = os.path.join(bindir, "jianpei-issuer")
-    run([issuer, "init", "--home", home, "--authority", "广东省住房和城乡建设厅",
-         "--authority-uscc", "11440000MB2C12345J", "--public-url", "http://127.0.0.1:8080"])
-    intake = os.path.join(work, "in.jsonl")
-    with open(intake, "wb") as f:
-        f.write(run([sys.executable, os.path.join(src, "bench", "gen_intake.py"), "3",
-                     "--seed", "13"]).stdout)
-    shutil.copy(intake, os.path.join(logs, "holders-1.jsonl"))  # for privacy_scan
-    report = os.path.join(work, "report.json")
-    run([issuer, "--home", home, "issue", "--input", intake, "--report", report])
-    with open(report, encoding="utf-8") as f:
+def make_home(r):
+    """3 certificates (gen_intake.py --seed 13), the holders and claim codes registered
+    for the privacy scan. Returns the home and [(number, claim code, name, id_number)]."""
+    home, _, intake = jpbrowser.issue_home(r, 3, "--seed", "13")
+    shutil.copy(intake, os.path.join(r.logs, "holders-1.jsonl"))  # for privacy_scan
+    with open(os.path.join(r.work, "report.json"), encoding="utf-8") as f:
         issued = json.load(f)["issued"]
-    with open(os.path.join(logs, "secrets-1.txt"), "w") as f:
+    with open(os.path.join(r.logs, "secrets-1.txt"), "w") as f:
         f.write("".join(i["claim_code"] + "\n" for i in issued))
     with open(intake, encoding="utf-8") as f:
         lines = f.readlines()
@@ -141,7 +44,19 @@ def make_home(bindir, src, work, logs):
     for i in issued:
         c = json.loads(lines[i["line"] - 1])
         people.append((i["certificate_no"], i["claim_code"], c["name"], c["id_number"]))
-    return home, issuer, people
+    return home, people
+
+
+def phone(r, profile="chromium-profile"):
+    """A browser at 390x844 on a fresh profile work/profile."""
+    drv = r.browser(390, 844, "--hide-scrollbars", "--lang=zh-CN", profile=profile)
+    drv.set_window_size(390, 844)
+    return drv
+
+
+def shot(drv, logs, name, source=True):
+    # pages that show the holder's data by design keep their screenshot only
+    jpbrowser.shot(drv, logs, name, source)
 
 
 def type_into(drv, sel, text):
@@ -173,119 +88,87 @@ def download_pdf(drv, base, no, work):
     return path, data, ctype
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--src", required=True)
-    a = ap.parse_args()
-    for tool in (CHROMIUM, DRIVER):
-        if not os.access(tool, os.X_OK):
-            print("FAIL: %s missing (scripts/install-deps.sh installs it)" % tool, file=sys.stderr)
-            return 1
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        print("FAIL: python3-selenium missing (scripts/install-deps.sh installs it)",
-              file=sys.stderr)
-        return 1
+def test(r):
     from selenium.webdriver.common.by import By
 
-    logs = os.environ.get("JP_TEST_LOGS") or os.path.join(a.bin, "..", "test-logs", "holder")
-    os.makedirs(logs, exist_ok=True)
-    work = os.path.abspath(tempfile.mkdtemp(prefix="jp-browser-holder-"))
-    proc = drv = emp = None
-    try:
-        home, issuer, people = make_home(a.bin, a.src, work, logs)
-        no, code, name, idno = people[0]
-        proc, port = start_verifier(a.bin, home, work)
-        base = "http://127.0.0.1:%d" % port
-        drv = browser(work)
+    logs, work = r.logs, r.work
+    home, people = make_home(r)
+    no, code, name, idno = people[0]
+    base = r.verifier(home, "--no-rate-limits")
+    drv = phone(r)
 
-        drv.get(base + "/me")
-        check("领取码" in body(drv), "sign-in: the form asks for the claim code")
-        shot(drv, logs, "signin")
-        wrong = ("B" if code[0] == "A" else "A") + code[1:]
-        sign_in(drv, base, no, wrong, idno[-6:])
-        check("不正确" in body(drv) and no not in drv.page_source,
-              "sign-in with a wrong code: refused, the number not echoed")
-        shot(drv, logs, "signin-refused")
-        sign_in(drv, base, no, code.lower().replace("-", ""), idno[-6:])
-        check(drv.current_url.endswith("/me") and "我的证书" in body(drv) and no in body(drv),
-              "signed in: 我的证书 lists %s" % no)
-        check(name not in drv.page_source and idno not in drv.page_source,
-              "我的证书: holder shown masked")
-        shot(drv, logs, "mine")
+    drv.get(base + "/me")
+    check("领取码" in body(drv), "sign-in: the form asks for the claim code")
+    shot(drv, logs, "signin")
+    wrong = ("B" if code[0] == "A" else "A") + code[1:]
+    sign_in(drv, base, no, wrong, idno[-6:])
+    check("不正确" in body(drv) and no not in drv.page_source,
+          "sign-in with a wrong code: refused, the number not echoed")
+    shot(drv, logs, "signin-refused")
+    sign_in(drv, base, no, code.lower().replace("-", ""), idno[-6:])
+    check(drv.current_url.endswith("/me") and "我的证书" in body(drv) and no in body(drv),
+          "signed in: 我的证书 lists %s" % no)
+    check(name not in drv.page_source and idno not in drv.page_source,
+          "我的证书: holder shown masked")
+    shot(drv, logs, "mine")
 
-        path, data, ctype = download_pdf(drv, base, no, work)
-        stored = os.path.join(work, "stored.pdf")
-        run([issuer, "--home", home, "pdf", no, "--out", stored])
-        with open(stored, "rb") as f:
-            check(f.read() == data, "downloaded PDF identical to `jianpei-issuer pdf`")
-        check(ctype == "application/pdf", "download Content-Type %s" % ctype)
-        sig = subprocess.run(["pdfsig", path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out = sig.stdout.decode(errors="replace")
-        check("Signature is Valid." in out and "Total document signed" in out,
-              "pdfsig: valid, whole document signed")
+    path, data, ctype = download_pdf(drv, base, no, work)
+    stored = os.path.join(work, "stored.pdf")
+    run([r.issuer, "--home", home, "pdf", no, "--out", stored])
+    with open(stored, "rb") as f:
+        check(f.read() == data, "downloaded PDF identical to `jianpei-issuer pdf`")
+    check(ctype == "application/pdf", "download Content-Type %s" % ctype)
+    sig = subprocess.run(["pdfsig", path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = sig.stdout.decode(errors="replace")
+    check("Signature is Valid." in out and "Total document signed" in out,
+          "pdfsig: valid, whole document signed")
 
-        click_and_wait(drv, drv.find_element(By.CSS_SELECTOR, 'a[href$="/print"]'))
-        text = body(drv)
-        check(name in text and idno in text, "print view: full name and ID number")
-        check(len(drv.find_elements(By.CSS_SELECTOR, "svg.qr path")) == 1,
-              "print view: QR as inline SVG")
-        shot(drv, logs, "print", source=False)
+    click_and_wait(drv, by_css(drv, 'a[href$="/print"]'))
+    text = body(drv)
+    check(name in text and idno in text, "print view: full name and ID number")
+    check(len(drv.find_elements(By.CSS_SELECTOR, "svg.qr path")) == 1,
+          "print view: QR as inline SVG")
+    shot(drv, logs, "print", source=False)
 
-        drv.get(base + "/me")
-        drv.execute_script("document.querySelector('details').open = true;")
-        type_into(drv, 'input[name="recipient"]', "广州某建筑工程有限公司")
-        type_into(drv, 'input[name="purpose"]', "入职资格审核")
-        type_into(drv, 'input[name="days"]', "30")
-        shot(drv, logs, "share-form")
-        click_and_wait(drv, by_css(drv, "form.share button[type=submit]"))
-        links = drv.find_elements(By.CSS_SELECTOR, 'a[href^="/S/"]')
-        check(len(links) == 1, "a share link is listed")
-        shot(drv, logs, "mine-with-share")
-        share = links[0].get_attribute("href") if links else base + "/S/none"
+    drv.get(base + "/me")
+    drv.execute_script("document.querySelector('details').open = true;")
+    type_into(drv, 'input[name="recipient"]', "广州某建筑工程有限公司")
+    type_into(drv, 'input[name="purpose"]', "入职资格审核")
+    type_into(drv, 'input[name="days"]', "30")
+    shot(drv, logs, "share-form")
+    click_and_wait(drv, by_css(drv, "form.share button[type=submit]"))
+    links = drv.find_elements(By.CSS_SELECTOR, 'a[href^="/S/"]')
+    check(len(links) == 1, "a share link is listed")
+    shot(drv, logs, "mine-with-share")
+    share = links[0].get_attribute("href") if links else base + "/S/none"
 
-        emp = browser(work, "employer-profile")
-        emp.get(share)
-        text = body(emp)
-        check("仅供广州某建筑工程有限公司用于入职资格审核，有效期至" in text,
-              "share: banner for the recipient and purpose")
-        check(name in text and idno in text, "share: unmasked name and ID number")
-        check("有效" in text, "share: live status")
-        shot(emp, logs, "share-recipient", source=False)
+    emp = phone(r, "employer-profile")
+    emp.get(share)
+    text = body(emp)
+    check("仅供广州某建筑工程有限公司用于入职资格审核，有效期至" in text,
+          "share: banner for the recipient and purpose")
+    check(name in text and idno in text, "share: unmasked name and ID number")
+    check("有效" in text, "share: live status")
+    shot(emp, logs, "share-recipient", source=False)
 
-        drv.get(base + "/me")
-        check("<td>1</td>" in drv.page_source, "the holder sees one access")
-        click_and_wait(drv, by_css(drv, 'form[action$="/revoke"] button'))
-        check("已撤回" in body(drv), "the holder sees the share revoked")
-        shot(drv, logs, "mine-revoked")
+    drv.get(base + "/me")
+    check("<td>1</td>" in drv.page_source, "the holder sees one access")
+    click_and_wait(drv, by_css(drv, 'form[action$="/revoke"] button'))
+    check("已撤回" in body(drv), "the holder sees the share revoked")
+    shot(drv, logs, "mine-revoked")
 
-        emp.get(share)
-        text = body(emp)
-        check("授权已过期/已撤回" in text, "revoked share: 授权已过期/已撤回")
-        check(name not in emp.page_source and idno not in emp.page_source and
-              no not in emp.page_source, "revoked share: nothing personal")
-        shot(emp, logs, "share-revoked")
+    emp.get(share)
+    text = body(emp)
+    check("授权已过期/已撤回" in text, "revoked share: 授权已过期/已撤回")
+    check(name not in emp.page_source and idno not in emp.page_source and
+          no not in emp.page_source, "revoked share: nothing personal")
+    shot(emp, logs, "share-revoked")
 
-        drv.get(base + "/me")
-        click_and_wait(drv, by_css(drv, 'form[action="/me/logout"] button'))
-        check("领取码" in body(drv) and no not in drv.page_source, "signed out: the form again")
-        shot(drv, logs, "signed-out")
-    finally:
-        for d in (drv, emp):
-            if d is not None:
-                d.quit()
-        if proc is not None:
-            proc.terminate()
-            proc.wait()
-        err = os.path.join(work, "verifier.err")
-        if os.path.exists(err):
-            shutil.copy(err, os.path.join(logs, "verifier-1.err"))
-        shutil.rmtree(work, ignore_errors=True)
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    drv.get(base + "/me")
+    click_and_wait(drv, by_css(drv, 'form[action="/me/logout"] button'))
+    check("领取码" in body(drv) and no not in drv.page_source, "signed out: the form again")
+    shot(drv, logs, "signed-out")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(jpbrowser.main(test, "holder", "jp-browser-holder-", "verifier-1.err"))
