@@ -136,12 +136,8 @@ static int h_lookup_form(const struct vf_call *c, struct vf_reply *r)
     rc = pages_form_parse(c->query != NULL ? c->query : "", c->query ? strlen(c->query) : 0, &f);
     if (rc == 0)
         no = pages_form_get(&f, "no", &n);
-    while (no != NULL && n > 0 && no[0] == ' ') {
-        no++;
-        n--;
-    }
-    while (no != NULL && n > 0 && no[n - 1] == ' ')
-        n--;
+    if (no != NULL)
+        pages_trim_spaces(&no, &n);
     if (no == NULL || !vf_certno_ok(no, n)) {
         pages_form_free(&f);
         return vf_reply_message(
