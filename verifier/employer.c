@@ -100,6 +100,23 @@ static int form_reply(struct verifier *v, const struct vf_call *c, struct vf_rep
     return rc;
 }
 
+/* heading (HTML), a card with a multipart form posting to action, its CSRF pair, then tail. */
+static int upload_form(struct verifier *v, const struct vf_call *c, struct pages_page *p,
+                       const char *heading, const char *action, const char *tail)
+{
+    char token[PAGES_CSRF_LEN + 1];
+    int rc = pages_csrf_prepare(p, c->cookie, secure_cookies(v), token);
+
+    if (rc == 0)
+        rc = jp_buf_printf(&p->body,
+                           "%s<div class=\"card\"><form method=\"post\" action=\"%s\" "
+                           "enctype=\"multipart/form-data\">",
+                           heading, action);
+    if (rc == 0)
+        rc = pages_csrf_input(&p->body, token);
+    return rc == 0 ? jp_buf_puts(&p->body, tail) : rc;
+}
+
 /* ------------------------------------------------------------ home */
 
 static const char home_body[] =
@@ -508,15 +525,7 @@ static const char file_form_tail[] =
 
 static int file_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
 {
-    char token[PAGES_CSRF_LEN + 1];
-    int rc = pages_csrf_prepare(p, c->cookie, secure_cookies(v), token);
-
-    if (rc == 0)
-        rc = jp_buf_puts(&p->body, "<h2>核验证书文件</h2><div class=\"card\"><form method=\"post\" "
-                                   "action=\"/check/file\" enctype=\"multipart/form-data\">");
-    if (rc == 0)
-        rc = pages_csrf_input(&p->body, token);
-    return rc == 0 ? jp_buf_puts(&p->body, file_form_tail) : rc;
+    return upload_form(v, c, p, "<h2>核验证书文件</h2>", "/check/file", file_form_tail);
 }
 
 static int verdict_html(struct verifier *v, const struct file_verdict *fv, struct jp_buf *b)
@@ -856,28 +865,18 @@ static const char roster_css[] = "@page{size:A4 portrait;margin:15mm}"
                                  "@media print{table{font-size:11pt}a{color:#000;"
                                  "text-decoration:none}.b{border:1px solid #000;color:#000}}";
 
+static const char roster_form_tail[] =
+    "<label for=\"certificate_nos\">证书编号，每行一个（最多 500 个）</label>"
+    "<textarea id=\"certificate_nos\" name=\"certificate_nos\" rows=\"10\"></textarea>"
+    "<label for=\"file\">或上传 .txt / .csv 文件（每行第一列为证书编号）</label>"
+    "<input type=\"file\" id=\"file\" name=\"file\" accept=\".txt,.csv,text/plain,"
+    "text/csv\"><button type=\"submit\">核验</button></form>"
+    "<p class=\"note\">结果会生成一个保存 90 天的链接，显示查询时的状态，"
+    "可发给他人再次打开或打印。</p></div>";
+
 static int roster_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
 {
-    char token[PAGES_CSRF_LEN + 1];
-    int rc = pages_csrf_prepare(p, c->cookie, secure_cookies(v), token);
-
-    if (rc == 0)
-        rc = jp_buf_puts(&p->body,
-                         "<h1>批量核验（花名册）</h1><div class=\"card\"><form method=\"post\" "
-                         "action=\"/check/roster\" enctype=\"multipart/form-data\">");
-    if (rc == 0)
-        rc = pages_csrf_input(&p->body, token);
-    if (rc == 0)
-        rc = jp_buf_puts(
-            &p->body,
-            "<label for=\"certificate_nos\">证书编号，每行一个（最多 500 个）</label>"
-            "<textarea id=\"certificate_nos\" name=\"certificate_nos\" rows=\"10\"></textarea>"
-            "<label for=\"file\">或上传 .txt / .csv 文件（每行第一列为证书编号）</label>"
-            "<input type=\"file\" id=\"file\" name=\"file\" accept=\".txt,.csv,text/plain,"
-            "text/csv\"><button type=\"submit\">核验</button></form>"
-            "<p class=\"note\">结果会生成一个保存 90 天的链接，显示查询时的状态，"
-            "可发给他人再次打开或打印。</p></div>");
-    return rc;
+    return upload_form(v, c, p, "<h1>批量核验（花名册）</h1>", "/check/roster", roster_form_tail);
 }
 
 static int h_roster_get(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
