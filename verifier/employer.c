@@ -306,20 +306,11 @@ static int h_holder_form(struct verifier *v, const struct vf_call *c, const char
     if (rc != 0)
         return rc;
     if (pages_csrf_check(c->cookie, &f) != 0) {
-        struct pages_page p;
-
         pages_form_free(&f);
-        pages_page_init(&p);
-        rc = pages_csrf_refused(&p);
-        if (rc == 0)
-            rc = vf_reply_page(r, &p);
-        pages_page_free(&p);
-        return rc;
+        return vf_reply_csrf_refused(r);
     }
-    if (!vf_ratelimit_take(v->rl, c->addr, c->addrlen, jp_mono_us() * 1000u, &retry)) {
+    if (!vf_page_rate_ok(v, c, r, "请稍后再试", "核对次数过多，请稍后再试。", &rc)) {
         pages_form_free(&f);
-        rc = vf_reply_message(r, 429, "请稍后再试", "核对次数过多，请稍后再试。");
-        r->retry_after = retry;
         return rc;
     }
     name = pages_form_get(&f, "name", &nlen);
@@ -912,15 +903,8 @@ static int h_roster_post(struct verifier *v, const struct vf_call *c, struct vf_
     if (rc != 0)
         return rc;
     if (pages_csrf_check(c->cookie, &u.fields) != 0) {
-        struct pages_page p;
-
         pages_upload_free(&u);
-        pages_page_init(&p);
-        rc = pages_csrf_refused(&p);
-        if (rc == 0)
-            rc = vf_reply_page(r, &p);
-        pages_page_free(&p);
-        return rc;
+        return vf_reply_csrf_refused(r);
     }
     text = roster_text(&u, &len);
     if (text == NULL) {

@@ -82,6 +82,31 @@ int vf_reply_message(struct vf_reply *r, unsigned status, const char *heading, c
     return rc;
 }
 
+int vf_reply_csrf_refused(struct vf_reply *r)
+{
+    struct pages_page p;
+    int rc;
+
+    pages_page_init(&p);
+    rc = pages_csrf_refused(&p);
+    if (rc == 0)
+        rc = vf_reply_page(r, &p);
+    pages_page_free(&p);
+    return rc;
+}
+
+int vf_page_rate_ok(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                    const char *heading, const char *text, int *rc)
+{
+    unsigned retry = 0;
+
+    if (vf_ratelimit_take(v->rl, c->addr, c->addrlen, jp_mono_us() * 1000u, &retry))
+        return 1;
+    *rc = vf_reply_message(r, 429, heading, text);
+    r->retry_after = retry;
+    return 0;
+}
+
 int vf_reply_redirect(struct vf_reply *r, const char *where, const char *cookie)
 {
     vf_reply_clear(r);

@@ -187,15 +187,12 @@ static int form_take(const struct vf_call *c, struct pages_form *f, struct vf_re
 /* 1 to go on with a posted form whose CSRF pair matches; else replied (0). */
 static int form_checked(const struct vf_call *c, struct pages_form *f, struct vf_reply *r, int *rc)
 {
-    struct pages_page p;
-
     if (!form_take(c, f, r, rc))
         return 0;
     if (pages_csrf_check(c->cookie, f) == 0)
         return 1;
     pages_form_free(f);
-    pages_page_init(&p);
-    *rc = reply_with(r, &p, pages_csrf_refused(&p));
+    *rc = vf_reply_csrf_refused(r);
     return 0;
 }
 
@@ -242,10 +239,8 @@ static int h_signin(struct verifier *v, const struct vf_call *c, struct vf_reply
 
     if (!form_checked(c, &f, r, &rc))
         return rc;
-    if (!vf_ratelimit_take(v->rl, c->addr, c->addrlen, jp_mono_us() * 1000u, &retry)) {
+    if (!vf_page_rate_ok(v, c, r, "请求过于频繁", "请稍后再试。", &rc)) {
         pages_form_free(&f);
-        rc = vf_reply_message(r, 429, "请求过于频繁", "请稍后再试。");
-        r->retry_after = retry;
         return rc;
     }
     no = pages_form_get(&f, "certificate_no", &nlen);

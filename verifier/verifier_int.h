@@ -375,6 +375,15 @@ struct json_t;
 int vf_reply_json(struct vf_reply *r, unsigned status, struct json_t *obj);
 /* A page of one message (pages_message) as the reply. Returns 0 or ENOMEM. */
 int vf_reply_message(struct vf_reply *r, unsigned status, const char *heading, const char *text);
+/* The page of pages_csrf_refused as the reply (a form without its CSRF pair). */
+int vf_reply_csrf_refused(struct vf_reply *r);
+/*
+ * 1 when c's address may go on under v->rl (the holder-check / PDF bucket);
+ * else a 429 page of heading and text with Retry-After is the reply, its
+ * code in *rc, and 0.
+ */
+int vf_page_rate_ok(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                    const char *heading, const char *text, int *rc);
 /*
  * A 303 to where (copied), with a Set-Cookie value when cookie is not NULL.
  * Returns 0, or ENOSPC when either does not fit.
