@@ -71,6 +71,19 @@ static int banner(struct jp_buf *b, enum store_cert_status st)
     return jp_buf_printf(b, "<div class=\"b %s\"><strong>%s</strong></div>", cls, word);
 }
 
+/* The status banner, then open, the rows[0..n-1] and close. */
+static int banner_list(struct jp_buf *b, enum store_cert_status st, const char *open,
+                       const char *const rows[][2], size_t n, const char *close)
+{
+    int rc = banner(b, st);
+
+    if (rc == 0)
+        rc = jp_buf_puts(b, open);
+    if (rc == 0)
+        rc = vf_rows(b, rows, n);
+    return rc == 0 ? jp_buf_puts(b, close) : rc;
+}
+
 /* The session's certificate number, or "" when there is no live session. */
 static int session_no(struct verifier *v, const struct vf_call *c, char no[PORTAL_NO_SIZE])
 {
@@ -352,22 +365,18 @@ static int cert_block(struct verifier *v, const struct vf_call *c, const struct 
                       const char *token, struct jp_buf *b)
 {
     const char *no = cert->certificate_no;
+    const char *const rows[][2] = {
+        {"证书编号", no},
+        {"发证日期", cert->issue_date},
+        {"培训机构", cert->institution_name},
+    };
     int rc = jp_buf_puts(b, "<section class=\"cert\">");
 
     if (rc == 0)
         rc = vf_tagged(b, "<h2>", vf_position_name(v, cert->position_code), "</h2>");
     if (rc == 0)
-        rc = banner(b, cert->status);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "<dl>");
-    if (rc == 0)
-        rc = vf_row(b, "证书编号", no);
-    if (rc == 0)
-        rc = vf_row(b, "发证日期", cert->issue_date);
-    if (rc == 0)
-        rc = vf_row(b, "培训机构", cert->institution_name);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "</dl><p class=\"acts\">");
+        rc = banner_list(b, cert->status, "<dl>", rows, sizeof(rows) / sizeof(rows[0]),
+                         "</dl><p class=\"acts\">");
     if (rc == 0 && is_wechat(c))
         rc = jp_buf_printf(b,
                            "<a href=\"/me/%s/print\">打印版</a></p><p class=\"hint\">"
@@ -522,6 +531,13 @@ static int qr_svg(const char *text, struct jp_buf *b)
 
 static int print_body(struct verifier *v, const struct store_cert *cert, struct jp_buf *b)
 {
+    const char *const rows[][2] = {
+        {"姓名", cert->holder_name},         {"性别", cert->gender},
+        {"证件号码", cert->id_number},       {"岗位", vf_position_name(v, cert->position_code)},
+        {"证书编号", cert->certificate_no},  {"培训机构", cert->institution_name},
+        {"发证机关", cert->authority_name},  {"发证日期", cert->issue_date},
+        {"电子证照标识", cert->elicence_id},
+    };
     char url[300];
     int rc = jp_strf(url, sizeof(url), "%s/c/%s", v->cfg.public_url, cert->certificate_no);
 
@@ -529,29 +545,8 @@ static int print_body(struct verifier *v, const struct store_cert *cert, struct 
         rc = jp_buf_puts(b, "<div class=\"paper\"><h1>住房和城乡建设领域施工现场专业人员"
                             "职业培训合格证</h1>");
     if (rc == 0)
-        rc = banner(b, cert->status);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "<div class=\"grid\"><dl>");
-    if (rc == 0)
-        rc = vf_row(b, "姓名", cert->holder_name);
-    if (rc == 0)
-        rc = vf_row(b, "性别", cert->gender);
-    if (rc == 0)
-        rc = vf_row(b, "证件号码", cert->id_number);
-    if (rc == 0)
-        rc = vf_row(b, "岗位", vf_position_name(v, cert->position_code));
-    if (rc == 0)
-        rc = vf_row(b, "证书编号", cert->certificate_no);
-    if (rc == 0)
-        rc = vf_row(b, "培训机构", cert->institution_name);
-    if (rc == 0)
-        rc = vf_row(b, "发证机关", cert->authority_name);
-    if (rc == 0)
-        rc = vf_row(b, "发证日期", cert->issue_date);
-    if (rc == 0)
-        rc = vf_row(b, "电子证照标识", cert->elicence_id);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "</dl><div>");
+        rc = banner_list(b, cert->status, "<div class=\"grid\"><dl>", rows,
+                         sizeof(rows) / sizeof(rows[0]), "</dl><div>");
     if (rc == 0)
         rc = qr_svg(url, b);
     if (rc == 0)

@@ -321,26 +321,30 @@ int vf_row(struct jp_buf *b, const char *label, const char *value)
     return rc == 0 ? vf_tagged(b, "<dd>", value, "</dd>") : rc;
 }
 
+int vf_rows(struct jp_buf *b, const char *const rows[][2], size_t n)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = vf_row(b, rows[i][0], rows[i][1]);
+    return rc;
+}
+
 int vf_cert_rows(const struct verifier *v, const struct store_cert *c, struct jp_buf *b)
 {
     char name[257], id[33];
-    int rc;
+    const char *const rows[][2] = {
+        {"证书编号", c->certificate_no},
+        {"岗位", vf_position_name(v, c->position_code)},
+        {"姓名", name},
+        {"身份证件号码", id},
+        {"培训机构", c->institution_name},
+        {"发证机关", c->authority_name},
+        {"发证日期", c->issue_date},
+    };
 
     vf_holder_masked(c, name, id);
-    rc = vf_row(b, "证书编号", c->certificate_no);
-    if (rc == 0)
-        rc = vf_row(b, "岗位", vf_position_name(v, c->position_code));
-    if (rc == 0)
-        rc = vf_row(b, "姓名", name);
-    if (rc == 0)
-        rc = vf_row(b, "身份证件号码", id);
-    if (rc == 0)
-        rc = vf_row(b, "培训机构", c->institution_name);
-    if (rc == 0)
-        rc = vf_row(b, "发证机关", c->authority_name);
-    if (rc == 0)
-        rc = vf_row(b, "发证日期", c->issue_date);
-    return rc;
+    return vf_rows(b, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static int banner(struct jp_buf *b, const char *cls, const char *big, const char *small)

@@ -419,6 +419,8 @@ const char *vf_position_name(const struct verifier *v, const char *code);
 int vf_tagged(struct jp_buf *b, const char *open, const char *text, const char *close);
 /* Appends <dt>label</dt><dd>value</dd>, both escaped. Returns 0 or b's errors. */
 int vf_row(struct jp_buf *b, const char *label, const char *value);
+/* vf_row for each {label, value} of rows[0..n-1], stopping at the first error. */
+int vf_rows(struct jp_buf *b, const char *const rows[][2], size_t n);
 /*
  * The public facts of a certificate as <dt>/<dd> rows, name and ID masked:
  * number, position, name, ID, institution, authority, issue date.
