@@ -42,16 +42,21 @@ int pages_nfc(const char *s, size_t n, char *out, size_t outsz)
     return 0;
 }
 
+void pages_trim_spaces(const char **s, size_t *n)
+{
+    while (*n > 0 && (*s)[0] == ' ') {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n > 0 && (*s)[*n - 1] == ' ')
+        (*n)--;
+}
+
 /* Copies s without surrounding spaces into a zeroed dst; a final 'x' becomes 'X'. */
 static void id_copy(char *dst, size_t dstsz, const char *s, size_t n)
 {
     memset(dst, 0, dstsz);
-    while (n > 0 && s[0] == ' ') {
-        s++;
-        n--;
-    }
-    while (n > 0 && s[n - 1] == ' ')
-        n--;
+    pages_trim_spaces(&s, &n);
     if (n >= dstsz)
         return;
     memcpy(dst, s, n);
@@ -63,12 +68,7 @@ static void id_copy(char *dst, size_t dstsz, const char *s, size_t n)
 static void name_copy(char *dst, size_t dstsz, const char *s, size_t n)
 {
     memset(dst, 0, dstsz);
-    while (n > 0 && s[0] == ' ') {
-        s++;
-        n--;
-    }
-    while (n > 0 && s[n - 1] == ' ')
-        n--;
+    pages_trim_spaces(&s, &n);
     if (pages_nfc(s, n, dst, dstsz) != 0)
         memset(dst, 0, dstsz);
 }

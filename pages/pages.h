@@ -330,6 +330,8 @@ int pages_cookie_get(const char *header, const char *name, char *out, size_t out
  * PAGES_E_FORM (not UTF-8) or PAGES_E_TOO_BIG (does not fit); out is "" then.
  */
 int pages_nfc(const char *s, size_t n, char *out, size_t outsz);
+/* Moves *s and shrinks *n past leading and trailing ASCII spaces (' ' only). */
+void pages_trim_spaces(const char **s, size_t *n);
 /*
  * 1 when name and id (as typed: len bytes each, may be NULL) are the holder's
  * want_name and want_id (the record's; NULL for an unknown number, which never

@@ -40,11 +40,6 @@ static int secure_cookies(const struct verifier *v)
     return strncasecmp(v->cfg.public_url, "https:", 6) == 0;
 }
 
-static int certno_ok(const char *s, size_t len)
-{
-    return ident_certno_parse(s, len, NULL, NULL, 0) == 0;
-}
-
 /* Beijing time of unix seconds t: "2026-12-03 18:52:07（北京时间）". */
 static void beijing_time(int64_t t, char out[64])
 {
@@ -55,64 +50,14 @@ static void beijing_time(int64_t t, char out[64])
         out[0] = '\0';
 }
 
-/* A page of one message as the reply. */
-static int reply_message(struct vf_reply *r, unsigned status, const char *heading, const char *text)
-{
-    struct pages_page p;
-    int rc;
-
-    pages_page_init(&p);
-    rc = pages_message(&p, status, heading, text);
-    if (rc == 0)
-        rc = vf_reply_page(r, &p);
-    pages_page_free(&p);
-    return rc;
-}
-
-/* Takes obj (decref'd) as the JSON reply. */
+/* Takes obj (decref'd) as the JSON reply, without the HTML headers. */
 static int reply_json(struct vf_reply *r, unsigned status, json_t *obj)
 {
-    char *text;
-
-    if (obj == NULL)
-        return ENOMEM;
-    text = json_dumps(obj, JSON_COMPACT);
-    json_decref(obj);
-    if (text == NULL)
-        return ENOMEM;
-    vf_reply_clear(r);
-    r->status = status;
-    r->ctype = "application/json; charset=utf-8";
-    r->body = (unsigned char *)text;
-    r->len = strlen(text);
-    r->html = 0;
-    return 0;
-}
-
-static int reply_redirect(struct vf_reply *r, const char *where)
-{
-    vf_reply_clear(r);
-    r->status = 303;
-    r->ctype = "text/plain; charset=utf-8";
-    r->html = 1;
-    return jp_strf(r->location, sizeof(r->location), "%s", where);
-}
-
-/* Appends text (escaped) wrapped in tag, e.g. <dd>...</dd>. */
-static int tagged(struct jp_buf *b, const char *open, const char *text, const char *close)
-{
-    int rc = jp_buf_puts(b, open);
+    int rc = vf_reply_json(r, status, obj);
 
     if (rc == 0)
-        rc = pages_escz(b, text);
-    return rc == 0 ? jp_buf_puts(b, close) : rc;
-}
-
-static int row(struct jp_buf *b, const char *label, const char *value)
-{
-    int rc = tagged(b, "<dt>", label, "</dt>");
-
-    return rc == 0 ? tagged(b, "<dd>", value, "</dd>") : rc;
+        r->html = 0;
+    return rc;
 }
 
 static int banner(struct jp_buf *b, enum store_cert_status st, const char *small)
@@ -122,32 +67,54 @@ static int banner(struct jp_buf *b, enum store_cert_status st, const char *small
 
     vf_status_words(st, &word, &cls);
     rc = jp_buf_printf(b, "<div class=\"b %s\"><strong>%s</strong>", cls, word);
-    return rc == 0 ? tagged(b, "<span>", small, "</span></div>") : rc;
+    return rc == 0 ? vf_tagged(b, "<span>", small, "</span></div>") : rc;
 }
 
 /* The certificate's public facts, masked (as §8's lookup). */
 static int cert_details(const struct verifier *v, const struct store_cert *c, struct jp_buf *b)
 {
-    char name[257], id[33];
+    int rc = jp_buf_puts(b, "<div class=\"card\"><dl>");
+
+    if (rc == 0)
+        rc = vf_cert_rows(v, c, b);
+    return rc == 0 ? jp_buf_puts(b, "</dl></div>") : rc;
+}
+
+/* A page titled title whose body form writes, as the reply. */
+static int form_reply(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                      const char *title,
+                      int (*form)(struct verifier *, const struct vf_call *, struct pages_page *))
+{
+    struct pages_page p;
     int rc;
 
-    vf_holder_masked(c, name, id);
-    rc = jp_buf_puts(b, "<div class=\"card\"><dl>");
+    pages_page_init(&p);
+    rc = pages_begin(&p, title, NULL);
     if (rc == 0)
-        rc = row(b, "证书编号", c->certificate_no);
+        rc = form(v, c, &p);
     if (rc == 0)
-        rc = row(b, "岗位", vf_position_name(v, c->position_code));
+        rc = pages_end(&p);
     if (rc == 0)
-        rc = row(b, "姓名", name);
+        rc = vf_reply_page(r, &p);
+    pages_page_free(&p);
+    return rc;
+}
+
+/* heading (HTML), a card with a multipart form posting to action, its CSRF pair, then tail. */
+static int upload_form(struct verifier *v, const struct vf_call *c, struct pages_page *p,
+                       const char *heading, const char *action, const char *tail)
+{
+    char token[PAGES_CSRF_LEN + 1];
+    int rc = pages_csrf_prepare(p, c->cookie, secure_cookies(v), token);
+
     if (rc == 0)
-        rc = row(b, "身份证件号码", id);
+        rc = jp_buf_printf(&p->body,
+                           "%s<div class=\"card\"><form method=\"post\" action=\"%s\" "
+                           "enctype=\"multipart/form-data\">",
+                           heading, action);
     if (rc == 0)
-        rc = row(b, "培训机构", c->institution_name);
-    if (rc == 0)
-        rc = row(b, "发证机关", c->authority_name);
-    if (rc == 0)
-        rc = row(b, "发证日期", c->issue_date);
-    return rc == 0 ? jp_buf_puts(b, "</dl></div>") : rc;
+        rc = pages_csrf_input(&p->body, token);
+    return rc == 0 ? jp_buf_puts(&p->body, tail) : rc;
 }
 
 /* ------------------------------------------------------------ home */
@@ -167,21 +134,11 @@ static const char home_body[] =
     "生成可供他人再次打开的核验结果链接。</p>"
     "<p>持证人在场时，可在证书页面核对其姓名和身份证号码。</p></div>";
 
-static int h_home(struct vf_reply *r)
+static int home_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
 {
-    struct pages_page p;
-    int rc;
-
-    pages_page_init(&p);
-    rc = pages_begin(&p, "首页", NULL);
-    if (rc == 0)
-        rc = jp_buf_puts(&p.body, home_body);
-    if (rc == 0)
-        rc = pages_end(&p);
-    if (rc == 0)
-        rc = vf_reply_page(r, &p);
-    pages_page_free(&p);
-    return rc;
+    (void)v;
+    (void)c;
+    return jp_buf_puts(&p->body, home_body);
 }
 
 /* GET /c?no=...: the home page's form; a good number goes to /c/{no}. */
@@ -196,20 +153,17 @@ static int h_lookup_form(const struct vf_call *c, struct vf_reply *r)
     rc = pages_form_parse(c->query != NULL ? c->query : "", c->query ? strlen(c->query) : 0, &f);
     if (rc == 0)
         no = pages_form_get(&f, "no", &n);
-    while (no != NULL && n > 0 && no[0] == ' ') {
-        no++;
-        n--;
-    }
-    while (no != NULL && n > 0 && no[n - 1] == ' ')
-        n--;
-    if (no == NULL || !certno_ok(no, n)) {
+    if (no != NULL)
+        pages_trim_spaces(&no, &n);
+    if (no == NULL || !vf_certno_ok(no, n)) {
         pages_form_free(&f);
-        return reply_message(r, 400, "证书编号有误",
-                             "证书编号为 18 位，最后一位是校验码（数字或 X）。请核对后重新输入。");
+        return vf_reply_message(
+            r, 400, "证书编号有误",
+            "证书编号为 18 位，最后一位是校验码（数字或 X）。请核对后重新输入。");
     }
     rc = jp_strf(where, sizeof(where), "/c/%.*s", (int)n, no);
     pages_form_free(&f);
-    return rc == 0 ? reply_redirect(r, where) : rc;
+    return rc == 0 ? vf_reply_redirect(r, where, NULL) : rc;
 }
 
 /* ------------------------------------------------------ certificate */
@@ -280,16 +234,16 @@ static int h_cert(struct verifier *v, const struct vf_call *c, const char *no, s
 
     if (!vf_lookup_allow(v, c, r))
         return 0;
-    if (!certno_ok(no, strlen(no)))
-        return reply_message(r, 400, "证书编号有误",
-                             "此编号不符合证书编号规则（18 位，最后一位为校验码），"
-                             "请核对后重新输入。");
+    if (!vf_certno_ok(no, strlen(no)))
+        return vf_reply_message(r, 400, "证书编号有误",
+                                "此编号不符合证书编号规则（18 位，最后一位为校验码），"
+                                "请核对后重新输入。");
     rc = vf_cert_lookup(v, no, &cert);
     if (rc == STORE_ENOTFOUND && !vf_lookup_missed(v, c, r))
         return 0;
     if (rc == STORE_ENOTFOUND)
-        return reply_message(r, 404, "查无此证",
-                             "证书库中没有此编号的证书。请勿采信，并向发证机关核实。");
+        return vf_reply_message(r, 404, "查无此证",
+                                "证书库中没有此编号的证书。请勿采信，并向发证机关核实。");
     if (rc != 0)
         return rc;
     pages_page_init(&p);
@@ -348,37 +302,28 @@ static int h_holder_form(struct verifier *v, const struct vf_call *c, const char
 
     rc = pages_form_parse(c->body, c->len, &f);
     if (rc == PAGES_E_FORM || rc == PAGES_E_TOO_BIG)
-        return reply_message(r, 400, "表单有误", "提交的内容无法识别，请返回重新填写。");
+        return vf_reply_message(r, 400, "表单有误", "提交的内容无法识别，请返回重新填写。");
     if (rc != 0)
         return rc;
     if (pages_csrf_check(c->cookie, &f) != 0) {
-        struct pages_page p;
-
         pages_form_free(&f);
-        pages_page_init(&p);
-        rc = pages_csrf_refused(&p);
-        if (rc == 0)
-            rc = vf_reply_page(r, &p);
-        pages_page_free(&p);
-        return rc;
+        return vf_reply_csrf_refused(r);
     }
-    if (!vf_ratelimit_take(v->rl, c->addr, c->addrlen, jp_mono_us() * 1000u, &retry)) {
+    if (!vf_page_rate_ok(v, c, r, "请稍后再试", "核对次数过多，请稍后再试。", &rc)) {
         pages_form_free(&f);
-        rc = reply_message(r, 429, "请稍后再试", "核对次数过多，请稍后再试。");
-        r->retry_after = retry;
         return rc;
     }
     name = pages_form_get(&f, "name", &nlen);
     id = pages_form_get(&f, "id_number", &idlen);
-    if (!certno_ok(no, strlen(no)) || name == NULL || id == NULL) {
+    if (!vf_certno_ok(no, strlen(no)) || name == NULL || id == NULL) {
         pages_form_free(&f);
-        return reply_message(r, 400, "表单有误", "请填写持证人姓名和完整的身份证件号码。");
+        return vf_reply_message(r, 400, "表单有误", "请填写持证人姓名和完整的身份证件号码。");
     }
     rc = portal_proof_charge(v->portal, no, strlen(no), now, &retry);
     if (rc == PAGES_E_LOCKED) {
         pages_form_free(&f);
-        rc = reply_message(r, 429, "核对已暂停",
-                           "此证书的核对失败次数过多，已暂停一小时，请稍后再试。");
+        rc = vf_reply_message(r, 429, "核对已暂停",
+                              "此证书的核对失败次数过多，已暂停一小时，请稍后再试。");
         r->retry_after = retry;
         return rc;
     }
@@ -571,15 +516,7 @@ static const char file_form_tail[] =
 
 static int file_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
 {
-    char token[PAGES_CSRF_LEN + 1];
-    int rc = pages_csrf_prepare(p, c->cookie, secure_cookies(v), token);
-
-    if (rc == 0)
-        rc = jp_buf_puts(&p->body, "<h2>核验证书文件</h2><div class=\"card\"><form method=\"post\" "
-                                   "action=\"/check/file\" enctype=\"multipart/form-data\">");
-    if (rc == 0)
-        rc = pages_csrf_input(&p->body, token);
-    return rc == 0 ? jp_buf_puts(&p->body, file_form_tail) : rc;
+    return upload_form(v, c, p, "<h2>核验证书文件</h2>", "/check/file", file_form_tail);
 }
 
 static int verdict_html(struct verifier *v, const struct file_verdict *fv, struct jp_buf *b)
@@ -633,19 +570,7 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
 
 static int h_file_get(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
 {
-    struct pages_page p;
-    int rc;
-
-    pages_page_init(&p);
-    rc = pages_begin(&p, "核验证书文件", NULL);
-    if (rc == 0)
-        rc = file_form(v, c, &p);
-    if (rc == 0)
-        rc = pages_end(&p);
-    if (rc == 0)
-        rc = vf_reply_page(r, &p);
-    pages_page_free(&p);
-    return rc;
+    return form_reply(v, c, r, "核验证书文件", file_form);
 }
 
 /* Reads the upload of a file check: 0 with u filled, else status, code and text of the error. */
@@ -692,7 +617,7 @@ static int h_file_post(struct verifier *v, const struct vf_call *c, struct vf_re
 
     rc = upload_take(c, 0, &u, &status, &code, &text);
     if (rc == PAGES_E_FORM || rc == PAGES_E_TOO_BIG)
-        return reply_message(r, status, "无法核验", text);
+        return vf_reply_message(r, status, "无法核验", text);
     if (rc != 0)
         return rc;
     pages_page_init(&p);
@@ -769,7 +694,7 @@ static json_t *roster_row(store_txn *txn, struct verifier *v, const struct vf_ca
     char no[IDENT_CERTNO_SIZE], shown[BAD_TEXT_MAX + 8], name[257], id[33];
     int rc;
 
-    if (!certno_ok(s, n)) {
+    if (!vf_certno_ok(s, n)) {
         /* a bad line may be anything, a name or an ID number too: only a mistyped
          * number is shown, and masked when long */
         if (n > BAD_TEXT_MAX)
@@ -892,9 +817,9 @@ static int roster_run(struct verifier *v, const struct vf_call *c, const char *t
     *out = NULL;
     if (count == 0 || count > ROSTER_MAX) {
         if (html)
-            return reply_message(r, 400, count == 0 ? "没有证书编号" : "证书编号过多",
-                                 count == 0 ? "请每行填写一个证书编号。"
-                                            : "一次最多核验 500 个证书编号，请分批提交。");
+            return vf_reply_message(r, 400, count == 0 ? "没有证书编号" : "证书编号过多",
+                                    count == 0 ? "请每行填写一个证书编号。"
+                                               : "一次最多核验 500 个证书编号，请分批提交。");
         return vf_reply_error(r, 400, count == 0 ? "empty_roster" : "too_many_numbers",
                               "certificate_nos must hold 1 to 500 numbers");
     }
@@ -931,45 +856,23 @@ static const char roster_css[] = "@page{size:A4 portrait;margin:15mm}"
                                  "@media print{table{font-size:11pt}a{color:#000;"
                                  "text-decoration:none}.b{border:1px solid #000;color:#000}}";
 
+static const char roster_form_tail[] =
+    "<label for=\"certificate_nos\">证书编号，每行一个（最多 500 个）</label>"
+    "<textarea id=\"certificate_nos\" name=\"certificate_nos\" rows=\"10\"></textarea>"
+    "<label for=\"file\">或上传 .txt / .csv 文件（每行第一列为证书编号）</label>"
+    "<input type=\"file\" id=\"file\" name=\"file\" accept=\".txt,.csv,text/plain,"
+    "text/csv\"><button type=\"submit\">核验</button></form>"
+    "<p class=\"note\">结果会生成一个保存 90 天的链接，显示查询时的状态，"
+    "可发给他人再次打开或打印。</p></div>";
+
 static int roster_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
 {
-    char token[PAGES_CSRF_LEN + 1];
-    int rc = pages_csrf_prepare(p, c->cookie, secure_cookies(v), token);
-
-    if (rc == 0)
-        rc = jp_buf_puts(&p->body,
-                         "<h1>批量核验（花名册）</h1><div class=\"card\"><form method=\"post\" "
-                         "action=\"/check/roster\" enctype=\"multipart/form-data\">");
-    if (rc == 0)
-        rc = pages_csrf_input(&p->body, token);
-    if (rc == 0)
-        rc = jp_buf_puts(
-            &p->body,
-            "<label for=\"certificate_nos\">证书编号，每行一个（最多 500 个）</label>"
-            "<textarea id=\"certificate_nos\" name=\"certificate_nos\" rows=\"10\"></textarea>"
-            "<label for=\"file\">或上传 .txt / .csv 文件（每行第一列为证书编号）</label>"
-            "<input type=\"file\" id=\"file\" name=\"file\" accept=\".txt,.csv,text/plain,"
-            "text/csv\"><button type=\"submit\">核验</button></form>"
-            "<p class=\"note\">结果会生成一个保存 90 天的链接，显示查询时的状态，"
-            "可发给他人再次打开或打印。</p></div>");
-    return rc;
+    return upload_form(v, c, p, "<h1>批量核验（花名册）</h1>", "/check/roster", roster_form_tail);
 }
 
 static int h_roster_get(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
 {
-    struct pages_page p;
-    int rc;
-
-    pages_page_init(&p);
-    rc = pages_begin(&p, "批量核验", NULL);
-    if (rc == 0)
-        rc = roster_form(v, c, &p);
-    if (rc == 0)
-        rc = pages_end(&p);
-    if (rc == 0)
-        rc = vf_reply_page(r, &p);
-    pages_page_free(&p);
-    return rc;
+    return form_reply(v, c, r, "批量核验", roster_form);
 }
 
 /* The numbers of a roster form: the uploaded file when one was given, else the textarea. */
@@ -995,25 +898,18 @@ static int h_roster_post(struct verifier *v, const struct vf_call *c, struct vf_
 
     rc = pages_body_parse(c->ctype, c->body, c->len, "file", &u);
     if (rc == PAGES_E_FORM || rc == PAGES_E_TOO_BIG)
-        return reply_message(r, rc == PAGES_E_TOO_BIG ? 413 : 400, "表单有误",
-                             "提交的内容无法识别，请返回重新填写。");
+        return vf_reply_message(r, rc == PAGES_E_TOO_BIG ? 413 : 400, "表单有误",
+                                "提交的内容无法识别，请返回重新填写。");
     if (rc != 0)
         return rc;
     if (pages_csrf_check(c->cookie, &u.fields) != 0) {
-        struct pages_page p;
-
         pages_upload_free(&u);
-        pages_page_init(&p);
-        rc = pages_csrf_refused(&p);
-        if (rc == 0)
-            rc = vf_reply_page(r, &p);
-        pages_page_free(&p);
-        return rc;
+        return vf_reply_csrf_refused(r);
     }
     text = roster_text(&u, &len);
     if (text == NULL) {
         pages_upload_free(&u);
-        return reply_message(r, 400, "文件有误", "请上传 UTF-8 编码的 .txt 或 .csv 文件。");
+        return vf_reply_message(r, 400, "文件有误", "请上传 UTF-8 编码的 .txt 或 .csv 文件。");
     }
     rc = roster_run(v, c, text, len, 1, r, &doc);
     pages_upload_free(&u);
@@ -1022,7 +918,7 @@ static int h_roster_post(struct verifier *v, const struct vf_call *c, struct vf_
     id = json_string_value(json_object_get(doc, "id"));
     rc = jp_strf(where, sizeof(where), "/R/%s", id != NULL ? id : "");
     json_decref(doc);
-    return rc == 0 ? reply_redirect(r, where) : rc;
+    return rc == 0 ? vf_reply_redirect(r, where, NULL) : rc;
 }
 
 /* Joins a JSON array of strings into one text of lines (nos must be all strings). */
@@ -1110,7 +1006,7 @@ static int roster_cell(struct jp_buf *b, json_t *e, const char *key)
 {
     const char *s = json_string_value(json_object_get(e, key));
 
-    return tagged(b, "<td>", s != NULL ? s : "", "</td>");
+    return vf_tagged(b, "<td>", s != NULL ? s : "", "</td>");
 }
 
 static int roster_table_row(struct jp_buf *b, json_t *e)
@@ -1153,7 +1049,7 @@ static int roster_page(json_t *doc, int64_t created, const char *idtext, struct 
     if (rc == 0)
         rc = jp_buf_puts(&p->body, "<h1>批量核验结果</h1><div class=\"card\"><dl>");
     if (rc == 0)
-        rc = row(&p->body, "查询时间", when);
+        rc = vf_row(&p->body, "查询时间", when);
     if (rc == 0)
         rc = jp_buf_printf(&p->body,
                            "<dt>结果</dt><dd>共 %zu 条，有效 %zu 条，其他 %zu 条</dd></dl>"
@@ -1185,14 +1081,14 @@ static int h_permalink(struct verifier *v, const char *idtext, struct vf_reply *
 
     if (strlen(idtext) != ROSTER_ID_TEXT ||
         jp_base32_decode(idtext, ROSTER_ID_TEXT, id, sizeof(id), &n) != 0 || n != sizeof(id))
-        return reply_message(r, 404, "没有这个核验结果",
-                             "链接有误，或核验结果已超过 90 天被删除。");
+        return vf_reply_message(r, 404, "没有这个核验结果",
+                                "链接有误，或核验结果已超过 90 天被删除。");
     jp_buf_init(&blob, PORTAL_ROSTER_MAX);
     rc = portal_roster_get(v->portal, id, (int64_t)time(NULL), &blob, &created);
     if (rc == PAGES_E_NOTFOUND) {
         jp_buf_free(&blob);
-        return reply_message(r, 404, "没有这个核验结果",
-                             "链接有误，或核验结果已超过 90 天被删除。");
+        return vf_reply_message(r, 404, "没有这个核验结果",
+                                "链接有误，或核验结果已超过 90 天被删除。");
     }
     if (rc == 0)
         doc = json_loadb((const char *)blob.data, blob.len, 0, &jerr);
@@ -1219,7 +1115,7 @@ static int method_is(const struct vf_call *c, const char *m)
 
 static int wrong_method(struct vf_reply *r, const char *allowed)
 {
-    int rc = reply_message(r, 405, "不支持的请求", "此地址不支持这种请求方式。");
+    int rc = vf_reply_message(r, 405, "不支持的请求", "此地址不支持这种请求方式。");
 
     (void)allowed;
     return rc;
@@ -1244,7 +1140,7 @@ static int route_cert(struct verifier *v, const struct vf_call *c, struct vf_rep
     }
     *ep = VF_EP_PEOPLE;
     if (rest[0] != '\0')
-        return reply_message(r, 404, "页面不存在", "没有这个页面。");
+        return vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
     return method_is(c, "GET") ? h_cert(v, c, no, r) : wrong_method(r, "GET");
 }
 
@@ -1257,7 +1153,9 @@ int vf_route_people(struct verifier *v, const struct vf_call *c, struct vf_reply
     *rc = 0;
     if (strcmp(path, "/") == 0 || strcmp(path, "/c") == 0) {
         *ep = VF_EP_PEOPLE;
-        *rc = !get ? wrong_method(r, "GET") : path[1] == '\0' ? h_home(r) : h_lookup_form(c, r);
+        *rc = !get              ? wrong_method(r, "GET")
+              : path[1] == '\0' ? form_reply(v, c, r, "首页", home_form)
+                                : h_lookup_form(c, r);
     } else if (strncmp(path, "/c/", 3) == 0) {
         *rc = route_cert(v, c, r, ep);
     } else if (strcmp(path, "/check/file") == 0) {

@@ -29,8 +29,7 @@ void vf_reply_clear(struct vf_reply *r)
     r->len = 0;
 }
 
-/* Takes obj (decref'd here) and makes it the reply body. */
-static int reply_json(struct vf_reply *r, unsigned status, json_t *obj)
+int vf_reply_json(struct vf_reply *r, unsigned status, json_t *obj)
 {
     char *text;
 
@@ -50,8 +49,8 @@ static int reply_json(struct vf_reply *r, unsigned status, json_t *obj)
 
 int vf_reply_error(struct vf_reply *r, unsigned status, const char *code, const char *message)
 {
-    return reply_json(r, status,
-                      json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+    return vf_reply_json(r, status,
+                         json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
 }
 
 int vf_reply_page(struct vf_reply *r, struct pages_page *p)
@@ -68,6 +67,55 @@ int vf_reply_page(struct vf_reply *r, struct pages_page *p)
     r->retry_after = p->retry_after;
     memcpy(r->set_cookie, p->set_cookie, sizeof(r->set_cookie));
     return 0;
+}
+
+int vf_reply_message(struct vf_reply *r, unsigned status, const char *heading, const char *text)
+{
+    struct pages_page p;
+    int rc;
+
+    pages_page_init(&p);
+    rc = pages_message(&p, status, heading, text);
+    if (rc == 0)
+        rc = vf_reply_page(r, &p);
+    pages_page_free(&p);
+    return rc;
+}
+
+int vf_reply_csrf_refused(struct vf_reply *r)
+{
+    struct pages_page p;
+    int rc;
+
+    pages_page_init(&p);
+    rc = pages_csrf_refused(&p);
+    if (rc == 0)
+        rc = vf_reply_page(r, &p);
+    pages_page_free(&p);
+    return rc;
+}
+
+int vf_page_rate_ok(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                    const char *heading, const char *text, int *rc)
+{
+    unsigned retry = 0;
+
+    if (vf_ratelimit_take(v->rl, c->addr, c->addrlen, jp_mono_us() * 1000u, &retry))
+        return 1;
+    *rc = vf_reply_message(r, 429, heading, text);
+    r->retry_after = retry;
+    return 0;
+}
+
+int vf_reply_redirect(struct vf_reply *r, const char *where, const char *cookie)
+{
+    vf_reply_clear(r);
+    r->status = 303;
+    r->ctype = "text/plain; charset=utf-8";
+    r->html = 1;
+    if (cookie != NULL && jp_strf(r->set_cookie, sizeof(r->set_cookie), "%s", cookie) != 0)
+        return ENOSPC;
+    return jp_strf(r->location, sizeof(r->location), "%s", where);
 }
 
 size_t vf_body_max(const char *path)
@@ -168,7 +216,7 @@ static json_t *body_object(const struct vf_call *c, struct vf_reply *r)
     return root;
 }
 
-static int certno_ok(const char *s, size_t len)
+int vf_certno_ok(const char *s, size_t len)
 {
     return ident_certno_parse(s, len, NULL, NULL, 0) == 0;
 }
@@ -263,7 +311,7 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
     if (!found && !vf_lookup_missed(v, c, r))
         return 0;
     if (c->wants_json)
-        return reply_json(r, found ? 200 : 404, qr_result_json(v, &qr, found ? &cert : NULL));
+        return vf_reply_json(r, found ? 200 : 404, qr_result_json(v, &qr, found ? &cert : NULL));
     pages_page_init(&pp);
     rc = pages_csrf_prepare(&pp, c->cookie, vf_secure_cookies(v), token);
     jp_buf_init(&page, 256 * 1024);
@@ -333,7 +381,7 @@ static int h_verify(struct verifier *v, const struct vf_call *c, struct vf_reply
             return rc;
         found = rc == 0;
     }
-    return reply_json(r, 200, qr_result_json(v, &qr, found ? &cert : NULL));
+    return vf_reply_json(r, 200, qr_result_json(v, &qr, found ? &cert : NULL));
 }
 
 /* ------------------------------------------------- holder check, pdf */
@@ -389,7 +437,7 @@ static int holder_proof(struct verifier *v, const struct vf_call *c, const char 
 
     if (address_limited(v, c, r, rc))
         return -1;
-    if (!certno_ok(no, strlen(no))) {
+    if (!vf_certno_ok(no, strlen(no))) {
         *rc =
             vf_reply_error(r, 400, "invalid_certificate_no", "certificate number fails its check");
         return -1;
@@ -432,8 +480,8 @@ static int h_holder_check(struct verifier *v, const struct vf_call *c, const cha
     if (match < 0)
         return rc;
     if (!match)
-        return reply_json(r, 200, json_pack("{s:b, s:n}", "match", 0, "status"));
-    return reply_json(
+        return vf_reply_json(r, 200, json_pack("{s:b, s:n}", "match", 0, "status"));
+    return vf_reply_json(
         r, 200, json_pack("{s:b, s:s}", "match", 1, "status", store_status_name(cert.status)));
 }
 
@@ -548,7 +596,7 @@ static int h_pdf(struct verifier *v, const struct vf_call *c, const char *no, st
 
     if (address_limited(v, c, r, &rc))
         return rc;
-    if (!certno_ok(no, strlen(no)))
+    if (!vf_certno_ok(no, strlen(no)))
         return vf_reply_error(r, 400, "invalid_certificate_no",
                               "certificate number fails its check");
     root = body_object(c, r);
@@ -582,7 +630,7 @@ static json_t *batch_item(store_txn *txn, json_t *item)
     struct store_cert cert;
     int rc;
 
-    if (no == NULL || !certno_ok(no, json_string_length(item)))
+    if (no == NULL || !vf_certno_ok(no, json_string_length(item)))
         return json_pack("{s:O, s:s}", "certificate_no", no ? item : json_null(), "error",
                          "invalid_certificate_no");
     rc = store_cert_get(txn, no, &cert);
@@ -616,7 +664,7 @@ static int batch_answer(struct verifier *v, json_t *nos, struct vf_reply *r)
         json_decref(results);
         return rc;
     }
-    return reply_json(r, 200, json_pack("{s:o}", "results", results));
+    return vf_reply_json(r, 200, json_pack("{s:o}", "results", results));
 }
 
 /* 1 when the call carries a valid SPEC §8 signature, else 0 with a 401 in r (*rc its result). */
@@ -751,9 +799,9 @@ static int h_changes(struct verifier *v, const struct vf_call *c, struct vf_repl
         json_decref(changes);
         return rc;
     }
-    return reply_json(r, 200,
-                      json_pack("{s:o, s:I, s:b}", "changes", changes, "next_since",
-                                (json_int_t)since, "more", more));
+    return vf_reply_json(r, 200,
+                         json_pack("{s:o, s:I, s:b}", "changes", changes, "next_since",
+                                   (json_int_t)since, "more", more));
 }
 
 /* ------------------------------------------------------------ plain */
@@ -789,7 +837,7 @@ static int h_health(struct verifier *v, struct vf_reply *r)
     store_read_end(txn);
     if (rc != 0)
         return vf_reply_error(r, 503, "unavailable", "store cannot be read");
-    return reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+    return vf_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
 static int h_metrics(struct verifier *v, struct vf_reply *r)
@@ -854,7 +902,7 @@ static int route_certificates(struct verifier *v, const struct vf_call *c, struc
         return vf_reply_error(r, 405, "method_not_allowed", "use GET");
     if (!vf_lookup_allow(v, c, r))
         return 0;
-    if (!certno_ok(no, strlen(no)))
+    if (!vf_certno_ok(no, strlen(no)))
         return vf_reply_error(r, 400, "invalid_certificate_no",
                               "certificate number fails its check");
     return h_certificate(v, c, no, r);
@@ -869,7 +917,7 @@ static int route_page(struct verifier *v, const struct vf_call *c, struct vf_rep
         return vf_reply_error(r, 405, "method_not_allowed", "use GET");
     if (!vf_lookup_allow(v, c, r))
         return 0;
-    if (!certno_ok(no, strlen(no)) || rest[0] != '/')
+    if (!vf_certno_ok(no, strlen(no)) || rest[0] != '/')
         return vf_reply_error(r, 400, "invalid_certificate_no",
                               "certificate number fails its check");
     if (rest[1] == '\0' || strchr(rest + 1, '/') != NULL)

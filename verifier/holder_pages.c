@@ -31,36 +31,12 @@ static const char signin_failed[] = "证书编号、领取码或身份证件号�
 
 /* ------------------------------------------------------------ helpers */
 
-static int certno_ok(const char *s, size_t len)
-{
-    return ident_certno_parse(s, len, NULL, NULL, 0) == 0;
-}
-
 static int reply_with(struct vf_reply *r, struct pages_page *p, int rc)
 {
     if (rc == 0)
         rc = vf_reply_page(r, p);
     pages_page_free(p);
     return rc;
-}
-
-static int reply_message(struct vf_reply *r, unsigned status, const char *heading, const char *text)
-{
-    struct pages_page p;
-
-    pages_page_init(&p);
-    return reply_with(r, &p, pages_message(&p, status, heading, text));
-}
-
-static int reply_redirect(struct vf_reply *r, const char *where, const char *cookie)
-{
-    vf_reply_clear(r);
-    r->status = 303;
-    r->ctype = "text/plain; charset=utf-8";
-    r->html = 1;
-    if (cookie != NULL && jp_strf(r->set_cookie, sizeof(r->set_cookie), "%s", cookie) != 0)
-        return ENOSPC;
-    return jp_strf(r->location, sizeof(r->location), "%s", where);
 }
 
 /* China time (UTC+8) date of unix seconds t: "2026-12-03". */
@@ -87,28 +63,25 @@ static int is_wechat(const struct vf_call *c)
     return c->user_agent != NULL && strstr(c->user_agent, "MicroMessenger") != NULL;
 }
 
-static int tagged(struct jp_buf *b, const char *open, const char *text, const char *close)
-{
-    int rc = jp_buf_puts(b, open);
-
-    if (rc == 0)
-        rc = pages_escz(b, text);
-    return rc == 0 ? jp_buf_puts(b, close) : rc;
-}
-
-static int row(struct jp_buf *b, const char *label, const char *value)
-{
-    int rc = tagged(b, "<dt>", label, "</dt>");
-
-    return rc == 0 ? tagged(b, "<dd>", value, "</dd>") : rc;
-}
-
 static int banner(struct jp_buf *b, enum store_cert_status st)
 {
     const char *word, *cls;
 
     vf_status_words(st, &word, &cls);
     return jp_buf_printf(b, "<div class=\"b %s\"><strong>%s</strong></div>", cls, word);
+}
+
+/* The status banner, then open, the rows[0..n-1] and close. */
+static int banner_list(struct jp_buf *b, enum store_cert_status st, const char *open,
+                       const char *const rows[][2], size_t n, const char *close)
+{
+    int rc = banner(b, st);
+
+    if (rc == 0)
+        rc = jp_buf_puts(b, open);
+    if (rc == 0)
+        rc = vf_rows(b, rows, n);
+    return rc == 0 ? jp_buf_puts(b, close) : rc;
 }
 
 /* The session's certificate number, or "" when there is no live session. */
@@ -148,7 +121,7 @@ static int holder_cert(struct verifier *v, const struct holder *h, const char *n
                        struct store_cert *out, int *rc)
 {
     *rc = 0;
-    if (!certno_ok(no, strlen(no)))
+    if (!vf_certno_ok(no, strlen(no)))
         return 0;
     *rc = vf_cert_lookup(v, no, out);
     if (*rc == STORE_ENOTFOUND)
@@ -184,7 +157,7 @@ static int signin_page(struct verifier *v, const struct vf_call *c, unsigned sta
         rc = jp_buf_puts(b, "<h1>我的证书</h1><p>请输入证书编号、领取码（培训机构通知中的 "
                             "XXXX-XXXX-XXXX）和身份证件号码后6位。</p>");
     if (rc == 0 && notice != NULL)
-        rc = tagged(b, "<p class=\"err\" role=\"alert\">", notice, "</p>");
+        rc = vf_tagged(b, "<p class=\"err\" role=\"alert\">", notice, "</p>");
     if (rc == 0)
         rc = jp_buf_puts(
             b,
@@ -213,7 +186,7 @@ static int form_take(const struct vf_call *c, struct pages_form *f, struct vf_re
     *rc = pages_body_parse(c->ctype, c->body, c->len, "file", &u);
     if (*rc == PAGES_E_FORM || *rc == PAGES_E_TOO_BIG || u.has_file) {
         pages_upload_free(&u);
-        *rc = reply_message(r, 400, "请求有误", "表单内容无法识别。");
+        *rc = vf_reply_message(r, 400, "请求有误", "表单内容无法识别。");
         return 0;
     }
     if (*rc != 0)
@@ -227,15 +200,12 @@ static int form_take(const struct vf_call *c, struct pages_form *f, struct vf_re
 /* 1 to go on with a posted form whose CSRF pair matches; else replied (0). */
 static int form_checked(const struct vf_call *c, struct pages_form *f, struct vf_reply *r, int *rc)
 {
-    struct pages_page p;
-
     if (!form_take(c, f, r, rc))
         return 0;
     if (pages_csrf_check(c->cookie, f) == 0)
         return 1;
     pages_form_free(f);
-    pages_page_init(&p);
-    *rc = reply_with(r, &p, pages_csrf_refused(&p));
+    *rc = vf_reply_csrf_refused(r);
     return 0;
 }
 
@@ -266,7 +236,7 @@ static int signin_ok(struct verifier *v, const char *no, struct vf_reply *r)
     if (rc == 0)
         rc = session_cookie(v, token, cookie, sizeof(cookie));
     if (rc == 0)
-        rc = reply_redirect(r, "/me", cookie);
+        rc = vf_reply_redirect(r, "/me", cookie);
     jp_cleanse(token, sizeof(token));
     jp_cleanse(cookie, sizeof(cookie));
     return rc;
@@ -282,16 +252,14 @@ static int h_signin(struct verifier *v, const struct vf_call *c, struct vf_reply
 
     if (!form_checked(c, &f, r, &rc))
         return rc;
-    if (!vf_ratelimit_take(v->rl, c->addr, c->addrlen, jp_mono_us() * 1000u, &retry)) {
+    if (!vf_page_rate_ok(v, c, r, "请求过于频繁", "请稍后再试。", &rc)) {
         pages_form_free(&f);
-        rc = reply_message(r, 429, "请求过于频繁", "请稍后再试。");
-        r->retry_after = retry;
         return rc;
     }
     no = pages_form_get(&f, "certificate_no", &nlen);
     code = pages_form_get(&f, "claim_code", &clen);
     last6 = pages_form_get(&f, "id_last6", &llen);
-    if (no != NULL && code != NULL && last6 != NULL && certno_ok(no, nlen))
+    if (no != NULL && code != NULL && last6 != NULL && vf_certno_ok(no, nlen))
         rc = vf_claim_proof(v, no, code, clen, last6, llen, &match, NULL, &retry);
     if (rc == PAGES_E_LOCKED)
         rc = signin_locked(r, retry);
@@ -319,7 +287,7 @@ static int h_signout(struct verifier *v, const struct vf_call *c, struct vf_repl
                  SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
                                 "SameSite=Strict%s",
                  vf_secure_cookies(v) ? "; Secure" : "");
-    return rc == 0 ? reply_redirect(r, "/me", cookie) : rc;
+    return rc == 0 ? vf_reply_redirect(r, "/me", cookie) : rc;
 }
 
 /* ------------------------------------------------------------ 我的证书 */
@@ -350,9 +318,9 @@ static int share_rows(struct verifier *v, const char *no, const char *token, str
         china_date(s[i].expires - 1, until);
         china_time(s[i].last_access, last);
         if (rc == 0)
-            rc = tagged(b, "<tr><td>", s[i].recipient, "</td>");
+            rc = vf_tagged(b, "<tr><td>", s[i].recipient, "</td>");
         if (rc == 0)
-            rc = tagged(b, "<td>", s[i].purpose, "</td>");
+            rc = vf_tagged(b, "<td>", s[i].purpose, "</td>");
         if (rc == 0)
             rc = jp_buf_printf(b, "<td>%s</td><td>%llu</td><td>%s</td><td>", until,
                                (unsigned long long)s[i].accesses, s[i].last_access ? last : "—");
@@ -397,22 +365,18 @@ static int cert_block(struct verifier *v, const struct vf_call *c, const struct 
                       const char *token, struct jp_buf *b)
 {
     const char *no = cert->certificate_no;
+    const char *const rows[][2] = {
+        {"证书编号", no},
+        {"发证日期", cert->issue_date},
+        {"培训机构", cert->institution_name},
+    };
     int rc = jp_buf_puts(b, "<section class=\"cert\">");
 
     if (rc == 0)
-        rc = tagged(b, "<h2>", vf_position_name(v, cert->position_code), "</h2>");
+        rc = vf_tagged(b, "<h2>", vf_position_name(v, cert->position_code), "</h2>");
     if (rc == 0)
-        rc = banner(b, cert->status);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "<dl>");
-    if (rc == 0)
-        rc = row(b, "证书编号", no);
-    if (rc == 0)
-        rc = row(b, "发证日期", cert->issue_date);
-    if (rc == 0)
-        rc = row(b, "培训机构", cert->institution_name);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "</dl><p class=\"acts\">");
+        rc = banner_list(b, cert->status, "<dl>", rows, sizeof(rows) / sizeof(rows[0]),
+                         "</dl><p class=\"acts\">");
     if (rc == 0 && is_wechat(c))
         rc = jp_buf_printf(b,
                            "<a href=\"/me/%s/print\">打印版</a></p><p class=\"hint\">"
@@ -458,7 +422,7 @@ static int mine_page(struct verifier *v, const struct vf_call *c, const struct h
         rc = pages_begin(p, "我的证书", mine_css);
     vf_holder_masked(&h->cert, masked_name, masked_id);
     if (rc == 0)
-        rc = tagged(&p->body, "<h1>我的证书</h1><p>持证人：", masked_name, "</p>");
+        rc = vf_tagged(&p->body, "<h1>我的证书</h1><p>持证人：", masked_name, "</p>");
     if (rc == 0)
         rc = signout_form(token, &p->body);
     for (size_t i = 0; rc == 0 && i < n && i < HOLDER_CERTS_MAX; i++) {
@@ -519,11 +483,11 @@ static int h_me_pdf(struct verifier *v, const struct vf_call *c, const char *no,
     int rc;
 
     if (!signed_in(v, c, &h, &rc))
-        return rc != 0 ? rc : reply_redirect(r, "/me", NULL);
+        return rc != 0 ? rc : vf_reply_redirect(r, "/me", NULL);
     if (holder_cert(v, &h, no, &cert, &rc))
         rc = reply_pdf(v, no, r);
     else if (rc == 0)
-        rc = reply_message(r, 404, "页面不存在", "没有这个页面。");
+        rc = vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
     jp_cleanse(&h, sizeof(h));
     jp_cleanse(&cert, sizeof(cert));
     return rc;
@@ -567,6 +531,13 @@ static int qr_svg(const char *text, struct jp_buf *b)
 
 static int print_body(struct verifier *v, const struct store_cert *cert, struct jp_buf *b)
 {
+    const char *const rows[][2] = {
+        {"姓名", cert->holder_name},         {"性别", cert->gender},
+        {"证件号码", cert->id_number},       {"岗位", vf_position_name(v, cert->position_code)},
+        {"证书编号", cert->certificate_no},  {"培训机构", cert->institution_name},
+        {"发证机关", cert->authority_name},  {"发证日期", cert->issue_date},
+        {"电子证照标识", cert->elicence_id},
+    };
     char url[300];
     int rc = jp_strf(url, sizeof(url), "%s/c/%s", v->cfg.public_url, cert->certificate_no);
 
@@ -574,29 +545,8 @@ static int print_body(struct verifier *v, const struct store_cert *cert, struct 
         rc = jp_buf_puts(b, "<div class=\"paper\"><h1>住房和城乡建设领域施工现场专业人员"
                             "职业培训合格证</h1>");
     if (rc == 0)
-        rc = banner(b, cert->status);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "<div class=\"grid\"><dl>");
-    if (rc == 0)
-        rc = row(b, "姓名", cert->holder_name);
-    if (rc == 0)
-        rc = row(b, "性别", cert->gender);
-    if (rc == 0)
-        rc = row(b, "证件号码", cert->id_number);
-    if (rc == 0)
-        rc = row(b, "岗位", vf_position_name(v, cert->position_code));
-    if (rc == 0)
-        rc = row(b, "证书编号", cert->certificate_no);
-    if (rc == 0)
-        rc = row(b, "培训机构", cert->institution_name);
-    if (rc == 0)
-        rc = row(b, "发证机关", cert->authority_name);
-    if (rc == 0)
-        rc = row(b, "发证日期", cert->issue_date);
-    if (rc == 0)
-        rc = row(b, "电子证照标识", cert->elicence_id);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "</dl><div>");
+        rc = banner_list(b, cert->status, "<div class=\"grid\"><dl>", rows,
+                         sizeof(rows) / sizeof(rows[0]), "</dl><div>");
     if (rc == 0)
         rc = qr_svg(url, b);
     if (rc == 0)
@@ -614,7 +564,7 @@ static int h_me_print(struct verifier *v, const struct vf_call *c, const char *n
     int rc;
 
     if (!signed_in(v, c, &h, &rc))
-        return rc != 0 ? rc : reply_redirect(r, "/me", NULL);
+        return rc != 0 ? rc : vf_reply_redirect(r, "/me", NULL);
     pages_page_init(&p);
     if (holder_cert(v, &h, no, &cert, &rc)) {
         rc = pages_begin(&p, "证书打印版", print_css);
@@ -677,14 +627,14 @@ static int h_share_new(struct verifier *v, const struct vf_call *c, const char *
     rec = pages_form_get(&f, "recipient", &rlen);
     pur = pages_form_get(&f, "purpose", &plen);
     if (!signed_in(v, c, &h, &rc)) {
-        rc = rc != 0 ? rc : reply_redirect(r, "/me", NULL);
+        rc = rc != 0 ? rc : vf_reply_redirect(r, "/me", NULL);
     } else if (!holder_cert(v, &h, no, &cert, &rc)) {
-        rc = rc != 0 ? rc : reply_message(r, 404, "页面不存在", "没有这个页面。");
+        rc = rc != 0 ? rc : vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
     } else if (!share_text_ok(rec, rlen, SHARE_TEXT_CHARS) ||
                !share_text_ok(pur, plen, SHARE_TEXT_CHARS) ||
                !parse_days(pages_form_get(&f, "days", NULL), &days)) {
-        rc = reply_message(r, 400, "无法生成授权",
-                           "请填写对象和用途（各不超过60字），有效天数为1至180天。");
+        rc = vf_reply_message(r, 400, "无法生成授权",
+                              "请填写对象和用途（各不超过60字），有效天数为1至180天。");
     } else {
         int64_t now = (int64_t)time(NULL);
         memcpy(s.no, no, strlen(no) + 1);
@@ -693,7 +643,7 @@ static int h_share_new(struct verifier *v, const struct vf_call *c, const char *
         s.expires = now + days * DAY_S;
         rc = portal_share_new(v->portal, &s, now);
         if (rc == 0)
-            rc = reply_redirect(r, "/me", NULL);
+            rc = vf_reply_redirect(r, "/me", NULL);
     }
     pages_form_free(&f);
     jp_cleanse(&h, sizeof(h));
@@ -723,16 +673,16 @@ static int h_share_revoke(struct verifier *v, const struct vf_call *c, const cha
         return rc;
     no = pages_form_get(&f, "certificate_no", NULL);
     if (!signed_in(v, c, &h, &rc))
-        rc = rc != 0 ? rc : reply_redirect(r, "/me", NULL);
+        rc = rc != 0 ? rc : vf_reply_redirect(r, "/me", NULL);
     else if (no == NULL || !share_id_parse(idtext, idlen, id) ||
              !holder_cert(v, &h, no, &cert, &rc))
-        rc = rc != 0 ? rc : reply_message(r, 404, "授权不存在", "没有这个授权。");
+        rc = rc != 0 ? rc : vf_reply_message(r, 404, "授权不存在", "没有这个授权。");
     else {
         rc = portal_share_revoke(v->portal, id, no, (int64_t)time(NULL));
         if (rc == PAGES_E_NOTFOUND)
-            rc = reply_message(r, 404, "授权不存在", "没有这个授权。");
+            rc = vf_reply_message(r, 404, "授权不存在", "没有这个授权。");
         else if (rc == 0)
-            rc = reply_redirect(r, "/me", NULL);
+            rc = vf_reply_redirect(r, "/me", NULL);
     }
     pages_form_free(&f);
     jp_cleanse(&h, sizeof(h));
@@ -758,7 +708,7 @@ static int share_page(struct verifier *v, const struct portal_share *s, const ch
     if (rc == 0)
         rc = pages_begin(p, "授权查看", print_css);
     if (rc == 0)
-        rc = tagged(&p->body, "<p class=\"sb\" role=\"note\"><strong>", line, "</strong></p>");
+        rc = vf_tagged(&p->body, "<p class=\"sb\" role=\"note\"><strong>", line, "</strong></p>");
     if (rc == 0)
         rc = print_body(v, &cert, &p->body);
     if (rc == 0)
@@ -788,16 +738,16 @@ static int h_share_view(struct verifier *v, const struct vf_call *c, const char 
     if (pdf)
         n -= 4;
     if (!share_id_parse(rest, n, id))
-        return reply_message(r, 404, "授权不存在", "没有这个授权。");
+        return vf_reply_message(r, 404, "授权不存在", "没有这个授权。");
     memcpy(idtext, rest, SHARE_ID_TEXT);
     idtext[SHARE_ID_TEXT] = '\0';
     rc = portal_share_open(v->portal, id, (int64_t)time(NULL), &s);
     if (rc == PAGES_E_NOTFOUND)
-        return reply_message(r, 404, "授权不存在", "没有这个授权。");
+        return vf_reply_message(r, 404, "授权不存在", "没有这个授权。");
     if (rc != 0)
         return rc;
     if (s.revoked_at != 0 || (int64_t)time(NULL) >= s.expires)
-        return reply_message(r, 410, "授权已过期/已撤回", "持证人的这项授权已经结束。");
+        return vf_reply_message(r, 410, "授权已过期/已撤回", "持证人的这项授权已经结束。");
     if (pdf)
         return reply_pdf(v, s.no, r);
     pages_page_init(&p);
@@ -813,7 +763,7 @@ static int method_is(const struct vf_call *c, const char *m)
 
 static int wrong_method(struct vf_reply *r)
 {
-    return reply_message(r, 405, "不支持的请求", "此地址不支持这种请求方式。");
+    return vf_reply_message(r, 405, "不支持的请求", "此地址不支持这种请求方式。");
 }
 
 /* /me/{no}.pdf, /me/{no}/print, /me/{no}/shares, /me/shares/{id}/revoke, /me/logout */
@@ -830,11 +780,11 @@ static int route_me(struct verifier *v, const struct vf_call *c, const char *res
         const char *id = rest + 7;
         size_t idlen = strcspn(id, "/");
         if (strcmp(id + idlen, "/revoke") != 0)
-            return reply_message(r, 404, "页面不存在", "没有这个页面。");
+            return vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
         return post ? h_share_revoke(v, c, id, idlen, r) : wrong_method(r);
     }
     if (n > 18)
-        return reply_message(r, 404, "页面不存在", "没有这个页面。");
+        return vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
     memcpy(no, rest, n);
     no[n] = '\0';
     if (strcmp(rest + n, ".pdf") == 0)
@@ -843,7 +793,7 @@ static int route_me(struct verifier *v, const struct vf_call *c, const char *res
         return get ? h_me_print(v, c, no, r) : wrong_method(r);
     if (strcmp(rest + n, "/shares") == 0)
         return post ? h_share_new(v, c, no, r) : wrong_method(r);
-    return reply_message(r, 404, "页面不存在", "没有这个页面。");
+    return vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
 }
 
 int vf_route_holder(struct verifier *v, const struct vf_call *c, struct vf_reply *r,

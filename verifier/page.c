@@ -305,15 +305,46 @@ static const char *signature_words(enum verifier_qr_verdict v)
     }
 }
 
-static int row(struct jp_buf *b, const char *label, const char *value)
+int vf_tagged(struct jp_buf *b, const char *open, const char *text, const char *close)
 {
-    int rc = jp_buf_printf(b, "<dt>%s</dt><dd>", label);
+    int rc = jp_buf_puts(b, open);
 
     if (rc == 0)
-        rc = html_text(b, value);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "</dd>");
+        rc = html_text(b, text);
+    return rc == 0 ? jp_buf_puts(b, close) : rc;
+}
+
+int vf_row(struct jp_buf *b, const char *label, const char *value)
+{
+    int rc = vf_tagged(b, "<dt>", label, "</dt>");
+
+    return rc == 0 ? vf_tagged(b, "<dd>", value, "</dd>") : rc;
+}
+
+int vf_rows(struct jp_buf *b, const char *const rows[][2], size_t n)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = vf_row(b, rows[i][0], rows[i][1]);
     return rc;
+}
+
+int vf_cert_rows(const struct verifier *v, const struct store_cert *c, struct jp_buf *b)
+{
+    char name[257], id[33];
+    const char *const rows[][2] = {
+        {"证书编号", c->certificate_no},
+        {"岗位", vf_position_name(v, c->position_code)},
+        {"姓名", name},
+        {"身份证件号码", id},
+        {"培训机构", c->institution_name},
+        {"发证机关", c->authority_name},
+        {"发证日期", c->issue_date},
+    };
+
+    vf_holder_masked(c, name, id);
+    return vf_rows(b, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static int banner(struct jp_buf *b, const char *cls, const char *big, const char *small)
@@ -335,28 +366,15 @@ static void changed_words(int64_t t, char out[64])
 
 static int details(const struct verifier *v, const struct store_cert *c, struct jp_buf *b)
 {
-    char name[257], id[33], changed[64];
+    char changed[64];
     int rc;
 
-    vf_holder_masked(c, name, id);
     changed_words(c->status_changed_at, changed);
     rc = jp_buf_puts(b, "<h1>住房和城乡建设领域施工现场专业人员职业培训合格证</h1><dl>");
     if (rc == 0)
-        rc = row(b, "证书编号", c->certificate_no);
+        rc = vf_cert_rows(v, c, b);
     if (rc == 0)
-        rc = row(b, "岗位", vf_position_name(v, c->position_code));
-    if (rc == 0)
-        rc = row(b, "姓名", name);
-    if (rc == 0)
-        rc = row(b, "身份证件号码", id);
-    if (rc == 0)
-        rc = row(b, "培训机构", c->institution_name);
-    if (rc == 0)
-        rc = row(b, "发证机关", c->authority_name);
-    if (rc == 0)
-        rc = row(b, "发证日期", c->issue_date);
-    if (rc == 0)
-        rc = row(b, "状态变更时间", changed);
+        rc = vf_row(b, "状态变更时间", changed);
     if (rc == 0)
         rc = jp_buf_puts(b, "</dl>");
     return rc;
@@ -370,7 +388,7 @@ static int warning(struct jp_buf *b, const char *certno, const char *big, const 
     if (rc == 0)
         rc = jp_buf_puts(b, "<dl>");
     if (rc == 0)
-        rc = row(b, "证书编号", certno);
+        rc = vf_row(b, "证书编号", certno);
     if (rc == 0)
         rc = jp_buf_printf(b, "</dl><p>%s</p>", advice);
     return rc;

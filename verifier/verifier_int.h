@@ -367,6 +367,30 @@ int vf_reply_page(struct vf_reply *r, struct pages_page *p);
 size_t vf_body_max(const char *path);
 /* A JSON error reply {"error":{"code","message"}}. Returns 0 or ENOMEM. */
 int vf_reply_error(struct vf_reply *r, unsigned status, const char *code, const char *message);
+struct json_t;
+/*
+ * Takes obj (decref'd here, may be NULL) and makes its compact text the
+ * reply body with status; r->html is left as it was. Returns 0 or ENOMEM.
+ */
+int vf_reply_json(struct vf_reply *r, unsigned status, struct json_t *obj);
+/* A page of one message (pages_message) as the reply. Returns 0 or ENOMEM. */
+int vf_reply_message(struct vf_reply *r, unsigned status, const char *heading, const char *text);
+/* The page of pages_csrf_refused as the reply (a form without its CSRF pair). */
+int vf_reply_csrf_refused(struct vf_reply *r);
+/*
+ * 1 when c's address may go on under v->rl (the holder-check / PDF bucket);
+ * else a 429 page of heading and text with Retry-After is the reply, its
+ * code in *rc, and 0.
+ */
+int vf_page_rate_ok(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                    const char *heading, const char *text, int *rc);
+/*
+ * A 303 to where (copied), with a Set-Cookie value when cookie is not NULL.
+ * Returns 0, or ENOSPC when either does not fit.
+ */
+int vf_reply_redirect(struct vf_reply *r, const char *where, const char *cookie);
+/* 1 when s (len bytes) is a well-formed certificate number, check character included. */
+int vf_certno_ok(const char *s, size_t len);
 
 /* Routes a call to its handler; fills *ep for metrics. Always fills r (500 on failure). */
 void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
@@ -391,6 +415,17 @@ int vf_cert_json_text(const struct verifier *v, const struct store_cert *c, stru
 void vf_holder_masked(const struct store_cert *c, char name[257], char id[33]);
 /* The position's name from the catalogue, else its code. */
 const char *vf_position_name(const struct verifier *v, const char *code);
+/* Appends open, text (escaped by pages_escz), close. Returns 0 or b's errors. */
+int vf_tagged(struct jp_buf *b, const char *open, const char *text, const char *close);
+/* Appends <dt>label</dt><dd>value</dd>, both escaped. Returns 0 or b's errors. */
+int vf_row(struct jp_buf *b, const char *label, const char *value);
+/* vf_row for each {label, value} of rows[0..n-1], stopping at the first error. */
+int vf_rows(struct jp_buf *b, const char *const rows[][2], size_t n);
+/*
+ * The public facts of a certificate as <dt>/<dd> rows, name and ID masked:
+ * number, position, name, ID, institution, authority, issue date.
+ */
+int vf_cert_rows(const struct verifier *v, const struct store_cert *c, struct jp_buf *b);
 /* Chinese status word (有效 ...) and banner class (g, a, r). */
 void vf_status_words(enum store_cert_status st, const char **word, const char **cls);
 /* Reads one certificate in a fresh snapshot of this thread's read handle (handlers.c). */
