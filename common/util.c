@@ -416,6 +416,27 @@ void jp_errf(char *err, size_t errlen, const char *fmt, ...)
         memcpy(err + errlen - 4, "...", 4);
 }
 
+void *jp_grow(void *items, size_t *cap, size_t n, size_t size, size_t first)
+{
+    size_t want = *cap ? *cap * 2 : first;
+    void *p;
+
+    if (n < *cap)
+        return items;
+    if (want <= *cap || size == 0 || want > SIZE_MAX / size)
+        return NULL;
+    p = malloc(want * size);
+    if (p == NULL)
+        return NULL;
+    if (items != NULL) {
+        memcpy(p, items, *cap * size);
+        jp_cleanse(items, *cap * size);
+        free(items);
+    }
+    *cap = want;
+    return p;
+}
+
 void jp_cleanse(void *p, size_t n)
 {
     if (p != NULL)

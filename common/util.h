@@ -168,6 +168,16 @@ size_t jp_utf8_encode(uint32_t cp, unsigned char out[4]);
 uint64_t jp_mono_ms(void);
 uint64_t jp_mono_us(void);
 
+/*
+ * Makes room for item n of an array of size-byte items (cap slots at items):
+ * when n == *cap, a new block of twice the slots (first when the array is
+ * empty), the old bytes copied, then wiped and freed, since the items may hold
+ * secrets (realloc would leave a copy behind). Returns the array to use (items
+ * itself when there was room), or NULL on ENOMEM or overflow with items and
+ * *cap unchanged. The caller owns the result and frees it with free().
+ */
+void *jp_grow(void *items, size_t *cap, size_t n, size_t size, size_t first);
+
 /* Wipes a secret; safe against dead-store elimination. NULL-safe. */
 void jp_cleanse(void *p, size_t n);
 

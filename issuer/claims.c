@@ -311,14 +311,10 @@ static int backfill_add(struct backfill *b, const struct store_cert *c)
     struct fill_code *f;
     int rc;
 
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        f = realloc(b->v, cap * sizeof *f);
-        if (f == NULL)
-            return ENOMEM;
-        b->v = f;
-        b->cap = cap;
-    }
+    f = jp_grow(b->v, &b->cap, b->n, sizeof *f, 64);
+    if (f == NULL)
+        return ENOMEM;
+    b->v = f;
     f = &b->v[b->n];
     memset(f, 0, sizeof *f);
     memcpy(f->no, c->certificate_no, sizeof f->no);

@@ -34,14 +34,10 @@ int report_add(struct issuer_report *rep, unsigned long line, enum issuer_outcom
     struct issuer_item *it;
     int rc;
 
-    if (rep->n == rep->cap) {
-        size_t cap = rep->cap ? rep->cap * 2 : 256;
-        it = realloc(rep->items, cap * sizeof *it);
-        if (it == NULL)
-            return ENOMEM;
-        rep->items = it;
-        rep->cap = cap;
-    }
+    it = jp_grow(rep->items, &rep->cap, rep->n, sizeof *it, 256);
+    if (it == NULL)
+        return ENOMEM;
+    rep->items = it;
     if (line > UINT32_MAX)
         return EFBIG;
     it = &rep->items[rep->n];

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -162,8 +163,25 @@ static void test_text(void)
     CHECK(jp_mono_us() >= jp_mono_ms());
 }
 
+static void test_grow(void)
+{
+    size_t cap = 0, big = SIZE_MAX / 2 + 1;
+    int *a = NULL, *b;
+
+    a = jp_grow(a, &cap, 0, sizeof *a, 4);
+    CHECK(a != NULL && cap == 4);
+    for (int i = 0; i < 4; i++)
+        a[i] = i + 10;
+    CHECK(jp_grow(a, &cap, 3, sizeof *a, 4) == a && cap == 4); /* room: same array */
+    b = jp_grow(a, &cap, 4, sizeof *a, 4);
+    CHECK(b != NULL && cap == 8 && b[0] == 10 && b[3] == 13);              /* items kept */
+    CHECK(jp_grow(b, &big, big, 1, 4) == NULL && big == SIZE_MAX / 2 + 1); /* overflow */
+    free(b);
+}
+
 int main(void)
 {
+    test_grow();
     test_text();
     test_buf();
     test_hex();
