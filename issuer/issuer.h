@@ -323,6 +323,13 @@ int issuer_check(const char *home, struct issuer_check_report *r, char *err, siz
  * Idempotent. Returns 0 or the first failure's code (reason in err).
  */
 int issuer_digest_backfill(const char *home, uint64_t *n, char *err, size_t errlen);
+/*
+ * One-off for a store made before the institution index (SPEC §10's
+ * institution endpoints): indexes every certificate under its institution
+ * code and exam id (store_institution_backfill); *n gets the certificates
+ * read. Idempotent. Returns 0 or the first failure's code (reason in err).
+ */
+int issuer_institution_backfill(const char *home, uint64_t *n, char *err, size_t errlen);
 /* Hot compacting copy of HOME's store into dir (new or empty): directory 0700, data.mdb 0600. */
 int issuer_backup(const char *home, const char *dir, char *err, size_t errlen);
 

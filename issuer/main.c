@@ -313,18 +313,33 @@ static const char digest_backfill_help[] =
     "existed cannot be recorded. Safe to run again. Restart the verifier after\n"
     "the first run on an old store.\n";
 
-static int cmd_digest_backfill(int argc, char **argv, const char *home)
+static const char institution_backfill_help[] =
+    "usage: jianpei-issuer institution-backfill [--home DIR]\n"
+    "\n"
+    "One-off, for a store made before the institution index (SPEC §10): indexes\n"
+    "every certificate under its training institution's code and exam id, so\n"
+    "that the verifier's institution endpoints list it. Certificates issued or\n"
+    "reissued since the index existed are indexed already. Safe to run again.\n"
+    "Restart the verifier after the first run on an old store.\n";
+
+/* digest-backfill and institution-backfill; argv[0] names which. */
+static int cmd_backfill(int argc, char **argv, const char *home)
 {
+    int inst = strcmp(argv[0], "institution-backfill") == 0;
     char err[512] = "";
     uint64_t n = 0;
     int rc, status;
 
-    if (cmd_scan(argc, argv, NULL, 0, NULL, digest_backfill_help, &status))
+    if (cmd_scan(argc, argv, NULL, 0, NULL, inst ? institution_backfill_help : digest_backfill_help,
+                 &status))
         return status;
-    rc = issuer_digest_backfill(home, &n, err, sizeof err);
+    rc = inst ? issuer_institution_backfill(home, &n, err, sizeof err)
+              : issuer_digest_backfill(home, &n, err, sizeof err);
     if (rc == 0)
-        printf("%llu PDFs recorded in the digest index\n", (unsigned long long)n);
-    return cmd_done(rc, "digest-backfill", err);
+        printf(inst ? "%llu certificates in the institution index\n"
+                    : "%llu PDFs recorded in the digest index\n",
+               (unsigned long long)n);
+    return cmd_done(rc, argv[0], err);
 }
 
 /* ----------------------------------------------------------- dispatch */
@@ -348,7 +363,8 @@ static const struct command commands[] = {
     {"audit", cmd_audit, "verify the hash-chained audit log"},
     {"check", cmd_check, "check the whole store's integrity"},
     {"backup", cmd_backup, "hot compacting copy of the store"},
-    {"digest-backfill", cmd_digest_backfill, "one-off: index existing PDFs for the file check"},
+    {"digest-backfill", cmd_backfill, "one-off: index existing PDFs for the file check"},
+    {"institution-backfill", cmd_backfill, "one-off: index existing certificates by institution"},
 };
 
 static void usage_main(FILE *f)

@@ -325,16 +325,28 @@ int issuer_backup(const char *home, const char *dir, char *err, size_t errlen)
     return rc;
 }
 
-int issuer_digest_backfill(const char *home, uint64_t *n, char *err, size_t errlen)
+/* Opens the store read-write and runs one of the store's one-off backfills. */
+static int backfill_with(const char *home, int (*fn)(store *s, uint64_t *n), uint64_t *n, char *err,
+                         size_t errlen)
 {
     store *s = NULL;
     int rc = open_store(home, 0, &s, err, errlen);
 
     *n = 0;
     if (rc == 0)
-        rc = store_digest_backfill(s, n);
+        rc = fn(s, n);
     if (rc != 0 && err[0] == '\0')
         jp_errf(err, errlen, "%s", issuer_strerror(rc));
     store_close(s);
     return rc;
+}
+
+int issuer_digest_backfill(const char *home, uint64_t *n, char *err, size_t errlen)
+{
+    return backfill_with(home, store_digest_backfill, n, err, errlen);
+}
+
+int issuer_institution_backfill(const char *home, uint64_t *n, char *err, size_t errlen)
+{
+    return backfill_with(home, store_institution_backfill, n, err, errlen);
 }

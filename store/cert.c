@@ -267,22 +267,29 @@ int store_cert_get(store_txn *txn, const char *certificate_no, struct store_cert
     return store_cert_decode(v, n, out);
 }
 
-/* Drops the holder entry of the previous version when its id_number changed. */
-static int unlink_old_holder(store_txn *txn, const struct store_cert *cert)
+/*
+ * Drops the index entries of the record cert replaces: its holder entry when
+ * the id_number changed, its institution entry when the institution or exam
+ * changed (store_institution_link).
+ */
+static int unlink_old(store_txn *txn, const struct store_cert *cert)
 {
     struct store_cert old;
     int rc;
 
     rc = store_cert_get(txn, cert->certificate_no, &old);
     if (rc == STORE_ENOTFOUND)
-        return 0;
-    if (rc != 0)
-        return rc;
-    if (strcmp(old.id_number, cert->id_number) == 0 || old.id_number[0] == '\0')
-        return 0;
+        return store_institution_link(txn, NULL, cert);
+    if (rc == 0)
+        rc = store_institution_link(txn, &old, cert);
+    if (rc != 0 || strcmp(old.id_number, cert->id_number) == 0 || old.id_number[0] == '\0')
+        goto out;
     rc = store_del(txn, STORE_DB_HOLDER, old.id_number, strlen(old.id_number), old.certificate_no,
                    STORE_CERT_NO_LEN);
-    return rc == STORE_ENOTFOUND ? 0 : rc;
+    rc = rc == STORE_ENOTFOUND ? 0 : rc;
+out:
+    jp_cleanse(&old, sizeof old);
+    return rc;
 }
 
 int store_cert_put(store_txn *txn, const struct store_cert *cert)
@@ -296,7 +303,7 @@ int store_cert_put(store_txn *txn, const struct store_cert *cert)
     rc = store_cert_encode(cert, &rec);
     if (rc != 0)
         goto out_free;
-    rc = unlink_old_holder(txn, cert);
+    rc = unlink_old(txn, cert);
     if (rc != 0)
         goto out_free;
     rc = store_put(txn, STORE_DB_CERTS, cert->certificate_no, STORE_CERT_NO_LEN, rec.data, rec.len,

@@ -183,11 +183,13 @@ int store_digest_record(store_txn *txn, const char *certificate_no, const void *
 struct backfill {
     char from[IDENT_CERTNO_SIZE];  /* last number of the batches committed, "" at first */
     char after[IDENT_CERTNO_SIZE]; /* last number done in this batch */
-    uint64_t done;                 /* PDFs recorded in this transaction */
+    uint64_t done;                 /* entries handled in this transaction */
     int more;                      /* 1: stopped at the batch size */
+    int db;                        /* the database walked, keyed by certificate number */
+    int (*each)(store_txn *txn, const char *no, const void *v, size_t n); /* per entry */
 };
 
-/* One batch: up to BACKFILL_BATCH PDFs after a->after. */
+/* One batch: up to BACKFILL_BATCH entries after a->after. */
 static int backfill_batch(store_txn *txn, void *arg)
 {
     struct backfill *a = arg;
@@ -201,7 +203,7 @@ static int backfill_batch(store_txn *txn, void *arg)
     k.mv_data = a->after;
     a->done = 0;
     a->more = 0;
-    rc = store_mdb_cursor(txn, STORE_DB_PDFS, &c);
+    rc = store_mdb_cursor(txn, a->db, &c);
     if (rc != 0)
         return rc;
     rc = mdb_cursor_get(c, &k, &v, a->after[0] != '\0' ? MDB_SET_RANGE : MDB_FIRST);
@@ -215,8 +217,8 @@ static int backfill_batch(store_txn *txn, void *arg)
         }
         memcpy(no, k.mv_data, STORE_CERT_NO_LEN);
         no[STORE_CERT_NO_LEN] = '\0';
-        /* the cursor's value stays valid: the digest puts touch another database */
-        rc = store_digest_record(txn, no, v.mv_data, v.mv_size);
+        /* the cursor's value stays valid: the puts of each touch another database */
+        rc = a->each(txn, no, v.mv_data, v.mv_size);
         if (rc != 0)
             break;
         memcpy(a->after, no, sizeof(no));
@@ -229,13 +231,17 @@ static int backfill_batch(store_txn *txn, void *arg)
     return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
 }
 
-int store_digest_backfill(store *s, uint64_t *n)
+int store_backfill_walk(store *s, int db,
+                        int (*each)(store_txn *txn, const char *no, const void *v, size_t n),
+                        uint64_t *n)
 {
     struct backfill a;
     int rc;
 
     *n = 0;
     memset(&a, 0, sizeof(a));
+    a.db = db;
+    a.each = each;
     do {
         rc = store_write(s, backfill_batch, &a);
         if (rc != 0)
@@ -244,4 +250,9 @@ int store_digest_backfill(store *s, uint64_t *n)
         memcpy(a.from, a.after, sizeof(a.from));
     } while (a.more);
     return rc;
+}
+
+int store_digest_backfill(store *s, uint64_t *n)
+{
+    return store_backfill_walk(s, STORE_DB_PDFS, store_digest_record, n);
 }

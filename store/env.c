@@ -27,7 +27,7 @@
 #define STORE_RESIZE_TRIES 8
 
 static const char *const builtin_names[STORE_DB_EXTRA] = {
-    "meta", "certs", "pdfs", "intake", "holder", "serials", "audit", "digests",
+    "meta", "certs", "pdfs", "intake", "holder", "serials", "audit", "digests", "institutions",
 };
 
 static const char schema_key[] = "schema_version";
@@ -332,7 +332,7 @@ static int open_one(store *s, MDB_txn *tx, int i, unsigned dups, const char *dir
     if (!s->rdonly)
         f |= MDB_CREATE;
     rc = mdb_dbi_open(tx, s->names[i], f, &s->dbi[i]);
-    if (rc == MDB_NOTFOUND && s->rdonly && i == STORE_DB_DIGESTS) {
+    if (rc == MDB_NOTFOUND && s->rdonly && (i == STORE_DB_DIGESTS || i == STORE_DB_INSTITUTIONS)) {
         s->absent |= 1u << i; /* an older store: lookups find nothing until backfilled */
         return 0;
     }
@@ -377,7 +377,7 @@ static int open_dbs(store *s, unsigned flags, const struct store_opts *o, const 
         goto out_abort;
     for (i = 1; i < s->ndb; i++) {
         unsigned dups =
-            i == STORE_DB_HOLDER ||
+            i == STORE_DB_HOLDER || i == STORE_DB_INSTITUTIONS ||
             (i >= STORE_DB_EXTRA && (o->extra[i - STORE_DB_EXTRA].flags & STORE_DB_DUPS));
 
         rc = open_one(s, tx, i, dups, dir, err, errlen);

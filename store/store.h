@@ -67,15 +67,17 @@ enum store_open_flags {
 
 /* The built-in databases. Extra databases get ids from STORE_DB_EXTRA on. */
 enum store_db {
-    STORE_DB_META,    /* "meta": schema_version -> u32 BE */
-    STORE_DB_CERTS,   /* "certs": certificate_no -> cert record */
-    STORE_DB_PDFS,    /* "pdfs": certificate_no -> PDF bytes */
-    STORE_DB_INTAKE,  /* "intake": id_number 0 position 0 exam_id -> certificate_no */
-    STORE_DB_HOLDER,  /* "holder": id_number -> certificate_no (duplicates sorted) */
-    STORE_DB_SERIALS, /* "serials": 10-digit prefix -> last serial, u32 BE */
-    STORE_DB_AUDIT,   /* "audit": seq u64 BE -> audit record */
-    STORE_DB_DIGESTS, /* "digests": kind byte + SHA-256 -> digest record (store_digest_get) */
-    STORE_DB_EXTRA,   /* first id of the caller's extra databases */
+    STORE_DB_META,         /* "meta": schema_version -> u32 BE */
+    STORE_DB_CERTS,        /* "certs": certificate_no -> cert record */
+    STORE_DB_PDFS,         /* "pdfs": certificate_no -> PDF bytes */
+    STORE_DB_INTAKE,       /* "intake": id_number 0 position 0 exam_id -> certificate_no */
+    STORE_DB_HOLDER,       /* "holder": id_number -> certificate_no (duplicates sorted) */
+    STORE_DB_SERIALS,      /* "serials": 10-digit prefix -> last serial, u32 BE */
+    STORE_DB_AUDIT,        /* "audit": seq u64 BE -> audit record */
+    STORE_DB_DIGESTS,      /* "digests": kind byte + SHA-256 -> digest record (store_digest_get) */
+    STORE_DB_INSTITUTIONS, /* "institutions": institution_code 0 exam_id -> certificate_no
+                              (duplicates sorted; store_institution_list) */
+    STORE_DB_EXTRA,        /* first id of the caller's extra databases */
 };
 
 #define STORE_MAX_EXTRA_DBS 16
@@ -412,6 +414,29 @@ int store_intake_get(store_txn *txn, const char *id_number, const char *position
  */
 int store_holder_list(store_txn *txn, const char *id_number, char (*out)[IDENT_CERTNO_SIZE],
                       size_t max, size_t *n);
+
+/*
+ * The institution index (SPEC §10's institution endpoints): (institution_code,
+ * exam_id) -> the numbers of the certificates issued for that exam, kept in
+ * step by store_cert_put in the transaction that writes the record (issue,
+ * reissue, status changes, corrections that move a certificate). Lists the
+ * numbers after `after` ("" or NULL: from the first), in number order: copies
+ * up to max of them into out, sets *n to the count copied and *more to 1 when
+ * more follow. STORE_EINVAL for an empty code or exam id, STORE_ETOOLONG past
+ * the bounds of struct store_cert; 0 with *n = 0 when none. A store made
+ * before the index, opened read-only before store_institution_backfill, lists
+ * nothing.
+ */
+int store_institution_list(store_txn *txn, const char *institution_code, const char *exam_id,
+                           const char *after, char (*out)[IDENT_CERTNO_SIZE], size_t max, size_t *n,
+                           int *more);
+/*
+ * The one-off backfill of a store made before the institution index: indexes
+ * every certificate record, in write transactions of at most 500. Idempotent.
+ * *n gets the certificates read. Returns 0 or the first error (the
+ * transactions before it stay).
+ */
+int store_institution_backfill(store *s, uint64_t *n);
 
 #define STORE_SERIAL_MAX 9999999u /* NNNNNNN has 7 digits */
 

@@ -56,6 +56,18 @@ int store_intake_key(const char *id_number, const char *position, const char *ex
                      unsigned char *out, size_t outsz, size_t *len);
 /* Records both digests of a PDF being stored under its number (digest.c). */
 int store_digest_record(store_txn *txn, const char *certificate_no, const void *pdf, size_t len);
+/*
+ * The one-off backfills: runs each(txn, number, value) on every entry of db
+ * (keyed by certificate number) in write transactions of at most 500 entries;
+ * *n gets the entries handled. Returns 0 or the first error (the transactions
+ * before it stay).
+ */
+int store_backfill_walk(store *s, int db,
+                        int (*each)(store_txn *txn, const char *no, const void *v, size_t n),
+                        uint64_t *n);
+/* Keeps the institution index in step when cert replaces old (NULL: a new record). */
+int store_institution_link(store_txn *txn, const struct store_cert *old,
+                           const struct store_cert *cert);
 /* Verifies the audit chain inside an open transaction (see store_audit_verify). */
 int store_audit_verify_txn(store_txn *txn, uint64_t *first_bad, uint64_t *count);
 

@@ -25,3 +25,8 @@ jp_test(test_holder_pages SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_holder_pages.c
         ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c LIBS jp_util PkgConfig::JANSSON
         PkgConfig::OPENSSL)
 add_dependencies(test_holder_pages jianpei-verifier jianpei-issuer)
+# The institution endpoints (SPEC §10): own exam listed, own PDF, one 403 for everything else, 401.
+jp_test(test_institutions SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_institutions.c
+        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c LIBS jp_util PkgConfig::JANSSON
+        PkgConfig::OPENSSL PkgConfig::LMDB)
+add_dependencies(test_institutions jianpei-verifier jianpei-issuer)

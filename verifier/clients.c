@@ -2,7 +2,9 @@
  * clients.c - the registry of other provinces' clients (HOME/clients.json,
  * mode 0600) and the JIANPEI-HMAC-SHA256 request authentication of SPEC §8.
  *
- * File: {"version":1,"clients":[{"id":"…","secret":"<64 hex>","created":"…Z"}]}.
+ * File: {"version":1,"clients":[{"id":"…","secret":"<64 hex>","created":"…Z"}]};
+ * an entry may add "scope": absent for other provinces, "replica", or
+ * "institution" with "institution":"CODE" beside it (client_scope_parse).
  * The secret's printed text is the HMAC key. Secrets are wiped when a registry
  * is freed and never appear in a message. Comparisons are constant-time, and
  * an unknown client costs the same HMAC as a known one.
@@ -62,6 +64,44 @@ static int secret_ok(const char *s)
     return 1;
 }
 
+int vf_institution_code_ok(const char *code)
+{
+    size_t n = strlen(code);
+
+    if (n == 0 || n > VERIFIER_INSTITUTION_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = code[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The "scope" of entry e (and "institution" for an institution's client) into *out. */
+static int client_scope_parse(json_t *e, struct vf_client *out)
+{
+    json_t *sc = json_object_get(e, "scope");
+    const char *inst = json_string_value(json_object_get(e, "institution"));
+    const char *name = json_string_value(sc);
+
+    out->scope = VF_SCOPE_PROVINCE;
+    out->institution[0] = '\0';
+    if (sc == NULL)
+        return inst == NULL ? 0 : VERIFIER_E_CLIENTS;
+    if (name != NULL && strcmp(name, "replica") == 0 && inst == NULL) {
+        out->scope = VF_SCOPE_REPLICA;
+        return 0;
+    }
+    if (name == NULL || strcmp(name, "institution") != 0 || inst == NULL ||
+        !vf_institution_code_ok(inst))
+        return VERIFIER_E_CLIENTS;
+    out->scope = VF_SCOPE_INSTITUTION;
+    memcpy(out->institution, inst, strlen(inst) + 1);
+    return 0;
+}
+
 static int clients_parse(json_t *root, struct vf_clients *out)
 {
     json_t *arr = json_object_get(root, "clients");
@@ -79,7 +119,8 @@ static int clients_parse(json_t *root, struct vf_clients *out)
         const char *sec = json_string_value(json_object_get(e, "secret"));
         const char *created;
 
-        if (id == NULL || sec == NULL || !vf_client_id_ok(id) || !secret_ok(sec))
+        if (id == NULL || sec == NULL || !vf_client_id_ok(id) || !secret_ok(sec) ||
+            client_scope_parse(e, &out->list[i]) != 0)
             return VERIFIER_E_CLIENTS;
         memcpy(out->list[i].id, id, strlen(id) + 1);
         memcpy(out->list[i].secret, sec, VERIFIER_SECRET_LEN + 1);
@@ -133,6 +174,18 @@ out:
     return rc;
 }
 
+/* One entry of the file: id, secret, created, and the scope unless a province's. */
+static json_t *client_json(const struct vf_client *k)
+{
+    if (k->scope == VF_SCOPE_INSTITUTION)
+        return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", k->id, "secret", k->secret, "created",
+                         k->created, "scope", "institution", "institution", k->institution);
+    if (k->scope == VF_SCOPE_REPLICA)
+        return json_pack("{s:s, s:s, s:s, s:s}", "id", k->id, "secret", k->secret, "created",
+                         k->created, "scope", "replica");
+    return json_pack("{s:s, s:s, s:s}", "id", k->id, "secret", k->secret, "created", k->created);
+}
+
 static int clients_write(const char *home, const struct vf_clients *c, char *err, size_t errlen)
 {
     char path[VF_PATH_MAX];
@@ -151,8 +204,7 @@ static int clients_write(const char *home, const struct vf_clients *c, char *err
         goto out;
     }
     for (i = 0; i < c->n; i++) {
-        json_t *e = json_pack("{s:s, s:s, s:s}", "id", c->list[i].id, "secret", c->list[i].secret,
-                              "created", c->list[i].created);
+        json_t *e = client_json(&c->list[i]);
 
         if (e == NULL || json_array_append_new(arr, e) != 0) {
             rc = ENOMEM;
@@ -174,8 +226,10 @@ out:
     return rc;
 }
 
-int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_SECRET_LEN + 1],
-                         char *err, size_t errlen)
+/* Adds client id of scope (institution: its code, else NULL); see verifier_clients_add. */
+static int clients_add(const char *home, const char *id, enum vf_scope scope,
+                       const char *institution, char secret[VERIFIER_SECRET_LEN + 1], char *err,
+                       size_t errlen)
 {
     struct vf_clients c = {0};
     struct vf_client *grown = NULL;
@@ -218,6 +272,9 @@ int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_
         goto out;
     }
     memcpy(c.list[i].id, id, strlen(id) + 1);
+    c.list[i].scope = scope;
+    if (institution != NULL)
+        memcpy(c.list[i].institution, institution, strlen(institution) + 1);
     vf_time_format((int64_t)time(NULL), c.list[i].created);
     jp_hex_encode(raw, sizeof(raw), c.list[i].secret);
     rc = clients_write(home, &c, err, errlen);
@@ -227,6 +284,23 @@ out:
     jp_cleanse(raw, sizeof(raw));
     vf_clients_free(&c);
     return rc;
+}
+
+int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_SECRET_LEN + 1],
+                         char *err, size_t errlen)
+{
+    return clients_add(home, id, VF_SCOPE_PROVINCE, NULL, secret, err, errlen);
+}
+
+int verifier_clients_add_institution(const char *home, const char *id, const char *code,
+                                     char secret[VERIFIER_SECRET_LEN + 1], char *err, size_t errlen)
+{
+    secret[0] = '\0';
+    if (!vf_institution_code_ok(code)) {
+        jp_errf(err, errlen, "--institution: the code must be 1..32 of A-Z a-z 0-9 -");
+        return VERIFIER_E_INVAL;
+    }
+    return clients_add(home, id, VF_SCOPE_INSTITUTION, code, secret, err, errlen);
 }
 
 /* ------------------------------------------------------------ auth */
@@ -396,10 +470,12 @@ static int auth_mac(const char *secret, const char *method, const char *path, co
     return rc;
 }
 
-int vf_auth_check(const struct vf_clients *c, const char *method, const char *path,
-                  const char *query, const char *authz, const void *body, size_t len, int64_t now,
-                  char *why, size_t whylen)
+/* vf_auth_check that also copies the authentic client (secret empty) into *who, when not NULL. */
+static int auth_who(const struct vf_clients *c, const char *method, const char *path,
+                    const char *query, const char *authz, const void *body, size_t len, int64_t now,
+                    struct vf_client *who, char *why, size_t whylen)
 {
+    const struct vf_client *found = NULL;
     static const char dummy[VERIFIER_SECRET_LEN + 1] =
         "0000000000000000000000000000000000000000000000000000000000000000";
     struct authz_parts a;
@@ -417,6 +493,7 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
     for (i = 0; i < c->n; i++) {
         if (strcmp(c->list[i].id, a.client) == 0) {
             secret = c->list[i].secret;
+            found = &c->list[i];
             known = 1;
         }
     }
@@ -429,5 +506,28 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
         jp_errf(why, whylen, "authorization: ts is more than %d s off", VERIFIER_TS_SKEW);
         return EACCES;
     }
+    if (who != NULL) {
+        *who = *found;
+        jp_cleanse(who->secret, sizeof(who->secret));
+    }
     return 0;
+}
+
+int vf_auth_check(const struct vf_clients *c, const char *method, const char *path,
+                  const char *query, const char *authz, const void *body, size_t len, int64_t now,
+                  char *why, size_t whylen)
+{
+    return auth_who(c, method, path, query, authz, body, len, now, NULL, why, whylen);
+}
+
+int vf_auth_call(struct verifier *v, const struct vf_call *c, struct vf_client *who, char *why,
+                 size_t whylen)
+{
+    int rc;
+
+    pthread_rwlock_rdlock(&v->lock);
+    rc = auth_who(&v->clients, c->method, c->path, c->query, c->authz, c->body, c->len,
+                  (int64_t)time(NULL), who, why, whylen);
+    pthread_rwlock_unlock(&v->lock);
+    return rc;
 }

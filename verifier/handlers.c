@@ -667,18 +667,22 @@ static int batch_answer(struct verifier *v, json_t *nos, struct vf_reply *r)
     return vf_reply_json(r, 200, json_pack("{s:o}", "results", results));
 }
 
-/* 1 when the call carries a valid SPEC §8 signature, else 0 with a 401 in r (*rc its result). */
+/*
+ * 1 when the call carries a valid SPEC §8 signature of a client that may call
+ * §8's endpoints (a province's or a replica's), else 0 with a 401 or, for a
+ * client of another scope, a 403 in r (*rc its result).
+ */
 static int authorized(struct verifier *v, const struct vf_call *c, struct vf_reply *r, int *rc)
 {
+    struct vf_client who;
     char why[128] = "";
-    int auth;
+    int auth = vf_auth_call(v, c, &who, why, sizeof(why));
 
-    pthread_rwlock_rdlock(&v->lock);
-    auth = vf_auth_check(&v->clients, c->method, c->path, c->query, c->authz, c->body, c->len,
-                         (int64_t)time(NULL), why, sizeof(why));
-    pthread_rwlock_unlock(&v->lock);
-    *rc = auth == 0 ? 0 : vf_reply_error(r, 401, "unauthorized", why);
-    return auth == 0;
+    if (auth != 0)
+        *rc = vf_reply_error(r, 401, "unauthorized", why);
+    else if (who.scope == VF_SCOPE_INSTITUTION)
+        *rc = vf_reply_error(r, 403, "forbidden", "this client may not call this endpoint");
+    return auth == 0 && who.scope != VF_SCOPE_INSTITUTION;
 }
 
 static int h_batch(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
@@ -981,6 +985,8 @@ static int route(struct verifier *v, const struct vf_call *c, struct vf_reply *r
     if (vf_route_people(v, c, r, ep, &rc))
         return rc;
     if (vf_route_holder(v, c, r, ep, &rc))
+        return rc;
+    if (vf_route_institutions(v, c, r, ep, &rc))
         return rc;
     return vf_reply_error(r, 404, "not_found", "no such resource");
 }

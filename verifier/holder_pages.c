@@ -454,7 +454,7 @@ static int h_me_get(struct verifier *v, const struct vf_call *c, struct vf_reply
 
 /* ------------------------------------------------------------ the file */
 
-static int reply_pdf(struct verifier *v, const char *no, struct vf_reply *r)
+int vf_reply_pdf(struct verifier *v, const char *no, struct vf_reply *r)
 {
     store_txn *txn = NULL;
     struct jp_buf pdf;
@@ -485,7 +485,7 @@ static int h_me_pdf(struct verifier *v, const struct vf_call *c, const char *no,
     if (!signed_in(v, c, &h, &rc))
         return rc != 0 ? rc : vf_reply_redirect(r, "/me", NULL);
     if (holder_cert(v, &h, no, &cert, &rc))
-        rc = reply_pdf(v, no, r);
+        rc = vf_reply_pdf(v, no, r);
     else if (rc == 0)
         rc = vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
     jp_cleanse(&h, sizeof(h));
@@ -750,7 +750,7 @@ static int h_share_view(struct verifier *v, const struct vf_call *c, const char 
     if (s.revoked_at != 0 || (int64_t)time(NULL) >= s.expires)
         return vf_reply_message(r, 410, "授权已过期/已撤回", "持证人的这项授权已经结束。");
     if (pdf)
-        return reply_pdf(v, s.no, r);
+        return vf_reply_pdf(v, s.no, r);
     pages_page_init(&p);
     return reply_with(r, &p, share_page(v, &s, idtext, &p));
 }

@@ -23,7 +23,7 @@ static const char main_help[] =
     "usage: jianpei-verifier [--home DIR] --listen HOST:PORT [--threads N]\n"
     "                        [--rate-burst N] [--rate-per-minute N] [--no-access-log]\n"
     "                        [--trusted-proxy CIDR]... [--no-rate-limits]\n"
-    "       jianpei-verifier [--home DIR] clients add CLIENT_ID\n"
+    "       jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE]\n"
     "       jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
     "\n"
     "Serves the verification API of SPEC §8 from the home's store (read-only) and\n"
@@ -52,12 +52,17 @@ static const char main_help[] =
     "`jianpei-issuer keys fingerprint` or `openssl x509 -fingerprint -sha256` print it.\n";
 
 static const char clients_help[] =
-    "usage: jianpei-verifier [--home DIR] clients add CLIENT_ID\n"
+    "usage: jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE]\n"
     "\n"
     "Registers another province's client in HOME/clients.json and prints its\n"
     "secret, once, alone on the last line of standard output: the HMAC key of\n"
     "JIANPEI-HMAC-SHA256 (SPEC §8). CLIENT_ID is 1-64 of A-Z a-z 0-9 . _ -\n"
-    "and does not begin with '-'.\n";
+    "and does not begin with '-'.\n"
+    "\n"
+    "  --institution CODE  a training institution's client instead (SPEC §10): it\n"
+    "                      may call only /api/v1/institutions/CODE/... (its own\n"
+    "                      candidates' certificates), nothing of SPEC §8. CODE is\n"
+    "                      the institution_code of the intake, 1-32 of A-Z a-z 0-9 -\n";
 
 static const char verify_qr_help[] =
     "usage: jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
@@ -135,12 +140,16 @@ static int cmd_clients(int argc, char **argv, const char *home)
 {
     char secret[VERIFIER_SECRET_LEN + 1];
     char err[512] = "";
-    const char *id;
+    const char *id, *inst = NULL;
     int rc;
 
     if (wants_help(argc, argv)) {
         fputs(clients_help, stdout);
         return CLI_OK;
+    }
+    if (argc >= 5 && strcmp(argv[argc - 2], "--institution") == 0) {
+        inst = argv[argc - 1];
+        argc -= 2;
     }
     if (argc == 4 && strcmp(argv[2], "--") == 0)
         id = argv[3];
@@ -152,7 +161,8 @@ static int cmd_clients(int argc, char **argv, const char *home)
         fputs(clients_help, stderr);
         return CLI_USAGE;
     }
-    rc = verifier_clients_add(home, id, secret, err, sizeof(err));
+    rc = inst != NULL ? verifier_clients_add_institution(home, id, inst, secret, err, sizeof(err))
+                      : verifier_clients_add(home, id, secret, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : jp_strerror(rc));
         return rc == VERIFIER_E_INVAL ? CLI_USAGE : CLI_FAILURE;

@@ -126,9 +126,10 @@ int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
 
 /* ------------------------------------------------------------ clients */
 
-#define VERIFIER_CLIENT_ID_MAX 64 /* [A-Za-z0-9._-]{1,64} */
-#define VERIFIER_SECRET_LEN 64    /* 32 random bytes as lower-case hex */
-#define VERIFIER_MAX_CLIENTS 256  /* clients a home may hold */
+#define VERIFIER_CLIENT_ID_MAX 64   /* [A-Za-z0-9._-]{1,64} */
+#define VERIFIER_SECRET_LEN 64      /* 32 random bytes as lower-case hex */
+#define VERIFIER_MAX_CLIENTS 256    /* clients a home may hold */
+#define VERIFIER_INSTITUTION_MAX 32 /* an institution code: 1..32 of A-Z a-z 0-9 - */
 
 /*
  * Creates client id in HOME/clients.json (mode 0600, replaced atomically) with
@@ -138,5 +139,14 @@ int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
  */
 int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_SECRET_LEN + 1],
                          char *err, size_t errlen);
+/*
+ * verifier_clients_add for a training institution's client (SPEC §10): its
+ * entry gets "scope":"institution" and "institution":CODE, and it may call
+ * only /api/v1/institutions/CODE/... Same returns; VERIFIER_E_INVAL also for a
+ * code that is not 1..32 of A-Z a-z 0-9 -.
+ */
+int verifier_clients_add_institution(const char *home, const char *id, const char *code,
+                                     char secret[VERIFIER_SECRET_LEN + 1], char *err,
+                                     size_t errlen);
 
 #endif

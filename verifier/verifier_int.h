@@ -44,6 +44,7 @@ enum vf_endpoint {
     VF_EP_ROSTER,       /* /check/roster, /api/v1/roster */
     VF_EP_HOLDER,       /* the holder's pages: /me, /me/... */
     VF_EP_SHARE,        /* a share's page: /S/{id} */
+    VF_EP_INSTITUTION,  /* /api/v1/institutions/{code}/... */
     VF_EP_OTHER,        /* anything else */
     VF_EP_COUNT
 };
@@ -137,10 +138,19 @@ int vf_lookup_missed(struct verifier *v, const struct vf_call *c, struct vf_repl
 
 /* ------------------------------------------------------------- clients */
 
+/* What a client may call ("scope" in HOME/clients.json). */
+enum vf_scope {
+    VF_SCOPE_PROVINCE,    /* no "scope": other provinces, SPEC §8's endpoints */
+    VF_SCOPE_REPLICA,     /* "replica": /api/v1/replication, plus what provinces may */
+    VF_SCOPE_INSTITUTION, /* "institution": only /api/v1/institutions/{institution}/... */
+};
+
 struct vf_client {
-    char id[VERIFIER_CLIENT_ID_MAX + 1];  /* client id */
-    char secret[VERIFIER_SECRET_LEN + 1]; /* the HMAC key's text; wiped on free */
-    char created[21];                     /* YYYY-MM-DDTHH:MM:SSZ */
+    char id[VERIFIER_CLIENT_ID_MAX + 1];            /* client id */
+    char secret[VERIFIER_SECRET_LEN + 1];           /* the HMAC key's text; wiped on free */
+    char created[21];                               /* YYYY-MM-DDTHH:MM:SSZ */
+    enum vf_scope scope;                            /* what it may call */
+    char institution[VERIFIER_INSTITUTION_MAX + 1]; /* VF_SCOPE_INSTITUTION: its code, else "" */
 };
 
 struct vf_clients {
@@ -154,6 +164,8 @@ int vf_clients_load(const char *home, struct vf_clients *out, char *err, size_t 
 void vf_clients_free(struct vf_clients *c);
 /* 1 when id is 1..64 of [A-Za-z0-9._-]. */
 int vf_client_id_ok(const char *id);
+/* 1 when code is an institution code: 1..VERIFIER_INSTITUTION_MAX of [A-Za-z0-9-]. */
+int vf_institution_code_ok(const char *code);
 #define VF_QUERY_PARAMS_MAX 64 /* parameters a signed query string may have */
 
 /*
@@ -173,6 +185,13 @@ int vf_query_canonical(const char *query, struct jp_buf *out);
 int vf_auth_check(const struct vf_clients *c, const char *method, const char *path,
                   const char *query, const char *authz, const void *body, size_t len, int64_t now,
                   char *why, size_t whylen);
+/*
+ * vf_auth_check of call c against v's registry (under v->lock) that also
+ * copies the authentic client, its secret left empty, into *who. Returns 0 or
+ * EACCES (why filled).
+ */
+int vf_auth_call(struct verifier *v, const struct vf_call *c, struct vf_client *who, char *why,
+                 size_t whylen);
 
 /* -------------------------------------------------------------- daemon */
 
@@ -446,6 +465,20 @@ int vf_route_people(struct verifier *v, const struct vf_call *c, struct vf_reply
  */
 int vf_route_holder(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                     enum vf_endpoint *ep, int *rc);
+/*
+ * The institution endpoints of SPEC §10 (institutions.c), for clients of
+ * scope institution: GET /api/v1/institutions/{code}/certificates?exam_id=
+ * and GET /api/v1/institutions/{code}/certificates/{no}.pdf. Returns 1 with r
+ * filled (*rc the handler's result) when path is under /api/v1/institutions/,
+ * else 0.
+ */
+int vf_route_institutions(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                          enum vf_endpoint *ep, int *rc);
+/*
+ * Answers 200 with certificate no's stored PDF, byte for byte, as an
+ * attachment. Returns 0 or the store's error (STORE_ENOTFOUND).
+ */
+int vf_reply_pdf(struct verifier *v, const char *no, struct vf_reply *r);
 /* Appends the holder check form of certificate no (posting to /c/{no}/holder-check). */
 int vf_holder_form(struct jp_buf *b, const char *no, const char *token);
 /* 1 when cookies must be Secure (PUBLIC_URL is https). */
