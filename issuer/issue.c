@@ -41,7 +41,7 @@
 #define CHINA_UTC_OFFSET (8 * 3600)
 
 /* The issuer's own database beside store.h's: photos, kept so a reissued file has one. */
-static const struct store_dbspec issuer_dbs[] = {{"photos", 0}};
+static const struct store_dbspec issuer_dbs[] = {{STORE_PHOTOS_DB, 0}};
 
 /* One line of a batch. */
 struct job {
@@ -130,7 +130,7 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
         rc = store_open_with(path, 0, &so, &is->st, err, errlen);
     }
     if (rc == 0)
-        rc = store_db_by_name(is->st, "photos", &is->photos_db);
+        rc = store_db_by_name(is->st, STORE_PHOTOS_DB, &is->photos_db);
     if (rc != 0) {
         issuer_close(is);
         return rc;

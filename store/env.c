@@ -323,8 +323,8 @@ static int check_schema(store *s, MDB_txn *tx, unsigned flags, const char *dir, 
 }
 
 /* Opens (or creates) one named database with the right flags. */
-static int open_one(store *s, MDB_txn *tx, int i, unsigned dups, const char *dir, char *err,
-                    size_t errlen)
+static int open_one(store *s, MDB_txn *tx, int i, unsigned dups, int optional, const char *dir,
+                    char *err, size_t errlen)
 {
     unsigned f = dups ? MDB_DUPSORT : 0;
     int rc;
@@ -332,7 +332,7 @@ static int open_one(store *s, MDB_txn *tx, int i, unsigned dups, const char *dir
     if (!s->rdonly)
         f |= MDB_CREATE;
     rc = mdb_dbi_open(tx, s->names[i], f, &s->dbi[i]);
-    if (rc == MDB_NOTFOUND && s->rdonly && (i == STORE_DB_DIGESTS || i == STORE_DB_INSTITUTIONS)) {
+    if (rc == MDB_NOTFOUND && s->rdonly && optional) {
         s->absent |= 1u << i; /* an older store: lookups find nothing until backfilled */
         return 0;
     }
@@ -379,8 +379,11 @@ static int open_dbs(store *s, unsigned flags, const struct store_opts *o, const 
         unsigned dups =
             i == STORE_DB_HOLDER || i == STORE_DB_INSTITUTIONS ||
             (i >= STORE_DB_EXTRA && (o->extra[i - STORE_DB_EXTRA].flags & STORE_DB_DUPS));
+        int optional =
+            i == STORE_DB_DIGESTS || i == STORE_DB_INSTITUTIONS ||
+            (i >= STORE_DB_EXTRA && (o->extra[i - STORE_DB_EXTRA].flags & STORE_DB_OPTIONAL));
 
-        rc = open_one(s, tx, i, dups, dir, err, errlen);
+        rc = open_one(s, tx, i, dups, optional, dir, err, errlen);
         if (rc != 0)
             goto out_abort;
     }

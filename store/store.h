@@ -82,10 +82,17 @@ enum store_db {
 
 #define STORE_MAX_EXTRA_DBS 16
 #define STORE_DB_DUPS 1u /* extra database flag: sorted duplicate values */
+#define STORE_DB_OPTIONAL                                                                          \
+    2u /* extra database flag: a read-only open of a store without it                              \
+          succeeds, and every read of it finds nothing */
+
+/* The issuer's extra database of intake photos (certificate_no -> JPEG or PNG bytes,
+ * docs/store-format.md); the verifier reads it, optional, for the share page. */
+#define STORE_PHOTOS_DB "photos"
 
 struct store_dbspec {
     const char *name; /* LMDB database name, 1..63 bytes */
-    unsigned flags;   /* 0 or STORE_DB_DUPS */
+    unsigned flags;   /* 0, STORE_DB_DUPS, STORE_DB_OPTIONAL */
 };
 
 struct store_opts {

@@ -696,6 +696,8 @@ const unsigned char *vf_claim_key(struct verifier *v)
 
 static int home_open(struct verifier *v, char *err, size_t errlen)
 {
+    static const struct store_dbspec photos = {STORE_PHOTOS_DB, STORE_DB_OPTIONAL};
+    const struct store_opts store_opts = {0, 0, &photos, 1};
     char path[VF_PATH_MAX];
     int rc;
 
@@ -707,7 +709,9 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         return rc;
     rc = home_file(v, JP_HOME_STORE, NULL, path);
     if (rc == 0)
-        rc = store_open(path, STORE_RDONLY, &v->st, err, errlen);
+        rc = store_open_with(path, STORE_RDONLY, &store_opts, &v->st, err, errlen);
+    if (rc == 0)
+        rc = store_db_by_name(v->st, STORE_PHOTOS_DB, &v->photos_db);
     if (rc != 0)
         return rc;
     if (home_file(v, JP_HOME_TRUST_LIST, NULL, path) == 0)

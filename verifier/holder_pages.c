@@ -11,6 +11,7 @@
 #include "verifier_int.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -501,6 +502,7 @@ static const char print_css[] =
     ".paper h1{text-align:center;font-size:1.3em;letter-spacing:.1em}"
     ".grid{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}"
     ".grid dl{flex:1 1 14em}.qr{width:40mm;height:40mm}"
+    ".photo{display:block;width:26mm;height:35mm;object-fit:cover;margin-bottom:.5em}"
     ".sb{background:#fff3cd;border:2px solid #b26a00;border-radius:6px;padding:.6em;"
     "margin:.6em 0;font-size:1.05em}"
     "@media print{.paper{border-width:2px}body{font-size:11pt}}";
@@ -529,6 +531,49 @@ static int qr_svg(const char *text, struct jp_buf *b)
     return rc;
 }
 
+#define PHOTO_MAX (200u * 1024) /* SPEC §5's bound on an intake photo */
+
+/* The MIME type of a JPEG or PNG by its signature, or NULL. */
+static const char *photo_type(const unsigned char *p, size_t n)
+{
+    if (n > 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
+        return "image/jpeg";
+    if (n > 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "image/png";
+    return NULL;
+}
+
+/* Appends <img> of the n bytes at p as a base64 data: URL (the pages' CSP: img-src data:). */
+static int photo_tag(struct jp_buf *b, const char *type, const unsigned char *p, size_t n)
+{
+    unsigned char chunk[4 * 256 + 1];
+    int rc =
+        jp_buf_printf(b, "<img class=\"photo\" alt=\"持证人照片\" src=\"data:%s;base64,", type);
+
+    for (size_t off = 0; rc == 0 && off < n; off += 3 * 256) {
+        size_t k = n - off < 3 * 256 ? n - off : 3 * 256;
+        int len = EVP_EncodeBlock(chunk, p + off, (int)k);
+        rc = jp_buf_append(b, chunk, (size_t)len);
+    }
+    return rc == 0 ? jp_buf_puts(b, "\">") : rc;
+}
+
+/* The holder's intake photo (the issuer's photos database), when there is one. */
+static int photo_img(struct verifier *v, const char *no, struct jp_buf *b)
+{
+    store_txn *txn = NULL;
+    const void *val = NULL;
+    size_t n = 0;
+    int rc = store_read_begin(v->st, &txn);
+
+    if (rc == 0)
+        rc = store_get(txn, v->photos_db, no, STORE_CERT_NO_LEN, &val, &n);
+    if (rc == 0 && n <= PHOTO_MAX && photo_type(val, n) != NULL)
+        rc = photo_tag(b, photo_type(val, n), val, n);
+    store_read_end(txn);
+    return rc == STORE_ENOTFOUND ? 0 : rc;
+}
+
 static int print_body(struct verifier *v, const struct store_cert *cert, struct jp_buf *b)
 {
     const char *const rows[][2] = {
@@ -548,6 +593,8 @@ static int print_body(struct verifier *v, const struct store_cert *cert, struct 
     if (rc == 0)
         rc = banner_list(b, cert->status, "<div class=\"grid\"><dl>", rows,
                          sizeof(rows) / sizeof(rows[0]), "</dl><div>");
+    if (rc == 0)
+        rc = photo_img(v, cert->certificate_no, b);
     if (rc == 0)
         rc = qr_svg(signed_url != NULL ? signed_url : url, b); /* the PDF's QR; old records: /c/ */
     if (rc == 0)

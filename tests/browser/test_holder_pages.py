@@ -12,7 +12,8 @@ phone:
   - opens the print view (full name and ID, the QR as inline SVG): the SVG as
     Chromium draws it decodes (zbarimg) to the signed /V/ URL of the PDF's QR;
   - creates a share, opens it in a second, fresh browser profile (the employer):
-    the banner 仅供…用于…，有效期至… and the unmasked name;
+    the banner 仅供…用于…，有效期至…, the unmasked name and the intake photo (an
+    inline data: image the page's CSP lets through), byte for byte;
   - revokes it and, in the employer's browser again, sees 授权已过期/已撤回 and
     nothing personal; signs out.
 Screenshots go to $JP_TEST_LOGS (build/test-logs/<test>), with the holders and
@@ -20,6 +21,7 @@ their claim codes registered for the privacy scan (page sources are kept only fo
 pages that show no personal data by design). A missing browser, driver or
 selenium is a failure (exit 1), not a skip (jpbrowser.main).
 """
+import base64
 import json
 import os
 import shutil
@@ -30,10 +32,15 @@ import jpbrowser
 from jpbrowser import body, by_css, check, click_and_wait, run, submit
 
 
+def photo_path(r):
+    return os.path.join(r.src, "tests", "fixtures", "render", "photo.jpg")
+
+
 def make_home(r):
     """3 certificates (gen_intake.py --seed 13), the holders and claim codes registered
     for the privacy scan. Returns the home and [(number, claim code, name, id_number)]."""
-    home, _, intake = jpbrowser.issue_home(r, 3, "--seed", "13")
+    shutil.copy(photo_path(r), os.path.join(r.work, "photo.jpg"))  # beside the intake
+    home, _, intake = jpbrowser.issue_home(r, 3, "--seed", "13", "--photo", "photo.jpg")
     shutil.copy(intake, os.path.join(r.logs, "holders-1.jsonl"))  # for privacy_scan
     with open(os.path.join(r.work, "report.json"), encoding="utf-8") as f:
         issued = json.load(f)["issued"]
@@ -157,6 +164,14 @@ def test(r):
           "share: banner for the recipient and purpose")
     check(name in text and idno in text, "share: unmasked name and ID number")
     check("有效" in text, "share: live status")
+    imgs = emp.find_elements(By.CSS_SELECTOR, "img.photo")
+    drawn = imgs and emp.execute_script("return arguments[0].naturalWidth", imgs[0]) > 0
+    check(drawn, "share: the holder's photo is drawn (the CSP lets the data: image through)")
+    src = imgs[0].get_attribute("src") if imgs else ""
+    with open(photo_path(r), "rb") as f:
+        check(src.startswith("data:image/jpeg;base64,") and
+              base64.b64decode(src.split(",", 1)[1]) == f.read(),
+              "share: the photo is the intake's, byte for byte")
     shot(emp, logs, "share-recipient", source=False)
 
     drv.get(base + "/me")
@@ -169,7 +184,8 @@ def test(r):
     text = body(emp)
     check("授权已过期/已撤回" in text, "revoked share: 授权已过期/已撤回")
     check(name not in emp.page_source and idno not in emp.page_source and
-          no not in emp.page_source, "revoked share: nothing personal")
+          no not in emp.page_source and "<img" not in emp.page_source,
+          "revoked share: nothing personal, no photo")
     shot(emp, logs, "share-revoked")
 
     drv.get(base + "/me")
