@@ -59,6 +59,7 @@ enum pages_error {
     PAGES_E_TOO_BIG = JP_ERR_PAGES_BASE + 3,  /* an uploaded file or a field passes its bound */
     PAGES_E_CSRF = JP_ERR_PAGES_BASE + 4,     /* the csrf field and the jp_csrf cookie differ */
     PAGES_E_NOTFOUND = JP_ERR_PAGES_BASE + 5, /* no such record (or it expired) */
+    PAGES_E_LIMIT = JP_ERR_PAGES_BASE + 6,    /* a per-certificate cap is reached */
 };
 
 /* A static lowercase description of any code these functions return; never NULL. */
@@ -151,6 +152,7 @@ int portal_session_end(portal *p, const char *token);
 #define PORTAL_SHARE_TEXT 192  /* bytes of recipient and purpose, NUL included */
 #define PORTAL_SHARE_MAX 64    /* shares listed per certificate at most */
 #define PORTAL_SHARE_DAYS_MAX 180
+#define PORTAL_SHARE_ACTIVE_MAX 20 /* shares of one certificate that may last at once */
 
 /* A 授权查看 share (SPEC §10), stored as is in "shares" (its number in "cert_shares"). */
 struct portal_share {
@@ -169,7 +171,9 @@ struct portal_share {
 /*
  * Stores share s (no, recipient, purpose, expires > now filled in by the
  * caller) under a new random id (into s->id). PAGES_E_FORM for a field
- * without its NUL or an expiry not after now, EIO, or an LMDB code.
+ * without its NUL or an expiry not after now, PAGES_E_LIMIT (nothing stored)
+ * when the certificate has PORTAL_SHARE_ACTIVE_MAX shares neither revoked nor
+ * expired, EIO, or an LMDB code.
  */
 int portal_share_new(portal *p, struct portal_share *s, int64_t now);
 /*

@@ -81,6 +81,8 @@ const char *pages_strerror(int code)
         return "csrf token does not match";
     if (code == PAGES_E_NOTFOUND)
         return "no such record";
+    if (code == PAGES_E_LIMIT)
+        return "the certificate has reached its limit";
     if (code > 0)
         return strerror(code);
     return mdb_strerror(code);
@@ -672,6 +674,31 @@ static int share_read(MDB_txn *txn, MDB_dbi dbi, const unsigned char id[PORTAL_S
     return out->version == REC_VERSION ? 0 : PAGES_E_CORRUPT;
 }
 
+/* 0 when certificate nk has fewer than PORTAL_SHARE_ACTIVE_MAX lasting shares, else PAGES_E_LIMIT.
+ */
+static int share_room(MDB_txn *txn, const portal *p, MDB_val *nk, int64_t now)
+{
+    struct portal_share s;
+    MDB_cursor *cur = NULL;
+    MDB_val k = *nk, v;
+    size_t active = 0;
+    int rc = mdb_cursor_open(txn, p->cert_shares, &cur);
+
+    if (rc == 0)
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
+    while (rc == 0 && active < PORTAL_SHARE_ACTIVE_MAX) {
+        if (v.mv_size == PORTAL_SHARE_ID_LEN && share_read(txn, p->shares, v.mv_data, &s) == 0 &&
+            s.revoked_at == 0 && now < s.expires)
+            active++;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    }
+    mdb_cursor_close(cur);
+    jp_cleanse(&s, sizeof(s));
+    if (active >= PORTAL_SHARE_ACTIVE_MAX)
+        return PAGES_E_LIMIT;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int portal_share_new(portal *p, struct portal_share *s, int64_t now)
 {
     MDB_val k = {PORTAL_SHARE_ID_LEN, s->id}, v = {sizeof(*s), s}, nk, nv;
@@ -694,6 +721,8 @@ int portal_share_new(portal *p, struct portal_share *s, int64_t now)
     nv.mv_size = PORTAL_SHARE_ID_LEN;
     nv.mv_data = s->id;
     rc = mdb_txn_begin(p->env, NULL, 0, &txn);
+    if (rc == 0)
+        rc = share_room(txn, p, &nk, now);
     if (rc == 0)
         rc = mdb_put(txn, p->shares, &k, &v, MDB_NOOVERWRITE);
     if (rc == 0)

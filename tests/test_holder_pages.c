@@ -7,7 +7,8 @@
  * certificate of the holder; /me/{no}.pdf is the stored file byte for byte
  * and another holder's number is refused; the WeChat hint; a share shows its
  * banner and the unmasked name to a fresh visitor, counts the visit, and
- * after revocation shows nothing personal; sign-out ends the session; five
+ * after revocation shows nothing personal; a certificate holds at most 20
+ * lasting shares; sign-out ends the session; five
  * failures lock the certificate so that the right code is refused.
  */
 #include <stdio.h>
@@ -227,6 +228,41 @@ static void test_signed_in(int port, const struct holder *h, const struct holder
     vc_resp_free(&r);
 }
 
+/* At most 20 lasting shares a certificate: the 21st is refused in Chinese; a revoked one frees
+ * room. */
+static void test_share_cap(int port, const struct holder *h, const char *token,
+                           const char *csrf_cookie)
+{
+    char sess[256], hdrs[400], path[128], body[256], link[64];
+    struct vc_resp r;
+
+    if (session_of(port, h, token, csrf_cookie, sess) != 0)
+        return;
+    snprintf(hdrs, sizeof(hdrs), "%sContent-Type: application/x-www-form-urlencoded\r\n", sess);
+    snprintf(path, sizeof(path), "/me/%s/shares", h->no);
+    snprintf(body, sizeof(body), "recipient=c&purpose=p&days=7&csrf=%s", token);
+    for (int i = 0; i < 20; i++) {
+        CHECK(vc_http(port, "POST", path, hdrs, body, strlen(body), &r) == 0);
+        CHECK_INT(r.status, 303);
+        vc_resp_free(&r);
+    }
+    CHECK(vc_http(port, "POST", path, hdrs, body, strlen(body), &r) == 0);
+    CHECK_INT(r.status, 409);
+    CHECK(has(&r, "有效授权已达20个上限"));
+    vc_resp_free(&r);
+    CHECK(vc_http(port, "GET", "/me", sess, NULL, 0, &r) == 0);
+    share_link(&r, link);
+    vc_resp_free(&r);
+    snprintf(path, sizeof(path), "/me/shares/%s/revoke", link + 3);
+    snprintf(body, sizeof(body), "certificate_no=%s&csrf=%s", h->no, token);
+    CHECK(vc_http(port, "POST", path, hdrs, body, strlen(body), &r) == 0 && r.status == 303);
+    vc_resp_free(&r);
+    snprintf(path, sizeof(path), "/me/%s/shares", h->no);
+    snprintf(body, sizeof(body), "recipient=c&purpose=p&days=7&csrf=%s", token);
+    CHECK(vc_http(port, "POST", path, hdrs, body, strlen(body), &r) == 0 && r.status == 303);
+    vc_resp_free(&r);
+}
+
 /* Five failures within the hour: the right code is refused after them. */
 static void test_lockout(int port, const struct holder *h, const char *token, const char *cookie)
 {
@@ -271,6 +307,7 @@ int main(void)
     if (d.port > 0 && csrf_of(d.port, token, cookie) == 0) {
         test_failures_alike(d.port, &h, token, cookie);
         test_signed_in(d.port, &h, &h2, token, cookie);
+        test_share_cap(d.port, &h, token, cookie);
         test_lockout(d.port, &h2, token, cookie);
     } else {
         CHECK(0);

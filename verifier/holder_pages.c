@@ -692,6 +692,10 @@ static int h_share_new(struct verifier *v, const struct vf_call *c, const char *
         rc = portal_share_new(v->portal, &s, now);
         if (rc == 0)
             rc = vf_reply_redirect(r, "/me", NULL);
+        else if (rc == PAGES_E_LIMIT)
+            rc = vf_reply_message(
+                r, 409, "无法生成授权",
+                "这本证书的有效授权已达20个上限。请先撤回不再需要的授权，再生成新的。");
     }
     pages_form_free(&f);
     jp_cleanse(&h, sizeof(h));
