@@ -203,7 +203,7 @@ static void test_signed_in(int port, const struct holder *h, const struct holder
     CHECK(vc_http_personal(port, link, NULL, &s) == 0 && s.status == 200);
     CHECK(has(&s, "仅供某公司用于hr，有效期至") && has(&s, h->name) && has(&s, h->id));
     vc_resp_free(&s);
-    CHECK(vc_http(port, "GET", "/me", sess, NULL, 0, &r) == 0 && has(&r, "<td>1</td>"));
+    CHECK(vc_http(port, "GET", "/me", sess, NULL, 0, &r) == 0 && has(&r, "<td data-l=\"查看次数\">1</td>"));
     vc_resp_free(&r);
     /* Revoked: nothing personal. */
     snprintf(path, sizeof(path), "/me/shares/%s/revoke", link + 3);

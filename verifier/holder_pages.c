@@ -300,7 +300,13 @@ static const char mine_css[] = ".cert{border:1px solid #ccc;border-radius:6px;pa
                                "td,th{border-bottom:1px solid #ddd;padding:.2em;text-align:left}"
                                "form.share label{display:block;margin:.3em 0 0}"
                                "form.share input{width:100%;box-sizing:border-box}"
-                               ".hint{background:#fff3cd;padding:.5em;border-radius:4px}";
+                               ".hint{background:#fff3cd;padding:.5em;border-radius:4px}"
+                               /* a phone: each share a card of label: value lines */
+                               "@media(max-width:600px){table.shares tr:first-child{display:none}"
+                               "table.shares tr{display:block;border-bottom:1px solid #ccc;"
+                               "padding:.4em 0}table.shares td{display:flex;border:0;"
+                               "padding:.15em 0}table.shares td::before{content:attr(data-l);"
+                               "flex:0 0 5.5em;color:#666}table.shares form{display:inline}}";
 
 static int share_rows(struct verifier *v, const char *no, const char *token, struct jp_buf *b)
 {
@@ -311,20 +317,24 @@ static int share_rows(struct verifier *v, const char *no, const char *token, str
     int rc = s == NULL ? ENOMEM : portal_share_list(v->portal, no, s, PORTAL_SHARE_MAX, &n);
 
     if (rc == 0 && n > 0)
-        rc = jp_buf_puts(b, "<table><tr><th>对象</th><th>用途</th><th>有效期至</th>"
-                            "<th>查看次数</th><th>最近查看</th><th></th></tr>");
+        rc =
+            jp_buf_puts(b, "<table class=\"shares\"><tr><th>对象</th><th>用途</th><th>有效期至</th>"
+                           "<th>查看次数</th><th>最近查看</th><th></th></tr>");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         int live = s[i].revoked_at == 0 && now < s[i].expires;
         rc = jp_base32_encode(s[i].id, sizeof(s[i].id), id, sizeof(id));
         china_date(s[i].expires - 1, until);
         china_time(s[i].last_access, last);
         if (rc == 0)
-            rc = vf_tagged(b, "<tr><td>", s[i].recipient, "</td>");
+            rc = vf_tagged(b, "<tr><td data-l=\"对象\">", s[i].recipient, "</td>");
         if (rc == 0)
-            rc = vf_tagged(b, "<td>", s[i].purpose, "</td>");
+            rc = vf_tagged(b, "<td data-l=\"用途\">", s[i].purpose, "</td>");
         if (rc == 0)
-            rc = jp_buf_printf(b, "<td>%s</td><td>%llu</td><td>%s</td><td>", until,
-                               (unsigned long long)s[i].accesses, s[i].last_access ? last : "—");
+            rc = jp_buf_printf(b,
+                               "<td data-l=\"有效期至\">%s</td><td data-l=\"查看次数\">%llu</td>"
+                               "<td data-l=\"最近查看\">%s</td><td data-l=\"\">",
+                               until, (unsigned long long)s[i].accesses,
+                               s[i].last_access ? last : "—");
         if (rc == 0 && live)
             rc = jp_buf_printf(b,
                                "<a href=\"/S/%s\">链接</a><form method=\"post\" "

@@ -175,7 +175,10 @@ def test(r):
     shot(emp, logs, "share-recipient", source=False)
 
     drv.get(base + "/me")
-    check("<td>1</td>" in drv.page_source, "the holder sees one access")
+    check('<td data-l="查看次数">1</td>' in drv.page_source, "the holder sees one access")
+    cells = drv.find_elements(By.CSS_SELECTOR, "table.shares td")
+    check(cells and all(c.rect["x"] >= 0 and c.rect["x"] + c.rect["width"] <= 390 for c in cells),
+          "390 px: the shares table fits the screen")
     click_and_wait(drv, by_css(drv, 'form[action$="/revoke"] button'))
     check("已撤回" in body(drv), "the holder sees the share revoked")
     shot(drv, logs, "mine-revoked")
