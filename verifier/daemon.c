@@ -673,6 +673,7 @@ static void vf_free(struct verifier *v)
     vf_limits_free(&v->limits);
     vf_conns_free(&v->conns);
     vf_qrcache_free(&v->qrcache);
+    vf_qrsvg_free(&v->qrsvg);
     if (v->locks_ready) {
         pthread_rwlock_destroy(&v->lock);
         pthread_mutex_destroy(&v->reload_lock);
@@ -777,6 +778,8 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     v->locks_ready = 1;
     v->last_check_s = (int64_t)(jp_mono_ms() / 1000u);
     rc = vf_qrcache_init(&v->qrcache);
+    if (rc == 0)
+        rc = vf_qrsvg_init(&v->qrsvg);
     if (rc == 0) {
         rc = pthread_key_create(&v->txn_key, txn_key_destroy);
         v->txn_key_ready = rc == 0;

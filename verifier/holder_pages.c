@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
-#include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,83 +516,6 @@ static const char print_css[] =
     "margin:.6em 0;font-size:1.05em}"
     "@media print{.paper{border-width:2px}body{font-size:11pt}}";
 
-/* Writes v (0..99999) in decimal at p; returns the digits written. */
-static size_t put_uint(char *p, int v)
-{
-    char tmp[8];
-    size_t n = 0, i;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0 && n < sizeof(tmp));
-    for (i = 0; i < n; i++)
-        p[i] = tmp[n - 1 - i];
-    return n;
-}
-
-/*
- * Appends row y of q as one path segment per run of dark modules
- * ("M x y h w v1 h -w z"), offset by the quiet zone. Written by hand into
- * line: printf per module was half of a /S/ page's time (bench_holder.sh).
- */
-static int qr_row(const QRcode *q, int y, char *line, struct jp_buf *b)
-{
-    const unsigned char *d = q->data + (size_t)y * (size_t)q->width;
-    size_t n = 0;
-
-    for (int x = 0; x < q->width;) {
-        int start;
-        if (!(d[x] & 1)) {
-            x++;
-            continue;
-        }
-        start = x;
-        while (x < q->width && (d[x] & 1))
-            x++;
-        line[n++] = 'M';
-        n += put_uint(line + n, start + 4);
-        line[n++] = ' ';
-        n += put_uint(line + n, y + 4);
-        line[n++] = 'h';
-        n += put_uint(line + n, x - start);
-        memcpy(line + n, "v1h-", 4);
-        n += 4;
-        n += put_uint(line + n, x - start);
-        line[n++] = 'z';
-    }
-    return jp_buf_append(b, line, n);
-}
-
-/* The QR of text as inline SVG: one path of dark runs, quiet zone 4, error correction Q. */
-static int qr_svg(const char *text, struct jp_buf *b)
-{
-    QRcode *q = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_Q);
-    char *line = NULL;
-    int rc, w;
-
-    if (q == NULL)
-        return ENOMEM;
-    w = q->width;
-    /* a run takes at most 2 modules of a row and 4 numbers of 3 digits plus 8 letters */
-    line = malloc((size_t)(w / 2 + 1) * 20);
-    rc = line == NULL ? ENOMEM : 0;
-    if (rc == 0)
-        rc =
-            jp_buf_printf(b,
-                          "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d "
-                          "%d\" role=\"img\" aria-label=\"核验二维码\"><rect width=\"%d\" "
-                          "height=\"%d\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
-                          w + 8, w + 8, w + 8, w + 8);
-    for (int y = 0; rc == 0 && y < w; y++)
-        rc = qr_row(q, y, line, b);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "\"/></svg>");
-    free(line);
-    QRcode_free(q);
-    return rc;
-}
-
 #define PHOTO_MAX (200u * 1024) /* SPEC §5's bound on an intake photo */
 
 /* The MIME type of a JPEG or PNG by its signature, or NULL. */
@@ -659,7 +581,8 @@ static int print_body(struct verifier *v, const struct store_cert *cert, struct 
     if (rc == 0)
         rc = photo_img(v, cert->certificate_no, b);
     if (rc == 0)
-        rc = qr_svg(signed_url != NULL ? signed_url : url, b); /* the PDF's QR; old records: /c/ */
+        rc = vf_qrsvg_append(&v->qrsvg, signed_url != NULL ? signed_url : url,
+                             b); /* the PDF's QR; old records: /c/ */
     if (rc == 0)
         rc = jp_buf_puts(b, "<p>扫码查看证书状态</p></div></div></div>"
                             "<p>打印：浏览器菜单“打印”，横向A4。具有签名的正式文件为PDF版。</p>");

@@ -224,6 +224,21 @@ int vf_qrcache_get(struct vf_qrcache *c, const unsigned char key[32], struct ver
 void vf_qrcache_put(struct vf_qrcache *c, const unsigned char key[32], uint64_t gen,
                     const struct verifier_qr *qr);
 
+/* QR symbols of recent texts, drawn as inline SVG (qrsvg.c). */
+#define VF_QRSVG_SLOTS 256
+struct vf_qrsvg_slot;
+struct vf_qrsvg {
+    struct vf_qrsvg_slot *slots; /* owned; VF_QRSVG_SLOTS */
+};
+int vf_qrsvg_init(struct vf_qrsvg *c);
+void vf_qrsvg_free(struct vf_qrsvg *c);
+/*
+ * Appends the QR code of text as an inline <svg class="qr"> (one path, quiet
+ * zone 4, error correction Q). Returns 0, ENOMEM (also when text cannot be
+ * encoded) or b's errors.
+ */
+int vf_qrsvg_append(struct vf_qrsvg *c, const char *text, struct jp_buf *b);
+
 /* A trusted proxy's address range. */
 struct vf_cidr {
     int family;             /* AF_INET or AF_INET6 */
@@ -271,6 +286,7 @@ struct verifier {
     portal *portal;                /* HOME/portal/: per-certificate lockouts */
     struct vf_metrics metrics;     /* counters */
     struct vf_qrcache qrcache;     /* verdicts of QR texts already checked */
+    struct vf_qrsvg qrsvg;         /* QR symbols of the print view and share pages */
     pthread_key_t txn_key;         /* each worker thread's reusable read transaction */
     int txn_key_ready;             /* 1 once txn_key exists */
     struct MHD_Daemon *mhd;        /* the running daemon */
