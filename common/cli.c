@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -152,4 +153,22 @@ int cli_parse_long(const char *s, long min, long max, long *out)
         return EINVAL;
     *out = v;
     return 0;
+}
+
+int cli_data_dir(char *out, size_t outlen, const char *fallback)
+{
+    char exe[PATH_MAX], real[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash;
+
+    if (n <= 0)
+        return jp_strf(out, outlen, "%s", fallback);
+    exe[n] = '\0';
+    slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return jp_strf(out, outlen, "%s", fallback);
+    *slash = '\0';
+    if (jp_strf(real, sizeof real, "%s/../share/jianpei", exe) != 0 || realpath(real, exe) == NULL)
+        return jp_strf(out, outlen, "%s", fallback);
+    return jp_strf(out, outlen, "%s", exe);
 }

@@ -64,4 +64,13 @@ double cli_now(void);
  */
 int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t errlen);
 
+/*
+ * The data directory (catalogue, city tables, certificate template with its font
+ * configuration): share/jianpei beside the program's bin/, i.e. /usr/share/jianpei
+ * for /usr/bin/jianpei-issuer and build/share/jianpei in a build tree (the build
+ * copies data/ there); fallback when /proc/self/exe is unreadable.
+ * Writes at most outlen bytes; returns 0 or ENAMETOOLONG.
+ */
+int cli_data_dir(char *out, size_t outlen, const char *fallback);
+
 #endif

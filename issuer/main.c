@@ -18,7 +18,7 @@
 #include <string.h>
 
 #ifndef JP_TEMPLATES_DIR
-#define JP_TEMPLATES_DIR "data"
+#define JP_TEMPLATES_DIR "/usr/share/jianpei" /* when /proc/self/exe is unreadable */
 #endif
 
 struct command {
@@ -46,10 +46,15 @@ static const char init_help[] =
     "  --public-url URL       base of QR-code URLs, e.g. https://zs.example.gov.cn\n"
     "  --passphrase-file FILE encrypt private keys with the first line of FILE\n"
     "                         (default: $JIANPEI_KEY_PASSPHRASE, else unencrypted)\n"
-    "  --templates DIR        catalogue, city table and template source\n"
-    "                         (default " JP_TEMPLATES_DIR ")\n"
     "  --elicence-type CODE   e-licence type code, 21 characters "
-    "(default " ISSUER_DEFAULT_ELICENCE_TYPE ")\n";
+    "(default " ISSUER_DEFAULT_ELICENCE_TYPE ")\n"
+    "  --templates DIR        catalogue, city table and template source\n";
+
+/* init's help with the data directory this program would use (cli_data_dir). */
+static void init_usage(FILE *f, const char *datadir)
+{
+    fprintf(f, "%s                         (default %s)\n", init_help, datadir);
+}
 
 static int cmd_init(int argc, char **argv, const char *home)
 {
@@ -64,13 +69,19 @@ static int cmd_init(int argc, char **argv, const char *home)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct issuer_init_opts o = {.home = home, .templates_dir = JP_TEMPLATES_DIR, .province = "44"};
+    struct issuer_init_opts o = {.home = home, .province = "44"};
+    char datadir[4096];
     const char *passfile = NULL;
     char err[512] = "";
     char *pass = NULL;
     size_t passlen = 0;
     int c, rc;
 
+    if (cli_data_dir(datadir, sizeof datadir, JP_TEMPLATES_DIR) != 0) {
+        fprintf(stderr, "init: data directory path too long\n");
+        return CLI_FAILURE;
+    }
+    o.templates_dir = datadir;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
@@ -95,16 +106,16 @@ static int cmd_init(int argc, char **argv, const char *home)
             o.elicence_type_code = optarg;
             break;
         case 'h':
-            fputs(init_help, stdout);
+            init_usage(stdout, datadir);
             return CLI_OK;
         default:
-            fputs(init_help, stderr);
+            init_usage(stderr, datadir);
             return CLI_USAGE;
         }
     }
     if (optind != argc || o.authority == NULL || o.authority_uscc == NULL || o.public_url == NULL) {
-        fprintf(stderr, "init: --authority, --authority-uscc and --public-url are required\n%s",
-                init_help);
+        fprintf(stderr, "init: --authority, --authority-uscc and --public-url are required\n");
+        init_usage(stderr, datadir);
         return CLI_USAGE;
     }
     rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);

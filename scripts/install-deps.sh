@@ -28,6 +28,9 @@ pkgs=(
   clang libclang-rt-14-dev
   # benchmarks
   nginx wrk
+  # packaging (tests/test_systemd.sh, tests/test_package.sh): systemd-analyze, CPack DEB
+  # with dpkg-shlibdeps
+  systemd dpkg-dev fakeroot
 )
 
 missing=()

@@ -134,6 +134,21 @@ expect 0 iss find --id-number "$SHORT"
 CERT=$(awk 'NR == 1 { print $1 }' "$WORK/out")
 [ ${#CERT} -eq 18 ] && ok || bad "the short holder's certificate number"
 
+# Reminders (ce due): 59 days before the anniversary, --within 60d names the short holder
+# alone (due on the anniversary, 20 hours of year 1), no name or ID number in the line;
+# 61 days before, nobody is due yet.
+SOON=$(date -u -d "$ANNIV - 59 days" +%F)
+EARLY=$(date -u -d "$ANNIV - 61 days" +%F)
+expect 0 tr ce due --as province --as-of "$SOON" --within 60d --out "$WORK/due.jsonl"
+cp "$WORK/due.jsonl" "$LOGS/ce-due.jsonl"
+want="{\"certificate_no\":\"$CERT\",\"due\":\"$ANNIV\",\"year\":1,\"hours\":20.0,\"reason\":\"continuing education: 20 of 32 hours in year 1\"}"
+[ "$(cat "$WORK/due.jsonl")" = "$want" ] && ok || bad "ce due names exactly $CERT: $(cat "$WORK/due.jsonl")"
+expect 0 tr ce due --as province --as-of "$EARLY" --within 60d --out "$WORK/due.jsonl"
+[ ! -s "$WORK/due.jsonl" ] && ok || bad "nobody due 61 days ahead: $(cat "$WORK/due.jsonl")"
+expect 1 tr ce due --as city:01 --as-of "$SOON" --within 60d
+expect 1 tr ce due --as province --as-of "$SOON" --within 2y
+expect 2 tr ce due --as province --as-of "$SOON"
+
 expect 0 tr ce lapses --as province --as-of "$EVE" --out "$WORK/lapses.jsonl"
 [ ! -s "$WORK/lapses.jsonl" ] && ok || bad "nothing lapses before the anniversary"
 expect 1 tr ce lapses --as city:01 --as-of "$ANNIV" --out "$WORK/lapses.jsonl"

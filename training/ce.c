@@ -27,7 +27,7 @@ static size_t ce_key(unsigned char key[CE_KEY_MAX], const char *id, int year)
 }
 
 /* Hours (tenths) of a holder in a year; 0 when none are recorded. */
-static int ce_get(store_txn *txn, const char *id, int year, uint64_t *tenths)
+int tr_ce_get(store_txn *txn, const char *id, int year, uint64_t *tenths)
 {
     unsigned char key[CE_KEY_MAX];
     struct tr_field f[] = {{1, TR_U64, tenths, 0, NULL}};
@@ -61,7 +61,7 @@ static int ce_record_txn(store_txn *txn, void *arg)
     if (op->a->role == TRAINING_INST)
         rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
     for (size_t i = 0; rc == 0 && i < op->n; i++) {
-        rc = ce_get(txn, op->v[i].id_number, op->v[i].year, &tenths);
+        rc = tr_ce_get(txn, op->v[i].id_number, op->v[i].year, &tenths);
         tenths += (uint64_t)op->v[i].tenths;
         if (rc == 0)
             rc =
@@ -171,7 +171,8 @@ int training_ce_standing(const struct ident_date *issued, const struct ident_dat
 
 /* Appends the lapse line of cert to out when the ledger says it must lapse. */
 static int cert_standing(store_txn *tt, const struct store_cert *cert,
-                         const struct ident_date *as_of, struct jp_buf *out, size_t *count)
+                         const struct ident_date *as_of, void *ctx, struct jp_buf *out,
+                         size_t *count)
 {
     int tenths[TRAINING_CE_YEARS];
     struct ident_date issued;
@@ -179,13 +180,14 @@ static int cert_standing(store_txn *tt, const struct store_cert *cert,
     uint64_t v = 0;
     int rc, st, span;
 
+    (void)ctx;
     if (ident_date_parse(cert->issue_date, strlen(cert->issue_date), &issued, NULL, 0) != 0)
         return STORE_ECORRUPT;
     /* Only years that can be complete by as_of are read (at most its year span). */
     span = as_of->year - issued.year;
     span = span < 0 ? 0 : span > TRAINING_CE_YEARS ? TRAINING_CE_YEARS : span;
     for (int k = 1; k <= span; k++) {
-        rc = ce_get(tt, cert->id_number, k, &v);
+        rc = tr_ce_get(tt, cert->id_number, k, &v);
         if (rc != 0)
             return rc;
         tenths[k - 1] = v > 100000 ? 100000 : (int)v;
@@ -199,9 +201,9 @@ static int cert_standing(store_txn *tt, const struct store_cert *cert,
                          cert->certificate_no, reason);
 }
 
-/* Walks the issuer's certificates (read-only) against the ledger. */
-static int lapses_scan(training *t, const struct ident_date *as_of, struct jp_buf *out,
-                       size_t *count, char *why, size_t whylen)
+/* Walks the issuer's VALID certificates (read-only), calling each on the ledger. */
+int tr_ce_scan(training *t, const struct ident_date *as_of, tr_ce_each each, void *ctx,
+               struct jp_buf *out, size_t *count, char *why, size_t whylen)
 {
     char path[TR_PATH_MAX], err[256] = "";
     struct store_cert cert;
@@ -229,7 +231,7 @@ static int lapses_scan(training *t, const struct ident_date *as_of, struct jp_bu
          rc = store_cursor_next(c, &k, &kl, &v, &vl)) {
         rc = store_cert_decode(v, vl, &cert);
         if (rc == 0 && cert.status == STORE_STATUS_VALID)
-            rc = cert_standing(tt, &cert, as_of, out, count);
+            rc = each(tt, &cert, as_of, ctx, out, count);
         if (rc != 0)
             break;
     }
@@ -270,7 +272,7 @@ int training_ce_lapses(training *t, const struct training_actor *a, const struct
         rc = TRAINING_EINVAL;
     }
     if (rc == 0)
-        rc = lapses_scan(t, as_of, out, count, why, whylen);
+        rc = tr_ce_scan(t, as_of, cert_standing, NULL, out, count, why, whylen);
     if (rc == 0) {
         ident_date_format(as_of, date, sizeof date);
         rc = jp_strf(la.detail, sizeof la.detail, "as of %s: %zu certificates to lapse", date,

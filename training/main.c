@@ -510,6 +510,50 @@ static int run_ce_lapses(training *t, const struct training_actor *a, const stru
     return rc;
 }
 
+/* "60d" or "60": days 0..366. Returns 0 or EINVAL. */
+static int parse_days(const char *s, int *out)
+{
+    char num[8];
+    size_t n = strlen(s);
+    long v;
+
+    if (n > 0 && s[n - 1] == 'd')
+        n--;
+    if (n == 0 || n >= sizeof num)
+        return EINVAL;
+    memcpy(num, s, n);
+    num[n] = '\0';
+    if (cli_parse_long(num, 0, 366, &v) != 0)
+        return EINVAL;
+    *out = (int)v;
+    return 0;
+}
+
+static int run_ce_due(training *t, const struct training_actor *a, const struct args *g,
+                      char *why, size_t whylen)
+{
+    const char *out = opt(g, "out") != NULL ? opt(g, "out") : "-";
+    struct ident_date d;
+    struct jp_buf b;
+    size_t n = 0;
+    int within = 0, rc;
+
+    jp_buf_init(&b, OUTPUT_MAX);
+    rc = ident_date_parse(opt(g, "as-of"), strlen(opt(g, "as-of")), &d, NULL, 0) == 0
+             ? 0
+             : refuse(why, whylen, "as-of: must be a real YYYY-MM-DD");
+    if (rc == 0 && parse_days(opt(g, "within"), &within) != 0)
+        rc = refuse(why, whylen, "within: must be 0-366 days, e.g. 60d");
+    if (rc == 0)
+        rc = training_ce_due(t, a, &d, within, &b, &n, why, whylen);
+    if (rc == 0)
+        rc = write_out(out, &b, 0600, why, whylen);
+    if (rc == 0 && strcmp(out, "-") != 0)
+        printf("%zu holders short of hours written to %s\n", n, out);
+    jp_buf_free(&b);
+    return rc;
+}
+
 static int run_audit(training *t, const struct training_actor *a, const struct args *g, char *why,
                      size_t whylen)
 {
@@ -608,6 +652,13 @@ static const struct command commands[] = {
      "Writes one JSON line {\"certificate_no\",\"action\":\"lapse\",\"reason\"} per valid\n"
      "certificate whose holder did not keep up continuing education (SPEC §9: 32 hours\n"
      "in each completed year, 64 over two), for jianpei-issuer apply-status --input.\n"},
+    {"ce", "due", "as-of within out", "as-of within", 1, run_ce_due,
+     "usage: jianpei-training ce due --as province --as-of YYYY-MM-DD --within 60d\n"
+     "        [--out FILE]\n"
+     "Lists, one JSON line each, the valid certificates whose next anniversary falls\n"
+     "within the days given and whose holder would lapse then with the hours recorded\n"
+     "so far: {\"certificate_no\",\"due\",\"year\",\"hours\",\"reason\"}, no name or ID\n"
+     "number (to stdout, or FILE mode 0600). Reminders to send before the fact.\n"},
     {"audit", "verify", "", "", 0, run_audit,
      "usage: jianpei-training audit verify\n"
      "Recomputes the hash chain of the training audit log (who did what, when).\n"

@@ -140,4 +140,16 @@ int tr_city_oversees(const struct training_actor *a, const char *city, char *why
 int tr_audit(store_txn *txn, const struct training_actor *a, const char *action,
              const char *detail);
 
+/* ce.c: a holder's hours (tenths) in year k of the ledger; 0 when none. */
+int tr_ce_get(store_txn *txn, const char *id, int year, uint64_t *tenths);
+
+/* One certificate of tr_ce_scan: may append a line to out and count it. */
+typedef int (*tr_ce_each)(store_txn *ledger, const struct store_cert *cert,
+                          const struct ident_date *as_of, void *ctx, struct jp_buf *out,
+                          size_t *count);
+
+/* Calls each for every VALID certificate of HOME/store (read-only) with the ledger open. */
+int tr_ce_scan(training *t, const struct ident_date *as_of, tr_ce_each each, void *ctx,
+               struct jp_buf *out, size_t *count, char *why, size_t whylen);
+
 #endif

@@ -257,6 +257,18 @@ int training_ce_standing(const struct ident_date *issued, const struct ident_dat
 int training_ce_lapses(training *t, const struct training_actor *a, const struct ident_date *as_of,
                        struct jp_buf *out, size_t *count, char *why, size_t whylen);
 
+/*
+ * Province: the reminders of SPEC §9 before the fact. For every VALID certificate
+ * whose next anniversary after as_of falls within within_days days (0..366), the
+ * standing on that anniversary is computed with the hours recorded so far; one
+ * JSON line per certificate that would lapse then is appended to out:
+ * {"certificate_no","due":"YYYY-MM-DD","year":K,"hours":"20","needed":"32",
+ *  "reason":"continuing education: 20 of 32 hours in year K"}
+ * (no name or ID number: the line is the input of notify). *count = lines.
+ */
+int training_ce_due(training *t, const struct training_actor *a, const struct ident_date *as_of,
+                    int within_days, struct jp_buf *out, size_t *count, char *why, size_t whylen);
+
 /* ------------------------------------------------------------- audit */
 
 /*

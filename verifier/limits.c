@@ -101,7 +101,7 @@ int vf_limits_conf_load(const char *home, struct vf_limits_conf *out, char *err,
     }
     json_object_foreach(obj, key, val)
     {
-        if (rc == 0)
+        if (rc == 0 && !verifier_conf_is_daemon_key(key))
             rc = conf_field_set(out, key, val, err, errlen);
     }
     json_decref(root);

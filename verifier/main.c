@@ -42,7 +42,8 @@ static const char main_help[] =
     "  --no-access-log        no per-request line on standard error\n"
     "\n"
     "Limits on lookups, connections and request time are read from the \"verifier\"\n"
-    "object of HOME/config.json (docs/operations.md).\n"
+    "object of HOME/config.json (docs/operations.md), and so are \"listen\", \"threads\",\n"
+    "\"rate_burst\" and \"rate_per_minute\" when the option is not given.\n"
     "\n"
     "clients add: registers another province's client and prints its secret, once,\n"
     "alone on the last line (the HMAC key of JIANPEI-HMAC-SHA256).\n"
@@ -248,7 +249,7 @@ int main(int argc, char **argv)
     };
     struct verifier_opts o = {.access_log = 1};
     const char *home_flag = NULL;
-    char home[4096];
+    char home[4096], listen[256], err[512] = "";
     int c, bad = 0;
 
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -297,6 +298,11 @@ int main(int argc, char **argv)
     }
     if (optind < argc && strcmp(argv[optind], "clients") == 0)
         return cmd_clients(argc - optind, argv + optind, home);
+    if (optind == argc &&
+        verifier_conf_apply(home, &o, listen, sizeof(listen), err, sizeof(err)) != 0) {
+        fprintf(stderr, "jianpei-verifier: %s\n", err);
+        return CLI_USAGE;
+    }
     if (optind < argc || o.listen == NULL) {
         fputs(main_help, stderr);
         return CLI_USAGE;

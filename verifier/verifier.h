@@ -83,6 +83,18 @@ struct verifier_opts {
  */
 int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, size_t errlen);
 
+/*
+ * Fills the options the command line left unset (listen NULL, counts 0) from the
+ * "verifier" object of HOME/config.json: "listen" (copied into listen, listenlen
+ * bytes, which opts->listen then points to), "threads", "rate_burst",
+ * "rate_per_minute". Returns 0, an errno (config unreadable) or VERIFIER_E_INVAL.
+ */
+int verifier_conf_apply(const char *home, struct verifier_opts *opts, char *listen,
+                        size_t listenlen, char *err, size_t errlen);
+
+/* 1 when key of the "verifier" object is one of verifier_conf_apply's, else 0. */
+int verifier_conf_is_daemon_key(const char *key);
+
 /* The TCP port the daemon listens on (the chosen one when port 0 was asked). */
 uint16_t verifier_port(const verifier *v);
 
