@@ -340,8 +340,8 @@ void keys_tsa_free(keys_tsa_t *t);
 /*
  * Answers one DER time-stamp query (len bytes, at most KEYS_TSA_QUERY_MAX):
  * *resp is a DER TimeStampResp (granted with a token signed by the TSA key,
- * SHA-256, ESSCertIDv2, the TSA certificate and the root included when the
- * query asks for them; or a rejection naming what was wrong with the query),
+ * SHA-256, ESSCertIDv2, the TSA certificate included when the query asks
+ * for it; or a rejection naming what was wrong with the query),
  * freed with keys_free_der(). One thread at a time per keys_tsa_t.
  * Returns 0, KEYS_E_INVAL (empty or too long) or KEYS_E_CRYPTO.
  */

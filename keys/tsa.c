@@ -127,16 +127,16 @@ static ASN1_INTEGER *serial_cb(TS_RESP_CTX *ctx, void *data)
 
 static int make_ctx(keys_tsa_t *t)
 {
-    STACK_OF(X509) *chain = sk_X509_new_null();
     ASN1_OBJECT *policy = OBJ_txt2obj(KEYS_TSA_POLICY, 1);
     int ok;
 
+    /* The token carries the TSA's certificate (certReq) but not the root: the
+     * PDF's signature and its DSS hold the root already. */
     t->ctx = TS_RESP_CTX_new();
-    ok = t->ctx != NULL && chain != NULL && policy != NULL && sk_X509_push(chain, t->root) > 0 &&
+    ok = t->ctx != NULL && policy != NULL &&
          TS_RESP_CTX_set_signer_cert(t->ctx, t->cert) == 1 &&
          TS_RESP_CTX_set_signer_key(t->ctx, t->key) == 1 &&
          TS_RESP_CTX_set_signer_digest(t->ctx, EVP_sha256()) == 1 &&
-         TS_RESP_CTX_set_certs(t->ctx, chain) == 1 &&
          TS_RESP_CTX_set_def_policy(t->ctx, policy) == 1 &&
          TS_RESP_CTX_add_md(t->ctx, EVP_sha256()) == 1 &&
          TS_RESP_CTX_add_md(t->ctx, EVP_sha384()) == 1 &&
@@ -145,9 +145,7 @@ static int make_ctx(keys_tsa_t *t)
          TS_RESP_CTX_set_clock_precision_digits(t->ctx, 0) == 1;
     if (ok) {
         TS_RESP_CTX_set_serial_cb(t->ctx, serial_cb, NULL);
-        TS_RESP_CTX_add_flags(t->ctx, TS_ESS_CERT_ID_CHAIN);
     }
-    sk_X509_free(chain); /* set_certs took its own references */
     ASN1_OBJECT_free(policy);
     return ok ? 0 : KEYS_E_CRYPTO;
 }

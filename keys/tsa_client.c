@@ -117,12 +117,12 @@ static int post_query(keys_t *k, const unsigned char *q, int qlen, struct body *
     curl_slist_free_all(hdr);
     curl_easy_setopt(k->tsa_curl, CURLOPT_HTTPHEADER, NULL);
     if (cc != CURLE_OK) {
-        jp_errf(err, errlen, "tsa: %s", curl_easy_strerror(cc));
+        jp_errf(err, errlen, "time-stamp authority %s: %s", k->tsa_url, curl_easy_strerror(cc));
         return KEYS_E_TSA;
     }
     curl_easy_getinfo(k->tsa_curl, CURLINFO_RESPONSE_CODE, &status);
     if (status != 200) {
-        jp_errf(err, errlen, "tsa: http status %ld", status);
+        jp_errf(err, errlen, "time-stamp authority %s: http status %ld", k->tsa_url, status);
         return KEYS_E_TSA;
     }
     return 0;
