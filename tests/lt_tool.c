@@ -7,6 +7,7 @@
  *   lt_tool cms PDF CMS_OUT               the CMS SignedData (DER) of /Contents
  * Exit 0, or 1 with a message when the PDF has no such thing. For tests only.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
