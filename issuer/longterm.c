@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int longterm_config(const struct issuer_init_opts *o, struct jp_config *c, char *err,
-                    size_t errlen)
+int longterm_config(const struct issuer_init_opts *o, struct jp_config *c, char *err, size_t errlen)
 {
     const char *u = o->tsa_url;
 
@@ -34,8 +33,7 @@ int longterm_config(const struct issuer_init_opts *o, struct jp_config *c, char 
     return 0;
 }
 
-int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *err,
-                         size_t errlen)
+int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *err, size_t errlen)
 {
     char path[JP_HOME_PATH_MAX];
     int rc = jp_home_path(home, JP_HOME_CRL, path);
@@ -45,8 +43,8 @@ int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *
     return rc;
 }
 
-int longterm_init_keys(const keys_t *k, const char *home, const unsigned char *pass,
-                       size_t passlen, int crl_days, char *err, size_t errlen)
+int longterm_init_keys(const keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
+                       int crl_days, char *err, size_t errlen)
 {
     int rc = keys_tsa_create(k, pass, passlen, err, errlen);
 

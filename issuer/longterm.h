@@ -17,10 +17,10 @@ struct issuer_init_opts;
 struct issuer;
 
 struct longterm {
-    unsigned char *chain[2]; /* owned DER: signing certificate, root (keys_free_der) */
-    size_t chain_len[2];     /* bytes of each */
-    unsigned char *crl;      /* owned DER of HOME/root.crl, NULL when the home has none */
-    size_t crl_len;          /* bytes */
+    unsigned char *chain[2];     /* owned DER: signing certificate, root (keys_free_der) */
+    size_t chain_len[2];         /* bytes of each */
+    unsigned char *crl;          /* owned DER of HOME/root.crl, NULL when the home has none */
+    size_t crl_len;              /* bytes */
     struct jp_span dss_certs[2]; /* views of chain for pdf_signer */
     struct jp_span dss_crl;      /* view of crl */
     int stamping;                /* 1 when signatures get a time-stamp (tsa_url set) */
@@ -32,12 +32,11 @@ int longterm_config(const struct issuer_init_opts *o, struct jp_config *c, char 
                     size_t errlen);
 
 /* At init, with the root key open: the TSA's key and certificate, HOME/root.crl. */
-int longterm_init_keys(const keys_t *k, const char *home, const unsigned char *pass,
-                       size_t passlen, int crl_days, char *err, size_t errlen);
+int longterm_init_keys(const keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
+                       int crl_days, char *err, size_t errlen);
 
 /* Writes HOME/root.crl anew from k (KEYS_WITH_ROOT), nextUpdate crl_days (0: 7). */
-int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *err,
-                         size_t errlen);
+int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *err, size_t errlen);
 
 /* Loads the chain and CRL and sets the TSA on every worker's key handle. */
 int longterm_open(struct issuer *is, char *err, size_t errlen);

@@ -118,8 +118,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
 }
 
 /* HOST:PORT (numeric; [v6]:port) into *ss. */
-static int parse_hostport(const char *listen, struct sockaddr_storage *ss, char *err,
-                          size_t errlen)
+static int parse_hostport(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
 {
     struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
                              .ai_socktype = SOCK_STREAM};

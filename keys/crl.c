@@ -210,15 +210,14 @@ out:
     return rc;
 }
 
-int keys_crl_parse(const unsigned char *der, size_t len, const unsigned char *ca_der,
-                   size_t ca_len, struct keys_crl_info *info)
+int keys_crl_parse(const unsigned char *der, size_t len, const unsigned char *ca_der, size_t ca_len,
+                   struct keys_crl_info *info)
 {
     return crl_read(der, len, ca_der, ca_len, info, NULL);
 }
 
-int keys_crl_check(const unsigned char *der, size_t len, const unsigned char *ca_der,
-                   size_t ca_len, const unsigned char *cert_der, size_t cert_len,
-                   struct keys_crl_info *info)
+int keys_crl_check(const unsigned char *der, size_t len, const unsigned char *ca_der, size_t ca_len,
+                   const unsigned char *cert_der, size_t cert_len, struct keys_crl_info *info)
 {
     const unsigned char *p = cert_der;
     X509_REVOKED *r = NULL;

@@ -37,15 +37,15 @@ struct keys_tsa {
  */
 static int sign_tsa_cert(X509 *x, EVP_PKEY *issuer_key)
 {
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_ext_key_usage, "critical,timeStamping");
+    X509_EXTENSION *ext =
+        X509V3_EXT_conf_nid(NULL, NULL, NID_ext_key_usage, "critical,timeStamping");
     int ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
 
     X509_EXTENSION_free(ext);
     return ok && X509_sign(x, issuer_key, EVP_sha256()) > 0;
 }
 
-static int tsa_path(const keys_t *k, const char *name, char out[PATH_MAX], char *err,
-                    size_t errlen)
+static int tsa_path(const keys_t *k, const char *name, char out[PATH_MAX], char *err, size_t errlen)
 {
     int rc = jp_path_join(out, PATH_MAX, k->dir, name);
 
@@ -133,8 +133,7 @@ static int make_ctx(keys_tsa_t *t)
     /* The token carries the TSA's certificate (certReq) but not the root: the
      * PDF's signature and its DSS hold the root already. */
     t->ctx = TS_RESP_CTX_new();
-    ok = t->ctx != NULL && policy != NULL &&
-         TS_RESP_CTX_set_signer_cert(t->ctx, t->cert) == 1 &&
+    ok = t->ctx != NULL && policy != NULL && TS_RESP_CTX_set_signer_cert(t->ctx, t->cert) == 1 &&
          TS_RESP_CTX_set_signer_key(t->ctx, t->key) == 1 &&
          TS_RESP_CTX_set_signer_digest(t->ctx, EVP_sha256()) == 1 &&
          TS_RESP_CTX_set_def_policy(t->ctx, policy) == 1 &&

@@ -19,10 +19,12 @@ int pdf_dss_check(const struct pdf_signer *s, char *err, size_t errlen)
         rc = PDF_FAIL(err, errlen, PDF_EINVAL, "dss: more than %u certificates or %u crls",
                       PDF_MAX_DSS_CERTS, PDF_MAX_DSS_CRLS);
     for (i = 0; rc == 0 && i < s->ndss_certs; i++)
-        if (s->dss_certs[i].p == NULL || s->dss_certs[i].n == 0 || s->dss_certs[i].n > PDF_MAX_DSS_ITEM)
+        if (s->dss_certs[i].p == NULL || s->dss_certs[i].n == 0 ||
+            s->dss_certs[i].n > PDF_MAX_DSS_ITEM)
             rc = PDF_FAIL(err, errlen, PDF_EINVAL, "dss: certificate %zu empty or too long", i + 1);
     for (i = 0; rc == 0 && i < s->ndss_crls; i++)
-        if (s->dss_crls[i].p == NULL || s->dss_crls[i].n == 0 || s->dss_crls[i].n > PDF_MAX_DSS_ITEM)
+        if (s->dss_crls[i].p == NULL || s->dss_crls[i].n == 0 ||
+            s->dss_crls[i].n > PDF_MAX_DSS_ITEM)
             rc = PDF_FAIL(err, errlen, PDF_EINVAL, "dss: crl %zu empty or too long", i + 1);
     return rc;
 }

@@ -46,9 +46,8 @@ static unsigned char *contents_der(const unsigned char *pdf, size_t len, size_t 
     unsigned char *der;
     size_t i, n;
 
-    for (s = (const char *)pdf; (s = memmem(s, len - (size_t)(s - (const char *)pdf),
-                                           "/ByteRange [", 12)) != NULL;
-         s++)
+    for (s = (const char *)pdf;
+         (s = memmem(s, len - (size_t)(s - (const char *)pdf), "/ByteRange [", 12)) != NULL; s++)
         br = s;
     if (br == NULL || sscanf(br + 12, "0 %lu %lu %lu", &a, &b, &c) != 3 || b > len || a + 1 >= b)
         return NULL;

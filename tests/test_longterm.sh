@@ -56,6 +56,11 @@ openssl crl -inform DER -in "$H/root.crl" -noout -text >"$WORK/crl0" 2>&1 && ok 
 grep -q 'No Revoked Certificates' "$WORK/crl0" && ok || bad "init: a fresh CRL lists something"
 expect 0 iss tsa --help
 expect 2 iss tsa
+expect 2 "$BIN/jianpei-issuer" --home "$WORK/other" init --authority 广东省住房和城乡建设厅 \
+    --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 --tsa-url ftp://x/
+[ ! -e "$WORK/other/config.json" ] && ok || bad "init --tsa-url ftp:// left a home behind"
+expect 2 "$BIN/jianpei-issuer" --home "$WORK/other" init --authority 广东省住房和城乡建设厅 \
+    --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 --crl-days 0
 expect 2 iss init --help-not-an-option
 
 python3 "$SRC/bench/gen_intake.py" 2 --seed 17 >"$WORK/in1.jsonl"
@@ -116,6 +121,9 @@ expect 0 iss keys list
 OLDKID=$(awk 'NR == 2 {print $1}' "$WORK/out")
 expect 0 iss keys rotate
 expect 0 iss keys revoke "$OLDKID"
+cp "$H/root.crl" "$WORK/crl.before"
+expect 0 iss keys crl
+cmp -s "$H/root.crl" "$WORK/crl.before" && bad "keys crl: the CRL was not issued anew" || ok
 SERIAL=$(openssl x509 -in "$H/keys/sign-$OLDKID.pem" -noout -serial | cut -d= -f2)
 start_daemon "$WORK/v.out" "$WORK/v.log" "$BIN/jianpei-verifier" --home "$H" --listen 127.0.0.1:0
 VPID=$PID
