@@ -87,8 +87,8 @@ static int load_longterm(json_t *root, struct jp_config *c, const char *file, ch
 
     c->tsa_url[0] = '\0';
     c->crl_days = 0;
-    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
-                      json_integer_value(v) > 366)) {
+    if (v != NULL &&
+        (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 366)) {
         snprintf(err, errlen, "%s: crl_days is not a whole number of days in 1-366", file);
         return EINVAL;
     }

@@ -390,17 +390,16 @@ struct keys_crl_info {
  * and signed it. Fills *info. Uses no clock: the caller compares next_update.
  * Returns 0 or KEYS_E_TRUST (not a CRL, or not signed by that CA).
  */
-int keys_crl_parse(const unsigned char *der, size_t len, const unsigned char *ca_der,
-                   size_t ca_len, struct keys_crl_info *info);
+int keys_crl_parse(const unsigned char *der, size_t len, const unsigned char *ca_der, size_t ca_len,
+                   struct keys_crl_info *info);
 
 /*
  * keys_crl_parse(), then whether the certificate cert_der (DER) is listed:
  * info->listed and info->revoked_at. Returns 0, KEYS_E_TRUST or KEYS_E_CRYPTO
  * (cert_der does not decode).
  */
-int keys_crl_check(const unsigned char *der, size_t len, const unsigned char *ca_der,
-                   size_t ca_len, const unsigned char *cert_der, size_t cert_len,
-                   struct keys_crl_info *info);
+int keys_crl_check(const unsigned char *der, size_t len, const unsigned char *ca_der, size_t ca_len,
+                   const unsigned char *cert_der, size_t cert_len, struct keys_crl_info *info);
 
 /* --- QR token (SPEC §7, byte format in docs/qr-format.md) ---------------- */
 

@@ -279,8 +279,8 @@ static int put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct
     }
     if (rc == 0)
         rc = jp_buf_printf(out, "trailer\n<< /Size %ld /Root %ld %ld R",
-                           doc->size + 2 + (long)(lay->nx - NEW_OBJECTS),
-                           doc->root.num, doc->root.gen);
+                           doc->size + 2 + (long)(lay->nx - NEW_OBJECTS), doc->root.num,
+                           doc->root.gen);
     for (i = 0; i < sizeof(copy) / sizeof(copy[0]) && rc == 0; i++) {
         e = pdf_dict_get(doc, &doc->trailer, copy[i]);
         if (e != NULL)
