@@ -44,7 +44,8 @@ static int one(const struct tmpl *t, keys_t *k, struct tmpl_fields *f, struct jp
     struct keys_claims c = {SAMPLE_CERT_NO,      1, "01", "2023-08-18", "44", "张*丰",
                             "440103********1237"};
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], err[256];
-    struct pdf_signer sg = {keys_cms_sign_cb, keys_der_free_cb, k, 0, NULL, NULL, 0};
+    struct pdf_signer sg = {
+        keys_cms_sign_cb, keys_der_free_cb, k, 0, NULL, NULL, 0, NULL, 0, NULL, 0};
     int rc;
 
     rc = keys_token_sign(k, &c, token, sizeof token, err, sizeof err);

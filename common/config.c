@@ -79,6 +79,26 @@ static int load_table(struct jp_code_name *out, size_t *n, json_t *obj, const ch
     return 0;
 }
 
+/* The optional fields of SPEC §13: tsa_url (string) and crl_days (1..366). */
+static int load_longterm(json_t *root, struct jp_config *c, const char *file, char *err,
+                         size_t errlen)
+{
+    json_t *v = json_object_get(root, "crl_days");
+
+    c->tsa_url[0] = '\0';
+    c->crl_days = 0;
+    if (v != NULL &&
+        (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 366)) {
+        snprintf(err, errlen, "%s: crl_days is not a whole number of days in 1-366", file);
+        return EINVAL;
+    }
+    if (v != NULL)
+        c->crl_days = (int)json_integer_value(v);
+    if (json_object_get(root, "tsa_url") == NULL)
+        return 0;
+    return copy_str(c->tsa_url, sizeof c->tsa_url, root, "tsa_url", file, err, errlen);
+}
+
 static int config_from_json(json_t *root, struct jp_config *c, const char *file, char *err,
                             size_t errlen)
 {
@@ -117,6 +137,8 @@ static int config_from_json(json_t *root, struct jp_config *c, const char *file,
     rc = load_table(c->positions, &c->npositions, root, "positions", file, err, errlen);
     if (rc == 0)
         rc = load_table(c->cities, &c->ncities, root, "cities", file, err, errlen);
+    if (rc == 0)
+        rc = load_longterm(root, c, file, err, errlen);
     return rc;
 }
 
@@ -182,6 +204,10 @@ int jp_config_save(const char *home, const struct jp_config *c, char *err, size_
                      c->public_url, "pass_mark", c->pass_mark_tenths / 10.0, "elicence_type_code",
                      c->elicence_type_code, "positions", table_to_json(c->positions, c->npositions),
                      "cities", table_to_json(c->cities, c->ncities));
+    if (root != NULL && c->tsa_url[0] != '\0')
+        json_object_set_new(root, "tsa_url", json_string(c->tsa_url));
+    if (root != NULL && c->crl_days > 0)
+        json_object_set_new(root, "crl_days", json_integer(c->crl_days));
     if (root != NULL)
         text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text == NULL) {

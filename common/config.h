@@ -36,6 +36,8 @@ struct jp_config {
     size_t npositions;                                  /* entries used */
     struct jp_code_name cities[JP_CONFIG_MAX_CODES];    /* city table of the province */
     size_t ncities;                                     /* entries used */
+    char tsa_url[256]; /* RFC 3161 TSA for signature time-stamps, "" for none (SPEC §13) */
+    int crl_days;      /* nextUpdate of the root's CRL, days; 0 when not set (7) */
 };
 
 /* Resolves the home: flag if not NULL, else $JIANPEI_HOME, else ./jianpei-home. */
@@ -57,6 +59,7 @@ int jp_home_resolve(const char *flag, char *out, size_t outsz);
 #define JP_HOME_TEMPLATE "certificate.tmpl" /* the certificate template */
 #define JP_HOME_TRAINING "training"         /* the training module's environment */
 #define JP_HOME_CLAIM_KEY "claim.key"       /* HMAC key of claim-code hashes (claim.h), 0600 */
+#define JP_HOME_CRL "root.crl" /* the root's CRL (DER), public: the verifier serves it */
 
 /* HOME/name into out (JP_HOME_PATH_MAX bytes). Returns 0 or ENAMETOOLONG. */
 int jp_home_path(const char *home, const char *name, char *out);

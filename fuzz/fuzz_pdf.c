@@ -47,7 +47,8 @@ static void check_signed(const uint8_t *data, size_t size, const struct jp_buf *
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fake f = {0};
-    struct pdf_signer s = {fake_sign, NULL, &f, 1700000000, "fuzz", NULL, PDF_MIN_CONTENTS};
+    struct pdf_signer s = {fake_sign,        NULL, &f, 1700000000, "fuzz", NULL,
+                           PDF_MIN_CONTENTS, NULL, 0,  NULL,       0};
     struct jp_buf out;
     char err[256];
     int rc;

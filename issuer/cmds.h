@@ -36,6 +36,7 @@ int cmd_scan(int argc, char **argv, const struct cmd_opt *opts, size_t n, const 
 int cmd_done(int rc, const char *what, const char *err);
 
 int cmd_issue(int argc, char **argv, const char *home);
+int cmd_tsa(int argc, char **argv, const char *home); /* cmd_tsa.c */
 int cmd_show(int argc, char **argv, const char *home);
 int cmd_find(int argc, char **argv, const char *home);
 int cmd_pdf(int argc, char **argv, const char *home);

@@ -6,6 +6,7 @@
 #include "audit.h"
 #include "ident.h"
 #include "keys.h"
+#include "longterm.h"
 #include "store.h"
 #include "util.h"
 
@@ -117,6 +118,9 @@ static int build_config(const struct issuer_init_opts *o, struct jp_config *c, c
     strcpy(c->province, o->province);
     strcpy(c->authority, o->authority);
     strcpy(c->authority_uscc, o->authority_uscc);
+    rc = longterm_config(o, c, err, errlen);
+    if (rc != 0)
+        return rc;
     rc = jp_strf(c->elicence_type_code, sizeof c->elicence_type_code, "%s",
                  o->elicence_type_code ? o->elicence_type_code : ISSUER_DEFAULT_ELICENCE_TYPE);
     if (rc != 0 || strlen(c->elicence_type_code) != 21) {
@@ -230,6 +234,9 @@ static int create_keys(const struct issuer_init_opts *o, const char *home, char 
         rc = jp_home_path(home, JP_HOME_TRUST_ROOT, trust);
     if (rc == 0)
         rc = keys_export_root(k, trust, err, errlen);
+    if (rc == 0)
+        rc =
+            longterm_init_keys(k, home, o->passphrase, o->passphrase_len, o->crl_days, err, errlen);
     keys_close(k);
     return rc;
 }

@@ -122,6 +122,8 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
     if (rc == 0)
         rc = open_keys(is, pass, passlen, err, errlen);
     if (rc == 0)
+        rc = longterm_open(is, err, errlen);
+    if (rc == 0)
         rc = jp_claim_key_load(home, 1, is->claim_key, err, errlen);
     if (rc == 0)
         rc = jp_home_path(home, JP_HOME_STORE, path);
@@ -147,6 +149,7 @@ void issuer_close(issuer *is)
     for (int i = 0; i < is->nworkers; i++)
         keys_close(is->keys[i]);
     tmpl_free(is->tmpl);
+    longterm_close(&is->lt);
     jp_cleanse(is->claim_key, sizeof is->claim_key);
     free(is);
 }
@@ -295,7 +298,8 @@ static int render_batch(struct batch *b)
     for (int i = 1; i <= started; i++)
         pthread_join(th[i], NULL);
     for (size_t i = 0; i < b->n; i++)
-        if (!b->jobs[i].rejected && !b->jobs[i].already && b->jobs[i].render_rc != 0)
+        if (!b->jobs[i].rejected && !b->jobs[i].already && b->jobs[i].render_rc != 0 &&
+            rc != KEYS_E_TSA)
             rc = b->jobs[i].render_rc;
     return rc;
 }
@@ -430,12 +434,28 @@ static int put_job(const struct batch *b, const struct job *j, store_txn *txn)
                         j->cert.institution_code);
 }
 
+/* The reason of a batch that stops because the time-stamp authority failed. */
+static int tsa_failed(struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->jobs[i].render_rc == KEYS_E_TSA) {
+            jp_errf(b->why, sizeof b->why, "%s", b->jobs[i].why);
+            break;
+        }
+    }
+    return KEYS_E_TSA;
+}
+
 static int batch_txn(store_txn *txn, void *arg)
 {
     struct batch *b = arg;
     int rc = number_batch(b, txn);
 
-    if (rc == 0 && render_batch(b) != 0)
+    int rendered = rc == 0 ? render_batch(b) : 0;
+
+    if (rendered == KEYS_E_TSA)
+        return tsa_failed(b); /* the transaction is aborted: nothing of the batch is kept */
+    if (rendered != 0)
         return ISSUER_ERENDER;
     for (size_t i = 0; rc == 0 && i < b->n; i++) {
         if (!b->jobs[i].rejected && !b->jobs[i].already)

@@ -54,6 +54,8 @@ struct issuer_init_opts {
     const unsigned char *passphrase; /* NULL: keys unencrypted */
     size_t passphrase_len;           /* bytes of passphrase */
     const char *elicence_type_code;  /* NULL: the default placeholder */
+    const char *tsa_url;             /* RFC 3161 TSA (http:// or https://), NULL: none */
+    int crl_days;                    /* nextUpdate of the root's CRL; 0: 7 days */
 };
 
 /* The e-licence type code used when none is given: MOHURD's USCC + sequence
@@ -78,6 +80,23 @@ int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen)
  * ISSUER_EHOME with the reason in err, or the errno of lstat.
  */
 int issuer_home_check(const char *home, char *err, size_t errlen);
+
+/* ------------------------------------------------ the home's own TSA */
+
+/*
+ * Starts the province's RFC 3161 time-stamp authority (SPEC §13) on listen
+ * (numeric HOST:PORT; port 0 picks one) in a thread of its own, with the TSA
+ * key made at init (HOME/keys/tsa.key; pass when the keys are encrypted).
+ * *out is stopped with issuer_tsa_stop(). Returns 0, ISSUER_EARG (bad listen
+ * address), ISSUER_EHOME, a keys error or an errno value (message in err).
+ */
+struct issuer_tsa;
+int issuer_tsa_start(const char *home, const char *listen, const unsigned char *pass,
+                     size_t passlen, struct issuer_tsa **out, char *err, size_t errlen);
+/* The port the TSA listens on. */
+unsigned issuer_tsa_port(const struct issuer_tsa *t);
+/* Stops the TSA after the request in flight. NULL-safe. */
+void issuer_tsa_stop(struct issuer_tsa *t);
 
 /* ------------------------------------------------------------- issuing */
 

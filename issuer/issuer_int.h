@@ -10,6 +10,7 @@
 #include "claim.h"
 #include "issuer.h"
 #include "keys.h"
+#include "longterm.h"
 #include "store.h"
 #include "tmpl.h"
 
@@ -24,6 +25,7 @@ struct issuer {
     int photos_db;                             /* "photos": certificate_no -> photo bytes */
     atomic_ulong renders;                      /* render-and-sign calls since issuer_open */
     unsigned char claim_key[JP_CLAIM_KEY_LEN]; /* HOME/claim.key, wiped by issuer_close */
+    struct longterm lt;                        /* chain, CRL, TSA of the signatures (SPEC §13) */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include "issuer.h"
 #include "audit.h"
 #include "keys.h"
+#include "longterm.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -40,6 +41,17 @@ static int append_key_audit(const char *home, const struct key_audit *a, char *e
     if (rc != 0 && err[0] == '\0')
         jp_errf(err, errlen, "cannot write the audit log: %s", issuer_strerror(rc));
     store_close(s);
+    return rc;
+}
+
+/* HOME/root.crl anew, nextUpdate from the configuration. */
+static int refresh_crl(const char *home, const keys_t *k, char *err, size_t errlen)
+{
+    struct jp_config c;
+    int rc = jp_config_load(home, &c, err, errlen);
+
+    if (rc == 0)
+        rc = longterm_refresh_crl(k, home, c.crl_days, err, errlen);
     return rc;
 }
 
@@ -91,10 +103,16 @@ int issuer_keys_change(const char *home, const char *action, const char *kid,
         a.action = "keys-revoke";
     } else if (rc == 0 && strcmp(action, "export-trust") == 0) {
         rc = keys_export_trust(k, written, err, errlen);
+    } else if (rc == 0 && strcmp(action, "crl") == 0) {
+        rc = jp_home_path(home, JP_HOME_CRL, written);
+        if (rc == 0)
+            rc = refresh_crl(home, k, err, errlen);
     } else if (rc == 0) {
         jp_errf(err, errlen, "unknown keys command %s", action);
         rc = ISSUER_EARG;
     }
+    if (rc == 0 && a.action != NULL)
+        rc = refresh_crl(home, k, err, errlen); /* a revocation is listed at once */
     if (rc == 0 && a.action != NULL)
         rc = append_key_audit(home, &a, err, errlen);
     keys_close(k);

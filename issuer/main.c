@@ -35,6 +35,7 @@ static const char init_help[] =
     "usage: jianpei-issuer init [--home DIR] --authority NAME --authority-uscc USCC\n"
     "                           --public-url URL [--province PP] [--passphrase-file FILE]\n"
     "                           [--templates DIR] [--elicence-type CODE]\n"
+    "                           [--tsa-url URL] [--crl-days N]\n"
     "\n"
     "Creates a new home: configuration, certificate template, a provincial root\n"
     "certificate and a document-signing certificate (ECDSA P-256), the LMDB store\n"
@@ -48,6 +49,9 @@ static const char init_help[] =
     "                         (default: $JIANPEI_KEY_PASSPHRASE, else unencrypted)\n"
     "  --elicence-type CODE   e-licence type code, 21 characters "
     "(default " ISSUER_DEFAULT_ELICENCE_TYPE ")\n"
+    "  --tsa-url URL          RFC 3161 time-stamp authority for every PDF signature\n"
+    "                         (e.g. the home's own: jianpei-issuer tsa --listen)\n"
+    "  --crl-days N           nextUpdate of the root's CRL, 1-366 days (default 7)\n"
     "  --templates DIR        catalogue, city table and template source\n";
 
 /* init's help with the data directory this program would use (cli_data_dir). */
@@ -66,6 +70,8 @@ static int cmd_init(int argc, char **argv, const char *home)
         {"passphrase-file", required_argument, NULL, 'P'},
         {"templates", required_argument, NULL, 't'},
         {"elicence-type", required_argument, NULL, 'e'},
+        {"tsa-url", required_argument, NULL, 'T'},
+        {"crl-days", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -75,6 +81,7 @@ static int cmd_init(int argc, char **argv, const char *home)
     char err[512] = "";
     char *pass = NULL;
     size_t passlen = 0;
+    long crl_days = 0;
     int c, rc;
 
     if (cli_data_dir(datadir, sizeof datadir, JP_TEMPLATES_DIR) != 0) {
@@ -104,6 +111,16 @@ static int cmd_init(int argc, char **argv, const char *home)
             break;
         case 'e':
             o.elicence_type_code = optarg;
+            break;
+        case 'T':
+            o.tsa_url = optarg;
+            break;
+        case 'C':
+            if (cli_parse_long(optarg, 1, 366, &crl_days) != 0) {
+                fprintf(stderr, "init: --crl-days: not a number of days in 1-366\n");
+                return CLI_USAGE;
+            }
+            o.crl_days = (int)crl_days;
             break;
         case 'h':
             init_usage(stdout, datadir);
@@ -147,6 +164,7 @@ static const char keys_help[] =
     "       jianpei-issuer keys [--home DIR] revoke KID [--passphrase-file FILE]\n"
     "       jianpei-issuer keys [--home DIR] export-trust [--out FILE] [--passphrase-file FILE]\n"
     "       jianpei-issuer keys [--home DIR] fingerprint\n"
+    "       jianpei-issuer keys [--home DIR] crl [--passphrase-file FILE]\n"
     "\n"
     "  list          signing keys with key id, validity and state\n"
     "  rotate        make a new signing key; the old one is retired (still verifies)\n"
@@ -157,6 +175,8 @@ static const char keys_help[] =
     "                SHA-256 over the root certificate's DER (openssl x509 -fingerprint\n"
     "                -sha256 prints the same bytes upper case with colons); give it to\n"
     "                jianpei-verifier verify-qr --pin\n"
+    "  crl           issue the root's CRL anew (HOME/" JP_HOME_CRL "): before its nextUpdate,\n"
+    "                e.g. daily from cron; rotate and revoke issue one as well\n"
     "  --passphrase-file FILE  the private keys' passphrase: the first line of FILE\n"
     "rotate and revoke need the root key (its passphrase when encrypted), re-export\n"
     "HOME/" JP_HOME_TRUST_LIST " and append an audit entry; without the root key\n"
@@ -198,6 +218,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
         !(strcmp(sub, "rotate") == 0 && optind + 1 == argc) &&
         !(strcmp(sub, "export-trust") == 0 && optind + 1 == argc) &&
         !(strcmp(sub, "fingerprint") == 0 && optind + 1 == argc) &&
+        !(strcmp(sub, "crl") == 0 && optind + 1 == argc) &&
         !(strcmp(sub, "revoke") == 0 && optind + 2 == argc)) {
         fputs(keys_help, stderr);
         return CLI_USAGE;
@@ -222,7 +243,9 @@ static int cmd_keys(int argc, char **argv, const char *home)
         printf("new active signing key %s\n", kid);
     if (rc == 0 && strcmp(sub, "revoke") == 0)
         printf("revoked signing key %s\n", argv[optind + 1]);
-    if (rc == 0)
+    if (rc == 0 && strcmp(sub, "crl") == 0)
+        printf("crl written to %s\n", written);
+    else if (rc == 0)
         printf("trust list written to %s\n", written);
 out:
     if (rc != 0)
@@ -359,6 +382,7 @@ static const struct command commands[] = {
     {"init", cmd_init, "create a home: configuration, keys, store, trust list"},
     {"keys", cmd_keys, "list, rotate, revoke signing keys; export the trust list"},
     {"issue", cmd_issue, "issue certificates from a JSON Lines intake file"},
+    {"tsa", cmd_tsa, "serve the home's own RFC 3161 time-stamp authority"},
     {"show", cmd_show, "show one certificate's record"},
     {"pdf", cmd_pdf, "write a certificate's signed PDF to a file"},
     {"find", cmd_find, "list a holder's certificates by ID number"},

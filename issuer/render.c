@@ -17,6 +17,24 @@
  * signing certificate and the root (P-256); every reserved byte costs two hex
  * digits in each PDF. pdf_sign refuses a signature that does not fit. */
 #define ISSUER_CMS_RESERVE 3584
+/* With a signature time-stamp the CMS grows by the token: about 1,500 bytes
+ * with the TSA's certificate (P-256) in it. */
+#define ISSUER_CMS_RESERVE_TSA 4608
+
+/* The signer callback's state: the key handle and what the signer returned. */
+struct sign_ctx {
+    keys_t *k; /* the worker's handle */
+    int rc;    /* keys_cms_sign_detached's result, so a TSA failure is told apart */
+};
+
+static int sign_cb(void *ctx, const struct jp_span *ranges, size_t n, unsigned char **der,
+                   size_t *derlen, char *err, size_t errlen)
+{
+    struct sign_ctx *sc = ctx;
+
+    sc->rc = keys_cms_sign_detached(sc->k, ranges, n, der, derlen, err, errlen);
+    return sc->rc;
+}
 
 /* "2023-08-18" -> "2023年08月18日". */
 static int display_date(const char *iso, char *out, size_t outsz)
@@ -55,6 +73,7 @@ int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsign
 {
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], date[32];
     struct tmpl_fields f;
+    struct sign_ctx sc = {k, 0};
     struct pdf_signer sg;
     struct jp_buf raw;
     int rc;
@@ -89,12 +108,15 @@ int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsign
     rc = tmpl_render(is->tmpl, &f, &raw, err, errlen);
     if (rc == 0) {
         memset(&sg, 0, sizeof sg);
-        sg.sign = keys_cms_sign_cb;
+        sg.sign = sign_cb;
         sg.free_der = keys_der_free_cb;
-        sg.ctx = k;
+        sg.ctx = &sc;
         sg.signing_time = time(NULL);
-        sg.contents_size = ISSUER_CMS_RESERVE;
+        sg.contents_size = is->lt.stamping ? ISSUER_CMS_RESERVE_TSA : ISSUER_CMS_RESERVE;
+        longterm_signer(&is->lt, &sg);
         rc = pdf_sign(raw.data, raw.len, &sg, pdf, err, errlen);
+        if (rc == PDF_ESIGNER && sc.rc == KEYS_E_TSA)
+            rc = KEYS_E_TSA; /* not this certificate's fault: the run stops */
     }
     jp_buf_free(&raw);
     if (rc == 0)

@@ -173,6 +173,11 @@ int keys_cms_sign_detached(keys_t *k, const struct jp_span *ranges, size_t n, un
     rc = digest_ranges(cms, ranges, n);
     if (rc == 0)
         rc = resign_without_time(si, k->sign_key);
+    if (rc == 0 && k->tsa_url[0] != '\0') {
+        rc = keys_cms_add_timestamp(k, si, err, errlen);
+        if (rc != 0)
+            goto out_free; /* err names the TSA's failure */
+    }
     if (rc != 0)
         goto out;
     len = i2d_CMS_ContentInfo(cms, &out);
@@ -187,6 +192,7 @@ out:
         jp_errf(err, errlen, "cms: cannot sign");
         keys_with_ossl(rc, err, errlen);
     }
+out_free:
     CMS_ContentInfo_free(cms);
     return rc;
 }

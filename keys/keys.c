@@ -94,6 +94,7 @@ void keys_close(keys_t *k)
     X509_free(k->root);
     EVP_PKEY_free(k->root_key);
     EVP_PKEY_free(k->sign_key);
+    keys_tsa_client_free(k);
     OPENSSL_cleanse(k, sizeof *k);
     free(k);
 }

@@ -71,6 +71,7 @@ enum keys_error {
     KEYS_E_ROOT_MISMATCH,            /* a trust list's root is not the expected one */
     KEYS_E_CLAIMS,                   /* token claims out of range (details in err) */
     KEYS_E_TOOSMALL,                 /* an output buffer is too small */
+    KEYS_E_TSA,                      /* the TSA is unreachable, slow or refused (details in err) */
 };
 
 /*
@@ -283,6 +284,122 @@ void keys_free_der(unsigned char *der);
 int keys_cms_sign_cb(void *ctx, const struct jp_span *ranges, size_t n, unsigned char **der,
                      size_t *derlen, char *err, size_t errlen);
 void keys_der_free_cb(void *ctx, unsigned char *der);
+
+/* --- Time-stamps (SPEC §13, keys/tsa.c and keys/tsa_client.c) ------------ */
+
+#define KEYS_TSA_POLICY "1.3.6.1.4.1.61517.13.1" /* policy of the province's own TSA */
+#define KEYS_TSA_QUERY_MAX 4096u                 /* bytes of a time-stamp query accepted */
+#define KEYS_TSA_RESP_MAX (32u * 1024u)          /* bytes of a TSA's answer accepted */
+#define KEYS_TSA_TIMEOUT_MS 10000L               /* default time allowed for one query */
+
+/*
+ * Makes every later keys_cms_sign_detached() on this handle carry a signature
+ * time-stamp from the RFC 3161 TSA at url (http:// or https://; "" or NULL
+ * turns it off), each query allowed timeout_ms (0 = KEYS_TSA_TIMEOUT_MS). The
+ * handle keeps one HTTP connection to the TSA open between signatures.
+ * Returns 0 or KEYS_E_INVAL.
+ */
+int keys_set_tsa(keys_t *k, const char *url, long timeout_ms, char *err, size_t errlen);
+
+/*
+ * Asks the handle's TSA for a time-stamp token over SHA-256(data): RFC 3161
+ * query with a nonce and certReq, POST application/timestamp-query; the
+ * answer must be granted and match the query (imprint, nonce). On success
+ * *token (DER ContentInfo, freed with keys_free_der()) holds *toklen bytes.
+ * Returns 0, KEYS_E_INVAL (no TSA set), KEYS_E_CRYPTO or KEYS_E_TSA (down,
+ * slower than the timeout, an HTTP error or a refused or wrong answer; err
+ * says which).
+ */
+int keys_tsa_stamp(keys_t *k, const unsigned char *data, size_t len, unsigned char **token,
+                   size_t *toklen, char *err, size_t errlen);
+
+typedef struct keys_tsa keys_tsa_t; /* the province's own time-stamp authority */
+
+/*
+ * Makes the TSA's P-256 key and certificate in the key directory (tsa.key
+ * 0600 encrypted with passphrase when given, tsa.pem), issued by the root,
+ * keyUsage digitalSignature, extendedKeyUsage critical timeStamping. Needs
+ * KEYS_WITH_ROOT. Returns 0, KEYS_E_NO_ROOT_KEY, KEYS_E_CRYPTO or an errno
+ * value (EEXIST when the files exist; nothing is left behind on failure).
+ */
+int keys_tsa_create(const keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
+                    char *err, size_t errlen);
+
+/*
+ * Loads the TSA's key and certificate from k's directory (any handle of it;
+ * passphrase when the keys are encrypted). *out is released with
+ * keys_tsa_free(). Returns 0, KEYS_E_STATE, KEYS_E_PASSPHRASE_NEEDED,
+ * KEYS_E_BAD_PASSPHRASE, KEYS_E_CRYPTO or an errno value.
+ */
+int keys_tsa_open(const keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
+                  keys_tsa_t **out, char *err, size_t errlen);
+
+/* Releases a TSA and wipes its key. NULL-safe. */
+void keys_tsa_free(keys_tsa_t *t);
+
+/*
+ * Answers one DER time-stamp query (len bytes, at most KEYS_TSA_QUERY_MAX):
+ * *resp is a DER TimeStampResp (granted with a token signed by the TSA key,
+ * SHA-256, ESSCertIDv2, the TSA certificate included when the query asks
+ * for it; or a rejection naming what was wrong with the query),
+ * freed with keys_free_der(). One thread at a time per keys_tsa_t.
+ * Returns 0, KEYS_E_INVAL (empty or too long) or KEYS_E_CRYPTO.
+ */
+int keys_tsa_respond(keys_tsa_t *t, const unsigned char *query, size_t len, unsigned char **resp,
+                     size_t *resplen);
+
+/* --- CRL of the root (SPEC §13, keys/crl.c) ------------------------------- */
+
+#define KEYS_CRL_MAX (256u * 1024u) /* bytes of a CRL's DER accepted */
+#define KEYS_CRL_DAYS_DEFAULT 7     /* nextUpdate - thisUpdate when 0 is given */
+#define KEYS_CRL_DAYS_MAX 366       /* longest nextUpdate accepted */
+
+/*
+ * The root's CRL (X.509 v2, DER): every revoked signing certificate with the
+ * time keys.json records for its revocation; nextUpdate days after now
+ * (0 = KEYS_CRL_DAYS_DEFAULT). Needs KEYS_WITH_ROOT. *der is freed with
+ * keys_free_der(). Returns 0, KEYS_E_NO_ROOT_KEY, KEYS_E_INVAL or KEYS_E_CRYPTO.
+ */
+int keys_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len, char *err,
+                 size_t errlen);
+
+/*
+ * keys_crl_der() written to out_path atomically, mode 0644 (public).
+ * Returns what keys_crl_der() returns, or an errno value from writing.
+ */
+int keys_crl_export(const keys_t *k, int days, const char *out_path, char *err, size_t errlen);
+
+/*
+ * The signing chain for a PDF's Document Security Store: der[0] the active
+ * signing certificate, der[1] the root, each freed with keys_free_der().
+ * Returns 0, KEYS_E_NO_ACTIVE_KEY or KEYS_E_CRYPTO (both NULL then).
+ */
+int keys_chain_der(keys_t *k, unsigned char *der[2], size_t len[2]);
+
+struct keys_crl_info {
+    int64_t this_update; /* seconds since the epoch */
+    int64_t next_update; /* seconds since the epoch */
+    size_t nrevoked;     /* entries listed */
+    int listed;          /* keys_crl_check: the certificate is listed */
+    int64_t revoked_at;  /* keys_crl_check: its revocation date, when listed */
+};
+
+/*
+ * Parses a DER CRL (len bytes, at most KEYS_CRL_MAX, v2) and, when ca_der is
+ * not NULL, checks that the CA certificate ca_der (DER, ca_len bytes) issued
+ * and signed it. Fills *info. Uses no clock: the caller compares next_update.
+ * Returns 0 or KEYS_E_TRUST (not a CRL, or not signed by that CA).
+ */
+int keys_crl_parse(const unsigned char *der, size_t len, const unsigned char *ca_der, size_t ca_len,
+                   struct keys_crl_info *info);
+
+/*
+ * keys_crl_parse(), then whether the certificate cert_der (DER) is listed:
+ * info->listed and info->revoked_at. Returns 0, KEYS_E_TRUST or KEYS_E_CRYPTO
+ * (cert_der does not decode).
+ */
+int keys_crl_check(const unsigned char *der, size_t len, const unsigned char *ca_der, size_t ca_len,
+                   const unsigned char *cert_der, size_t cert_len, struct keys_crl_info *info);
 
 /* --- QR token (SPEC §7, byte format in docs/qr-format.md) ---------------- */
 

@@ -44,6 +44,9 @@ struct keys {
     EVP_PKEY *sign_key;                     /* owned active private key, or NULL */
     size_t n;                               /* entries in use */
     struct keys_entry e[KEYS_MAX_SIGNING];  /* oldest first */
+    char tsa_url[512];                      /* signature time-stamps from here; "" for none */
+    long tsa_timeout_ms;                    /* per query */
+    void *tsa_curl;                         /* owned CURL handle kept open, or NULL */
 };
 
 /* One signing certificate of a trust object. */
@@ -150,6 +153,32 @@ struct keys_entry *keys_active_entry(keys_t *k);
  * public-only) or KEYS_E_NO_ACTIVE_KEY.
  */
 int keys_signer(keys_t *k, const char *what, struct keys_entry **e, char *err, size_t errlen);
+/* One revoked certificate for keys_crl_make. */
+struct keys_crl_entry {
+    X509 *cert;             /* borrowed: its serial is listed */
+    const char *revoked_at; /* YYYY-MM-DDTHH:MM:SSZ */
+};
+/* Signs a CRL being made with the CA's key. Returns 1, or 0 on failure. */
+typedef int (*keys_crl_sign_fn)(X509_CRL *crl, EVP_PKEY *key);
+/*
+ * An X.509 v2 CRL of the CA ca (issuer name, authorityKeyIdentifier, cRLNumber
+ * = the current second), thisUpdate now, nextUpdate days (1..KEYS_CRL_DAYS_MAX)
+ * later, listing revoked[0..n-1], signed by sign with ca_key. Generic over the
+ * CA: the ECDSA root and the SM2 root alike. On success *der (OPENSSL_free)
+ * holds *len bytes of DER. Returns 0 or KEYS_E_CRYPTO.
+ */
+int keys_crl_make(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
+                  const struct keys_crl_entry *revoked, size_t n, int days, unsigned char **der,
+                  size_t *len);
+/* Closes the handle's connection to the TSA. */
+void keys_tsa_client_free(keys_t *k);
+/*
+ * Time-stamps si's signature value at k's TSA and adds the token as the
+ * unsigned attribute id-aa-signatureTimeStampToken.
+ * Returns 0, KEYS_E_TSA or KEYS_E_CRYPTO (message in err).
+ */
+struct CMS_SignerInfo_st;
+int keys_cms_add_timestamp(keys_t *k, struct CMS_SignerInfo_st *si, char *err, size_t errlen);
 /* Writes k's state file atomically. */
 int keys_save_state(const keys_t *k, char *err, size_t errlen);
 

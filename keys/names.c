@@ -63,6 +63,7 @@ static const struct jp_err_text keys_errs[] = {
     {KEYS_E_ROOT_MISMATCH, "trust list root is not the expected one"},
     {KEYS_E_CLAIMS, "token claims invalid"},
     {KEYS_E_TOOSMALL, "output buffer too small"},
+    {KEYS_E_TSA, "the time-stamp authority did not answer with a valid time-stamp"},
 };
 
 const char *keys_strerror(int rc)

@@ -90,4 +90,16 @@ const struct dent *pdf_dict_get(const struct pdfdoc *doc, const struct dict *d, 
 int pdf_array_inner(struct pdfdoc *doc, const struct dent *e, const char *what, size_t *start,
                     size_t *end);
 
+/* The DSS of the update (dss.c). */
+/* Checks the signer's DSS items against the bounds. Returns 0 or PDF_EINVAL. */
+int pdf_dss_check(const struct pdf_signer *s, char *err, size_t errlen);
+/* Objects the DSS adds: 0 without items, else the dictionary and one per item. */
+size_t pdf_dss_objects(const struct pdf_signer *s);
+/*
+ * Appends the DSS dictionary as object first and its streams as the objects
+ * after it; offs[0..pdf_dss_objects(s)-1] get their offsets (out->len - base).
+ */
+int pdf_dss_put(struct jp_buf *out, size_t base, long first, const struct pdf_signer *s,
+                size_t *offs);
+
 #endif

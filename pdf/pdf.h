@@ -42,6 +42,9 @@
 #define PDF_MIN_CONTENTS 256u               /* smallest reservation accepted */
 #define PDF_MAX_CONTENTS (256u * 1024u)     /* largest reservation accepted */
 #define PDF_MAX_TEXT 256u                   /* bytes of UTF-8 in /Reason, /Location */
+#define PDF_MAX_DSS_CERTS 8u                /* certificates a DSS may carry */
+#define PDF_MAX_DSS_CRLS 4u                 /* CRLs a DSS may carry */
+#define PDF_MAX_DSS_ITEM (256u * 1024u)     /* bytes of one DER certificate or CRL */
 
 /* The module's codes: JP_ERR_PDF_BASE, JP_ERR_PDF_BASE + 1, ... (disjoint from errno). */
 enum pdf_err {
@@ -78,6 +81,16 @@ struct pdf_signer {
     const char *reason;   /* UTF-8 /Reason, or NULL for none; at most PDF_MAX_TEXT */
     const char *location; /* UTF-8 /Location, or NULL for none; same bound */
     size_t contents_size; /* DER bytes reserved in /Contents; 0 = PDF_DEFAULT_CONTENTS */
+    /*
+     * The Document Security Store (PAdES B-LT): DER certificates (the signing
+     * chain) and CRLs written as /DSS /Certs and /CRLs into the signed update,
+     * so they are covered by the signature. Borrowed for the call; none
+     * (both counts 0) writes no /DSS.
+     */
+    const struct jp_span *dss_certs; /* ndss_certs items, at most PDF_MAX_DSS_CERTS */
+    size_t ndss_certs;
+    const struct jp_span *dss_crls; /* ndss_crls items, at most PDF_MAX_DSS_CRLS */
+    size_t ndss_crls;
 };
 
 /*

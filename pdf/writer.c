@@ -17,6 +17,7 @@
 
 #define BR_WIDTH 34   /* "0 " + three 10-digit numbers and spaces */
 #define NEW_OBJECTS 4 /* signature, widget, page, catalog */
+#define MAX_OBJECTS (NEW_OBJECTS + 1 + PDF_MAX_DSS_CERTS + PDF_MAX_DSS_CRLS) /* with a DSS */
 
 struct xent {
     long num;   /* object number */
@@ -31,7 +32,8 @@ struct layout {
     size_t contents_lt;         /* offset of the '<' of /Contents */
     size_t contents_gt;         /* offset after the '>' of /Contents */
     size_t reserve;             /* DER bytes reserved */
-    struct xent x[NEW_OBJECTS]; /* the new objects and where they start */
+    struct xent x[MAX_OBJECTS]; /* the new objects and where they start */
+    size_t nx;                  /* objects in x: NEW_OBJECTS and the DSS's */
 };
 
 /* ---- text strings and dates ---- */
@@ -235,7 +237,7 @@ static int needs_version(const struct pdfdoc *doc)
 static int put_catalog_object(struct jp_buf *out, const struct pdfdoc *doc,
                               const struct layout *lay)
 {
-    static const char *const skip[] = {NULL};
+    static const char *const skip[] = {"DSS", NULL};
     int rc;
 
     rc = jp_buf_printf(out, "%ld %ld obj\n<<", doc->root.num, doc->root.gen);
@@ -243,6 +245,8 @@ static int put_catalog_object(struct jp_buf *out, const struct pdfdoc *doc,
         rc = put_entries(out, doc, &doc->catalog, skip);
     if (rc == 0 && needs_version(doc))
         rc = jp_buf_puts(out, " /Version /1.7");
+    if (rc == 0 && lay->nx > NEW_OBJECTS)
+        rc = jp_buf_printf(out, " /DSS %ld 0 R", lay->x[NEW_OBJECTS].num);
     if (rc == 0)
         rc = jp_buf_printf(out, " /AcroForm << /Fields [%ld 0 R] /SigFlags 3 >> >>\nendobj\n",
                            lay->x[1].num);
@@ -258,7 +262,7 @@ static int put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct
     struct xent tmp;
     int rc;
 
-    for (i = 1; i < NEW_OBJECTS; i++) {
+    for (i = 1; i < lay->nx; i++) {
         for (j = i; j > 0 && lay->x[j - 1].num > lay->x[j].num; j--) {
             tmp = lay->x[j];
             lay->x[j] = lay->x[j - 1];
@@ -266,16 +270,17 @@ static int put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct
         }
     }
     rc = jp_buf_puts(out, "xref\n");
-    for (i = 0; i < NEW_OBJECTS && rc == 0; i += run) {
-        for (run = 1; i + run < NEW_OBJECTS && lay->x[i + run].num == lay->x[i].num + (long)run;)
+    for (i = 0; i < lay->nx && rc == 0; i += run) {
+        for (run = 1; i + run < lay->nx && lay->x[i + run].num == lay->x[i].num + (long)run;)
             run++;
         rc = jp_buf_printf(out, "%ld %zu\n", lay->x[i].num, run);
         for (j = i; j < i + run && rc == 0; j++)
             rc = jp_buf_printf(out, "%010zu %05ld n\r\n", lay->x[j].off, lay->x[j].gen);
     }
     if (rc == 0)
-        rc = jp_buf_printf(out, "trailer\n<< /Size %ld /Root %ld %ld R", doc->size + 2,
-                           doc->root.num, doc->root.gen);
+        rc = jp_buf_printf(out, "trailer\n<< /Size %ld /Root %ld %ld R",
+                           doc->size + 2 + (long)(lay->nx - NEW_OBJECTS), doc->root.num,
+                           doc->root.gen);
     for (i = 0; i < sizeof(copy) / sizeof(copy[0]) && rc == 0; i++) {
         e = pdf_dict_get(doc, &doc->trailer, copy[i]);
         if (e != NULL)
@@ -299,6 +304,9 @@ static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const ch
     lay->x[1] = (struct xent){doc->size + 1, 0, 0};
     lay->x[2] = (struct xent){doc->pageref.num, doc->pageref.gen, 0};
     lay->x[3] = (struct xent){doc->root.num, doc->root.gen, 0};
+    lay->nx = NEW_OBJECTS + pdf_dss_objects(s);
+    for (size_t i = NEW_OBJECTS; i < lay->nx; i++)
+        lay->x[i] = (struct xent){doc->size + 2 + (long)(i - NEW_OBJECTS), 0, 0};
     rc = jp_buf_append(out, doc->buf, doc->len);
     if (rc == 0 && doc->buf[doc->len - 1] != '\n' && doc->buf[doc->len - 1] != '\r')
         rc = jp_buf_puts(out, "\n");
@@ -311,6 +319,12 @@ static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const ch
     lay->x[2].off = here(out, lay);
     if (rc == 0)
         rc = put_page_object(out, doc, lay);
+    if (rc == 0 && lay->nx > NEW_OBJECTS) {
+        size_t offs[MAX_OBJECTS - NEW_OBJECTS];
+        rc = pdf_dss_put(out, lay->base, lay->x[NEW_OBJECTS].num, s, offs);
+        for (size_t i = NEW_OBJECTS; rc == 0 && i < lay->nx; i++)
+            lay->x[i].off = offs[i - NEW_OBJECTS];
+    }
     lay->x[3].off = here(out, lay);
     if (rc == 0)
         rc = put_catalog_object(out, doc, lay);
@@ -397,6 +411,8 @@ static int check_args(const unsigned char *pdf, size_t len, const struct pdf_sig
         rc = text_check(s->reason, "reason", err, errlen);
     if (rc == 0)
         rc = text_check(s->location, "location", err, errlen);
+    if (rc == 0)
+        rc = pdf_dss_check(s, err, errlen);
     return rc;
 }
 

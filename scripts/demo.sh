@@ -30,16 +30,28 @@ fi
 if [ -f "$home/verifier.pid" ]; then
   kill "$(cat "$home/verifier.pid")" 2>/dev/null || true
 fi
+if [ -f "$home/tsa.pid" ]; then
+  kill "$(cat "$home/tsa.pid")" 2>/dev/null || true
+fi
 rm -rf "$home"
 
 # The port goes into every QR code at init, so it is chosen before init.
 port=$(demo_pick_port "$port") || exit 3
+tsa_port=$(demo_free_port) || exit 3
 
 echo "== creating home $home (provincial root + signing key, store, trust list)"
 "$bin/jianpei-issuer" init --home "$home" \
   --province 44 --authority 广东省住房和城乡建设厅 \
   --authority-uscc 11440000MB2C12345J \
-  --public-url "http://127.0.0.1:$port"
+  --public-url "http://127.0.0.1:$port" --tsa-url "http://127.0.0.1:$tsa_port/"
+
+# The province's own time-stamp authority (SPEC §13): every signature gets its token.
+echo "== starting the home's time-stamp authority on 127.0.0.1:$tsa_port"
+"$bin/jianpei-issuer" --home "$home" tsa --listen "127.0.0.1:$tsa_port" \
+  >"$home/tsa.out" 2>"$home/tsa.log" &
+echo $! >"$home/tsa.pid"
+for _ in $(seq 100); do grep -q listening "$home/tsa.out" && break; sleep 0.05; done
+grep -q listening "$home/tsa.out" || { echo "demo: the TSA did not start: $(cat "$home/tsa.log")" >&2; exit 3; }
 
 # The sample data takes the training path (jianpei-training): the province sets
 # the city's quota, the city confirms an institution and the province files it;
@@ -88,6 +100,8 @@ PY
 echo "== issuing $(wc -l < "$home/intake/passed.jsonl") passed candidates"
 "$bin/jianpei-issuer" issue --home "$home" --input "$home/intake/passed.jsonl" \
   --report "$home/intake/report.json"
+# Issuing is done: the time-stamp authority is needed again only for the next issue.
+kill "$(cat "$home/tsa.pid")" 2>/dev/null || true
 
 first=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['issued'][0]['certificate_no'])" \
   "$home/intake/report.json")

@@ -11,6 +11,7 @@ pkgs=(
   # libraries (SPEC: OpenSSL 3, libqrencode, libharu, libmicrohttpd, LMDB; plus
   # HarfBuzz's subsetter for fonts, Jansson for JSON, ICU for the pages' NFC)
   libssl-dev libqrencode-dev libhpdf-dev libmicrohttpd-dev liblmdb-dev lmdb-utils
+  libcurl4-openssl-dev
   libharfbuzz-dev libjansson-dev libpng-dev libjpeg-dev zlib1g-dev libicu-dev
   # OFD (SPEC §11): libzip for the package, libxml2 for its XML
   libzip-dev libxml2-dev

@@ -4,3 +4,8 @@ jp_test(test_keys_token SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_keys_token.c
         LIBS jp_keys PkgConfig::OPENSSL)
 add_test(NAME test_keys_cli
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_keys_cli.sh ${CMAKE_BINARY_DIR}/bin)
+# Long-term signatures (SPEC §13): TSA, time-stamp token, DSS, CRL endpoint.
+add_executable(lt_tool ${CMAKE_CURRENT_LIST_DIR}/lt_tool.c)
+target_link_libraries(lt_tool PRIVATE PkgConfig::OPENSSL)
+add_test(NAME test_longterm
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_longterm.sh ${CMAKE_BINARY_DIR}/bin)

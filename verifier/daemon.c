@@ -317,7 +317,10 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply 
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->ctype);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            rep->cache_control[0] != '\0' ? rep->cache_control : "no-store");
+    if (rep->etag[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rep->etag);
     if (rep->html) {
         MHD_add_response_header(resp, "Content-Security-Policy", PAGES_CSP);
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
@@ -372,6 +375,8 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
     c.query = r->query;
     c.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
     c.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+    c.if_none_match =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     c.ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
     client_addr(v, conn, &c);

@@ -939,6 +939,7 @@ static const struct simple_route simple_routes[] = {
     {"/healthz", "GET", VF_EP_HEALTH},          {"/metrics", "GET", VF_EP_METRICS},
     {"/api/v1/trust-list", "GET", VF_EP_TRUST}, {"/api/v1/status-changes", "GET", VF_EP_CHANGES},
     {"/api/v1/verify", "POST", VF_EP_VERIFY},   {"/api/v1/batch-status", "POST", VF_EP_BATCH},
+    {"/api/v1/crl/root.crl", "GET", VF_EP_CRL},
 };
 
 static int route_simple(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
@@ -957,6 +958,8 @@ static int route_simple(struct verifier *v, const struct vf_call *c, struct vf_r
         return h_verify(v, c, r);
     case VF_EP_BATCH:
         return h_batch(v, c, r);
+    case VF_EP_CRL:
+        return vf_h_crl(v, c, JP_HOME_CRL, r);
     default:
         return vf_reply_error(r, 404, "not_found", "no such resource");
     }
@@ -1020,5 +1023,7 @@ void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         r->disposition[0] = '\0';
         r->set_cookie[0] = '\0';
         r->location[0] = '\0';
+        r->etag[0] = '\0';
+        r->cache_control[0] = '\0';
     }
 }

@@ -45,6 +45,7 @@ enum vf_endpoint {
     VF_EP_HOLDER,       /* the holder's pages: /me, /me/... */
     VF_EP_SHARE,        /* a share's page: /S/{id} */
     VF_EP_INSTITUTION,  /* /api/v1/institutions/{code}/... */
+    VF_EP_CRL,          /* GET /api/v1/crl/root.crl */
     VF_EP_OTHER,        /* anything else */
     VF_EP_COUNT
 };
@@ -373,6 +374,7 @@ struct vf_call {
     const char *cookie;        /* Cookie header or NULL */
     const char *user_agent;    /* User-Agent header or NULL (WeChat gets the print view) */
     const char *ctype;         /* Content-Type header or NULL */
+    const char *if_none_match; /* If-None-Match header or NULL */
     unsigned char addr[16];    /* client address key for the rate limiter */
     size_t addrlen;            /* bytes of addr */
 };
@@ -388,7 +390,16 @@ struct vf_reply {
     char disposition[64];                  /* Content-Disposition, "" = none */
     char set_cookie[PAGES_SET_COOKIE_MAX]; /* a Set-Cookie value, "" = none */
     char location[96];                     /* Location of a redirect, "" = none */
+    char etag[40];                         /* ETag, "" = none */
+    char cache_control[48];                /* Cache-Control instead of no-store, "" = none */
 };
+
+/*
+ * GET of the CRL HOME/file (crl.c): DER with ETag, cacheable until its
+ * nextUpdate; 304 when If-None-Match names the current ETag, 404 when none
+ * is published. Returns 0 or an error for a 500.
+ */
+int vf_h_crl(struct verifier *v, const struct vf_call *c, const char *file, struct vf_reply *r);
 
 /* Releases out->body. */
 void vf_reply_clear(struct vf_reply *r);

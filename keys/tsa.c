@@ -1,0 +1,216 @@
+/*
+ * tsa.c - the province's own RFC 3161 time-stamp authority on OpenSSL's TS
+ * API (SPEC §13): its key and certificate (tsa.key, tsa.pem in the key
+ * directory, issued by the provincial root with extendedKeyUsage critical
+ * timeStamping) and the answer to one time-stamp query. HTTP is the caller's.
+ */
+#include "keys_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <unistd.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ts.h>
+#include <openssl/x509v3.h>
+
+#include "util.h"
+
+#define TSA_CERT "tsa.pem"
+#define TSA_KEY "tsa.key"
+#define TSA_DAYS (10 * 365 + 2) /* validity of the TSA certificate (the root's end caps it) */
+
+struct keys_tsa {
+    X509 *cert;       /* owned TSA certificate */
+    EVP_PKEY *key;    /* owned TSA private key */
+    X509 *root;       /* owned provincial root, sent with each token */
+    TS_RESP_CTX *ctx; /* owned; one query at a time */
+};
+
+/*
+ * keys_make_cert() adds the signing certificate's extensions; a TSA
+ * certificate also needs extendedKeyUsage critical timeStamping (RFC 3161
+ * §2.3), added here just before the root signs it.
+ */
+static int sign_tsa_cert(X509 *x, EVP_PKEY *issuer_key)
+{
+    X509_EXTENSION *ext =
+        X509V3_EXT_conf_nid(NULL, NULL, NID_ext_key_usage, "critical,timeStamping");
+    int ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
+
+    X509_EXTENSION_free(ext);
+    return ok && X509_sign(x, issuer_key, EVP_sha256()) > 0;
+}
+
+static int tsa_path(const keys_t *k, const char *name, char out[PATH_MAX], char *err, size_t errlen)
+{
+    int rc = jp_path_join(out, PATH_MAX, k->dir, name);
+
+    if (rc != 0)
+        jp_errf(err, errlen, "%s: path too long", k->dir);
+    return rc;
+}
+
+int keys_tsa_create(const keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
+                    char *err, size_t errlen)
+{
+    char kpath[PATH_MAX], cpath[PATH_MAX];
+    X509_NAME *name = NULL;
+    EVP_PKEY *key = NULL;
+    X509 *x = NULL;
+    int rc;
+
+    if (k->root_key == NULL) {
+        jp_errf(err, errlen, "tsa certificate: needs the root key");
+        return KEYS_E_NO_ROOT_KEY;
+    }
+    rc = tsa_path(k, TSA_KEY, kpath, err, errlen);
+    if (rc == 0)
+        rc = tsa_path(k, TSA_CERT, cpath, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = KEYS_E_CRYPTO;
+    key = EVP_EC_gen("P-256");
+    name = key != NULL ? keys_make_name(k->authority, k->uscc, "时间戳服务") : NULL;
+    x = name != NULL ? keys_make_cert(key, name, k->root, k->root_key, TSA_DAYS, sign_tsa_cert)
+                     : NULL;
+    if (x == NULL) {
+        jp_errf(err, errlen, "tsa certificate: cannot make");
+        keys_with_ossl(rc, err, errlen);
+        goto out;
+    }
+    rc = keys_write_key(kpath, key, passphrase, passphrase_len, err, errlen);
+    if (rc == 0) {
+        rc = keys_write_cert(cpath, x, err, errlen);
+        if (rc != 0)
+            (void)unlink(kpath);
+    }
+out:
+    X509_NAME_free(name);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+void keys_tsa_free(keys_tsa_t *t)
+{
+    if (t == NULL)
+        return;
+    TS_RESP_CTX_free(t->ctx);
+    X509_free(t->cert);
+    X509_free(t->root);
+    EVP_PKEY_free(t->key);
+    OPENSSL_free(t);
+}
+
+/* A positive random 128-bit serial for each token. */
+static ASN1_INTEGER *serial_cb(TS_RESP_CTX *ctx, void *data)
+{
+    unsigned char raw[16];
+    ASN1_INTEGER *serial = NULL;
+    BIGNUM *bn = NULL;
+
+    (void)data;
+    if (RAND_bytes(raw, sizeof raw) == 1) {
+        raw[0] &= 0x7f;
+        bn = BN_bin2bn(raw, sizeof raw, NULL);
+        serial = bn != NULL ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
+    }
+    BN_free(bn);
+    if (serial == NULL)
+        TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "cannot make a serial number");
+    return serial;
+}
+
+static int make_ctx(keys_tsa_t *t)
+{
+    ASN1_OBJECT *policy = OBJ_txt2obj(KEYS_TSA_POLICY, 1);
+    int ok;
+
+    /* The token carries the TSA's certificate (certReq) but not the root: the
+     * PDF's signature and its DSS hold the root already. */
+    t->ctx = TS_RESP_CTX_new();
+    ok = t->ctx != NULL && policy != NULL && TS_RESP_CTX_set_signer_cert(t->ctx, t->cert) == 1 &&
+         TS_RESP_CTX_set_signer_key(t->ctx, t->key) == 1 &&
+         TS_RESP_CTX_set_signer_digest(t->ctx, EVP_sha256()) == 1 &&
+         TS_RESP_CTX_set_def_policy(t->ctx, policy) == 1 &&
+         TS_RESP_CTX_add_md(t->ctx, EVP_sha256()) == 1 &&
+         TS_RESP_CTX_add_md(t->ctx, EVP_sha384()) == 1 &&
+         TS_RESP_CTX_add_md(t->ctx, EVP_sha512()) == 1 &&
+         TS_RESP_CTX_set_accuracy(t->ctx, 1, 0, 0) == 1 &&
+         TS_RESP_CTX_set_clock_precision_digits(t->ctx, 0) == 1;
+    if (ok) {
+        TS_RESP_CTX_set_serial_cb(t->ctx, serial_cb, NULL);
+    }
+    ASN1_OBJECT_free(policy);
+    return ok ? 0 : KEYS_E_CRYPTO;
+}
+
+int keys_tsa_open(const keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
+                  keys_tsa_t **out, char *err, size_t errlen)
+{
+    char kpath[PATH_MAX], cpath[PATH_MAX];
+    keys_tsa_t *t;
+    int rc;
+
+    *out = NULL;
+    t = OPENSSL_zalloc(sizeof *t);
+    if (t == NULL)
+        return ENOMEM;
+    rc = tsa_path(k, TSA_KEY, kpath, err, errlen);
+    if (rc == 0)
+        rc = tsa_path(k, TSA_CERT, cpath, err, errlen);
+    if (rc == 0)
+        rc = keys_read_cert(cpath, &t->cert, err, errlen);
+    if (rc == 0)
+        rc = keys_read_key(kpath, k->encrypted, passphrase, passphrase_len, &t->key, err, errlen);
+    if (rc == 0 && X509_up_ref(k->root) == 1)
+        t->root = k->root;
+    else if (rc == 0)
+        rc = KEYS_E_CRYPTO;
+    if (rc == 0 && X509_check_private_key(t->cert, t->key) != 1) {
+        jp_errf(err, errlen, "%s: key does not match %s", kpath, cpath);
+        rc = KEYS_E_STATE;
+    }
+    if (rc == 0) {
+        rc = make_ctx(t);
+        if (rc != 0)
+            jp_errf(err, errlen, "tsa: cannot set up the response context");
+    }
+    if (rc != 0) {
+        keys_with_ossl(rc, err, errlen);
+        keys_tsa_free(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
+int keys_tsa_respond(keys_tsa_t *t, const unsigned char *query, size_t len, unsigned char **resp,
+                     size_t *resplen)
+{
+    BIO *in = NULL;
+    TS_RESP *r = NULL;
+    unsigned char *der = NULL;
+    int n = 0;
+
+    *resp = NULL;
+    *resplen = 0;
+    if (len == 0 || len > KEYS_TSA_QUERY_MAX)
+        return KEYS_E_INVAL;
+    in = BIO_new_mem_buf(query, (int)len);
+    r = in != NULL ? TS_RESP_create_response(t->ctx, in) : NULL;
+    if (r != NULL)
+        n = i2d_TS_RESP(r, &der);
+    TS_RESP_free(r);
+    BIO_free(in);
+    ERR_clear_error();
+    if (n <= 0)
+        return KEYS_E_CRYPTO;
+    *resp = der;
+    *resplen = (size_t)n;
+    return 0;
+}
