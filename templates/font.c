@@ -9,6 +9,7 @@
  * object its page text operators accept.
  */
 #include "font.h"
+#include "render.h"
 #include "util.h"
 
 #include <errno.h>
@@ -24,7 +25,6 @@
 
 #include <hb-ot.h>
 #include <hb-subset.h>
-#include <zlib.h>
 #include <hpdf_doc.h>
 #include <hpdf_encoder.h>
 #include <hpdf_font.h>
@@ -397,7 +397,6 @@ static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, struct font_
     hb_blob_t *whole = NULL;
     const char *data;
     unsigned len = 0;
-    uLongf zlen;
 
     hb_face_builder_add_table(builder, HB_TAG('c', 'm', 'a', 'p'), cmap);
     for (size_t i = 0; i < sizeof(kept_tables) / sizeof(kept_tables[0]); i++) {
@@ -412,17 +411,9 @@ static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, struct font_
         rc = EIO;
         goto out;
     }
-    zlen = compressBound(len);
-    out->zttf = malloc(zlen);
-    if (out->zttf == NULL) {
-        rc = ENOMEM;
+    rc = tmpl_deflate((const unsigned char *)data, len, level, &out->zttf, &out->zlen);
+    if (rc != 0)
         goto out;
-    }
-    if (compress2(out->zttf, &zlen, (const Bytef *)data, len, level) != Z_OK) {
-        rc = EIO;
-        goto out;
-    }
-    out->zlen = zlen;
     out->ttflen = len;
 out:
     hb_blob_destroy(whole);
@@ -671,13 +662,6 @@ static void pack_font_free(HPDF_Dict font)
     font->attr = NULL;
 }
 
-/* Marks a stream whose bytes are already deflated (libharu would drop a Filter entry). */
-static HPDF_STATUS write_flate_filter(HPDF_Dict obj, HPDF_Stream s)
-{
-    (void)obj;
-    return HPDF_Stream_WriteStr(s, "/Filter /FlateDecode\012");
-}
-
 /* A stream object holding len deflated bytes, in pdf's xref. */
 static HPDF_Dict deflated_stream(HPDF_Doc pdf, const unsigned char *z, size_t len)
 {
@@ -686,7 +670,7 @@ static HPDF_Dict deflated_stream(HPDF_Doc pdf, const unsigned char *z, size_t le
     if (d == NULL)
         return NULL;
     d->filter = HPDF_STREAM_FILTER_NONE;
-    d->write_fn = write_flate_filter;
+    d->write_fn = tmpl_write_flate_filter;
     if (HPDF_Stream_Write(d->stream, z, (HPDF_UINT)len) != HPDF_OK)
         return NULL;
     return d;

@@ -98,7 +98,7 @@ int font_lib_advance(const struct font_lib *lib, size_t face, uint32_t cp);
 
 /*
  * Builds a pack of face holding the n distinct code points cps (n <=
- * FONT_MAX_CODES, each present in the face), compressed at zlib level (1-9).
+ * FONT_MAX_CODES, each present in the face), compressed at libdeflate level (1-12).
  * The pack owns copies; free it with font_pack_free. Returns 0, ENOMEM,
  * E2BIG (too many characters) or EIO (HarfBuzz or zlib failed).
  */
