@@ -120,7 +120,7 @@ int photo_fit(const unsigned char *p, size_t len, int is_png, double box_w_mm, d
 int qr_draw(HPDF_Page page, const char *text, double x, double y, double size_pt, int *version);
 
 /* Level (libdeflate 1-12) of each certificate's own streams; static fonts use 12, once. */
-#define TMPL_DEFLATE_LEVEL 6
+#define TMPL_DEFLATE_LEVEL 3
 /*
  * Compresses len bytes at level into zlib format (deflate.c): 0 and a new
  * buffer in *out (caller frees with free()) of *outlen bytes, or ENOMEM, EIO.
