@@ -218,11 +218,14 @@ void font_lib_release_pages(const struct font_lib *lib)
         madvise(lib->maps[i].addr, lib->maps[i].len, MADV_DONTNEED);
 }
 
+static hb_subset_input_t *subset_input(const struct font_face *f, const uint32_t *cps, size_t n);
+
 /* Appends one face to lib; takes a reference to blob and to face. */
 static struct font_face *face_push(struct font_lib *lib, const char *path, hb_blob_t *blob,
                                    hb_face_t *face)
 {
     struct font_face *f = &lib->faces[lib->nfaces++];
+    hb_subset_input_t *one;
 
     memset(f, 0, sizeof(*f));
     strcpy(f->path, path);
@@ -232,6 +235,9 @@ static struct font_face *face_push(struct font_lib *lib, const char *path, hb_bl
     f->font = hb_font_create(f->face);
     hb_font_make_immutable(f->font);
     face_metrics(f);
+    one = subset_input(f, NULL, 0);
+    f->skel = font_skel_new(f->face, one);
+    hb_subset_input_destroy(one);
     return f;
 }
 
@@ -289,6 +295,7 @@ void font_lib_free(struct font_lib *lib)
     if (lib == NULL)
         return;
     for (size_t i = 0; i < lib->nfaces; i++) {
+        font_skel_free(lib->faces[i].skel);
         hb_font_destroy(lib->faces[i].font);
         hb_face_destroy(lib->faces[i].face);
         hb_blob_destroy(lib->faces[i].blob);
@@ -421,6 +428,24 @@ out:
     return rc;
 }
 
+/* subset_run without HarfBuzz's planner: glyph i+1 is cps[i]'s; 1 to fall back. */
+static int fast_run(const struct font_face *f, const uint32_t *cps, size_t n, hb_codepoint_t *gids,
+                    hb_face_t **sub)
+{
+    hb_codepoint_t *src = calloc(n + 1, sizeof(*src));
+    int rc;
+
+    if (src == NULL)
+        return ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        src[i + 1] = face_glyph(f, cps[i]);
+        gids[i] = (hb_codepoint_t)(i + 1);
+    }
+    rc = font_skel_subset(f->skel, src, n + 1, sub);
+    free(src);
+    return rc;
+}
+
 /* New glyph ids of the pack's characters, and the subset face itself. */
 static int subset_run(const struct font_face *f, const uint32_t *cps, size_t n,
                       hb_codepoint_t *gids, hb_face_t **sub)
@@ -433,6 +458,12 @@ static int subset_run(const struct font_face *f, const uint32_t *cps, size_t n,
     *sub = NULL;
     if (in == NULL)
         return ENOMEM;
+    if (f->skel != NULL) {
+        rc = fast_run(f, cps, n, gids, sub);
+        if (rc != 1)
+            goto out_free_input;
+        rc = 0;
+    }
     plan = hb_subset_plan_create_or_fail(f->face, in);
     if (plan == NULL) {
         rc = EIO;
