@@ -28,11 +28,12 @@ struct issuer {
 
 /*
  * Renders certificate c (with its photo, or none) and signs it with key handle
- * k into *pdf (reset first); counts the call in is->renders. Returns 0, or the
- * error of the token, the template or the signer with the reason in err.
+ * k into *pdf (reset first); counts the call in is->renders. Sets c->qr_text to
+ * the exact text of the file's QR code, so that the record stored with the
+ * file carries it (store_cert_qr). Returns 0, or the error of the token, the
+ * template or the signer with the reason in err.
  */
-int render_certificate(issuer *is, keys_t *k, const struct store_cert *c,
-                       const unsigned char *photo, size_t photo_len, struct jp_buf *pdf, char *err,
-                       size_t errlen);
+int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsigned char *photo,
+                       size_t photo_len, struct jp_buf *pdf, char *err, size_t errlen);
 
 #endif

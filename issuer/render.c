@@ -50,9 +50,8 @@ static int make_token(keys_t *k, const issuer *is, const struct store_cert *c, c
 }
 
 /* Renders and signs one certificate into *pdf (reset first). */
-int render_certificate(issuer *is, keys_t *k, const struct store_cert *c,
-                       const unsigned char *photo, size_t photo_len, struct jp_buf *pdf, char *err,
-                       size_t errlen)
+int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsigned char *photo,
+                       size_t photo_len, struct jp_buf *pdf, char *err, size_t errlen)
 {
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], date[32];
     struct tmpl_fields f;
@@ -98,5 +97,7 @@ int render_certificate(issuer *is, keys_t *k, const struct store_cert *c,
         rc = pdf_sign(raw.data, raw.len, &sg, pdf, err, errlen);
     }
     jp_buf_free(&raw);
+    if (rc == 0)
+        rc = store_text_set(c->qr_text, sizeof c->qr_text, qr);
     return rc;
 }

@@ -14,7 +14,7 @@
 #define CERT_REC_MAX 8192 /* an encoded certificate is far smaller */
 #define INTAKE_KEY_MAX 128
 
-enum field_type { F_STR, F_U16, F_I64, F_STATUS, F_KEYID, F_HASH };
+enum field_type { F_STR, F_OPTSTR, F_U16, F_I64, F_STATUS, F_KEYID, F_HASH };
 
 struct cert_field {
     uint8_t tag;          /* record tag, never reused */
@@ -51,6 +51,7 @@ static const struct cert_field cert_fields[] = {
     CERT_FIELD(20, F_KEYID, key_id),
     CERT_FIELD(21, F_I64, issued_at),
     CERT_FIELD(22, F_HASH, claim_hash),
+    CERT_FIELD(23, F_OPTSTR, qr_text),
 };
 
 #define N_CERT_FIELDS (sizeof cert_fields / sizeof cert_fields[0])
@@ -84,6 +85,11 @@ int store_cert_has_claim(const struct store_cert *cert)
     for (size_t i = 0; i < sizeof cert->claim_hash; i++)
         any |= cert->claim_hash[i];
     return any != 0;
+}
+
+const char *store_cert_qr(const struct store_cert *cert)
+{
+    return cert->qr_text[0] != '\0' ? cert->qr_text : NULL;
 }
 
 int store_text_set(char *dst, size_t dstsz, const char *src)
@@ -122,8 +128,11 @@ static int put_field(struct jp_buf *out, const struct cert_field *f, const unsig
 
     switch (f->type) {
     case F_STR:
+    case F_OPTSTR: /* optional: absent while empty */
         if (memchr(m, '\0', f->size) == NULL)
             return STORE_EINVAL;
+        if (f->type == F_OPTSTR && ((const char *)m)[0] == '\0')
+            return 0;
         return store_rec_put_str(out, f->tag, m);
     case F_U16:
         memcpy(&u16, m, sizeof u16);
@@ -170,6 +179,7 @@ static int get_field(const struct cert_field *f, unsigned char *base, const void
 
     switch (f->type) {
     case F_STR:
+    case F_OPTSTR:
         return store_rec_str(v, n, m, f->size);
     case F_U16:
         rc = store_rec_u16(v, n, &u16);

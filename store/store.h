@@ -264,6 +264,7 @@ enum store_cert_status {
 #define STORE_CERT_NO_LEN 18
 #define STORE_KEY_ID_LEN 8
 #define STORE_PDF_MAX (16u << 20) /* bound on a stored PDF */
+#define STORE_QR_MAX 1024         /* bound on the QR text, bytes (the renderer's TMPL_MAX_QR) */
 
 /* Every text field is NUL-terminated UTF-8; a value that does not fit is an error. */
 struct store_cert {
@@ -290,10 +291,18 @@ struct store_cert {
     int64_t issued_at;                      /* unix seconds */
     unsigned char claim_hash[32];           /* keyed hash of the claim code (claim.h);
                                                all zero = the certificate has none */
+    char qr_text[STORE_QR_MAX + 1];         /* the exact text of the current file's QR code
+                                               (the signed /V/ URL); "" = not recorded */
 };
 
 /* 1 when cert has a claim code (a nonzero claim_hash), else 0. */
 int store_cert_has_claim(const struct store_cert *cert);
+/*
+ * The exact QR text the issuer put into the certificate's current file (SPEC
+ * §7's signed URL), or NULL when the record has none: records written before
+ * the field existed. The pointer is into cert and lives as long as it.
+ */
+const char *store_cert_qr(const struct store_cert *cert);
 
 /*
  * Copies src into a fixed text field dst[dstsz]. STORE_ETOOLONG (dst left

@@ -167,6 +167,37 @@ static void test_cert_round_trip(void)
     jp_buf_free(&b);
 }
 
+/* The QR text (tag 23): kept exactly; a record without it (an older store) reads as none. */
+static void test_cert_qr_text(void)
+{
+    static const char qr[] = "HTTP://127.0.0.1:8080/V/440120230100000013/"
+                             "NBSWY3DPEB3W64TMMQQGC3TEEBZW63LFEB2GK6DUEBRW63LFOQ";
+    struct store_cert c, d;
+    struct jp_buf b;
+    size_t without;
+
+    fill_cert(&c);
+    jp_buf_init(&b, 8192);
+    CHECK_INT(store_cert_encode(&c, &b), 0);
+    without = b.len;
+    CHECK_INT(store_cert_decode(b.data, b.len, &d), 0);
+    CHECK(store_cert_qr(&d) == NULL);
+    CHECK_INT(store_text_set(c.qr_text, sizeof c.qr_text, qr), 0);
+    CHECK_INT(store_cert_encode(&c, &b), 0);
+    CHECK(b.len > without + strlen(qr));
+    CHECK_INT(store_cert_decode(b.data, b.len, &d), 0);
+    CHECK(store_cert_qr(&d) != NULL && strcmp(store_cert_qr(&d), qr) == 0);
+    /* the bound: STORE_QR_MAX bytes fit, one more does not */
+    memset(c.qr_text, 'A', STORE_QR_MAX);
+    c.qr_text[STORE_QR_MAX] = '\0';
+    CHECK_INT(store_cert_encode(&c, &b), 0);
+    CHECK_INT(store_cert_decode(b.data, b.len, &d), 0);
+    CHECK_INT(strlen(d.qr_text), STORE_QR_MAX);
+    CHECK_INT(store_rec_put_str(&b, 23, "x"), 0); /* twice: a defect */
+    CHECK_INT(store_cert_decode(b.data, b.len, &d), STORE_ECORRUPT);
+    jp_buf_free(&b);
+}
+
 static void test_cert_rejects(void)
 {
     struct store_cert c;
@@ -244,6 +275,7 @@ int main(void)
     test_fields_round_trip();
     test_bad_headers();
     test_cert_round_trip();
+    test_cert_qr_text();
     test_cert_rejects();
     test_cert_truncated_and_garbage();
     return CHECK_DONE();

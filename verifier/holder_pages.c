@@ -538,6 +538,7 @@ static int print_body(struct verifier *v, const struct store_cert *cert, struct 
         {"发证机关", cert->authority_name},  {"发证日期", cert->issue_date},
         {"电子证照标识", cert->elicence_id},
     };
+    const char *signed_url = store_cert_qr(cert);
     char url[300];
     int rc = jp_strf(url, sizeof(url), "%s/c/%s", v->cfg.public_url, cert->certificate_no);
 
@@ -548,7 +549,7 @@ static int print_body(struct verifier *v, const struct store_cert *cert, struct 
         rc = banner_list(b, cert->status, "<div class=\"grid\"><dl>", rows,
                          sizeof(rows) / sizeof(rows[0]), "</dl><div>");
     if (rc == 0)
-        rc = qr_svg(url, b);
+        rc = qr_svg(signed_url != NULL ? signed_url : url, b); /* the PDF's QR; old records: /c/ */
     if (rc == 0)
         rc = jp_buf_puts(b, "<p>扫码查看证书状态</p></div></div></div>"
                             "<p>打印：浏览器菜单“打印”，横向A4。具有签名的正式文件为PDF版。</p>");

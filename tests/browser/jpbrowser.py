@@ -119,6 +119,18 @@ def issue_home(r, count, *gen_args):
     return home, nos, intake
 
 
+def qr_text(png):
+    """The text of the QR code in an image (zbarimg), "" when none decodes."""
+    out = subprocess.run(["zbarimg", "-q", "--raw", png], stdout=subprocess.PIPE)
+    return out.stdout.decode(errors="replace").strip()
+
+
+def pdf_qr(work, pdf):
+    """The text of the QR code on a PDF's page, rendered at 150 dpi (pdftoppm)."""
+    run(["pdftoppm", "-r", "150", "-png", "-singlefile", pdf, os.path.join(work, "qr-page")])
+    return qr_text(os.path.join(work, "qr-page.png"))
+
+
 def by_css(drv, sel):
     """The first element matching the CSS selector sel (raises when there is none)."""
     from selenium.webdriver.common.by import By

@@ -9,7 +9,8 @@ phone:
   - signs in at /me with a wrong claim code (refused), then the right one;
   - sees 我的证书 and downloads the PDF with the browser's session cookie: the bytes
     equal `jianpei-issuer pdf`, and pdfsig says the signature is valid;
-  - opens the print view (full name and ID, the QR as inline SVG);
+  - opens the print view (full name and ID, the QR as inline SVG): the SVG as
+    Chromium draws it decodes (zbarimg) to the signed /V/ URL of the PDF's QR;
   - creates a share, opens it in a second, fresh browser profile (the employer):
     the banner 仅供…用于…，有效期至… and the unmasked name;
   - revokes it and, in the employer's browser again, sees 授权已过期/已撤回 and
@@ -129,6 +130,13 @@ def test(r):
     check(len(drv.find_elements(By.CSS_SELECTOR, "svg.qr path")) == 1,
           "print view: QR as inline SVG")
     shot(drv, logs, "print", source=False)
+    drv.execute_script("var q = document.querySelector('svg.qr');"
+                       "q.style.width = q.style.height = '360px';")
+    png = os.path.join(logs, "print-qr.png")
+    by_css(drv, "svg.qr").screenshot(png)
+    printed, signed = jpbrowser.qr_text(png), jpbrowser.pdf_qr(work, stored)
+    check("/V/%s/" % no in signed, "the PDF's QR is the signed /V/ URL")
+    check(printed == signed, "print view: the QR decodes to the PDF's signed URL")
 
     drv.get(base + "/me")
     drv.execute_script("document.querySelector('details').open = true;")

@@ -25,8 +25,7 @@ def make_home(r):
     home, nos, _ = jpbrowser.issue_home(r, 2)
     pdf = os.path.join(r.work, "cert.pdf")
     run([r.issuer, "--home", home, "pdf", nos[0], "--out", pdf])
-    run(["pdftoppm", "-r", "150", "-png", "-singlefile", pdf, os.path.join(r.work, "page")])
-    url = run(["zbarimg", "-q", "--raw", os.path.join(r.work, "page.png")]).stdout.decode().strip()
+    url = jpbrowser.pdf_qr(r.work, pdf)
     return home, nos, url[url.index("/V/"):]
 
 
