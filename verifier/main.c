@@ -41,7 +41,7 @@ static const char main_help[] =
     "                         only (logged at start); per-certificate lockouts stay\n"
     "  --no-access-log        no per-request line on standard error\n"
     "  --qr-cache N           QR verdicts remembered, 0-1000000 (8192; 0 = off, about\n"
-    "                         200 bytes each); a QR the issuer stored for the current\n"
+    "                         400 bytes each); a QR the issuer stored for the current\n"
     "                         file needs no signature check either way\n"
     "\n"
     "Limits on lookups, connections and request time are read from the \"verifier\"\n"
