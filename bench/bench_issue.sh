@@ -3,12 +3,13 @@
 # memory, store size per certificate, on synthetic candidates with a photo.
 #   bench/bench_issue.sh [N]      default N=10000
 #   env: PHOTO=0 issues without photos (a 1,000,000 run then needs ~57 GB, not ~70);
+#        THREADS=N renders on N threads (default: one per core);
 #        KEEP=DIR keeps the home in DIR for later measurements (bench_fill --lookup)
 # Prints one line of figures; run by hand, report in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
-threads=0
+threads=${THREADS:-}   # empty: one per core (the issuer's default)
 bin=build/bin
 [ -x $bin/jianpei-issuer ] || { echo "build first: cmake -S . -B build && cmake --build build" >&2; exit 2; }
 
@@ -27,7 +28,7 @@ fi
 # Sample anonymous (heap) and total RSS every 0.1 s while the issuer runs.
 /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
   $bin/jianpei-issuer --home "$work/home" issue --input "$work/in.jsonl" \
-  --threads "$threads" --report "$work/report.json" 2>"$work/err" &
+  ${threads:+--threads "$threads"} --report "$work/report.json" 2>"$work/err" &
 tpid=$!
 anon=0
 while kill -0 $tpid 2>/dev/null; do

@@ -23,7 +23,7 @@ mkdir -p "$out/obj" "$out/bin"
 out=$(cd "$out" && pwd)
 
 pkgs=""
-for p in libcrypto lmdb libqrencode libmicrohttpd harfbuzz-subset harfbuzz jansson zlib libjpeg libpng libzip libxml-2.0 icu-uc libcurl; do
+for p in libcrypto lmdb libqrencode libmicrohttpd harfbuzz-subset harfbuzz jansson zlib libdeflate libjpeg libpng libzip libxml-2.0 icu-uc libcurl; do
   pkg-config --exists "$p" && pkgs="$pkgs $p"
 done
 # shellcheck disable=SC2054,SC2207

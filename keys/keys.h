@@ -447,6 +447,15 @@ const char *keys_verdict_name(enum keys_verdict v);
  */
 int keys_token_verify(const keys_trust_t *t, const char *token, size_t len, struct keys_claims *out,
                       enum keys_verdict *verdict);
+/*
+ * keys_token_verify for a token the caller knows we made: byte-identical to
+ * the one the issuer stored for the certificate's current file. Everything
+ * but the ECDSA signature is checked as there (format, the key in the trust
+ * list, its state, its validity on the issue date); the signature was
+ * verified when it was made. Never use it for a token from outside alone.
+ */
+int keys_token_judge_ours(const keys_trust_t *t, const char *token, size_t len,
+                          struct keys_claims *out, enum keys_verdict *verdict);
 
 /* === SM2 hierarchy (SPEC §11, issue 18; keys/sm2.c) ========================
  *

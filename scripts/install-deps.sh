@@ -13,6 +13,8 @@ pkgs=(
   libssl-dev libqrencode-dev libhpdf-dev libmicrohttpd-dev liblmdb-dev lmdb-utils
   libcurl4-openssl-dev
   libharfbuzz-dev libjansson-dev libpng-dev libjpeg-dev zlib1g-dev libicu-dev
+  # libdeflate for the PDF streams templates/ writes (docs/benchmarks.md: issuance speed)
+  libdeflate-dev
   # OFD (SPEC §11): libzip for the package, libxml2 for its XML
   libzip-dev libxml2-dev
   # fonts: AR PL UMing (certificate face) and HanaMin (CJK extensions fallback)

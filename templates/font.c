@@ -9,6 +9,7 @@
  * object its page text operators accept.
  */
 #include "font.h"
+#include "render.h"
 #include "util.h"
 
 #include <errno.h>
@@ -24,7 +25,6 @@
 
 #include <hb-ot.h>
 #include <hb-subset.h>
-#include <zlib.h>
 #include <hpdf_doc.h>
 #include <hpdf_encoder.h>
 #include <hpdf_font.h>
@@ -218,11 +218,14 @@ void font_lib_release_pages(const struct font_lib *lib)
         madvise(lib->maps[i].addr, lib->maps[i].len, MADV_DONTNEED);
 }
 
+static hb_subset_input_t *subset_input(const struct font_face *f, const uint32_t *cps, size_t n);
+
 /* Appends one face to lib; takes a reference to blob and to face. */
 static struct font_face *face_push(struct font_lib *lib, const char *path, hb_blob_t *blob,
                                    hb_face_t *face)
 {
     struct font_face *f = &lib->faces[lib->nfaces++];
+    hb_subset_input_t *one;
 
     memset(f, 0, sizeof(*f));
     strcpy(f->path, path);
@@ -232,6 +235,9 @@ static struct font_face *face_push(struct font_lib *lib, const char *path, hb_bl
     f->font = hb_font_create(f->face);
     hb_font_make_immutable(f->font);
     face_metrics(f);
+    one = subset_input(f, NULL, 0);
+    f->skel = font_skel_new(f->face, one);
+    hb_subset_input_destroy(one);
     return f;
 }
 
@@ -289,6 +295,7 @@ void font_lib_free(struct font_lib *lib)
     if (lib == NULL)
         return;
     for (size_t i = 0; i < lib->nfaces; i++) {
+        font_skel_free(lib->faces[i].skel);
         hb_font_destroy(lib->faces[i].font);
         hb_face_destroy(lib->faces[i].face);
         hb_blob_destroy(lib->faces[i].blob);
@@ -397,7 +404,6 @@ static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, struct font_
     hb_blob_t *whole = NULL;
     const char *data;
     unsigned len = 0;
-    uLongf zlen;
 
     hb_face_builder_add_table(builder, HB_TAG('c', 'm', 'a', 'p'), cmap);
     for (size_t i = 0; i < sizeof(kept_tables) / sizeof(kept_tables[0]); i++) {
@@ -412,21 +418,31 @@ static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, struct font_
         rc = EIO;
         goto out;
     }
-    zlen = compressBound(len);
-    out->zttf = malloc(zlen);
-    if (out->zttf == NULL) {
-        rc = ENOMEM;
+    rc = tmpl_deflate((const unsigned char *)data, len, level, &out->zttf, &out->zlen);
+    if (rc != 0)
         goto out;
-    }
-    if (compress2(out->zttf, &zlen, (const Bytef *)data, len, level) != Z_OK) {
-        rc = EIO;
-        goto out;
-    }
-    out->zlen = zlen;
     out->ttflen = len;
 out:
     hb_blob_destroy(whole);
     hb_face_destroy(builder);
+    return rc;
+}
+
+/* subset_run without HarfBuzz's planner: glyph i+1 is cps[i]'s; 1 to fall back. */
+static int fast_run(const struct font_face *f, const uint32_t *cps, size_t n, hb_codepoint_t *gids,
+                    hb_face_t **sub)
+{
+    hb_codepoint_t *src = calloc(n + 1, sizeof(*src));
+    int rc;
+
+    if (src == NULL)
+        return ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        src[i + 1] = face_glyph(f, cps[i]);
+        gids[i] = (hb_codepoint_t)(i + 1);
+    }
+    rc = font_skel_subset(f->skel, src, n + 1, sub);
+    free(src);
     return rc;
 }
 
@@ -442,6 +458,12 @@ static int subset_run(const struct font_face *f, const uint32_t *cps, size_t n,
     *sub = NULL;
     if (in == NULL)
         return ENOMEM;
+    if (f->skel != NULL) {
+        rc = fast_run(f, cps, n, gids, sub);
+        if (rc != 1)
+            goto out_free_input;
+        rc = 0;
+    }
     plan = hb_subset_plan_create_or_fail(f->face, in);
     if (plan == NULL) {
         rc = EIO;
@@ -671,13 +693,6 @@ static void pack_font_free(HPDF_Dict font)
     font->attr = NULL;
 }
 
-/* Marks a stream whose bytes are already deflated (libharu would drop a Filter entry). */
-static HPDF_STATUS write_flate_filter(HPDF_Dict obj, HPDF_Stream s)
-{
-    (void)obj;
-    return HPDF_Stream_WriteStr(s, "/Filter /FlateDecode\012");
-}
-
 /* A stream object holding len deflated bytes, in pdf's xref. */
 static HPDF_Dict deflated_stream(HPDF_Doc pdf, const unsigned char *z, size_t len)
 {
@@ -686,7 +701,7 @@ static HPDF_Dict deflated_stream(HPDF_Doc pdf, const unsigned char *z, size_t le
     if (d == NULL)
         return NULL;
     d->filter = HPDF_STREAM_FILTER_NONE;
-    d->write_fn = write_flate_filter;
+    d->write_fn = tmpl_write_flate_filter;
     if (HPDF_Stream_Write(d->stream, z, (HPDF_UINT)len) != HPDF_OK)
         return NULL;
     return d;

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hb-subset.h>
 #include <hb.h>
 
 #define FONT_MAX_FACES 5        /* main face (common part + whole) plus fallbacks */
@@ -33,6 +34,8 @@
 #define FONT_MAX_PSNAME 64      /* bytes of a PostScript name, with NUL */
 #define FONT_MAX_TTF (4u << 20) /* bound on one subset's bytes */
 
+struct font_skel; /* font_fast.c: what a subset without HarfBuzz's planner copies */
+
 /* One TrueType face, opened once per template and shared read-only. */
 struct font_face {
     char path[FONT_MAX_PATH];     /* file the face came from */
@@ -40,6 +43,7 @@ struct font_face {
     hb_blob_t *blob;              /* owned; the mapped file (see font_file_blob) */
     hb_face_t *face;              /* owned; main face preprocessed for fast subsetting */
     hb_font_t *font;              /* owned; immutable, for cmap and advances */
+    struct font_skel *skel;       /* owned; fast subsets (font_fast.c), or NULL */
     unsigned upem;                /* units per em */
     int ascent, descent;          /* 1/1000 em, from hhea */
     int bbox[4];                  /* xMin yMin xMax yMax, 1/1000 em, from head */
@@ -98,7 +102,7 @@ int font_lib_advance(const struct font_lib *lib, size_t face, uint32_t cp);
 
 /*
  * Builds a pack of face holding the n distinct code points cps (n <=
- * FONT_MAX_CODES, each present in the face), compressed at zlib level (1-9).
+ * FONT_MAX_CODES, each present in the face), compressed at libdeflate level (1-12).
  * The pack owns copies; free it with font_pack_free. Returns 0, ENOMEM,
  * E2BIG (too many characters) or EIO (HarfBuzz or zlib failed).
  */
@@ -118,5 +122,19 @@ int font_pack_find(const struct font_pack *p, uint32_t cp);
  */
 HPDF_Font font_pack_attach(const struct font_lib *lib, const struct font_pack *p, HPDF_Doc pdf,
                            const char *tag);
+
+/*
+ * font_fast.c: the fast subsets. font_skel_new prepares them for a
+ * TrueType face (one_glyph: a subset input of .notdef alone, with the name
+ * IDs a pack keeps; not consumed), or returns NULL (no glyf table, out of
+ * memory: HarfBuzz's planner is used). font_skel_subset makes a face builder holding
+ * glyph src[i] of the face as glyph i (src[0] = .notdef) with every table a
+ * pack keeps except cmap: 0 and *sub (caller destroys), 1 when a glyph is
+ * composite (use HarfBuzz), ENOMEM or EIO.
+ */
+struct font_skel *font_skel_new(hb_face_t *face, hb_subset_input_t *one_glyph);
+void font_skel_free(struct font_skel *s);
+int font_skel_subset(const struct font_skel *s, const hb_codepoint_t *src, size_t n,
+                     hb_face_t **sub);
 
 #endif

@@ -7,16 +7,30 @@
  * become one filled rectangle, so the code stays sharp at any print or
  * screen resolution (a scaled raster QR did not decode at 150 dpi), over a
  * white square that holds the 4-module quiet zone.
+ *
+ * Speed (docs/benchmarks.md): libqrencode's automatic mask choice scores all
+ * eight masks and was 9 % of issuance CPU; the symbol uses one fixed mask
+ * (any of the eight is valid QR, and tests decode it at 150 dpi), and the
+ * rectangles are written to the page's content stream directly, as
+ * integers, instead of through HPDF_Page_Rectangle (a 512-byte byte-wise
+ * memset and four float conversions per rectangle, another 10 %).
  */
 #include "render.h"
 
 #include <errno.h>
 #include <string.h>
 
+#include <hpdf_pages.h>
 #include <qrencode.h>
 
+#define QR_MAX_WIDTH 177  /* modules across a version-40 symbol */
 #define QR_QUIET 4        /* modules of white border on each side */
 #define QR_MIN_NUM_RUN 16 /* digits worth a numeric segment of their own */
+#define QR_MASK 2         /* the fixed mask pattern (libqrencode numbering) */
+
+/* Exported by libqrencode 4 (qrencode.c) but not declared in qrencode.h:
+ * QRcode_encodeInput with the mask given (0-7) instead of chosen (-1). */
+extern QRcode *QRcode_encodeMask(QRinput *input, int mask);
 
 static int qr_is_alnum(const char *s)
 {
@@ -54,28 +68,47 @@ static int qr_append_an(QRinput *in, const char *text)
 
 static QRcode *qr_encode(const char *text)
 {
-    QRinput *in;
+    QRinput *in = QRinput_new2(0, QR_ECLEVEL_Q);
     QRcode *code = NULL;
+    int rc;
 
-    if (!qr_is_alnum(text))
-        return QRcode_encodeString8bit(text, 0, QR_ECLEVEL_Q);
-    in = QRinput_new2(0, QR_ECLEVEL_Q);
     if (in == NULL)
         return NULL;
-    if (qr_append_an(in, text) == 0)
-        code = QRcode_encodeInput(in);
+    if (qr_is_alnum(text))
+        rc = qr_append_an(in, text);
+    else
+        rc = QRinput_append(in, QR_MODE_8, (int)strlen(text), (const unsigned char *)text);
+    if (rc == 0)
+        code = QRcode_encodeMask(in, QR_MASK);
     QRinput_free(in);
     return code;
 }
 
-/* Adds the dark runs of one row as rectangles, in module units (y up). */
-static HPDF_STATUS qr_row(HPDF_Page page, const QRcode *c, int row)
+/* Writes v (0..9999) in decimal followed by sep; returns the end. */
+static char *put_uint(char *p, unsigned v, char sep)
 {
-    HPDF_STATUS st = HPDF_OK;
+    char tmp[4];
+    int n = 0;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0 && n < 4);
+    while (n > 0)
+        *p++ = tmp[--n];
+    *p++ = sep;
+    return p;
+}
+
+/* Appends the dark runs of one row as "x y w 1 re" in module units (y up). */
+static HPDF_STATUS qr_row(HPDF_Stream s, const QRcode *c, int row)
+{
+    char buf[(QR_MAX_WIDTH + 1) / 2 * 20];
     const unsigned char *d = c->data + (size_t)row * (size_t)c->width;
+    char *p = buf;
     int col = 0;
 
-    while (col < c->width && st == HPDF_OK) {
+    while (col < c->width) {
         int start;
         if (!(d[col] & 1)) {
             col++;
@@ -84,9 +117,27 @@ static HPDF_STATUS qr_row(HPDF_Page page, const QRcode *c, int row)
         start = col;
         while (col < c->width && (d[col] & 1))
             col++;
-        st = HPDF_Page_Rectangle(page, (HPDF_REAL)start, (HPDF_REAL)(c->width - 1 - row),
-                                 (HPDF_REAL)(col - start), 1);
+        p = put_uint(p, (unsigned)start, ' ');
+        p = put_uint(p, (unsigned)(c->width - 1 - row), ' ');
+        p = put_uint(p, (unsigned)(col - start), ' ');
+        memcpy(p, "1 re\n", 5);
+        p += 5;
     }
+    return p == buf ? HPDF_OK : HPDF_Stream_Write(s, (const HPDF_BYTE *)buf, (HPDF_UINT)(p - buf));
+}
+
+/* The dark modules as one filled path, straight into the page's content stream. */
+static HPDF_STATUS qr_modules(HPDF_Page page, const QRcode *c)
+{
+    HPDF_PageAttr attr = (HPDF_PageAttr)page->attr;
+    HPDF_STATUS st = HPDF_OK;
+
+    if (attr == NULL || attr->gmode != HPDF_GMODE_PAGE_DESCRIPTION || c->width > QR_MAX_WIDTH)
+        return HPDF_INVALID_OPERATION;
+    for (int row = 0; row < c->width && st == HPDF_OK; row++)
+        st = qr_row(attr->stream, c, row);
+    if (st == HPDF_OK)
+        st = HPDF_Stream_WriteStr(attr->stream, "f\n");
     return st;
 }
 
@@ -110,9 +161,8 @@ int qr_draw(HPDF_Page page, const char *text, double x, double y, double size_pt
     /* module coordinates: integers keep the content stream short */
     st += HPDF_Page_Concat(page, (HPDF_REAL)m, 0, 0, (HPDF_REAL)m, (HPDF_REAL)(x + QR_QUIET * m),
                            (HPDF_REAL)(y + QR_QUIET * m));
-    for (int row = 0; row < c->width && st == HPDF_OK; row++)
-        st = qr_row(page, c, row);
-    st += HPDF_Page_Fill(page);
+    if (st == HPDF_OK)
+        st = qr_modules(page, c);
     st += HPDF_Page_GRestore(page);
     if (st != HPDF_OK)
         rc = TMPL_EPDF;

@@ -157,7 +157,7 @@ static int build_dynamic(struct doc *d)
                 cps[k++] = dc[i].cp;
         if (k == 0)
             continue;
-        rc = font_pack_build(&d->t->fonts, f, cps, k, 6, &d->dyn[f]);
+        rc = font_pack_build(&d->t->fonts, f, cps, k, TMPL_DEFLATE_LEVEL, &d->dyn[f]);
         if (rc == E2BIG) {
             jp_errf(d->err, d->errlen, "fields: too many distinct characters");
             rc = TMPL_EFIELD;
@@ -591,6 +591,9 @@ static int doc_save(struct doc *d, struct jp_buf *out)
     unsigned char *bytes = NULL;
     int rc = 0;
 
+    rc = tmpl_deflate_doc(d->pdf, TMPL_DEFLATE_LEVEL);
+    if (rc != 0)
+        goto out;
     if (HPDF_SaveToStream(d->pdf) != HPDF_OK) {
         rc = pdf_fail(d, "saving");
         goto out;

@@ -119,4 +119,22 @@ int photo_fit(const unsigned char *p, size_t len, int is_png, double box_w_mm, d
  */
 int qr_draw(HPDF_Page page, const char *text, double x, double y, double size_pt, int *version);
 
+/* Level (libdeflate 1-12) of each certificate's own streams; static fonts use 12, once. */
+#define TMPL_DEFLATE_LEVEL 3
+/*
+ * Compresses len bytes at level into zlib format (deflate.c): 0 and a new
+ * buffer in *out (caller frees with free()) of *outlen bytes, or ENOMEM, EIO.
+ * Thread-safe; each thread keeps its own compressor until it ends.
+ */
+int tmpl_deflate(const unsigned char *in, size_t len, int level, unsigned char **out,
+                 size_t *outlen);
+/* A stream dictionary's write_fn that declares its bytes already deflated. */
+HPDF_STATUS tmpl_write_flate_filter(HPDF_Dict obj, HPDF_Stream s);
+/*
+ * Deflates, in place, every stream of pdf that libharu would deflate on
+ * saving, and marks each as already deflated. Call just before saving.
+ * Returns 0, ENOMEM, EIO or EFBIG.
+ */
+int tmpl_deflate_doc(HPDF_Doc pdf, int level);
+
 #endif

@@ -550,7 +550,7 @@ static int build_packs(struct tmpl *t, uint32_t *cps, size_t ncps, char *err, si
                 t->chars[i].idx = (uint16_t)k++;
         if (n == 0)
             continue;
-        rc = font_pack_build(&t->fonts, f, cps, n, 9, &t->static_packs[f]);
+        rc = font_pack_build(&t->fonts, f, cps, n, 12, &t->static_packs[f]);
         if (rc != 0) {
             jp_errf(err, errlen, "%s: cannot subset (%s)", t->fonts.faces[f].path,
                     rc == E2BIG ? "too many distinct characters" : tmpl_strerror(rc));

@@ -414,11 +414,31 @@ static const char *page_verdict(int port, const char *url, char out[32])
     return out;
 }
 
+/* The verdict of POST /api/v1/verify for url, "" when the request failed. */
+static const char *api_verdict(int port, const char *url, char out[32])
+{
+    char body[2200];
+    struct vc_resp r;
+    const char *v;
+
+    out[0] = '\0';
+    snprintf(body, sizeof(body), "{\"qr\":\"%s\"}", url);
+    if (post(port, "/api/v1/verify", NULL, body, &r) == 0) {
+        v = jstr(&r, "verdict", NULL);
+        snprintf(out, 32, "%s", v != NULL ? v : "");
+        vc_resp_free(&r);
+    }
+    return out;
+}
+
 /*
- * The QR verdict cache: a repeat check is served from it (/metrics counts it),
- * and revoking the signing key while the daemon runs turns the same token
- * revoked_key - the reload empties the cache. The daemon looks at keys.json at
- * most once a second, so the check polls for a bounded time.
+ * The QR verdict cache: a repeat check of a QR text is served from it
+ * (/metrics counts it); the page of the token stored with the current file
+ * is judged without a signature check (counted too). Revoking the signing
+ * key while the daemon runs turns the same token revoked_key on both paths -
+ * the reload empties the cache, and the stored path reads the key's state.
+ * The daemon looks at keys.json at most once a second, so the check polls
+ * for a bounded time.
  */
 static void test_key_revoke(int port, const struct holder *h)
 {
@@ -435,8 +455,12 @@ static void test_key_revoke(int port, const struct holder *h)
     CHECK(vc_qr_from_pdf(JP_BIN_DIR, dir, h->no, url, sizeof(url)) == 0);
     CHECK_STR(page_verdict(port, url, v), "genuine");
     CHECK_STR(page_verdict(port, url, v), "genuine");
+    CHECK_STR(api_verdict(port, url, v), "genuine");
+    CHECK_STR(api_verdict(port, url, v), "genuine");
     CHECK(get(port, "/metrics", NULL, &r) == 0 && r.status == 200);
     CHECK(has(&r, "jianpei_qr_cache_hits_total") && !has(&r, "jianpei_qr_cache_hits_total 0\n"));
+    CHECK(has(&r, "jianpei_qr_stored_checks_total") &&
+          !has(&r, "jianpei_qr_stored_checks_total 0\n"));
     vc_resp_free(&r);
     CHECK_INT(vc_run(keys, list), 0);
     text = vc_slurp(list, &len);
@@ -450,7 +474,40 @@ static void test_key_revoke(int port, const struct holder *h)
         nanosleep(&pause, NULL); /* bounded poll for the once-a-second reload */
     }
     CHECK_STR(v, "revoked_key");
+    CHECK_STR(api_verdict(port, url, v), "revoked_key");
     (void)out;
+}
+
+/*
+ * --qr-cache 0: nothing is remembered (two checks of one text, no cache
+ * hit), the stored token's page still reads the key's state (revoked by
+ * test_key_revoke), and a token that is not the stored one is still verified:
+ * the forged one stays forged. A size that is not a number is a usage error.
+ */
+static void test_no_cache(const char *err_path, const char *url, const char *forged_path)
+{
+    char *argv[] = {verifier_bin,  "--home",     home, "--listen",
+                    "127.0.0.1:0", "--qr-cache", "0",  NULL};
+    char *bad[] = {verifier_bin,  "--home",     home,   "--listen",
+                   "127.0.0.1:0", "--qr-cache", "many", NULL};
+    char v[32], forged_url[2100];
+    struct vc_daemon d = {0};
+    struct vc_resp r;
+
+    CHECK_INT(vc_run(bad, NULL), 2);
+    CHECK(vc_daemon_start(argv, err_path, &d) == 0);
+    if (d.port <= 0)
+        return;
+    snprintf(forged_url, sizeof(forged_url), "http://127.0.0.1%s", forged_path);
+    CHECK_STR(page_verdict(d.port, url, v), "revoked_key");
+    CHECK_STR(page_verdict(d.port, forged_url, v), "forged");
+    CHECK_STR(api_verdict(d.port, url, v), "revoked_key");
+    CHECK_STR(api_verdict(d.port, url, v), "revoked_key");
+    CHECK(get(d.port, "/metrics", NULL, &r) == 0 && r.status == 200);
+    CHECK(has(&r, "jianpei_qr_cache_hits_total 0\n"));
+    CHECK(has(&r, "jianpei_qr_stored_checks_total 1\n"));
+    vc_resp_free(&r);
+    CHECK_INT(vc_daemon_stop(&d), 0);
 }
 
 static int batch(int port, const char *client, const char *secret, long ts_off, const char *body,
@@ -701,6 +758,7 @@ int main(void)
         test_key_revoke(d.port, &h2);
         CHECK_INT(vc_daemon_stop(&d), 0);
         test_access_log(err_path, &h, url);
+        test_no_cache(err_path, url, forged);
     }
     vc_run(rm, NULL);
     return CHECK_DONE();

@@ -782,7 +782,7 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     }
     v->locks_ready = 1;
     v->last_check_s = (int64_t)(jp_mono_ms() / 1000u);
-    rc = vf_qrcache_init(&v->qrcache);
+    rc = vf_qrcache_init(&v->qrcache, opts->qr_cache_set ? opts->qr_cache : VF_QRCACHE_SLOTS);
     if (rc == 0)
         rc = vf_qrsvg_init(&v->qrsvg);
     if (rc == 0) {

@@ -271,13 +271,25 @@ static json_t *qr_result_json(struct verifier *v, const struct verifier_qr *qr,
     return o;
 }
 
-/* Checks QR text against the current trust, through the verdict cache. */
-static int qr_check_locked(struct verifier *v, const char *text, size_t len, struct verifier_qr *qr)
+/*
+ * Checks QR text against the current trust: a path the issuer stored for
+ * cert's current file without a signature check, any other through the
+ * verdict cache.
+ */
+static int qr_check_locked(struct verifier *v, const char *text, size_t len,
+                           const struct store_cert *cert, struct verifier_qr *qr)
 {
     unsigned char key[SHA256_DIGEST_LENGTH];
     uint64_t gen;
     int rc;
 
+    if (vf_qr_is_stored(text, cert)) {
+        pthread_rwlock_rdlock(&v->lock);
+        rc = vf_qr_check_stored(v->trust, text, qr);
+        pthread_rwlock_unlock(&v->lock);
+        atomic_fetch_add(&v->qrcache.stored, 1);
+        return rc;
+    }
     SHA256((const unsigned char *)text, len, key);
     if (vf_qrcache_get(&v->qrcache, key, qr))
         return 0;
@@ -299,15 +311,15 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
     struct jp_buf page;
     int rc, found;
 
-    rc = qr_check_locked(v, c->path, strlen(c->path), &qr);
-    if (rc != 0)
-        return rc;
-    if (qr.verdict != VERIFIER_QR_MALFORMED && strcmp(qr.claims.certificate_no, no) != 0)
-        qr.verdict = VERIFIER_QR_FORGED; /* the number the page shows is the one in the path */
     rc = vf_cert_lookup(v, no, &cert);
     if (rc != 0 && rc != STORE_ENOTFOUND)
         return rc;
     found = rc == 0;
+    rc = qr_check_locked(v, c->path, strlen(c->path), found ? &cert : NULL, &qr);
+    if (rc != 0)
+        return rc;
+    if (qr.verdict != VERIFIER_QR_MALFORMED && strcmp(qr.claims.certificate_no, no) != 0)
+        qr.verdict = VERIFIER_QR_FORGED; /* the number the page shows is the one in the path */
     if (!found && !vf_lookup_missed(v, c, r))
         return 0;
     if (c->wants_json)
@@ -371,7 +383,7 @@ static int h_verify(struct verifier *v, const struct vf_call *c, struct vf_reply
         return vf_reply_error(r, 400, "invalid_request",
                               "qr must be a string of at most 4096 bytes");
     }
-    rc = qr_check_locked(v, text, json_string_length(json_object_get(root, "qr")), &qr);
+    rc = qr_check_locked(v, text, json_string_length(json_object_get(root, "qr")), NULL, &qr);
     json_decref(root);
     if (rc != 0)
         return rc;
@@ -856,8 +868,13 @@ static int h_metrics(struct verifier *v, struct vf_reply *r)
                            "# HELP jianpei_qr_cache_hits_total QR checks answered from the "
                            "verdict cache.\n"
                            "# TYPE jianpei_qr_cache_hits_total counter\n"
-                           "jianpei_qr_cache_hits_total %llu\n",
-                           (unsigned long long)atomic_load(&v->qrcache.hits));
+                           "jianpei_qr_cache_hits_total %llu\n"
+                           "# HELP jianpei_qr_stored_checks_total QR pages whose token is the "
+                           "one stored for the current file (no signature check).\n"
+                           "# TYPE jianpei_qr_stored_checks_total counter\n"
+                           "jianpei_qr_stored_checks_total %llu\n",
+                           (unsigned long long)atomic_load(&v->qrcache.hits),
+                           (unsigned long long)atomic_load(&v->qrcache.stored));
     if (rc == 0)
         reply_buf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
     jp_buf_free(&b);

@@ -22,7 +22,7 @@
 static const char main_help[] =
     "usage: jianpei-verifier [--home DIR] --listen HOST:PORT [--threads N]\n"
     "                        [--rate-burst N] [--rate-per-minute N] [--no-access-log]\n"
-    "                        [--trusted-proxy CIDR]... [--no-rate-limits]\n"
+    "                        [--trusted-proxy CIDR]... [--no-rate-limits] [--qr-cache N]\n"
     "       jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE]\n"
     "       jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
     "\n"
@@ -40,6 +40,9 @@ static const char main_help[] =
     "  --no-rate-limits       every per-address limit off: for benchmarks and tests\n"
     "                         only (logged at start); per-certificate lockouts stay\n"
     "  --no-access-log        no per-request line on standard error\n"
+    "  --qr-cache N           QR verdicts remembered, 0-1000000 (8192; 0 = off, about\n"
+    "                         400 bytes each); a QR the issuer stored for the current\n"
+    "                         file needs no signature check either way\n"
     "\n"
     "Limits on lookups, connections and request time are read from the \"verifier\"\n"
     "object of HOME/config.json (docs/operations.md), and so are \"listen\", \"threads\",\n"
@@ -244,6 +247,7 @@ int main(int argc, char **argv)
         {"no-access-log", no_argument, NULL, 'n'},
         {"trusted-proxy", required_argument, NULL, 'p'},
         {"no-rate-limits", no_argument, NULL, 'N'},
+        {"qr-cache", required_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -277,6 +281,10 @@ int main(int argc, char **argv)
             break;
         case 'N':
             o.no_rate_limits = 1;
+            break;
+        case 'q':
+            bad |= parse_uint(optarg, &o.qr_cache);
+            o.qr_cache_set = 1;
             break;
         case 'h':
             fputs(main_help, stdout);

@@ -83,8 +83,8 @@ static int qr_split(const char *text, size_t len, char no[IDENT_CERTNO_SIZE], co
     return 0;
 }
 
-int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
-                      struct verifier_qr *out)
+static int qr_check(const keys_trust_t *trust, const char *text, size_t len, int ours,
+                    struct verifier_qr *out)
 {
     enum keys_verdict kv = KEYS_TOKEN_MALFORMED;
     const char *tok = NULL;
@@ -103,7 +103,8 @@ int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
         out->verdict = VERIFIER_QR_UNKNOWN_KEY;
         return 0;
     }
-    rc = keys_token_verify(trust, tok, toklen, &out->claims, &kv);
+    rc = ours ? keys_token_judge_ours(trust, tok, toklen, &out->claims, &kv)
+              : keys_token_verify(trust, tok, toklen, &out->claims, &kv);
     if (rc != 0)
         return rc;
     out->verdict = from_keys(kv);
@@ -111,6 +112,26 @@ int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
         strcmp(out->url_certno, out->claims.certificate_no) != 0)
         out->verdict = VERIFIER_QR_FORGED;
     return 0;
+}
+
+int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
+                      struct verifier_qr *out)
+{
+    return qr_check(trust, text, len, 0, out);
+}
+
+int vf_qr_is_stored(const char *path, const struct store_cert *cert)
+{
+    const char *stored = cert != NULL ? store_cert_qr(cert) : NULL;
+    size_t plen = strlen(path), slen = stored != NULL ? strlen(stored) : 0;
+
+    return stored != NULL && plen > 3 && slen >= plen && memcmp(path, "/V/", 3) == 0 &&
+           memcmp(stored + slen - plen, path, plen) == 0;
+}
+
+int vf_qr_check_stored(const keys_trust_t *trust, const char *path, struct verifier_qr *out)
+{
+    return qr_check(trust, path, strlen(path), 1, out);
 }
 
 int vf_claims_match(const struct keys_claims *k, const struct store_cert *c)

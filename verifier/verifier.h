@@ -68,6 +68,8 @@ struct verifier_opts {
     unsigned rate_per_min; /* its refill, tokens per minute; 0 = 10 */
     int access_log;        /* 1: one line per request on stderr */
     int no_rate_limits;    /* 1: every per-address limit off (benchmarks, tests) */
+    unsigned qr_cache;     /* QR verdict cache entries when qr_cache_set; 0 = off */
+    int qr_cache_set;      /* 0: the default size (8192 entries) */
     const char *trusted_proxies[VERIFIER_PROXIES_MAX]; /* CIDRs whose X-Forwarded-For counts */
     size_t ntrusted;                                   /* entries used */
 };

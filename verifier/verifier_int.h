@@ -205,17 +205,33 @@ struct vf_stamp {
     int exists;            /* 0 when stat failed */
 };
 
+/*
+ * 1 when the request path "/V/<no>/<token>" is, byte for byte, the end of the
+ * QR text the issuer stored with cert's current file (page.c); 0 otherwise,
+ * also when cert is NULL or has none recorded.
+ */
+int vf_qr_is_stored(const char *path, const struct store_cert *cert);
+/*
+ * verifier_qr_check for a path vf_qr_is_stored accepted: the key's trust and
+ * state are checked, the signature (verified when the issuer made it) is not.
+ */
+int vf_qr_check_stored(const keys_trust_t *trust, const char *path, struct verifier_qr *out);
+
 /* Verdicts of QR texts already checked (qrcache.c). */
-#define VF_QRCACHE_SLOTS 8192
+#define VF_QRCACHE_SLOTS 8192 /* default entries (--qr-cache) */
 #define VF_QRCACHE_STRIPES 64
 struct vf_qrslot;
 struct vf_qrcache {
-    struct vf_qrslot *slots;                /* owned; VF_QRCACHE_SLOTS */
+    struct vf_qrslot *slots;                /* owned; nslots entries, NULL when off */
+    size_t nslots;                          /* entries; 0 = cache off */
+    int ready;                              /* 1 between init and free */
     pthread_mutex_t mu[VF_QRCACHE_STRIPES]; /* slot i is guarded by mu[i % STRIPES] */
     _Atomic uint64_t gen;                   /* current trust generation, from 1 */
     _Atomic uint64_t hits;                  /* answers served from the cache */
+    _Atomic uint64_t stored;                /* checks of stored QR texts, no signature */
 };
-int vf_qrcache_init(struct vf_qrcache *c);
+/* Sets up a cache of nslots entries (0: off; get misses, put forgets). 0 or ENOMEM. */
+int vf_qrcache_init(struct vf_qrcache *c, size_t nslots);
 void vf_qrcache_free(struct vf_qrcache *c);
 /* Starts a new generation: every entry judged under the old trust is ignored. */
 void vf_qrcache_invalidate(struct vf_qrcache *c);
