@@ -290,6 +290,8 @@ struct store_cert {
     int64_t issued_at;                      /* unix seconds */
     unsigned char claim_hash[32];           /* keyed hash of the claim code (claim.h);
                                                all zero = the certificate has none */
+    int64_t version_at;                     /* unix seconds the current file version was made
+                                               (reissue, correction); 0 = version 1 or older data */
 };
 
 /* 1 when cert has a claim code (a nonzero claim_hash), else 0. */
