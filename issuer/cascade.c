@@ -31,7 +31,7 @@ struct cascade {
 
 static int add_no(struct issuer_cascade_result *r, const char *no)
 {
-    char (*v)[IDENT_CERTNO_SIZE] = jp_grow(r->nos, &r->cap, r->n, sizeof *r->nos, 256);
+    char(*v)[IDENT_CERTNO_SIZE] = jp_grow(r->nos, &r->cap, r->n, sizeof *r->nos, 256);
 
     if (v == NULL)
         return ENOMEM;
@@ -108,9 +108,9 @@ static int cascade_txn(store_txn *txn, void *arg)
     for (size_t i = 0; rc == 0 && i < k->r->n; i++) {
         rc = store_cert_get(txn, k->r->nos[i], &c);
         if (rc == 0)
-            rc = status_change_cert(txn, k->o->action, &c, k->reason, k->note,
-                                    k->o->actor ? k->o->actor : "jianpei-issuer", k->err,
-                                    k->errlen);
+            rc =
+                status_change_cert(txn, k->o->action, &c, k->reason, k->note,
+                                   k->o->actor ? k->o->actor : "jianpei-issuer", k->err, k->errlen);
     }
     jp_cleanse(&c, sizeof c);
     return rc;
@@ -178,8 +178,10 @@ static int reason_note(struct cascade *k)
                  o->issued_from, o->issued_to, text ? "; " : "", text ? text : "",
                  o->note ? "; " : "", o->note ? o->note : "");
     if (rc != 0) {
-        jp_errf(k->err, k->errlen, "--reason and --note: together at most %d bytes with the "
-                "cascade's description", ISSUER_NOTE_MAX);
+        jp_errf(k->err, k->errlen,
+                "--reason and --note: together at most %d bytes with the "
+                "cascade's description",
+                ISSUER_NOTE_MAX);
         return ISSUER_EARG;
     }
     return 0;

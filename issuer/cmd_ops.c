@@ -67,10 +67,10 @@ int cmd_correct(int argc, char **argv, const char *home)
     issuer *is = NULL;
     int rc, status;
     const struct cmd_opt opts[] = {
-        {"name", CMD_VALUE, &c.name},         {"gender", CMD_VALUE, &c.gender},
-        {"photo", CMD_VALUE, &c.photo},       {"reason", CMD_VALUE, &c.reason},
+        {"name", CMD_VALUE, &c.name},           {"gender", CMD_VALUE, &c.gender},
+        {"photo", CMD_VALUE, &c.photo},         {"reason", CMD_VALUE, &c.reason},
         {"new-claim-code", CMD_FLAG, &newcode}, {"history", CMD_FLAG, &history},
-        {"actor", CMD_VALUE, &c.actor},       {"passphrase-file", CMD_VALUE, &passfile},
+        {"actor", CMD_VALUE, &c.actor},         {"passphrase-file", CMD_VALUE, &passfile},
     };
 
     if (cmd_scan(argc, argv, opts, sizeof opts / sizeof opts[0], &no, correct_help, &status))
@@ -158,9 +158,9 @@ int cmd_cascade(int argc, char **argv, const char *home)
         printf("%s\n", r.nos[i]);
     printf("%s%s %zu certificates of %s issued %s..%s%s; %zu already %s, %zu left as they are; "
            "%zu records scanned\n",
-           o.dry_run ? "would " : "", o.dry_run ? argv[0] : done, r.n, o.institution,
-           o.issued_from, o.issued_to, o.dry_run ? " (dry run: nothing changed)" : "", r.already,
-           done, r.left, r.scanned);
+           o.dry_run ? "would " : "", o.dry_run ? argv[0] : done, r.n, o.institution, o.issued_from,
+           o.issued_to, o.dry_run ? " (dry run: nothing changed)" : "", r.already, done, r.left,
+           r.scanned);
     issuer_cascade_free(&r);
     return CLI_OK;
 }

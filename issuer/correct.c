@@ -29,18 +29,18 @@
 #define CORR_REC_MAX (4u * 1024)             /* bytes of one corrections record */
 
 struct correct {
-    issuer *is;                              /* the issuer */
-    const char *no;                          /* certificate number */
-    const struct issuer_correction *o;       /* what to change */
-    struct intake_ctx ctx;                   /* the intake rules' context */
-    struct intake_rec rec;                   /* the record with the new values, checked */
-    struct jp_buf pdf;                       /* the new file */
-    struct issuer_correct_result *out;       /* what was done */
-    char code[JP_CLAIM_CODE_SIZE];           /* the new claim code, when asked */
-    char photo_dir[JP_HOME_PATH_MAX];        /* folder of o->photo */
-    char photo_base[JP_HOME_PATH_MAX];       /* its name in that folder */
-    char *err;                               /* caller's message buffer */
-    size_t errlen;                           /* its size */
+    issuer *is;                        /* the issuer */
+    const char *no;                    /* certificate number */
+    const struct issuer_correction *o; /* what to change */
+    struct intake_ctx ctx;             /* the intake rules' context */
+    struct intake_rec rec;             /* the record with the new values, checked */
+    struct jp_buf pdf;                 /* the new file */
+    struct issuer_correct_result *out; /* what was done */
+    char code[JP_CLAIM_CODE_SIZE];     /* the new claim code, when asked */
+    char photo_dir[JP_HOME_PATH_MAX];  /* folder of o->photo */
+    char photo_base[JP_HOME_PATH_MAX]; /* its name in that folder */
+    char *err;                         /* caller's message buffer */
+    size_t errlen;                     /* its size */
 };
 
 /* ---------------------------------------------------------------- rules */
@@ -48,13 +48,12 @@ struct correct {
 /* The stored record c with the new values as an intake line (SPEC §5), malloc'd; NULL: ENOMEM. */
 static char *intake_line(const struct correct *k, const struct store_cert *c)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "name",
-                          k->o->name ? k->o->name : c->holder_name, "gender",
-                          k->o->gender ? k->o->gender : c->gender, "id_type", c->id_type,
-                          "id_number", c->id_number, "position", c->position_code,
-                          "institution_code", c->institution_code, "institution_name",
-                          c->institution_name, "city", c->city, "exam_id", c->exam_id,
-                          "exam_date", c->exam_date, "score", c->score_tenths / 10.0);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "name",
+        k->o->name ? k->o->name : c->holder_name, "gender", k->o->gender ? k->o->gender : c->gender,
+        "id_type", c->id_type, "id_number", c->id_number, "position", c->position_code,
+        "institution_code", c->institution_code, "institution_name", c->institution_name, "city",
+        c->city, "exam_id", c->exam_id, "exam_date", c->exam_date, "score", c->score_tenths / 10.0);
     char *line = NULL;
 
     if (o != NULL && k->o->photo != NULL &&
@@ -290,8 +289,8 @@ int issuer_correct(issuer *is, const char *certificate_no, const struct issuer_c
                    struct issuer_correct_result *out, char *err, size_t errlen)
 {
     struct issuer_correction o = *c;
-    struct correct k = {.is = is, .no = certificate_no, .o = &o, .out = out, .err = err,
-                        .errlen = errlen};
+    struct correct k = {
+        .is = is, .no = certificate_no, .o = &o, .out = out, .err = err, .errlen = errlen};
     int rc;
 
     err[0] = '\0';

@@ -350,8 +350,8 @@ struct issuer_correction {
 
 /* What a correction did. */
 struct issuer_correct_result {
-    unsigned file_version;                   /* the new version's number */
-    char fields[64];                         /* what changed: "name, gender, photo" */
+    unsigned file_version;                     /* the new version's number */
+    char fields[64];                           /* what changed: "name, gender, photo" */
     char claim_shown[ISSUER_CLAIM_SHOWN_SIZE]; /* the new claim code, or "" when none asked;
                                                   a secret: wipe it after showing */
 };

@@ -22,7 +22,7 @@ struct issuer {
     keys_t *keys[ISSUER_MAX_THREADS];          /* one key handle per worker */
     unsigned char kid[STORE_KEY_ID_LEN];       /* active signing key id */
     int photos_db;                             /* "photos": certificate_no -> photo bytes */
-    int corrections_db; /* "corrections": certificate_no + version u16 BE -> JSON record */
+    int corrections_db;                        /* "corrections": correct.c's records */
     atomic_ulong renders;                      /* render-and-sign calls since issuer_open */
     unsigned char claim_key[JP_CLAIM_KEY_LEN]; /* HOME/claim.key, wiped by issuer_close */
 };

@@ -74,8 +74,8 @@ static int reissue_txn(store_txn *txn, void *arg)
     rc = reissue_version(r->is, txn, &c, photo, photo_len, &r->pdf, r->err, r->errlen);
     if (rc != 0)
         return rc;
-    return audit_append(txn, c.version_at, "reissue", c.certificate_no, r->actor,
-                        "file version %u", (unsigned)c.file_version);
+    return audit_append(txn, c.version_at, "reissue", c.certificate_no, r->actor, "file version %u",
+                        (unsigned)c.file_version);
 }
 
 int issuer_reissue(issuer *is, const char *certificate_no, const char *actor, char *err,

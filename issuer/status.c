@@ -77,8 +77,8 @@ static int change_cert(store_txn *txn, const struct transition *t, struct store_
     if (note != NULL)
         return audit_append(txn, cert->status_changed_at, t->action, cert->certificate_no, actor,
                             "%s: %s", reason, note);
-    return audit_append(txn, cert->status_changed_at, t->action, cert->certificate_no, actor,
-                        "%s", reason);
+    return audit_append(txn, cert->status_changed_at, t->action, cert->certificate_no, actor, "%s",
+                        reason);
 }
 
 int status_change_cert(store_txn *txn, const char *action, struct store_cert *cert,

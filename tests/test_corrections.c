@@ -126,8 +126,8 @@ static void check_verifier(const char *old_url, const char *new_url, const char 
                            const char *new_pdf)
 {
     char err_path[400], vbin[400];
-    char *argv[] = {vbin, "--home", home, "--listen", "127.0.0.1:0", "--threads", "2",
-                    "--no-rate-limits", NULL};
+    char *argv[] = {vbin, "--home",           home, "--listen", "127.0.0.1:0", "--threads",
+                    "2",  "--no-rate-limits", NULL};
     struct vc_daemon d;
     struct vc_resp r;
     const char *body;
@@ -169,16 +169,15 @@ static void check_refusals(const char *no, const char *id)
     struct store_cert c;
     const char *other = id[16] % 2 ? "女" : "男"; /* the gender the ID number does not say */
 
-    CHECK_INT(sh(ISSUER " --home %s correct %s --name 'abc1' --reason typo 2>%s/e1", home, no,
-                 dir),
+    CHECK_INT(sh(ISSUER " --home %s correct %s --name 'abc1' --reason typo 2>%s/e1", home, no, dir),
               2);
     CHECK_INT(sh("grep -q -- '--name: name:' %s/e1", dir), 0);
-    CHECK_INT(sh(ISSUER " --home %s correct %s --gender %s --reason typo 2>%s/e2", home, no, other,
-                 dir),
-              2);
+    CHECK_INT(
+        sh(ISSUER " --home %s correct %s --gender %s --reason typo 2>%s/e2", home, no, other, dir),
+        2);
     CHECK_INT(sh("grep -q -- '--gender: gender: does not match' %s/e2", dir), 0);
-    CHECK_INT(sh(ISSUER " --home %s correct %s --photo %s/none.jpg --reason typo 2>%s/e3", home,
-                 no, dir, dir),
+    CHECK_INT(sh(ISSUER " --home %s correct %s --photo %s/none.jpg --reason typo 2>%s/e3", home, no,
+                 dir, dir),
               2);
     CHECK_INT(sh("grep -q -- '--photo: photo:' %s/e3", dir), 0);
     CHECK_INT(sh(ISSUER " --home %s correct %s --name 张三 2>/dev/null", home, no), 2);
@@ -228,7 +227,8 @@ static void test_correct(void)
     CHECK(last_audit(home, &e) == 0);
     CHECK_STR(e.action, "correct");
     CHECK(contains(e.detail, "file version 2: name; record sha256 "));
-    CHECK(!contains(e.detail, name) && !contains(e.detail, new_name) && !contains(e.detail, "录入"));
+    CHECK(!contains(e.detail, name) && !contains(e.detail, new_name) &&
+          !contains(e.detail, "录入"));
     CHECK(sh_out(out, sizeof out, ISSUER " --home %s correct %s --history", home, no) == 0);
     CHECK(contains(out, name) && contains(out, new_name) && contains(out, "姓名录入错误"));
 
@@ -246,7 +246,7 @@ static const char *const dates[] = {"2024-01-10", "2024-03-01", "2024-05-20", "2
 /* Spreads the issue dates of every record over dates[] (a store aged on purpose). */
 static int redate_txn(store_txn *txn, void *arg)
 {
-    char (*nos)[19] = arg;
+    char(*nos)[19] = arg;
     struct store_cert c;
     int rc = 0;
 
@@ -380,7 +380,8 @@ static void test_cascade(void)
     CHECK(pre_rev >= 0);
     if (pre_rev < 0)
         return;
-    CHECK_INT(sh(ISSUER " --home %s suspend %s --reason other >/dev/null", chome, nos[pre_susp]), 0);
+    CHECK_INT(sh(ISSUER " --home %s suspend %s --reason other >/dev/null", chome, nos[pre_susp]),
+              0);
     CHECK_INT(sh(ISSUER " --home %s revoke %s --reason fraud >/dev/null", chome, nos[pre_rev]), 0);
     snapshot(chome, nos, &before);
     for (i = 0; i < NCERT; i++) {
@@ -413,8 +414,10 @@ static void test_cascade(void)
                  ISSUER " --home %s suspend --institution %s " RANGE
                         " --reason '机构弄虚作假被清出' --note 'notice 2026-12'",
                  chome, inst) == 0);
-    snprintf(want, sizeof want, "suspended %d certificates of %s issued 2024-03-01..2024-06-30; 1 "
-             "already suspended, 1 left as they are; %d records scanned\n", expect, inst, NCERT);
+    snprintf(want, sizeof want,
+             "suspended %d certificates of %s issued 2024-03-01..2024-06-30; 1 "
+             "already suspended, 1 left as they are; %d records scanned\n",
+             expect, inst, NCERT);
     CHECK_STR(out, want);
     snapshot(chome, nos, &after);
     for (i = 0; i < NCERT; i++) {
@@ -435,8 +438,8 @@ static void test_cascade(void)
     CHECK(contains(out, want) && contains(out, "1 already revoked"));
     snapshot(chome, nos, &before);
     for (i = 0; i < NCERT; i++)
-        CHECK_INT((int)before.st[i], in_range(&before, i, inst) ? STORE_STATUS_REVOKED
-                                                                : (int)after.st[i]);
+        CHECK_INT((int)before.st[i],
+                  in_range(&before, i, inst) ? STORE_STATUS_REVOKED : (int)after.st[i]);
     sh("rm -rf %s", cdir);
 }
 

@@ -268,10 +268,10 @@ static json_t *qr_result_json(struct verifier *v, const struct verifier_qr *qr,
         cert != NULL ? json_string(store_status_name(cert->status)) : json_null(), "record_matches",
         qr->verdict == VERIFIER_QR_GENUINE && cert != NULL && vf_claims_match(&qr->claims, cert),
         "certificate", cert != NULL ? vf_cert_json(v, cert) : json_null());
-    if (o != NULL && json_object_set_new(o, "older_version",
-                                         json_boolean(qr->verdict == VERIFIER_QR_GENUINE &&
-                                                      cert != NULL &&
-                                                      vf_claims_older(&qr->claims, cert))) != 0) {
+    if (o != NULL &&
+        json_object_set_new(o, "older_version",
+                            json_boolean(qr->verdict == VERIFIER_QR_GENUINE && cert != NULL &&
+                                         vf_claims_older(&qr->claims, cert))) != 0) {
         json_decref(o);
         o = NULL;
     }
