@@ -31,8 +31,29 @@ static int contains(const char *hay, const char *needle)
     return hay != NULL && strstr(hay, needle) != NULL;
 }
 
-/* The stored record of no into *c; 0 or -1. */
-static int record(const char *h, const char *no, struct store_cert *c)
+/* What one read of home's store asks: a record, or the last audit entry. */
+struct query {
+    const char *no;              /* the record's number, or NULL for the last audit entry */
+    struct store_cert *c;        /* the record */
+    struct store_audit_entry *e; /* the entry */
+};
+
+static int query_txn(store_txn *txn, struct query *q)
+{
+    uint64_t seq = 0;
+    size_t n = 0;
+    int rc;
+
+    if (q->no != NULL)
+        return store_cert_get(txn, q->no, q->c);
+    rc = store_audit_last(txn, &seq);
+    if (rc == 0 && seq > 0)
+        rc = store_audit_since(txn, seq - 1, q->e, 1, &n);
+    return rc == 0 && n == 1 ? 0 : -1;
+}
+
+/* Runs q in a read transaction of home's store; 0 or -1. */
+static int query(const char *h, struct query *q)
 {
     char path[400], err[256];
     store *s = NULL;
@@ -44,33 +65,26 @@ static int record(const char *h, const char *no, struct store_cert *c)
     if (rc == 0)
         rc = store_read_begin(s, &txn);
     if (rc == 0)
-        rc = store_cert_get(txn, no, c);
+        rc = query_txn(txn, q);
     store_read_end(txn);
     store_close(s);
     return rc == 0 ? 0 : -1;
 }
 
+/* The stored record of no into *c; 0 or -1. */
+static int record(const char *h, const char *no, struct store_cert *c)
+{
+    struct query q = {no, c, NULL};
+
+    return query(h, &q);
+}
+
 /* The last audit entry of home into *e; 0 or -1. */
 static int last_audit(const char *h, struct store_audit_entry *e)
 {
-    char path[400], err[256];
-    store *s = NULL;
-    store_txn *txn = NULL;
-    uint64_t seq = 0;
-    size_t n = 0;
-    int rc;
+    struct query q = {NULL, NULL, e};
 
-    snprintf(path, sizeof path, "%s/store", h);
-    rc = store_open(path, STORE_RDONLY, &s, err, sizeof err);
-    if (rc == 0)
-        rc = store_read_begin(s, &txn);
-    if (rc == 0)
-        rc = store_audit_last(txn, &seq);
-    if (rc == 0 && seq > 0)
-        rc = store_audit_since(txn, seq - 1, e, 1, &n);
-    store_read_end(txn);
-    store_close(s);
-    return rc == 0 && n == 1 ? 0 : -1;
+    return query(h, &q);
 }
 
 /* ------------------------------------------------------------ corrections */
