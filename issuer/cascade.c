@@ -47,22 +47,18 @@ static int matches(const struct issuer_cascade *o, const struct store_cert *c)
            strcmp(c->issue_date, o->issued_from) >= 0 && strcmp(c->issue_date, o->issued_to) <= 0;
 }
 
-/* Sorts one matching record: to change, already so, or left as it is. */
+/* Sorts one matching record as status.c's transitions say: to change, already so, or left. */
 static int classify(struct cascade *k, const struct store_cert *c)
 {
-    enum store_cert_status to =
-        strcmp(k->o->action, "revoke") == 0 ? STORE_STATUS_REVOKED : STORE_STATUS_SUSPENDED;
+    int rc = status_change_allowed(k->o->action, c->status);
 
-    if (c->status == to) {
+    if (rc == EALREADY)
         k->r->already++;
-        return 0;
-    }
-    if (c->status == STORE_STATUS_REVOKED || c->status == STORE_STATUS_CANCELLED ||
-        (to == STORE_STATUS_SUSPENDED && c->status != STORE_STATUS_VALID)) {
+    else if (rc == ISSUER_ESTATUS)
         k->r->left++;
-        return 0;
-    }
-    return add_no(k->r, c->certificate_no);
+    else if (rc == 0)
+        rc = add_no(k->r, c->certificate_no);
+    return rc == EALREADY || rc == ISSUER_ESTATUS ? 0 : rc;
 }
 
 /* Scans every record in txn into k->r (reset first). */

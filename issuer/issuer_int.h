@@ -60,6 +60,8 @@ int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void
 int status_change_cert(store_txn *txn, const char *action, struct store_cert *cert,
                        const char *reason, const char *note, const char *actor, char *err,
                        size_t errlen);
+/* Whether action may start from status from: 0, EALREADY, ISSUER_ESTATUS or ISSUER_EARG. */
+int status_change_allowed(const char *action, enum store_cert_status from);
 /* 1 when note is 1..ISSUER_NOTE_MAX bytes of UTF-8 without control characters, else 0. */
 int status_note_ok(const char *note);
 

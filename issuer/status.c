@@ -81,6 +81,17 @@ static int change_cert(store_txn *txn, const struct transition *t, struct store_
                         reason);
 }
 
+int status_change_allowed(const char *action, enum store_cert_status from)
+{
+    const struct transition *t = transition_of(action);
+
+    if (t == NULL)
+        return ISSUER_EARG;
+    if (from == t->to)
+        return EALREADY;
+    return (t->from & BIT(from)) ? 0 : ISSUER_ESTATUS;
+}
+
 int status_change_cert(store_txn *txn, const char *action, struct store_cert *cert,
                        const char *reason, const char *note, const char *actor, char *err,
                        size_t errlen)
