@@ -308,6 +308,12 @@ int issuer_correct(issuer *is, const char *certificate_no, const struct issuer_c
         rc = today_china(&k.ctx.today);
     if (rc == 0)
         rc = store_write(is->st, correct_txn, &k);
+    if (rc == TMPL_EGLYPH) { /* the new name has a character no configured font draws */
+        char why[256];
+        jp_strf(why, sizeof why, "%s", err);
+        jp_errf(err, errlen, "%s: --%s", certificate_no, why);
+        rc = ISSUER_EARG;
+    }
     if (rc == 0 && o.new_claim_code)
         jp_claim_show(k.code, out->claim_shown);
     if (rc != 0 && err[0] == '\0')

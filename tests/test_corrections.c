@@ -178,7 +178,7 @@ static void capture_errs(const char *const *names);
 
 static void check_refusals(const char *no, const char *id)
 {
-    static const char *const errs[] = {"e1", "e2", "e3", NULL};
+    static const char *const errs[] = {"e1", "e2", "e3", "e4", NULL};
     char photo[400];
     struct store_cert c;
     const char *other = id[16] % 2 ? "女" : "男"; /* the gender the ID number does not say */
@@ -194,6 +194,10 @@ static void check_refusals(const char *no, const char *id)
                  dir, dir),
               2);
     CHECK_INT(sh("grep -q -- '--photo: photo:' %s/e3", dir), 0);
+    CHECK_INT(
+        sh(ISSUER " --home %s correct %s --name 张\U00030000 --reason typo 2>%s/e4", home, no, dir),
+        2); /* CJK extension G: no configured font draws it */
+    CHECK_INT(sh("grep -q -- '--name: no configured font has U+30000' %s/e4", dir), 0);
     CHECK_INT(sh(ISSUER " --home %s correct %s --name 张三 2>/dev/null", home, no), 2);
     CHECK_INT(sh(ISSUER " --home %s correct %s --reason typo 2>/dev/null", home, no), 2);
     CHECK_INT(sh(ISSUER " --home %s correct --help | grep -q -- --new-claim-code", home), 0);
