@@ -104,7 +104,7 @@ int cmd_done(int rc, const char *what, const char *err)
     return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
 }
 
-static int open_issuer(const char *home, const char *passfile, int threads, issuer **is)
+int open_issuer(const char *home, const char *passfile, int threads, issuer **is)
 {
     char err[512] = "";
     char *pass = NULL;
@@ -386,6 +386,9 @@ int cmd_pdf(int argc, char **argv, const char *home)
 static const char status_help[] =
     "usage: jianpei-issuer revoke|suspend|reinstate|cancel|lapse [--home DIR]\n"
     "                      CERTIFICATE_NO --reason CODE [--note TEXT] [--actor NAME]\n"
+    "       jianpei-issuer revoke|suspend --institution CODE --issued-from DATE\n"
+    "                      --issued-to DATE --reason CODE|TEXT [--dry-run] ...\n"
+    "                      (a cascade: see `jianpei-issuer suspend --institution X --help`)\n"
     "\n"
     "Changes a certificate's status and appends it to the audit log (SPEC §9).\n"
     "revoke: 撤销; suspend: 暂扣; reinstate: back to valid; cancel: 注销;\n"
@@ -404,6 +407,8 @@ int cmd_status(int argc, char **argv, const char *home)
                                    {"note", CMD_VALUE, &note},
                                    {"actor", CMD_VALUE, &actor}};
 
+    if (cmd_is_cascade(argc, argv))
+        return cmd_cascade(argc, argv, home);
     if (cmd_scan(argc, argv, opts, 3, &no, status_help, &status))
         return status;
     if (check_no(no) != 0)

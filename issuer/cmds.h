@@ -35,6 +35,11 @@ int cmd_scan(int argc, char **argv, const struct cmd_opt *opts, size_t n, const 
  * printing "what: err" (or err alone when what is NULL) to stderr on failure. */
 int cmd_done(int rc, const char *what, const char *err);
 
+/* Opens the home for issuing (passphrase from passfile or the environment); says why not on
+ * stderr. Returns 0 or the error. */
+struct issuer;
+int open_issuer(const char *home, const char *passfile, int threads, struct issuer **is);
+
 int cmd_issue(int argc, char **argv, const char *home);
 int cmd_tsa(int argc, char **argv, const char *home); /* cmd_tsa.c */
 int cmd_show(int argc, char **argv, const char *home);
@@ -45,5 +50,10 @@ int cmd_reissue(int argc, char **argv, const char *home);
 int cmd_stats(int argc, char **argv, const char *home);
 int cmd_apply_status(int argc, char **argv, const char *home);
 int cmd_claim_code(int argc, char **argv, const char *home);
+int cmd_correct(int argc, char **argv, const char *home);
+/* revoke or suspend --institution CODE ...: called by cmd_status. */
+int cmd_cascade(int argc, char **argv, const char *home);
+/* 1 when argv has --institution (a cascade), else 0. */
+int cmd_is_cascade(int argc, char **argv);
 
 #endif

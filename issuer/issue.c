@@ -40,8 +40,9 @@
 #define BATCH_MAX 64
 #define CHINA_UTC_OFFSET (8 * 3600)
 
-/* The issuer's own database beside store.h's: photos, kept so a reissued file has one. */
-static const struct store_dbspec issuer_dbs[] = {{STORE_PHOTOS_DB, 0}};
+/* The issuer's own databases beside store.h's: photos, kept so a reissued file has one;
+ * corrections, the old and new values of each correction (correct.c). */
+static const struct store_dbspec issuer_dbs[] = {{STORE_PHOTOS_DB, 0}, {"corrections", 0}};
 
 /* One line of a batch. */
 struct job {
@@ -128,11 +129,13 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
     if (rc == 0)
         rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0) {
-        struct store_opts so = {.extra = issuer_dbs, .n_extra = 1};
+        struct store_opts so = {.extra = issuer_dbs, .n_extra = 2};
         rc = store_open_with(path, 0, &so, &is->st, err, errlen);
     }
     if (rc == 0)
         rc = store_db_by_name(is->st, STORE_PHOTOS_DB, &is->photos_db);
+    if (rc == 0)
+        rc = store_db_by_name(is->st, "corrections", &is->corrections_db);
     if (rc != 0) {
         issuer_close(is);
         return rc;

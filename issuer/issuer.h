@@ -361,4 +361,87 @@ int issuer_backup(const char *home, const char *dir, char *err, size_t errlen);
  */
 int issuer_reissue(issuer *is, const char *certificate_no, const char *actor, char *err,
                    size_t errlen);
+/* ---------------------------------------------------------- corrections */
+
+/* What a correction changes; NULL fields stay as they are (at least one is set). */
+struct issuer_correction {
+    const char *name;   /* new holder name, or NULL */
+    const char *gender; /* 男 or 女, or NULL */
+    const char *photo;  /* path of a new JPEG or PNG photo (<= 200 KB), or NULL */
+    const char *reason; /* why, 1..ISSUER_NOTE_MAX bytes of printable UTF-8; kept with the old
+                           and new values in the issuer's corrections record, never served */
+    int new_claim_code; /* 1: the certificate gets a new claim code (the old one stops working) */
+    const char *actor;  /* who, for the audit log; NULL: "jianpei-issuer" */
+};
+
+/* What a correction did. */
+struct issuer_correct_result {
+    unsigned file_version;                     /* the new version's number */
+    char fields[64];                           /* what changed: "name, gender, photo" */
+    char claim_shown[ISSUER_CLAIM_SHOWN_SIZE]; /* the new claim code, or "" when none asked;
+                                                  a secret: wipe it after showing */
+};
+
+/*
+ * Corrects a valid certificate's holder data (信息变更): every intake rule of
+ * SPEC §5 is applied to the record with the new values (the same checks as
+ * issue), then the next file version is made as a reissue is (same number,
+ * e-licence version + 1, rendered and signed with the current key; the old
+ * file stays known to the file check as an older version), the old and new
+ * values with the reason go into the issuer's "corrections" database under
+ * (number, version) and the audit entry "correct" names the fields and that
+ * record's SHA-256 (no personal data), all in one transaction. Returns 0,
+ * ISSUER_EARG (a new value breaks a rule, nothing would change, bad reason or
+ * actor: err names the option, never the value), STORE_ENOTFOUND,
+ * ISSUER_ESTATUS (not valid, version 999), or the first failure's code;
+ * nothing changes on error.
+ */
+int issuer_correct(issuer *is, const char *certificate_no, const struct issuer_correction *c,
+                   struct issuer_correct_result *out, char *err, size_t errlen);
+
+/*
+ * Prints the corrections recorded for certificate no, one JSON object a line
+ * (file_version, time, actor, reason, and each field's old and new value;
+ * photos as SHA-256), oldest first, to out; *n = how many. The department's
+ * own view: it holds personal data.
+ */
+int issuer_corrections_print(issuer *is, const char *no, FILE *out, size_t *n, char *err,
+                             size_t errlen);
+
+/* ------------------------------------------------------------- cascades */
+
+/* A status change of every certificate an institution issued in a period. */
+struct issuer_cascade {
+    const char *action;      /* "suspend" or "revoke" */
+    const char *institution; /* institution code, [A-Za-z0-9-]{1,32} */
+    const char *issued_from; /* first issue date, YYYY-MM-DD, inclusive */
+    const char *issued_to;   /* last issue date, YYYY-MM-DD, inclusive */
+    const char *reason;      /* a code of ISSUER_REASON_CODES, or free text: it becomes the
+                                internal note under institution_struck_off */
+    const char *note;        /* internal note, or NULL */
+    const char *actor;       /* who; NULL: "jianpei-issuer" */
+    int dry_run;             /* 1: find them and change nothing */
+};
+
+/* What a cascade found: numbers only. Released with issuer_cascade_free. */
+struct issuer_cascade_result {
+    char (*nos)[IDENT_CERTNO_SIZE]; /* changed (or, dry run, to change), in number order */
+    size_t n, cap;                  /* used and allocated */
+    size_t already;                 /* already in the target status */
+    size_t left;                    /* in a status the change may not start from */
+    size_t scanned;                 /* records read */
+};
+
+/*
+ * Finds, by a scan of every record, the certificates of institution whose
+ * issue date lies in [issued_from, issued_to] and, unless dry_run, changes
+ * them all in one transaction (each with its audit entry "suspend"/"revoke"
+ * and the reason code, like a single change; the note says it was this
+ * cascade). Returns 0, ISSUER_EARG (action, institution unknown to the store
+ * or malformed, a date, reason, note or actor: err names the option),
+ * or the first failure's code (nothing changed).
+ */
+int issuer_cascade_run(const char *home, const struct issuer_cascade *o,
+                       struct issuer_cascade_result *r, char *err, size_t errlen);
+void issuer_cascade_free(struct issuer_cascade_result *r);
 #endif

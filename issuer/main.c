@@ -392,6 +392,7 @@ static const struct command commands[] = {
     {"cancel", cmd_status, "cancel a certificate (注销)"},
     {"lapse", cmd_status, "mark a certificate lapsed (失效)"},
     {"reissue", cmd_reissue, "issue a new file for a certificate (version + 1)"},
+    {"correct", cmd_correct, "correct a holder's name, gender or photo (new version)"},
     {"apply-status", cmd_apply_status, "apply status changes from a JSON Lines file"},
     {"claim-code", cmd_claim_code, "reset a claim code (领取码); backfill codes"},
     {"stats", cmd_stats, "counts by status, sizes"},

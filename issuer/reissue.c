@@ -1,7 +1,8 @@
 /*
  * reissue.c - a new file for a valid certificate: same number, e-licence
  * version + 1, rendered and signed again (render.c), one transaction with its
- * audit entry.
+ * audit entry. reissue_version is the one path of every new version
+ * (reissue, correct.c): a second file format joins here.
  */
 #include "issuer_int.h"
 #include "audit.h"
@@ -22,11 +23,43 @@ struct reissue {
     size_t errlen;     /* its size */
 };
 
+int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void *photo,
+                    size_t photo_len, struct jp_buf *pdf, char *err, size_t errlen)
+{
+    char why[IDENT_WHY_SIZE];
+    int rc;
+
+    if (c->status != STORE_STATUS_VALID) {
+        jp_errf(err, errlen, "%s: cannot reissue a certificate that is %s", c->certificate_no,
+                store_status_name(c->status));
+        return ISSUER_ESTATUS;
+    }
+    if (c->file_version >= 999) {
+        jp_errf(err, errlen, "%s: file version 999 reached", c->certificate_no);
+        return ISSUER_ESTATUS;
+    }
+    c->file_version++;
+    c->version_at = (int64_t)time(NULL);
+    rc = ident_elicence_make(is->cfg.elicence_type_code, is->cfg.authority_uscc, c->certificate_no,
+                             c->file_version, c->elicence_id, sizeof c->elicence_id, why,
+                             sizeof why);
+    if (rc != 0) {
+        jp_errf(err, errlen, "e-licence identifier: %s", why);
+        return rc;
+    }
+    memcpy(c->key_id, is->kid, sizeof c->key_id);
+    rc = render_certificate(is, is->keys[0], c, photo, photo_len, pdf, err, errlen);
+    if (rc == 0)
+        rc = store_cert_put(txn, c);
+    if (rc == 0)
+        rc = store_pdf_put(txn, c->certificate_no, pdf->data, pdf->len);
+    return rc;
+}
+
 static int reissue_txn(store_txn *txn, void *arg)
 {
     struct reissue *r = arg;
     struct store_cert c;
-    char why[IDENT_WHY_SIZE];
     const void *photo = NULL;
     size_t photo_len = 0;
     int rc;
@@ -34,38 +67,15 @@ static int reissue_txn(store_txn *txn, void *arg)
     rc = store_cert_get(txn, r->no, &c);
     if (rc != 0)
         return rc;
-    if (c.status != STORE_STATUS_VALID) {
-        jp_errf(r->err, r->errlen, "%s: cannot reissue a certificate that is %s", r->no,
-                store_status_name(c.status));
-        return ISSUER_ESTATUS;
-    }
-    if (c.file_version >= 999) {
-        jp_errf(r->err, r->errlen, "%s: file version 999 reached", r->no);
-        return ISSUER_ESTATUS;
-    }
-    c.file_version++;
-    rc = ident_elicence_make(r->is->cfg.elicence_type_code, r->is->cfg.authority_uscc,
-                             c.certificate_no, c.file_version, c.elicence_id, sizeof c.elicence_id,
-                             why, sizeof why);
-    if (rc != 0) {
-        jp_errf(r->err, r->errlen, "e-licence identifier: %s", why);
-        return rc;
-    }
-    memcpy(c.key_id, r->is->kid, sizeof c.key_id);
     rc = store_get(txn, r->is->photos_db, c.certificate_no, STORE_CERT_NO_LEN, &photo, &photo_len);
     if (rc != 0 && rc != STORE_ENOTFOUND)
         return rc;
-    /* photo points into the map; it stays valid until the first put below. */
-    rc =
-        render_certificate(r->is, r->is->keys[0], &c, photo, photo_len, &r->pdf, r->err, r->errlen);
-    if (rc == 0)
-        rc = store_cert_put(txn, &c);
-    if (rc == 0)
-        rc = store_pdf_put(txn, c.certificate_no, r->pdf.data, r->pdf.len);
+    /* photo points into the map; it stays valid until the first put (after rendering). */
+    rc = reissue_version(r->is, txn, &c, photo, photo_len, &r->pdf, r->err, r->errlen);
     if (rc != 0)
         return rc;
-    return audit_append(txn, (int64_t)time(NULL), "reissue", c.certificate_no, r->actor,
-                        "file version %u", (unsigned)c.file_version);
+    return audit_append(txn, c.version_at, "reissue", c.certificate_no, r->actor, "file version %u",
+                        (unsigned)c.file_version);
 }
 
 int issuer_reissue(issuer *is, const char *certificate_no, const char *actor, char *err,

@@ -3,6 +3,7 @@
  * lapse), each one transaction with its audit entry.
  */
 #include "issuer.h"
+#include "issuer_int.h"
 #include "audit.h"
 #include "ident.h"
 #include "store.h"
@@ -44,6 +45,66 @@ struct change {
     size_t errlen;              /* its size */
 };
 
+static const struct transition *transition_of(const char *action)
+{
+    for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++)
+        if (strcmp(action, transitions[i].action) == 0)
+            return &transitions[i];
+    return NULL;
+}
+
+/* Changes cert (read in txn) by t and appends the audit entry; see status_change_cert. */
+static int change_cert(store_txn *txn, const struct transition *t, struct store_cert *cert,
+                       const char *reason, const char *note, const char *actor, char *err,
+                       size_t errlen)
+{
+    int rc;
+
+    if (cert->status == t->to)
+        return EALREADY;
+    if (!(t->from & BIT(cert->status))) {
+        jp_errf(err, errlen, "%s: cannot %s a certificate that is %s", cert->certificate_no,
+                t->action, store_status_name(cert->status));
+        return ISSUER_ESTATUS;
+    }
+    cert->status = t->to;
+    cert->status_changed_at = (int64_t)time(NULL);
+    rc = store_text_set(cert->status_reason, sizeof cert->status_reason, reason); /* code only */
+    if (rc == 0)
+        rc = store_cert_put(txn, cert);
+    if (rc != 0)
+        return rc;
+    if (note != NULL)
+        return audit_append(txn, cert->status_changed_at, t->action, cert->certificate_no, actor,
+                            "%s: %s", reason, note);
+    return audit_append(txn, cert->status_changed_at, t->action, cert->certificate_no, actor, "%s",
+                        reason);
+}
+
+int status_change_allowed(const char *action, enum store_cert_status from)
+{
+    const struct transition *t = transition_of(action);
+
+    if (t == NULL)
+        return ISSUER_EARG;
+    if (from == t->to)
+        return EALREADY;
+    return (t->from & BIT(from)) ? 0 : ISSUER_ESTATUS;
+}
+
+int status_change_cert(store_txn *txn, const char *action, struct store_cert *cert,
+                       const char *reason, const char *note, const char *actor, char *err,
+                       size_t errlen)
+{
+    const struct transition *t = transition_of(action);
+
+    if (t == NULL) {
+        jp_errf(err, errlen, "unknown status change %s", action);
+        return ISSUER_EARG;
+    }
+    return change_cert(txn, t, cert, reason, note, actor, err, errlen);
+}
+
 static int change_txn(store_txn *txn, void *arg)
 {
     struct change *c = arg;
@@ -53,29 +114,11 @@ static int change_txn(store_txn *txn, void *arg)
     rc = store_cert_get(txn, c->no, &cert);
     if (rc != 0)
         return rc;
-    if (cert.status == c->t->to)
-        return EALREADY;
-    if (!(c->t->from & BIT(cert.status))) {
-        jp_errf(c->err, c->errlen, "%s: cannot %s a certificate that is %s", c->no, c->t->action,
-                store_status_name(cert.status));
-        return ISSUER_ESTATUS;
-    }
-    cert.status = c->t->to;
-    cert.status_changed_at = (int64_t)time(NULL);
-    rc = store_text_set(cert.status_reason, sizeof cert.status_reason, c->reason); /* code only */
-    if (rc == 0)
-        rc = store_cert_put(txn, &cert);
-    if (rc != 0)
-        return rc;
-    if (c->note != NULL)
-        return audit_append(txn, cert.status_changed_at, c->t->action, cert.certificate_no,
-                            c->actor, "%s: %s", c->reason, c->note);
-    return audit_append(txn, cert.status_changed_at, c->t->action, cert.certificate_no, c->actor,
-                        "%s", c->reason);
+    return change_cert(txn, c->t, &cert, c->reason, c->note, c->actor, c->err, c->errlen);
 }
 
 /* 1 when a note fits the audit detail beside its code and is printable UTF-8. */
-static int note_ok(const char *note)
+int status_note_ok(const char *note)
 {
     size_t i, n = strlen(note);
 
@@ -98,9 +141,7 @@ int issuer_status_change(struct store *st, const char *certificate_no, const cha
     int rc;
 
     err[0] = '\0';
-    for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++)
-        if (strcmp(action, transitions[i].action) == 0)
-            c.t = &transitions[i];
+    c.t = transition_of(action);
     if (c.t == NULL) {
         jp_errf(err, errlen, "unknown status change %s", action);
         return ISSUER_EARG;
@@ -114,7 +155,7 @@ int issuer_status_change(struct store *st, const char *certificate_no, const cha
         jp_errf(err, errlen, "--reason: must be one of %s", ISSUER_REASON_CODES);
         return ISSUER_EARG;
     }
-    if (note != NULL && !note_ok(note)) {
+    if (note != NULL && !status_note_ok(note)) {
         jp_errf(err, errlen, "--note: must be 1-%d bytes of UTF-8 without control characters",
                 ISSUER_NOTE_MAX);
         return ISSUER_EARG;

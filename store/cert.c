@@ -14,7 +14,7 @@
 #define CERT_REC_MAX 8192 /* an encoded certificate is far smaller */
 #define INTAKE_KEY_MAX 128
 
-enum field_type { F_STR, F_OPTSTR, F_U16, F_I64, F_STATUS, F_KEYID, F_HASH };
+enum field_type { F_STR, F_OPTSTR, F_U16, F_I64, F_I64_OPT, F_STATUS, F_KEYID, F_HASH };
 
 struct cert_field {
     uint8_t tag;          /* record tag, never reused */
@@ -52,6 +52,7 @@ static const struct cert_field cert_fields[] = {
     CERT_FIELD(21, F_I64, issued_at),
     CERT_FIELD(22, F_HASH, claim_hash),
     CERT_FIELD(23, F_OPTSTR, qr_text),
+    CERT_FIELD(30, F_I64_OPT, version_at),
 };
 
 #define N_CERT_FIELDS (sizeof cert_fields / sizeof cert_fields[0])
@@ -140,6 +141,9 @@ static int put_field(struct jp_buf *out, const struct cert_field *f, const unsig
     case F_I64:
         memcpy(&i64, m, sizeof i64);
         return store_rec_put_u64(out, f->tag, (uint64_t)i64);
+    case F_I64_OPT: /* absent while 0 */
+        memcpy(&i64, m, sizeof i64);
+        return i64 == 0 ? 0 : store_rec_put_u64(out, f->tag, (uint64_t)i64);
     case F_STATUS:
         if (store_status_name(((const struct store_cert *)base)->status) == NULL)
             return STORE_EINVAL;
@@ -187,6 +191,7 @@ static int get_field(const struct cert_field *f, unsigned char *base, const void
             memcpy(m, &u16, sizeof u16);
         return rc;
     case F_I64:
+    case F_I64_OPT:
         rc = store_rec_u64(v, n, &u64);
         i64 = (int64_t)u64;
         if (rc == 0)

@@ -302,6 +302,8 @@ struct store_cert {
                                                all zero = the certificate has none */
     char qr_text[STORE_QR_MAX + 1];         /* the exact text of the current file's QR code
                                                (the signed /V/ URL); "" = not recorded */
+    int64_t version_at;                     /* unix seconds the current file version was made
+                                               (reissue, correction); 0 = version 1 or older data */
 };
 
 /* 1 when cert has a claim code (a nonzero claim_hash), else 0. */

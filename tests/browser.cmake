@@ -17,3 +17,8 @@ add_test(NAME browser_holder_pages
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/browser/test_holder_pages.py
                  --bin ${CMAKE_BINARY_DIR}/bin --src ${PROJECT_SOURCE_DIR})
 set_tests_properties(browser_holder_pages PROPERTIES TIMEOUT 300 RESOURCE_LOCK chromium)
+# A corrected certificate's old QR (issue 19): amber 旧版本 with the current status, not 不符.
+add_test(NAME browser_corrected_qr
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/browser/test_corrected_qr.py
+                 --bin ${CMAKE_BINARY_DIR}/bin --src ${PROJECT_SOURCE_DIR})
+set_tests_properties(browser_corrected_qr PROPERTIES TIMEOUT 300 RESOURCE_LOCK chromium)

@@ -21,3 +21,9 @@ jp_test(test_issuer_batch SOURCES test_issuer_batch.c LIBS jp_issuer jp_ident)
 # Claim codes: shape and input, report and notices, hash only in the store, reset, backfill.
 jp_test(test_claim SOURCES test_claim.c LIBS jp_claim jp_store PkgConfig::JANSSON)
 add_dependencies(test_claim jianpei-issuer)
+
+# Corrections and cascades (issue 19): correct renders the new name, the old QR page says
+# 旧版本 in amber, the file check older_version; a cascade changes exactly the matching ones.
+jp_test(test_corrections SOURCES test_corrections.c verifier_client.c
+        LIBS jp_store jp_util PkgConfig::JANSSON PkgConfig::OPENSSL)
+add_dependencies(test_corrections jianpei-issuer jianpei-verifier)

@@ -181,6 +181,18 @@ kill -TERM $VPID
 wait $VPID && ok || bad "verifier did not exit 0 on SIGTERM"
 cp "$WORK/v.log" "$LOGS/daemon-1.log"
 
+# The province strikes the institution off: the training module prints the issuer's cascade,
+# which (its dates filled in) runs as printed and lists the valid certificates of GD0101.
+expect 0 tr institution remove --as province --code GD0101 --reason 弄虚作假
+cascade=$(grep -o 'jianpei-issuer suspend --institution GD0101 .*--dry-run' "$WORK/out")
+[ -n "$cascade" ] && ok || bad "institution remove prints the cascade: $(cat "$WORK/out")"
+today=$(TZ=Asia/Shanghai date +%F)
+read -r -a words <<<"${cascade//YYYY-MM-DD/$today}"
+expect 0 iss "${words[@]:1}"
+grep -q "^would suspend [1-9][0-9]* certificates of GD0101" "$WORK/out" && ok ||
+    bad "the printed cascade finds GD0101's certificates: $(cat "$WORK/out")"
+grep -qx "$OTHER" "$WORK/out" && ok || bad "the dry run lists $OTHER"
+
 # The training audit log: the commands above left an intact hash chain.
 expect 0 tr audit verify
 grep -q 'intact' "$WORK/out" && ok || bad "training audit log intact"

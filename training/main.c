@@ -228,7 +228,16 @@ static int run_file(training *t, const struct training_actor *a, const struct ar
 static int run_remove(training *t, const struct training_actor *a, const struct args *g, char *why,
                       size_t whylen)
 {
-    return training_inst_remove(t, a, opt(g, "code"), opt(g, "reason"), why, whylen);
+    int rc = training_inst_remove(t, a, opt(g, "code"), opt(g, "reason"), why, whylen);
+
+    /* The issuer alone changes certificates: say what to run there (a cascade). */
+    if (rc == 0)
+        printf("institution %s removed. Its certificates are unchanged; to suspend those it\n"
+               "issued in a period, list them first, then run the same without --dry-run:\n"
+               "  jianpei-issuer suspend --institution %s --issued-from YYYY-MM-DD "
+               "--issued-to YYYY-MM-DD --reason institution_struck_off --dry-run\n",
+               opt(g, "code"), opt(g, "code"));
+    return rc;
 }
 
 static int run_list(training *t, const struct training_actor *a, const struct args *g, char *why,
@@ -585,7 +594,8 @@ static const struct command commands[] = {
      "The province files (备案) a confirmed institution: it becomes active.\n"},
     {"institution", "remove", "code reason", "code reason", 1, run_remove,
      "usage: jianpei-training institution remove --as province --code CODE --reason TEXT\n"
-     "The province removes (清出) an institution; it can no longer act.\n"},
+     "The province removes (清出) an institution; it can no longer act. It prints the\n"
+     "jianpei-issuer cascade that suspends the certificates it issued in a period.\n"},
     {"institution", "list", "json", "", 0, run_list,
      "usage: jianpei-training institution list [--json]\n"
      "The published directory: code, city, state, name (--json: a JSON array).\n"},

@@ -255,7 +255,7 @@ static json_t *claims_json(const struct keys_claims *k)
                      k->name_masked, "id_number_masked", k->id_masked);
 }
 
-/* {"verdict","claims","status","record_matches","certificate"} of a checked QR. */
+/* {"verdict","claims","status","record_matches","older_version","certificate"} of a checked QR. */
 static json_t *qr_result_json(struct verifier *v, const struct verifier_qr *qr,
                               const struct store_cert *cert)
 {
@@ -268,6 +268,13 @@ static json_t *qr_result_json(struct verifier *v, const struct verifier_qr *qr,
         cert != NULL ? json_string(store_status_name(cert->status)) : json_null(), "record_matches",
         qr->verdict == VERIFIER_QR_GENUINE && cert != NULL && vf_claims_match(&qr->claims, cert),
         "certificate", cert != NULL ? vf_cert_json(v, cert) : json_null());
+    if (o != NULL &&
+        json_object_set_new(o, "older_version",
+                            json_boolean(qr->verdict == VERIFIER_QR_GENUINE && cert != NULL &&
+                                         vf_claims_older(&qr->claims, cert))) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
     return o;
 }
 
@@ -724,6 +731,7 @@ static const char *change_status(const char *action)
     static const char *const map[][2] = {
         {"revoke", "revoked"},   {"suspend", "suspended"}, {"reinstate", "valid"},
         {"cancel", "cancelled"}, {"lapse", "lapsed"},      {"reissue", NULL},
+        {"correct", NULL},
     };
     size_t i;
 

@@ -141,6 +141,13 @@ int vf_claims_match(const struct keys_claims *k, const struct store_cert *c)
            strcmp(k->issue_date, c->issue_date) == 0;
 }
 
+int vf_claims_older(const struct keys_claims *k, const struct store_cert *c)
+{
+    return strcmp(k->certificate_no, c->certificate_no) == 0 &&
+           k->elicence_version < c->file_version && strcmp(k->position, c->position_code) == 0 &&
+           strcmp(k->issue_date, c->issue_date) == 0;
+}
+
 /* ------------------------------------------------------------ JSON */
 
 void vf_time_format(int64_t t, char out[21])
@@ -415,6 +422,35 @@ static int warning(struct jp_buf *b, const char *certno, const char *big, const 
     return rc;
 }
 
+/*
+ * The QR of an earlier version (a reissue or a correction replaced its file):
+ * amber, the date of the current version, then the current status.
+ */
+static int older_banner(struct jp_buf *b, const struct keys_claims *k, const struct store_cert *c)
+{
+    char when[64] = "", small[128];
+    const char *word, *cls;
+    time_t tt = (time_t)(c->version_at + 8 * 3600);
+    struct tm tm;
+    int rc;
+
+    if (c->version_at != 0 && gmtime_r(&tt, &tm) != NULL)
+        strftime(when, sizeof when, "于%Y-%m-%d", &tm);
+    rc = jp_strf(small, sizeof small, "本证书已%s换发，此为旧版本", when);
+    if (rc == 0)
+        rc = banner(b, "a", "旧版本", small);
+    if (rc == 0)
+        rc = jp_buf_printf(b,
+                           "<p>此二维码签名真实，来自本证书的较早版本（第%03u版）。证书已%s换发"
+                           "（当前为第%03u版），旧版本证书不再作为凭证，请以最新证书为准。"
+                           "以下为证书当前状态。</p>",
+                           (unsigned)k->elicence_version, when, (unsigned)c->file_version);
+    vf_status_words(c->status, &word, &cls);
+    if (rc == 0)
+        rc = banner(b, cls, word, "证书当前状态");
+    return rc;
+}
+
 static int page_body(const struct verifier *v, const char *certno, const struct verifier_qr *qr,
                      const struct store_cert *c, const char *token, struct jp_buf *b)
 {
@@ -428,7 +464,9 @@ static int page_body(const struct verifier *v, const char *certno, const struct 
     if (c == NULL)
         return warning(b, certno, "查无此证", "证书库中没有此编号的证书",
                        "请勿采信，并向发证机关核实。");
-    if (!vf_claims_match(&qr->claims, c)) {
+    if (vf_claims_older(&qr->claims, c)) {
+        rc = older_banner(b, &qr->claims, c);
+    } else if (!vf_claims_match(&qr->claims, c)) {
         rc = banner(b, "r", "不符", "二维码与当前证书记录不一致");
         if (rc == 0)
             rc = jp_buf_puts(b, "<p>此二维码签名真实，但与证书库中的当前记录不一致"

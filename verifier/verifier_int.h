@@ -531,5 +531,7 @@ int vf_secure_cookies(const struct verifier *v);
 void vf_time_format(int64_t t, char out[21]);
 /* 1 when the genuine claims agree with the record (number, version, position, date). */
 int vf_claims_match(const struct keys_claims *k, const struct store_cert *c);
+/* 1 when the genuine claims are an earlier file version of the record (reissued, corrected). */
+int vf_claims_older(const struct keys_claims *k, const struct store_cert *c);
 
 #endif
