@@ -25,6 +25,8 @@ struct store {
     pthread_cond_t cv;             /* signalled when either changes */
     unsigned active;               /* transactions of this process now open */
     int resizing;                  /* a thread is changing the map size */
+    MDB_dbi chg_dbi;               /* "changes", when has_changes */
+    int has_changes;               /* 1: every put and delete is logged (changes.c) */
 };
 
 struct store_txn {
@@ -32,6 +34,9 @@ struct store_txn {
     MDB_txn *tx; /* owned until ended */
     int rdonly;  /* a read transaction */
     int live;    /* counted in s->active: begun or renewed, not reset */
+    int chg_ready;              /* chg_seq and chg_hash are read (write transactions) */
+    uint64_t chg_seq;           /* the last change logged in this transaction's view */
+    unsigned char chg_hash[32]; /* its chain hash */
 };
 
 struct store_cursor {
@@ -56,6 +61,15 @@ int store_intake_key(const char *id_number, const char *position, const char *ex
                      unsigned char *out, size_t outsz, size_t *len);
 /* Records both digests of a PDF being stored under its number (digest.c). */
 int store_digest_record(store_txn *txn, const char *certificate_no, const void *pdf, size_t len);
+/*
+ * Logs a successful put (val, vlen) or delete (val NULL for the whole key) of
+ * database db in the change log when the store has one (changes.c); op 'P' or
+ * 'D'. Returns 0 or an LMDB/store code, which must abort the transaction.
+ */
+int store_chg_log(store_txn *txn, int op, int db, const void *key, size_t klen, const void *val,
+                  size_t vlen);
+/* Checks the audit entry stored under key (8 bytes) against its predecessor: 0 or STORE_ECORRUPT. */
+int store_audit_check_key(store_txn *txn, const void *key, size_t klen);
 /* Verifies the audit chain inside an open transaction (see store_audit_verify). */
 int store_audit_verify_txn(store_txn *txn, uint64_t *first_bad, uint64_t *count);
 
