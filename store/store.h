@@ -480,6 +480,10 @@ const char *store_reason_code(const char *detail);
 #define STORE_CHG_INLINE_MAX 256u               /* longer values are logged by digest */
 #define STORE_FEED_FRAME_MAX (STORE_PDF_MAX + 4096) /* bound on one frame's payload */
 
+/* Stores v as 8 bytes big-endian at p, and reads it back (feed frames' integers). */
+void store_be64_put(unsigned char *p, uint64_t v);
+uint64_t store_be64_get(const unsigned char *p);
+
 /* 1 when s has a change log. */
 int store_changes_enabled(const store *s);
 /* The last change's sequence number (0 for none). STORE_ENOTFOUND without a log. */

@@ -53,8 +53,6 @@ int store_mdb_cursor(const store_txn *txn, int db, MDB_cursor **out);
 /* Stores v as 4 / 8 bytes big-endian at p, and reads it back. */
 void store_be32_put(unsigned char *p, uint32_t v);
 uint32_t store_be32_get(const unsigned char *p);
-void store_be64_put(unsigned char *p, uint64_t v);
-uint64_t store_be64_get(const unsigned char *p);
 
 /* Builds the intake key id_number 0 position 0 exam_id into out; STORE_ETOOLONG. */
 int store_intake_key(const char *id_number, const char *position, const char *exam_id,

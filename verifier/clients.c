@@ -62,6 +62,29 @@ static int secret_ok(const char *s)
     return 1;
 }
 
+int client_scope_parse(const char *scope, const char *institution, struct vf_client *out)
+{
+    out->scope = VF_SCOPE_PROVINCE;
+    out->institution[0] = '\0';
+    if (scope == NULL || strcmp(scope, "province") == 0)
+        return institution == NULL ? 0 : VERIFIER_E_CLIENTS;
+    if (strcmp(scope, "replica") == 0) {
+        out->scope = VF_SCOPE_REPLICA;
+        return institution == NULL ? 0 : VERIFIER_E_CLIENTS;
+    }
+    if (strcmp(scope, "institution") != 0 || institution == NULL || institution[0] == '\0' ||
+        strlen(institution) >= sizeof out->institution)
+        return VERIFIER_E_CLIENTS;
+    out->scope = VF_SCOPE_INSTITUTION;
+    memcpy(out->institution, institution, strlen(institution) + 1);
+    return 0;
+}
+
+static const char *scope_name(enum vf_scope s)
+{
+    return s == VF_SCOPE_REPLICA ? "replica" : s == VF_SCOPE_INSTITUTION ? "institution" : NULL;
+}
+
 static int clients_parse(json_t *root, struct vf_clients *out)
 {
     json_t *arr = json_object_get(root, "clients");
@@ -79,7 +102,10 @@ static int clients_parse(json_t *root, struct vf_clients *out)
         const char *sec = json_string_value(json_object_get(e, "secret"));
         const char *created;
 
-        if (id == NULL || sec == NULL || !vf_client_id_ok(id) || !secret_ok(sec))
+        if (id == NULL || sec == NULL || !vf_client_id_ok(id) || !secret_ok(sec) ||
+            client_scope_parse(json_string_value(json_object_get(e, "scope")),
+                               json_string_value(json_object_get(e, "institution")),
+                               &out->list[i]) != 0)
             return VERIFIER_E_CLIENTS;
         memcpy(out->list[i].id, id, strlen(id) + 1);
         memcpy(out->list[i].secret, sec, VERIFIER_SECRET_LEN + 1);
@@ -154,6 +180,15 @@ static int clients_write(const char *home, const struct vf_clients *c, char *err
         json_t *e = json_pack("{s:s, s:s, s:s}", "id", c->list[i].id, "secret", c->list[i].secret,
                               "created", c->list[i].created);
 
+        const char *sn = scope_name(c->list[i].scope);
+
+        if (e != NULL && ((sn != NULL && json_object_set_new(e, "scope", json_string(sn)) != 0) ||
+                          (c->list[i].scope == VF_SCOPE_INSTITUTION &&
+                           json_object_set_new(e, "institution",
+                                               json_string(c->list[i].institution)) != 0))) {
+            json_decref(e);
+            e = NULL;
+        }
         if (e == NULL || json_array_append_new(arr, e) != 0) {
             rc = ENOMEM;
             goto out;
@@ -177,6 +212,15 @@ out:
 int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_SECRET_LEN + 1],
                          char *err, size_t errlen)
 {
+    return verifier_clients_add_scoped(home, id, NULL, NULL, secret, err, errlen);
+}
+
+int verifier_clients_add_scoped(const char *home, const char *id, const char *scope,
+                                const char *institution, char secret[VERIFIER_SECRET_LEN + 1],
+                                char *err, size_t errlen)
+{
+    struct vf_client sc;
+
     struct vf_clients c = {0};
     struct vf_client *grown = NULL;
     unsigned char raw[VERIFIER_SECRET_LEN / 2];
@@ -186,6 +230,10 @@ int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_
     secret[0] = '\0';
     if (!vf_client_id_ok(id)) {
         jp_errf(err, errlen, "client id must be 1..64 of A-Z a-z 0-9 . _ -");
+        return VERIFIER_E_INVAL;
+    }
+    if (client_scope_parse(scope, institution, &sc) != 0) {
+        jp_errf(err, errlen, "client scope must be province, replica or institution with a code");
         return VERIFIER_E_INVAL;
     }
     rc = vf_clients_load(home, &c, err, errlen);
@@ -218,6 +266,8 @@ int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_
         goto out;
     }
     memcpy(c.list[i].id, id, strlen(id) + 1);
+    c.list[i].scope = sc.scope;
+    memcpy(c.list[i].institution, sc.institution, sizeof sc.institution);
     vf_time_format((int64_t)time(NULL), c.list[i].created);
     jp_hex_encode(raw, sizeof(raw), c.list[i].secret);
     rc = clients_write(home, &c, err, errlen);
@@ -371,7 +421,7 @@ int vf_query_canonical(const char *query, struct jp_buf *out)
 
 /* HMAC-SHA256(secret, METHOD \n PATH[?canonical query] \n ts \n hex(SHA-256(body))) into mac[32].
  */
-static int auth_mac(const char *secret, const char *method, const char *path, const char *query,
+int vf_auth_mac(const char *secret, const char *method, const char *path, const char *query,
                     const char *ts, const void *body, size_t len, unsigned char mac[32])
 {
     unsigned char digest[32];
@@ -400,6 +450,18 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
                   const char *query, const char *authz, const void *body, size_t len, int64_t now,
                   char *why, size_t whylen)
 {
+    struct vf_client who;
+    int rc = vf_auth_check_client(c, method, path, query, authz, body, len, now, &who, why,
+                                  whylen);
+
+    jp_cleanse(&who, sizeof who);
+    return rc;
+}
+
+int vf_auth_check_client(const struct vf_clients *c, const char *method, const char *path,
+                         const char *query, const char *authz, const void *body, size_t len,
+                         int64_t now, struct vf_client *who, char *why, size_t whylen)
+{
     static const char dummy[VERIFIER_SECRET_LEN + 1] =
         "0000000000000000000000000000000000000000000000000000000000000000";
     struct authz_parts a;
@@ -407,8 +469,9 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
     unsigned char mac[32], sig[32];
     int64_t ts = 0;
     int known = 0, rc;
-    size_t i;
+    size_t i, at = 0;
 
+    memset(who, 0, sizeof *who);
     if (authz_parse(authz, &a) != 0 || parse_ts(a.ts, &ts) != 0 || strlen(a.sig) != 64 ||
         jp_hex_decode(a.sig, sig, sizeof(sig)) != 0) {
         jp_errf(why, whylen, "authorization: expected JIANPEI-HMAC-SHA256 client=, ts=, sig=");
@@ -418,9 +481,10 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
         if (strcmp(c->list[i].id, a.client) == 0) {
             secret = c->list[i].secret;
             known = 1;
+            at = i;
         }
     }
-    rc = auth_mac(secret, method, path, query, a.ts, body, len, mac);
+    rc = vf_auth_mac(secret, method, path, query, a.ts, body, len, mac);
     if (rc != 0 || !known || CRYPTO_memcmp(mac, sig, sizeof(mac)) != 0) {
         jp_errf(why, whylen, "authorization: unknown client or wrong signature");
         return EACCES;
@@ -429,5 +493,6 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
         jp_errf(why, whylen, "authorization: ts is more than %d s off", VERIFIER_TS_SKEW);
         return EACCES;
     }
+    *who = c->list[at];
     return 0;
 }

@@ -317,7 +317,12 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply 
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->ctype);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            rep->cache != NULL ? rep->cache : "no-store");
+    if (rep->etag[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rep->etag);
+    if (rep->xname != NULL)
+        MHD_add_response_header(resp, rep->xname, rep->xvalue);
     if (rep->html) {
         MHD_add_response_header(resp, "Content-Security-Policy", PAGES_CSP);
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
@@ -660,6 +665,7 @@ static void vf_free(struct verifier *v)
     if (v == NULL)
         return;
     /* libmicrohttpd's threads have ended (their txn_key destructors ran) */
+    vf_replica_free(v->replica);
     if (v->txn_key_ready) {
         store_read_end(pthread_getspecific(v->txn_key)); /* this thread's, if any */
         pthread_key_delete(v->txn_key);
@@ -707,7 +713,9 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         return rc;
     rc = home_file(v, JP_HOME_STORE, NULL, path);
     if (rc == 0)
-        rc = store_open(path, STORE_RDONLY, &v->st, err, errlen);
+        rc = store_open(path, v->opts.replica_of != NULL ? STORE_CREATE | STORE_CHANGELOG
+                                                         : STORE_RDONLY,
+                        &v->st, err, errlen);
     if (rc != 0)
         return rc;
     if (home_file(v, JP_HOME_TRUST_LIST, NULL, path) == 0)
@@ -777,12 +785,16 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
         rc = pthread_key_create(&v->txn_key, txn_key_destroy);
         v->txn_key_ready = rc == 0;
     }
+    if (rc == 0 && opts->replica_of != NULL)
+        rc = vf_replica_prepare(&v->opts, &v->replica, err, errlen);
     if (rc == 0)
         rc = home_open(v, err, errlen);
     if (rc == 0)
         rc = limits_start(v, err, errlen);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
+    if (rc == 0 && v->replica != NULL)
+        rc = vf_replica_start(v->replica, v);
     if (rc != 0)
         goto out_free;
     if (vf_claim_key(v) == NULL)

@@ -718,7 +718,7 @@ static const char *change_status(const char *action)
     return NULL;
 }
 
-static int parse_since(const char *s, uint64_t *out)
+int vf_parse_since(const char *s, uint64_t *out)
 {
     uint64_t v = 0;
     size_t i, n;
@@ -786,7 +786,7 @@ static int h_changes(struct verifier *v, const struct vf_call *c, struct vf_repl
 
     if (!authorized(v, c, r, &rc))
         return rc;
-    if (parse_since(c->since, &since) != 0)
+    if (vf_parse_since(c->since, &since) != 0)
         return vf_reply_error(r, 400, "invalid_request", "since must be a sequence number");
     changes = json_array();
     if (changes == NULL)
@@ -831,12 +831,15 @@ static int h_trust_list(struct verifier *v, struct vf_reply *r)
 static int h_health(struct verifier *v, struct vf_reply *r)
 {
     store_txn *txn = NULL;
+    const char *why = NULL;
     int rc;
 
     rc = store_read_begin(v->st, &txn);
     store_read_end(txn);
     if (rc != 0)
         return vf_reply_error(r, 503, "unavailable", "store cannot be read");
+    if (v->replica != NULL && !vf_replica_healthy(v->replica, &why))
+        return vf_reply_json(r, 503, json_pack("{s:s}", "status", why));
     return vf_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
@@ -854,6 +857,8 @@ static int h_metrics(struct verifier *v, struct vf_reply *r)
                            "# TYPE jianpei_qr_cache_hits_total counter\n"
                            "jianpei_qr_cache_hits_total %llu\n",
                            (unsigned long long)atomic_load(&v->qrcache.hits));
+    if (rc == 0 && v->replica != NULL)
+        rc = vf_replica_metrics(v->replica, &b);
     if (rc == 0)
         reply_buf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
     jp_buf_free(&b);
@@ -982,6 +987,8 @@ static int route(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         return rc;
     if (vf_route_holder(v, c, r, ep, &rc))
         return rc;
+    if (vf_route_feed(v, c, r, ep, &rc))
+        return rc;
     return vf_reply_error(r, 404, "not_found", "no such resource");
 }
 
@@ -1001,7 +1008,13 @@ void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         get.method = "GET";
         c = &get;
     }
-    rc = route(v, c, r, ep);
+    if (v->replica != NULL && !vf_replica_ready(v->replica) && strcmp(c->path, "/healthz") != 0 &&
+        strcmp(c->path, "/metrics") != 0) {
+        rc = vf_reply_error(r, 503, "unavailable", "this replica has not caught up yet");
+        r->retry_after = 1;
+    } else {
+        rc = route(v, c, r, ep);
+    }
     if (rc != 0) {
         jp_log(JP_LOG_ERROR, "%s: %s (code %d)", vf_endpoint_name(*ep), verifier_strerror(rc), rc);
         if (vf_reply_error(r, 500, "internal", "the request could not be answered") != 0) {
@@ -1014,5 +1027,8 @@ void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         r->disposition[0] = '\0';
         r->set_cookie[0] = '\0';
         r->location[0] = '\0';
+        r->cache = NULL;
+        r->etag[0] = '\0';
+        r->xname = NULL;
     }
 }

@@ -23,7 +23,8 @@ static const char main_help[] =
     "usage: jianpei-verifier [--home DIR] --listen HOST:PORT [--threads N]\n"
     "                        [--rate-burst N] [--rate-per-minute N] [--no-access-log]\n"
     "                        [--trusted-proxy CIDR]... [--no-rate-limits]\n"
-    "       jianpei-verifier [--home DIR] clients add CLIENT_ID\n"
+    "                        [--replica-of URL --client ID --secret-file FILE]\n"
+    "       jianpei-verifier [--home DIR] clients add CLIENT_ID [--replica]\n"
     "       jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
     "\n"
     "Serves the verification API of SPEC §8 from the home's store (read-only) and\n"
@@ -40,6 +41,11 @@ static const char main_help[] =
     "  --no-rate-limits       every per-address limit off: for benchmarks and tests\n"
     "                         only (logged at start); per-certificate lockouts stay\n"
     "  --no-access-log        no per-request line on standard error\n"
+    "  --replica-of URL       run as a replica of the primary at http://HOST:PORT:\n"
+    "                         seed an empty home from its replication feed, then\n"
+    "                         follow it (SPEC §12; /healthz 503 until caught up)\n"
+    "  --client ID            the replica client's id on the primary\n"
+    "  --secret-file FILE     a file holding that client's secret\n"
     "\n"
     "Limits on lookups, connections and request time are read from the \"verifier\"\n"
     "object of HOME/config.json (docs/operations.md).\n"
@@ -52,12 +58,13 @@ static const char main_help[] =
     "`jianpei-issuer keys fingerprint` or `openssl x509 -fingerprint -sha256` print it.\n";
 
 static const char clients_help[] =
-    "usage: jianpei-verifier [--home DIR] clients add CLIENT_ID\n"
+    "usage: jianpei-verifier [--home DIR] clients add CLIENT_ID [--replica]\n"
     "\n"
     "Registers another province's client in HOME/clients.json and prints its\n"
     "secret, once, alone on the last line of standard output: the HMAC key of\n"
     "JIANPEI-HMAC-SHA256 (SPEC §8). CLIENT_ID is 1-64 of A-Z a-z 0-9 . _ -\n"
-    "and does not begin with '-'.\n";
+    "and does not begin with '-'. --replica makes a replica's client, which may\n"
+    "also follow GET /api/v1/replication (SPEC §12).\n";
 
 static const char verify_qr_help[] =
     "usage: jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
@@ -135,12 +142,16 @@ static int cmd_clients(int argc, char **argv, const char *home)
 {
     char secret[VERIFIER_SECRET_LEN + 1];
     char err[512] = "";
-    const char *id;
+    const char *id, *scope = NULL;
     int rc;
 
     if (wants_help(argc, argv)) {
         fputs(clients_help, stdout);
         return CLI_OK;
+    }
+    if (argc >= 4 && strcmp(argv[argc - 1], "--replica") == 0) {
+        scope = "replica";
+        argc--;
     }
     if (argc == 4 && strcmp(argv[2], "--") == 0)
         id = argv[3];
@@ -152,7 +163,7 @@ static int cmd_clients(int argc, char **argv, const char *home)
         fputs(clients_help, stderr);
         return CLI_USAGE;
     }
-    rc = verifier_clients_add(home, id, secret, err, sizeof(err));
+    rc = verifier_clients_add_scoped(home, id, scope, NULL, secret, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : jp_strerror(rc));
         return rc == VERIFIER_E_INVAL ? CLI_USAGE : CLI_FAILURE;
@@ -233,6 +244,9 @@ int main(int argc, char **argv)
         {"no-access-log", no_argument, NULL, 'n'},
         {"trusted-proxy", required_argument, NULL, 'p'},
         {"no-rate-limits", no_argument, NULL, 'N'},
+        {"replica-of", required_argument, NULL, 'R'},
+        {"client", required_argument, NULL, 'C'},
+        {"secret-file", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -267,6 +281,15 @@ int main(int argc, char **argv)
         case 'N':
             o.no_rate_limits = 1;
             break;
+        case 'R':
+            o.replica_of = optarg;
+            break;
+        case 'C':
+            o.replica_client = optarg;
+            break;
+        case 'S':
+            o.replica_secret_file = optarg;
+            break;
         case 'h':
             fputs(main_help, stdout);
             return CLI_OK;
@@ -274,6 +297,11 @@ int main(int argc, char **argv)
             bad = 1;
             break;
         }
+    }
+    if (!bad && (o.replica_of != NULL) !=
+                    (o.replica_client != NULL && o.replica_secret_file != NULL)) {
+        fputs("jianpei-verifier: --replica-of, --client and --secret-file go together\n", stderr);
+        bad = 1;
     }
     if (bad) {
         fputs(main_help, stderr);
