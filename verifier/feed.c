@@ -1,6 +1,7 @@
 /*
  * feed.c - the primary's side of replication (SPEC §12):
- * GET /api/v1/replication?since=N[&home=HEX], for clients of scope "replica".
+ * GET /api/v1/replication?since=N[&home=HEX][&limit=BYTES], for clients of
+ * scope "replica" (limit: the page's soft bound, 4096..VF_FEED_PAGE_BYTES).
  *
  * The body is the store's frame stream (store.h, docs/store-format.md): an 'I'
  * frame (the change log's head, u64 BE, and the digest of the home files a
@@ -119,7 +120,8 @@ int vf_feed_mac(const char *secret, uint64_t since, const void *body, size_t len
 }
 
 /* The page after since, framed, into b. */
-static int feed_body(struct verifier *v, uint64_t since, const char *their_home, struct jp_buf *b)
+static int feed_body(struct verifier *v, uint64_t since, size_t limit, const char *their_home,
+                     struct jp_buf *b)
 {
     unsigned char digest[32], info[40], end[8];
     char hex[65];
@@ -139,7 +141,7 @@ static int feed_body(struct verifier *v, uint64_t since, const char *their_home,
     if (rc == 0)
         rc = store_read_begin(v->st, &txn);
     if (rc == 0)
-        rc = store_feed_page(txn, since, VF_FEED_PAGE_BYTES, b, &last, &head);
+        rc = store_feed_page(txn, since, limit, b, &last, &head);
     store_read_end(txn);
     if (rc != 0)
         return rc;
@@ -153,9 +155,9 @@ static int feed_body(struct verifier *v, uint64_t since, const char *their_home,
 static int h_replication(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
 {
     struct vf_client who;
-    char why[128] = "", home[72];
+    char why[128] = "", home[72], limit_text[24];
     struct jp_buf b;
-    uint64_t since;
+    uint64_t since, limit = VF_FEED_PAGE_BYTES;
     int auth, rc;
 
     pthread_rwlock_rdlock(&v->lock);
@@ -169,16 +171,20 @@ static int h_replication(struct verifier *v, const struct vf_call *c, struct vf_
         return vf_reply_error(r, 403, "forbidden", "the replication feed is for replica clients");
     }
     query_param(c->query, "home", home, sizeof home);
-    if (c->since == NULL || vf_parse_since(c->since, &since) != 0) {
+    query_param(c->query, "limit", limit_text, sizeof limit_text);
+    if (c->since == NULL || vf_parse_since(c->since, &since) != 0 ||
+        (limit_text[0] != '\0' &&
+         (vf_parse_since(limit_text, &limit) != 0 || limit < 4096 || limit > VF_FEED_PAGE_BYTES))) {
         jp_cleanse(&who, sizeof who);
-        return vf_reply_error(r, 400, "invalid_request", "since must be a sequence number");
+        return vf_reply_error(r, 400, "invalid_request",
+                              "since must be a sequence number, limit 4096..1048576 bytes");
     }
     if (!store_changes_enabled(v->st)) {
         jp_cleanse(&who, sizeof who);
         return vf_reply_error(r, 404, "not_found", "this store keeps no change log");
     }
     jp_buf_init(&b, 4 * VF_FEED_PAGE_BYTES + STORE_FEED_FRAME_MAX + 4 * HOME_FILE_MAX);
-    rc = feed_body(v, since, home, &b);
+    rc = feed_body(v, since, (size_t)limit, home, &b);
     if (rc == 0)
         rc = vf_feed_mac(who.secret, since, b.data, b.len, r->xvalue);
     jp_cleanse(&who, sizeof who);

@@ -33,6 +33,7 @@ struct vf_replica {
     char secret[VERIFIER_SECRET_LEN + 1];    /* its secret; wiped on free */
     char home[VF_PATH_MAX];                  /* our home */
     char home_hex[65];                       /* digest of the home files we hold, "" = unknown */
+    char limit[24];                          /* page bound asked for ("" = the primary's) */
     store *st;                               /* borrowed: the daemon's store */
     pthread_t th;                            /* the follower */
     int running;                             /* th was started */
@@ -105,8 +106,8 @@ static int fetch(struct vf_replica *rp, const char *since, struct jp_buf *body, 
     uint64_t s = 0;
     int rc;
 
-    rc = jp_strf(query, sizeof query, "home=%s&since=%s", rp->home_hex[0] ? rp->home_hex : "0",
-                 since);
+    rc = jp_strf(query, sizeof query, "home=%s%s%s&since=%s", rp->home_hex[0] ? rp->home_hex : "0",
+                 rp->limit[0] ? "&limit=" : "", rp->limit, since);
     if (rc == 0)
         rc = jp_strf(path, sizeof path, "%s%s", rp->url.prefix, FEED_PATH);
     if (rc == 0)
@@ -348,6 +349,11 @@ int vf_replica_prepare(const struct verifier_opts *o, struct vf_replica **out, c
     if (rc == 0)
         rc = read_secret(o->replica_secret_file, rp->secret, err, errlen);
     if (rc == 0) {
+        const char *lim = getenv("JIANPEI_REPLICA_PAGE_BYTES");
+
+        if (lim != NULL && strlen(lim) < sizeof rp->limit &&
+            strspn(lim, "0123456789") == strlen(lim))
+            memcpy(rp->limit, lim, strlen(lim) + 1);
         memcpy(rp->client, o->replica_client, strlen(o->replica_client) + 1);
         memcpy(rp->home, o->home, strlen(o->home) + 1);
         rc = seed_home(rp, err, errlen);
