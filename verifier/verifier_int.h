@@ -358,6 +358,7 @@ struct vf_call {
     const char *cookie;        /* Cookie header or NULL */
     const char *user_agent;    /* User-Agent header or NULL (WeChat gets the print view) */
     const char *ctype;         /* Content-Type header or NULL */
+    const char *if_none_match; /* If-None-Match header or NULL */
     unsigned char addr[16];    /* client address key for the rate limiter */
     size_t addrlen;            /* bytes of addr */
 };
@@ -416,6 +417,11 @@ int vf_page_rate_ok(struct verifier *v, const struct vf_call *c, struct vf_reply
 int vf_reply_redirect(struct vf_reply *r, const char *where, const char *cookie);
 /* 1 when s (len bytes) is a well-formed certificate number, check character included. */
 int vf_certno_ok(const char *s, size_t len);
+
+/* Cache-Control of live answers (status may change any second): shared caches may keep 1 s. */
+#define VF_CACHE_LIVE "public, max-age=1"
+/* A strong ETag (quoted, 128 bits of SHA-256) of len bytes at p into out. 0 or ENOSPC. */
+int vf_etag(const void *p, size_t len, char out[72]);
 
 /* A ?since= value: NULL is 0, else 1..19 digits. 0 or EINVAL. */
 int vf_parse_since(const char *s, uint64_t *out);
