@@ -20,13 +20,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The home files a replica takes from its primary, and their modes there. */
+/*
+ * The home files a replica takes from its primary, and their modes there. Not
+ * claim.key: claim-code proofs (sign-in, the PDF API) are answered by the
+ * primary alone (docs/operations.md), so a replica's disk cannot be used to
+ * try codes offline.
+ */
 static const struct {
     const char *name;
     unsigned mode;
 } home_files[] = {
-    {JP_HOME_CONFIG, 0644},    {JP_HOME_TRUST_LIST, 0644}, {JP_HOME_TRUST_ROOT, 0644},
-    {JP_HOME_CLAIM_KEY, 0600}, {JP_HOME_CLIENTS, 0600},
+    {JP_HOME_CONFIG, 0644},
+    {JP_HOME_TRUST_LIST, 0644},
+    {JP_HOME_TRUST_ROOT, 0644},
+    {JP_HOME_CLIENTS, 0600},
 };
 
 #define HOME_FILE_MAX (256u * 1024)

@@ -2,7 +2,7 @@
  * replica.c - the follower of `jianpei-verifier --replica-of URL` (SPEC §12).
  *
  * An empty home is first given the primary's public files (configuration,
- * trust list and root, claim key, clients) from the feed's 'H' frames; the
+ * trust list and root, clients) from the feed's 'H' frames; the
  * store is then made with a change log and filled page by page from
  * GET /api/v1/replication?since=<the store's last change>, each page checked
  * against its MAC and applied in one LMDB transaction (store_feed_apply: order,
