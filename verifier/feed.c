@@ -130,7 +130,7 @@ int vf_feed_mac(const char *secret, uint64_t since, const void *body, size_t len
 static int feed_body(struct verifier *v, uint64_t since, size_t limit, const char *their_home,
                      struct jp_buf *b)
 {
-    unsigned char digest[32], info[40], end[8];
+    unsigned char digest[32], info[40] = {0}, end[8];
     char hex[65];
     store_txn *txn = NULL;
     uint64_t last = since, head = 0;
