@@ -8,7 +8,9 @@
  * PDFs byte-identical to the primary's; a feed page altered in transit (a
  * flipping proxy) stops the replica with the reason logged and /healthz 503;
  * an altered change or value, even with a valid MAC, is refused by
- * store_feed_apply naming the change; the feed is for replica clients only.
+ * store_feed_apply naming the change; the feed is for replica clients only;
+ * the cache headers a proxy_cache relies on (lookups 1 s, trust list ETag/304,
+ * holder pages private, no-store).
  */
 #define _GNU_SOURCE /* memmem */
 #include "check.h"
@@ -216,6 +218,33 @@ static void check_identical(int pp, int ra, int rb)
     }
     CHECK_INT(ok, NCERTS);
     CHECK_INT(differ, 0);
+}
+
+/* What a CDN or nginx proxy_cache may keep: lookups a second, the trust list with an ETag. */
+static void check_cache_headers(int port)
+{
+    char no[19], name[257], id[33], path[64], hv[128], etag[80], hdr[160];
+    struct vc_resp r;
+
+    CHECK(vc_holder(dir, 0, no, name, id) == 0);
+    snprintf(path, sizeof path, "/api/v1/certificates/%s", no);
+    CHECK(vc_http(port, "GET", path, NULL, NULL, 0, &r) == 0 && r.status == 200);
+    CHECK(vc_header(&r, "Cache-Control", hv, sizeof hv) == 0 &&
+          strcmp(hv, "public, max-age=1") == 0);
+    vc_resp_free(&r);
+    CHECK(vc_http(port, "GET", "/api/v1/trust-list", NULL, NULL, 0, &r) == 0 && r.status == 200);
+    CHECK(vc_header(&r, "Cache-Control", hv, sizeof hv) == 0 &&
+          strcmp(hv, "public, max-age=300") == 0);
+    CHECK(vc_header(&r, "ETag", etag, sizeof etag) == 0 && etag[0] == '"');
+    vc_resp_free(&r);
+    snprintf(hdr, sizeof hdr, "If-None-Match: %s\r\n", etag);
+    CHECK(vc_http(port, "GET", "/api/v1/trust-list", hdr, NULL, 0, &r) == 0);
+    CHECK_INT(r.status, 304);
+    vc_resp_free(&r);
+    CHECK(vc_http(port, "GET", "/me", NULL, NULL, 0, &r) == 0);
+    CHECK(vc_header(&r, "Cache-Control", hv, sizeof hv) == 0 &&
+          strcmp(hv, "private, no-store") == 0);
+    vc_resp_free(&r);
 }
 
 /* Revokes certificate k on the primary; both replicas show it within 2 s. */
@@ -536,6 +565,7 @@ int main(void)
     CHECK(wait_healthy(ra.port, 180000) == 0);
     CHECK(wait_healthy(rb.port, 180000) == 0);
     check_identical(prim.port, ra.port, rb.port);
+    check_cache_headers(ra.port);
     CHECK(get(prim.port, trust_p, &tp) == 200 && get(ra.port, trust_p, &ta) == 200 &&
           strcmp(tp, ta) == 0);
     free(tp);
