@@ -198,7 +198,7 @@ static int create_store(const char *home, char *err, size_t errlen)
 
     rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0)
-        rc = store_open(path, STORE_CREATE, &s, err, errlen);
+        rc = store_open(path, STORE_CREATE | STORE_CHANGELOG, &s, err, errlen);
     if (rc == 0) {
         rc = store_write(s, write_init_audit, &a);
         if (rc != 0)

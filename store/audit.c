@@ -319,3 +319,32 @@ const char *store_reason_code(const char *detail)
     }
     return "other";
 }
+
+int store_audit_check_key(store_txn *txn, const void *key, size_t klen)
+{
+    unsigned char prev[32] = {0}, pk[8];
+    struct store_audit_entry e;
+    MDB_val k = {klen, (void *)key}, v, pv = {0, NULL};
+    MDB_dbi dbi;
+    uint64_t seq;
+    int rc;
+
+    if (klen != 8)
+        return STORE_ECORRUPT;
+    seq = store_be64_get(key);
+    rc = store_dbi(txn, STORE_DB_AUDIT, &dbi);
+    if (rc == 0)
+        rc = mdb_get(store_mdb_txn(txn), dbi, &k, &v);
+    if (rc != 0 || seq == 0)
+        return STORE_ECORRUPT;
+    if (seq > 1) {
+        store_be64_put(pk, seq - 1);
+        pv.mv_size = sizeof pk;
+        pv.mv_data = pk;
+        rc = mdb_get(store_mdb_txn(txn), dbi, &pv, &pv);
+        if (rc != 0 || decode_entry(pv.mv_data, pv.mv_size, &e) != 0)
+            return STORE_ECORRUPT;
+        memcpy(prev, e.hash, 32);
+    }
+    return verify_one(&k, &v, seq, prev) == 0 ? 0 : STORE_ECORRUPT;
+}

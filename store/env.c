@@ -242,7 +242,7 @@ int store_read_renew(store *s, store_txn **txn)
 /* One attempt: begin, run fn, commit last; abort on any error. */
 static int write_once(store *s, int (*fn)(store_txn *, void *), void *arg)
 {
-    store_txn t = {s, NULL, 0, 1};
+    store_txn t = {.s = s, .tx = NULL, .rdonly = 0, .live = 1};
     int rc;
 
     rc = begin_counted(s, 0, &t.tx);
@@ -344,6 +344,18 @@ static int open_one(store *s, MDB_txn *tx, int i, unsigned dups, int optional, c
     return rc;
 }
 
+/* Opens the change log when the store has one, or makes it (STORE_CHANGELOG). */
+static int open_changes(store *s, MDB_txn *tx, unsigned flags)
+{
+    unsigned f = (!s->rdonly && (flags & STORE_CHANGELOG)) ? MDB_CREATE : 0;
+    int rc = mdb_dbi_open(tx, "changes", f, &s->chg_dbi);
+
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    s->has_changes = rc == 0;
+    return rc;
+}
+
 /* Opens meta, checks the schema, then every other database, in one txn. */
 static int open_dbs(store *s, unsigned flags, const struct store_opts *o, const char *dir,
                     char *err, size_t errlen)
@@ -387,6 +399,9 @@ static int open_dbs(store *s, unsigned flags, const struct store_opts *o, const 
         if (rc != 0)
             goto out_abort;
     }
+    rc = open_changes(s, tx, flags);
+    if (rc != 0)
+        goto out_abort;
     return mdb_txn_commit(tx);
 
 out_abort:
@@ -445,7 +460,7 @@ static int open_env(store *s, const char *dir, const struct store_opts *o, char 
         return rc;
     rc = mdb_env_set_maxreaders(s->env, o->max_readers ? o->max_readers : STORE_DEFAULT_READERS);
     if (rc == 0)
-        rc = mdb_env_set_maxdbs(s->env, (MDB_dbi)s->ndb);
+        rc = mdb_env_set_maxdbs(s->env, (MDB_dbi)STORE_NDB_MAX + 1); /* + "changes" */
     if (rc == 0)
         rc = mdb_env_set_mapsize(s->env, o->map_size ? o->map_size : STORE_DEFAULT_MAP);
     if (rc == 0)
@@ -622,6 +637,8 @@ int store_put(store_txn *txn, int db, const void *key, size_t klen, const void *
         mf = (dbf & MDB_DUPSORT) ? MDB_NODUPDATA : MDB_NOOVERWRITE;
     }
     rc = mdb_put(txn->tx, dbi, &k, &v, mf);
+    if (rc == 0)
+        rc = store_chg_log(txn, 'P', db, key, klen, val, vlen);
     return rc == MDB_KEYEXIST ? STORE_EEXIST : rc;
 }
 
@@ -636,7 +653,10 @@ int store_del(store_txn *txn, int db, const void *key, size_t klen, const void *
     rc = store_dbi(txn, db, &dbi);
     if (rc != 0)
         return rc;
-    return map_notfound(mdb_del(txn->tx, dbi, &k, val ? &v : NULL));
+    rc = map_notfound(mdb_del(txn->tx, dbi, &k, val ? &v : NULL));
+    if (rc == 0)
+        rc = store_chg_log(txn, 'D', db, key, klen, val, val ? vlen : 0);
+    return rc;
 }
 
 /* --------------------------------------------------------------- cursors */

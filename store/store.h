@@ -63,6 +63,7 @@ typedef struct store_cursor store_cursor;
 enum store_open_flags {
     STORE_RDONLY = 1 << 0, /* MDB_RDONLY: no write transactions */
     STORE_CREATE = 1 << 1, /* create the directory (0700) and the databases */
+    STORE_CHANGELOG = 1 << 2, /* read-write: make the change log ("changes") if absent */
 };
 
 /* The built-in databases. Extra databases get ids from STORE_DB_EXTRA on. */
@@ -508,6 +509,71 @@ int store_audit_since(store_txn *txn, uint64_t since, struct store_audit_entry *
 int store_reason_known(const char *code, size_t len);
 /* The code a detail starts with (static text); "other" when it names none (older free text). */
 const char *store_reason_code(const char *detail);
+
+/* ------------------------------------------- change log and replication feed */
+
+/*
+ * A store with the "changes" database (made by opening it read-write with
+ * STORE_CHANGELOG once; `jianpei-issuer init` does) logs every successful
+ * store_put and store_del, of every database, in the same transaction: change
+ * seq (from 1, gapless) -> a record naming the database, the key and the value
+ * (by SHA-256 above STORE_CHG_INLINE_MAX bytes), hash-chained like the audit
+ * log. Nothing but the store writes it. See docs/store-format.md.
+ */
+#define STORE_CHG_INLINE_MAX 256u               /* longer values are logged by digest */
+#define STORE_FEED_FRAME_MAX (STORE_PDF_MAX + 4096) /* bound on one frame's payload */
+
+/* Stores v as 8 bytes big-endian at p, and reads it back (feed frames' integers). */
+void store_be64_put(unsigned char *p, uint64_t v);
+uint64_t store_be64_get(const unsigned char *p);
+
+/* 1 when s has a change log. */
+int store_changes_enabled(const store *s);
+/* The last change's sequence number (0 for none). STORE_ENOTFOUND without a log. */
+int store_changes_last(store_txn *txn, uint64_t *seq);
+
+/*
+ * Frames of the replication feed: type byte, u32 big-endian payload length,
+ * payload (a + b concatenated). STORE_ETOOLONG past STORE_FEED_FRAME_MAX.
+ */
+int store_feed_frame(struct jp_buf *out, int type, const void *a, size_t an, const void *b,
+                     size_t bn);
+
+/* A reader over frames held by the caller; it never reads past p + len. */
+struct store_feed_reader {
+    const unsigned char *p; /* not owned */
+    size_t len;             /* bytes at p */
+    size_t pos;             /* next frame */
+};
+
+/* The next frame: *type and *payload (n bytes, inside the input). STORE_ENOTFOUND at
+ * the clean end, STORE_ECORRUPT for a truncated or oversized frame. */
+int store_feed_next(struct store_feed_reader *r, int *type, const void **payload, size_t *n);
+
+/*
+ * Appends to out the changes after since, in order: a 'C' frame (seq u64 BE +
+ * the stored record) each, followed for a value logged by digest by a 'V'
+ * frame (the value as stored now, when it still has that digest) or an 'S'
+ * frame (superseded: a later change of that key follows). Stops after about
+ * max_bytes, never inside one writer transaction unless it passes twice that.
+ * *last = the last seq written (since when none), *head = the log's last seq.
+ * STORE_ENOTFOUND when the store has no change log; out's errors (EFBIG).
+ */
+int store_feed_page(store_txn *txn, uint64_t since, size_t max_bytes, struct jp_buf *out,
+                    uint64_t *last, uint64_t *head);
+
+/*
+ * Applies a page of frames (other types than C/V/S are skipped) to a store
+ * with a change log, all in one write transaction: each change must be the
+ * next seq after the store's last, chain to its predecessor, carry a value
+ * matching its digest, and an audit entry must chain to the audit log. The
+ * change records are stored as received, so the replica's log equals the
+ * primary's. On any refusal nothing is applied, STORE_ECORRUPT is returned and
+ * err names the change and why. *last = the store's last seq afterwards,
+ * *applied = changes applied. STORE_EINVAL when s has no change log.
+ */
+int store_feed_apply(store *s, const void *page, size_t len, uint64_t *last, uint64_t *applied,
+                     char *err, size_t errlen);
 
 /* ------------------------------------------------------- backup and check */
 

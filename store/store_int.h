@@ -25,6 +25,8 @@ struct store {
     pthread_cond_t cv;             /* signalled when either changes */
     unsigned active;               /* transactions of this process now open */
     int resizing;                  /* a thread is changing the map size */
+    MDB_dbi chg_dbi;               /* "changes", when has_changes */
+    int has_changes;               /* 1: every put and delete is logged (changes.c) */
 };
 
 struct store_txn {
@@ -32,6 +34,9 @@ struct store_txn {
     MDB_txn *tx; /* owned until ended */
     int rdonly;  /* a read transaction */
     int live;    /* counted in s->active: begun or renewed, not reset */
+    int chg_ready;              /* chg_seq and chg_hash are read (write transactions) */
+    uint64_t chg_seq;           /* the last change logged in this transaction's view */
+    unsigned char chg_hash[32]; /* its chain hash */
 };
 
 struct store_cursor {
@@ -48,8 +53,6 @@ int store_mdb_cursor(const store_txn *txn, int db, MDB_cursor **out);
 /* Stores v as 4 / 8 bytes big-endian at p, and reads it back. */
 void store_be32_put(unsigned char *p, uint32_t v);
 uint32_t store_be32_get(const unsigned char *p);
-void store_be64_put(unsigned char *p, uint64_t v);
-uint64_t store_be64_get(const unsigned char *p);
 
 /* Builds the intake key id_number 0 position 0 exam_id into out; STORE_ETOOLONG. */
 int store_intake_key(const char *id_number, const char *position, const char *exam_id,
@@ -68,6 +71,14 @@ int store_backfill_walk(store *s, int db,
 /* Keeps the institution index in step when cert replaces old (NULL: a new record). */
 int store_institution_link(store_txn *txn, const struct store_cert *old,
                            const struct store_cert *cert);
+ * Logs a successful put (val, vlen) or delete (val NULL for the whole key) of
+ * database db in the change log when the store has one (changes.c); op 'P' or
+ * 'D'. Returns 0 or an LMDB/store code, which must abort the transaction.
+ */
+int store_chg_log(store_txn *txn, int op, int db, const void *key, size_t klen, const void *val,
+                  size_t vlen);
+/* Checks the audit entry stored under key (8 bytes) against its predecessor: 0 or STORE_ECORRUPT. */
+int store_audit_check_key(store_txn *txn, const void *key, size_t klen);
 /* Verifies the audit chain inside an open transaction (see store_audit_verify). */
 int store_audit_verify_txn(store_txn *txn, uint64_t *first_bad, uint64_t *count);
 

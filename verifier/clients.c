@@ -303,6 +303,25 @@ int verifier_clients_add_institution(const char *home, const char *id, const cha
     return clients_add(home, id, VF_SCOPE_INSTITUTION, code, secret, err, errlen);
 }
 
+int verifier_clients_add_scoped(const char *home, const char *id, const char *scope,
+                                const char *institution, char secret[VERIFIER_SECRET_LEN + 1],
+                                char *err, size_t errlen)
+{
+    if (scope == NULL || strcmp(scope, "province") == 0)
+        return institution == NULL ? clients_add(home, id, VF_SCOPE_PROVINCE, NULL, secret, err,
+                                                 errlen)
+                                   : VERIFIER_E_INVAL;
+    if (strcmp(scope, "replica") == 0)
+        return institution == NULL ? clients_add(home, id, VF_SCOPE_REPLICA, NULL, secret, err,
+                                                 errlen)
+                                   : VERIFIER_E_INVAL;
+    if (strcmp(scope, "institution") == 0 && institution != NULL)
+        return verifier_clients_add_institution(home, id, institution, secret, err, errlen);
+    secret[0] = '\0';
+    jp_errf(err, errlen, "client scope must be province, replica or institution with a code");
+    return VERIFIER_E_INVAL;
+}
+
 /* ------------------------------------------------------------ auth */
 
 struct authz_parts {
@@ -445,7 +464,7 @@ int vf_query_canonical(const char *query, struct jp_buf *out)
 
 /* HMAC-SHA256(secret, METHOD \n PATH[?canonical query] \n ts \n hex(SHA-256(body))) into mac[32].
  */
-static int auth_mac(const char *secret, const char *method, const char *path, const char *query,
+int vf_auth_mac(const char *secret, const char *method, const char *path, const char *query,
                     const char *ts, const void *body, size_t len, unsigned char mac[32])
 {
     unsigned char digest[32];
@@ -470,10 +489,14 @@ static int auth_mac(const char *secret, const char *method, const char *path, co
     return rc;
 }
 
-/* vf_auth_check that also copies the authentic client (secret empty) into *who, when not NULL. */
+/*
+ * vf_auth_check that also copies the authentic client into *who, when not
+ * NULL: its secret wiped unless keep_secret (the replication feed signs its
+ * pages with it).
+ */
 static int auth_who(const struct vf_clients *c, const char *method, const char *path,
                     const char *query, const char *authz, const void *body, size_t len, int64_t now,
-                    struct vf_client *who, char *why, size_t whylen)
+                    struct vf_client *who, int keep_secret, char *why, size_t whylen)
 {
     const struct vf_client *found = NULL;
     static const char dummy[VERIFIER_SECRET_LEN + 1] =
@@ -497,7 +520,7 @@ static int auth_who(const struct vf_clients *c, const char *method, const char *
             known = 1;
         }
     }
-    rc = auth_mac(secret, method, path, query, a.ts, body, len, mac);
+    rc = vf_auth_mac(secret, method, path, query, a.ts, body, len, mac);
     if (rc != 0 || !known || CRYPTO_memcmp(mac, sig, sizeof(mac)) != 0) {
         jp_errf(why, whylen, "authorization: unknown client or wrong signature");
         return EACCES;
@@ -508,7 +531,8 @@ static int auth_who(const struct vf_clients *c, const char *method, const char *
     }
     if (who != NULL) {
         *who = *found;
-        jp_cleanse(who->secret, sizeof(who->secret));
+        if (!keep_secret)
+            jp_cleanse(who->secret, sizeof(who->secret));
     }
     return 0;
 }
@@ -517,7 +541,20 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
                   const char *query, const char *authz, const void *body, size_t len, int64_t now,
                   char *why, size_t whylen)
 {
-    return auth_who(c, method, path, query, authz, body, len, now, NULL, why, whylen);
+    return auth_who(c, method, path, query, authz, body, len, now, NULL, 0, why, whylen);
+}
+
+int vf_auth_check_client(const struct vf_clients *c, const char *method, const char *path,
+                         const char *query, const char *authz, const void *body, size_t len,
+                         int64_t now, struct vf_client *who, char *why, size_t whylen)
+{
+    int rc;
+
+    memset(who, 0, sizeof *who);
+    rc = auth_who(c, method, path, query, authz, body, len, now, who, 1, why, whylen);
+    if (rc != 0)
+        memset(who, 0, sizeof *who);
+    return rc;
 }
 
 int vf_auth_call(struct verifier *v, const struct vf_call *c, struct vf_client *who, char *why,
@@ -527,7 +564,7 @@ int vf_auth_call(struct verifier *v, const struct vf_call *c, struct vf_client *
 
     pthread_rwlock_rdlock(&v->lock);
     rc = auth_who(&v->clients, c->method, c->path, c->query, c->authz, c->body, c->len,
-                  (int64_t)time(NULL), who, why, whylen);
+                  (int64_t)time(NULL), who, 0, why, whylen);
     pthread_rwlock_unlock(&v->lock);
     return rc;
 }

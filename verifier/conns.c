@@ -66,7 +66,9 @@ enum MHD_Result vf_conns_accept(void *cls, const struct sockaddr *addr, socklen_
             memcmp(cs->slots[i].key, c.addr, c.addrlen) == 0)
             same++;
     }
-    ok = cs->open < cs->nslots && (cs->per_addr == 0 || same < cs->per_addr);
+    /* a trusted proxy carries many clients over its connections: no per-address bound */
+    ok = cs->open < cs->nslots &&
+         (cs->per_addr == 0 || same < cs->per_addr || vf_peer_trusted(v, addr));
     if (ok && cs->open >= cs->public_limit)
         ok = reserve_peer(v, addr);
     pthread_mutex_unlock(&cs->mu);

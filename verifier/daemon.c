@@ -318,9 +318,13 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply 
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->ctype);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-                            rep->cache_control[0] != '\0' ? rep->cache_control : "no-store");
+                            rep->cache_control[0] != '\0' ? rep->cache_control
+                            : rep->cache != NULL        ? rep->cache
+                                                        : "no-store");
     if (rep->etag[0] != '\0')
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rep->etag);
+    if (rep->xname != NULL)
+        MHD_add_response_header(resp, rep->xname, rep->xvalue);
     if (rep->html) {
         MHD_add_response_header(resp, "Content-Security-Policy", PAGES_CSP);
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
@@ -378,6 +382,8 @@ static enum MHD_Result answer(struct verifier *v, struct MHD_Connection *conn, c
     c.if_none_match =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     c.ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    c.if_none_match =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     c.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
     client_addr(v, conn, &c);
     vf_conns_request_in(conn);
@@ -665,6 +671,7 @@ static void vf_free(struct verifier *v)
     if (v == NULL)
         return;
     /* libmicrohttpd's threads have ended (their txn_key destructors ran) */
+    vf_replica_free(v->replica);
     if (v->txn_key_ready) {
         store_read_end(pthread_getspecific(v->txn_key)); /* this thread's, if any */
         pthread_key_delete(v->txn_key);
@@ -715,7 +722,10 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         return rc;
     rc = home_file(v, JP_HOME_STORE, NULL, path);
     if (rc == 0)
-        rc = store_open_with(path, STORE_RDONLY, &store_opts, &v->st, err, errlen);
+        rc = store_open_with(path,
+                             v->opts.replica_of != NULL ? STORE_CREATE | STORE_CHANGELOG
+                                                        : STORE_RDONLY,
+                             &store_opts, &v->st, err, errlen);
     if (rc == 0)
         rc = store_db_by_name(v->st, STORE_PHOTOS_DB, &v->photos_db);
     if (rc != 0)
@@ -789,12 +799,16 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
         rc = pthread_key_create(&v->txn_key, txn_key_destroy);
         v->txn_key_ready = rc == 0;
     }
+    if (rc == 0 && opts->replica_of != NULL)
+        rc = vf_replica_prepare(&v->opts, &v->replica, err, errlen);
     if (rc == 0)
         rc = home_open(v, err, errlen);
     if (rc == 0)
         rc = limits_start(v, err, errlen);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
+    if (rc == 0 && v->replica != NULL)
+        rc = vf_replica_start(v->replica, v);
     if (rc != 0)
         goto out_free;
     if (vf_claim_key(v) == NULL)

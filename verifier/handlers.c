@@ -244,7 +244,9 @@ static int h_certificate(struct verifier *v, const struct vf_call *c, const char
         jp_buf_free(&b);
         return rc;
     }
-    return reply_buf(r, 200, "application/json; charset=utf-8", &b);
+    reply_buf(r, 200, "application/json; charset=utf-8", &b);
+    r->cache = VF_CACHE_LIVE;
+    return 0;
 }
 
 static json_t *claims_json(const struct keys_claims *k)
@@ -329,8 +331,13 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
         qr.verdict = VERIFIER_QR_FORGED; /* the number the page shows is the one in the path */
     if (!found && !vf_lookup_missed(v, c, r))
         return 0;
-    if (c->wants_json)
-        return vf_reply_json(r, found ? 200 : 404, qr_result_json(v, &qr, found ? &cert : NULL));
+    r->xname = "Vary";
+    memcpy(r->xvalue, "Accept", sizeof "Accept");
+    if (c->wants_json) {
+        rc = vf_reply_json(r, found ? 200 : 404, qr_result_json(v, &qr, found ? &cert : NULL));
+        r->cache = found ? VF_CACHE_LIVE : NULL;
+        return rc;
+    }
     pages_page_init(&pp);
     rc = pages_csrf_prepare(&pp, c->cookie, vf_secure_cookies(v), token);
     jp_buf_init(&page, 256 * 1024);
@@ -342,6 +349,8 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
         r->html = 1;
         if (found && qr.verdict == VERIFIER_QR_GENUINE)
             memcpy(r->set_cookie, pp.set_cookie, sizeof(r->set_cookie));
+        /* the holder-check form's CSRF token is this visitor's: no shared cache */
+        r->cache = !found ? NULL : r->set_cookie[0] != '\0' ? "private, max-age=1" : VF_CACHE_LIVE;
     }
     jp_buf_free(&page);
     pages_page_free(&pp);
@@ -742,7 +751,7 @@ static const char *change_status(const char *action)
     return NULL;
 }
 
-static int parse_since(const char *s, uint64_t *out)
+int vf_parse_since(const char *s, uint64_t *out)
 {
     uint64_t v = 0;
     size_t i, n;
@@ -810,7 +819,7 @@ static int h_changes(struct verifier *v, const struct vf_call *c, struct vf_repl
 
     if (!authorized(v, c, r, &rc))
         return rc;
-    if (parse_since(c->since, &since) != 0)
+    if (vf_parse_since(c->since, &since) != 0)
         return vf_reply_error(r, 400, "invalid_request", "since must be a sequence number");
     changes = json_array();
     if (changes == NULL)
@@ -830,7 +839,17 @@ static int h_changes(struct verifier *v, const struct vf_call *c, struct vf_repl
 
 /* ------------------------------------------------------------ plain */
 
-static int h_trust_list(struct verifier *v, struct vf_reply *r)
+int vf_etag(const void *p, size_t len, char out[72])
+{
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    char hex[65];
+
+    SHA256(p, len, d);
+    jp_hex_encode(d, 16, hex);
+    return jp_strf(out, 72, "\"%s\"", hex);
+}
+
+static int h_trust_list(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
 {
     char path[VF_PATH_MAX];
     unsigned char *text = NULL;
@@ -847,20 +866,30 @@ static int h_trust_list(struct verifier *v, struct vf_reply *r)
     vf_reply_clear(r);
     r->status = 200;
     r->ctype = "application/x-pem-file";
+    r->cache = "public, max-age=300";
+    rc = vf_etag(text, len, r->etag);
+    if (rc == 0 && c->if_none_match != NULL && strstr(c->if_none_match, r->etag) != NULL) {
+        r->status = 304;
+        free(text);
+        return 0;
+    }
     r->body = text;
     r->len = len;
-    return 0;
+    return rc;
 }
 
 static int h_health(struct verifier *v, struct vf_reply *r)
 {
     store_txn *txn = NULL;
+    const char *why = NULL;
     int rc;
 
     rc = store_read_begin(v->st, &txn);
     store_read_end(txn);
     if (rc != 0)
         return vf_reply_error(r, 503, "unavailable", "store cannot be read");
+    if (v->replica != NULL && !vf_replica_healthy(v->replica, &why))
+        return vf_reply_json(r, 503, json_pack("{s:s}", "status", why));
     return vf_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
@@ -883,6 +912,8 @@ static int h_metrics(struct verifier *v, struct vf_reply *r)
                            "jianpei_qr_stored_checks_total %llu\n",
                            (unsigned long long)atomic_load(&v->qrcache.hits),
                            (unsigned long long)atomic_load(&v->qrcache.stored));
+    if (rc == 0 && v->replica != NULL)
+        rc = vf_replica_metrics(v->replica, &b);
     if (rc == 0)
         reply_buf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
     jp_buf_free(&b);
@@ -976,7 +1007,7 @@ static int route_simple(struct verifier *v, const struct vf_call *c, struct vf_r
     case VF_EP_METRICS:
         return h_metrics(v, r);
     case VF_EP_TRUST:
-        return h_trust_list(v, r);
+        return h_trust_list(v, c, r);
     case VF_EP_CHANGES:
         return h_changes(v, c, r);
     case VF_EP_VERIFY:
@@ -1016,6 +1047,8 @@ static int route(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         return rc;
     if (vf_route_institutions(v, c, r, ep, &rc))
         return rc;
+    if (vf_route_feed(v, c, r, ep, &rc))
+        return rc;
     return vf_reply_error(r, 404, "not_found", "no such resource");
 }
 
@@ -1035,7 +1068,15 @@ void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         get.method = "GET";
         c = &get;
     }
-    rc = route(v, c, r, ep);
+    if (v->replica != NULL && !vf_replica_ready(v->replica) && strcmp(c->path, "/healthz") != 0 &&
+        strcmp(c->path, "/metrics") != 0) {
+        rc = vf_reply_error(r, 503, "unavailable", "this replica has not caught up yet");
+        r->retry_after = 1;
+    } else {
+        rc = route(v, c, r, ep);
+    }
+    if (*ep == VF_EP_HOLDER || *ep == VF_EP_SHARE)
+        r->cache = "private, no-store"; /* personal: never in any cache */
     if (rc != 0) {
         jp_log(JP_LOG_ERROR, "%s: %s (code %d)", vf_endpoint_name(*ep), verifier_strerror(rc), rc);
         if (vf_reply_error(r, 500, "internal", "the request could not be answered") != 0) {
@@ -1048,7 +1089,9 @@ void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         r->disposition[0] = '\0';
         r->set_cookie[0] = '\0';
         r->location[0] = '\0';
-        r->etag[0] = '\0';
+        r->cache = NULL;
         r->cache_control[0] = '\0';
+        r->etag[0] = '\0';
+        r->xname = NULL;
     }
 }

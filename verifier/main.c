@@ -23,7 +23,8 @@ static const char main_help[] =
     "usage: jianpei-verifier [--home DIR] --listen HOST:PORT [--threads N]\n"
     "                        [--rate-burst N] [--rate-per-minute N] [--no-access-log]\n"
     "                        [--trusted-proxy CIDR]... [--no-rate-limits] [--qr-cache N]\n"
-    "       jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE]\n"
+    "                        [--replica-of URL --client ID --secret-file FILE]\n"
+    "       jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE | --replica]\n"
     "       jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
     "\n"
     "Serves the verification API of SPEC §8 from the home's store (read-only) and\n"
@@ -43,6 +44,11 @@ static const char main_help[] =
     "  --qr-cache N           QR verdicts remembered, 0-1000000 (8192; 0 = off, about\n"
     "                         400 bytes each); a QR the issuer stored for the current\n"
     "                         file needs no signature check either way\n"
+    "  --replica-of URL       run as a replica of the primary at http://HOST:PORT:\n"
+    "                         seed an empty home from its replication feed, then\n"
+    "                         follow it (SPEC §12; /healthz 503 until caught up)\n"
+    "  --client ID            the replica client's id on the primary\n"
+    "  --secret-file FILE     a file holding that client's secret\n"
     "\n"
     "Limits on lookups, connections and request time are read from the \"verifier\"\n"
     "object of HOME/config.json (docs/operations.md), and so are \"listen\", \"threads\",\n"
@@ -56,7 +62,7 @@ static const char main_help[] =
     "`jianpei-issuer keys fingerprint` or `openssl x509 -fingerprint -sha256` print it.\n";
 
 static const char clients_help[] =
-    "usage: jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE]\n"
+    "usage: jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE | --replica]\n"
     "\n"
     "Registers another province's client in HOME/clients.json and prints its\n"
     "secret, once, alone on the last line of standard output: the HMAC key of\n"
@@ -66,7 +72,9 @@ static const char clients_help[] =
     "  --institution CODE  a training institution's client instead (SPEC §10): it\n"
     "                      may call only /api/v1/institutions/CODE/... (its own\n"
     "                      candidates' certificates), nothing of SPEC §8. CODE is\n"
-    "                      the institution_code of the intake, 1-32 of A-Z a-z 0-9 -\n";
+    "                      the institution_code of the intake, 1-32 of A-Z a-z 0-9 -\n"
+    "  --replica           a replica's client, which may also follow\n"
+    "                      GET /api/v1/replication (SPEC §12)\n";
 
 static const char verify_qr_help[] =
     "usage: jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
@@ -144,7 +152,7 @@ static int cmd_clients(int argc, char **argv, const char *home)
 {
     char secret[VERIFIER_SECRET_LEN + 1];
     char err[512] = "";
-    const char *id, *inst = NULL;
+    const char *id, *inst = NULL, *scope = NULL;
     int rc;
 
     if (wants_help(argc, argv)) {
@@ -154,6 +162,9 @@ static int cmd_clients(int argc, char **argv, const char *home)
     if (argc >= 5 && strcmp(argv[argc - 2], "--institution") == 0) {
         inst = argv[argc - 1];
         argc -= 2;
+    } else if (argc >= 4 && strcmp(argv[argc - 1], "--replica") == 0) {
+        scope = "replica";
+        argc--;
     }
     if (argc == 4 && strcmp(argv[2], "--") == 0)
         id = argv[3];
@@ -166,7 +177,7 @@ static int cmd_clients(int argc, char **argv, const char *home)
         return CLI_USAGE;
     }
     rc = inst != NULL ? verifier_clients_add_institution(home, id, inst, secret, err, sizeof(err))
-                      : verifier_clients_add(home, id, secret, err, sizeof(err));
+                      : verifier_clients_add_scoped(home, id, scope, NULL, secret, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : jp_strerror(rc));
         return rc == VERIFIER_E_INVAL ? CLI_USAGE : CLI_FAILURE;
@@ -248,6 +259,9 @@ int main(int argc, char **argv)
         {"trusted-proxy", required_argument, NULL, 'p'},
         {"no-rate-limits", no_argument, NULL, 'N'},
         {"qr-cache", required_argument, NULL, 'q'},
+        {"replica-of", required_argument, NULL, 'R'},
+        {"client", required_argument, NULL, 'C'},
+        {"secret-file", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -286,6 +300,15 @@ int main(int argc, char **argv)
             bad |= parse_uint(optarg, &o.qr_cache);
             o.qr_cache_set = 1;
             break;
+        case 'R':
+            o.replica_of = optarg;
+            break;
+        case 'C':
+            o.replica_client = optarg;
+            break;
+        case 'S':
+            o.replica_secret_file = optarg;
+            break;
         case 'h':
             fputs(main_help, stdout);
             return CLI_OK;
@@ -293,6 +316,11 @@ int main(int argc, char **argv)
             bad = 1;
             break;
         }
+    }
+    if (!bad && (o.replica_of != NULL) !=
+                    (o.replica_client != NULL && o.replica_secret_file != NULL)) {
+        fputs("jianpei-verifier: --replica-of, --client and --secret-file go together\n", stderr);
+        bad = 1;
     }
     if (bad) {
         fputs(main_help, stderr);

@@ -8,9 +8,10 @@
 #include <errno.h>
 
 static const char *const endpoint_names[VF_EP_COUNT] = {
-    "page",       "certificate",    "holder_check", "pdf",         "verify", "batch_status",
-    "trust_list", "status_changes", "healthz",      "metrics",     "people", "file_check",
-    "roster",     "holder",         "share",        "institution", "crl",    "other",
+    "page",       "certificate",    "holder_check", "pdf",         "verify",      "batch_status",
+    "trust_list", "status_changes", "healthz",      "metrics",     "people",      "file_check",
+    "roster",     "holder",         "share",        "institution", "crl",         "replication",
+    "other",
 };
 
 static const unsigned codes[VF_CODES - 1] = {200, 400, 401, 403, 404, 405, 413, 429, 500};

@@ -72,6 +72,9 @@ struct verifier_opts {
     int qr_cache_set;      /* 0: the default size (8192 entries) */
     const char *trusted_proxies[VERIFIER_PROXIES_MAX]; /* CIDRs whose X-Forwarded-For counts */
     size_t ntrusted;                                   /* entries used */
+    const char *replica_of;  /* SPEC §12: the primary's http://HOST:PORT, or NULL */
+    const char *replica_client;      /* the replica client's id there */
+    const char *replica_secret_file; /* a file holding its secret (one line) */
 };
 
 /*
@@ -162,5 +165,14 @@ int verifier_clients_add(const char *home, const char *id, char secret[VERIFIER_
 int verifier_clients_add_institution(const char *home, const char *id, const char *code,
                                      char secret[VERIFIER_SECRET_LEN + 1], char *err,
                                      size_t errlen);
+
+/*
+ * verifier_clients_add with a scope: NULL or "province" (as above), "replica"
+ * (may also follow GET /api/v1/replication, SPEC §12) or "institution" with
+ * its code. VERIFIER_E_INVAL for another scope.
+ */
+int verifier_clients_add_scoped(const char *home, const char *id, const char *scope,
+                                const char *institution, char secret[VERIFIER_SECRET_LEN + 1],
+                                char *err, size_t errlen);
 
 #endif

@@ -46,6 +46,7 @@ enum vf_endpoint {
     VF_EP_SHARE,        /* a share's page: /S/{id} */
     VF_EP_INSTITUTION,  /* /api/v1/institutions/{code}/... */
     VF_EP_CRL,          /* GET /api/v1/crl/root.crl */
+    VF_EP_REPLICATION,  /* GET /api/v1/replication */
     VF_EP_OTHER,        /* anything else */
     VF_EP_COUNT
 };
@@ -193,6 +194,14 @@ int vf_auth_check(const struct vf_clients *c, const char *method, const char *pa
  */
 int vf_auth_call(struct verifier *v, const struct vf_call *c, struct vf_client *who, char *why,
                  size_t whylen);
+/* vf_auth_check that also copies the authenticated client into *who (secret included: the
+ * caller wipes it with jp_cleanse). *who is zeroed unless 0 is returned. */
+int vf_auth_check_client(const struct vf_clients *c, const char *method, const char *path,
+                         const char *query, const char *authz, const void *body, size_t len,
+                         int64_t now, struct vf_client *who, char *why, size_t whylen);
+/* HMAC-SHA256 of SPEC §8's signed text into mac[32] (the signer's and the checker's). */
+int vf_auth_mac(const char *secret, const char *method, const char *path, const char *query,
+                const char *ts, const void *body, size_t len, unsigned char mac[32]);
 
 /* -------------------------------------------------------------- daemon */
 
@@ -311,6 +320,7 @@ struct verifier {
     int locks_ready;               /* 1 once lock and reload_lock are initialised */
     unsigned char claim_key[JP_CLAIM_KEY_LEN]; /* HOME/claim.key once claim_ready */
     atomic_int claim_ready;                    /* 1 once claim_key is loaded (then never changes) */
+    struct vf_replica *replica;                /* the follower (--replica-of), else NULL */
 };
 
 /*
@@ -406,8 +416,11 @@ struct vf_reply {
     char disposition[64];                  /* Content-Disposition, "" = none */
     char set_cookie[PAGES_SET_COOKIE_MAX]; /* a Set-Cookie value, "" = none */
     char location[96];                     /* Location of a redirect, "" = none */
-    char etag[40];                         /* ETag, "" = none */
-    char cache_control[48];                /* Cache-Control instead of no-store, "" = none */
+    const char *cache;                     /* static Cache-Control value, NULL = "no-store" */
+    char cache_control[48];                /* a computed Cache-Control, "" = use cache */
+    char etag[72];                         /* ETag value (quoted), "" = none */
+    const char *xname;                     /* one more header's static name, NULL = none */
+    char xvalue[80];                       /* its value */
 };
 
 /*
@@ -454,6 +467,69 @@ int vf_page_rate_ok(struct verifier *v, const struct vf_call *c, struct vf_reply
 int vf_reply_redirect(struct vf_reply *r, const char *where, const char *cookie);
 /* 1 when s (len bytes) is a well-formed certificate number, check character included. */
 int vf_certno_ok(const char *s, size_t len);
+
+/* Cache-Control of live answers (status may change any second): shared caches may keep 1 s. */
+#define VF_CACHE_LIVE "public, max-age=1"
+/* A strong ETag (quoted, 128 bits of SHA-256) of len bytes at p into out. 0 or ENOSPC. */
+int vf_etag(const void *p, size_t len, char out[72]);
+
+/* A ?since= value: NULL is 0, else 1..19 digits. 0 or EINVAL. */
+int vf_parse_since(const char *s, uint64_t *out);
+
+/* ------------------------------------------------------------ replication */
+
+#define VF_FEED_PAGE_BYTES (1u << 20) /* soft bound on one page of the feed */
+
+/* GET /api/v1/replication (feed.c): 1 with r filled (*rc the handler's result), else 0. */
+int vf_route_feed(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                  enum vf_endpoint *ep, int *rc);
+/* hex HMAC-SHA256(secret, "since\n" N "\n" hex(SHA-256(body))): X-Jianpei-Feed-Mac. */
+int vf_feed_mac(const char *secret, uint64_t since, const void *body, size_t len, char hex[65]);
+/* 1 when name is a home file the feed carries (*mode: its mode on the replica), else 0. */
+int vf_feed_home_file(const char *name, unsigned *mode);
+
+/* A primary's address: http://HOST[:PORT][/PREFIX] (httpc.c). */
+struct vf_url {
+    char host[256];   /* name or numeric address */
+    char port[8];     /* decimal, "80" by default */
+    char prefix[256]; /* path prefix without a trailing '/', usually "" */
+};
+/* Parses url into *out. 0 or EINVAL (only http:// is spoken; see docs/operations.md). */
+int vf_url_parse(const char *url, struct vf_url *out);
+
+/* What a GET answered. */
+struct vf_http_answer {
+    unsigned status;         /* HTTP status */
+    const char *header_name; /* set by the caller: a header to capture, or NULL */
+    char header[128];        /* its value, "" when absent or too long */
+};
+/*
+ * GET prefix + target (path and query) with an optional Authorization value,
+ * reading the whole answer (at most body->max bytes) into body, with
+ * timeout_ms on connect, each send and each receive. Returns 0 (a->status
+ * set, whatever it is), EPROTO for a malformed or cut answer, EFBIG past the
+ * bound, or the socket's errno.
+ */
+int vf_http_get(const struct vf_url *u, const char *target, const char *authz,
+                unsigned timeout_ms, struct jp_buf *body, struct vf_http_answer *a);
+
+/* The follower of a replica (replica.c); state shared with the handlers. */
+struct vf_replica;
+/* Seeds an empty home from the primary (files only; the store follows). */
+int vf_replica_prepare(const struct verifier_opts *o, struct vf_replica **out, char *err,
+                       size_t errlen);
+/* Starts following into v->st. 0 or an errno value. */
+int vf_replica_start(struct vf_replica *rp, struct verifier *v);
+/* Stops the follower and frees it. NULL-safe. */
+void vf_replica_free(struct vf_replica *rp);
+/* 1 once the replica has caught up with the primary at least once. */
+int vf_replica_ready(const struct vf_replica *rp);
+/* 1 when it should take traffic (caught up within the last VF_REPLICA_MAX_LAG_MS, applying). */
+int vf_replica_healthy(const struct vf_replica *rp, const char **why);
+/* Appends the replica's Prometheus lines (lag in seconds and entries) to out. */
+int vf_replica_metrics(const struct vf_replica *rp, struct jp_buf *out);
+
+#define VF_REPLICA_MAX_LAG_MS 5000u /* SPEC §12: /healthz 503 past this lag */
 
 /* Routes a call to its handler; fills *ep for metrics. Always fills r (500 on failure). */
 void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
