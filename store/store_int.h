@@ -71,6 +71,7 @@ int store_backfill_walk(store *s, int db,
 /* Keeps the institution index in step when cert replaces old (NULL: a new record). */
 int store_institution_link(store_txn *txn, const struct store_cert *old,
                            const struct store_cert *cert);
+/*
  * Logs a successful put (val, vlen) or delete (val NULL for the whole key) of
  * database db in the change log when the store has one (changes.c); op 'P' or
  * 'D'. Returns 0 or an LMDB/store code, which must abort the transaction.
