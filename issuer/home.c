@@ -217,6 +217,8 @@ static int create_keys(const struct issuer_init_opts *o, const char *home, char 
     ko.province = o->province;
     ko.passphrase = o->passphrase;
     ko.passphrase_len = o->passphrase_len;
+    ko.pkcs11_uri = o->pkcs11_uri;
+    ko.pkcs11_module = o->pkcs11_module;
     rc = jp_home_path(home, JP_HOME_KEYS, kdir);
     if (rc == 0)
         rc = jp_home_path(home, JP_HOME_TRUST_LIST, trust);

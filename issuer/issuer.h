@@ -54,6 +54,8 @@ struct issuer_init_opts {
     const unsigned char *passphrase; /* NULL: keys unencrypted */
     size_t passphrase_len;           /* bytes of passphrase */
     const char *elicence_type_code;  /* NULL: the default placeholder */
+    const char *pkcs11_uri;    /* NULL: key files; else the token (passphrase is its PIN) */
+    const char *pkcs11_module; /* the token's PKCS#11 module, with pkcs11_uri */
 };
 
 /* The e-licence type code used when none is given: MOHURD's USCC + sequence

@@ -71,6 +71,7 @@ enum keys_error {
     KEYS_E_ROOT_MISMATCH,            /* a trust list's root is not the expected one */
     KEYS_E_CLAIMS,                   /* token claims out of range (details in err) */
     KEYS_E_TOOSMALL,                 /* an output buffer is too small */
+    KEYS_E_TOKEN,                    /* the PKCS#11 module or token failed (details in err) */
 };
 
 /*
@@ -92,6 +93,8 @@ struct keys_create_opts {
     size_t passphrase_len;           /* 1..KEYS_PASSPHRASE_MAX when passphrase is set */
     int root_years;                  /* root validity, 1..30; 0 = 20 */
     int signing_years;               /* signing certificate validity, 1..10; 0 = 5 */
+    const char *pkcs11_uri;    /* NULL: key files; else 'pkcs11:token=…' keeps the keys there */
+    const char *pkcs11_module; /* the token's PKCS#11 module (.so), needed with pkcs11_uri */
 };
 
 /*
