@@ -249,6 +249,8 @@ int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen)
     rc = build_config(o, &c, err, errlen);
     if (rc != 0)
         return rc;
+    if (o->pkcs11_uri != NULL && keys_pkcs11_uri_check(o->pkcs11_uri, err, errlen) != 0)
+        return ISSUER_EARG;
     if (jp_strf(tmp, sizeof tmp, "%s.init-%ld", o->home, (long)getpid()) != 0) {
         jp_errf(err, errlen, "home path is too long");
         return ENAMETOOLONG;

@@ -106,6 +106,13 @@ int keys_p11_uri_check(const char *uri, char token[KEYS_P11_LABEL_MAX], char *er
     return rc;
 }
 
+int keys_pkcs11_uri_check(const char *uri, char *err, size_t errlen)
+{
+    char token[KEYS_P11_LABEL_MAX];
+
+    return keys_p11_uri_check(uri, token, err, errlen);
+}
+
 /* The module's function list, initialised. */
 static int p11_module(const char *module, CK_FUNCTION_LIST_PTR *f, char *err, size_t errlen)
 {

@@ -4,3 +4,6 @@ jp_test(test_keys_token SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_keys_token.c
         LIBS jp_keys PkgConfig::OPENSSL)
 add_test(NAME test_keys_cli
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_keys_cli.sh ${CMAKE_BINARY_DIR}/bin)
+# keys in a SoftHSM2 token (issue 17): init/issue/rotate/revoke, wrong PIN.
+add_test(NAME test_pkcs11
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_pkcs11.sh ${CMAKE_BINARY_DIR}/bin)
