@@ -97,7 +97,9 @@ static size_t first_line(unsigned char *data, size_t n)
     return len;
 }
 
-int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t errlen)
+/* A secret from the first line of path, else from the variables env1, env2 (may be NULL). */
+static int read_secret(const char *what, const char *path, const char *env1, const char *env2,
+                       char **out, size_t *len, char *err, size_t errlen)
 {
     unsigned char *data = NULL;
     const char *env;
@@ -109,12 +111,14 @@ int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t 
     if (path != NULL) {
         rc = jp_read_file(path, 4096, &data, &n);
         if (rc != 0) {
-            jp_errf(err, errlen, "cannot read passphrase file %s: %s", path, strerror(rc));
+            jp_errf(err, errlen, "cannot read %s file %s: %s", what, path, strerror(rc));
             return rc;
         }
         n = first_line(data, n);
     } else {
-        env = getenv("JIANPEI_KEY_PASSPHRASE");
+        env = getenv(env1);
+        if ((env == NULL || *env == '\0') && env2 != NULL)
+            env = getenv(env2);
         if (env == NULL || *env == '\0')
             return 0;
         n = strlen(env);
@@ -123,13 +127,24 @@ int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t 
             return ENOMEM;
     }
     if (n == 0) {
-        jp_errf(err, errlen, "passphrase is empty");
+        jp_errf(err, errlen, "%s is empty", what);
         free(data);
         return EINVAL;
     }
     *out = (char *)data;
     *len = n;
     return 0;
+}
+
+int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+    return read_secret("passphrase", path, "JIANPEI_KEY_PASSPHRASE", "JIANPEI_PKCS11_PIN", out, len,
+                       err, errlen);
+}
+
+int cli_pin(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+    return read_secret("PIN", path, "JIANPEI_PKCS11_PIN", NULL, out, len, err, errlen);
 }
 
 int cli_help_asked(int argc, char **argv, const char *help)

@@ -58,9 +58,11 @@ int cli_parse_long(const char *s, long min, long max, long *out);
 double cli_now(void);
 
 /*
- * Reads a key passphrase: from the file named by path when not NULL (first line,
- * without its newline), else from $JIANPEI_KEY_PASSPHRASE, else none (*len = 0,
- * *out = NULL). Caller wipes and frees *out. Returns 0 or errno; err says why.
+ * Reads the secret that opens the keys: from the file named by path when not
+ * NULL (first line, without its newline; --passphrase-file or --pin-file), else
+ * from $JIANPEI_KEY_PASSPHRASE, else $JIANPEI_PKCS11_PIN (a home whose keys are
+ * in a PKCS#11 token takes it as the token's PIN), else none (*len = 0, *out =
+ * NULL). Caller wipes and frees *out. Returns 0 or errno; err says why.
  */
 int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t errlen);
 
@@ -72,5 +74,7 @@ int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t 
  * Writes at most outlen bytes; returns 0 or ENAMETOOLONG.
  */
 int cli_data_dir(char *out, size_t outlen, const char *fallback);
+/* A token PIN for init --pkcs11: path's first line, else $JIANPEI_PKCS11_PIN; as above. */
+int cli_pin(const char *path, char **out, size_t *len, char *err, size_t errlen);
 
 #endif

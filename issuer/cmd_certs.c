@@ -138,7 +138,7 @@ static int check_no(const char *no)
 static const char issue_help[] =
     "usage: jianpei-issuer issue [--home DIR] --input FILE|- [--report FILE]\n"
     "                            [--notices DIR] [--all-or-nothing] [--threads N] [--actor NAME]\n"
-    "                            [--passphrase-file FILE]\n"
+    "                            [--passphrase-file FILE | --pin-file FILE]\n"
     "\n"
     "Reads passed candidates as JSON Lines (SPEC §5), checks every rule, and numbers,\n"
     "renders, signs and stores a certificate for each valid line. A rejected line is\n"
@@ -157,6 +157,9 @@ static const char issue_help[] =
     "  --all-or-nothing    refuse the whole input when any line is rejected\n"
     "  --threads N         render and sign on N threads, 1-16 (default: one per core)\n"
     "  --actor NAME        who issues, for the audit log (default: $USER)\n"
+    "  --passphrase-file FILE, --pin-file FILE\n"
+    "                      the keys' passphrase, or the token PIN of a home made with\n"
+    "                      init --pkcs11 (default: $JIANPEI_KEY_PASSPHRASE, $JIANPEI_PKCS11_PIN)\n"
     "\n"
     "exit status: 0 all lines issued or already issued, 1 some lines rejected,\n"
     "2 usage error, 3 failure (batches committed before it stay committed, unless\n"
@@ -215,6 +218,7 @@ int cmd_issue(int argc, char **argv, const char *home)
         {"threads", required_argument, NULL, 't'},
         {"actor", required_argument, NULL, 'A'},
         {"passphrase-file", required_argument, NULL, 'P'},
+        {"pin-file", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -422,6 +426,7 @@ int cmd_status(int argc, char **argv, const char *home)
 
 static const char reissue_help[] =
     "usage: jianpei-issuer reissue [--home DIR] CERTIFICATE_NO [--passphrase-file FILE]\n"
+    "                              [--pin-file FILE]\n"
     "\n"
     "Issues a new file for a valid certificate: same number, e-licence identifier\n"
     "version + 1, freshly rendered and signed with the current key.\n";
@@ -433,9 +438,10 @@ int cmd_reissue(int argc, char **argv, const char *home)
     issuer *is = NULL;
     int rc, status;
 
-    const struct cmd_opt opts[] = {{"passphrase-file", CMD_VALUE, &passfile}};
+    const struct cmd_opt opts[] = {{"passphrase-file", CMD_VALUE, &passfile},
+                                   {"pin-file", CMD_VALUE, &passfile}};
 
-    if (cmd_scan(argc, argv, opts, 1, &no, reissue_help, &status))
+    if (cmd_scan(argc, argv, opts, 2, &no, reissue_help, &status))
         return status;
     if (check_no(no) != 0)
         return CLI_USAGE;

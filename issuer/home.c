@@ -221,6 +221,8 @@ static int create_keys(const struct issuer_init_opts *o, const char *home, char 
     ko.province = o->province;
     ko.passphrase = o->passphrase;
     ko.passphrase_len = o->passphrase_len;
+    ko.pkcs11_uri = o->pkcs11_uri;
+    ko.pkcs11_module = o->pkcs11_module;
     rc = jp_home_path(home, JP_HOME_KEYS, kdir);
     if (rc == 0)
         rc = jp_home_path(home, JP_HOME_TRUST_LIST, trust);
@@ -254,6 +256,8 @@ int issuer_init_home(const struct issuer_init_opts *o, char *err, size_t errlen)
     rc = build_config(o, &c, err, errlen);
     if (rc != 0)
         return rc;
+    if (o->pkcs11_uri != NULL && keys_pkcs11_uri_check(o->pkcs11_uri, err, errlen) != 0)
+        return ISSUER_EARG;
     if (jp_strf(tmp, sizeof tmp, "%s.init-%ld", o->home, (long)getpid()) != 0) {
         jp_errf(err, errlen, "home path is too long");
         return ENAMETOOLONG;

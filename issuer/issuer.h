@@ -56,6 +56,8 @@ struct issuer_init_opts {
     const char *elicence_type_code;  /* NULL: the default placeholder */
     const char *tsa_url;             /* RFC 3161 TSA (http:// or https://), NULL: none */
     int crl_days;                    /* nextUpdate of the root's CRL; 0: 7 days */
+    const char *pkcs11_uri;    /* NULL: key files; else the token (passphrase is its PIN) */
+    const char *pkcs11_module; /* the token's PKCS#11 module, with pkcs11_uri */
 };
 
 /* The e-licence type code used when none is given: MOHURD's USCC + sequence

@@ -31,11 +31,15 @@ static void usage_main(FILE *f);
 
 /* ----------------------------------------------------------------- init */
 
+/* p11-kit's proxy reaches every token registered with p11-kit (SoftHSM2, OpenSC, HSMs). */
+#define INIT_P11_MODULE "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so"
+
 static const char init_help[] =
     "usage: jianpei-issuer init [--home DIR] --authority NAME --authority-uscc USCC\n"
     "                           --public-url URL [--province PP] [--passphrase-file FILE]\n"
     "                           [--templates DIR] [--elicence-type CODE]\n"
     "                           [--tsa-url URL] [--crl-days N]\n"
+    "                           [--pkcs11 URI [--pkcs11-module SO] [--pin-file FILE]]\n"
     "\n"
     "Creates a new home: configuration, certificate template, a provincial root\n"
     "certificate and a document-signing certificate (ECDSA P-256), the LMDB store\n"
@@ -52,7 +56,41 @@ static const char init_help[] =
     "  --tsa-url URL          RFC 3161 time-stamp authority for every PDF signature\n"
     "                         (e.g. the home's own: jianpei-issuer tsa --listen)\n"
     "  --crl-days N           nextUpdate of the root's CRL, 1-366 days (default 7)\n"
+    "  --pkcs11 URI           keep the root and signing keys in a PKCS#11 token, e.g.\n"
+    "                         'pkcs11:token=jianpei' (default $JIANPEI_PKCS11_URI unless a\n"
+    "                         passphrase is given): made in the token, never exported\n"
+    "  --pkcs11-module SO     the token's PKCS#11 module (default $JIANPEI_PKCS11_MODULE,\n"
+    "                         else " INIT_P11_MODULE ")\n"
+    "  --pin-file FILE        the token's user PIN: the first line of FILE\n"
+    "                         (default $JIANPEI_PKCS11_PIN; never on the command line)\n"
     "  --templates DIR        catalogue, city table and template source\n";
+
+/*
+ * The token options of init: --pkcs11 or, when no passphrase is asked for,
+ * $JIANPEI_PKCS11_URI; the module from --pkcs11-module, $JIANPEI_PKCS11_MODULE
+ * or p11-kit's proxy. A passphrase and a token together, or token options
+ * without a token, are usage errors (said on stderr, returns 1).
+ */
+static int init_token_opts(struct issuer_init_opts *o, const char *passfile, const char *pinfile)
+{
+    const char *env = getenv("JIANPEI_PKCS11_URI");
+
+    if (o->pkcs11_uri != NULL && passfile != NULL) {
+        fputs("init: --pkcs11 keeps the keys in the token; --passphrase-file does not apply\n",
+              stderr);
+        return 1;
+    }
+    if (o->pkcs11_uri == NULL && passfile == NULL && env != NULL && *env != '\0')
+        o->pkcs11_uri = env;
+    if (o->pkcs11_uri == NULL && (o->pkcs11_module != NULL || pinfile != NULL)) {
+        fputs("init: --pkcs11-module and --pin-file need --pkcs11 URI\n", stderr);
+        return 1;
+    }
+    env = getenv("JIANPEI_PKCS11_MODULE");
+    if (o->pkcs11_module == NULL)
+        o->pkcs11_module = env != NULL && *env != '\0' ? env : INIT_P11_MODULE;
+    return 0;
+}
 
 /* init's help with the data directory this program would use (cli_data_dir). */
 static void init_usage(FILE *f, const char *datadir)
@@ -72,12 +110,15 @@ static int cmd_init(int argc, char **argv, const char *home)
         {"elicence-type", required_argument, NULL, 'e'},
         {"tsa-url", required_argument, NULL, 'T'},
         {"crl-days", required_argument, NULL, 'C'},
+        {"pkcs11", required_argument, NULL, 'K'},
+        {"pkcs11-module", required_argument, NULL, 'M'},
+        {"pin-file", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct issuer_init_opts o = {.home = home, .province = "44"};
     char datadir[4096];
-    const char *passfile = NULL;
+    const char *passfile = NULL, *pinfile = NULL;
     char err[512] = "";
     char *pass = NULL;
     size_t passlen = 0;
@@ -122,6 +163,15 @@ static int cmd_init(int argc, char **argv, const char *home)
             }
             o.crl_days = (int)crl_days;
             break;
+        case 'K':
+            o.pkcs11_uri = optarg;
+            break;
+        case 'M':
+            o.pkcs11_module = optarg;
+            break;
+        case 'N':
+            pinfile = optarg;
+            break;
         case 'h':
             init_usage(stdout, datadir);
             return CLI_OK;
@@ -135,7 +185,12 @@ static int cmd_init(int argc, char **argv, const char *home)
         init_usage(stderr, datadir);
         return CLI_USAGE;
     }
-    rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
+    if (init_token_opts(&o, passfile, pinfile) != 0)
+        return CLI_USAGE;
+    if (o.pkcs11_uri != NULL)
+        rc = cli_pin(pinfile, &pass, &passlen, err, sizeof err);
+    else
+        rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
     if (rc == 0) {
         o.passphrase = (const unsigned char *)pass;
         o.passphrase_len = passlen;
@@ -152,7 +207,11 @@ static int cmd_init(int argc, char **argv, const char *home)
     printf("created home %s: keys in %s/" JP_HOME_KEYS
            " (private keys %s), store in %s/" JP_HOME_STORE ", trust list %s/" JP_HOME_TRUST_LIST
            "\n",
-           home, home, passlen > 0 ? "encrypted" : "unencrypted", home, home);
+           home, home,
+           o.pkcs11_uri != NULL ? "in the PKCS#11 token"
+           : passlen > 0        ? "encrypted"
+                                : "unencrypted",
+           home, home);
     return CLI_OK;
 }
 
@@ -178,6 +237,8 @@ static const char keys_help[] =
     "  crl           issue the root's CRL anew (HOME/" JP_HOME_CRL "): before its nextUpdate,\n"
     "                e.g. daily from cron; rotate and revoke issue one as well\n"
     "  --passphrase-file FILE  the private keys' passphrase: the first line of FILE\n"
+    "  --pin-file FILE         the token PIN of a home made with init --pkcs11 (default\n"
+    "                          $JIANPEI_PKCS11_PIN)\n"
     "rotate and revoke need the root key (its passphrase when encrypted), re-export\n"
     "HOME/" JP_HOME_TRUST_LIST " and append an audit entry; without the root key\n"
     "nothing changes (a revoke that cannot re-export the trust list included).\n";
@@ -187,6 +248,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
     static const struct option opts[] = {
         {"out", required_argument, NULL, 'o'},
         {"passphrase-file", required_argument, NULL, 'P'},
+        {"pin-file", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

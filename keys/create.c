@@ -90,9 +90,12 @@ static int make_root(keys_t *k, int years, char *err, size_t errlen)
     X509_NAME *name = NULL;
     int rc = KEYS_E_CRYPTO;
 
-    k->root_key = EVP_EC_gen("P-256");
-    if (k->root_key == NULL)
-        goto out;
+    rc = keys_key_new(k, "root", &k->root_key, k->root_ref, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (k->root_ref[0] == '\0')
+        memcpy(k->root_ref, KEYS_ROOT_KEY, sizeof KEYS_ROOT_KEY);
+    rc = KEYS_E_CRYPTO;
     name = keys_make_name(k->authority, k->uscc, NULL);
     if (name == NULL)
         goto out;
@@ -109,16 +112,18 @@ out:
     return rc;
 }
 
-int keys_make_signing(const keys_t *k, X509 **cert, EVP_PKEY **key, char *err, size_t errlen)
+int keys_make_signing(keys_t *k, X509 **cert, EVP_PKEY **key, char ref[KEYS_REF_MAX], char *err,
+                      size_t errlen)
 {
     X509_NAME *name = NULL;
     EVP_PKEY *pkey = NULL;
     X509 *x = NULL;
-    int rc = KEYS_E_CRYPTO;
+    int rc;
 
-    pkey = EVP_EC_gen("P-256");
-    if (pkey == NULL)
-        goto out;
+    rc = keys_key_new(k, "sign", &pkey, ref, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = KEYS_E_CRYPTO;
     name = keys_make_name(k->authority, k->uscc, "电子证书签名");
     if (name == NULL)
         goto out_free_key;
@@ -133,8 +138,8 @@ int keys_make_signing(const keys_t *k, X509 **cert, EVP_PKEY **key, char *err, s
     rc = 0;
 out_free_key:
     EVP_PKEY_free(pkey);
-out:
     if (rc != 0) {
+        keys_key_discard(k, ref);
         jp_errf(err, errlen, "signing certificate: cannot make");
         keys_with_ossl(rc, err, errlen);
     }
@@ -235,13 +240,15 @@ static int next_path(const char *dir, const char *name, struct written *w, char 
 }
 
 /* Writes a key pair as <base>.key and <base>.pem, recording both in w. */
-static int write_pair(const char *dir, const char *base, X509 *cert, EVP_PKEY *key,
+static int write_pair(const keys_t *k, const char *dir, const char *base, X509 *cert, EVP_PKEY *key,
                       const unsigned char *pass, size_t passlen, struct written *w, char *err,
                       size_t errlen)
 {
     char name[64];
     int n, rc;
 
+    if (keys_in_token(k))
+        goto cert; /* the private key stays in the token */
     n = snprintf(name, sizeof name, "%s.key", base);
     if (n < 0 || (size_t)n >= sizeof name) {
         jp_errf(err, errlen, "%s: name too long", base);
@@ -253,6 +260,7 @@ static int write_pair(const char *dir, const char *base, X509 *cert, EVP_PKEY *k
     if (rc != 0)
         return rc;
     w->n++;
+cert:
     n = snprintf(name, sizeof name, "%s.pem", base);
     if (n < 0 || (size_t)n >= sizeof name) {
         jp_errf(err, errlen, "%s: name too long", base);
@@ -266,8 +274,8 @@ static int write_pair(const char *dir, const char *base, X509 *cert, EVP_PKEY *k
     return rc;
 }
 
-/* Adds a new active entry for cert at k->e[k->n]. */
-static int add_entry(keys_t *k, X509 *cert)
+/* Adds a new active entry for cert at k->e[k->n]; ref is the token key's URI or "". */
+static int add_entry(keys_t *k, X509 *cert, const char *ref)
 {
     struct keys_entry *e = &k->e[k->n];
     int rc;
@@ -277,6 +285,12 @@ static int add_entry(keys_t *k, X509 *cert)
     if (rc != 0)
         return rc;
     jp_hex_encode(e->kid, KEYS_KID_LEN, e->kid_hex);
+    if (ref[0] != '\0')
+        rc = jp_strf(e->key_ref, sizeof e->key_ref, "%s", ref);
+    else
+        rc = jp_strf(e->key_ref, sizeof e->key_ref, "sign-%s.key", e->kid_hex);
+    if (rc != 0)
+        return rc;
     e->cert = cert;
     e->state = KEYS_ACTIVE;
     keys_now_iso(e->created);
@@ -335,27 +349,29 @@ static int create_in(keys_t *k, const struct keys_create_opts *o, struct written
 {
     X509 *cert = NULL;
     EVP_PKEY *key = NULL;
-    char base[32];
+    char base[32], ref[KEYS_REF_MAX];
     int rc;
 
     rc = make_root(k, o->root_years > 0 ? o->root_years : 20, err, errlen);
     if (rc == 0)
-        rc = write_pair(k->dir, "root", k->root, k->root_key, o->passphrase, o->passphrase_len, w,
-                        err, errlen);
+        rc = write_pair(k, k->dir, "root", k->root, k->root_key, o->passphrase,
+                        o->passphrase_len, w, err, errlen);
     if (rc == 0)
-        rc = keys_make_signing(k, &cert, &key, err, errlen);
+        rc = keys_make_signing(k, &cert, &key, ref, err, errlen);
     if (rc != 0)
         return rc;
     k->sign_key = key;
-    rc = add_entry(k, cert);
+    rc = add_entry(k, cert, ref);
     if (rc != 0) {
+        keys_key_discard(k, ref);
         X509_free(cert);
         jp_errf(err, errlen, "signing certificate: cannot hash");
         return keys_with_ossl(rc, err, errlen);
     }
     rc = jp_strf(base, sizeof base, "sign-%s", k->e[0].kid_hex);
     if (rc == 0)
-        rc = write_pair(k->dir, base, cert, key, o->passphrase, o->passphrase_len, w, err, errlen);
+        rc = write_pair(k, k->dir, base, cert, key, o->passphrase, o->passphrase_len, w, err,
+                        errlen);
     if (rc == 0)
         rc = next_path(k->dir, KEYS_STATE_FILE, w, err, errlen);
     if (rc == 0)
@@ -363,6 +379,41 @@ static int create_in(keys_t *k, const struct keys_create_opts *o, struct written
     if (rc == 0)
         w->n++;
     return rc;
+}
+
+/* Destroys the token keys a failed keys_create made (files: nothing). */
+static void discard_token_keys(keys_t *k)
+{
+    keys_key_discard(k, k->root_ref);
+    for (size_t i = 0; i < k->n; i++)
+        keys_key_discard(k, k->e[i].key_ref);
+}
+
+/* Takes the token, its module and the PIN (opts' passphrase) into k. */
+static int use_token(keys_t *k, const struct keys_create_opts *o, char *err, size_t errlen)
+{
+    char token[KEYS_P11_LABEL_MAX];
+    int rc;
+
+    if (o->pkcs11_uri == NULL)
+        return 0;
+    rc = keys_p11_uri_check(o->pkcs11_uri, token, err, errlen);
+    if (rc == 0 && (o->pkcs11_module == NULL || o->pkcs11_module[0] == '\0' ||
+                    jp_strf(k->p11_module, sizeof k->p11_module, "%s", o->pkcs11_module) != 0)) {
+        jp_errf(err, errlen, "pkcs11 module: missing or path too long");
+        rc = KEYS_E_INVAL;
+    }
+    if (rc == 0 && o->passphrase == NULL) {
+        jp_errf(err, errlen, "pkcs11 token %s: PIN needed (--pin-file or $JIANPEI_PKCS11_PIN)",
+                token);
+        rc = KEYS_E_PASSPHRASE_NEEDED;
+    }
+    if (rc != 0)
+        return rc;
+    memcpy(k->p11_uri, o->pkcs11_uri, strlen(o->pkcs11_uri) + 1);
+    memcpy(k->pin, o->passphrase, o->passphrase_len);
+    k->pinlen = o->passphrase_len;
+    return keys_p11_login(k, err, errlen);
 }
 
 int keys_create(const char *dir, const struct keys_create_opts *opts, char *err, size_t errlen)
@@ -394,13 +445,16 @@ int keys_create(const char *dir, const struct keys_create_opts *opts, char *err,
         rc = keys_with_ossl(KEYS_E_INVAL, err, errlen);
         goto out_free;
     }
-    k->encrypted = opts->passphrase != NULL;
+    k->encrypted = opts->passphrase != NULL && opts->pkcs11_uri == NULL;
     k->signing_years = opts->signing_years > 0 ? opts->signing_years : 5;
-    rc = prepare_dir(dir, &made, err, errlen);
+    rc = use_token(k, opts, err, errlen);
+    if (rc == 0)
+        rc = prepare_dir(dir, &made, err, errlen);
     if (rc != 0)
         goto out_free;
     rc = create_in(k, opts, w, err, errlen);
     if (rc != 0) {
+        discard_token_keys(k);
         written_undo(w);
         if (made)
             rmdir(dir);
@@ -450,7 +504,7 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
     struct written w = {.n = 0};
     X509 *cert = NULL;
     EVP_PKEY *key = NULL;
-    char base[32];
+    char base[32], ref[KEYS_REF_MAX] = "";
     size_t old;
     int rc;
 
@@ -464,12 +518,13 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
     }
     rc = check_passphrase(k, passphrase, passphrase_len, err, errlen);
     if (rc == 0)
-        rc = keys_make_signing(k, &cert, &key, err, errlen);
+        rc = keys_make_signing(k, &cert, &key, ref, err, errlen);
     if (rc != 0)
         goto out;
     old = retire_active(k);
-    rc = add_entry(k, cert);
+    rc = add_entry(k, cert, ref);
     if (rc != 0) {
+        keys_key_discard(k, ref);
         X509_free(cert);
         jp_errf(err, errlen, "signing certificate: cannot hash");
         keys_with_ossl(rc, err, errlen);
@@ -477,12 +532,13 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
     }
     rc = jp_strf(base, sizeof base, "sign-%s", k->e[k->n - 1].kid_hex);
     if (rc == 0)
-        rc = write_pair(k->dir, base, cert, key, k->encrypted ? passphrase : NULL,
+        rc = write_pair(k, k->dir, base, cert, key, k->encrypted ? passphrase : NULL,
                         k->encrypted ? passphrase_len : 0, &w, err, errlen);
     if (rc == 0)
         rc = keys_save_state(k, err, errlen);
     if (rc != 0) {
         written_undo(&w);
+        keys_key_discard(k, ref);
         k->n--;
         X509_free(k->e[k->n].cert);
         goto out_restore;

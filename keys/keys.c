@@ -95,6 +95,7 @@ void keys_close(keys_t *k)
     EVP_PKEY_free(k->root_key);
     EVP_PKEY_free(k->sign_key);
     keys_tsa_client_free(k);
+    keys_p11_release(k);
     OPENSSL_cleanse(k, sizeof *k);
     free(k);
 }
@@ -108,13 +109,12 @@ int keys_can_sign(const keys_t *k)
 
 static json_t *entry_json(const struct keys_entry *e)
 {
-    char cert[40], key[40];
+    char cert[40];
 
-    if (jp_strf(cert, sizeof cert, "sign-%s.pem", e->kid_hex) != 0 ||
-        jp_strf(key, sizeof key, "sign-%s.key", e->kid_hex) != 0)
+    if (jp_strf(cert, sizeof cert, "sign-%s.pem", e->kid_hex) != 0)
         return NULL;
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*}", "kid", e->kid_hex, "certificate", cert,
-                     "key", key, "state", keys_state_name(e->state), "created", e->created,
+                     "key", e->key_ref, "state", keys_state_name(e->state), "created", e->created,
                      "changed", e->changed[0] != '\0' ? e->changed : NULL);
 }
 
@@ -135,7 +135,14 @@ static json_t *state_json(const keys_t *k)
     root = json_pack("{s:i, s:s, s:s, s:s, s:b, s:i, s:{s:s, s:s}, s:o}", "version", 1, "authority",
                      k->authority, "uscc", k->uscc, "province", k->province, "encrypted",
                      k->encrypted, "signing_years", k->signing_years, "root", "certificate",
-                     KEYS_ROOT_CERT, "key", KEYS_ROOT_KEY, "keys", arr);
+                     KEYS_ROOT_CERT, "key", k->root_ref, "keys", arr);
+    if (root != NULL && keys_in_token(k) &&
+        json_object_set_new(root, "pkcs11",
+                            json_pack("{s:s, s:s}", "uri", k->p11_uri, "module", k->p11_module)) !=
+            0) {
+        json_decref(root);
+        root = NULL;
+    }
     return root;
 }
 
@@ -175,6 +182,19 @@ static int copy_str(char *dst, size_t dstsz, const char *src)
     return jp_strf(dst, dstsz, "%s", src) == 0;
 }
 
+/*
+ * 1 when keyf is where the state file may keep a private key: the expected
+ * file name file for key files, a key in the home's own token otherwise.
+ */
+static int key_ref_ok(const keys_t *k, const char *file, const char *keyf)
+{
+    size_t n = strlen(k->p11_uri);
+
+    if (!keys_in_token(k))
+        return strcmp(file, keyf) == 0;
+    return strncmp(keyf, k->p11_uri, n) == 0 && strncmp(keyf + n, ";id=", 4) == 0;
+}
+
 /* Loads and checks one signing certificate listed in the state file. */
 static int load_entry(keys_t *k, json_t *j, char *err, size_t errlen)
 {
@@ -198,7 +218,8 @@ static int load_entry(keys_t *k, json_t *j, char *err, size_t errlen)
     jp_hex_encode(e->kid, KEYS_KID_LEN, e->kid_hex);
     if (jp_strf(want, sizeof want, "sign-%s.pem", e->kid_hex) != 0 ||
         jp_strf(wantkey, sizeof wantkey, "sign-%s.key", e->kid_hex) != 0 ||
-        strcmp(want, certf) != 0 || strcmp(wantkey, keyf) != 0) {
+        strcmp(want, certf) != 0 || !key_ref_ok(k, wantkey, keyf) ||
+        !copy_str(e->key_ref, sizeof e->key_ref, keyf)) {
         jp_errf(err, errlen, "%s: unexpected file name for key %s", KEYS_STATE_FILE, e->kid_hex);
         return keys_with_ossl(KEYS_E_STATE, err, errlen);
     }
@@ -220,14 +241,32 @@ static int load_entry(keys_t *k, json_t *j, char *err, size_t errlen)
     return 0;
 }
 
+/* The optional "pkcs11" object: the token and module of a home whose keys live there. */
+static int load_token(keys_t *k, json_t *doc)
+{
+    const char *uri = NULL, *module = NULL;
+    char token[KEYS_P11_LABEL_MAX];
+    json_t *p = json_object_get(doc, "pkcs11");
+
+    if (p == NULL)
+        return 1;
+    return json_unpack(p, "{s:s, s:s}", "uri", &uri, "module", &module) == 0 &&
+           keys_p11_uri_check(uri, token, NULL, 0) == 0 &&
+           copy_str(k->p11_uri, sizeof k->p11_uri, uri) &&
+           copy_str(k->p11_module, sizeof k->p11_module, module);
+}
+
 static int load_header(keys_t *k, json_t *doc, json_t **keys, char *err, size_t errlen)
 {
-    const char *authority, *uscc, *province;
+    const char *authority, *uscc, *province, *rootkey;
     int version, encrypted, years;
 
-    if (json_unpack(doc, "{s:i, s:s, s:s, s:s, s:b, s:i, s:o}", "version", &version, "authority",
-                    &authority, "uscc", &uscc, "province", &province, "encrypted", &encrypted,
-                    "signing_years", &years, "keys", keys) != 0 ||
+    if (json_unpack(doc, "{s:i, s:s, s:s, s:s, s:b, s:i, s:{s:s}, s:o}", "version", &version,
+                    "authority", &authority, "uscc", &uscc, "province", &province, "encrypted",
+                    &encrypted, "signing_years", &years, "root", "key", &rootkey, "keys",
+                    keys) != 0 ||
+        !load_token(k, doc) || !key_ref_ok(k, KEYS_ROOT_KEY, rootkey) ||
+        !copy_str(k->root_ref, sizeof k->root_ref, rootkey) ||
         version != 1 || !json_is_array(*keys) || years < 1 || years > 10 ||
         !copy_str(k->authority, sizeof k->authority, authority) ||
         !copy_str(k->uscc, sizeof k->uscc, uscc) ||
@@ -287,29 +326,28 @@ static int load_state(keys_t *k, char *err, size_t errlen)
 static int load_private(keys_t *k, const unsigned char *pass, size_t passlen, char *err,
                         size_t errlen)
 {
-    char path[PATH_MAX], name[40];
     size_t i;
     int rc = 0;
 
-    if (k->flags & KEYS_WITH_ROOT) {
-        rc = jp_path_join(path, sizeof path, k->dir, KEYS_ROOT_KEY);
-        if (rc == 0)
-            rc = keys_read_key(path, k->encrypted, pass, passlen, &k->root_key, err, errlen);
+    if (keys_in_token(k)) {
+        if (pass != NULL)
+            memcpy(k->pin, pass, passlen);
+        k->pinlen = passlen;
+        rc = keys_p11_login(k, err, errlen);
+    }
+    if (rc == 0 && (k->flags & KEYS_WITH_ROOT)) {
+        rc = keys_key_load(k, k->root_ref, pass, passlen, &k->root_key, err, errlen);
         if (rc == 0 && X509_check_private_key(k->root, k->root_key) != 1) {
-            jp_errf(err, errlen, "%s: does not match root.pem", path);
+            jp_errf(err, errlen, "%s: does not match root.pem", k->root_ref);
             rc = keys_with_ossl(KEYS_E_STATE, err, errlen);
         }
     }
     for (i = 0; rc == 0 && i < k->n; i++) {
         if (k->e[i].state != KEYS_ACTIVE)
             continue;
-        rc = jp_strf(name, sizeof name, "sign-%s.key", k->e[i].kid_hex);
-        if (rc == 0)
-            rc = jp_path_join(path, sizeof path, k->dir, name);
-        if (rc == 0)
-            rc = keys_read_key(path, k->encrypted, pass, passlen, &k->sign_key, err, errlen);
+        rc = keys_key_load(k, k->e[i].key_ref, pass, passlen, &k->sign_key, err, errlen);
         if (rc == 0 && X509_check_private_key(k->e[i].cert, k->sign_key) != 1) {
-            jp_errf(err, errlen, "%s: does not match its certificate", path);
+            jp_errf(err, errlen, "%s: does not match its certificate", k->e[i].key_ref);
             rc = keys_with_ossl(KEYS_E_STATE, err, errlen);
         }
     }

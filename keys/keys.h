@@ -72,6 +72,7 @@ enum keys_error {
     KEYS_E_CLAIMS,                   /* token claims out of range (details in err) */
     KEYS_E_TOOSMALL,                 /* an output buffer is too small */
     KEYS_E_TSA,                      /* the TSA is unreachable, slow or refused (details in err) */
+    KEYS_E_TOKEN,                    /* the PKCS#11 module or token failed (details in err) */
 };
 
 /*
@@ -85,6 +86,15 @@ const char *keys_strerror(int rc);
 typedef struct keys keys_t;             /* an opened key directory */
 typedef struct keys_trust keys_trust_t; /* verified signing certificates */
 
+/*
+ * With pkcs11_uri set, the root and signing keys are generated inside that
+ * token (sensitive, never extractable), the key directory holds only
+ * certificates and keys.json (which names the token, its module and each
+ * key's PKCS#11 URI), and passphrase is the token's user PIN: the same
+ * parameter of keys_open() and keys_rotate() is then the PIN as well, and a
+ * wrong one gives KEYS_E_BAD_PASSPHRASE. Signing goes through libp11's
+ * OpenSSL engine; the module stays loaded until the process ends.
+ */
 struct keys_create_opts {
     const char *authority; /* UTF-8 issuing authority, e.g. 广东省住房和城乡建设厅 */
     const char *uscc;      /* the authority's 18-character 统一社会信用代码 */
@@ -93,6 +103,8 @@ struct keys_create_opts {
     size_t passphrase_len;           /* 1..KEYS_PASSPHRASE_MAX when passphrase is set */
     int root_years;                  /* root validity, 1..30; 0 = 20 */
     int signing_years;               /* signing certificate validity, 1..10; 0 = 5 */
+    const char *pkcs11_uri;    /* NULL: key files; else 'pkcs11:token=…' keeps the keys there */
+    const char *pkcs11_module; /* the token's PKCS#11 module (.so), needed with pkcs11_uri */
 };
 
 /*
@@ -106,6 +118,14 @@ struct keys_create_opts {
  * On failure every file it created is removed again.
  */
 int keys_create(const char *dir, const struct keys_create_opts *opts, char *err, size_t errlen);
+
+/*
+ * Checks a token URI as keys_create() takes it (RFC 7512): "pkcs11:" and
+ * token=LABEL, optionally serial=, manufacturer=, model= (percent-encoded),
+ * under 256 bytes; no PIN, object, id or query part. Returns 0 or
+ * KEYS_E_INVAL with err saying what is wrong.
+ */
+int keys_pkcs11_uri_check(const char *uri, char *err, size_t errlen);
 
 #define KEYS_PUBLIC_ONLY 0x1 /* load certificates and state only, never a private key */
 #define KEYS_WITH_ROOT 0x2   /* also load the root private key (rotate, export trust) */

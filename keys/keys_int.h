@@ -20,6 +20,9 @@
 #define KEYS_ROOT_KEY "root.key"
 #define KEYS_STATE_MAX (256u * 1024u) /* bytes of keys.json */
 #define KEYS_PEM_MAX (64u * 1024u)    /* bytes of one certificate or key file */
+#define KEYS_P11_URI_MAX 256          /* bytes of a token's PKCS#11 URI */
+#define KEYS_P11_LABEL_MAX 33         /* a token label and its NUL */
+#define KEYS_REF_MAX (KEYS_P11_URI_MAX + 80) /* a key's file name or PKCS#11 URI */
 
 /* One signing key as the state file and a trust list know it. */
 struct keys_entry {
@@ -29,6 +32,7 @@ struct keys_entry {
     enum keys_state state;           /* active, retired or revoked */
     char created[21];                /* ISO-8601 UTC */
     char changed[21];                /* ISO-8601 UTC, "" while active */
+    char key_ref[KEYS_REF_MAX];      /* private key: file name in the directory or pkcs11 URI */
 };
 
 struct keys {
@@ -42,6 +46,12 @@ struct keys {
     X509 *root;                             /* owned root certificate */
     EVP_PKEY *root_key;                     /* owned; NULL unless KEYS_WITH_ROOT */
     EVP_PKEY *sign_key;                     /* owned active private key, or NULL */
+    char root_ref[KEYS_REF_MAX];            /* root private key: file name or pkcs11 URI */
+    char p11_uri[KEYS_P11_URI_MAX];         /* the keys' token, "" when they are files */
+    char p11_module[PATH_MAX];              /* the token's PKCS#11 module */
+    unsigned char pin[KEYS_PASSPHRASE_MAX + 1]; /* the token's user PIN (wiped on close) */
+    size_t pinlen;                          /* bytes of pin, 0 when none was given */
+    void *engine;                           /* ENGINE * of libp11, functional ref, or NULL */
     size_t n;                               /* entries in use */
     struct keys_entry e[KEYS_MAX_SIGNING];  /* oldest first */
     char tsa_url[512];                      /* signature time-stamps from here; "" for none */
@@ -121,8 +131,12 @@ typedef int (*keys_cert_sign_fn)(X509 *x, EVP_PKEY *issuer_key);
 X509 *keys_make_cert(EVP_PKEY *key, X509_NAME *subject, X509 *issuer, EVP_PKEY *issuer_key,
                      long days, keys_cert_sign_fn sign);
 
-/* Makes a signing certificate and key issued by k->root/k->root_key. */
-int keys_make_signing(const keys_t *k, X509 **cert, EVP_PKEY **key, char *err, size_t errlen);
+/*
+ * Makes a signing certificate and key issued by k->root/k->root_key; ref
+ * receives the token key's URI ("" for a file home, see keys_key_new).
+ */
+int keys_make_signing(keys_t *k, X509 **cert, EVP_PKEY **key, char ref[KEYS_REF_MAX], char *err,
+                      size_t errlen);
 /* Writes a private key as (maybe encrypted) PKCS#8 PEM, 0600, exclusive. */
 int keys_write_key(const char *path, EVP_PKEY *key, const unsigned char *pass, size_t passlen,
                    char *err, size_t errlen);
@@ -181,5 +195,46 @@ struct CMS_SignerInfo_st;
 int keys_cms_add_timestamp(keys_t *k, struct CMS_SignerInfo_st *si, char *err, size_t errlen);
 /* Writes k's state file atomically. */
 int keys_save_state(const keys_t *k, char *err, size_t errlen);
+
+/*
+ * --- Where a private key lives (keyref.c) ---------------------------------
+ * The one place that turns a key reference into an EVP_PKEY, for the root,
+ * the signing keys and any later key of the home (the TSA's): a reference is
+ * a file name inside k->dir (PKCS#8 PEM, maybe encrypted) or, when the home
+ * keeps its keys in a token (k->p11_uri set), the PKCS#11 URI of the private
+ * key object. Callers sign with the EVP_PKEY and never see the difference.
+ */
+
+/* 1 when the home's private keys live in a PKCS#11 token. */
+int keys_in_token(const keys_t *k);
+/*
+ * A new ECDSA P-256 key named label ("root", "sign", "tsa"). File homes: made
+ * in memory, ref is "" (the caller writes the file and names it); token
+ * homes: made inside the token (never extractable), ref its URI, and the key
+ * must be dropped with keys_key_discard() when the operation fails.
+ * Returns 0, KEYS_E_CRYPTO, KEYS_E_TOKEN, KEYS_E_BAD_PASSPHRASE (wrong PIN).
+ */
+int keys_key_new(keys_t *k, const char *label, EVP_PKEY **key, char ref[KEYS_REF_MAX], char *err,
+                 size_t errlen);
+/* Loads the private key ref (file: with pass when k->encrypted). Errors as keys_read_key. */
+int keys_key_load(keys_t *k, const char *ref, const unsigned char *pass, size_t passlen,
+                  EVP_PKEY **key, char *err, size_t errlen);
+/* Destroys a token key made by keys_key_new (files: nothing; their undo unlinks). */
+void keys_key_discard(const keys_t *k, const char *ref);
+
+/* --- PKCS#11 (p11.c) -------------------------------------------------- */
+/* Checks a token URI as a user gives it and extracts its token label. */
+int keys_p11_uri_check(const char *uri, char token[KEYS_P11_LABEL_MAX], char *err, size_t errlen);
+/* Logs in to k's token with k->pin: 0, KEYS_E_BAD_PASSPHRASE, _PASSPHRASE_NEEDED or _TOKEN. */
+int keys_p11_login(const keys_t *k, char *err, size_t errlen);
+/* Generates a P-256 key pair labelled label in k's token; ref receives the private key's URI. */
+int keys_p11_generate(const keys_t *k, const char *label, char ref[KEYS_REF_MAX], char *err,
+                      size_t errlen);
+/* Destroys the objects of the key ref in k's token; failures are ignored. */
+void keys_p11_destroy(const keys_t *k, const char *ref);
+/* The key ref as an EVP_PKEY that signs in the token, through libp11's engine. */
+int keys_p11_load(keys_t *k, const char *ref, EVP_PKEY **key, char *err, size_t errlen);
+/* Drops k's engine reference (after its keys are freed). */
+void keys_p11_release(keys_t *k);
 
 #endif

@@ -64,6 +64,7 @@ static const struct jp_err_text keys_errs[] = {
     {KEYS_E_CLAIMS, "token claims invalid"},
     {KEYS_E_TOOSMALL, "output buffer too small"},
     {KEYS_E_TSA, "the time-stamp authority did not answer with a valid time-stamp"},
+    {KEYS_E_TOKEN, "PKCS#11 module or token failed"},
 };
 
 const char *keys_strerror(int rc)

@@ -9,3 +9,6 @@ add_executable(lt_tool ${CMAKE_CURRENT_LIST_DIR}/lt_tool.c)
 target_link_libraries(lt_tool PRIVATE PkgConfig::OPENSSL)
 add_test(NAME test_longterm
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_longterm.sh ${CMAKE_BINARY_DIR}/bin)
+# keys in a SoftHSM2 token (issue 17): init/issue/rotate/revoke, wrong PIN.
+add_test(NAME test_pkcs11
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_pkcs11.sh ${CMAKE_BINARY_DIR}/bin)

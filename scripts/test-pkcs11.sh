@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole ctest suite once more with every home's keys in a SoftHSM2 token
+# (issue 17): makes a token in a temporary SOFTHSM2_CONF and runs ctest with
+# JIANPEI_PKCS11_URI/_MODULE/_PIN set, so that every `init` without a
+# passphrase keeps its keys in the token and every later command finds the PIN.
+# JIANPEI_TEST_PKCS11=1 tells the tests that reach key files directly to skip
+# those checks. usage: scripts/test-pkcs11.sh [BUILD_DIR] [ctest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+shift || true
+tmp=$(mktemp -d /tmp/jp-pkcs11-suite-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../tests/softhsm_lib.sh
+. tests/softhsm_lib.sh
+softhsm_token "$tmp" jianpei-suite
+export JIANPEI_TEST_PKCS11=1 JIANPEI_PKCS11_URI='pkcs11:token=jianpei-suite'
+export JIANPEI_PKCS11_MODULE=$SOFTHSM_MODULE JIANPEI_PKCS11_PIN=123456
+ctest --test-dir "$build" --output-on-failure -j"$(nproc 2>/dev/null || echo 2)" "$@"
