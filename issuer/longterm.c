@@ -44,9 +44,9 @@ int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *
 }
 
 int longterm_init_keys(const keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
-                       int crl_days, char *err, size_t errlen)
+                       int crl_days, int tsa_key, char *err, size_t errlen)
 {
-    int rc = keys_tsa_create(k, pass, passlen, err, errlen);
+    int rc = tsa_key ? keys_tsa_create(k, pass, passlen, err, errlen) : 0;
 
     if (rc == 0)
         rc = longterm_refresh_crl(k, home, crl_days, err, errlen);

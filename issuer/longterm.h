@@ -31,9 +31,10 @@ struct longterm {
 int longterm_config(const struct issuer_init_opts *o, struct jp_config *c, char *err,
                     size_t errlen);
 
-/* At init, with the root key open: the TSA's key and certificate, HOME/root.crl. */
+/* At init, with the root key open: the TSA's key and certificate (tsa_key 1; a token
+ * home has none yet: the TSA key is not in the token), HOME/root.crl. */
 int longterm_init_keys(const keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
-                       int crl_days, char *err, size_t errlen);
+                       int crl_days, int tsa_key, char *err, size_t errlen);
 
 /* Writes HOME/root.crl anew from k (KEYS_WITH_ROOT), nextUpdate crl_days (0: 7). */
 int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *err, size_t errlen);
