@@ -91,6 +91,11 @@ enum store_db {
  * docs/store-format.md); the verifier reads it, optional, for the share page. */
 #define STORE_PHOTOS_DB "photos"
 
+/* The issuer's extra database of OFD files (certificate_no -> the sealed OFD package of the
+ * certificate's current version, SPEC §11, docs/ofd.md); the verifier reads it, optional. Each
+ * package stored is also recorded in the digest index under the two OFD kinds below. */
+#define STORE_OFDS_DB "ofds"
+
 struct store_dbspec {
     const char *name; /* LMDB database name, 1..63 bytes */
     unsigned flags;   /* 0, STORE_DB_DUPS, STORE_DB_OPTIONAL */
@@ -374,6 +379,8 @@ int store_pdf_copy(store_txn *txn, const char *certificate_no, struct jp_buf *ou
 enum store_digest_kind {
     STORE_DIGEST_FILE = 'F', /* the whole file */
     STORE_DIGEST_SIG = 'S',  /* the signature value of its last /ByteRange */
+    STORE_DIGEST_OFD_FILE = 'O', /* an OFD package: the whole file */
+    STORE_DIGEST_OFD_SEAL = 'E', /* an OFD package: its Doc_0/Signs/Sign_0/SignedValue.dat */
 };
 
 struct store_digest {
