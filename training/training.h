@@ -269,6 +269,32 @@ int training_ce_lapses(training *t, const struct training_actor *a, const struct
 int training_ce_due(training *t, const struct training_actor *a, const struct ident_date *as_of,
                     int within_days, struct jp_buf *out, size_t *count, char *why, size_t whylen);
 
+/* ------------------------------------------------ review outcomes */
+
+#define TRAINING_TEMPLATE_MAX 24 /* bytes of a message template id, NUL included */
+
+/* A city's decision on a test plan or a score sheet, as its audit entry records it. */
+struct training_outcome {
+    uint64_t seq;                               /* the audit entry of the review: one event */
+    int64_t time;                               /* when it was decided, unix seconds */
+    char template_id[TRAINING_TEMPLATE_MAX];    /* plan_approved, plan_rejected, scores_... */
+    char exam_id[TRAINING_EXAM_MAX + 1];        /* the plan's exam */
+    char institution[TRAINING_CODE_MAX + 1];    /* the institution that submitted it */
+    char city[3];                               /* the reviewing city */
+};
+
+/* One outcome of training_review_outcomes; a nonzero return stops the walk and is returned. */
+typedef int (*training_outcome_fn)(const struct training_outcome *o, void *ctx);
+
+/*
+ * Calls each, in audit order, for every plan or score-sheet approval and
+ * rejection of the training audit log (one read transaction). The rejection
+ * reason is free text and is not passed on. *o lives for the call only.
+ * Returns 0, each's nonzero return, or a store error (STORE_ECORRUPT when an
+ * entry or its plan does not decode).
+ */
+int training_review_outcomes(training *t, training_outcome_fn each, void *ctx);
+
 /* ------------------------------------------------------------- audit */
 
 /*
