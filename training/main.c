@@ -8,6 +8,7 @@
  */
 #include "errors.h"
 #include "cli.h"
+#include "notify.h"
 #include "config.h"
 #include "store.h"
 #include "training.h"
@@ -687,6 +688,7 @@ static void usage_main(FILE *f)
           f);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %s %s\n", commands[i].w1, commands[i].w2 ? commands[i].w2 : "");
+    fputs("  notify        (reminders and review outcomes, queued and sent once)\n", f);
     fputs("\nexit status: 0 success, 1 input rejected (nothing changed), 2 usage error,\n"
           "3 failure (nothing changed)\n",
           f);
@@ -804,6 +806,8 @@ int main(int argc, char **argv)
         usage_main(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
+    if (strcmp(argv[1], "notify") == 0)
+        return notify_main(argc - 1, argv + 1, home_flag);
     c = find_command(argc, argv, &next);
     if (c == NULL && group_help(argc, argv))
         return argc > 2 ? CLI_OK : CLI_USAGE;
