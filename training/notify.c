@@ -55,10 +55,10 @@
 #define NOTIFY_URL_MAX 2048                /* bytes of a webhook URL */
 #define NOTIFY_ATTEMPTS_DEFAULT 5
 #define NOTIFY_ATTEMPTS_MAX 20
-#define NOTIFY_BACKOFF_MS 250     /* first delay between attempts; doubles */
+#define NOTIFY_BACKOFF_MS 250      /* first delay between attempts; doubles */
 #define NOTIFY_BACKOFF_MAX_MS 8000 /* ... up to this */
-#define NOTIFY_TIMEOUT_MS 30000   /* one POST, connection included */
-#define NOTIFY_WITHIN_DEFAULT 60  /* days ahead of the anniversary */
+#define NOTIFY_TIMEOUT_MS 30000    /* one POST, connection included */
+#define NOTIFY_WITHIN_DEFAULT 60   /* days ahead of the anniversary */
 #define CHINA_UTC_OFFSET (8 * 3600)
 
 static const char notify_help[] =
@@ -88,13 +88,13 @@ struct notify_args {
 
 /* A file of JSON Lines messages or records, read whole; the ids of its complete lines. */
 struct idfile {
-    char path[JP_HOME_PATH_MAX]; /* where it is */
-    unsigned char *data;         /* its bytes, owned */
-    size_t len;                  /* bytes up to and including the last newline */
-    size_t size;                 /* bytes on disk (> len after a cut last line) */
+    char path[JP_HOME_PATH_MAX];    /* where it is */
+    unsigned char *data;            /* its bytes, owned */
+    size_t len;                     /* bytes up to and including the last newline */
+    size_t size;                    /* bytes on disk (> len after a cut last line) */
     char (*ids)[NOTIFY_ID_LEN + 1]; /* the ids of its lines, owned */
-    size_t *off;                 /* each line's offset in data (outbox only), owned */
-    size_t n, cap;               /* ids used and allocated */
+    size_t *off;                    /* each line's offset in data (outbox only), owned */
+    size_t n, cap;                  /* ids used and allocated */
 };
 
 /* What a run collects and does. */
@@ -314,7 +314,8 @@ static int queue(struct notify_run *r, char (*known)[NOTIFY_ID_LEN + 1], const c
 }
 
 /* The ce_due messages of the JSON lines training_ce_due wrote. */
-static int queue_ce(struct notify_run *r, char (*known)[NOTIFY_ID_LEN + 1], const struct jp_buf *due)
+static int queue_ce(struct notify_run *r, char (*known)[NOTIFY_ID_LEN + 1],
+                    const struct jp_buf *due)
 {
     char key[128], params[256];
     const char *p = (const char *)due->data, *end = p != NULL ? p + due->len : NULL;
@@ -346,7 +347,7 @@ static int queue_ce(struct notify_run *r, char (*known)[NOTIFY_ID_LEN + 1], cons
 }
 
 struct outcome_ctx {
-    struct notify_run *r;            /* the run */
+    struct notify_run *r;             /* the run */
     char (*known)[NOTIFY_ID_LEN + 1]; /* the outbox's ids, sorted */
 };
 
@@ -455,8 +456,9 @@ static int record_delivery(const struct notify_run *r, const char *id, long stat
 
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    rc = jp_strf(line, sizeof line, "{\"id\":\"%s\",\"time\":\"%s\",\"status\":%ld,\"attempts\":%d}\n",
-                 id, now, status, attempts);
+    rc = jp_strf(line, sizeof line,
+                 "{\"id\":\"%s\",\"time\":\"%s\",\"status\":%ld,\"attempts\":%d}\n", id, now,
+                 status, attempts);
     if (rc == 0)
         rc = append_durable(r->delivered.path, line, strlen(line), err, errlen);
     return rc;
@@ -589,7 +591,8 @@ static int config_webhook(const char *home, char *url, size_t urllen, char *err,
     if (rc == 0)
         root = json_load_file(path, 0, &je);
     v = json_object_get(json_object_get(root, "notify"), "webhook");
-    if (v != NULL && (!json_is_string(v) || jp_strf(url, urllen, "%s", json_string_value(v)) != 0)) {
+    if (v != NULL &&
+        (!json_is_string(v) || jp_strf(url, urllen, "%s", json_string_value(v)) != 0)) {
         jp_errf(err, errlen, "config.json: notify.webhook must be a URL string");
         rc = EINVAL;
     }
@@ -702,8 +705,7 @@ static void summary(const struct notify_run *r, const char *url, size_t sent, si
     else if (r->dry_run)
         fprintf(stderr, "notify: would send %zu messages\n", left + r->fresh_n);
     else
-        fprintf(stderr, "notify: delivered %zu, %zu left without a delivery record\n", sent,
-                left);
+        fprintf(stderr, "notify: delivered %zu, %zu left without a delivery record\n", sent, left);
 }
 
 static int run(training *t, const struct training_actor *actor, const struct notify_args *a,
@@ -769,17 +771,14 @@ int notify_main(int argc, char **argv, const char *home_flag)
         fputs(notify_help, stderr);
         return CLI_USAGE;
     }
-    if (training_actor_parse(a.as, &actor, err, sizeof err) != 0) {
-        fprintf(stderr, "notify: %s\n", err);
-        return CLI_USAGE;
-    }
-    if (jp_home_resolve(home_flag, home, sizeof home) != 0) {
-        fprintf(stderr, "home path is too long\n");
+    if (jp_home_resolve(home_flag, home, sizeof home) != 0 ||
+        training_actor_parse(a.as, &actor, err, sizeof err) != 0) {
+        fprintf(stderr, "notify: %s\n", err[0] ? err : "home path is too long");
         return CLI_USAGE;
     }
     rc = training_open(home, &t, err, sizeof err);
     if (rc != 0) {
-        fprintf(stderr, "cannot open training data of %s: %s\n", home,
+        fprintf(stderr, "notify: cannot open the training data: %s\n",
                 err[0] ? err : jp_strerror(rc));
         return CLI_FAILURE;
     }

@@ -275,12 +275,12 @@ int training_ce_due(training *t, const struct training_actor *a, const struct id
 
 /* A city's decision on a test plan or a score sheet, as its audit entry records it. */
 struct training_outcome {
-    uint64_t seq;                               /* the audit entry of the review: one event */
-    int64_t time;                               /* when it was decided, unix seconds */
-    char template_id[TRAINING_TEMPLATE_MAX];    /* plan_approved, plan_rejected, scores_... */
-    char exam_id[TRAINING_EXAM_MAX + 1];        /* the plan's exam */
-    char institution[TRAINING_CODE_MAX + 1];    /* the institution that submitted it */
-    char city[3];                               /* the reviewing city */
+    uint64_t seq;                            /* the audit entry of the review: one event */
+    int64_t time;                            /* when it was decided, unix seconds */
+    char template_id[TRAINING_TEMPLATE_MAX]; /* plan_approved, plan_rejected, scores_... */
+    char exam_id[TRAINING_EXAM_MAX + 1];     /* the plan's exam */
+    char institution[TRAINING_CODE_MAX + 1]; /* the institution that submitted it */
+    char city[3];                            /* the reviewing city */
 };
 
 /* One outcome of training_review_outcomes; a nonzero return stops the walk and is returned. */
