@@ -539,8 +539,8 @@ static int parse_days(const char *s, int *out)
     return 0;
 }
 
-static int run_ce_due(training *t, const struct training_actor *a, const struct args *g, char *why,
-                      size_t whylen)
+static int run_ce_due(training *t, const struct training_actor *a, const struct args *g,
+                      char *why, size_t whylen)
 {
     const char *out = opt(g, "out") != NULL ? opt(g, "out") : "-";
     struct ident_date d;
