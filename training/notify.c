@@ -486,8 +486,12 @@ static int deliver(const struct notify_run *r, CURL *h, const char *url, long ma
         post_once(h, url, id, line, len, &status, &cc);
         if (status >= 200 && status < 300)
             return record_delivery(r, id, status, attempt, err, errlen);
-        fprintf(stderr, "notify: message %s: attempt %d of %ld: %s\n", id, attempt, max,
-                cc != CURLE_OK ? curl_easy_strerror(cc) : "HTTP error status");
+        if (cc != CURLE_OK)
+            fprintf(stderr, "notify: message %s: attempt %d of %ld: %s\n", id, attempt, max,
+                    curl_easy_strerror(cc));
+        else
+            fprintf(stderr, "notify: message %s: attempt %d of %ld: HTTP %ld\n", id, attempt, max,
+                    status);
         if (!transient(status))
             break;
     }
