@@ -12,22 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/sha.h>
-
 #include "config.h"
 #include "keys.h"
-
-/* A strong ETag: the first 16 bytes of SHA-256 of the body, quoted hex. */
-static int crl_etag(const unsigned char *der, size_t len, char *out, size_t outsz)
-{
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    char hex[33];
-
-    if (SHA256(der, len, md) == NULL)
-        return EINVAL;
-    jp_hex_encode(md, 16, hex);
-    return jp_strf(out, outsz, "\"%s\"", hex);
-}
 
 int vf_h_crl(struct verifier *v, const struct vf_call *c, const char *file, struct vf_reply *r)
 {
@@ -35,7 +21,6 @@ int vf_h_crl(struct verifier *v, const struct vf_call *c, const char *file, stru
     struct keys_crl_info info;
     unsigned char *der = NULL;
     size_t len = 0;
-    int64_t left;
     int rc;
 
     rc = jp_path_join(path, sizeof(path), v->home, file);
@@ -45,26 +30,10 @@ int vf_h_crl(struct verifier *v, const struct vf_call *c, const char *file, stru
         return vf_reply_error(r, 404, "not_found", "no crl is published");
     if (rc != 0)
         return rc;
-    rc = keys_crl_parse(der, len, NULL, 0, &info) == 0 ? 0 : VERIFIER_E_HOME;
-    if (rc == 0)
-        rc = crl_etag(der, len, r->etag, sizeof r->etag);
-    left = info.next_update - (int64_t)time(NULL);
-    if (rc == 0)
-        rc = jp_strf(r->cache_control, sizeof r->cache_control, "public, max-age=%lld",
-                     (long long)(left > 0 ? left : 0));
-    if (rc != 0) {
+    if (keys_crl_parse(der, len, NULL, 0, &info) != 0) {
         free(der);
-        return rc;
+        return VERIFIER_E_HOME;
     }
-    vf_reply_clear(r);
-    r->ctype = "application/pkix-crl";
-    if (c->if_none_match != NULL && strcmp(c->if_none_match, r->etag) == 0) {
-        free(der);
-        r->status = 304;
-        return 0;
-    }
-    r->status = 200;
-    r->body = der;
-    r->len = len;
-    return 0;
+    return vf_reply_cacheable(r, c, "application/pkix-crl", der, len,
+                              (long)(info.next_update - (int64_t)time(NULL)));
 }

@@ -318,9 +318,7 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct vf_reply 
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->ctype);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-                            rep->cache_control[0] != '\0' ? rep->cache_control
-                            : rep->cache != NULL        ? rep->cache
-                                                        : "no-store");
+                            rep->cache[0] != '\0' ? rep->cache : "no-store");
     if (rep->etag[0] != '\0')
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rep->etag);
     if (rep->xname != NULL)

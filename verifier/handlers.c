@@ -245,8 +245,7 @@ static int h_certificate(struct verifier *v, const struct vf_call *c, const char
         return rc;
     }
     reply_buf(r, 200, "application/json; charset=utf-8", &b);
-    r->cache = VF_CACHE_LIVE;
-    return 0;
+    return vf_reply_cache(r, VF_CACHE_LIVE);
 }
 
 static json_t *claims_json(const struct keys_claims *k)
@@ -335,8 +334,7 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
     memcpy(r->xvalue, "Accept", sizeof "Accept");
     if (c->wants_json) {
         rc = vf_reply_json(r, found ? 200 : 404, qr_result_json(v, &qr, found ? &cert : NULL));
-        r->cache = found ? VF_CACHE_LIVE : NULL;
-        return rc;
+        return rc == 0 ? vf_reply_cache(r, found ? VF_CACHE_LIVE : NULL) : rc;
     }
     pages_page_init(&pp);
     rc = pages_csrf_prepare(&pp, c->cookie, vf_secure_cookies(v), token);
@@ -350,7 +348,9 @@ static int h_page(struct verifier *v, const struct vf_call *c, const char *no, s
         if (found && qr.verdict == VERIFIER_QR_GENUINE)
             memcpy(r->set_cookie, pp.set_cookie, sizeof(r->set_cookie));
         /* the holder-check form's CSRF token is this visitor's: no shared cache */
-        r->cache = !found ? NULL : r->set_cookie[0] != '\0' ? "private, max-age=1" : VF_CACHE_LIVE;
+        rc = vf_reply_cache(r, !found                      ? NULL
+                               : r->set_cookie[0] != '\0' ? "private, max-age=1"
+                                                          : VF_CACHE_LIVE);
     }
     jp_buf_free(&page);
     pages_page_free(&pp);
@@ -839,16 +839,6 @@ static int h_changes(struct verifier *v, const struct vf_call *c, struct vf_repl
 
 /* ------------------------------------------------------------ plain */
 
-int vf_etag(const void *p, size_t len, char out[72])
-{
-    unsigned char d[SHA256_DIGEST_LENGTH];
-    char hex[65];
-
-    SHA256(p, len, d);
-    jp_hex_encode(d, 16, hex);
-    return jp_strf(out, 72, "\"%s\"", hex);
-}
-
 static int h_trust_list(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
 {
     char path[VF_PATH_MAX];
@@ -863,19 +853,7 @@ static int h_trust_list(struct verifier *v, const struct vf_call *c, struct vf_r
         return vf_reply_error(r, 404, "not_found", "no trust list is published");
     if (rc != 0)
         return rc;
-    vf_reply_clear(r);
-    r->status = 200;
-    r->ctype = "application/x-pem-file";
-    r->cache = "public, max-age=300";
-    rc = vf_etag(text, len, r->etag);
-    if (rc == 0 && c->if_none_match != NULL && strstr(c->if_none_match, r->etag) != NULL) {
-        r->status = 304;
-        free(text);
-        return 0;
-    }
-    r->body = text;
-    r->len = len;
-    return rc;
+    return vf_reply_cacheable(r, c, "application/x-pem-file", text, len, 300);
 }
 
 static int h_health(struct verifier *v, struct vf_reply *r)
@@ -1076,7 +1054,7 @@ void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         rc = route(v, c, r, ep);
     }
     if (*ep == VF_EP_HOLDER || *ep == VF_EP_SHARE)
-        r->cache = "private, no-store"; /* personal: never in any cache */
+        vf_reply_cache(r, "private, no-store"); /* personal: never in any cache */
     if (rc != 0) {
         jp_log(JP_LOG_ERROR, "%s: %s (code %d)", vf_endpoint_name(*ep), verifier_strerror(rc), rc);
         if (vf_reply_error(r, 500, "internal", "the request could not be answered") != 0) {
@@ -1089,8 +1067,7 @@ void vf_dispatch(struct verifier *v, const struct vf_call *c, struct vf_reply *r
         r->disposition[0] = '\0';
         r->set_cookie[0] = '\0';
         r->location[0] = '\0';
-        r->cache = NULL;
-        r->cache_control[0] = '\0';
+        r->cache[0] = '\0';
         r->etag[0] = '\0';
         r->xname = NULL;
     }

@@ -416,8 +416,7 @@ struct vf_reply {
     char disposition[64];                  /* Content-Disposition, "" = none */
     char set_cookie[PAGES_SET_COOKIE_MAX]; /* a Set-Cookie value, "" = none */
     char location[96];                     /* Location of a redirect, "" = none */
-    const char *cache;                     /* static Cache-Control value, NULL = "no-store" */
-    char cache_control[48];                /* a computed Cache-Control, "" = use cache */
+    char cache[48];                        /* Cache-Control (vf_reply_cache), "" = "no-store" */
     char etag[72];                         /* ETag value (quoted), "" = none */
     const char *xname;                     /* one more header's static name, NULL = none */
     char xvalue[80];                       /* its value */
@@ -472,6 +471,17 @@ int vf_certno_ok(const char *s, size_t len);
 #define VF_CACHE_LIVE "public, max-age=1"
 /* A strong ETag (quoted, 128 bits of SHA-256) of len bytes at p into out. 0 or ENOSPC. */
 int vf_etag(const void *p, size_t len, char out[72]);
+/* Sets r's Cache-Control (NULL or "": no-store). 0 or ENOSPC (r->cache then ""). */
+int vf_reply_cache(struct vf_reply *r, const char *value);
+/*
+ * Makes r the cacheable answer of body (len bytes, moved into r; freed here
+ * when not kept): 200 with Content-Type ctype, a strong ETag of the bytes and
+ * "public, max-age=MAX_AGE" (0 when negative), or 304 without a body when the
+ * request's If-None-Match is "*" or names that ETag (reply_cache.c). Returns 0
+ * or ENOSPC (body freed).
+ */
+int vf_reply_cacheable(struct vf_reply *r, const struct vf_call *c, const char *ctype,
+                       unsigned char *body, size_t len, long max_age);
 
 /* A ?since= value: NULL is 0, else 1..19 digits. 0 or EINVAL. */
 int vf_parse_since(const char *s, uint64_t *out);
