@@ -52,5 +52,39 @@ setconf '{"threads": 0}'
 "$bin/jianpei-verifier" --home "$H" > /dev/null 2> "$logs/bad2.err"; rc=$?
 [ $rc -eq 2 ] && grep -q 'verifier.threads must be an integer' "$logs/bad2.err" ||
   { echo "FAIL: bad threads: exit $rc, $(cat "$logs/bad2.err")"; fail=1; }
+
+# The cache sizes from the file, the command line over them (issue 19): the same QR text
+# checked twice is a cache hit on /metrics unless "qr_cache" is 0.
+qr_hits() {
+  local i
+  for i in 1 2; do
+    curl -fsS -X POST -H 'Content-Type: application/json' -d '{"qr":"not-a-jianpei-qr"}' \
+      "http://127.0.0.1:$port/api/v1/verify" >> "$logs/verify.txt" || return 1
+  done
+  curl -fsS "http://127.0.0.1:$port/metrics" | sed -n 's/^jianpei_qr_cache_hits_total //p'
+}
+setconf '{"listen": "127.0.0.1:0", "qr_cache": 0, "qr_svg_cache": 16}'
+serve
+hits=$(qr_hits); stop
+[ "$hits" = 0 ] || { echo "FAIL: \"qr_cache\": 0 in config.json: $hits cache hits, want 0"; fail=1; }
+serve --qr-cache 64
+hits=$(qr_hits); stop
+[ "$hits" = 1 ] || { echo "FAIL: --qr-cache 64 over the file's 0: $hits cache hits, want 1"; fail=1; }
+setconf '{"listen": "127.0.0.1:0"}'
+serve
+hits=$(qr_hits); stop
+[ "$hits" = 1 ] || { echo "FAIL: default qr cache: $hits cache hits, want 1"; fail=1; }
+# Every key is checked by the one loader before the daemon starts: exit 2 naming the key.
+badconf() {
+  setconf "$1"
+  "$bin/jianpei-verifier" --home "$H" > /dev/null 2> "$logs/bad3.err"; rc=$?
+  [ $rc -eq 2 ] && grep -q "$2" "$logs/bad3.err" ||
+    { echo "FAIL: $1: exit $rc, $(cat "$logs/bad3.err")"; fail=1; }
+}
+badconf '{"listen": "127.0.0.1:0", "qr_cache": -1}' 'verifier.qr_cache must be an integer 0-1000000'
+badconf '{"listen": "127.0.0.1:0", "qr_svg_cache": 0}' 'verifier.qr_svg_cache must be an integer 1-65536'
+badconf '{"listen": "127.0.0.1:0", "lookups_per_day": 0}' 'verifier.lookups_per_day must be an integer 1-1000000'
+badconf '{"listen": "127.0.0.1:0", "qr_cahce": 8}' 'verifier.qr_cahce is not a known setting'
+badconf '[1]' 'verifier must be an object'
 [ $fail -eq 0 ] && echo "verifier settings from config.json ok"
 exit $fail

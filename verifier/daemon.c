@@ -792,7 +792,7 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     v->last_check_s = (int64_t)(jp_mono_ms() / 1000u);
     rc = vf_qrcache_init(&v->qrcache, opts->qr_cache_set ? opts->qr_cache : VF_QRCACHE_SLOTS);
     if (rc == 0)
-        rc = vf_qrsvg_init(&v->qrsvg);
+        rc = vf_qrsvg_init(&v->qrsvg, opts->qr_svg_cache ? opts->qr_svg_cache : VF_QRSVG_SLOTS);
     if (rc == 0) {
         rc = pthread_key_create(&v->txn_key, txn_key_destroy);
         v->txn_key_ready = rc == 0;

@@ -2,8 +2,8 @@
  * limits.c - the per-address limits on the public lookups (GET
  * /api/v1/certificates/{no}, the QR page in HTML and JSON, and the people's
  * pages that show a certificate by number), the global ceiling on lookups of
- * numbers that do not exist, and the "verifier" object of HOME/config.json
- * that sets them and the connection limits.
+ * numbers that do not exist, and their defaults (conf.c reads the "verifier"
+ * object of HOME/config.json that sets them and the connection limits).
  *
  * Each address (a /32, or a /64 for IPv6) has two buckets: a short one (tens
  * a minute, for a person checking a pile of certificates) and a long one
@@ -19,15 +19,12 @@
 #include "verifier_int.h"
 
 #include <errno.h>
-#include <jansson.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LOOKUP_SETS 16384    /* 65,536 addresses tracked per bucket table */
 #define MISS_MARK_BURST 3    /* not-found answers an address may collect ... */
 #define MISS_MARK_PERIOD 600 /* ... before 10 minutes wipe them */
-#define CONFIG_MAX (1u << 20)
 
 void vf_limits_conf_defaults(struct vf_limits_conf *c)
 {
@@ -37,75 +34,6 @@ void vf_limits_conf_defaults(struct vf_limits_conf *c)
     c->request_deadline_s = 10;
     c->connections_per_address = 16;
     c->max_connections = 1024;
-}
-
-struct conf_field {
-    const char *name; /* key in the "verifier" object */
-    size_t off;       /* offset of its unsigned in struct vf_limits_conf */
-    unsigned min;     /* smallest value allowed */
-};
-
-static const struct conf_field conf_fields[] = {
-    {"lookups_per_minute", offsetof(struct vf_limits_conf, lookups_per_minute), 1},
-    {"lookups_per_day", offsetof(struct vf_limits_conf, lookups_per_day), 1},
-    {"not_found_per_minute", offsetof(struct vf_limits_conf, not_found_per_minute), 0},
-    {"request_deadline_seconds", offsetof(struct vf_limits_conf, request_deadline_s), 1},
-    {"connections_per_address", offsetof(struct vf_limits_conf, connections_per_address), 1},
-    {"max_connections", offsetof(struct vf_limits_conf, max_connections), 8},
-};
-
-static int conf_field_set(struct vf_limits_conf *c, const char *key, json_t *val, char *err,
-                          size_t errlen)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof(conf_fields) / sizeof(conf_fields[0]); i++) {
-        if (strcmp(conf_fields[i].name, key) != 0)
-            continue;
-        if (!json_is_integer(val) || json_integer_value(val) < conf_fields[i].min ||
-            json_integer_value(val) > 1000000) {
-            jp_errf(err, errlen, "config.json: verifier.%s must be an integer %u-1000000", key,
-                    conf_fields[i].min);
-            return VERIFIER_E_INVAL;
-        }
-        *(unsigned *)(void *)((char *)c + conf_fields[i].off) = (unsigned)json_integer_value(val);
-        return 0;
-    }
-    jp_errf(err, errlen, "config.json: verifier.%s is not a known setting", key);
-    return VERIFIER_E_INVAL;
-}
-
-int vf_limits_conf_load(const char *home, struct vf_limits_conf *out, char *err, size_t errlen)
-{
-    char path[VF_PATH_MAX];
-    unsigned char *text = NULL;
-    json_t *root = NULL, *obj, *val;
-    const char *key;
-    size_t len = 0;
-    int rc;
-
-    vf_limits_conf_defaults(out);
-    rc = jp_path_join(path, sizeof(path), home, "config.json");
-    if (rc == 0)
-        rc = jp_read_file(path, CONFIG_MAX, &text, &len);
-    if (rc != 0) {
-        jp_errf(err, errlen, "cannot read %s: %s", path, strerror(rc));
-        return rc;
-    }
-    root = json_loadb((const char *)text, len, 0, NULL);
-    free(text);
-    obj = json_object_get(root, "verifier");
-    if (obj != NULL && !json_is_object(obj)) {
-        jp_errf(err, errlen, "config.json: verifier must be an object");
-        rc = VERIFIER_E_INVAL;
-    }
-    json_object_foreach(obj, key, val)
-    {
-        if (rc == 0 && !verifier_conf_is_daemon_key(key))
-            rc = conf_field_set(out, key, val, err, errlen);
-    }
-    json_decref(root);
-    return rc;
 }
 
 int vf_limits_init(struct vf_limits *l, const struct vf_limits_conf *c, int off)

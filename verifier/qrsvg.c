@@ -4,7 +4,8 @@
  * kept: libqrencode's mask selection was ~70% of a /S/ page's time
  * (perf under bench/bench_holder.sh), and a QR depends on its text alone.
  * Direct-mapped on SHA-256 of the text, one lock a slot, bounded: at most
- * VF_QRSVG_SLOTS symbols of at most 177 x 177 modules.
+ * nslots ("qr_svg_cache", VF_QRSVG_SLOTS by default) symbols of at most
+ * 177 x 177 modules.
  */
 #include "verifier_int.h"
 
@@ -21,12 +22,15 @@ struct vf_qrsvg_slot {
     QRcode *q;                               /* owned; NULL = empty */
 };
 
-int vf_qrsvg_init(struct vf_qrsvg *c)
+int vf_qrsvg_init(struct vf_qrsvg *c, size_t nslots)
 {
-    c->slots = calloc(VF_QRSVG_SLOTS, sizeof(*c->slots));
+    if (nslots < 1 || nslots > VF_QRSVG_SLOTS_MAX)
+        return EINVAL;
+    c->slots = calloc(nslots, sizeof(*c->slots));
     if (c->slots == NULL)
         return ENOMEM;
-    for (size_t i = 0; i < VF_QRSVG_SLOTS; i++)
+    c->nslots = nslots;
+    for (size_t i = 0; i < nslots; i++)
         pthread_mutex_init(&c->slots[i].mu, NULL);
     return 0;
 }
@@ -35,7 +39,7 @@ void vf_qrsvg_free(struct vf_qrsvg *c)
 {
     if (c == NULL || c->slots == NULL)
         return;
-    for (size_t i = 0; i < VF_QRSVG_SLOTS; i++) {
+    for (size_t i = 0; i < c->nslots; i++) {
         pthread_mutex_destroy(&c->slots[i].mu);
         QRcode_free(c->slots[i].q);
     }
@@ -123,7 +127,7 @@ int vf_qrsvg_append(struct vf_qrsvg *c, const char *text, struct jp_buf *b)
     int rc;
 
     SHA256((const unsigned char *)text, strlen(text), key);
-    s = &c->slots[((size_t)key[0] | (size_t)key[1] << 8) % VF_QRSVG_SLOTS];
+    s = &c->slots[((size_t)key[0] | (size_t)key[1] << 8 | (size_t)key[2] << 16) % c->nslots];
     pthread_mutex_lock(&s->mu);
     if (s->q != NULL && memcmp(s->key, key, sizeof(key)) == 0) {
         rc = qr_svg(s->q, b);

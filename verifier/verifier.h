@@ -70,6 +70,7 @@ struct verifier_opts {
     int no_rate_limits;    /* 1: every per-address limit off (benchmarks, tests) */
     unsigned qr_cache;     /* QR verdict cache entries when qr_cache_set; 0 = off */
     int qr_cache_set;      /* 0: the default size (8192 entries) */
+    unsigned qr_svg_cache; /* QR symbols kept for the print and share pages; 0 = 256 */
     const char *trusted_proxies[VERIFIER_PROXIES_MAX]; /* CIDRs whose X-Forwarded-For counts */
     size_t ntrusted;                                   /* entries used */
     const char *replica_of;  /* SPEC §12: the primary's http://HOST:PORT, or NULL */
@@ -89,16 +90,16 @@ struct verifier_opts {
 int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, size_t errlen);
 
 /*
- * Fills the options the command line left unset (listen NULL, counts 0) from the
- * "verifier" object of HOME/config.json: "listen" (copied into listen, listenlen
- * bytes, which opts->listen then points to), "threads", "rate_burst",
- * "rate_per_minute". Returns 0, an errno (config unreadable) or VERIFIER_E_INVAL.
+ * Fills the options the command line left unset (listen NULL, counts 0,
+ * qr_cache_set 0) from the "verifier" object of HOME/config.json: "listen"
+ * (copied into listen, listenlen bytes, which opts->listen then points to),
+ * "threads", "rate_burst", "rate_per_minute", "qr_cache", "qr_svg_cache". The
+ * whole object is checked (the limits too: an unknown key or a value out of
+ * range is VERIFIER_E_INVAL naming the key in err). Returns 0 (also when the
+ * home has no config.json yet), an errno (config unreadable) or VERIFIER_E_INVAL.
  */
 int verifier_conf_apply(const char *home, struct verifier_opts *opts, char *listen,
                         size_t listenlen, char *err, size_t errlen);
-
-/* 1 when key of the "verifier" object is one of verifier_conf_apply's, else 0. */
-int verifier_conf_is_daemon_key(const char *key);
 
 /* The TCP port the daemon listens on (the chosen one when port 0 was asked). */
 uint16_t verifier_port(const verifier *v);

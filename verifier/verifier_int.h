@@ -119,8 +119,29 @@ struct vf_limits {
 };
 
 void vf_limits_conf_defaults(struct vf_limits_conf *c);
-/* Defaults, then HOME/config.json's "verifier" object. 0, VERIFIER_E_INVAL or errno. */
+/* The limits of vf_conf_load (defaults where the file is silent). 0, VERIFIER_E_INVAL or errno. */
 int vf_limits_conf_load(const char *home, struct vf_limits_conf *out, char *err, size_t errlen);
+
+#define VF_LISTEN_MAX 128 /* bytes of a "listen" value, NUL included */
+
+/* Everything the "verifier" object of HOME/config.json says (conf.c); 0 / "" = not given. */
+struct vf_conf {
+    char listen[VF_LISTEN_MAX];   /* "listen" */
+    unsigned threads;             /* "threads" */
+    unsigned rate_burst;          /* "rate_burst" */
+    unsigned rate_per_min;        /* "rate_per_minute" */
+    unsigned qr_cache;            /* "qr_cache" when qr_cache_set (0 = cache off) */
+    int qr_cache_set;             /* "qr_cache" was given */
+    unsigned qr_svg_cache;        /* "qr_svg_cache" */
+    struct vf_limits_conf limits; /* limits.c's keys, defaults where absent */
+};
+
+/*
+ * Reads and checks the whole "verifier" object of HOME/config.json into *out
+ * (limits defaulted first). Returns 0, the errno of reading (err names the
+ * file), or VERIFIER_E_INVAL (err names the key).
+ */
+int vf_conf_load(const char *home, struct vf_conf *out, char *err, size_t errlen);
 /* Sets up the buckets (none when off). 0, ENOMEM, KEYS_E_CRYPTO. */
 int vf_limits_init(struct vf_limits *l, const struct vf_limits_conf *c, int off);
 /* Frees the buckets; l is left empty. */
@@ -251,12 +272,15 @@ void vf_qrcache_put(struct vf_qrcache *c, const unsigned char key[32], uint64_t 
                     const struct verifier_qr *qr);
 
 /* QR symbols of recent texts, drawn as inline SVG (qrsvg.c). */
-#define VF_QRSVG_SLOTS 256
+#define VF_QRSVG_SLOTS 256       /* default symbols kept ("qr_svg_cache") */
+#define VF_QRSVG_SLOTS_MAX 65536 /* at most, about 32 KB each when full */
 struct vf_qrsvg_slot;
 struct vf_qrsvg {
-    struct vf_qrsvg_slot *slots; /* owned; VF_QRSVG_SLOTS */
+    struct vf_qrsvg_slot *slots; /* owned; nslots */
+    size_t nslots;               /* 1..VF_QRSVG_SLOTS_MAX */
 };
-int vf_qrsvg_init(struct vf_qrsvg *c);
+/* Sets up a cache of nslots symbols (1..VF_QRSVG_SLOTS_MAX). 0, EINVAL or ENOMEM. */
+int vf_qrsvg_init(struct vf_qrsvg *c, size_t nslots);
 void vf_qrsvg_free(struct vf_qrsvg *c);
 /*
  * Appends the QR code of text as an inline <svg class="qr"> (one path, quiet
