@@ -176,6 +176,15 @@ PY
 expect 0 tr notify --as province --as-of "$Y3"
 grep -q 'delivered 0, 0 left' "$WORK/err" && ok || bad "webhook from config.json: $(cat "$WORK/err")"
 
+# A line cut short by a crash (no newline) is dropped, not taken for a message or a record.
+n_out=$(wc -l <"$OUT"); n_done=$(wc -l <"$DONE")
+printf '{"id":"0123' >>"$OUT"; printf '{"id":"4567' >>"$DONE"
+expect 0 tr notify --as province --as-of "$Y3"
+[ "$(wc -l <"$OUT")" -eq "$n_out" ] && [ "$(tail -c 1 "$OUT" | od -An -tx1)" = " 0a" ] && ok ||
+    bad "the cut outbox line was not dropped: $(tail -c 40 "$OUT")"
+[ "$(wc -l <"$DONE")" -eq "$n_done" ] && ok || bad "the cut record was not dropped"
+grep -q 'delivered 0, 0 left' "$WORK/err" && ok || bad "after a cut line: $(cat "$WORK/err")"
+
 # Nothing personal on notify's stderr: no name, ID number or certificate number.
 for s in "$SHORT" "$KEPT" 赵短时 钱足时 "$CSHORT" "$CKEPT"; do
     grep -q "$s" "$LOGS/notify-stderr.log" && bad "notify's stderr holds personal data" || ok

@@ -679,9 +679,7 @@ static int enqueue(struct notify_run *r, char *err, size_t errlen)
             printf("would queue %.*s\n", (int)(strchr(p, '\n') - p), p);
         return 0;
     }
-    rc = idfile_repair(&r->outbox, err, errlen);
-    if (rc == 0)
-        rc = append_durable(r->outbox.path, r->fresh.data, r->fresh.len, err, errlen);
+    rc = append_durable(r->outbox.path, r->fresh.data, r->fresh.len, err, errlen);
     idfile_free(&r->outbox);
     if (rc == 0)
         rc = idfile_load(&r->outbox, err, errlen);
@@ -738,6 +736,10 @@ static int run(training *t, const struct training_actor *actor, const struct not
         rc = idfile_load(&r.outbox, err, errlen);
     if (rc == 0)
         rc = idfile_load(&r.delivered, err, errlen);
+    if (rc == 0 && !r.dry_run)
+        rc = idfile_repair(&r.outbox, err, errlen);
+    if (rc == 0 && !r.dry_run)
+        rc = idfile_repair(&r.delivered, err, errlen);
     if (rc == 0)
         rc = collect(t, actor, p, &r, err, errlen);
     if (rc == 0)
@@ -746,8 +748,6 @@ static int run(training *t, const struct training_actor *actor, const struct not
                 r.fresh_n - r.fresh_ce);
     if (rc == 0)
         rc = enqueue(&r, err, errlen);
-    if (rc == 0 && url[0] != '\0' && !r.dry_run)
-        rc = idfile_repair(&r.delivered, err, errlen);
     if (rc == 0 && url[0] != '\0')
         rc = send_all(&r, url, p->max, &sent, &left, err, errlen);
     if (rc == 0 || rc == EIO)
