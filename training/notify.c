@@ -534,7 +534,7 @@ static int send_all(struct notify_run *r, const char *url, long max, size_t *sen
     cli_progress_start(&pg, "messages");
     for (size_t i = 0; rc == 0 && i < r->outbox.n; i++) {
         const char *line = (const char *)r->outbox.data + r->outbox.off[i];
-        const char *nl = strchr(line, '\n');
+        const char *nl = memchr(line, '\n', r->outbox.len - r->outbox.off[i]);
 
         if (ids_has(done, r->delivered.n, r->outbox.ids[i]))
             continue;
