@@ -10,6 +10,7 @@ DIR/mode, read at each request, sets the answer:
   ok         200
   fail-once  500 to the first request that arrives in this mode, then 200
   always-500 500
+  always-400 400 (a refusal that no retry mends)
   hang-2     the 2nd request in this mode is handed on, DIR/hanging is written,
              and the answer waits until DIR/release exists (the test kills
              notify meanwhile: the gateway took the message, notify never heard)
@@ -50,6 +51,8 @@ class Gateway(http.server.BaseHTTPRequestHandler):
             status = 200
             if mode == "always-500" or (mode == "fail-once" and n == 1):
                 status = 500
+            elif mode == "always-400":
+                status = 400
             repeat = key in state["seen"]
             if status == 200 and not repeat:
                 state["seen"].add(key)

@@ -167,6 +167,21 @@ echo ok >"$GW/mode"
 expect 0 tr notify --as province --as-of "$Y3" --webhook "$URL"
 [ "$(wc -l <"$DONE")" -eq 8 ] && ok || bad "delivered once the gateway is back"
 
+# A 400 is not retried; a gateway nobody listens on is retried, then exit 3 naming the host.
+Y4=$(date -u -d "$ISSUED + 4 years - 30 days" +%F)
+echo always-400 >"$GW/mode"
+expect 3 tr notify --as province --as-of "$Y4" --webhook "$URL"
+cat "$WORK/err" >>"$LOGS/notify-stderr.log"
+grep -q 'to 127.0.0.1: HTTP 400 after 1 attempt$' "$WORK/err" && ok || bad "400: $(cat "$WORK/err")"
+expect 3 tr notify --as province --as-of "$Y4" --webhook "http://127.0.0.1:1/x?token=s3cr3t" \
+    --max-attempts 2
+cat "$WORK/err" >>"$LOGS/notify-stderr.log"
+grep -q "to 127.0.0.1: .* after 2 attempts$" "$WORK/err" && ! grep -q s3cr3t "$WORK/err" && ok ||
+    bad "no gateway: $(cat "$WORK/err")"
+echo ok >"$GW/mode"
+expect 0 tr notify --as province --as-of "$Y4" --webhook "$URL"
+[ "$(wc -l <"$DONE")" -eq 10 ] && ok || bad "year 4 delivered once the gateway takes it"
+
 # From the configuration instead of --webhook: nothing left to send.
 python3 - "$H/config.json" "$URL" <<'PY'
 import json, sys

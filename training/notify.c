@@ -497,11 +497,11 @@ static int deliver(const struct notify_run *r, CURL *h, const char *url, long ma
     }
     url_host(url, host, sizeof host);
     if (status != 0)
-        jp_errf(err, errlen, "cannot deliver message %s to %s: HTTP %ld after %d attempts", id,
-                host, status, attempt);
+        jp_errf(err, errlen, "cannot deliver message %s to %s: HTTP %ld after %d attempt%s", id,
+                host, status, attempt, attempt == 1 ? "" : "s");
     else
-        jp_errf(err, errlen, "cannot deliver message %s to %s: %s after %d attempts", id, host,
-                curl_easy_strerror(cc), attempt);
+        jp_errf(err, errlen, "cannot deliver message %s to %s: %s after %d attempt%s", id, host,
+                curl_easy_strerror(cc), attempt, attempt == 1 ? "" : "s");
     return EIO;
 }
 
