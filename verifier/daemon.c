@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 
 #include "verifier_int.h"
+#include "net.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -522,51 +523,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ------------------------------------------------------------ start/stop */
 
-/* 1 when s is a decimal port 0..65535. */
-static int port_ok(const char *s)
-{
-    size_t n = strspn(s, "0123456789");
-
-    return n > 0 && n <= 5 && s[n] == '\0' && atol(s) <= 65535;
-}
-
+/* HOST:PORT into *ss (net.h), as this module's error. */
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
 {
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    const char *h = listen;
-    size_t hl;
-    struct addrinfo hints = {0}, *ai = NULL;
-    int rc;
-
-    if (colon == NULL || colon == listen || !port_ok(colon + 1)) {
-        jp_errf(err, errlen, "listen: expected HOST:PORT (a port 0-65535), not %s", listen);
-        return VERIFIER_E_INVAL;
-    }
-    hl = (size_t)(colon - listen);
-    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
-        h++;
-        hl -= 2;
-    }
-    if (hl == 0 || hl >= sizeof(host)) {
-        jp_errf(err, errlen, "listen: bad host");
-        return VERIFIER_E_INVAL;
-    }
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-    hints.ai_socktype = SOCK_STREAM;
-    rc = getaddrinfo(host, colon + 1, &hints, &ai);
-    if (rc != 0 || ai == NULL || ai->ai_addrlen > sizeof(*ss)) {
-        jp_errf(err, errlen, "listen: %s is not a numeric address and port", listen);
-        if (ai != NULL)
-            freeaddrinfo(ai);
-        return VERIFIER_E_INVAL;
-    }
-    memset(ss, 0, sizeof(*ss));
-    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-    freeaddrinfo(ai);
-    return 0;
+    return jp_parse_listen(listen, NULL, ss, err, errlen) == 0 ? 0 : VERIFIER_E_INVAL;
 }
 
 static unsigned pool_size(unsigned asked)
