@@ -565,8 +565,8 @@ static void opts_defaults(struct verifier_opts *o, const struct vf_limits_conf *
  * "cannot listen on ADDR: Address already in use". Returns 0 with *fd, or the
  * errno of socket/bind/listen.
  */
-static int listen_open(const struct sockaddr_storage *ss, const char *where, int *fd, char *err,
-                       size_t errlen)
+int vf_listen_open(const struct sockaddr_storage *ss, const char *where, int *fd, char *err,
+                   size_t errlen)
 {
     socklen_t len =
         ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
@@ -600,7 +600,7 @@ static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char
     const union MHD_DaemonInfo *di;
     int fd, rc;
 
-    rc = listen_open(ss, v->opts.listen, &fd, err, errlen);
+    rc = vf_listen_open(ss, v->opts.listen, &fd, err, errlen);
     if (rc != 0)
         return rc;
     /* conns.c keeps the connection limits; libmicrohttpd's own stays above them */
@@ -631,6 +631,7 @@ static void vf_free(struct verifier *v)
     if (v == NULL)
         return;
     /* libmicrohttpd's threads have ended (their txn_key destructors ran) */
+    vf_operator_stop(v->op);
     vf_replica_free(v->replica);
     if (v->txn_key_ready) {
         store_read_end(pthread_getspecific(v->txn_key)); /* this thread's, if any */
@@ -765,6 +766,8 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
         rc = home_open(v, err, errlen);
     if (rc == 0)
         rc = limits_start(v, err, errlen);
+    if (rc == 0 && opts->operator_listen != NULL)
+        rc = vf_operator_start(v, &v->op, err, errlen);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
     if (rc == 0 && v->replica != NULL)
@@ -789,6 +792,11 @@ out_free:
 uint16_t verifier_port(const verifier *v)
 {
     return v->port;
+}
+
+uint16_t verifier_operator_port(const verifier *v)
+{
+    return vf_operator_port(v->op);
 }
 
 void verifier_stop(verifier *v)
