@@ -11,11 +11,11 @@
 
 #define VW 640        /* viewBox width */
 #define VH 280        /* viewBox height of an upright chart */
-#define UP_LEFT 48    /* upright: room for the value axis */
-#define UP_BOTTOM 56  /* upright: room for the labels under the bars */
+#define UP_LEFT 52    /* upright: room for the value axis */
+#define UP_BOTTOM 72  /* upright: room for the labels under the bars */
 #define UP_TOP 16     /* upright: room above the highest tick */
 #define ROW_H 30      /* across: height of one bar's row */
-#define AC_LEFT 190   /* across: room for the labels left of the bars */
+#define AC_LEFT 210   /* across: room for the labels left of the bars */
 #define AC_RIGHT 64   /* across: room for the value right of a bar */
 #define AC_TOP 8      /* across: room above the first row */
 #define AC_BOTTOM 28  /* across: room for the value axis */

@@ -24,7 +24,7 @@ static const char css[] =
     ".pair{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}"
     "figure{margin:0;flex:1 1 100%;min-width:0}.tbl{flex:1 1 100%;overflow-x:auto}"
     "@media (min-width:900px){figure{flex:3 1 0}.tbl{flex:2 1 0}}"
-    "svg.chart{display:block;width:100%;height:auto;font-size:13px}"
+    "svg.chart{display:block;width:100%;height:auto;font-size:16px}"
     "svg .bar{fill:#1f4e8c}svg .grid{stroke:#ddd;stroke-width:1}"
     "svg .axis{stroke:#555;stroke-width:1.5}svg text{fill:#333}svg text.val{fill:#1f4e8c;"
     "font-weight:bold}"
@@ -105,7 +105,7 @@ static size_t code_bars(const unsigned long *counts, const struct jp_config *cfg
         (void)jp_strf(keys[n], 3, "%02d", i);
         nm = cfg != NULL ? name(cfg, keys[n]) : NULL;
         if (nm != NULL)
-            (void)jp_strf(labels[n], LABEL_MAX, "%s（%s）", nm, keys[n]);
+            (void)jp_strf(labels[n], LABEL_MAX, "%s %s", nm, keys[n]);
         else
             (void)jp_strf(labels[n], LABEL_MAX, "代码 %s", keys[n]);
         bars[n] = (struct dash_bar){labels[n], keys[n], counts[i]};
