@@ -51,7 +51,7 @@ enum vf_endpoint {
     VF_EP_COUNT
 };
 
-#define VF_CODES 10   /* 200 400 401 403 404 405 413 429 500 other */
+#define VF_CODES 11   /* 200 400 401 403 404 405 413 429 500 503 other */
 #define VF_BUCKETS 12 /* latency histogram buckets, the last one +Inf */
 
 struct vf_metrics {
