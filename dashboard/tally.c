@@ -21,19 +21,6 @@ const char *dash_change_action(enum dash_change k)
     return k < DASH_CHG_COUNT ? change_actions[k] : "";
 }
 
-/* Days from 1970-01-01 to d (proleptic Gregorian; Howard Hinnant's days_from_civil). */
-static long day_number(const struct ident_date *d)
-{
-    long y = d->year - (d->month <= 2);
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long mp = (d->month + 9) % 12;
-    long doy = (153 * mp + 2) / 5 + d->day - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return era * 146097 + doe - 719468;
-}
-
 /* The month index of "YYYY-MM" counted from year 0. */
 static long month_number(int year, int month)
 {
@@ -96,7 +83,7 @@ static void count_lapse(struct dash_tally *t, const struct ident_date *issued)
     }
     if (ann.year <= issued->year)
         return; /* issued after as_of: no anniversary yet */
-    days = day_number(&ann) - day_number(&t->as_of);
+    days = ident_date_days(&ann) - ident_date_days(&t->as_of);
     if (days >= 1 && days <= DASH_LAPSE_DAYS)
         t->lapse[(days - 1) / (DASH_LAPSE_DAYS / DASH_LAPSE_BINS)]++;
 }
