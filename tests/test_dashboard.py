@@ -216,6 +216,9 @@ def test_report(r, home, people, stats):
         check(p.returncode == 2 and says in p.stderr.decode(),
               "report %s: exit 2 naming %s (got %d: %s)" % (args, says, p.returncode,
                                                              p.stderr.decode().strip()))
+    p = run([r.issuer, "--home", home, "report"], ok=False)
+    check(p.returncode == 2 and "--html" in p.stderr.decode(),
+          "report without --html: exit 2 naming --html (got %d)" % p.returncode)
     with open(page_path, encoding="utf-8") as f:
         check(f.read() == page, "report: a refused call leaves the old file")
     p = report(r, home, os.path.join(r.work, "no-such-dir", "d.html"), ok=False)
@@ -258,6 +261,13 @@ def test_operator(r, home, people, stats):
         self_contained("operator", page, people)
         check(get(op + "/")[0] == 404 and get(op + "/api/v1/trust-list")[0] == 404,
               "operator: nothing else served there")
+        try:
+            with urllib.request.urlopen(urllib.request.Request(
+                    op + "/operator/dashboard", data=b"x=1", method="POST"), timeout=30) as resp:
+                posted = resp.status
+        except urllib.error.HTTPError as e:
+            posted = e.code
+        check(posted == 405, "operator: POST is 405 (got %s)" % posted)
         check(get(base + "/operator/dashboard")[0] == 404,
               "public listener: no dashboard there")
         status, _, metrics = get(base + "/metrics")

@@ -122,15 +122,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
     (void)version;
     (void)data;
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+        return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+                         "GET only\n", 9, MHD_RESPMEM_PERSISTENT); /* a body is not read */
     if (*req_cls == NULL) {
         *req_cls = op;
         return MHD_YES;
     }
-    if (*data_size > 0)
-        return MHD_NO; /* no request here has a body */
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                         "GET only\n", 9, MHD_RESPMEM_PERSISTENT);
+    *data_size = 0; /* a GET's body, if any, is ignored */
     if (strcmp(url, OP_PATH) != 0)
         return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", not_found,
                          sizeof not_found - 1, MHD_RESPMEM_PERSISTENT);
