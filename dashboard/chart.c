@@ -9,17 +9,17 @@
 
 #include <string.h>
 
-#define VW 640        /* viewBox width */
-#define VH 280        /* viewBox height of an upright chart */
-#define UP_LEFT 52    /* upright: room for the value axis */
-#define UP_BOTTOM 72  /* upright: room for the labels under the bars */
-#define UP_TOP 16     /* upright: room above the highest tick */
-#define ROW_H 30      /* across: height of one bar's row */
-#define AC_LEFT 210   /* across: room for the labels left of the bars */
-#define AC_RIGHT 64   /* across: room for the value right of a bar */
-#define AC_TOP 8      /* across: room above the first row */
-#define AC_BOTTOM 28  /* across: room for the value axis */
-#define TICKS 4       /* value-axis divisions wanted */
+#define VW 640       /* viewBox width */
+#define VH 280       /* viewBox height of an upright chart */
+#define UP_LEFT 52   /* upright: room for the value axis */
+#define UP_BOTTOM 72 /* upright: room for the labels under the bars */
+#define UP_TOP 16    /* upright: room above the highest tick */
+#define ROW_H 30     /* across: height of one bar's row */
+#define AC_LEFT 210  /* across: room for the labels left of the bars */
+#define AC_RIGHT 64  /* across: room for the value right of a bar */
+#define AC_TOP 8     /* across: room above the first row */
+#define AC_BOTTOM 28 /* across: room for the value axis */
+#define TICKS 4      /* value-axis divisions wanted */
 
 /* A step of 1, 2 or 5 times a power of ten that divides max into at most TICKS parts. */
 static unsigned long tick_step(unsigned long max)
@@ -80,8 +80,9 @@ static int svg_upright(struct jp_buf *out, const struct dash_bar *bars, size_t n
         double y = base - plot_h * (double)v / (double)top;
         char num[24];
 
-        rc = jp_buf_printf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>",
-                           UP_LEFT, y, VW - 8, y);
+        rc =
+            jp_buf_printf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>",
+                          UP_LEFT, y, VW - 8, y);
         if (rc == 0)
             rc = jp_strf(num, sizeof num, "%lu", v);
         if (rc == 0)
@@ -92,8 +93,9 @@ static int svg_upright(struct jp_buf *out, const struct dash_bar *bars, size_t n
         double x = UP_LEFT + slot * (double)i, cx = x + slot / 2;
         char num[24], rot[64];
 
-        rc = jp_buf_printf(out, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                                "height=\"%.1f\"><title>",
+        rc = jp_buf_printf(out,
+                           "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                           "height=\"%.1f\"><title>",
                            x + slot * 0.15, base - h, slot * 0.7, h);
         if (rc == 0)
             rc = pages_escz(out, bars[i].label);
@@ -104,15 +106,15 @@ static int svg_upright(struct jp_buf *out, const struct dash_bar *bars, size_t n
         if (rc == 0 && bars[i].value > 0)
             rc = text_at(out, cx, base - h - 4, "middle", " class=\"val\"", num);
         if (rc == 0)
-            rc = jp_strf(rot, sizeof rot, " transform=\"rotate(-40 %.1f %.1f)\"", cx,
-                         base + 16.0);
+            rc = jp_strf(rot, sizeof rot, " transform=\"rotate(-40 %.1f %.1f)\"", cx, base + 16.0);
         if (rc == 0)
             rc = text_at(out, cx, base + 16, slanted ? "end" : "middle", slanted ? rot : "",
                          bars[i].label);
     }
     if (rc == 0)
-        rc = jp_buf_printf(out, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>",
-                           UP_LEFT, base, VW - 8, base);
+        rc =
+            jp_buf_printf(out, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>",
+                          UP_LEFT, base, VW - 8, base);
     return rc;
 }
 
@@ -127,7 +129,8 @@ static int svg_across(struct jp_buf *out, const struct dash_bar *bars, size_t n,
         double x = AC_LEFT + plot_w * (double)v / (double)top;
         char num[24];
 
-        rc = jp_buf_printf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\"/>",
+        rc = jp_buf_printf(out,
+                           "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\"/>",
                            x, AC_TOP, x, base);
         if (rc == 0)
             rc = jp_strf(num, sizeof num, "%lu", v);
@@ -139,8 +142,9 @@ static int svg_across(struct jp_buf *out, const struct dash_bar *bars, size_t n,
         double y = AC_TOP + ROW_H * (double)i;
         char num[24];
 
-        rc = jp_buf_printf(out, "<rect class=\"bar\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" "
-                                "height=\"%d\"><title>",
+        rc = jp_buf_printf(out,
+                           "<rect class=\"bar\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" "
+                           "height=\"%d\"><title>",
                            AC_LEFT, y + 5, w, ROW_H - 10);
         if (rc == 0)
             rc = pages_escz(out, bars[i].label);
@@ -226,7 +230,8 @@ static int table(struct jp_buf *out, const char *id, const char *title, const ch
 int dash_chart(struct jp_buf *out, const char *id, const char *title, const char *unit,
                const struct dash_bar *bars, size_t n, int horizontal)
 {
-    int rc = jp_buf_printf(out, "<section class=\"card dash\" id=\"s-%s\"><h2 id=\"h-%s\">", id, id);
+    int rc =
+        jp_buf_printf(out, "<section class=\"card dash\" id=\"s-%s\"><h2 id=\"h-%s\">", id, id);
 
     if (rc == 0)
         rc = pages_escz(out, title);

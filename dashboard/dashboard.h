@@ -45,22 +45,22 @@ enum dash_change {
 const char *dash_change_action(enum dash_change k);
 
 struct dash_tally {
-    struct ident_date as_of;                  /* the day the figures are read for */
-    int months;                               /* months in by_month, 1..DASH_MONTHS_MAX */
-    char month[DASH_MONTHS_MAX][8];           /* "YYYY-MM", oldest first, as_of's month last */
-    unsigned long by_month[DASH_MONTHS_MAX];  /* certificates issued in that month */
-    unsigned long before;                     /* issued before the first month shown */
-    unsigned long after;                      /* issued after as_of's month */
-    unsigned long total;                      /* certificates in the store */
+    struct ident_date as_of;                 /* the day the figures are read for */
+    int months;                              /* months in by_month, 1..DASH_MONTHS_MAX */
+    char month[DASH_MONTHS_MAX][8];          /* "YYYY-MM", oldest first, as_of's month last */
+    unsigned long by_month[DASH_MONTHS_MAX]; /* certificates issued in that month */
+    unsigned long before;                    /* issued before the first month shown */
+    unsigned long after;                     /* issued after as_of's month */
+    unsigned long total;                     /* certificates in the store */
     unsigned long by_status[STORE_STATUS_LAPSED + 1]; /* by current status */
-    unsigned long by_city[DASH_CODES_MAX];     /* by city code (index = the two digits) */
-    unsigned long by_position[DASH_CODES_MAX]; /* by position code */
-    unsigned long other_code;                 /* a city or position that is not two digits */
-    unsigned long changes[DASH_CHG_COUNT];    /* audit entries of each kind */
-    unsigned long lapse[DASH_LAPSE_BINS];     /* valid certificates whose next continuing-
-                                                 education anniversary falls in days
-                                                 1-30, 31-60, 61-90 after as_of */
-    uint64_t audit_last;                      /* the audit log's last sequence number */
+    unsigned long by_city[DASH_CODES_MAX];            /* by city code (index = the two digits) */
+    unsigned long by_position[DASH_CODES_MAX];        /* by position code */
+    unsigned long other_code;              /* a city or position that is not two digits */
+    unsigned long changes[DASH_CHG_COUNT]; /* audit entries of each kind */
+    unsigned long lapse[DASH_LAPSE_BINS];  /* valid certificates whose next continuing-
+                                              education anniversary falls in days
+                                              1-30, 31-60, 61-90 after as_of */
+    uint64_t audit_last;                   /* the audit log's last sequence number */
 };
 
 /*

@@ -131,10 +131,9 @@ static int chart_status(struct jp_buf *out, const struct dash_tally *t)
     struct dash_bar bars[STORE_STATUS_LAPSED + 1];
 
     for (int i = 0; i <= STORE_STATUS_LAPSED; i++)
-        bars[i] = (struct dash_bar){status_label[i],
-                                    store_status_name((enum store_cert_status)i), t->by_status[i]};
-    return dash_chart(out, "status", "按当前状态", "证书（张）", bars, STORE_STATUS_LAPSED + 1,
-                      1);
+        bars[i] = (struct dash_bar){status_label[i], store_status_name((enum store_cert_status)i),
+                                    t->by_status[i]};
+    return dash_chart(out, "status", "按当前状态", "证书（张）", bars, STORE_STATUS_LAPSED + 1, 1);
 }
 
 static int chart_changes(struct jp_buf *out, const struct dash_tally *t)
@@ -178,8 +177,9 @@ int dash_page(const struct dash_tally *t, const struct jp_config *cfg, const cha
     if (rc == 0)
         rc = chart_lapse(out, t);
     if (rc == 0 && t->other_code > 0)
-        rc = jp_buf_printf(out, "<p class=\"note\">另有 %lu 张证书的城市或岗位代码不是两位数字，"
-                                "未计入按城市或按岗位的图表。</p>",
+        rc = jp_buf_printf(out,
+                           "<p class=\"note\">另有 %lu 张证书的城市或岗位代码不是两位数字，"
+                           "未计入按城市或按岗位的图表。</p>",
                            t->other_code);
     if (rc == 0)
         rc = jp_buf_puts(out, "</main><footer>运营看板 · 由 jianpei 生成 · 无外部资源</footer>"

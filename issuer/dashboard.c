@@ -152,7 +152,8 @@ int issuer_stats_json(const char *home, FILE *out, char *err, size_t errlen)
         rc = stats_audit(txn, root);
     store_read_end(txn);
     store_close(s);
-    if (rc == 0 && (json_dumpf(root, out, JSON_SORT_KEYS | JSON_COMPACT) != 0 || fputc('\n', out) == EOF))
+    if (rc == 0 &&
+        (json_dumpf(root, out, JSON_SORT_KEYS | JSON_COMPACT) != 0 || fputc('\n', out) == EOF))
         rc = EIO;
     if (rc != 0 && err[0] == '\0')
         jp_errf(err, errlen, "%s", issuer_strerror(rc));
@@ -210,8 +211,8 @@ static int report_build(const char *home, const struct ident_date *day, int mont
     return rc;
 }
 
-int issuer_report_html(const char *home, const char *path, const char *as_of, int months,
-                       char *err, size_t errlen)
+int issuer_report_html(const char *home, const char *path, const char *as_of, int months, char *err,
+                       size_t errlen)
 {
     struct ident_date day;
     struct jp_buf page;

@@ -20,18 +20,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OP_CACHE_MS 10000u   /* a page is reused for this long */
+#define OP_CACHE_MS 10000u     /* a page is reused for this long */
 #define OP_PAGE_MAX (8u << 20) /* bound on the page */
 #define OP_PATH "/operator/dashboard"
 #define CHINA_UTC_OFFSET (8 * 3600)
 
 struct vf_operator {
-    struct verifier *v;      /* the daemon whose store and configuration are shown */
-    struct MHD_Daemon *mhd;  /* the operator daemon */
-    uint16_t port;           /* its bound port */
-    pthread_mutex_t lock;    /* guards page and made_ms */
-    struct jp_buf page;      /* the last page made, empty = none */
-    uint64_t made_ms;        /* jp_mono_ms() when it was made */
+    struct verifier *v;     /* the daemon whose store and configuration are shown */
+    struct MHD_Daemon *mhd; /* the operator daemon */
+    uint16_t port;          /* its bound port */
+    pthread_mutex_t lock;   /* guards page and made_ms */
+    struct jp_buf page;     /* the last page made, empty = none */
+    uint64_t made_ms;       /* jp_mono_ms() when it was made */
 };
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *type,
@@ -123,8 +123,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     (void)data;
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                         "GET only\n", 9, MHD_RESPMEM_PERSISTENT); /* a body is not read */
+        return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", "GET only\n",
+                         9, MHD_RESPMEM_PERSISTENT); /* a body is not read */
     if (*req_cls == NULL) {
         *req_cls = op;
         return MHD_YES;
@@ -154,8 +154,8 @@ void vf_operator_stop(struct vf_operator *op)
 }
 
 /* Refuses a listen address other than loopback unless public. */
-static int where_ok(const char *listen, const struct sockaddr_storage *ss, int public,
-                    char *err, size_t errlen)
+static int where_ok(const char *listen, const struct sockaddr_storage *ss, int public, char *err,
+                    size_t errlen)
 {
     if (public || jp_addr_is_loopback(ss))
         return 0;
@@ -191,10 +191,10 @@ int vf_operator_start(struct verifier *v, struct vf_operator **out, char *err, s
     jp_buf_init(&op->page, OP_PAGE_MAX);
     rc = vf_listen_open(&ss, v->opts.operator_listen, &fd, err, errlen);
     if (rc == 0) {
-        op->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, op,
-                                   MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                                   MHD_OPTION_CONNECTION_LIMIT, 16u,
-                                   MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_END);
+        op->mhd =
+            MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, op,
+                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
+                             16u, MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_END);
         if (op->mhd == NULL) {
             close(fd);
             jp_errf(err, errlen, "cannot start the operator listener on %s",
