@@ -90,6 +90,9 @@ int ident_date_from_unix(int64_t secs, int offset_seconds, struct ident_date *ou
  * Returns -1 when on is before birth or either date is invalid.
  */
 int ident_age_on(const struct ident_date *birth, const struct ident_date *on);
+/* Days from 1970-01-01 to d (negative before it); d must be valid. The inverse of
+ * ident_date_from_unix's day (days_from_civil, H. Hinnant). */
+long ident_date_days(const struct ident_date *d);
 
 /* ---- Certificate number (证书编号, SPEC §3.1): PP CC YYYY JJ NNNNNNN X ---- */
 

@@ -172,3 +172,15 @@ int ident_age_on(const struct ident_date *birth, const struct ident_date *on)
 out:
     return age;
 }
+
+long ident_date_days(const struct ident_date *d)
+{
+    long y = d->year - (d->month <= 2);
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long mp = (d->month + 9) % 12;
+    long doy = (153 * mp + 2) / 5 + d->day - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return era * 146097 + doe - 719468;
+}

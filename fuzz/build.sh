@@ -31,7 +31,7 @@ cflags=(-std=c17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,addres
   -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
   "-DJP_SOURCE_DIR=\"$root\"" "-DJP_TEMPLATES_DIR=\"$root/data\""
   -I"$root/common" -I"$root/keys" -I"$root/store" -I"$root/pdf" -I"$root/ofd" -I"$root/templates" -I"$root/issuer"
-  -I"$root/verifier" -I"$root/pages" -I"$root/tests" $(pkg-config --cflags $pkgs))
+  -I"$root/verifier" -I"$root/pages" -I"$root/dashboard" -I"$root/tests" $(pkg-config --cflags $pkgs))
 # shellcheck disable=SC2207
 libs=($(pkg-config --libs $pkgs) -lhpdf -lm -lpthread)
 
@@ -40,7 +40,7 @@ libs=($(pkg-config --libs $pkgs) -lhpdf -lm -lpthread)
 # training module's codes too, which no fuzz target links), so files that join a
 # module later are picked up without editing this script.
 srcs=()
-for d in common keys store pdf ofd templates issuer pages verifier; do
+for d in common keys store pdf ofd templates issuer pages verifier dashboard; do
   for f in "$root/$d"/*.c; do
     case "$(basename "$f")" in main.c | cmd_certs.c | cmd_tsa.c | errname.c) continue ;; esac
     srcs+=("$d/$(basename "$f")")
@@ -52,7 +52,7 @@ lib="$out/obj/libjp_fuzz.a"
 stale=1
 stamp="$out/obj/inputs.txt"
 printf '%s\n' "$cc" "$pkgs" "${srcs[@]}" > "$stamp.new.$$"
-if [ -e "$lib" ] && cmp -s "$stamp" "$stamp.new.$$" && [ -z "$(find "$root"/{common,keys,store,pdf,ofd,templates,issuer,pages,verifier} \
+if [ -e "$lib" ] && cmp -s "$stamp" "$stamp.new.$$" && [ -z "$(find "$root"/{common,keys,store,pdf,ofd,templates,issuer,pages,verifier,dashboard} \
       -name '*.[ch]' -newer "$lib" | head -1)" ]; then
   stale=0
 fi

@@ -459,18 +459,24 @@ int cmd_reissue(int argc, char **argv, const char *home)
 
 /* ---------------------------------------------------------------- stats */
 
-static const char stats_help[] = "usage: jianpei-issuer stats [--home DIR]\n"
-                                 "\n"
-                                 "Counts certificates by status, PDF bytes, audit entries.\n";
+static const char stats_help[] =
+    "usage: jianpei-issuer stats [--home DIR] [--json]\n"
+    "\n"
+    "Counts certificates by status, PDF bytes, audit entries.\n"
+    "  --json   one JSON object instead: also by month of issue, city and position\n"
+    "           code, and audit entries by action (counts only, no personal data)\n";
 
 int cmd_stats(int argc, char **argv, const char *home)
 {
+    const char *json = NULL;
+    const struct cmd_opt opts[] = {{"json", CMD_FLAG, &json}};
     char err[512] = "";
     int rc, status;
 
-    if (cmd_scan(argc, argv, NULL, 0, NULL, stats_help, &status))
+    if (cmd_scan(argc, argv, opts, 1, NULL, stats_help, &status))
         return status;
-    rc = issuer_stats(home, stdout, err, sizeof err);
+    rc = json != NULL ? issuer_stats_json(home, stdout, err, sizeof err)
+                      : issuer_stats(home, stdout, err, sizeof err);
     return cmd_done(rc, "stats", err);
 }
 

@@ -55,5 +55,7 @@ int cmd_correct(int argc, char **argv, const char *home);
 int cmd_cascade(int argc, char **argv, const char *home);
 /* 1 when argv has --institution (a cascade), else 0. */
 int cmd_is_cascade(int argc, char **argv);
+/* report --html FILE: the operator's dashboard (cmd_report.c). */
+int cmd_report(int argc, char **argv, const char *home);
 
 #endif

@@ -446,4 +446,25 @@ struct issuer_cascade_result {
 int issuer_cascade_run(const char *home, const struct issuer_cascade *o,
                        struct issuer_cascade_result *r, char *err, size_t errlen);
 void issuer_cascade_free(struct issuer_cascade_result *r);
+
+/* ------------------------------------------------------- dashboard.c */
+
+/*
+ * `stats --json`: one JSON object on out with "certificates", "by_status",
+ * "by_month" ("YYYY-MM" of the issue date), "by_city", "by_position" (codes
+ * -> counts, nonzero only), "audit_actions" (action -> entries), "pdf_bytes",
+ * "audit_entries". Counts only, never personal data. Same errors as
+ * issuer_stats.
+ */
+int issuer_stats_json(const char *home, FILE *out, char *err, size_t errlen);
+
+/*
+ * `report --html FILE`: the operator's dashboard (dashboard.h) of the home's
+ * store for as_of ("YYYY-MM-DD", NULL = today in China) over months (0 = 12)
+ * months, written to path atomically (a temporary file renamed; nothing half
+ * written) with mode 0644: it holds counts only. ISSUER_EARG for a bad date or
+ * month count (err names the option), else the first failure's code.
+ */
+int issuer_report_html(const char *home, const char *path, const char *as_of, int months,
+                       char *err, size_t errlen);
 #endif

@@ -458,6 +458,7 @@ static const struct command commands[] = {
     {"apply-status", cmd_apply_status, "apply status changes from a JSON Lines file"},
     {"claim-code", cmd_claim_code, "reset a claim code (领取码); backfill codes"},
     {"stats", cmd_stats, "counts by status, sizes"},
+    {"report", cmd_report, "the operator's dashboard as one HTML page (--html FILE)"},
     {"audit", cmd_audit, "verify the hash-chained audit log"},
     {"check", cmd_check, "check the whole store's integrity"},
     {"backup", cmd_backup, "hot compacting copy of the store"},

@@ -8,6 +8,7 @@
  */
 #include "issuer.h"
 #include "keys.h"
+#include "net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -117,38 +118,10 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
-/* HOST:PORT (numeric; [v6]:port) into *ss. */
+/* HOST:PORT (numeric; [v6]:port) into *ss (net.h), as this module's error. */
 static int parse_hostport(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
 {
-    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
-                             .ai_socktype = SOCK_STREAM};
-    struct addrinfo *ai = NULL;
-    const char *colon = strrchr(listen, ':');
-    char host[64];
-    size_t hl;
-
-    hl = colon != NULL ? (size_t)(colon - listen) : 0;
-    if (hl >= 2 && listen[0] == '[' && listen[hl - 1] == ']') {
-        listen++;
-        hl -= 2;
-    }
-    if (colon == NULL || hl == 0 || hl >= sizeof host || colon[1] == '\0') {
-        jp_errf(err, errlen, "listen: expected HOST:PORT, not %s", listen);
-        return ISSUER_EARG;
-    }
-    memcpy(host, listen, hl);
-    host[hl] = '\0';
-    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL ||
-        ai->ai_addrlen > sizeof *ss) {
-        jp_errf(err, errlen, "listen: %s is not a numeric address and port", listen);
-        if (ai != NULL)
-            freeaddrinfo(ai);
-        return ISSUER_EARG;
-    }
-    memset(ss, 0, sizeof *ss);
-    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-    freeaddrinfo(ai);
-    return 0;
+    return jp_parse_listen(listen, NULL, ss, err, errlen) == 0 ? 0 : ISSUER_EARG;
 }
 
 void issuer_tsa_stop(struct issuer_tsa *t)

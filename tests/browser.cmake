@@ -22,3 +22,9 @@ add_test(NAME browser_corrected_qr
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/browser/test_corrected_qr.py
                  --bin ${CMAKE_BINARY_DIR}/bin --src ${PROJECT_SOURCE_DIR})
 set_tests_properties(browser_corrected_qr PROPERTIES TIMEOUT 300 RESOURCE_LOCK chromium)
+# The operator's dashboard (issue 19): report --html and the operator listener at
+# 1280x900 and 390x844: charts and tables visible, nothing fetched, screenshots.
+add_test(NAME browser_dashboard
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/browser/test_dashboard.py
+                 --bin ${CMAKE_BINARY_DIR}/bin --src ${PROJECT_SOURCE_DIR})
+set_tests_properties(browser_dashboard PROPERTIES TIMEOUT 300 RESOURCE_LOCK chromium)

@@ -480,6 +480,25 @@ static void test_dates(void)
     CHECK_INT(ident_date_from_unix(0, 90000, &d), IDENT_EINVAL);
 }
 
+/* ident_date_days against ident_date_from_unix, which counts the other way. */
+static void test_days(void)
+{
+    struct ident_date d = {1970, 1, 1}, back;
+
+    CHECK_INT(ident_date_days(&d), 0);
+    d = (struct ident_date){1969, 12, 31};
+    CHECK_INT(ident_date_days(&d), -1);
+    d = (struct ident_date){2024, 3, 1};
+    CHECK_INT(ident_date_days(&d) - ident_date_days(&(struct ident_date){2024, 2, 28}), 2);
+    for (long day = -25567; day < 40000; day += 97) { /* 1900 to 2079 */
+        CHECK_INT(ident_date_from_unix((int64_t)day * 86400, 0, &back), 0);
+        if (ident_date_days(&back) != day) {
+            CHECK_INT(ident_date_days(&back), day);
+            break;
+        }
+    }
+}
+
 static void test_age(void)
 {
     struct ident_date b = {2000, 8, 10}, leap = {2004, 2, 29};
@@ -664,6 +683,7 @@ int main(void)
     test_holder_id();
     test_dates();
     test_age();
+    test_days();
     test_names();
     test_name_mask();
     test_id_mask();

@@ -11,19 +11,6 @@
 
 #define DUE_WITHIN_MAX 366
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static long days_of(const struct ident_date *d)
-{
-    long y = d->year - (d->month <= 2);
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long mp = (d->month + 9) % 12;
-    long doy = (153 * mp + 2) / 5 + d->day - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return era * 146097 + doe - 719468;
-}
-
 /* The k-th anniversary of issued; 29 February falls on 1 March in common years. */
 static void anniversary(const struct ident_date *issued, int k, struct ident_date *out)
 {
@@ -52,7 +39,7 @@ static int cert_due(store_txn *tt, const struct store_cert *cert, const struct i
     if (k > TRAINING_CE_YEARS)
         return 0;
     anniversary(&issued, k, &next);
-    if (days_of(&next) - days_of(as_of) > *within)
+    if (ident_date_days(&next) - ident_date_days(as_of) > *within)
         return 0;
     for (int y = 1; y <= k; y++) {
         rc = tr_ce_get(tt, cert->id_number, y, &v);

@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 
 #include "verifier_int.h"
+#include "net.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -520,51 +521,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ------------------------------------------------------------ start/stop */
 
-/* 1 when s is a decimal port 0..65535. */
-static int port_ok(const char *s)
-{
-    size_t n = strspn(s, "0123456789");
-
-    return n > 0 && n <= 5 && s[n] == '\0' && atol(s) <= 65535;
-}
-
+/* HOST:PORT into *ss (net.h), as this module's error. */
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
 {
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    const char *h = listen;
-    size_t hl;
-    struct addrinfo hints = {0}, *ai = NULL;
-    int rc;
-
-    if (colon == NULL || colon == listen || !port_ok(colon + 1)) {
-        jp_errf(err, errlen, "listen: expected HOST:PORT (a port 0-65535), not %s", listen);
-        return VERIFIER_E_INVAL;
-    }
-    hl = (size_t)(colon - listen);
-    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
-        h++;
-        hl -= 2;
-    }
-    if (hl == 0 || hl >= sizeof(host)) {
-        jp_errf(err, errlen, "listen: bad host");
-        return VERIFIER_E_INVAL;
-    }
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-    hints.ai_socktype = SOCK_STREAM;
-    rc = getaddrinfo(host, colon + 1, &hints, &ai);
-    if (rc != 0 || ai == NULL || ai->ai_addrlen > sizeof(*ss)) {
-        jp_errf(err, errlen, "listen: %s is not a numeric address and port", listen);
-        if (ai != NULL)
-            freeaddrinfo(ai);
-        return VERIFIER_E_INVAL;
-    }
-    memset(ss, 0, sizeof(*ss));
-    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-    freeaddrinfo(ai);
-    return 0;
+    return jp_parse_listen(listen, NULL, ss, err, errlen) == 0 ? 0 : VERIFIER_E_INVAL;
 }
 
 static unsigned pool_size(unsigned asked)
@@ -603,8 +563,8 @@ static void opts_defaults(struct verifier_opts *o, const struct vf_limits_conf *
  * "cannot listen on ADDR: Address already in use". Returns 0 with *fd, or the
  * errno of socket/bind/listen.
  */
-static int listen_open(const struct sockaddr_storage *ss, const char *where, int *fd, char *err,
-                       size_t errlen)
+int vf_listen_open(const struct sockaddr_storage *ss, const char *where, int *fd, char *err,
+                   size_t errlen)
 {
     socklen_t len =
         ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
@@ -638,7 +598,7 @@ static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char
     const union MHD_DaemonInfo *di;
     int fd, rc;
 
-    rc = listen_open(ss, v->opts.listen, &fd, err, errlen);
+    rc = vf_listen_open(ss, v->opts.listen, &fd, err, errlen);
     if (rc != 0)
         return rc;
     /* conns.c keeps the connection limits; libmicrohttpd's own stays above them */
@@ -669,6 +629,7 @@ static void vf_free(struct verifier *v)
     if (v == NULL)
         return;
     /* libmicrohttpd's threads have ended (their txn_key destructors ran) */
+    vf_operator_stop(v->op);
     vf_replica_free(v->replica);
     if (v->txn_key_ready) {
         store_read_end(pthread_getspecific(v->txn_key)); /* this thread's, if any */
@@ -803,6 +764,8 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
         rc = home_open(v, err, errlen);
     if (rc == 0)
         rc = limits_start(v, err, errlen);
+    if (rc == 0 && opts->operator_listen != NULL)
+        rc = vf_operator_start(v, &v->op, err, errlen);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
     if (rc == 0 && v->replica != NULL)
@@ -827,6 +790,11 @@ out_free:
 uint16_t verifier_port(const verifier *v)
 {
     return v->port;
+}
+
+uint16_t verifier_operator_port(const verifier *v)
+{
+    return vf_operator_port(v->op);
 }
 
 void verifier_stop(verifier *v)

@@ -24,6 +24,7 @@ static const char main_help[] =
     "                        [--rate-burst N] [--rate-per-minute N] [--no-access-log]\n"
     "                        [--trusted-proxy CIDR]... [--no-rate-limits] [--qr-cache N]\n"
     "                        [--replica-of URL --client ID --secret-file FILE]\n"
+    "                        [--operator-listen [HOST:]PORT [--operator-public]]\n"
     "       jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE | --replica]\n"
     "       jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
     "\n"
@@ -49,6 +50,14 @@ static const char main_help[] =
     "                         follow it (SPEC §12; /healthz 503 until caught up)\n"
     "  --client ID            the replica client's id on the primary\n"
     "  --secret-file FILE     a file holding that client's secret\n"
+    "  --operator-listen [HOST:]PORT\n"
+    "                         also serve the operator's dashboard, GET\n"
+    "                         /operator/dashboard (counts only, no personal data,\n"
+    "                         no authentication), on a second listener; a bare PORT\n"
+    "                         binds 127.0.0.1; printed as \"operator listening on ...\"\n"
+    "  --operator-public      let --operator-listen bind an address that is not\n"
+    "                         loopback (refused otherwise: put it behind your own\n"
+    "                         access control)\n"
     "\n"
     "Limits on lookups, connections and request time are read from the \"verifier\"\n"
     "object of HOME/config.json (docs/operations.md), and so are \"listen\", \"threads\",\n"
@@ -140,6 +149,8 @@ static int serve(struct verifier_opts *o)
     }
     printf("listening on %.*s:%u\n", (int)(strrchr(o->listen, ':') - o->listen), o->listen,
            (unsigned)verifier_port(v));
+    if (o->operator_listen != NULL)
+        printf("operator listening on port %u\n", (unsigned)verifier_operator_port(v));
     fflush(stdout);
     jp_log(JP_LOG_INFO, "serving on port %u", (unsigned)verifier_port(v));
     sigwait(&set, &sig);
@@ -263,6 +274,8 @@ int main(int argc, char **argv)
         {"replica-of", required_argument, NULL, 'R'},
         {"client", required_argument, NULL, 'C'},
         {"secret-file", required_argument, NULL, 'S'},
+        {"operator-listen", required_argument, NULL, 'O'},
+        {"operator-public", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -310,6 +323,12 @@ int main(int argc, char **argv)
         case 'S':
             o.replica_secret_file = optarg;
             break;
+        case 'O':
+            o.operator_listen = optarg;
+            break;
+        case 'P':
+            o.operator_public = 1;
+            break;
         case 'h':
             fputs(main_help, stdout);
             return CLI_OK;
@@ -321,6 +340,10 @@ int main(int argc, char **argv)
     if (!bad && (o.replica_of != NULL) !=
                     (o.replica_client != NULL && o.replica_secret_file != NULL)) {
         fputs("jianpei-verifier: --replica-of, --client and --secret-file go together\n", stderr);
+        bad = 1;
+    }
+    if (!bad && o.operator_public && o.operator_listen == NULL) {
+        fputs("jianpei-verifier: --operator-public needs --operator-listen\n", stderr);
         bad = 1;
     }
     if (bad) {

@@ -14,7 +14,7 @@ static const char *const endpoint_names[VF_EP_COUNT] = {
     "other",
 };
 
-static const unsigned codes[VF_CODES - 1] = {200, 400, 401, 403, 404, 405, 413, 429, 500};
+static const unsigned codes[VF_CODES - 1] = {200, 400, 401, 403, 404, 405, 413, 429, 500, 503};
 
 /* Upper bounds of the latency buckets in microseconds; the last bucket is +Inf. */
 static const uint64_t bucket_us[VF_BUCKETS - 1] = {250,   500,   1000,   2500,   5000,   10000,

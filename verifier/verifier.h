@@ -76,6 +76,9 @@ struct verifier_opts {
     const char *replica_of;  /* SPEC §12: the primary's http://HOST:PORT, or NULL */
     const char *replica_client;      /* the replica client's id there */
     const char *replica_secret_file; /* a file holding its secret (one line) */
+    const char *operator_listen; /* the operator listener's [HOST:]PORT (default host 127.0.0.1),
+                                    or NULL: off (operator.c) */
+    int operator_public;         /* 1: it may bind a non-loopback address */
 };
 
 /*
@@ -103,6 +106,8 @@ int verifier_conf_apply(const char *home, struct verifier_opts *opts, char *list
 
 /* The TCP port the daemon listens on (the chosen one when port 0 was asked). */
 uint16_t verifier_port(const verifier *v);
+/* The operator listener's port (GET /operator/dashboard), 0 when it is off. */
+uint16_t verifier_operator_port(const verifier *v);
 
 /*
  * Stops accepting connections (MHD_quiesce_daemon), lets requests in flight

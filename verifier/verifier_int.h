@@ -51,7 +51,7 @@ enum vf_endpoint {
     VF_EP_COUNT
 };
 
-#define VF_CODES 10   /* 200 400 401 403 404 405 413 429 500 other */
+#define VF_CODES 11   /* 200 400 401 403 404 405 413 429 500 503 other */
 #define VF_BUCKETS 12 /* latency histogram buckets, the last one +Inf */
 
 struct vf_metrics {
@@ -345,7 +345,23 @@ struct verifier {
     unsigned char claim_key[JP_CLAIM_KEY_LEN]; /* HOME/claim.key once claim_ready */
     atomic_int claim_ready;                    /* 1 once claim_key is loaded (then never changes) */
     struct vf_replica *replica;                /* the follower (--replica-of), else NULL */
+    struct vf_operator *op;                    /* the operator listener, else NULL */
 };
+
+/* ------------------------------------------------------------ operator.c */
+
+struct vf_operator;
+/* Starts the operator listener on v->opts.operator_listen (a loopback address unless
+ * operator_public). 0, VERIFIER_E_INVAL (address; err says why), VERIFIER_E_START, errno. */
+int vf_operator_start(struct verifier *v, struct vf_operator **out, char *err, size_t errlen);
+/* Stops it and frees it. NULL-safe. */
+void vf_operator_stop(struct vf_operator *op);
+/* Its bound port, 0 for NULL. */
+uint16_t vf_operator_port(const struct vf_operator *op);
+/* Binds and listens on ss (a failure reads "cannot listen on WHERE: REASON"). 0 with *fd or
+ * the errno of socket/bind/listen (daemon.c). */
+int vf_listen_open(const struct sockaddr_storage *ss, const char *where, int *fd, char *err,
+                   size_t errlen);
 
 /*
  * The claim key (claim.h), loaded on first need under reload_lock (a home
