@@ -141,6 +141,47 @@ struct verifier_qr {
 int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
                       struct verifier_qr *out);
 
+/* ------------------------------------- signed before the revocation? */
+
+/* The root's CRL as applied to a trust (verifier/sigtime.c, issue 17). */
+enum verifier_crl_state { VERIFIER_CRL_ABSENT, VERIFIER_CRL_LOADED, VERIFIER_CRL_INVALID };
+
+struct verifier_crl {
+    enum verifier_crl_state state; /* absent (no file), loaded, or invalid (ignored) */
+    int64_t this_update;           /* seconds since the epoch, when loaded */
+    int64_t next_update;           /* seconds since the epoch, when loaded */
+    size_t nrevoked;               /* entries listed, when loaded */
+};
+
+/*
+ * Reads the DER CRL at path (at most KEYS_CRL_MAX bytes) and applies it to t
+ * (keys_trust_apply_crl: listed keys become revoked). A missing file is
+ * state ABSENT and 0. Returns 0, an errno value from reading, or
+ * KEYS_E_TRUST (not a CRL of t's root; state INVALID, t unchanged); err says
+ * what and where.
+ */
+int verifier_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
+                       size_t errlen);
+
+/* "absent", "invalid", "stale" (now past nextUpdate) or "current"; static. */
+const char *verifier_crl_state_name(const struct verifier_crl *c, int64_t now);
+
+/*
+ * For QR text checked into qr: whether its key is revoked and, if so, whether
+ * the token's issue date lies before the revocation's day (keys_when_day).
+ * *revoked_at gets the revocation time (0 when not revoked or unpublished).
+ */
+enum keys_when verifier_qr_when(const keys_trust_t *t, const char *text, size_t len,
+                                const struct verifier_qr *qr, int64_t *revoked_at);
+
+/*
+ * The words for w into out: English ("signed while the key was valid (before
+ * it was revoked on DATE)", "signed after the key was revoked (on DATE)") or,
+ * with chinese, Simplified Chinese for the pages. Returns 0 or ENOSPC.
+ */
+int verifier_when_words(enum keys_when w, int64_t revoked_at, int chinese, char *out,
+                        size_t outsz);
+
 /* ------------------------------------------------------------ clients */
 
 #define VERIFIER_CLIENT_ID_MAX 64   /* [A-Za-z0-9._-]{1,64} */
