@@ -555,6 +555,8 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
                             "或向发证机关核实。</p>");
         break;
     }
+    if (rc == 0 && fv->have_time)
+        rc = vf_sig_time_html(&fv->st, b);
     if (rc != 0 || !fv->have_cert)
         return rc;
     if (fv->verdict == V_MODIFIED) {
@@ -569,8 +571,6 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
     } else {
         rc = banner(b, fv->cert.status, "证书当前状态");
     }
-    if (rc == 0 && fv->have_time)
-        rc = vf_sig_time_html(&fv->st, b);
     if (rc == 0)
         rc = cert_details(v, &fv->cert, b);
     if (rc == 0)
