@@ -338,8 +338,9 @@ static int cmd_verify_qr(int argc, char **argv, const char *home_flag)
         fputs(verify_qr_help, stderr);
     if (rc != 0)
         return rc;
-    if (crl_path == NULL && have_home && jp_home_path(home, JP_HOME_CRL, crl_default) == 0 &&
-        access(crl_default, F_OK) == 0)
+    /* $JIANPEI_HOME alone does not lend its CRL to another trust list given by --trust */
+    if (crl_path == NULL && (home_flag != NULL || trust_path == NULL) &&
+        jp_home_path(home, JP_HOME_CRL, crl_default) == 0 && access(crl_default, F_OK) == 0)
         crl_path = crl_default;
     rc = crl_path != NULL ? apply_crl(trust, crl_path) : 0;
     if (rc == 0)
