@@ -16,3 +16,4 @@ add_test(NAME test_pkcs11
 add_test(NAME test_longevity
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_longevity.sh ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(test_longevity PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+jp_test(test_sigtime SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sigtime.c LIBS jp_keys PkgConfig::OPENSSL)
