@@ -153,11 +153,20 @@ grep -q 'warning: crl .* is stale' "$WORK/err" && ok || bad "verify-qr: no stale
 grep -q '^verdict: revoked_key' "$WORK/out" && ok || bad "verify-qr: $(cat "$WORK/out")"
 grep -q '^signed: signed while the key was valid (before it was revoked on ' "$WORK/out" &&
     ok || bad "verify-qr old: $(cat "$WORK/out")"
-# A current CRL (keys crl today), fetched as a verifier serves it.
-expect 0 iss keys crl
+# The verifier says the same of its CRL until `keys crl` issues a current one, which it
+# picks up without a restart (polled, at most 5 s).
 start_daemon "$WORK/v.out" "$WORK/v.log" "$BIN/jianpei-verifier" --home "$H" --listen 127.0.0.1:0 \
     --no-rate-limits
 VPORT=$PORT
+check_file "$WORK/old.pdf" stale
+[ "$(field stale signature_time.crl)" = stale ] && ok || bad "file check: crl $(cat "$WORK/stale.json")"
+[ "$(field stale signature_time.revocation)" = before_revocation ] && ok || bad "stale: $(cat "$WORK/stale.json")"
+expect 0 iss keys crl
+for _ in $(seq 50); do
+    check_file "$WORK/old.pdf" old
+    [ "$(field old signature_time.crl)" = current ] && break
+    sleep 0.1
+done
 curl -s -o "$WORK/served.crl" "http://127.0.0.1:$VPORT/api/v1/crl/root.crl"
 expect 1 ver verify-qr "$URL1" --trust "$H/trust-list.pem" --crl "$WORK/served.crl"
 grep -q '^crl: current until .*, 1 revoked' "$WORK/out" && ok || bad "verify-qr --crl: $(cat "$WORK/out")"

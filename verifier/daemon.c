@@ -182,6 +182,15 @@ void vf_reload_if_changed(struct verifier *v)
         if (!stamp_same(&st, &v->clients_stamp))
             reload_clients(v, &st);
     }
+    if (home_file(v, JP_HOME_CRL, NULL, path) == 0) { /* `keys crl` alone: a new CRL */
+        stamp_read(path, &st);
+        if (!stamp_same(&st, &v->crl_stamp)) {
+            struct vf_stamp keys = v->keys_stamp;
+
+            v->crl_stamp = st;
+            reload_trust(v, &keys);
+        }
+    }
     pthread_mutex_unlock(&v->reload_lock);
 }
 
@@ -755,6 +764,8 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         return rc;
     if (home_file(v, JP_HOME_TRUST_LIST, NULL, path) == 0)
         stamp_read(path, &v->keys_stamp);
+    if (home_file(v, JP_HOME_CRL, NULL, path) == 0)
+        stamp_read(path, &v->crl_stamp);
     rc = vf_trust_build(v->home, &v->trust, &v->crl, err, errlen);
     if (rc != 0)
         return rc;

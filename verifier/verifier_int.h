@@ -307,6 +307,7 @@ struct verifier {
     _Atomic int64_t last_check_s;  /* monotonic second of the last stamp check */
     struct vf_stamp keys_stamp;    /* trust-list.pem as last loaded */
     struct vf_stamp clients_stamp; /* clients.json as last loaded */
+    struct vf_stamp crl_stamp;     /* root.crl as last applied to trust */
     vf_ratelimit *rl;              /* holder-check / pdf limiter; NULL with --no-rate-limits */
     struct vf_limits limits;       /* public lookup limits */
     struct vf_limits_conf lconf;   /* limits from the configuration */
