@@ -197,6 +197,18 @@ expect 3 ver verify-qr "$URL1" --trust "$H/trust-list.pem" --crl "$WORK/missing.
 expect 0 ver verify-qr --help
 grep -q -- '--crl FILE' "$WORK/out" && ok || bad "verify-qr --help does not name --crl"
 
+# The QR page on the employer's phone says it too (the issue date, and where the proof is).
+P1=/V/${URL1#*/V/}
+P2=/V/${URL2#*/V/}
+curl -s -H 'Accept: application/json' "http://127.0.0.1:$VPORT$P1" >"$WORK/qr1.json"
+[ "$(field qr1 verdict)" = revoked_key ] && [ "$(field qr1 revocation)" = before_revocation ] &&
+    ok || bad "QR page JSON old: $(cat "$WORK/qr1.json")"
+curl -s "http://127.0.0.1:$VPORT$P1" >"$WORK/qr1.html"
+grep -q '在密钥吊销前签署' "$WORK/qr1.html" && grep -q '核验证书文件' "$WORK/qr1.html" &&
+    ok || bad "QR page old: no 在密钥吊销前签署"
+curl -s -H 'Accept: application/json' "http://127.0.0.1:$VPORT$P2" >"$WORK/qr2.json"
+[ "$(field qr2 revocation)" = after_revocation ] && ok || bad "QR page JSON late: $(cat "$WORK/qr2.json")"
+
 # --- the file check: JSON field and the employer's page ---------------------------------
 check_file "$WORK/old.pdf" old
 [ "$(field old verdict)" = identical ] && ok || bad "file check old: $(cat "$WORK/old.json")"

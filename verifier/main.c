@@ -217,19 +217,15 @@ static void print_qr(const struct verifier_qr *qr)
 }
 
 /* The revocation lines of verify-qr: only when the token's key is revoked. */
-static void print_when(const keys_trust_t *trust, const char *text, const struct verifier_qr *qr)
+static void print_when(const struct verifier_qr *qr)
 {
     char words[256];
-    int64_t at = 0;
-    enum keys_when w = verifier_qr_when(trust, text, strlen(text), qr, &at);
 
-    if (w == KEYS_WHEN_NOT_REVOKED || qr->verdict == VERIFIER_QR_MALFORMED ||
-        qr->verdict == VERIFIER_QR_UNKNOWN_KEY || qr->verdict == VERIFIER_QR_FORGED)
+    if (qr->verdict != VERIFIER_QR_REVOKED_KEY ||
+        verifier_when_words(qr->revocation, qr->revoked_at, 0, words, sizeof(words)) != 0)
         return;
-    if (verifier_when_words(w, at, 0, words, sizeof(words)) != 0)
-        return;
-    printf("revocation: %s\nsigned: %s\n", keys_when_name(w), words);
-    if (w == KEYS_WHEN_UNKNOWN && at > 0)
+    printf("revocation: %s\nsigned: %s\n", keys_when_name(qr->revocation), words);
+    if (qr->revocation == KEYS_WHEN_UNKNOWN && qr->revoked_at > 0)
         printf("note: the QR code carries its issue date only; on the day of the revocation\n"
                "      only the PDF's signature time-stamp tells before from after\n");
 }
@@ -355,7 +351,7 @@ static int cmd_verify_qr(int argc, char **argv, const char *home_flag)
         return CLI_FAILURE;
     }
     print_qr(&qr);
-    print_when(trust, argv[optind], &qr);
+    print_when(&qr);
     keys_trust_free(trust);
     return qr.verdict == VERIFIER_QR_GENUINE ? CLI_OK : CLI_REJECTED;
 }

@@ -58,35 +58,6 @@ const char *verifier_crl_state_name(const struct verifier_crl *c, int64_t now)
     return now > c->next_update ? "stale" : "current";
 }
 
-/* The token part of QR text: after the last '/' of a URL, or all of it. */
-static void token_part(const char *text, size_t len, const char **tok, size_t *toklen)
-{
-    size_t i = len;
-
-    while (i > 0 && text[i - 1] != '/')
-        i--;
-    *tok = text + i;
-    *toklen = len - i;
-}
-
-enum keys_when verifier_qr_when(const keys_trust_t *t, const char *text, size_t len,
-                                const struct verifier_qr *qr, int64_t *revoked_at)
-{
-    enum keys_state state = KEYS_ACTIVE;
-    const char *tok;
-    size_t toklen;
-
-    *revoked_at = 0;
-    if (qr->verdict == VERIFIER_QR_MALFORMED || qr->verdict == VERIFIER_QR_UNKNOWN_KEY)
-        return KEYS_WHEN_UNKNOWN;
-    token_part(text, len, &tok, &toklen);
-    if (keys_token_key(t, tok, toklen, &state, revoked_at) != 0)
-        return KEYS_WHEN_UNKNOWN;
-    if (state != KEYS_REVOKED)
-        return KEYS_WHEN_NOT_REVOKED;
-    return keys_when_day(qr->claims.issue_date, *revoked_at);
-}
-
 /* YYYY-MM-DD of t in China (UTC+8, the clock of issue dates), or "an unpublished date". */
 static void day_text(int64_t t, char out[32])
 {

@@ -130,11 +130,16 @@ struct verifier_qr {
     enum verifier_qr_verdict verdict;   /* always set on success */
     char url_certno[IDENT_CERTNO_SIZE]; /* the number in the URL, "" for a bare token */
     struct keys_claims claims;          /* filled unless MALFORMED; authentic only if GENUINE */
+    enum keys_when revocation;          /* REVOKED_KEY: issue date against the revocation */
+    int64_t revoked_at;                 /* REVOKED_KEY: the revocation time, 0 if unpublished */
 };
 
 /*
  * Checks QR text (len bytes): a URL ".../V/<no>/<token>" (or /v/) or a bare
  * token. A token whose claims name another number than its URL is FORGED.
+ * A REVOKED_KEY verdict also gets revocation and revoked_at (keys_when_day:
+ * the token's issue date against the day of the revocation in China); any
+ * other verdict has KEYS_WHEN_NOT_REVOKED there.
  * Returns 0 with out filled, or ENOMEM / KEYS_E_CRYPTO when the check could
  * not run. Reads no clock, no store, no network.
  */
@@ -165,14 +170,6 @@ int verifier_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *o
 
 /* "absent", "invalid", "stale" (now past nextUpdate) or "current"; static. */
 const char *verifier_crl_state_name(const struct verifier_crl *c, int64_t now);
-
-/*
- * For QR text checked into qr: whether its key is revoked and, if so, whether
- * the token's issue date lies before the revocation's day (keys_when_day).
- * *revoked_at gets the revocation time (0 when not revoked or unpublished).
- */
-enum keys_when verifier_qr_when(const keys_trust_t *t, const char *text, size_t len,
-                                const struct verifier_qr *qr, int64_t *revoked_at);
 
 /*
  * The words for w into out: English ("signed while the key was valid (before
