@@ -28,8 +28,8 @@ int64_t keys_iso_epoch(const char *iso)
 
     memset(&tm, 0, sizeof tm);
     if (iso == NULL || strlen(iso) != 20 ||
-        sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+        sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n) != 6 ||
         n != 20)
         return 0;
     tm.tm_year -= 1900;
@@ -53,7 +53,9 @@ const char *keys_when_name(enum keys_when w)
 
 const char *keys_stamp_name(enum keys_stamp s)
 {
-    return s == KEYS_STAMP_VERIFIED ? "verified" : s == KEYS_STAMP_UNTRUSTED ? "untrusted" : "absent";
+    return s == KEYS_STAMP_VERIFIED    ? "verified"
+           : s == KEYS_STAMP_UNTRUSTED ? "untrusted"
+                                       : "absent";
 }
 
 static int64_t asn1_epoch(const ASN1_TIME *t)
@@ -198,7 +200,8 @@ static void judge_stamp(const keys_trust_t *t, CMS_SignerInfo *si, struct keys_s
     tst = token != NULL ? PKCS7_to_TS_TST_INFO(token) : NULL;
     if (tst != NULL)
         gen = asn1_epoch(TS_TST_INFO_get_time(tst));
-    if (gen > 0 && t->root != NULL && stamp_verify(t, token, CMS_SignerInfo_get0_signature(si), gen)) {
+    if (gen > 0 && t->root != NULL &&
+        stamp_verify(t, token, CMS_SignerInfo_get0_signature(si), gen)) {
         out->stamp = KEYS_STAMP_VERIFIED;
         out->signed_at = gen;
     }
@@ -212,7 +215,7 @@ int keys_cms_sig_time(const keys_trust_t *t, const unsigned char *cms, size_t le
 {
     const unsigned char *p = cms;
     CMS_ContentInfo *ci = NULL;
-    STACK_OF(CMS_SignerInfo) *sis;
+    STACK_OF(CMS_SignerInfo) * sis;
     CMS_SignerInfo *si;
     X509 *cert;
 

@@ -291,7 +291,8 @@ static int load_trust_key(keys_trust_t *t, X509 *root, json_t *j, char *err, siz
     }
     t->n++;
     if (st == KEYS_REVOKED)
-        t->e[t->n - 1].revoked_at = keys_iso_epoch(json_string_value(json_object_get(j, "revoked_at")));
+        t->e[t->n - 1].revoked_at =
+            keys_iso_epoch(json_string_value(json_object_get(j, "revoked_at")));
     if (memcmp(t->e[t->n - 1].kid, want, sizeof want) != 0) {
         jp_errf(err, errlen, "trust list: key %s: kid does not match", kid);
         rc = keys_with_ossl(KEYS_E_TRUST, err, errlen);

@@ -51,8 +51,7 @@ static int gap_of(const unsigned char *pdf, size_t len, unsigned long *a, unsign
     for (s = (const char *)pdf;
          (s = memmem(s, len - (size_t)(s - (const char *)pdf), "/ByteRange [", 12)) != NULL; s++)
         br = s;
-    return br != NULL && sscanf(br + 12, "0 %lu %lu %lu", a, b, &c) == 3 && *b <= len &&
-                   *a + 1 < *b
+    return br != NULL && sscanf(br + 12, "0 %lu %lu %lu", a, b, &c) == 3 && *b <= len && *a + 1 < *b
                ? 0
                : 1;
 }

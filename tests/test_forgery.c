@@ -309,8 +309,8 @@ static void expired_case(void)
     memcpy(cl.certificate_no, certno, sizeof cl.certificate_no);
     snprintf(path, sizeof(path), "%s/h1/keys", dir);
     /* A token home (scripts/test-pkcs11.sh) opens with the token's PIN, as the CLI does. */
-    CHECK_INT(keys_open(path, 0, (const unsigned char *)pin, pin != NULL ? strlen(pin) : 0, &k,
-                        err, sizeof(err)),
+    CHECK_INT(keys_open(path, 0, (const unsigned char *)pin, pin != NULL ? strlen(pin) : 0, &k, err,
+                        sizeof(err)),
               0);
     if (k == NULL)
         return;

@@ -353,7 +353,7 @@ struct file_verdict {
     uint16_t file_version;  /* the version the file is (identical, older, modified) */
     struct store_cert cert; /* the certificate it belongs to, current record */
     int have_time;          /* st below is filled: the file has a CMS signature value */
-    struct keys_sig_time st; /* its time-stamp and key against the revocations (issue 17) */
+    struct keys_sig_time t; /* its time-stamp and key against the revocations (issue 17) */
 };
 
 static const char *verdict_name(enum verdict v)
@@ -479,7 +479,7 @@ static int file_classify(struct verifier *v, const unsigned char *file, size_t l
         return rc;
     if (found) {
         out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
-        out->have_time = vf_file_sig_time(v, file, len, &out->st);
+        out->have_time = vf_file_sig_time(v, file, len, &out->t);
         return 0;
     }
     if (store_pdf_sig_digest(file, len, d) != 0)
@@ -490,7 +490,7 @@ static int file_classify(struct verifier *v, const unsigned char *file, size_t l
     if (found || signed_by_us(v, file, len))
         out->verdict = V_MODIFIED;
     if (out->verdict == V_MODIFIED)
-        out->have_time = vf_file_sig_time(v, file, len, &out->st);
+        out->have_time = vf_file_sig_time(v, file, len, &out->t);
     return 0;
 }
 
@@ -499,7 +499,7 @@ static json_t *verdict_json(struct verifier *v, const struct file_verdict *fv)
     json_t *o = json_pack("{s:s}", "verdict", verdict_name(fv->verdict));
 
     if (o != NULL && fv->have_time &&
-        json_object_set_new(o, "signature_time", vf_sig_time_json(v, &fv->st)) != 0) {
+        json_object_set_new(o, "signature_time", vf_sig_time_json(v, &fv->t)) != 0) {
         json_decref(o);
         return NULL;
     }
@@ -556,7 +556,7 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
         break;
     }
     if (rc == 0 && fv->have_time)
-        rc = vf_sig_time_html(&fv->st, b);
+        rc = vf_sig_time_html(&fv->t, b);
     if (rc != 0 || !fv->have_cert)
         return rc;
     if (fv->verdict == V_MODIFIED) {

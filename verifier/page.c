@@ -448,9 +448,11 @@ static int revoked_warning(struct jp_buf *b, const char *certno, const struct ve
         jp_strf(advice, sizeof(advice),
                 "%s。二维码只带签发日期，这是签名者自己的声明：请用“核验证书文件”上传证书 PDF，"
                 "由其中的可信时间戳证明签署时间，或向发证机关核实。",
-                qr->revocation == KEYS_WHEN_BEFORE ? "此二维码的签发日期在密钥吊销前（在密钥吊销前签署）"
-                : qr->revocation == KEYS_WHEN_AFTER ? "此二维码的签发日期在密钥吊销后（在密钥吊销后签署），不可采信"
-                                                     : words) != 0)
+                qr->revocation == KEYS_WHEN_BEFORE
+                    ? "此二维码的签发日期在密钥吊销前（在密钥吊销前签署）"
+                : qr->revocation == KEYS_WHEN_AFTER
+                    ? "此二维码的签发日期在密钥吊销后（在密钥吊销后签署），不可采信"
+                    : words) != 0)
         return ENOSPC;
     return warning(b, certno, "警告", signature_words(qr->verdict), advice);
 }

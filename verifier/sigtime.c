@@ -31,7 +31,8 @@ int verifier_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *o
         return 0;
     }
     if (rc != 0) {
-        jp_errf(err, errlen, "crl %s: cannot read: %s", path, rc == EFBIG ? "too large" : strerror(rc));
+        jp_errf(err, errlen, "crl %s: cannot read: %s", path,
+                rc == EFBIG ? "too large" : strerror(rc));
         out->state = VERIFIER_CRL_INVALID;
         return rc;
     }
@@ -75,16 +76,22 @@ int verifier_when_words(enum keys_when w, int64_t revoked_at, int chinese, char 
     day_text(revoked_at, day);
     switch (w) {
     case KEYS_WHEN_NOT_REVOKED:
-        return jp_strf(out, outsz, "%s", chinese ? "签名密钥未被吊销" : "the signing key is not revoked");
+        return jp_strf(out, outsz, "%s",
+                       chinese ? "签名密钥未被吊销" : "the signing key is not revoked");
     case KEYS_WHEN_BEFORE:
-        return chinese ? jp_strf(out, outsz, "在密钥吊销前签署（密钥于 %s 吊销），签名仍然有效", day)
-                       : jp_strf(out, outsz, "signed while the key was valid (before it was revoked on %s)", day);
+        return chinese
+                   ? jp_strf(out, outsz, "在密钥吊销前签署（密钥于 %s 吊销），签名仍然有效", day)
+                   : jp_strf(out, outsz,
+                             "signed while the key was valid (before it was revoked on %s)", day);
     case KEYS_WHEN_AFTER:
         return chinese ? jp_strf(out, outsz, "在密钥吊销后签署（密钥已于 %s 吊销），不可采信", day)
                        : jp_strf(out, outsz, "signed after the key was revoked (on %s)", day);
     default:
-        return chinese ? jp_strf(out, outsz, "签名密钥已于 %s 吊销，无法证明签署时间早于吊销", day)
-                       : jp_strf(out, outsz, "the key was revoked on %s and nothing proves the signature is older", day);
+        return chinese
+                   ? jp_strf(out, outsz, "签名密钥已于 %s 吊销，无法证明签署时间早于吊销", day)
+                   : jp_strf(out, outsz,
+                             "the key was revoked on %s and nothing proves the signature is older",
+                             day);
     }
 }
 
@@ -119,7 +126,8 @@ static json_t *iso_or_null(int64_t t)
     struct tm tm;
     char s[32];
 
-    if (t <= 0 || gmtime_r(&tt, &tm) == NULL || strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
+        strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         return json_null();
     return json_string(s);
 }
@@ -183,7 +191,8 @@ int vf_sig_time_html(const struct keys_sig_time *st, struct jp_buf *b)
         return 0;
     default:
         if (st->stamp == KEYS_STAMP_VERIFIED)
-            return jp_buf_printf(b, "<p class=\"note\">签名时间：%s（可信时间戳）。</p>", signed_at);
+            return jp_buf_printf(b, "<p class=\"note\">签名时间：%s（可信时间戳）。</p>",
+                                 signed_at);
         return 0;
     }
 }
