@@ -84,7 +84,9 @@ int keys_trust_entry_set(struct keys_trust_entry *te, X509 *cert, enum keys_stat
         return rc;
     te->pub = X509_get_pubkey(cert);
     te->state = state;
-    return te->pub == NULL ? KEYS_E_CRYPTO : 0;
+    te->revoked_at = 0;
+    te->cert = te->pub != NULL && X509_up_ref(cert) == 1 ? cert : NULL;
+    return te->cert == NULL ? KEYS_E_CRYPTO : 0;
 }
 
 /* DER ECDSA-Sig-Value into 32-byte big-endian r and s. */

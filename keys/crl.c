@@ -173,7 +173,7 @@ static int crl_fill(X509_CRL *crl, struct keys_crl_info *info)
 
     if (rc == 0)
         rc = asn1_epoch(X509_CRL_get0_nextUpdate(crl), &info->next_update);
-    info->nrevoked = (size_t)sk_X509_REVOKED_num(revs);
+    info->nrevoked = revs != NULL ? (size_t)sk_X509_REVOKED_num(revs) : 0; /* NULL: none */
     return rc;
 }
 
@@ -267,5 +267,18 @@ int keys_chain_der(keys_t *k, unsigned char *der[2], size_t len[2])
         der[0] = NULL;
         len[0] = 0;
     }
+    return rc;
+}
+
+int keys_crl_open(const unsigned char *der, size_t len, X509 *ca, struct keys_crl_info *info,
+                  X509_CRL **out)
+{
+    unsigned char *ca_der = NULL;
+    int n = i2d_X509(ca, &ca_der), rc;
+
+    if (n <= 0)
+        return KEYS_E_CRYPTO;
+    rc = crl_read(der, len, ca_der, (size_t)n, info, out);
+    OPENSSL_free(ca_der);
     return rc;
 }

@@ -477,6 +477,79 @@ int keys_token_verify(const keys_trust_t *t, const char *token, size_t len, stru
 int keys_token_judge_ours(const keys_trust_t *t, const char *token, size_t len,
                           struct keys_claims *out, enum keys_verdict *verdict);
 
+/* --- Signed before or after the key was revoked (issue 17, keys/sigtime.c) -- */
+
+/*
+ * Applies a CRL of the root (DER, len bytes) to a trust object: the CRL must
+ * be issued and signed by the trust list's root; every signing key it lists
+ * becomes revoked, with the CRL's revocation date when the trust list gave
+ * none or a later one. Fills *info (the caller compares info->next_update
+ * with its clock: a CRL past it is stale). Not thread-safe against readers
+ * of t: apply before sharing.
+ * Returns 0, or KEYS_E_TRUST (not a CRL, or not signed by the root; t unchanged).
+ */
+int keys_trust_apply_crl(keys_trust_t *t, const unsigned char *der, size_t len,
+                         struct keys_crl_info *info);
+
+/*
+ * The state of the key that signed a QR token (len bytes of base32) as t
+ * publishes it, and its revocation time (seconds since the epoch; 0 unless
+ * revoked with a published time). Checks no signature.
+ * Returns 0, KEYS_E_INVAL (not a token) or KEYS_E_UNKNOWN_KID.
+ */
+int keys_token_key(const keys_trust_t *t, const char *token, size_t len, enum keys_state *state,
+                   int64_t *revoked_at);
+
+enum keys_when {
+    KEYS_WHEN_NOT_REVOKED, /* the signing key is not revoked */
+    KEYS_WHEN_BEFORE,      /* signed while the key was valid, before its revocation */
+    KEYS_WHEN_AFTER,       /* signed after the key was revoked */
+    KEYS_WHEN_UNKNOWN,     /* revoked, and nothing proves when it signed */
+};
+
+/* "not_revoked", "before_revocation", "after_revocation", "unknown"; static. */
+const char *keys_when_name(enum keys_when w);
+
+/*
+ * A QR token's issue date (YYYY-MM-DD in China, UTC+8, the token's own claim)
+ * against a revocation time: BEFORE when the date lies before the day of the
+ * revocation in China, AFTER when after it, UNKNOWN on that day itself or
+ * when revoked_at is 0.
+ */
+enum keys_when keys_when_day(const char *issue_date, int64_t revoked_at);
+
+enum keys_stamp {
+    KEYS_STAMP_ABSENT,    /* the signature carries no time-stamp token */
+    KEYS_STAMP_VERIFIED,  /* a token over this signature value by a TSA under the root */
+    KEYS_STAMP_UNTRUSTED, /* a token that does not verify, or from a TSA not under the root */
+};
+
+/* "absent", "verified", "untrusted"; static. */
+const char *keys_stamp_name(enum keys_stamp s);
+
+struct keys_sig_time {
+    enum keys_stamp stamp;  /* the signature time-stamp's verdict */
+    int64_t signed_at;      /* its genTime (seconds since the epoch) when VERIFIED, else 0 */
+    int key_known;          /* the signer's certificate is one of t's signing keys */
+    char kid[17];           /* its kid, "" when no signer certificate was found */
+    enum keys_state state;  /* its state (after any CRL applied), when key_known */
+    int64_t revoked_at;     /* its revocation time when revoked and known, else 0 */
+    enum keys_when when;    /* signed_at against revoked_at */
+};
+
+/*
+ * Reads a PDF signature's CMS SignedData (DER, len bytes, as in /Contents):
+ * its signer's certificate looked up in t, and its signature time-stamp
+ * (id-aa-signatureTimeStampToken) verified as RFC 3161 prescribes: the
+ * token's imprint is over this SignerInfo's signature value, its signer a
+ * time-stamping certificate (extendedKeyUsage timeStamping) chaining to t's
+ * root, checked at the token's own genTime (so a TSA certificate that has
+ * expired since still counts). The CMS signature itself is not checked here.
+ * Returns 0 with *out filled, or KEYS_E_INVAL (not a CMS SignedData).
+ */
+int keys_cms_sig_time(const keys_trust_t *t, const unsigned char *cms, size_t len,
+                      struct keys_sig_time *out);
+
 /* === SM2 hierarchy (SPEC §11, issue 18; keys/sm2.c) ========================
  *
  * A second, national-algorithm hierarchy beside the ECDSA one: an SM2

@@ -66,9 +66,12 @@ struct keys_trust_entry {
     enum keys_state state;           /* as published */
     uint32_t first_day;              /* notBefore as YYYYMMDD (UTC) */
     uint32_t last_day;               /* notAfter as YYYYMMDD (UTC) */
+    X509 *cert;                      /* owned reference: serial for the CRL */
+    int64_t revoked_at;              /* seconds since the epoch when revoked and known, else 0 */
 };
 
 struct keys_trust {
+    X509 *root;                                  /* owned root certificate (CRL, time-stamps) */
     unsigned char root_sha256[32];               /* fingerprint of the root DER */
     size_t n;                                    /* entries in use */
     struct keys_trust_entry e[KEYS_MAX_SIGNING]; /* signing certificates */
@@ -98,6 +101,16 @@ int keys_time_iso(const ASN1_TIME *t, char out[21]);
 int keys_time_day(const ASN1_TIME *t, uint32_t *day);
 /* The current time as YYYY-MM-DDTHH:MM:SSZ. */
 void keys_now_iso(char out[21]);
+
+/*
+ * keys_crl_parse() against the CA certificate ca that keeps the parsed CRL:
+ * *out is freed with X509_CRL_free(). Returns 0, KEYS_E_TRUST or KEYS_E_CRYPTO.
+ */
+int keys_crl_open(const unsigned char *der, size_t len, X509 *ca, struct keys_crl_info *info,
+                  X509_CRL **out);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" as seconds since the epoch; 0 for NULL or anything else (sigtime.c). */
+int64_t keys_iso_epoch(const char *iso);
 /* Fills a trust entry from a certificate and state. Returns 0 or KEYS_E_CRYPTO. */
 int keys_trust_entry_set(struct keys_trust_entry *te, X509 *cert, enum keys_state state);
 /* Parses "active", "retired", "revoked". Returns 0 or KEYS_E_INVAL. */

@@ -534,3 +534,22 @@ int keys_token_judge_ours(const keys_trust_t *t, const char *token, size_t len,
 {
     return token_check(t, token, len, 0, out, verdict);
 }
+
+int keys_token_key(const keys_trust_t *t, const char *token, size_t len, enum keys_state *state,
+                   int64_t *revoked_at)
+{
+    unsigned char cose[COSE_MAX];
+    const struct keys_trust_entry *te;
+    struct sign1 s;
+    size_t n;
+
+    if (token == NULL || len == 0 || len > KEYS_TOKEN_MAX ||
+        jp_base32_decode(token, len, cose, sizeof cose, &n) != 0 || decode_sign1(cose, n, &s) != 0)
+        return KEYS_E_INVAL;
+    te = trust_find(t, s.kid);
+    if (te == NULL)
+        return KEYS_E_UNKNOWN_KID;
+    *state = te->state;
+    *revoked_at = te->state == KEYS_REVOKED ? te->revoked_at : 0;
+    return 0;
+}

@@ -30,8 +30,11 @@ void keys_trust_free(keys_trust_t *t)
 
     if (t == NULL)
         return;
-    for (i = 0; i < t->n; i++)
+    for (i = 0; i < t->n; i++) {
         EVP_PKEY_free(t->e[i].pub);
+        X509_free(t->e[i].cert);
+    }
+    X509_free(t->root);
     free(t);
 }
 
@@ -71,6 +74,10 @@ static json_t *trust_key_json(const struct keys_entry *e)
     if (keys_time_iso(X509_get0_notBefore(e->cert), nb) != 0 ||
         keys_time_iso(X509_get0_notAfter(e->cert), na) != 0)
         return NULL;
+    if (e->state == KEYS_REVOKED && e->changed[0] != '\0')
+        return json_pack("{s:s, s:o, s:s, s:s, s:s, s:s}", "kid", e->kid_hex, "certificate",
+                         cert_b64(e->cert), "not_before", nb, "not_after", na, "state",
+                         keys_state_name(e->state), "revoked_at", e->changed);
     return json_pack("{s:s, s:o, s:s, s:s, s:s}", "kid", e->kid_hex, "certificate",
                      cert_b64(e->cert), "not_before", nb, "not_after", na, "state",
                      keys_state_name(e->state));
@@ -283,6 +290,9 @@ static int load_trust_key(keys_trust_t *t, X509 *root, json_t *j, char *err, siz
         goto out;
     }
     t->n++;
+    if (st == KEYS_REVOKED)
+        t->e[t->n - 1].revoked_at =
+            keys_iso_epoch(json_string_value(json_object_get(j, "revoked_at")));
     if (memcmp(t->e[t->n - 1].kid, want, sizeof want) != 0) {
         jp_errf(err, errlen, "trust list: key %s: kid does not match", kid);
         rc = keys_with_ossl(KEYS_E_TRUST, err, errlen);
@@ -433,6 +443,8 @@ int keys_trust_load(const char *path, const unsigned char *expected_root_sha256,
     for (i = 0; rc == 0 && i < json_array_size(keys); i++)
         rc = load_trust_key(t, root, json_array_get(keys, i), err, errlen);
     if (rc == 0) {
+        t->root = root;
+        root = NULL;
         *out = t;
         t = NULL;
     }
@@ -458,8 +470,14 @@ int keys_trust_from_keys(const keys_t *k, keys_trust_t **out, char *err, size_t 
         return keys_with_ossl(ENOMEM, err, errlen);
     }
     rc = keys_cert_sha256(k->root, t->root_sha256);
+    if (rc == 0 && X509_up_ref(k->root) == 1)
+        t->root = k->root;
+    else
+        rc = KEYS_E_CRYPTO;
     for (i = 0; rc == 0 && i < k->n; i++) {
         rc = keys_trust_entry_set(&t->e[i], k->e[i].cert, k->e[i].state);
+        if (rc == 0 && k->e[i].state == KEYS_REVOKED)
+            t->e[i].revoked_at = keys_iso_epoch(k->e[i].changed);
         if (rc == 0)
             t->n++;
     }

@@ -29,7 +29,7 @@ pkgs=(
   chromium chromium-driver python3-selenium
   # keys in a PKCS#11 token (issue 17): p11-kit's pkcs11.h, libp11's OpenSSL engine,
   # SoftHSM2 for the tests, OpenSC's pkcs11-tool to look into the token
-  libp11-kit-dev libengine-pkcs11-openssl softhsm2 opensc
+  libp11-kit-dev libengine-pkcs11-openssl softhsm2 opensc faketime
   # fuzzing
   clang libclang-rt-14-dev
   # benchmarks

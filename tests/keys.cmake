@@ -12,3 +12,8 @@ add_test(NAME test_longterm
 # keys in a SoftHSM2 token (issue 17): init/issue/rotate/revoke, wrong PIN.
 add_test(NAME test_pkcs11
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_pkcs11.sh ${CMAKE_BINARY_DIR}/bin)
+# A signature outlives its key (issue 17): signed years ago (faketime), key rotated, revoked, expired.
+add_test(NAME test_longevity
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_longevity.sh ${CMAKE_BINARY_DIR}/bin)
+set_tests_properties(test_longevity PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+jp_test(test_sigtime SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sigtime.c LIBS jp_keys PkgConfig::OPENSSL)

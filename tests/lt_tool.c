@@ -5,6 +5,10 @@
  *                                         the PDF's CMS and the signature value it
  *                                         stamps (for `openssl ts -verify -data`)
  *   lt_tool cms PDF CMS_OUT               the CMS SignedData (DER) of /Contents
+ *   lt_tool restamp PDF TOKEN PDF_OUT     the PDF with its signature time-stamp token
+ *                                         replaced by TOKEN (DER), in the same gap:
+ *                                         how a forger would pass off another TSA's
+ *                                         time (the signature value is untouched)
  * Exit 0, or 1 with a message when the PDF has no such thing. For tests only.
  */
 #define _GNU_SOURCE /* memmem */
@@ -36,6 +40,49 @@ static int spit(const char *path, const unsigned char *p, size_t n)
     if (f != NULL && fclose(f) != 0)
         ok = 0;
     return ok ? 0 : 1;
+}
+
+/* Where the gap "<...>" of the last /ByteRange is: *a (the '<') and *b (after '>'). */
+static int gap_of(const unsigned char *pdf, size_t len, unsigned long *a, unsigned long *b)
+{
+    const char *br = NULL, *s;
+    unsigned long c;
+
+    for (s = (const char *)pdf;
+         (s = memmem(s, len - (size_t)(s - (const char *)pdf), "/ByteRange [", 12)) != NULL; s++)
+        br = s;
+    return br != NULL && sscanf(br + 12, "0 %lu %lu %lu", a, b, &c) == 3 && *b <= len && *a + 1 < *b
+               ? 0
+               : 1;
+}
+
+/* Replaces si's time-stamp token by the DER token of path and writes pdf, re-encoded, to out. */
+static int restamp(CMS_ContentInfo *cms, CMS_SignerInfo *si, unsigned char *pdf, size_t len,
+                   const char *path, const char *out)
+{
+    size_t toklen = 0, i;
+    unsigned char *tok = slurp(path, &toklen), *der = NULL;
+    int at = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1), n;
+    unsigned long a, b;
+    ASN1_STRING *seq = ASN1_STRING_new();
+
+    if (tok == NULL || at < 0 || seq == NULL || gap_of(pdf, len, &a, &b) != 0)
+        return 1;
+    X509_ATTRIBUTE_free(CMS_unsigned_delete_attr(si, at));
+    if (ASN1_STRING_set(seq, tok, (int)toklen) != 1 ||
+        CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, seq,
+                                      -1) != 1)
+        return 1;
+    n = i2d_CMS_ContentInfo(cms, &der);
+    if (n <= 0 || (unsigned long)n * 2 > b - a - 2)
+        return 1;
+    for (i = 0; i < (size_t)n; i++)
+        snprintf((char *)pdf + a + 1 + 2 * i, 3, "%02x", der[i]);
+    memset(pdf + a + 1 + 2 * (size_t)n, '0', b - a - 2 - 2 * (size_t)n);
+    ASN1_STRING_free(seq);
+    OPENSSL_free(der);
+    free(tok);
+    return spit(out, pdf, len);
 }
 
 /* The DER inside /Contents <...> of the (last) signature's /ByteRange. */
@@ -76,7 +123,8 @@ int main(int argc, char **argv)
     int rc = 1;
 
     if (argc < 4 || (strcmp(argv[1], "token") == 0 && argc != 5)) {
-        fprintf(stderr, "usage: lt_tool token PDF TOKEN_OUT DATA_OUT | cms PDF CMS_OUT\n");
+        fprintf(stderr, "usage: lt_tool token PDF TOKEN_OUT DATA_OUT | cms PDF CMS_OUT | "
+                        "restamp PDF TOKEN PDF_OUT\n");
         return 2;
     }
     pdf = slurp(argv[2], &len);
@@ -92,6 +140,12 @@ int main(int argc, char **argv)
         goto out;
     }
     si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+    if (strcmp(argv[1], "restamp") == 0 && argc == 5) {
+        rc = si != NULL ? restamp(cms, si, pdf, len, argv[3], argv[4]) : 1;
+        if (rc != 0)
+            fprintf(stderr, "lt_tool: %s: cannot put %s in its place\n", argv[2], argv[3]);
+        goto out;
+    }
     at = si != NULL ? CMS_unsigned_get_attr(
                           si, CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1))
                     : NULL;

@@ -301,13 +301,17 @@ static void expired_case(void)
                              .id_masked = "440103********1236"};
     struct keys_info info[KEYS_MAX_SIGNING];
     char path[128], tok[KEYS_TOKEN_BUFSZ], err[256], late[16];
+    const char *pin = getenv("JIANPEI_PKCS11_PIN");
     keys_t *k = NULL;
     size_t n = 0, i;
     int y;
 
     memcpy(cl.certificate_no, certno, sizeof cl.certificate_no);
     snprintf(path, sizeof(path), "%s/h1/keys", dir);
-    CHECK_INT(keys_open(path, 0, NULL, 0, &k, err, sizeof(err)), 0);
+    /* A token home (scripts/test-pkcs11.sh) opens with the token's PIN, as the CLI does. */
+    CHECK_INT(keys_open(path, 0, (const unsigned char *)pin, pin != NULL ? strlen(pin) : 0, &k, err,
+                        sizeof(err)),
+              0);
     if (k == NULL)
         return;
     CHECK_INT(keys_list(k, info, KEYS_MAX_SIGNING, &n), 0);

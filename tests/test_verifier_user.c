@@ -54,6 +54,35 @@ static int give_modes(uid_t vuid, gid_t vgid)
     return 0;
 }
 
+/* 1 when the home keeps its keys in a PKCS#11 token (keys.json names it). */
+static int keys_in_token(void)
+{
+    char cmd[400];
+
+    snprintf(cmd, sizeof(cmd), "grep -q '\"pkcs11\"' %s/keys/keys.json", home);
+    return system(cmd) == 0;
+}
+
+/*
+ * A token home (scripts/test-pkcs11.sh): 1 when no private key file exists
+ * under keys/ and the token's own files (SoftHSM2's token directory, next to
+ * $SOFTHSM2_CONF) are closed to user, so no key of the token can be read.
+ */
+static int token_private(const char *user)
+{
+    const char *conf = getenv("SOFTHSM2_CONF");
+    char cmd[1200];
+
+    if (conf == NULL)
+        return 0;
+    snprintf(cmd, sizeof(cmd),
+             "test -z \"$(ls %s/keys | grep '\\.key$')\" && d=$(dirname %s)/tokens && "
+             "test -d \"$d\" && ! setpriv --reuid=%s --regid=nogroup --clear-groups "
+             "ls \"$d\" >/dev/null 2>&1",
+             home, conf, user);
+    return system(cmd) == 0;
+}
+
 /* 1 when there are private keys and every keys/ *.key is 0600 and owned by root. */
 static int keys_private(void)
 {
@@ -103,10 +132,13 @@ int main(void)
     CHECK(vc_holder(dir, 0, no, name, id) == 0);
     CHECK(vc_qr_from_pdf(JP_BIN_DIR, dir, no, url, sizeof(url)) == 0);
     CHECK(give_modes(pw->pw_uid, gr->gr_gid) == 0);
-    CHECK(keys_private());
-    /* The premise: that user cannot read a private key. */
+    /* The premise: that user cannot read a private key (a file, or the token's). */
+    if (keys_in_token())
+        CHECK(token_private("nobody"));
+    else
+        CHECK(keys_private());
     in_home(key, sizeof(key), "keys/root.key");
-    {
+    if (!keys_in_token()) {
         char *cat[] = {"/usr/bin/setpriv",
                        "--reuid=nobody",
                        "--regid=nogroup",

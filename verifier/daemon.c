@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LOG_PATH_MAX 96
@@ -79,7 +80,24 @@ static int home_file(const struct verifier *v, const char *a, const char *b, cha
  * home made before that file existed): nothing else of HOME/keys/ is read, so
  * the daemon can run as a user that cannot read the private keys.
  */
-int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errlen)
+/* HOME/root.crl applied to t (issue 17); a broken CRL is logged and left out. */
+static void apply_home_crl(const char *home, keys_trust_t *t, struct verifier_crl *crl)
+{
+    char path[VF_PATH_MAX], err[256] = "";
+    struct verifier_crl c;
+
+    if (jp_path_join(path, sizeof(path), home, JP_HOME_CRL) != 0)
+        return;
+    if (verifier_crl_apply(t, path, &c, err, sizeof(err)) != 0)
+        jp_log(JP_LOG_WARN, "keys: %s: revocations only from the trust list", err);
+    else if (c.state == VERIFIER_CRL_LOADED && (int64_t)time(NULL) > c.next_update)
+        jp_log(JP_LOG_WARN, "keys: %s is stale (past its nextUpdate)", JP_HOME_CRL);
+    if (crl != NULL)
+        *crl = c;
+}
+
+int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *crl, char *err,
+                   size_t errlen)
 {
     char trust[VF_PATH_MAX], root[VF_PATH_MAX], keys[VF_PATH_MAX];
     int rc;
@@ -94,16 +112,20 @@ int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errle
         rc = jp_path_join(root, sizeof(root), keys, "root.pem");
     if (rc != 0)
         return rc;
-    return keys_trust_load_root_file(trust, root, out, err, errlen);
+    rc = keys_trust_load_root_file(trust, root, out, err, errlen);
+    if (rc == 0)
+        apply_home_crl(home, *out, crl);
+    return rc;
 }
 
 static void reload_trust(struct verifier *v, const struct vf_stamp *now)
 {
+    struct verifier_crl crl;
     keys_trust_t *fresh = NULL, *old;
     char err[256] = "";
     int rc;
 
-    rc = vf_trust_build(v->home, &fresh, err, sizeof(err));
+    rc = vf_trust_build(v->home, &fresh, &crl, err, sizeof(err));
     if (rc != 0) {
         jp_log(JP_LOG_WARN, "keys: reload failed, keeping the previous trust: %s", err);
         return;
@@ -111,6 +133,7 @@ static void reload_trust(struct verifier *v, const struct vf_stamp *now)
     pthread_rwlock_wrlock(&v->lock);
     old = v->trust;
     v->trust = fresh;
+    v->crl = crl;
     vf_qrcache_invalidate(&v->qrcache); /* inside the lock: no verdict of the old trust survives */
     pthread_rwlock_unlock(&v->lock);
     keys_trust_free(old);
@@ -159,6 +182,15 @@ void vf_reload_if_changed(struct verifier *v)
         stamp_read(path, &st);
         if (!stamp_same(&st, &v->clients_stamp))
             reload_clients(v, &st);
+    }
+    if (home_file(v, JP_HOME_CRL, NULL, path) == 0) { /* `keys crl` alone: a new CRL */
+        stamp_read(path, &st);
+        if (!stamp_same(&st, &v->crl_stamp)) {
+            struct vf_stamp keys = v->keys_stamp;
+
+            v->crl_stamp = st;
+            reload_trust(v, &keys);
+        }
     }
     pthread_mutex_unlock(&v->reload_lock);
 }
@@ -691,7 +723,9 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         return rc;
     if (home_file(v, JP_HOME_TRUST_LIST, NULL, path) == 0)
         stamp_read(path, &v->keys_stamp);
-    rc = vf_trust_build(v->home, &v->trust, err, errlen);
+    if (home_file(v, JP_HOME_CRL, NULL, path) == 0)
+        stamp_read(path, &v->crl_stamp);
+    rc = vf_trust_build(v->home, &v->trust, &v->crl, err, errlen);
     if (rc != 0)
         return rc;
     rc = home_file(v, JP_HOME_PORTAL, NULL, path);

@@ -352,6 +352,8 @@ struct file_verdict {
     int have_cert;          /* cert below is filled */
     uint16_t file_version;  /* the version the file is (identical, older, modified) */
     struct store_cert cert; /* the certificate it belongs to, current record */
+    int have_time;          /* st below is filled: the file has a CMS signature value */
+    struct keys_sig_time t; /* its time-stamp and key against the revocations (issue 17) */
 };
 
 static const char *verdict_name(enum verdict v)
@@ -385,13 +387,12 @@ static int digest_find(struct verifier *v, enum store_digest_kind kind, const un
     return 1;
 }
 
-/* Decodes the hex digits of a signature gap "<...>" into der (at most SIG_DER_MAX). */
-static int gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen)
+int vf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t max, size_t *dlen)
 {
     size_t i, o = 0;
 
     *dlen = 0;
-    for (i = 1; i + 2 < n && o < SIG_DER_MAX; i += 2) {
+    for (i = 1; i + 2 < n && o < max; i += 2) {
         char pair[3] = {(char)gap[i], (char)gap[i + 1], '\0'};
 
         if (jp_hex_decode(pair, der + o, 1) != 0)
@@ -440,7 +441,7 @@ static int signed_by_us(struct verifier *v, const unsigned char *file, size_t le
     der = malloc(SIG_DER_MAX);
     if (der == NULL)
         return 0;
-    if (gap_decode(file + off, n, der, &dlen) == 0) {
+    if (vf_gap_decode(file + off, n, der, SIG_DER_MAX, &dlen) == 0) {
         p = der;
         cms = d2i_CMS_ContentInfo(NULL, &p, (long)dlen);
         pthread_rwlock_rdlock(&v->lock);
@@ -478,6 +479,7 @@ static int file_classify(struct verifier *v, const unsigned char *file, size_t l
         return rc;
     if (found) {
         out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
+        out->have_time = vf_file_sig_time(v, file, len, &out->t);
         return 0;
     }
     if (store_pdf_sig_digest(file, len, d) != 0)
@@ -487,6 +489,8 @@ static int file_classify(struct verifier *v, const unsigned char *file, size_t l
         return rc;
     if (found || signed_by_us(v, file, len))
         out->verdict = V_MODIFIED;
+    if (out->verdict == V_MODIFIED)
+        out->have_time = vf_file_sig_time(v, file, len, &out->t);
     return 0;
 }
 
@@ -494,6 +498,11 @@ static json_t *verdict_json(struct verifier *v, const struct file_verdict *fv)
 {
     json_t *o = json_pack("{s:s}", "verdict", verdict_name(fv->verdict));
 
+    if (o != NULL && fv->have_time &&
+        json_object_set_new(o, "signature_time", vf_sig_time_json(v, &fv->t)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
     if (o == NULL || !fv->have_cert)
         return o;
     if (json_object_set_new(o, "certificate_no", json_string(fv->cert.certificate_no)) != 0 ||
@@ -546,6 +555,8 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
                             "或向发证机关核实。</p>");
         break;
     }
+    if (rc == 0 && fv->have_time)
+        rc = vf_sig_time_html(&fv->t, b);
     if (rc != 0 || !fv->have_cert)
         return rc;
     if (fv->verdict == V_MODIFIED) {

@@ -276,6 +276,11 @@ static json_t *qr_result_json(struct verifier *v, const struct verifier_qr *qr,
         json_decref(o);
         o = NULL;
     }
+    if (o != NULL && qr->verdict == VERIFIER_QR_REVOKED_KEY && /* issue 17 */
+        json_object_set_new(o, "revocation", json_string(keys_when_name(qr->revocation))) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
     return o;
 }
 

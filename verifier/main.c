@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char main_help[] =
     "usage: jianpei-verifier [--home DIR] --listen HOST:PORT [--threads N]\n"
@@ -26,7 +28,8 @@ static const char main_help[] =
     "                        [--replica-of URL --client ID --secret-file FILE]\n"
     "                        [--operator-listen [HOST:]PORT [--operator-public]]\n"
     "       jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE | --replica]\n"
-    "       jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
+    "       jianpei-verifier [--home DIR] verify-qr TEXT [--trust FILE] [--pin SHA256]\n"
+    "                        [--crl FILE]\n"
     "\n"
     "Serves the verification API of SPEC §8 from the home's store (read-only) and\n"
     "public keys. With port 0 the chosen port is printed first:\n"
@@ -87,13 +90,25 @@ static const char clients_help[] =
     "                      GET /api/v1/replication (SPEC §12)\n";
 
 static const char verify_qr_help[] =
-    "usage: jianpei-verifier verify-qr TEXT --trust FILE [--pin SHA256]\n"
+    "usage: jianpei-verifier [--home DIR] verify-qr TEXT [--trust FILE] [--pin SHA256]\n"
+    "                        [--crl FILE]\n"
     "\n"
     "Checks a QR text (a URL .../V/NO/TOKEN or a bare token) offline against the\n"
     "trust list FILE and prints the verdict and the claims; exit 0 only when the\n"
     "signature is genuine, 1 otherwise. --pin SHA256 refuses (exit 3) a trust list\n"
     "whose root has another fingerprint: 64 hex digits, as `jianpei-issuer keys\n"
-    "fingerprint` or `openssl x509 -fingerprint -sha256` print it.\n";
+    "fingerprint` or `openssl x509 -fingerprint -sha256` print it.\n"
+    "\n"
+    "  --trust FILE  the trust list (default with a home: HOME/trust-list.pem,\n"
+    "                pinned to HOME/trust-root.pem)\n"
+    "  --crl FILE    the root's CRL, DER, as GET /api/v1/crl/root.crl serves it\n"
+    "                (default with a home: HOME/root.crl when it exists); the keys it\n"
+    "                lists count as revoked. A CRL not signed by the trust list's root\n"
+    "                is refused (exit 3); one past its nextUpdate is used with a warning\n"
+    "  --home DIR    a home to take those files from ($JIANPEI_HOME works too)\n"
+    "\n"
+    "When the signing key is revoked, the output says whether the QR code was\n"
+    "issued before the revocation (\"signed while the key was valid\") or after.\n";
 
 /* 1 when argv[1..argc-1] holds -h or --help before any "--". */
 static int wants_help(int argc, char **argv)
@@ -213,20 +228,96 @@ static void print_qr(const struct verifier_qr *qr)
            k->name_masked, k->id_masked);
 }
 
-static int cmd_verify_qr(int argc, char **argv)
+/* The revocation lines of verify-qr: only when the token's key is revoked. */
+static void print_when(const struct verifier_qr *qr)
+{
+    char words[256];
+
+    if (qr->verdict != VERIFIER_QR_REVOKED_KEY ||
+        verifier_when_words(qr->revocation, qr->revoked_at, 0, words, sizeof(words)) != 0)
+        return;
+    printf("revocation: %s\nsigned: %s\n", keys_when_name(qr->revocation), words);
+    if (qr->revocation == KEYS_WHEN_UNKNOWN && qr->revoked_at > 0)
+        printf("note: the QR code carries its issue date only; on the day of the revocation\n"
+               "      only the PDF's signature time-stamp tells before from after\n");
+}
+
+/* "YYYY-MM-DD HH:MM:SS UTC" of t. */
+static void utc_text(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        memcpy(out, "?", 2);
+}
+
+/* Applies the CRL at path to trust and says so. Returns 0 or CLI_FAILURE. */
+static int apply_crl(keys_trust_t *trust, const char *path)
+{
+    struct verifier_crl crl;
+    char err[512] = "", when[32];
+
+    if (verifier_crl_apply(trust, path, &crl, err, sizeof(err)) != 0) {
+        fprintf(stderr, "jianpei-verifier: %s\n", err);
+        return CLI_FAILURE;
+    }
+    if (crl.state == VERIFIER_CRL_ABSENT) {
+        fprintf(stderr, "jianpei-verifier: crl %s: no such file\n", path);
+        return CLI_FAILURE;
+    }
+    utc_text(crl.next_update, when);
+    if ((int64_t)time(NULL) > crl.next_update) {
+        printf("crl: stale: its next update was due %s; revocations since then are not known\n",
+               when);
+        fprintf(stderr, "jianpei-verifier: warning: crl %s is stale (next update was due %s)\n",
+                path, when);
+    } else {
+        printf("crl: current until %s, %zu revoked\n", when, crl.nrevoked);
+    }
+    return 0;
+}
+
+/* Loads the trust list: --trust (with --pin), else HOME's pinned to HOME/trust-root.pem. */
+static int load_trust(const char *trust_path, const char *pin_text, const char *home,
+                      keys_trust_t **trust)
+{
+    char err[512] = "", tl[JP_HOME_PATH_MAX], root[JP_HOME_PATH_MAX];
+    unsigned char pin[32];
+    int rc;
+
+    if (trust_path != NULL) {
+        if (pin_text != NULL && keys_fingerprint_parse(pin_text, pin) != 0)
+            return CLI_USAGE;
+        rc = keys_trust_load(trust_path, pin_text != NULL ? pin : NULL, trust, err, sizeof(err));
+    } else if (jp_home_path(home, JP_HOME_TRUST_LIST, tl) != 0 ||
+               jp_home_path(home, JP_HOME_TRUST_ROOT, root) != 0) {
+        return CLI_USAGE;
+    } else {
+        rc = keys_trust_load_root_file(tl, root, trust, err, sizeof(err));
+    }
+    if (rc != 0) {
+        fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : jp_strerror(rc));
+        return CLI_FAILURE;
+    }
+    return 0;
+}
+
+static int cmd_verify_qr(int argc, char **argv, const char *home_flag)
 {
     static const struct option opts[] = {
         {"trust", required_argument, NULL, 't'},
         {"pin", required_argument, NULL, 'p'},
+        {"crl", required_argument, NULL, 'c'},
+        {"home", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *trust_path = NULL, *pin_text = NULL;
-    unsigned char pin[32];
+    const char *trust_path = NULL, *pin_text = NULL, *crl_path = NULL;
+    char home[4096], crl_default[JP_HOME_PATH_MAX];
     keys_trust_t *trust = NULL;
     struct verifier_qr qr;
-    char err[512] = "";
-    int c, rc;
+    int c, rc, have_home;
 
     optind = 0; /* 0: glibc re-initialises its scan state */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -234,28 +325,46 @@ static int cmd_verify_qr(int argc, char **argv)
             trust_path = optarg;
         } else if (c == 'p') {
             pin_text = optarg;
+        } else if (c == 'c') {
+            crl_path = optarg;
+        } else if (c == 'H') {
+            home_flag = optarg;
         } else {
             fputs(verify_qr_help, c == 'h' ? stdout : stderr);
             return c == 'h' ? CLI_OK : CLI_USAGE;
         }
     }
-    if (trust_path == NULL || optind != argc - 1 ||
-        (pin_text != NULL && keys_fingerprint_parse(pin_text, pin) != 0)) {
+    have_home = home_flag != NULL || getenv("JIANPEI_HOME") != NULL;
+    if (optind != argc - 1 || (trust_path == NULL && !have_home) ||
+        (trust_path == NULL && pin_text != NULL) ||
+        jp_home_resolve(home_flag, home, sizeof(home)) != 0) {
         fputs(verify_qr_help, stderr);
         return CLI_USAGE;
     }
-    rc = keys_trust_load(trust_path, pin_text != NULL ? pin : NULL, &trust, err, sizeof(err));
-    if (rc != 0) {
-        fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : jp_strerror(rc));
+    rc = load_trust(trust_path, pin_text, home, &trust);
+    if (rc == CLI_USAGE)
+        fputs(verify_qr_help, stderr);
+    if (rc != 0)
+        return rc;
+    /* $JIANPEI_HOME alone does not lend its CRL to another trust list given by --trust */
+    if (crl_path == NULL && (home_flag != NULL || trust_path == NULL) &&
+        jp_home_path(home, JP_HOME_CRL, crl_default) == 0 && access(crl_default, F_OK) == 0)
+        crl_path = crl_default;
+    rc = crl_path != NULL ? apply_crl(trust, crl_path) : 0;
+    if (rc == 0)
+        rc = verifier_qr_check(trust, argv[optind], strlen(argv[optind]), &qr);
+    if (rc == CLI_FAILURE) {
+        keys_trust_free(trust);
         return CLI_FAILURE;
     }
-    rc = verifier_qr_check(trust, argv[optind], strlen(argv[optind]), &qr);
-    keys_trust_free(trust);
     if (rc != 0) {
+        keys_trust_free(trust);
         fprintf(stderr, "jianpei-verifier: qr check failed: %s\n", jp_strerror(rc));
         return CLI_FAILURE;
     }
     print_qr(&qr);
+    print_when(&qr);
+    keys_trust_free(trust);
     return qr.verdict == VERIFIER_QR_GENUINE ? CLI_OK : CLI_REJECTED;
 }
 
@@ -351,7 +460,7 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     if (optind < argc && strcmp(argv[optind], "verify-qr") == 0)
-        return cmd_verify_qr(argc - optind, argv + optind);
+        return cmd_verify_qr(argc - optind, argv + optind, home_flag);
     if (jp_home_resolve(home_flag, home, sizeof(home)) != 0) {
         fputs("jianpei-verifier: home path too long\n", stderr);
         return CLI_USAGE;

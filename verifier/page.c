@@ -83,6 +83,17 @@ static int qr_split(const char *text, size_t len, char no[IDENT_CERTNO_SIZE], co
     return 0;
 }
 
+/* A revoked key's token: its issue date against the revocation (issue 17). */
+static void qr_revocation(const keys_trust_t *trust, const char *tok, size_t toklen,
+                          struct verifier_qr *out)
+{
+    enum keys_state st = KEYS_REVOKED;
+
+    out->revocation = KEYS_WHEN_UNKNOWN;
+    if (keys_token_key(trust, tok, toklen, &st, &out->revoked_at) == 0)
+        out->revocation = keys_when_day(out->claims.issue_date, out->revoked_at);
+}
+
 static int qr_check(const keys_trust_t *trust, const char *text, size_t len, int ours,
                     struct verifier_qr *out)
 {
@@ -111,6 +122,8 @@ static int qr_check(const keys_trust_t *trust, const char *text, size_t len, int
     if (out->verdict != VERIFIER_QR_MALFORMED && out->url_certno[0] != '\0' &&
         strcmp(out->url_certno, out->claims.certificate_no) != 0)
         out->verdict = VERIFIER_QR_FORGED;
+    if (out->verdict == VERIFIER_QR_REVOKED_KEY)
+        qr_revocation(trust, tok, toklen, out);
     return 0;
 }
 
@@ -423,6 +436,28 @@ static int warning(struct jp_buf *b, const char *certno, const char *big, const 
 }
 
 /*
+ * A token of a revoked key: red as before, with whether it was issued before
+ * the revocation (its issue date, the signer's own claim) and where the proof
+ * is (the PDF's time-stamp, through the file check).
+ */
+static int revoked_warning(struct jp_buf *b, const char *certno, const struct verifier_qr *qr)
+{
+    char words[256], advice[512];
+
+    if (verifier_when_words(qr->revocation, qr->revoked_at, 1, words, sizeof(words)) != 0 ||
+        jp_strf(advice, sizeof(advice),
+                "%s。二维码只带签发日期，这是签名者自己的声明：请用“核验证书文件”上传证书 PDF，"
+                "由其中的可信时间戳证明签署时间，或向发证机关核实。",
+                qr->revocation == KEYS_WHEN_BEFORE
+                    ? "此二维码的签发日期在密钥吊销前（在密钥吊销前签署）"
+                : qr->revocation == KEYS_WHEN_AFTER
+                    ? "此二维码的签发日期在密钥吊销后（在密钥吊销后签署），不可采信"
+                    : words) != 0)
+        return ENOSPC;
+    return warning(b, certno, "警告", signature_words(qr->verdict), advice);
+}
+
+/*
  * The QR of an earlier version (a reissue or a correction replaced its file):
  * amber, the date of the current version, then the current status.
  */
@@ -457,6 +492,8 @@ static int page_body(const struct verifier *v, const char *certno, const struct 
     const char *word, *cls;
     int rc, genuine = qr->verdict == VERIFIER_QR_GENUINE;
 
+    if (qr->verdict == VERIFIER_QR_REVOKED_KEY)
+        return revoked_warning(b, certno, qr);
     if (!genuine)
         return warning(b, certno, "警告", signature_words(qr->verdict),
                        "此二维码的签名不能证明它由发证机关签发，证书可能被伪造或篡改。"

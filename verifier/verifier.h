@@ -136,16 +136,54 @@ struct verifier_qr {
     enum verifier_qr_verdict verdict;   /* always set on success */
     char url_certno[IDENT_CERTNO_SIZE]; /* the number in the URL, "" for a bare token */
     struct keys_claims claims;          /* filled unless MALFORMED; authentic only if GENUINE */
+    enum keys_when revocation;          /* REVOKED_KEY: issue date against the revocation */
+    int64_t revoked_at;                 /* REVOKED_KEY: the revocation time, 0 if unpublished */
 };
 
 /*
  * Checks QR text (len bytes): a URL ".../V/<no>/<token>" (or /v/) or a bare
  * token. A token whose claims name another number than its URL is FORGED.
+ * A REVOKED_KEY verdict also gets revocation and revoked_at (keys_when_day:
+ * the token's issue date against the day of the revocation in China); any
+ * other verdict has KEYS_WHEN_NOT_REVOKED there.
  * Returns 0 with out filled, or ENOMEM / KEYS_E_CRYPTO when the check could
  * not run. Reads no clock, no store, no network.
  */
 int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
                       struct verifier_qr *out);
+
+/* ------------------------------------- signed before the revocation? */
+
+/* The root's CRL as applied to a trust (verifier/sigtime.c, issue 17). */
+enum verifier_crl_state { VERIFIER_CRL_ABSENT, VERIFIER_CRL_LOADED, VERIFIER_CRL_INVALID };
+
+struct verifier_crl {
+    enum verifier_crl_state state; /* absent (no file), loaded, or invalid (ignored) */
+    int64_t this_update;           /* seconds since the epoch, when loaded */
+    int64_t next_update;           /* seconds since the epoch, when loaded */
+    size_t nrevoked;               /* entries listed, when loaded */
+};
+
+/*
+ * Reads the DER CRL at path (at most KEYS_CRL_MAX bytes) and applies it to t
+ * (keys_trust_apply_crl: listed keys become revoked). A missing file is
+ * state ABSENT and 0. Returns 0, an errno value from reading, or
+ * KEYS_E_TRUST (not a CRL of t's root; state INVALID, t unchanged); err says
+ * what and where.
+ */
+int verifier_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
+                       size_t errlen);
+
+/* "absent", "invalid", "stale" (now past nextUpdate) or "current"; static. */
+const char *verifier_crl_state_name(const struct verifier_crl *c, int64_t now);
+
+/*
+ * The words for w into out: English ("signed while the key was valid (before
+ * it was revoked on DATE)", "signed after the key was revoked (on DATE)") or,
+ * with chinese, Simplified Chinese for the pages. Returns 0 or ENOSPC.
+ */
+int verifier_when_words(enum keys_when w, int64_t revoked_at, int chinese, char *out,
+                        size_t outsz);
 
 /* ------------------------------------------------------------ clients */
 

@@ -325,11 +325,13 @@ struct verifier {
     int photos_db; /* the issuer's photos database in st (STORE_DB_OPTIONAL: absent = none) */
     pthread_rwlock_t lock;         /* guards trust and clients */
     keys_trust_t *trust;           /* from HOME/trust-list.pem; may be NULL if it broke */
+    struct verifier_crl crl;       /* HOME/root.crl as applied to trust (guarded by lock) */
     struct vf_clients clients;     /* HOME/clients.json */
     pthread_mutex_t reload_lock;   /* one reloader at a time */
     _Atomic int64_t last_check_s;  /* monotonic second of the last stamp check */
     struct vf_stamp keys_stamp;    /* trust-list.pem as last loaded */
     struct vf_stamp clients_stamp; /* clients.json as last loaded */
+    struct vf_stamp crl_stamp;     /* root.crl as last applied to trust */
     vf_ratelimit *rl;              /* holder-check / pdf limiter; NULL with --no-rate-limits */
     struct vf_limits limits;       /* public lookup limits */
     struct vf_limits_conf lconf;   /* limits from the configuration */
@@ -385,8 +387,27 @@ int vf_claim_proof(struct verifier *v, const char *no, const char *code, size_t 
 
 /* Reloads trust and clients when their files changed (at most once a second). */
 void vf_reload_if_changed(struct verifier *v);
-/* Builds the trust from HOME/trust-list.pem pinned to HOME/trust-root.pem (no private key). */
-int vf_trust_build(const char *home, keys_trust_t **out, char *err, size_t errlen);
+/* Builds the trust from HOME/trust-list.pem pinned to HOME/trust-root.pem (no private key),
+ * with HOME/root.crl applied; *crl (may be NULL) says how that CRL was. */
+int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *crl, char *err,
+                   size_t errlen);
+
+/* Decodes the hex of a signature gap "<...>" (n bytes) into der, at most max bytes (employer.c). */
+int vf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t max, size_t *dlen);
+
+/*
+ * The long-term reading of an uploaded PDF's last signature (sigtime.c): its
+ * time-stamp and key against the trust and CRL, under v->lock. Returns 1 with
+ * *out filled when the file has a CMS signature value, 0 when not.
+ */
+int vf_file_sig_time(struct verifier *v, const unsigned char *file, size_t len,
+                     struct keys_sig_time *out);
+
+/* The "signature_time" member of the file check's JSON (docs/api.yaml); NULL on ENOMEM. */
+struct json_t *vf_sig_time_json(struct verifier *v, const struct keys_sig_time *st);
+
+/* The page's sentence for st, in Chinese, as <p class="..."> into b. Returns 0 or an error. */
+int vf_sig_time_html(const struct keys_sig_time *st, struct jp_buf *b);
 
 /* ------------------------------------------------------------- proxies */
 
