@@ -241,6 +241,8 @@ struct ofd_report {
     size_t files;              /* files in the package */
     struct jp_buf signer_cert; /* DER of SES_Signature.cert when decoded; owned */
     struct jp_buf maker_cert;  /* DER of SESeal.cert when decoded; owned */
+    unsigned char signed_value_sha256[32]; /* SHA-256 of the signature's SignedValue.dat */
+    int have_signed_value;                 /* 1 when signed_value_sha256 is set (file found) */
 };
 
 /*
