@@ -25,13 +25,13 @@
 #include <time.h>
 
 #include "ident.h"
+#include "ofd.h"
 
 #define ROSTER_MAX 500            /* numbers of one roster (SPEC §10) */
 #define ROSTER_LINE_MAX 128       /* bytes of one roster line looked at */
 #define ROSTER_PER_TOKEN 50       /* numbers per lookup token: a roster of 500 takes 11 */
 #define BAD_TEXT_MAX 40           /* bytes of a bad line shown */
 #define ROSTER_ID_TEXT 26         /* base32 of PORTAL_ROSTER_ID_LEN bytes */
-#define SIG_DER_MAX (256u * 1024) /* bytes of a signature value decoded (pdf.h reservation) */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -352,6 +352,8 @@ struct file_verdict {
     int have_cert;          /* cert below is filled */
     uint16_t file_version;  /* the version the file is (identical, older, modified) */
     struct store_cert cert; /* the certificate it belongs to, current record */
+    int ofd;                /* the file is an OFD package (seal below is set) */
+    int seal;               /* enum ofd_verdict of its seal against the SM2 trust */
 };
 
 static const char *verdict_name(enum verdict v)
@@ -385,13 +387,12 @@ static int digest_find(struct verifier *v, enum store_digest_kind kind, const un
     return 1;
 }
 
-/* Decodes the hex digits of a signature gap "<...>" into der (at most SIG_DER_MAX). */
-static int gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen)
+int vf_pdf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen)
 {
     size_t i, o = 0;
 
     *dlen = 0;
-    for (i = 1; i + 2 < n && o < SIG_DER_MAX; i += 2) {
+    for (i = 1; i + 2 < n && o < VF_SIG_DER_MAX; i += 2) {
         char pair[3] = {(char)gap[i], (char)gap[i + 1], '\0'};
 
         if (jp_hex_decode(pair, der + o, 1) != 0)
@@ -437,10 +438,10 @@ static int signed_by_us(struct verifier *v, const unsigned char *file, size_t le
 
     if (store_pdf_sig_span(file, len, &off, &n) != 0)
         return 0;
-    der = malloc(SIG_DER_MAX);
+    der = malloc(VF_SIG_DER_MAX);
     if (der == NULL)
         return 0;
-    if (gap_decode(file + off, n, der, &dlen) == 0) {
+    if (vf_pdf_gap_decode(file + off, n, der, &dlen) == 0) {
         p = der;
         cms = d2i_CMS_ContentInfo(NULL, &p, (long)dlen);
         pthread_rwlock_rdlock(&v->lock);
@@ -453,6 +454,48 @@ static int signed_by_us(struct verifier *v, const unsigned char *file, size_t le
     }
     free(der);
     return ours;
+}
+
+/*
+ * Classifies an OFD package: the seal against the trust list's SM2 part
+ * first (a seal that is not ours, or none, is not_ours), then its SHA-256
+ * among the packages we issued (identical or older_version), else its
+ * SignedValue.dat among our seals (modified: our seal, other bytes, and we
+ * say whose); a seal of ours that fails (a digest or signature) is modified
+ * even when the index does not know it; an intact seal of ours the index
+ * does not know is not_ours (we keep every package we seal). Bounded by the
+ * OFD reader's caps.
+ */
+static int ofd_classify(struct verifier *v, const unsigned char *file, size_t len,
+                        struct file_verdict *out)
+{
+    struct vf_ofd_seal seal;
+    unsigned char d[32];
+    int rc, found;
+
+    pthread_rwlock_rdlock(&v->lock);
+    rc = vf_ofd_check(v->trust, file, len, &seal);
+    pthread_rwlock_unlock(&v->lock);
+    out->ofd = 1;
+    out->seal = seal.seal;
+    if (rc != 0 || seal.seal == OFD_NOT_SIGNED || !seal.ours)
+        return rc;
+    SHA256(file, len, d);
+    found = digest_find(v, STORE_DIGEST_OFD_FILE, d, out, &rc);
+    if (found < 0)
+        return rc;
+    if (found && seal.seal == OFD_INTACT) {
+        out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
+        return 0;
+    }
+    found = seal.have_seal_digest
+                ? digest_find(v, STORE_DIGEST_OFD_SEAL, seal.seal_sha256, out, &rc)
+                : 0;
+    if (found < 0)
+        return rc;
+    if (found || seal.seal == OFD_MODIFIED)
+        out->verdict = V_MODIFIED;
+    return 0;
 }
 
 /*
@@ -472,6 +515,8 @@ static int file_classify(struct verifier *v, const unsigned char *file, size_t l
 
     memset(out, 0, sizeof(*out));
     out->verdict = V_NOT_OURS;
+    if (vf_is_ofd(file, len))
+        return ofd_classify(v, file, len, out);
     SHA256(file, len, d);
     found = digest_find(v, STORE_DIGEST_FILE, d, out, &rc);
     if (found < 0)
@@ -494,6 +539,12 @@ static json_t *verdict_json(struct verifier *v, const struct file_verdict *fv)
 {
     json_t *o = json_pack("{s:s}", "verdict", verdict_name(fv->verdict));
 
+    if (o != NULL && fv->ofd &&
+        (json_object_set_new(o, "format", json_string("ofd")) != 0 ||
+         json_object_set_new(o, "seal", json_string(ofd_verdict_name(fv->seal))) != 0)) {
+        json_decref(o);
+        return NULL;
+    }
     if (o == NULL || !fv->have_cert)
         return o;
     if (json_object_set_new(o, "certificate_no", json_string(fv->cert.certificate_no)) != 0 ||
@@ -508,8 +559,9 @@ static json_t *verdict_json(struct verifier *v, const struct file_verdict *fv)
 }
 
 static const char file_form_tail[] =
-    "<label for=\"file\">证书文件（PDF，不超过 2 MiB）</label>"
-    "<input type=\"file\" id=\"file\" name=\"file\" accept=\".pdf,application/pdf\" required>"
+    "<label for=\"file\">证书文件（PDF 或 OFD，不超过 2 MiB）</label>"
+    "<input type=\"file\" id=\"file\" name=\"file\" "
+    "accept=\".pdf,.ofd,application/pdf,application/ofd\" required>"
     "<button type=\"submit\">核验</button></form>"
     "<p class=\"note\">文件只用于本次比对，不会保存。比对的是文件的每一个字节：打印后再扫描的"
     "文件无法比对，请改为扫描证书上的二维码。</p></div>";
@@ -546,6 +598,11 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
                             "或向发证机关核实。</p>");
         break;
     }
+    if (rc == 0 && fv->ofd)
+        rc = jp_buf_puts(b, fv->seal == OFD_INTACT
+                                ? "<p>OFD 电子签章（SM2）验证通过。</p>"
+                                : "<p>OFD 电子签章验证未通过：签章无效、不是本机关的签章，"
+                                  "或签章后文件被改动过。</p>");
     if (rc != 0 || !fv->have_cert)
         return rc;
     if (fv->verdict == V_MODIFIED) {
@@ -582,7 +639,7 @@ static int upload_take(const struct vf_call *c, int raw_ok, struct pages_upload 
     memset(u, 0, sizeof(*u));
     *status = 400;
     *code = "invalid_upload";
-    *text = "上传的内容无法识别，请选择一个 PDF 文件重新上传";
+    *text = "上传的内容无法识别，请选择一个 PDF 或 OFD 文件重新上传";
     if (raw_ok && (c->ctype == NULL || strncasecmp(c->ctype, "multipart/", 10) != 0)) {
         u->file = c->body;
         u->file_len = c->len;
