@@ -18,8 +18,11 @@
  *   - /me/{no}.ofd: the stored package byte for byte for the signed-in
  *     holder, application/ofd, attachment; a redirect without a session; 404
  *     for a certificate without OFD; the link 下载 OFD 版 on the holder's page.
+ * The good package, the tampered ones and the trust list stay in the test
+ * logs (good-1.ofd, content-1.ofd, ..., trust-list-1.pem).
  */
 #define _GNU_SOURCE /* memmem */
+#include "capture.h"
 #include "check.h"
 #include "keys.h"
 #include "ofd.h"
@@ -87,6 +90,7 @@ static keys_sm2_t *home_sm2(void)
     CHECK_INT(keys_sm2_save(s, kdir, NULL, 0, err, sizeof err), 0);
     CHECK_INT(keys_open(kdir, KEYS_WITH_ROOT, NULL, 0, &k, err, sizeof err), 0);
     CHECK_INT(keys_export_trust(k, trust, err, sizeof err), 0);
+    cap_file(trust, "trust-list.pem");
     keys_close(k);
     return s;
 }
@@ -555,6 +559,7 @@ static void test_verify_file(const char *pdf, const struct jp_buf *good, const s
     CHECK_INT(verify_file(pdf, 0, out, sizeof out), 0);
     CHECK(strncmp(out, "pdf: valid\n", 11) == 0);
     save("good.ofd", good, path, sizeof path);
+    cap_file(path, "good.ofd"); /* kept for docs/ofd.md's verify-file example */
     CHECK_INT(verify_file(path, 0, out, sizeof out), 0);
     CHECK_STR(out, "ofd: valid\n");
     CHECK_INT(peer_check(path), 0);
@@ -563,6 +568,7 @@ static void test_verify_file(const char *pdf, const struct jp_buf *good, const s
           strstr(out, "\"verdict\":\"valid\"") != NULL);
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         save(bad[i].name, bad[i].pkg, path, sizeof path);
+        cap_file(path, bad[i].name);
         CHECK_INT(verify_file(path, 0, out, sizeof out), 1);
         CHECK(strncmp(out, "ofd: modified\nreason: ", 22) == 0);
         CHECK(peer_check(path) != 0); /* the independent checker refuses it too */
