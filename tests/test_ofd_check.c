@@ -6,7 +6,8 @@
  * 'O' and 'E' digests). Then what an employer, a holder and an offline
  * checker would notice:
  *   - the trust list lists the SM2 root and signing certificate (an old one
- *     without them still loads);
+ *     without them still loads; one naming another hierarchy's SM2
+ *     certificate under the same root signature is refused);
  *   - the file check (JSON and form): identical, older_version, modified for
  *     one byte changed in Content.xml, the seal image swapped and a file
  *     added, not_ours for a package sealed by a foreign SM2 hierarchy;
@@ -31,6 +32,8 @@
 #include "verifier_client.h"
 
 #include <jansson.h>
+#include <openssl/pem.h> /* before cms.h */
+#include <openssl/cms.h>
 #include <openssl/sha.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,6 +120,94 @@ static void test_trust_list(const keys_sm2_t *s)
           strlen(info.kid) == 16 && info.not_after[0] == '2');
     CHECK(keys_trust_sm2_find(t, root, rootlen, &info) == KEYS_E_UNKNOWN_KID);
     keys_trust_free(t);
+}
+
+/* The trust list's JSON document (its CMS content, unverified: only to edit it). */
+static json_t *trust_doc(const char *path)
+{
+    BIO *in = BIO_new_file(path, "r");
+    CMS_ContentInfo *cms = in != NULL ? PEM_read_bio_CMS(in, NULL, NULL, NULL) : NULL;
+    ASN1_OCTET_STRING **c = cms != NULL ? CMS_get0_content(cms) : NULL;
+    json_t *doc = NULL;
+
+    if (c != NULL && *c != NULL)
+        doc = json_loadb((const char *)ASN1_STRING_get0_data(*c), (size_t)ASN1_STRING_length(*c), 0,
+                         NULL);
+    CMS_ContentInfo_free(cms);
+    BIO_free(in);
+    return doc;
+}
+
+/* doc signed by the home's ECDSA root, as keys_export_trust() does, into path. */
+static void trust_sign(json_t *doc, const char *path)
+{
+    char cert[400], key[400], *text = json_dumps(doc, 0);
+    BIO *rb = NULL, *kb = NULL, *data = NULL, *out = BIO_new_file(path, "w");
+    X509 *root = NULL;
+    EVP_PKEY *pk = NULL;
+    CMS_ContentInfo *cms = NULL;
+
+    snprintf(cert, sizeof cert, "%s/keys/root.pem", home);
+    snprintf(key, sizeof key, "%s/keys/root.key", home);
+    rb = BIO_new_file(cert, "r");
+    kb = BIO_new_file(key, "r");
+    root = rb != NULL ? PEM_read_bio_X509(rb, NULL, NULL, NULL) : NULL;
+    pk = kb != NULL ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    data = text != NULL ? BIO_new_mem_buf(text, (int)strlen(text)) : NULL;
+    if (root != NULL && pk != NULL && data != NULL)
+        cms = CMS_sign(root, pk, NULL, data, CMS_BINARY | CMS_NOSMIMECAP);
+    CHECK(cms != NULL && out != NULL && PEM_write_bio_CMS(out, cms) == 1);
+    CMS_ContentInfo_free(cms);
+    EVP_PKEY_free(pk);
+    X509_free(root);
+    BIO_free(rb), BIO_free(kb), BIO_free(data), BIO_free(out);
+    free(text);
+}
+
+/*
+ * A list that keeps its root signature but names an SM2 signing certificate
+ * of another SM2 hierarchy (with its right kid) is refused; the same list
+ * re-signed unchanged loads, so it is the SM2 check that refuses.
+ */
+static void test_trust_forged(void)
+{
+    struct keys_create_opts o = {
+        .authority = AUTHORITY, .uscc = "11440000MB2C12345J", .province = "44"};
+    char trust[400], forged[400], err[256] = "", kid[17];
+    unsigned char md[32], *b64 = NULL;
+    json_t *doc, *entry;
+    keys_sm2_t *other = NULL;
+    keys_trust_t *t = NULL;
+    const unsigned char *der;
+    size_t len = 0;
+
+    snprintf(trust, sizeof trust, "%s/trust-list.pem", home);
+    path_in(forged, sizeof forged, "forged-trust.pem");
+    doc = trust_doc(trust);
+    entry = json_array_get(json_object_get(json_object_get(doc, "sm2"), "keys"), 0);
+    CHECK(entry != NULL);
+    trust_sign(doc, forged);
+    CHECK_INT(keys_trust_load(forged, NULL, &t, err, sizeof err), 0);
+    CHECK(t != NULL && keys_trust_sm2_count(t) == 1);
+    keys_trust_free(t);
+    t = NULL;
+    CHECK_INT(keys_sm2_generate(&o, &other, err, sizeof err), 0);
+    CHECK_INT(keys_sm2_cert_der(other, KEYS_SM2_SIGNER, &der, &len), 0);
+    b64 = malloc((len + 2) / 3 * 4 + 1);
+    if (b64 != NULL && entry != NULL) {
+        EVP_EncodeBlock(b64, der, (int)len);
+        SHA256(der, len, md);
+        jp_hex_encode(md, 8, kid);
+        CHECK(json_object_set_new(entry, "certificate", json_string((char *)b64)) == 0 &&
+              json_object_set_new(entry, "kid", json_string(kid)) == 0);
+    }
+    trust_sign(doc, forged);
+    CHECK_INT(keys_trust_load(forged, NULL, &t, err, sizeof err), KEYS_E_TRUST);
+    CHECK(t == NULL && strstr(err, "not an SM2 key issued by the SM2 root") != NULL);
+    keys_trust_free(t);
+    keys_sm2_free(other);
+    json_decref(doc);
+    free(b64);
 }
 
 /* --- packages ---------------------------------------------------------------- */
@@ -707,6 +798,7 @@ int main(void)
 
     sm2 = home_sm2();
     test_trust_list(sm2);
+    test_trust_forged();
     make_png(&png_a, 230, 0);
     make_png(&png_b, 0, 160);
     CHECK(png_a.len == png_b.len);
