@@ -46,6 +46,7 @@ struct odoc {
     int slot[FONT_MAX_FACES];                  /* index in fonts, -1 when not embedded */
     hb_blob_t *ttf[FONT_MAX_FACES];            /* owned; the subsets */
     struct ofd_font fonts[FONT_MAX_FACES];     /* the embedded fonts */
+    char font_names[FONT_MAX_FACES][FONT_MAX_PSNAME + 8]; /* their FontNames, unique */
     size_t nfonts;                             /* entries in fonts */
     struct ofd_text texts[ORD_MAX_TEXTS];      /* runs; text and dx owned */
     size_t ntexts;                             /* entries in texts */
@@ -409,6 +410,27 @@ static int put_photo(struct odoc *d, const struct item *it)
 
 /* ----------------------------------------------------------------- fonts */
 
+/*
+ * Appends face f's subset to the fonts; a face split in two (font.c: the main
+ * face's common part, then the whole) gets "-N" on its second FontName.
+ */
+static void name_font(struct odoc *d, size_t f)
+{
+    const char *ps = d->t->fonts.faces[f].psname;
+    size_t k = d->nfonts;
+    char *name = d->font_names[k];
+    unsigned len = 0;
+    const char *data = hb_blob_get_data(d->ttf[f], &len);
+
+    snprintf(name, sizeof d->font_names[k], "%s", ps);
+    for (size_t i = 0; i < k; i++)
+        if (strcmp(d->font_names[i], ps) == 0)
+            snprintf(name, sizeof d->font_names[k], "%s-%zu", ps, k + 1);
+    d->fonts[k] = (struct ofd_font){name, NULL, {(const unsigned char *)data, len}};
+    d->slot[f] = (int)k;
+    d->nfonts++;
+}
+
 /* A HarfBuzz subset of each face with the characters drawn in it; faces unused get none. */
 static int make_fonts(struct odoc *d)
 {
@@ -417,7 +439,6 @@ static int make_fonts(struct odoc *d)
     for (size_t f = 0; f < lib->nfaces; f++) {
         hb_subset_input_t *in;
         hb_face_t *sub;
-        unsigned len = 0;
 
         d->slot[f] = -1;
         if (hb_set_is_empty(d->used[f]))
@@ -434,13 +455,7 @@ static int make_fonts(struct odoc *d)
             jp_errf(d->err, d->errlen, "%s: cannot subset", lib->faces[f].path);
             return TMPL_EFONT;
         }
-        d->slot[f] = (int)d->nfonts;
-        d->fonts[d->nfonts++] = (struct ofd_font){
-            lib->faces[f].psname,
-            NULL,
-            {(const unsigned char *)hb_blob_get_data(d->ttf[f], &len), 0},
-        };
-        d->fonts[d->nfonts - 1].ttf.n = len;
+        name_font(d, f);
     }
     for (size_t i = 0; i < d->ntexts; i++)
         d->texts[i].font = (size_t)d->slot[d->texts[i].font];
