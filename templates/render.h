@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <qrencode.h>
+
 #include "font.h"
 #include "tmpl.h"
 
@@ -118,6 +120,13 @@ int photo_fit(const unsigned char *p, size_t len, int is_png, double box_w_mm, d
  * Returns 0, TMPL_EQR or TMPL_EPDF.
  */
 int qr_draw(HPDF_Page page, const char *text, double x, double y, double size_pt, int *version);
+
+/*
+ * The symbol qr_draw draws for text (render_ofd.c draws it into the OFD):
+ * a libqrencode QRcode the caller frees with QRcode_free, or NULL (errno
+ * ENOMEM when out of memory, else the text cannot be encoded).
+ */
+QRcode *qr_symbol(const char *text);
 
 /* Level (libdeflate 1-12) of each certificate's own streams; static fonts use 12, once. */
 #define TMPL_DEFLATE_LEVEL 3
