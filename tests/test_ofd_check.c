@@ -1,16 +1,20 @@
 /*
  * test_ofd_check.c - the verifier's side of OFD (issue 18, SPEC §10, §11): a
- * home with three issued certificates (one reissued) gets an SM2 hierarchy
- * and a re-exported trust list (the issuer's init does not make them yet),
- * and sealed OFD packages stored as SPEC §11's contract says ("ofds" and the
- * 'O' and 'E' digests). Then what an employer, a holder and an offline
+ * home with three issued certificates (init makes the SM2 hierarchy, issuance
+ * the sealed OFD of each; one certificate is reissued), plus one package the
+ * test seals itself with the home's SM2 keys and its own seal image, recorded
+ * as SPEC §11's contract says (the 'O' and 'E' digests) in place of the third
+ * certificate's, whose "ofds" entry is removed (a certificate issued before
+ * the home had SM2 keys). Then what an employer, a holder and an offline
  * checker would notice:
  *   - the trust list lists the SM2 root and signing certificate (an old one
  *     without them still loads; one naming another hierarchy's SM2
  *     certificate under the same root signature is refused);
- *   - the file check (JSON and form): identical, older_version, modified for
- *     one byte changed in Content.xml, the seal image swapped and a file
- *     added, not_ours for a package sealed by a foreign SM2 hierarchy;
+ *   - the file check (JSON and form): identical (issued packages and the
+ *     test's own), older_version (the package a reissue replaced), modified
+ *     for one byte changed in an issued Content.xml, a file added to it and
+ *     the seal image swapped (in both copies), not_ours for a package sealed
+ *     by a foreign SM2 hierarchy;
  *   - verify-file: valid for a good PDF and OFD, not valid (exit 1, reason
  *     in words) for each tamper and the foreign seal, 2 and 3 for usage and
  *     unreadable files;
@@ -19,8 +23,9 @@
  *   - /me/{no}.ofd: the stored package byte for byte for the signed-in
  *     holder, application/ofd, attachment; a redirect without a session; 404
  *     for a certificate without OFD; the link 下载 OFD 版 on the holder's page.
- * The good package, the tampered ones and the trust list stay in the test
- * logs (good-1.ofd, content-1.ofd, ..., trust-list-1.pem).
+ * The test's own package, its seal-image tamper and the trust list stay in
+ * the test logs (own-1.ofd, seal-image-1.ofd, trust-list-1.pem); the issued
+ * packages, which hold a holder's data, do not.
  */
 #define _GNU_SOURCE /* memmem */
 #include "capture.h"
@@ -71,30 +76,29 @@ static void path_in(char *out, size_t outsz, const char *name)
 
 /* --- the home's SM2 hierarchy and trust list ------------------------------- */
 
+/*
+ * The home's SM2 hierarchy (init made it) with its keys, for the test's own
+ * packages; the trust list init wrote is kept in the logs. A list from before
+ * the SM2 hierarchy (the keys fixture) still loads, without "sm2".
+ */
 static keys_sm2_t *home_sm2(void)
 {
-    struct keys_create_opts o = {
-        .authority = AUTHORITY, .uscc = "11440000MB2C12345J", .province = "44"};
     char kdir[400], trust[400], err[256] = "";
     keys_sm2_t *s = NULL;
     keys_trust_t *t = NULL;
-    keys_t *k = NULL;
     const unsigned char *root;
     size_t rootlen;
 
-    snprintf(kdir, sizeof kdir, "%s/keys", home);
-    snprintf(trust, sizeof trust, "%s/trust-list.pem", home);
-    /* the list init wrote has no "sm2" and loads as before */
-    CHECK_INT(keys_trust_load(trust, NULL, &t, err, sizeof err), 0);
+    CHECK_INT(
+        keys_trust_load(JP_SOURCE_DIR "/tests/fixtures/keys/trust.pem", NULL, &t, err, sizeof err),
+        0);
     CHECK(t != NULL && keys_trust_sm2_count(t) == 0 &&
           keys_trust_sm2_root(t, &root, &rootlen) == KEYS_E_TRUST);
     keys_trust_free(t);
-    CHECK_INT(keys_sm2_generate(&o, &s, err, sizeof err), 0);
-    CHECK_INT(keys_sm2_save(s, kdir, NULL, 0, err, sizeof err), 0);
-    CHECK_INT(keys_open(kdir, KEYS_WITH_ROOT, NULL, 0, &k, err, sizeof err), 0);
-    CHECK_INT(keys_export_trust(k, trust, err, sizeof err), 0);
+    snprintf(kdir, sizeof kdir, "%s/keys", home);
+    snprintf(trust, sizeof trust, "%s/trust-list.pem", home);
+    CHECK_INT(keys_sm2_load(kdir, 1, NULL, 0, &s, err, sizeof err), 0);
     cap_file(trust, "trust-list.pem");
-    keys_close(k);
     return s;
 }
 
@@ -329,7 +333,7 @@ static void make_seal(const keys_sm2_t *k, const struct jp_buf *png, struct jp_b
     CHECK_INT(ofd_seal_make(&info, &s, seal, err, sizeof err), 0);
 }
 
-/* A sealed one-page package naming certificate no (its number and the authority). */
+/* A sealed one-page package of the test's own naming certificate no (its number, the authority). */
 static void make_pkg(const keys_sm2_t *k, const struct jp_buf *seal, const char *no,
                      struct jp_buf *out)
 {
@@ -424,8 +428,10 @@ struct tampers {
     struct jp_buf content, seal_image, added;
 };
 
-static void make_tampers(const struct jp_buf *pkg, const struct jp_buf *png_a,
-                         const struct jp_buf *png_b, const char *no, struct tampers *t)
+/* content and added from the issued package pkg; the seal image from own (the test's seal). */
+static void make_tampers(const struct jp_buf *pkg, const struct jp_buf *own,
+                         const struct jp_buf *png_a, const struct jp_buf *png_b, const char *no,
+                         struct tampers *t)
 {
     struct jp_buf content, esl, val, half;
     char *p;
@@ -438,10 +444,10 @@ static void make_tampers(const struct jp_buf *pkg, const struct jp_buf *png_a,
         p[10] = p[10] == '9' ? '8' : (char)(p[10] + 1); /* one digit of the serial */
     zip_put(pkg, "Doc_0/Pages/Page_0/Content.xml", content.data, content.len - 1, &t->content);
     /* the seal's picture swapped for another of the same size, in both copies */
-    zip_get(pkg, "Doc_0/Signs/Sign_0/SignedValue.dat", &val);
-    zip_get(pkg, "Doc_0/Signs/Sign_0/Seal.esl", &esl);
+    zip_get(own, "Doc_0/Signs/Sign_0/SignedValue.dat", &val);
+    zip_get(own, "Doc_0/Signs/Sign_0/Seal.esl", &esl);
     CHECK(replace_all(&val, png_a, png_b) == 1 && replace_all(&esl, png_a, png_b) == 1);
-    zip_put(pkg, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, &half);
+    zip_put(own, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, &half);
     zip_put(&half, "Doc_0/Signs/Sign_0/Seal.esl", esl.data, esl.len, &t->seal_image);
     zip_put(pkg, "Doc_0/Res/note.txt", "added", 5, &t->added);
     jp_buf_free(&content);
@@ -496,10 +502,11 @@ static uint16_t file_version(store *st, const char *no)
     return v;
 }
 
+/* Records pkg as file version (current - older) of no in the digest index, not in "ofds". */
 static void store_pkg(store *st, int ofds, const char *no, const struct jp_buf *pkg, int older)
 {
     struct ofd_verifier v = {accept_cb, NULL};
-    struct stored s = {no, pkg, 0, !older, {0}, {0}, ofds};
+    struct stored s = {no, pkg, 0, 0, {0}, {0}, ofds};
     struct ofd_report r;
 
     s.version = (uint16_t)(file_version(st, no) - (older ? 1 : 0));
@@ -510,6 +517,18 @@ static void store_pkg(store *st, int ofds, const char *no, const struct jp_buf *
     memcpy(s.seal, r.signed_value_sha256, 32);
     ofd_report_free(&r);
     CHECK_INT(store_write(st, put_fn, &s), 0);
+}
+
+struct del_arg {
+    int db;
+    const char *no;
+};
+
+static int del_fn(store_txn *txn, void *arg)
+{
+    const struct del_arg *a = arg;
+
+    return store_del(txn, a->db, a->no, 18, NULL, 0);
 }
 
 /* --- the checks ------------------------------------------------------------- */
@@ -577,13 +596,16 @@ static int form_check(int port, const struct jp_buf *pkg, struct vc_resp *page)
 }
 
 static void test_file_check(int port, const struct holder *h, const struct jp_buf *good,
-                            const struct jp_buf *v1, const struct tampers *t,
+                            const struct jp_buf *v1, const struct jp_buf *v2,
+                            const struct jp_buf *own, const struct tampers *t,
                             const struct jp_buf *foreign)
 {
     struct vc_resp page;
 
     CHECK_STR(api_verdict(port, good), expect("200 identical", h[0].no));
     CHECK_STR(api_verdict(port, v1), expect("200 older_version", h[1].no));
+    CHECK_STR(api_verdict(port, v2), expect("200 identical", h[1].no));
+    CHECK_STR(api_verdict(port, own), expect("200 identical", h[2].no));
     CHECK_STR(api_verdict(port, &t->content), expect("200 modified", h[0].no));
     CHECK_STR(api_verdict(port, &t->seal_image), "200 modified");
     CHECK_STR(api_verdict(port, &t->added), expect("200 modified", h[0].no));
@@ -650,7 +672,6 @@ static void test_verify_file(const char *pdf, const struct jp_buf *good, const s
     CHECK_INT(verify_file(pdf, 0, out, sizeof out), 0);
     CHECK(strncmp(out, "pdf: valid\n", 11) == 0);
     save("good.ofd", good, path, sizeof path);
-    cap_file(path, "good.ofd"); /* kept for docs/ofd.md's verify-file example */
     CHECK_INT(verify_file(path, 0, out, sizeof out), 0);
     CHECK_STR(out, "ofd: valid\n");
     CHECK_INT(peer_check(path), 0);
@@ -659,7 +680,8 @@ static void test_verify_file(const char *pdf, const struct jp_buf *good, const s
           strstr(out, "\"verdict\":\"valid\"") != NULL);
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         save(bad[i].name, bad[i].pkg, path, sizeof path);
-        cap_file(path, bad[i].name);
+        if (bad[i].pkg == &t->seal_image) /* the test's own: no holder in it */
+            cap_file(path, bad[i].name);
         CHECK_INT(verify_file(path, 0, out, sizeof out), 1);
         CHECK(strncmp(out, "ofd: modified\nreason: ", 22) == 0);
         CHECK(peer_check(path) != 0); /* the independent checker refuses it too */
@@ -761,12 +783,35 @@ static void test_holder_download(int port, const struct holder *h, const struct 
     vc_resp_free(&r);
 }
 
+/* jianpei-issuer --home HOME ARGS...: exit status. */
+static int issuer(const char *a, const char *b, const char *c, const char *d)
+{
+    char *argv[] = {issuer_bin, "--home", home, (char *)a, (char *)b, (char *)c, (char *)d, NULL};
+
+    return vc_run(argv, NULL);
+}
+
+/* The issued OFD of no, as `jianpei-issuer ofd NO --out FILE` writes it, into out. */
+static void issued_ofd(const char *no, const char *name, struct jp_buf *out)
+{
+    unsigned char *b = NULL;
+    char path[400];
+    size_t n = 0;
+
+    path_in(path, sizeof path, name);
+    CHECK_INT(issuer("ofd", no, "--out", path), 0);
+    CHECK_INT(jp_read_file(path, OFD_MAX_INPUT, &b, &n), 0);
+    jp_buf_init(out, OFD_MAX_INPUT);
+    CHECK(b != NULL && jp_buf_append(out, b, n) == 0);
+    free(b);
+}
+
 int main(void)
 {
     struct holder h[3];
-    struct jp_buf png_a, png_b, seal, good, v1, v2, foreign;
+    struct jp_buf png_a, png_b, seal, good, v1, v2, own, foreign;
     struct tampers t;
-    char spath[400], pdf[400], err[256] = "", *argv_pdf[8];
+    char spath[400], pdf[400], err[256] = "";
     const struct store_dbspec ofds = {STORE_OFDS_DB, 0};
     const struct store_opts opts = {0, 0, &ofds, 1};
     struct vc_daemon d;
@@ -786,39 +831,46 @@ int main(void)
         ok &=
             vc_holder(dir, i, h[i].no, h[i].name, h[i].id) == 0 && vc_claim(dir, i, h[i].code) == 0;
     CHECK(ok);
-    {
-        char *re[] = {issuer_bin, "--home", home, "reissue", h[1].no, NULL};
-
-        CHECK(vc_run(re, NULL) == 0);
-    }
+    /* the issuer's own packages: h[0]'s, and h[1]'s before and after a reissue */
+    issued_ofd(h[0].no, "c0.ofd", &good);
+    issued_ofd(h[1].no, "c1-v1.ofd", &v1);
+    CHECK_INT(issuer("reissue", h[1].no, NULL, NULL), 0);
+    issued_ofd(h[1].no, "c1-v2.ofd", &v2);
+    CHECK(v1.len != v2.len || memcmp(v1.data, v2.data, v1.len) != 0);
     path_in(pdf, sizeof pdf, "c0.pdf");
-    argv_pdf[0] = issuer_bin, argv_pdf[1] = "--home", argv_pdf[2] = home, argv_pdf[3] = "pdf";
-    argv_pdf[4] = h[0].no, argv_pdf[5] = "--out", argv_pdf[6] = pdf, argv_pdf[7] = NULL;
-    CHECK(vc_run(argv_pdf, NULL) == 0);
+    CHECK_INT(issuer("pdf", h[0].no, "--out", pdf), 0);
 
     sm2 = home_sm2();
     test_trust_list(sm2);
     test_trust_forged();
+    /* the test's own package for h[2], sealed with the home's keys but its own seal image */
     make_png(&png_a, 230, 0);
     make_png(&png_b, 0, 160);
     CHECK(png_a.len == png_b.len);
     make_seal(sm2, &png_a, &seal);
-    make_pkg(sm2, &seal, h[0].no, &good);
-    make_pkg(sm2, &seal, h[1].no, &v1);
-    make_pkg(sm2, &seal, h[1].no, &v2);
-    make_tampers(&good, &png_a, &png_b, h[0].no, &t);
+    make_pkg(sm2, &seal, h[2].no, &own);
+    make_tampers(&good, &own, &png_a, &png_b, h[0].no, &t);
+    {
+        char own_path[400];
+
+        save("own.ofd", &own, own_path, sizeof own_path);
+        cap_file(own_path, "own.ofd"); /* kept for docs/ofd.md's verify-file example */
+    }
     CHECK_INT(jp_read_file(FOREIGN, 8u << 20, &fb, &fn), 0);
     jp_buf_init(&foreign, 8u << 20);
     CHECK(fb != NULL && jp_buf_append(&foreign, fb, fn) == 0);
     free(fb);
 
+    /* h[2]: its digests are the test's package's, and "ofds" has none (as for a
+     * certificate issued while the home had no SM2 keys) */
     snprintf(spath, sizeof spath, "%s/store", home);
     CHECK_INT(store_open_with(spath, 0, &opts, &st, err, sizeof err), 0);
     CHECK(st != NULL && store_db_by_name(st, STORE_OFDS_DB, &db) == 0);
     if (st != NULL) {
-        store_pkg(st, db, h[0].no, &good, 0);
-        store_pkg(st, db, h[1].no, &v1, 1);
-        store_pkg(st, db, h[1].no, &v2, 0);
+        struct del_arg del = {db, h[2].no};
+
+        store_pkg(st, db, h[2].no, &own, 0);
+        CHECK_INT(store_write(st, del_fn, &del), 0);
     }
     store_close(st);
 
@@ -835,7 +887,7 @@ int main(void)
             return CHECK_DONE();
         }
     }
-    test_file_check(d.port, h, &good, &v1, &t, &foreign);
+    test_file_check(d.port, h, &good, &v1, &v2, &own, &t, &foreign);
     test_holder_download(d.port, h, &good);
     CHECK(vc_daemon_stop(&d) == 0);
     {
@@ -849,7 +901,7 @@ int main(void)
     }
     keys_sm2_free(sm2);
     jp_buf_free(&png_a), jp_buf_free(&png_b), jp_buf_free(&seal), jp_buf_free(&good);
-    jp_buf_free(&v1), jp_buf_free(&v2), jp_buf_free(&foreign);
+    jp_buf_free(&v1), jp_buf_free(&v2), jp_buf_free(&own), jp_buf_free(&foreign);
     jp_buf_free(&t.content), jp_buf_free(&t.seal_image), jp_buf_free(&t.added);
     jp_remove_tree(dir);
     return CHECK_DONE();
