@@ -353,7 +353,7 @@ struct file_verdict {
     uint16_t file_version;  /* the version the file is (identical, older, modified) */
     struct store_cert cert; /* the certificate it belongs to, current record */
     int ofd;                /* the file is an OFD package (seal below is set) */
-    int seal;               /* enum ofd_verdict of its seal against the SM2 trust */
+    int seal;               /* enum ofd_verdict of its seal against the SM2 trust; -1 unchecked */
 };
 
 static const char *verdict_name(enum verdict v)
@@ -457,9 +457,11 @@ static int signed_by_us(struct verifier *v, const unsigned char *file, size_t le
 }
 
 /*
- * Classifies an OFD package: the seal against the trust list's SM2 part
- * first (a seal that is not ours, or none, is not_ours), then its SHA-256
- * among the packages we issued (identical or older_version), else its
+ * Classifies an OFD package: its SHA-256 among the packages we issued first
+ * (identical or older_version: byte for byte a package we sealed and stored,
+ * so checking its seal again would tell nothing new, as for a PDF; it costs
+ * ~4 ms, docs/benchmarks.md); else the seal against the trust list's SM2
+ * part (a seal that is not ours, or none, is not_ours), then its
  * SignedValue.dat among our seals (modified: our seal, other bytes, and we
  * say whose); a seal of ours that fails (a digest or signature) is modified
  * even when the index does not know it; an intact seal of ours the index
@@ -473,21 +475,22 @@ static int ofd_classify(struct verifier *v, const unsigned char *file, size_t le
     unsigned char d[32];
     int rc, found;
 
-    pthread_rwlock_rdlock(&v->lock);
-    rc = vf_ofd_check(v->trust, file, len, &seal);
-    pthread_rwlock_unlock(&v->lock);
     out->ofd = 1;
-    out->seal = seal.seal;
-    if (rc != 0 || seal.seal == OFD_NOT_SIGNED || !seal.ours)
-        return rc;
+    out->seal = -1; /* not checked */
     SHA256(file, len, d);
     found = digest_find(v, STORE_DIGEST_OFD_FILE, d, out, &rc);
     if (found < 0)
         return rc;
-    if (found && seal.seal == OFD_INTACT) {
+    if (found) {
         out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
         return 0;
     }
+    pthread_rwlock_rdlock(&v->lock);
+    rc = vf_ofd_check(v->trust, file, len, &seal);
+    pthread_rwlock_unlock(&v->lock);
+    out->seal = seal.seal;
+    if (rc != 0 || seal.seal == OFD_NOT_SIGNED || !seal.ours)
+        return rc;
     found = seal.have_seal_digest
                 ? digest_find(v, STORE_DIGEST_OFD_SEAL, seal.seal_sha256, out, &rc)
                 : 0;
@@ -541,7 +544,8 @@ static json_t *verdict_json(struct verifier *v, const struct file_verdict *fv)
 
     if (o != NULL && fv->ofd &&
         (json_object_set_new(o, "format", json_string("ofd")) != 0 ||
-         json_object_set_new(o, "seal", json_string(ofd_verdict_name(fv->seal))) != 0)) {
+         (fv->seal >= 0 &&
+          json_object_set_new(o, "seal", json_string(ofd_verdict_name(fv->seal))) != 0))) {
         json_decref(o);
         return NULL;
     }
@@ -598,11 +602,11 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
                             "或向发证机关核实。</p>");
         break;
     }
-    if (rc == 0 && fv->ofd)
+    if (rc == 0 && fv->ofd && fv->verdict == V_MODIFIED)
         rc = jp_buf_puts(b, fv->seal == OFD_INTACT
-                                ? "<p>OFD 电子签章（SM2）验证通过。</p>"
-                                : "<p>OFD 电子签章验证未通过：签章无效、不是本机关的签章，"
-                                  "或签章后文件被改动过。</p>");
+                                ? "<p>OFD 电子签章完好，但文件被重新打包过，不是签发的那一份。</p>"
+                                : "<p>OFD 电子签章验证未通过：签章后文件被改动过，"
+                                  "或签章本身被替换、损坏。</p>");
     if (rc != 0 || !fv->have_cert)
         return rc;
     if (fv->verdict == V_MODIFIED) {
