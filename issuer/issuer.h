@@ -360,11 +360,11 @@ int issuer_ofd_save(const char *home, const char *no, const char *path, int forc
 /*
  * keys sm2-init: adds the SM2 root and signing certificate to a home made
  * without them (keys/sm2.c, encrypted with pass when given; the passphrase or
- * PIN must open the home's keys). EEXIST when any SM2 file exists; nothing is
- * written on failure.
+ * PIN must open the home's keys) with the audit entry keys-sm2-init by actor.
+ * EEXIST when any SM2 file exists; nothing is left written on failure.
  */
-int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t passlen, char *err,
-                         size_t errlen);
+int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t passlen,
+                         const char *actor, char *err, size_t errlen);
 /*
  * One-off for a store made before the file-check index: records the digests of
  * every certificate's current PDF (store_digest_backfill); *n gets how many.

@@ -304,7 +304,8 @@ static int cmd_keys(int argc, char **argv, const char *home)
     ko.passphrase = (const unsigned char *)pass;
     ko.passphrase_len = passlen;
     if (rc == 0 && strcmp(sub, "sm2-init") == 0) {
-        rc = issuer_keys_sm2_init(home, ko.passphrase, ko.passphrase_len, err, sizeof err);
+        rc = issuer_keys_sm2_init(home, ko.passphrase, ko.passphrase_len,
+                                  ko.actor != NULL ? ko.actor : "jianpei-issuer", err, sizeof err);
         if (rc == 0)
             printf("SM2 root and signing certificate written to %s/" JP_HOME_KEYS "\n", home);
         goto out;

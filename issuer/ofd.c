@@ -9,6 +9,7 @@
  * without SM2 keys (made before SPEC §11) issues PDFs only.
  */
 #include "issuer_int.h"
+#include "audit.h"
 #include "files.h"
 #include "keys.h"
 #include "ofd.h"
@@ -268,11 +269,39 @@ int issuer_sm2_create(const char *kdir, const struct keys_create_opts *ko,
     return rc;
 }
 
-int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t passlen, char *err,
-                         size_t errlen)
-{
-    static const char *const files[] = {"sm2-root.pem", "sm2-root.key", "sm2-sign.pem",
+static const char *const sm2_files[] = {"sm2-root.pem", "sm2-root.key", "sm2-sign.pem",
                                         "sm2-sign.key"};
+
+static int sm2_audit_txn(store_txn *txn, void *arg)
+{
+    return audit_append(txn, (int64_t)time(NULL), "keys-sm2-init", NULL, (const char *)arg,
+                        "SM2 root and signing certificate of the OFD seal");
+}
+
+/* The audit entry of keys sm2-init; on failure the new key files are removed again. */
+static int sm2_audit(const char *home, const char *kdir, const char *actor, char *err,
+                     size_t errlen)
+{
+    char path[JP_HOME_PATH_MAX];
+    store *s = NULL;
+    int rc = jp_home_path(home, JP_HOME_STORE, path);
+
+    if (rc == 0)
+        rc = store_open(path, 0, &s, err, errlen);
+    if (rc == 0)
+        rc = store_write(s, sm2_audit_txn, (void *)actor);
+    store_close(s);
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "cannot write the audit log: %s", issuer_strerror(rc));
+    for (size_t i = 0; rc != 0 && i < sizeof sm2_files / sizeof sm2_files[0]; i++)
+        if (jp_path_join(path, sizeof path, kdir, sm2_files[i]) == 0)
+            unlink(path);
+    return rc;
+}
+
+int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t passlen,
+                         const char *actor, char *err, size_t errlen)
+{
     char kdir[JP_HOME_PATH_MAX], path[JP_HOME_PATH_MAX];
     struct keys_create_opts ko;
     struct jp_config cfg;
@@ -281,8 +310,10 @@ int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t pas
 
     if (rc == 0)
         rc = jp_home_path(home, JP_HOME_KEYS, kdir);
-    for (size_t i = 0; rc == 0 && i < sizeof files / sizeof files[0]; i++) {
-        rc = jp_path_join(path, sizeof path, kdir, files[i]);
+    if (rc == 0)
+        rc = audit_actor_check(actor, err, errlen);
+    for (size_t i = 0; rc == 0 && i < sizeof sm2_files / sizeof sm2_files[0]; i++) {
+        rc = jp_path_join(path, sizeof path, kdir, sm2_files[i]);
         if (rc == 0 && access(path, F_OK) == 0) {
             jp_errf(err, errlen, "%s exists: the home has SM2 keys already", path);
             rc = EEXIST;
@@ -301,6 +332,8 @@ int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t pas
         ko.province = cfg.province;
         rc = issuer_sm2_create(kdir, &ko, pass, passlen, err, errlen);
     }
+    if (rc == 0)
+        rc = sm2_audit(home, kdir, actor, err, errlen);
     return rc;
 }
 

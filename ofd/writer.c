@@ -331,6 +331,10 @@ static int is_compressed_already(const char *name)
     return n > 4 && (strcmp(name + n - 4, ".png") == 0 || strcmp(name + n - 4, ".jpg") == 0);
 }
 
+/* zlib level of the XML and font files. libzip's default is 9: issuing with OFD took 1.75 ms
+ * more CPU per certificate at 6 than at 1, for a package 6 % smaller (docs/benchmarks.md). */
+#define OFD_DEFLATE_LEVEL 1
+
 static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
 {
     zip_source_t *s;
@@ -347,8 +351,11 @@ static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
             return OFD_EZIP;
         }
         if (zip_file_set_mtime(za, (zip_uint64_t)idx, when, 0) != 0 ||
-            (is_compressed_already(fs->f[i].name) &&
-             zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) != 0))
+            zip_set_file_compression(za, (zip_uint64_t)idx,
+                                     is_compressed_already(fs->f[i].name) ? ZIP_CM_STORE
+                                                                          : ZIP_CM_DEFLATE,
+                                     is_compressed_already(fs->f[i].name) ? 0
+                                                                          : OFD_DEFLATE_LEVEL) != 0)
             return OFD_EZIP;
     }
     return 0;

@@ -591,25 +591,33 @@ int tmpl_render_ofd(const struct tmpl *t, const struct tmpl_fields *f,
 
 /* ------------------------------------------------------------ the seal */
 
-/* 1 when (x, y) is inside the five-pointed star of radius r centred on 0, 0 (y down). */
-static int in_star(double x, double y, double r)
-{
-    double px[10], py[10];
-    int inside = 0;
+/* The five-pointed star of radius r centred on 0, 0 (y down): ten corners. */
+struct star {
+    double x[10], y[10];
+};
 
+static void star_make(struct star *s, double r)
+{
     for (int i = 0; i < 10; i++) {
         double a = -M_PI / 2 + i * M_PI / 5, rr = i % 2 == 0 ? r : r * 0.382;
-        px[i] = rr * cos(a), py[i] = rr * sin(a);
+        s->x[i] = rr * cos(a), s->y[i] = rr * sin(a);
     }
+}
+
+/* 1 when (x, y) is inside the star (even-odd over its ten edges). */
+static int in_star(const struct star *s, double x, double y)
+{
+    int inside = 0;
+
     for (int i = 0, j = 9; i < 10; j = i++)
-        if ((py[i] > y) != (py[j] > y) &&
-            x < (px[j] - px[i]) * (y - py[i]) / (py[j] - py[i]) + px[i])
+        if ((s->y[i] > y) != (s->y[j] > y) &&
+            x < (s->x[j] - s->x[i]) * (y - s->y[i]) / (s->y[j] - s->y[i]) + s->x[i])
             inside = !inside;
     return inside;
 }
 
 /* Coverage 0..16 of pixel (px, py) of an n-pixel seal: the rim and the star. */
-static int seal_cover(int px, int py, int n, double rim)
+static int seal_cover(const struct star *s, int px, int py, int n, double rim)
 {
     double r = n / 2.0;
     int c = 0;
@@ -618,7 +626,7 @@ static int seal_cover(int px, int py, int n, double rim)
         for (int sx = 0; sx < 4; sx++) {
             double x = px + (sx + 0.5) / 4 - r, y = py + (sy + 0.5) / 4 - r;
             double dist = sqrt(x * x + y * y);
-            c += (dist <= r && dist >= r - rim) || in_star(x, y, r * 0.25);
+            c += (dist <= r && dist >= r - rim) || in_star(s, x, y);
         }
     return c;
 }
@@ -630,6 +638,7 @@ int tmpl_seal_png(const struct tmpl *t, struct jp_buf *png, unsigned *side_mm)
     unsigned char *px;
     png_alloc_size_t len = 0;
     struct rgb c;
+    struct star star;
     double rim;
     int rc = 0;
 
@@ -640,13 +649,14 @@ int tmpl_seal_png(const struct tmpl *t, struct jp_buf *png, unsigned *side_mm)
         return TMPL_ESYNTAX;
     c = seal->stroke;
     rim = (seal->width > 0 ? seal->width * MM_PER_PT / (2 * seal->w) : 0.045 / 2) * ORD_SEAL_PX;
+    star_make(&star, ORD_SEAL_PX / 2.0 * 0.25);
     px = calloc((size_t)ORD_SEAL_PX * ORD_SEAL_PX, 4);
     if (px == NULL)
         return ENOMEM;
     for (int y = 0; y < ORD_SEAL_PX; y++)
         for (int x = 0; x < ORD_SEAL_PX; x++) {
             unsigned char *p = px + 4 * ((size_t)y * ORD_SEAL_PX + (size_t)x);
-            int cov = seal_cover(x, y, ORD_SEAL_PX, rim);
+            int cov = seal_cover(&star, x, y, ORD_SEAL_PX, rim);
             p[0] = (unsigned char)lround(c.r * 255), p[1] = (unsigned char)lround(c.g * 255);
             p[2] = (unsigned char)lround(c.b * 255);
             p[3] = (unsigned char)(cov * 255 / 16);

@@ -456,6 +456,7 @@ static void test_old_home(void)
 
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s keys sm2-init", home2), 0);
     CHECK(strstr(out, "SM2 root and signing certificate written") != NULL);
+    CHECK_INT(sh(ISSUER " --home %s audit verify >/dev/null", home2), 0); /* keys-sm2-init */
     CHECK_INT(sh(ISSUER " --home %s keys sm2-init 2>%s/again.err", home2, dir), 3);
     CHECK_INT(sh("grep -q 'has SM2 keys already' %s/again.err", dir), 0);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s check", home2), 3);
