@@ -731,6 +731,16 @@ static void test_verify_file(const char *pdf, const struct jp_buf *good, const s
     path_in(path, sizeof path, "does-not-exist.ofd");
     CHECK_INT(verify_file(path, 0, out, sizeof out), 3);
     CHECK_INT(vc_run(usage, NULL), 2); /* no --trust */
+    {
+        char trust[400], zeros[65];
+        char *pinned[] = {verifier_bin, "verify-file", (char *)pdf, "--trust",
+                          trust,        "--pin",       zeros,       NULL};
+
+        snprintf(trust, sizeof trust, "%s/trust-list.pem", home);
+        memset(zeros, '0', 64);
+        zeros[64] = '\0';
+        CHECK_INT(vc_run(pinned, NULL), 3); /* a list under another root than the pinned one */
+    }
 }
 
 /* --- the holder's download --------------------------------------------------- */
