@@ -111,9 +111,9 @@ static int make_seal(issuer *is, char *err, size_t errlen)
 
     memset(&info, 0, sizeof info);
     jp_buf_init(&png, 4u << 20);
-    rc = tmpl_seal_png(is->tmpl, &png, &info.width_mm);
-    if (rc != 0)
-        jp_errf(err, errlen, "the template has no seal for the ofd: %s", tmpl_strerror(rc));
+    rc = tmpl_seal_png(is->tmpl, is->cfg.authority, &png, &info.width_mm);
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "cannot draw the seal's picture: %s", tmpl_strerror(rc));
     if (rc == 0)
         rc = keys_sm2_cert_der(o->sm2, KEYS_SM2_ROOT, &s.cert.p, &s.cert.n);
     if (rc == 0)
