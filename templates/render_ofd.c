@@ -38,27 +38,27 @@ struct rects {
 
 /* State of one OFD render. */
 struct odoc {
-    const struct tmpl *t;                      /* the template */
-    const struct tmpl_fields *in;              /* caller's fields */
-    uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD]; /* decoded fields */
-    size_t ncps[FIELD_COUNT];                  /* code points per field */
-    hb_set_t *used[FONT_MAX_FACES];            /* owned; characters drawn per face */
-    int slot[FONT_MAX_FACES];                  /* index in fonts, -1 when not embedded */
-    hb_blob_t *ttf[FONT_MAX_FACES];            /* owned; the subsets */
-    struct ofd_font fonts[FONT_MAX_FACES];     /* the embedded fonts */
+    const struct tmpl *t;                                 /* the template */
+    const struct tmpl_fields *in;                         /* caller's fields */
+    uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD];            /* decoded fields */
+    size_t ncps[FIELD_COUNT];                             /* code points per field */
+    hb_set_t *used[FONT_MAX_FACES];                       /* owned; characters drawn per face */
+    int slot[FONT_MAX_FACES];                             /* index in fonts, -1 when not embedded */
+    hb_blob_t *ttf[FONT_MAX_FACES];                       /* owned; the subsets */
+    struct ofd_font fonts[FONT_MAX_FACES];                /* the embedded fonts */
     char font_names[FONT_MAX_FACES][FONT_MAX_PSNAME + 8]; /* their FontNames, unique */
-    size_t nfonts;                             /* entries in fonts */
-    struct ofd_text texts[ORD_MAX_TEXTS];      /* runs; text and dx owned */
-    size_t ntexts;                             /* entries in texts */
-    struct ofd_path *paths;                    /* owned; rects hold offsets until fixed */
-    size_t npaths, cap_paths;                  /* in use, allocated */
-    struct rects rects;                        /* every path's rectangles */
-    struct ofd_image images[1];                /* the photo */
-    size_t nimages;                            /* 0 or 1 */
-    unsigned char *photo_small;                /* owned; photo_fit's JPEG, or NULL */
-    struct ofd_rect seal_box;                  /* the seal's circle's box, w = 0 when none */
-    char *err;                                 /* caller's message buffer */
-    size_t errlen;                             /* its size */
+    size_t nfonts;                                        /* entries in fonts */
+    struct ofd_text texts[ORD_MAX_TEXTS];                 /* runs; text and dx owned */
+    size_t ntexts;                                        /* entries in texts */
+    struct ofd_path *paths;     /* owned; rects hold offsets until fixed */
+    size_t npaths, cap_paths;   /* in use, allocated */
+    struct rects rects;         /* every path's rectangles */
+    struct ofd_image images[1]; /* the photo */
+    size_t nimages;             /* 0 or 1 */
+    unsigned char *photo_small; /* owned; photo_fit's JPEG, or NULL */
+    struct ofd_rect seal_box;   /* the seal's circle's box, w = 0 when none */
+    char *err;                  /* caller's message buffer */
+    size_t errlen;              /* its size */
 };
 
 static struct ofd_color color_of(struct rgb c)
@@ -125,32 +125,9 @@ static void fix_paths(struct odoc *d)
 
 /* ------------------------------------------------------------------ text */
 
-static const char *field_text(const struct tmpl_fields *f, int i)
-{
-    const char *v[FIELD_COUNT] = {f->name,      f->gender,         f->id_number,
-                                  f->position,  f->certificate_no, f->institution,
-                                  f->authority, f->issue_date,     f->elicence_id};
-    return v[i];
-}
-
 static int decode_fields(struct odoc *d)
 {
-    for (int i = 0; i < FIELD_COUNT; i++) {
-        const char *s = field_text(d->in, i);
-        long n = s == NULL ? -1 : tmpl_codepoints(s, d->cps[i], TMPL_MAX_FIELD);
-        if (n < 0) {
-            jp_errf(d->err, d->errlen, "%s: missing, not UTF-8, too long or has control characters",
-                    tmpl_field_names[i]);
-            return TMPL_EFIELD;
-        }
-        d->ncps[i] = (size_t)n;
-    }
-    if (d->in->qr_text == NULL || d->in->qr_text[0] == '\0' ||
-        strlen(d->in->qr_text) > TMPL_MAX_QR) {
-        jp_errf(d->err, d->errlen, "qr_text: missing or longer than %d bytes", TMPL_MAX_QR);
-        return TMPL_EFIELD;
-    }
-    return 0;
+    return tmpl_fields_decode(d->in, d->cps, d->ncps, d->err, d->errlen);
 }
 
 /* Advance of cp in face at size_pt plus spacing_pt, in mm. */
@@ -400,10 +377,10 @@ static int put_photo(struct odoc *d, const struct item *it)
         return TMPL_EPHOTO;
     }
     s = fmin(it->w / w, it->h / h);
-    d->images[0] = (struct ofd_image){is_png ? "PNG" : "JPEG",
-                                      {p, n},
-                                      {it->x + (it->w - w * s) / 2, it->y + (it->h - h * s) / 2,
-                                       w * s, h * s}};
+    d->images[0] = (struct ofd_image){
+        is_png ? "PNG" : "JPEG",
+        {p, n},
+        {it->x + (it->w - w * s) / 2, it->y + (it->h - h * s) / 2, w * s, h * s}};
     d->nimages = 1;
     return put_photo_frame(d, it);
 }
@@ -690,12 +667,13 @@ static void ol_quad(hb_draw_funcs_t *f, void *d, hb_draw_state_t *st, float qx, 
     (void)f, (void)st, (void)u;
     for (int i = 1; i <= ORD_CURVE_STEPS; i++) {
         double t = (double)i / ORD_CURVE_STEPS, m = 1 - t;
-        ol_line(o, m * m * x0 + 2 * m * t * qx + t * t * x, m * m * y0 + 2 * m * t * qy + t * t * y);
+        ol_line(o, m * m * x0 + 2 * m * t * qx + t * t * x,
+                m * m * y0 + 2 * m * t * qy + t * t * y);
     }
 }
 
-static void ol_cubic(hb_draw_funcs_t *f, void *d, hb_draw_state_t *st, float ax, float ay,
-                     float bx, float by, float x, float y, void *u)
+static void ol_cubic(hb_draw_funcs_t *f, void *d, hb_draw_state_t *st, float ax, float ay, float bx,
+                     float by, float x, float y, void *u)
 {
     struct outline *o = d;
     double x0 = o->cx, y0 = o->cy;
@@ -801,8 +779,8 @@ static double upem_of(const struct tmpl *t, uint32_t cp)
  * across the seal's diameter; r is the seal's radius and R the lettering's
  * (inside the rim), both in points.
  */
-static int seal_arc(const struct tmpl *t, hb_draw_funcs_t *f, struct outline *o, const uint32_t *cps,
-                    size_t n, double r, double R, float *cov)
+static int seal_arc(const struct tmpl *t, hb_draw_funcs_t *f, struct outline *o,
+                    const uint32_t *cps, size_t n, double r, double R, float *cov)
 {
     double arc = 250.0 * M_PI / 180.0, rim = R * 0.90, k = ORD_SEAL_PX / (2 * r), size, rb, step;
     int rc = 0;
@@ -814,13 +792,18 @@ static int seal_arc(const struct tmpl *t, hb_draw_funcs_t *f, struct outline *o,
     step = fmin(0.85 * 1.08 * size / rb, arc / (double)n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         int face = font_lib_find(&t->fonts, cps[i]);
-        double a = M_PI / 2 + step * (double)n / 2 - ((double)i + 0.5) * step, s = sin(a), c = cos(a);
-        double w = face < 0 ? 0 : 0.85 * font_lib_advance(&t->fonts, (size_t)face, cps[i]) * size / 1000.0;
+        double a = M_PI / 2 + step * (double)n / 2 - ((double)i + 0.5) * step, s = sin(a),
+               c = cos(a);
+        double w =
+            face < 0 ? 0 : 0.85 * font_lib_advance(&t->fonts, (size_t)face, cps[i]) * size / 1000.0;
         double ox = rb * c - s * w / 2, oy = rb * s + c * w / 2, u = size / upem_of(t, cps[i]);
         /* PDF text matrix [s -c c s ox oy] with 85 % horizontal scaling, y flipped for the image */
-        struct glyph_place g = {ORD_SEAL_PX / 2.0 + ox * k, ORD_SEAL_PX / 2.0 - oy * k,
-                                0.85 * u * s * k,        0.85 * u * c * k,
-                                u * c * k,               -u * s * k};
+        struct glyph_place g = {ORD_SEAL_PX / 2.0 + ox * k,
+                                ORD_SEAL_PX / 2.0 - oy * k,
+                                0.85 * u * s * k,
+                                0.85 * u * c * k,
+                                u * c * k,
+                                -u * s * k};
         rc = draw_glyph(t, f, o, cps[i], &g, cov);
     }
     return rc;
@@ -843,8 +826,8 @@ static int seal_label(const struct tmpl *t, hb_draw_funcs_t *f, struct outline *
     for (size_t i = 0; i < it->ncps && rc == 0; i++) {
         int face = font_lib_find(&t->fonts, it->cps[i]);
         double u = size / upem_of(t, it->cps[i]);
-        struct glyph_place g = {ORD_SEAL_PX / 2.0 + x * k, ORD_SEAL_PX / 2.0 + base * k, u * k, 0,
-                                0, -u * k};
+        struct glyph_place g = {
+            ORD_SEAL_PX / 2.0 + x * k, ORD_SEAL_PX / 2.0 + base * k, u * k, 0, 0, -u * k};
         rc = draw_glyph(t, f, o, it->cps[i], &g, cov);
         x += face < 0 ? 0 : font_lib_advance(&t->fonts, (size_t)face, it->cps[i]) * size / 1000.0;
     }
@@ -909,7 +892,8 @@ int tmpl_seal_png(const struct tmpl *t, const char *authority, struct jp_buf *pn
     rc = seal_lettering(t, seal, authority, rim, cov);
     /* one colour, 256 opacities: an 8-bit palette PNG, a third of RGBA's bytes */
     for (int i = 0; i < 256; i++) {
-        map[4 * i] = (unsigned char)lround(c.r * 255), map[4 * i + 1] = (unsigned char)lround(c.g * 255);
+        map[4 * i] = (unsigned char)lround(c.r * 255),
+                map[4 * i + 1] = (unsigned char)lround(c.g * 255);
         map[4 * i + 2] = (unsigned char)lround(c.b * 255), map[4 * i + 3] = (unsigned char)i;
     }
     for (int y = 0; y < ORD_SEAL_PX; y++)

@@ -116,8 +116,8 @@ int tmpl_render_ofd(const struct tmpl *t, const struct tmpl_fields *f,
  * transparent PNG in the seal's colour of what the PDF draws (rim, star,
  * authority, UTF-8, along the arc, the label below), appended to png;
  * *side_mm gets its printed size (a template without a seal gets a red one of
- * 40 mm without label). Returns 0, TMPL_EFIELD (authority not UTF-8), TMPL_EGLYPH (no face has one of
- * its characters), ENOMEM, EIO or EFBIG.
+ * 40 mm without label). Returns 0, TMPL_EFIELD (authority not UTF-8),
+ * TMPL_EGLYPH (no face has one of its characters), ENOMEM, EIO or EFBIG.
  */
 int tmpl_seal_png(const struct tmpl *t, const char *authority, struct jp_buf *png,
                   unsigned *side_mm);
