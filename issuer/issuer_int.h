@@ -16,7 +16,7 @@
 
 /* The OFD side of an opened issuer (ofd.c). */
 struct issuer_ofd {
-    keys_sm2_t *sm2;   /* the home's SM2 hierarchy with keys; NULL: no OFD (an older home) */
+    keys_sm2_t *sm2;    /* the home's SM2 hierarchy with keys; NULL: no OFD (an older home) */
     struct jp_buf seal; /* the SES_Seal DER made at open */
     char es_id[65];     /* the seal's esID */
 };

@@ -111,9 +111,9 @@ static int make_seal(issuer *is, char *err, size_t errlen)
 
     memset(&info, 0, sizeof info);
     jp_buf_init(&png, 4u << 20);
-    rc = tmpl_seal_png(is->tmpl, &png, &info.width_mm);
-    if (rc != 0)
-        jp_errf(err, errlen, "the template has no seal for the ofd: %s", tmpl_strerror(rc));
+    rc = tmpl_seal_png(is->tmpl, is->cfg.authority, &png, &info.width_mm);
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "cannot draw the seal's picture: %s", tmpl_strerror(rc));
     if (rc == 0)
         rc = keys_sm2_cert_der(o->sm2, KEYS_SM2_ROOT, &s.cert.p, &s.cert.n);
     if (rc == 0)
@@ -144,8 +144,7 @@ static int make_seal(issuer *is, char *err, size_t errlen)
     return rc;
 }
 
-int issuer_ofd_open(issuer *is, const unsigned char *pass, size_t passlen, char *err,
-                    size_t errlen)
+int issuer_ofd_open(issuer *is, const unsigned char *pass, size_t passlen, char *err, size_t errlen)
 {
     char kdir[JP_HOME_PATH_MAX];
     int rc;
@@ -155,8 +154,8 @@ int issuer_ofd_open(issuer *is, const unsigned char *pass, size_t passlen, char 
     rc = jp_home_path(is->home, JP_HOME_KEYS, kdir);
     if (rc == 0) {
         int enc = key_encrypted(kdir);
-        rc = keys_sm2_load(kdir, 1, enc ? pass : NULL, enc ? passlen : 0, &is->ofd.sm2, err,
-                           errlen);
+        rc =
+            keys_sm2_load(kdir, 1, enc ? pass : NULL, enc ? passlen : 0, &is->ofd.sm2, err, errlen);
     }
     if (rc == 0)
         rc = make_seal(is, err, errlen);
@@ -413,8 +412,8 @@ static int digest_is(store_txn *txn, enum store_digest_kind kind, const unsigned
 {
     struct store_digest g;
 
-    return store_digest_get(txn, kind, d, &g) == 0 && strcmp(g.certificate_no, c->certificate_no) == 0 &&
-           g.file_version == c->file_version;
+    return store_digest_get(txn, kind, d, &g) == 0 &&
+           strcmp(g.certificate_no, c->certificate_no) == 0 && g.file_version == c->file_version;
 }
 
 static void check_one(store_txn *txn, int db, const struct store_cert *c,

@@ -340,6 +340,7 @@ static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
     zip_source_t *s;
     zip_int64_t idx;
     size_t i;
+    int stored;
 
     for (i = 0; i < fs->n; i++) {
         s = zip_source_buffer(za, fs->f[i].data, fs->f[i].len, 0);
@@ -350,12 +351,10 @@ static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
             zip_source_free(s);
             return OFD_EZIP;
         }
+        stored = is_compressed_already(fs->f[i].name);
         if (zip_file_set_mtime(za, (zip_uint64_t)idx, when, 0) != 0 ||
-            zip_set_file_compression(za, (zip_uint64_t)idx,
-                                     is_compressed_already(fs->f[i].name) ? ZIP_CM_STORE
-                                                                          : ZIP_CM_DEFLATE,
-                                     is_compressed_already(fs->f[i].name) ? 0
-                                                                          : OFD_DEFLATE_LEVEL) != 0)
+            zip_set_file_compression(za, (zip_uint64_t)idx, stored ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
+                                     stored ? 0 : OFD_DEFLATE_LEVEL) != 0)
             return OFD_EZIP;
     }
     return 0;

@@ -96,6 +96,14 @@ extern const char *const tmpl_field_names[FIELD_COUNT];
  */
 long tmpl_codepoints(const char *s, uint32_t *out, size_t max);
 
+/*
+ * Decodes the fields of f (render.c and render_ofd.c alike): each field's
+ * code points into cps[i], their count into ncps[i]; qr_text checked.
+ * Returns 0 or TMPL_EFIELD naming the field (never its text) in err.
+ */
+int tmpl_fields_decode(const struct tmpl_fields *f, uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD],
+                       size_t ncps[FIELD_COUNT], char *err, size_t errlen);
+
 /* Parses the template text (path for messages) into t, whose fonts are still to be built. */
 int tmpl_parse(struct tmpl *t, const char *path, char *text, char *err, size_t errlen);
 /* Builds the static packs and the static character table from t's items. */

@@ -38,27 +38,27 @@ struct rects {
 
 /* State of one OFD render. */
 struct odoc {
-    const struct tmpl *t;                      /* the template */
-    const struct tmpl_fields *in;              /* caller's fields */
-    uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD]; /* decoded fields */
-    size_t ncps[FIELD_COUNT];                  /* code points per field */
-    hb_set_t *used[FONT_MAX_FACES];            /* owned; characters drawn per face */
-    int slot[FONT_MAX_FACES];                  /* index in fonts, -1 when not embedded */
-    hb_blob_t *ttf[FONT_MAX_FACES];            /* owned; the subsets */
-    struct ofd_font fonts[FONT_MAX_FACES];     /* the embedded fonts */
+    const struct tmpl *t;                                 /* the template */
+    const struct tmpl_fields *in;                         /* caller's fields */
+    uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD];            /* decoded fields */
+    size_t ncps[FIELD_COUNT];                             /* code points per field */
+    hb_set_t *used[FONT_MAX_FACES];                       /* owned; characters drawn per face */
+    int slot[FONT_MAX_FACES];                             /* index in fonts, -1 when not embedded */
+    hb_blob_t *ttf[FONT_MAX_FACES];                       /* owned; the subsets */
+    struct ofd_font fonts[FONT_MAX_FACES];                /* the embedded fonts */
     char font_names[FONT_MAX_FACES][FONT_MAX_PSNAME + 8]; /* their FontNames, unique */
-    size_t nfonts;                             /* entries in fonts */
-    struct ofd_text texts[ORD_MAX_TEXTS];      /* runs; text and dx owned */
-    size_t ntexts;                             /* entries in texts */
-    struct ofd_path *paths;                    /* owned; rects hold offsets until fixed */
-    size_t npaths, cap_paths;                  /* in use, allocated */
-    struct rects rects;                        /* every path's rectangles */
-    struct ofd_image images[1];                /* the photo */
-    size_t nimages;                            /* 0 or 1 */
-    unsigned char *photo_small;                /* owned; photo_fit's JPEG, or NULL */
-    struct ofd_rect seal_box;                  /* the seal's circle's box, w = 0 when none */
-    char *err;                                 /* caller's message buffer */
-    size_t errlen;                             /* its size */
+    size_t nfonts;                                        /* entries in fonts */
+    struct ofd_text texts[ORD_MAX_TEXTS];                 /* runs; text and dx owned */
+    size_t ntexts;                                        /* entries in texts */
+    struct ofd_path *paths;     /* owned; rects hold offsets until fixed */
+    size_t npaths, cap_paths;   /* in use, allocated */
+    struct rects rects;         /* every path's rectangles */
+    struct ofd_image images[1]; /* the photo */
+    size_t nimages;             /* 0 or 1 */
+    unsigned char *photo_small; /* owned; photo_fit's JPEG, or NULL */
+    struct ofd_rect seal_box;   /* the seal's circle's box, w = 0 when none */
+    char *err;                  /* caller's message buffer */
+    size_t errlen;              /* its size */
 };
 
 static struct ofd_color color_of(struct rgb c)
@@ -125,32 +125,9 @@ static void fix_paths(struct odoc *d)
 
 /* ------------------------------------------------------------------ text */
 
-static const char *field_text(const struct tmpl_fields *f, int i)
-{
-    const char *v[FIELD_COUNT] = {f->name,      f->gender,         f->id_number,
-                                  f->position,  f->certificate_no, f->institution,
-                                  f->authority, f->issue_date,     f->elicence_id};
-    return v[i];
-}
-
 static int decode_fields(struct odoc *d)
 {
-    for (int i = 0; i < FIELD_COUNT; i++) {
-        const char *s = field_text(d->in, i);
-        long n = s == NULL ? -1 : tmpl_codepoints(s, d->cps[i], TMPL_MAX_FIELD);
-        if (n < 0) {
-            jp_errf(d->err, d->errlen, "%s: missing, not UTF-8, too long or has control characters",
-                    tmpl_field_names[i]);
-            return TMPL_EFIELD;
-        }
-        d->ncps[i] = (size_t)n;
-    }
-    if (d->in->qr_text == NULL || d->in->qr_text[0] == '\0' ||
-        strlen(d->in->qr_text) > TMPL_MAX_QR) {
-        jp_errf(d->err, d->errlen, "qr_text: missing or longer than %d bytes", TMPL_MAX_QR);
-        return TMPL_EFIELD;
-    }
-    return 0;
+    return tmpl_fields_decode(d->in, d->cps, d->ncps, d->err, d->errlen);
 }
 
 /* Advance of cp in face at size_pt plus spacing_pt, in mm. */
@@ -400,10 +377,10 @@ static int put_photo(struct odoc *d, const struct item *it)
         return TMPL_EPHOTO;
     }
     s = fmin(it->w / w, it->h / h);
-    d->images[0] = (struct ofd_image){is_png ? "PNG" : "JPEG",
-                                      {p, n},
-                                      {it->x + (it->w - w * s) / 2, it->y + (it->h - h * s) / 2,
-                                       w * s, h * s}};
+    d->images[0] = (struct ofd_image){
+        is_png ? "PNG" : "JPEG",
+        {p, n},
+        {it->x + (it->w - w * s) / 2, it->y + (it->h - h * s) / 2, w * s, h * s}};
     d->nimages = 1;
     return put_photo_frame(d, it);
 }
@@ -535,8 +512,10 @@ static int odoc_write(struct odoc *d, const struct ofd_stamp *stamp, const char 
         jp_errf(d->err, d->errlen, "seal time out of range");
         return TMPL_EFIELD;
     }
-    if (d->seal_box.w > 0)
-        st.box = d->seal_box;
+    /* the template's seal circle, else the lower right corner (default_seal's size) */
+    st.box = d->seal_box.w > 0 ? d->seal_box
+                               : (struct ofd_rect){d->t->page_w * MM_PER_PT - 60,
+                                                   d->t->page_h * MM_PER_PT - 60, 40, 40};
     memset(&doc, 0, sizeof doc);
     doc.doc_id = doc_id;
     doc.title = title[0] != '\0' ? title : NULL;
@@ -631,7 +610,258 @@ static int seal_cover(const struct star *s, int px, int py, int n, double rim)
     return c;
 }
 
-int tmpl_seal_png(const struct tmpl *t, struct jp_buf *png, unsigned *side_mm)
+/* --- Lettering: glyph outlines (HarfBuzz) filled with the non-zero rule. */
+
+#define ORD_SS 4           /* sub-scanlines per pixel row */
+#define ORD_MAX_EDGES 8192 /* line segments of one glyph */
+#define ORD_CURVE_STEPS 8  /* segments per curve */
+
+/* Where a glyph goes: image pixel = (ox, oy) + X * (ax, ay) + Y * (bx, by) for font units X, Y. */
+struct glyph_place {
+    double ox, oy, ax, ay, bx, by;
+};
+
+/* One glyph's outline as line segments in image pixels. */
+struct outline {
+    const struct glyph_place *at; /* the placement */
+    double x[ORD_MAX_EDGES][2];   /* segment ends, x */
+    double y[ORD_MAX_EDGES][2];   /* segment ends, y */
+    size_t n;                     /* segments in use */
+    double cx, cy;                /* the pen, font units */
+};
+
+static void ol_line(struct outline *o, double x, double y)
+{
+    const struct glyph_place *g = o->at;
+
+    if (o->n < ORD_MAX_EDGES) {
+        o->x[o->n][0] = g->ox + o->cx * g->ax + o->cy * g->bx;
+        o->y[o->n][0] = g->oy + o->cx * g->ay + o->cy * g->by;
+        o->x[o->n][1] = g->ox + x * g->ax + y * g->bx;
+        o->y[o->n][1] = g->oy + x * g->ay + y * g->by;
+        o->n++;
+    }
+    o->cx = x, o->cy = y;
+}
+
+static void ol_move(hb_draw_funcs_t *f, void *d, hb_draw_state_t *st, float x, float y, void *u)
+{
+    struct outline *o = d;
+
+    (void)f, (void)st, (void)u;
+    o->cx = x, o->cy = y;
+}
+
+static void ol_lineto(hb_draw_funcs_t *f, void *d, hb_draw_state_t *st, float x, float y, void *u)
+{
+    (void)f, (void)st, (void)u;
+    ol_line(d, x, y);
+}
+
+static void ol_quad(hb_draw_funcs_t *f, void *d, hb_draw_state_t *st, float qx, float qy, float x,
+                    float y, void *u)
+{
+    struct outline *o = d;
+    double x0 = o->cx, y0 = o->cy;
+
+    (void)f, (void)st, (void)u;
+    for (int i = 1; i <= ORD_CURVE_STEPS; i++) {
+        double t = (double)i / ORD_CURVE_STEPS, m = 1 - t;
+        ol_line(o, m * m * x0 + 2 * m * t * qx + t * t * x,
+                m * m * y0 + 2 * m * t * qy + t * t * y);
+    }
+}
+
+static void ol_cubic(hb_draw_funcs_t *f, void *d, hb_draw_state_t *st, float ax, float ay, float bx,
+                     float by, float x, float y, void *u)
+{
+    struct outline *o = d;
+    double x0 = o->cx, y0 = o->cy;
+
+    (void)f, (void)st, (void)u;
+    for (int i = 1; i <= ORD_CURVE_STEPS; i++) {
+        double t = (double)i / ORD_CURVE_STEPS, m = 1 - t;
+        ol_line(o, m * m * m * x0 + 3 * m * m * t * ax + 3 * m * t * t * bx + t * t * t * x,
+                m * m * m * y0 + 3 * m * m * t * ay + 3 * m * t * t * by + t * t * t * y);
+    }
+}
+
+static void ol_close(hb_draw_funcs_t *f, void *d, hb_draw_state_t *st, void *u)
+{
+    (void)f, (void)d, (void)st, (void)u; /* HarfBuzz closes contours with a line_to */
+}
+
+/* Adds the coverage (0..1 per pixel) of the outline, non-zero rule, to cov (n x n, max'd). */
+static void ol_fill(const struct outline *o, float *cov, int n)
+{
+    double ymin = n, ymax = 0;
+    double xs[ORD_MAX_EDGES];
+    int dirs[ORD_MAX_EDGES];
+
+    for (size_t e = 0; e < o->n; e++)
+        for (int k = 0; k < 2; k++)
+            ymin = fmin(ymin, o->y[e][k]), ymax = fmax(ymax, o->y[e][k]);
+    for (int row = (int)fmax(0, floor(ymin)); row < n && row <= ymax; row++) {
+        float line[ORD_SEAL_PX] = {0};
+        for (int s = 0; s < ORD_SS; s++) {
+            double y = row + (s + 0.5) / ORD_SS;
+            size_t m = 0;
+            for (size_t e = 0; e < o->n; e++) {
+                double y0 = o->y[e][0], y1 = o->y[e][1];
+                if ((y0 <= y) == (y1 <= y))
+                    continue;
+                xs[m] = o->x[e][0] + (y - y0) * (o->x[e][1] - o->x[e][0]) / (y1 - y0);
+                dirs[m++] = y1 > y0 ? 1 : -1;
+            }
+            for (size_t a = 1; a < m; a++) /* insertion sort: a few dozen crossings */
+                for (size_t b = a; b > 0 && xs[b - 1] > xs[b]; b--) {
+                    double tx = xs[b];
+                    int td = dirs[b];
+                    xs[b] = xs[b - 1], dirs[b] = dirs[b - 1];
+                    xs[b - 1] = tx, dirs[b - 1] = td;
+                }
+            int wind = 0;
+            for (size_t a = 0; a + 1 < m; a++) {
+                wind += dirs[a];
+                if (wind == 0)
+                    continue;
+                for (int px = (int)fmax(0, floor(xs[a])); px < n && px < xs[a + 1]; px++)
+                    line[px] += (float)((fmin(px + 1, xs[a + 1]) - fmax(px, xs[a])) / ORD_SS);
+            }
+        }
+        for (int px = 0; px < n; px++)
+            cov[(size_t)row * (size_t)n + (size_t)px] =
+                fmaxf(cov[(size_t)row * (size_t)n + (size_t)px], fminf(line[px], 1));
+    }
+}
+
+static hb_draw_funcs_t *ol_funcs(void)
+{
+    hb_draw_funcs_t *f = hb_draw_funcs_create();
+
+    hb_draw_funcs_set_move_to_func(f, ol_move, NULL, NULL);
+    hb_draw_funcs_set_line_to_func(f, ol_lineto, NULL, NULL);
+    hb_draw_funcs_set_quadratic_to_func(f, ol_quad, NULL, NULL);
+    hb_draw_funcs_set_cubic_to_func(f, ol_cubic, NULL, NULL);
+    hb_draw_funcs_set_close_path_func(f, ol_close, NULL, NULL);
+    hb_draw_funcs_make_immutable(f);
+    return f;
+}
+
+/* Draws code point cp at g into cov; 0, or -1 when no face has it. */
+static int draw_glyph(const struct tmpl *t, hb_draw_funcs_t *f, struct outline *o, uint32_t cp,
+                      const struct glyph_place *g, float *cov)
+{
+    int face = font_lib_find(&t->fonts, cp);
+    hb_codepoint_t gid;
+
+    if (face < 0 || !hb_font_get_nominal_glyph(t->fonts.faces[face].font, cp, &gid))
+        return -1;
+    o->at = g;
+    o->n = 0;
+    o->cx = o->cy = 0;
+    hb_font_get_glyph_shape(t->fonts.faces[face].font, gid, f, o);
+    ol_fill(o, cov, ORD_SEAL_PX);
+    return 0;
+}
+
+/* Font units per em of the face that draws cp (1000 when none does). */
+static double upem_of(const struct tmpl *t, uint32_t cp)
+{
+    int face = font_lib_find(&t->fonts, cp);
+
+    return face < 0 ? 1000.0 : (double)t->fonts.faces[face].upem;
+}
+
+/*
+ * The authority's name along the upper arc, as render.c's seal_arc_text draws
+ * it on the PDF (same sizes and angles), in a picture of ORD_SEAL_PX pixels
+ * across the seal's diameter; r is the seal's radius and R the lettering's
+ * (inside the rim), both in points.
+ */
+static int seal_arc(const struct tmpl *t, hb_draw_funcs_t *f, struct outline *o,
+                    const uint32_t *cps, size_t n, double r, double R, float *cov)
+{
+    double arc = 250.0 * M_PI / 180.0, rim = R * 0.90, k = ORD_SEAL_PX / (2 * r), size, rb, step;
+    int rc = 0;
+
+    if (n == 0)
+        return 0;
+    size = fmin(R * 0.30, arc * rim / (0.85 * 1.08 * (double)n + 0.9 * arc));
+    rb = rim - 0.9 * size;
+    step = fmin(0.85 * 1.08 * size / rb, arc / (double)n);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        int face = font_lib_find(&t->fonts, cps[i]);
+        double a = M_PI / 2 + step * (double)n / 2 - ((double)i + 0.5) * step, s = sin(a),
+               c = cos(a);
+        double w =
+            face < 0 ? 0 : 0.85 * font_lib_advance(&t->fonts, (size_t)face, cps[i]) * size / 1000.0;
+        double ox = rb * c - s * w / 2, oy = rb * s + c * w / 2, u = size / upem_of(t, cps[i]);
+        /* PDF text matrix [s -c c s ox oy] with 85 % horizontal scaling, y flipped for the image */
+        struct glyph_place g = {ORD_SEAL_PX / 2.0 + ox * k,
+                                ORD_SEAL_PX / 2.0 - oy * k,
+                                0.85 * u * s * k,
+                                0.85 * u * c * k,
+                                u * c * k,
+                                -u * s * k};
+        rc = draw_glyph(t, f, o, cps[i], &g, cov);
+    }
+    return rc;
+}
+
+/* The seal's label, horizontal, centred below the star, as render.c's draw_seal places it. */
+static int seal_label(const struct tmpl *t, hb_draw_funcs_t *f, struct outline *o,
+                      const struct item *it, float *cov)
+{
+    double r = it->w / MM_PER_PT, size = r * 0.15, k = ORD_SEAL_PX / (2 * r), w = 0, x;
+    double h = size * MM_PER_PT * 1.2, y = it->w * 0.40;
+    double base = (y + h - ((h / MM_PER_PT - size) / 2 + 0.12 * size) * MM_PER_PT) / MM_PER_PT;
+    int rc = 0;
+
+    for (size_t i = 0; i < it->ncps; i++) {
+        int face = font_lib_find(&t->fonts, it->cps[i]);
+        w += face < 0 ? 0 : font_lib_advance(&t->fonts, (size_t)face, it->cps[i]) * size / 1000.0;
+    }
+    x = -w / 2;
+    for (size_t i = 0; i < it->ncps && rc == 0; i++) {
+        int face = font_lib_find(&t->fonts, it->cps[i]);
+        double u = size / upem_of(t, it->cps[i]);
+        struct glyph_place g = {
+            ORD_SEAL_PX / 2.0 + x * k, ORD_SEAL_PX / 2.0 + base * k, u * k, 0, 0, -u * k};
+        rc = draw_glyph(t, f, o, it->cps[i], &g, cov);
+        x += face < 0 ? 0 : font_lib_advance(&t->fonts, (size_t)face, it->cps[i]) * size / 1000.0;
+    }
+    return rc;
+}
+
+/* The lettering of seal item it with the authority's name into cov. */
+static int seal_lettering(const struct tmpl *t, const struct item *it, const char *authority,
+                          double rim_px, float *cov)
+{
+    uint32_t cps[TMPL_MAX_FIELD];
+    long n = tmpl_codepoints(authority, cps, TMPL_MAX_FIELD);
+    double r = it->w / MM_PER_PT;
+    hb_draw_funcs_t *f = ol_funcs();
+    struct outline *o = malloc(sizeof *o);
+    int rc = n < 0 ? TMPL_EFIELD : o == NULL ? ENOMEM : 0;
+
+    if (rc == 0)
+        rc = seal_arc(t, f, o, cps, (size_t)n, r, r - rim_px * 2 * r / ORD_SEAL_PX, cov);
+    if (rc == 0)
+        rc = seal_label(t, f, o, it, cov);
+    if (rc < 0)
+        rc = TMPL_EGLYPH;
+    free(o);
+    hb_draw_funcs_destroy(f);
+    return rc;
+}
+
+/* The seal of a template without a seal directive: 40 mm, red, no label. */
+static const struct item default_seal = {
+    .kind = ITEM_SEAL, .w = 20, .stroke = {0.816, 0.125, 0.18}, .alpha = 1};
+
+int tmpl_seal_png(const struct tmpl *t, const char *authority, struct jp_buf *png,
+                  unsigned *side_mm)
 {
     const struct item *seal = NULL;
     png_image img;
@@ -639,6 +869,8 @@ int tmpl_seal_png(const struct tmpl *t, struct jp_buf *png, unsigned *side_mm)
     png_alloc_size_t len = 0;
     struct rgb c;
     struct star star;
+    unsigned char map[256 * 4];
+    float *cov = NULL;
     double rim;
     int rc = 0;
 
@@ -646,32 +878,42 @@ int tmpl_seal_png(const struct tmpl *t, struct jp_buf *png, unsigned *side_mm)
         if (t->items[i].kind == ITEM_SEAL)
             seal = &t->items[i];
     if (seal == NULL)
-        return TMPL_ESYNTAX;
+        seal = &default_seal;
     c = seal->stroke;
     rim = (seal->width > 0 ? seal->width * MM_PER_PT / (2 * seal->w) : 0.045 / 2) * ORD_SEAL_PX;
     star_make(&star, ORD_SEAL_PX / 2.0 * 0.25);
-    px = calloc((size_t)ORD_SEAL_PX * ORD_SEAL_PX, 4);
-    if (px == NULL)
+    px = calloc((size_t)ORD_SEAL_PX * ORD_SEAL_PX, 1);
+    cov = calloc((size_t)ORD_SEAL_PX * ORD_SEAL_PX, sizeof *cov);
+    if (px == NULL || cov == NULL) {
+        free(px);
+        free(cov);
         return ENOMEM;
+    }
+    rc = seal_lettering(t, seal, authority, rim, cov);
+    /* one colour, 256 opacities: an 8-bit palette PNG, a third of RGBA's bytes */
+    for (int i = 0; i < 256; i++) {
+        map[4 * i] = (unsigned char)lround(c.r * 255),
+                map[4 * i + 1] = (unsigned char)lround(c.g * 255);
+        map[4 * i + 2] = (unsigned char)lround(c.b * 255), map[4 * i + 3] = (unsigned char)i;
+    }
     for (int y = 0; y < ORD_SEAL_PX; y++)
         for (int x = 0; x < ORD_SEAL_PX; x++) {
-            unsigned char *p = px + 4 * ((size_t)y * ORD_SEAL_PX + (size_t)x);
-            int cov = seal_cover(&star, x, y, ORD_SEAL_PX, rim);
-            p[0] = (unsigned char)lround(c.r * 255), p[1] = (unsigned char)lround(c.g * 255);
-            p[2] = (unsigned char)lround(c.b * 255);
-            p[3] = (unsigned char)(cov * 255 / 16);
+            double a = fmax(seal_cover(&star, x, y, ORD_SEAL_PX, rim) / 16.0,
+                            cov[(size_t)y * ORD_SEAL_PX + (size_t)x]);
+            px[(size_t)y * ORD_SEAL_PX + (size_t)x] = (unsigned char)lround(a * 255);
         }
     memset(&img, 0, sizeof img);
     img.version = PNG_IMAGE_VERSION;
     img.width = img.height = ORD_SEAL_PX;
-    img.format = PNG_FORMAT_RGBA;
-    if (!png_image_write_get_memory_size(img, len, 0, px, 0, NULL)) {
+    img.format = PNG_FORMAT_RGBA_COLORMAP;
+    img.colormap_entries = 256;
+    if (rc == 0 && !png_image_write_get_memory_size(img, len, 0, px, 0, map)) {
         rc = EIO;
-    } else {
+    } else if (rc == 0) {
         unsigned char *mem = malloc((size_t)len);
         if (mem == NULL)
             rc = ENOMEM;
-        else if (!png_image_write_to_memory(&img, mem, &len, 0, px, 0, NULL))
+        else if (!png_image_write_to_memory(&img, mem, &len, 0, px, 0, map))
             rc = EIO;
         if (rc == 0)
             rc = jp_buf_append(png, mem, (size_t)len);
@@ -679,6 +921,7 @@ int tmpl_seal_png(const struct tmpl *t, struct jp_buf *png, unsigned *side_mm)
     }
     png_image_free(&img);
     free(px);
+    free(cov);
     *side_mm = (unsigned)lround(2 * seal->w);
     return rc;
 }

@@ -100,8 +100,9 @@ struct ofd_stamp;
  * package (ofd/ofd.h, docs/ofd.md) appended to out: the template's frame,
  * texts, fields, photo and QR (vector), fonts embedded as HarfBuzz subsets of
  * the faces the PDF uses. stamp gives the seal, time and signer (its signer's
- * sign is called once); its box is replaced by the template's seal circle
- * when the template has one. doc_id is 32 lower-case hex digits.
+ * sign is called once); its box is replaced by the template's seal circle,
+ * or the page's lower right corner when the template has no seal. doc_id is
+ * 32 lower-case hex digits.
  * Returns 0, the errors of tmpl_render (TMPL_EFIELD, TMPL_EGLYPH, TMPL_EPHOTO,
  * TMPL_EQR, TMPL_EFONT), or ofd_write's (OFD_*, ENOMEM, EFBIG) with the reason
  * in err; out keeps its length on failure.
@@ -112,11 +113,14 @@ int tmpl_render_ofd(const struct tmpl *t, const struct tmpl_fields *f,
 
 /*
  * The picture of the template's seal for the electronic seal (SES_Seal): a
- * transparent PNG of its rim and star in its colour, appended to png;
- * *side_mm gets its printed size. Returns 0, TMPL_ESYNTAX (the template has
- * no seal), ENOMEM, EIO or EFBIG.
+ * transparent PNG in the seal's colour of what the PDF draws (rim, star,
+ * authority, UTF-8, along the arc, the label below), appended to png;
+ * *side_mm gets its printed size (a template without a seal gets a red one of
+ * 40 mm without label). Returns 0, TMPL_EFIELD (authority not UTF-8),
+ * TMPL_EGLYPH (no face has one of its characters), ENOMEM, EIO or EFBIG.
  */
-int tmpl_seal_png(const struct tmpl *t, struct jp_buf *png, unsigned *side_mm);
+int tmpl_seal_png(const struct tmpl *t, const char *authority, struct jp_buf *png,
+                  unsigned *side_mm);
 
 /* A static, lowercase description of any code tmpl_* returns. */
 const char *tmpl_strerror(int code);

@@ -385,7 +385,8 @@ static void test_render(void)
     snprintf(tpath, sizeof tpath, "%s/certificate.tmpl", home);
     CHECK_INT(tmpl_load(tpath, &t, err, sizeof err), 0);
     jp_buf_init(&seal, 4u << 20);
-    CHECK(t != NULL && tmpl_seal_png(t, &seal, &side) == 0 && seal.len > 33 && side == 40);
+    CHECK(t != NULL && tmpl_seal_png(t, authority, &seal, &side) == 0 && seal.len > 33 &&
+          side == 40);
     if (seal.len > 33) {
         CHECK_INT(EVP_EncodeBlock(b64, seal.data, 33), 44);
         CHECK(strstr((char *)dom, (char *)b64) != NULL);

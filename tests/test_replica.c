@@ -285,8 +285,8 @@ static int pdf_of(const char *h, const char *no, const char *path)
 /* The same for its sealed OFD (SPEC §11: the "ofds" database replicates like any other). */
 static int ofd_of(const char *h, const char *no, const char *path)
 {
-    char *argv[] = {ibin, "--home", (char *)h, "ofd", (char *)no, "--out", (char *)path,
-                    "--force", NULL};
+    char *argv[] = {ibin,    "--home",     (char *)h, "ofd", (char *)no,
+                    "--out", (char *)path, "--force", NULL};
 
     return vc_run(argv, NULL) == 0 ? 0 : -1;
 }
