@@ -46,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_ASSERT((r.verdict == OFD_INTACT) == (r.reason[0] == '\0'));
         FZ_ASSERT(r.verdict != OFD_INTACT || f.calls == 2);
         FZ_ASSERT(r.files <= OFD_MAX_ENTRIES);
+        FZ_ASSERT(r.verdict != OFD_INTACT || r.have_signed_value); /* the store indexes it */
     }
     ofd_report_free(&r);
     return 0;

@@ -119,6 +119,11 @@ int open_issuer(const char *home, const char *passfile, int threads, issuer **is
     }
     if (rc != 0)
         fprintf(stderr, "cannot open home %s: %s\n", home, err);
+    else if (!issuer_has_ofd(*is))
+        fprintf(stderr,
+                "note: %s has no SM2 keys, so no OFD files are made (SPEC §11); add them with\n"
+                "  jianpei-issuer --home %s keys sm2-init [--passphrase-file FILE]\n",
+                home, home);
     return rc;
 }
 
@@ -383,6 +388,29 @@ int cmd_pdf(int argc, char **argv, const char *home)
     if (rc == 0)
         printf("%s\n", out);
     return cmd_done(rc, "pdf", err);
+}
+
+static const char ofd_help[] =
+    "usage: jianpei-issuer ofd [--home DIR] CERTIFICATE_NO --out FILE [--force]\n"
+    "\n"
+    "Writes the stored sealed OFD of a certificate's current version (SPEC §11,\n"
+    "docs/ofd.md) to FILE, mode 0600: it holds the holder's personal data. An\n"
+    "existing FILE is refused unless --force (then it is replaced, never followed).\n"
+    "Certificates issued while the home had no SM2 keys have no OFD.\n";
+
+int cmd_ofd(int argc, char **argv, const char *home)
+{
+    const char *no = NULL, *out = NULL, *force = NULL;
+    const struct cmd_opt opts[] = {{"out", CMD_REQUIRED, &out}, {"force", CMD_FLAG, &force}};
+    char err[512] = "";
+    int rc, status;
+
+    if (cmd_scan(argc, argv, opts, 2, &no, ofd_help, &status))
+        return status;
+    rc = issuer_ofd_save(home, no, out, force != NULL, err, sizeof err);
+    if (rc == 0)
+        printf("%s\n", out);
+    return cmd_done(rc, "ofd", err);
 }
 
 /* ------------------------------------------------------ status, reissue */

@@ -45,6 +45,7 @@ int cmd_tsa(int argc, char **argv, const char *home); /* cmd_tsa.c */
 int cmd_show(int argc, char **argv, const char *home);
 int cmd_find(int argc, char **argv, const char *home);
 int cmd_pdf(int argc, char **argv, const char *home);
+int cmd_ofd(int argc, char **argv, const char *home);
 int cmd_status(int argc, char **argv, const char *home);
 int cmd_reissue(int argc, char **argv, const char *home);
 int cmd_stats(int argc, char **argv, const char *home);

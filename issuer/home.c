@@ -4,6 +4,7 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "issuer.h"
 #include "audit.h"
+#include "issuer_int.h"
 #include "ident.h"
 #include "keys.h"
 #include "longterm.h"
@@ -228,6 +229,8 @@ static int create_keys(const struct issuer_init_opts *o, const char *home, char 
         rc = jp_home_path(home, JP_HOME_TRUST_LIST, trust);
     if (rc == 0)
         rc = keys_create(kdir, &ko, err, errlen);
+    if (rc == 0) /* SPEC §11: the SM2 keys of the OFD seal stay files, also with a token */
+        rc = issuer_sm2_create(kdir, &ko, o->passphrase, o->passphrase_len, err, errlen);
     if (rc == 0)
         rc = keys_open(kdir, KEYS_WITH_ROOT, o->passphrase, o->passphrase_len, &k, err, errlen);
     if (rc == 0)

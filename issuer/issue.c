@@ -20,6 +20,7 @@
 #include "intake.h"
 #include "keys.h"
 #include "linereader.h"
+#include "ofd.h"
 #include "pdf.h"
 #include "store.h"
 #include "tmpl.h"
@@ -41,8 +42,10 @@
 #define CHINA_UTC_OFFSET (8 * 3600)
 
 /* The issuer's own databases beside store.h's: photos, kept so a reissued file has one;
- * corrections, the old and new values of each correction (correct.c). */
-static const struct store_dbspec issuer_dbs[] = {{STORE_PHOTOS_DB, 0}, {"corrections", 0}};
+ * corrections, the old and new values of each correction (correct.c); ofds, the OFD of each
+ * certificate's current version (ofd.c). */
+static const struct store_dbspec issuer_dbs[] = {
+    {STORE_PHOTOS_DB, 0}, {"corrections", 0}, {STORE_OFDS_DB, 0}};
 
 /* One line of a batch. */
 struct job {
@@ -52,6 +55,7 @@ struct job {
     int already;                         /* this attempt: issued before, cert.certificate_no set */
     struct store_cert cert;              /* this attempt: the record to store */
     struct jp_buf pdf;                   /* the signed PDF, rendered for rendered_no */
+    struct jp_buf ofd;                   /* the sealed OFD of the same (empty: no SM2 keys) */
     char rendered_no[IDENT_CERTNO_SIZE]; /* number pdf was rendered for, "" when none yet */
     int render_rc;                       /* this attempt: 0 or the renderer's error */
     char claim[JP_CLAIM_CODE_SIZE];      /* the new certificate's plain claim code, wiped after */
@@ -123,19 +127,23 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
     if (rc == 0)
         rc = open_keys(is, pass, passlen, err, errlen);
     if (rc == 0)
+        rc = issuer_ofd_open(is, pass, passlen, err, errlen);
+    if (rc == 0)
         rc = longterm_open(is, err, errlen);
     if (rc == 0)
         rc = jp_claim_key_load(home, 1, is->claim_key, err, errlen);
     if (rc == 0)
         rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0) {
-        struct store_opts so = {.extra = issuer_dbs, .n_extra = 2};
+        struct store_opts so = {.extra = issuer_dbs, .n_extra = 3};
         rc = store_open_with(path, 0, &so, &is->st, err, errlen);
     }
     if (rc == 0)
         rc = store_db_by_name(is->st, STORE_PHOTOS_DB, &is->photos_db);
     if (rc == 0)
         rc = store_db_by_name(is->st, "corrections", &is->corrections_db);
+    if (rc == 0)
+        rc = store_db_by_name(is->st, STORE_OFDS_DB, &is->ofds_db);
     if (rc != 0) {
         issuer_close(is);
         return rc;
@@ -152,6 +160,7 @@ void issuer_close(issuer *is)
     for (int i = 0; i < is->nworkers; i++)
         keys_close(is->keys[i]);
     tmpl_free(is->tmpl);
+    issuer_ofd_close(is);
     longterm_close(&is->lt);
     jp_cleanse(is->claim_key, sizeof is->claim_key);
     free(is);
@@ -272,8 +281,9 @@ static void *worker_run(void *arg)
         struct job *j = &b->jobs[i];
         if (j->rejected || j->already || j->rendered_no[0] != '\0')
             continue;
-        j->render_rc = render_certificate(b->is, w->k, &j->cert, j->rec.photo.data,
-                                          j->rec.photo.len, &j->pdf, j->why, sizeof j->why);
+        j->render_rc =
+            render_certificate(b->is, w->k, &j->cert, j->rec.photo.data, j->rec.photo.len, &j->pdf,
+                               &j->ofd, j->why, sizeof j->why);
         if (j->render_rc == 0)
             memcpy(j->rendered_no, j->cert.certificate_no, sizeof j->rendered_no);
     }
@@ -389,6 +399,7 @@ static int number_job(struct batch *b, struct job *j, store_txn *txn)
         return rc;
     j->rendered_no[0] = '\0';
     jp_buf_reset(&j->pdf);
+    jp_buf_reset(&j->ofd);
     return fill_cert(b, j, no);
 }
 
@@ -424,6 +435,8 @@ static int put_job(const struct batch *b, const struct job *j, store_txn *txn)
     rc = store_cert_put(txn, &j->cert);
     if (rc == 0)
         rc = store_pdf_put(txn, j->cert.certificate_no, j->pdf.data, j->pdf.len);
+    if (rc == 0)
+        rc = store_ofd_version(b->is, txn, &j->cert, &j->ofd);
     if (rc == 0 && j->rec.photo.data != NULL)
         rc = store_put(txn, b->is->photos_db, j->cert.certificate_no, STORE_CERT_NO_LEN,
                        j->rec.photo.data, j->rec.photo.len, 0);
@@ -509,6 +522,7 @@ static void batch_clear(struct batch *b)
     for (size_t i = 0; i < b->n; i++) {
         intake_rec_clear(&b->jobs[i].rec);
         jp_buf_free(&b->jobs[i].pdf);
+        jp_buf_free(&b->jobs[i].ofd);
         jp_cleanse(b->jobs[i].claim, sizeof b->jobs[i].claim);
     }
     b->n = 0;
@@ -563,6 +577,7 @@ static int read_job(struct reader *r, struct job *j, int *got)
     } while (lr == LR_LINE && len == 0);
     memset(j, 0, sizeof *j);
     jp_buf_init(&j->pdf, TMPL_MAX_PDF);
+    jp_buf_init(&j->ofd, OFD_MAX_OUTPUT);
     j->rec.line = r->lr.line;
     *got = 1;
     if (lr != LR_TOOLONG)

@@ -331,6 +331,7 @@ struct issuer_check_report {
     uint64_t certs, pdfs, audit_entries; /* records read */
     unsigned problems;                   /* problems found */
     char first[ISSUER_CHECK_LINES][160]; /* descriptions of the first ones */
+    uint64_t ofds;                       /* OFD packages read (homes with SM2 keys only) */
 };
 
 /*
@@ -338,6 +339,32 @@ struct issuer_check_report {
  * that others may read. Returns 0 when the walk completed (problems in *r).
  */
 int issuer_check(const char *home, struct issuer_check_report *r, char *err, size_t errlen);
+
+/* --- OFD (SPEC §11; issuer/ofd.c) --- */
+/*
+ * issuer_check's OFD part, for a home with SM2 keys (nothing otherwise):
+ * counts the OFDs into r->ofds and adds a problem for every certificate whose
+ * current version has no OFD, or whose OFD's file or seal digest does not map
+ * to (number, file version). Returns 0 when the walk completed.
+ */
+int issuer_check_ofds(const char *home, struct issuer_check_report *r, char *err, size_t errlen);
+/* 1 when the opened issuer makes OFDs (the home has SM2 keys), else 0. */
+int issuer_has_ofd(const issuer *is);
+/*
+ * Writes certificate no's stored OFD to path as a private file (0600, like
+ * issuer_pdf_save); an existing path is refused (EEXIST) unless force.
+ * ISSUER_EARG, EEXIST, STORE_ENOTFOUND, or the first failure's code.
+ */
+int issuer_ofd_save(const char *home, const char *no, const char *path, int force, char *err,
+                    size_t errlen);
+/*
+ * keys sm2-init: adds the SM2 root and signing certificate to a home made
+ * without them (keys/sm2.c, encrypted with pass when given; the passphrase or
+ * PIN must open the home's keys) with the audit entry keys-sm2-init by actor.
+ * EEXIST when any SM2 file exists; nothing is left written on failure.
+ */
+int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t passlen,
+                         const char *actor, char *err, size_t errlen);
 /*
  * One-off for a store made before the file-check index: records the digests of
  * every certificate's current PDF (store_digest_backfill); *n gets how many.

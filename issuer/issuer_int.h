@@ -14,6 +14,19 @@
 #include "store.h"
 #include "tmpl.h"
 
+/* The OFD side of an opened issuer (ofd.c). */
+struct issuer_ofd {
+    keys_sm2_t *sm2;    /* the home's SM2 hierarchy with keys; NULL: no OFD (an older home) */
+    struct jp_buf seal; /* the SES_Seal DER made at open */
+    char es_id[65];     /* the seal's esID */
+};
+
+/* An SM2 signer for ofd/'s callbacks: which key of the hierarchy. */
+struct issuer_ofd_signer {
+    const keys_sm2_t *sm2;     /* the hierarchy */
+    enum keys_sm2_which which; /* root (seal maker) or signing key */
+};
+
 struct issuer {
     char home[JP_HOME_PATH_MAX];               /* the home directory */
     struct jp_config cfg;                      /* its configuration */
@@ -27,6 +40,8 @@ struct issuer {
     atomic_ulong renders;                      /* render-and-sign calls since issuer_open */
     unsigned char claim_key[JP_CLAIM_KEY_LEN]; /* HOME/claim.key, wiped by issuer_close */
     struct longterm lt;                        /* chain, CRL, TSA of the signatures (SPEC §13) */
+    int ofds_db;                               /* STORE_OFDS_DB: certificate_no -> OFD package */
+    struct issuer_ofd ofd;                     /* SM2 keys and seal, ofd.c */
 };
 
 /*
@@ -37,7 +52,33 @@ struct issuer {
  * template or the signer with the reason in err.
  */
 int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsigned char *photo,
-                       size_t photo_len, struct jp_buf *pdf, char *err, size_t errlen);
+                       size_t photo_len, struct jp_buf *pdf, struct jp_buf *ofd, char *err,
+                       size_t errlen);
+/* (ofd: when not NULL, the sealed OFD of the same fields goes there, reset first;
+ * it stays empty when the home has no SM2 keys.) */
+
+/* --- ofd.c (SPEC §11) --- */
+/* 1 when the home's keys directory has the SM2 signing key (sm2-sign.key). */
+int issuer_ofd_keys_present(const char *home);
+/* Loads the SM2 hierarchy (when present) and makes the seal. Returns 0 or the first error. */
+int issuer_ofd_open(issuer *is, const unsigned char *pass, size_t passlen, char *err,
+                    size_t errlen);
+/* Releases what issuer_ofd_open made. Safe on a zeroed issuer. */
+void issuer_ofd_close(issuer *is);
+/* The sealed OFD package of the fields into *ofd (reset first; empty without SM2 keys). */
+int render_ofd(issuer *is, const struct tmpl_fields *f, struct jp_buf *ofd, char *err,
+               size_t errlen);
+/* Makes and saves an SM2 hierarchy into kdir (init and keys sm2-init). */
+int issuer_sm2_create(const char *kdir, const struct keys_create_opts *ko,
+                      const unsigned char *pass, size_t passlen, char *err, size_t errlen);
+/* SHA-256 of the package's Doc_0/Signs/Sign_0/SignedValue.dat. 0 or STORE_ENOTFOUND, ENOMEM. */
+int issuer_ofd_seal_digest(const void *pkg, size_t len, unsigned char out[32]);
+/*
+ * Puts the OFD of version c->file_version of c into STORE_OFDS_DB and records
+ * its two digests (the older version's digests stay). Nothing when ofd is empty.
+ */
+int store_ofd_version(issuer *is, store_txn *txn, const struct store_cert *c,
+                      const struct jp_buf *ofd);
 
 /*
  * Makes the next file version of valid certificate *c inside txn: version + 1,

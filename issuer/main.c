@@ -224,6 +224,7 @@ static const char keys_help[] =
     "       jianpei-issuer keys [--home DIR] export-trust [--out FILE] [--passphrase-file FILE]\n"
     "       jianpei-issuer keys [--home DIR] fingerprint\n"
     "       jianpei-issuer keys [--home DIR] crl [--passphrase-file FILE]\n"
+    "       jianpei-issuer keys [--home DIR] sm2-init [--passphrase-file FILE]\n"
     "\n"
     "  list          signing keys with key id, validity and state\n"
     "  rotate        make a new signing key; the old one is retired (still verifies)\n"
@@ -236,6 +237,9 @@ static const char keys_help[] =
     "                jianpei-verifier verify-qr --pin\n"
     "  crl           issue the root's CRL anew (HOME/" JP_HOME_CRL "): before its nextUpdate,\n"
     "                e.g. daily from cron; rotate and revoke issue one as well\n"
+    "  sm2-init      add the SM2 root and signing certificate of the OFD seal (SPEC §11)\n"
+    "                to a home made without them (keys/sm2-*.pem, sm2-*.key, encrypted\n"
+    "                with the passphrase when one is given); refused when they exist\n"
     "  --passphrase-file FILE  the private keys' passphrase: the first line of FILE\n"
     "  --pin-file FILE         the token PIN of a home made with init --pkcs11 (default\n"
     "                          $JIANPEI_PKCS11_PIN)\n"
@@ -281,6 +285,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
         !(strcmp(sub, "export-trust") == 0 && optind + 1 == argc) &&
         !(strcmp(sub, "fingerprint") == 0 && optind + 1 == argc) &&
         !(strcmp(sub, "crl") == 0 && optind + 1 == argc) &&
+        !(strcmp(sub, "sm2-init") == 0 && optind + 1 == argc) &&
         !(strcmp(sub, "revoke") == 0 && optind + 2 == argc)) {
         fputs(keys_help, stderr);
         return CLI_USAGE;
@@ -298,6 +303,13 @@ static int cmd_keys(int argc, char **argv, const char *home)
     rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
     ko.passphrase = (const unsigned char *)pass;
     ko.passphrase_len = passlen;
+    if (rc == 0 && strcmp(sub, "sm2-init") == 0) {
+        rc = issuer_keys_sm2_init(home, ko.passphrase, ko.passphrase_len,
+                                  ko.actor != NULL ? ko.actor : "jianpei-issuer", err, sizeof err);
+        if (rc == 0)
+            printf("SM2 root and signing certificate written to %s/" JP_HOME_KEYS "\n", home);
+        goto out;
+    }
     if (rc == 0)
         rc = issuer_keys_change(home, sub, optind + 1 < argc ? argv[optind + 1] : NULL, &ko, kid,
                                 written, err, sizeof err);
@@ -373,6 +385,8 @@ static int cmd_check(int argc, char **argv, const char *home)
     printf("%llu certificates, %llu PDFs, %llu audit entries, %u problems\n",
            (unsigned long long)r.certs, (unsigned long long)r.pdfs,
            (unsigned long long)r.audit_entries, r.problems);
+    if (r.ofds > 0)
+        printf("%llu OFDs\n", (unsigned long long)r.ofds);
     for (unsigned i = 0; i < r.problems && i < ISSUER_CHECK_LINES; i++)
         printf("  %s\n", r.first[i]);
     return r.problems == 0 ? CLI_OK : CLI_FAILURE;
@@ -447,6 +461,7 @@ static const struct command commands[] = {
     {"tsa", cmd_tsa, "serve the home's own RFC 3161 time-stamp authority"},
     {"show", cmd_show, "show one certificate's record"},
     {"pdf", cmd_pdf, "write a certificate's signed PDF to a file"},
+    {"ofd", cmd_ofd, "write a certificate's sealed OFD to a file"},
     {"find", cmd_find, "list a holder's certificates by ID number"},
     {"revoke", cmd_status, "revoke a certificate (撤销)"},
     {"suspend", cmd_status, "suspend a certificate (暂扣)"},

@@ -308,6 +308,7 @@ int issuer_check(const char *home, struct issuer_check_report *r, char *err, siz
     for (unsigned i = 0; i < sr.problems && i < STORE_REPORT_LINES && i < ISSUER_CHECK_LINES; i++)
         jp_errf(r->first[i], sizeof r->first[i], "%s", sr.first[i]);
     check_mode(home, r);
+    rc = issuer_check_ofds(home, r, err, errlen);
 out:
     return rc;
 }

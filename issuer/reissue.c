@@ -2,11 +2,12 @@
  * reissue.c - a new file for a valid certificate: same number, e-licence
  * version + 1, rendered and signed again (render.c), one transaction with its
  * audit entry. reissue_version is the one path of every new version
- * (reissue, correct.c): a second file format joins here.
+ * (reissue, correct.c): the OFD (ofd.c) joins here.
  */
 #include "issuer_int.h"
 #include "audit.h"
 #include "ident.h"
+#include "ofd.h"
 #include "store.h"
 #include "tmpl.h"
 
@@ -27,6 +28,7 @@ int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void
                     size_t photo_len, struct jp_buf *pdf, char *err, size_t errlen)
 {
     char why[IDENT_WHY_SIZE];
+    struct jp_buf ofd;
     int rc;
 
     if (c->status != STORE_STATUS_VALID) {
@@ -48,11 +50,15 @@ int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void
         return rc;
     }
     memcpy(c->key_id, is->kid, sizeof c->key_id);
-    rc = render_certificate(is, is->keys[0], c, photo, photo_len, pdf, err, errlen);
+    jp_buf_init(&ofd, OFD_MAX_OUTPUT);
+    rc = render_certificate(is, is->keys[0], c, photo, photo_len, pdf, &ofd, err, errlen);
     if (rc == 0)
         rc = store_cert_put(txn, c);
     if (rc == 0)
         rc = store_pdf_put(txn, c->certificate_no, pdf->data, pdf->len);
+    if (rc == 0)
+        rc = store_ofd_version(is, txn, c, &ofd);
+    jp_buf_free(&ofd);
     return rc;
 }
 

@@ -69,7 +69,8 @@ static int make_token(keys_t *k, const issuer *is, const struct store_cert *c, c
 
 /* Renders and signs one certificate into *pdf (reset first). */
 int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsigned char *photo,
-                       size_t photo_len, struct jp_buf *pdf, char *err, size_t errlen)
+                       size_t photo_len, struct jp_buf *pdf, struct jp_buf *ofd, char *err,
+                       size_t errlen)
 {
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], date[32];
     struct tmpl_fields f;
@@ -119,6 +120,8 @@ int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsign
             rc = KEYS_E_TSA; /* not this certificate's fault: the run stops */
     }
     jp_buf_free(&raw);
+    if (rc == 0 && ofd != NULL)
+        rc = render_ofd(is, &f, ofd, err, errlen);
     if (rc == 0)
         rc = store_text_set(c->qr_text, sizeof c->qr_text, qr);
     return rc;

@@ -662,4 +662,58 @@ int keys_sm3(const unsigned char *data, size_t len, unsigned char out[32]);
 
 /* === end of the SM2 hierarchy ============================================= */
 
+/* === The trust list's SM2 part and offline file checks (issue 18; trust_sm2.c, cms_verify.c)
+ *
+ * keys_export_trust() adds "sm2" {"root": {"certificate", "sha256"}, "keys":
+ * [{"kid", "certificate", "not_before", "not_after", "state"}]} to the
+ * document the root signs when the key directory holds the SM2 hierarchy
+ * (sm2-root.pem, sm2-sign.pem); keys_trust_load() accepts it only when the SM2
+ * root is self-signed and every listed certificate is issued by it (SM2 with
+ * SM3, KEYS_SM2_ID), and loads a list without "sm2" as before.
+ */
+
+struct keys_sm2_trusted {
+    const unsigned char *der; /* the certificate's DER, borrowed from the trust object */
+    size_t len;               /* bytes at der */
+    char kid[17];             /* SHA-256(DER)[0..7], lower-case hex */
+    char not_before[21];      /* YYYY-MM-DDTHH:MM:SSZ */
+    char not_after[21];       /* YYYY-MM-DDTHH:MM:SSZ */
+    enum keys_state state;    /* as published */
+};
+
+/* The SM2 root's DER (valid while t lives). 0, or KEYS_E_TRUST when the list has no "sm2". */
+int keys_trust_sm2_root(const keys_trust_t *t, const unsigned char **der, size_t *len);
+/* SM2 signing certificates in the list (0 without "sm2"). */
+size_t keys_trust_sm2_count(const keys_trust_t *t);
+/* The i-th SM2 signing certificate into *out (pointers into t). 0 or KEYS_E_INVAL. */
+int keys_trust_sm2_get(const keys_trust_t *t, size_t i, struct keys_sm2_trusted *out);
+/* The listed SM2 signing certificate whose DER is der: 0 with *out, or KEYS_E_UNKNOWN_KID. */
+int keys_trust_sm2_find(const keys_trust_t *t, const unsigned char *der, size_t len,
+                        struct keys_sm2_trusted *out);
+
+enum keys_cms_verdict {
+    KEYS_CMS_VALID,       /* a listed signing key signed exactly these bytes */
+    KEYS_CMS_MODIFIED,    /* a listed key's signature, but over other bytes */
+    KEYS_CMS_UNKNOWN_KEY, /* the signer is not in the trust list */
+    KEYS_CMS_REVOKED_KEY, /* the signature holds, but the list says the key is revoked */
+    KEYS_CMS_NOT_SIGNED,  /* not a CMS SignedData with one signer and its certificate */
+};
+
+/* "valid", "modified", "unknown_key", "revoked_key", "not_signed"; static. */
+const char *keys_cms_verdict_name(enum keys_cms_verdict v);
+
+/*
+ * Checks the detached CMS signature der[0..len-1] (at most 1 MiB) over the
+ * concatenation of ranges[0..n-1] (1..KEYS_CMS_MAX_RANGES) against t: one
+ * signer, its certificate carried in the CMS and listed in t (same kid and
+ * key), its signature over the bytes. *verdict always set; reason gets the
+ * cause in English ("" when valid). Returns 0, or ENOMEM (verdict then
+ * not_signed).
+ */
+int keys_trust_cms_verify(const keys_trust_t *t, const unsigned char *der, size_t len,
+                          const struct jp_span *ranges, size_t n, enum keys_cms_verdict *verdict,
+                          char *reason, size_t reasonlen);
+
+/* === end of the SM2 trust list part ========================================= */
+
 #endif

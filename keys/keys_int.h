@@ -70,12 +70,34 @@ struct keys_trust_entry {
     int64_t revoked_at;              /* seconds since the epoch when revoked and known, else 0 */
 };
 
+/* One SM2 signing certificate of a trust object (trust_sm2.c). */
+struct keys_trust_sm2 {
+    char kid[17];          /* SHA-256(cert DER)[0..7] in hex */
+    unsigned char *der;    /* owned certificate DER */
+    size_t len;            /* bytes at der */
+    enum keys_state state; /* as published */
+    char not_before[21];   /* YYYY-MM-DDTHH:MM:SSZ */
+    char not_after[21];    /* YYYY-MM-DDTHH:MM:SSZ */
+};
+
 struct keys_trust {
     X509 *root;                                  /* owned root certificate (CRL, time-stamps) */
     unsigned char root_sha256[32];               /* fingerprint of the root DER */
     size_t n;                                    /* entries in use */
     struct keys_trust_entry e[KEYS_MAX_SIGNING]; /* signing certificates */
+    unsigned char *sm2_root;                     /* owned SM2 root DER; NULL: the list has none */
+    size_t sm2_root_len;                         /* bytes at sm2_root */
+    size_t sm2_n;                                /* entries of sm2 in use */
+    struct keys_trust_sm2 sm2[KEYS_MAX_SIGNING]; /* SM2 signing certificates */
 };
+
+struct json_t;
+/* Adds the "sm2" member to a trust list document when k's directory has the SM2 files. */
+int keys_trust_sm2_export(const keys_t *k, struct json_t *doc, char *err, size_t errlen);
+/* Reads and checks doc's "sm2" member, when there is one, into t. KEYS_E_TRUST, ENOMEM. */
+int keys_trust_sm2_load(keys_trust_t *t, struct json_t *doc, char *err, size_t errlen);
+/* Frees t's SM2 part. */
+void keys_trust_sm2_clear(keys_trust_t *t);
 
 /*
  * Completes a message that jp_errf() wrote into err with ": " and OpenSSL's

@@ -35,6 +35,7 @@ void keys_trust_free(keys_trust_t *t)
         X509_free(t->e[i].cert);
     }
     X509_free(t->root);
+    keys_trust_sm2_clear(t);
     free(t);
 }
 
@@ -83,7 +84,7 @@ static json_t *trust_key_json(const struct keys_entry *e)
                      keys_state_name(e->state));
 }
 
-static char *trust_json(const keys_t *k)
+static char *trust_json(const keys_t *k, char *err, size_t errlen)
 {
     unsigned char md[32];
     char hex[65], now[21];
@@ -91,6 +92,8 @@ static char *trust_json(const keys_t *k)
     char *text = NULL;
     size_t i;
 
+    if (errlen > 0)
+        err[0] = '\0';
     if (keys_cert_sha256(k->root, md) != 0)
         return NULL;
     jp_hex_encode(md, sizeof md, hex);
@@ -107,7 +110,7 @@ static char *trust_json(const keys_t *k)
     doc = json_pack("{s:i, s:s, s:s, s:s, s:{s:o, s:s}, s:o}", "version", 1, "issued_at", now,
                     "authority", k->authority, "province", k->province, "root", "certificate",
                     cert_b64(k->root), "sha256", hex, "keys", arr);
-    if (doc != NULL)
+    if (doc != NULL && keys_trust_sm2_export(k, doc, err, errlen) == 0)
         text = json_dumps(doc, JSON_INDENT(1));
     json_decref(doc);
     return text;
@@ -131,9 +134,10 @@ static int trust_sign(const keys_t *k, char **pem, size_t *len, char *err, size_
         jp_errf(err, errlen, "trust list: needs the root key");
         return keys_with_ossl(KEYS_E_NO_ROOT_KEY, err, errlen);
     }
-    text = trust_json(k);
+    text = trust_json(k, err, errlen);
     if (text == NULL) {
-        jp_errf(err, errlen, "trust list: cannot encode");
+        if (errlen > 0 && err[0] == '\0')
+            jp_errf(err, errlen, "trust list: cannot encode");
         return keys_with_ossl(ENOMEM, err, errlen);
     }
     in = BIO_new_mem_buf(text, (int)strlen(text));
@@ -442,6 +446,8 @@ int keys_trust_load(const char *path, const unsigned char *expected_root_sha256,
     }
     for (i = 0; rc == 0 && i < json_array_size(keys); i++)
         rc = load_trust_key(t, root, json_array_get(keys, i), err, errlen);
+    if (rc == 0)
+        rc = keys_trust_sm2_load(t, doc, err, errlen);
     if (rc == 0) {
         t->root = root;
         root = NULL;

@@ -66,6 +66,14 @@ int ofd_ses_sign(const struct jp_span *seal, time_t when, const unsigned char ha
 int ofd_ses_check(const unsigned char *der, size_t len, const struct jp_span *seal_file,
                   const unsigned char sigxml_hash[32], const char *property,
                   const struct ofd_verifier *v, struct ofd_report *r);
+/*
+ * Copies the certificates, esID and timeInfo of SignedValue.dat (der) into r
+ * without checking anything against the package or r's verdict: for a package
+ * refused before its seal was read, so that the caller still learns whose
+ * seal it carries. A der that does not decode leaves r as it is.
+ * Returns 0 or ENOMEM.
+ */
+int ofd_ses_certs(const unsigned char *der, size_t len, struct ofd_report *r);
 
 /* Sets the verdict and a formatted reason; always returns 0. */
 int ofd_verdict(struct ofd_report *r, enum ofd_verdict v, const char *fmt, ...)

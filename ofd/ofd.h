@@ -239,8 +239,11 @@ struct ofd_report {
     char es_id[65];            /* the seal's esID, "" when not read */
     char time_info[32];        /* TBS_Sign.timeInfo as written (GeneralizedTime), or "" */
     size_t files;              /* files in the package */
-    struct jp_buf signer_cert; /* DER of SES_Signature.cert when decoded; owned */
-    struct jp_buf maker_cert;  /* DER of SESeal.cert when decoded; owned */
+    struct jp_buf signer_cert; /* DER of SES_Signature.cert when decoded (also when the
+                                  package was refused before the seal was checked); owned */
+    struct jp_buf maker_cert;  /* DER of SESeal.cert when decoded (likewise); owned */
+    unsigned char signed_value_sha256[32]; /* SHA-256 of the signature's SignedValue.dat */
+    int have_signed_value;                 /* 1 when signed_value_sha256 is set (file found) */
 };
 
 /*

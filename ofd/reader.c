@@ -494,15 +494,37 @@ static int check_seal(struct pkg *p, const struct sig_files *sf, const struct of
     return ofd_ses_check(val->data, val->len, esl != NULL ? &seal : NULL, hash, property, v, r);
 }
 
+/*
+ * SHA-256 of the signed value file, whatever the checks find (the store
+ * indexes it), and, for a package already refused, whose seal it carries.
+ */
+static int note_signed_value(struct pkg *p, const struct sig_files *sf, struct ofd_report *r)
+{
+    const struct entry *val = sf->signed_value[0] != '\0' ? pkg_find(p, sf->signed_value) : NULL;
+    unsigned int n = 0;
+
+    if (val == NULL)
+        return 0;
+    if (EVP_Digest(val->data, val->len, r->signed_value_sha256, &n, EVP_sha256(), NULL) == 1 &&
+        n == 32)
+        r->have_signed_value = 1;
+    return r->verdict != OFD_INTACT ? ofd_ses_certs(val->data, val->len, r) : 0;
+}
+
 static int verify_pkg(struct pkg *p, const struct ofd_verifier *v, struct ofd_report *r)
 {
     char list[OFD_MAX_NAME + 1];
     struct sig_files sf;
+    int ok, rc;
 
     memset(&sf, 0, sizeof sf);
-    if (!find_signatures(p, list, r) || !find_signature(p, list, sf.signature, r) ||
-        !check_signature_xml(p, &sf, r) || !check_coverage(p, &sf, r))
+    if (!find_signatures(p, list, r) || !find_signature(p, list, sf.signature, r))
         return 0;
+    ok = check_signature_xml(p, &sf, r);
+    ok = ok && check_coverage(p, &sf, r);
+    rc = note_signed_value(p, &sf, r);
+    if (!ok || rc != 0)
+        return rc;
     return check_seal(p, &sf, v, r);
 }
 

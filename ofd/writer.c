@@ -331,11 +331,16 @@ static int is_compressed_already(const char *name)
     return n > 4 && (strcmp(name + n - 4, ".png") == 0 || strcmp(name + n - 4, ".jpg") == 0);
 }
 
+/* zlib level of the XML and font files. libzip's default is 9: issuing with OFD took 1.75 ms
+ * more CPU per certificate at 6 than at 1, for a package 6 % smaller (docs/benchmarks.md). */
+#define OFD_DEFLATE_LEVEL 1
+
 static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
 {
     zip_source_t *s;
     zip_int64_t idx;
     size_t i;
+    int stored;
 
     for (i = 0; i < fs->n; i++) {
         s = zip_source_buffer(za, fs->f[i].data, fs->f[i].len, 0);
@@ -346,9 +351,10 @@ static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
             zip_source_free(s);
             return OFD_EZIP;
         }
+        stored = is_compressed_already(fs->f[i].name);
         if (zip_file_set_mtime(za, (zip_uint64_t)idx, when, 0) != 0 ||
-            (is_compressed_already(fs->f[i].name) &&
-             zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) != 0))
+            zip_set_file_compression(za, (zip_uint64_t)idx, stored ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
+                                     stored ? 0 : OFD_DEFLATE_LEVEL) != 0)
             return OFD_EZIP;
     }
     return 0;

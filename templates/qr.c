@@ -84,6 +84,11 @@ static QRcode *qr_encode(const char *text)
     return code;
 }
 
+QRcode *qr_symbol(const char *text)
+{
+    return qr_encode(text);
+}
+
 /* Writes v (0..9999) in decimal followed by sep; returns the end. */
 static char *put_uint(char *p, unsigned v, char sep)
 {

@@ -64,32 +64,9 @@ static int pdf_fail(struct doc *d, const char *what)
     return TMPL_EPDF;
 }
 
-static const char *field_text(const struct tmpl_fields *f, int i)
-{
-    const char *v[FIELD_COUNT] = {f->name,      f->gender,         f->id_number,
-                                  f->position,  f->certificate_no, f->institution,
-                                  f->authority, f->issue_date,     f->elicence_id};
-    return v[i];
-}
-
 static int decode_fields(struct doc *d)
 {
-    for (int i = 0; i < FIELD_COUNT; i++) {
-        const char *s = field_text(d->in, i);
-        long n = s == NULL ? -1 : tmpl_codepoints(s, d->cps[i], TMPL_MAX_FIELD);
-        if (n < 0) {
-            jp_errf(d->err, d->errlen, "%s: missing, not UTF-8, too long or has control characters",
-                    tmpl_field_names[i]);
-            return TMPL_EFIELD;
-        }
-        d->ncps[i] = (size_t)n;
-    }
-    if (d->in->qr_text == NULL || d->in->qr_text[0] == '\0' ||
-        strlen(d->in->qr_text) > TMPL_MAX_QR) {
-        jp_errf(d->err, d->errlen, "qr_text: missing or longer than %d bytes", TMPL_MAX_QR);
-        return TMPL_EFIELD;
-    }
-    return 0;
+    return tmpl_fields_decode(d->in, d->cps, d->ncps, d->err, d->errlen);
 }
 
 static const struct static_char *static_find(const struct tmpl *t, uint32_t cp)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <qrencode.h>
+
 #include "font.h"
 #include "tmpl.h"
 
@@ -94,6 +96,14 @@ extern const char *const tmpl_field_names[FIELD_COUNT];
  */
 long tmpl_codepoints(const char *s, uint32_t *out, size_t max);
 
+/*
+ * Decodes the fields of f (render.c and render_ofd.c alike): each field's
+ * code points into cps[i], their count into ncps[i]; qr_text checked.
+ * Returns 0 or TMPL_EFIELD naming the field (never its text) in err.
+ */
+int tmpl_fields_decode(const struct tmpl_fields *f, uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD],
+                       size_t ncps[FIELD_COUNT], char *err, size_t errlen);
+
 /* Parses the template text (path for messages) into t, whose fonts are still to be built. */
 int tmpl_parse(struct tmpl *t, const char *path, char *text, char *err, size_t errlen);
 /* Builds the static packs and the static character table from t's items. */
@@ -118,6 +128,13 @@ int photo_fit(const unsigned char *p, size_t len, int is_png, double box_w_mm, d
  * Returns 0, TMPL_EQR or TMPL_EPDF.
  */
 int qr_draw(HPDF_Page page, const char *text, double x, double y, double size_pt, int *version);
+
+/*
+ * The symbol qr_draw draws for text (render_ofd.c draws it into the OFD):
+ * a libqrencode QRcode the caller frees with QRcode_free, or NULL (errno
+ * ENOMEM when out of memory, else the text cannot be encoded).
+ */
+QRcode *qr_symbol(const char *text);
 
 /* Level (libdeflate 1-12) of each certificate's own streams; static fonts use 12, once. */
 #define TMPL_DEFLATE_LEVEL 3

@@ -655,3 +655,31 @@ void tmpl_release_pages(const struct tmpl *t)
     if (t != NULL)
         font_lib_release_pages(&t->fonts);
 }
+
+static const char *field_text(const struct tmpl_fields *f, int i)
+{
+    const char *v[FIELD_COUNT] = {f->name,      f->gender,         f->id_number,
+                                  f->position,  f->certificate_no, f->institution,
+                                  f->authority, f->issue_date,     f->elicence_id};
+    return v[i];
+}
+
+int tmpl_fields_decode(const struct tmpl_fields *f, uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD],
+                       size_t ncps[FIELD_COUNT], char *err, size_t errlen)
+{
+    for (int i = 0; i < FIELD_COUNT; i++) {
+        const char *s = field_text(f, i);
+        long n = s == NULL ? -1 : tmpl_codepoints(s, cps[i], TMPL_MAX_FIELD);
+        if (n < 0) {
+            jp_errf(err, errlen, "%s: missing, not UTF-8, too long or has control characters",
+                    tmpl_field_names[i]);
+            return TMPL_EFIELD;
+        }
+        ncps[i] = (size_t)n;
+    }
+    if (f->qr_text == NULL || f->qr_text[0] == '\0' || strlen(f->qr_text) > TMPL_MAX_QR) {
+        jp_errf(err, errlen, "qr_text: missing or longer than %d bytes", TMPL_MAX_QR);
+        return TMPL_EFIELD;
+    }
+    return 0;
+}

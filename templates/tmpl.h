@@ -91,6 +91,37 @@ void tmpl_release_pages(const struct tmpl *t);
 int tmpl_render(const struct tmpl *t, const struct tmpl_fields *f, struct jp_buf *pdf_out,
                 char *err, size_t errlen);
 
+/* --- OFD (SPEC §11; templates/render_ofd.c) ------------------------------ */
+
+struct ofd_stamp;
+
+/*
+ * Renders the same certificate as tmpl_render into a sealed one-page OFD
+ * package (ofd/ofd.h, docs/ofd.md) appended to out: the template's frame,
+ * texts, fields, photo and QR (vector), fonts embedded as HarfBuzz subsets of
+ * the faces the PDF uses. stamp gives the seal, time and signer (its signer's
+ * sign is called once); its box is replaced by the template's seal circle,
+ * or the page's lower right corner when the template has no seal. doc_id is
+ * 32 lower-case hex digits.
+ * Returns 0, the errors of tmpl_render (TMPL_EFIELD, TMPL_EGLYPH, TMPL_EPHOTO,
+ * TMPL_EQR, TMPL_EFONT), or ofd_write's (OFD_*, ENOMEM, EFBIG) with the reason
+ * in err; out keeps its length on failure.
+ */
+int tmpl_render_ofd(const struct tmpl *t, const struct tmpl_fields *f,
+                    const struct ofd_stamp *stamp, const char *doc_id, struct jp_buf *out,
+                    char *err, size_t errlen);
+
+/*
+ * The picture of the template's seal for the electronic seal (SES_Seal): a
+ * transparent PNG in the seal's colour of what the PDF draws (rim, star,
+ * authority, UTF-8, along the arc, the label below), appended to png;
+ * *side_mm gets its printed size (a template without a seal gets a red one of
+ * 40 mm without label). Returns 0, TMPL_EFIELD (authority not UTF-8),
+ * TMPL_EGLYPH (no face has one of its characters), ENOMEM, EIO or EFBIG.
+ */
+int tmpl_seal_png(const struct tmpl *t, const char *authority, struct jp_buf *png,
+                  unsigned *side_mm);
+
 /* A static, lowercase description of any code tmpl_* returns. */
 const char *tmpl_strerror(int code);
 

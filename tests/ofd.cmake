@@ -8,3 +8,10 @@ pkg_check_modules(ZLIB_PC REQUIRED IMPORTED_TARGET zlib)
 jp_test(test_ofd SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_ofd.c
         LIBS jp_ofd jp_keys jp_util PkgConfig::LIBZIP PkgConfig::HBSUBSET PkgConfig::QRENCODE
              PkgConfig::ZLIB_PC PkgConfig::OPENSSL m)
+# The OFD of issued certificates (SPEC §11, issuance side) through jianpei-issuer: stored,
+# verified by ofd_verify and the peers (sm-crypto, ofd.js), digests, corrections, old homes.
+jp_test(test_ofd_issue SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_ofd_issue.c
+        LIBS jp_templates jp_ofd jp_keys jp_store jp_ident jp_util PkgConfig::JANSSON
+             PkgConfig::OPENSSL)
+add_dependencies(test_ofd_issue jianpei-issuer)
+set_tests_properties(test_ofd_issue PROPERTIES RESOURCE_LOCK chromium)

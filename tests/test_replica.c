@@ -5,7 +5,7 @@
  * empty home; a revocation shows on both within 2 s; a replica killed with -9
  * in the middle of its seed resumes from where its last commit left it and
  * ends with a store that `jianpei-issuer check` and `audit verify` pass and
- * PDFs byte-identical to the primary's; a feed page altered in transit (a
+ * PDFs and OFDs byte-identical to the primary's; a feed page altered in transit (a
  * flipping proxy) stops the replica with the reason logged and /healthz 503;
  * an altered change or value, even with a valid MAC, is refused by
  * store_feed_apply naming the change; the feed is for replica clients only;
@@ -282,6 +282,15 @@ static int pdf_of(const char *h, const char *no, const char *path)
     return vc_run(argv, NULL) == 0 ? 0 : -1;
 }
 
+/* The same for its sealed OFD (SPEC §11: the "ofds" database replicates like any other). */
+static int ofd_of(const char *h, const char *no, const char *path)
+{
+    char *argv[] = {ibin,    "--home",     (char *)h, "ofd", (char *)no,
+                    "--out", (char *)path, "--force", NULL};
+
+    return vc_run(argv, NULL) == 0 ? 0 : -1;
+}
+
 static int same_file(const char *a, const char *b)
 {
     size_t la = 0, lb = 0;
@@ -301,7 +310,7 @@ static void check_kill_mid_seed(int pp)
     char *audit[] = {ibin, "--home", rhome, "audit", "verify", NULL};
     struct vc_daemon d;
     double t0, at = 0, head, total;
-    int k, same = 0, st;
+    int k, same = 0, same_ofd = 0, st;
 
     snprintf(rhome, sizeof rhome, "%s/rc", dir);
     setenv("JIANPEI_REPLICA_PAGE_BYTES", "4096", 1); /* many small pages: a seed that takes time */
@@ -334,8 +343,14 @@ static void check_kill_mid_seed(int pp)
         if (vc_holder(dir, (size_t)k, no, name, id) == 0 && pdf_of(home, no, a) == 0 &&
             pdf_of(rhome, no, b) == 0 && same_file(a, b))
             same++;
+        snprintf(a, sizeof a, "%s/p.ofd", dir);
+        snprintf(b, sizeof b, "%s/r.ofd", dir);
+        if (vc_holder(dir, (size_t)k, no, name, id) == 0 && ofd_of(home, no, a) == 0 &&
+            ofd_of(rhome, no, b) == 0 && same_file(a, b))
+            same_ofd++;
     }
     CHECK_INT(same, NCERTS / 25);
+    CHECK_INT(same_ofd, NCERTS / 25);
 }
 
 /* ------------------------------------------------- the flipping proxy */

@@ -9,6 +9,7 @@
 
 #include "verifier_int.h"
 #include "net.h"
+#include "ofd.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -700,8 +701,9 @@ const unsigned char *vf_claim_key(struct verifier *v)
 
 static int home_open(struct verifier *v, char *err, size_t errlen)
 {
-    static const struct store_dbspec photos = {STORE_PHOTOS_DB, STORE_DB_OPTIONAL};
-    const struct store_opts store_opts = {0, 0, &photos, 1};
+    static const struct store_dbspec extra[] = {{STORE_PHOTOS_DB, STORE_DB_OPTIONAL},
+                                                {STORE_OFDS_DB, STORE_DB_OPTIONAL}};
+    const struct store_opts store_opts = {0, 0, extra, 2};
     char path[VF_PATH_MAX];
     int rc;
 
@@ -719,6 +721,8 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
                              &store_opts, &v->st, err, errlen);
     if (rc == 0)
         rc = store_db_by_name(v->st, STORE_PHOTOS_DB, &v->photos_db);
+    if (rc == 0)
+        rc = store_db_by_name(v->st, STORE_OFDS_DB, &v->ofds_db);
     if (rc != 0)
         return rc;
     if (home_file(v, JP_HOME_TRUST_LIST, NULL, path) == 0)
@@ -769,6 +773,7 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     rc = parse_listen(opts->listen, &ss, err, errlen);
     if (rc != 0)
         return rc;
+    ofd_global_init(); /* libxml2's first use, before the request threads check OFD uploads */
     v = calloc(1, sizeof(*v));
     if (v == NULL)
         return ENOMEM;

@@ -392,6 +392,12 @@ static int cert_block(struct verifier *v, const struct vf_call *c, const struct 
                            "<a href=\"/me/%s/print\">打印版</a></p><p class=\"hint\">"
                            "微信内无法打开PDF：请点击右上角，在浏览器中打开</p>",
                            no);
+    else if (rc == 0 && vf_has_ofd(v, no))
+        rc = jp_buf_printf(b,
+                           "<a href=\"/me/%s.pdf\">下载PDF（已签名）</a>"
+                           "<a href=\"/me/%s.ofd\">下载 OFD 版</a>"
+                           "<a href=\"/me/%s/print\">打印版</a></p>",
+                           no, no, no);
     else if (rc == 0)
         rc = jp_buf_printf(b,
                            "<a href=\"/me/%s.pdf\">下载PDF（已签名）</a>"
@@ -484,6 +490,27 @@ int vf_reply_pdf(struct verifier *v, const char *no, struct vf_reply *r)
     r->body = jp_buf_detach(&pdf, &r->len);
     r->html = 1; /* no-store, nosniff */
     return jp_strf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s.pdf\"", no);
+}
+
+/* /me/{no}.ofd: as /me/{no}.pdf; 404 when the store has no OFD package for it. */
+static int h_me_ofd(struct verifier *v, const struct vf_call *c, const char *no, struct vf_reply *r)
+{
+    struct store_cert cert;
+    struct holder h;
+    int rc;
+
+    if (!signed_in(v, c, &h, &rc))
+        return rc != 0 ? rc : vf_reply_redirect(r, "/me", NULL);
+    if (holder_cert(v, &h, no, &cert, &rc)) {
+        rc = vf_reply_ofd(v, no, r);
+        if (rc == STORE_ENOTFOUND)
+            rc = vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
+    } else if (rc == 0) {
+        rc = vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
+    }
+    jp_cleanse(&h, sizeof(h));
+    jp_cleanse(&cert, sizeof(cert));
+    return rc;
 }
 
 static int h_me_pdf(struct verifier *v, const struct vf_call *c, const char *no, struct vf_reply *r)
@@ -827,6 +854,8 @@ static int route_me(struct verifier *v, const struct vf_call *c, const char *res
     no[n] = '\0';
     if (strcmp(rest + n, ".pdf") == 0)
         return get ? h_me_pdf(v, c, no, r) : wrong_method(r);
+    if (strcmp(rest + n, ".ofd") == 0)
+        return get ? h_me_ofd(v, c, no, r) : wrong_method(r);
     if (strcmp(rest + n, "/print") == 0)
         return get ? h_me_print(v, c, no, r) : wrong_method(r);
     if (strcmp(rest + n, "/shares") == 0)

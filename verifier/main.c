@@ -10,6 +10,7 @@
 #include "keys.h"
 #include "util.h"
 #include "verifier.h"
+#include "verify_file_cmd.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +31,7 @@ static const char main_help[] =
     "       jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE | --replica]\n"
     "       jianpei-verifier [--home DIR] verify-qr TEXT [--trust FILE] [--pin SHA256]\n"
     "                        [--crl FILE]\n"
+    "       jianpei-verifier verify-file FILE --trust FILE [--pin SHA256] [--json]\n"
     "\n"
     "Serves the verification API of SPEC §8 from the home's store (read-only) and\n"
     "public keys. With port 0 the chosen port is printed first:\n"
@@ -72,7 +74,9 @@ static const char main_help[] =
     "verify-qr: checks a QR text (URL or token) offline against a trust list;\n"
     "exit 0 only when the signature is genuine, 1 otherwise. --pin SHA256 refuses\n"
     "(exit 3) a trust list whose root has another fingerprint: 64 hex digits, as\n"
-    "`jianpei-issuer keys fingerprint` or `openssl x509 -fingerprint -sha256` print it.\n";
+    "`jianpei-issuer keys fingerprint` or `openssl x509 -fingerprint -sha256` print it.\n"
+    "verify-file: checks a certificate PDF or OFD offline against a trust list;\n"
+    "exit 0 only when valid, 1 otherwise (verify-file --help).\n";
 
 static const char clients_help[] =
     "usage: jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE | --replica]\n"
@@ -461,6 +465,8 @@ int main(int argc, char **argv)
     }
     if (optind < argc && strcmp(argv[optind], "verify-qr") == 0)
         return cmd_verify_qr(argc - optind, argv + optind, home_flag);
+    if (optind < argc && strcmp(argv[optind], "verify-file") == 0)
+        return cmd_verify_file(argc - optind, argv + optind);
     if (jp_home_resolve(home_flag, home, sizeof(home)) != 0) {
         fputs("jianpei-verifier: home path too long\n", stderr);
         return CLI_USAGE;

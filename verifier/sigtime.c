@@ -95,7 +95,6 @@ int verifier_when_words(enum keys_when w, int64_t revoked_at, int chinese, char 
     }
 }
 
-#define SIG_MAX (256u * 1024u) /* bytes of a signature value decoded (pdf.h reservation) */
 
 int vf_file_sig_time(struct verifier *v, const unsigned char *file, size_t len,
                      struct keys_sig_time *out)
@@ -107,10 +106,10 @@ int vf_file_sig_time(struct verifier *v, const unsigned char *file, size_t len,
     memset(out, 0, sizeof *out);
     if (store_pdf_sig_span(file, len, &off, &n) != 0)
         return 0;
-    der = malloc(SIG_MAX);
+    der = malloc(VF_SIG_DER_MAX);
     if (der == NULL)
         return 0;
-    if (vf_gap_decode(file + off, n, der, SIG_MAX, &dlen) == 0) {
+    if (vf_pdf_gap_decode(file + off, n, der, &dlen) == 0) {
         pthread_rwlock_rdlock(&v->lock);
         have = v->trust != NULL && keys_cms_sig_time(v->trust, der, dlen, out) == 0;
         pthread_rwlock_unlock(&v->lock);

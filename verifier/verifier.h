@@ -219,4 +219,35 @@ int verifier_clients_add_scoped(const char *home, const char *id, const char *sc
                                 const char *institution, char secret[VERIFIER_SECRET_LEN + 1],
                                 char *err, size_t errlen);
 
+/* ------------------------------------------- offline file check (issue 18) */
+
+/* What `verify-file` says of a certificate file, PDF or OFD. */
+enum verifier_file_verdict {
+    VERIFIER_FILE_VALID,       /* signed or sealed by a key of the trust list, every byte covered */
+    VERIFIER_FILE_MODIFIED,    /* our signature or seal, but the file is not what it covered */
+    VERIFIER_FILE_NOT_OURS,    /* signed or sealed, but not by a key of the trust list */
+    VERIFIER_FILE_REVOKED_KEY, /* the signature holds, but its key is revoked in the list */
+    VERIFIER_FILE_NOT_SIGNED,  /* neither a signed PDF nor a sealed OFD package */
+};
+
+/* "valid", "modified", "not_ours", "revoked_key", "not_signed". */
+const char *verifier_file_verdict_name(enum verifier_file_verdict v);
+
+struct verifier_file {
+    const char *format;                 /* "pdf", "ofd" or "unknown"; static */
+    enum verifier_file_verdict verdict; /* always set on success */
+    char reason[256];                   /* why, in English; "" when valid */
+};
+
+/*
+ * Checks file[0..len-1] offline against trust: a PDF (%PDF-) by its last
+ * signature's CMS over every byte but the signature value (the signer must be
+ * a signing certificate of the list), an OFD package (ZIP) by its seal
+ * (ofd_verify with the list's SM2 root and signing certificates). Reads no
+ * clock, no store, no network; bounded by the PDF scan and the OFD reader.
+ * Returns 0 with out filled, or ENOMEM.
+ */
+int verifier_file_check(const keys_trust_t *trust, const unsigned char *file, size_t len,
+                        struct verifier_file *out);
+
 #endif

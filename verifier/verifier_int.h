@@ -323,6 +323,7 @@ struct verifier {
     struct jp_config cfg;                         /* HOME/config.json */
     store *st;                                    /* read-only store */
     int photos_db; /* the issuer's photos database in st (STORE_DB_OPTIONAL: absent = none) */
+    int ofds_db;   /* the issuer's OFD packages in st (STORE_DB_OPTIONAL: absent = none) */
     pthread_rwlock_t lock;         /* guards trust and clients */
     keys_trust_t *trust;           /* from HOME/trust-list.pem; may be NULL if it broke */
     struct verifier_crl crl;       /* HOME/root.crl as applied to trust (guarded by lock) */
@@ -391,9 +392,6 @@ void vf_reload_if_changed(struct verifier *v);
  * with HOME/root.crl applied; *crl (may be NULL) says how that CRL was. */
 int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *crl, char *err,
                    size_t errlen);
-
-/* Decodes the hex of a signature gap "<...>" (n bytes) into der, at most max bytes (employer.c). */
-int vf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t max, size_t *dlen);
 
 /*
  * The long-term reading of an uploaded PDF's last signature (sigtime.c): its
@@ -680,5 +678,40 @@ void vf_time_format(int64_t t, char out[21]);
 int vf_claims_match(const struct keys_claims *k, const struct store_cert *c);
 /* 1 when the genuine claims are an earlier file version of the record (reissued, corrected). */
 int vf_claims_older(const struct keys_claims *k, const struct store_cert *c);
+
+/* --- OFD packages (ofdcheck.c, issue 18) --- */
+
+/* What the seal of an OFD package says against the trust list. */
+struct vf_ofd_seal {
+    int seal;                      /* enum ofd_verdict: intact, modified, not_signed */
+    int ours;                      /* made by our SM2 root, signed by one of our SM2 certificates */
+    int have_seal_digest;          /* seal_sha256 is set */
+    unsigned char seal_sha256[32]; /* SHA-256 of Doc_0/Signs/Sign_0/SignedValue.dat */
+    char reason[256];              /* why, in English; "" when intact (no document text) */
+    int signer_revoked;            /* ours, and the list says its SM2 signing key is revoked */
+};
+
+#define VF_SIG_DER_MAX (256u * 1024) /* bytes of a PDF signature value decoded (pdf.h reservation) */
+/* Decodes the hex digits of a PDF signature gap "<...>" (n bytes) into der (VF_SIG_DER_MAX). */
+int vf_pdf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen);
+/* 1 when file starts like a ZIP (an OFD package), else 0. */
+int vf_is_ofd(const unsigned char *file, size_t len);
+/*
+ * Checks the seal of the package pkg with the SM2 part of t (NULL: nothing is
+ * trusted): ofd_verify() accepting only the SM2 root and listed SM2 signing
+ * certificates. Bounded by the reader's caps. Returns 0 with *out filled, or
+ * ENOMEM / an ofd error (then *out says not_signed).
+ */
+int vf_ofd_check(const keys_trust_t *t, const unsigned char *pkg, size_t len,
+                 struct vf_ofd_seal *out);
+/*
+ * Answers 200 with certificate no's stored OFD package (HOME/store "ofds"), byte for
+ * byte, as an attachment (application/ofd). Returns 0 or STORE_ENOTFOUND.
+ */
+int vf_reply_ofd(struct verifier *v, const char *no, struct vf_reply *r);
+/* 1 when the store has an OFD package for certificate no, else 0. */
+int vf_has_ofd(struct verifier *v, const char *no);
+/* The offline `verify-file FILE --trust FILE [--json]` (verify_file.c): exit status. */
+int vf_verify_file_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,503 @@
+/*
+ * test_ofd_issue.c - the OFD of issued certificates (SPEC §11, issuance side)
+ * through jianpei-issuer: init makes the SM2 hierarchy; issue stores a sealed
+ * OFD beside each PDF (one holder with a photo, one with a name from CJK
+ * extension B, 𠮷, drawn from HanaMin B); each stored package verifies with
+ * ofd_verify against the home's SM2 certificates, and with the independent
+ * checker (tests/peers/ofd-check.py: Python zipfile and SM3, npm sm-crypto
+ * for the SES_Signature's SM2 signatures); its text holds the name and the
+ * number; `jianpei-issuer ofd` writes the bytes the store holds (0600, no
+ * overwrite without --force); both digests map to (number, version). A
+ * correction gives a new OFD whose old digests map to version 1. ofd.js in
+ * headless Chromium renders an issued package (ofdjs-issued.png stays in the
+ * test logs). A home without SM2 keys issues PDFs and says so once; `keys
+ * sm2-init` adds the keys, `check` then flags the certificate without an
+ * OFD, and a reissue gives it one.
+ */
+#include "capture.h"
+#include "check.h"
+#include "ident.h"
+#include "issuer_cli.h"
+#include "keys.h"
+#include "ofd.h"
+#include "store.h"
+#include "tmpl.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHECKER JP_SOURCE_DIR "/tests/peers/ofd-check.py"
+#define RENDER JP_SOURCE_DIR "/tests/peers/ofd-render.py"
+#define SMCRYPTO JP_SOURCE_DIR "/tests/peers/node_modules/sm-crypto/package.json"
+#define NLINES 3
+
+static const char authority[] = "广东省住房和城乡建设厅";
+static const char *const names[NLINES] = {"张三丰", "𠮷䶮堃", "阿依古丽·买买提"};
+static const char new_name[] = "张三峰";
+static char dir[64], home[128], home2[128];
+static char nos[NLINES][19];
+
+/* ---------------------------------------------------------------- intake */
+
+static void make_id(char out[IDENT_CITIZEN_ID_LEN + 1], const char *area, const char *birth,
+                    int seq)
+{
+    char d17[18];
+
+    snprintf(d17, sizeof d17, "%s%s%03d", area, birth, seq);
+    snprintf(out, 19, "%s%c", d17, ident_mod11_2(d17));
+}
+
+static void line(FILE *f, const char *name, const char *gender, const char *id,
+                 const char *position, const char *photo)
+{
+    fprintf(f,
+            "{\"name\":\"%s\",\"gender\":\"%s\",\"id_type\":\"111\",\"id_number\":\"%s\","
+            "\"position\":\"%s\",\"institution_code\":\"GD0101\",\"institution_name\":"
+            "\"广州市建设职业培训学校\",\"city\":\"01\",\"exam_id\":\"T2026-1015-GZ-001\","
+            "\"exam_date\":\"2026-10-15\",\"score\":80%s%s%s}\n",
+            name, gender, id, position, photo ? ",\"photo\":\"" : "", photo ? photo : "",
+            photo ? "\"" : "");
+}
+
+/* Writes the intake of n lines (from names) to path; registers the holders. */
+static void write_intake(const char *path, size_t n, int seq0)
+{
+    char id[IDENT_CITIZEN_ID_LEN + 1];
+    FILE *f = fopen(path, "w");
+
+    CHECK(f != NULL);
+    if (f == NULL)
+        return;
+    make_id(id, "440103", "19900101", seq0 + 1);
+    line(f, names[0], "男", id, "01", "photo.jpg");
+    if (n > 1) {
+        make_id(id, "440303", "19850615", seq0 + 2);
+        line(f, names[1], "女", id, "05", NULL);
+    }
+    if (n > 2) {
+        make_id(id, "440604", "19920304", seq0 + 4);
+        line(f, names[2], "女", id, "10", NULL);
+    }
+    fclose(f);
+    CHECK_INT(cap_holders(path), 0);
+}
+
+/* Issues path into h; the numbers of the first n lines into out. stderr to errfile. */
+static void issue(const char *h, const char *path, size_t n, char out[][19], const char *errfile)
+{
+    char report[256];
+    json_error_t e;
+    json_t *r, *a;
+
+    snprintf(report, sizeof report, "%s.report.json", path);
+    CHECK_INT(sh(ISSUER " --home %s issue --input %s --report %s 2>%s", h, path, report, errfile),
+              0);
+    CHECK_INT(cap_file(report, "report.json"), 0);
+    CHECK_INT(cap_claim_codes(report), 0);
+    CHECK_INT(cap_file(errfile, "issue-stderr.txt"), 0);
+    r = json_load_file(report, 0, &e);
+    a = r != NULL ? json_object_get(r, "issued") : NULL;
+    CHECK(a != NULL && json_array_size(a) == n);
+    for (size_t i = 0; i < n && a != NULL && i < json_array_size(a); i++)
+        snprintf(out[i], 19, "%s",
+                 json_string_value(json_object_get(json_array_get(a, i), "certificate_no")));
+    json_decref(r);
+}
+
+/* ------------------------------------------------------------- the store */
+
+/* The OFD the store holds for no, into out (empty when none). */
+static void stored_ofd(const char *h, const char *no, struct jp_buf *out)
+{
+    static const struct store_dbspec dbs[] = {{STORE_OFDS_DB, STORE_DB_OPTIONAL}};
+    struct store_opts so = {.extra = dbs, .n_extra = 1};
+    char path[256], err[256] = "";
+    store *s = NULL;
+    store_txn *txn = NULL;
+    int db = 0;
+
+    jp_buf_init(out, OFD_MAX_OUTPUT);
+    snprintf(path, sizeof path, "%s/store", h);
+    CHECK_INT(store_open_with(path, STORE_RDONLY, &so, &s, err, sizeof err), 0);
+    CHECK(s != NULL && store_db_by_name(s, STORE_OFDS_DB, &db) == 0);
+    CHECK(s != NULL && store_read_begin(s, &txn) == 0);
+    if (txn != NULL && store_get_copy(txn, db, no, STORE_CERT_NO_LEN, out) != 0)
+        jp_buf_reset(out);
+    store_read_end(txn);
+    store_close(s);
+}
+
+/* The (number, version) digest d of kind maps to; version 0 when none. */
+static unsigned digest_version(const char *h, enum store_digest_kind kind,
+                               const unsigned char d[32], char no[19])
+{
+    char path[256], err[256] = "";
+    struct store_digest g;
+    store *s = NULL;
+    store_txn *txn = NULL;
+    unsigned v = 0;
+
+    snprintf(path, sizeof path, "%s/store", h);
+    CHECK_INT(store_open(path, STORE_RDONLY, &s, err, sizeof err), 0);
+    CHECK(s != NULL && store_read_begin(s, &txn) == 0);
+    if (txn != NULL && store_digest_get(txn, kind, d, &g) == 0) {
+        v = g.file_version;
+        snprintf(no, 19, "%s", g.certificate_no);
+    }
+    store_read_end(txn);
+    store_close(s);
+    return v;
+}
+
+/* SHA-256 of the whole package and of its SignedValue.dat (found by the checker). */
+static void ofd_digests(const struct jp_buf *pkg, const char *file, unsigned char whole[32],
+                        unsigned char seal[32])
+{
+    char hex[128] = "";
+
+    SHA256(pkg->data, pkg->len, whole);
+    CHECK_INT(sh_out(hex, sizeof hex,
+                     "python3 -c 'import sys,zipfile,hashlib; print(hashlib.sha256(zipfile."
+                     "ZipFile(sys.argv[1]).read(\"Doc_0/Signs/Sign_0/SignedValue.dat\"))."
+                     "hexdigest())' %s",
+                     file),
+              0);
+    CHECK(strlen(hex) >= 64);
+    hex[64] = '\0';
+    CHECK_INT(jp_hex_decode(hex, seal, 32), 0);
+}
+
+/* -------------------------------------------------------- verification */
+
+/* Valid when the signature holds and the certificate is the home's SM2 root or issued by it. */
+static int sm2_verify_cb(void *ctx, const struct jp_span *cert, const unsigned char *data,
+                         size_t len, const unsigned char *sig, size_t siglen)
+{
+    const keys_sm2_t *k = ctx;
+    const unsigned char *root;
+    size_t rootlen;
+
+    if (keys_sm2_cert_der(k, KEYS_SM2_ROOT, &root, &rootlen) != 0)
+        return -1;
+    if (keys_sm2_cert_issued_by(cert->p, cert->n, root, rootlen) != 1)
+        return 0;
+    return keys_sm2_verify(cert->p, cert->n, data, len, sig, siglen);
+}
+
+static keys_sm2_t *home_sm2(const char *h)
+{
+    char kdir[256], err[256] = "";
+    keys_sm2_t *k = NULL;
+
+    snprintf(kdir, sizeof kdir, "%s/keys", h);
+    CHECK_INT(keys_sm2_load(kdir, 0, NULL, 0, &k, err, sizeof err), 0);
+    return k;
+}
+
+/* ofd_verify's verdict on pkg with h's SM2 certificates; the signer must be h's. */
+static enum ofd_verdict verdict(const char *h, const struct jp_buf *pkg)
+{
+    keys_sm2_t *k = home_sm2(h);
+    struct ofd_verifier v = {sm2_verify_cb, k};
+    struct ofd_report r;
+    const unsigned char *der = NULL;
+    size_t derlen = 0;
+    enum ofd_verdict out = OFD_NOT_SIGNED;
+
+    if (k == NULL)
+        return out;
+    CHECK_INT(ofd_verify(pkg->data, pkg->len, &v, &r), 0);
+    out = r.verdict;
+    if (out != OFD_INTACT)
+        fprintf(stderr, "ofd_verify: %s (%s)\n", ofd_verdict_name(out), r.reason);
+    CHECK_INT(keys_sm2_cert_der(k, KEYS_SM2_SIGNER, &der, &derlen), 0);
+    if (out == OFD_INTACT)
+        CHECK(r.signer_cert.len == derlen && memcmp(r.signer_cert.data, der, derlen) == 0);
+    ofd_report_free(&r);
+    keys_sm2_free(k);
+    return out;
+}
+
+/* Writes no's OFD with `jianpei-issuer ofd` to file and reads it back (must equal the store's). */
+static void written_ofd(const char *h, const char *no, const char *file, struct jp_buf *out)
+{
+    struct jp_buf st;
+    struct stat sb;
+    unsigned char *b = NULL;
+    size_t n = 0;
+
+    unlink(file);
+    CHECK_INT(sh(ISSUER " --home %s ofd %s --out %s >/dev/null", h, no, file), 0);
+    CHECK(stat(file, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    CHECK_INT(jp_read_file(file, OFD_MAX_INPUT, &b, &n), 0);
+    stored_ofd(h, no, &st);
+    CHECK(st.len > 1000 && st.len == n && memcmp(st.data, b, n) == 0);
+    jp_buf_init(out, OFD_MAX_INPUT);
+    CHECK_INT(jp_buf_append(out, b, n), 0);
+    free(b);
+    jp_buf_free(&st);
+}
+
+/*
+ * The text the independent checker extracts from the package's Content.xml,
+ * one text object a line, with the lines joined: a name whose characters come
+ * from two faces (𠮷 from HanaMin B, 䶮堃 from UMing) is two objects.
+ */
+static void text_of(const char *file, char *out, size_t outsz)
+{
+    char *w = out;
+
+    CHECK_INT(sh_out(out, outsz, "python3 '%s' --text '%s'", CHECKER, file), 0);
+    for (const char *r = out; *r != '\0'; r++)
+        if (*r != '\n')
+            *w++ = *r;
+    *w = '\0';
+}
+
+/* ----------------------------------------------------------------- tests */
+
+static void test_issued(void)
+{
+    char file[256], text[16384], dno[19];
+    unsigned char whole[32], seal[32];
+
+    CHECK(access(SMCRYPTO, R_OK) == 0); /* scripts/install-peers.sh: npm ci in tests/peers */
+    for (int i = 0; i < NLINES; i++) {
+        struct jp_buf pkg;
+
+        snprintf(file, sizeof file, "%s/%d.ofd", dir, i);
+        written_ofd(home, nos[i], file, &pkg);
+        CHECK_INT(verdict(home, &pkg), OFD_INTACT);
+        CHECK_INT(sh("python3 '%s' '%s' >&2", CHECKER, file), 0); /* sm-crypto: SES_Signature */
+        text_of(file, text, sizeof text);
+        CHECK(strstr(text, names[i]) != NULL && strstr(text, nos[i]) != NULL &&
+              strstr(text, authority) != NULL);
+        ofd_digests(&pkg, file, whole, seal);
+        CHECK_INT(digest_version(home, STORE_DIGEST_OFD_FILE, whole, dno), 1);
+        CHECK_STR(dno, nos[i]);
+        CHECK_INT(digest_version(home, STORE_DIGEST_OFD_SEAL, seal, dno), 1);
+        CHECK_STR(dno, nos[i]);
+        /* the PDF's kinds do not know the OFD */
+        CHECK_INT(digest_version(home, STORE_DIGEST_FILE, whole, dno), 0);
+        jp_buf_free(&pkg);
+    }
+}
+
+/* One byte of the issued package changed inside Content.xml's compressed data: refused. */
+static void test_tampered(void)
+{
+    char file[256], bad[256];
+    struct jp_buf pkg;
+    size_t i;
+
+    snprintf(file, sizeof file, "%s/0.ofd", dir);
+    snprintf(bad, sizeof bad, "%s/bad.ofd", dir);
+    stored_ofd(home, nos[0], &pkg);
+    for (i = 0; i + 30 < pkg.len; i++)
+        if (memcmp(pkg.data + i, "Doc_0/Pages/Page_0/Content.xml", 30) == 0)
+            break;
+    CHECK(i + 300 < pkg.len);
+    if (i + 300 < pkg.len)
+        pkg.data[i + 30 + 200] ^= 0x01;
+    CHECK(verdict(home, &pkg) != OFD_INTACT);
+    unlink(bad);
+    CHECK_INT(jp_write_file_excl(bad, pkg.data, pkg.len, 0600), 0);
+    CHECK_INT(sh("python3 '%s' '%s' >&2", CHECKER, bad), 1);
+    jp_buf_free(&pkg);
+}
+
+static void test_command(void)
+{
+    char file[256], out[4096];
+    struct stat a, b;
+
+    snprintf(file, sizeof file, "%s/force.ofd", dir);
+    CHECK_INT(sh(ISSUER " --home %s ofd %s --out %s >/dev/null", home, nos[0], file), 0);
+    CHECK(stat(file, &a) == 0);
+    CHECK_INT(sh(ISSUER " --home %s ofd %s --out %s 2>%s/ow.err", home, nos[1], file, dir), 3);
+    CHECK_INT(sh("grep -q 'refusing to overwrite' %s/ow.err", dir), 0);
+    CHECK(stat(file, &b) == 0 && a.st_size == b.st_size && a.st_mtime == b.st_mtime);
+    CHECK_INT(sh("cmp -s %s %s/0.ofd", file, dir), 0);
+    CHECK_INT(sh(ISSUER " --home %s ofd %s --out %s --force >/dev/null", home, nos[1], file), 0);
+    CHECK_INT(sh("cmp -s %s %s/1.ofd", file, dir), 0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s ofd --help", home), 0);
+    CHECK(strstr(out, "--force") != NULL && strstr(out, "--out FILE") != NULL);
+    CHECK_INT(sh(ISSUER " --home %s ofd %s 2>/dev/null", home, nos[0]), 2); /* --out missing */
+    CHECK_INT(sh(ISSUER " --home %s ofd 4401202699 --out %s/none.ofd", home, dir), 2); /* bad no */
+    CHECK(access(JP_SOURCE_DIR "/none.ofd", F_OK) != 0);
+    CHECK(access(file, F_OK) == 0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s check", home), 0);
+    CHECK(strstr(out, "3 OFDs") != NULL && strstr(out, " 0 problems") != NULL);
+}
+
+/* The text ofd.js drew: the contents of the SVG <text> elements of its DOM, concatenated. */
+static void drawn_text(const char *dom, struct jp_buf *out)
+{
+    const char *p = dom, *gt, *end;
+
+    jp_buf_init(out, 1u << 20);
+    while ((p = strstr(p, "<text")) != NULL) {
+        gt = strchr(p, '>');
+        end = gt != NULL ? strstr(gt, "</text>") : NULL;
+        if (end == NULL)
+            break;
+        CHECK_INT(jp_buf_append(out, gt + 1, (size_t)(end - gt - 1)), 0);
+        p = end;
+    }
+    CHECK_INT(jp_buf_append(out, "", 1), 0);
+}
+
+/*
+ * ofd.js draws the issued page (ofdjs-issued.png in the test logs): the name,
+ * the number and the authority as text, and the seal's picture from
+ * SignedValue.dat (its PNG signature and IHDR, as tmpl_seal_png makes it from
+ * the home's template, found as a data: URL). ofd.js 0.2.6 draws nothing for
+ * a page with a character outside the BMP (test_ofd.c), so the rare name's
+ * certificate is not given to it.
+ */
+static void test_render(void)
+{
+    char file[256], png[700], html[256], tpath[256], err[256] = "";
+    unsigned char *dom = NULL, b64[64];
+    struct tmpl *t = NULL;
+    struct jp_buf text, seal;
+    unsigned side = 0;
+    size_t len = 0;
+
+    snprintf(file, sizeof file, "%s/0.ofd", dir);
+    snprintf(html, sizeof html, "%s/render.html", dir);
+    CHECK(jp_path_join(png, sizeof png, cap_dir(), "ofdjs-issued.png") == 0);
+    CHECK_INT(sh("python3 '%s' '%s' '%s' '%s'", RENDER, file, png, html), 0);
+    CHECK_INT(jp_read_file(html, 64u << 20, &dom, &len), 0);
+    if (dom == NULL)
+        return;
+    drawn_text((const char *)dom, &text);
+    CHECK(text.data != NULL && strstr((char *)text.data, names[0]) != NULL &&
+          strstr((char *)text.data, nos[0]) != NULL &&
+          strstr((char *)text.data, authority) != NULL);
+    snprintf(tpath, sizeof tpath, "%s/certificate.tmpl", home);
+    CHECK_INT(tmpl_load(tpath, &t, err, sizeof err), 0);
+    jp_buf_init(&seal, 4u << 20);
+    CHECK(t != NULL && tmpl_seal_png(t, authority, &seal, &side) == 0 && seal.len > 33 &&
+          side == 40);
+    if (seal.len > 33) {
+        CHECK_INT(EVP_EncodeBlock(b64, seal.data, 33), 44);
+        CHECK(strstr((char *)dom, (char *)b64) != NULL);
+    }
+    tmpl_free(t);
+    jp_buf_free(&seal);
+    jp_buf_free(&text);
+    free(dom);
+}
+
+/* A correction: version 2 has its own OFD with the new name; version 1's digests stay. */
+static void test_correction(void)
+{
+    char file[256], text[16384], dno[19];
+    unsigned char whole1[32], seal1[32], whole2[32], seal2[32];
+    struct jp_buf old, cur;
+
+    snprintf(file, sizeof file, "%s/0.ofd", dir);
+    stored_ofd(home, nos[0], &old);
+    ofd_digests(&old, file, whole1, seal1);
+    CHECK_INT(sh(ISSUER " --home %s correct %s --name %s --reason '姓名录入错误' >/dev/null", home,
+                 nos[0], new_name),
+              0);
+    snprintf(file, sizeof file, "%s/0v2.ofd", dir);
+    written_ofd(home, nos[0], file, &cur);
+    CHECK(cur.len != old.len || memcmp(cur.data, old.data, old.len) != 0);
+    CHECK_INT(verdict(home, &cur), OFD_INTACT);
+    CHECK_INT(sh("python3 '%s' '%s' >&2", CHECKER, file), 0);
+    text_of(file, text, sizeof text);
+    CHECK(strstr(text, new_name) != NULL && strstr(text, names[0]) == NULL);
+    ofd_digests(&cur, file, whole2, seal2);
+    CHECK_INT(digest_version(home, STORE_DIGEST_OFD_FILE, whole1, dno), 1);
+    CHECK_INT(digest_version(home, STORE_DIGEST_OFD_SEAL, seal1, dno), 1);
+    CHECK_INT(digest_version(home, STORE_DIGEST_OFD_FILE, whole2, dno), 2);
+    CHECK_STR(dno, nos[0]);
+    CHECK_INT(digest_version(home, STORE_DIGEST_OFD_SEAL, seal2, dno), 2);
+    CHECK_INT(sh(ISSUER " --home %s check >/dev/null", home), 0);
+    jp_buf_free(&old);
+    jp_buf_free(&cur);
+}
+
+/* A home made before SPEC §11 (no SM2 keys): PDFs only, said once; sm2-init; check; reissue. */
+static void test_old_home(void)
+{
+    char in[256], err[256], out[8192], file[256], one[1][19];
+    int notes = 0;
+    struct jp_buf pkg;
+
+    CHECK_INT(issuer_init(home2), 0);
+    CHECK_INT(sh("rm %s/keys/sm2-root.pem %s/keys/sm2-root.key %s/keys/sm2-sign.pem "
+                 "%s/keys/sm2-sign.key",
+                 home2, home2, home2, home2),
+              0);
+    snprintf(in, sizeof in, "%s/old.jsonl", dir);
+    snprintf(err, sizeof err, "%s/old.err", dir);
+    CHECK_INT(sh("cp %s/tests/fixtures/render/photo.jpg %s/photo.jpg", JP_SOURCE_DIR, dir), 0);
+    write_intake(in, 1, 100);
+    issue(home2, in, 1, one, err);
+    CHECK_INT(sh_out(out, sizeof out, "cat %s", err), 0);
+    for (const char *q = out; (q = strstr(q, "no SM2 keys")) != NULL; q++)
+        notes++;
+    CHECK_INT(notes, 1);
+    CHECK(strstr(out, "keys sm2-init") != NULL);
+    snprintf(file, sizeof file, "%s/old.ofd", dir);
+    CHECK_INT(sh(ISSUER " --home %s ofd %s --out %s", home2, one[0], file), 3);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s check", home2), 0);
+    CHECK(strstr(out, "OFDs") == NULL);
+
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s keys sm2-init", home2), 0);
+    CHECK(strstr(out, "SM2 root and signing certificate written") != NULL);
+    CHECK_INT(sh(ISSUER " --home %s audit verify >/dev/null", home2), 0); /* keys-sm2-init */
+    CHECK_INT(sh(ISSUER " --home %s keys sm2-init 2>%s/again.err", home2, dir), 3);
+    CHECK_INT(sh("grep -q 'has SM2 keys already' %s/again.err", dir), 0);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s check", home2), 3);
+    CHECK(strstr(out, one[0]) != NULL && strstr(out, "no OFD stored") != NULL);
+
+    CHECK_INT(sh(ISSUER " --home %s reissue %s >/dev/null 2>%s/re.err", home2, one[0], dir), 0);
+    CHECK_INT(sh("grep -q 'no SM2 keys' %s/re.err", dir), 1);
+    written_ofd(home2, one[0], file, &pkg);
+    CHECK_INT(verdict(home2, &pkg), OFD_INTACT);
+    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s check", home2), 0);
+    CHECK(strstr(out, "1 OFDs") != NULL);
+    jp_buf_free(&pkg);
+}
+
+int main(void)
+{
+    char in[256], err[256], path[256];
+    struct stat sb;
+
+    ofd_global_init();
+    memcpy(dir, "/tmp/jp-ofdi-XXXXXX", sizeof("/tmp/jp-ofdi-XXXXXX"));
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(home, sizeof home, "%s/home", dir);
+    snprintf(home2, sizeof home2, "%s/old-home", dir);
+    CHECK_INT(issuer_init(home), 0);
+    snprintf(path, sizeof path, "%s/keys/sm2-sign.key", home);
+    CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    snprintf(in, sizeof in, "%s/in.jsonl", dir);
+    snprintf(err, sizeof err, "%s/issue.err", dir);
+    CHECK_INT(sh("cp %s/tests/fixtures/render/photo.jpg %s/photo.jpg", JP_SOURCE_DIR, dir), 0);
+    write_intake(in, NLINES, 0);
+    issue(home, in, NLINES, nos, err);
+    CHECK_INT(sh("grep -q 'no SM2 keys' %s", err), 1);
+    test_issued();
+    test_tampered();
+    test_command();
+    test_render();
+    test_correction();
+    test_old_home();
+    if (check_failed == 0)
+        CHECK_INT(sh("rm -r '%s'", dir), 0);
+    return CHECK_DONE();
+}
