@@ -41,8 +41,10 @@
 #define CHINA_UTC_OFFSET (8 * 3600)
 
 /* The issuer's own databases beside store.h's: photos, kept so a reissued file has one;
- * corrections, the old and new values of each correction (correct.c). */
-static const struct store_dbspec issuer_dbs[] = {{STORE_PHOTOS_DB, 0}, {"corrections", 0}};
+ * corrections, the old and new values of each correction (correct.c); tsa_pending, the
+ * files signed without a time-stamp under --tsa-optional (pending.c). */
+static const struct store_dbspec issuer_dbs[] = {
+    {STORE_PHOTOS_DB, 0}, {"corrections", 0}, {ISSUER_PENDING_DB, 0}};
 
 /* One line of a batch. */
 struct job {
@@ -54,6 +56,7 @@ struct job {
     struct jp_buf pdf;                   /* the signed PDF, rendered for rendered_no */
     char rendered_no[IDENT_CERTNO_SIZE]; /* number pdf was rendered for, "" when none yet */
     int render_rc;                       /* this attempt: 0 or the renderer's error */
+    int stamped;                         /* pdf's signature has a time-stamp */
     char claim[JP_CLAIM_CODE_SIZE];      /* the new certificate's plain claim code, wiped after */
 };
 
@@ -129,13 +132,15 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
     if (rc == 0)
         rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0) {
-        struct store_opts so = {.extra = issuer_dbs, .n_extra = 2};
+        struct store_opts so = {.extra = issuer_dbs, .n_extra = 3};
         rc = store_open_with(path, 0, &so, &is->st, err, errlen);
     }
     if (rc == 0)
         rc = store_db_by_name(is->st, STORE_PHOTOS_DB, &is->photos_db);
     if (rc == 0)
         rc = store_db_by_name(is->st, "corrections", &is->corrections_db);
+    if (rc == 0)
+        rc = store_db_by_name(is->st, ISSUER_PENDING_DB, &is->pending_db);
     if (rc != 0) {
         issuer_close(is);
         return rc;
@@ -273,7 +278,8 @@ static void *worker_run(void *arg)
         if (j->rejected || j->already || j->rendered_no[0] != '\0')
             continue;
         j->render_rc = render_certificate(b->is, w->k, &j->cert, j->rec.photo.data,
-                                          j->rec.photo.len, &j->pdf, j->why, sizeof j->why);
+                                          j->rec.photo.len, &j->pdf, &j->stamped, j->why,
+                                          sizeof j->why);
         if (j->render_rc == 0)
             memcpy(j->rendered_no, j->cert.certificate_no, sizeof j->rendered_no);
     }
@@ -430,6 +436,8 @@ static int put_job(const struct batch *b, const struct job *j, store_txn *txn)
     if (rc == 0)
         rc = store_intake_put(txn, j->rec.id_number, j->rec.position, j->rec.exam_id,
                               j->cert.certificate_no);
+    if (rc == 0 && b->is->lt.stamping && !j->stamped)
+        rc = pending_put(b->is, txn, j->cert.certificate_no);
     if (rc != 0)
         return rc;
     return audit_append(txn, j->cert.issued_at, "issue", j->cert.certificate_no, b->actor,
@@ -500,6 +508,8 @@ static int report_batch(const struct batch *b, struct issuer_report *rep)
         else
             rc = report_add(rep, j->rec.line, j->already ? ISSUER_ALREADY : ISSUER_ISSUED,
                             j->cert.certificate_no, j->already ? NULL : j->claim, NULL);
+        if (rc == 0 && !j->rejected && !j->already && b->is->lt.stamping && !j->stamped)
+            rep->unstamped++;
     }
     return rc;
 }

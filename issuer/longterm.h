@@ -7,6 +7,7 @@
 #ifndef JP_ISSUER_LONGTERM_H
 #define JP_ISSUER_LONGTERM_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -25,6 +26,8 @@ struct longterm {
     struct jp_span dss_crl;      /* view of crl */
     int stamping;                /* 1 when signatures get a time-stamp (tsa_url set) */
     int optional;                /* --tsa-optional: a TSA failure signs B-B and records it */
+    atomic_int down;             /* set once a TSA failure was passed over (--tsa-optional) */
+    char down_why[256];          /* the first such failure (names the TSA URL), set with down */
 };
 
 /* Checks o's tsa_url and crl_days and copies them into c. Returns 0 or ISSUER_EARG. */
@@ -41,6 +44,8 @@ int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *
 
 /* Loads the chain and CRL and sets the TSA on every worker's key handle. */
 int longterm_open(struct issuer *is, char *err, size_t errlen);
+/* A worker's TSA failed under --tsa-optional: keeps the first message why (thread-safe). */
+void longterm_tsa_down(struct longterm *lt, const char *why);
 /* Releases what longterm_open loaded. */
 void longterm_close(struct longterm *lt);
 /* Puts the DSS items into a signer. */

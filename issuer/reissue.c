@@ -27,7 +27,7 @@ int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void
                     size_t photo_len, struct jp_buf *pdf, char *err, size_t errlen)
 {
     char why[IDENT_WHY_SIZE];
-    int rc;
+    int rc, stamped = 0;
 
     if (c->status != STORE_STATUS_VALID) {
         jp_errf(err, errlen, "%s: cannot reissue a certificate that is %s", c->certificate_no,
@@ -48,11 +48,14 @@ int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void
         return rc;
     }
     memcpy(c->key_id, is->kid, sizeof c->key_id);
-    rc = render_certificate(is, is->keys[0], c, photo, photo_len, pdf, err, errlen);
+    rc = render_certificate(is, is->keys[0], c, photo, photo_len, pdf, &stamped, err, errlen);
     if (rc == 0)
         rc = store_cert_put(txn, c);
     if (rc == 0)
         rc = store_pdf_put(txn, c->certificate_no, pdf->data, pdf->len);
+    if (rc == 0 && is->lt.stamping)
+        rc = stamped ? pending_del(is, txn, c->certificate_no)
+                     : pending_put(is, txn, c->certificate_no);
     return rc;
 }
 

@@ -310,7 +310,7 @@ void keys_der_free_cb(void *ctx, unsigned char *der);
 #define KEYS_TSA_POLICY "1.3.6.1.4.1.61517.13.1" /* policy of the province's own TSA */
 #define KEYS_TSA_QUERY_MAX 4096u                 /* bytes of a time-stamp query accepted */
 #define KEYS_TSA_RESP_MAX (32u * 1024u)          /* bytes of a TSA's answer accepted */
-#define KEYS_TSA_TIMEOUT_MS 10000L               /* default time allowed for one query */
+#define KEYS_TSA_TIMEOUT_MS 5000L                /* default time allowed for one query */
 
 /*
  * Makes every later keys_cms_sign_detached() on this handle carry a signature
@@ -320,6 +320,18 @@ void keys_der_free_cb(void *ctx, unsigned char *der);
  * Returns 0 or KEYS_E_INVAL.
  */
 int keys_set_tsa(keys_t *k, const char *url, long timeout_ms, char *err, size_t errlen);
+
+/* 1 when the handle's signatures get a time-stamp (a TSA is set), else 0. */
+int keys_tsa_on(const keys_t *k);
+
+/*
+ * Whether a DER CMS ContentInfo (len bytes, a PDF signature's /Contents) is
+ * time-stamped: 1 for an RFC 3161 token itself (a document time-stamp, its
+ * content type id-ct-TSTInfo) or a SignedData whose first SignerInfo carries
+ * id-aa-signatureTimeStampToken; 0 for a signature without one; -1 when der
+ * is not a CMS.
+ */
+int keys_cms_stamped(const unsigned char *der, size_t len);
 
 /*
  * Asks the handle's TSA for a time-stamp token over SHA-256(data): RFC 3161
