@@ -12,3 +12,7 @@ add_test(NAME test_longterm
 # keys in a SoftHSM2 token (issue 17): init/issue/rotate/revoke, wrong PIN.
 add_test(NAME test_pkcs11
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_pkcs11.sh ${CMAKE_BINARY_DIR}/bin)
+# a TSA that is down, hangs, answers garbage or refuses; --tsa-optional and
+# timestamp --pending (issue 17).
+add_test(NAME test_tsa_fail
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_tsa_fail.sh ${CMAKE_BINARY_DIR}/bin)
