@@ -148,6 +148,10 @@ expect 3 iss reissue "$NO"
 grep -q 'time-stamp authority http://127.0.0.1:9/' "$WORK/err" && ok || bad "reissue: $(cat "$WORK/err")"
 expect 0 iss show "$NO"
 cmp -s "$WORK/ver0" <(grep -i 'version' "$WORK/out") && ok || bad "reissue: the version changed"
+expect 3 iss correct "$NO" --name 王小明 --reason 'TSA down test'
+grep -q 'time-stamp authority http://127.0.0.1:9/' "$WORK/err" && ok || bad "correct: $(cat "$WORK/err")"
+expect 0 iss show "$NO"
+cmp -s "$WORK/ver0" <(grep -i 'version' "$WORK/out") && ok || bad "correct: the version changed"
 
 # timestamp --pending while the TSA is still down: exit 3, nothing changes.
 state >"$WORK/state1"
