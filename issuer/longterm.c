@@ -43,7 +43,7 @@ int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *
     return rc;
 }
 
-int longterm_init_keys(const keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
+int longterm_init_keys(keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
                        int crl_days, int tsa_key, char *err, size_t errlen)
 {
     int rc = tsa_key ? keys_tsa_create(k, pass, passlen, err, errlen) : 0;

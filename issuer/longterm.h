@@ -34,9 +34,9 @@ struct longterm {
 int longterm_config(const struct issuer_init_opts *o, struct jp_config *c, char *err,
                     size_t errlen);
 
-/* At init, with the root key open: the TSA's key and certificate (tsa_key 1; a token
- * home has none yet: the TSA key is not in the token), HOME/root.crl. */
-int longterm_init_keys(const keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
+/* At init, with the root key open: the TSA's key and certificate (tsa_key 1; in a
+ * token home the key is made in the token), HOME/root.crl. */
+int longterm_init_keys(keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
                        int crl_days, int tsa_key, char *err, size_t errlen);
 
 /* Writes HOME/root.crl anew from k (KEYS_WITH_ROOT), nextUpdate crl_days (0: 7). */

@@ -349,21 +349,24 @@ typedef struct keys_tsa keys_tsa_t; /* the province's own time-stamp authority *
 
 /*
  * Makes the TSA's P-256 key and certificate in the key directory (tsa.key
- * 0600 encrypted with passphrase when given, tsa.pem), issued by the root,
+ * 0600 encrypted with passphrase when given, tsa.pem; in a token home the key
+ * is made in the token, never extractable, and tsa.ref holds its PKCS#11 URI
+ * instead of tsa.key), issued by the root,
  * keyUsage digitalSignature, extendedKeyUsage critical timeStamping. Needs
  * KEYS_WITH_ROOT. Returns 0, KEYS_E_NO_ROOT_KEY, KEYS_E_CRYPTO or an errno
  * value (EEXIST when the files exist; nothing is left behind on failure).
  */
-int keys_tsa_create(const keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
+int keys_tsa_create(keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
                     char *err, size_t errlen);
 
 /*
  * Loads the TSA's key and certificate from k's directory (any handle of it;
- * passphrase when the keys are encrypted). *out is released with
+ * passphrase when the keys are encrypted; in a token home it is the PIN and
+ * the key is used in the token). *out is released with
  * keys_tsa_free(). Returns 0, KEYS_E_STATE, KEYS_E_PASSPHRASE_NEEDED,
  * KEYS_E_BAD_PASSPHRASE, KEYS_E_CRYPTO or an errno value.
  */
-int keys_tsa_open(const keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
+int keys_tsa_open(keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
                   keys_tsa_t **out, char *err, size_t errlen);
 
 /* Releases a TSA and wipes its key. NULL-safe. */

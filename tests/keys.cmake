@@ -16,3 +16,6 @@ add_test(NAME test_pkcs11
 # timestamp --pending (issue 17).
 add_test(NAME test_tsa_fail
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_tsa_fail.sh ${CMAKE_BINARY_DIR}/bin)
+# the home's own TSA with its key in a SoftHSM2 token (issue 17).
+add_test(NAME test_pkcs11_tsa
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_pkcs11_tsa.sh ${CMAKE_BINARY_DIR}/bin)
