@@ -89,8 +89,10 @@ static int load_tsa_timeout(json_t *root, struct jp_config *c, const char *file,
     if (v == NULL)
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < 100 || json_integer_value(v) > 600000) {
-        snprintf(err, errlen, "%s: tsa_timeout_ms is not a whole number of milliseconds in "
-                              "100-600000", file);
+        snprintf(err, errlen,
+                 "%s: tsa_timeout_ms is not a whole number of milliseconds in "
+                 "100-600000",
+                 file);
         return EINVAL;
     }
     c->tsa_timeout_ms = (long)json_integer_value(v);

@@ -63,8 +63,7 @@ static int run_pending(issuer *is, long timeout)
     o.progress_ctx = &prog;
     rc = issuer_timestamp_pending(is, getenv("USER"), &o, &rep, err, sizeof err);
     cli_progress_end(&prog);
-    fprintf(stderr, "timestamp: %zu time-stamped, %zu had one already\n", rep.stamped,
-            rep.already);
+    fprintf(stderr, "timestamp: %zu time-stamped, %zu had one already\n", rep.stamped, rep.already);
     if (rc != 0)
         return cmd_done(rc, "timestamp", err);
     return CLI_OK;

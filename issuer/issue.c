@@ -277,9 +277,9 @@ static void *worker_run(void *arg)
         struct job *j = &b->jobs[i];
         if (j->rejected || j->already || j->rendered_no[0] != '\0')
             continue;
-        j->render_rc = render_certificate(b->is, w->k, &j->cert, j->rec.photo.data,
-                                          j->rec.photo.len, &j->pdf, &j->stamped, j->why,
-                                          sizeof j->why);
+        j->render_rc =
+            render_certificate(b->is, w->k, &j->cert, j->rec.photo.data, j->rec.photo.len, &j->pdf,
+                               &j->stamped, j->why, sizeof j->why);
         if (j->render_rc == 0)
             memcpy(j->rendered_no, j->cert.certificate_no, sizeof j->rendered_no);
     }

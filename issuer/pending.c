@@ -86,14 +86,14 @@ static int already_stamped(const void *pdf, size_t len)
 }
 
 struct pending_run {
-    issuer *is;                             /* the issuer */
-    const char *actor;                      /* for the audit log */
-    struct stamp_ctx sc;                    /* the TSA side */
-    struct jp_buf pdf;                      /* the stored file, then the time-stamped one */
-    char no[IDENT_CERTNO_SIZE];             /* the certificate of this transaction, "" at the end */
-    int was_stamped;                        /* its file had a time-stamp already */
-    char *err;                              /* caller's message buffer */
-    size_t errlen;                          /* its size */
+    issuer *is;                 /* the issuer */
+    const char *actor;          /* for the audit log */
+    struct stamp_ctx sc;        /* the TSA side */
+    struct jp_buf pdf;          /* the stored file, then the time-stamped one */
+    char no[IDENT_CERTNO_SIZE]; /* the certificate of this transaction, "" at the end */
+    int was_stamped;            /* its file had a time-stamp already */
+    char *err;                  /* caller's message buffer */
+    size_t errlen;              /* its size */
 };
 
 /* Time-stamps the file of no (copied into r->pdf) into out. */
@@ -186,8 +186,8 @@ int issuer_pending_count(issuer *is, size_t *n, char *err, size_t errlen)
 int issuer_timestamp_pending(issuer *is, const char *actor, const struct issuer_ts_opts *o,
                              struct issuer_ts_report *rep, char *err, size_t errlen)
 {
-    struct pending_run r = {.is = is, .actor = actor ? actor : "jianpei-issuer", .err = err,
-                            .errlen = errlen};
+    struct pending_run r = {
+        .is = is, .actor = actor ? actor : "jianpei-issuer", .err = err, .errlen = errlen};
     size_t total = 0;
     int rc;
 

@@ -101,8 +101,7 @@ static int sign_page(issuer *is, keys_t *k, const struct jp_buf *raw, struct jp_
 }
 
 int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsigned char *photo,
-                       size_t photo_len, struct jp_buf *pdf, int *stamped, char *err,
-                       size_t errlen)
+                       size_t photo_len, struct jp_buf *pdf, int *stamped, char *err, size_t errlen)
 {
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], date[32];
     struct tmpl_fields f;

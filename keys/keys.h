@@ -356,8 +356,8 @@ typedef struct keys_tsa keys_tsa_t; /* the province's own time-stamp authority *
  * KEYS_WITH_ROOT. Returns 0, KEYS_E_NO_ROOT_KEY, KEYS_E_CRYPTO or an errno
  * value (EEXIST when the files exist; nothing is left behind on failure).
  */
-int keys_tsa_create(keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
-                    char *err, size_t errlen);
+int keys_tsa_create(keys_t *k, const unsigned char *passphrase, size_t passphrase_len, char *err,
+                    size_t errlen);
 
 /*
  * Loads the TSA's key and certificate from k's directory (any handle of it;

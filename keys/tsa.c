@@ -22,7 +22,7 @@
 
 #define TSA_CERT "tsa.pem"
 #define TSA_KEY "tsa.key"
-#define TSA_REF "tsa.ref" /* a token home: the PKCS#11 URI of the TSA key */
+#define TSA_REF "tsa.ref"       /* a token home: the PKCS#11 URI of the TSA key */
 #define TSA_DAYS (10 * 365 + 2) /* validity of the TSA certificate (the root's end caps it) */
 
 struct keys_tsa {
@@ -83,8 +83,8 @@ static int write_tsa(const keys_t *k, EVP_PKEY *key, const char *ref, X509 *x,
     return rc;
 }
 
-int keys_tsa_create(keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
-                    char *err, size_t errlen)
+int keys_tsa_create(keys_t *k, const unsigned char *passphrase, size_t passphrase_len, char *err,
+                    size_t errlen)
 {
     char ref[KEYS_REF_MAX] = "";
     X509_NAME *name = NULL;
@@ -194,8 +194,10 @@ static int load_tsa_key(keys_t *k, const unsigned char *pass, size_t passlen, EV
     if (rc == 0) {
         rc = jp_read_file(path, KEYS_REF_MAX - 1, (unsigned char **)&ref, &n);
         if (rc != 0)
-            jp_errf(err, errlen, "cannot read %s: %s (a token home made before the TSA key "
-                                 "lived in the token has none)", path, strerror(rc));
+            jp_errf(err, errlen,
+                    "cannot read %s: %s (a token home made before the TSA key "
+                    "lived in the token has none)",
+                    path, strerror(rc));
     }
     if (rc == 0 && (n == 0 || memchr(ref, '\0', n) != NULL || strncmp(ref, "pkcs11:", 7) != 0)) {
         jp_errf(err, errlen, "%s: not a pkcs11 URI", path);

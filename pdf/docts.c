@@ -15,22 +15,13 @@
 
 static int put_docts_object(struct jp_buf *out, struct layout *lay)
 {
-    size_t i;
-    int rc;
+    int rc = jp_buf_printf(out,
+                           "%ld 0 obj\n<< /Type /DocTimeStamp /Filter /Adobe.PPKLite"
+                           " /SubFilter /ETSI.RFC3161",
+                           lay->x[0].num);
 
-    rc = jp_buf_printf(out,
-                       "%ld 0 obj\n<< /Type /DocTimeStamp /Filter /Adobe.PPKLite"
-                       " /SubFilter /ETSI.RFC3161 /ByteRange [",
-                       lay->x[0].num);
-    lay->br_at = pdf_here(out, lay);
     if (rc == 0)
-        rc = jp_buf_printf(out, "%-*s] /Contents <", BR_WIDTH, "0 0 0 0");
-    lay->contents_lt = pdf_here(out, lay) - 1;
-    for (i = 0; i < lay->reserve && rc == 0; i++)
-        rc = jp_buf_append(out, "00", 2);
-    if (rc == 0)
-        rc = jp_buf_puts(out, ">");
-    lay->contents_gt = pdf_here(out, lay);
+        rc = pdf_put_placeholders(out, lay);
     if (rc == 0)
         rc = jp_buf_puts(out, " >>\nendobj\n");
     return rc;
@@ -57,7 +48,8 @@ static int put_catalog(struct jp_buf *out, struct pdfdoc *doc, const struct layo
     int rc = fd == NULL ? ENOMEM : 0;
 
     if (rc == 0 && form == NULL)
-        rc = PDF_FAIL(doc->err, doc->errlen, PDF_EUNSUPPORTED, "catalog: no /AcroForm (not signed)");
+        rc =
+            PDF_FAIL(doc->err, doc->errlen, PDF_EUNSUPPORTED, "catalog: no /AcroForm (not signed)");
     if (rc == 0)
         rc = pdf_dict_value(doc, form, "catalog /AcroForm", fd);
     fields = rc == 0 ? pdf_dict_get(doc, fd, "Fields") : NULL;
@@ -86,17 +78,8 @@ static int put_catalog(struct jp_buf *out, struct pdfdoc *doc, const struct layo
 /* Appends the original bytes and the time-stamp's update in out. */
 static int write_update(struct pdfdoc *doc, struct jp_buf *out, struct layout *lay)
 {
-    int rc;
+    int rc = pdf_begin_update(doc, out, lay);
 
-    lay->x[0] = (struct xent){doc->size, 0, 0};
-    lay->x[1] = (struct xent){doc->size + 1, 0, 0};
-    lay->x[2] = (struct xent){doc->pageref.num, doc->pageref.gen, 0};
-    lay->x[3] = (struct xent){doc->root.num, doc->root.gen, 0};
-    lay->nx = NEW_OBJECTS;
-    rc = jp_buf_append(out, doc->buf, doc->len);
-    if (rc == 0 && doc->buf[doc->len - 1] != '\n' && doc->buf[doc->len - 1] != '\r')
-        rc = jp_buf_puts(out, "\n");
-    lay->x[0].off = pdf_here(out, lay);
     if (rc == 0)
         rc = put_docts_object(out, lay);
     lay->x[1].off = pdf_here(out, lay);

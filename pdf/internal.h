@@ -129,6 +129,14 @@ size_t pdf_here(const struct jp_buf *out, const struct layout *lay);
 void pdf_buf_restore(struct jp_buf *out, size_t base);
 /* The xref section for lay's objects (sorted into runs) and the trailer. */
 int pdf_put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct layout *lay);
+/*
+ * Sets lay's four objects (new signature and widget numbers, the first page,
+ * the catalog) and appends the original bytes (and a newline when they end
+ * without one); lay->x[0].off is where the update starts.
+ */
+int pdf_begin_update(const struct pdfdoc *doc, struct jp_buf *out, struct layout *lay);
+/* " /ByteRange [...] /Contents <00...>": fixed-width placeholders, their offsets in lay. */
+int pdf_put_placeholders(struct jp_buf *out, struct layout *lay);
 /* Checks pdf_sign's arguments: buffers, input size, reservation, texts, DSS. */
 int pdf_check_args(const unsigned char *pdf, size_t len, const struct pdf_signer *s,
                    const struct jp_buf *out, char *err, size_t errlen);

@@ -698,6 +698,20 @@ static int obj_dict(struct pdfdoc *doc, const struct ref *r, struct dict *d)
     return rc;
 }
 
+/* Positions lx at the value of e, or at the object e refers to. */
+static int value_open(struct pdfdoc *doc, const struct dent *e, const char *what, struct lexer *lx)
+{
+    struct ref r;
+    int rc = 0;
+
+    lex_init(lx, doc, e->vstart, e->vend);
+    if (e->vtype == TOK_REF)
+        rc = dent_ref(doc, e, what, &r);
+    if (rc == 0 && e->vtype == TOK_REF)
+        rc = obj_open(doc, &r, lx);
+    return rc;
+}
+
 /*
  * Finds the span between the brackets of an array value, direct or through one
  * indirect reference: [*start, *end).
@@ -707,16 +721,10 @@ int pdf_array_inner(struct pdfdoc *doc, const struct dent *e, const char *what, 
 {
     struct lexer lx;
     struct token t;
-    struct ref r;
     enum tok_type type;
     size_t close = 0;
-    int rc = 0;
+    int rc = value_open(doc, e, what, &lx);
 
-    lex_init(&lx, doc, e->vstart, e->vend);
-    if (e->vtype == TOK_REF)
-        rc = dent_ref(doc, e, what, &r);
-    if (rc == 0 && e->vtype == TOK_REF)
-        rc = obj_open(doc, &r, &lx);
     if (rc == 0)
         rc = lex_next(&lx, &t);
     if (rc == 0 && t.type != TOK_ARRAY_OPEN)
@@ -734,14 +742,8 @@ int pdf_array_inner(struct pdfdoc *doc, const struct dent *e, const char *what, 
 int pdf_dict_value(struct pdfdoc *doc, const struct dent *e, const char *what, struct dict *d)
 {
     struct lexer lx;
-    struct ref r;
-    int rc = 0;
+    int rc = value_open(doc, e, what, &lx);
 
-    lex_init(&lx, doc, e->vstart, e->vend);
-    if (e->vtype == TOK_REF)
-        rc = dent_ref(doc, e, what, &r);
-    if (rc == 0 && e->vtype == TOK_REF)
-        rc = obj_open(doc, &r, &lx);
     if (rc == 0)
         rc = dict_read(&lx, d);
     return rc;

@@ -137,16 +137,12 @@ int pdf_put_entries(struct jp_buf *out, const struct pdfdoc *doc, const struct d
     return rc;
 }
 
-static int put_sig_object(struct jp_buf *out, const struct pdf_signer *s, const char *date,
-                          struct layout *lay)
+int pdf_put_placeholders(struct jp_buf *out, struct layout *lay)
 {
     size_t i;
     int rc;
 
-    rc = jp_buf_printf(out,
-                       "%ld 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite"
-                       " /SubFilter /ETSI.CAdES.detached /ByteRange [",
-                       lay->x[0].num);
+    rc = jp_buf_puts(out, " /ByteRange [");
     lay->br_at = pdf_here(out, lay);
     if (rc == 0)
         rc = jp_buf_printf(out, "%-*s] /Contents <", BR_WIDTH, "0 0 0 0");
@@ -156,6 +152,36 @@ static int put_sig_object(struct jp_buf *out, const struct pdf_signer *s, const 
     if (rc == 0)
         rc = jp_buf_puts(out, ">");
     lay->contents_gt = pdf_here(out, lay);
+    return rc;
+}
+
+int pdf_begin_update(const struct pdfdoc *doc, struct jp_buf *out, struct layout *lay)
+{
+    int rc;
+
+    lay->x[0] = (struct xent){doc->size, 0, 0};
+    lay->x[1] = (struct xent){doc->size + 1, 0, 0};
+    lay->x[2] = (struct xent){doc->pageref.num, doc->pageref.gen, 0};
+    lay->x[3] = (struct xent){doc->root.num, doc->root.gen, 0};
+    lay->nx = NEW_OBJECTS;
+    rc = jp_buf_append(out, doc->buf, doc->len);
+    if (rc == 0 && doc->buf[doc->len - 1] != '\n' && doc->buf[doc->len - 1] != '\r')
+        rc = jp_buf_puts(out, "\n");
+    lay->x[0].off = pdf_here(out, lay);
+    return rc;
+}
+
+static int put_sig_object(struct jp_buf *out, const struct pdf_signer *s, const char *date,
+                          struct layout *lay)
+{
+    int rc;
+
+    rc = jp_buf_printf(out,
+                       "%ld 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite"
+                       " /SubFilter /ETSI.CAdES.detached",
+                       lay->x[0].num);
+    if (rc == 0)
+        rc = pdf_put_placeholders(out, lay);
     if (rc == 0)
         rc = jp_buf_printf(out, " /M (%s)", date);
     if (rc == 0 && s->reason != NULL)
@@ -277,19 +303,11 @@ int pdf_put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct la
 static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const char *date,
                         struct jp_buf *out, struct layout *lay)
 {
-    int rc;
+    int rc = pdf_begin_update(doc, out, lay);
 
-    lay->x[0] = (struct xent){doc->size, 0, 0};
-    lay->x[1] = (struct xent){doc->size + 1, 0, 0};
-    lay->x[2] = (struct xent){doc->pageref.num, doc->pageref.gen, 0};
-    lay->x[3] = (struct xent){doc->root.num, doc->root.gen, 0};
     lay->nx = NEW_OBJECTS + pdf_dss_objects(s);
     for (size_t i = NEW_OBJECTS; i < lay->nx; i++)
         lay->x[i] = (struct xent){doc->size + 2 + (long)(i - NEW_OBJECTS), 0, 0};
-    rc = jp_buf_append(out, doc->buf, doc->len);
-    if (rc == 0 && doc->buf[doc->len - 1] != '\n' && doc->buf[doc->len - 1] != '\r')
-        rc = jp_buf_puts(out, "\n");
-    lay->x[0].off = pdf_here(out, lay);
     if (rc == 0)
         rc = put_sig_object(out, s, date, lay);
     lay->x[1].off = pdf_here(out, lay);
@@ -331,7 +349,7 @@ int pdf_patch_byterange(struct jp_buf *out, const struct layout *lay, char *err,
 
 /* Calls the signer over the two ranges and writes its DER into /Contents. */
 int pdf_sign_ranges(struct jp_buf *out, const struct pdf_signer *s, const struct layout *lay,
-                       char *err, size_t errlen)
+                    char *err, size_t errlen)
 {
     static const char hex[] = "0123456789ABCDEF";
     unsigned char *pdf = out->data + lay->base;
@@ -369,7 +387,7 @@ out:
 }
 
 int pdf_check_args(const unsigned char *pdf, size_t len, const struct pdf_signer *s,
-                      const struct jp_buf *out, char *err, size_t errlen)
+                   const struct jp_buf *out, char *err, size_t errlen)
 {
     size_t reserve;
     int rc = 0;
