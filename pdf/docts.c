@@ -76,10 +76,13 @@ static int put_catalog(struct jp_buf *out, struct pdfdoc *doc, const struct layo
 }
 
 /* Appends the original bytes and the time-stamp's update in out. */
-static int write_update(struct pdfdoc *doc, struct jp_buf *out, struct layout *lay)
+static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const void *arg,
+                        struct jp_buf *out, struct layout *lay)
 {
     int rc = pdf_begin_update(doc, out, lay);
 
+    (void)s;
+    (void)arg;
     if (rc == 0)
         rc = put_docts_object(out, lay);
     lay->x[1].off = pdf_here(out, lay);
@@ -99,40 +102,10 @@ static int write_update(struct pdfdoc *doc, struct jp_buf *out, struct layout *l
 int pdf_timestamp(const unsigned char *pdf, size_t len, const struct pdf_signer *signer,
                   struct jp_buf *out, char *err, size_t errlen)
 {
-    struct pdfdoc *doc = NULL;
-    struct layout lay;
+    static const struct pdf_update_kind kind = {"time-stamped", 1, write_update, NULL};
     int rc = pdf_check_args(pdf, len, signer, out, err, errlen);
 
-    if (rc != 0)
-        goto out;
-    doc = calloc(1, sizeof(*doc));
-    if (doc == NULL) {
-        rc = PDF_FAIL(err, errlen, ENOMEM, "pdf: out of memory");
-        goto out;
-    }
-    doc->buf = pdf;
-    doc->len = len;
-    doc->err = err;
-    doc->errlen = errlen;
-    doc->signed_ok = 1;
-    rc = pdf_doc_load(doc);
-    if (rc != 0)
-        goto out_free_doc;
-    memset(&lay, 0, sizeof(lay));
-    lay.base = out->len;
-    lay.reserve = signer->contents_size != 0 ? signer->contents_size : PDF_DEFAULT_CONTENTS;
-    rc = write_update(doc, out, &lay);
-    if (rc == ENOMEM || rc == EFBIG)
-        jp_errf(err, errlen, "time-stamped pdf: %s",
-                rc == EFBIG ? "larger than the output bound" : "out of memory");
     if (rc == 0)
-        rc = pdf_patch_byterange(out, &lay, err, errlen);
-    if (rc == 0)
-        rc = pdf_sign_ranges(out, signer, &lay, err, errlen);
-    if (rc != 0)
-        pdf_buf_restore(out, lay.base);
-out_free_doc:
-    free(doc);
-out:
+        rc = pdf_update(pdf, len, signer, &kind, out, err, errlen);
     return rc;
 }

@@ -129,6 +129,22 @@ size_t pdf_here(const struct jp_buf *out, const struct layout *lay);
 void pdf_buf_restore(struct jp_buf *out, size_t base);
 /* The xref section for lay's objects (sorted into runs) and the trailer. */
 int pdf_put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct layout *lay);
+/* What one kind of update (a signature, a document time-stamp) writes. */
+struct pdf_update_kind {
+    const char *what; /* "signed", "time-stamped": for messages */
+    int signed_ok;    /* 1: the input may be signed already (has an /AcroForm) */
+    /* Appends the original bytes and the update (placeholders in lay). */
+    int (*write)(struct pdfdoc *doc, const struct pdf_signer *s, const void *arg,
+                 struct jp_buf *out, struct layout *lay);
+    const void *arg; /* passed to write */
+};
+/*
+ * Loads pdf, writes kind's update into out, fills /ByteRange and has
+ * signer->sign make /Contents; out keeps its length on any error. The
+ * arguments are checked by the caller (pdf_check_args).
+ */
+int pdf_update(const unsigned char *pdf, size_t len, const struct pdf_signer *signer,
+               const struct pdf_update_kind *kind, struct jp_buf *out, char *err, size_t errlen);
 /*
  * Sets lay's four objects (new signature and widget numbers, the first page,
  * the catalog) and appends the original bytes (and a newline when they end

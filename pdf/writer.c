@@ -413,38 +413,29 @@ int pdf_check_args(const unsigned char *pdf, size_t len, const struct pdf_signer
     return rc;
 }
 
-int pdf_sign(const unsigned char *pdf, size_t len, const struct pdf_signer *signer,
-             struct jp_buf *out, char *err, size_t errlen)
+int pdf_update(const unsigned char *pdf, size_t len, const struct pdf_signer *signer,
+               const struct pdf_update_kind *kind, struct jp_buf *out, char *err, size_t errlen)
 {
-    struct pdfdoc *doc = NULL;
+    struct pdfdoc *doc = calloc(1, sizeof(*doc));
     struct layout lay;
-    char date[32];
-    int rc;
+    int rc = 0;
 
-    rc = pdf_check_args(pdf, len, signer, out, err, errlen);
-    if (rc != 0)
-        goto out;
-    rc = sign_date(signer->signing_time, date, sizeof(date), err, errlen);
-    if (rc != 0)
-        goto out;
-    doc = calloc(1, sizeof(*doc));
-    if (doc == NULL) {
-        rc = PDF_FAIL(err, errlen, ENOMEM, "pdf: out of memory");
-        goto out;
-    }
+    if (doc == NULL)
+        return PDF_FAIL(err, errlen, ENOMEM, "pdf: out of memory");
     doc->buf = pdf;
     doc->len = len;
     doc->err = err;
     doc->errlen = errlen;
+    doc->signed_ok = kind->signed_ok;
     rc = pdf_doc_load(doc);
     if (rc != 0)
         goto out_free_doc;
     memset(&lay, 0, sizeof(lay));
     lay.base = out->len;
     lay.reserve = signer->contents_size != 0 ? signer->contents_size : PDF_DEFAULT_CONTENTS;
-    rc = write_update(doc, signer, date, out, &lay);
+    rc = kind->write(doc, signer, kind->arg, out, &lay);
     if (rc == ENOMEM || rc == EFBIG)
-        jp_errf(err, errlen, "signed pdf: %s",
+        jp_errf(err, errlen, "%s pdf: %s", kind->what,
                 rc == EFBIG ? "larger than the output bound" : "out of memory");
     if (rc == 0)
         rc = pdf_patch_byterange(out, &lay, err, errlen);
@@ -454,7 +445,26 @@ int pdf_sign(const unsigned char *pdf, size_t len, const struct pdf_signer *sign
         pdf_buf_restore(out, lay.base);
 out_free_doc:
     free(doc);
-out:
+    return rc;
+}
+
+static int write_sig_update(struct pdfdoc *doc, const struct pdf_signer *s, const void *date,
+                            struct jp_buf *out, struct layout *lay)
+{
+    return write_update(doc, s, date, out, lay);
+}
+
+int pdf_sign(const unsigned char *pdf, size_t len, const struct pdf_signer *signer,
+             struct jp_buf *out, char *err, size_t errlen)
+{
+    char date[32];
+    struct pdf_update_kind kind = {"signed", 0, write_sig_update, date};
+    int rc = pdf_check_args(pdf, len, signer, out, err, errlen);
+
+    if (rc == 0)
+        rc = sign_date(signer->signing_time, date, sizeof(date), err, errlen);
+    if (rc == 0)
+        rc = pdf_update(pdf, len, signer, &kind, out, err, errlen);
     return rc;
 }
 
