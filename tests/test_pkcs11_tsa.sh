@@ -39,16 +39,9 @@ grep -q 'PIN' "$WORK/err" && ok || bad "tsa, wrong PIN: $(cat "$WORK/err")"
 grep -q 'listening' "$WORK/out" && bad "tsa listened with a wrong PIN" || ok
 
 # The right PIN: the TSA answers from the token.
-JIANPEI_PKCS11_PIN=123456 "$BIN/jianpei-issuer" --home "$H" tsa --listen 127.0.0.1:0 >"$WORK/tsa.out" 2>>"$LOGS/stderr.log" &
-TSAPID=$!
-PORT=""
-for _ in $(seq 200); do
-    PORT=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$WORK/tsa.out")
-    [ -n "$PORT" ] && break
-    kill -0 "$TSAPID" 2>/dev/null || break
-    sleep 0.05
-done
-[ -n "$PORT" ] && ok || bad "tsa with the token did not start"
+JIANPEI_PKCS11_PIN=123456 e2e_daemon "$WORK/tsa.out" "$BIN/jianpei-issuer" --home "$H" tsa \
+    --listen 127.0.0.1:0
+TSAPID=$PID
 python3 - "$H/config.json" "http://127.0.0.1:$PORT/" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))

@@ -22,22 +22,10 @@ unset JIANPEI_KEY_PASSPHRASE
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 
-# start_daemon OUT CMD...: starts CMD in the background, sets PID and PORT from
-# its "listening on 127.0.0.1:PORT" line (polled, no fixed sleep).
+# start_daemon OUT CMD...: e2e_daemon, and the daemon is stopped at exit.
 start_daemon() {
-    local out=$1
-    shift
-    "$@" >"$out" 2>>"$LOGS/stderr.log" &
-    PID=$!
+    e2e_daemon "$@"
     PIDS+=("$PID")
-    PORT=""
-    for _ in $(seq 200); do
-        PORT=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$out")
-        [ -n "$PORT" ] && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    [ -n "$PORT" ] && ok || bad "$* did not start"
 }
 # set_conf KEY VALUE: sets a key of config.json (a JSON value).
 set_conf() {
