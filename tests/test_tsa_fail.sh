@@ -10,7 +10,8 @@
 # the home's own TSA up, adds a document time-stamp that `openssl ts -verify`
 # accepts over the whole signed file against the TSA certificate, empties the
 # list, keeps the first signature valid and `check` clean, and does nothing
-# when run again.
+# when run again; the verifier's file check calls both the time-stamped file
+# and the B-B copy handed out before it identical, and an edited one modified.
 # usage: test_tsa_fail.sh BIN_DIR
 NAME=test_tsa_fail
 # shellcheck source=e2e_lib.sh
@@ -193,6 +194,26 @@ expect 0 iss timestamp --pending
 grep -q '0 time-stamped' "$WORK/err" && ok || bad "pending again: $(cat "$WORK/err")"
 expect 0 iss pdf "$NO" --out "$WORK/ts2.pdf"
 cmp -s "$WORK/ts.pdf" "$WORK/ts2.pdf" && ok || bad "pending again: the file changed"
+# The verifier's file check: the time-stamped file and the B-B copy handed out
+# before it are both this version of the certificate; one byte changed is not.
+start_daemon "$WORK/v.out" "$BIN/jianpei-verifier" --home "$H" --listen 127.0.0.1:0 \
+    --no-rate-limits --no-access-log
+check_file() {
+    curl -s --data-binary @"$1" -H 'Content-Type: application/pdf' \
+        "http://127.0.0.1:$PORT/api/v1/check-file" | python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])'
+}
+[ "$(check_file "$WORK/ts.pdf")" = identical ] && ok || bad "check-file, time-stamped: $(check_file "$WORK/ts.pdf")"
+[ "$(check_file "$WORK/bb.pdf")" = identical ] && ok || bad "check-file, the B-B copy: $(check_file "$WORK/bb.pdf")"
+python3 - "$WORK/ts.pdf" "$WORK/edited.pdf" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+i = d.index(b"/MediaBox")
+d[i + 1] = ord("m")
+open(sys.argv[2], "wb").write(bytes(d))
+PY
+[ "$(check_file "$WORK/edited.pdf")" = modified ] && ok || bad "check-file, edited: $(check_file "$WORK/edited.pdf")"
+kill -TERM "$PID"
+
 # With the TSA up, issue stamps as before and lists nothing.
 expect 0 iss issue --input "$WORK/in2.jsonl" --tsa-optional
 grep -q 'without a time-stamp' "$WORK/err" && bad "TSA up: $(cat "$WORK/err")" || ok
