@@ -166,9 +166,14 @@ static int pending_count(issuer *is, size_t *n)
     *n = 0;
     if (rc == 0)
         rc = store_cursor_open(txn, is->pending_db, &cur);
-    for (int r = rc == 0 ? store_cursor_first(cur, &k, &klen, &v, &vlen) : rc; r == 0;
-         r = store_cursor_next(cur, &k, &klen, &v, &vlen))
+    if (rc == 0)
+        rc = store_cursor_first(cur, &k, &klen, &v, &vlen);
+    while (rc == 0) {
         (*n)++;
+        rc = store_cursor_next(cur, &k, &klen, &v, &vlen);
+    }
+    if (rc == STORE_ENOTFOUND)
+        rc = 0; /* the end of the list */
     store_cursor_close(cur);
     store_read_end(txn);
     return rc;

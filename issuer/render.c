@@ -67,7 +67,6 @@ static int make_token(keys_t *k, const issuer *is, const struct store_cert *c, c
     return keys_token_sign(k, &cl, token, tokensz, err, errlen);
 }
 
-/* Renders and signs one certificate into *pdf (reset first). */
 /*
  * Signs the rendered page raw into pdf. Under --tsa-optional a TSA failure
  * turns the handle's time-stamps off for the rest of the run (one timeout per
@@ -100,6 +99,7 @@ static int sign_page(issuer *is, keys_t *k, const struct jp_buf *raw, struct jp_
     return rc;
 }
 
+/* Renders and signs one certificate into *pdf (reset first). */
 int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsigned char *photo,
                        size_t photo_len, struct jp_buf *pdf, int *stamped, char *err, size_t errlen)
 {
