@@ -68,6 +68,8 @@ expect 0 iss init --authority 广东省住房和城乡建设厅 --authority-uscc
     --public-url http://127.0.0.1:8080 --tsa-url http://127.0.0.1:9/
 python3 "$SRC/bench/gen_intake.py" 2 --seed 27 >"$WORK/in.jsonl"
 python3 "$SRC/bench/gen_intake.py" 4 --seed 28 | tail -2 >"$WORK/in2.jsonl"
+cp "$WORK/in.jsonl" "$LOGS/holders-1.jsonl"
+cp "$WORK/in2.jsonl" "$LOGS/holders-2.jsonl"
 state >"$WORK/state0"
 grep -q '^certificates: 0' "$WORK/state0" && grep -q '^pending: 0' "$WORK/state0" && ok ||
     bad "fresh home: $(cat "$WORK/state0")"
