@@ -7,7 +7,8 @@
 # `reissue` the same. `issue --tsa-optional` with the TSA down issues B-B
 # (pdfsig valid, no time-stamp token) and lists the certificates as pending;
 # `timestamp --pending` fails cleanly while the TSA is still down, then, with
-# the home's own TSA up, adds a document time-stamp that `openssl ts -verify`
+# the home's own TSA up (a reissue then signs with a time-stamp and owes
+# nothing), adds a document time-stamp that `openssl ts -verify`
 # accepts over the whole signed file against the TSA certificate, empties the
 # list, keeps the first signature valid and `check` clean, and does nothing
 # when run again; the verifier's file check calls both the time-stamped file
@@ -153,12 +154,16 @@ expect 2 iss timestamp
 expect 0 iss timestamp --help
 grep -q -- '--pending' "$WORK/out" && ok || bad "timestamp --help: $(cat "$WORK/out")"
 
-# The home's own TSA up: the document time-stamps go in, one audit entry each.
+# The home's own TSA up: the document time-stamp goes in, with its audit entry.
 AUDIT0=$(iss stats | sed -n 's/^audit entries: //p')
 start_daemon "$WORK/tsa.out" "$BIN/jianpei-issuer" --home "$H" tsa --listen 127.0.0.1:0
 set_conf tsa_url "\"http://127.0.0.1:$PORT/\""
+# A reissue with the TSA up signs with a time-stamp: that one owes nothing any more.
+expect 0 iss reissue "${NOS[1]}"
+expect 0 iss timestamp --pending --list
+grep -q '^pending: 1$' "$WORK/out" && ok || bad "after reissue: $(cat "$WORK/out")"
 expect 0 iss timestamp --pending
-grep -q '2 time-stamped' "$WORK/err" && ok || bad "pending: $(cat "$WORK/err")"
+grep -q '1 time-stamped' "$WORK/err" && ok || bad "pending: $(cat "$WORK/err")"
 expect 0 iss timestamp --pending --list
 grep -q '^pending: 0$' "$WORK/out" && ok || bad "pending after: $(cat "$WORK/out")"
 expect 0 iss pdf "$NO" --out "$WORK/ts.pdf"
