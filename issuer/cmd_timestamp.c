@@ -28,8 +28,8 @@ static const char timestamp_help[] =
     "  --passphrase-file FILE, --pin-file FILE\n"
     "                      the keys' passphrase, or the token PIN (as for issue)\n"
     "\n"
-    "exit status: 0 done, 2 usage error, 3 failure (certificates done before it\n"
-    "stay done; the rest stay pending)\n";
+    "exit status: 0 done, 2 usage error, 3 failure (the transactions of 32\n"
+    "certificates committed before it stay done; the rest stay pending)\n";
 
 static void progress_cb(void *ctx, unsigned long done, double fraction)
 {

@@ -202,8 +202,8 @@ struct issuer_ts_report {
 /*
  * Adds a document time-stamp (pdf_timestamp; the token from config.json's
  * tsa_url) to the current file of every certificate issued or reissued
- * without one under --tsa-optional, and drops it from the pending list: one
- * transaction per certificate with its "timestamp" audit entry; the file
+ * without one under --tsa-optional, and drops it from the pending list, with
+ * a "timestamp" audit entry each, in transactions of 32 certificates; the file
  * version, its QR code and its first signature stay as they were. Idempotent:
  * an empty list does nothing. Returns 0, ISSUER_EARG (no tsa_url, bad actor),
  * KEYS_E_TSA (the TSA failed: err names it; certificates done before stay

@@ -6,8 +6,9 @@
  * document time-stamp to each such file (pdf_timestamp: an incremental
  * update whose RFC 3161 token covers the whole signed file, its signature
  * value included), stores the file, drops the entry and appends an audit
- * entry, one transaction per certificate, so a run stopped halfway (the TSA
- * down again) keeps what it finished and the next run goes on from there.
+ * entry, in transactions of PENDING_BATCH certificates, so a run stopped
+ * halfway (the TSA down again) keeps the transactions it committed and the
+ * next run goes on from there.
  */
 #include "issuer_int.h"
 #include "audit.h"
@@ -85,19 +86,24 @@ static int already_stamped(const void *pdf, size_t len)
     return stamped;
 }
 
+#define PENDING_BATCH 32 /* certificates per write transaction */
+
 struct pending_run {
-    issuer *is;                 /* the issuer */
-    const char *actor;          /* for the audit log */
-    struct stamp_ctx sc;        /* the TSA side */
-    struct jp_buf pdf;          /* the stored file, then the time-stamped one */
-    char no[IDENT_CERTNO_SIZE]; /* the certificate of this transaction, "" at the end */
-    int was_stamped;            /* its file had a time-stamp already */
-    char *err;                  /* caller's message buffer */
-    size_t errlen;              /* its size */
+    issuer *is;                                 /* the issuer */
+    const char *actor;                          /* for the audit log */
+    struct stamp_ctx sc;                        /* the TSA side */
+    struct jp_buf pdf;                          /* the stored file */
+    struct jp_buf out;                          /* the time-stamped file */
+    char nos[PENDING_BATCH][IDENT_CERTNO_SIZE]; /* this transaction's certificates */
+    size_t n;                                   /* how many; 0 at the end of the list */
+    const char *no;                             /* the one being done, for messages */
+    size_t stamped, already;                    /* this transaction's counts */
+    char *err;                                  /* caller's message buffer */
+    size_t errlen;                              /* its size */
 };
 
-/* Time-stamps the file of no (copied into r->pdf) into out. */
-static int stamp_file(struct pending_run *r, struct jp_buf *out)
+/* Time-stamps r->pdf into r->out. */
+static int stamp_file(struct pending_run *r)
 {
     struct pdf_signer sg;
 
@@ -106,51 +112,71 @@ static int stamp_file(struct pending_run *r, struct jp_buf *out)
     sg.free_der = keys_der_free_cb;
     sg.ctx = &r->sc;
     sg.contents_size = PENDING_TOKEN_RESERVE;
-    return pdf_timestamp(r->pdf.data, r->pdf.len, &sg, out, r->err, r->errlen);
+    jp_buf_reset(&r->out);
+    return pdf_timestamp(r->pdf.data, r->pdf.len, &sg, &r->out, r->err, r->errlen);
 }
 
-/* One certificate: the first entry of tsa_pending, in its own transaction. */
-static int pending_one(store_txn *txn, void *arg)
+/* The first PENDING_BATCH numbers of tsa_pending (or fewer) into r->nos. */
+static int first_pending(store_txn *txn, struct pending_run *r)
 {
-    struct pending_run *r = arg;
     store_cursor *cur = NULL;
-    struct store_cert c;
-    struct jp_buf out;
     const void *k, *v;
     size_t klen, vlen;
     int rc = store_cursor_open(txn, r->is->pending_db, &cur);
 
-    r->no[0] = '\0';
+    r->n = 0;
     if (rc == 0)
         rc = store_cursor_first(cur, &k, &klen, &v, &vlen);
-    if (rc == 0 && klen != STORE_CERT_NO_LEN)
-        rc = STORE_ECORRUPT;
-    if (rc == 0) {
-        memcpy(r->no, k, STORE_CERT_NO_LEN);
-        r->no[STORE_CERT_NO_LEN] = '\0';
+    while (rc == 0 && r->n < PENDING_BATCH) {
+        if (klen != STORE_CERT_NO_LEN) {
+            rc = STORE_ECORRUPT;
+            break;
+        }
+        memcpy(r->nos[r->n], k, STORE_CERT_NO_LEN);
+        r->nos[r->n++][STORE_CERT_NO_LEN] = '\0';
+        rc = store_cursor_next(cur, &k, &klen, &v, &vlen);
     }
     store_cursor_close(cur);
-    if (rc == STORE_ENOTFOUND)
-        return 0; /* nothing owed */
+    return rc == STORE_ENOTFOUND ? 0 : rc;
+}
+
+/* One certificate: its file time-stamped and stored, its entry dropped, an audit entry. */
+static int stamp_one(store_txn *txn, struct pending_run *r, const char *no)
+{
+    struct store_cert c;
+    int rc = store_cert_get(txn, no, &c);
+
+    r->no = no;
     if (rc == 0)
-        rc = store_cert_get(txn, r->no, &c);
+        rc = store_pdf_copy(txn, no, &r->pdf);
+    if (rc == 0 && already_stamped(r->pdf.data, r->pdf.len)) {
+        r->already++;
+        return pending_del(r->is, txn, no);
+    }
     if (rc == 0)
-        rc = store_pdf_copy(txn, r->no, &r->pdf);
-    if (rc != 0)
-        return rc;
-    r->was_stamped = already_stamped(r->pdf.data, r->pdf.len);
-    if (r->was_stamped)
-        return pending_del(r->is, txn, r->no);
-    jp_buf_init(&out, STORE_PDF_MAX);
-    rc = stamp_file(r, &out);
+        rc = stamp_file(r);
     if (rc == 0)
-        rc = store_pdf_put(txn, r->no, out.data, out.len);
-    jp_buf_free(&out);
+        rc = store_pdf_put(txn, no, r->out.data, r->out.len);
     if (rc == 0)
-        rc = pending_del(r->is, txn, r->no);
+        rc = pending_del(r->is, txn, no);
     if (rc == 0)
-        rc = audit_append(txn, (int64_t)time(NULL), "timestamp", r->no, r->actor,
+        rc = audit_append(txn, (int64_t)time(NULL), "timestamp", no, r->actor,
                           "file version %u, document time-stamp added", (unsigned)c.file_version);
+    r->stamped += rc == 0;
+    return rc;
+}
+
+/* Up to PENDING_BATCH certificates of the list in one transaction (run again from the start
+ * when store_write retries it). */
+static int pending_batch(store_txn *txn, void *arg)
+{
+    struct pending_run *r = arg;
+    int rc = first_pending(txn, r);
+
+    r->stamped = 0;
+    r->already = 0;
+    for (size_t i = 0; rc == 0 && i < r->n; i++)
+        rc = stamp_one(txn, r, r->nos[i]);
     return rc;
 }
 
@@ -208,21 +234,22 @@ int issuer_timestamp_pending(issuer *is, const char *actor, const struct issuer_
     r.sc.k = is->keys[0];
     jp_buf_init(&r.sc.b, STORE_PDF_MAX);
     jp_buf_init(&r.pdf, STORE_PDF_MAX);
+    jp_buf_init(&r.out, STORE_PDF_MAX);
     while (rc == 0) {
-        rc = store_write(is->st, pending_one, &r);
-        if (rc != 0 || r.no[0] == '\0')
+        rc = store_write(is->st, pending_batch, &r);
+        if (rc != 0 || r.n == 0)
             break;
-        if (r.was_stamped)
-            rep->already++;
-        else
-            rep->stamped++;
+        rep->stamped += r.stamped;
+        rep->already += r.already;
         if (o != NULL && o->progress != NULL)
             o->progress(o->progress_ctx, rep->stamped + rep->already,
                         total > 0 ? (double)(rep->stamped + rep->already) / (double)total : -1);
     }
     if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s%s%s", r.no, r.no[0] != '\0' ? ": " : "", issuer_strerror(rc));
+        jp_errf(err, errlen, "%s%s%s", r.no != NULL ? r.no : "", r.no != NULL ? ": " : "",
+                issuer_strerror(rc));
     jp_buf_free(&r.sc.b);
     jp_buf_free(&r.pdf);
+    jp_buf_free(&r.out);
     return rc;
 }
