@@ -15,9 +15,7 @@
 #include "keys.h"
 #include "pdf.h"
 #include "store.h"
-#include "tmpl.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +23,7 @@
 /* DER bytes reserved for the token: about 1,500 with the TSA's certificate. */
 #define PENDING_TOKEN_RESERVE 4096
 #define PENDING_SIG_DER_MAX (64u * 1024u) /* signature values read to see if one is stamped */
+#define PENDING_BATCH 32                  /* certificates per write transaction */
 
 int pending_put(const issuer *is, store_txn *txn, const char *no)
 {
@@ -85,8 +84,6 @@ static int already_stamped(const void *pdf, size_t len)
     free(der);
     return stamped;
 }
-
-#define PENDING_BATCH 32 /* certificates per write transaction */
 
 struct pending_run {
     issuer *is;                                 /* the issuer */
