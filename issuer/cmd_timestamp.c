@@ -19,7 +19,8 @@ static const char timestamp_help[] =
     "certificate issued without a time-stamp by `issue --tsa-optional`, and\n"
     "empties that pending list. The token covers the whole signed file, its\n"
     "signature included; the file version and its QR code stay the same.\n"
-    "Running it again with nothing pending does nothing.\n"
+    "Running it again with nothing pending does nothing. Progress goes to stderr:\n"
+    "a bar on a terminal, else a line per 32 certificates committed.\n"
     "\n"
     "  --pending           time-stamp the pending list (required)\n"
     "  --list              only print how many certificates are pending\n"
@@ -31,9 +32,17 @@ static const char timestamp_help[] =
     "exit status: 0 done, 2 usage error, 3 failure (the transactions of 32\n"
     "certificates committed before it stay done; the rest stay pending)\n";
 
+/* A bar on a terminal; else (a log, cron) one line per committed transaction. */
 static void progress_cb(void *ctx, unsigned long done, double fraction)
 {
-    cli_progress_update(ctx, done, fraction);
+    const struct cli_progress *p = ctx;
+
+    if (p->tty)
+        cli_progress_update(ctx, done, fraction);
+    else if (fraction >= 0)
+        fprintf(stderr, "timestamp: %lu done (%.0f%%)\n", done, 100 * fraction);
+    else
+        fprintf(stderr, "timestamp: %lu done\n", done);
 }
 
 /* --list: prints the count of the pending list. */

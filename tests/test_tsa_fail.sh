@@ -164,6 +164,7 @@ expect 0 iss timestamp --pending --list
 grep -q '^pending: 1$' "$WORK/out" && ok || bad "after reissue: $(cat "$WORK/out")"
 expect 0 iss timestamp --pending
 grep -q '1 time-stamped' "$WORK/err" && ok || bad "pending: $(cat "$WORK/err")"
+grep -q '^timestamp: 1 done (100%)$' "$WORK/err" && ok || bad "pending: no progress $(cat "$WORK/err")"
 expect 0 iss timestamp --pending --list
 grep -q '^pending: 0$' "$WORK/out" && ok || bad "pending after: $(cat "$WORK/out")"
 expect 0 iss pdf "$NO" --out "$WORK/ts.pdf"
