@@ -79,7 +79,27 @@ static int load_table(struct jp_code_name *out, size_t *n, json_t *obj, const ch
     return 0;
 }
 
-/* The optional fields of SPEC §13: tsa_url (string) and crl_days (1..366). */
+/* tsa_timeout_ms, optional: 100..600000 milliseconds. */
+static int load_tsa_timeout(json_t *root, struct jp_config *c, const char *file, char *err,
+                            size_t errlen)
+{
+    json_t *v = json_object_get(root, "tsa_timeout_ms");
+
+    c->tsa_timeout_ms = 0;
+    if (v == NULL)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 100 || json_integer_value(v) > 600000) {
+        snprintf(err, errlen,
+                 "%s: tsa_timeout_ms is not a whole number of milliseconds in "
+                 "100-600000",
+                 file);
+        return EINVAL;
+    }
+    c->tsa_timeout_ms = (long)json_integer_value(v);
+    return 0;
+}
+
+/* The optional fields of SPEC §13: tsa_url (string), crl_days (1..366), tsa_timeout_ms. */
 static int load_longterm(json_t *root, struct jp_config *c, const char *file, char *err,
                          size_t errlen)
 {
@@ -94,6 +114,8 @@ static int load_longterm(json_t *root, struct jp_config *c, const char *file, ch
     }
     if (v != NULL)
         c->crl_days = (int)json_integer_value(v);
+    if (load_tsa_timeout(root, c, file, err, errlen) != 0)
+        return EINVAL;
     if (json_object_get(root, "tsa_url") == NULL)
         return 0;
     return copy_str(c->tsa_url, sizeof c->tsa_url, root, "tsa_url", file, err, errlen);
@@ -208,6 +230,8 @@ int jp_config_save(const char *home, const struct jp_config *c, char *err, size_
         json_object_set_new(root, "tsa_url", json_string(c->tsa_url));
     if (root != NULL && c->crl_days > 0)
         json_object_set_new(root, "crl_days", json_integer(c->crl_days));
+    if (root != NULL && c->tsa_timeout_ms > 0)
+        json_object_set_new(root, "tsa_timeout_ms", json_integer(c->tsa_timeout_ms));
     if (root != NULL)
         text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text == NULL) {

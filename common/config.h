@@ -36,8 +36,9 @@ struct jp_config {
     size_t npositions;                                  /* entries used */
     struct jp_code_name cities[JP_CONFIG_MAX_CODES];    /* city table of the province */
     size_t ncities;                                     /* entries used */
-    char tsa_url[256]; /* RFC 3161 TSA for signature time-stamps, "" for none (SPEC §13) */
-    int crl_days;      /* nextUpdate of the root's CRL, days; 0 when not set (7) */
+    char tsa_url[256];   /* RFC 3161 TSA for signature time-stamps, "" for none (SPEC §13) */
+    int crl_days;        /* nextUpdate of the root's CRL, days; 0 when not set (7) */
+    long tsa_timeout_ms; /* time allowed for one TSA query, ms; 0 when not set (5000) */
 };
 
 /* Resolves the home: flag if not NULL, else $JIANPEI_HOME, else ./jianpei-home. */

@@ -143,6 +143,7 @@ static int check_no(const char *no)
 static const char issue_help[] =
     "usage: jianpei-issuer issue [--home DIR] --input FILE|- [--report FILE]\n"
     "                            [--notices DIR] [--all-or-nothing] [--threads N] [--actor NAME]\n"
+    "                            [--tsa-timeout MS] [--tsa-optional]\n"
     "                            [--passphrase-file FILE | --pin-file FILE]\n"
     "\n"
     "Reads passed candidates as JSON Lines (SPEC §5), checks every rule, and numbers,\n"
@@ -162,6 +163,12 @@ static const char issue_help[] =
     "  --all-or-nothing    refuse the whole input when any line is rejected\n"
     "  --threads N         render and sign on N threads, 1-16 (default: one per core)\n"
     "  --actor NAME        who issues, for the audit log (default: $USER)\n"
+    "  --tsa-timeout MS    time allowed for each query to the TSA of config.json's\n"
+    "                      tsa_url (default: its tsa_timeout_ms, else 5000); a TSA\n"
+    "                      that is down, slow or refuses fails the run (exit 3,\n"
+    "                      the failing batch not stored)\n"
+    "  --tsa-optional      when the TSA fails, sign without a time-stamp (PAdES B-B)\n"
+    "                      and list the certificate for `timestamp --pending`\n"
     "  --passphrase-file FILE, --pin-file FILE\n"
     "                      the keys' passphrase, or the token PIN of a home made with\n"
     "                      init --pkcs11 (default: $JIANPEI_KEY_PASSPHRASE, $JIANPEI_PKCS11_PIN)\n"
@@ -224,10 +231,14 @@ int cmd_issue(int argc, char **argv, const char *home)
         {"actor", required_argument, NULL, 'A'},
         {"passphrase-file", required_argument, NULL, 'P'},
         {"pin-file", required_argument, NULL, 'P'},
+        {"tsa-timeout", required_argument, NULL, 'T'},
+        {"tsa-optional", no_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct issuer_issue_opts o = {0};
+    long tsa_timeout = 0;
+    int tsa_optional = 0;
     struct issuer_report rep;
     struct cli_progress prog;
     const char *input = NULL, *report = NULL, *notices = NULL, *passfile = NULL;
@@ -264,6 +275,15 @@ int cmd_issue(int argc, char **argv, const char *home)
         case 'P':
             passfile = optarg;
             break;
+        case 'T':
+            if (cli_parse_long(optarg, 1, ISSUER_TSA_TIMEOUT_MAX, &tsa_timeout) != 0) {
+                fprintf(stderr, "issue: --tsa-timeout must be 1-%ld ms\n", ISSUER_TSA_TIMEOUT_MAX);
+                return CLI_USAGE;
+            }
+            break;
+        case 'O':
+            tsa_optional = 1;
+            break;
         case 'h':
             fputs(issue_help, stdout);
             return CLI_OK;
@@ -294,6 +314,10 @@ int cmd_issue(int argc, char **argv, const char *home)
     issuer_report_init(&rep);
     if (open_issuer(home, passfile, (int)threads, &is) != 0)
         goto out;
+    if (issuer_tsa_options(is, tsa_timeout, tsa_optional, err, sizeof err) != 0) {
+        fprintf(stderr, "issue: %s\n", err);
+        goto out;
+    }
     cli_progress_start(&prog, "lines");
     o.progress = progress_cb;
     o.progress_ctx = &prog;
@@ -307,6 +331,11 @@ int cmd_issue(int argc, char **argv, const char *home)
     print_rejections(&rep);
     fprintf(stderr, "%zu issued, %zu already issued, %zu rejected in %.1f s\n", rep.issued,
             rep.already, rep.rejected, cli_now() - t0);
+    if (rep.unstamped > 0)
+        fprintf(stderr,
+                "issue: %zu certificates issued without a time-stamp (%s); "
+                "run `jianpei-issuer timestamp --pending` once the TSA answers\n",
+                rep.unstamped, issuer_tsa_failure(is) ? issuer_tsa_failure(is) : "tsa failed");
     if (report != NULL && write_report(report, &rep) != 0)
         rc = EIO;
     if (notices != NULL && write_notices(is, notices, &rep) != 0)

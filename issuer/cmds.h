@@ -42,6 +42,7 @@ int open_issuer(const char *home, const char *passfile, int threads, struct issu
 
 int cmd_issue(int argc, char **argv, const char *home);
 int cmd_tsa(int argc, char **argv, const char *home); /* cmd_tsa.c */
+int cmd_timestamp(int argc, char **argv, const char *home); /* cmd_timestamp.c */
 int cmd_show(int argc, char **argv, const char *home);
 int cmd_find(int argc, char **argv, const char *home);
 int cmd_pdf(int argc, char **argv, const char *home);

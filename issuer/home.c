@@ -241,8 +241,8 @@ static int create_keys(const struct issuer_init_opts *o, const char *home, char 
         rc = keys_export_root(k, trust, err, errlen);
     if (rc == 0)
         rc =
-            longterm_init_keys(k, home, o->passphrase, o->passphrase_len, o->crl_days,
-                               o->pkcs11_uri == NULL, err, errlen);
+            longterm_init_keys(k, home, o->passphrase, o->passphrase_len, o->crl_days, 1, err,
+                               errlen);
     keys_close(k);
     return rc;
 }

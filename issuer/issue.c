@@ -43,9 +43,10 @@
 
 /* The issuer's own databases beside store.h's: photos, kept so a reissued file has one;
  * corrections, the old and new values of each correction (correct.c); ofds, the OFD of each
- * certificate's current version (ofd.c). */
+ * certificate's current version (ofd.c); tsa_pending, the files signed without a time-stamp
+ * under --tsa-optional (pending.c). */
 static const struct store_dbspec issuer_dbs[] = {
-    {STORE_PHOTOS_DB, 0}, {"corrections", 0}, {STORE_OFDS_DB, 0}};
+    {STORE_PHOTOS_DB, 0}, {"corrections", 0}, {STORE_OFDS_DB, 0}, {ISSUER_PENDING_DB, 0}};
 
 /* One line of a batch. */
 struct job {
@@ -58,6 +59,7 @@ struct job {
     struct jp_buf ofd;                   /* the sealed OFD of the same (empty: no SM2 keys) */
     char rendered_no[IDENT_CERTNO_SIZE]; /* number pdf was rendered for, "" when none yet */
     int render_rc;                       /* this attempt: 0 or the renderer's error */
+    int stamped;                         /* pdf's signature has a time-stamp */
     char claim[JP_CLAIM_CODE_SIZE];      /* the new certificate's plain claim code, wiped after */
 };
 
@@ -144,6 +146,8 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
         rc = store_db_by_name(is->st, "corrections", &is->corrections_db);
     if (rc == 0)
         rc = store_db_by_name(is->st, STORE_OFDS_DB, &is->ofds_db);
+    if (rc == 0)
+        rc = store_db_by_name(is->st, ISSUER_PENDING_DB, &is->pending_db);
     if (rc != 0) {
         issuer_close(is);
         return rc;
@@ -283,7 +287,7 @@ static void *worker_run(void *arg)
             continue;
         j->render_rc =
             render_certificate(b->is, w->k, &j->cert, j->rec.photo.data, j->rec.photo.len, &j->pdf,
-                               &j->ofd, j->why, sizeof j->why);
+                               &j->ofd, &j->stamped, j->why, sizeof j->why);
         if (j->render_rc == 0)
             memcpy(j->rendered_no, j->cert.certificate_no, sizeof j->rendered_no);
     }
@@ -443,6 +447,8 @@ static int put_job(const struct batch *b, const struct job *j, store_txn *txn)
     if (rc == 0)
         rc = store_intake_put(txn, j->rec.id_number, j->rec.position, j->rec.exam_id,
                               j->cert.certificate_no);
+    if (rc == 0 && b->is->lt.stamping && !j->stamped)
+        rc = pending_put(b->is, txn, j->cert.certificate_no);
     if (rc != 0)
         return rc;
     return audit_append(txn, j->cert.issued_at, "issue", j->cert.certificate_no, b->actor,
@@ -513,6 +519,8 @@ static int report_batch(const struct batch *b, struct issuer_report *rep)
         else
             rc = report_add(rep, j->rec.line, j->already ? ISSUER_ALREADY : ISSUER_ISSUED,
                             j->cert.certificate_no, j->already ? NULL : j->claim, NULL);
+        if (rc == 0 && !j->rejected && !j->already && b->is->lt.stamping && !j->stamped)
+            rep->unstamped++;
     }
     return rc;
 }

@@ -116,6 +116,17 @@ typedef struct issuer issuer;
  */
 int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int threads,
                 issuer **out, char *err, size_t errlen);
+#define ISSUER_TSA_TIMEOUT_MAX 600000L /* ms: the longest --tsa-timeout */
+/*
+ * Time-stamp settings of an opened issuer (SPEC §13): timeout_ms for each TSA
+ * query (0 keeps config.json's tsa_timeout_ms, or 5,000), and optional (1:
+ * --tsa-optional: when the TSA fails, sign without a time-stamp and record the
+ * certificate for issuer_timestamp_pending; 0: the run fails). Returns 0 or
+ * ISSUER_EARG (timeout out of range).
+ */
+int issuer_tsa_options(issuer *is, long timeout_ms, int optional, char *err, size_t errlen);
+/* The first TSA failure passed over under optional (names the TSA URL), or NULL. */
+const char *issuer_tsa_failure(const issuer *is);
 /* Closes everything issuer_open opened. NULL-safe. */
 void issuer_close(issuer *is);
 /* The opened home's configuration (lives as long as is). */
@@ -145,6 +156,7 @@ struct issuer_report {
     size_t n, cap;                    /* used and allocated items */
     struct jp_buf text;               /* reasons; at most 4 GiB (issuer_item.reason) */
     size_t issued, already, rejected; /* counts */
+    size_t unstamped;                 /* issued without a time-stamp (--tsa-optional) */
 };
 
 struct issuer_issue_opts {
@@ -172,6 +184,35 @@ struct issuer_issue_opts {
  */
 int issuer_issue(issuer *is, FILE *in, const struct issuer_issue_opts *o, struct issuer_report *rep,
                  char *err, size_t errlen);
+
+/* ------------------------------------------------ time-stamps owed (pending.c) */
+
+struct issuer_ts_opts {
+    /* Called after each certificate: done so far, share of the pending list (or -1). */
+    void (*progress)(void *ctx, unsigned long done, double fraction);
+    void *progress_ctx; /* passed to progress */
+};
+
+/* What issuer_timestamp_pending did. */
+struct issuer_ts_report {
+    size_t stamped; /* files that got a document time-stamp */
+    size_t already; /* entries whose file had one already (dropped) */
+};
+
+/*
+ * Adds a document time-stamp (pdf_timestamp; the token from config.json's
+ * tsa_url) to the current file of every certificate issued or reissued
+ * without one under --tsa-optional, and drops it from the pending list, with
+ * a "timestamp" audit entry each, in transactions of 32 certificates; the file
+ * version, its QR code and its first signature stay as they were. Idempotent:
+ * an empty list does nothing. Returns 0, ISSUER_EARG (no tsa_url, bad actor),
+ * KEYS_E_TSA (the TSA failed: err names it; certificates done before stay
+ * done, the rest stay pending) or a store error.
+ */
+int issuer_timestamp_pending(issuer *is, const char *actor, const struct issuer_ts_opts *o,
+                             struct issuer_ts_report *rep, char *err, size_t errlen);
+/* Certificates whose current file owes a time-stamp, into *n. 0 or a store error. */
+int issuer_pending_count(issuer *is, size_t *n, char *err, size_t errlen);
 
 /* Render-and-sign calls since issuer_open (each PDF made, kept or not): for tests and benchmarks.
  */

@@ -27,6 +27,8 @@ struct issuer_ofd_signer {
     enum keys_sm2_which which; /* root (seal maker) or signing key */
 };
 
+#define ISSUER_PENDING_DB "tsa_pending" /* certificate_no -> file version owing a time-stamp */
+
 struct issuer {
     char home[JP_HOME_PATH_MAX];               /* the home directory */
     struct jp_config cfg;                      /* its configuration */
@@ -37,6 +39,7 @@ struct issuer {
     unsigned char kid[STORE_KEY_ID_LEN];       /* active signing key id */
     int photos_db;                             /* "photos": certificate_no -> photo bytes */
     int corrections_db;                        /* "corrections": correct.c's records */
+    int pending_db;                            /* "tsa_pending": files awaiting a time-stamp */
     atomic_ulong renders;                      /* render-and-sign calls since issuer_open */
     unsigned char claim_key[JP_CLAIM_KEY_LEN]; /* HOME/claim.key, wiped by issuer_close */
     struct longterm lt;                        /* chain, CRL, TSA of the signatures (SPEC §13) */
@@ -48,12 +51,14 @@ struct issuer {
  * Renders certificate c (with its photo, or none) and signs it with key handle
  * k into *pdf (reset first); counts the call in is->renders. Sets c->qr_text to
  * the exact text of the file's QR code, so that the record stored with the
- * file carries it (store_cert_qr). Returns 0, or the error of the token, the
+ * file carries it (store_cert_qr). *stamped is 1 when the signature carries a
+ * time-stamp, 0 when the home has no TSA or --tsa-optional signed without
+ * (the caller records it: pending_put). Returns 0, or the error of the token, the
  * template or the signer with the reason in err.
  */
 int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsigned char *photo,
-                       size_t photo_len, struct jp_buf *pdf, struct jp_buf *ofd, char *err,
-                       size_t errlen);
+                       size_t photo_len, struct jp_buf *pdf, struct jp_buf *ofd, int *stamped,
+                       char *err, size_t errlen);
 /* (ofd: when not NULL, the sealed OFD of the same fields goes there, reset first;
  * it stays empty when the home has no SM2 keys.) */
 
@@ -92,6 +97,15 @@ int store_ofd_version(issuer *is, store_txn *txn, const struct store_cert *c,
  */
 int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void *photo,
                     size_t photo_len, struct jp_buf *pdf, char *err, size_t errlen);
+
+/*
+ * The time-stamps owed (pending.c, docs/store-format.md): records in txn that
+ * certificate no's current file was signed without a time-stamp because the
+ * TSA failed under --tsa-optional. Returns 0 or a store error.
+ */
+int pending_put(const issuer *is, store_txn *txn, const char *no);
+/* Forgets that no owes a time-stamp (its new file has one). 0 or a store error. */
+int pending_del(const issuer *is, store_txn *txn, const char *no);
 
 /*
  * The status change action ("revoke", "suspend", ...) of issuer_status_change

@@ -43,7 +43,7 @@ int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *
     return rc;
 }
 
-int longterm_init_keys(const keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
+int longterm_init_keys(keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
                        int crl_days, int tsa_key, char *err, size_t errlen)
 {
     int rc = tsa_key ? keys_tsa_create(k, pass, passlen, err, errlen) : 0;
@@ -84,8 +84,35 @@ int longterm_open(issuer *is, char *err, size_t errlen)
         lt->dss_crl = (struct jp_span){lt->crl, lt->crl_len};
     lt->stamping = is->cfg.tsa_url[0] != '\0';
     for (int i = 0; rc == 0 && lt->stamping && i < is->nworkers; i++)
-        rc = keys_set_tsa(is->keys[i], is->cfg.tsa_url, 0, err, errlen);
+        rc = keys_set_tsa(is->keys[i], is->cfg.tsa_url, is->cfg.tsa_timeout_ms, err, errlen);
     return rc;
+}
+
+int issuer_tsa_options(issuer *is, long timeout_ms, int optional, char *err, size_t errlen)
+{
+    int rc = 0;
+
+    if (timeout_ms < 0 || timeout_ms > ISSUER_TSA_TIMEOUT_MAX) {
+        jp_errf(err, errlen, "tsa timeout: must be 1-%ld ms", ISSUER_TSA_TIMEOUT_MAX);
+        return ISSUER_EARG;
+    }
+    if (timeout_ms > 0)
+        is->cfg.tsa_timeout_ms = timeout_ms;
+    is->lt.optional = optional;
+    for (int i = 0; rc == 0 && is->lt.stamping && i < is->nworkers; i++)
+        rc = keys_set_tsa(is->keys[i], is->cfg.tsa_url, is->cfg.tsa_timeout_ms, err, errlen);
+    return rc;
+}
+
+void longterm_tsa_down(struct longterm *lt, const char *why)
+{
+    if (atomic_exchange(&lt->down, 1) == 0)
+        jp_errf(lt->down_why, sizeof lt->down_why, "%s", why);
+}
+
+const char *issuer_tsa_failure(const issuer *is)
+{
+    return atomic_load(&is->lt.down) ? is->lt.down_why : NULL;
 }
 
 void longterm_close(struct longterm *lt)

@@ -7,6 +7,7 @@
 #ifndef JP_ISSUER_LONGTERM_H
 #define JP_ISSUER_LONGTERM_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -25,15 +26,17 @@ struct longterm {
     struct jp_span dss_crl;      /* view of crl */
     int stamping;                /* 1 when signatures get a time-stamp (tsa_url set) */
     int optional;                /* --tsa-optional: a TSA failure signs B-B and records it */
+    atomic_int down;             /* set once a TSA failure was passed over (--tsa-optional) */
+    char down_why[256];          /* the first such failure (names the TSA URL), set with down */
 };
 
 /* Checks o's tsa_url and crl_days and copies them into c. Returns 0 or ISSUER_EARG. */
 int longterm_config(const struct issuer_init_opts *o, struct jp_config *c, char *err,
                     size_t errlen);
 
-/* At init, with the root key open: the TSA's key and certificate (tsa_key 1; a token
- * home has none yet: the TSA key is not in the token), HOME/root.crl. */
-int longterm_init_keys(const keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
+/* At init, with the root key open: the TSA's key and certificate (tsa_key 1; in a
+ * token home the key is made in the token), HOME/root.crl. */
+int longterm_init_keys(keys_t *k, const char *home, const unsigned char *pass, size_t passlen,
                        int crl_days, int tsa_key, char *err, size_t errlen);
 
 /* Writes HOME/root.crl anew from k (KEYS_WITH_ROOT), nextUpdate crl_days (0: 7). */
@@ -41,6 +44,8 @@ int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *
 
 /* Loads the chain and CRL and sets the TSA on every worker's key handle. */
 int longterm_open(struct issuer *is, char *err, size_t errlen);
+/* A worker's TSA failed under --tsa-optional: keeps the first message why (thread-safe). */
+void longterm_tsa_down(struct longterm *lt, const char *why);
 /* Releases what longterm_open loaded. */
 void longterm_close(struct longterm *lt);
 /* Puts the DSS items into a signer. */

@@ -459,6 +459,7 @@ static const struct command commands[] = {
     {"keys", cmd_keys, "list, rotate, revoke signing keys; export the trust list"},
     {"issue", cmd_issue, "issue certificates from a JSON Lines intake file"},
     {"tsa", cmd_tsa, "serve the home's own RFC 3161 time-stamp authority"},
+    {"timestamp", cmd_timestamp, "add the time-stamps owed (issue --tsa-optional)"},
     {"show", cmd_show, "show one certificate's record"},
     {"pdf", cmd_pdf, "write a certificate's signed PDF to a file"},
     {"ofd", cmd_ofd, "write a certificate's sealed OFD to a file"},

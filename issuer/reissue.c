@@ -29,7 +29,7 @@ int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void
 {
     char why[IDENT_WHY_SIZE];
     struct jp_buf ofd;
-    int rc;
+    int rc, stamped = 0;
 
     if (c->status != STORE_STATUS_VALID) {
         jp_errf(err, errlen, "%s: cannot reissue a certificate that is %s", c->certificate_no,
@@ -51,7 +51,8 @@ int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void
     }
     memcpy(c->key_id, is->kid, sizeof c->key_id);
     jp_buf_init(&ofd, OFD_MAX_OUTPUT);
-    rc = render_certificate(is, is->keys[0], c, photo, photo_len, pdf, &ofd, err, errlen);
+    rc = render_certificate(is, is->keys[0], c, photo, photo_len, pdf, &ofd, &stamped, err,
+                            errlen);
     if (rc == 0)
         rc = store_cert_put(txn, c);
     if (rc == 0)
@@ -59,6 +60,9 @@ int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void
     if (rc == 0)
         rc = store_ofd_version(is, txn, c, &ofd);
     jp_buf_free(&ofd);
+    if (rc == 0 && is->lt.stamping)
+        rc = stamped ? pending_del(is, txn, c->certificate_no)
+                     : pending_put(is, txn, c->certificate_no);
     return rc;
 }
 

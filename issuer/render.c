@@ -67,15 +67,45 @@ static int make_token(keys_t *k, const issuer *is, const struct store_cert *c, c
     return keys_token_sign(k, &cl, token, tokensz, err, errlen);
 }
 
+/*
+ * Signs the rendered page raw into pdf. Under --tsa-optional a TSA failure
+ * turns the handle's time-stamps off for the rest of the run (one timeout per
+ * worker, not one per certificate) and signs again without: *stamped says
+ * which it was.
+ */
+static int sign_page(issuer *is, keys_t *k, const struct jp_buf *raw, struct jp_buf *pdf,
+                     int *stamped, char *err, size_t errlen)
+{
+    struct sign_ctx sc = {k, 0};
+    struct pdf_signer sg;
+    int rc;
+
+    memset(&sg, 0, sizeof sg);
+    sg.sign = sign_cb;
+    sg.free_der = keys_der_free_cb;
+    sg.ctx = &sc;
+    sg.signing_time = time(NULL);
+    *stamped = keys_tsa_on(k);
+    sg.contents_size = *stamped ? ISSUER_CMS_RESERVE_TSA : ISSUER_CMS_RESERVE;
+    longterm_signer(&is->lt, &sg);
+    rc = pdf_sign(raw->data, raw->len, &sg, pdf, err, errlen);
+    if (rc == PDF_ESIGNER && sc.rc == KEYS_E_TSA && is->lt.optional) {
+        longterm_tsa_down(&is->lt, err);
+        (void)keys_set_tsa(k, NULL, 0, NULL, 0);
+        return sign_page(is, k, raw, pdf, stamped, err, errlen);
+    }
+    if (rc == PDF_ESIGNER && sc.rc == KEYS_E_TSA)
+        rc = KEYS_E_TSA; /* not this certificate's fault: the run stops */
+    return rc;
+}
+
 /* Renders and signs one certificate into *pdf (reset first). */
 int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsigned char *photo,
-                       size_t photo_len, struct jp_buf *pdf, struct jp_buf *ofd, char *err,
-                       size_t errlen)
+                       size_t photo_len, struct jp_buf *pdf, struct jp_buf *ofd, int *stamped,
+                       char *err, size_t errlen)
 {
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], date[32];
     struct tmpl_fields f;
-    struct sign_ctx sc = {k, 0};
-    struct pdf_signer sg;
     struct jp_buf raw;
     int rc;
 
@@ -107,18 +137,8 @@ int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsign
     f.photo_len = photo_len;
     jp_buf_init(&raw, TMPL_MAX_PDF);
     rc = tmpl_render(is->tmpl, &f, &raw, err, errlen);
-    if (rc == 0) {
-        memset(&sg, 0, sizeof sg);
-        sg.sign = sign_cb;
-        sg.free_der = keys_der_free_cb;
-        sg.ctx = &sc;
-        sg.signing_time = time(NULL);
-        sg.contents_size = is->lt.stamping ? ISSUER_CMS_RESERVE_TSA : ISSUER_CMS_RESERVE;
-        longterm_signer(&is->lt, &sg);
-        rc = pdf_sign(raw.data, raw.len, &sg, pdf, err, errlen);
-        if (rc == PDF_ESIGNER && sc.rc == KEYS_E_TSA)
-            rc = KEYS_E_TSA; /* not this certificate's fault: the run stops */
-    }
+    if (rc == 0)
+        rc = sign_page(is, k, &raw, pdf, stamped, err, errlen);
     jp_buf_free(&raw);
     if (rc == 0 && ofd != NULL)
         rc = render_ofd(is, &f, ofd, err, errlen);

@@ -310,7 +310,7 @@ void keys_der_free_cb(void *ctx, unsigned char *der);
 #define KEYS_TSA_POLICY "1.3.6.1.4.1.61517.13.1" /* policy of the province's own TSA */
 #define KEYS_TSA_QUERY_MAX 4096u                 /* bytes of a time-stamp query accepted */
 #define KEYS_TSA_RESP_MAX (32u * 1024u)          /* bytes of a TSA's answer accepted */
-#define KEYS_TSA_TIMEOUT_MS 10000L               /* default time allowed for one query */
+#define KEYS_TSA_TIMEOUT_MS 5000L                /* default time allowed for one query */
 
 /*
  * Makes every later keys_cms_sign_detached() on this handle carry a signature
@@ -320,6 +320,18 @@ void keys_der_free_cb(void *ctx, unsigned char *der);
  * Returns 0 or KEYS_E_INVAL.
  */
 int keys_set_tsa(keys_t *k, const char *url, long timeout_ms, char *err, size_t errlen);
+
+/* 1 when the handle's signatures get a time-stamp (a TSA is set), else 0. */
+int keys_tsa_on(const keys_t *k);
+
+/*
+ * Whether a DER CMS ContentInfo (len bytes, a PDF signature's /Contents) is
+ * time-stamped: 1 for an RFC 3161 token itself (a document time-stamp, its
+ * content type id-ct-TSTInfo) or a SignedData whose first SignerInfo carries
+ * id-aa-signatureTimeStampToken; 0 for a signature without one; -1 when der
+ * is not a CMS.
+ */
+int keys_cms_stamped(const unsigned char *der, size_t len);
 
 /*
  * Asks the handle's TSA for a time-stamp token over SHA-256(data): RFC 3161
@@ -337,21 +349,24 @@ typedef struct keys_tsa keys_tsa_t; /* the province's own time-stamp authority *
 
 /*
  * Makes the TSA's P-256 key and certificate in the key directory (tsa.key
- * 0600 encrypted with passphrase when given, tsa.pem), issued by the root,
+ * 0600 encrypted with passphrase when given, tsa.pem; in a token home the key
+ * is made in the token, never extractable, and tsa.ref holds its PKCS#11 URI
+ * instead of tsa.key), issued by the root,
  * keyUsage digitalSignature, extendedKeyUsage critical timeStamping. Needs
  * KEYS_WITH_ROOT. Returns 0, KEYS_E_NO_ROOT_KEY, KEYS_E_CRYPTO or an errno
  * value (EEXIST when the files exist; nothing is left behind on failure).
  */
-int keys_tsa_create(const keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
-                    char *err, size_t errlen);
+int keys_tsa_create(keys_t *k, const unsigned char *passphrase, size_t passphrase_len, char *err,
+                    size_t errlen);
 
 /*
  * Loads the TSA's key and certificate from k's directory (any handle of it;
- * passphrase when the keys are encrypted). *out is released with
+ * passphrase when the keys are encrypted; in a token home it is the PIN and
+ * the key is used in the token). *out is released with
  * keys_tsa_free(). Returns 0, KEYS_E_STATE, KEYS_E_PASSPHRASE_NEEDED,
  * KEYS_E_BAD_PASSPHRASE, KEYS_E_CRYPTO or an errno value.
  */
-int keys_tsa_open(const keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
+int keys_tsa_open(keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
                   keys_tsa_t **out, char *err, size_t errlen);
 
 /* Releases a TSA and wipes its key. NULL-safe. */

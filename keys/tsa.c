@@ -7,6 +7,7 @@
 #include "keys_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <unistd.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #define TSA_CERT "tsa.pem"
 #define TSA_KEY "tsa.key"
+#define TSA_REF "tsa.ref"       /* a token home: the PKCS#11 URI of the TSA key */
 #define TSA_DAYS (10 * 365 + 2) /* validity of the TSA certificate (the root's end caps it) */
 
 struct keys_tsa {
@@ -54,10 +56,37 @@ static int tsa_path(const keys_t *k, const char *name, char out[PATH_MAX], char 
     return rc;
 }
 
-int keys_tsa_create(const keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
-                    char *err, size_t errlen)
+/*
+ * Writes the key's file (tsa.key) or, for a key made in a token, its
+ * PKCS#11 URI (not a secret) to tsa.ref; then tsa.pem.
+ */
+static int write_tsa(const keys_t *k, EVP_PKEY *key, const char *ref, X509 *x,
+                     const unsigned char *passphrase, size_t passphrase_len, char *err,
+                     size_t errlen)
 {
     char kpath[PATH_MAX], cpath[PATH_MAX];
+    int rc = tsa_path(k, ref[0] != '\0' ? TSA_REF : TSA_KEY, kpath, err, errlen);
+
+    if (rc == 0)
+        rc = tsa_path(k, TSA_CERT, cpath, err, errlen);
+    if (rc == 0 && ref[0] != '\0')
+        rc = jp_write_file_excl(kpath, ref, strlen(ref), 0644);
+    else if (rc == 0)
+        rc = keys_write_key(kpath, key, passphrase, passphrase_len, err, errlen);
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "cannot write %s: %s", kpath, strerror(rc));
+    if (rc == 0) {
+        rc = keys_write_cert(cpath, x, err, errlen);
+        if (rc != 0)
+            (void)unlink(kpath);
+    }
+    return rc;
+}
+
+int keys_tsa_create(keys_t *k, const unsigned char *passphrase, size_t passphrase_len, char *err,
+                    size_t errlen)
+{
+    char ref[KEYS_REF_MAX] = "";
     X509_NAME *name = NULL;
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
@@ -67,14 +96,12 @@ int keys_tsa_create(const keys_t *k, const unsigned char *passphrase, size_t pas
         jp_errf(err, errlen, "tsa certificate: needs the root key");
         return KEYS_E_NO_ROOT_KEY;
     }
-    rc = tsa_path(k, TSA_KEY, kpath, err, errlen);
-    if (rc == 0)
-        rc = tsa_path(k, TSA_CERT, cpath, err, errlen);
+    /* A file home makes the key in memory (ref stays ""), a token home in the token. */
+    rc = keys_key_new(k, "tsa", &key, ref, err, errlen);
     if (rc != 0)
         return rc;
     rc = KEYS_E_CRYPTO;
-    key = EVP_EC_gen("P-256");
-    name = key != NULL ? keys_make_name(k->authority, k->uscc, "时间戳服务") : NULL;
+    name = keys_make_name(k->authority, k->uscc, "时间戳服务");
     x = name != NULL ? keys_make_cert(key, name, k->root, k->root_key, TSA_DAYS, sign_tsa_cert)
                      : NULL;
     if (x == NULL) {
@@ -82,13 +109,10 @@ int keys_tsa_create(const keys_t *k, const unsigned char *passphrase, size_t pas
         keys_with_ossl(rc, err, errlen);
         goto out;
     }
-    rc = keys_write_key(kpath, key, passphrase, passphrase_len, err, errlen);
-    if (rc == 0) {
-        rc = keys_write_cert(cpath, x, err, errlen);
-        if (rc != 0)
-            (void)unlink(kpath);
-    }
+    rc = write_tsa(k, key, ref, x, passphrase, passphrase_len, err, errlen);
 out:
+    if (rc != 0)
+        keys_key_discard(k, ref);
     X509_NAME_free(name);
     X509_free(x);
     EVP_PKEY_free(key);
@@ -149,10 +173,50 @@ static int make_ctx(keys_tsa_t *t)
     return ok ? 0 : KEYS_E_CRYPTO;
 }
 
-int keys_tsa_open(const keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
+/* The TSA's private key: tsa.key, or in a token home the key tsa.ref names (PIN: pass). */
+static int load_tsa_key(keys_t *k, const unsigned char *pass, size_t passlen, EVP_PKEY **key,
+                        char *err, size_t errlen)
+{
+    char path[PATH_MAX], *ref = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (!keys_in_token(k))
+        return keys_key_load(k, TSA_KEY, pass, passlen, key, err, errlen);
+    if (passlen > KEYS_PASSPHRASE_MAX)
+        return KEYS_E_INVAL;
+    if (pass != NULL)
+        memcpy(k->pin, pass, passlen);
+    k->pinlen = passlen;
+    rc = keys_p11_login(k, err, errlen);
+    if (rc == 0)
+        rc = tsa_path(k, TSA_REF, path, err, errlen);
+    if (rc == 0) {
+        rc = jp_read_file(path, KEYS_REF_MAX - 1, (unsigned char **)&ref, &n);
+        if (rc != 0)
+            jp_errf(err, errlen,
+                    "cannot read %s: %s (a token home made before the TSA key "
+                    "lived in the token has none)",
+                    path, strerror(rc));
+    }
+    if (rc == 0 && (n == 0 || memchr(ref, '\0', n) != NULL || strncmp(ref, "pkcs11:", 7) != 0)) {
+        jp_errf(err, errlen, "%s: not a pkcs11 URI", path);
+        rc = KEYS_E_STATE;
+    }
+    if (rc == 0) {
+        char uri[KEYS_REF_MAX];
+        memcpy(uri, ref, n);
+        uri[n] = '\0';
+        rc = keys_key_load(k, uri, pass, passlen, key, err, errlen);
+    }
+    free(ref);
+    return rc;
+}
+
+int keys_tsa_open(keys_t *k, const unsigned char *passphrase, size_t passphrase_len,
                   keys_tsa_t **out, char *err, size_t errlen)
 {
-    char kpath[PATH_MAX], cpath[PATH_MAX];
+    char cpath[PATH_MAX];
     keys_tsa_t *t;
     int rc;
 
@@ -160,19 +224,17 @@ int keys_tsa_open(const keys_t *k, const unsigned char *passphrase, size_t passp
     t = OPENSSL_zalloc(sizeof *t);
     if (t == NULL)
         return ENOMEM;
-    rc = tsa_path(k, TSA_KEY, kpath, err, errlen);
-    if (rc == 0)
-        rc = tsa_path(k, TSA_CERT, cpath, err, errlen);
+    rc = tsa_path(k, TSA_CERT, cpath, err, errlen);
     if (rc == 0)
         rc = keys_read_cert(cpath, &t->cert, err, errlen);
     if (rc == 0)
-        rc = keys_read_key(kpath, k->encrypted, passphrase, passphrase_len, &t->key, err, errlen);
+        rc = load_tsa_key(k, passphrase, passphrase_len, &t->key, err, errlen);
     if (rc == 0 && X509_up_ref(k->root) == 1)
         t->root = k->root;
     else if (rc == 0)
         rc = KEYS_E_CRYPTO;
     if (rc == 0 && X509_check_private_key(t->cert, t->key) != 1) {
-        jp_errf(err, errlen, "%s: key does not match %s", kpath, cpath);
+        jp_errf(err, errlen, "the TSA key does not match %s", cpath);
         rc = KEYS_E_STATE;
     }
     if (rc == 0) {

@@ -13,6 +13,7 @@
 #include "keys_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -51,6 +52,27 @@ int keys_set_tsa(keys_t *k, const char *url, long timeout_ms, char *err, size_t 
     }
     k->tsa_timeout_ms = timeout_ms > 0 ? timeout_ms : KEYS_TSA_TIMEOUT_MS;
     return 0;
+}
+
+int keys_tsa_on(const keys_t *k)
+{
+    return k->tsa_url[0] != '\0';
+}
+
+int keys_cms_stamped(const unsigned char *der, size_t len)
+{
+    const unsigned char *p = der;
+    CMS_ContentInfo *cms = len <= LONG_MAX ? d2i_CMS_ContentInfo(NULL, &p, (long)len) : NULL;
+    STACK_OF(CMS_SignerInfo) *sis = cms != NULL ? CMS_get0_SignerInfos(cms) : NULL;
+    CMS_SignerInfo *si = sis != NULL ? sk_CMS_SignerInfo_value(sis, 0) : NULL;
+    int stamped = -1;
+
+    if (si != NULL)
+        stamped = OBJ_obj2nid(CMS_get0_eContentType(cms)) == NID_id_smime_ct_TSTInfo ||
+                  CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1) >= 0;
+    CMS_ContentInfo_free(cms);
+    ERR_clear_error();
+    return stamped;
 }
 
 void keys_tsa_client_free(keys_t *k)

@@ -67,6 +67,7 @@ struct pdfdoc {
     struct ref root;                   /* the catalog's reference */
     struct ref pageref;                /* the first page's reference */
     long size;                         /* the trailer's /Size */
+    int signed_ok;                     /* 1: an /AcroForm (a signed file) is accepted */
 };
 
 /*
@@ -89,6 +90,79 @@ const struct dent *pdf_dict_get(const struct pdfdoc *doc, const struct dict *d, 
  */
 int pdf_array_inner(struct pdfdoc *doc, const struct dent *e, const char *what, size_t *start,
                     size_t *end);
+
+/*
+ * Reads a dictionary value, direct or through one indirect reference, into d
+ * (its entries point into doc->buf). Returns 0 or PDF_EFORMAT.
+ */
+int pdf_dict_value(struct pdfdoc *doc, const struct dent *e, const char *what, struct dict *d);
+
+/* Appends the entries of d except those named in skip (NULL-terminated); writer.c. */
+int pdf_put_entries(struct jp_buf *out, const struct pdfdoc *doc, const struct dict *d,
+                    const char *const *skip);
+
+#define BR_WIDTH 34   /* "0 " + three 10-digit numbers and spaces */
+#define NEW_OBJECTS 4 /* signature, widget, page, catalog */
+#define MAX_OBJECTS (NEW_OBJECTS + 1 + PDF_MAX_DSS_CERTS + PDF_MAX_DSS_CRLS) /* with a DSS */
+
+struct xent {
+    long num;   /* object number */
+    long gen;   /* generation */
+    size_t off; /* offset of "num gen obj" in the output */
+};
+
+/* Offsets below are file offsets: out->data + base is the signed PDF's first byte. */
+struct layout {
+    size_t base;                /* out->len before the call; the PDF starts there */
+    size_t br_at;               /* first byte of the /ByteRange placeholder */
+    size_t contents_lt;         /* offset of the '<' of /Contents */
+    size_t contents_gt;         /* offset after the '>' of /Contents */
+    size_t reserve;             /* DER bytes reserved */
+    struct xent x[MAX_OBJECTS]; /* the new objects and where they start */
+    size_t nx;                  /* objects in x: NEW_OBJECTS and the DSS's */
+};
+
+/* The update's shared steps (writer.c), used by pdf_sign and pdf_timestamp. */
+/* Bytes of the signed PDF written so far: the current file offset. */
+size_t pdf_here(const struct jp_buf *out, const struct layout *lay);
+/* Drops what this call appended; out is as the caller passed it. */
+void pdf_buf_restore(struct jp_buf *out, size_t base);
+/* The xref section for lay's objects (sorted into runs) and the trailer. */
+int pdf_put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct layout *lay);
+/* What one kind of update (a signature, a document time-stamp) writes. */
+struct pdf_update_kind {
+    const char *what; /* "signed", "time-stamped": for messages */
+    int signed_ok;    /* 1: the input may be signed already (has an /AcroForm) */
+    /* Appends the original bytes and the update (placeholders in lay). */
+    int (*write)(struct pdfdoc *doc, const struct pdf_signer *s, const void *arg,
+                 struct jp_buf *out, struct layout *lay);
+    const void *arg; /* passed to write */
+};
+/*
+ * Loads pdf, writes kind's update into out, fills /ByteRange and has
+ * signer->sign make /Contents; out keeps its length on any error. The
+ * arguments are checked by the caller (pdf_check_args).
+ */
+int pdf_update(const unsigned char *pdf, size_t len, const struct pdf_signer *signer,
+               const struct pdf_update_kind *kind, struct jp_buf *out, char *err, size_t errlen);
+/*
+ * Sets lay's four objects (new signature and widget numbers, the first page,
+ * the catalog) and appends the original bytes (and a newline when they end
+ * without one); lay->x[0].off is where the update starts.
+ */
+int pdf_begin_update(const struct pdfdoc *doc, struct jp_buf *out, struct layout *lay);
+/* " /ByteRange [...] /Contents <00...>": fixed-width placeholders, their offsets in lay. */
+int pdf_put_placeholders(struct jp_buf *out, struct layout *lay);
+/* Checks pdf_sign's arguments: buffers, input size, reservation, texts, DSS. */
+int pdf_check_args(const unsigned char *pdf, size_t len, const struct pdf_signer *s,
+                   const struct jp_buf *out, char *err, size_t errlen);
+/* The first page again, its /Annots with the widget lay->x[1] added. */
+int pdf_put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct layout *lay);
+/* Writes the final /ByteRange into its placeholder, space padded. */
+int pdf_patch_byterange(struct jp_buf *out, const struct layout *lay, char *err, size_t errlen);
+/* Calls the signer over the two ranges and writes its DER into /Contents. */
+int pdf_sign_ranges(struct jp_buf *out, const struct pdf_signer *s, const struct layout *lay,
+                    char *err, size_t errlen);
 
 /* The DSS of the update (dss.c). */
 /* Checks the signer's DSS items against the bounds. Returns 0 or PDF_EINVAL. */

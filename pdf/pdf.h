@@ -107,6 +107,22 @@ int pdf_sign(const unsigned char *pdf, size_t len, const struct pdf_signer *sign
              struct jp_buf *out, char *err, size_t errlen);
 
 /*
+ * Adds a document time-stamp (PAdES, ETSI EN 319 142-1 §5.4; PDF 2.0
+ * §12.8.5) to a PDF that pdf_sign signed: an incremental update with a
+ * signature dictionary /Type /DocTimeStamp /SubFilter /ETSI.RFC3161, its
+ * field and widget (added to the existing /AcroForm's /Fields and the first
+ * page's /Annots) and a new catalog; the earlier revisions, their signature
+ * and /DSS stay byte for byte. signer->sign is called once over the two
+ * ranges of the new /ByteRange, which cover the whole file including the
+ * earlier signature, and must return a DER RFC 3161 TimeStampToken over
+ * their SHA-256; only sign, free_der, ctx and contents_size are used. out as
+ * for pdf_sign. Returns the same codes as pdf_sign; PDF_EUNSUPPORTED also
+ * when the catalog has no /AcroForm with /Fields (the file is not signed).
+ */
+int pdf_timestamp(const unsigned char *pdf, size_t len, const struct pdf_signer *signer,
+                  struct jp_buf *out, char *err, size_t errlen);
+
+/*
  * A static lowercase description of a code returned by this module:
  * "success" for 0, strerror() for errno values, "unknown error" for codes of
  * no one. Never NULL; the caller does not free it.

@@ -698,6 +698,20 @@ static int obj_dict(struct pdfdoc *doc, const struct ref *r, struct dict *d)
     return rc;
 }
 
+/* Positions lx at the value of e, or at the object e refers to. */
+static int value_open(struct pdfdoc *doc, const struct dent *e, const char *what, struct lexer *lx)
+{
+    struct ref r;
+    int rc = 0;
+
+    lex_init(lx, doc, e->vstart, e->vend);
+    if (e->vtype == TOK_REF)
+        rc = dent_ref(doc, e, what, &r);
+    if (rc == 0 && e->vtype == TOK_REF)
+        rc = obj_open(doc, &r, lx);
+    return rc;
+}
+
 /*
  * Finds the span between the brackets of an array value, direct or through one
  * indirect reference: [*start, *end).
@@ -707,16 +721,10 @@ int pdf_array_inner(struct pdfdoc *doc, const struct dent *e, const char *what, 
 {
     struct lexer lx;
     struct token t;
-    struct ref r;
     enum tok_type type;
     size_t close = 0;
-    int rc = 0;
+    int rc = value_open(doc, e, what, &lx);
 
-    lex_init(&lx, doc, e->vstart, e->vend);
-    if (e->vtype == TOK_REF)
-        rc = dent_ref(doc, e, what, &r);
-    if (rc == 0 && e->vtype == TOK_REF)
-        rc = obj_open(doc, &r, &lx);
     if (rc == 0)
         rc = lex_next(&lx, &t);
     if (rc == 0 && t.type != TOK_ARRAY_OPEN)
@@ -731,6 +739,16 @@ int pdf_array_inner(struct pdfdoc *doc, const struct dent *e, const char *what, 
 }
 
 /* Reads the first element of the array value e, which must be a reference. */
+int pdf_dict_value(struct pdfdoc *doc, const struct dent *e, const char *what, struct dict *d)
+{
+    struct lexer lx;
+    int rc = value_open(doc, e, what, &lx);
+
+    if (rc == 0)
+        rc = dict_read(&lx, d);
+    return rc;
+}
+
 static int first_ref(struct pdfdoc *doc, const struct dent *e, const char *what, struct ref *r)
 {
     struct dent item = {0, 0, 0, 0, TOK_EOF};
@@ -802,7 +820,7 @@ int pdf_doc_load(struct pdfdoc *doc)
         rc = dent_ref(doc, pdf_dict_get(doc, &doc->trailer, "Root"), "trailer /Root", &doc->root);
     if (rc == 0)
         rc = obj_dict(doc, &doc->root, &doc->catalog);
-    if (rc == 0 && pdf_dict_get(doc, &doc->catalog, "AcroForm") != NULL)
+    if (rc == 0 && !doc->signed_ok && pdf_dict_get(doc, &doc->catalog, "AcroForm") != NULL)
         rc = PDF_FAIL(doc->err, doc->errlen, PDF_EUNSUPPORTED,
                       "catalog: already has an /AcroForm (signed before, or a form)");
     if (rc == 0)

@@ -15,27 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#define BR_WIDTH 34   /* "0 " + three 10-digit numbers and spaces */
-#define NEW_OBJECTS 4 /* signature, widget, page, catalog */
-#define MAX_OBJECTS (NEW_OBJECTS + 1 + PDF_MAX_DSS_CERTS + PDF_MAX_DSS_CRLS) /* with a DSS */
-
-struct xent {
-    long num;   /* object number */
-    long gen;   /* generation */
-    size_t off; /* offset of "num gen obj" in the output */
-};
-
-/* Offsets below are file offsets: out->data + base is the signed PDF's first byte. */
-struct layout {
-    size_t base;                /* out->len before the call; the PDF starts there */
-    size_t br_at;               /* first byte of the /ByteRange placeholder */
-    size_t contents_lt;         /* offset of the '<' of /Contents */
-    size_t contents_gt;         /* offset after the '>' of /Contents */
-    size_t reserve;             /* DER bytes reserved */
-    struct xent x[MAX_OBJECTS]; /* the new objects and where they start */
-    size_t nx;                  /* objects in x: NEW_OBJECTS and the DSS's */
-};
-
 /* ---- text strings and dates ---- */
 
 /*
@@ -122,13 +101,13 @@ static int sign_date(time_t t, char *s, size_t n, char *err, size_t errlen)
 /* ---- the update ---- */
 
 /* Bytes of the signed PDF written so far: the current file offset. */
-static size_t here(const struct jp_buf *out, const struct layout *lay)
+size_t pdf_here(const struct jp_buf *out, const struct layout *lay)
 {
     return out->len - lay->base;
 }
 
 /* Drops what this call appended; out is as the caller passed it. */
-static void buf_restore(struct jp_buf *out, size_t base)
+void pdf_buf_restore(struct jp_buf *out, size_t base)
 {
     out->len = base;
     if (out->data != NULL)
@@ -136,8 +115,8 @@ static void buf_restore(struct jp_buf *out, size_t base)
 }
 
 /* Appends the entries of d except those named in skip (NULL-terminated). */
-static int put_entries(struct jp_buf *out, const struct pdfdoc *doc, const struct dict *d,
-                       const char *const *skip)
+int pdf_put_entries(struct jp_buf *out, const struct pdfdoc *doc, const struct dict *d,
+                    const char *const *skip)
 {
     size_t i, k;
     int rc = 0, keep;
@@ -158,25 +137,51 @@ static int put_entries(struct jp_buf *out, const struct pdfdoc *doc, const struc
     return rc;
 }
 
-static int put_sig_object(struct jp_buf *out, const struct pdf_signer *s, const char *date,
-                          struct layout *lay)
+int pdf_put_placeholders(struct jp_buf *out, struct layout *lay)
 {
     size_t i;
     int rc;
 
-    rc = jp_buf_printf(out,
-                       "%ld 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite"
-                       " /SubFilter /ETSI.CAdES.detached /ByteRange [",
-                       lay->x[0].num);
-    lay->br_at = here(out, lay);
+    rc = jp_buf_puts(out, " /ByteRange [");
+    lay->br_at = pdf_here(out, lay);
     if (rc == 0)
         rc = jp_buf_printf(out, "%-*s] /Contents <", BR_WIDTH, "0 0 0 0");
-    lay->contents_lt = here(out, lay) - 1;
+    lay->contents_lt = pdf_here(out, lay) - 1;
     for (i = 0; i < lay->reserve && rc == 0; i++)
         rc = jp_buf_append(out, "00", 2);
     if (rc == 0)
         rc = jp_buf_puts(out, ">");
-    lay->contents_gt = here(out, lay);
+    lay->contents_gt = pdf_here(out, lay);
+    return rc;
+}
+
+int pdf_begin_update(const struct pdfdoc *doc, struct jp_buf *out, struct layout *lay)
+{
+    int rc;
+
+    lay->x[0] = (struct xent){doc->size, 0, 0};
+    lay->x[1] = (struct xent){doc->size + 1, 0, 0};
+    lay->x[2] = (struct xent){doc->pageref.num, doc->pageref.gen, 0};
+    lay->x[3] = (struct xent){doc->root.num, doc->root.gen, 0};
+    lay->nx = NEW_OBJECTS;
+    rc = jp_buf_append(out, doc->buf, doc->len);
+    if (rc == 0 && doc->buf[doc->len - 1] != '\n' && doc->buf[doc->len - 1] != '\r')
+        rc = jp_buf_puts(out, "\n");
+    lay->x[0].off = pdf_here(out, lay);
+    return rc;
+}
+
+static int put_sig_object(struct jp_buf *out, const struct pdf_signer *s, const char *date,
+                          struct layout *lay)
+{
+    int rc;
+
+    rc = jp_buf_printf(out,
+                       "%ld 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite"
+                       " /SubFilter /ETSI.CAdES.detached",
+                       lay->x[0].num);
+    if (rc == 0)
+        rc = pdf_put_placeholders(out, lay);
     if (rc == 0)
         rc = jp_buf_printf(out, " /M (%s)", date);
     if (rc == 0 && s->reason != NULL)
@@ -200,7 +205,7 @@ static int put_widget_object(struct jp_buf *out, const struct pdfdoc *doc, const
                          lay->x[1].num, lay->x[0].num, doc->pageref.num, doc->pageref.gen);
 }
 
-static int put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct layout *lay)
+int pdf_put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct layout *lay)
 {
     static const char *const skip[] = {"Annots", NULL};
     const struct dent *annots = pdf_dict_get(doc, &doc->page, "Annots");
@@ -212,7 +217,7 @@ static int put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct 
     if (rc == 0)
         rc = jp_buf_printf(out, "%ld %ld obj\n<<", doc->pageref.num, doc->pageref.gen);
     if (rc == 0)
-        rc = put_entries(out, doc, &doc->page, skip);
+        rc = pdf_put_entries(out, doc, &doc->page, skip);
     if (rc == 0)
         rc = jp_buf_puts(out, " /Annots [");
     if (rc == 0)
@@ -242,7 +247,7 @@ static int put_catalog_object(struct jp_buf *out, const struct pdfdoc *doc,
 
     rc = jp_buf_printf(out, "%ld %ld obj\n<<", doc->root.num, doc->root.gen);
     if (rc == 0)
-        rc = put_entries(out, doc, &doc->catalog, skip);
+        rc = pdf_put_entries(out, doc, &doc->catalog, skip);
     if (rc == 0 && needs_version(doc))
         rc = jp_buf_puts(out, " /Version /1.7");
     if (rc == 0 && lay->nx > NEW_OBJECTS)
@@ -254,10 +259,10 @@ static int put_catalog_object(struct jp_buf *out, const struct pdfdoc *doc,
 }
 
 /* The xref section for the four objects (sorted into runs) and the trailer. */
-static int put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct layout *lay)
+int pdf_put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct layout *lay)
 {
     static const char *const copy[] = {"Info", "ID"};
-    size_t xref_at = here(out, lay), i, j, run;
+    size_t xref_at = pdf_here(out, lay), i, j, run;
     const struct dent *e;
     struct xent tmp;
     int rc;
@@ -298,49 +303,41 @@ static int put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct
 static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const char *date,
                         struct jp_buf *out, struct layout *lay)
 {
-    int rc;
+    int rc = pdf_begin_update(doc, out, lay);
 
-    lay->x[0] = (struct xent){doc->size, 0, 0};
-    lay->x[1] = (struct xent){doc->size + 1, 0, 0};
-    lay->x[2] = (struct xent){doc->pageref.num, doc->pageref.gen, 0};
-    lay->x[3] = (struct xent){doc->root.num, doc->root.gen, 0};
     lay->nx = NEW_OBJECTS + pdf_dss_objects(s);
     for (size_t i = NEW_OBJECTS; i < lay->nx; i++)
         lay->x[i] = (struct xent){doc->size + 2 + (long)(i - NEW_OBJECTS), 0, 0};
-    rc = jp_buf_append(out, doc->buf, doc->len);
-    if (rc == 0 && doc->buf[doc->len - 1] != '\n' && doc->buf[doc->len - 1] != '\r')
-        rc = jp_buf_puts(out, "\n");
-    lay->x[0].off = here(out, lay);
     if (rc == 0)
         rc = put_sig_object(out, s, date, lay);
-    lay->x[1].off = here(out, lay);
+    lay->x[1].off = pdf_here(out, lay);
     if (rc == 0)
         rc = put_widget_object(out, doc, lay);
-    lay->x[2].off = here(out, lay);
+    lay->x[2].off = pdf_here(out, lay);
     if (rc == 0)
-        rc = put_page_object(out, doc, lay);
+        rc = pdf_put_page_object(out, doc, lay);
     if (rc == 0 && lay->nx > NEW_OBJECTS) {
         size_t offs[MAX_OBJECTS - NEW_OBJECTS];
         rc = pdf_dss_put(out, lay->base, lay->x[NEW_OBJECTS].num, s, offs);
         for (size_t i = NEW_OBJECTS; rc == 0 && i < lay->nx; i++)
             lay->x[i].off = offs[i - NEW_OBJECTS];
     }
-    lay->x[3].off = here(out, lay);
+    lay->x[3].off = pdf_here(out, lay);
     if (rc == 0)
         rc = put_catalog_object(out, doc, lay);
     if (rc == 0)
-        rc = put_xref_trailer(out, doc, lay);
+        rc = pdf_put_xref_trailer(out, doc, lay);
     return rc;
 }
 
 /* Writes the final /ByteRange into its placeholder, space padded. */
-static int patch_byterange(struct jp_buf *out, const struct layout *lay, char *err, size_t errlen)
+int pdf_patch_byterange(struct jp_buf *out, const struct layout *lay, char *err, size_t errlen)
 {
     char br[BR_WIDTH + 1];
     int n, rc = 0;
 
     n = snprintf(br, sizeof(br), "0 %zu %zu %zu", lay->contents_lt, lay->contents_gt,
-                 here(out, lay) - lay->contents_gt);
+                 pdf_here(out, lay) - lay->contents_gt);
     if (n < 0 || (size_t)n >= sizeof(br)) {
         rc = PDF_FAIL(err, errlen, PDF_EINVAL, "byterange: offsets do not fit");
     } else {
@@ -351,13 +348,13 @@ static int patch_byterange(struct jp_buf *out, const struct layout *lay, char *e
 }
 
 /* Calls the signer over the two ranges and writes its DER into /Contents. */
-static int sign_ranges(struct jp_buf *out, const struct pdf_signer *s, const struct layout *lay,
-                       char *err, size_t errlen)
+int pdf_sign_ranges(struct jp_buf *out, const struct pdf_signer *s, const struct layout *lay,
+                    char *err, size_t errlen)
 {
     static const char hex[] = "0123456789ABCDEF";
     unsigned char *pdf = out->data + lay->base;
     struct jp_span r[2] = {{pdf, lay->contents_lt},
-                           {pdf + lay->contents_gt, here(out, lay) - lay->contents_gt}};
+                           {pdf + lay->contents_gt, pdf_here(out, lay) - lay->contents_gt}};
     unsigned char *der = NULL;
     size_t derlen = 0, i;
     int rc;
@@ -389,8 +386,8 @@ out:
     return rc;
 }
 
-static int check_args(const unsigned char *pdf, size_t len, const struct pdf_signer *s,
-                      const struct jp_buf *out, char *err, size_t errlen)
+int pdf_check_args(const unsigned char *pdf, size_t len, const struct pdf_signer *s,
+                   const struct jp_buf *out, char *err, size_t errlen)
 {
     size_t reserve;
     int rc = 0;
@@ -416,48 +413,58 @@ static int check_args(const unsigned char *pdf, size_t len, const struct pdf_sig
     return rc;
 }
 
-int pdf_sign(const unsigned char *pdf, size_t len, const struct pdf_signer *signer,
-             struct jp_buf *out, char *err, size_t errlen)
+int pdf_update(const unsigned char *pdf, size_t len, const struct pdf_signer *signer,
+               const struct pdf_update_kind *kind, struct jp_buf *out, char *err, size_t errlen)
 {
-    struct pdfdoc *doc = NULL;
+    struct pdfdoc *doc = calloc(1, sizeof(*doc));
     struct layout lay;
-    char date[32];
-    int rc;
+    int rc = 0;
 
-    rc = check_args(pdf, len, signer, out, err, errlen);
-    if (rc != 0)
-        goto out;
-    rc = sign_date(signer->signing_time, date, sizeof(date), err, errlen);
-    if (rc != 0)
-        goto out;
-    doc = calloc(1, sizeof(*doc));
-    if (doc == NULL) {
-        rc = PDF_FAIL(err, errlen, ENOMEM, "pdf: out of memory");
-        goto out;
-    }
+    if (doc == NULL)
+        return PDF_FAIL(err, errlen, ENOMEM, "pdf: out of memory");
     doc->buf = pdf;
     doc->len = len;
     doc->err = err;
     doc->errlen = errlen;
+    doc->signed_ok = kind->signed_ok;
     rc = pdf_doc_load(doc);
     if (rc != 0)
         goto out_free_doc;
     memset(&lay, 0, sizeof(lay));
     lay.base = out->len;
     lay.reserve = signer->contents_size != 0 ? signer->contents_size : PDF_DEFAULT_CONTENTS;
-    rc = write_update(doc, signer, date, out, &lay);
+    rc = kind->write(doc, signer, kind->arg, out, &lay);
     if (rc == ENOMEM || rc == EFBIG)
-        jp_errf(err, errlen, "signed pdf: %s",
+        jp_errf(err, errlen, "%s pdf: %s", kind->what,
                 rc == EFBIG ? "larger than the output bound" : "out of memory");
     if (rc == 0)
-        rc = patch_byterange(out, &lay, err, errlen);
+        rc = pdf_patch_byterange(out, &lay, err, errlen);
     if (rc == 0)
-        rc = sign_ranges(out, signer, &lay, err, errlen);
+        rc = pdf_sign_ranges(out, signer, &lay, err, errlen);
     if (rc != 0)
-        buf_restore(out, lay.base);
+        pdf_buf_restore(out, lay.base);
 out_free_doc:
     free(doc);
-out:
+    return rc;
+}
+
+static int write_sig_update(struct pdfdoc *doc, const struct pdf_signer *s, const void *date,
+                            struct jp_buf *out, struct layout *lay)
+{
+    return write_update(doc, s, date, out, lay);
+}
+
+int pdf_sign(const unsigned char *pdf, size_t len, const struct pdf_signer *signer,
+             struct jp_buf *out, char *err, size_t errlen)
+{
+    char date[32];
+    struct pdf_update_kind kind = {"signed", 0, write_sig_update, date};
+    int rc = pdf_check_args(pdf, len, signer, out, err, errlen);
+
+    if (rc == 0)
+        rc = sign_date(signer->signing_time, date, sizeof(date), err, errlen);
+    if (rc == 0)
+        rc = pdf_update(pdf, len, signer, &kind, out, err, errlen);
     return rc;
 }
 

@@ -29,3 +29,21 @@ e2e_done() {
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 }
+# e2e_daemon OUT CMD...: starts CMD (a program, not a shell function) in the
+# background, its stdout in OUT and stderr in the privacy scan's log; sets PID
+# and PORT from its "listening on 127.0.0.1:PORT" line (polled, no fixed sleep)
+# and counts a check. The caller stops PID.
+e2e_daemon() {
+    local out=$1
+    shift
+    "$@" >"$out" 2>>"$LOGS/stderr.log" &
+    PID=$!
+    PORT=""
+    for _ in $(seq 200); do
+        PORT=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$out")
+        [ -n "$PORT" ] && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    [ -n "$PORT" ] && ok || bad "$* did not start"
+}

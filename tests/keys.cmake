@@ -17,3 +17,10 @@ add_test(NAME test_longevity
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_longevity.sh ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(test_longevity PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 jp_test(test_sigtime SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sigtime.c LIBS jp_keys PkgConfig::OPENSSL)
+# a TSA that is down, hangs, answers garbage or refuses; --tsa-optional and
+# timestamp --pending (issue 17).
+add_test(NAME test_tsa_fail
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_tsa_fail.sh ${CMAKE_BINARY_DIR}/bin)
+# the home's own TSA with its key in a SoftHSM2 token (issue 17).
+add_test(NAME test_pkcs11_tsa
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_pkcs11_tsa.sh ${CMAKE_BINARY_DIR}/bin)

@@ -588,7 +588,10 @@ static void test_prev_loop(struct test_signer *ts, const struct jp_buf *signed_p
  * Seeded pseudo-random damage (1-4 bytes, tail-heavy, sometimes truncated) to
  * a PDF: deterministic, and every call ends in 0 or an error code.
  */
-static void test_random_damage(struct test_signer *ts, const struct jp_buf *pdf)
+static void test_random_damage(struct test_signer *ts, const struct jp_buf *pdf,
+                               int (*update)(const unsigned char *, size_t,
+                                             const struct pdf_signer *, struct jp_buf *, char *,
+                                             size_t))
 {
     struct pdf_signer s = signer_for(ts);
     struct jp_buf out, bad;
@@ -610,7 +613,7 @@ static void test_random_damage(struct test_signer *ts, const struct jp_buf *pdf)
             bad.data[at] = (unsigned char)(x >> 20);
         }
         len = (x >> 40) % 8 == 0 ? pdf->len - (x >> 44) % 64 : pdf->len;
-        rc = pdf_sign(bad.data, len, &s, &out, err, sizeof(err));
+        rc = update(bad.data, len, &s, &out, err, sizeof(err));
         ok += rc == 0;
         odd += rc != 0 && rc != PDF_EFORMAT && rc != PDF_EUNSUPPORTED;
         jp_buf_free(&out);
@@ -667,6 +670,63 @@ static void remove_tmpdir(void)
     rmdir(tmpdir);
 }
 
+/* Occurrences of "N 0 R" inside the last "/Fields [...]" of out. */
+static int last_fields(const struct jp_buf *out)
+{
+    size_t at = find_last(out, "/Fields [");
+    const char *p, *end;
+    int n = 0;
+
+    if (at == SIZE_MAX)
+        return -1;
+    p = (const char *)out->data + at;
+    end = memchr(p, ']', out->len - at);
+    for (; end != NULL && (p = strstr(p + 1, " R")) != NULL && p < end; n++)
+        ;
+    return n;
+}
+
+/*
+ * pdf_timestamp (the document time-stamp, docts.c): refused on an unsigned
+ * file; on a signed one an update after the signed bytes, kept as they were,
+ * with /DocTimeStamp /ETSI.RFC3161 and a second field, that qpdf finds sound
+ * and after which pdfsig still calls the first signature valid; a second
+ * time-stamp adds a third field; a failing stamper leaves out as it was.
+ */
+static void test_doc_timestamp(struct test_signer *ts, const struct jp_buf *pdf,
+                               const struct jp_buf *signed_pdf)
+{
+    struct pdf_signer s = signer_for(ts);
+    struct jp_buf out, twice, text;
+    char err[256];
+
+    jp_buf_init(&out, MAX_OUT);
+    jp_buf_init(&twice, MAX_OUT);
+    jp_buf_init(&text, MAX_OUT);
+    ts->mode = SIGN_FAKE;
+    CHECK_INT(pdf_timestamp(pdf->data, pdf->len, &s, &out, err, sizeof(err)), PDF_EUNSUPPORTED);
+    CHECK(strstr(err, "AcroForm") != NULL);
+    CHECK(out.len == 0);
+    CHECK_INT(pdf_timestamp(signed_pdf->data, signed_pdf->len, &s, &out, err, sizeof(err)), 0);
+    CHECK(out.len > signed_pdf->len && memcmp(out.data, signed_pdf->data, signed_pdf->len) == 0);
+    CHECK(find_last(&out, "/Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161") >
+          signed_pdf->len);
+    CHECK_INT(last_fields(&out), 2);
+    CHECK(run_tool("qpdf --check", "docts.pdf", out.data, out.len, &text) == 0);
+    CHECK(pdfsig_valid(out.data, out.len, &text));
+    CHECK(strstr((const char *)text.data, "Signature #2") != NULL);
+    CHECK_INT(pdf_timestamp(out.data, out.len, &s, &twice, err, sizeof(err)), 0);
+    CHECK_INT(last_fields(&twice), 3);
+    ts->mode = SIGN_FAIL;
+    jp_buf_reset(&twice);
+    CHECK_INT(pdf_timestamp(out.data, out.len, &s, &twice, err, sizeof(err)), PDF_ESIGNER);
+    CHECK(twice.len == 0);
+    ts->mode = SIGN_CMS;
+    jp_buf_free(&out);
+    jp_buf_free(&twice);
+    jp_buf_free(&text);
+}
+
 int main(void)
 {
     struct test_signer ts = {NULL, NULL, SIGN_CMS, 0, 0, 0};
@@ -687,8 +747,10 @@ int main(void)
         test_errors(&ts, &pdf);
         test_no_crash(&ts, &pdf);
         test_prev_loop(&ts, &signed_pdf);
-        test_random_damage(&ts, &pdf);
-        test_random_damage(&ts, &signed_pdf);
+        test_random_damage(&ts, &pdf, pdf_sign);
+        test_random_damage(&ts, &signed_pdf, pdf_sign);
+        test_doc_timestamp(&ts, &pdf, &signed_pdf);
+        test_random_damage(&ts, &signed_pdf, pdf_timestamp);
         measure(&ts);
     }
 

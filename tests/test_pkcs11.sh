@@ -1,8 +1,8 @@
 #!/bin/bash
 # test_pkcs11.sh - keys in a PKCS#11 token (SPEC §13, issue 17) as an operator
 # uses them: `init --pkcs11` with a SoftHSM2 token of the test's own (temporary
-# SOFTHSM2_CONF) leaves no ECDSA private key under the home and keeps the root
-# and signing keys in the token, sensitive and never extractable; issuing gives a
+# SOFTHSM2_CONF) leaves no ECDSA private key under the home and keeps the root,
+# signing and TSA keys in the token, sensitive and never extractable; issuing gives a
 # PDF that pdfsig calls valid and a QR code that verify-qr calls genuine; a wrong
 # PIN makes issue, rotate and init fail with exit 3 and change nothing (home,
 # store, token); rotate makes the new key in the token and signs with it; revoke
@@ -47,9 +47,9 @@ find "$H" -name '*.key' ! -name 'sm2-*.key' ! -name claim.key >"$WORK/keyfiles"
 [ ! -s "$WORK/keyfiles" ] && ok || bad "key files under the home: $(cat "$WORK/keyfiles")"
 grep -rl 'PRIVATE KEY' "$H" --exclude='sm2-*.key' >"$WORK/pemkeys"
 [ ! -s "$WORK/pemkeys" ] && ok || bad "private keys in PEM under the home: $(cat "$WORK/pemkeys")"
-[ "$(objects)" -eq 4 ] && ok || bad "the token holds the root and signing key pairs"
+[ "$(objects)" -eq 6 ] && ok || bad "the token holds the root, signing and TSA key pairs"
 p11 --login --pin 123456 --list-objects --type privkey >"$WORK/priv"
-[ "$(grep -c 'Access: *sensitive, always sensitive, never extractable' "$WORK/priv")" -eq 2 ] &&
+[ "$(grep -c 'Access: *sensitive, always sensitive, never extractable' "$WORK/priv")" -eq 3 ] &&
     ok || bad "token keys not sensitive or extractable: $(cat "$WORK/priv")"
 openssl verify -CAfile "$H/keys/root.pem" "$H"/keys/sign-*.pem >/dev/null && ok ||
     bad "signing certificate not issued by the root"
@@ -86,7 +86,7 @@ expect 3 iss keys rotate
 expect 0 iss stats
 cmp -s "$WORK/out" "$WORK/stats.before" && ok || bad "a wrong PIN changed the store"
 cmp -s "$H/keys/keys.json" "$WORK/keys.before" && ok || bad "a wrong PIN changed keys.json"
-[ "$(objects)" -eq 4 ] && ok || bad "a wrong PIN changed the token"
+[ "$(objects)" -eq 6 ] && ok || bad "a wrong PIN changed the token"
 
 # rotate: a new key pair in the token, new certificates signed with it.
 expect 0 iss keys list
@@ -94,7 +94,7 @@ OLD=$(awk 'NR == 2 {print $1}' "$WORK/out")
 expect 0 iss keys rotate --pin-file "$WORK/hsm/pin"
 NEW=$(awk '/new active signing key/ {print $5}' "$WORK/out")
 [ ${#NEW} -eq 16 ] && [ "$NEW" != "$OLD" ] && ok || bad "rotate made key $NEW (old $OLD)"
-[ "$(objects)" -eq 6 ] && ok || bad "rotate made its key in the token"
+[ "$(objects)" -eq 8 ] && ok || bad "rotate made its key in the token"
 [ ! -e "$H/keys/sign-$NEW.key" ] && ok || bad "rotate wrote a key file"
 expect 0 iss issue --input "$WORK/in2.jsonl" --pin-file "$WORK/hsm/pin" --report "$WORK/rep2.json"
 read -r -a NOS2 <<<"$(certs "$WORK/rep2.json")"
