@@ -314,7 +314,7 @@ void jp_hex_encode(const unsigned char *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hexval(char c)
+int jp_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -328,8 +328,8 @@ static int hexval(char c)
 int jp_hex_decode(const char *hex, unsigned char *out, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(hex[2 * i]);
-        int lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+        int hi = jp_hex_digit((unsigned char)hex[2 * i]);
+        int lo = hi < 0 ? -1 : jp_hex_digit((unsigned char)hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return EINVAL;
         out[i] = (unsigned char)(hi << 4 | lo);

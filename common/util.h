@@ -91,6 +91,8 @@ int jp_path_join(char *out, size_t outsz, const char *a, const char *b);
 
 /* Lower-case hex of n bytes into out, which must hold 2n+1 bytes. */
 void jp_hex_encode(const unsigned char *p, size_t n, char *out);
+/* The value 0-15 of hex digit c (either case), or -1 when c is not one. */
+int jp_hex_digit(int c);
 /* Decodes exactly 2n hex digits into n bytes. Returns 0 or EINVAL. */
 int jp_hex_decode(const char *hex, unsigned char *out, size_t n);
 /* Bytes of text (and the NUL) jp_base32_encode writes for n bytes. */
