@@ -314,6 +314,21 @@ void jp_hex_encode(const unsigned char *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+int jp_run_next(const unsigned char *row, int width, int *x, int *len)
+{
+    int start;
+
+    while (*x < width && !(row[*x] & 1))
+        (*x)++;
+    if (*x >= width)
+        return -1;
+    start = *x;
+    while (*x < width && (row[*x] & 1))
+        (*x)++;
+    *len = *x - start;
+    return start;
+}
+
 int jp_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')

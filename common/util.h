@@ -91,6 +91,12 @@ int jp_path_join(char *out, size_t outsz, const char *a, const char *b);
 
 /* Lower-case hex of n bytes into out, which must hold 2n+1 bytes. */
 void jp_hex_encode(const unsigned char *p, size_t n, char *out);
+/*
+ * The next run of bytes with their low bit set (a QR code's dark modules in a
+ * libqrencode row) in row[*x..width-1]: returns its start and sets *len, and
+ * moves *x past it; returns -1 when no run is left.
+ */
+int jp_run_next(const unsigned char *row, int width, int *x, int *len);
 /* The value 0-15 of hex digit c (either case), or -1 when c is not one. */
 int jp_hex_digit(int c);
 /* Decodes exactly 2n hex digits into n bytes. Returns 0 or EINVAL. */
