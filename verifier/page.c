@@ -16,24 +16,6 @@
 
 /* ------------------------------------------------------------ QR check */
 
-const char *verifier_qr_verdict_name(enum verifier_qr_verdict v)
-{
-    switch (v) {
-    case VERIFIER_QR_GENUINE:
-        return "genuine";
-    case VERIFIER_QR_FORGED:
-        return "forged";
-    case VERIFIER_QR_UNKNOWN_KEY:
-        return "unknown_key";
-    case VERIFIER_QR_REVOKED_KEY:
-        return "revoked_key";
-    case VERIFIER_QR_EXPIRED_KEY:
-        return "expired_key";
-    default:
-        return "malformed";
-    }
-}
-
 static enum verifier_qr_verdict from_keys(enum keys_verdict kv)
 {
     switch (kv) {
@@ -50,6 +32,18 @@ static enum verifier_qr_verdict from_keys(enum keys_verdict kv)
     default:
         return VERIFIER_QR_MALFORMED;
     }
+}
+
+/* The verifier's verdicts are the token's (keys.h), so are their names. */
+const char *verifier_qr_verdict_name(enum verifier_qr_verdict v)
+{
+    enum keys_verdict kv = KEYS_TOKEN_MALFORMED;
+
+    for (int k = KEYS_TOKEN_GENUINE; k < KEYS_TOKEN_MALFORMED; k++) {
+        if (from_keys((enum keys_verdict)k) == v)
+            kv = (enum keys_verdict)k;
+    }
+    return keys_verdict_name(kv);
 }
 
 /*
