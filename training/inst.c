@@ -152,17 +152,26 @@ static int positions_ok(const training *t, const char *list, char *why, size_t w
     return 0;
 }
 
+/* What a city's act on an institution checks first: a city acts, code and text are well-formed. */
+static int city_act_check(const training *t, const struct training_actor *a, const char *code_field,
+                          const char *code, const char *text_field, const char *text, char *why,
+                          size_t whylen)
+{
+    int rc = tr_need_city(t, a, why, whylen);
+
+    if (rc == 0)
+        rc = tr_code_check(code_field, code, why, whylen);
+    if (rc == 0)
+        rc = tr_text_check(text_field, text, why, whylen);
+    return rc;
+}
+
 int training_inst_confirm(training *t, const struct training_actor *a, const char *code,
                           const char *name, const char *positions, char *why, size_t whylen)
 {
     struct confirm_op op = {.a = a, .why = why, .whylen = whylen};
-    int rc = tr_need_city(t, a, why, whylen);
+    int rc = city_act_check(t, a, "code", code, "name", name, why, whylen);
 
-    if (rc != 0)
-        return rc;
-    rc = tr_code_check("code", code, why, whylen);
-    if (rc == 0)
-        rc = tr_text_check("name", name, why, whylen);
     if (rc != 0)
         return rc;
     rc = positions_ok(t, positions, why, whylen);
@@ -602,13 +611,8 @@ int training_complaint_add(training *t, const struct training_actor *a, const ch
 {
     struct complaint_op op = {
         .a = a, .inst = inst_code, .text = text, .why = why, .whylen = whylen};
-    int rc = tr_need_city(t, a, why, whylen);
+    int rc = city_act_check(t, a, "institution", inst_code, "text", text, why, whylen);
 
-    if (rc != 0)
-        return rc;
-    rc = tr_code_check("institution", inst_code, why, whylen);
-    if (rc == 0)
-        rc = tr_text_check("text", text, why, whylen);
     if (rc != 0)
         return rc;
     ident_date_format(&t->today, op.date, sizeof op.date);
