@@ -119,31 +119,23 @@ static int decode_entry(const void *p, size_t len, struct store_audit_entry *e)
 /* The last entry's sequence number and hash (0 and zeros for an empty log). */
 static int last_entry(store_txn *txn, uint64_t *seq, unsigned char hash[32])
 {
-    MDB_cursor *c = NULL;
+    MDB_dbi dbi;
     MDB_val k, v;
     struct store_audit_entry e;
-    int rc;
+    int rc = store_dbi(txn, STORE_DB_AUDIT, &dbi);
 
     *seq = 0;
     memset(hash, 0, 32);
-    rc = store_mdb_cursor(txn, STORE_DB_AUDIT, &c);
-    if (rc != 0)
-        return rc;
-    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-    if (rc == MDB_NOTFOUND) {
-        rc = 0;
-        goto out_close;
+    if (rc == 0)
+        rc = store_mdb_last(txn->tx, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc == 0)
+        rc = decode_entry(v.mv_data, v.mv_size, &e);
+    if (rc == 0) {
+        *seq = e.seq;
+        memcpy(hash, e.hash, 32);
     }
-    if (rc != 0)
-        goto out_close;
-    rc = decode_entry(v.mv_data, v.mv_size, &e);
-    if (rc != 0)
-        goto out_close;
-    *seq = e.seq;
-    memcpy(hash, e.hash, 32);
-
-out_close:
-    mdb_cursor_close(c);
     return rc;
 }
 

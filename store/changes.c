@@ -151,21 +151,14 @@ static int chg_decode(const void *rec, size_t len, struct chg *c)
 /* The last change: its sequence number and chain hash (0 and zeros for none). */
 static int chg_last(MDB_txn *tx, MDB_dbi dbi, uint64_t *seq, unsigned char hash[32])
 {
-    MDB_cursor *cur = NULL;
     MDB_val k, v;
     struct chg c;
-    int rc;
+    int rc = store_mdb_last(tx, dbi, &k, &v);
 
     *seq = 0;
     memset(hash, 0, 32);
-    rc = mdb_cursor_open(tx, dbi, &cur);
-    if (rc != 0)
-        return rc;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    if (rc == MDB_NOTFOUND) {
-        rc = 0;
-        goto out_close;
-    }
+    if (rc == MDB_NOTFOUND)
+        return 0;
     if (rc == 0 && k.mv_size != 8)
         rc = STORE_ECORRUPT;
     if (rc == 0)
@@ -174,8 +167,6 @@ static int chg_last(MDB_txn *tx, MDB_dbi dbi, uint64_t *seq, unsigned char hash[
         *seq = store_be64_get(k.mv_data);
         memcpy(hash, c.hash, 32);
     }
-out_close:
-    mdb_cursor_close(cur);
     return rc;
 }
 
