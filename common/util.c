@@ -561,6 +561,24 @@ int jp_json_strz(struct jp_buf *b, const char *s)
     return jp_json_str(b, s, strlen(s));
 }
 
+int jp_buf_fill(struct jp_buf *b, int (*esc)(struct jp_buf *b, const char *s), const char *tmpl,
+                ...)
+{
+    va_list ap;
+    const char *hole;
+    int rc = 0;
+
+    va_start(ap, tmpl);
+    for (hole = strstr(tmpl, "%s"); rc == 0 && hole != NULL; hole = strstr(tmpl, "%s")) {
+        rc = jp_buf_append(b, tmpl, (size_t)(hole - tmpl));
+        if (rc == 0)
+            rc = esc(b, va_arg(ap, const char *));
+        tmpl = hole + 2;
+    }
+    va_end(ap);
+    return rc == 0 ? jp_buf_puts(b, tmpl) : rc;
+}
+
 size_t jp_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
     size_t need = 0;

@@ -159,6 +159,13 @@ int jp_strf(char *out, size_t outsz, const char *fmt, ...) __attribute__((format
 int jp_json_str(struct jp_buf *b, const char *s, size_t n);
 /* jp_json_str of a NUL-terminated string. */
 int jp_json_strz(struct jp_buf *b, const char *s);
+/*
+ * Appends tmpl with each "%s" replaced by the next argument, a const char *
+ * passed through esc (jp_json_strz for JSON, pages_escz for HTML); nothing else
+ * in tmpl is special. Returns 0 or the first error of jp_buf_append or esc.
+ */
+int jp_buf_fill(struct jp_buf *b, int (*esc)(struct jp_buf *b, const char *s), const char *tmpl,
+                ...);
 
 /*
  * Decodes one UTF-8 sequence from p[0..n-1] as RFC 3629 allows it: no overlong
