@@ -510,16 +510,13 @@ const char *jp_err_route(const struct jp_err_range *r, size_t n, int code)
     return s;
 }
 
-int jp_strf(char *out, size_t outsz, const char *fmt, ...)
+int jp_vstrf(char *out, size_t outsz, const char *fmt, va_list ap)
 {
-    va_list ap;
     int n;
 
     if (out == NULL || outsz == 0)
         return ENOSPC;
-    va_start(ap, fmt);
     n = vsnprintf(out, outsz, fmt, ap);
-    va_end(ap);
     if (n < 0) {
         out[0] = '\0';
         return EINVAL;
@@ -529,6 +526,17 @@ int jp_strf(char *out, size_t outsz, const char *fmt, ...)
         return ENOSPC;
     }
     return 0;
+}
+
+int jp_strf(char *out, size_t outsz, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = jp_vstrf(out, outsz, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int jp_json_str(struct jp_buf *b, const char *s, size_t n)

@@ -150,6 +150,9 @@ const char *jp_err_route(const struct jp_err_range *r, size_t n, int code);
  * could pass for a whole one), or EINVAL on a formatting error.
  */
 int jp_strf(char *out, size_t outsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* jp_strf over a va_list, for functions that take a format of their own. */
+int jp_vstrf(char *out, size_t outsz, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /*
  * Appends s[0..n-1] as a JSON string: quoted, with '"', '\\' and control
