@@ -55,7 +55,6 @@ static int ce_record_txn(store_txn *txn, void *arg)
     uint64_t tenths = 0;
     struct tr_field f[] = {{1, TR_U64, &tenths, 0, NULL}};
     struct tr_inst in;
-    char detail[64];
     int rc = 0;
 
     if (op->a->role == TRAINING_INST)
@@ -68,9 +67,7 @@ static int ce_record_txn(store_txn *txn, void *arg)
                 tr_put(txn, TR_DB_CE, key, ce_key(key, op->v[i].id_number, op->v[i].year), f, 1, 0);
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "%zu entries", op->n);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "ce record", detail);
+        rc = tr_auditf(txn, op->a, "ce record", "%zu entries", op->n);
     return rc;
 }
 

@@ -162,11 +162,9 @@ static int position_syntax(const training *t, const char *p, char *why, size_t w
 /* -------------------------------------------------------------- classes */
 
 struct class_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *class_id;
     const char *position;
-    char *why;
-    size_t whylen;
 };
 
 static int class_txn(store_txn *txn, void *arg)
@@ -175,25 +173,23 @@ static int class_txn(store_txn *txn, void *arg)
     struct tr_inst in;
     struct tr_class cl;
     struct tr_field f[] = CLASS_FIELDS(&cl);
-    char detail[64];
-    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
 
     if (rc == 0 && !tr_inst_offers(&in, op->position)) {
-        jp_errf(op->why, op->whylen, "position: not offered by the institution");
+        jp_errf(op->r.why, op->r.whylen, "position: not offered by the institution");
         rc = TRAINING_EREFUSED;
     }
-    memcpy(cl.inst, op->a->code, sizeof cl.inst);
+    memcpy(cl.inst, op->r.a->code, sizeof cl.inst);
     memcpy(cl.position, op->position, 3);
     if (rc == 0)
         rc = tr_put(txn, TR_DB_CLASS, op->class_id, strlen(op->class_id), f, 2, STORE_PUT_NEW);
     if (rc == STORE_EEXIST) {
-        jp_errf(op->why, op->whylen, "class_id: already exists");
+        jp_errf(op->r.why, op->r.whylen, "class_id: already exists");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "class %s position %s", op->class_id, op->position);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "class create", detail);
+        rc = tr_auditf(txn, op->r.a, "class create", "class %s position %s", op->class_id,
+                       op->position);
     return rc;
 }
 
@@ -201,7 +197,7 @@ int training_class_create(training *t, const struct training_actor *a, const cha
                           const char *position, char *why, size_t whylen)
 {
     struct class_op op = {
-        .a = a, .class_id = class_id, .position = position, .why = why, .whylen = whylen};
+        .r = {.a = a, .why = why, .whylen = whylen}, .class_id = class_id, .position = position};
     int rc = position_syntax(t, position, why, whylen);
 
     if (rc != 0)
@@ -216,12 +212,9 @@ int training_class_create(training *t, const struct training_actor *a, const cha
 /* ----------------------------------------------------------- candidates */
 
 struct reg_op {
-    const training *t;
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *class_id;
     struct tr_cand c; /* checked fields */
-    char *why;
-    size_t whylen;
 };
 
 /* The checks an institution can make without the store: ID, birth date, age, gender, name. */
@@ -279,53 +272,52 @@ static int reg_txn(store_txn *txn, void *arg)
 {
     struct reg_op *op = arg;
     struct tr_field f[] = CAND_FIELDS(&op->c);
-    char key[CAND_KEY_MAX], detail[64];
+    char key[CAND_KEY_MAX];
     struct tr_inst in;
     struct tr_class cl;
     size_t n = 0;
     int hit = 0;
-    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
 
     if (rc == 0 && !tr_inst_offers(&in, op->c.position)) {
-        jp_errf(op->why, op->whylen, "position: not offered by the institution");
+        jp_errf(op->r.why, op->r.whylen, "position: not offered by the institution");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
-        rc = own_class(txn, op->a, op->class_id, &cl, op->why, op->whylen);
+        rc = own_class(txn, op->r.a, op->class_id, &cl, op->r.why, op->r.whylen);
     if (rc == 0 && strcmp(cl.position, op->c.position) != 0) {
-        jp_errf(op->why, op->whylen, "position: differs from the class's position");
+        jp_errf(op->r.why, op->r.whylen, "position: differs from the class's position");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
-        rc = blacklisted(txn, op->c.id_number, &op->t->today, &hit);
+        rc = blacklisted(txn, op->c.id_number, &op->r.t->today, &hit);
     if (rc == 0 && hit) {
-        jp_errf(op->why, op->whylen, "id_number: on the test blacklist");
+        jp_errf(op->r.why, op->r.whylen, "id_number: on the test blacklist");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = class_size(txn, op->class_id, &n);
     if (rc == 0 && n >= TRAINING_CLASS_MAX) {
-        jp_errf(op->why, op->whylen, "class_id: class is full (%d)", TRAINING_CLASS_MAX);
+        jp_errf(op->r.why, op->r.whylen, "class_id: class is full (%d)", TRAINING_CLASS_MAX);
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = tr_put(txn, TR_DB_CAND, key, cand_key(key, op->class_id, op->c.id_number), f, 5,
                     STORE_PUT_NEW);
     if (rc == STORE_EEXIST) {
-        jp_errf(op->why, op->whylen, "id_number: already registered in the class");
+        jp_errf(op->r.why, op->r.whylen, "id_number: already registered in the class");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "class %s", op->class_id);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "candidate register", detail);
+        rc = tr_auditf(txn, op->r.a, "candidate register", "class %s", op->class_id);
     return rc;
 }
 
 int training_candidate_register(training *t, const struct training_actor *a,
                                 const struct training_candidate *c, char *why, size_t whylen)
 {
-    struct reg_op op = {.t = t, .a = a, .class_id = c->class_id, .why = why, .whylen = whylen};
+    struct reg_op op = {.r = {.t = t, .a = a, .why = why, .whylen = whylen},
+                        .class_id = c->class_id};
     int rc;
 
     if (c->class_id == NULL || !tr_code_ok(c->class_id)) {
@@ -344,13 +336,11 @@ int training_candidate_register(training *t, const struct training_actor *a,
 /* ------------------------------------------------------------ blacklist */
 
 struct black_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *class_id;
     char id[IDENT_ID_SIZE];
     const char *reason;
     char from[IDENT_DATE_SIZE], until[IDENT_DATE_SIZE];
-    char *why;
-    size_t whylen;
 };
 
 static int black_txn(store_txn *txn, void *arg)
@@ -359,28 +349,26 @@ static int black_txn(store_txn *txn, void *arg)
     struct tr_field f[] = {{.tag = 1, .type = TR_STR, .cp = op->reason},
                            {.tag = 2, .type = TR_STR, .cp = op->from},
                            {.tag = 3, .type = TR_STR, .cp = op->until},
-                           {.tag = 4, .type = TR_STR, .cp = op->a->code}};
-    char key[CAND_KEY_MAX], detail[96];
+                           {.tag = 4, .type = TR_STR, .cp = op->r.a->code}};
+    char key[CAND_KEY_MAX];
     const void *v;
     size_t vl;
     struct tr_inst in;
     struct tr_class cl;
-    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
 
     if (rc == 0)
-        rc = own_class(txn, op->a, op->class_id, &cl, op->why, op->whylen);
+        rc = own_class(txn, op->r.a, op->class_id, &cl, op->r.why, op->r.whylen);
     if (rc == 0)
         rc = store_get(txn, tr_db(TR_DB_CAND), key, cand_key(key, op->class_id, op->id), &v, &vl);
     if (rc == STORE_ENOTFOUND) {
-        jp_errf(op->why, op->whylen, "id_number: not a candidate of the class");
+        jp_errf(op->r.why, op->r.whylen, "id_number: not a candidate of the class");
         rc = TRAINING_ENOTFOUND;
     }
     if (rc == 0)
         rc = tr_put(txn, TR_DB_BLACK, op->id, strlen(op->id), f, 4, 0);
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "class %s until %s", op->class_id, op->until);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "blacklist add", detail);
+        rc = tr_auditf(txn, op->r.a, "blacklist add", "class %s until %s", op->class_id, op->until);
     return rc;
 }
 
@@ -389,7 +377,7 @@ int training_blacklist_add(training *t, const struct training_actor *a, const ch
                            const char *until, char *why, size_t whylen)
 {
     struct black_op op = {
-        .a = a, .class_id = class_id, .reason = reason, .why = why, .whylen = whylen};
+        .r = {.a = a, .why = why, .whylen = whylen}, .class_id = class_id, .reason = reason};
     struct ident_date df = t->today, du;
     int rc;
 
@@ -422,11 +410,9 @@ int training_blacklist_add(training *t, const struct training_actor *a, const ch
 /* ---------------------------------------------------------------- plans */
 
 struct plan_op {
-    const struct training_actor *a;
+    struct tr_req r;  /* who acts, and where a refusal's reason goes */
     struct tr_plan p; /* the plan to write */
     int approve;      /* review: 1 approve, 0 reject */
-    char *why;
-    size_t whylen;
 };
 
 static int plan_submit_txn(store_txn *txn, void *arg)
@@ -435,43 +421,41 @@ static int plan_submit_txn(store_txn *txn, void *arg)
     struct tr_plan old;
     struct tr_inst in;
     struct tr_class cl;
-    char detail[128];
     size_t n = 0;
-    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
 
     if (rc == 0 && !tr_inst_offers(&in, op->p.position)) {
-        jp_errf(op->why, op->whylen, "position: not offered by the institution");
+        jp_errf(op->r.why, op->r.whylen, "position: not offered by the institution");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
-        rc = own_class(txn, op->a, op->p.class_id, &cl, op->why, op->whylen);
+        rc = own_class(txn, op->r.a, op->p.class_id, &cl, op->r.why, op->r.whylen);
     if (rc == 0 && strcmp(cl.position, op->p.position) != 0) {
-        jp_errf(op->why, op->whylen, "position: differs from the class's position");
+        jp_errf(op->r.why, op->r.whylen, "position: differs from the class's position");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = class_size(txn, op->p.class_id, &n);
     if (rc == 0 && n == 0) {
-        jp_errf(op->why, op->whylen, "class_id: class has no candidates");
+        jp_errf(op->r.why, op->r.whylen, "class_id: class has no candidates");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = tr_plan_get(txn, op->p.exam_id, &old);
-    if (rc == 0 && (old.state != TR_REJECTED || strcmp(old.inst, op->a->code) != 0)) {
-        jp_errf(op->why, op->whylen, "exam_id: already used by a plan that is not rejected");
+    if (rc == 0 && (old.state != TR_REJECTED || strcmp(old.inst, op->r.a->code) != 0)) {
+        jp_errf(op->r.why, op->r.whylen, "exam_id: already used by a plan that is not rejected");
         rc = TRAINING_EREFUSED;
     }
     if (rc == STORE_ENOTFOUND || rc == 0) {
-        memcpy(op->p.inst, op->a->code, sizeof op->p.inst);
+        memcpy(op->p.inst, op->r.a->code, sizeof op->p.inst);
         memcpy(op->p.city, in.city, sizeof op->p.city);
         op->p.state = TR_SUBMITTED;
         op->p.reason[0] = '\0';
         rc = tr_plan_put(txn, &op->p);
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "exam %s class %s", op->p.exam_id, op->p.class_id);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "plan submit", detail);
+        rc = tr_auditf(txn, op->r.a, "plan submit", "exam %s class %s", op->p.exam_id,
+                       op->p.class_id);
     return rc;
 }
 
@@ -479,7 +463,7 @@ int training_plan_submit(training *t, const struct training_actor *a, const char
                          const char *exam_id, const char *position, const char *exam_date,
                          char *why, size_t whylen)
 {
-    struct plan_op op = {.a = a, .why = why, .whylen = whylen};
+    struct plan_op op = {.r = {.a = a, .why = why, .whylen = whylen}};
     struct ident_date d;
     int rc;
 
@@ -522,11 +506,10 @@ static int plan_review_txn(store_txn *txn, void *arg)
 {
     struct plan_op *op = arg;
     struct tr_plan p;
-    char detail[96];
-    int rc = city_plan(txn, op->a, op->p.exam_id, &p, op->why, op->whylen);
+    int rc = city_plan(txn, op->r.a, op->p.exam_id, &p, op->r.why, op->r.whylen);
 
     if (rc == 0 && p.state != TR_SUBMITTED) {
-        jp_errf(op->why, op->whylen, "exam_id: plan is %s, not submitted",
+        jp_errf(op->r.why, op->r.whylen, "exam_id: plan is %s, not submitted",
                 tr_review_state_name(p.state));
         rc = TRAINING_EREFUSED;
     }
@@ -536,9 +519,8 @@ static int plan_review_txn(store_txn *txn, void *arg)
         rc = tr_plan_put(txn, &p);
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "exam %s", p.exam_id);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, op->approve ? "plan approve" : "plan reject", detail);
+        rc = tr_auditf(txn, op->r.a, op->approve ? "plan approve" : "plan reject", "exam %s",
+                       p.exam_id);
     return rc;
 }
 
@@ -560,7 +542,7 @@ static int review_args(const training *t, const struct training_actor *a, const 
 int training_plan_review(training *t, const struct training_actor *a, const char *exam_id,
                          int approve, const char *reason, char *why, size_t whylen)
 {
-    struct plan_op op = {.a = a, .approve = approve, .why = why, .whylen = whylen};
+    struct plan_op op = {.r = {.a = a, .why = why, .whylen = whylen}, .approve = approve};
     int rc = review_args(t, a, exam_id, approve, reason, why, whylen);
 
     if (rc != 0)
@@ -672,13 +654,11 @@ static int sheet_put(store_txn *txn, const char *exam_id, const struct sheet *s)
 }
 
 struct scores_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *exam_id;
     struct sheet s; /* upload: lines not owned (the caller's canonical copy) */
     int approve;    /* review */
     const char *reason;
-    char *why;
-    size_t whylen;
 };
 
 /* 1 when s has a line for the ID number id[0..n-1]. */
@@ -734,48 +714,45 @@ static int scores_upload_txn(store_txn *txn, void *arg)
     struct sheet old = {0};
     struct tr_plan p;
     struct tr_inst in;
-    char detail[128];
-    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
 
     if (rc == 0)
         rc = tr_plan_get(txn, op->exam_id, &p);
     if (rc == STORE_ENOTFOUND) {
-        jp_errf(op->why, op->whylen, "exam_id: unknown exam");
+        jp_errf(op->r.why, op->r.whylen, "exam_id: unknown exam");
         rc = TRAINING_ENOTFOUND;
     }
-    if (rc == 0 && strcmp(p.inst, op->a->code) != 0) {
-        jp_errf(op->why, op->whylen, "exam_id: exam of another institution");
+    if (rc == 0 && strcmp(p.inst, op->r.a->code) != 0) {
+        jp_errf(op->r.why, op->r.whylen, "exam_id: exam of another institution");
         rc = TRAINING_EREMIT;
     }
     if (rc == 0 && p.state != TR_APPROVED) {
-        jp_errf(op->why, op->whylen, "exam_id: plan is %s, not approved",
+        jp_errf(op->r.why, op->r.whylen, "exam_id: plan is %s, not approved",
                 tr_review_state_name(p.state));
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = sheet_get(txn, op->exam_id, &old);
     if (rc == 0 && old.state == TR_APPROVED) {
-        jp_errf(op->why, op->whylen, "exam_id: score sheet is already approved");
+        jp_errf(op->r.why, op->r.whylen, "exam_id: score sheet is already approved");
         rc = TRAINING_EREFUSED;
     }
     sheet_free(&old);
     if (rc == STORE_ENOTFOUND)
         rc = 0; /* no sheet yet */
     if (rc == 0)
-        rc = sheet_lines_ok(txn, p.class_id, &op->s, op->why, op->whylen);
+        rc = sheet_lines_ok(txn, p.class_id, &op->s, op->r.why, op->r.whylen);
     if (rc == 0)
         rc = sheet_put(txn, op->exam_id, &op->s);
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "exam %s: %zu scores", op->exam_id, op->s.n);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "scores upload", detail);
+        rc = tr_auditf(txn, op->r.a, "scores upload", "exam %s: %zu scores", op->exam_id, op->s.n);
     return rc;
 }
 
 int training_scores_upload(training *t, const struct training_actor *a, const char *exam_id,
                            const struct training_score *scores, size_t n, char *why, size_t whylen)
 {
-    struct scores_op op = {.a = a, .exam_id = exam_id, .why = why, .whylen = whylen};
+    struct scores_op op = {.r = {.a = a, .why = why, .whylen = whylen}, .exam_id = exam_id};
     int rc = 0;
 
     if (exam_id == NULL || !tr_exam_ok(exam_id)) {
@@ -812,17 +789,16 @@ static int scores_review_txn(store_txn *txn, void *arg)
     struct scores_op *op = arg;
     struct sheet s = {0};
     struct tr_plan p;
-    char detail[96];
-    int rc = city_plan(txn, op->a, op->exam_id, &p, op->why, op->whylen);
+    int rc = city_plan(txn, op->r.a, op->exam_id, &p, op->r.why, op->r.whylen);
 
     if (rc == 0)
         rc = sheet_get(txn, op->exam_id, &s);
     if (rc == STORE_ENOTFOUND) {
-        jp_errf(op->why, op->whylen, "exam_id: no score sheet uploaded");
+        jp_errf(op->r.why, op->r.whylen, "exam_id: no score sheet uploaded");
         rc = TRAINING_ENOTFOUND;
     }
     if (rc == 0 && s.state != TR_SUBMITTED) {
-        jp_errf(op->why, op->whylen, "exam_id: score sheet is %s, not submitted",
+        jp_errf(op->r.why, op->r.whylen, "exam_id: score sheet is %s, not submitted",
                 tr_review_state_name(s.state));
         rc = TRAINING_EREFUSED;
     }
@@ -832,9 +808,8 @@ static int scores_review_txn(store_txn *txn, void *arg)
         rc = sheet_put(txn, op->exam_id, &s);
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "exam %s", op->exam_id);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, op->approve ? "scores approve" : "scores reject", detail);
+        rc = tr_auditf(txn, op->r.a, op->approve ? "scores approve" : "scores reject", "exam %s",
+                       op->exam_id);
     sheet_free(&s);
     return rc;
 }
@@ -842,12 +817,10 @@ static int scores_review_txn(store_txn *txn, void *arg)
 int training_scores_review(training *t, const struct training_actor *a, const char *exam_id,
                            int approve, const char *reason, char *why, size_t whylen)
 {
-    struct scores_op op = {.a = a,
+    struct scores_op op = {.r = {.a = a, .why = why, .whylen = whylen},
                            .exam_id = exam_id,
                            .approve = approve,
-                           .reason = reason,
-                           .why = why,
-                           .whylen = whylen};
+                           .reason = reason};
     int rc = review_args(t, a, exam_id, approve, reason, why, whylen);
 
     if (rc != 0)
@@ -858,13 +831,10 @@ int training_scores_review(training *t, const struct training_actor *a, const ch
 /* --------------------------------------------------------------- export */
 
 struct export_op {
-    const training *t;
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *exam_id;
     struct jp_buf lines; /* the JSON Lines, emptied at the start of each run */
     size_t count;        /* lines written */
-    char *why;
-    size_t whylen;
 };
 
 static int export_line(struct jp_buf *out, const struct tr_cand *c, const struct tr_inst *in,
@@ -924,22 +894,22 @@ static int export_txn(store_txn *txn, void *arg)
     struct sheet s = {0};
     struct tr_plan p;
     struct tr_inst in;
-    char key[CAND_KEY_MAX], detail[128];
+    char key[CAND_KEY_MAX];
     int rc;
 
     jp_buf_reset(&op->lines);
     op->count = 0;
-    rc = export_plan(txn, op->a, op->exam_id, &p, op->why, op->whylen);
+    rc = export_plan(txn, op->r.a, op->exam_id, &p, op->r.why, op->r.whylen);
     if (rc == 0)
         rc = tr_inst_get(txn, p.inst, &in);
     if (rc == 0)
         rc = sheet_get(txn, op->exam_id, &s);
     if (rc == STORE_ENOTFOUND || (rc == 0 && s.state != TR_APPROVED)) {
-        jp_errf(op->why, op->whylen, "exam_id: score sheet is not approved");
+        jp_errf(op->r.why, op->r.whylen, "exam_id: score sheet is not approved");
         rc = TRAINING_EREFUSED;
     }
     for (size_t i = 0; rc == 0 && i < s.n; i++) {
-        if (s.lines[i].tenths < op->t->cfg.pass_mark_tenths)
+        if (s.lines[i].tenths < op->r.t->cfg.pass_mark_tenths)
             continue;
         rc = tr_get(txn, TR_DB_CAND, key, cand_key(key, p.class_id, s.lines[i].id_number), f, 5);
         if (rc == 0)
@@ -948,16 +918,15 @@ static int export_txn(store_txn *txn, void *arg)
     }
     sheet_free(&s);
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "exam %s: %zu passed", op->exam_id, op->count);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "export-passed", detail);
+        rc =
+            tr_auditf(txn, op->r.a, "export-passed", "exam %s: %zu passed", op->exam_id, op->count);
     return rc;
 }
 
 int training_export_passed(training *t, const struct training_actor *a, const char *exam_id,
                            struct jp_buf *out, size_t *count, char *why, size_t whylen)
 {
-    struct export_op op = {.t = t, .a = a, .exam_id = exam_id, .why = why, .whylen = whylen};
+    struct export_op op = {.r = {.t = t, .a = a, .why = why, .whylen = whylen}, .exam_id = exam_id};
     int rc;
 
     *count = 0;
