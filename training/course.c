@@ -95,6 +95,32 @@ static int own_class(store_txn *txn, const struct training_actor *a, const char 
     return rc;
 }
 
+/* The acting institution, into *in; it must offer position. */
+static int offering_inst(store_txn *txn, const struct tr_req *r, const char *position,
+                         struct tr_inst *in)
+{
+    int rc = tr_need_inst(txn, r->a, in, r->why, r->whylen);
+
+    if (rc == 0 && !tr_inst_offers(in, position)) {
+        jp_errf(r->why, r->whylen, "position: not offered by the institution");
+        rc = TRAINING_EREFUSED;
+    }
+    return rc;
+}
+
+/* The acting institution's class class_id, into *cl; it must be for position. */
+static int class_for(store_txn *txn, const struct tr_req *r, const char *class_id,
+                     const char *position, struct tr_class *cl)
+{
+    int rc = own_class(txn, r->a, class_id, cl, r->why, r->whylen);
+
+    if (rc == 0 && strcmp(cl->position, position) != 0) {
+        jp_errf(r->why, r->whylen, "position: differs from the class's position");
+        rc = TRAINING_EREFUSED;
+    }
+    return rc;
+}
+
 /* *hit = 1 when today lies inside the blacklist entry of id, else 0. */
 static int blacklisted(store_txn *txn, const char *id, const struct ident_date *today, int *hit)
 {
@@ -173,12 +199,8 @@ static int class_txn(store_txn *txn, void *arg)
     struct tr_inst in;
     struct tr_class cl;
     struct tr_field f[] = CLASS_FIELDS(&cl);
-    int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
+    int rc = offering_inst(txn, &op->r, op->position, &in);
 
-    if (rc == 0 && !tr_inst_offers(&in, op->position)) {
-        jp_errf(op->r.why, op->r.whylen, "position: not offered by the institution");
-        rc = TRAINING_EREFUSED;
-    }
     memcpy(cl.inst, op->r.a->code, sizeof cl.inst);
     memcpy(cl.position, op->position, 3);
     if (rc == 0)
@@ -277,18 +299,10 @@ static int reg_txn(store_txn *txn, void *arg)
     struct tr_class cl;
     size_t n = 0;
     int hit = 0;
-    int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
+    int rc = offering_inst(txn, &op->r, op->c.position, &in);
 
-    if (rc == 0 && !tr_inst_offers(&in, op->c.position)) {
-        jp_errf(op->r.why, op->r.whylen, "position: not offered by the institution");
-        rc = TRAINING_EREFUSED;
-    }
     if (rc == 0)
-        rc = own_class(txn, op->r.a, op->class_id, &cl, op->r.why, op->r.whylen);
-    if (rc == 0 && strcmp(cl.position, op->c.position) != 0) {
-        jp_errf(op->r.why, op->r.whylen, "position: differs from the class's position");
-        rc = TRAINING_EREFUSED;
-    }
+        rc = class_for(txn, &op->r, op->class_id, op->c.position, &cl);
     if (rc == 0)
         rc = blacklisted(txn, op->c.id_number, &op->r.t->today, &hit);
     if (rc == 0 && hit) {
@@ -422,18 +436,10 @@ static int plan_submit_txn(store_txn *txn, void *arg)
     struct tr_inst in;
     struct tr_class cl;
     size_t n = 0;
-    int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
+    int rc = offering_inst(txn, &op->r, op->p.position, &in);
 
-    if (rc == 0 && !tr_inst_offers(&in, op->p.position)) {
-        jp_errf(op->r.why, op->r.whylen, "position: not offered by the institution");
-        rc = TRAINING_EREFUSED;
-    }
     if (rc == 0)
-        rc = own_class(txn, op->r.a, op->p.class_id, &cl, op->r.why, op->r.whylen);
-    if (rc == 0 && strcmp(cl.position, op->p.position) != 0) {
-        jp_errf(op->r.why, op->r.whylen, "position: differs from the class's position");
-        rc = TRAINING_EREFUSED;
-    }
+        rc = class_for(txn, &op->r, op->p.class_id, op->p.position, &cl);
     if (rc == 0)
         rc = class_size(txn, op->p.class_id, &n);
     if (rc == 0 && n == 0) {
@@ -487,19 +493,38 @@ int training_plan_submit(training *t, const struct training_actor *a, const char
     return store_write(t->st, plan_submit_txn, &op);
 }
 
-/* The plan of exam_id that the acting city oversees. */
-static int city_plan(store_txn *txn, const struct training_actor *a, const char *exam_id,
-                     struct tr_plan *p, char *why, size_t whylen)
+/* The plan of exam_id, into *p; TRAINING_ENOTFOUND ("unknown exam") when there is none. */
+static int known_plan(store_txn *txn, const char *exam_id, struct tr_plan *p, char *why,
+                      size_t whylen)
 {
     int rc = tr_plan_get(txn, exam_id, p);
 
     if (rc == STORE_ENOTFOUND) {
         jp_errf(why, whylen, "exam_id: unknown exam");
-        return TRAINING_ENOTFOUND;
+        rc = TRAINING_ENOTFOUND;
     }
+    return rc;
+}
+
+/* The plan of exam_id that the acting city oversees. */
+static int city_plan(store_txn *txn, const struct training_actor *a, const char *exam_id,
+                     struct tr_plan *p, char *why, size_t whylen)
+{
+    int rc = known_plan(txn, exam_id, p, why, whylen);
+
     if (rc == 0)
         rc = tr_city_oversees(a, p->city, why, whylen);
     return rc;
+}
+
+/* 0 when a plan or score sheet (what) in state is awaiting review, else TRAINING_EREFUSED. */
+static int awaiting_review(const struct tr_req *r, const char *what, unsigned state)
+{
+    if (state == TR_SUBMITTED)
+        return 0;
+    jp_errf(r->why, r->whylen, "exam_id: %s is %s, not submitted", what,
+            tr_review_state_name(state));
+    return TRAINING_EREFUSED;
 }
 
 static int plan_review_txn(store_txn *txn, void *arg)
@@ -508,11 +533,8 @@ static int plan_review_txn(store_txn *txn, void *arg)
     struct tr_plan p;
     int rc = city_plan(txn, op->r.a, op->p.exam_id, &p, op->r.why, op->r.whylen);
 
-    if (rc == 0 && p.state != TR_SUBMITTED) {
-        jp_errf(op->r.why, op->r.whylen, "exam_id: plan is %s, not submitted",
-                tr_review_state_name(p.state));
-        rc = TRAINING_EREFUSED;
-    }
+    if (rc == 0)
+        rc = awaiting_review(&op->r, "plan", p.state);
     if (rc == 0) {
         p.state = op->approve ? TR_APPROVED : TR_REJECTED;
         memcpy(p.reason, op->p.reason, sizeof p.reason);
@@ -717,11 +739,7 @@ static int scores_upload_txn(store_txn *txn, void *arg)
     int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
 
     if (rc == 0)
-        rc = tr_plan_get(txn, op->exam_id, &p);
-    if (rc == STORE_ENOTFOUND) {
-        jp_errf(op->r.why, op->r.whylen, "exam_id: unknown exam");
-        rc = TRAINING_ENOTFOUND;
-    }
+        rc = known_plan(txn, op->exam_id, &p, op->r.why, op->r.whylen);
     if (rc == 0 && strcmp(p.inst, op->r.a->code) != 0) {
         jp_errf(op->r.why, op->r.whylen, "exam_id: exam of another institution");
         rc = TRAINING_EREMIT;
@@ -797,11 +815,8 @@ static int scores_review_txn(store_txn *txn, void *arg)
         jp_errf(op->r.why, op->r.whylen, "exam_id: no score sheet uploaded");
         rc = TRAINING_ENOTFOUND;
     }
-    if (rc == 0 && s.state != TR_SUBMITTED) {
-        jp_errf(op->r.why, op->r.whylen, "exam_id: score sheet is %s, not submitted",
-                tr_review_state_name(s.state));
-        rc = TRAINING_EREFUSED;
-    }
+    if (rc == 0)
+        rc = awaiting_review(&op->r, "score sheet", s.state);
     if (rc == 0) {
         s.state = op->approve ? TR_APPROVED : TR_REJECTED;
         memcpy(s.reason, op->approve ? "" : op->reason, op->approve ? 1 : strlen(op->reason) + 1);
@@ -869,12 +884,8 @@ static int export_line(struct jp_buf *out, const struct tr_cand *c, const struct
 static int export_plan(store_txn *txn, const struct training_actor *a, const char *exam_id,
                        struct tr_plan *p, char *why, size_t whylen)
 {
-    int rc = tr_plan_get(txn, exam_id, p);
+    int rc = known_plan(txn, exam_id, p, why, whylen);
 
-    if (rc == STORE_ENOTFOUND) {
-        jp_errf(why, whylen, "exam_id: unknown exam");
-        return TRAINING_ENOTFOUND;
-    }
     if (rc != 0)
         return rc;
     if (a->role == TRAINING_CITY)
