@@ -20,6 +20,8 @@ set -euo pipefail
 n=${1:-1000}
 wrk_seconds=${WRK_SECONDS:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=nginx_lib.sh
+. "$root/bench/nginx_lib.sh"
 bin=${BUILD:-$root/build}/bin
 for tool in nginx wrk python3 curl; do
   command -v "$tool" >/dev/null || { echo "bench_replicas: $tool missing (apt-get install -y nginx wrk)" >&2; exit 2; }
@@ -93,18 +95,7 @@ done
 mkdir -p "$work/nginx"
 nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 nginx_conf() { # upstream server lines
-  cat > "$work/nginx/nginx.conf" <<EOF
-worker_processes 2;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
+  nginx_write_conf "$work/nginx" 4096 <<EOF
   upstream jianpei_replicas {
 $1
     keepalive 64;
@@ -123,7 +114,6 @@ $1
       proxy_read_timeout 5s;
     }
   }
-}
 EOF
 }
 nginx_restart() {

@@ -31,6 +31,8 @@ wrk_seconds=${WRK_SECONDS:-10}
 rounds=${ROUNDS:-2}
 cores=$(nproc)
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=nginx_lib.sh
+. "$root/bench/nginx_lib.sh"
 build=${JP_BENCH_BUILD:-$root/build-vbench}
 bin=$build/bin
 
@@ -142,22 +144,10 @@ code=$(curl -s -o "$work/www/page.html" -w '%{http_code}' "http://127.0.0.1:$vpo
 [ "$code" = 200 ] || { echo "bench_verifier: QR page answered $code" >&2; exit 3; }
 grep -q '"status":"valid"' "$work/www/cert.json" || { echo "bench_verifier: lookup is not valid" >&2; exit 3; }
 nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/nginx/nginx.conf" <<EOF
-worker_processes 2;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
+nginx_write_conf "$work/nginx" 1024 <<EOF
   keepalive_requests 1000000;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
   types { application/json json; text/html html; }
   server { listen 127.0.0.1:$nport; root $work/www; }
-}
 EOF
 nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" # daemonizes once bound
 echo "nginx pid $(cat "$work/nginx/nginx.pid") on port $nport, 2 workers"

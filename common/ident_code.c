@@ -71,35 +71,42 @@ out:
     return check;
 }
 
-int ident_scan_18(const char *s, size_t len, int allow_x, const char *what, char *why,
-                  size_t whylen)
+int ident_fixed_check(const struct ident_fixed *f, const char *s, size_t len, char *why,
+                      size_t whylen)
 {
     int rc = IDENT_OK;
     size_t bad;
+
+    if (s == NULL) {
+        jp_errf(why, whylen, "%s is missing", f->what);
+        rc = IDENT_EINVAL;
+    } else if (len == 0 && f->empty_apart) {
+        jp_errf(why, whylen, "is empty");
+        rc = IDENT_ELENGTH;
+    } else if (len != f->len) {
+        jp_errf(why, whylen, "%slength is %zu, expected %zu%s", f->prefix, len, f->len, f->form);
+        rc = IDENT_ELENGTH;
+    } else {
+        bad = first_non_digit(s, f->digits);
+        if (bad < f->digits) {
+            jp_errf(why, whylen, "%scharacter %zu is not a digit", f->prefix, bad + 1);
+            rc = IDENT_ECHAR;
+        }
+    }
+    return rc;
+}
+
+int ident_scan_18(const char *s, size_t len, int allow_x, const char *what, char *why,
+                  size_t whylen)
+{
+    const struct ident_fixed shape = {what, "", 18, "", 1, 17};
+    int rc;
     unsigned char last;
 
     clear_why(why, whylen);
-    if (s == NULL) {
-        jp_errf(why, whylen, "%s is missing", what);
-        rc = IDENT_EINVAL;
+    rc = ident_fixed_check(&shape, s, len, why, whylen);
+    if (rc != IDENT_OK)
         goto out;
-    }
-    if (len == 0) {
-        jp_errf(why, whylen, "is empty");
-        rc = IDENT_ELENGTH;
-        goto out;
-    }
-    if (len != 18) {
-        jp_errf(why, whylen, "length is %zu, expected 18", len);
-        rc = IDENT_ELENGTH;
-        goto out;
-    }
-    bad = first_non_digit(s, 17);
-    if (bad < 17) {
-        jp_errf(why, whylen, "character %zu is not a digit", bad + 1);
-        rc = IDENT_ECHAR;
-        goto out;
-    }
     last = (unsigned char)s[17];
     if (last == 'x' && !allow_x) {
         jp_errf(why, whylen, "check character must be upper case X");
@@ -247,20 +254,14 @@ static int uscc_value(unsigned char c)
 
 int ident_uscc_check(const char *s, size_t len, char *why, size_t whylen)
 {
-    int rc = IDENT_OK;
+    const struct ident_fixed shape = {"code", "", IDENT_USCC_LEN, "", 0, 0};
+    int rc;
     int sum = 0, weight = 1, v, c;
 
     clear_why(why, whylen);
-    if (s == NULL) {
-        jp_errf(why, whylen, "code is missing");
-        rc = IDENT_EINVAL;
+    rc = ident_fixed_check(&shape, s, len, why, whylen);
+    if (rc != IDENT_OK)
         goto out;
-    }
-    if (len != IDENT_USCC_LEN) {
-        jp_errf(why, whylen, "length is %zu, expected 18", len);
-        rc = IDENT_ELENGTH;
-        goto out;
-    }
     for (size_t i = 0; i < IDENT_USCC_LEN; i++) {
         v = uscc_value((unsigned char)s[i]);
         if (v < 0 && is_lower((unsigned char)s[i])) {

@@ -47,21 +47,15 @@ int ident_date_valid(const struct ident_date *d)
 
 int ident_date_parse(const char *s, size_t len, struct ident_date *out, char *why, size_t whylen)
 {
-    int rc = IDENT_OK;
+    const struct ident_fixed shape = {"date", "", 10, " (YYYY-MM-DD)", 0, 0};
+    int rc;
     struct ident_date d;
     const char *problem;
 
     clear_why(why, whylen);
-    if (s == NULL || out == NULL) {
-        jp_errf(why, whylen, "date is missing");
-        rc = IDENT_EINVAL;
+    rc = ident_fixed_check(&shape, out != NULL ? s : NULL, len, why, whylen);
+    if (rc != IDENT_OK)
         goto out;
-    }
-    if (len != 10) {
-        jp_errf(why, whylen, "length is %zu, expected 10 (YYYY-MM-DD)", len);
-        rc = IDENT_ELENGTH;
-        goto out;
-    }
     for (size_t i = 0; i < len; i++) {
         int dash = i == 4 || i == 7;
 

@@ -63,27 +63,10 @@ out:
 
 int ident_id_type_check(const char *type, size_t typelen, char *why, size_t whylen)
 {
-    int rc = IDENT_OK;
-    size_t bad;
+    const struct ident_fixed shape = {"id_type", "id_type ", 3, "", 0, 3};
 
     clear_why(why, whylen);
-    if (type == NULL) {
-        jp_errf(why, whylen, "id_type is missing");
-        rc = IDENT_EINVAL;
-        goto out;
-    }
-    if (typelen != 3) {
-        jp_errf(why, whylen, "id_type length is %zu, expected 3", typelen);
-        rc = IDENT_ELENGTH;
-        goto out;
-    }
-    bad = first_non_digit(type, 3);
-    if (bad < 3) {
-        jp_errf(why, whylen, "id_type character %zu is not a digit", bad + 1);
-        rc = IDENT_ECHAR;
-    }
-out:
-    return rc;
+    return ident_fixed_check(&shape, type, typelen, why, whylen);
 }
 
 /* Checks a number of a non-citizen document: 6..32 of 0x21..0x7E. */

@@ -51,6 +51,20 @@ static inline size_t first_non_digit(const char *s, size_t n)
     return i;
 }
 
+/* The first checks of a fixed-length identifier, in the order ident_fixed_check makes them. */
+struct ident_fixed {
+    const char *what;   /* s NULL: "<what> is missing", IDENT_EINVAL */
+    const char *prefix; /* before "length is ..." and "character N ...": "" or "id_type " */
+    size_t len;         /* the one length: "length is L, expected <len><form>", IDENT_ELENGTH */
+    const char *form;   /* after the expected length: "" or " (YYYY-MM-DD)" */
+    int empty_apart;    /* 1: an empty s is "is empty" (IDENT_ELENGTH), not a wrong length */
+    size_t digits;      /* s[0..digits-1] digits: "character N is not a digit", IDENT_ECHAR */
+};
+
+/* Checks s[0..len-1] against f, writing the first failure's reason into why. */
+int ident_fixed_check(const struct ident_fixed *f, const char *s, size_t len, char *why,
+                      size_t whylen);
+
 /*
  * Clears why, then checks that s is there (what names it in the reason) and is
  * 17 digits and a check character: upper case X, or also 'x' when allow_x.

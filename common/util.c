@@ -314,7 +314,22 @@ void jp_hex_encode(const unsigned char *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hexval(char c)
+int jp_run_next(const unsigned char *row, int width, int *x, int *len)
+{
+    int start;
+
+    while (*x < width && !(row[*x] & 1))
+        (*x)++;
+    if (*x >= width)
+        return -1;
+    start = *x;
+    while (*x < width && (row[*x] & 1))
+        (*x)++;
+    *len = *x - start;
+    return start;
+}
+
+int jp_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -328,8 +343,8 @@ static int hexval(char c)
 int jp_hex_decode(const char *hex, unsigned char *out, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(hex[2 * i]);
-        int lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+        int hi = jp_hex_digit((unsigned char)hex[2 * i]);
+        int lo = hi < 0 ? -1 : jp_hex_digit((unsigned char)hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return EINVAL;
         out[i] = (unsigned char)(hi << 4 | lo);
@@ -495,16 +510,13 @@ const char *jp_err_route(const struct jp_err_range *r, size_t n, int code)
     return s;
 }
 
-int jp_strf(char *out, size_t outsz, const char *fmt, ...)
+int jp_vstrf(char *out, size_t outsz, const char *fmt, va_list ap)
 {
-    va_list ap;
     int n;
 
     if (out == NULL || outsz == 0)
         return ENOSPC;
-    va_start(ap, fmt);
     n = vsnprintf(out, outsz, fmt, ap);
-    va_end(ap);
     if (n < 0) {
         out[0] = '\0';
         return EINVAL;
@@ -514,6 +526,17 @@ int jp_strf(char *out, size_t outsz, const char *fmt, ...)
         return ENOSPC;
     }
     return 0;
+}
+
+int jp_strf(char *out, size_t outsz, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = jp_vstrf(out, outsz, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int jp_json_str(struct jp_buf *b, const char *s, size_t n)
@@ -544,6 +567,24 @@ int jp_json_str(struct jp_buf *b, const char *s, size_t n)
 int jp_json_strz(struct jp_buf *b, const char *s)
 {
     return jp_json_str(b, s, strlen(s));
+}
+
+int jp_buf_fill(struct jp_buf *b, int (*esc)(struct jp_buf *b, const char *s), const char *tmpl,
+                ...)
+{
+    va_list ap;
+    const char *hole;
+    int rc = 0;
+
+    va_start(ap, tmpl);
+    for (hole = strstr(tmpl, "%s"); rc == 0 && hole != NULL; hole = strstr(tmpl, "%s")) {
+        rc = jp_buf_append(b, tmpl, (size_t)(hole - tmpl));
+        if (rc == 0)
+            rc = esc(b, va_arg(ap, const char *));
+        tmpl = hole + 2;
+    }
+    va_end(ap);
+    return rc == 0 ? jp_buf_puts(b, tmpl) : rc;
 }
 
 size_t jp_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)

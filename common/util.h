@@ -91,6 +91,14 @@ int jp_path_join(char *out, size_t outsz, const char *a, const char *b);
 
 /* Lower-case hex of n bytes into out, which must hold 2n+1 bytes. */
 void jp_hex_encode(const unsigned char *p, size_t n, char *out);
+/*
+ * The next run of bytes with their low bit set (a QR code's dark modules in a
+ * libqrencode row) in row[*x..width-1]: returns its start and sets *len, and
+ * moves *x past it; returns -1 when no run is left.
+ */
+int jp_run_next(const unsigned char *row, int width, int *x, int *len);
+/* The value 0-15 of hex digit c (either case), or -1 when c is not one. */
+int jp_hex_digit(int c);
 /* Decodes exactly 2n hex digits into n bytes. Returns 0 or EINVAL. */
 int jp_hex_decode(const char *hex, unsigned char *out, size_t n);
 /* Bytes of text (and the NUL) jp_base32_encode writes for n bytes. */
@@ -142,6 +150,9 @@ const char *jp_err_route(const struct jp_err_range *r, size_t n, int code);
  * could pass for a whole one), or EINVAL on a formatting error.
  */
 int jp_strf(char *out, size_t outsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* jp_strf over a va_list, for functions that take a format of their own. */
+int jp_vstrf(char *out, size_t outsz, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /*
  * Appends s[0..n-1] as a JSON string: quoted, with '"', '\\' and control
@@ -151,6 +162,13 @@ int jp_strf(char *out, size_t outsz, const char *fmt, ...) __attribute__((format
 int jp_json_str(struct jp_buf *b, const char *s, size_t n);
 /* jp_json_str of a NUL-terminated string. */
 int jp_json_strz(struct jp_buf *b, const char *s);
+/*
+ * Appends tmpl with each "%s" replaced by the next argument, a const char *
+ * passed through esc (jp_json_strz for JSON, pages_escz for HTML); nothing else
+ * in tmpl is special. Returns 0 or the first error of jp_buf_append or esc.
+ */
+int jp_buf_fill(struct jp_buf *b, int (*esc)(struct jp_buf *b, const char *s), const char *tmpl,
+                ...);
 
 /*
  * Decodes one UTF-8 sequence from p[0..n-1] as RFC 3629 allows it: no overlong

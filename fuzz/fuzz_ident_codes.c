@@ -16,21 +16,31 @@ static void check_why(const char *why)
     FZ_ASSERT(memchr(why, '\0', IDENT_WHY_SIZE) != NULL);
 }
 
+/* 1 when a parser's rc is IDENT_OK; its reason must fit either way. */
+static int parsed(int rc, const char *why)
+{
+    check_why(why);
+    return rc == IDENT_OK;
+}
+
+/* The make function (its rc) wrote again, which must be the parsed input s[0..n-1]. */
+static void check_rebuilt(int rc, const char *again, const char *s, size_t n)
+{
+    FZ_ASSERT(rc == IDENT_OK);
+    FZ_ASSERT(strlen(again) == n && memcmp(again, s, n) == 0);
+}
+
 static void fuzz_certno(const char *s, size_t n)
 {
     struct ident_certno c;
     char why[IDENT_WHY_SIZE], again[IDENT_CERTNO_SIZE];
-    int rc;
 
-    rc = ident_certno_parse(s, n, &c, why, sizeof(why));
-    check_why(why);
-    if (rc != IDENT_OK)
+    if (!parsed(ident_certno_parse(s, n, &c, why, sizeof(why)), why))
         return;
     FZ_ASSERT(n == IDENT_CERTNO_LEN && memcmp(c.text, s, n) == 0);
-    rc = ident_certno_make(c.province, c.city, c.year, c.position, c.serial, again, sizeof(again),
-                           why, sizeof(why));
-    FZ_ASSERT(rc == IDENT_OK);
-    FZ_ASSERT(strcmp(again, c.text) == 0);
+    check_rebuilt(ident_certno_make(c.province, c.city, c.year, c.position, c.serial, again,
+                                    sizeof(again), why, sizeof(why)),
+                  again, c.text, strlen(c.text));
     FZ_ASSERT(ident_mod11_2(s) == c.check);
 }
 
@@ -38,17 +48,13 @@ static void fuzz_elicence(const char *s, size_t n)
 {
     struct ident_elicence e;
     char why[IDENT_WHY_SIZE], again[IDENT_ELIC_SIZE];
-    int rc;
 
-    rc = ident_elicence_parse(s, n, &e, why, sizeof(why));
-    check_why(why);
-    if (rc != IDENT_OK)
+    if (!parsed(ident_elicence_parse(s, n, &e, why, sizeof(why)), why))
         return;
     FZ_ASSERT(n <= IDENT_ELIC_MAX_LEN);
-    rc = ident_elicence_make(e.type_code, e.issuer, e.serial, e.version, again, sizeof(again), why,
-                             sizeof(why));
-    FZ_ASSERT(rc == IDENT_OK);
-    FZ_ASSERT(strlen(again) == n && memcmp(again, s, n) == 0);
+    check_rebuilt(ident_elicence_make(e.type_code, e.issuer, e.serial, e.version, again,
+                                      sizeof(again), why, sizeof(why)),
+                  again, s, n);
 }
 
 static void fuzz_date(const char *s, size_t n)
@@ -56,13 +62,11 @@ static void fuzz_date(const char *s, size_t n)
     struct ident_date d;
     char why[IDENT_WHY_SIZE], again[IDENT_DATE_SIZE];
 
-    if (ident_date_parse(s, n, &d, why, sizeof(why)) != IDENT_OK) {
-        check_why(why);
+    if (!parsed(ident_date_parse(s, n, &d, why, sizeof(why)), why))
         return;
-    }
     FZ_ASSERT(ident_date_valid(&d));
-    FZ_ASSERT(ident_date_format(&d, again, sizeof(again)) == IDENT_OK);
-    FZ_ASSERT(n == 10 && memcmp(again, s, n) == 0);
+    FZ_ASSERT(n == 10);
+    check_rebuilt(ident_date_format(&d, again, sizeof(again)), again, s, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

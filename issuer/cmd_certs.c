@@ -9,7 +9,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +77,9 @@ int cmd_scan(int argc, char **argv, const struct cmd_opt *opts, size_t n, const 
             positional = argv[i];
         else
             bad = 1;
+        if (o == NULL && bad && strncmp(argv[i], "--", 2) == 0) /* an option's name, no value */
+            fprintf(stderr, "%s: unknown option %.*s\n", argv[0], (int)strcspn(argv[i], "="),
+                    argv[i]);
     }
     if (!bad && pos != NULL && positional == NULL)
         bad = 1;
@@ -222,80 +224,41 @@ static void print_rejections(const struct issuer_report *rep)
 
 int cmd_issue(int argc, char **argv, const char *home)
 {
-    static const struct option opts[] = {
-        {"input", required_argument, NULL, 'i'},
-        {"report", required_argument, NULL, 'r'},
-        {"notices", required_argument, NULL, 'n'},
-        {"all-or-nothing", no_argument, NULL, 'a'},
-        {"threads", required_argument, NULL, 't'},
-        {"actor", required_argument, NULL, 'A'},
-        {"passphrase-file", required_argument, NULL, 'P'},
-        {"pin-file", required_argument, NULL, 'P'},
-        {"tsa-timeout", required_argument, NULL, 'T'},
-        {"tsa-optional", no_argument, NULL, 'O'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct issuer_issue_opts o = {0};
     long tsa_timeout = 0;
     int tsa_optional = 0;
     struct issuer_report rep;
     struct cli_progress prog;
     const char *input = NULL, *report = NULL, *notices = NULL, *passfile = NULL;
+    const char *all = NULL, *threads_s = NULL, *tsa_timeout_s = NULL, *tsa_optional_s = NULL;
+    const struct cmd_opt opts[] = {
+        {"input", CMD_REQUIRED, &input},           {"report", CMD_VALUE, &report},
+        {"notices", CMD_VALUE, &notices},          {"all-or-nothing", CMD_FLAG, &all},
+        {"threads", CMD_VALUE, &threads_s},        {"actor", CMD_VALUE, &o.actor},
+        {"passphrase-file", CMD_VALUE, &passfile}, {"pin-file", CMD_VALUE, &passfile},
+        {"tsa-timeout", CMD_VALUE, &tsa_timeout_s}, {"tsa-optional", CMD_FLAG, &tsa_optional_s},
+    };
     char dir[JP_HOME_PATH_MAX], err[512] = "";
     issuer *is = NULL;
     FILE *in = stdin;
     double t0;
     long threads = 0;
-    int c, rc, status = CLI_FAILURE;
+    int rc, status = CLI_FAILURE;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'i':
-            input = optarg;
-            break;
-        case 'r':
-            report = optarg;
-            break;
-        case 'n':
-            notices = optarg;
-            break;
-        case 'a':
-            o.all_or_nothing = 1;
-            break;
-        case 't':
-            if (cli_parse_long(optarg, 1, ISSUER_MAX_THREADS, &threads) != 0) {
-                fprintf(stderr, "issue: --threads must be 1-%d\n", ISSUER_MAX_THREADS);
-                return CLI_USAGE;
-            }
-            break;
-        case 'A':
-            o.actor = optarg;
-            break;
-        case 'P':
-            passfile = optarg;
-            break;
-        case 'T':
-            if (cli_parse_long(optarg, 1, ISSUER_TSA_TIMEOUT_MAX, &tsa_timeout) != 0) {
-                fprintf(stderr, "issue: --tsa-timeout must be 1-%ld ms\n", ISSUER_TSA_TIMEOUT_MAX);
-                return CLI_USAGE;
-            }
-            break;
-        case 'O':
-            tsa_optional = 1;
-            break;
-        case 'h':
-            fputs(issue_help, stdout);
-            return CLI_OK;
-        default:
-            fputs(issue_help, stderr);
-            return CLI_USAGE;
-        }
-    }
-    if (input == NULL || optind != argc) {
-        fputs(issue_help, stderr);
+    if (cmd_scan(argc, argv, opts, sizeof opts / sizeof opts[0], NULL, issue_help, &status))
+        return status;
+    status = CLI_FAILURE;
+    if (threads_s != NULL && cli_parse_long(threads_s, 1, ISSUER_MAX_THREADS, &threads) != 0) {
+        fprintf(stderr, "issue: --threads must be 1-%d\n", ISSUER_MAX_THREADS);
         return CLI_USAGE;
     }
+    if (tsa_timeout_s != NULL &&
+        cli_parse_long(tsa_timeout_s, 1, ISSUER_TSA_TIMEOUT_MAX, &tsa_timeout) != 0) {
+        fprintf(stderr, "issue: --tsa-timeout must be 1-%ld ms\n", ISSUER_TSA_TIMEOUT_MAX);
+        return CLI_USAGE;
+    }
+    tsa_optional = tsa_optional_s != NULL;
+    o.all_or_nothing = all != NULL;
     if (o.actor == NULL)
         o.actor = getenv("USER") ? getenv("USER") : "jianpei-issuer";
     if (strcmp(input, "-") != 0) {

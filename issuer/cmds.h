@@ -25,7 +25,8 @@ struct cmd_opt {
  * Parses argv[1..argc-1]: the n options of opts and, when pos is not NULL,
  * exactly one positional argument into *pos. Returns 0 to go on, or 1 when the
  * command is done with exit status *status: CLI_OK after printing help for
- * --help or -h, CLI_USAGE after printing help to stderr for an unknown option,
+ * --help or -h, CLI_USAGE after printing help to stderr for an unknown option
+ * (named first: "show: unknown option --x"),
  * a value missing, a required option or the positional argument absent, or one
  * too many.
  */

@@ -92,97 +92,49 @@ static int init_token_opts(struct issuer_init_opts *o, const char *passfile, con
     return 0;
 }
 
-/* init's help with the data directory this program would use (cli_data_dir). */
-static void init_usage(FILE *f, const char *datadir)
-{
-    fprintf(f, "%s                         (default %s)\n", init_help, datadir);
-}
-
 static int cmd_init(int argc, char **argv, const char *home)
 {
-    static const struct option opts[] = {
-        {"province", required_argument, NULL, 'p'},
-        {"authority", required_argument, NULL, 'a'},
-        {"authority-uscc", required_argument, NULL, 'u'},
-        {"public-url", required_argument, NULL, 'U'},
-        {"passphrase-file", required_argument, NULL, 'P'},
-        {"templates", required_argument, NULL, 't'},
-        {"elicence-type", required_argument, NULL, 'e'},
-        {"tsa-url", required_argument, NULL, 'T'},
-        {"crl-days", required_argument, NULL, 'C'},
-        {"pkcs11", required_argument, NULL, 'K'},
-        {"pkcs11-module", required_argument, NULL, 'M'},
-        {"pin-file", required_argument, NULL, 'N'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct issuer_init_opts o = {.home = home, .province = "44"};
-    char datadir[4096];
-    const char *passfile = NULL, *pinfile = NULL;
+    char datadir[4096], help[sizeof init_help + 4096 + 64];
+    const char *passfile = NULL, *pinfile = NULL, *crl_s = NULL;
+    const struct cmd_opt opts[] = {
+        {"province", CMD_VALUE, &o.province},
+        {"authority", CMD_VALUE, &o.authority},
+        {"authority-uscc", CMD_VALUE, &o.authority_uscc},
+        {"public-url", CMD_VALUE, &o.public_url},
+        {"passphrase-file", CMD_VALUE, &passfile},
+        {"templates", CMD_VALUE, &o.templates_dir},
+        {"elicence-type", CMD_VALUE, &o.elicence_type_code},
+        {"tsa-url", CMD_VALUE, &o.tsa_url},
+        {"crl-days", CMD_VALUE, &crl_s},
+        {"pkcs11", CMD_VALUE, &o.pkcs11_uri},
+        {"pkcs11-module", CMD_VALUE, &o.pkcs11_module},
+        {"pin-file", CMD_VALUE, &pinfile},
+    };
     char err[512] = "";
     char *pass = NULL;
     size_t passlen = 0;
     long crl_days = 0;
-    int c, rc;
+    int rc, status;
 
-    if (cli_data_dir(datadir, sizeof datadir, JP_TEMPLATES_DIR) != 0) {
+    /* init's help names the data directory this program would use (cli_data_dir) */
+    if (cli_data_dir(datadir, sizeof datadir, JP_TEMPLATES_DIR) != 0 ||
+        jp_strf(help, sizeof help, "%s                         (default %s)\n", init_help,
+                datadir) != 0) {
         fprintf(stderr, "init: data directory path too long\n");
         return CLI_FAILURE;
     }
     o.templates_dir = datadir;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            o.province = optarg;
-            break;
-        case 'a':
-            o.authority = optarg;
-            break;
-        case 'u':
-            o.authority_uscc = optarg;
-            break;
-        case 'U':
-            o.public_url = optarg;
-            break;
-        case 'P':
-            passfile = optarg;
-            break;
-        case 't':
-            o.templates_dir = optarg;
-            break;
-        case 'e':
-            o.elicence_type_code = optarg;
-            break;
-        case 'T':
-            o.tsa_url = optarg;
-            break;
-        case 'C':
-            if (cli_parse_long(optarg, 1, 366, &crl_days) != 0) {
-                fprintf(stderr, "init: --crl-days: not a number of days in 1-366\n");
-                return CLI_USAGE;
-            }
-            o.crl_days = (int)crl_days;
-            break;
-        case 'K':
-            o.pkcs11_uri = optarg;
-            break;
-        case 'M':
-            o.pkcs11_module = optarg;
-            break;
-        case 'N':
-            pinfile = optarg;
-            break;
-        case 'h':
-            init_usage(stdout, datadir);
-            return CLI_OK;
-        default:
-            init_usage(stderr, datadir);
-            return CLI_USAGE;
-        }
+    if (cmd_scan(argc, argv, opts, sizeof opts / sizeof opts[0], NULL, help, &status))
+        return status;
+    if (crl_s != NULL && cli_parse_long(crl_s, 1, 366, &crl_days) != 0) {
+        fprintf(stderr, "init: --crl-days: not a number of days in 1-366\n");
+        return CLI_USAGE;
     }
-    if (optind != argc || o.authority == NULL || o.authority_uscc == NULL || o.public_url == NULL) {
+    o.crl_days = (int)crl_days;
+    if (o.authority == NULL || o.authority_uscc == NULL || o.public_url == NULL) {
         fprintf(stderr, "init: --authority, --authority-uscc and --public-url are required\n");
-        init_usage(stderr, datadir);
+        fputs(help, stderr);
         return CLI_USAGE;
     }
     if (init_token_opts(&o, passfile, pinfile) != 0)

@@ -227,11 +227,18 @@ int keys_write_cert(const char *path, X509 *cert, char *err, size_t errlen)
                       err, errlen);
 }
 
-/* Joins dir and name into the next slot of w, for a file about to be written. */
-static int next_path(const char *dir, const char *name, struct written *w, char *err, size_t errlen)
+/* Joins dir and base+suffix into the next slot of w, for a file about to be written. */
+static int next_path(const char *dir, const char *base, const char *suffix, struct written *w,
+                     char *err, size_t errlen)
 {
-    int rc = jp_path_join(w->path[w->n], PATH_MAX, dir, name);
+    char name[64];
+    int rc = jp_strf(name, sizeof name, "%s%s", base, suffix);
 
+    if (rc != 0) {
+        jp_errf(err, errlen, "%s: name too long", base);
+        return keys_with_ossl(ENAMETOOLONG, err, errlen);
+    }
+    rc = jp_path_join(w->path[w->n], PATH_MAX, dir, name);
     if (rc != 0) {
         jp_errf(err, errlen, "%s: path too long", dir);
         keys_with_ossl(rc, err, errlen);
@@ -244,29 +251,18 @@ static int write_pair(const keys_t *k, const char *dir, const char *base, X509 *
                       const unsigned char *pass, size_t passlen, struct written *w, char *err,
                       size_t errlen)
 {
-    char name[64];
-    int n, rc;
+    int rc;
 
     if (keys_in_token(k))
         goto cert; /* the private key stays in the token */
-    n = snprintf(name, sizeof name, "%s.key", base);
-    if (n < 0 || (size_t)n >= sizeof name) {
-        jp_errf(err, errlen, "%s: name too long", base);
-        return keys_with_ossl(ENAMETOOLONG, err, errlen);
-    }
-    rc = next_path(dir, name, w, err, errlen);
+    rc = next_path(dir, base, ".key", w, err, errlen);
     if (rc == 0)
         rc = keys_write_key(w->path[w->n], key, pass, passlen, err, errlen);
     if (rc != 0)
         return rc;
     w->n++;
 cert:
-    n = snprintf(name, sizeof name, "%s.pem", base);
-    if (n < 0 || (size_t)n >= sizeof name) {
-        jp_errf(err, errlen, "%s: name too long", base);
-        return keys_with_ossl(ENAMETOOLONG, err, errlen);
-    }
-    rc = next_path(dir, name, w, err, errlen);
+    rc = next_path(dir, base, ".pem", w, err, errlen);
     if (rc == 0)
         rc = keys_write_cert(w->path[w->n], cert, err, errlen);
     if (rc == 0)
@@ -373,7 +369,7 @@ static int create_in(keys_t *k, const struct keys_create_opts *o, struct written
         rc = write_pair(k, k->dir, base, cert, key, o->passphrase, o->passphrase_len, w, err,
                         errlen);
     if (rc == 0)
-        rc = next_path(k->dir, KEYS_STATE_FILE, w, err, errlen);
+        rc = next_path(k->dir, KEYS_STATE_FILE, "", w, err, errlen);
     if (rc == 0)
         rc = keys_save_state(k, err, errlen);
     if (rc == 0)

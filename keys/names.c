@@ -72,49 +72,35 @@ const char *keys_strerror(int rc)
     return jp_err_name(keys_errs, sizeof keys_errs / sizeof keys_errs[0], rc);
 }
 
+static const char *const state_names[] = {
+    [KEYS_ACTIVE] = "active", [KEYS_RETIRED] = "retired", [KEYS_REVOKED] = "revoked"};
+
 const char *keys_state_name(enum keys_state s)
 {
-    switch (s) {
-    case KEYS_ACTIVE:
-        return "active";
-    case KEYS_RETIRED:
-        return "retired";
-    case KEYS_REVOKED:
-        return "revoked";
-    }
-    return "unknown";
+    return (size_t)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "unknown";
 }
 
 int keys_state_parse(const char *s, enum keys_state *out)
 {
-    int rc = 0;
+    int rc = KEYS_E_INVAL;
 
-    if (strcmp(s, "active") == 0)
-        *out = KEYS_ACTIVE;
-    else if (strcmp(s, "retired") == 0)
-        *out = KEYS_RETIRED;
-    else if (strcmp(s, "revoked") == 0)
-        *out = KEYS_REVOKED;
-    else
-        rc = KEYS_E_INVAL;
+    for (size_t i = 0; rc != 0 && i < sizeof state_names / sizeof state_names[0]; i++) {
+        if (strcmp(s, state_names[i]) == 0) {
+            *out = (enum keys_state)i;
+            rc = 0;
+        }
+    }
     return rc;
 }
 
+static const char *const verdict_names[] = {
+    [KEYS_TOKEN_GENUINE] = "genuine",         [KEYS_TOKEN_FORGED] = "forged",
+    [KEYS_TOKEN_UNKNOWN_KEY] = "unknown_key", [KEYS_TOKEN_REVOKED_KEY] = "revoked_key",
+    [KEYS_TOKEN_EXPIRED_KEY] = "expired_key", [KEYS_TOKEN_MALFORMED] = "malformed",
+};
+
 const char *keys_verdict_name(enum keys_verdict v)
 {
-    switch (v) {
-    case KEYS_TOKEN_GENUINE:
-        return "genuine";
-    case KEYS_TOKEN_FORGED:
-        return "forged";
-    case KEYS_TOKEN_UNKNOWN_KEY:
-        return "unknown_key";
-    case KEYS_TOKEN_REVOKED_KEY:
-        return "revoked_key";
-    case KEYS_TOKEN_EXPIRED_KEY:
-        return "expired_key";
-    case KEYS_TOKEN_MALFORMED:
-        return "malformed";
-    }
-    return "malformed";
+    return (size_t)v < sizeof verdict_names / sizeof verdict_names[0] ? verdict_names[v]
+                                                                      : "malformed";
 }

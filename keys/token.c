@@ -280,6 +280,17 @@ static int r_text(struct cbor_r *r, char *dst, size_t dstsz)
     return 0;
 }
 
+/* Reads an unsigned in [lo, hi] (both two-digit) as its two digits into out. */
+static int r_two_digits(struct cbor_r *r, uint64_t lo, uint64_t hi, char *out, size_t outsz)
+{
+    uint64_t v;
+    int rc = r_uint(r, lo, hi, &v);
+
+    if (rc == 0)
+        rc = jp_strf(out, outsz, "%02u", (unsigned)v % 100);
+    return rc;
+}
+
 static int decode_claim(struct cbor_r *r, uint64_t key, struct keys_claims *c)
 {
     uint64_t v;
@@ -293,10 +304,7 @@ static int decode_claim(struct cbor_r *r, uint64_t key, struct keys_claims *c)
         c->elicence_version = (unsigned)v;
         break;
     case CLAIM_POSITION:
-        rc = r_uint(r, 1, 99, &v);
-        if (rc == 0)
-            rc = jp_strf(c->position, sizeof c->position, "%02u", (unsigned)v % 100);
-        break;
+        return r_two_digits(r, 1, 99, c->position, sizeof c->position);
     case CLAIM_ISSUE_DATE:
         rc = r_uint(r, 20000101, 20991231, &v);
         if (rc == 0)
@@ -305,10 +313,7 @@ static int decode_claim(struct cbor_r *r, uint64_t key, struct keys_claims *c)
                          (unsigned)(v % 100));
         break;
     case CLAIM_PROVINCE:
-        rc = r_uint(r, 11, 99, &v);
-        if (rc == 0)
-            rc = jp_strf(c->province, sizeof c->province, "%02u", (unsigned)v % 100);
-        break;
+        return r_two_digits(r, 11, 99, c->province, sizeof c->province);
     case CLAIM_NAME:
         return r_text(r, c->name_masked, sizeof c->name_masked);
     case CLAIM_ID:

@@ -100,17 +100,6 @@ out_refuse:
 
 /* --------------------------------------------------------- urlencoded */
 
-static int hexval(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Decodes s[0..n-1] ('+' and %XX) into a new NUL-terminated *out. */
 static int url_decode(const char *s, size_t n, char **out, size_t *outlen)
 {
@@ -128,8 +117,8 @@ static int url_decode(const char *s, size_t n, char **out, size_t *outlen)
         } else if (s[i] != '%') {
             d[o++] = s[i];
         } else {
-            hi = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
-            lo = hi >= 0 ? hexval((unsigned char)s[i + 2]) : -1;
+            hi = i + 2 < n ? jp_hex_digit((unsigned char)s[i + 1]) : -1;
+            lo = hi >= 0 ? jp_hex_digit((unsigned char)s[i + 2]) : -1;
             if (lo < 0) {
                 jp_cleanse(d, o);
                 free(d);

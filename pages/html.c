@@ -116,14 +116,12 @@ int pages_begin(struct pages_page *p, const char *title, const char *css)
 {
     int rc;
 
-    rc = jp_buf_puts(&p->body, "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-                               "<meta name=\"viewport\" content=\"width=device-width,"
-                               "initial-scale=1\"><meta name=\"referrer\" content=\"no-referrer\">"
-                               "<title>");
-    if (rc == 0)
-        rc = pages_escz(&p->body, title);
-    if (rc == 0)
-        rc = jp_buf_puts(&p->body, " - 证书核验</title><style>");
+    rc = jp_buf_fill(&p->body, pages_escz,
+                     "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+                     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+                     "<meta name=\"referrer\" content=\"no-referrer\"><title>%s - 证书核验</title>"
+                     "<style>",
+                     title);
     if (rc == 0)
         rc = jp_buf_puts(&p->body, base_css);
     if (rc == 0 && css != NULL)
@@ -148,15 +146,10 @@ int pages_message(struct pages_page *p, unsigned status, const char *heading, co
     p->status = status;
     rc = pages_begin(p, heading, NULL);
     if (rc == 0)
-        rc = jp_buf_puts(&p->body, "<h1>");
-    if (rc == 0)
-        rc = pages_escz(&p->body, heading);
-    if (rc == 0)
-        rc = jp_buf_puts(&p->body, "</h1><div class=\"card\"><p>");
-    if (rc == 0)
-        rc = pages_escz(&p->body, text);
-    if (rc == 0)
-        rc = jp_buf_puts(&p->body, "</p><p><a href=\"/\">返回首页</a></p></div>");
+        rc = jp_buf_fill(&p->body, pages_escz,
+                         "<h1>%s</h1><div class=\"card\"><p>%s</p>"
+                         "<p><a href=\"/\">返回首页</a></p></div>",
+                         heading, text);
     if (rc == 0)
         rc = pages_end(p);
     return rc;

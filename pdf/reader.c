@@ -240,25 +240,6 @@ static int skip_int_or_ref(struct lexer *lx, const struct token *first, enum tok
     return rc;
 }
 
-static int skip_array(struct lexer *lx, int depth, size_t *end)
-{
-    struct token t;
-    enum tok_type type;
-    size_t vend;
-    int rc;
-
-    for (;;) {
-        rc = lex_next(lx, &t);
-        if (rc != 0 || t.type == TOK_ARRAY_CLOSE)
-            break;
-        rc = skip_value(lx, &t, depth + 1, &type, &vend);
-        if (rc != 0)
-            break;
-    }
-    *end = t.end;
-    return rc;
-}
-
 static int dict_add(struct lexer *lx, struct dict *d, const struct token *key, size_t vstart,
                     size_t vend, enum tok_type vtype)
 {
@@ -281,10 +262,12 @@ static int dict_add(struct lexer *lx, struct dict *d, const struct token *key, s
 }
 
 /*
- * Reads a dictionary's entries after its "<<" up to and including ">>". When d
- * is not NULL the top-level entries are recorded there.
+ * Reads a container's values after its opening token up to and including close:
+ * an array's (TOK_ARRAY_CLOSE), or a dictionary's name and value pairs
+ * (TOK_DICT_CLOSE), whose top-level entries are recorded in d when it is not NULL.
  */
-static int dict_walk(struct lexer *lx, int depth, struct dict *d, size_t *end)
+static int container_walk(struct lexer *lx, int depth, enum tok_type close, struct dict *d,
+                          size_t *end)
 {
     struct token key, val;
     enum tok_type type;
@@ -293,13 +276,15 @@ static int dict_walk(struct lexer *lx, int depth, struct dict *d, size_t *end)
 
     for (;;) {
         rc = lex_next(lx, &key);
-        if (rc != 0 || key.type == TOK_DICT_CLOSE)
+        if (rc != 0 || key.type == close)
             break;
-        if (key.type != TOK_NAME) {
+        val = key;
+        if (close == TOK_DICT_CLOSE && key.type != TOK_NAME) {
             rc = lex_fail(lx, key.start, "dictionary key is not a name");
             break;
         }
-        rc = lex_next(lx, &val);
+        if (close == TOK_DICT_CLOSE)
+            rc = lex_next(lx, &val);
         if (rc == 0)
             rc = skip_value(lx, &val, depth + 1, &type, &vend);
         if (rc == 0 && d != NULL)
@@ -322,9 +307,9 @@ static int skip_value(struct lexer *lx, const struct token *first, int depth, en
     if (depth > MAX_DEPTH) {
         rc = lex_fail(lx, first->start, "values nested too deeply");
     } else if (first->type == TOK_DICT_OPEN) {
-        rc = dict_walk(lx, depth, NULL, end);
+        rc = container_walk(lx, depth, TOK_DICT_CLOSE, NULL, end);
     } else if (first->type == TOK_ARRAY_OPEN) {
-        rc = skip_array(lx, depth, end);
+        rc = container_walk(lx, depth, TOK_ARRAY_CLOSE, NULL, end);
     } else if (first->type == TOK_INT) {
         rc = skip_int_or_ref(lx, first, type, end);
     } else if (first->type == TOK_KEYWORD) {
@@ -350,7 +335,7 @@ static int dict_read(struct lexer *lx, struct dict *d)
     if (rc == 0 && t.type != TOK_DICT_OPEN)
         rc = lex_fail(lx, t.start, "expected a dictionary");
     if (rc == 0)
-        rc = dict_walk(lx, 0, d, &end);
+        rc = container_walk(lx, 0, TOK_DICT_CLOSE, d, &end);
     return rc;
 }
 

@@ -70,8 +70,9 @@ static int encode_body(const struct store_audit_entry *e, struct jp_buf *out)
     return rc;
 }
 
-static int decode_field(struct store_audit_entry *e, uint8_t tag, const void *v, size_t n)
+static int decode_field(void *ctx, uint8_t tag, const void *v, size_t n)
 {
+    struct store_audit_entry *e = ctx;
     uint64_t u;
     int rc;
 
@@ -104,57 +105,37 @@ static int decode_field(struct store_audit_entry *e, uint8_t tag, const void *v,
 /* Decodes a stored entry; the hash must be the last field, at its fixed place. */
 static int decode_entry(const void *p, size_t len, struct store_audit_entry *e)
 {
-    struct store_rec_reader r;
-    const void *v;
-    size_t n;
-    uint8_t tag = 0;
     int rc;
 
     memset(e, 0, sizeof *e);
-    if (len < 1 + HASH_FIELD_LEN)
-        return STORE_ECORRUPT;
-    rc = store_rec_open(&r, p, len);
-    while (rc == 0) {
-        rc = store_rec_next(&r, &tag, &v, &n);
-        if (rc == 0)
-            rc = decode_field(e, tag, v, n);
-        if (rc == 0 && tag == TAG_HASH && r.pos != len)
-            rc = STORE_ECORRUPT;
-    }
-    if (rc == STORE_ENOTFOUND && tag == TAG_HASH && e->seq > 0 && e->action[0] != '\0')
-        return 0;
-    memset(e, 0, sizeof *e);
-    return rc == STORE_ENOTFOUND ? STORE_ECORRUPT : rc;
+    rc = store_rec_chained(p, len, 1 + HASH_FIELD_LEN, TAG_HASH, decode_field, e);
+    if (rc == 0 && (e->seq == 0 || e->action[0] == '\0'))
+        rc = STORE_ECORRUPT;
+    if (rc != 0)
+        memset(e, 0, sizeof *e);
+    return rc;
 }
 
 /* The last entry's sequence number and hash (0 and zeros for an empty log). */
 static int last_entry(store_txn *txn, uint64_t *seq, unsigned char hash[32])
 {
-    MDB_cursor *c = NULL;
+    MDB_dbi dbi;
     MDB_val k, v;
     struct store_audit_entry e;
-    int rc;
+    int rc = store_dbi(txn, STORE_DB_AUDIT, &dbi);
 
     *seq = 0;
     memset(hash, 0, 32);
-    rc = store_mdb_cursor(txn, STORE_DB_AUDIT, &c);
-    if (rc != 0)
-        return rc;
-    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-    if (rc == MDB_NOTFOUND) {
-        rc = 0;
-        goto out_close;
+    if (rc == 0)
+        rc = store_mdb_last(txn->tx, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc == 0)
+        rc = decode_entry(v.mv_data, v.mv_size, &e);
+    if (rc == 0) {
+        *seq = e.seq;
+        memcpy(hash, e.hash, 32);
     }
-    if (rc != 0)
-        goto out_close;
-    rc = decode_entry(v.mv_data, v.mv_size, &e);
-    if (rc != 0)
-        goto out_close;
-    *seq = e.seq;
-    memcpy(hash, e.hash, 32);
-
-out_close:
-    mdb_cursor_close(c);
     return rc;
 }
 

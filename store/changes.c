@@ -89,8 +89,9 @@ static int chg_chain(const unsigned char prev[32], uint64_t seq, const void *rec
     return sha256_parts(prev, 32, k, sizeof k, rec, len - CHG_HASH_FIELD, out);
 }
 
-static int chg_field(struct chg *c, uint8_t tag, const void *v, size_t n)
+static int chg_field(void *ctx, uint8_t tag, const void *v, size_t n)
 {
+    struct chg *c = ctx;
     uint64_t u;
     int rc = 0;
 
@@ -137,49 +138,27 @@ static int chg_field(struct chg *c, uint8_t tag, const void *v, size_t n)
 
 static int chg_decode(const void *rec, size_t len, struct chg *c)
 {
-    struct store_rec_reader r;
-    const void *v;
-    size_t n;
-    uint8_t tag = 0;
     int rc;
 
     memset(c, 0, sizeof *c);
-    if (len < 1 + CHG_HASH_FIELD)
-        return STORE_ECORRUPT;
-    rc = store_rec_open(&r, rec, len);
-    while (rc == 0) {
-        rc = store_rec_next(&r, &tag, &v, &n);
-        if (rc == 0)
-            rc = chg_field(c, tag, v, n);
-        if (rc == 0 && tag == CHG_HASH && r.pos != len)
-            rc = STORE_ECORRUPT;
-    }
-    if (rc != STORE_ENOTFOUND)
-        return rc;
-    if (tag != CHG_HASH || c->op == 0 || c->db[0] == '\0' || c->key == NULL ||
-        (c->op == 'P' && c->has_val == c->is_ref))
-        return STORE_ECORRUPT;
-    return 0;
+    rc = store_rec_chained(rec, len, 1 + CHG_HASH_FIELD, CHG_HASH, chg_field, c);
+    if (rc == 0 && (c->op == 0 || c->db[0] == '\0' || c->key == NULL ||
+                    (c->op == 'P' && c->has_val == c->is_ref)))
+        rc = STORE_ECORRUPT;
+    return rc;
 }
 
 /* The last change: its sequence number and chain hash (0 and zeros for none). */
 static int chg_last(MDB_txn *tx, MDB_dbi dbi, uint64_t *seq, unsigned char hash[32])
 {
-    MDB_cursor *cur = NULL;
     MDB_val k, v;
     struct chg c;
-    int rc;
+    int rc = store_mdb_last(tx, dbi, &k, &v);
 
     *seq = 0;
     memset(hash, 0, 32);
-    rc = mdb_cursor_open(tx, dbi, &cur);
-    if (rc != 0)
-        return rc;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    if (rc == MDB_NOTFOUND) {
-        rc = 0;
-        goto out_close;
-    }
+    if (rc == MDB_NOTFOUND)
+        return 0;
     if (rc == 0 && k.mv_size != 8)
         rc = STORE_ECORRUPT;
     if (rc == 0)
@@ -188,8 +167,6 @@ static int chg_last(MDB_txn *tx, MDB_dbi dbi, uint64_t *seq, unsigned char hash[
         *seq = store_be64_get(k.mv_data);
         memcpy(hash, c.hash, 32);
     }
-out_close:
-    mdb_cursor_close(cur);
     return rc;
 }
 

@@ -580,6 +580,18 @@ int store_mdb_cursor(const store_txn *txn, int db, MDB_cursor **out)
     return rc;
 }
 
+int store_mdb_last(MDB_txn *tx, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+    MDB_cursor *c = NULL;
+    int rc = mdb_cursor_open(tx, dbi, &c);
+
+    if (rc == 0) {
+        rc = mdb_cursor_get(c, k, v, MDB_LAST);
+        mdb_cursor_close(c);
+    }
+    return rc;
+}
+
 static int map_notfound(int rc)
 {
     return rc == MDB_NOTFOUND ? STORE_ENOTFOUND : rc;

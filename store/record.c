@@ -121,6 +121,27 @@ int store_rec_next(struct store_rec_reader *r, uint8_t *tag, const void **val, s
     return 0;
 }
 
+int store_rec_chained(const void *p, size_t len, size_t min_len, uint8_t hash_tag,
+                      int (*field)(void *ctx, uint8_t tag, const void *val, size_t vlen), void *ctx)
+{
+    struct store_rec_reader r;
+    const void *v;
+    size_t n;
+    uint8_t tag = 0;
+    int rc = len < min_len ? STORE_ECORRUPT : store_rec_open(&r, p, len);
+
+    while (rc == 0) {
+        rc = store_rec_next(&r, &tag, &v, &n);
+        if (rc == 0)
+            rc = field(ctx, tag, v, n);
+        if (rc == 0 && tag == hash_tag && r.pos != len)
+            rc = STORE_ECORRUPT;
+    }
+    if (rc == STORE_ENOTFOUND)
+        rc = tag == hash_tag ? 0 : STORE_ECORRUPT;
+    return rc;
+}
+
 int store_rec_u16(const void *val, size_t vlen, uint16_t *out)
 {
     const unsigned char *b = val;

@@ -82,5 +82,19 @@ int store_chg_log(store_txn *txn, int op, int db, const void *key, size_t klen, 
 int store_audit_check_key(store_txn *txn, const void *key, size_t klen);
 /* Verifies the audit chain inside an open transaction (see store_audit_verify). */
 int store_audit_verify_txn(store_txn *txn, uint64_t *first_bad, uint64_t *count);
+/*
+ * The last key and value of dbi (pointing into the map until tx ends): 0,
+ * MDB_NOTFOUND for an empty database, or an LMDB code.
+ */
+int store_mdb_last(MDB_txn *tx, MDB_dbi dbi, MDB_val *k, MDB_val *v);
+/*
+ * Reads a hash-chained record (an audit entry, a change) of at least min_len
+ * bytes: hands each field to field(ctx, tag, val, vlen), and requires the field
+ * tagged hash_tag to be the last one. Returns 0, field()'s first error, or
+ * STORE_ECORRUPT (too short, damaged, or the hash not last).
+ */
+int store_rec_chained(const void *p, size_t len, size_t min_len, uint8_t hash_tag,
+                      int (*field)(void *ctx, uint8_t tag, const void *val, size_t vlen),
+                      void *ctx);
 
 #endif

@@ -111,20 +111,13 @@ static HPDF_STATUS qr_row(HPDF_Stream s, const QRcode *c, int row)
     char buf[(QR_MAX_WIDTH + 1) / 2 * 20];
     const unsigned char *d = c->data + (size_t)row * (size_t)c->width;
     char *p = buf;
-    int col = 0;
+    int col = 0, start, len;
 
-    while (col < c->width) {
-        int start;
-        if (!(d[col] & 1)) {
-            col++;
-            continue;
-        }
-        start = col;
-        while (col < c->width && (d[col] & 1))
-            col++;
+    for (start = jp_run_next(d, c->width, &col, &len); start >= 0;
+         start = jp_run_next(d, c->width, &col, &len)) {
         p = put_uint(p, (unsigned)start, ' ');
         p = put_uint(p, (unsigned)(c->width - 1 - row), ' ');
-        p = put_uint(p, (unsigned)(col - start), ' ');
+        p = put_uint(p, (unsigned)len, ' ');
         memcpy(p, "1 re\n", 5);
         p += 5;
     }

@@ -24,6 +24,22 @@ expect() {
     cat "$WORK/err" >>"$LOGS/stderr.log"
     if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, want $want: $* ($(cat "$WORK/err"))"; fi
 }
+# start_daemon OUT LOG CMD...: starts CMD in the background, sets PID and PORT
+# from its "listening on 127.0.0.1:PORT" line (polled, no fixed sleep).
+start_daemon() {
+    local out=$1 log=$2
+    shift 2
+    "$@" >"$out" 2>"$log" &
+    PID=$!
+    PORT=""
+    for _ in $(seq 200); do
+        PORT=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$out")
+        [ -n "$PORT" ] && break
+        kill -0 $PID 2>/dev/null || break
+        sleep 0.05
+    done
+    [ -n "$PORT" ] && ok || bad "$* did not start: $(cat "$log")"
+}
 # e2e_done: prints the count; the exit status is 0 when every check passed.
 e2e_done() {
     echo "$passed passed, $failed failed"

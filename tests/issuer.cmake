@@ -19,7 +19,7 @@ add_dependencies(test_powercut jianpei-issuer)
 jp_test(test_issuer_batch SOURCES test_issuer_batch.c LIBS jp_issuer jp_ident)
 
 # Claim codes: shape and input, report and notices, hash only in the store, reset, backfill.
-jp_test(test_claim SOURCES test_claim.c LIBS jp_claim jp_store PkgConfig::JANSSON)
+jp_test(test_claim SOURCES test_claim.c LIBS jp_claim jp_ident jp_store PkgConfig::JANSSON)
 add_dependencies(test_claim jianpei-issuer)
 
 # Corrections and cascades (issue 19): correct renders the new name, the old QR page says

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "ident.h"
 #include "claim.h"
 #include "issuer_cli.h"
 #include "store.h"
@@ -30,12 +31,8 @@ struct issued {
 static const char *unknown_no(void)
 {
     static char no[IDENT_CERTNO_SIZE] = "44012026019999999";
-    static const char check[] = "10X98765432";
-    int sum = 0;
 
-    for (int i = 0; i < 17; i++)
-        sum += (no[i] - '0') * ((1 << (17 - i)) % 11);
-    no[17] = check[sum % 11];
+    no[17] = ident_mod11_2(no);
     no[18] = '\0';
     return no;
 }

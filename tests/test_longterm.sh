@@ -18,22 +18,6 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 unset JIANPEI_KEY_PASSPHRASE
 
-# start_daemon OUT LOG CMD...: starts CMD in the background, sets PID and PORT
-# from its "listening on 127.0.0.1:PORT" line (polled, no fixed sleep).
-start_daemon() {
-    local out=$1 log=$2
-    shift 2
-    "$@" >"$out" 2>"$log" &
-    PID=$!
-    PORT=""
-    for _ in $(seq 200); do
-        PORT=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$out")
-        [ -n "$PORT" ] && break
-        kill -0 $PID 2>/dev/null || break
-        sleep 0.05
-    done
-    [ -n "$PORT" ] && ok || bad "$* did not start: $(cat "$log")"
-}
 # set_tsa URL: points the home's configuration at URL (what init --tsa-url wrote).
 set_tsa() {
     python3 - "$H/config.json" "$1" <<'PY'

@@ -159,26 +159,16 @@ want="{\"certificate_no\":\"$CERT\",\"action\":\"lapse\",\"reason\":\"continuing
 # The issuer applies the lapse; the verifier, started on port 0 beside it,
 # reports the certificate lapsed (and another one still valid).
 expect 0 iss apply-status --input "$WORK/lapses.jsonl"
-"$BIN/jianpei-verifier" --home "$H" --listen 127.0.0.1:0 >"$WORK/v.out" 2>"$WORK/v.log" &
-VPID=$!
-port=""
-# Read the port from the verifier's first line (no fixed sleep: poll the file).
-for _ in $(seq 200); do
-    port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$WORK/v.out")
-    [ -n "$port" ] && break
-    kill -0 $VPID 2>/dev/null || break
-    sleep 0.05
-done
-[ -n "$port" ] && ok || bad "verifier did not start: $(cat "$WORK/v.log")"
-body=$(curl -s "http://127.0.0.1:$port/api/v1/certificates/$CERT")
+start_daemon "$WORK/v.out" "$WORK/v.log" "$BIN/jianpei-verifier" --home "$H" --listen 127.0.0.1:0
+body=$(curl -s "http://127.0.0.1:$PORT/api/v1/certificates/$CERT")
 printf '%s\n' "$body" >>"$LOGS/http.log"
 case "$body" in *'"status":"lapsed"'*) ok ;; *) bad "verifier reports $CERT: $body" ;; esac
 OTHER=$(iss find --id-number "${ids[1]}" 2>>"$LOGS/stderr.log" | awk 'NR==1 {print $1}')
-body=$(curl -s "http://127.0.0.1:$port/api/v1/certificates/$OTHER")
+body=$(curl -s "http://127.0.0.1:$PORT/api/v1/certificates/$OTHER")
 printf '%s\n' "$body" >>"$LOGS/http.log"
 case "$body" in *'"status":"valid"'*) ok ;; *) bad "verifier reports another certificate: $body" ;; esac
-kill -TERM $VPID
-wait $VPID && ok || bad "verifier did not exit 0 on SIGTERM"
+kill -TERM $PID
+wait $PID && ok || bad "verifier did not exit 0 on SIGTERM"
 cp "$WORK/v.log" "$LOGS/daemon-1.log"
 
 # The province strikes the institution off: the training module prints the issuer's cascade,

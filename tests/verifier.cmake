@@ -22,7 +22,7 @@ jp_verifier_test(test_verifier_net LIBS jp_ident PkgConfig::JANSSON)
 jp_test(test_verifier_proxy SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_proxy.c LIBS jp_verifier)
 # The holder's pages: sign-in failures alike, CSRF, session, PDF, print view, shares, lockout.
 jp_test(test_holder_pages SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_holder_pages.c
-        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c LIBS jp_util PkgConfig::JANSSON
+        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c LIBS jp_ident jp_util PkgConfig::JANSSON
         PkgConfig::OPENSSL)
 add_dependencies(test_holder_pages jianpei-verifier jianpei-issuer)
 # The institution endpoints (SPEC §10): own exam listed, own PDF, one 403 for everything else, 401.

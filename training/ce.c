@@ -41,11 +41,9 @@ int tr_ce_get(store_txn *txn, const char *id, int year, uint64_t *tenths)
 /* ------------------------------------------------------------- record */
 
 struct ce_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const struct training_ce *v;
     size_t n;
-    char *why;
-    size_t whylen;
 };
 
 static int ce_record_txn(store_txn *txn, void *arg)
@@ -55,11 +53,10 @@ static int ce_record_txn(store_txn *txn, void *arg)
     uint64_t tenths = 0;
     struct tr_field f[] = {{1, TR_U64, &tenths, 0, NULL}};
     struct tr_inst in;
-    char detail[64];
     int rc = 0;
 
-    if (op->a->role == TRAINING_INST)
-        rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    if (op->r.a->role == TRAINING_INST)
+        rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
     for (size_t i = 0; rc == 0 && i < op->n; i++) {
         rc = tr_ce_get(txn, op->v[i].id_number, op->v[i].year, &tenths);
         tenths += (uint64_t)op->v[i].tenths;
@@ -68,9 +65,7 @@ static int ce_record_txn(store_txn *txn, void *arg)
                 tr_put(txn, TR_DB_CE, key, ce_key(key, op->v[i].id_number, op->v[i].year), f, 1, 0);
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "%zu entries", op->n);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "ce record", detail);
+        rc = tr_auditf(txn, op->r.a, "ce record", "%zu entries", op->n);
     return rc;
 }
 
@@ -105,7 +100,7 @@ static int ce_entry_ok(const struct training_ce *e, size_t line, char *why, size
 int training_ce_record(training *t, const struct training_actor *a, const struct training_ce *v,
                        size_t n, char *why, size_t whylen)
 {
-    struct ce_op op = {.a = a, .v = v, .n = n, .why = why, .whylen = whylen};
+    struct ce_op op = {.r = {.a = a, .why = why, .whylen = whylen}, .v = v, .n = n};
     int rc = 0;
 
     if (a->role == TRAINING_CITY) {

@@ -421,6 +421,19 @@ int tr_audit(store_txn *txn, const struct training_actor *a, const char *action,
     return rc;
 }
 
+int tr_auditf(store_txn *txn, const struct training_actor *a, const char *action, const char *fmt,
+              ...)
+{
+    char detail[sizeof((struct store_audit_entry *)0)->detail];
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = jp_vstrf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    return rc == 0 ? tr_audit(txn, a, action, detail) : rc;
+}
+
 int training_audit_verify(training *t, uint64_t *first_bad, uint64_t *count)
 {
     return store_audit_verify(t->st, first_bad, count);

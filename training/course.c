@@ -95,6 +95,32 @@ static int own_class(store_txn *txn, const struct training_actor *a, const char 
     return rc;
 }
 
+/* The acting institution, into *in; it must offer position. */
+static int offering_inst(store_txn *txn, const struct tr_req *r, const char *position,
+                         struct tr_inst *in)
+{
+    int rc = tr_need_inst(txn, r->a, in, r->why, r->whylen);
+
+    if (rc == 0 && !tr_inst_offers(in, position)) {
+        jp_errf(r->why, r->whylen, "position: not offered by the institution");
+        rc = TRAINING_EREFUSED;
+    }
+    return rc;
+}
+
+/* The acting institution's class class_id, into *cl; it must be for position. */
+static int class_for(store_txn *txn, const struct tr_req *r, const char *class_id,
+                     const char *position, struct tr_class *cl)
+{
+    int rc = own_class(txn, r->a, class_id, cl, r->why, r->whylen);
+
+    if (rc == 0 && strcmp(cl->position, position) != 0) {
+        jp_errf(r->why, r->whylen, "position: differs from the class's position");
+        rc = TRAINING_EREFUSED;
+    }
+    return rc;
+}
+
 /* *hit = 1 when today lies inside the blacklist entry of id, else 0. */
 static int blacklisted(store_txn *txn, const char *id, const struct ident_date *today, int *hit)
 {
@@ -162,11 +188,9 @@ static int position_syntax(const training *t, const char *p, char *why, size_t w
 /* -------------------------------------------------------------- classes */
 
 struct class_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *class_id;
     const char *position;
-    char *why;
-    size_t whylen;
 };
 
 static int class_txn(store_txn *txn, void *arg)
@@ -175,25 +199,19 @@ static int class_txn(store_txn *txn, void *arg)
     struct tr_inst in;
     struct tr_class cl;
     struct tr_field f[] = CLASS_FIELDS(&cl);
-    char detail[64];
-    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    int rc = offering_inst(txn, &op->r, op->position, &in);
 
-    if (rc == 0 && !tr_inst_offers(&in, op->position)) {
-        jp_errf(op->why, op->whylen, "position: not offered by the institution");
-        rc = TRAINING_EREFUSED;
-    }
-    memcpy(cl.inst, op->a->code, sizeof cl.inst);
+    memcpy(cl.inst, op->r.a->code, sizeof cl.inst);
     memcpy(cl.position, op->position, 3);
     if (rc == 0)
         rc = tr_put(txn, TR_DB_CLASS, op->class_id, strlen(op->class_id), f, 2, STORE_PUT_NEW);
     if (rc == STORE_EEXIST) {
-        jp_errf(op->why, op->whylen, "class_id: already exists");
+        jp_errf(op->r.why, op->r.whylen, "class_id: already exists");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "class %s position %s", op->class_id, op->position);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "class create", detail);
+        rc = tr_auditf(txn, op->r.a, "class create", "class %s position %s", op->class_id,
+                       op->position);
     return rc;
 }
 
@@ -201,7 +219,7 @@ int training_class_create(training *t, const struct training_actor *a, const cha
                           const char *position, char *why, size_t whylen)
 {
     struct class_op op = {
-        .a = a, .class_id = class_id, .position = position, .why = why, .whylen = whylen};
+        .r = {.a = a, .why = why, .whylen = whylen}, .class_id = class_id, .position = position};
     int rc = position_syntax(t, position, why, whylen);
 
     if (rc != 0)
@@ -216,12 +234,9 @@ int training_class_create(training *t, const struct training_actor *a, const cha
 /* ----------------------------------------------------------- candidates */
 
 struct reg_op {
-    const training *t;
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *class_id;
     struct tr_cand c; /* checked fields */
-    char *why;
-    size_t whylen;
 };
 
 /* The checks an institution can make without the store: ID, birth date, age, gender, name. */
@@ -279,53 +294,44 @@ static int reg_txn(store_txn *txn, void *arg)
 {
     struct reg_op *op = arg;
     struct tr_field f[] = CAND_FIELDS(&op->c);
-    char key[CAND_KEY_MAX], detail[64];
+    char key[CAND_KEY_MAX];
     struct tr_inst in;
     struct tr_class cl;
     size_t n = 0;
     int hit = 0;
-    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    int rc = offering_inst(txn, &op->r, op->c.position, &in);
 
-    if (rc == 0 && !tr_inst_offers(&in, op->c.position)) {
-        jp_errf(op->why, op->whylen, "position: not offered by the institution");
-        rc = TRAINING_EREFUSED;
-    }
     if (rc == 0)
-        rc = own_class(txn, op->a, op->class_id, &cl, op->why, op->whylen);
-    if (rc == 0 && strcmp(cl.position, op->c.position) != 0) {
-        jp_errf(op->why, op->whylen, "position: differs from the class's position");
-        rc = TRAINING_EREFUSED;
-    }
+        rc = class_for(txn, &op->r, op->class_id, op->c.position, &cl);
     if (rc == 0)
-        rc = blacklisted(txn, op->c.id_number, &op->t->today, &hit);
+        rc = blacklisted(txn, op->c.id_number, &op->r.t->today, &hit);
     if (rc == 0 && hit) {
-        jp_errf(op->why, op->whylen, "id_number: on the test blacklist");
+        jp_errf(op->r.why, op->r.whylen, "id_number: on the test blacklist");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = class_size(txn, op->class_id, &n);
     if (rc == 0 && n >= TRAINING_CLASS_MAX) {
-        jp_errf(op->why, op->whylen, "class_id: class is full (%d)", TRAINING_CLASS_MAX);
+        jp_errf(op->r.why, op->r.whylen, "class_id: class is full (%d)", TRAINING_CLASS_MAX);
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = tr_put(txn, TR_DB_CAND, key, cand_key(key, op->class_id, op->c.id_number), f, 5,
                     STORE_PUT_NEW);
     if (rc == STORE_EEXIST) {
-        jp_errf(op->why, op->whylen, "id_number: already registered in the class");
+        jp_errf(op->r.why, op->r.whylen, "id_number: already registered in the class");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "class %s", op->class_id);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "candidate register", detail);
+        rc = tr_auditf(txn, op->r.a, "candidate register", "class %s", op->class_id);
     return rc;
 }
 
 int training_candidate_register(training *t, const struct training_actor *a,
                                 const struct training_candidate *c, char *why, size_t whylen)
 {
-    struct reg_op op = {.t = t, .a = a, .class_id = c->class_id, .why = why, .whylen = whylen};
+    struct reg_op op = {.r = {.t = t, .a = a, .why = why, .whylen = whylen},
+                        .class_id = c->class_id};
     int rc;
 
     if (c->class_id == NULL || !tr_code_ok(c->class_id)) {
@@ -344,13 +350,11 @@ int training_candidate_register(training *t, const struct training_actor *a,
 /* ------------------------------------------------------------ blacklist */
 
 struct black_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *class_id;
     char id[IDENT_ID_SIZE];
     const char *reason;
     char from[IDENT_DATE_SIZE], until[IDENT_DATE_SIZE];
-    char *why;
-    size_t whylen;
 };
 
 static int black_txn(store_txn *txn, void *arg)
@@ -359,28 +363,26 @@ static int black_txn(store_txn *txn, void *arg)
     struct tr_field f[] = {{.tag = 1, .type = TR_STR, .cp = op->reason},
                            {.tag = 2, .type = TR_STR, .cp = op->from},
                            {.tag = 3, .type = TR_STR, .cp = op->until},
-                           {.tag = 4, .type = TR_STR, .cp = op->a->code}};
-    char key[CAND_KEY_MAX], detail[96];
+                           {.tag = 4, .type = TR_STR, .cp = op->r.a->code}};
+    char key[CAND_KEY_MAX];
     const void *v;
     size_t vl;
     struct tr_inst in;
     struct tr_class cl;
-    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
 
     if (rc == 0)
-        rc = own_class(txn, op->a, op->class_id, &cl, op->why, op->whylen);
+        rc = own_class(txn, op->r.a, op->class_id, &cl, op->r.why, op->r.whylen);
     if (rc == 0)
         rc = store_get(txn, tr_db(TR_DB_CAND), key, cand_key(key, op->class_id, op->id), &v, &vl);
     if (rc == STORE_ENOTFOUND) {
-        jp_errf(op->why, op->whylen, "id_number: not a candidate of the class");
+        jp_errf(op->r.why, op->r.whylen, "id_number: not a candidate of the class");
         rc = TRAINING_ENOTFOUND;
     }
     if (rc == 0)
         rc = tr_put(txn, TR_DB_BLACK, op->id, strlen(op->id), f, 4, 0);
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "class %s until %s", op->class_id, op->until);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "blacklist add", detail);
+        rc = tr_auditf(txn, op->r.a, "blacklist add", "class %s until %s", op->class_id, op->until);
     return rc;
 }
 
@@ -389,7 +391,7 @@ int training_blacklist_add(training *t, const struct training_actor *a, const ch
                            const char *until, char *why, size_t whylen)
 {
     struct black_op op = {
-        .a = a, .class_id = class_id, .reason = reason, .why = why, .whylen = whylen};
+        .r = {.a = a, .why = why, .whylen = whylen}, .class_id = class_id, .reason = reason};
     struct ident_date df = t->today, du;
     int rc;
 
@@ -422,11 +424,9 @@ int training_blacklist_add(training *t, const struct training_actor *a, const ch
 /* ---------------------------------------------------------------- plans */
 
 struct plan_op {
-    const struct training_actor *a;
+    struct tr_req r;  /* who acts, and where a refusal's reason goes */
     struct tr_plan p; /* the plan to write */
     int approve;      /* review: 1 approve, 0 reject */
-    char *why;
-    size_t whylen;
 };
 
 static int plan_submit_txn(store_txn *txn, void *arg)
@@ -435,43 +435,33 @@ static int plan_submit_txn(store_txn *txn, void *arg)
     struct tr_plan old;
     struct tr_inst in;
     struct tr_class cl;
-    char detail[128];
     size_t n = 0;
-    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    int rc = offering_inst(txn, &op->r, op->p.position, &in);
 
-    if (rc == 0 && !tr_inst_offers(&in, op->p.position)) {
-        jp_errf(op->why, op->whylen, "position: not offered by the institution");
-        rc = TRAINING_EREFUSED;
-    }
     if (rc == 0)
-        rc = own_class(txn, op->a, op->p.class_id, &cl, op->why, op->whylen);
-    if (rc == 0 && strcmp(cl.position, op->p.position) != 0) {
-        jp_errf(op->why, op->whylen, "position: differs from the class's position");
-        rc = TRAINING_EREFUSED;
-    }
+        rc = class_for(txn, &op->r, op->p.class_id, op->p.position, &cl);
     if (rc == 0)
         rc = class_size(txn, op->p.class_id, &n);
     if (rc == 0 && n == 0) {
-        jp_errf(op->why, op->whylen, "class_id: class has no candidates");
+        jp_errf(op->r.why, op->r.whylen, "class_id: class has no candidates");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = tr_plan_get(txn, op->p.exam_id, &old);
-    if (rc == 0 && (old.state != TR_REJECTED || strcmp(old.inst, op->a->code) != 0)) {
-        jp_errf(op->why, op->whylen, "exam_id: already used by a plan that is not rejected");
+    if (rc == 0 && (old.state != TR_REJECTED || strcmp(old.inst, op->r.a->code) != 0)) {
+        jp_errf(op->r.why, op->r.whylen, "exam_id: already used by a plan that is not rejected");
         rc = TRAINING_EREFUSED;
     }
     if (rc == STORE_ENOTFOUND || rc == 0) {
-        memcpy(op->p.inst, op->a->code, sizeof op->p.inst);
+        memcpy(op->p.inst, op->r.a->code, sizeof op->p.inst);
         memcpy(op->p.city, in.city, sizeof op->p.city);
         op->p.state = TR_SUBMITTED;
         op->p.reason[0] = '\0';
         rc = tr_plan_put(txn, &op->p);
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "exam %s class %s", op->p.exam_id, op->p.class_id);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "plan submit", detail);
+        rc = tr_auditf(txn, op->r.a, "plan submit", "exam %s class %s", op->p.exam_id,
+                       op->p.class_id);
     return rc;
 }
 
@@ -479,7 +469,7 @@ int training_plan_submit(training *t, const struct training_actor *a, const char
                          const char *exam_id, const char *position, const char *exam_date,
                          char *why, size_t whylen)
 {
-    struct plan_op op = {.a = a, .why = why, .whylen = whylen};
+    struct plan_op op = {.r = {.a = a, .why = why, .whylen = whylen}};
     struct ident_date d;
     int rc;
 
@@ -503,42 +493,56 @@ int training_plan_submit(training *t, const struct training_actor *a, const char
     return store_write(t->st, plan_submit_txn, &op);
 }
 
-/* The plan of exam_id that the acting city oversees. */
-static int city_plan(store_txn *txn, const struct training_actor *a, const char *exam_id,
-                     struct tr_plan *p, char *why, size_t whylen)
+/* The plan of exam_id, into *p; TRAINING_ENOTFOUND ("unknown exam") when there is none. */
+static int known_plan(store_txn *txn, const char *exam_id, struct tr_plan *p, char *why,
+                      size_t whylen)
 {
     int rc = tr_plan_get(txn, exam_id, p);
 
     if (rc == STORE_ENOTFOUND) {
         jp_errf(why, whylen, "exam_id: unknown exam");
-        return TRAINING_ENOTFOUND;
+        rc = TRAINING_ENOTFOUND;
     }
+    return rc;
+}
+
+/* The plan of exam_id that the acting city oversees. */
+static int city_plan(store_txn *txn, const struct training_actor *a, const char *exam_id,
+                     struct tr_plan *p, char *why, size_t whylen)
+{
+    int rc = known_plan(txn, exam_id, p, why, whylen);
+
     if (rc == 0)
         rc = tr_city_oversees(a, p->city, why, whylen);
     return rc;
+}
+
+/* 0 when a plan or score sheet (what) in state is awaiting review, else TRAINING_EREFUSED. */
+static int awaiting_review(const struct tr_req *r, const char *what, unsigned state)
+{
+    if (state == TR_SUBMITTED)
+        return 0;
+    jp_errf(r->why, r->whylen, "exam_id: %s is %s, not submitted", what,
+            tr_review_state_name(state));
+    return TRAINING_EREFUSED;
 }
 
 static int plan_review_txn(store_txn *txn, void *arg)
 {
     struct plan_op *op = arg;
     struct tr_plan p;
-    char detail[96];
-    int rc = city_plan(txn, op->a, op->p.exam_id, &p, op->why, op->whylen);
+    int rc = city_plan(txn, op->r.a, op->p.exam_id, &p, op->r.why, op->r.whylen);
 
-    if (rc == 0 && p.state != TR_SUBMITTED) {
-        jp_errf(op->why, op->whylen, "exam_id: plan is %s, not submitted",
-                tr_review_state_name(p.state));
-        rc = TRAINING_EREFUSED;
-    }
+    if (rc == 0)
+        rc = awaiting_review(&op->r, "plan", p.state);
     if (rc == 0) {
         p.state = op->approve ? TR_APPROVED : TR_REJECTED;
         memcpy(p.reason, op->p.reason, sizeof p.reason);
         rc = tr_plan_put(txn, &p);
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "exam %s", p.exam_id);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, op->approve ? "plan approve" : "plan reject", detail);
+        rc = tr_auditf(txn, op->r.a, op->approve ? "plan approve" : "plan reject", "exam %s",
+                       p.exam_id);
     return rc;
 }
 
@@ -560,7 +564,7 @@ static int review_args(const training *t, const struct training_actor *a, const 
 int training_plan_review(training *t, const struct training_actor *a, const char *exam_id,
                          int approve, const char *reason, char *why, size_t whylen)
 {
-    struct plan_op op = {.a = a, .approve = approve, .why = why, .whylen = whylen};
+    struct plan_op op = {.r = {.a = a, .why = why, .whylen = whylen}, .approve = approve};
     int rc = review_args(t, a, exam_id, approve, reason, why, whylen);
 
     if (rc != 0)
@@ -672,13 +676,11 @@ static int sheet_put(store_txn *txn, const char *exam_id, const struct sheet *s)
 }
 
 struct scores_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *exam_id;
     struct sheet s; /* upload: lines not owned (the caller's canonical copy) */
     int approve;    /* review */
     const char *reason;
-    char *why;
-    size_t whylen;
 };
 
 /* 1 when s has a line for the ID number id[0..n-1]. */
@@ -734,48 +736,41 @@ static int scores_upload_txn(store_txn *txn, void *arg)
     struct sheet old = {0};
     struct tr_plan p;
     struct tr_inst in;
-    char detail[128];
-    int rc = tr_need_inst(txn, op->a, &in, op->why, op->whylen);
+    int rc = tr_need_inst(txn, op->r.a, &in, op->r.why, op->r.whylen);
 
     if (rc == 0)
-        rc = tr_plan_get(txn, op->exam_id, &p);
-    if (rc == STORE_ENOTFOUND) {
-        jp_errf(op->why, op->whylen, "exam_id: unknown exam");
-        rc = TRAINING_ENOTFOUND;
-    }
-    if (rc == 0 && strcmp(p.inst, op->a->code) != 0) {
-        jp_errf(op->why, op->whylen, "exam_id: exam of another institution");
+        rc = known_plan(txn, op->exam_id, &p, op->r.why, op->r.whylen);
+    if (rc == 0 && strcmp(p.inst, op->r.a->code) != 0) {
+        jp_errf(op->r.why, op->r.whylen, "exam_id: exam of another institution");
         rc = TRAINING_EREMIT;
     }
     if (rc == 0 && p.state != TR_APPROVED) {
-        jp_errf(op->why, op->whylen, "exam_id: plan is %s, not approved",
+        jp_errf(op->r.why, op->r.whylen, "exam_id: plan is %s, not approved",
                 tr_review_state_name(p.state));
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = sheet_get(txn, op->exam_id, &old);
     if (rc == 0 && old.state == TR_APPROVED) {
-        jp_errf(op->why, op->whylen, "exam_id: score sheet is already approved");
+        jp_errf(op->r.why, op->r.whylen, "exam_id: score sheet is already approved");
         rc = TRAINING_EREFUSED;
     }
     sheet_free(&old);
     if (rc == STORE_ENOTFOUND)
         rc = 0; /* no sheet yet */
     if (rc == 0)
-        rc = sheet_lines_ok(txn, p.class_id, &op->s, op->why, op->whylen);
+        rc = sheet_lines_ok(txn, p.class_id, &op->s, op->r.why, op->r.whylen);
     if (rc == 0)
         rc = sheet_put(txn, op->exam_id, &op->s);
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "exam %s: %zu scores", op->exam_id, op->s.n);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "scores upload", detail);
+        rc = tr_auditf(txn, op->r.a, "scores upload", "exam %s: %zu scores", op->exam_id, op->s.n);
     return rc;
 }
 
 int training_scores_upload(training *t, const struct training_actor *a, const char *exam_id,
                            const struct training_score *scores, size_t n, char *why, size_t whylen)
 {
-    struct scores_op op = {.a = a, .exam_id = exam_id, .why = why, .whylen = whylen};
+    struct scores_op op = {.r = {.a = a, .why = why, .whylen = whylen}, .exam_id = exam_id};
     int rc = 0;
 
     if (exam_id == NULL || !tr_exam_ok(exam_id)) {
@@ -812,29 +807,24 @@ static int scores_review_txn(store_txn *txn, void *arg)
     struct scores_op *op = arg;
     struct sheet s = {0};
     struct tr_plan p;
-    char detail[96];
-    int rc = city_plan(txn, op->a, op->exam_id, &p, op->why, op->whylen);
+    int rc = city_plan(txn, op->r.a, op->exam_id, &p, op->r.why, op->r.whylen);
 
     if (rc == 0)
         rc = sheet_get(txn, op->exam_id, &s);
     if (rc == STORE_ENOTFOUND) {
-        jp_errf(op->why, op->whylen, "exam_id: no score sheet uploaded");
+        jp_errf(op->r.why, op->r.whylen, "exam_id: no score sheet uploaded");
         rc = TRAINING_ENOTFOUND;
     }
-    if (rc == 0 && s.state != TR_SUBMITTED) {
-        jp_errf(op->why, op->whylen, "exam_id: score sheet is %s, not submitted",
-                tr_review_state_name(s.state));
-        rc = TRAINING_EREFUSED;
-    }
+    if (rc == 0)
+        rc = awaiting_review(&op->r, "score sheet", s.state);
     if (rc == 0) {
         s.state = op->approve ? TR_APPROVED : TR_REJECTED;
         memcpy(s.reason, op->approve ? "" : op->reason, op->approve ? 1 : strlen(op->reason) + 1);
         rc = sheet_put(txn, op->exam_id, &s);
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "exam %s", op->exam_id);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, op->approve ? "scores approve" : "scores reject", detail);
+        rc = tr_auditf(txn, op->r.a, op->approve ? "scores approve" : "scores reject", "exam %s",
+                       op->exam_id);
     sheet_free(&s);
     return rc;
 }
@@ -842,12 +832,10 @@ static int scores_review_txn(store_txn *txn, void *arg)
 int training_scores_review(training *t, const struct training_actor *a, const char *exam_id,
                            int approve, const char *reason, char *why, size_t whylen)
 {
-    struct scores_op op = {.a = a,
+    struct scores_op op = {.r = {.a = a, .why = why, .whylen = whylen},
                            .exam_id = exam_id,
                            .approve = approve,
-                           .reason = reason,
-                           .why = why,
-                           .whylen = whylen};
+                           .reason = reason};
     int rc = review_args(t, a, exam_id, approve, reason, why, whylen);
 
     if (rc != 0)
@@ -858,13 +846,10 @@ int training_scores_review(training *t, const struct training_actor *a, const ch
 /* --------------------------------------------------------------- export */
 
 struct export_op {
-    const training *t;
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *exam_id;
     struct jp_buf lines; /* the JSON Lines, emptied at the start of each run */
     size_t count;        /* lines written */
-    char *why;
-    size_t whylen;
 };
 
 static int export_line(struct jp_buf *out, const struct tr_cand *c, const struct tr_inst *in,
@@ -899,12 +884,8 @@ static int export_line(struct jp_buf *out, const struct tr_cand *c, const struct
 static int export_plan(store_txn *txn, const struct training_actor *a, const char *exam_id,
                        struct tr_plan *p, char *why, size_t whylen)
 {
-    int rc = tr_plan_get(txn, exam_id, p);
+    int rc = known_plan(txn, exam_id, p, why, whylen);
 
-    if (rc == STORE_ENOTFOUND) {
-        jp_errf(why, whylen, "exam_id: unknown exam");
-        return TRAINING_ENOTFOUND;
-    }
     if (rc != 0)
         return rc;
     if (a->role == TRAINING_CITY)
@@ -924,22 +905,22 @@ static int export_txn(store_txn *txn, void *arg)
     struct sheet s = {0};
     struct tr_plan p;
     struct tr_inst in;
-    char key[CAND_KEY_MAX], detail[128];
+    char key[CAND_KEY_MAX];
     int rc;
 
     jp_buf_reset(&op->lines);
     op->count = 0;
-    rc = export_plan(txn, op->a, op->exam_id, &p, op->why, op->whylen);
+    rc = export_plan(txn, op->r.a, op->exam_id, &p, op->r.why, op->r.whylen);
     if (rc == 0)
         rc = tr_inst_get(txn, p.inst, &in);
     if (rc == 0)
         rc = sheet_get(txn, op->exam_id, &s);
     if (rc == STORE_ENOTFOUND || (rc == 0 && s.state != TR_APPROVED)) {
-        jp_errf(op->why, op->whylen, "exam_id: score sheet is not approved");
+        jp_errf(op->r.why, op->r.whylen, "exam_id: score sheet is not approved");
         rc = TRAINING_EREFUSED;
     }
     for (size_t i = 0; rc == 0 && i < s.n; i++) {
-        if (s.lines[i].tenths < op->t->cfg.pass_mark_tenths)
+        if (s.lines[i].tenths < op->r.t->cfg.pass_mark_tenths)
             continue;
         rc = tr_get(txn, TR_DB_CAND, key, cand_key(key, p.class_id, s.lines[i].id_number), f, 5);
         if (rc == 0)
@@ -948,16 +929,15 @@ static int export_txn(store_txn *txn, void *arg)
     }
     sheet_free(&s);
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "exam %s: %zu passed", op->exam_id, op->count);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "export-passed", detail);
+        rc =
+            tr_auditf(txn, op->r.a, "export-passed", "exam %s: %zu passed", op->exam_id, op->count);
     return rc;
 }
 
 int training_export_passed(training *t, const struct training_actor *a, const char *exam_id,
                            struct jp_buf *out, size_t *count, char *why, size_t whylen)
 {
-    struct export_op op = {.t = t, .a = a, .exam_id = exam_id, .why = why, .whylen = whylen};
+    struct export_op op = {.r = {.t = t, .a = a, .why = why, .whylen = whylen}, .exam_id = exam_id};
     int rc;
 
     *count = 0;

@@ -19,7 +19,7 @@
 /* ------------------------------------------------------------- quota */
 
 struct quota_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *city;
     uint16_t max;
 };
@@ -28,21 +28,17 @@ static int quota_txn(store_txn *txn, void *arg)
 {
     struct quota_op *op = arg;
     struct tr_field f[] = {{1, TR_U16, &op->max, 0, NULL}};
-    char detail[64];
     int rc = tr_put(txn, TR_DB_QUOTA, op->city, 2, f, 1, 0);
 
     if (rc == 0)
-
-        rc = jp_strf(detail, sizeof detail, "city %s quota %u", op->city, (unsigned)op->max);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "quota set", detail);
+        rc = tr_auditf(txn, op->r.a, "quota set", "city %s quota %u", op->city, (unsigned)op->max);
     return rc;
 }
 
 int training_quota_set(training *t, const struct training_actor *a, const char *city, unsigned max,
                        char *why, size_t whylen)
 {
-    struct quota_op op = {.a = a, .city = city, .max = (uint16_t)max};
+    struct quota_op op = {.r = {.a = a}, .city = city, .max = (uint16_t)max};
     int rc = tr_need_province(a, why, whylen);
 
     if (rc != 0)
@@ -87,10 +83,8 @@ static int city_count(store_txn *txn, const char *city, unsigned *n)
 /* ----------------------------------------------------------- confirm */
 
 struct confirm_op {
-    const struct training_actor *a;
+    struct tr_req r;   /* who acts, and where a refusal's reason goes */
     struct tr_inst in; /* the new record */
-    char *why;
-    size_t whylen;
 };
 
 static int confirm_txn(store_txn *txn, void *arg)
@@ -99,31 +93,29 @@ static int confirm_txn(store_txn *txn, void *arg)
     struct tr_field f[] = {{1, TR_U16, NULL, 0, NULL}};
     uint16_t quota = 0;
     unsigned used = 0;
-    char detail[64];
     int rc;
 
     f[0].p = &quota;
     rc = tr_get(txn, TR_DB_QUOTA, op->in.city, 2, f, 1);
     if (rc == STORE_ENOTFOUND) {
-        jp_errf(op->why, op->whylen, "city: no quota set by the province");
+        jp_errf(op->r.why, op->r.whylen, "city: no quota set by the province");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = city_count(txn, op->in.city, &used);
     if (rc == 0 && used >= quota) {
-        jp_errf(op->why, op->whylen, "city: quota of %u institutions is used up", (unsigned)quota);
+        jp_errf(op->r.why, op->r.whylen, "city: quota of %u institutions is used up",
+                (unsigned)quota);
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
         rc = tr_inst_put(txn, &op->in, STORE_PUT_NEW);
     if (rc == STORE_EEXIST) {
-        jp_errf(op->why, op->whylen, "code: institution already exists");
+        jp_errf(op->r.why, op->r.whylen, "code: institution already exists");
         rc = TRAINING_EREFUSED;
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "institution %s", op->in.code);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "institution confirm", detail);
+        rc = tr_auditf(txn, op->r.a, "institution confirm", "institution %s", op->in.code);
     return rc;
 }
 
@@ -152,17 +144,26 @@ static int positions_ok(const training *t, const char *list, char *why, size_t w
     return 0;
 }
 
+/* What a city's act on an institution checks first: a city acts, code and text are well-formed. */
+static int city_act_check(const training *t, const struct training_actor *a, const char *code_field,
+                          const char *code, const char *text_field, const char *text, char *why,
+                          size_t whylen)
+{
+    int rc = tr_need_city(t, a, why, whylen);
+
+    if (rc == 0)
+        rc = tr_code_check(code_field, code, why, whylen);
+    if (rc == 0)
+        rc = tr_text_check(text_field, text, why, whylen);
+    return rc;
+}
+
 int training_inst_confirm(training *t, const struct training_actor *a, const char *code,
                           const char *name, const char *positions, char *why, size_t whylen)
 {
-    struct confirm_op op = {.a = a, .why = why, .whylen = whylen};
-    int rc = tr_need_city(t, a, why, whylen);
+    struct confirm_op op = {.r = {.a = a, .why = why, .whylen = whylen}};
+    int rc = city_act_check(t, a, "code", code, "name", name, why, whylen);
 
-    if (rc != 0)
-        return rc;
-    rc = tr_code_check("code", code, why, whylen);
-    if (rc == 0)
-        rc = tr_text_check("name", name, why, whylen);
     if (rc != 0)
         return rc;
     rc = positions_ok(t, positions, why, whylen);
@@ -179,30 +180,27 @@ int training_inst_confirm(training *t, const struct training_actor *a, const cha
 /* ------------------------------------------------------ file, remove */
 
 struct state_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *code;
     const char *reason; /* removal only */
     uint16_t to;        /* TR_INST_FILED or TR_INST_REMOVED */
-    char *why;
-    size_t whylen;
 };
 
 static int state_txn(store_txn *txn, void *arg)
 {
     struct state_op *op = arg;
     struct tr_inst in;
-    char detail[64];
     int rc = tr_inst_get(txn, op->code, &in);
 
     if (rc == STORE_ENOTFOUND) {
-        jp_errf(op->why, op->whylen, "code: unknown institution");
+        jp_errf(op->r.why, op->r.whylen, "code: unknown institution");
         rc = TRAINING_ENOTFOUND;
     }
     if (rc == 0 && in.state == TR_INST_REMOVED) {
-        jp_errf(op->why, op->whylen, "code: institution was removed");
+        jp_errf(op->r.why, op->r.whylen, "code: institution was removed");
         rc = TRAINING_EREFUSED;
     } else if (rc == 0 && op->to == TR_INST_FILED && in.state != TR_INST_CONFIRMED) {
-        jp_errf(op->why, op->whylen, "code: institution is %s, not confirmed",
+        jp_errf(op->r.why, op->r.whylen, "code: institution is %s, not confirmed",
                 tr_inst_state_name(in.state));
         rc = TRAINING_EREFUSED;
     }
@@ -213,17 +211,17 @@ static int state_txn(store_txn *txn, void *arg)
         rc = tr_inst_put(txn, &in, 0);
     }
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "institution %s", op->code);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a,
-                      op->to == TR_INST_FILED ? "institution file" : "institution remove", detail);
+        rc = tr_auditf(txn, op->r.a,
+                       op->to == TR_INST_FILED ? "institution file" : "institution remove",
+                       "institution %s", op->code);
     return rc;
 }
 
 int training_inst_file(training *t, const struct training_actor *a, const char *code, char *why,
                        size_t whylen)
 {
-    struct state_op op = {.a = a, .code = code, .to = TR_INST_FILED, .why = why, .whylen = whylen};
+    struct state_op op = {
+        .r = {.a = a, .why = why, .whylen = whylen}, .code = code, .to = TR_INST_FILED};
     int rc = tr_need_province(a, why, whylen);
 
     if (rc != 0)
@@ -238,12 +236,10 @@ int training_inst_file(training *t, const struct training_actor *a, const char *
 int training_inst_remove(training *t, const struct training_actor *a, const char *code,
                          const char *reason, char *why, size_t whylen)
 {
-    struct state_op op = {.a = a,
+    struct state_op op = {.r = {.a = a, .why = why, .whylen = whylen},
                           .code = code,
                           .reason = reason,
-                          .to = TR_INST_REMOVED,
-                          .why = why,
-                          .whylen = whylen};
+                          .to = TR_INST_REMOVED};
     int rc = tr_need_province(a, why, whylen);
 
     if (rc != 0)
@@ -374,12 +370,10 @@ out:
 }
 
 struct draw_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     int year;
     unsigned char seed[TRAINING_SEED_LEN];
     struct jp_buf json; /* the draw as JSON; emptied at the start of each run */
-    char *why;
-    size_t whylen;
 };
 
 /* The codes of the filed institutions, in code order; *codes freed by the caller. */
@@ -455,7 +449,7 @@ static int draw_txn(store_txn *txn, void *arg)
     char(*codes)[TRAINING_CODE_MAX + 1] = NULL;
     const char **ptrs = NULL;
     size_t n = 0, k = 0, *idx = NULL;
-    char key[8], detail[96];
+    char key[8];
     struct jp_buf rec;
     const void *v;
     size_t vl;
@@ -467,7 +461,7 @@ static int draw_txn(store_txn *txn, void *arg)
     if (rc == 0)
         rc = store_get(txn, tr_db(TR_DB_DRAW), key, 4, &v, &vl);
     if (rc == 0) {
-        jp_errf(op->why, op->whylen, "year: the inspection sample of %d is already drawn",
+        jp_errf(op->r.why, op->r.whylen, "year: the inspection sample of %d is already drawn",
                 op->year);
         rc = TRAINING_EREFUSED;
         goto out;
@@ -489,10 +483,8 @@ static int draw_txn(store_txn *txn, void *arg)
     if (rc == 0)
         rc = store_put(txn, tr_db(TR_DB_DRAW), key, 4, rec.data, rec.len, STORE_PUT_NEW);
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "year %d: %zu of %zu active institutions", op->year, k,
-                     n);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "inspection draw", detail);
+        rc = tr_auditf(txn, op->r.a, "inspection draw", "year %d: %zu of %zu active institutions",
+                       op->year, k, n);
 out_free:
     free(idx);
     free(ptrs);
@@ -505,7 +497,7 @@ out:
 int training_inspection_draw(training *t, const struct training_actor *a, int year,
                              const char *seed_hex, struct jp_buf *out, char *why, size_t whylen)
 {
-    struct draw_op op = {.a = a, .year = year, .why = why, .whylen = whylen};
+    struct draw_op op = {.r = {.a = a, .why = why, .whylen = whylen}, .year = year};
     int rc = tr_need_province(a, why, whylen);
 
     if (rc != 0)
@@ -534,13 +526,11 @@ int training_inspection_draw(training *t, const struct training_actor *a, int ye
 /* -------------------------------------------------------- complaints */
 
 struct complaint_op {
-    const struct training_actor *a;
+    struct tr_req r; /* who acts, and where a refusal's reason goes */
     const char *inst;
     const char *text;
     char date[IDENT_DATE_SIZE];
     uint64_t id;
-    char *why;
-    size_t whylen;
 };
 
 /* The number after the highest complaint number (1 for none). */
@@ -570,7 +560,6 @@ static int complaint_txn(store_txn *txn, void *arg)
     struct complaint_op *op = arg;
     struct tr_inst in;
     unsigned char key[8];
-    char detail[96];
     struct tr_field f[] = {{.tag = 1, .type = TR_STR, .cp = op->inst},
                            {.tag = 2, .type = TR_STR, .p = in.city},
                            {.tag = 3, .type = TR_STR, .cp = op->text},
@@ -578,11 +567,11 @@ static int complaint_txn(store_txn *txn, void *arg)
     int rc = tr_inst_get(txn, op->inst, &in);
 
     if (rc == STORE_ENOTFOUND) {
-        jp_errf(op->why, op->whylen, "institution: unknown institution");
+        jp_errf(op->r.why, op->r.whylen, "institution: unknown institution");
         rc = TRAINING_ENOTFOUND;
     }
     if (rc == 0)
-        rc = tr_city_oversees(op->a, in.city, op->why, op->whylen);
+        rc = tr_city_oversees(op->r.a, in.city, op->r.why, op->r.whylen);
     if (rc == 0)
         rc = complaint_next(txn, &op->id);
     for (int i = 0; i < 8; i++)
@@ -590,10 +579,8 @@ static int complaint_txn(store_txn *txn, void *arg)
     if (rc == 0)
         rc = tr_put(txn, TR_DB_COMPLAINT, key, 8, f, 4, STORE_PUT_NEW);
     if (rc == 0)
-        rc = jp_strf(detail, sizeof detail, "complaint %llu about institution %s",
-                     (unsigned long long)op->id, op->inst);
-    if (rc == 0)
-        rc = tr_audit(txn, op->a, "complaint add", detail);
+        rc = tr_auditf(txn, op->r.a, "complaint add", "complaint %llu about institution %s",
+                       (unsigned long long)op->id, op->inst);
     return rc;
 }
 
@@ -601,14 +588,9 @@ int training_complaint_add(training *t, const struct training_actor *a, const ch
                            const char *text, uint64_t *id, char *why, size_t whylen)
 {
     struct complaint_op op = {
-        .a = a, .inst = inst_code, .text = text, .why = why, .whylen = whylen};
-    int rc = tr_need_city(t, a, why, whylen);
+        .r = {.a = a, .why = why, .whylen = whylen}, .inst = inst_code, .text = text};
+    int rc = city_act_check(t, a, "institution", inst_code, "text", text, why, whylen);
 
-    if (rc != 0)
-        return rc;
-    rc = tr_code_check("institution", inst_code, why, whylen);
-    if (rc == 0)
-        rc = tr_text_check("text", text, why, whylen);
     if (rc != 0)
         return rc;
     ident_date_format(&t->today, op.date, sizeof op.date);

@@ -47,6 +47,14 @@ static inline int tr_db(enum tr_db d)
 
 enum tr_ftype { TR_STR, TR_U16, TR_U64 };
 
+/* What every write of the module carries into its transaction (each *_op starts with one). */
+struct tr_req {
+    const training *t;              /* the module, when the transaction needs it; else NULL */
+    const struct training_actor *a; /* who acts; named in the audit entry */
+    char *why;                      /* the reason of a refusal goes here */
+    size_t whylen;                  /* bytes at why */
+};
+
 struct tr_field {
     uint8_t tag;        /* record tag, 1..255 */
     enum tr_ftype type; /* how p is read and written */
@@ -139,6 +147,9 @@ int tr_city_oversees(const struct training_actor *a, const char *city, char *why
 /* Appends the audit entry of a successful write; detail must hold no personal data. */
 int tr_audit(store_txn *txn, const struct training_actor *a, const char *action,
              const char *detail);
+/* tr_audit with the detail printf-formatted; ENOSPC when it does not fit the entry. */
+int tr_auditf(store_txn *txn, const struct training_actor *a, const char *action,
+              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* ce.c: a holder's hours (tenths) in year k of the ledger; 0 when none. */
 int tr_ce_get(store_txn *txn, const char *id, int year, uint64_t *tenths);

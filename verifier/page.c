@@ -16,24 +16,6 @@
 
 /* ------------------------------------------------------------ QR check */
 
-const char *verifier_qr_verdict_name(enum verifier_qr_verdict v)
-{
-    switch (v) {
-    case VERIFIER_QR_GENUINE:
-        return "genuine";
-    case VERIFIER_QR_FORGED:
-        return "forged";
-    case VERIFIER_QR_UNKNOWN_KEY:
-        return "unknown_key";
-    case VERIFIER_QR_REVOKED_KEY:
-        return "revoked_key";
-    case VERIFIER_QR_EXPIRED_KEY:
-        return "expired_key";
-    default:
-        return "malformed";
-    }
-}
-
 static enum verifier_qr_verdict from_keys(enum keys_verdict kv)
 {
     switch (kv) {
@@ -50,6 +32,18 @@ static enum verifier_qr_verdict from_keys(enum keys_verdict kv)
     default:
         return VERIFIER_QR_MALFORMED;
     }
+}
+
+/* The verifier's verdicts are the token's (keys.h), so are their names. */
+const char *verifier_qr_verdict_name(enum verifier_qr_verdict v)
+{
+    enum keys_verdict kv = KEYS_TOKEN_MALFORMED;
+
+    for (int k = KEYS_TOKEN_GENUINE; k < KEYS_TOKEN_MALFORMED; k++) {
+        if (from_keys((enum keys_verdict)k) == v)
+            kv = (enum keys_verdict)k;
+    }
+    return keys_verdict_name(kv);
 }
 
 /*
@@ -216,51 +210,15 @@ int vf_cert_json_text(const struct verifier *v, const struct store_cert *c, stru
     if (status == NULL)
         return EINVAL;
     vf_holder_masked(c, name, id);
-    rc = jp_buf_puts(b, "{\"certificate_no\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, c->certificate_no);
-    if (rc == 0)
-        rc = jp_buf_puts(b, ",\"elicence_id\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, c->elicence_id);
-    if (rc == 0)
-        rc = jp_buf_puts(b, ",\"status\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, status);
-    if (rc == 0)
-        rc = jp_buf_puts(b, ",\"position\":{\"code\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, c->position_code);
-    if (rc == 0)
-        rc = jp_buf_puts(b, ",\"name\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, vf_position_name(v, c->position_code));
-    if (rc == 0)
-        rc = jp_buf_puts(b, "},\"issue_date\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, c->issue_date);
-    if (rc == 0)
-        rc = jp_buf_puts(b, ",\"issuer\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, c->authority_name);
-    if (rc == 0)
-        rc = jp_buf_puts(b, ",\"institution\":{\"code\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, c->institution_code);
-    if (rc == 0)
-        rc = jp_buf_puts(b, ",\"name\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, c->institution_name);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "},\"holder\":{\"name_masked\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, name);
-    if (rc == 0)
-        rc = jp_buf_puts(b, ",\"id_number_masked\":");
-    if (rc == 0)
-        rc = jp_json_strz(b, id);
-    if (rc == 0)
-        rc = jp_buf_puts(b, "},\"status_changed_at\":");
+    rc = jp_buf_fill(
+        b, jp_json_strz,
+        "{\"certificate_no\":%s,\"elicence_id\":%s,\"status\":%s,"
+        "\"position\":{\"code\":%s,\"name\":%s},\"issue_date\":%s,\"issuer\":%s,"
+        "\"institution\":{\"code\":%s,\"name\":%s},"
+        "\"holder\":{\"name_masked\":%s,\"id_number_masked\":%s},\"status_changed_at\":",
+        c->certificate_no, c->elicence_id, status, c->position_code,
+        vf_position_name(v, c->position_code), c->issue_date, c->authority_name,
+        c->institution_code, c->institution_name, name, id);
     if (rc == 0 && c->status_changed_at != 0) {
         vf_time_format(c->status_changed_at, changed);
         rc = jp_json_strz(b, changed);

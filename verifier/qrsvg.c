@@ -71,25 +71,19 @@ static int qr_row(const QRcode *q, int y, char *line, struct jp_buf *b)
 {
     const unsigned char *d = q->data + (size_t)y * (size_t)q->width;
     size_t n = 0;
+    int x = 0, start, len;
 
-    for (int x = 0; x < q->width;) {
-        int start;
-        if (!(d[x] & 1)) {
-            x++;
-            continue;
-        }
-        start = x;
-        while (x < q->width && (d[x] & 1))
-            x++;
+    for (start = jp_run_next(d, q->width, &x, &len); start >= 0;
+         start = jp_run_next(d, q->width, &x, &len)) {
         line[n++] = 'M';
         n += put_uint(line + n, start + 4);
         line[n++] = ' ';
         n += put_uint(line + n, y + 4);
         line[n++] = 'h';
-        n += put_uint(line + n, x - start);
+        n += put_uint(line + n, len);
         memcpy(line + n, "v1h-", 4);
         n += 4;
-        n += put_uint(line + n, x - start);
+        n += put_uint(line + n, len);
         line[n++] = 'z';
     }
     return jp_buf_append(b, line, n);
