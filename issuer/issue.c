@@ -618,6 +618,7 @@ static int reader_init(struct reader *r, FILE *in, const struct issuer_issue_opt
     r->size = fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) ? (long)st.st_size : -1;
     r->ctx.config = &is->cfg;
     r->ctx.photo_dir = o->photo_dir;
+    r->ctx.tmpl = is->tmpl;
     rc = ident_date_parse(issue_date, strlen(issue_date), &r->ctx.today, why, sizeof why);
     if (rc != 0) {
         jp_errf(err, errlen, "issue date: %s", why);
