@@ -27,3 +27,8 @@ add_dependencies(test_claim jianpei-issuer)
 jp_test(test_corrections SOURCES test_corrections.c verifier_client.c
         LIBS jp_store jp_util PkgConfig::JANSSON PkgConfig::OPENSSL)
 add_dependencies(test_corrections jianpei-issuer jianpei-verifier)
+
+# GB 18030-2022 names (issue 18): an extension G name BabelStone draws is issued with the
+# character embedded and extractable; one no face draws is refused at intake with its line.
+jp_test(test_rare_names SOURCES test_rare_names.c LIBS jp_util PkgConfig::JANSSON)
+add_dependencies(test_rare_names jianpei-issuer)

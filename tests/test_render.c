@@ -226,7 +226,10 @@ static size_t ink(const unsigned char *px, size_t n)
  */
 static void check_glyphs(const struct tmpl *t)
 {
-    static const char *const names[] = {"𠮷", "䶮", "堃", "喆", "赟", "镕", "吉"};
+    static const char *const names[] = {"𠮷", "䶮", "堃", "喆", "赟", "镕", "吉",
+                                        /* CJK ext. C, D, E, F (HanaMinB), G (BabelStone) */
+                                        "\U0002A700", "\U0002B740", "\U0002B820", "\U0002CEB0",
+                                        "\U00030000"};
     enum { N = sizeof(names) / sizeof(names[0]) };
     unsigned char *px[N] = {0};
     size_t n[N] = {0};
@@ -375,6 +378,19 @@ static void check_missing_glyph(void)
     CHECK_STR(err, want);
 }
 
+/* tmpl_drawable answers as tmpl_render does, naming the first character no face has. */
+static void check_drawable(const struct tmpl *t)
+{
+    uint32_t cp = 1;
+
+    CHECK_INT(tmpl_drawable(t, "张𠮷\U00030000 Li-2", &cp), 0);
+    CHECK(cp == 0);
+    CHECK_INT(tmpl_drawable(t, "张\U00030041\U00030042", &cp), TMPL_EGLYPH);
+    CHECK(cp == 0x30041);
+    CHECK_INT(tmpl_drawable(t, "张\x01", &cp), TMPL_EFIELD);
+    CHECK_INT(tmpl_drawable(t, "\xE5\xBC", &cp), TMPL_EFIELD);
+}
+
 /* A QR text outside alphanumeric mode (lower case) still encodes, as 8-bit data. */
 static void check_qr_8bit(const struct tmpl *t)
 {
@@ -512,7 +528,9 @@ int main(void)
         check_certificate(t, "张三丰", png, plen, "zhang.pdf");
         check_certificate(t, "阿依古丽·买买提·艾合买提江", jpg, jlen, "long.pdf");
         check_certificate(t, "堃喆赟镕", NULL, 0, "nophoto.pdf");
+        check_certificate(t, "李\U00030000", jpg, jlen, "extg.pdf");
         check_glyphs(t);
+        check_drawable(t);
         check_photos(t, jpg, jlen);
         check_png_crc(t);
         check_fields(t);
