@@ -79,7 +79,9 @@ struct tmpl {
     struct item *items;                            /* owned; nitems directives */
     size_t nitems;                                 /* directives in use */
     struct font_lib fonts;                         /* faces, main first */
-    struct font_pack static_packs[FONT_MAX_FACES]; /* template text, digits, Latin; n may be 0 */
+    struct font_pack static_packs[FONT_MAX_FACES]; /* template text, digits, Latin; n may be 0
+                                                      (not drawn with since issue 15: bases) */
+    struct font_base bases[FONT_MAX_FACES];        /* what every document draws, per face */
     struct static_char *chars;                     /* owned; sorted by cp */
     size_t nchars;                                 /* entries in chars */
 };

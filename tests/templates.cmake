@@ -6,3 +6,6 @@ jp_test(test_render SOURCES test_render.c LIBS jp_templates Threads::Threads)
 # (tests/peers, npm ci by scripts/install-peers.sh) and MuPDF (mutool). A
 # missing reader fails the test.
 jp_test(test_text SOURCES test_text.c LIBS jp_templates jp_pdf)
+# One font subset per face and document (issue 15): the base's precompressed glyphs inflate
+# with the rest to the same font file as one compressed whole.
+jp_test(test_font_base SOURCES test_font_base.c LIBS jp_templates hpdf_ext PkgConfig::HBSUBSET z)
