@@ -30,7 +30,7 @@ struct block {
 
 /* GB 18030-2022's CJK ideograph blocks (levels 1-3). */
 static const struct block blocks[] = {
-    {"URO U+4E00-9FFF", 0x4E00, 0x9FFF},      {"ext. A U+3400-4DBF", 0x3400, 0x4DBF},
+    {"URO U+4E00-9FFF", 0x4E00, 0x9FFF},        {"ext. A U+3400-4DBF", 0x3400, 0x4DBF},
     {"ext. B U+20000-2A6DF", 0x20000, 0x2A6DF}, {"ext. C U+2A700-2B73F", 0x2A700, 0x2B73F},
     {"ext. D U+2B740-2B81F", 0x2B740, 0x2B81F}, {"ext. E U+2B820-2CEAF", 0x2B820, 0x2CEAF},
     {"ext. F U+2CEB0-2EBEF", 0x2CEB0, 0x2EBEF}, {"ext. G U+30000-3134F", 0x30000, 0x3134F},
@@ -41,14 +41,22 @@ static const struct block blocks[] = {
 static unsigned assigned_last(const struct block *b)
 {
     switch (b->first) {
-    case 0x4E00: return 0x9FFF;
-    case 0x20000: return 0x2A6DF;
-    case 0x2A700: return 0x2B739;
-    case 0x2B740: return 0x2B81D;
-    case 0x2B820: return 0x2CEA1;
-    case 0x2CEB0: return 0x2EBE0;
-    case 0x30000: return 0x3134A;
-    default: return b->last;
+    case 0x4E00:
+        return 0x9FFF;
+    case 0x20000:
+        return 0x2A6DF;
+    case 0x2A700:
+        return 0x2B739;
+    case 0x2B740:
+        return 0x2B81D;
+    case 0x2B820:
+        return 0x2CEA1;
+    case 0x2CEB0:
+        return 0x2EBE0;
+    case 0x30000:
+        return 0x3134A;
+    default:
+        return b->last;
     }
 }
 

@@ -109,7 +109,9 @@ int main(void)
     CHECK_INT(sh("grep -q 张 %s/err.txt", dir), 1);
     CHECK_INT(issuer_certificates(home), 2);
     /* the template's faces draw U+30041 nowhere, so no certificate holds it */
-    CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s find --id-number 440106200606025248 2>&1", home), 0);
+    CHECK_INT(
+        sh_out(out, sizeof out, ISSUER " --home %s find --id-number 440106200606025248 2>&1", home),
+        0);
     CHECK(strstr(out, "4401") == NULL);
     if (check_failed == 0) {
         char cmd[96];
