@@ -5,11 +5,12 @@
  * its glyf table starts with the very bytes of the base's glyphs; those are
  * compressed once, at template load, as a raw deflate run that ends in a full
  * flush (byte-aligned, no back-references out of it). A document's font file
- * is then compressed in three runs: everything before glyf (full flush), the
- * base's run as it is, and the rest. FlateDecode reads the three as one zlib
+ * is then compressed in three runs: everything before glyf (zlib, full
+ * flush), the base's run as it is, and the rest (libdeflate, final block). FlateDecode reads the three as one zlib
  * stream; the Adler-32 is combined from the parts.
  */
 #include "font.h"
+#include "render.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ int font_base_deflate(const struct font_base *b, const unsigned char *ttf, size_
         return ENOMEM;
     head = off;
     tail = len - off - b->glyflen;
-    cap = 2 + deflateBound(&s, (uLong)head) + b->zlen + deflateBound(&s, (uLong)tail) + 16;
+    cap = 2 + deflateBound(&s, (uLong)head) + b->zlen + tmpl_deflate_raw_bound(tail) + 4;
     z = malloc(cap);
     if (z == NULL) {
         rc = ENOMEM;
@@ -108,12 +109,15 @@ int font_base_deflate(const struct font_base *b, const unsigned char *ttf, size_
     z[0] = 0x78; /* zlib: deflate, 32 KB window */
     z[1] = 0x9C;
     s.next_out = z + 2;
-    s.avail_out = (uInt)(cap - 2 - 4 - b->zlen);
+    s.avail_out = (uInt)deflateBound(&s, (uLong)head);
     rc = run(&s, ttf, head, Z_FULL_FLUSH);
     if (rc == 0) {
+        size_t n = 0;
         memcpy(s.next_out, b->z, b->zlen);
         s.next_out += b->zlen;
-        rc = run(&s, ttf + off + b->glyflen, tail, Z_FINISH);
+        rc = tmpl_deflate_raw(ttf + off + b->glyflen, tail, level, s.next_out,
+                              cap - 4 - (size_t)(s.next_out - z), &n);
+        s.next_out += n;
     }
     if (rc != 0)
         goto out;

@@ -130,6 +130,15 @@ int qr_draw(HPDF_Page page, const char *text, double x, double y, double size_pt
  */
 int tmpl_deflate(const unsigned char *in, size_t len, int level, unsigned char **out,
                  size_t *outlen);
+/* Bytes tmpl_deflate_raw may need for len bytes of input. */
+size_t tmpl_deflate_raw_bound(size_t len);
+/*
+ * Compresses len bytes at level into cap bytes at out as raw deflate (RFC 1951,
+ * its last block final), with this thread's compressor: 0 and *outlen, ENOMEM
+ * or EIO (out too small).
+ */
+int tmpl_deflate_raw(const unsigned char *in, size_t len, int level, unsigned char *out,
+                     size_t cap, size_t *outlen);
 /* A stream dictionary's write_fn that declares its bytes already deflated. */
 HPDF_STATUS tmpl_write_flate_filter(HPDF_Dict obj, HPDF_Stream s);
 /*
