@@ -99,8 +99,8 @@ size_t tmpl_deflate_raw_bound(size_t len)
     return libdeflate_deflate_compress_bound(NULL, len);
 }
 
-int tmpl_deflate_raw(const unsigned char *in, size_t len, int level, unsigned char *out,
-                     size_t cap, size_t *outlen)
+int tmpl_deflate_raw(const unsigned char *in, size_t len, int level, unsigned char *out, size_t cap,
+                     size_t *outlen)
 {
     struct libdeflate_compressor *c = compressor(level);
 

@@ -6,8 +6,9 @@
  * compressed once, at template load, as a raw deflate run that ends in a full
  * flush (byte-aligned, no back-references out of it). A document's font file
  * is then compressed in three runs: everything before glyf (zlib, full
- * flush), the base's run as it is, and the rest (libdeflate, final block). FlateDecode reads the three as one zlib
- * stream; the Adler-32 is combined from the parts.
+ * flush), the base's run as it is, and the rest (libdeflate, final block).
+ * FlateDecode reads the three as one zlib stream; the Adler-32 is combined
+ * from the parts.
  */
 #include "font.h"
 #include "render.h"

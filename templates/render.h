@@ -137,8 +137,8 @@ size_t tmpl_deflate_raw_bound(size_t len);
  * its last block final), with this thread's compressor: 0 and *outlen, ENOMEM
  * or EIO (out too small).
  */
-int tmpl_deflate_raw(const unsigned char *in, size_t len, int level, unsigned char *out,
-                     size_t cap, size_t *outlen);
+int tmpl_deflate_raw(const unsigned char *in, size_t len, int level, unsigned char *out, size_t cap,
+                     size_t *outlen);
 /* A stream dictionary's write_fn that declares its bytes already deflated. */
 HPDF_STATUS tmpl_write_flate_filter(HPDF_Dict obj, HPDF_Stream s);
 /*
