@@ -530,7 +530,8 @@ int font_pack_build_on(const struct font_lib *lib, size_t face, const struct fon
         rc = ENOMEM;
         goto out_free;
     }
-    if (base != NULL && (base->n > n || memcmp(cps, base->cps, base->n * sizeof(*cps)) != 0))
+    if (base != NULL &&
+        (base->n == 0 || base->n > n || memcmp(cps, base->cps, base->n * sizeof(*cps)) != 0))
         base = NULL; /* the pack does not start with the base's characters */
     for (size_t i = 0; base != NULL && i < base->n; i++)
         if (gids[i] != i + 1)

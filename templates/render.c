@@ -176,7 +176,8 @@ static int build_dynamic(struct doc *d)
     for (size_t f = 0; f < d->t->fonts.nfaces && rc == 0; f++) {
         const struct font_base *base = &d->t->bases[f];
         size_t k = base->n;
-        memcpy(cps, base->cps, base->n * sizeof(*cps));
+        if (k > 0)
+            memcpy(cps, base->cps, k * sizeof(*cps));
         for (size_t i = 0; i < n; i++)
             if (dc[i].face == f && (i == 0 || dc[i].cp != dc[i - 1].cp) &&
                 base_find(base, dc[i].cp) < 0)
