@@ -682,7 +682,8 @@ static HPDF_STATUS put_str(HPDF_Stream s, const char *fmt, ...)
     return HPDF_Stream_WriteStr(s, line);
 }
 
-/* Encoding CMap: code i of the user area is CID i+1. */
+/* Encoding CMap: code i of the user area is CID i+1. The codes of one GBK row (94, 0xA1 to
+ * 0xFE) are consecutive, so each row is one cidrange: 13 lines at most, not one per code. */
 static HPDF_STATUS encoding_write(const struct font_lib *lib, const struct font_pack *p,
                                   HPDF_Stream s, const char *name)
 {
@@ -694,14 +695,14 @@ static HPDF_STATUS encoding_write(const struct font_lib *lib, const struct font_
         st = HPDF_Stream_WriteStr(s, name);
     if (st == HPDF_OK)
         st = HPDF_Stream_WriteStr(s, " def\n/CMapType 1 def\n/WMode 0 def\n" PACK_CODESPACE);
-    for (size_t i = 0; i < p->n && st == HPDF_OK; i += 100) {
-        size_t chunk = p->n - i < 100 ? p->n - i : 100;
-        st = put_str(s, "%u begincidchar\n", (unsigned)chunk);
-        for (size_t j = i; j < i + chunk && st == HPDF_OK; j++)
-            st = put_str(s, "<%04X> %u\n", lib->codes[j], (unsigned)(j + 1));
-        if (st == HPDF_OK)
-            st = HPDF_Stream_WriteStr(s, "endcidchar\n");
+    if (st == HPDF_OK && p->n > 0)
+        st = put_str(s, "%u begincidrange\n", (unsigned)((p->n + 93) / 94));
+    for (size_t i = 0; i < p->n && st == HPDF_OK; i += 94) {
+        size_t last = p->n - i < 94 ? p->n - 1 : i + 93;
+        st = put_str(s, "<%04X> <%04X> %u\n", lib->codes[i], lib->codes[last], (unsigned)(i + 1));
     }
+    if (st == HPDF_OK && p->n > 0)
+        st = HPDF_Stream_WriteStr(s, "endcidrange\n");
     if (st == HPDF_OK)
         st = HPDF_Stream_WriteStr(s, "endcmap\nCMapName currentdict /CMap defineresource pop\n"
                                      "end\nend\n");
