@@ -28,7 +28,7 @@
 #include <hb-subset.h>
 #include <hb.h>
 
-#define FONT_MAX_FACES 5        /* main face (common part + whole) plus fallbacks */
+#define FONT_MAX_FACES 8        /* main face (common part + whole) plus fallbacks */
 #define FONT_MAX_CODES 1222     /* size of GBK's user-defined area */
 #define FONT_MAX_PATH 512       /* bytes of a font path, with NUL */
 #define FONT_MAX_PSNAME 64      /* bytes of a PostScript name, with NUL */
