@@ -6,8 +6,12 @@
 #   bench/check_issued.sh [N]     default N=60; prints one line per bad certificate, then
 #                                 "ok=N bad=N"; exit 1 when any is bad
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
 cd "$(dirname "$0")/.."
 n=${1:-60}
+[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/check_issued.sh [N]" >&2; exit 2; }
 work=$(mktemp -d /tmp/jp-check-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 KEEP=$work bench/bench_issue.sh "$n" >/dev/null
