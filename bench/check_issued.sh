@@ -7,7 +7,7 @@
 #                                 "ok=N bad=N"; exit 1 when any is bad
 set -euo pipefail
 case "${1:-}" in
-  -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 cd "$(dirname "$0")/.."
 n=${1:-60}
