@@ -5,7 +5,7 @@
  * once with a fixed holder (rare characters included), so layouts the parser
  * accepts are also drawn. Fonts are opened per input, so this target runs
  * about ten inputs a second; seeds reference the fonts of
- * data/certificate.tmpl (fonts-arphic-uming, fonts-hanazono).
+ * data/certificate.tmpl (fonts-arphic-uming, fonts-hanazono, fonts-babelstone-han).
  * Beyond memory safety it checks that a refusal always says where
  * ("FILE:LINE: reason" or a font reason) and that a rendered PDF starts with
  * %PDF- and ends with %%EOF.

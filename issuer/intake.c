@@ -2,6 +2,7 @@
  * intake.c - JSON Lines intake (Jansson) and the rules of SPEC §5.
  */
 #include "intake.h"
+#include "tmpl.h"
 #include "util.h"
 
 #include <errno.h>
@@ -241,6 +242,18 @@ static int check_institution(json_t *o, struct intake_rec *r, char *why, size_t 
     return 0;
 }
 
+/* A text the certificate prints must be drawable by the template's faces (docs/fonts.md). */
+static int check_drawable(const struct intake_ctx *ctx, const char *field, const char *text,
+                          char *why, size_t whylen)
+{
+    uint32_t cp;
+
+    if (ctx->tmpl == NULL || tmpl_drawable(ctx->tmpl, text, &cp) != TMPL_EGLYPH)
+        return 0; /* other faults of the text are the renderer's to name */
+    jp_errf(why, whylen, "%s: no configured font has U+%04X", field, (unsigned)cp);
+    return EINVAL;
+}
+
 static int check_exam(const struct intake_ctx *ctx, json_t *o, struct intake_rec *r,
                       struct ident_date *exam, char *why, size_t whylen)
 {
@@ -443,11 +456,15 @@ static int parse_object(const struct intake_ctx *ctx, json_t *o, struct intake_r
     if (rc == 0)
         rc = check_name(o, r, why, whylen);
     if (rc == 0)
+        rc = check_drawable(ctx, "name", r->name, why, whylen);
+    if (rc == 0)
         rc = check_identity(ctx, o, r, why, whylen);
     if (rc == 0)
         rc = check_catalogue(ctx, o, r, why, whylen);
     if (rc == 0)
         rc = check_institution(o, r, why, whylen);
+    if (rc == 0)
+        rc = check_drawable(ctx, "institution_name", r->institution_name, why, whylen);
     if (rc == 0)
         rc = check_exam(ctx, o, r, &exam, why, whylen);
     if (rc == 0)

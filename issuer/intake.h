@@ -15,6 +15,8 @@
 #include "ident.h"
 #include "util.h"
 
+struct tmpl; /* templates/tmpl.h */
+
 #define INTAKE_WHY_SIZE 160
 #define INTAKE_PHOTO_MAX (200u * 1024) /* SPEC §5: at most 200 KB */
 
@@ -38,6 +40,7 @@ struct intake_ctx {
     const struct jp_config *config; /* catalogue, city table, pass mark */
     struct ident_date today;        /* exam dates after it are refused */
     const char *photo_dir;          /* photos are relative to it (the input's directory) */
+    const struct tmpl *tmpl;        /* faces that draw name and institution_name; NULL: unchecked */
 };
 
 /*

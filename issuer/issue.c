@@ -137,7 +137,8 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
     if (rc == 0)
         rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0) {
-        struct store_opts so = {.extra = issuer_dbs, .n_extra = 3};
+        struct store_opts so = {.extra = issuer_dbs,
+                                .n_extra = sizeof issuer_dbs / sizeof issuer_dbs[0]};
         rc = store_open_with(path, 0, &so, &is->st, err, errlen);
     }
     if (rc == 0)
@@ -641,6 +642,7 @@ static int reader_init(struct reader *r, FILE *in, const struct issuer_issue_opt
     r->size = fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) ? (long)st.st_size : -1;
     r->ctx.config = &is->cfg;
     r->ctx.photo_dir = o->photo_dir;
+    r->ctx.tmpl = is->tmpl;
     rc = ident_date_parse(issue_date, strlen(issue_date), &r->ctx.today, why, sizeof why);
     if (rc != 0) {
         jp_errf(err, errlen, "issue date: %s", why);

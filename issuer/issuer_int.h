@@ -41,6 +41,7 @@ struct issuer {
     int corrections_db;                        /* "corrections": correct.c's records */
     int pending_db;                            /* "tsa_pending": files awaiting a time-stamp */
     atomic_ulong renders;                      /* render-and-sign calls since issuer_open */
+    atomic_ulong cms_der_max;                  /* largest CMS without time-stamp signed, 0 yet */
     unsigned char claim_key[JP_CLAIM_KEY_LEN]; /* HOME/claim.key, wiped by issuer_close */
     struct longterm lt;                        /* chain, CRL, TSA of the signatures (SPEC §13) */
     int ofds_db;                               /* STORE_OFDS_DB: certificate_no -> OFD package */

@@ -19,6 +19,8 @@ pkgs=(
   libzip-dev libxml2-dev
   # fonts: AR PL UMing (certificate face) and HanaMin (CJK extensions fallback)
   fonts-arphic-uming fonts-hanazono
+  # BabelStone Han: last fallback, CJK ext. G and what HanaMin lacks (docs/fonts.md)
+  fonts-babelstone-han
   # tools the tests use to check what a user would check
   poppler-utils qpdf zbar-tools curl openssl python3 valgrind
   # the other two readers of the certificates' text (tests/test_text.c): MuPDF, and

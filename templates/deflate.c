@@ -94,6 +94,23 @@ int tmpl_deflate(const unsigned char *in, size_t len, int level, unsigned char *
     return 0;
 }
 
+size_t tmpl_deflate_raw_bound(size_t len)
+{
+    return libdeflate_deflate_compress_bound(NULL, len);
+}
+
+int tmpl_deflate_raw(const unsigned char *in, size_t len, int level, unsigned char *out, size_t cap,
+                     size_t *outlen)
+{
+    struct libdeflate_compressor *c = compressor(level);
+
+    *outlen = 0;
+    if (c == NULL)
+        return ENOMEM;
+    *outlen = libdeflate_deflate_compress(c, in, len, out, cap);
+    return *outlen > 0 ? 0 : EIO;
+}
+
 /* Marks a stream whose bytes are already deflated (libharu would drop a Filter entry). */
 HPDF_STATUS tmpl_write_flate_filter(HPDF_Dict obj, HPDF_Stream s)
 {

@@ -397,7 +397,8 @@ static hb_subset_input_t *subset_input(const struct font_face *f, const uint32_t
 }
 
 /* A new face of the subset's kept tables plus cmap, serialised and compressed. */
-static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, struct font_pack *out)
+static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, const struct font_base *base,
+                        struct font_pack *out)
 {
     int rc = 0;
     hb_face_t *builder = hb_face_builder_create();
@@ -418,7 +419,10 @@ static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, struct font_
         rc = EIO;
         goto out;
     }
-    rc = tmpl_deflate((const unsigned char *)data, len, level, &out->zttf, &out->zlen);
+    rc = font_base_deflate(base, (const unsigned char *)data, len, level > 9 ? 9 : level,
+                           &out->zttf, &out->zlen);
+    if (rc == 1)
+        rc = tmpl_deflate((const unsigned char *)data, len, level, &out->zttf, &out->zlen);
     if (rc != 0)
         goto out;
     out->ttflen = len;
@@ -492,6 +496,12 @@ static int pack_alloc(struct font_pack *p, size_t n)
 int font_pack_build(const struct font_lib *lib, size_t face, const uint32_t *cps, size_t n,
                     int level, struct font_pack *out)
 {
+    return font_pack_build_on(lib, face, NULL, cps, n, level, out);
+}
+
+int font_pack_build_on(const struct font_lib *lib, size_t face, const struct font_base *base,
+                       const uint32_t *cps, size_t n, int level, struct font_pack *out)
+{
     int rc = 0;
     hb_codepoint_t *gids = NULL;
     hb_face_t *sub = NULL;
@@ -520,13 +530,59 @@ int font_pack_build(const struct font_lib *lib, size_t face, const uint32_t *cps
         rc = ENOMEM;
         goto out_free;
     }
-    rc = face_rebuild(sub, cmap, level, out);
+    if (base != NULL &&
+        (base->n == 0 || base->n > n || memcmp(cps, base->cps, base->n * sizeof(*cps)) != 0))
+        base = NULL; /* the pack does not start with the base's characters */
+    for (size_t i = 0; base != NULL && i < base->n; i++)
+        if (gids[i] != i + 1)
+            base = NULL;
+    rc = face_rebuild(sub, cmap, level, base, out);
 out_free:
     hb_blob_destroy(cmap);
     hb_face_destroy(sub);
     free(gids);
     if (rc != 0)
         font_pack_free(out);
+    return rc;
+}
+
+int font_base_build(const struct font_lib *lib, size_t face, const uint32_t *cps, size_t n,
+                    struct font_base *out)
+{
+    int rc = 0;
+    hb_codepoint_t *gids = NULL;
+    hb_face_t *sub = NULL;
+    hb_blob_t *glyf = NULL;
+    const char *data;
+    unsigned len = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (n == 0 || n > FONT_MAX_CODES || face >= lib->nfaces)
+        return E2BIG;
+    gids = calloc(n, sizeof(*gids));
+    out->cps = calloc(n, sizeof(*out->cps));
+    if (gids == NULL || out->cps == NULL) {
+        rc = ENOMEM;
+        goto out_free;
+    }
+    memcpy(out->cps, cps, n * sizeof(*cps));
+    out->n = n;
+    rc = subset_run(&lib->faces[face], cps, n, gids, &sub);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (gids[i] != i + 1)
+            goto out_free; /* planner order: no usable base, rc 0 */
+    if (rc != 0)
+        goto out_free;
+    glyf = hb_face_reference_table(sub, HB_TAG('g', 'l', 'y', 'f'));
+    data = hb_blob_get_data(glyf, &len);
+    if (len > 0)
+        rc = font_base_prepare(out, (const unsigned char *)data, len);
+out_free:
+    hb_blob_destroy(glyf);
+    hb_face_destroy(sub);
+    free(gids);
+    if (rc != 0)
+        font_base_free(out);
     return rc;
 }
 
@@ -626,7 +682,8 @@ static HPDF_STATUS put_str(HPDF_Stream s, const char *fmt, ...)
     return HPDF_Stream_WriteStr(s, line);
 }
 
-/* Encoding CMap: code i of the user area is CID i+1. */
+/* Encoding CMap: code i of the user area is CID i+1. The codes of one GBK row (94, 0xA1 to
+ * 0xFE) are consecutive, so each row is one cidrange: 13 lines at most, not one per code. */
 static HPDF_STATUS encoding_write(const struct font_lib *lib, const struct font_pack *p,
                                   HPDF_Stream s, const char *name)
 {
@@ -638,14 +695,14 @@ static HPDF_STATUS encoding_write(const struct font_lib *lib, const struct font_
         st = HPDF_Stream_WriteStr(s, name);
     if (st == HPDF_OK)
         st = HPDF_Stream_WriteStr(s, " def\n/CMapType 1 def\n/WMode 0 def\n" PACK_CODESPACE);
-    for (size_t i = 0; i < p->n && st == HPDF_OK; i += 100) {
-        size_t chunk = p->n - i < 100 ? p->n - i : 100;
-        st = put_str(s, "%u begincidchar\n", (unsigned)chunk);
-        for (size_t j = i; j < i + chunk && st == HPDF_OK; j++)
-            st = put_str(s, "<%04X> %u\n", lib->codes[j], (unsigned)(j + 1));
-        if (st == HPDF_OK)
-            st = HPDF_Stream_WriteStr(s, "endcidchar\n");
+    if (st == HPDF_OK && p->n > 0)
+        st = put_str(s, "%u begincidrange\n", (unsigned)((p->n + 93) / 94));
+    for (size_t i = 0; i < p->n && st == HPDF_OK; i += 94) {
+        size_t last = p->n - i < 94 ? p->n - 1 : i + 93;
+        st = put_str(s, "<%04X> <%04X> %u\n", lib->codes[i], lib->codes[last], (unsigned)(i + 1));
     }
+    if (st == HPDF_OK && p->n > 0)
+        st = HPDF_Stream_WriteStr(s, "endcidrange\n");
     if (st == HPDF_OK)
         st = HPDF_Stream_WriteStr(s, "endcmap\nCMapName currentdict /CMap defineresource pop\n"
                                      "end\nend\n");

@@ -28,7 +28,7 @@
 #include <hb-subset.h>
 #include <hb.h>
 
-#define FONT_MAX_FACES 5        /* main face (common part + whole) plus fallbacks */
+#define FONT_MAX_FACES 8        /* main face (common part + whole) plus fallbacks */
 #define FONT_MAX_CODES 1222     /* size of GBK's user-defined area */
 #define FONT_MAX_PATH 512       /* bytes of a font path, with NUL */
 #define FONT_MAX_PSNAME 64      /* bytes of a PostScript name, with NUL */
@@ -78,6 +78,21 @@ struct font_pack {
 };
 
 /*
+ * The characters a template always draws in one face, as the start of every
+ * document's pack of that face (font_base.c): their glyf bytes and those
+ * bytes compressed once (raw deflate ending in a full flush).
+ */
+struct font_base {
+    size_t n;            /* characters, ascending */
+    uint32_t *cps;       /* owned; n characters, each in the face */
+    unsigned char *glyf; /* owned; glyf bytes of .notdef and cps[0..n) in a pack starting so */
+    size_t glyflen;      /* bytes at glyf */
+    unsigned char *z;    /* owned; glyf compressed, or NULL: the base is not usable */
+    size_t zlen;         /* bytes at z */
+    unsigned long adler; /* Adler-32 of glyf */
+};
+
+/*
  * Drops this process's resident pages of the font files (MADV_DONTNEED on the
  * read-only private mappings): they stay in the page cache and fault back in
  * when a later subset reads them. For long runs, between renders.
@@ -108,6 +123,33 @@ int font_lib_advance(const struct font_lib *lib, size_t face, uint32_t cp);
  */
 int font_pack_build(const struct font_lib *lib, size_t face, const uint32_t *cps, size_t n,
                     int level, struct font_pack *out);
+/*
+ * Builds the base of face for the n ascending distinct code points cps (each
+ * in the face): a pack of them is made once and its glyphs kept compressed.
+ * The base owns copies; free it with font_base_free. Returns 0, ENOMEM, E2BIG
+ * or EIO; when the subset's glyphs are not numbered in cps order (a composite
+ * glyph sent it to HarfBuzz's planner) it returns 0 with base->z NULL, and
+ * font_pack_build_on then compresses whole files.
+ */
+int font_base_build(const struct font_lib *lib, size_t face, const uint32_t *cps, size_t n,
+                    struct font_base *out);
+/* Frees a base. NULL-safe; the base is left empty. */
+void font_base_free(struct font_base *b);
+/*
+ * As font_pack_build, for cps starting with base->cps (base may be NULL): when
+ * the subset's glyf table starts with the base's glyph bytes, only the rest of
+ * the file is compressed (zlib level 1-9) and the base's run is copied in;
+ * otherwise the whole file is, at that level. Same returns.
+ */
+int font_pack_build_on(const struct font_lib *lib, size_t face, const struct font_base *base,
+                       const uint32_t *cps, size_t n, int level, struct font_pack *out);
+/* font_base.c: keeps glyf (len bytes) and its compressed run in b; 0 or ENOMEM/EIO. */
+int font_base_prepare(struct font_base *b, const unsigned char *glyf, size_t len);
+/* font_base.c: the zlib stream of a font file ttf built on b; 0, 1 (b does not fit it:
+ * compress the whole file), ENOMEM or EIO. *out is malloc'ed, the caller frees it. */
+int font_base_deflate(const struct font_base *b, const unsigned char *ttf, size_t len, int level,
+                      unsigned char **out, size_t *outlen);
+
 /* Frees a pack's memory. NULL-safe; the pack is left empty. */
 void font_pack_free(struct font_pack *p);
 /* Position of cp in the pack, or -1 when absent (linear; packs are small). */

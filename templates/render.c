@@ -1,9 +1,10 @@
 /*
  * render.c - drawing one certificate from a loaded template. Each call owns
  * its libharu document (the template is only read, so renders may run on
- * several threads at once): the fields are decoded and checked, the
- * characters the static subsets lack get tiny per-document subsets (one per
- * face that has them), the fonts are attached, the template's directives are
+ * several threads at once): the fields are decoded and checked, every
+ * character the document draws goes into one subset per face that has some
+ * (built on the template's base of that face, whose glyphs are compressed
+ * once: font_base.c), the fonts are attached, the template's directives are
  * drawn in order and the compressed PDF is copied out. libharu's error
  * handler only records the first error; every libharu call's status is
  * checked and turned into a return code, so nothing jumps or exits.
@@ -69,56 +70,78 @@ static int decode_fields(struct doc *d)
     return tmpl_fields_decode(d->in, d->cps, d->ncps, d->err, d->errlen);
 }
 
-static const struct static_char *static_find(const struct tmpl *t, uint32_t cp)
-{
-    size_t lo = 0, hi = t->nchars;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->chars[mid].cp == cp)
-            return &t->chars[mid];
-        if (t->chars[mid].cp < cp)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
 static int dyn_cmp(const void *a, const void *b)
 {
     const struct dyn_char *x = a, *y = b;
     return x->cp < y->cp ? -1 : x->cp > y->cp;
 }
 
-/* Sorts out the fields' characters the static packs lack; names a field no font covers. */
+/* Adds n characters of a text to out, each with the face that draws it; names the field of one
+ * no face has (a template text was checked at load). */
+static int collect_text(struct doc *d, int field, const uint32_t *cps, size_t n,
+                        struct dyn_char *out, size_t *nout)
+{
+    for (size_t j = 0; j < n; j++) {
+        int face = font_lib_find(&d->t->fonts, cps[j]);
+        if (face < 0) {
+            jp_errf(d->err, d->errlen, "%s: no configured font has U+%04X",
+                    field >= 0 ? tmpl_field_names[field] : "template", (unsigned)cps[j]);
+            return TMPL_EGLYPH;
+        }
+        out[(*nout)++] = (struct dyn_char){cps[j], (uint16_t)face};
+    }
+    return 0;
+}
+
+/*
+ * Every character the document draws, sorted, with its face: the fields, the
+ * template's texts and seal label, and the photo placeholder when there is no
+ * photo. One pack per face of exactly these keeps the PDF small (issue 15).
+ */
 static int collect_dynamic(struct doc *d, struct dyn_char *out, size_t *nout)
 {
+    static const uint32_t placeholder[] = {0x7167, 0x7247}; /* 照片 */
+    const struct tmpl *t = d->t;
     size_t n = 0;
+    int rc = 0;
 
-    for (int i = 0; i < FIELD_COUNT; i++) {
-        for (size_t j = 0; j < d->ncps[i]; j++) {
-            uint32_t cp = d->cps[i][j];
-            int face;
-            if (static_find(d->t, cp) != NULL)
-                continue;
-            face = font_lib_find(&d->t->fonts, cp);
-            if (face < 0) {
-                jp_errf(d->err, d->errlen, "%s: no configured font has U+%04X", tmpl_field_names[i],
-                        (unsigned)cp);
-                return TMPL_EGLYPH;
-            }
-            out[n++] = (struct dyn_char){cp, (uint16_t)face};
-        }
+    for (int i = 0; i < FIELD_COUNT && rc == 0; i++)
+        rc = collect_text(d, i, d->cps[i], d->ncps[i], out, &n);
+    for (size_t i = 0; i < t->nitems && rc == 0; i++) {
+        const struct item *it = &t->items[i];
+        if (it->kind == ITEM_TEXT || it->kind == ITEM_SEAL)
+            rc = collect_text(d, -1, it->cps, it->ncps, out, &n);
+        else if (it->kind == ITEM_PHOTO && d->in->photo == NULL)
+            rc = collect_text(d, -1, placeholder, 2, out, &n);
     }
+    if (rc != 0)
+        return rc;
     qsort(out, n, sizeof(*out), dyn_cmp);
     *nout = n;
     return 0;
 }
 
+/* Position of cp in a base, or -1. */
+static int base_find(const struct font_base *b, uint32_t cp)
+{
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->cps[mid] == cp)
+            return (int)mid;
+        if (b->cps[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 static int build_dynamic(struct doc *d)
 {
-    struct dyn_char *dc = calloc(FIELD_COUNT * TMPL_MAX_FIELD, sizeof(*dc));
-    uint32_t *cps = calloc(FIELD_COUNT * TMPL_MAX_FIELD, sizeof(*cps));
+    size_t cap = (FIELD_COUNT + d->t->nitems + 1) * TMPL_MAX_FIELD + FONT_MAX_CODES;
+    struct dyn_char *dc = calloc(cap, sizeof(*dc));
+    uint32_t *cps = calloc(cap, sizeof(*cps));
     size_t n = 0;
     int rc = 0;
 
@@ -128,13 +151,17 @@ static int build_dynamic(struct doc *d)
     }
     rc = collect_dynamic(d, dc, &n);
     for (size_t f = 0; f < d->t->fonts.nfaces && rc == 0; f++) {
-        size_t k = 0;
+        const struct font_base *base = &d->t->bases[f];
+        size_t k = base->n;
+        if (k > 0)
+            memcpy(cps, base->cps, k * sizeof(*cps));
         for (size_t i = 0; i < n; i++)
-            if (dc[i].face == f && (i == 0 || dc[i].cp != dc[i - 1].cp))
+            if (dc[i].face == f && (i == 0 || dc[i].cp != dc[i - 1].cp) &&
+                base_find(base, dc[i].cp) < 0)
                 cps[k++] = dc[i].cp;
         if (k == 0)
             continue;
-        rc = font_pack_build(&d->t->fonts, f, cps, k, TMPL_DEFLATE_LEVEL, &d->dyn[f]);
+        rc = font_pack_build_on(&d->t->fonts, f, base, cps, k, TMPL_DEFLATE_LEVEL, &d->dyn[f]);
         if (rc == E2BIG) {
             jp_errf(d->err, d->errlen, "fields: too many distinct characters");
             rc = TMPL_EFIELD;
@@ -169,13 +196,6 @@ static int attach_fonts(struct doc *d)
     char tag[7];
 
     for (size_t f = 0; f < d->t->fonts.nfaces; f++) {
-        if (d->t->static_packs[f].n > 0) {
-            pack_tag(&d->t->static_packs[f], slot++, tag);
-            d->static_fonts[f] =
-                font_pack_attach(&d->t->fonts, &d->t->static_packs[f], d->pdf, tag);
-            if (d->static_fonts[f] == NULL)
-                return pdf_fail(d, "loading a static font");
-        }
         if (d->dyn[f].n > 0) {
             pack_tag(&d->dyn[f], slot++, tag);
             d->dyn_fonts[f] = font_pack_attach(&d->t->fonts, &d->dyn[f], d->pdf, tag);
@@ -186,25 +206,20 @@ static int attach_fonts(struct doc *d)
     return 0;
 }
 
-/* Every character reaching here was checked by collect_dynamic or the template load. */
+/* Every character reaching here is in one of the document's packs (collect_dynamic). */
 static struct glyph glyph_of(const struct doc *d, uint32_t cp)
 {
-    const struct static_char *sc = static_find(d->t, cp);
     struct glyph g = {0};
     uint16_t code = 0;
 
-    if (sc != NULL) {
-        g.font = d->static_fonts[sc->face];
-        g.width = d->t->static_packs[sc->face].widths[sc->idx];
-        code = d->t->fonts.codes[sc->idx];
-    } else {
-        for (size_t f = 0; f < d->t->fonts.nfaces && g.font == NULL; f++) {
-            int i = font_pack_find(&d->dyn[f], cp);
-            if (i >= 0) {
-                g.font = d->dyn_fonts[f];
-                g.width = d->dyn[f].widths[i];
-                code = d->t->fonts.codes[i];
-            }
+    for (size_t f = 0; f < d->t->fonts.nfaces && g.font == NULL; f++) {
+        int i = base_find(&d->t->bases[f], cp);
+        if (i < 0)
+            i = font_pack_find(&d->dyn[f], cp);
+        if (i >= 0) {
+            g.font = d->dyn_fonts[f];
+            g.width = d->dyn[f].widths[i];
+            code = d->t->fonts.codes[i];
         }
     }
     g.code[0] = (unsigned char)(code >> 8);

@@ -81,7 +81,9 @@ struct tmpl {
     struct item *items;                            /* owned; nitems directives */
     size_t nitems;                                 /* directives in use */
     struct font_lib fonts;                         /* faces, main first */
-    struct font_pack static_packs[FONT_MAX_FACES]; /* template text, digits, Latin; n may be 0 */
+    struct font_pack static_packs[FONT_MAX_FACES]; /* template text, digits, Latin; n may be 0
+                                                      (not drawn with since issue 15: bases) */
+    struct font_base bases[FONT_MAX_FACES];        /* what every document draws, per face */
     struct static_char *chars;                     /* owned; sorted by cp */
     size_t nchars;                                 /* entries in chars */
 };
@@ -145,6 +147,15 @@ QRcode *qr_symbol(const char *text);
  */
 int tmpl_deflate(const unsigned char *in, size_t len, int level, unsigned char **out,
                  size_t *outlen);
+/* Bytes tmpl_deflate_raw may need for len bytes of input. */
+size_t tmpl_deflate_raw_bound(size_t len);
+/*
+ * Compresses len bytes at level into cap bytes at out as raw deflate (RFC 1951,
+ * its last block final), with this thread's compressor: 0 and *outlen, ENOMEM
+ * or EIO (out too small).
+ */
+int tmpl_deflate_raw(const unsigned char *in, size_t len, int level, unsigned char *out, size_t cap,
+                     size_t *outlen);
 /* A stream dictionary's write_fn that declares its bytes already deflated. */
 HPDF_STATUS tmpl_write_flate_filter(HPDF_Dict obj, HPDF_Stream s);
 /*

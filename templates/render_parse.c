@@ -560,6 +560,41 @@ static int build_packs(struct tmpl *t, uint32_t *cps, size_t ncps, char *err, si
     return 0;
 }
 
+/*
+ * The bases (font.h): per face, the characters every document draws, the
+ * template's texts and seal label and the digits, ascending. cps has room for
+ * every character of the template.
+ */
+static int build_bases(struct tmpl *t, uint32_t *cps, char *err, size_t errlen)
+{
+    for (size_t f = 0; f < t->fonts.nfaces; f++) {
+        size_t n = 0;
+        int rc;
+        for (size_t i = 0; i < t->nchars; i++) {
+            const struct static_char *c = &t->chars[i];
+            int drawn = c->cp >= '0' && c->cp <= '9';
+            for (size_t j = 0; j < t->nitems && !drawn; j++) {
+                const struct item *it = &t->items[j];
+                for (size_t k = 0;
+                     (it->kind == ITEM_TEXT || it->kind == ITEM_SEAL) && k < it->ncps && !drawn;
+                     k++)
+                    drawn = it->cps[k] == c->cp;
+            }
+            if (drawn && c->face == f)
+                cps[n++] = c->cp;
+        }
+        if (n == 0)
+            continue;
+        rc = font_base_build(&t->fonts, f, cps, n, &t->bases[f]);
+        if (rc != 0) {
+            jp_errf(err, errlen, "%s: cannot subset (%s)", t->fonts.faces[f].path,
+                    tmpl_strerror(rc));
+            return rc == ENOMEM ? ENOMEM : TMPL_EFONT;
+        }
+    }
+    return 0;
+}
+
 int tmpl_build_static(struct tmpl *t, const char *path, char *err, size_t errlen)
 {
     size_t cap = 128 + (size_t)t->nitems * TMPL_MAX_FIELD, nw, k = 0;
@@ -589,6 +624,8 @@ int tmpl_build_static(struct tmpl *t, const char *path, char *err, size_t errlen
     t->nchars = k;
     qsort(t->chars, k, sizeof(*t->chars), char_cmp);
     rc = build_packs(t, cps, k, err, errlen);
+    if (rc == 0)
+        rc = build_bases(t, cps, err, errlen);
 out:
     free(cps);
     free(w);
@@ -601,8 +638,10 @@ void tmpl_free(struct tmpl *t)
         return;
     for (size_t i = 0; i < t->nitems; i++)
         free(t->items[i].cps);
-    for (size_t f = 0; f < FONT_MAX_FACES; f++)
+    for (size_t f = 0; f < FONT_MAX_FACES; f++) {
         font_pack_free(&t->static_packs[f]);
+        font_base_free(&t->bases[f]);
+    }
     free(t->items);
     free(t->chars);
     font_lib_free(&t->fonts);

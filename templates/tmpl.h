@@ -20,6 +20,7 @@
 #define JP_TMPL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "errors.h"
@@ -121,6 +122,15 @@ int tmpl_render_ofd(const struct tmpl *t, const struct tmpl_fields *f,
  */
 int tmpl_seal_png(const struct tmpl *t, const char *authority, struct jp_buf *png,
                   unsigned *side_mm);
+/*
+ * Whether every character of the NUL-terminated UTF-8 text can be drawn by one
+ * of the template's faces, as tmpl_render decides (a field holding it would
+ * fail with TMPL_EGLYPH). Returns 0; TMPL_EGLYPH with the first character no
+ * face has in *cp; TMPL_EFIELD for text tmpl_render refuses (not UTF-8, a
+ * control character, over TMPL_MAX_FIELD code points). *cp is 0 unless
+ * TMPL_EGLYPH. Safe from any thread, like tmpl_render.
+ */
+int tmpl_drawable(const struct tmpl *t, const char *text, uint32_t *cp);
 
 /* A static, lowercase description of any code tmpl_* returns. */
 const char *tmpl_strerror(int code);

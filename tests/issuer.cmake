@@ -27,3 +27,12 @@ add_dependencies(test_claim jianpei-issuer)
 jp_test(test_corrections SOURCES test_corrections.c verifier_client.c
         LIBS jp_store jp_util PkgConfig::JANSSON PkgConfig::OPENSSL)
 add_dependencies(test_corrections jianpei-issuer jianpei-verifier)
+
+# GB 18030-2022 names (issue 18): an extension G name BabelStone draws is issued with the
+# character embedded and extractable; one no face draws is refused at intake with its line.
+jp_test(test_rare_names SOURCES test_rare_names.c LIBS jp_util PkgConfig::JANSSON)
+add_dependencies(test_rare_names jianpei-issuer)
+
+# The CMS reservation (issue 15 target 4): measured plus a margin; a signature that
+# outgrows it is signed again with the full one, and every certificate stays valid.
+jp_test(test_cms_reserve SOURCES test_cms_reserve.c LIBS jp_issuer jp_ident)

@@ -6,3 +6,10 @@ jp_test(test_render SOURCES test_render.c LIBS jp_templates Threads::Threads)
 # (tests/peers, npm ci by scripts/install-peers.sh) and MuPDF (mutool). A
 # missing reader fails the test.
 jp_test(test_text SOURCES test_text.c LIBS jp_templates jp_pdf)
+# One font subset per face and document (issue 15): the base's precompressed glyphs inflate
+# with the rest to the same font file as one compressed whole.
+jp_test(test_font_base SOURCES test_font_base.c LIBS jp_templates hpdf_ext PkgConfig::HBSUBSET z)
+# GB 18030-2022 (issue 18): the characters no face of data/certificate.tmpl draws are
+# exactly those docs/gb18030-undrawable.txt lists (docs/fonts.md's table counts them).
+add_test(NAME font_coverage
+         COMMAND bash -c "${PROJECT_SOURCE_DIR}/scripts/font-coverage.sh --missing 100000 | grep '^U+' | diff - ${PROJECT_SOURCE_DIR}/docs/gb18030-undrawable.txt")

@@ -31,7 +31,7 @@ for f in ./usr/bin/jianpei-issuer ./usr/bin/jianpei-verifier ./usr/bin/jianpei-t
 done
 n=$(grep -c '^./usr/share/jianpei/cities-..\.tsv$' "$logs/contents.txt")
 check "31 city tables expected, package has $n" "[ $n -eq 31 ]"
-for d in libssl3 liblmdb0 libmicrohttpd12 libhpdf-2.3.0 libqrencode4 fonts-arphic-uming fonts-hanazono; do
+for d in libssl3 liblmdb0 libmicrohttpd12 libhpdf-2.3.0 libqrencode4 fonts-arphic-uming fonts-hanazono fonts-babelstone-han; do
   check "Depends lacks $d" "grep -q '^ Depends:.*$d' '$logs/info.txt'"
 done
 if command -v apt-get >/dev/null; then

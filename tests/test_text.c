@@ -192,6 +192,8 @@ int main(void)
         check_readers(t, "𠮷䶮堃", photo, len, "rare.pdf");
         check_readers(t, "张三丰", NULL, 0, "zhang.pdf");
         check_readers(t, "阿依古丽·买买提", photo, len, "dot.pdf");
+        /* CJK ext. C-F from HanaMinB, ext. G from BabelStone Han (issue 18) */
+        check_readers(t, "李\U0002A700\U0002B740\U0002CEB0\U00030000", photo, len, "extg.pdf");
     } else {
         fprintf(stderr, "setup: %s\n", err);
     }
