@@ -279,6 +279,8 @@ static void test_issued(void)
         text_of(file, text, sizeof text);
         CHECK(strstr(text, names[i]) != NULL && strstr(text, nos[i]) != NULL &&
               strstr(text, authority) != NULL);
+        /* the photo of line 1 is embedded (as photo_fit's JPEG), the others have none */
+        CHECK_INT(sh("unzip -l '%s' | grep -q 'Doc_0/Res/image_.*\\.jpg'", file), i == 0 ? 0 : 1);
         ofd_digests(&pkg, file, whole, seal);
         CHECK_INT(digest_version(home, STORE_DIGEST_OFD_FILE, whole, dno), 1);
         CHECK_STR(dno, nos[i]);
