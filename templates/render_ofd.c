@@ -30,7 +30,7 @@
 #define MM_PER_PT (25.4 / 72.0)
 #define ORD_MAX_TEXTS 1024 /* text runs on one page */
 #define ORD_QR_QUIET 4     /* modules of white around the QR, as qr.c */
-#define ORD_SEAL_PX 480    /* pixels across the seal picture */
+#define ORD_SEAL_PX 400    /* pixels across the seal picture: 254 dpi at 40 mm */
 
 /* A growing array of rectangles; paths refer to them by offset until the end. */
 struct rects {
