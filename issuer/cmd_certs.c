@@ -153,6 +153,8 @@ static const char issue_help[] =
     "reported with its number and reason and changes nothing; issuing the same\n"
     "(id_number, position, exam_id) again returns the existing certificate.\n"
     "The issue date is today in China (UTC+8); certificates are never backdated.\n"
+    "A home with SM2 keys also stores a sealed OFD of each certificate (SPEC §11;\n"
+    "jianpei-issuer ofd NO --out FILE); one without says so and makes PDFs only.\n"
     "\n"
     "  --input FILE|-      intake file, or - for standard input; photo paths are\n"
     "                      relative to the file's directory (to . for stdin)\n"

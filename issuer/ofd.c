@@ -151,6 +151,7 @@ int issuer_ofd_open(issuer *is, const unsigned char *pass, size_t passlen, char 
 
     if (!issuer_ofd_keys_present(is->home))
         return 0;
+    ofd_global_init(); /* libxml2's first use is not thread-safe: before the workers start */
     rc = jp_home_path(is->home, JP_HOME_KEYS, kdir);
     if (rc == 0) {
         int enc = key_encrypted(kdir);

@@ -8,7 +8,9 @@
  * cmap (OFD readers map TextCode through it). The QR is the PDF's symbol
  * (qr_symbol) as filled rectangles, one per dark run of a row. The seal's
  * place on the page is the template's seal circle; its picture
- * (tmpl_seal_png) comes from the same directive.
+ * (tmpl_seal_png) is that directive drawn as the PDF draws it (rim, star,
+ * the authority along the arc, the label), the lettering filled from the
+ * faces' glyph outlines (HarfBuzz) with 4 x 4 samples a pixel.
  *
  * Not drawn in OFD: circle directives and slanted lines (the drawing model
  * has rectangles only; the shipped template uses neither) and opacity.
@@ -28,7 +30,7 @@
 #define MM_PER_PT (25.4 / 72.0)
 #define ORD_MAX_TEXTS 1024 /* text runs on one page */
 #define ORD_QR_QUIET 4     /* modules of white around the QR, as qr.c */
-#define ORD_SEAL_PX 480    /* pixels across the seal picture */
+#define ORD_SEAL_PX 400    /* pixels across the seal picture: 254 dpi at 40 mm */
 
 /* A growing array of rectangles; paths refer to them by offset until the end. */
 struct rects {

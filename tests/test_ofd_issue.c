@@ -279,6 +279,8 @@ static void test_issued(void)
         text_of(file, text, sizeof text);
         CHECK(strstr(text, names[i]) != NULL && strstr(text, nos[i]) != NULL &&
               strstr(text, authority) != NULL);
+        /* the photo of line 1 is embedded (as photo_fit's JPEG), the others have none */
+        CHECK_INT(sh("unzip -l '%s' | grep -q 'Doc_0/Res/image_.*\\.jpg'", file), i == 0 ? 0 : 1);
         ofd_digests(&pkg, file, whole, seal);
         CHECK_INT(digest_version(home, STORE_DIGEST_OFD_FILE, whole, dno), 1);
         CHECK_STR(dno, nos[i]);
@@ -355,6 +357,27 @@ static void drawn_text(const char *dom, struct jp_buf *out)
 }
 
 /*
+ * The QR ofd.js draws from the OFD's vector modules (rendered 2000 px wide,
+ * ofdjs-issued-qr.png) reads, with zbarimg, as the QR of the PDF (150 dpi).
+ */
+static void test_render_qr(const char *file)
+{
+    char png[700], html[256], pdf[256], from_ofd[1024] = "", from_pdf[1024] = "";
+
+    snprintf(html, sizeof html, "%s/render-big.html", dir);
+    snprintf(pdf, sizeof pdf, "%s/0.pdf", dir);
+    CHECK(jp_path_join(png, sizeof png, cap_dir(), "ofdjs-issued-qr.png") == 0);
+    CHECK_INT(sh("JP_OFD_RENDER_WIDTH=2000 python3 '%s' '%s' '%s' '%s'", RENDER, file, png, html),
+              0);
+    CHECK_INT(sh_out(from_ofd, sizeof from_ofd, "zbarimg -q --raw '%s'", png), 0);
+    CHECK_INT(sh(ISSUER " --home %s pdf %s --out %s >/dev/null", home, nos[0], pdf), 0);
+    CHECK_INT(sh("pdftoppm -r 150 -png %s %s/0p", pdf, dir), 0);
+    CHECK_INT(sh_out(from_pdf, sizeof from_pdf, "zbarimg -q --raw %s/0p-1.png", dir), 0);
+    CHECK(strstr(from_pdf, "/V/") != NULL && strstr(from_pdf, nos[0]) != NULL);
+    CHECK_STR(from_ofd, from_pdf);
+}
+
+/*
  * ofd.js draws the issued page (ofdjs-issued.png in the test logs): the name,
  * the number and the authority as text, and the seal's picture from
  * SignedValue.dat (its PNG signature and IHDR, as tmpl_seal_png makes it from
@@ -395,6 +418,7 @@ static void test_render(void)
     jp_buf_free(&seal);
     jp_buf_free(&text);
     free(dom);
+    test_render_qr(file);
 }
 
 /* A correction: version 2 has its own OFD with the new name; version 1's digests stay. */

@@ -7,8 +7,9 @@ SignedValue.dat) in headless Chromium.
 
 Writes OUT.png (a screenshot of the page at 794 px wide, A4 at 96 dpi) and
 OUT.html (the rendered DOM: ofd.js draws text as SVG <text>, images as data:
-URLs). Exits 0 when ofd.js rendered the page, 1 when it did not (its message
-on stderr), 2 when Chromium or ofd.js is missing (scripts/install-peers.sh).
+URLs). JP_OFD_RENDER_WIDTH=N renders N px wide instead (a window of N x 1.414
+N), for a QR that zbarimg reads off a landscape page. Exits 0 when ofd.js
+rendered the page, 1 when it did not (its message on stderr), 2 when Chromium or ofd.js is missing (scripts/install-peers.sh).
 (npm ofd.js 1.5.0 is not used: it refuses every file with 授权信息错误, a
 licence check.)
 """
@@ -36,7 +37,7 @@ try {
   ofd.parseOfdDocument({ ofd: u.buffer,
     success(res) {
       try {
-        for (const d of ofd.renderOfd(794, res[0])) document.getElementById('out').appendChild(d);
+        for (const d of ofd.renderOfd(%d, res[0])) document.getElementById('out').appendChild(d);
         log('RENDERED');
       } catch (e) { log('FAILED ' + e + ' ' + e.stack); }
     },
@@ -63,12 +64,14 @@ def main():
         print("ofd-render: %s missing (scripts/install-peers.sh)" % LIB, file=sys.stderr)
         return 2
     data = base64.b64encode(open(sys.argv[1], "rb").read()).decode()
+    width = int(os.environ.get("JP_OFD_RENDER_WIDTH", "794"))
     with tempfile.TemporaryDirectory() as d:
         page = os.path.join(d, "page.html")
         with open(page, "w") as f:
-            f.write(PAGE % (LIB, data))
+            f.write(PAGE % (LIB, data, width))
         dom = chromium(["--dump-dom", "file://" + page]).stdout
-        chromium(["--window-size=794,1123", "--screenshot=" + os.path.abspath(sys.argv[2]),
+        chromium(["--window-size=%d,%d" % (width, int(width * 1.414)),
+                  "--screenshot=" + os.path.abspath(sys.argv[2]),
                   "file://" + page])
     with open(sys.argv[3], "w") as f:
         f.write(dom)
