@@ -88,6 +88,7 @@ static keys_sm2_t *home_sm2(void)
     keys_trust_t *t = NULL;
     const unsigned char *root;
     size_t rootlen;
+    const char *pin;
 
     CHECK_INT(
         keys_trust_load(JP_SOURCE_DIR "/tests/fixtures/keys/trust.pem", NULL, &t, err, sizeof err),
@@ -97,7 +98,11 @@ static keys_sm2_t *home_sm2(void)
     keys_trust_free(t);
     snprintf(kdir, sizeof kdir, "%s/keys", home);
     snprintf(trust, sizeof trust, "%s/trust-list.pem", home);
-    CHECK_INT(keys_sm2_load(kdir, 1, NULL, 0, &s, err, sizeof err), 0);
+    /* a token home keeps the SM2 pair in files encrypted with the PIN (SoftHSM2 has no SM2) */
+    pin = getenv("JIANPEI_TEST_PKCS11") != NULL ? getenv("JIANPEI_PKCS11_PIN") : NULL;
+    CHECK_INT(keys_sm2_load(kdir, 1, (const unsigned char *)pin, pin != NULL ? strlen(pin) : 0,
+                            &s, err, sizeof err),
+              0);
     cap_file(trust, "trust-list.pem");
     return s;
 }
@@ -185,6 +190,10 @@ static void test_trust_forged(void)
     const unsigned char *der;
     size_t len = 0;
 
+    if (getenv("JIANPEI_TEST_PKCS11") != NULL) { /* the root key is in the token, not a file */
+        fprintf(stderr, "SKIP: test_trust_forged signs with keys/root.key, absent in a token home\n");
+        return;
+    }
     snprintf(trust, sizeof trust, "%s/trust-list.pem", home);
     path_in(forged, sizeof forged, "forged-trust.pem");
     doc = trust_doc(trust);

@@ -76,10 +76,12 @@ static int token_private(const char *user)
     if (conf == NULL)
         return 0;
     snprintf(cmd, sizeof(cmd),
-             "test -z \"$(ls %s/keys | grep '\\.key$')\" && d=$(dirname %s)/tokens && "
+             "test -z \"$(ls %s/keys | grep '\\.key$' | grep -v '^sm2-')\" && "
+             "d=$(dirname %s)/tokens && "
              "test -d \"$d\" && ! setpriv --reuid=%s --regid=nogroup --clear-groups "
-             "ls \"$d\" >/dev/null 2>&1",
-             home, conf, user);
+             "ls \"$d\" >/dev/null 2>&1 && ! setpriv --reuid=%s --regid=nogroup "
+             "--clear-groups cat %s/keys/sm2-sign.key >/dev/null 2>&1",
+             home, conf, user, user, home);
     return system(cmd) == 0;
 }
 
