@@ -280,6 +280,17 @@ typedef int (*keys_crl_sign_fn)(X509_CRL *crl, EVP_PKEY *key);
 int keys_crl_make(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
                   const struct keys_crl_entry *revoked, size_t n, int days, unsigned char **der,
                   size_t *len);
+/*
+ * keys_crl_make() after the checks every CA's CRL shares: the CA key present
+ * (KEYS_E_NO_ROOT_KEY), days 0 (KEYS_CRL_DAYS_DEFAULT) or 1..KEYS_CRL_DAYS_MAX
+ * (KEYS_E_INVAL); the message in err.
+ */
+int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
+                   const struct keys_crl_entry *revoked, size_t n, int days, unsigned char **der,
+                   size_t *len, char *err, size_t errlen);
+/* Writes a CRL's DER to out_path atomically (0644) and frees der. 0 or an errno value. */
+int keys_crl_write(const char *out_path, unsigned char *der, size_t len, char *err,
+                   size_t errlen);
 /* Closes the handle's connection to the TSA. */
 void keys_tsa_client_free(keys_t *k);
 /*

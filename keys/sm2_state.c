@@ -412,20 +412,7 @@ int keys_sm2_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len
 {
     struct keys_crl_entry rev[KEYS_MAX_SIGNING];
     size_t n = 0;
-    int rc;
 
-    *der = NULL;
-    *len = 0;
-    if (k->sm2_root_key == NULL) {
-        jp_errf(err, errlen, "sm2 crl: needs the SM2 root key");
-        return KEYS_E_NO_ROOT_KEY;
-    }
-    if (days == 0)
-        days = KEYS_CRL_DAYS_DEFAULT;
-    if (days < 1 || days > KEYS_CRL_DAYS_MAX) {
-        jp_errf(err, errlen, "sm2 crl: next update must be 1..%d days", KEYS_CRL_DAYS_MAX);
-        return KEYS_E_INVAL;
-    }
     for (size_t i = 0; i < k->sm2_n; i++) {
         if (k->sm2[i].state != KEYS_REVOKED)
             continue;
@@ -433,12 +420,8 @@ int keys_sm2_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len
         rev[n].revoked_at = k->sm2[i].changed;
         n++;
     }
-    rc = keys_crl_make(k->sm2_root, k->sm2_root_key, keys_sm2_sign_crl, rev, n, days, der, len);
-    if (rc != 0) {
-        jp_errf(err, errlen, "sm2 crl: cannot make");
-        keys_with_ossl(rc, err, errlen);
-    }
-    return rc;
+    return keys_crl_issue(k->sm2_root, k->sm2_root_key, keys_sm2_sign_crl, rev, n, days, der, len,
+                          err, errlen);
 }
 
 int keys_sm2_crl_export(const keys_t *k, int days, const char *out_path, char *err, size_t errlen)
@@ -447,13 +430,7 @@ int keys_sm2_crl_export(const keys_t *k, int days, const char *out_path, char *e
     size_t len = 0;
     int rc = keys_sm2_crl_der(k, days, &der, &len, err, errlen);
 
-    if (rc == 0) {
-        rc = jp_write_file_atomic(out_path, der, len, 0644);
-        if (rc != 0)
-            jp_errf(err, errlen, "cannot write %s: %s", out_path, strerror(rc));
-    }
-    OPENSSL_free(der);
-    return rc;
+    return rc == 0 ? keys_crl_write(out_path, der, len, err, errlen) : rc;
 }
 
 int keys_sm2_crl_verify(const unsigned char *der, size_t len, const unsigned char *root_der,
