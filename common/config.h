@@ -61,6 +61,7 @@ int jp_home_resolve(const char *flag, char *out, size_t outsz);
 #define JP_HOME_TRAINING "training"         /* the training module's environment */
 #define JP_HOME_CLAIM_KEY "claim.key"       /* HMAC key of claim-code hashes (claim.h), 0600 */
 #define JP_HOME_CRL "root.crl" /* the root's CRL (DER), public: the verifier serves it */
+#define JP_HOME_SM2_CRL "sm2-root.crl" /* the SM2 root's CRL (DER), public, served likewise */
 
 /* HOME/name into out (JP_HOME_PATH_MAX bytes). Returns 0 or ENAMETOOLONG. */
 int jp_home_path(const char *home, const char *name, char *out);

@@ -18,12 +18,16 @@ struct key_audit {
     const char *action; /* keys-rotate, keys-revoke */
     const char *kid;    /* the key concerned */
     const char *actor;  /* who */
+    const char *sm2kid; /* keys-rotate: the new SM2 signing key, NULL without one */
 };
 
 static int key_audit_txn(store_txn *txn, void *arg)
 {
     const struct key_audit *a = arg;
 
+    if (a->sm2kid != NULL)
+        return audit_append(txn, (int64_t)time(NULL), a->action, NULL, a->actor,
+                            "signing key %s, SM2 signing key %s", a->kid, a->sm2kid);
     return audit_append(txn, (int64_t)time(NULL), a->action, NULL, a->actor, "signing key %s",
                         a->kid);
 }
@@ -82,7 +86,8 @@ int issuer_keys_change(const char *home, const char *action, const char *kid,
                        const struct issuer_key_opts *o, char newkid[17],
                        char written[JP_HOME_PATH_MAX], char *err, size_t errlen)
 {
-    struct key_audit a = {NULL, kid, o->actor != NULL ? o->actor : "jianpei-issuer"};
+    struct key_audit a = {NULL, kid, o->actor != NULL ? o->actor : "jianpei-issuer", NULL};
+    char sm2kid[17] = "";
     keys_t *k = NULL;
     int rc = audit_actor_check(a.actor, err, errlen);
 
@@ -95,6 +100,8 @@ int issuer_keys_change(const char *home, const char *action, const char *kid,
         rc = keys_rotate(k, o->passphrase, o->passphrase_len, newkid, err, errlen);
         a.action = "keys-rotate";
         a.kid = newkid;
+        if (rc == 0 && keys_sm2_active_kid(k, sm2kid) == 0)
+            a.sm2kid = sm2kid; /* SPEC §11: both hierarchies rotate */
         if (rc == 0)
             rc = keys_export_trust(k, written, err, errlen);
     } else if (rc == 0 && strcmp(action, "revoke") == 0) {
@@ -147,6 +154,9 @@ int issuer_keys_print(const char *home, FILE *out, char *err, size_t errlen)
     for (size_t i = 0; rc == 0 && i < n; i++)
         fprintf(out, "%-16s  %-8s  %-20s  %-20s  %s\n", info[i].kid, keys_state_name(info[i].state),
                 info[i].not_before, info[i].not_after, info[i].subject);
+    for (size_t i = 0; rc == 0 && keys_sm2_entry_info(k, i, &info[0]) == 0; i++) /* the OFD seal's */
+        fprintf(out, "%-16s  %-8s  %-20s  %-20s  %s\n", info[0].kid, keys_state_name(info[0].state),
+                info[0].not_before, info[0].not_after, "SM2 signing key (OFD seal)");
     keys_close(k);
     return rc;
 }

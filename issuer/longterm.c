@@ -40,6 +40,10 @@ int longterm_refresh_crl(const keys_t *k, const char *home, int crl_days, char *
 
     if (rc == 0)
         rc = keys_crl_export(k, crl_days, path, err, errlen);
+    if (rc == 0 && keys_has_sm2(k)) /* the SM2 root's CRL beside it (SPEC §13) */
+        rc = jp_home_path(home, JP_HOME_SM2_CRL, path);
+    if (rc == 0 && keys_has_sm2(k))
+        rc = keys_sm2_crl_export(k, crl_days, path, err, errlen);
     return rc;
 }
 

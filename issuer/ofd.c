@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "files.h"
 #include "keys.h"
+#include "longterm.h"
 #include "ofd.h"
 #include "tmpl.h"
 
@@ -299,6 +300,35 @@ static int sm2_audit(const char *home, const char *kdir, const char *actor, char
     return rc;
 }
 
+/*
+ * Re-exports HOME's trust list with the new SM2 hierarchy and issues its CRL;
+ * on failure the new key files are removed again (the trust list is replaced
+ * atomically, so it is the old one or the new one).
+ */
+static int sm2_publish(const char *home, const char *kdir, const unsigned char *pass,
+                       size_t passlen, int crl_days, char *err, size_t errlen)
+{
+    char path[JP_HOME_PATH_MAX];
+    keys_t *k = NULL;
+    int rc = keys_open(kdir, KEYS_WITH_ROOT, pass, passlen, &k, err, errlen);
+
+    if (rc == 0)
+        rc = jp_home_path(home, JP_HOME_SM2_CRL, path);
+    if (rc == 0)
+        rc = keys_sm2_crl_export(k, crl_days, path, err, errlen);
+    if (rc == 0)
+        rc = jp_home_path(home, JP_HOME_TRUST_LIST, path);
+    if (rc == 0)
+        rc = keys_export_trust(k, path, err, errlen);
+    keys_close(k);
+    for (size_t i = 0; rc != 0 && i < sizeof sm2_files / sizeof sm2_files[0]; i++)
+        if (jp_path_join(path, sizeof path, kdir, sm2_files[i]) == 0)
+            unlink(path);
+    if (rc != 0 && jp_home_path(home, JP_HOME_SM2_CRL, path) == 0)
+        unlink(path);
+    return rc;
+}
+
 int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t passlen,
                          const char *actor, char *err, size_t errlen)
 {
@@ -321,10 +351,11 @@ int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t pas
     }
     if (rc == 0)
         rc = jp_config_load(home, &cfg, err, errlen);
-    /* the passphrase (or PIN) must open the home's keys: a wrong one changes nothing */
+    /* the passphrase (or PIN) must open the home's keys and root: a wrong one changes nothing */
     if (rc == 0)
-        rc = keys_open(kdir, 0, pass, passlen, &k, err, errlen);
+        rc = keys_open(kdir, KEYS_WITH_ROOT, pass, passlen, &k, err, errlen);
     keys_close(k);
+    k = NULL;
     if (rc == 0) {
         memset(&ko, 0, sizeof ko);
         ko.authority = cfg.authority;
@@ -332,6 +363,8 @@ int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t pas
         ko.province = cfg.province;
         rc = issuer_sm2_create(kdir, &ko, pass, passlen, err, errlen);
     }
+    if (rc == 0) /* the trust list and the SM2 root's CRL at once: verifiers trust the seals */
+        rc = sm2_publish(home, kdir, pass, passlen, cfg.crl_days, err, errlen);
     if (rc == 0)
         rc = sm2_audit(home, kdir, actor, err, errlen);
     return rc;

@@ -498,6 +498,7 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
                 char *err, size_t errlen)
 {
     struct written w = {.n = 0};
+    struct keys_sm2_undo u2;
     X509 *cert = NULL;
     EVP_PKEY *key = NULL;
     char base[32], ref[KEYS_REF_MAX] = "";
@@ -530,9 +531,13 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
     if (rc == 0)
         rc = write_pair(k, k->dir, base, cert, key, k->encrypted ? passphrase : NULL,
                         k->encrypted ? passphrase_len : 0, &w, err, errlen);
+    memset(&u2, 0, sizeof u2);
+    if (rc == 0) /* SPEC §11: keys rotate rotates both hierarchies, in one state change */
+        rc = keys_sm2_rotate(k, passphrase, passphrase_len, &u2, err, errlen);
     if (rc == 0)
         rc = keys_save_state(k, err, errlen);
     if (rc != 0) {
+        keys_sm2_rotate_undo(k, &u2);
         written_undo(&w);
         keys_key_discard(k, ref);
         k->n--;

@@ -106,16 +106,15 @@ int keys_crl_make(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
     return 0;
 }
 
-int keys_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len, char *err,
-                 size_t errlen)
+int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
+                   const struct keys_crl_entry *revoked, size_t n, int days, unsigned char **der,
+                   size_t *len, char *err, size_t errlen)
 {
-    struct keys_crl_entry rev[KEYS_MAX_SIGNING];
-    size_t n = 0;
     int rc;
 
     *der = NULL;
     *len = 0;
-    if (k->root_key == NULL) {
+    if (ca_key == NULL) {
         jp_errf(err, errlen, "crl: needs the root key");
         return KEYS_E_NO_ROOT_KEY;
     }
@@ -125,6 +124,20 @@ int keys_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len, ch
         jp_errf(err, errlen, "crl: next update must be 1..%d days", KEYS_CRL_DAYS_MAX);
         return KEYS_E_INVAL;
     }
+    rc = keys_crl_make(ca, ca_key, sign, revoked, n, days, der, len);
+    if (rc != 0) {
+        jp_errf(err, errlen, "crl: cannot make");
+        keys_with_ossl(rc, err, errlen);
+    }
+    return rc;
+}
+
+int keys_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len, char *err,
+                 size_t errlen)
+{
+    struct keys_crl_entry rev[KEYS_MAX_SIGNING];
+    size_t n = 0;
+
     for (size_t i = 0; i < k->n; i++) {
         if (k->e[i].state != KEYS_REVOKED)
             continue;
@@ -132,11 +145,18 @@ int keys_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len, ch
         rev[n].revoked_at = k->e[i].changed;
         n++;
     }
-    rc = keys_crl_make(k->root, k->root_key, crl_sign_sha256, rev, n, days, der, len);
-    if (rc != 0) {
-        jp_errf(err, errlen, "crl: cannot make");
-        keys_with_ossl(rc, err, errlen);
-    }
+    return keys_crl_issue(k->root, k->root_key, crl_sign_sha256, rev, n, days, der, len, err,
+                          errlen);
+}
+
+int keys_crl_write(const char *out_path, unsigned char *der, size_t len, char *err,
+                   size_t errlen)
+{
+    int rc = jp_write_file_atomic(out_path, der, len, 0644);
+
+    if (rc != 0)
+        jp_errf(err, errlen, "cannot write %s: %s", out_path, strerror(rc));
+    OPENSSL_free(der);
     return rc;
 }
 
@@ -146,13 +166,7 @@ int keys_crl_export(const keys_t *k, int days, const char *out_path, char *err, 
     size_t len = 0;
     int rc = keys_crl_der(k, days, &der, &len, err, errlen);
 
-    if (rc == 0) {
-        rc = jp_write_file_atomic(out_path, der, len, 0644);
-        if (rc != 0)
-            jp_errf(err, errlen, "cannot write %s: %s", out_path, strerror(rc));
-    }
-    OPENSSL_free(der);
-    return rc;
+    return rc == 0 ? keys_crl_write(out_path, der, len, err, errlen) : rc;
 }
 
 /* An ASN1_TIME as seconds since the epoch. */

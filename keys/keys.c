@@ -91,6 +91,7 @@ void keys_close(keys_t *k)
         return;
     for (i = 0; i < k->n; i++)
         X509_free(k->e[i].cert);
+    keys_sm2_state_free(k);
     X509_free(k->root);
     EVP_PKEY_free(k->root_key);
     EVP_PKEY_free(k->sign_key);
@@ -140,6 +141,11 @@ static json_t *state_json(const keys_t *k)
         json_object_set_new(root, "pkcs11",
                             json_pack("{s:s, s:s}", "uri", k->p11_uri, "module", k->p11_module)) !=
             0) {
+        json_decref(root);
+        root = NULL;
+    }
+    if (root != NULL && k->sm2_n > 0 &&
+        json_object_set_new(root, "sm2", keys_sm2_state_json(k)) != 0) {
         json_decref(root);
         root = NULL;
     }
@@ -283,7 +289,8 @@ static int load_header(keys_t *k, json_t *doc, json_t **keys, char *err, size_t 
     return 0;
 }
 
-static int load_state(keys_t *k, char *err, size_t errlen)
+static int load_state(keys_t *k, const unsigned char *pass, size_t passlen, char *err,
+                      size_t errlen)
 {
     char path[PATH_MAX];
     unsigned char *text = NULL;
@@ -318,6 +325,8 @@ static int load_state(keys_t *k, char *err, size_t errlen)
         jp_errf(err, errlen, "%s: more than one active key", KEYS_STATE_FILE);
         rc = keys_with_ossl(KEYS_E_STATE, err, errlen);
     }
+    if (rc == 0)
+        rc = keys_sm2_state_load(k, doc, pass, passlen, err, errlen);
     json_decref(doc);
     return rc;
 }
@@ -376,7 +385,7 @@ int keys_open(const char *dir, int flags, const unsigned char *passphrase, size_
     k->flags = flags;
     rc = jp_strf(k->dir, sizeof k->dir, "%s", dir) == 0 ? 0 : KEYS_E_INVAL;
     if (rc == 0)
-        rc = load_state(k, err, errlen);
+        rc = load_state(k, passphrase, passphrase_len, err, errlen);
     if (rc == 0 && !(flags & KEYS_PUBLIC_ONLY))
         rc = load_private(k, passphrase, passphrase_len, err, errlen);
     if (rc != 0) {

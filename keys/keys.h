@@ -578,7 +578,7 @@ int keys_cms_sig_time(const keys_trust_t *t, const unsigned char *cms, size_t le
  * Files in a key directory (all 0600, created O_CREAT|O_EXCL|O_NOFOLLOW,
  * never rewritten): sm2-root.pem, sm2-root.key, sm2-sign.pem, sm2-sign.key;
  * private keys are PKCS#8 PEM, encrypted like the ECDSA ones when a
- * passphrase is given. The state file (keys.json) does not know them yet.
+ * passphrase is given. keys.json knows the SM2 signing keys (below).
  */
 
 #define KEYS_SM2_ID "1234567812345678"  /* GM/T 0009 default distinguishing identifier */
@@ -674,6 +674,40 @@ int keys_sm2_pub_hex(const unsigned char *cert_der, size_t cert_len,
 
 /* SM3 (GB/T 32905) of data[0..len-1] into out. Returns 0 or KEYS_E_CRYPTO. */
 int keys_sm3(const unsigned char *data, size_t len, unsigned char out[32]);
+
+/*
+ * --- SM2 signing keys in the state file (keys/sm2_state.c) ---
+ * keys.json's "sm2" member lists every SM2 signing key with its state, as
+ * "keys" does for the ECDSA ones (a keys.json without it: sm2-sign.pem, the
+ * one key, active). keys_rotate() rotates both hierarchies (new files
+ * sm2-sign-<kid>.pem/.key, the old SM2 key retired); keys_revoke_publish()
+ * takes an SM2 kid as well.
+ */
+/* 1 when the opened directory holds the SM2 hierarchy. */
+int keys_has_sm2(const keys_t *k);
+/* The active SM2 signing key's kid: 0, or KEYS_E_NO_ACTIVE_KEY (kid_hex "" then). */
+int keys_sm2_active_kid(const keys_t *k, char kid_hex[17]);
+/* SM2 signing keys known, oldest first. */
+size_t keys_sm2_count(const keys_t *k);
+/* The i-th SM2 signing key as keys_list() describes one (no subject). 0 or KEYS_E_INVAL. */
+int keys_sm2_entry_info(const keys_t *k, size_t i, struct keys_info *out);
+/*
+ * The SM2 root's CRL (X.509 v2, DER, signed SM2 with SM3 and KEYS_SM2_ID):
+ * every revoked SM2 signing certificate with its revocation date; days as for
+ * keys_crl_der(). Needs KEYS_WITH_ROOT. *der is freed with OPENSSL_free().
+ * Returns 0, KEYS_E_NO_ROOT_KEY, KEYS_E_INVAL or KEYS_E_CRYPTO.
+ */
+int keys_sm2_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len, char *err,
+                     size_t errlen);
+/* keys_sm2_crl_der() written to out_path atomically, mode 0644. */
+int keys_sm2_crl_export(const keys_t *k, int days, const char *out_path, char *err, size_t errlen);
+/*
+ * Checks a DER CRL's signature with the SM2 certificate root_der (SM3,
+ * KEYS_SM2_ID; OpenSSL's X509_CRL_verify() would use an empty identifier).
+ * 1 valid, 0 not, -1 when either does not decode.
+ */
+int keys_sm2_crl_verify(const unsigned char *der, size_t len, const unsigned char *root_der,
+                        size_t root_len);
 
 /* === end of the SM2 hierarchy ============================================= */
 

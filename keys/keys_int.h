@@ -35,6 +35,19 @@ struct keys_entry {
     char key_ref[KEYS_REF_MAX];      /* private key: file name in the directory or pkcs11 URI */
 };
 
+#define KEYS_SM2_FILE_MAX 48 /* "sm2-sign-<kid>.pem" and its NUL, with room */
+
+/* One SM2 signing key as keys.json's "sm2" member knows it (sm2_state.c). */
+struct keys_sm2_entry {
+    char kid_hex[17];             /* SHA-256(cert DER)[0..7] in lower-case hex */
+    char cert[KEYS_SM2_FILE_MAX]; /* certificate file name in the directory */
+    char key[KEYS_SM2_FILE_MAX];  /* private key file name in the directory */
+    enum keys_state state;        /* active, retired or revoked */
+    char created[21];             /* ISO-8601 UTC, "" when unknown (a home before the state) */
+    char changed[21];             /* ISO-8601 UTC, "" while active */
+    X509 *x;                      /* owned certificate */
+};
+
 struct keys {
     char dir[PATH_MAX];                     /* the key directory */
     int flags;                              /* KEYS_PUBLIC_ONLY, KEYS_WITH_ROOT */
@@ -57,6 +70,10 @@ struct keys {
     char tsa_url[512];                      /* signature time-stamps from here; "" for none */
     long tsa_timeout_ms;                    /* per query */
     void *tsa_curl;                         /* owned CURL handle kept open, or NULL */
+    size_t sm2_n;                           /* SM2 signing keys known (0: no SM2 hierarchy) */
+    struct keys_sm2_entry sm2[KEYS_MAX_SIGNING]; /* oldest first */
+    X509 *sm2_root;                         /* owned SM2 root certificate, or NULL */
+    EVP_PKEY *sm2_root_key;                 /* owned; with KEYS_WITH_ROOT and an SM2 root */
 };
 
 /* One signing certificate of a trust object. */
@@ -98,6 +115,50 @@ int keys_trust_sm2_export(const keys_t *k, struct json_t *doc, char *err, size_t
 int keys_trust_sm2_load(keys_trust_t *t, struct json_t *doc, char *err, size_t errlen);
 /* Frees t's SM2 part. */
 void keys_trust_sm2_clear(keys_trust_t *t);
+
+/* --- SM2 signing keys in keys.json (sm2_state.c) --------------------------- */
+/*
+ * Reads doc's optional "sm2" {"keys": [{"kid", "certificate", "key", "state",
+ * "created", "changed"?}]} into k; without it a directory holding sm2-sign.pem
+ * has that one key, active (a home from before the SM2 state). Each
+ * certificate must be issued by sm2-root.pem. With KEYS_WITH_ROOT also loads
+ * sm2-root.key (pass when the file is encrypted). Returns 0 or a keys error.
+ */
+int keys_sm2_state_load(keys_t *k, struct json_t *doc, const unsigned char *pass, size_t passlen,
+                        char *err, size_t errlen);
+/* The "sm2" member of keys.json for k, or NULL when k has no SM2 keys (or no memory). */
+struct json_t *keys_sm2_state_json(const keys_t *k);
+/* Frees k's SM2 part. */
+void keys_sm2_state_free(keys_t *k);
+/* The SM2 entry kid_hex, or NULL. */
+struct keys_sm2_entry *keys_sm2_find(keys_t *k, const char *kid_hex);
+/*
+ * The certificate and key file names of dir's active SM2 signing key as
+ * keys.json names it (sm2-sign.pem and sm2-sign.key for a home from before).
+ * Returns 0, or KEYS_E_NO_ACTIVE_KEY when every SM2 key is retired or revoked.
+ */
+int keys_sm2_active_files(const char *dir, char cert[KEYS_SM2_FILE_MAX],
+                          char key[KEYS_SM2_FILE_MAX], char *err, size_t errlen);
+/* What keys_sm2_rotate did, for keys_sm2_rotate_undo. */
+struct keys_sm2_undo {
+    char path[2][PATH_MAX]; /* files written */
+    size_t made;            /* of path */
+    size_t old;             /* the entry that was active, or k->sm2_n when none */
+    int added;              /* an entry was appended */
+};
+/*
+ * In k (memory) and as new files: a new SM2 signing key and certificate
+ * issued by the SM2 root (sm2-sign-<kid>.pem/.key, the key encrypted with
+ * pass when sm2-root.key is), the active SM2 key retired. Nothing when k has
+ * no SM2 hierarchy. The caller saves the state or calls keys_sm2_rotate_undo.
+ */
+int keys_sm2_rotate(keys_t *k, const unsigned char *pass, size_t passlen, struct keys_sm2_undo *u,
+                    char *err, size_t errlen);
+void keys_sm2_rotate_undo(keys_t *k, struct keys_sm2_undo *u);
+/* Signs a certificate being made, SM2 with SM3 and KEYS_SM2_ID (sm2.c). 1 or 0. */
+int keys_sm2_sign_cert(X509 *x, EVP_PKEY *issuer_key);
+/* Signs a CRL, SM2 with SM3 and KEYS_SM2_ID (sm2.c). 1 or 0. */
+int keys_sm2_sign_crl(X509_CRL *crl, EVP_PKEY *key);
 
 /*
  * Completes a message that jp_errf() wrote into err with ": " and OpenSSL's
@@ -219,6 +280,17 @@ typedef int (*keys_crl_sign_fn)(X509_CRL *crl, EVP_PKEY *key);
 int keys_crl_make(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
                   const struct keys_crl_entry *revoked, size_t n, int days, unsigned char **der,
                   size_t *len);
+/*
+ * keys_crl_make() after the checks every CA's CRL shares: the CA key present
+ * (KEYS_E_NO_ROOT_KEY), days 0 (KEYS_CRL_DAYS_DEFAULT) or 1..KEYS_CRL_DAYS_MAX
+ * (KEYS_E_INVAL); the message in err.
+ */
+int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
+                   const struct keys_crl_entry *revoked, size_t n, int days, unsigned char **der,
+                   size_t *len, char *err, size_t errlen);
+/* Writes a CRL's DER to out_path atomically (0644) and frees der. 0 or an errno value. */
+int keys_crl_write(const char *out_path, unsigned char *der, size_t len, char *err,
+                   size_t errlen);
 /* Closes the handle's connection to the TSA. */
 void keys_tsa_client_free(keys_t *k);
 /*

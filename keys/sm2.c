@@ -97,6 +97,11 @@ static EVP_MD_CTX *sm2_md_ctx(EVP_PKEY *key, int sign)
  */
 static int sign_cert(X509 *x, EVP_PKEY *issuer_key)
 {
+    return keys_sm2_sign_cert(x, issuer_key);
+}
+
+int keys_sm2_sign_cert(X509 *x, EVP_PKEY *issuer_key)
+{
     EVP_MD_CTX *md = sm2_md_ctx(issuer_key, 1);
     int ok;
 
@@ -105,6 +110,18 @@ static int sign_cert(X509 *x, EVP_PKEY *issuer_key)
     ok = X509_sign_ctx(x, md) > 0;
     EVP_MD_CTX_free(md);
     return ok && set_cert_id(x);
+}
+
+int keys_sm2_sign_crl(X509_CRL *crl, EVP_PKEY *key)
+{
+    EVP_MD_CTX *md = sm2_md_ctx(key, 1);
+    int ok;
+
+    if (md == NULL)
+        return 0;
+    ok = X509_CRL_sign_ctx(crl, md) > 0;
+    EVP_MD_CTX_free(md);
+    return ok;
 }
 
 static int cache_der(keys_sm2_t *s)
@@ -218,15 +235,17 @@ int keys_sm2_save(const keys_sm2_t *s, const char *dir, const unsigned char *pas
 static int load_files(keys_sm2_t *s, const char *dir, int with_keys, const unsigned char *pass,
                       size_t passlen, char *err, size_t errlen)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], certf[KEYS_SM2_FILE_MAX], keyf[KEYS_SM2_FILE_MAX];
     int encrypted = pass != NULL;
     int rc;
 
-    rc = jp_path_join(path, sizeof path, dir, SM2_ROOT_CERT);
+    rc = keys_sm2_active_files(dir, certf, keyf, err, errlen);
+    if (rc == 0)
+        rc = jp_path_join(path, sizeof path, dir, SM2_ROOT_CERT);
     if (rc == 0)
         rc = keys_read_cert(path, &s->root, err, errlen);
     if (rc == 0)
-        rc = jp_path_join(path, sizeof path, dir, SM2_SIGN_CERT);
+        rc = jp_path_join(path, sizeof path, dir, certf);
     if (rc == 0)
         rc = keys_read_cert(path, &s->signer, err, errlen);
     if (rc != 0 || !with_keys)
@@ -235,7 +254,7 @@ static int load_files(keys_sm2_t *s, const char *dir, int with_keys, const unsig
     if (rc == 0)
         rc = keys_read_key(path, encrypted, pass, passlen, &s->root_key, err, errlen);
     if (rc == 0)
-        rc = jp_path_join(path, sizeof path, dir, SM2_SIGN_KEY);
+        rc = jp_path_join(path, sizeof path, dir, keyf);
     if (rc == 0)
         rc = keys_read_key(path, encrypted, pass, passlen, &s->sign_key, err, errlen);
     return rc;
@@ -257,7 +276,7 @@ int keys_sm2_load(const char *dir, int with_keys, const unsigned char *passphras
     if (rc == 0 &&
         keys_sm2_cert_issued_by((const unsigned char *)s->sign_der, (size_t)s->sign_der_len,
                                 s->root_der, (size_t)s->root_der_len) != 1)
-        rc = sm2_fail(KEYS_E_STATE, err, errlen, SM2_SIGN_CERT " is not issued by " SM2_ROOT_CERT);
+        rc = sm2_fail(KEYS_E_STATE, err, errlen, "the SM2 signer is not issued by " SM2_ROOT_CERT);
     if (rc != 0) {
         keys_sm2_free(s);
         return rc;

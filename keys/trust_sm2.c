@@ -3,7 +3,8 @@
  * member "sm2" {"root": {"certificate", "sha256"}, "keys": [{"kid",
  * "certificate", "not_before", "not_after", "state"}]} inside the JSON
  * document the ECDSA root's CMS signature covers. Exported when the key
- * directory holds the SM2 hierarchy (keys/sm2.c's files); loaded only after
+ * directory holds the SM2 hierarchy, every SM2 signing key keys.json knows
+ * with its state (sm2_state.c); loaded only after
  * that CMS signature held, and then nothing of it is trusted until the SM2
  * root is self-signed (SM2 with SM3, KEYS_SM2_ID) and each signing
  * certificate is issued by it. A list without "sm2" loads as before.
@@ -20,8 +21,6 @@
 #include <openssl/sha.h>
 
 #include "util.h"
-
-#define SM2_ROOT_FILE "sm2-root.pem" /* keys/sm2.c's root certificate in a key directory */
 
 /* --- export ---------------------------------------------------------------- */
 
@@ -62,51 +61,57 @@ static int der_validity(const unsigned char *der, size_t len, char nb[21], char 
     return rc;
 }
 
-static json_t *sm2_member(const keys_sm2_t *s)
+/* One listed SM2 signing certificate, with its state from keys.json. */
+static json_t *sm2_key_json(const struct keys_sm2_entry *e)
 {
-    const unsigned char *root, *sign;
-    size_t rlen, slen;
-    unsigned char md[32];
-    char hex[65], kid[17], nb[21], na[21];
+    unsigned char *der = NULL;
+    char nb[21], na[21];
+    json_t *j = NULL;
+    int n = i2d_X509(e->x, &der);
 
-    if (keys_sm2_cert_der(s, KEYS_SM2_ROOT, &root, &rlen) != 0 ||
-        keys_sm2_cert_der(s, KEYS_SM2_SIGNER, &sign, &slen) != 0 ||
-        der_validity(sign, slen, nb, na) != 0)
-        return NULL;
-    SHA256(root, rlen, md);
-    jp_hex_encode(md, sizeof md, hex);
-    kid_hex_of(sign, slen, kid);
-    /* the state file does not know the SM2 keys yet: the one signer is the active one */
-    return json_pack("{s:{s:o, s:s}, s:[{s:s, s:o, s:s, s:s, s:s}]}", "root", "certificate",
-                     der_b64(root, rlen), "sha256", hex, "keys", "kid", kid, "certificate",
-                     der_b64(sign, slen), "not_before", nb, "not_after", na, "state",
-                     keys_state_name(KEYS_ACTIVE));
+    if (n > 0 && der_validity(der, (size_t)n, nb, na) == 0)
+        j = json_pack("{s:s, s:o, s:s, s:s, s:s}", "kid", e->kid_hex, "certificate",
+                      der_b64(der, (size_t)n), "not_before", nb, "not_after", na, "state",
+                      keys_state_name(e->state));
+    OPENSSL_free(der);
+    return j;
+}
+
+static json_t *sm2_member(const keys_t *k)
+{
+    unsigned char *root = NULL;
+    unsigned char md[32];
+    char hex[65];
+    json_t *keys = json_array(), *m = NULL;
+    int rlen = i2d_X509(k->sm2_root, &root);
+    size_t i;
+
+    for (i = 0; keys != NULL && i < k->sm2_n; i++)
+        if (json_array_append_new(keys, sm2_key_json(&k->sm2[i])) != 0)
+            break;
+    if (keys != NULL && i == k->sm2_n && rlen > 0) {
+        SHA256(root, (size_t)rlen, md);
+        jp_hex_encode(md, sizeof md, hex);
+        m = json_pack("{s:{s:o, s:s}, s:O}", "root", "certificate", der_b64(root, (size_t)rlen),
+                      "sha256", hex, "keys", keys);
+    }
+    json_decref(keys);
+    OPENSSL_free(root);
+    return m;
 }
 
 int keys_trust_sm2_export(const keys_t *k, struct json_t *doc, char *err, size_t errlen)
 {
-    char path[PATH_MAX];
-    keys_sm2_t *s = NULL;
-    json_t *m = NULL;
-    int rc;
+    json_t *m;
 
-    rc = jp_path_join(path, sizeof path, k->dir, SM2_ROOT_FILE);
-    if (rc != 0) {
-        jp_errf(err, errlen, "trust list: key directory path too long");
-        return rc;
-    }
-    if (access(path, F_OK) != 0 && errno == ENOENT)
+    if (!keys_has_sm2(k))
         return 0; /* a home without the SM2 hierarchy: no "sm2" member */
-    rc = keys_sm2_load(k->dir, 0, NULL, 0, &s, err, errlen);
-    if (rc != 0)
-        return rc;
-    m = sm2_member(s);
+    m = sm2_member(k);
     if (m == NULL || json_object_set_new(doc, "sm2", m) != 0) {
         jp_errf(err, errlen, "trust list: cannot encode the SM2 certificates");
-        rc = keys_with_ossl(KEYS_E_CRYPTO, err, errlen);
+        return keys_with_ossl(KEYS_E_CRYPTO, err, errlen);
     }
-    keys_sm2_free(s);
-    return rc;
+    return 0;
 }
 
 /* --- load ------------------------------------------------------------------ */

@@ -356,6 +356,7 @@ struct file_verdict {
     struct keys_sig_time t; /* its time-stamp and key against the revocations (issue 17) */
     int ofd;                /* the file is an OFD package (seal below is set) */
     int seal;               /* enum ofd_verdict of its seal against the SM2 trust; -1 unchecked */
+    int seal_revoked;       /* the seal's SM2 signing key is revoked in the trust list */
 };
 
 static const char *verdict_name(enum verdict v)
@@ -470,6 +471,19 @@ static int signed_by_us(struct verifier *v, const unsigned char *file, size_t le
  * does not know is not_ours (we keep every package we seal). Bounded by the
  * OFD reader's caps.
  */
+/* 1 when the trust list has a revoked SM2 signing key (then stored packages are checked too). */
+static int sm2_any_revoked(struct verifier *v)
+{
+    struct keys_sm2_trusted k;
+    int any = 0;
+
+    pthread_rwlock_rdlock(&v->lock);
+    for (size_t i = 0; !any && keys_trust_sm2_get(v->trust, i, &k) == 0; i++)
+        any = k.state == KEYS_REVOKED;
+    pthread_rwlock_unlock(&v->lock);
+    return any;
+}
+
 static int ofd_classify(struct verifier *v, const unsigned char *file, size_t len,
                         struct file_verdict *out)
 {
@@ -483,13 +497,16 @@ static int ofd_classify(struct verifier *v, const unsigned char *file, size_t le
     found = digest_find(v, STORE_DIGEST_OFD_FILE, d, out, &rc);
     if (found < 0)
         return rc;
-    if (found) {
+    if (found)
         out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
-        return 0;
-    }
+    if (found && !sm2_any_revoked(v))
+        return 0; /* the seal is ours and its key good: nothing new to learn from it */
     pthread_rwlock_rdlock(&v->lock);
     rc = vf_ofd_check(v->trust, file, len, &seal);
     pthread_rwlock_unlock(&v->lock);
+    out->seal_revoked = rc == 0 && seal.ours && seal.signer_revoked;
+    if (found)
+        return rc;
     out->seal = seal.seal;
     if (rc != 0 || seal.seal == OFD_NOT_SIGNED || !seal.ours)
         return rc;
@@ -553,7 +570,9 @@ static json_t *verdict_json(struct verifier *v, const struct file_verdict *fv)
          (fv->ofd &&
           (json_object_set_new(o, "format", json_string("ofd")) != 0 ||
            (fv->seal >= 0 &&
-            json_object_set_new(o, "seal", json_string(ofd_verdict_name(fv->seal))) != 0))))) {
+            json_object_set_new(o, "seal", json_string(ofd_verdict_name(fv->seal))) != 0) ||
+           (fv->seal_revoked &&
+            json_object_set_new(o, "seal_key", json_string("revoked")) != 0))))) {
         json_decref(o);
         return NULL;
     }
@@ -617,6 +636,9 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
                                 ? "<p>OFD 电子签章完好，但文件被重新打包过，不是签发的那一份。</p>"
                                 : "<p>OFD 电子签章验证未通过：签章后文件被改动过，"
                                   "或签章本身被替换、损坏。</p>");
+    if (rc == 0 && fv->ofd && fv->seal_revoked)
+        rc = jp_buf_puts(b, "<p class=\"note\"><strong>签章密钥已吊销</strong>：此 OFD 电子签章的 "
+                            "SM2 签名密钥已被发证机关吊销，文件中没有可信时间戳证明签章早于吊销。</p>");
     if (rc != 0 || !fv->have_cert)
         return rc;
     if (fv->verdict == V_MODIFIED) {

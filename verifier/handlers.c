@@ -978,7 +978,7 @@ static const struct simple_route simple_routes[] = {
     {"/healthz", "GET", VF_EP_HEALTH},          {"/metrics", "GET", VF_EP_METRICS},
     {"/api/v1/trust-list", "GET", VF_EP_TRUST}, {"/api/v1/status-changes", "GET", VF_EP_CHANGES},
     {"/api/v1/verify", "POST", VF_EP_VERIFY},   {"/api/v1/batch-status", "POST", VF_EP_BATCH},
-    {"/api/v1/crl/root.crl", "GET", VF_EP_CRL},
+    {"/api/v1/crl/root.crl", "GET", VF_EP_CRL},  {"/api/v1/crl/sm2-root.crl", "GET", VF_EP_CRL},
 };
 
 static int route_simple(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
@@ -997,8 +997,8 @@ static int route_simple(struct verifier *v, const struct vf_call *c, struct vf_r
         return h_verify(v, c, r);
     case VF_EP_BATCH:
         return h_batch(v, c, r);
-    case VF_EP_CRL:
-        return vf_h_crl(v, c, JP_HOME_CRL, r);
+    case VF_EP_CRL: /* the ECDSA root's or the SM2 root's (SPEC §13) */
+        return vf_h_crl(v, c, strstr(c->path, "sm2-") != NULL ? JP_HOME_SM2_CRL : JP_HOME_CRL, r);
     default:
         return vf_reply_error(r, 404, "not_found", "no such resource");
     }

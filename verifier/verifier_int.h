@@ -45,7 +45,7 @@ enum vf_endpoint {
     VF_EP_HOLDER,       /* the holder's pages: /me, /me/... */
     VF_EP_SHARE,        /* a share's page: /S/{id} */
     VF_EP_INSTITUTION,  /* /api/v1/institutions/{code}/... */
-    VF_EP_CRL,          /* GET /api/v1/crl/root.crl */
+    VF_EP_CRL,          /* GET /api/v1/crl/root.crl, /api/v1/crl/sm2-root.crl */
     VF_EP_REPLICATION,  /* GET /api/v1/replication */
     VF_EP_OTHER,        /* anything else */
     VF_EP_COUNT
