@@ -23,6 +23,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "ofd_lib.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -175,21 +176,6 @@ static void ofd_digests(const struct jp_buf *pkg, const char *file, unsigned cha
 }
 
 /* -------------------------------------------------------- verification */
-
-/* Valid when the signature holds and the certificate is the home's SM2 root or issued by it. */
-static int sm2_verify_cb(void *ctx, const struct jp_span *cert, const unsigned char *data,
-                         size_t len, const unsigned char *sig, size_t siglen)
-{
-    const keys_sm2_t *k = ctx;
-    const unsigned char *root;
-    size_t rootlen;
-
-    if (keys_sm2_cert_der(k, KEYS_SM2_ROOT, &root, &rootlen) != 0)
-        return -1;
-    if (keys_sm2_cert_issued_by(cert->p, cert->n, root, rootlen) != 1)
-        return 0;
-    return keys_sm2_verify(cert->p, cert->n, data, len, sig, siglen);
-}
 
 static keys_sm2_t *home_sm2(const char *h)
 {
