@@ -647,30 +647,13 @@ static void test_verify_file(const char *pdf, const struct jp_buf *good, const s
 
 /* --- the holder's download --------------------------------------------------- */
 
-static int csrf_of(int port, char token[32], char cookie[96])
-{
-    struct vc_resp r;
-    char sc[256] = "";
-    int rc = vc_http(port, "GET", "/me", NULL, NULL, 0, &r);
-
-    if (rc == 0 && vc_header(&r, "Set-Cookie", sc, sizeof sc) == 0 &&
-        strncmp(sc, "jp_csrf=", 8) == 0) {
-        snprintf(token, 32, "%.26s", sc + 8);
-        snprintf(cookie, 96, "Cookie: jp_csrf=%s\r\n", token);
-    } else {
-        rc = -1;
-    }
-    vc_resp_free(&r);
-    return rc;
-}
-
 static int session_of(int port, const struct holder *h, char out[256])
 {
     char token[32], cookie[96], body[512], hdrs[256], sc[256] = "";
     struct vc_resp r;
     int ok;
 
-    if (csrf_of(port, token, cookie) != 0)
+    if (vc_csrf(port, token, cookie) != 0)
         return -1;
     snprintf(hdrs, sizeof hdrs, "%sContent-Type: application/x-www-form-urlencoded\r\n", cookie);
     snprintf(body, sizeof body, "certificate_no=%s&claim_code=%s&id_last6=%s&csrf=%s", h->no,
