@@ -46,27 +46,6 @@ static char nos[NLINES][19];
 
 /* ---------------------------------------------------------------- intake */
 
-static void make_id(char out[IDENT_CITIZEN_ID_LEN + 1], const char *area, const char *birth,
-                    int seq)
-{
-    char d17[18];
-
-    snprintf(d17, sizeof d17, "%s%s%03d", area, birth, seq);
-    snprintf(out, 19, "%s%c", d17, ident_mod11_2(d17));
-}
-
-static void line(FILE *f, const char *name, const char *gender, const char *id,
-                 const char *position, const char *photo)
-{
-    fprintf(f,
-            "{\"name\":\"%s\",\"gender\":\"%s\",\"id_type\":\"111\",\"id_number\":\"%s\","
-            "\"position\":\"%s\",\"institution_code\":\"GD0101\",\"institution_name\":"
-            "\"广州市建设职业培训学校\",\"city\":\"01\",\"exam_id\":\"T2026-1015-GZ-001\","
-            "\"exam_date\":\"2026-10-15\",\"score\":80%s%s%s}\n",
-            name, gender, id, position, photo ? ",\"photo\":\"" : "", photo ? photo : "",
-            photo ? "\"" : "");
-}
-
 /* Writes the intake of n lines (from names) to path; registers the holders. */
 static void write_intake(const char *path, size_t n, int seq0)
 {
@@ -76,15 +55,15 @@ static void write_intake(const char *path, size_t n, int seq0)
     CHECK(f != NULL);
     if (f == NULL)
         return;
-    make_id(id, "440103", "19900101", seq0 + 1);
-    line(f, names[0], "男", id, "01", "photo.jpg");
+    intake_id(id, "440103", "19900101", seq0 + 1);
+    intake_line(f, names[0], "男", id, "01", "01", "2026-10-15", 80, "photo.jpg");
     if (n > 1) {
-        make_id(id, "440303", "19850615", seq0 + 2);
-        line(f, names[1], "女", id, "05", NULL);
+        intake_id(id, "440303", "19850615", seq0 + 2);
+        intake_line(f, names[1], "女", id, "05", "01", "2026-10-15", 80, NULL);
     }
     if (n > 2) {
-        make_id(id, "440604", "19920304", seq0 + 4);
-        line(f, names[2], "女", id, "10", NULL);
+        intake_id(id, "440604", "19920304", seq0 + 4);
+        intake_line(f, names[2], "女", id, "10", "01", "2026-10-15", 80, NULL);
     }
     fclose(f);
     CHECK_INT(cap_holders(path), 0);
