@@ -171,6 +171,25 @@ static void zip_put(const struct jp_buf *pkg, const char *fname, const void *dat
     free(copy);
 }
 
+/* The text ofd.js drew: the contents of the SVG <text> elements of its DOM, concatenated,
+ * NUL-terminated. */
+static void drawn_text(const char *dom, struct jp_buf *out) UNUSED_FN;
+static void drawn_text(const char *dom, struct jp_buf *out)
+{
+    const char *p = dom, *gt, *end;
+
+    jp_buf_init(out, 1u << 20);
+    while ((p = strstr(p, "<text")) != NULL) {
+        gt = strchr(p, '>');
+        end = gt != NULL ? strstr(gt, "</text>") : NULL;
+        if (end == NULL)
+            break;
+        CHECK_INT(jp_buf_append(out, gt + 1, (size_t)(end - gt - 1)), 0);
+        p = end;
+    }
+    CHECK_INT(jp_buf_append(out, "", 1), 0);
+}
+
 #undef UNUSED_FN
 
 #endif

@@ -352,22 +352,6 @@ static void test_intact(const struct fixture *fx)
     CHECK_INT(cap_file(path, "sample.ofd"), 0);
 }
 
-/* The text ofd.js drew: the contents of the SVG <text> elements of its DOM, concatenated. */
-static void drawn_text(const char *dom, struct jp_buf *out)
-{
-    const char *p = dom, *gt, *end;
-
-    jp_buf_init(out, 1u << 20);
-    while ((p = strstr(p, "<text")) != NULL) {
-        gt = strchr(p, '>');
-        end = gt != NULL ? strstr(gt, "</text>") : NULL;
-        if (end == NULL)
-            break;
-        CHECK_INT(jp_buf_append(out, gt + 1, (size_t)(end - gt - 1)), 0);
-        p = end;
-    }
-}
-
 /*
  * ofd.js (tests/peers/ofd-render.py, headless Chromium) renders the page: the
  * name, number and authority are drawn as text, the seal's picture from

@@ -304,23 +304,6 @@ static void test_command(void)
     CHECK(strstr(out, "3 OFDs") != NULL && strstr(out, " 0 problems") != NULL);
 }
 
-/* The text ofd.js drew: the contents of the SVG <text> elements of its DOM, concatenated. */
-static void drawn_text(const char *dom, struct jp_buf *out)
-{
-    const char *p = dom, *gt, *end;
-
-    jp_buf_init(out, 1u << 20);
-    while ((p = strstr(p, "<text")) != NULL) {
-        gt = strchr(p, '>');
-        end = gt != NULL ? strstr(gt, "</text>") : NULL;
-        if (end == NULL)
-            break;
-        CHECK_INT(jp_buf_append(out, gt + 1, (size_t)(end - gt - 1)), 0);
-        p = end;
-    }
-    CHECK_INT(jp_buf_append(out, "", 1), 0);
-}
-
 /*
  * The QR ofd.js draws from the OFD's vector modules (rendered 2000 px wide,
  * ofdjs-issued-qr.png) reads, with zbarimg, as the QR of the PDF (150 dpi).
