@@ -123,5 +123,7 @@ int status_change_cert(store_txn *txn, const char *action, struct store_cert *ce
 int status_change_allowed(const char *action, enum store_cert_status from);
 /* 1 when note is 1..ISSUER_NOTE_MAX bytes of UTF-8 without control characters, else 0. */
 int status_note_ok(const char *note);
+/* Opens HOME/store with flags (store_open's) after issuer_home_check; err names the failure. */
+int issuer_store_open(const char *home, unsigned flags, store **s, char *err, size_t errlen);
 
 #endif
