@@ -125,5 +125,8 @@ int status_change_allowed(const char *action, enum store_cert_status from);
 int status_note_ok(const char *note);
 /* Opens HOME/store with flags (store_open's) after issuer_home_check; err names the failure. */
 int issuer_store_open(const char *home, unsigned flags, store **s, char *err, size_t errlen);
+/* store_write(fn, arg) on HOME/store, opened for it: an audit entry; err names the failure. */
+int issuer_audit_write(const char *home, int (*fn)(store_txn *txn, void *arg), void *arg, char *err,
+                       size_t errlen);
 
 #endif

@@ -283,16 +283,8 @@ static int sm2_audit(const char *home, const char *kdir, const char *actor, char
                      size_t errlen)
 {
     char path[JP_HOME_PATH_MAX];
-    store *s = NULL;
-    int rc = jp_home_path(home, JP_HOME_STORE, path);
+    int rc = issuer_audit_write(home, sm2_audit_txn, (void *)actor, err, errlen);
 
-    if (rc == 0)
-        rc = store_open(path, 0, &s, err, errlen);
-    if (rc == 0)
-        rc = store_write(s, sm2_audit_txn, (void *)actor);
-    store_close(s);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "cannot write the audit log: %s", issuer_strerror(rc));
     for (size_t i = 0; rc != 0 && i < sizeof sm2_files / sizeof sm2_files[0]; i++)
         if (jp_path_join(path, sizeof path, kdir, sm2_files[i]) == 0)
             unlink(path);
