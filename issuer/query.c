@@ -132,11 +132,24 @@ int issuer_find(const char *home, const char *id_number, FILE *out, size_t *n, c
     return rc;
 }
 
-static int pdf_fill(FILE *f, void *ctx)
+static int buf_fill(FILE *f, void *ctx)
 {
-    const struct jp_buf *pdf = ctx;
+    const struct jp_buf *b = ctx;
 
-    return fwrite(pdf->data, 1, pdf->len, f) == pdf->len ? 0 : EIO;
+    return fwrite(b->data, 1, b->len, f) == b->len ? 0 : EIO;
+}
+
+int issuer_copy_save(int rc, const char *no, const char *missing, const char *path,
+                     struct jp_buf *b, char *err, size_t errlen)
+{
+    if (rc == STORE_ENOTFOUND)
+        jp_errf(err, errlen, "%s: %s", no, missing);
+    else if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "%s: %s", no, issuer_strerror(rc));
+    if (rc == 0)
+        rc = private_file_write(path, buf_fill, b, err, errlen);
+    jp_buf_free(b);
+    return rc;
 }
 
 int issuer_pdf_save(const char *home, const char *no, const char *path, char *err, size_t errlen)
@@ -155,14 +168,7 @@ int issuer_pdf_save(const char *home, const char *no, const char *path, char *er
         rc = store_pdf_copy(txn, no, &pdf);
     store_read_end(txn);
     store_close(s);
-    if (rc == STORE_ENOTFOUND)
-        jp_errf(err, errlen, "%s: no such certificate", no);
-    else if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", no, issuer_strerror(rc));
-    if (rc == 0)
-        rc = private_file_write(path, pdf_fill, &pdf, err, errlen);
-    jp_buf_free(&pdf);
-    return rc;
+    return issuer_copy_save(rc, no, "no such certificate", path, &pdf, err, errlen);
 }
 
 struct counts {
