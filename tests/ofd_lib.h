@@ -7,6 +7,9 @@
 #ifndef JP_TEST_OFD_LIB_H
 #define JP_TEST_OFD_LIB_H
 
+#include "capture.h"
+#include "sh.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -188,6 +191,30 @@ static void drawn_text(const char *dom, struct jp_buf *out)
         p = end;
     }
     CHECK_INT(jp_buf_append(out, "", 1), 0);
+}
+
+/*
+ * ofd.js in headless Chromium (tests/peers/ofd-render.py) renders the package
+ * file: the screenshot goes to the test logs as png_name (its path into png),
+ * the DOM to html. Returns the DOM (the caller frees it), NULL when there is
+ * none; text gets the text drawn (drawn_text).
+ */
+static unsigned char *ofdjs_render(const char *file, const char *png_name, const char *html,
+                                   char *png, size_t pngsz, struct jp_buf *text) UNUSED_FN;
+static unsigned char *ofdjs_render(const char *file, const char *png_name, const char *html,
+                                   char *png, size_t pngsz, struct jp_buf *text)
+{
+    unsigned char *dom = NULL;
+    size_t len = 0;
+
+    CHECK(jp_path_join(png, pngsz, cap_dir(), png_name) == 0);
+    CHECK_INT(sh("python3 '%s' '%s' '%s' '%s'", JP_SOURCE_DIR "/tests/peers/ofd-render.py", file,
+                 png, html),
+              0);
+    CHECK_INT(jp_read_file(html, 64u << 20, &dom, &len), 0);
+    if (dom != NULL)
+        drawn_text((const char *)dom, text);
+    return dom;
 }
 
 #undef UNUSED_FN
