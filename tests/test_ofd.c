@@ -37,7 +37,6 @@
 #define UMING "/usr/share/fonts/truetype/arphic/uming.ttc"
 #define HANAMINB "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"
 #define CHECKER JP_SOURCE_DIR "/tests/peers/ofd-check.py"
-#define RENDER JP_SOURCE_DIR "/tests/peers/ofd-render.py"
 #define SMCRYPTO JP_SOURCE_DIR "/tests/peers/node_modules/sm-crypto/package.json"
 #define WHEN ((time_t)1764748800) /* 2025-12-03T08:00:00Z */
 
