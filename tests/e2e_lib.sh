@@ -1,5 +1,6 @@
 # e2e_lib.sh - what the shell tests that drive the programs share: a work
-# directory removed at exit, the log folder of the privacy scan ($JP_TEST_LOGS,
+# directory removed at exit, the source tree $SRC, an issuer home $H (iss runs
+# jianpei-issuer on it), the log folder of the privacy scan ($JP_TEST_LOGS,
 # tests/capture.h) and the counting of checks. Source it after setting NAME;
 # the sourcing script's first argument is BIN, the folder of the programs.
 # For tests only.
@@ -9,6 +10,9 @@ WORK=$(mktemp -d "/tmp/jp-$NAME-XXXXXX") || exit 1
 E2E_PIDS="" # start_daemon's daemons, stopped at exit
 trap 'for p in $E2E_PIDS; do kill -TERM "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 LOGS=${JP_TEST_LOGS:-$WORK/logs}
+SRC=$(cd "$(dirname "$0")/.." && pwd) # the source tree
+H=$WORK/home                           # the test's issuer home, for iss
+iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 mkdir -p "$LOGS" || exit 1
 passed=0
 failed=0

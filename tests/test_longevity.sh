@@ -15,8 +15,6 @@
 NAME=test_longevity
 # shellcheck source=e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-H=$WORK/home
 S=$WORK/stolen
 unset JIANPEI_KEY_PASSPHRASE JIANPEI_HOME
 command -v faketime >/dev/null || { echo "SKIP: faketime is not installed"; exit 77; }
@@ -30,7 +28,6 @@ past() {
     shift
     ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime -f "$when" "$@"
 }
-iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 ver() { "$BIN/jianpei-verifier" "$@"; }
 # issue_one HOME WHEN SEED: issues one generated candidate at time WHEN; NO is its number.
 issue_one() {

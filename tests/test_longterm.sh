@@ -13,9 +13,6 @@
 NAME=test_longterm
 # shellcheck source=e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
-H=$WORK/home
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 unset JIANPEI_KEY_PASSPHRASE
 
 expect 0 iss init --authority 广东省住房和城乡建设厅 --authority-uscc 11440000MB2C12345J \

@@ -12,9 +12,6 @@ NAME=test_pkcs11_tsa
 . "$(dirname "$0")/e2e_lib.sh"
 # shellcheck source=softhsm_lib.sh
 . "$(dirname "$0")/softhsm_lib.sh"
-H=$WORK/home
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 unset JIANPEI_KEY_PASSPHRASE JIANPEI_PKCS11_PIN JIANPEI_PKCS11_URI JIANPEI_PKCS11_MODULE
 TSAPID=""
 trap '[ -n "$TSAPID" ] && kill "$TSAPID" 2>/dev/null; rm -rf "$WORK"' EXIT

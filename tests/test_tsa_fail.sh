@@ -17,9 +17,6 @@
 NAME=test_tsa_fail
 # shellcheck source=e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
-H=$WORK/home
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 unset JIANPEI_KEY_PASSPHRASE
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
