@@ -6,7 +6,7 @@
 # /S/{id} of a live share (a counted open: one write transaction).
 #
 #   bench/bench_holder.sh [BIN_DIR]     BIN_DIR defaults to build/bin (RelWithDebInfo)
-#   environment: WRK_SECONDS=4 per run.
+#   environment: WRK_SECONDS=4 per run, KEEP=1 keeps the work directory.
 #
 # Needs wrk, curl, python3. The verifier runs with --no-rate-limits --no-access-log and
 # 2 threads on 127.0.0.1 port 0; it is stopped on exit.
@@ -19,12 +19,7 @@ secs=${WRK_SECONDS:-4}
 bench_need bench_holder wrk python3 curl
 work=$(mktemp -d /tmp/jp-bench-holder-XXXXXX)
 vpid=
-cleanup() {
-  [ -n "$vpid" ] && kill "$vpid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 home=$work/home
 bench_issued "$bin" "$home" "$work/in.jsonl" "$work/rep.json" 200 --seed 5

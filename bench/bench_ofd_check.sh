@@ -20,12 +20,7 @@ runs=${RUNS:-50}
 bench_need bench_ofd_check wrk python3 curl
 work=$(mktemp -d /tmp/jp-bench-ofd-XXXXXX)
 vpid=
-cleanup() {
-  [ -n "$vpid" ] && kill "$vpid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 bench_issued "$bin" "$work/h" "$work/in.jsonl" "$work/r.json" 100
 no=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["issued"][0]["certificate_no"])' \
@@ -46,10 +41,7 @@ EOF
 for f in c.pdf c.ofd m.ofd; do
   ctype=application/ofd
   [ "$f" = c.pdf ] && ctype=application/pdf
-  cat >"$work/$f.lua" <<EOF
-local f = io.open("$work/$f", "rb"); local d = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = d; wrk.headers["Content-Type"] = "$ctype"
-EOF
+  bench_post_lua "$work/$f" "$ctype"
 done
 
 bench_verifier bench_ofd_check "$bin" "$work/h" "$work"

@@ -22,13 +22,7 @@ bench_need bench_pages nginx wrk python3 curl
 work=$(mktemp -d /tmp/jp-bench-pages-XXXXXX)
 chmod 755 "$work" # nginx workers read its html/ as another user
 vpid= npid=
-cleanup() {
-  [ -n "$vpid" ] && kill "$vpid" 2>/dev/null || true
-  [ -n "$npid" ] && kill "$npid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 bench_issued "$bin" "$work/h" "$work/in.jsonl" "$work/r.json" 500
 python3 - "$work" <<'EOF'
@@ -44,10 +38,7 @@ head -c 8192 /dev/urandom | cat "$work/c.pdf" - >"$work/c60.pdf"
 for f in c.pdf c60.pdf roster.json; do
   ctype=application/pdf
   [ "$f" = roster.json ] && ctype=application/json
-  cat >"$work/$f.lua" <<EOF
-local f = io.open("$work/$f", "rb"); local d = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = d; wrk.headers["Content-Type"] = "$ctype"
-EOF
+  bench_post_lua "$work/$f" "$ctype"
 done
 
 mkdir -p "$work/ng/html"

@@ -11,6 +11,23 @@ bench_need() {
   done
 }
 
+# bench_cleanup: the EXIT trap of a benchmark: stops $vpid and $npid (the
+# verifier and nginx, when started) and removes $work unless KEEP=1.
+bench_cleanup() {
+  local p
+  for p in ${vpid:-} ${npid:-}; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+
+# bench_post_lua FILE CTYPE: writes FILE.lua, a wrk script that POSTs FILE as CTYPE.
+bench_post_lua() {
+  cat >"$1.lua" <<EOF
+local f = io.open("$1", "rb"); local d = f:read("*a"); f:close()
+wrk.method = "POST"; wrk.body = d; wrk.headers["Content-Type"] = "$2"
+EOF
+}
+
 # bench_init ISSUER HOME: `init` of HOME for Guangdong's department (quiet).
 bench_init() {
   "$1" init --home "$2" --authority 广东省住房和城乡建设厅 \
