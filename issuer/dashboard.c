@@ -18,7 +18,6 @@
 #include <jansson.h>
 
 #define CHINA_UTC_OFFSET (8 * 3600)
-#define STATS_AUDIT_CHUNK 64 /* audit entries read at a time */
 
 /* obj[key] += 1 (creating it at 1). 0 or ENOMEM. */
 static int bump(json_t *obj, const char *key)
@@ -89,22 +88,16 @@ static int stats_pdf_bytes(store_txn *txn, json_t *root)
     return rc;
 }
 
+static int stats_entry(const struct store_audit_entry *e, void *acts)
+{
+    return bump(acts, e->action);
+}
+
 static int stats_audit(store_txn *txn, json_t *root)
 {
-    struct store_audit_entry *e = calloc(STATS_AUDIT_CHUNK, sizeof *e);
-    json_t *acts = json_object_get(root, "audit_actions");
     uint64_t since = 0;
-    size_t n = STATS_AUDIT_CHUNK;
-    int rc = e == NULL ? ENOMEM : 0;
+    int rc = dash_audit_each(txn, stats_entry, json_object_get(root, "audit_actions"), &since);
 
-    while (rc == 0 && n == STATS_AUDIT_CHUNK) {
-        rc = store_audit_since(txn, since, e, STATS_AUDIT_CHUNK, &n);
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            rc = bump(acts, e[i].action);
-            since = e[i].seq;
-        }
-    }
-    free(e);
     if (rc == 0 && json_object_set_new(root, "audit_entries", json_integer((json_int_t)since)) != 0)
         rc = ENOMEM;
     return rc;
