@@ -6,7 +6,7 @@
 # /S/{id} of a live share (a counted open: one write transaction).
 #
 #   bench/bench_holder.sh [BIN_DIR]     BIN_DIR defaults to build/bin (RelWithDebInfo)
-#   environment: WRK_SECONDS=4 per run.
+#   environment: WRK_SECONDS=4 per run, KEEP=1 keeps the work directory.
 #
 # Needs wrk, curl, python3. The verifier runs with --no-rate-limits --no-access-log and
 # 2 threads on 127.0.0.1 port 0; it is stopped on exit.
@@ -15,32 +15,15 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build/bin}
 secs=${WRK_SECONDS:-4}
-for tool in wrk python3 curl; do
-  command -v "$tool" >/dev/null || { echo "bench_holder: $tool missing" >&2; exit 2; }
-done
+. "$root/bench/lib.sh"
+bench_need bench_holder wrk python3 curl
 work=$(mktemp -d /tmp/jp-bench-holder-XXXXXX)
 vpid=
-cleanup() {
-  [ -n "$vpid" ] && kill "$vpid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 home=$work/home
-"$bin/jianpei-issuer" init --home "$home" --authority 广东省住房和城乡建设厅 \
-  --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 >/dev/null
-python3 "$root/bench/gen_intake.py" 200 --seed 5 > "$work/in.jsonl"
-"$bin/jianpei-issuer" --home "$home" issue --input "$work/in.jsonl" --report "$work/rep.json" \
-  2>/dev/null
-"$bin/jianpei-verifier" --home "$home" --listen 127.0.0.1:0 --threads 2 --no-rate-limits \
-  --no-access-log > "$work/v.out" 2> "$work/v.err" &
-vpid=$!
-until grep -q '^listening on' "$work/v.out" 2>/dev/null; do
-  kill -0 "$vpid" || { cat "$work/v.err" >&2; exit 3; }
-  read -r -t 0.05 < /dev/zero || true
-done
-port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/v.out")
+bench_issued "$bin" "$home" "$work/in.jsonl" "$work/rep.json" 200 --seed 5
+bench_verifier bench_holder "$bin" "$home" "$work"
 base=http://127.0.0.1:$port
 
 # The first holder's proof, the CSRF pair, a session and a share.

@@ -8,6 +8,7 @@
 # of the medians. Run by hand; report in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 old=$1 new=$2 n=${3:-2000} rounds=${4:-3}
 work=$(mktemp -d /tmp/jp-ab-XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -17,17 +18,8 @@ python3 bench/gen_intake.py "$n" --seed 11 --photo photo.jpg > "$work/in.jsonl"
 one() { # one BIN TAG: prints "rate cpu_ms store_kb"
   local bin=$1 h=$work/home-$2
   rm -rf "$h"
-  "$bin" init --home "$h" --authority 广东省住房和城乡建设厅 \
-    --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 >/dev/null
-  /usr/bin/time -f "%e %U %S" -o "$work/time" "$bin" --home "$h" issue \
-    --input "$work/in.jsonl" --report "$work/rep-$2.json" >/dev/null 2>"$work/err-$2"
-  read -r wall user sys < "$work/time"
-  local store issued
-  store=$(du -sk "$h/store" | cut -f1)
-  issued=$(python3 -c "import json,sys;print(len(json.load(open(sys.argv[1]))['issued']))" \
-    "$work/rep-$2.json")
-  python3 -c "import sys;w,u,s,st,i=map(float,sys.argv[1:]);print(f'{i/w:.0f} {(u+s)/i*1000:.3f} {st/i:.1f}')" \
-    "$wall" "$user" "$sys" "$store" "$issued"
+  bench_init "$bin" "$h"
+  bench_issue_once "$bin" "$h" "$work/in.jsonl" "$2" "$work"
 }
 
 : > "$work/old"; : > "$work/new"

@@ -9,6 +9,7 @@
 # then the ratios of the medians. Run by hand; report in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 n=${1:-1000} rounds=${2:-3}
 bin=build/bin/jianpei-issuer
 [ -x $bin ] || { echo "build first: cmake -S . -B build && cmake --build build" >&2; exit 2; }
@@ -18,19 +19,11 @@ cp tests/fixtures/render/photo.jpg "$work/photo.jpg"
 python3 bench/gen_intake.py "$n" --seed 11 --photo photo.jpg > "$work/in.jsonl"
 
 one() { # one TAG: prints "rate cpu_ms store_kb"
-  local h=$work/home-$1 wall user sys store issued
+  local h=$work/home-$1
   rm -rf "$h"
-  $bin init --home "$h" --authority 广东省住房和城乡建设厅 \
-    --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 >/dev/null
+  bench_init $bin "$h"
   [ "$1" = ofd ] || rm "$h"/keys/sm2-*
-  /usr/bin/time -f "%e %U %S" -o "$work/time" $bin --home "$h" issue \
-    --input "$work/in.jsonl" --report "$work/rep-$1.json" >/dev/null 2>"$work/err-$1"
-  read -r wall user sys < "$work/time"
-  store=$(du -sk "$h/store" | cut -f1)
-  issued=$(python3 -c "import json,sys;print(len(json.load(open(sys.argv[1]))['issued']))" \
-    "$work/rep-$1.json")
-  python3 -c "import sys;w,u,s,st,i=map(float,sys.argv[1:]);print(f'{i/w:.0f} {(u+s)/i*1000:.3f} {st/i:.1f}')" \
-    "$wall" "$user" "$sys" "$store" "$issued"
+  bench_issue_once $bin "$h" "$work/in.jsonl" "$1" "$work"
 }
 
 : > "$work/pdf"; : > "$work/ofd"

@@ -16,23 +16,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build/bin}
 secs=${WRK_SECONDS:-4}
 runs=${RUNS:-50}
-for tool in wrk python3 curl; do
-  command -v "$tool" >/dev/null || { echo "bench_ofd_check: $tool missing" >&2; exit 2; }
-done
+. "$root/bench/lib.sh"
+bench_need bench_ofd_check wrk python3 curl
 work=$(mktemp -d /tmp/jp-bench-ofd-XXXXXX)
 vpid=
-cleanup() {
-  [ -n "$vpid" ] && kill "$vpid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
-"$bin/jianpei-issuer" init --home "$work/h" --authority 广东省住房和城乡建设厅 \
-  --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 >/dev/null
-python3 "$root/bench/gen_intake.py" 100 >"$work/in.jsonl"
-"$bin/jianpei-issuer" --home "$work/h" issue --input "$work/in.jsonl" --report "$work/r.json" \
-  >/dev/null 2>&1
+bench_issued "$bin" "$work/h" "$work/in.jsonl" "$work/r.json" 100
 no=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["issued"][0]["certificate_no"])' \
   "$work/r.json")
 "$bin/jianpei-issuer" --home "$work/h" pdf "$no" --out "$work/c.pdf" >/dev/null
@@ -51,20 +41,11 @@ EOF
 for f in c.pdf c.ofd m.ofd; do
   ctype=application/ofd
   [ "$f" = c.pdf ] && ctype=application/pdf
-  cat >"$work/$f.lua" <<EOF
-local f = io.open("$work/$f", "rb"); local d = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = d; wrk.headers["Content-Type"] = "$ctype"
-EOF
+  bench_post_lua "$work/$f" "$ctype"
 done
 
-"$bin/jianpei-verifier" --home "$work/h" --listen 127.0.0.1:0 --threads 2 --no-rate-limits \
-  --no-access-log >"$work/v.out" 2>"$work/v.err" &
-vpid=$!
-while ! grep -q "^listening on " "$work/v.out" 2>/dev/null; do
-  kill -0 "$vpid" || { echo "bench_ofd_check: verifier did not start" >&2; exit 3; }
-  sleep 0.05
-done
-base=http://127.0.0.1:$(sed -n 's/^listening on .*://p' "$work/v.out")
+bench_verifier bench_ofd_check "$bin" "$work/h" "$work"
+base=http://127.0.0.1:$port
 for f in c.pdf c.ofd m.ofd; do
   printf '%s (%s bytes): %s\n' "$f" "$(stat -c %s "$work/$f")" \
     "$(curl -s -X POST --data-binary @"$work/$f" "$base/api/v1/check-file" | head -c 60)"

@@ -17,25 +17,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build/bin}
 secs=${WRK_SECONDS:-4}
-for tool in nginx wrk python3 curl; do
-  command -v "$tool" >/dev/null || { echo "bench_pages: $tool missing" >&2; exit 2; }
-done
+. "$root/bench/lib.sh"
+bench_need bench_pages nginx wrk python3 curl
 work=$(mktemp -d /tmp/jp-bench-pages-XXXXXX)
 chmod 755 "$work" # nginx workers read its html/ as another user
 vpid= npid=
-cleanup() {
-  [ -n "$vpid" ] && kill "$vpid" 2>/dev/null || true
-  [ -n "$npid" ] && kill "$npid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
-"$bin/jianpei-issuer" init --home "$work/h" --authority 广东省住房和城乡建设厅 \
-  --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 >/dev/null
-python3 "$root/bench/gen_intake.py" 500 >"$work/in.jsonl"
-"$bin/jianpei-issuer" --home "$work/h" issue --input "$work/in.jsonl" --report "$work/r.json" \
-  >/dev/null 2>&1
+bench_issued "$bin" "$work/h" "$work/in.jsonl" "$work/r.json" 500
 python3 - "$work" <<'EOF'
 import json, sys
 w = sys.argv[1]
@@ -49,10 +38,7 @@ head -c 8192 /dev/urandom | cat "$work/c.pdf" - >"$work/c60.pdf"
 for f in c.pdf c60.pdf roster.json; do
   ctype=application/pdf
   [ "$f" = roster.json ] && ctype=application/json
-  cat >"$work/$f.lua" <<EOF
-local f = io.open("$work/$f", "rb"); local d = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = d; wrk.headers["Content-Type"] = "$ctype"
-EOF
+  bench_post_lua "$work/$f" "$ctype"
 done
 
 mkdir -p "$work/ng/html"
@@ -64,14 +50,7 @@ http { access_log off; server { listen 127.0.0.1:18089; root $work/ng/html; } }
 EOF
 nginx -c "$work/ng/nginx.conf" -p "$work/ng" &
 npid=$!
-"$bin/jianpei-verifier" --home "$work/h" --listen 127.0.0.1:0 --threads 2 --no-rate-limits \
-  --no-access-log >"$work/v.out" 2>"$work/v.err" &
-vpid=$!
-while ! grep -q "^listening on " "$work/v.out" 2>/dev/null; do
-  kill -0 "$vpid" || { echo "bench_pages: verifier did not start" >&2; exit 3; }
-  sleep 0.05
-done
-port=$(sed -n 's/^listening on .*://p' "$work/v.out")
+bench_verifier bench_pages "$bin" "$work/h" "$work"
 base=http://127.0.0.1:$port
 echo "file check of c60.pdf: $(curl -s -X POST --data-binary @"$work/c60.pdf" \
   -H 'Content-Type: application/pdf' "$base/api/v1/check-file" | head -c 40)..."

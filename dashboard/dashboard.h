@@ -70,6 +70,13 @@ struct dash_tally {
  * invalid as_of, is EINVAL. A record that does not decode is STORE_ECORRUPT.
  */
 int dash_tally(store_txn *txn, const struct ident_date *as_of, int months, struct dash_tally *out);
+/*
+ * Calls fn(entry, arg) on every audit entry txn sees, in order, until fn
+ * returns non-zero (that code is returned); *last gets the last entry's
+ * sequence number (0 for none). 0, ENOMEM or a store error.
+ */
+int dash_audit_each(store_txn *txn, int (*fn)(const struct store_audit_entry *e, void *arg),
+                    void *arg, uint64_t *last);
 
 /*
  * Appends the whole dashboard page for t to out: an HTML document, labels

@@ -142,7 +142,8 @@ static void count_action(struct dash_tally *t, const char *action)
             t->changes[k]++;
 }
 
-static int tally_audit(store_txn *txn, struct dash_tally *t)
+int dash_audit_each(store_txn *txn, int (*fn)(const struct store_audit_entry *e, void *arg),
+                    void *arg, uint64_t *last)
 {
     struct store_audit_entry *e = calloc(AUDIT_CHUNK, sizeof *e);
     uint64_t since = 0;
@@ -152,13 +153,24 @@ static int tally_audit(store_txn *txn, struct dash_tally *t)
     while (rc == 0 && n == AUDIT_CHUNK) {
         rc = store_audit_since(txn, since, e, AUDIT_CHUNK, &n);
         for (size_t i = 0; rc == 0 && i < n; i++) {
-            count_action(t, e[i].action);
+            rc = fn(&e[i], arg);
             since = e[i].seq;
         }
     }
-    t->audit_last = since;
+    *last = since;
     free(e);
     return rc;
+}
+
+static int tally_entry(const struct store_audit_entry *e, void *arg)
+{
+    count_action(arg, e->action);
+    return 0;
+}
+
+static int tally_audit(store_txn *txn, struct dash_tally *t)
+{
+    return dash_audit_each(txn, tally_entry, t, &t->audit_last);
 }
 
 int dash_tally(store_txn *txn, const struct ident_date *as_of, int months, struct dash_tally *out)

@@ -7,6 +7,7 @@
 #include "issuer.h"
 #include "dashboard.h"
 #include "ident.h"
+#include "issuer_int.h"
 #include "store.h"
 
 #include <errno.h>
@@ -17,22 +18,6 @@
 #include <jansson.h>
 
 #define CHINA_UTC_OFFSET (8 * 3600)
-#define STATS_AUDIT_CHUNK 64 /* audit entries read at a time */
-
-/* Opens HOME/store read-only after issuer_home_check. */
-static int open_ro(const char *home, store **s, char *err, size_t errlen)
-{
-    char path[JP_HOME_PATH_MAX];
-    int rc = issuer_home_check(home, err, errlen);
-
-    if (rc == 0)
-        rc = jp_home_path(home, JP_HOME_STORE, path);
-    if (rc == 0)
-        rc = store_open(path, STORE_RDONLY, s, err, errlen);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "cannot open the store: %s", issuer_strerror(rc));
-    return rc;
-}
 
 /* obj[key] += 1 (creating it at 1). 0 or ENOMEM. */
 static int bump(json_t *obj, const char *key)
@@ -103,22 +88,16 @@ static int stats_pdf_bytes(store_txn *txn, json_t *root)
     return rc;
 }
 
+static int stats_entry(const struct store_audit_entry *e, void *acts)
+{
+    return bump(acts, e->action);
+}
+
 static int stats_audit(store_txn *txn, json_t *root)
 {
-    struct store_audit_entry *e = calloc(STATS_AUDIT_CHUNK, sizeof *e);
-    json_t *acts = json_object_get(root, "audit_actions");
     uint64_t since = 0;
-    size_t n = STATS_AUDIT_CHUNK;
-    int rc = e == NULL ? ENOMEM : 0;
+    int rc = dash_audit_each(txn, stats_entry, json_object_get(root, "audit_actions"), &since);
 
-    while (rc == 0 && n == STATS_AUDIT_CHUNK) {
-        rc = store_audit_since(txn, since, e, STATS_AUDIT_CHUNK, &n);
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            rc = bump(acts, e[i].action);
-            since = e[i].seq;
-        }
-    }
-    free(e);
     if (rc == 0 && json_object_set_new(root, "audit_entries", json_integer((json_int_t)since)) != 0)
         rc = ENOMEM;
     return rc;
@@ -140,7 +119,7 @@ int issuer_stats_json(const char *home, FILE *out, char *err, size_t errlen)
     json_t *root = stats_root();
     store *s = NULL;
     store_txn *txn = NULL;
-    int rc = root == NULL ? ENOMEM : open_ro(home, &s, err, errlen);
+    int rc = root == NULL ? ENOMEM : issuer_store_open(home, STORE_RDONLY, &s, err, errlen);
 
     if (rc == 0)
         rc = store_read_begin(s, &txn);
@@ -193,7 +172,8 @@ static int report_build(const char *home, const struct ident_date *day, int mont
     store *s = NULL;
     store_txn *txn = NULL;
     char when[48];
-    int rc = cfg == NULL || t == NULL ? ENOMEM : open_ro(home, &s, err, errlen);
+    int rc =
+        cfg == NULL || t == NULL ? ENOMEM : issuer_store_open(home, STORE_RDONLY, &s, err, errlen);
 
     if (rc == 0)
         rc = jp_config_load(home, cfg, err, errlen);

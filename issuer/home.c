@@ -330,3 +330,34 @@ int issuer_home_check(const char *home, char *err, size_t errlen)
         rc = dir_is_safe(path, "store directory", err, errlen);
     return rc;
 }
+
+int issuer_store_open(const char *home, unsigned flags, store **s, char *err, size_t errlen)
+{
+    char path[JP_HOME_PATH_MAX];
+    int rc = issuer_home_check(home, err, errlen);
+
+    if (rc == 0)
+        rc = jp_home_path(home, JP_HOME_STORE, path);
+    if (rc == 0)
+        rc = store_open(path, flags, s, err, errlen);
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "cannot open the store: %s", issuer_strerror(rc));
+    return rc;
+}
+
+int issuer_audit_write(const char *home, int (*fn)(store_txn *txn, void *arg), void *arg, char *err,
+                       size_t errlen)
+{
+    char path[JP_HOME_PATH_MAX];
+    store *s = NULL;
+    int rc = jp_home_path(home, JP_HOME_STORE, path);
+
+    if (rc == 0)
+        rc = store_open(path, 0, &s, err, errlen);
+    if (rc == 0)
+        rc = store_write(s, fn, arg);
+    store_close(s);
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "cannot write the audit log: %s", issuer_strerror(rc));
+    return rc;
+}

@@ -123,5 +123,18 @@ int status_change_cert(store_txn *txn, const char *action, struct store_cert *ce
 int status_change_allowed(const char *action, enum store_cert_status from);
 /* 1 when note is 1..ISSUER_NOTE_MAX bytes of UTF-8 without control characters, else 0. */
 int status_note_ok(const char *note);
+/* Opens HOME/store with flags (store_open's) after issuer_home_check; err names the failure. */
+int issuer_store_open(const char *home, unsigned flags, store **s, char *err, size_t errlen);
+/*
+ * The end of saving a certificate's stored copy b (read with code rc) to
+ * path: err names a read failure (missing: what STORE_ENOTFOUND means), else
+ * b is written there mode 0600 (private_file_write). Frees b; returns rc or
+ * the write's code.
+ */
+int issuer_copy_save(int rc, const char *no, const char *missing, const char *path,
+                     struct jp_buf *b, char *err, size_t errlen);
+/* store_write(fn, arg) on HOME/store, opened for it: an audit entry; err names the failure. */
+int issuer_audit_write(const char *home, int (*fn)(store_txn *txn, void *arg), void *arg, char *err,
+                       size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "issuer.h"
 #include "audit.h"
+#include "issuer_int.h"
 #include "keys.h"
 #include "longterm.h"
 #include "store.h"
@@ -34,18 +35,7 @@ static int key_audit_txn(store_txn *txn, void *arg)
 
 static int append_key_audit(const char *home, const struct key_audit *a, char *err, size_t errlen)
 {
-    char path[JP_HOME_PATH_MAX];
-    store *s = NULL;
-    int rc = jp_home_path(home, JP_HOME_STORE, path);
-
-    if (rc == 0)
-        rc = store_open(path, 0, &s, err, errlen);
-    if (rc == 0)
-        rc = store_write(s, key_audit_txn, (void *)a);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "cannot write the audit log: %s", issuer_strerror(rc));
-    store_close(s);
-    return rc;
+    return issuer_audit_write(home, key_audit_txn, (void *)a, err, errlen);
 }
 
 /* HOME/root.crl anew, nextUpdate from the configuration. */

@@ -284,16 +284,8 @@ static int sm2_audit(const char *home, const char *kdir, const char *actor, char
                      size_t errlen)
 {
     char path[JP_HOME_PATH_MAX];
-    store *s = NULL;
-    int rc = jp_home_path(home, JP_HOME_STORE, path);
+    int rc = issuer_audit_write(home, sm2_audit_txn, (void *)actor, err, errlen);
 
-    if (rc == 0)
-        rc = store_open(path, 0, &s, err, errlen);
-    if (rc == 0)
-        rc = store_write(s, sm2_audit_txn, (void *)actor);
-    store_close(s);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "cannot write the audit log: %s", issuer_strerror(rc));
     for (size_t i = 0; rc != 0 && i < sizeof sm2_files / sizeof sm2_files[0]; i++)
         if (jp_path_join(path, sizeof path, kdir, sm2_files[i]) == 0)
             unlink(path);
@@ -372,13 +364,6 @@ int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t pas
 
 /* ------------------------------------------------------ ofd NO --out */
 
-static int ofd_fill(FILE *f, void *ctx)
-{
-    const struct jp_buf *b = ctx;
-
-    return fwrite(b->data, 1, b->len, f) == b->len ? 0 : EIO;
-}
-
 /* Opens HOME's store read-only with the OFD database (optional: an older store has none). */
 static int open_ofd_store(const char *home, store **s, int *db, char *err, size_t errlen)
 {
@@ -420,15 +405,9 @@ int issuer_ofd_save(const char *home, const char *no, const char *path, int forc
         rc = store_get_copy(txn, db, no, STORE_CERT_NO_LEN, &ofd);
     store_read_end(txn);
     store_close(s);
-    if (rc == STORE_ENOTFOUND)
-        jp_errf(err, errlen, "%s: no OFD stored (no such certificate, or issued without SM2 keys)",
-                no);
-    else if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", no, issuer_strerror(rc));
-    if (rc == 0)
-        rc = private_file_write(path, ofd_fill, &ofd, err, errlen);
-    jp_buf_free(&ofd);
-    return rc;
+    return issuer_copy_save(rc, no,
+                            "no OFD stored (no such certificate, or issued without SM2 keys)", path,
+                            &ofd, err, errlen);
 }
 
 /* --------------------------------------------------------------- check */

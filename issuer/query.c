@@ -7,6 +7,7 @@
 #include "issuer.h"
 #include "files.h"
 #include "ident.h"
+#include "issuer_int.h"
 #include "store.h"
 
 #include <errno.h>
@@ -17,21 +18,6 @@
 #include <jansson.h>
 
 #define FIND_MAX 256 /* certificates of one holder listed at most */
-
-/* Opens HOME/store with flags after issuer_home_check. */
-static int open_store(const char *home, unsigned flags, store **s, char *err, size_t errlen)
-{
-    char path[JP_HOME_PATH_MAX];
-    int rc = issuer_home_check(home, err, errlen);
-
-    if (rc == 0)
-        rc = jp_home_path(home, JP_HOME_STORE, path);
-    if (rc == 0)
-        rc = store_open(path, flags, s, err, errlen);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "cannot open the store: %s", issuer_strerror(rc));
-    return rc;
-}
 
 int issuer_certno_check(const char *no, char *err, size_t errlen)
 {
@@ -85,7 +71,7 @@ int issuer_show(const char *home, const char *no, int compact, FILE *out, char *
     if (rc == 0)
         rc = jp_config_load(home, &cfg, err, errlen);
     if (rc == 0)
-        rc = open_store(home, STORE_RDONLY, &s, err, errlen);
+        rc = issuer_store_open(home, STORE_RDONLY, &s, err, errlen);
     if (rc == 0)
         rc = cert_read(s, no, &c);
     if (rc == STORE_ENOTFOUND)
@@ -129,7 +115,7 @@ int issuer_find(const char *home, const char *id_number, FILE *out, size_t *n, c
         jp_errf(err, errlen, "--id-number: must be 1-%d characters", IDENT_OTHER_ID_MAX);
         return ISSUER_EARG;
     }
-    rc = open_store(home, STORE_RDONLY, &s, err, errlen);
+    rc = issuer_store_open(home, STORE_RDONLY, &s, err, errlen);
     if (rc == 0) {
         nos = calloc(FIND_MAX, sizeof *nos);
         rc = nos == NULL ? ENOMEM : store_read_begin(s, &txn);
@@ -146,11 +132,24 @@ int issuer_find(const char *home, const char *id_number, FILE *out, size_t *n, c
     return rc;
 }
 
-static int pdf_fill(FILE *f, void *ctx)
+static int buf_fill(FILE *f, void *ctx)
 {
-    const struct jp_buf *pdf = ctx;
+    const struct jp_buf *b = ctx;
 
-    return fwrite(pdf->data, 1, pdf->len, f) == pdf->len ? 0 : EIO;
+    return fwrite(b->data, 1, b->len, f) == b->len ? 0 : EIO;
+}
+
+int issuer_copy_save(int rc, const char *no, const char *missing, const char *path,
+                     struct jp_buf *b, char *err, size_t errlen)
+{
+    if (rc == STORE_ENOTFOUND)
+        jp_errf(err, errlen, "%s: %s", no, missing);
+    else if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "%s: %s", no, issuer_strerror(rc));
+    if (rc == 0)
+        rc = private_file_write(path, buf_fill, b, err, errlen);
+    jp_buf_free(b);
+    return rc;
 }
 
 int issuer_pdf_save(const char *home, const char *no, const char *path, char *err, size_t errlen)
@@ -162,21 +161,14 @@ int issuer_pdf_save(const char *home, const char *no, const char *path, char *er
 
     jp_buf_init(&pdf, STORE_PDF_MAX);
     if (rc == 0)
-        rc = open_store(home, STORE_RDONLY, &s, err, errlen);
+        rc = issuer_store_open(home, STORE_RDONLY, &s, err, errlen);
     if (rc == 0)
         rc = store_read_begin(s, &txn);
     if (rc == 0)
         rc = store_pdf_copy(txn, no, &pdf);
     store_read_end(txn);
     store_close(s);
-    if (rc == STORE_ENOTFOUND)
-        jp_errf(err, errlen, "%s: no such certificate", no);
-    else if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", no, issuer_strerror(rc));
-    if (rc == 0)
-        rc = private_file_write(path, pdf_fill, &pdf, err, errlen);
-    jp_buf_free(&pdf);
-    return rc;
+    return issuer_copy_save(rc, no, "no such certificate", path, &pdf, err, errlen);
 }
 
 struct counts {
@@ -234,7 +226,7 @@ int issuer_stats(const char *home, FILE *out, char *err, size_t errlen)
     struct counts n;
     store *s = NULL;
     store_txn *txn = NULL;
-    int rc = open_store(home, STORE_RDONLY, &s, err, errlen);
+    int rc = issuer_store_open(home, STORE_RDONLY, &s, err, errlen);
 
     memset(&n, 0, sizeof n);
     if (rc == 0)
@@ -258,7 +250,7 @@ int issuer_audit_verify(const char *home, uint64_t *first_bad, uint64_t *count, 
                         size_t errlen)
 {
     store *s = NULL;
-    int rc = open_store(home, STORE_RDONLY, &s, err, errlen);
+    int rc = issuer_store_open(home, STORE_RDONLY, &s, err, errlen);
 
     *first_bad = *count = 0;
     if (rc == 0)
@@ -290,7 +282,7 @@ int issuer_check(const char *home, struct issuer_check_report *r, char *err, siz
 {
     struct store_report sr;
     store *s = NULL;
-    int rc = open_store(home, STORE_RDONLY, &s, err, errlen);
+    int rc = issuer_store_open(home, STORE_RDONLY, &s, err, errlen);
 
     memset(r, 0, sizeof *r);
     if (rc == 0)
@@ -316,7 +308,7 @@ out:
 int issuer_backup(const char *home, const char *dir, char *err, size_t errlen)
 {
     store *s = NULL;
-    int rc = open_store(home, STORE_RDONLY, &s, err, errlen);
+    int rc = issuer_store_open(home, STORE_RDONLY, &s, err, errlen);
 
     if (rc == 0)
         rc = store_backup(s, dir, err, errlen);
@@ -331,7 +323,7 @@ static int backfill_with(const char *home, int (*fn)(store *s, uint64_t *n), uin
                          size_t errlen)
 {
     store *s = NULL;
-    int rc = open_store(home, 0, &s, err, errlen);
+    int rc = issuer_store_open(home, 0, &s, err, errlen);
 
     *n = 0;
     if (rc == 0)

@@ -1,13 +1,18 @@
 # e2e_lib.sh - what the shell tests that drive the programs share: a work
-# directory removed at exit, the log folder of the privacy scan ($JP_TEST_LOGS,
+# directory removed at exit, the source tree $SRC, an issuer home $H (iss runs
+# jianpei-issuer on it), the log folder of the privacy scan ($JP_TEST_LOGS,
 # tests/capture.h) and the counting of checks. Source it after setting NAME;
 # the sourcing script's first argument is BIN, the folder of the programs.
 # For tests only.
 set -u
 BIN=${1:?usage: $NAME.sh BIN_DIR}
 WORK=$(mktemp -d "/tmp/jp-$NAME-XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
+E2E_PIDS="" # start_daemon's daemons, stopped at exit
+trap 'for p in $E2E_PIDS; do kill -TERM "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 LOGS=${JP_TEST_LOGS:-$WORK/logs}
+SRC=$(cd "$(dirname "$0")/.." && pwd) # the source tree
+H=$WORK/home                           # the test's issuer home, for iss
+iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 mkdir -p "$LOGS" || exit 1
 passed=0
 failed=0
@@ -25,12 +30,14 @@ expect() {
     if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, want $want: $* ($(cat "$WORK/err"))"; fi
 }
 # start_daemon OUT LOG CMD...: starts CMD in the background, sets PID and PORT
-# from its "listening on 127.0.0.1:PORT" line (polled, no fixed sleep).
+# from its "listening on 127.0.0.1:PORT" line (polled, no fixed sleep); the
+# daemon is stopped at exit.
 start_daemon() {
     local out=$1 log=$2
     shift 2
     "$@" >"$out" 2>"$log" &
     PID=$!
+    E2E_PIDS="$E2E_PIDS $PID"
     PORT=""
     for _ in $(seq 200); do
         PORT=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$out")
@@ -39,6 +46,28 @@ start_daemon() {
         sleep 0.05
     done
     [ -n "$PORT" ] && ok || bad "$* did not start: $(cat "$log")"
+}
+# set_tsa HOME URL: the home's tsa_url (what init --tsa-url writes).
+set_tsa() {
+    python3 - "$1/config.json" "$2" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["tsa_url"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
+PY
+}
+# ts_verify HOME TOKEN DATA WHAT: the RFC 3161 token verifies over DATA with
+# HOME's trust root and TSA certificate (openssl ts -verify), and no longer
+# once DATA has one byte more (WHAT names those bytes); two checks.
+ts_verify() {
+    local home=$1 tok=$2 data=$3
+    openssl ts -verify -token_in -in "$tok" -data "$data" \
+        -CAfile "$home/trust-root.pem" -untrusted "$home/keys/tsa.pem" >"$WORK/tsv" 2>&1
+    grep -q '^Verification: OK' "$WORK/tsv" && ok || bad "openssl ts -verify: $(cat "$WORK/tsv")"
+    printf 'x' >>"$data"
+    openssl ts -verify -token_in -in "$tok" -data "$data" \
+        -CAfile "$home/trust-root.pem" -untrusted "$home/keys/tsa.pem" >/dev/null 2>&1 &&
+        bad "openssl ts -verify accepts $4" || ok
 }
 # e2e_done: prints the count; the exit status is 0 when every check passed.
 e2e_done() {

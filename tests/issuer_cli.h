@@ -7,7 +7,10 @@
 #define JP_TEST_ISSUER_CLI_H
 
 #include "check.h"
+#include "ident.h"
 #include "sh.h"
+
+#include <stdio.h>
 
 #define ISSUER JP_BIN_DIR "/jianpei-issuer"
 
@@ -63,6 +66,35 @@ static long issuer_certificates(const char *home) __attribute__((unused));
 static long issuer_certificates(const char *home)
 {
     return issuer_stat(home, "certificates: ");
+}
+
+/* A valid GB 11643 number for a birth date and a 3-digit sequence (odd = male). */
+static void intake_id(char out[IDENT_CITIZEN_ID_LEN + 1], const char *area, const char *birth,
+                      int seq) __attribute__((unused));
+static void intake_id(char out[IDENT_CITIZEN_ID_LEN + 1], const char *area, const char *birth,
+                      int seq)
+{
+    char d17[18];
+
+    snprintf(d17, sizeof d17, "%s%s%03d", area, birth, seq);
+    snprintf(out, 19, "%s%c", d17, ident_mod11_2(d17));
+}
+
+/* One SPEC §5 intake line of an exam of GD0101 (photo: a file name, or NULL). */
+static void intake_line(FILE *f, const char *name, const char *gender, const char *id,
+                        const char *position, const char *city, const char *exam_date, double score,
+                        const char *photo) __attribute__((unused));
+static void intake_line(FILE *f, const char *name, const char *gender, const char *id,
+                        const char *position, const char *city, const char *exam_date, double score,
+                        const char *photo)
+{
+    fprintf(f,
+            "{\"name\":\"%s\",\"gender\":\"%s\",\"id_type\":\"111\",\"id_number\":\"%s\","
+            "\"position\":\"%s\",\"institution_code\":\"GD0101\",\"institution_name\":"
+            "\"广州市建设职业培训学校\",\"city\":\"%s\",\"exam_id\":\"T2026-1015-GZ-001\","
+            "\"exam_date\":\"%s\",\"score\":%.1f%s%s%s}\n",
+            name, gender, id, position, city, exam_date, score, photo ? ",\"photo\":\"" : "",
+            photo ? photo : "", photo ? "\"" : "");
 }
 
 #endif

@@ -12,6 +12,6 @@ jp_test(test_ofd SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_ofd.c
 # verified by ofd_verify and the peers (sm-crypto, ofd.js), digests, corrections, old homes.
 jp_test(test_ofd_issue SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_ofd_issue.c
         LIBS jp_templates jp_ofd jp_keys jp_store jp_ident jp_util PkgConfig::JANSSON
-             PkgConfig::OPENSSL)
+             PkgConfig::OPENSSL PkgConfig::LIBZIP PkgConfig::ZLIB_PC)
 add_dependencies(test_ofd_issue jianpei-issuer)
 set_tests_properties(test_ofd_issue PROPERTIES RESOURCE_LOCK chromium)

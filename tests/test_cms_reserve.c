@@ -8,6 +8,7 @@
 #include "check.h"
 #include "ident.h"
 #include "issuer.h"
+#include "issuer_lib.h"
 #include "issuer_int.h"
 #include "sh.h"
 
@@ -72,24 +73,15 @@ static void issue(issuer *is, unsigned long seen, const char *intake, long size[
 
 int main(void)
 {
-    struct issuer_init_opts io = {.home = home,
-                                  .templates_dir = JP_SOURCE_DIR "/data",
-                                  .province = "44",
-                                  .authority = "广东省住房和城乡建设厅",
-                                  .authority_uscc = "11440000MB2C12345J",
-                                  .public_url = "http://127.0.0.1:8080"};
-    char err[512] = "", path[160];
+    char path[160];
     long size[LINES] = {0};
     issuer *is = NULL;
 
     snprintf(dir, sizeof dir, "/tmp/jp-cms-XXXXXX");
-    if (mkdtemp(dir) == NULL || chdir(dir) != 0)
+    if (issuer_lib_home(dir, home, sizeof home, &is) != 0)
         return 1;
-    snprintf(home, sizeof home, "%s/home", dir);
     snprintf(path, sizeof path, "%s/in.jsonl", dir);
     write_intake(path);
-    CHECK_INT(issuer_init_home(&io, err, sizeof err), 0);
-    CHECK_INT(issuer_open(home, NULL, 0, 1, &is, err, sizeof err), 0);
     if (is != NULL) {
         /* a remembered maximum far below the real signature: the first is signed again with
          * the full reservation, the others reserve what it measured */

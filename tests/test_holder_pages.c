@@ -32,25 +32,6 @@ static int has(const struct vc_resp *r, const char *s)
     return r->body != NULL && strstr((const char *)r->body, s) != NULL;
 }
 
-/* The jp_csrf token a GET of /me hands out, and its cookie header line. */
-static int csrf_of(int port, char token[32], char cookie[96])
-{
-    struct vc_resp r;
-    char sc[256] = "";
-    int rc;
-
-    rc = vc_http(port, "GET", "/me", NULL, NULL, 0, &r);
-    if (rc == 0 && vc_header(&r, "Set-Cookie", sc, sizeof(sc)) == 0 &&
-        strncmp(sc, "jp_csrf=", 8) == 0) {
-        snprintf(token, 32, "%.26s", sc + 8);
-        snprintf(cookie, 96, "Cookie: jp_csrf=%s\r\n", token);
-    } else {
-        rc = -1;
-    }
-    vc_resp_free(&r);
-    return rc;
-}
-
 static int signin(int port, const char *src, const char *cookie, const char *token, const char *no,
                   const char *code, const char *last6, struct vc_resp *r)
 {
@@ -200,7 +181,8 @@ static void test_signed_in(int port, const struct holder *h, const struct holder
     CHECK(vc_http_personal(port, link, NULL, &s) == 0 && s.status == 200);
     CHECK(has(&s, "仅供某公司用于hr，有效期至") && has(&s, h->name) && has(&s, h->id));
     vc_resp_free(&s);
-    CHECK(vc_http(port, "GET", "/me", sess, NULL, 0, &r) == 0 && has(&r, "<td data-l=\"查看次数\">1</td>"));
+    CHECK(vc_http(port, "GET", "/me", sess, NULL, 0, &r) == 0 &&
+          has(&r, "<td data-l=\"查看次数\">1</td>"));
     vc_resp_free(&r);
     /* Revoked: nothing personal. */
     snprintf(path, sizeof(path), "/me/shares/%s/revoke", link + 3);
@@ -301,7 +283,7 @@ int main(void)
                         "127.0.0.1:0", "--threads", "2",  NULL};
         CHECK(vc_daemon_start(argv, err_path, &d) == 0);
     }
-    if (d.port > 0 && csrf_of(d.port, token, cookie) == 0) {
+    if (d.port > 0 && vc_csrf(d.port, token, cookie) == 0) {
         test_failures_alike(d.port, &h, token, cookie);
         test_signed_in(d.port, &h, &h2, token, cookie);
         test_share_cap(d.port, &h, token, cookie);

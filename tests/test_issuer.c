@@ -38,29 +38,6 @@ static int no_is(const char *no, const char *ppcc, const char *rest)
     return strncmp(no, want, strlen(want)) == 0;
 }
 
-/* A valid GB 11643 number for a birth date and a 3-digit sequence (odd = male). */
-static void make_id(char out[IDENT_CITIZEN_ID_LEN + 1], const char *area, const char *birth,
-                    int seq)
-{
-    char d17[18];
-
-    snprintf(d17, sizeof d17, "%s%s%03d", area, birth, seq);
-    snprintf(out, 19, "%s%c", d17, ident_mod11_2(d17));
-}
-
-static void line(FILE *f, const char *name, const char *gender, const char *id,
-                 const char *position, const char *city, const char *exam_date, double score,
-                 const char *photo)
-{
-    fprintf(f,
-            "{\"name\":\"%s\",\"gender\":\"%s\",\"id_type\":\"111\",\"id_number\":\"%s\","
-            "\"position\":\"%s\",\"institution_code\":\"GD0101\",\"institution_name\":"
-            "\"广州市建设职业培训学校\",\"city\":\"%s\",\"exam_id\":\"T2026-1015-GZ-001\","
-            "\"exam_date\":\"%s\",\"score\":%.1f%s%s%s}\n",
-            name, gender, id, position, city, exam_date, score, photo ? ",\"photo\":\"" : "",
-            photo ? photo : "", photo ? "\"" : "");
-}
-
 static char id_a[IDENT_CITIZEN_ID_LEN + 1], id_b[IDENT_CITIZEN_ID_LEN + 1],
     id_c[IDENT_CITIZEN_ID_LEN + 1], id_d[IDENT_CITIZEN_ID_LEN + 1], id_f[IDENT_CITIZEN_ID_LEN + 1],
     id_bad[IDENT_CITIZEN_ID_LEN + 1], id_young[IDENT_CITIZEN_ID_LEN + 1];
@@ -69,35 +46,35 @@ static void write_intake(void)
 {
     FILE *f = fopen(in, "w");
 
-    make_id(id_a, "440103", "19900101", 123);
-    make_id(id_b, "440303", "19850615", 222);
-    make_id(id_c, "440604", "19920304", 318);
-    make_id(id_d, "441900", "19791231", 451);
-    make_id(id_f, "440104", "19880808", 777);
-    make_id(id_young, "440103", "20100101", 111);
-    make_id(id_bad, "440103", "19900101", 135);
+    intake_id(id_a, "440103", "19900101", 123);
+    intake_id(id_b, "440303", "19850615", 222);
+    intake_id(id_c, "440604", "19920304", 318);
+    intake_id(id_d, "441900", "19791231", 451);
+    intake_id(id_f, "440104", "19880808", 777);
+    intake_id(id_young, "440103", "20100101", 111);
+    intake_id(id_bad, "440103", "19900101", 135);
     id_bad[17] = id_bad[17] == '0' ? '1' : '0';
-    line(f, "张三丰", "男", id_a, "01", "01", "2026-10-15", 86.5, "photo.jpg"); /* 1 */
-    line(f, "𠮷䶮堃", "女", id_b, "05", "03", "2026-10-15", 90, NULL);          /* 2 */
-    fputs("{\"name\":\"李四\",\n", f);                                          /* 3 */
-    line(f, "阿依古丽·买买提", "女", id_c, "10", "06", "2026-10-15", 75, NULL); /* 4 */
-    line(f, "赵六", "男", id_bad, "01", "01", "2026-10-15", 80, NULL);          /* 5 */
-    line(f, "钱\xff七", "男", id_f, "01", "01", "2026-10-15", 80, NULL);        /* 6 */
-    line(f, "孙八", "男", id_young, "01", "01", "2026-10-15", 80, NULL);        /* 7 */
-    line(f, "周九", "男", id_f, "01", "01", next_year_day, 80, NULL);           /* 8 */
-    line(f, "吴十", "男", id_f, "01", "01", "2026-10-15", 59.5, NULL);          /* 9 */
-    line(f, "郑一", "男", id_f, "14", "01", "2026-10-15", 80, NULL);            /* 10 */
-    line(f, "张三丰", "男", id_a, "01", "01", "2026-10-15", 86.5, "photo.jpg"); /* 11 */
-    line(f, "王二", "男", id_f, "01", "01", "2026-10-15", 80, "nope.jpg");      /* 12 */
-    line(f, "王二", "男", id_f, "01", "01", "2026-10-15", 80, "fake.jpg");      /* 13 */
-    line(f, "王五", "男", id_d, "13", "19", "2026-10-15", 66, NULL);            /* 14 */
-    fputs("{\"name\":\"", f);                                                   /* 15 */
+    intake_line(f, "张三丰", "男", id_a, "01", "01", "2026-10-15", 86.5, "photo.jpg"); /* 1 */
+    intake_line(f, "𠮷䶮堃", "女", id_b, "05", "03", "2026-10-15", 90, NULL);          /* 2 */
+    fputs("{\"name\":\"李四\",\n", f);                                                 /* 3 */
+    intake_line(f, "阿依古丽·买买提", "女", id_c, "10", "06", "2026-10-15", 75, NULL); /* 4 */
+    intake_line(f, "赵六", "男", id_bad, "01", "01", "2026-10-15", 80, NULL);          /* 5 */
+    intake_line(f, "钱\xff七", "男", id_f, "01", "01", "2026-10-15", 80, NULL);        /* 6 */
+    intake_line(f, "孙八", "男", id_young, "01", "01", "2026-10-15", 80, NULL);        /* 7 */
+    intake_line(f, "周九", "男", id_f, "01", "01", next_year_day, 80, NULL);           /* 8 */
+    intake_line(f, "吴十", "男", id_f, "01", "01", "2026-10-15", 59.5, NULL);          /* 9 */
+    intake_line(f, "郑一", "男", id_f, "14", "01", "2026-10-15", 80, NULL);            /* 10 */
+    intake_line(f, "张三丰", "男", id_a, "01", "01", "2026-10-15", 86.5, "photo.jpg"); /* 11 */
+    intake_line(f, "王二", "男", id_f, "01", "01", "2026-10-15", 80, "nope.jpg");      /* 12 */
+    intake_line(f, "王二", "男", id_f, "01", "01", "2026-10-15", 80, "fake.jpg");      /* 13 */
+    intake_line(f, "王五", "男", id_d, "13", "19", "2026-10-15", 66, NULL);            /* 14 */
+    fputs("{\"name\":\"", f);                                                          /* 15 */
     for (int i = 0; i < 10 * 1024 * 1024 / 8; i++)
         fputs("AAAAAAAA", f);
     fputs("\"}\n", f);
-    line(f, "冯二", "女", id_f, "01", "01", "2026-10-15", 80, NULL);   /* 16 */
-    line(f, "张三丰", "男", id_a, "05", "01", "2026-10-15", 70, NULL); /* 17 */
-    line(f, "陈七", "男", id_f, "01", "01", "2026-10-15", 80, NULL);   /* 18 */
+    intake_line(f, "冯二", "女", id_f, "01", "01", "2026-10-15", 80, NULL);   /* 16 */
+    intake_line(f, "张三丰", "男", id_a, "05", "01", "2026-10-15", 70, NULL); /* 17 */
+    intake_line(f, "陈七", "男", id_f, "01", "01", "2026-10-15", 80, NULL);   /* 18 */
     fclose(f);
 }
 
@@ -320,17 +297,17 @@ static void test_all_or_nothing(void)
     json_t *rep;
     FILE *f = fopen("aon.jsonl", "w");
 
-    make_id(id1, "440106", "19950505", 191);
-    make_id(id2, "440106", "19960606", 282);
-    line(f, "林一", "男", id1, "02", "01", "2026-10-15", 88, NULL);
-    line(f, "林二", "女", id2, "02", "01", "2026-10-15", 12, NULL); /* below pass */
+    intake_id(id1, "440106", "19950505", 191);
+    intake_id(id2, "440106", "19960606", 282);
+    intake_line(f, "林一", "男", id1, "02", "01", "2026-10-15", 88, NULL);
+    intake_line(f, "林二", "女", id2, "02", "01", "2026-10-15", 12, NULL); /* below pass */
     fclose(f);
     CHECK_INT(cap_holders("aon.jsonl"), 0);
     CHECK_INT(sh(ISSUER " --home %s issue --all-or-nothing --input %s/aon.jsonl", home, dir), 1);
     CHECK_INT(issuer_certificates(home), 6);
     f = fopen("aon.jsonl", "w");
-    line(f, "林一", "男", id1, "02", "01", "2026-10-15", 88, NULL);
-    line(f, "林二", "女", id2, "02", "01", "2026-10-15", 72, NULL);
+    intake_line(f, "林一", "男", id1, "02", "01", "2026-10-15", 88, NULL);
+    intake_line(f, "林二", "女", id2, "02", "01", "2026-10-15", 72, NULL);
     fclose(f);
     CHECK_INT(
         sh("cat %s/aon.jsonl | " ISSUER " --home %s issue --all-or-nothing --input - ", dir, home),
@@ -338,7 +315,7 @@ static void test_all_or_nothing(void)
     CHECK_INT(issuer_certificates(home), 8);
     /* Refused as a whole, the report still names the lines issued before. */
     f = fopen("aon.jsonl", "a");
-    line(f, "林三", "女", id2, "02", "01", "2026-10-15", 12, NULL);
+    intake_line(f, "林三", "女", id2, "02", "01", "2026-10-15", 12, NULL);
     fclose(f);
     CHECK_INT(sh(ISSUER " --home %s issue --all-or-nothing --input %s/aon.jsonl --report "
                         "%s/r5.json 2>/dev/null",
@@ -419,11 +396,11 @@ static void test_photo_paths(void)
                  "ln -s ../outside %s/tree/ph && mkfifo %s/tree/fifo.jpg",
                  dir, dir, JP_SOURCE_DIR "/tests", dir, dir, dir),
               0);
-    make_id(id1, "440106", "19930303", 515);
-    make_id(id2, "440106", "19940404", 626); /* even: female */
+    intake_id(id1, "440106", "19930303", 515);
+    intake_id(id2, "440106", "19940404", 626); /* even: female */
     f = fopen("tree/in.jsonl", "w");
-    line(f, "韩一", "男", id1, "03", "01", "2026-10-15", 88, "ph/photo.jpg");
-    line(f, "韩二", "女", id2, "03", "01", "2026-10-15", 88, "fifo.jpg");
+    intake_line(f, "韩一", "男", id1, "03", "01", "2026-10-15", 88, "ph/photo.jpg");
+    intake_line(f, "韩二", "女", id2, "03", "01", "2026-10-15", 88, "fifo.jpg");
     fclose(f);
     CHECK_INT(cap_holders("tree/in.jsonl"), 0);
     CHECK_INT(sh("timeout 60 " ISSUER " --home %s issue --input %s/tree/in.jsonl --report "

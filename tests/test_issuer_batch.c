@@ -8,6 +8,7 @@
 #include "check.h"
 #include "ident.h"
 #include "issuer.h"
+#include "issuer_lib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +50,6 @@ static void write_intake(const char *path)
 
 int main(void)
 {
-    struct issuer_init_opts io = {.home = home,
-                                  .templates_dir = JP_SOURCE_DIR "/data",
-                                  .province = "44",
-                                  .authority = "广东省住房和城乡建设厅",
-                                  .authority_uscc = "11440000MB2C12345J",
-                                  .public_url = "http://127.0.0.1:8080"};
     struct issuer_issue_opts o = {.actor = "test"};
     struct issuer_report rep;
     char err[512] = "", path[160];
@@ -62,14 +57,11 @@ int main(void)
     FILE *in;
 
     snprintf(dir, sizeof dir, "/tmp/jp-batch-XXXXXX");
-    if (mkdtemp(dir) == NULL || chdir(dir) != 0)
+    if (issuer_lib_home(dir, home, sizeof home, &is) != 0)
         return 1;
-    snprintf(home, sizeof home, "%s/home", dir);
     snprintf(path, sizeof path, "%s/in.jsonl", dir);
     write_intake(path);
     o.photo_dir = dir;
-    CHECK_INT(issuer_init_home(&io, err, sizeof err), 0);
-    CHECK_INT(issuer_open(home, NULL, 0, 1, &is, err, sizeof err), 0);
     issuer_report_init(&rep);
     in = fopen(path, "r");
     CHECK(in != NULL && is != NULL);

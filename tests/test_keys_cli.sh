@@ -9,8 +9,6 @@
 NAME=test_keys_cli
 # shellcheck source=e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
-H=$WORK/home
-iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 
 # A passphrase file of two lines: only the first one is the passphrase.
 printf 'correct horse\nnot part of it\n' >"$WORK/pass2"

@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "keys.h"
+#include "keys_lib.h"
 #include "tmpdir.h"
 #include "util.h"
 
@@ -95,14 +96,9 @@ static void patch(const char *token, size_t i, unsigned char value, char *out)
 
 static keys_t *make_home(const char *name, keys_trust_t **trust)
 {
-    struct keys_create_opts o = {
-        .authority = "广东省住房和城乡建设厅", .uscc = "11440000006949363J", .province = "44"};
-    char dir[256], err[256] = "";
-    keys_t *k = NULL;
+    char err[256] = "";
+    keys_t *k = keys_lib_home(tmp, name);
 
-    CHECK_INT(jp_path_join(dir, sizeof dir, tmp, name), 0);
-    CHECK_INT(keys_create(dir, &o, err, sizeof err), 0);
-    CHECK_INT(keys_open(dir, KEYS_WITH_ROOT, NULL, 0, &k, err, sizeof err), 0);
     if (k != NULL && trust != NULL)
         CHECK_INT(keys_trust_from_keys(k, trust, err, sizeof err), 0);
     return k;

@@ -15,8 +15,6 @@
 NAME=test_longevity
 # shellcheck source=e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-H=$WORK/home
 S=$WORK/stolen
 unset JIANPEI_KEY_PASSPHRASE JIANPEI_HOME
 command -v faketime >/dev/null || { echo "SKIP: faketime is not installed"; exit 77; }
@@ -30,38 +28,7 @@ past() {
     shift
     ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime -f "$when" "$@"
 }
-iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 ver() { "$BIN/jianpei-verifier" "$@"; }
-PIDS=""
-cleanup() { for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-# start_daemon OUT LOG CMD...: CMD in the background; PID and PORT from its
-# "listening on 127.0.0.1:PORT" line (polled, no fixed sleep).
-start_daemon() {
-    local out=$1 log=$2
-    shift 2
-    "$@" >"$out" 2>"$log" &
-    PID=$!
-    PIDS="$PIDS $PID"
-    PORT=""
-    for _ in $(seq 200); do
-        PORT=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$out")
-        [ -n "$PORT" ] && break
-        kill -0 $PID 2>/dev/null || break
-        sleep 0.05
-    done
-    [ -n "$PORT" ] && ok || bad "$* did not start: $(cat "$log")"
-}
-# set_tsa HOME URL: the home's tsa_url (what init --tsa-url writes).
-set_tsa() {
-    python3 - "$1/config.json" "$2" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["tsa_url"] = sys.argv[2]
-json.dump(c, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
-PY
-}
 # issue_one HOME WHEN SEED: issues one generated candidate at time WHEN; NO is its number.
 issue_one() {
     local home=$1 when=$2 exam

@@ -12,11 +12,9 @@
 NAME=test_notify
 # shellcheck source=e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
-H=$WORK/home
 GW=$WORK/gw
 mkdir -p "$GW"
 tr() { "$BIN/jianpei-training" --home "$H" "$@"; }
-iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 trap '[ -n "${GWPID:-}" ] && kill "$GWPID" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 citizen_id() {

@@ -17,6 +17,7 @@
 #include "ofd.h"
 #include "sh.h"
 #include "util.h"
+#include "ofd_lib.h"
 
 #include <errno.h>
 #include <math.h>
@@ -36,7 +37,6 @@
 #define UMING "/usr/share/fonts/truetype/arphic/uming.ttc"
 #define HANAMINB "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"
 #define CHECKER JP_SOURCE_DIR "/tests/peers/ofd-check.py"
-#define RENDER JP_SOURCE_DIR "/tests/peers/ofd-render.py"
 #define SMCRYPTO JP_SOURCE_DIR "/tests/peers/node_modules/sm-crypto/package.json"
 #define WHEN ((time_t)1764748800) /* 2025-12-03T08:00:00Z */
 
@@ -47,27 +47,9 @@ static const char authority[] = "广东省住房和城乡建设厅";
 static const char rare[] = "\xf0\xa0\xae\xb7"; /* U+20BB7 𠮷 (CJK extension B), from HanaMin B */
 
 static char tmpdir[64];
+static char scratch[96]; /* tmpdir/surgery.zip, zip_put's */
 
 /* --- Fixtures: PNG, font subset, QR ------------------------------------- */
-
-static void put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
-}
-
-static void png_chunk(struct jp_buf *b, const char *type, const unsigned char *d, size_t n)
-{
-    unsigned char h[8], crc[4];
-    uLong c = crc32(0, (const Bytef *)type, 4);
-
-    put32(h, (uint32_t)n);
-    memcpy(h + 4, type, 4);
-    c = crc32(c, d, (uInt)n);
-    put32(crc, (uint32_t)c);
-    CHECK(jp_buf_append(b, h, 8) == 0 && jp_buf_append(b, d, n) == 0 &&
-          jp_buf_append(b, crc, 4) == 0);
-}
 
 /*
  * A size x size RGBA PNG: a ring and a centre dot in colour c, transparent
@@ -189,42 +171,7 @@ static size_t make_qr(struct ofd_rect *r, size_t max, double x, double y, double
     return n;
 }
 
-/* --- Signing and verifying through keys/sm2.c ----------------------------- */
-
-struct sm2_signer {
-    const keys_sm2_t *keys;
-    enum keys_sm2_which which;
-    int calls;
-};
-
-static int sm2_sign_cb(void *ctx, const unsigned char *data, size_t len, unsigned char *sig,
-                       size_t sigsz, size_t *siglen, char *err, size_t errlen)
-{
-    struct sm2_signer *s = ctx;
-    unsigned char buf[KEYS_SM2_SIG_MAX];
-    int rc;
-
-    s->calls++;
-    rc = keys_sm2_sign(s->keys, s->which, data, len, buf, siglen, err, errlen);
-    if (rc == 0 && *siglen <= sigsz)
-        memcpy(sig, buf, *siglen);
-    return rc != 0 || *siglen > sigsz;
-}
-
-/* Valid when the signature holds and the certificate is the root or issued by it. */
-static int sm2_verify_cb(void *ctx, const struct jp_span *cert, const unsigned char *data,
-                         size_t len, const unsigned char *sig, size_t siglen)
-{
-    const keys_sm2_t *k = ctx;
-    const unsigned char *root;
-    size_t rootlen;
-
-    if (keys_sm2_cert_der(k, KEYS_SM2_ROOT, &root, &rootlen) != 0)
-        return -1;
-    if (keys_sm2_cert_issued_by(cert->p, cert->n, root, rootlen) != 1)
-        return 0;
-    return keys_sm2_verify(cert->p, cert->n, data, len, sig, siglen);
-}
+/* --- Verifying: sm2_verify_cb (ofd_lib.h), a pinned root, yes and no ------- */
 
 /* The fixture's trust: a root pinned by fingerprint, and certificates it issued. */
 struct pinned {
@@ -266,34 +213,17 @@ struct fixture {
 static void make_seal(struct fixture *fx)
 {
     static const unsigned char red[3] = {230, 0, 18};
-    struct sm2_signer maker = {fx->keys, KEYS_SM2_ROOT, 0};
-    struct ofd_signer s = {sm2_sign_cb, &maker, {NULL, 0}};
-    struct jp_span signer_cert;
-    struct ofd_seal_info info = {
-        .vid = "Jianpei",
-        .es_id = "44000020251203000001",
-        .type = 1,
-        .name = authority,
-        .signer_certs = &signer_cert,
-        .nsigner_certs = 1,
-        .created = WHEN,
-        .valid_start = WHEN,
-        .valid_end = WHEN + 5 * 365 * 86400,
-        .picture_type = "PNG",
-        .width_mm = 40,
-        .height_mm = 40,
-    };
-    char err[256] = "";
+    int calls = 0;
 
     make_png(&fx->seal_png, 160, red, 1);
-    info.picture.p = fx->seal_png.data, info.picture.n = fx->seal_png.len;
-    CHECK_INT(keys_sm2_cert_der(fx->keys, KEYS_SM2_ROOT, &s.cert.p, &s.cert.n), 0);
-    CHECK_INT(keys_sm2_cert_der(fx->keys, KEYS_SM2_SIGNER, &signer_cert.p, &signer_cert.n), 0);
     jp_buf_init(&fx->seal, 1u << 20);
-    CHECK_INT(ofd_seal_make(&info, &s, &fx->seal, err, sizeof err), 0);
-    CHECK_INT(maker.calls, 1);
-    info.es_id = "not ascii \x01";
-    CHECK_INT(ofd_seal_make(&info, &s, &fx->seal, err, sizeof err), OFD_EINVAL);
+    CHECK_INT(seal_make(fx->keys, authority, "44000020251203000001", &fx->seal_png, WHEN, &fx->seal,
+                        &calls),
+              0);
+    CHECK_INT(calls, 1);
+    CHECK_INT(
+        seal_make(fx->keys, authority, "not ascii \x01", &fx->seal_png, WHEN, &fx->seal, NULL),
+        OFD_EINVAL);
 }
 
 /* rare: also the run of U+20BB7 in HanaMin B (ofd.js cannot draw it, see test_render). */
@@ -347,54 +277,6 @@ static void make_doc(struct fixture *fx, struct jp_buf *out, int *calls, int rar
     texts[1].ndx = 1;
     CHECK_INT(ofd_write(&doc, &stamp, out, err, sizeof err), OFD_EINVAL);
     CHECK_INT(signer.calls, *calls);
-}
-
-/* --- Package surgery: rewrite a ZIP with one file replaced, added or dropped. */
-
-/* Reads file name from the package into a new buffer. */
-static int zip_get(const struct jp_buf *pkg, const char *fname, struct jp_buf *out)
-{
-    zip_source_t *src = zip_source_buffer_create(pkg->data, pkg->len, 0, NULL);
-    zip_t *za = zip_open_from_source(src, ZIP_RDONLY, NULL);
-    zip_file_t *f = za != NULL ? zip_fopen(za, fname, 0) : NULL;
-    unsigned char buf[8192];
-    zip_int64_t n;
-    int rc = f != NULL ? 0 : -1;
-
-    jp_buf_init(out, 16u << 20);
-    while (f != NULL && (n = zip_fread(f, buf, sizeof buf)) > 0)
-        rc |= jp_buf_append(out, buf, (size_t)n);
-    if (f != NULL)
-        zip_fclose(f);
-    if (za != NULL)
-        zip_discard(za);
-    else
-        zip_source_free(src);
-    return rc;
-}
-
-/* A copy of pkg with fname's content replaced by data (added when missing). */
-static void zip_put(const struct jp_buf *pkg, const char *fname, const void *data, size_t len,
-                    struct jp_buf *out)
-{
-    char path[128];
-    zip_t *za;
-    zip_source_t *s;
-    unsigned char *copy = NULL;
-    size_t n = 0;
-
-    snprintf(path, sizeof path, "%s/surgery.zip", tmpdir);
-    unlink(path);
-    CHECK_INT(jp_write_file_excl(path, pkg->data, pkg->len, 0600), 0);
-    za = zip_open(path, 0, NULL);
-    CHECK(za != NULL);
-    s = za != NULL ? zip_source_buffer(za, data, len, 0) : NULL;
-    CHECK(s != NULL && zip_file_add(za, fname, s, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8) >= 0);
-    CHECK(za != NULL && zip_close(za) == 0);
-    CHECK_INT(jp_read_file(path, 64u << 20, &copy, &n), 0);
-    jp_buf_init(out, 64u << 20);
-    CHECK_INT(jp_buf_append(out, copy, n), 0);
-    free(copy);
 }
 
 /* --- Verdicts ------------------------------------------------------------------ */
@@ -469,22 +351,6 @@ static void test_intact(const struct fixture *fx)
     CHECK_INT(cap_file(path, "sample.ofd"), 0);
 }
 
-/* The text ofd.js drew: the contents of the SVG <text> elements of its DOM, concatenated. */
-static void drawn_text(const char *dom, struct jp_buf *out)
-{
-    const char *p = dom, *gt, *end;
-
-    jp_buf_init(out, 1u << 20);
-    while ((p = strstr(p, "<text")) != NULL) {
-        gt = strchr(p, '>');
-        end = gt != NULL ? strstr(gt, "</text>") : NULL;
-        if (end == NULL)
-            break;
-        CHECK_INT(jp_buf_append(out, gt + 1, (size_t)(end - gt - 1)), 0);
-        p = end;
-    }
-}
-
 /*
  * ofd.js (tests/peers/ofd-render.py, headless Chromium) renders the page: the
  * name, number and authority are drawn as text, the seal's picture from
@@ -500,7 +366,6 @@ static void test_render(struct fixture *fx)
     unsigned char b64[64];
     unsigned char *dom = NULL;
     struct jp_buf text, plain;
-    size_t len = 0;
     int calls = 0;
 
     make_doc(fx, &plain, &calls, 0);
@@ -508,12 +373,9 @@ static void test_render(struct fixture *fx)
     CHECK_INT(jp_write_file_excl(sample, plain.data, plain.len, 0600), 0);
     jp_buf_free(&plain);
     snprintf(html, sizeof html, "%s/render.html", tmpdir);
-    CHECK(jp_path_join(png, sizeof png, cap_dir(), "ofdjs-page.png") == 0);
-    CHECK_INT(sh("python3 '%s' '%s' '%s' '%s'", RENDER, sample, png, html), 0);
-    CHECK_INT(jp_read_file(html, 64u << 20, &dom, &len), 0);
+    dom = ofdjs_render(sample, "ofdjs-page.png", html, png, sizeof png, &text);
     if (dom == NULL)
         return;
-    drawn_text((const char *)dom, &text);
     CHECK(text.data != NULL && strstr((char *)text.data, name) != NULL &&
           strstr((char *)text.data, number) != NULL &&
           strstr((char *)text.data, authority) != NULL);
@@ -537,7 +399,7 @@ static void test_content_byte(const struct fixture *fx)
     if (p == NULL)
         return;
     p[17] = '9'; /* 442023123456789010 -> ...9019 */
-    zip_put(&fx->pkg, "Doc_0/Pages/Page_0/Content.xml", c.data, c.len, &t);
+    zip_put(&fx->pkg, "Doc_0/Pages/Page_0/Content.xml", c.data, c.len, scratch, &t);
     expect_refused(fx, &t, "one byte in Content.xml", OFD_MODIFIED, "Content.xml");
     jp_buf_free(&c);
     jp_buf_free(&t);
@@ -568,10 +430,10 @@ static void test_seal_swapped(struct fixture *fx)
     CHECK(swap_picture(&val, &fx->seal_png, &fx->other_png));
     CHECK(swap_picture(&esl, &fx->seal_png, &fx->other_png));
     /* Only in the signature: the seal maker's signature fails (or Seal.esl differs). */
-    zip_put(&fx->pkg, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, &t1);
+    zip_put(&fx->pkg, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, scratch, &t1);
     expect_refused(fx, &t1, "seal image swapped in SignedValue.dat", OFD_MODIFIED, "Seal");
     /* In both copies: Seal.esl's digest fails. */
-    zip_put(&t1, "Doc_0/Signs/Sign_0/Seal.esl", esl.data, esl.len, &t2);
+    zip_put(&t1, "Doc_0/Signs/Sign_0/Seal.esl", esl.data, esl.len, scratch, &t2);
     expect_refused(fx, &t2, "seal image swapped everywhere", OFD_MODIFIED, "Seal.esl");
     jp_buf_free(&val), jp_buf_free(&esl), jp_buf_free(&t1), jp_buf_free(&t2);
 }
@@ -580,7 +442,7 @@ static void test_file_added(const struct fixture *fx)
 {
     struct jp_buf t;
 
-    zip_put(&fx->pkg, "Doc_0/Res/image_9.png", fx->photo_png.data, fx->photo_png.len, &t);
+    zip_put(&fx->pkg, "Doc_0/Res/image_9.png", fx->photo_png.data, fx->photo_png.len, scratch, &t);
     expect_refused(fx, &t, "file added", OFD_MODIFIED, "image_9.png is not covered");
     jp_buf_free(&t);
 }
@@ -592,7 +454,7 @@ static void test_signature_byte(const struct fixture *fx)
     CHECK_INT(zip_get(&fx->pkg, "Doc_0/Signs/Sign_0/SignedValue.dat", &val), 0);
     if (val.len > 0)
         val.data[val.len - 1] ^= 0x01; /* the last byte of s */
-    zip_put(&fx->pkg, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, &t);
+    zip_put(&fx->pkg, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, scratch, &t);
     expect_refused(fx, &t, "signature changed", OFD_MODIFIED, "signature does not verify");
     jp_buf_free(&val), jp_buf_free(&t);
 }
@@ -610,18 +472,18 @@ static void test_hostile(const struct fixture *fx)
     CHECK_INT(verdict(fx->keys, &empty, reason, sizeof reason), OFD_NOT_SIGNED);
     CHECK_INT(verdict(fx->keys, &fx->seal, reason, sizeof reason), OFD_NOT_SIGNED);
     CHECK(strstr(reason, "not a ZIP") != NULL);
-    zip_put(&fx->pkg, "OFD.xml", dtd, sizeof dtd - 1, &t);
+    zip_put(&fx->pkg, "OFD.xml", dtd, sizeof dtd - 1, scratch, &t);
     CHECK_INT(verdict(fx->keys, &t, reason, sizeof reason), OFD_NOT_SIGNED);
     CHECK(strstr(reason, "DTD") != NULL);
     jp_buf_free(&t);
     CHECK(zeros != NULL);
     if (zeros == NULL)
         return;
-    zip_put(&fx->pkg, "big.bin", zeros, 20u << 20, &t); /* over OFD_MAX_ENTRY */
+    zip_put(&fx->pkg, "big.bin", zeros, 20u << 20, scratch, &t); /* over OFD_MAX_ENTRY */
     CHECK_INT(verdict(fx->keys, &t, reason, sizeof reason), OFD_NOT_SIGNED);
     CHECK(strstr(reason, "larger than the bound") != NULL);
     jp_buf_free(&t);
-    zip_put(&fx->pkg, "ratio.bin", zeros, 4u << 20, &t); /* 4 MiB of zeros: ratio ~1000 */
+    zip_put(&fx->pkg, "ratio.bin", zeros, 4u << 20, scratch, &t); /* 4 MiB of zeros: ratio ~1000 */
     CHECK_INT(verdict(fx->keys, &t, reason, sizeof reason), OFD_NOT_SIGNED);
     CHECK(strstr(reason, "ratio") != NULL);
     jp_buf_free(&t);
@@ -717,6 +579,7 @@ int main(void)
     ofd_global_init();
     memcpy(tmpdir, "/tmp/jp-ofd-XXXXXX", sizeof("/tmp/jp-ofd-XXXXXX"));
     CHECK(mkdtemp(tmpdir) != NULL);
+    snprintf(scratch, sizeof scratch, "%s/surgery.zip", tmpdir);
     CHECK_INT(keys_sm2_generate(&opts, &fx.keys, err, sizeof err), 0);
     snprintf(chars, sizeof chars, "%s%s%s%s", title, name, number, authority);
     make_font(&fx.font, UMING, chars);

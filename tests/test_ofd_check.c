@@ -35,6 +35,7 @@
 #include "store.h"
 #include "util.h"
 #include "verifier_client.h"
+#include "ofd_lib.h"
 
 #include <jansson.h>
 #include <openssl/pem.h> /* before cms.h */
@@ -225,23 +226,6 @@ static void test_trust_forged(void)
 
 /* --- packages ---------------------------------------------------------------- */
 
-static void put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
-}
-
-static void png_chunk(struct jp_buf *b, const char *type, const unsigned char *d, size_t n)
-{
-    unsigned char h[8], crc[4];
-
-    put32(h, (uint32_t)n);
-    memcpy(h + 4, type, 4);
-    put32(crc, (uint32_t)crc32(crc32(0, (const Bytef *)type, 4), d, (uInt)n));
-    CHECK(jp_buf_append(b, h, 8) == 0 && jp_buf_append(b, d, n) == 0 &&
-          jp_buf_append(b, crc, 4) == 0);
-}
-
 /* A 32 x 32 RGB PNG of one colour, stored (zlib level 0): two colours, one length. */
 static void make_png(struct jp_buf *b, unsigned char red, unsigned char green)
 {
@@ -297,49 +281,10 @@ static void make_font(struct jp_buf *out, const char *text)
     hb_blob_destroy(blob);
 }
 
-struct signer_ctx {
-    const keys_sm2_t *keys;
-    enum keys_sm2_which which;
-};
-
-static int sign_cb(void *ctx, const unsigned char *data, size_t len, unsigned char *sig,
-                   size_t sigsz, size_t *siglen, char *err, size_t errlen)
-{
-    const struct signer_ctx *s = ctx;
-    unsigned char buf[KEYS_SM2_SIG_MAX];
-    int rc = keys_sm2_sign(s->keys, s->which, data, len, buf, siglen, err, errlen);
-
-    if (rc == 0 && *siglen <= sigsz)
-        memcpy(sig, buf, *siglen);
-    return rc != 0 || *siglen > sigsz;
-}
-
 static void make_seal(const keys_sm2_t *k, const struct jp_buf *png, struct jp_buf *seal)
 {
-    struct signer_ctx maker = {k, KEYS_SM2_ROOT};
-    struct ofd_signer s = {sign_cb, &maker, {NULL, 0}};
-    struct jp_span signer_cert;
-    struct ofd_seal_info info = {
-        .vid = "Jianpei",
-        .es_id = "44000020251203000001",
-        .type = 1,
-        .name = AUTHORITY,
-        .signer_certs = &signer_cert,
-        .nsigner_certs = 1,
-        .created = WHEN,
-        .valid_start = WHEN,
-        .valid_end = WHEN + 5 * 365 * 86400,
-        .picture_type = "PNG",
-        .picture = {png->data, png->len},
-        .width_mm = 40,
-        .height_mm = 40,
-    };
-    char err[256] = "";
-
-    CHECK_INT(keys_sm2_cert_der(k, KEYS_SM2_ROOT, &s.cert.p, &s.cert.n), 0);
-    CHECK_INT(keys_sm2_cert_der(k, KEYS_SM2_SIGNER, &signer_cert.p, &signer_cert.n), 0);
     jp_buf_init(seal, 1u << 20);
-    CHECK_INT(ofd_seal_make(&info, &s, seal, err, sizeof err), 0);
+    CHECK_INT(seal_make(k, AUTHORITY, "44000020251203000001", png, WHEN, seal, NULL), 0);
 }
 
 /* A sealed one-page package of the test's own naming certificate no (its number, the authority). */
@@ -353,8 +298,8 @@ static void make_pkg(const keys_sm2_t *k, const struct jp_buf *seal, const char 
                                 {0, 5, 100, 240, AUTHORITY, NULL, 0, {0, 0, 0}}};
     struct ofd_rect frame = {10, 10, 190, 277};
     struct ofd_path path = {&frame, 1, 0, 0.8, {150, 40, 30}};
-    struct signer_ctx signer = {k, KEYS_SM2_SIGNER};
-    struct ofd_signer s = {sign_cb, &signer, {NULL, 0}};
+    struct sm2_signer signer = {k, KEYS_SM2_SIGNER, 0};
+    struct ofd_signer s = {sm2_sign_cb, &signer, {NULL, 0}};
     struct ofd_stamp stamp = {{seal->data, seal->len}, {115, 215, 40, 40}, WHEN, &s};
     struct ofd_doc doc = {.doc_id = "0123456789abcdef0123456789abcdef",
                           .creator = "Jianpei",
@@ -371,51 +316,6 @@ static void make_pkg(const keys_sm2_t *k, const struct jp_buf *seal, const char 
     jp_buf_init(out, OFD_MAX_OUTPUT);
     CHECK_INT(ofd_write(&doc, &stamp, out, err, sizeof err), 0);
     jp_buf_free(&ttf);
-}
-
-/* --- package surgery (libzip) ------------------------------------------------- */
-
-static void zip_get(const struct jp_buf *pkg, const char *fname, struct jp_buf *out)
-{
-    zip_source_t *src = zip_source_buffer_create(pkg->data, pkg->len, 0, NULL);
-    zip_t *za = zip_open_from_source(src, ZIP_RDONLY, NULL);
-    zip_file_t *f = za != NULL ? zip_fopen(za, fname, 0) : NULL;
-    unsigned char buf[8192];
-    zip_int64_t n;
-
-    jp_buf_init(out, 16u << 20);
-    CHECK(f != NULL);
-    while (f != NULL && (n = zip_fread(f, buf, sizeof buf)) > 0)
-        CHECK(jp_buf_append(out, buf, (size_t)n) == 0);
-    if (f != NULL)
-        zip_fclose(f);
-    if (za != NULL)
-        zip_discard(za);
-    else
-        zip_source_free(src);
-}
-
-/* pkg with fname's content replaced by data (added when missing), into out. */
-static void zip_put(const struct jp_buf *pkg, const char *fname, const void *data, size_t len,
-                    struct jp_buf *out)
-{
-    char path[400];
-    unsigned char *copy = NULL;
-    zip_source_t *s;
-    size_t n = 0;
-    zip_t *za;
-
-    path_in(path, sizeof path, "surgery.zip");
-    unlink(path);
-    CHECK_INT(jp_write_file_excl(path, pkg->data, pkg->len, 0600), 0);
-    za = zip_open(path, 0, NULL);
-    s = za != NULL ? zip_source_buffer(za, data, len, 0) : NULL;
-    CHECK(s != NULL && zip_file_add(za, fname, s, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8) >= 0);
-    CHECK(za != NULL && zip_close(za) == 0);
-    CHECK_INT(jp_read_file(path, 64u << 20, &copy, &n), 0);
-    jp_buf_init(out, 64u << 20);
-    CHECK(copy != NULL && jp_buf_append(out, copy, n) == 0);
-    free(copy);
 }
 
 /* Overwrites every occurrence of from (len bytes) in b by to (same length). */
@@ -443,22 +343,24 @@ static void make_tampers(const struct jp_buf *pkg, const struct jp_buf *own,
                          struct tampers *t)
 {
     struct jp_buf content, esl, val, half;
-    char *p;
+    char scratch[400], *p;
 
-    zip_get(pkg, "Doc_0/Pages/Page_0/Content.xml", &content);
+    path_in(scratch, sizeof scratch, "surgery.zip");
+    CHECK_INT(zip_get(pkg, "Doc_0/Pages/Page_0/Content.xml", &content), 0);
     CHECK(jp_buf_append(&content, "", 1) == 0); /* NUL for strstr */
     p = strstr((char *)content.data, no);
     CHECK(p != NULL);
     if (p != NULL)
         p[10] = p[10] == '9' ? '8' : (char)(p[10] + 1); /* one digit of the serial */
-    zip_put(pkg, "Doc_0/Pages/Page_0/Content.xml", content.data, content.len - 1, &t->content);
+    zip_put(pkg, "Doc_0/Pages/Page_0/Content.xml", content.data, content.len - 1, scratch,
+            &t->content);
     /* the seal's picture swapped for another of the same size, in both copies */
-    zip_get(own, "Doc_0/Signs/Sign_0/SignedValue.dat", &val);
-    zip_get(own, "Doc_0/Signs/Sign_0/Seal.esl", &esl);
+    CHECK_INT(zip_get(own, "Doc_0/Signs/Sign_0/SignedValue.dat", &val), 0);
+    CHECK_INT(zip_get(own, "Doc_0/Signs/Sign_0/Seal.esl", &esl), 0);
     CHECK(replace_all(&val, png_a, png_b) == 1 && replace_all(&esl, png_a, png_b) == 1);
-    zip_put(own, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, &half);
-    zip_put(&half, "Doc_0/Signs/Sign_0/Seal.esl", esl.data, esl.len, &t->seal_image);
-    zip_put(pkg, "Doc_0/Res/note.txt", "added", 5, &t->added);
+    zip_put(own, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, scratch, &half);
+    zip_put(&half, "Doc_0/Signs/Sign_0/Seal.esl", esl.data, esl.len, scratch, &t->seal_image);
+    zip_put(pkg, "Doc_0/Res/note.txt", "added", 5, scratch, &t->added);
     jp_buf_free(&content);
     jp_buf_free(&esl);
     jp_buf_free(&val);
@@ -754,30 +656,13 @@ static void test_verify_file(const char *pdf, const struct jp_buf *good, const s
 
 /* --- the holder's download --------------------------------------------------- */
 
-static int csrf_of(int port, char token[32], char cookie[96])
-{
-    struct vc_resp r;
-    char sc[256] = "";
-    int rc = vc_http(port, "GET", "/me", NULL, NULL, 0, &r);
-
-    if (rc == 0 && vc_header(&r, "Set-Cookie", sc, sizeof sc) == 0 &&
-        strncmp(sc, "jp_csrf=", 8) == 0) {
-        snprintf(token, 32, "%.26s", sc + 8);
-        snprintf(cookie, 96, "Cookie: jp_csrf=%s\r\n", token);
-    } else {
-        rc = -1;
-    }
-    vc_resp_free(&r);
-    return rc;
-}
-
 static int session_of(int port, const struct holder *h, char out[256])
 {
     char token[32], cookie[96], body[512], hdrs[256], sc[256] = "";
     struct vc_resp r;
     int ok;
 
-    if (csrf_of(port, token, cookie) != 0)
+    if (vc_csrf(port, token, cookie) != 0)
         return -1;
     snprintf(hdrs, sizeof hdrs, "%sContent-Type: application/x-www-form-urlencoded\r\n", cookie);
     snprintf(body, sizeof body, "certificate_no=%s&claim_code=%s&id_last6=%s&csrf=%s", h->no,

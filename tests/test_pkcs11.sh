@@ -13,8 +13,6 @@ NAME=test_pkcs11
 . "$(dirname "$0")/e2e_lib.sh"
 # shellcheck source=softhsm_lib.sh
 . "$(dirname "$0")/softhsm_lib.sh"
-H=$WORK/home
-iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 V="$BIN/jianpei-verifier"
 unset JIANPEI_KEY_PASSPHRASE JIANPEI_PKCS11_PIN JIANPEI_PKCS11_URI JIANPEI_PKCS11_MODULE
 URI='pkcs11:token=jianpei-test'

@@ -13,23 +13,11 @@
 
 #include "check.h"
 #include "keys.h"
+#include "keys_lib.h"
 #include "tmpdir.h"
 #include "util.h"
 
 static char tmp[64];
-
-static keys_t *make_home(const char *name)
-{
-    struct keys_create_opts o = {
-        .authority = "广东省住房和城乡建设厅", .uscc = "11440000006949363J", .province = "44"};
-    char dir[256], err[256] = "";
-    keys_t *k = NULL;
-
-    CHECK_INT(jp_path_join(dir, sizeof dir, tmp, name), 0);
-    CHECK_INT(keys_create(dir, &o, err, sizeof err), 0);
-    CHECK_INT(keys_open(dir, KEYS_WITH_ROOT, NULL, 0, &k, err, sizeof err), 0);
-    return k;
-}
 
 /* 2026-12-03T17:00:00Z is 2026-12-04 01:00 in China: the day of the revocation is the 4th. */
 static void test_days(void)
@@ -118,8 +106,8 @@ int main(void)
     if (tmpdir_make(tmp, "test_sigtime") != 0)
         return 1;
     test_days();
-    k = make_home("home");
-    other = make_home("other");
+    k = keys_lib_home(tmp, "home");
+    other = keys_lib_home(tmp, "other");
     if (k != NULL && other != NULL)
         test_crl(k, other);
     keys_close(k);

@@ -12,9 +12,7 @@
 NAME=training_e2e
 # shellcheck source=e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
-H=$WORK/home
 tr() { "$BIN/jianpei-training" --home "$H" "$@"; }
-iss() { "$BIN/jianpei-issuer" --home "$H" "$@"; }
 
 # A GB 11643 citizen ID number from its first 17 digits.
 citizen_id() {

@@ -335,6 +335,23 @@ int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz
     return -1;
 }
 
+int vc_csrf(int port, char token[32], char cookie[96])
+{
+    struct vc_resp r;
+    char sc[256] = "";
+    int rc = vc_http(port, "GET", "/me", NULL, NULL, 0, &r);
+
+    if (rc == 0 && vc_header(&r, "Set-Cookie", sc, sizeof sc) == 0 &&
+        strncmp(sc, "jp_csrf=", 8) == 0) {
+        snprintf(token, 32, "%.26s", sc + 8);
+        snprintf(cookie, 96, "Cookie: jp_csrf=%s\r\n", token);
+    } else {
+        rc = -1;
+    }
+    vc_resp_free(&r);
+    return rc;
+}
+
 /* BIN/jianpei-issuer and DIR/jianpei-home into issuer[600] and home[600]; -1 when one does not fit.
  */
 int vc_scratch(char *dir, size_t dirsz, const char *tmpl, char *home, size_t homesz)

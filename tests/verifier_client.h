@@ -71,6 +71,8 @@ int vc_sign(const char *secret, const char *method, const char *target, const ch
             const void *body, size_t len, char hex[65]);
 /* Value of header name (case-insensitive) into out; 0 when found. */
 int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz);
+/* The jp_csrf token a GET of /me hands out, and its cookie header line; 0 when given. */
+int vc_csrf(int port, char token[32], char cookie[96]);
 
 /*
  * A test's scratch directory: copies the mkdtemp template tmpl (such as
