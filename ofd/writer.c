@@ -163,7 +163,7 @@ static int check_path(const struct ofd_path *p)
     size_t i;
 
     if (p->rects == NULL || p->nrects == 0 || p->nrects > OFD_MAX_OBJECTS ||
-        (!p->fill && !size_ok(p->line_width)))
+        (!p->fill && !size_ok(p->line_width)) || (p->unit != 0 && !size_ok(p->unit)))
         return 0;
     for (i = 0; i < p->nrects; i++)
         if (!rect_ok(&p->rects[i]))
