@@ -394,12 +394,8 @@ static void write_path(struct xw *x, const struct ofd_path *p, unsigned id)
     xw_start(x, "PathObject");
     xw_attrf(x, "ID", "%u", id);
     xw_box(x, "Boundary", b.x, b.y, b.w, b.h);
-    if (p->unit > 0) {
-        char u[32];
-
-        mm(u, p->unit);
-        xw_attrf(x, "CTM", "%s 0 0 %s 0 0", u, u);
-    }
+    if (p->unit > 0) /* all digits: 0.001 mm off in the step would be 0.06 mm across a QR */
+        xw_attrf(x, "CTM", "%.9g 0 0 %.9g 0 0", p->unit, p->unit);
     if (p->fill) {
         xw_attr(x, "Stroke", "false");
         xw_attr(x, "Fill", "true");

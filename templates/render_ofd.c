@@ -32,6 +32,7 @@
 #define ORD_MAX_TEXTS 1024 /* text runs on one page */
 #define ORD_QR_QUIET 4     /* modules of white around the QR, as qr.c */
 #define ORD_SEAL_PX 400    /* pixels across the seal picture: 254 dpi at 40 mm */
+#define ORD_SEAL_LEVELS 16 /* opacities of the seal picture: 4 bits a pixel */
 
 /* A growing array of rectangles; paths refer to them by offset until the end. */
 struct rects {
@@ -922,23 +923,26 @@ int tmpl_seal_png(const struct tmpl *t, const char *authority, struct jp_buf *pn
         return ENOMEM;
     }
     rc = seal_lettering(t, seal, authority, rim, cov);
-    /* one colour, 256 opacities: an 8-bit palette PNG, a third of RGBA's bytes */
-    for (int i = 0; i < 256; i++) {
+    /* one colour, ORD_SEAL_LEVELS opacities: a 4-bit palette PNG (libpng packs a map of
+     * 16 or fewer entries), half the bytes of 256 levels (docs/benchmarks.md) */
+    for (int i = 0; i < ORD_SEAL_LEVELS; i++) {
         map[4 * i] = (unsigned char)lround(c.r * 255),
                 map[4 * i + 1] = (unsigned char)lround(c.g * 255);
-        map[4 * i + 2] = (unsigned char)lround(c.b * 255), map[4 * i + 3] = (unsigned char)i;
+        map[4 * i + 2] = (unsigned char)lround(c.b * 255),
+                map[4 * i + 3] = (unsigned char)lround(i * 255.0 / (ORD_SEAL_LEVELS - 1));
     }
     for (int y = 0; y < ORD_SEAL_PX; y++)
         for (int x = 0; x < ORD_SEAL_PX; x++) {
             double a = fmax(seal_cover(&star, x, y, ORD_SEAL_PX, rim) / 16.0,
                             cov[(size_t)y * ORD_SEAL_PX + (size_t)x]);
-            px[(size_t)y * ORD_SEAL_PX + (size_t)x] = (unsigned char)lround(a * 255);
+            px[(size_t)y * ORD_SEAL_PX + (size_t)x] =
+                (unsigned char)lround(a * (ORD_SEAL_LEVELS - 1));
         }
     memset(&img, 0, sizeof img);
     img.version = PNG_IMAGE_VERSION;
     img.width = img.height = ORD_SEAL_PX;
     img.format = PNG_FORMAT_RGBA_COLORMAP;
-    img.colormap_entries = 256;
+    img.colormap_entries = ORD_SEAL_LEVELS;
     if (rc == 0 && !png_image_write_get_memory_size(img, len, 0, px, 0, map)) {
         rc = EIO;
     } else if (rc == 0) {
