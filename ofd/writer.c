@@ -334,6 +334,9 @@ static int is_compressed_already(const char *name)
 /* zlib level of the XML and font files. libzip's default is 9: issuing with OFD took 1.75 ms
  * more CPU per certificate at 6 than at 1, for a package 6 % smaller (docs/benchmarks.md). */
 #define OFD_DEFLATE_LEVEL 1
+/* Smaller files are stored: each deflated entry costs a zlib reset (its 256 KB of
+ * tables) for a few hundred bytes saved (docs/benchmarks.md). */
+#define OFD_DEFLATE_MIN 1024
 
 static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
 {
@@ -351,7 +354,7 @@ static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
             zip_source_free(s);
             return OFD_EZIP;
         }
-        stored = is_compressed_already(fs->f[i].name);
+        stored = is_compressed_already(fs->f[i].name) || fs->f[i].len < OFD_DEFLATE_MIN;
         if (zip_file_set_mtime(za, (zip_uint64_t)idx, when, 0) != 0 ||
             zip_set_file_compression(za, (zip_uint64_t)idx, stored ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
                                      stored ? 0 : OFD_DEFLATE_LEVEL) != 0)
