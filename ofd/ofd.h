@@ -123,6 +123,9 @@ struct ofd_path {
     int fill;                     /* 1: fill the rectangles, 0: stroke their outlines */
     double line_width;            /* mm, for strokes */
     struct ofd_color color;       /* fill or stroke colour */
+    double unit;                  /* mm, > 0: the rectangles lie on a grid of this step from
+                                     the path's corner (the QR's modules), written in steps
+                                     with a CTM scaling them: shorter numbers; 0: in mm */
 };
 
 struct ofd_image {

@@ -163,7 +163,7 @@ static int check_path(const struct ofd_path *p)
     size_t i;
 
     if (p->rects == NULL || p->nrects == 0 || p->nrects > OFD_MAX_OBJECTS ||
-        (!p->fill && !size_ok(p->line_width)))
+        (!p->fill && !size_ok(p->line_width)) || (p->unit != 0 && !size_ok(p->unit)))
         return 0;
     for (i = 0; i < p->nrects; i++)
         if (!rect_ok(&p->rects[i]))
@@ -324,16 +324,22 @@ static int add_seal(struct ofd_files *fs, const struct ofd_doc *doc, const struc
 
 /* --- The ZIP ------------------------------------------------------------------ */
 
+/* Images, and the two seal files, whose bulk is the seal's PNG: deflate saved 6 and 11 % of
+ * them for 40 % of the package's deflate time (docs/benchmarks.md). */
 static int is_compressed_already(const char *name)
 {
     size_t n = strlen(name);
 
-    return n > 4 && (strcmp(name + n - 4, ".png") == 0 || strcmp(name + n - 4, ".jpg") == 0);
+    return (n > 4 && (strcmp(name + n - 4, ".png") == 0 || strcmp(name + n - 4, ".jpg") == 0)) ||
+           strcmp(name, OFD_SEAL_FILE) == 0 || strcmp(name, OFD_SIGNED_VALUE) == 0;
 }
 
 /* zlib level of the XML and font files. libzip's default is 9: issuing with OFD took 1.75 ms
  * more CPU per certificate at 6 than at 1, for a package 6 % smaller (docs/benchmarks.md). */
 #define OFD_DEFLATE_LEVEL 1
+/* Smaller files are stored: each deflated entry costs a zlib reset (its 256 KB of
+ * tables) for a few hundred bytes saved (docs/benchmarks.md). */
+#define OFD_DEFLATE_MIN 1024
 
 static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
 {
@@ -351,7 +357,7 @@ static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
             zip_source_free(s);
             return OFD_EZIP;
         }
-        stored = is_compressed_already(fs->f[i].name);
+        stored = is_compressed_already(fs->f[i].name) || fs->f[i].len < OFD_DEFLATE_MIN;
         if (zip_file_set_mtime(za, (zip_uint64_t)idx, when, 0) != 0 ||
             zip_set_file_compression(za, (zip_uint64_t)idx, stored ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
                                      stored ? 0 : OFD_DEFLATE_LEVEL) != 0)

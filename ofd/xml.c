@@ -125,27 +125,69 @@ static int xw_close(struct xw *x, unsigned char **out, size_t *len)
     return rc;
 }
 
-/* A length in mm: up to three decimals, no trailing zeros, never "-0". */
+/*
+ * A length in mm: up to three decimals, no trailing zeros, never "-0"; returns
+ * its length. Fixed point by hand: printf's "%.3f" and the trimming were a
+ * quarter of the OFD's CPU (docs/benchmarks.md). writer.c keeps lengths
+ * within +-10,000 mm; anything beyond 1e12 would still go through printf.
+ */
+static size_t mm_n(char out[32], double v)
+{
+    char digits[24];
+    long long k;
+    size_t n = 0, t = 0;
+    int frac;
+
+    if (!(v > -1e12 && v < 1e12)) {
+        snprintf(out, 32, "%.3f", v);
+        return strlen(out);
+    }
+    v *= 1000.0;
+    k = (long long)(v < 0 ? v - 0.5 : v + 0.5); /* half away from zero */
+    if (k < 0)
+        out[n++] = '-', k = -k;
+    frac = (int)(k % 1000), k /= 1000;
+    do
+        digits[t++] = (char)('0' + k % 10), k /= 10;
+    while (k > 0);
+    while (t > 0)
+        out[n++] = digits[--t];
+    if (frac != 0) {
+        out[n++] = '.';
+        out[n++] = (char)('0' + frac / 100), frac %= 100;
+        if (frac != 0) {
+            out[n++] = (char)('0' + frac / 10), frac %= 10;
+            if (frac != 0)
+                out[n++] = (char)('0' + frac);
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
 static void mm(char out[32], double v)
 {
-    size_t n;
+    (void)mm_n(out, v);
+}
 
-    if (v > -0.0005 && v < 0.0005)
-        v = 0;
-    snprintf(out, 32, "%.3f", v);
-    n = strlen(out);
-    while (n > 0 && out[n - 1] == '0')
-        out[--n] = '\0';
-    if (n > 0 && out[n - 1] == '.')
-        out[--n] = '\0';
+/* Writes the lengths in vs at at, separated by spaces; returns the end. */
+static char *put_mm(char *at, const double *vs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            *at++ = ' ';
+        at += mm_n(at, vs[i]);
+    }
+    return at;
 }
 
 static void xw_box(struct xw *x, const char *name, double bx, double by, double bw, double bh)
 {
-    char a[32], b[32], c[32], d[32];
+    const double vs[4] = {bx, by, bw, bh};
+    char v[4 * 32];
 
-    mm(a, bx), mm(b, by), mm(c, bw), mm(d, bh);
-    xw_attrf(x, name, "%s %s %s %s", a, b, c, d);
+    *put_mm(v, vs, 4) = '\0';
+    xw_attr(x, name, v);
 }
 
 static void xw_color(struct xw *x, const char *name, struct ofd_color c)
@@ -310,20 +352,34 @@ static struct ofd_rect path_box(const struct ofd_path *p)
     return b;
 }
 
-/* AbbreviatedData: each rectangle as M L L L C, relative to the boundary b. */
+/*
+ * AbbreviatedData: each rectangle as M L L L C, relative to the boundary b,
+ * in mm or, for a path with a unit, in units (the CTM scales them back).
+ */
 static int path_data(const struct ofd_path *p, struct ofd_rect b, struct jp_buf *d)
 {
-    char x0[32], y0[32], x1[32], y1[32];
+    double k = p->unit > 0 ? 1 / p->unit : 1;
+    char line[4 * 32 + 16], *at;
     size_t i;
     int rc = 0;
 
     for (i = 0; i < p->nrects && rc == 0; i++) {
         const struct ofd_rect *r = &p->rects[i];
+        double x0 = (r->x - b.x) * k, y0 = (r->y - b.y) * k;
+        double x1 = (r->x - b.x + r->w) * k, y1 = (r->y - b.y + r->h) * k;
+        char cx0[32], cy0[32], cx1[32], cy1[32];
+        size_t nx0 = mm_n(cx0, x0), ny0 = mm_n(cy0, y0), nx1 = mm_n(cx1, x1), ny1 = mm_n(cy1, y1);
 
-        mm(x0, r->x - b.x), mm(y0, r->y - b.y);
-        mm(x1, r->x - b.x + r->w), mm(y1, r->y - b.y + r->h);
-        rc = jp_buf_printf(d, "%sM %s %s L %s %s L %s %s L %s %s C", i > 0 ? " " : "", x0, y0, x1,
-                           y0, x1, y1, x0, y1);
+        at = line;
+        if (i > 0)
+            *at++ = ' ';
+#define PUT(s, n) (memcpy(at, s, n), at += (n))
+        PUT("M ", 2), PUT(cx0, nx0), PUT(" ", 1), PUT(cy0, ny0);
+        PUT(" L ", 3), PUT(cx1, nx1), PUT(" ", 1), PUT(cy0, ny0);
+        PUT(" L ", 3), PUT(cx1, nx1), PUT(" ", 1), PUT(cy1, ny1);
+        PUT(" L ", 3), PUT(cx0, nx0), PUT(" ", 1), PUT(cy1, ny1), PUT(" C", 2);
+#undef PUT
+        rc = jp_buf_append(d, line, (size_t)(at - line));
     }
     return rc;
 }
@@ -338,6 +394,8 @@ static void write_path(struct xw *x, const struct ofd_path *p, unsigned id)
     xw_start(x, "PathObject");
     xw_attrf(x, "ID", "%u", id);
     xw_box(x, "Boundary", b.x, b.y, b.w, b.h);
+    if (p->unit > 0) /* all digits: 0.001 mm off in the step would be 0.06 mm across a QR */
+        xw_attrf(x, "CTM", "%.9g 0 0 %.9g 0 0", p->unit, p->unit);
     if (p->fill) {
         xw_attr(x, "Stroke", "false");
         xw_attr(x, "Fill", "true");
@@ -385,15 +443,16 @@ static size_t code_points(const char *s)
 
 static int delta_x(const struct ofd_text *t, struct jp_buf *d, double *width)
 {
-    char v[32];
-    size_t i;
+    char v[33];
+    size_t i, n;
     int rc = 0;
 
     *width = t->size;
     for (i = 0; i < t->ndx && rc == 0; i++) {
-        mm(v, t->dx[i]);
+        v[0] = ' ';
+        n = mm_n(v + 1, t->dx[i]);
         *width += t->dx[i];
-        rc = jp_buf_printf(d, "%s%s", i > 0 ? " " : "", v);
+        rc = jp_buf_append(d, i > 0 ? v : v + 1, i > 0 ? n + 1 : n);
     }
     if (t->ndx == 0)
         *width = t->size * (double)code_points(t->text);

@@ -6,7 +6,8 @@
  * the same choice as the PDF), and each face used gets a TrueType subset of
  * the characters drawn with it, made by HarfBuzz's subsetter with the real
  * cmap (OFD readers map TextCode through it). The QR is the PDF's symbol
- * (qr_symbol) as filled rectangles, one per dark run of a row. The seal's
+ * (qr_symbol) as filled rectangles, one per dark run of a row joined with
+ * the same runs above it, in module units (the path's CTM scales them). The seal's
  * place on the page is the template's seal circle; its picture
  * (tmpl_seal_png) is that directive drawn as the PDF draws it (rim, star,
  * the authority along the arc, the label), the lettering filled from the
@@ -31,6 +32,7 @@
 #define ORD_MAX_TEXTS 1024 /* text runs on one page */
 #define ORD_QR_QUIET 4     /* modules of white around the QR, as qr.c */
 #define ORD_SEAL_PX 400    /* pixels across the seal picture: 254 dpi at 40 mm */
+#define ORD_SEAL_LEVELS 16 /* opacities of the seal picture: 4 bits a pixel */
 
 /* A growing array of rectangles; paths refer to them by offset until the end. */
 struct rects {
@@ -269,6 +271,46 @@ static int put_line(struct odoc *d, const struct item *it)
     return add_rect(d, it->x - lw / 2, fmin(it->y, it->h), lw, fabs(it->h - it->y));
 }
 
+/*
+ * The dark modules of c as rectangles of m mm from (x, y): each row's dark runs,
+ * a run the same as the one above it in the previous row joined to it (977
+ * rectangles instead of 1,064 for a typical certificate's symbol).
+ */
+static int qr_rects(struct odoc *d, const QRcode *c, double x, double y, double m)
+{
+    size_t *open = malloc((size_t)c->width * sizeof *open); /* rect of the run at col, + 1 */
+    int *open_end = malloc((size_t)c->width * sizeof *open_end), *open_row = NULL;
+    int rc = open == NULL || open_end == NULL ? ENOMEM : 0;
+
+    if (rc == 0 && (open_row = malloc((size_t)c->width * sizeof *open_row)) == NULL)
+        rc = ENOMEM;
+    for (int col = 0; rc == 0 && col < c->width; col++)
+        open[col] = 0;
+    for (int row = 0; row < c->width && rc == 0; row++) {
+        const unsigned char *p = c->data + (size_t)row * (size_t)c->width;
+        for (int col = 0; col < c->width && rc == 0;) {
+            int start = col;
+            if (!(p[col] & 1)) {
+                col++;
+                continue;
+            }
+            while (col < c->width && (p[col] & 1))
+                col++;
+            if (open[start] != 0 && open_end[start] == col && open_row[start] == row - 1) {
+                d->rects.r[open[start] - 1].h += m;
+                open_row[start] = row;
+                continue;
+            }
+            rc = add_rect(d, x + start * m, y + row * m, (col - start) * m, m);
+            open[start] = d->rects.n, open_end[start] = col, open_row[start] = row;
+        }
+    }
+    free(open);
+    free(open_end);
+    free(open_row);
+    return rc;
+}
+
 static int put_qr(struct odoc *d, const struct item *it)
 {
     QRcode *c = qr_symbol(d->in->qr_text);
@@ -285,20 +327,9 @@ static int put_qr(struct odoc *d, const struct item *it)
         rc = add_rect(d, it->x, it->y, it->w, it->w);
     if (rc == 0)
         rc = add_path(d, 1, 0, (struct ofd_color){0, 0, 0});
-    for (int row = 0; row < c->width && rc == 0; row++) {
-        const unsigned char *p = c->data + (size_t)row * (size_t)c->width;
-        for (int col = 0; col < c->width && rc == 0;) {
-            int start = col;
-            if (!(p[col] & 1)) {
-                col++;
-                continue;
-            }
-            while (col < c->width && (p[col] & 1))
-                col++;
-            rc = add_rect(d, it->x + (ORD_QR_QUIET + start) * m, it->y + (ORD_QR_QUIET + row) * m,
-                          (col - start) * m, m);
-        }
-    }
+    if (rc == 0)
+        d->paths[d->npaths - 1].unit = m;
+    rc = rc != 0 ? rc : qr_rects(d, c, it->x + ORD_QR_QUIET * m, it->y + ORD_QR_QUIET * m, m);
     QRcode_free(c);
     return rc;
 }
@@ -892,23 +923,26 @@ int tmpl_seal_png(const struct tmpl *t, const char *authority, struct jp_buf *pn
         return ENOMEM;
     }
     rc = seal_lettering(t, seal, authority, rim, cov);
-    /* one colour, 256 opacities: an 8-bit palette PNG, a third of RGBA's bytes */
-    for (int i = 0; i < 256; i++) {
+    /* one colour, ORD_SEAL_LEVELS opacities: a 4-bit palette PNG (libpng packs a map of
+     * 16 or fewer entries), half the bytes of 256 levels (docs/benchmarks.md) */
+    for (int i = 0; i < ORD_SEAL_LEVELS; i++) {
         map[4 * i] = (unsigned char)lround(c.r * 255),
                 map[4 * i + 1] = (unsigned char)lround(c.g * 255);
-        map[4 * i + 2] = (unsigned char)lround(c.b * 255), map[4 * i + 3] = (unsigned char)i;
+        map[4 * i + 2] = (unsigned char)lround(c.b * 255),
+                map[4 * i + 3] = (unsigned char)lround(i * 255.0 / (ORD_SEAL_LEVELS - 1));
     }
     for (int y = 0; y < ORD_SEAL_PX; y++)
         for (int x = 0; x < ORD_SEAL_PX; x++) {
             double a = fmax(seal_cover(&star, x, y, ORD_SEAL_PX, rim) / 16.0,
                             cov[(size_t)y * ORD_SEAL_PX + (size_t)x]);
-            px[(size_t)y * ORD_SEAL_PX + (size_t)x] = (unsigned char)lround(a * 255);
+            px[(size_t)y * ORD_SEAL_PX + (size_t)x] =
+                (unsigned char)lround(a * (ORD_SEAL_LEVELS - 1));
         }
     memset(&img, 0, sizeof img);
     img.version = PNG_IMAGE_VERSION;
     img.width = img.height = ORD_SEAL_PX;
     img.format = PNG_FORMAT_RGBA_COLORMAP;
-    img.colormap_entries = 256;
+    img.colormap_entries = ORD_SEAL_LEVELS;
     if (rc == 0 && !png_image_write_get_memory_size(img, len, 0, px, 0, map)) {
         rc = EIO;
     } else if (rc == 0) {

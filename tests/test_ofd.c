@@ -243,7 +243,7 @@ static void make_doc(struct fixture *fx, struct jp_buf *out, int *calls, int rar
         {0, 5, 100, 240, authority, dx[3], 0, {0, 0, 0}},
         {1, 5, 60, 80, rare, NULL, 0, {0, 0, 0}},
     };
-    struct ofd_path paths[2] = {{frame, 1, 0, 0.8, {150, 40, 30}}, {qr, 0, 1, 0, {0, 0, 0}}};
+    struct ofd_path paths[2] = {{frame, 1, 0, 0.8, {150, 40, 30}, 0}, {qr, 0, 1, 0, {0, 0, 0}, 0}};
     struct ofd_image photo = {"PNG", {NULL, 0}, {150, 60, 35, 45}};
     struct sm2_signer signer = {fx->keys, KEYS_SM2_SIGNER, 0};
     struct ofd_signer s = {sm2_sign_cb, &signer, {NULL, 0}};

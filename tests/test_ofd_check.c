@@ -297,7 +297,7 @@ static void make_pkg(const keys_sm2_t *k, const struct jp_buf *seal, const char 
     struct ofd_text texts[2] = {{0, 5, 30, 60, text, NULL, 0, {0, 0, 0}},
                                 {0, 5, 100, 240, AUTHORITY, NULL, 0, {0, 0, 0}}};
     struct ofd_rect frame = {10, 10, 190, 277};
-    struct ofd_path path = {&frame, 1, 0, 0.8, {150, 40, 30}};
+    struct ofd_path path = {&frame, 1, 0, 0.8, {150, 40, 30}, 0};
     struct sm2_signer signer = {k, KEYS_SM2_SIGNER, 0};
     struct ofd_signer s = {sm2_sign_cb, &signer, {NULL, 0}};
     struct ofd_stamp stamp = {{seal->data, seal->len}, {115, 215, 40, 40}, WHEN, &s};

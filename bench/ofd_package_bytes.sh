@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Bytes of the OFD packages an issuer binary writes (SPEC §11), to put beside
+# bench/bench_issue_ab.sh's rates when the OFD changes:
+#   bench/ofd_package_bytes.sh [ISSUER [N]]   default build/bin/jianpei-issuer, N=50
+# Issues N synthetic candidates with the 7.7 KB photo (seed 11, as the other
+# benchmarks) into a fresh home, prints the mean package size over all N and
+# the entries of the first package (size inside the ZIP, then unpacked).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$(realpath "${1:-build/bin/jianpei-issuer}") n=${2:-50}
+[ -x "$bin" ] || { echo "no issuer binary at $bin: build first" >&2; exit 2; }
+work=$(mktemp -d /tmp/jp-ofd-bytes-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cp tests/fixtures/render/photo.jpg "$work/photo.jpg"
+python3 bench/gen_intake.py "$n" --seed 11 --photo photo.jpg > "$work/in.jsonl"
+"$bin" init --home "$work/h" --authority 广东省住房和城乡建设厅 \
+  --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 >/dev/null
+"$bin" --home "$work/h" issue --input "$work/in.jsonl" --report "$work/rep.json" >/dev/null 2>"$work/err"
+python3 -c "import json,sys;[print(c['certificate_no']) for c in json.load(open(sys.argv[1]))['issued']]" \
+  "$work/rep.json" > "$work/nos"
+i=0
+while read -r no; do
+  "$bin" --home "$work/h" ofd "$no" --out "$work/$i.ofd" >/dev/null
+  i=$((i + 1))
+done < "$work/nos"
+python3 - "$work" "$i" <<'PY'
+import os, sys, zipfile
+work, n = sys.argv[1], int(sys.argv[2])
+sizes = [os.path.getsize(f"{work}/{i}.ofd") for i in range(n)]
+print(f"{n} packages, mean {sum(sizes) / n:.0f} bytes ({sum(sizes) / n / 1024:.1f} KB)")
+for e in zipfile.ZipFile(f"{work}/0.ofd").infolist():
+    print(f"  {e.compress_size:7d} {e.file_size:7d}  {e.filename}")
+PY
