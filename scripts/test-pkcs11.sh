@@ -3,8 +3,8 @@
 # (issue 17): makes a token in a temporary SOFTHSM2_CONF and runs ctest with
 # JIANPEI_PKCS11_URI/_MODULE/_PIN set, so that every `init` without a
 # passphrase keeps its keys in the token and every later command finds the PIN.
-# JIANPEI_TEST_PKCS11=1 tells the tests that reach key files directly to skip
-# those checks. usage: scripts/test-pkcs11.sh [BUILD_DIR] [ctest args...]
+# JIANPEI_TEST_PKCS11=1 tells a test that looks for a key file to look for the
+# token object instead (test_longterm). usage: scripts/test-pkcs11.sh [BUILD_DIR] [ctest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
