@@ -2,7 +2,8 @@
 # The verifier's settings in config.json (what the systemd unit relies on, since it passes
 # no options): with "verifier": {"listen": "127.0.0.1:0", "threads": 2} and no --listen it
 # serves /healthz on the port it prints; a "listen" that is not a string stops it with exit 2
-# naming the key; --listen on the command line wins over the file. Usage: SCRIPT BIN_DIR
+# naming the key; --listen on the command line wins over the file. The cache sizes and the
+# operator listener ("operator_listen", "operator_public") likewise. Usage: SCRIPT BIN_DIR
 set -uo pipefail
 bin=$1
 tmp=$(mktemp -d)
