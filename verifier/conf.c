@@ -63,8 +63,7 @@ static int conf_listen(struct vf_conf *c, json_t *val, char *err, size_t errlen)
 }
 
 /* "operator_listen" ([HOST:]PORT text) and "operator_public" (a boolean). */
-static int conf_operator(struct vf_conf *c, const char *key, json_t *val, char *err,
-                         size_t errlen)
+static int conf_operator(struct vf_conf *c, const char *key, json_t *val, char *err, size_t errlen)
 {
     if (strcmp(key, "operator_public") == 0) {
         if (!json_is_boolean(val)) {
@@ -75,8 +74,7 @@ static int conf_operator(struct vf_conf *c, const char *key, json_t *val, char *
         return 0;
     }
     if (!json_is_string(val) || json_string_length(val) == 0 ||
-        jp_strf(c->operator_listen, sizeof c->operator_listen, "%s", json_string_value(val)) !=
-            0) {
+        jp_strf(c->operator_listen, sizeof c->operator_listen, "%s", json_string_value(val)) != 0) {
         jp_errf(err, errlen, "config.json: verifier.operator_listen must be a [HOST:]PORT string");
         return VERIFIER_E_INVAL;
     }

@@ -98,9 +98,10 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
  * (copied into listen, listenlen bytes, which opts->listen then points to),
  * "threads", "rate_burst", "rate_per_minute", "qr_cache", "qr_svg_cache",
  * "operator_listen" (copied into oplisten, oplistenlen bytes; not loopback only
- * with "operator_public" true or opts->operator_public). The whole object is checked (the limits too: an unknown key or a value out of
- * range is VERIFIER_E_INVAL naming the key in err). Returns 0 (also when the
- * home has no config.json yet), an errno (config unreadable) or VERIFIER_E_INVAL.
+ * with "operator_public" true or opts->operator_public). The whole object is
+ * checked (the limits too: an unknown key or a value out of range is
+ * VERIFIER_E_INVAL naming the key in err). Returns 0 (also when the home has no
+ * config.json yet), an errno (config unreadable) or VERIFIER_E_INVAL.
  */
 int verifier_conf_apply(const char *home, struct verifier_opts *opts, char *listen,
                         size_t listenlen, char *oplisten, size_t oplistenlen, char *err,
