@@ -18,9 +18,19 @@ unset JIANPEI_KEY_PASSPHRASE
 expect 0 iss init --authority 广东省住房和城乡建设厅 --authority-uscc 11440000MB2C12345J \
     --public-url http://127.0.0.1:8080 --tsa-url http://127.0.0.1:9/ --crl-days 3
 grep -q '"tsa_url": "http://127.0.0.1:9/"' "$H/config.json" && ok || bad "init: tsa_url not in config.json"
-# A token home (scripts/test-pkcs11.sh) keeps the TSA key in the token: tsa.ref names it.
+# A token home (scripts/test-pkcs11.sh) keeps the TSA key in the token: tsa.ref names a
+# private key there that never leaves it (the token object stands for the key file).
+tsa_in_token() {
+    local id label=${JIANPEI_PKCS11_URI#*token=}
+    id=$(sed -n 's/^pkcs11:.*;id=\([^;]*\).*/\1/p' "$H/keys/tsa.ref" | tr -d '%')
+    [ -n "$id" ] && pkcs11-tool --module "$JIANPEI_PKCS11_MODULE" --token-label "${label%%;*}" \
+        --login --pin "$JIANPEI_PKCS11_PIN" --list-objects --type privkey 2>/dev/null |
+        awk -v id="$id" '/^[^ ]/ { here = 0 } $1 == "ID:" && $2 == id { here = 1 }
+            here && /Access: *sensitive, always sensitive, never extractable/ { found = 1 }
+            END { exit !found }'
+}
 [ -f "$H/keys/tsa.pem" ] && { [ -f "$H/keys/tsa.key" ] ||
-    { [ -n "${JIANPEI_TEST_PKCS11:-}" ] && [ ! -e "$H/keys/tsa.key" ] && grep -q '^pkcs11:' "$H/keys/tsa.ref"; }; } &&
+    { [ -n "${JIANPEI_TEST_PKCS11:-}" ] && [ ! -e "$H/keys/tsa.key" ] && tsa_in_token; }; } &&
     ok || bad "init: no TSA key and certificate"
 openssl x509 -in "$H/keys/tsa.pem" -noout -ext extendedKeyUsage >"$WORK/eku" 2>&1
 grep -q critical "$WORK/eku" && grep -q 'Time Stamping' "$WORK/eku" && ok || bad "tsa.pem: EKU $(cat "$WORK/eku")"

@@ -65,8 +65,9 @@ static int keys_in_token(void)
 
 /*
  * A token home (scripts/test-pkcs11.sh): 1 when no private key file exists
- * under keys/ and the token's own files (SoftHSM2's token directory, next to
- * $SOFTHSM2_CONF) are closed to user, so no key of the token can be read.
+ * under keys/ but the OFD seal's SM2 keys (no PKCS#11 mechanism for SM2), which
+ * user cannot read, and the token's own files (SoftHSM2's token directory, next
+ * to $SOFTHSM2_CONF) are closed to user, so no key of the token can be read.
  */
 static int token_private(const char *user)
 {
@@ -77,11 +78,12 @@ static int token_private(const char *user)
         return 0;
     snprintf(cmd, sizeof(cmd),
              "test -z \"$(ls %s/keys | grep '\\.key$' | grep -v '^sm2-')\" && "
+             "k=%s/keys/sm2-sign.key && test -f \"$k\" && "
+             "! setpriv --reuid=%s --regid=nogroup --clear-groups cat \"$k\" >/dev/null 2>&1 && "
              "d=$(dirname %s)/tokens && "
              "test -d \"$d\" && ! setpriv --reuid=%s --regid=nogroup --clear-groups "
-             "ls \"$d\" >/dev/null 2>&1 && ! setpriv --reuid=%s --regid=nogroup "
-             "--clear-groups cat %s/keys/sm2-sign.key >/dev/null 2>&1",
-             home, conf, user, user, home);
+             "ls \"$d\" >/dev/null 2>&1",
+             home, home, user, conf, user);
     return system(cmd) == 0;
 }
 

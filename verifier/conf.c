@@ -3,7 +3,8 @@
  * key the daemon takes from the file, in one table, checked in one place
  * (vf_conf_load). The daemon's own settings ("listen", "threads",
  * "rate_burst", "rate_per_minute", the cache sizes "qr_cache" and
- * "qr_svg_cache") fill the options the command line left unset
+ * "qr_svg_cache", the operator listener "operator_listen" and
+ * "operator_public") fill the options the command line left unset
  * (verifier_conf_apply: command line over file over defaults); the limits of
  * limits.c come from the same reading (vf_limits_conf_load). An unknown key or
  * a value out of range names the key.
@@ -11,6 +12,7 @@
 #include "verifier.h"
 #include "verifier_int.h"
 
+#include "net.h"
 #include "util.h"
 
 #include <errno.h>
@@ -60,10 +62,32 @@ static int conf_listen(struct vf_conf *c, json_t *val, char *err, size_t errlen)
     return 0;
 }
 
+/* "operator_listen" ([HOST:]PORT text) and "operator_public" (a boolean). */
+static int conf_operator(struct vf_conf *c, const char *key, json_t *val, char *err, size_t errlen)
+{
+    if (strcmp(key, "operator_public") == 0) {
+        if (!json_is_boolean(val)) {
+            jp_errf(err, errlen, "config.json: verifier.operator_public must be true or false");
+            return VERIFIER_E_INVAL;
+        }
+        c->operator_public = json_is_true(val);
+        return 0;
+    }
+    if (!json_is_string(val) || json_string_length(val) == 0 ||
+        jp_strf(c->operator_listen, sizeof c->operator_listen, "%s", json_string_value(val)) != 0) {
+        jp_errf(err, errlen, "config.json: verifier.operator_listen must be a [HOST:]PORT string");
+        return VERIFIER_E_INVAL;
+    }
+    return 0;
+}
+
 static int conf_key_set(struct vf_conf *c, const char *key, json_t *val, char *err, size_t errlen)
 {
     const struct conf_key *k = NULL;
     char *base = (char *)c;
+
+    if (strcmp(key, "operator_listen") == 0 || strcmp(key, "operator_public") == 0)
+        return conf_operator(c, key, val, err, errlen);
 
     for (size_t i = 0; k == NULL && i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++)
         if (strcmp(conf_keys[i].name, key) == 0)
@@ -128,8 +152,42 @@ int vf_limits_conf_load(const char *home, struct vf_limits_conf *out, char *err,
     return rc;
 }
 
+/*
+ * The file's operator listener when the command line gave none: copied into
+ * buf; refused (naming the keys) when it is not loopback and neither the file
+ * nor --operator-public allows that. Returns 0 or VERIFIER_E_INVAL.
+ */
+static int conf_apply_operator(const struct vf_conf *c, struct verifier_opts *o, char *buf,
+                               size_t buflen, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    char why[256];
+
+    o->operator_public = o->operator_public || c->operator_public;
+    if (o->operator_listen != NULL || c->operator_listen[0] == '\0')
+        return 0;
+    if (jp_strf(buf, buflen, "%s", c->operator_listen) != 0) {
+        jp_errf(err, errlen, "config.json: verifier.operator_listen is too long");
+        return VERIFIER_E_INVAL;
+    }
+    if (jp_parse_listen(buf, "127.0.0.1", &ss, why, sizeof why) != 0) {
+        jp_errf(err, errlen, "config.json: verifier.operator_%s", why);
+        return VERIFIER_E_INVAL;
+    }
+    if (!o->operator_public && !jp_addr_is_loopback(&ss)) {
+        jp_errf(err, errlen,
+                "config.json: verifier.operator_listen %s is not a loopback address and the "
+                "dashboard has no authentication; set verifier.operator_public to true (or give "
+                "--operator-public) to serve it there anyway",
+                buf);
+        return VERIFIER_E_INVAL;
+    }
+    o->operator_listen = buf;
+    return 0;
+}
+
 int verifier_conf_apply(const char *home, struct verifier_opts *o, char *listen, size_t listenlen,
-                        char *err, size_t errlen)
+                        char *oplisten, size_t oplistenlen, char *err, size_t errlen)
 {
     struct vf_conf c;
     int rc = vf_conf_load(home, &c, err, errlen);
@@ -152,5 +210,5 @@ int verifier_conf_apply(const char *home, struct verifier_opts *o, char *listen,
         o->qr_cache = c.qr_cache;
         o->qr_cache_set = 1;
     }
-    return 0;
+    return conf_apply_operator(&c, o, oplisten, oplistenlen, err, errlen);
 }

@@ -892,9 +892,13 @@ static int h_metrics(struct verifier *v, struct vf_reply *r)
                            "# HELP jianpei_qr_stored_checks_total QR pages whose token is the "
                            "one stored for the current file (no signature check).\n"
                            "# TYPE jianpei_qr_stored_checks_total counter\n"
-                           "jianpei_qr_stored_checks_total %llu\n",
+                           "jianpei_qr_stored_checks_total %llu\n"
+                           "# HELP jianpei_qr_svg_cache_slots QR symbols the print and share "
+                           "pages keep drawn (qr_svg_cache).\n"
+                           "# TYPE jianpei_qr_svg_cache_slots gauge\n"
+                           "jianpei_qr_svg_cache_slots %zu\n",
                            (unsigned long long)atomic_load(&v->qrcache.hits),
-                           (unsigned long long)atomic_load(&v->qrcache.stored));
+                           (unsigned long long)atomic_load(&v->qrcache.stored), v->qrsvg.nslots);
     if (rc == 0 && v->replica != NULL)
         rc = vf_replica_metrics(v->replica, &b);
     if (rc == 0)

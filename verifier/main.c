@@ -26,6 +26,7 @@ static const char main_help[] =
     "usage: jianpei-verifier [--home DIR] --listen HOST:PORT [--threads N]\n"
     "                        [--rate-burst N] [--rate-per-minute N] [--no-access-log]\n"
     "                        [--trusted-proxy CIDR]... [--no-rate-limits] [--qr-cache N]\n"
+    "                        [--qr-svg-cache N]\n"
     "                        [--replica-of URL --client ID --secret-file FILE]\n"
     "                        [--operator-listen [HOST:]PORT [--operator-public]]\n"
     "       jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE | --replica]\n"
@@ -50,6 +51,8 @@ static const char main_help[] =
     "  --qr-cache N           QR verdicts remembered, 0-1000000 (8192; 0 = off, about\n"
     "                         400 bytes each); a QR the issuer stored for the current\n"
     "                         file needs no signature check either way\n"
+    "  --qr-svg-cache N       QR symbols the print and share pages keep drawn,\n"
+    "                         1-65536 (256; up to about 32 KB each)\n"
     "  --replica-of URL       run as a replica of the primary at http://HOST:PORT:\n"
     "                         seed an empty home from its replication feed, then\n"
     "                         follow it (SPEC §12; /healthz 503 until caught up)\n"
@@ -66,8 +69,9 @@ static const char main_help[] =
     "\n"
     "Limits on lookups, connections and request time are read from the \"verifier\"\n"
     "object of HOME/config.json (docs/operations.md), and so are \"listen\", \"threads\",\n"
-    "\"rate_burst\", \"rate_per_minute\" and \"qr_cache\" when the option is not given,\n"
-    "and \"qr_svg_cache\" (QR symbols kept drawn, 1-65536, 256).\n"
+    "\"rate_burst\", \"rate_per_minute\", \"qr_cache\", \"qr_svg_cache\" and\n"
+    "\"operator_listen\" when the option is not given; \"operator_public\": true\n"
+    "there is --operator-public.\n"
     "\n"
     "clients add: registers another province's client and prints its secret, once,\n"
     "alone on the last line (the HMAC key of JIANPEI-HMAC-SHA256).\n"
@@ -384,6 +388,7 @@ int main(int argc, char **argv)
         {"trusted-proxy", required_argument, NULL, 'p'},
         {"no-rate-limits", no_argument, NULL, 'N'},
         {"qr-cache", required_argument, NULL, 'q'},
+        {"qr-svg-cache", required_argument, NULL, 'Q'},
         {"replica-of", required_argument, NULL, 'R'},
         {"client", required_argument, NULL, 'C'},
         {"secret-file", required_argument, NULL, 'S'},
@@ -394,7 +399,7 @@ int main(int argc, char **argv)
     };
     struct verifier_opts o = {.access_log = 1};
     const char *home_flag = NULL;
-    char home[4096], listen[256], err[512] = "";
+    char home[4096], listen[256], oplisten[256], err[512] = "";
     int c, bad = 0;
 
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -427,6 +432,10 @@ int main(int argc, char **argv)
             bad |= parse_uint(optarg, &o.qr_cache);
             o.qr_cache_set = 1;
             break;
+        case 'Q':
+            bad |= parse_uint(optarg, &o.qr_svg_cache) != 0 || o.qr_svg_cache < 1 ||
+                   o.qr_svg_cache > 65536;
+            break;
         case 'R':
             o.replica_of = optarg;
             break;
@@ -455,10 +464,6 @@ int main(int argc, char **argv)
         fputs("jianpei-verifier: --replica-of, --client and --secret-file go together\n", stderr);
         bad = 1;
     }
-    if (!bad && o.operator_public && o.operator_listen == NULL) {
-        fputs("jianpei-verifier: --operator-public needs --operator-listen\n", stderr);
-        bad = 1;
-    }
     if (bad) {
         fputs(main_help, stderr);
         return CLI_USAGE;
@@ -474,8 +479,16 @@ int main(int argc, char **argv)
     if (optind < argc && strcmp(argv[optind], "clients") == 0)
         return cmd_clients(argc - optind, argv + optind, home);
     if (optind == argc &&
-        verifier_conf_apply(home, &o, listen, sizeof(listen), err, sizeof(err)) != 0) {
+        verifier_conf_apply(home, &o, listen, sizeof(listen), oplisten, sizeof(oplisten), err,
+                            sizeof(err)) != 0) {
         fprintf(stderr, "jianpei-verifier: %s\n", err);
+        return CLI_USAGE;
+    }
+    if (o.operator_public && o.operator_listen == NULL) {
+        fputs("jianpei-verifier: --operator-public needs --operator-listen (in config.json:\n"
+              "  verifier.operator_public needs verifier.operator_listen)\n",
+              stderr);
+        fputs(main_help, stderr);
         return CLI_USAGE;
     }
     if (optind < argc || o.listen == NULL) {

@@ -96,13 +96,16 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
  * Fills the options the command line left unset (listen NULL, counts 0,
  * qr_cache_set 0) from the "verifier" object of HOME/config.json: "listen"
  * (copied into listen, listenlen bytes, which opts->listen then points to),
- * "threads", "rate_burst", "rate_per_minute", "qr_cache", "qr_svg_cache". The
- * whole object is checked (the limits too: an unknown key or a value out of
- * range is VERIFIER_E_INVAL naming the key in err). Returns 0 (also when the
- * home has no config.json yet), an errno (config unreadable) or VERIFIER_E_INVAL.
+ * "threads", "rate_burst", "rate_per_minute", "qr_cache", "qr_svg_cache",
+ * "operator_listen" (copied into oplisten, oplistenlen bytes; not loopback only
+ * with "operator_public" true or opts->operator_public). The whole object is
+ * checked (the limits too: an unknown key or a value out of range is
+ * VERIFIER_E_INVAL naming the key in err). Returns 0 (also when the home has no
+ * config.json yet), an errno (config unreadable) or VERIFIER_E_INVAL.
  */
 int verifier_conf_apply(const char *home, struct verifier_opts *opts, char *listen,
-                        size_t listenlen, char *err, size_t errlen);
+                        size_t listenlen, char *oplisten, size_t oplistenlen, char *err,
+                        size_t errlen);
 
 /* The TCP port the daemon listens on (the chosen one when port 0 was asked). */
 uint16_t verifier_port(const verifier *v);

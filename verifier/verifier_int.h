@@ -133,6 +133,8 @@ struct vf_conf {
     unsigned qr_cache;            /* "qr_cache" when qr_cache_set (0 = cache off) */
     int qr_cache_set;             /* "qr_cache" was given */
     unsigned qr_svg_cache;        /* "qr_svg_cache" */
+    char operator_listen[VF_LISTEN_MAX]; /* "operator_listen", "" when absent */
+    int operator_public;                 /* "operator_public": true */
     struct vf_limits_conf limits; /* limits.c's keys, defaults where absent */
 };
 
