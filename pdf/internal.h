@@ -158,6 +158,15 @@ int pdf_check_args(const unsigned char *pdf, size_t len, const struct pdf_signer
                    const struct jp_buf *out, char *err, size_t errlen);
 /* The first page again, its /Annots with the widget lay->x[1] added. */
 int pdf_put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct layout *lay);
+/* "N 0 obj << /Type /type /Filter /Adobe.PPKLite /SubFilter /subfilter" and the placeholders. */
+int pdf_put_sig_head(struct jp_buf *out, struct layout *lay, const char *type,
+                     const char *subfilter);
+/*
+ * The widget lay->x[1] of the signature field named field (a PDF string
+ * without parentheses) and the first page with it; sets both offsets in lay.
+ */
+int pdf_put_widget_page(struct jp_buf *out, struct pdfdoc *doc, struct layout *lay,
+                        const char *field);
 /* Writes the final /ByteRange into its placeholder, space padded. */
 int pdf_patch_byterange(struct jp_buf *out, const struct layout *lay, char *err, size_t errlen);
 /* Calls the signer over the two ranges and writes its DER into /Contents. */

@@ -176,12 +176,7 @@ static int put_sig_object(struct jp_buf *out, const struct pdf_signer *s, const 
 {
     int rc;
 
-    rc = jp_buf_printf(out,
-                       "%ld 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite"
-                       " /SubFilter /ETSI.CAdES.detached",
-                       lay->x[0].num);
-    if (rc == 0)
-        rc = pdf_put_placeholders(out, lay);
+    rc = pdf_put_sig_head(out, lay, "Sig", "ETSI.CAdES.detached");
     if (rc == 0)
         rc = jp_buf_printf(out, " /M (%s)", date);
     if (rc == 0 && s->reason != NULL)
@@ -197,13 +192,6 @@ static int put_sig_object(struct jp_buf *out, const struct pdf_signer *s, const 
     return rc;
 }
 
-static int put_widget_object(struct jp_buf *out, const struct pdfdoc *doc, const struct layout *lay)
-{
-    return jp_buf_printf(out,
-                         "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1)"
-                         " /V %ld 0 R /F 132 /Rect [0 0 0 0] /P %ld %ld R >>\nendobj\n",
-                         lay->x[1].num, lay->x[0].num, doc->pageref.num, doc->pageref.gen);
-}
 
 int pdf_put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct layout *lay)
 {
@@ -224,6 +212,33 @@ int pdf_put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct lay
         rc = jp_buf_append(out, doc->buf + start, end - start);
     if (rc == 0)
         rc = jp_buf_printf(out, " %ld 0 R] >>\nendobj\n", lay->x[1].num);
+    return rc;
+}
+
+int pdf_put_sig_head(struct jp_buf *out, struct layout *lay, const char *type,
+                     const char *subfilter)
+{
+    int rc = jp_buf_printf(out, "%ld 0 obj\n<< /Type /%s /Filter /Adobe.PPKLite /SubFilter /%s",
+                           lay->x[0].num, type, subfilter);
+
+    if (rc == 0)
+        rc = pdf_put_placeholders(out, lay);
+    return rc;
+}
+
+int pdf_put_widget_page(struct jp_buf *out, struct pdfdoc *doc, struct layout *lay,
+                        const char *field)
+{
+    int rc;
+
+    lay->x[1].off = pdf_here(out, lay);
+    rc = jp_buf_printf(out,
+                       "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s)"
+                       " /V %ld 0 R /F 132 /Rect [0 0 0 0] /P %ld %ld R >>\nendobj\n",
+                       lay->x[1].num, field, lay->x[0].num, doc->pageref.num, doc->pageref.gen);
+    lay->x[2].off = pdf_here(out, lay);
+    if (rc == 0)
+        rc = pdf_put_page_object(out, doc, lay);
     return rc;
 }
 
@@ -310,12 +325,8 @@ static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const ch
         lay->x[i] = (struct xent){doc->size + 2 + (long)(i - NEW_OBJECTS), 0, 0};
     if (rc == 0)
         rc = put_sig_object(out, s, date, lay);
-    lay->x[1].off = pdf_here(out, lay);
     if (rc == 0)
-        rc = put_widget_object(out, doc, lay);
-    lay->x[2].off = pdf_here(out, lay);
-    if (rc == 0)
-        rc = pdf_put_page_object(out, doc, lay);
+        rc = pdf_put_widget_page(out, doc, lay, "Signature1");
     if (rc == 0 && lay->nx > NEW_OBJECTS) {
         size_t offs[MAX_OBJECTS - NEW_OBJECTS];
         rc = pdf_dss_put(out, lay->base, lay->x[NEW_OBJECTS].num, s, offs);
