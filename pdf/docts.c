@@ -44,19 +44,15 @@ static int put_catalog(struct jp_buf *out, struct pdfdoc *doc, const struct layo
     if (rc == 0)
         rc = pdf_array_inner(doc, fields, "/AcroForm /Fields", &start, &end);
     if (rc == 0)
-        rc = jp_buf_printf(out, "%ld %ld obj\n<<", doc->root.num, doc->root.gen);
-    if (rc == 0)
-        rc = pdf_put_entries(out, doc, &doc->catalog, skip_cat);
+        rc = pdf_put_obj_head(out, doc, &doc->root, &doc->catalog, skip_cat);
     if (rc == 0)
         rc = jp_buf_puts(out, " /AcroForm <<");
     if (rc == 0)
         rc = pdf_put_entries(out, doc, fd, skip_form);
     if (rc == 0)
-        rc = jp_buf_puts(out, " /Fields [");
+        rc = pdf_put_array_plus(out, doc, "Fields", start, end, lay->x[1].num);
     if (rc == 0)
-        rc = jp_buf_append(out, doc->buf + start, end - start);
-    if (rc == 0)
-        rc = jp_buf_printf(out, " %ld 0 R] /SigFlags 3 >> >>\nendobj\n", lay->x[1].num);
+        rc = jp_buf_puts(out, " /SigFlags 3 >> >>\nendobj\n");
     free(fd);
     return rc;
 }

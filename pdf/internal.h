@@ -100,6 +100,12 @@ int pdf_dict_value(struct pdfdoc *doc, const struct dent *e, const char *what, s
 /* Appends the entries of d except those named in skip (NULL-terminated); writer.c. */
 int pdf_put_entries(struct jp_buf *out, const struct pdfdoc *doc, const struct dict *d,
                     const char *const *skip);
+/* "num gen obj <<" for ref and the entries of d except those in skip; writer.c. */
+int pdf_put_obj_head(struct jp_buf *out, const struct pdfdoc *doc, const struct ref *ref,
+                     const struct dict *d, const char *const *skip);
+/* " /key [" the array's inner bytes doc->buf[start, end) " num 0 R]": one reference added. */
+int pdf_put_array_plus(struct jp_buf *out, const struct pdfdoc *doc, const char *key,
+                       size_t start, size_t end, long num);
 
 #define BR_WIDTH 34   /* "0 " + three 10-digit numbers and spaces */
 #define NEW_OBJECTS 4 /* signature, widget, page, catalog */

@@ -137,6 +137,28 @@ int pdf_put_entries(struct jp_buf *out, const struct pdfdoc *doc, const struct d
     return rc;
 }
 
+int pdf_put_obj_head(struct jp_buf *out, const struct pdfdoc *doc, const struct ref *ref,
+                     const struct dict *d, const char *const *skip)
+{
+    int rc = jp_buf_printf(out, "%ld %ld obj\n<<", ref->num, ref->gen);
+
+    if (rc == 0)
+        rc = pdf_put_entries(out, doc, d, skip);
+    return rc;
+}
+
+int pdf_put_array_plus(struct jp_buf *out, const struct pdfdoc *doc, const char *key,
+                       size_t start, size_t end, long num)
+{
+    int rc = jp_buf_printf(out, " /%s [", key);
+
+    if (rc == 0)
+        rc = jp_buf_append(out, doc->buf + start, end - start);
+    if (rc == 0)
+        rc = jp_buf_printf(out, " %ld 0 R]", num);
+    return rc;
+}
+
 int pdf_put_placeholders(struct jp_buf *out, struct layout *lay)
 {
     size_t i;
@@ -203,15 +225,11 @@ int pdf_put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct lay
     if (annots != NULL)
         rc = pdf_array_inner(doc, annots, "page /Annots", &start, &end);
     if (rc == 0)
-        rc = jp_buf_printf(out, "%ld %ld obj\n<<", doc->pageref.num, doc->pageref.gen);
+        rc = pdf_put_obj_head(out, doc, &doc->pageref, &doc->page, skip);
     if (rc == 0)
-        rc = pdf_put_entries(out, doc, &doc->page, skip);
+        rc = pdf_put_array_plus(out, doc, "Annots", start, end, lay->x[1].num);
     if (rc == 0)
-        rc = jp_buf_puts(out, " /Annots [");
-    if (rc == 0)
-        rc = jp_buf_append(out, doc->buf + start, end - start);
-    if (rc == 0)
-        rc = jp_buf_printf(out, " %ld 0 R] >>\nendobj\n", lay->x[1].num);
+        rc = jp_buf_puts(out, " >>\nendobj\n");
     return rc;
 }
 
@@ -260,9 +278,7 @@ static int put_catalog_object(struct jp_buf *out, const struct pdfdoc *doc,
     static const char *const skip[] = {"DSS", NULL};
     int rc;
 
-    rc = jp_buf_printf(out, "%ld %ld obj\n<<", doc->root.num, doc->root.gen);
-    if (rc == 0)
-        rc = pdf_put_entries(out, doc, &doc->catalog, skip);
+    rc = pdf_put_obj_head(out, doc, &doc->root, &doc->catalog, skip);
     if (rc == 0 && needs_version(doc))
         rc = jp_buf_puts(out, " /Version /1.7");
     if (rc == 0 && lay->nx > NEW_OBJECTS)
