@@ -72,11 +72,8 @@ static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const vo
         rc = jp_strf(field, sizeof field, "Timestamp%ld", lay->x[1].num);
     if (rc == 0)
         rc = pdf_put_widget_page(out, doc, lay, field);
-    lay->x[3].off = pdf_here(out, lay);
     if (rc == 0)
-        rc = put_catalog(out, doc, lay);
-    if (rc == 0)
-        rc = pdf_put_xref_trailer(out, doc, lay);
+        rc = pdf_end_update(out, doc, lay, put_catalog);
     return rc;
 }
 

@@ -135,6 +135,9 @@ size_t pdf_here(const struct jp_buf *out, const struct layout *lay);
 void pdf_buf_restore(struct jp_buf *out, size_t base);
 /* The xref section for lay's objects (sorted into runs) and the trailer. */
 int pdf_put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct layout *lay);
+/* The update's end: the catalog by put_catalog (lay->x[3], its offset set here), xref, trailer. */
+int pdf_end_update(struct jp_buf *out, struct pdfdoc *doc, struct layout *lay,
+                   int (*put_catalog)(struct jp_buf *, struct pdfdoc *, const struct layout *));
 /* What one kind of update (a signature, a document time-stamp) writes. */
 struct pdf_update_kind {
     const char *what; /* "signed", "time-stamped": for messages */

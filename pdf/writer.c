@@ -272,8 +272,7 @@ static int needs_version(const struct pdfdoc *doc)
            memcmp(doc->buf, "%PDF-1.", 7) == 0 && doc->buf[7] >= '0' && doc->buf[7] < '7';
 }
 
-static int put_catalog_object(struct jp_buf *out, const struct pdfdoc *doc,
-                              const struct layout *lay)
+static int put_catalog_object(struct jp_buf *out, struct pdfdoc *doc, const struct layout *lay)
 {
     static const char *const skip[] = {"DSS", NULL};
     int rc;
@@ -330,6 +329,18 @@ int pdf_put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct la
     return rc;
 }
 
+int pdf_end_update(struct jp_buf *out, struct pdfdoc *doc, struct layout *lay,
+                   int (*put_catalog)(struct jp_buf *, struct pdfdoc *, const struct layout *))
+{
+    int rc;
+
+    lay->x[3].off = pdf_here(out, lay);
+    rc = put_catalog(out, doc, lay);
+    if (rc == 0)
+        rc = pdf_put_xref_trailer(out, doc, lay);
+    return rc;
+}
+
 /* Appends the whole update after the original bytes in out. */
 static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const char *date,
                         struct jp_buf *out, struct layout *lay)
@@ -349,11 +360,8 @@ static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const ch
         for (size_t i = NEW_OBJECTS; rc == 0 && i < lay->nx; i++)
             lay->x[i].off = offs[i - NEW_OBJECTS];
     }
-    lay->x[3].off = pdf_here(out, lay);
     if (rc == 0)
-        rc = put_catalog_object(out, doc, lay);
-    if (rc == 0)
-        rc = pdf_put_xref_trailer(out, doc, lay);
+        rc = pdf_end_update(out, doc, lay, put_catalog_object);
     return rc;
 }
 
