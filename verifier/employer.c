@@ -389,7 +389,8 @@ static int digest_find(struct verifier *v, enum store_digest_kind kind, const un
     return 1;
 }
 
-int vf_pdf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen)
+/* Decodes the hex digits of a PDF signature gap "<...>" (n bytes) into der (VF_SIG_DER_MAX). */
+static int gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen)
 {
     size_t i, o = 0;
 
@@ -403,6 +404,32 @@ int vf_pdf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, si
     }
     *dlen = o;
     return o > 0 ? 0 : EINVAL;
+}
+
+int vf_pdf_sig_der(const unsigned char *file, size_t len, unsigned char **der, size_t *dlen,
+                   size_t *off, size_t *n)
+{
+    size_t o, gn;
+    int rc;
+
+    *der = NULL;
+    *dlen = 0;
+    if (store_pdf_sig_span(file, len, &o, &gn) != 0)
+        return ENOENT;
+    *der = malloc(VF_SIG_DER_MAX);
+    if (*der == NULL)
+        return ENOMEM;
+    rc = gap_decode(file + o, gn, *der, dlen);
+    if (rc != 0) {
+        free(*der);
+        *der = NULL;
+        return rc;
+    }
+    if (off != NULL)
+        *off = o;
+    if (n != NULL)
+        *n = gn;
+    return 0;
 }
 
 /* 1 when one of the CMS's certificates is our root (SHA-256 of its DER). */
@@ -435,15 +462,10 @@ static int signed_by_us(struct verifier *v, const unsigned char *file, size_t le
     unsigned char root[32], *der;
     const unsigned char *p;
     CMS_ContentInfo *cms;
-    size_t off, n, dlen;
+    size_t dlen;
     int ours = 0;
 
-    if (store_pdf_sig_span(file, len, &off, &n) != 0)
-        return 0;
-    der = malloc(VF_SIG_DER_MAX);
-    if (der == NULL)
-        return 0;
-    if (vf_pdf_gap_decode(file + off, n, der, &dlen) == 0) {
+    if (vf_pdf_sig_der(file, len, &der, &dlen, NULL, NULL) == 0) {
         p = der;
         cms = d2i_CMS_ContentInfo(NULL, &p, (long)dlen);
         pthread_rwlock_rdlock(&v->lock);

@@ -692,8 +692,15 @@ struct vf_ofd_seal {
 };
 
 #define VF_SIG_DER_MAX (256u * 1024) /* bytes of a PDF signature value decoded (pdf.h reservation) */
-/* Decodes the hex digits of a PDF signature gap "<...>" (n bytes) into der (VF_SIG_DER_MAX). */
-int vf_pdf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen);
+/*
+ * The DER of file's last signature value (its /ByteRange gap, hex decoded):
+ * 0 with *der (the caller's, free() it) and *dlen, and the gap's offset and
+ * length in *off and *n unless NULL; ENOENT when the file has no /ByteRange
+ * signature, EINVAL when the value is not hexadecimal, ENOMEM. *der is NULL
+ * on every error.
+ */
+int vf_pdf_sig_der(const unsigned char *file, size_t len, unsigned char **der, size_t *dlen,
+                   size_t *off, size_t *n);
 /* 1 when file starts like a ZIP (an OFD package), else 0. */
 int vf_is_ofd(const unsigned char *file, size_t len);
 /*
