@@ -484,12 +484,7 @@ int vf_reply_pdf(struct verifier *v, const char *no, struct vf_reply *r)
         jp_buf_free(&pdf);
         return rc;
     }
-    vf_reply_clear(r);
-    r->status = 200;
-    r->ctype = "application/pdf";
-    r->body = jp_buf_detach(&pdf, &r->len);
-    r->html = 1; /* no-store, nosniff */
-    return jp_strf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s.pdf\"", no);
+    return vf_reply_attachment(r, "application/pdf", &pdf, no, "pdf");
 }
 
 /* /me/{no}.ofd: as /me/{no}.pdf; 404 when the store has no OFD package for it. */

@@ -491,6 +491,19 @@ int vf_h_crl(struct verifier *v, const struct vf_call *c, const char *file, stru
 /* Releases out->body. */
 void vf_reply_clear(struct vf_reply *r);
 /*
+ * A 200 download of body (moved into r; body is left empty) as ctype, named
+ * "no.ext" in Content-Disposition, not stored by caches. Returns 0 or ENOSPC.
+ */
+int vf_reply_attachment(struct vf_reply *r, const char *ctype, struct jp_buf *body, const char *no,
+                        const char *ext);
+/*
+ * Reads the file name in home (at most max bytes) into *data (the caller's,
+ * free() it) and *len. Returns 0, ENOENT when there is none, or an error of
+ * jp_path_join / jp_read_file; *data is NULL on error.
+ */
+int vf_home_read(const char *home, const char *name, size_t max, unsigned char **data,
+                 size_t *len);
+/*
  * Makes a page of the pages module the reply: its status, HTML body (moved:
  * p->body is left empty), Set-Cookie and Retry-After; the daemon adds the
  * security headers of every page (PAGES_CSP, nosniff, no-referrer,
