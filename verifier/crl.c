@@ -20,11 +20,9 @@ int vf_h_crl(struct verifier *v, const struct vf_call *c, const char *file, stru
     struct keys_crl_info info;
     unsigned char *der = NULL;
     size_t len = 0;
-    int rc = vf_home_read(v->home, file, KEYS_CRL_MAX, &der, &len);
+    int rc = vf_home_published(v, r, file, KEYS_CRL_MAX, "no crl is published", &der, &len);
 
-    if (rc == ENOENT)
-        return vf_reply_error(r, 404, "not_found", "no crl is published");
-    if (rc != 0)
+    if (rc != 0 || der == NULL)
         return rc;
     if (keys_crl_parse(der, len, NULL, 0, &info) != 0) {
         free(der);

@@ -41,16 +41,18 @@ int vf_reply_attachment(struct vf_reply *r, const char *ctype, struct jp_buf *bo
                    ext);
 }
 
-int vf_home_read(const char *home, const char *name, size_t max, unsigned char **data,
-                 size_t *len)
+int vf_home_published(struct verifier *v, struct vf_reply *r, const char *name, size_t max,
+                      const char *none, unsigned char **data, size_t *len)
 {
     char path[VF_PATH_MAX];
-    int rc = jp_path_join(path, sizeof(path), home, name);
+    int rc = jp_path_join(path, sizeof(path), v->home, name);
 
     *data = NULL;
     *len = 0;
     if (rc == 0)
         rc = jp_read_file(path, max, data, len);
+    if (rc == ENOENT)
+        return vf_reply_error(r, 404, "not_found", none);
     return rc;
 }
 
@@ -873,11 +875,10 @@ static int h_trust_list(struct verifier *v, const struct vf_call *c, struct vf_r
 {
     unsigned char *text = NULL;
     size_t len = 0;
-    int rc = vf_home_read(v->home, JP_HOME_TRUST_LIST, KEYS_TRUST_FILE_MAX, &text, &len);
+    int rc = vf_home_published(v, r, JP_HOME_TRUST_LIST, KEYS_TRUST_FILE_MAX,
+                               "no trust list is published", &text, &len);
 
-    if (rc == ENOENT)
-        return vf_reply_error(r, 404, "not_found", "no trust list is published");
-    if (rc != 0)
+    if (rc != 0 || text == NULL)
         return rc;
     return vf_reply_cacheable(r, c, "application/x-pem-file", text, len, 300);
 }

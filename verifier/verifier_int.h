@@ -497,12 +497,13 @@ void vf_reply_clear(struct vf_reply *r);
 int vf_reply_attachment(struct vf_reply *r, const char *ctype, struct jp_buf *body, const char *no,
                         const char *ext);
 /*
- * Reads the file name in home (at most max bytes) into *data (the caller's,
- * free() it) and *len. Returns 0, ENOENT when there is none, or an error of
- * jp_path_join / jp_read_file; *data is NULL on error.
+ * Reads the published file name in v's home (at most max bytes) into *data
+ * (the caller's, free() it) and *len. When there is none, a 404 whose
+ * message is none is the reply, *data stays NULL and the code of
+ * vf_reply_error is returned; else 0 or an error of jp_read_file.
  */
-int vf_home_read(const char *home, const char *name, size_t max, unsigned char **data,
-                 size_t *len);
+int vf_home_published(struct verifier *v, struct vf_reply *r, const char *name, size_t max,
+                      const char *none, unsigned char **data, size_t *len);
 /*
  * Makes a page of the pages module the reply: its status, HTML body (moved:
  * p->body is left empty), Set-Cookie and Retry-After; the daemon adds the
