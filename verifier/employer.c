@@ -80,10 +80,12 @@ static int cert_details(const struct verifier *v, const struct store_cert *c, st
     return rc == 0 ? jp_buf_puts(b, "</dl></div>") : rc;
 }
 
-/* A page titled title whose body form writes, as the reply. */
+/* A page titled title whose body form writes (given arg), as the reply. */
 static int form_reply(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                       const char *title,
-                      int (*form)(struct verifier *, const struct vf_call *, struct pages_page *))
+                      int (*form)(struct verifier *, const struct vf_call *, const void *arg,
+                                  struct pages_page *),
+                      const void *arg)
 {
     struct pages_page p;
     int rc;
@@ -91,7 +93,7 @@ static int form_reply(struct verifier *v, const struct vf_call *c, struct vf_rep
     pages_page_init(&p);
     rc = pages_begin(&p, title, NULL);
     if (rc == 0)
-        rc = form(v, c, &p);
+        rc = form(v, c, arg, &p);
     if (rc == 0)
         rc = pages_end(&p);
     if (rc == 0)
@@ -100,10 +102,19 @@ static int form_reply(struct verifier *v, const struct vf_call *c, struct vf_rep
     return rc;
 }
 
-/* heading (HTML), a card with a multipart form posting to action, its CSRF pair, then tail. */
-static int upload_form(struct verifier *v, const struct vf_call *c, struct pages_page *p,
-                       const char *heading, const char *action, const char *tail)
+/* An upload page: the file check's, the roster's. */
+struct upload_page {
+    const char *title;   /* the page's title */
+    const char *heading; /* HTML before the form's card */
+    const char *action;  /* where the form posts */
+    const char *tail;    /* HTML after the CSRF pair: the fields, the end of the form and card */
+};
+
+/* heading, a card with a multipart form posting to action, its CSRF pair, then tail (arg: u). */
+static int upload_form(struct verifier *v, const struct vf_call *c, const void *arg,
+                       struct pages_page *p)
 {
+    const struct upload_page *u = arg;
     char token[PAGES_CSRF_LEN + 1];
     int rc = pages_csrf_prepare(p, c->cookie, secure_cookies(v), token);
 
@@ -111,10 +122,17 @@ static int upload_form(struct verifier *v, const struct vf_call *c, struct pages
         rc = jp_buf_printf(&p->body,
                            "%s<div class=\"card\"><form method=\"post\" action=\"%s\" "
                            "enctype=\"multipart/form-data\">",
-                           heading, action);
+                           u->heading, u->action);
     if (rc == 0)
         rc = pages_csrf_input(&p->body, token);
-    return rc == 0 ? jp_buf_puts(&p->body, tail) : rc;
+    return rc == 0 ? jp_buf_puts(&p->body, u->tail) : rc;
+}
+
+/* GET of an upload page: the page with its empty form. */
+static int upload_get(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                      const struct upload_page *u)
+{
+    return form_reply(v, c, r, u->title, upload_form, u);
 }
 
 /* ------------------------------------------------------------ home */
@@ -134,10 +152,12 @@ static const char home_body[] =
     "生成可供他人再次打开的核验结果链接。</p>"
     "<p>持证人在场时，可在证书页面核对其姓名和身份证号码。</p></div>";
 
-static int home_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
+static int home_form(struct verifier *v, const struct vf_call *c, const void *arg,
+                     struct pages_page *p)
 {
     (void)v;
     (void)c;
+    (void)arg;
     return jp_buf_puts(&p->body, home_body);
 }
 
@@ -600,10 +620,8 @@ static const char file_form_tail[] =
     "<p class=\"note\">文件只用于本次比对，不会保存。比对的是文件的每一个字节：打印后再扫描的"
     "文件无法比对，请改为扫描证书上的二维码。</p></div>";
 
-static int file_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
-{
-    return upload_form(v, c, p, "<h2>核验证书文件</h2>", "/check/file", file_form_tail);
-}
+static const struct upload_page file_upload = {"核验证书文件", "<h2>核验证书文件</h2>",
+                                               "/check/file", file_form_tail};
 
 static int verdict_html(struct verifier *v, const struct file_verdict *fv, struct jp_buf *b)
 {
@@ -659,11 +677,6 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
         rc = jp_strf(line, sizeof(line), "<p><a href=\"/c/%s\">查看证书页面</a></p>",
                      fv->cert.certificate_no);
     return rc == 0 ? jp_buf_puts(b, line) : rc;
-}
-
-static int h_file_get(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
-{
-    return form_reply(v, c, r, "核验证书文件", file_form);
 }
 
 /* Reads the upload of a file check: 0 with u filled, else status, code and text of the error. */
@@ -728,7 +741,7 @@ static int h_file_post(struct verifier *v, const struct vf_call *c, struct vf_re
     if (rc == 0)
         rc = verdict_html(v, &fv, &p.body);
     if (rc == 0)
-        rc = file_form(v, c, &p);
+        rc = upload_form(v, c, &file_upload, &p);
     if (rc == 0)
         rc = pages_end(&p);
 out_reply:
@@ -958,15 +971,8 @@ static const char roster_form_tail[] =
     "<p class=\"note\">结果会生成一个保存 90 天的链接，显示查询时的状态，"
     "可发给他人再次打开或打印。</p></div>";
 
-static int roster_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
-{
-    return upload_form(v, c, p, "<h1>批量核验（花名册）</h1>", "/check/roster", roster_form_tail);
-}
-
-static int h_roster_get(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
-{
-    return form_reply(v, c, r, "批量核验", roster_form);
-}
+static const struct upload_page roster_upload = {"批量核验", "<h1>批量核验（花名册）</h1>",
+                                                 "/check/roster", roster_form_tail};
 
 /* The numbers of a roster form: the uploaded file when one was given, else the textarea. */
 static const char *roster_text(const struct pages_upload *u, size_t *len)
@@ -1247,19 +1253,23 @@ int vf_route_people(struct verifier *v, const struct vf_call *c, struct vf_reply
     if (strcmp(path, "/") == 0 || strcmp(path, "/c") == 0) {
         *ep = VF_EP_PEOPLE;
         *rc = !get              ? wrong_method(r, "GET")
-              : path[1] == '\0' ? form_reply(v, c, r, "首页", home_form)
+              : path[1] == '\0' ? form_reply(v, c, r, "首页", home_form, NULL)
                                 : h_lookup_form(c, r);
     } else if (strncmp(path, "/c/", 3) == 0) {
         *rc = route_cert(v, c, r, ep);
     } else if (strcmp(path, "/check/file") == 0) {
         *ep = VF_EP_FILE_CHECK;
-        *rc = get ? h_file_get(v, c, r) : post ? h_file_post(v, c, r) : wrong_method(r, "GET");
+        *rc = get    ? upload_get(v, c, r, &file_upload)
+              : post ? h_file_post(v, c, r)
+                     : wrong_method(r, "GET");
     } else if (strcmp(path, "/api/v1/check-file") == 0) {
         *ep = VF_EP_FILE_CHECK;
         *rc = post ? h_file_api(v, c, r) : vf_reply_error(r, 405, "method_not_allowed", "use POST");
     } else if (strcmp(path, "/check/roster") == 0) {
         *ep = VF_EP_ROSTER;
-        *rc = get ? h_roster_get(v, c, r) : post ? h_roster_post(v, c, r) : wrong_method(r, "GET");
+        *rc = get    ? upload_get(v, c, r, &roster_upload)
+              : post ? h_roster_post(v, c, r)
+                     : wrong_method(r, "GET");
     } else if (strcmp(path, "/api/v1/roster") == 0) {
         *ep = VF_EP_ROSTER;
         *rc =
