@@ -80,6 +80,17 @@ static int cert_details(const struct verifier *v, const struct store_cert *c, st
     return rc == 0 ? jp_buf_puts(b, "</dl></div>") : rc;
 }
 
+/* Ends p when rc is 0 and makes it the reply; frees p. Returns rc, else 0 or the error. */
+static int page_done(struct vf_reply *r, struct pages_page *p, int rc)
+{
+    if (rc == 0)
+        rc = pages_end(p);
+    if (rc == 0)
+        rc = vf_reply_page(r, p);
+    pages_page_free(p);
+    return rc;
+}
+
 /* A page titled title whose body form writes (given arg), as the reply. */
 static int form_reply(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                       const char *title,
@@ -94,12 +105,7 @@ static int form_reply(struct verifier *v, const struct vf_call *c, struct vf_rep
     rc = pages_begin(&p, title, NULL);
     if (rc == 0)
         rc = form(v, c, arg, &p);
-    if (rc == 0)
-        rc = pages_end(&p);
-    if (rc == 0)
-        rc = vf_reply_page(r, &p);
-    pages_page_free(&p);
-    return rc;
+    return page_done(r, &p, rc);
 }
 
 /* An upload page: the file check's, the roster's. */
@@ -296,12 +302,7 @@ static int holder_result(const struct store_cert *cert, int match, struct vf_rep
     if (rc == 0 && match)
         rc = jp_buf_printf(&p.body, "<p><a href=\"/c/%s\">返回证书页面</a></p>",
                            cert->certificate_no);
-    if (rc == 0)
-        rc = pages_end(&p);
-    if (rc == 0)
-        rc = vf_reply_page(r, &p);
-    pages_page_free(&p);
-    return rc;
+    return page_done(r, &p, rc);
 }
 
 /*
@@ -407,6 +408,24 @@ static int digest_find(struct verifier *v, enum store_digest_kind kind, const un
     out->have_cert = 1;
     out->file_version = dg.file_version;
     return 1;
+}
+
+/*
+ * The file's SHA-256 among the files of kind we issued: 1 with out's cert
+ * and verdict (identical, or older_version when a later version exists),
+ * 0 not found, <0 with the error in *rc.
+ */
+static int file_known(struct verifier *v, enum store_digest_kind kind, const unsigned char *file,
+                      size_t len, struct file_verdict *out, int *rc)
+{
+    unsigned char d[32];
+    int found;
+
+    SHA256(file, len, d);
+    found = digest_find(v, kind, d, out, rc);
+    if (found > 0)
+        out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
+    return found;
 }
 
 /* Decodes the hex digits of a PDF signature gap "<...>" (n bytes) into der (VF_SIG_DER_MAX). */
@@ -516,19 +535,15 @@ static int ofd_classify(struct verifier *v, const unsigned char *file, size_t le
                         struct file_verdict *out)
 {
     struct vf_ofd_seal seal;
-    unsigned char d[32];
     int rc, found;
 
     out->ofd = 1;
     out->seal = -1; /* not checked */
-    SHA256(file, len, d);
-    found = digest_find(v, STORE_DIGEST_OFD_FILE, d, out, &rc);
+    found = file_known(v, STORE_DIGEST_OFD_FILE, file, len, out, &rc);
     if (found < 0)
         return rc;
-    if (found) {
-        out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
+    if (found)
         return 0;
-    }
     pthread_rwlock_rdlock(&v->lock);
     rc = vf_ofd_check(v->trust, file, len, &seal);
     pthread_rwlock_unlock(&v->lock);
@@ -564,12 +579,10 @@ static int file_classify(struct verifier *v, const unsigned char *file, size_t l
     out->verdict = V_NOT_OURS;
     if (vf_is_ofd(file, len))
         return ofd_classify(v, file, len, out);
-    SHA256(file, len, d);
-    found = digest_find(v, STORE_DIGEST_FILE, d, out, &rc);
+    found = file_known(v, STORE_DIGEST_FILE, file, len, out, &rc);
     if (found < 0)
         return rc;
     if (found) {
-        out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
         out->have_time = vf_file_sig_time(v, file, len, &out->t);
         return 0;
     }
