@@ -692,16 +692,25 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
     return rc == 0 ? jp_buf_puts(b, line) : rc;
 }
 
-/* Reads the upload of a file check: 0 with u filled, else status, code and text of the error. */
+/* Why an upload was refused: for the page and for the API. */
+struct upload_err {
+    unsigned status;  /* 400 or 413 */
+    const char *code; /* the API's error code */
+    const char *text; /* the page's message (Chinese) */
+    const char *api;  /* the API's message (English) */
+};
+
+/* Reads the upload of a file check: 0 with u filled, else e says why. */
 static int upload_take(const struct vf_call *c, int raw_ok, struct pages_upload *u,
-                       unsigned *status, const char **code, const char **text)
+                       struct upload_err *e)
 {
     int rc;
 
     memset(u, 0, sizeof(*u));
-    *status = 400;
-    *code = "invalid_upload";
-    *text = "上传的内容无法识别，请选择一个 PDF 或 OFD 文件重新上传";
+    *e = (struct upload_err){400, "invalid_upload",
+                             "上传的内容无法识别，请选择一个 PDF 或 OFD 文件重新上传",
+                             "expected a file in field file of multipart/form-data, "
+                             "or the file as the body"};
     if (raw_ok && (c->ctype == NULL || strncasecmp(c->ctype, "multipart/", 10) != 0)) {
         u->file = c->body;
         u->file_len = c->len;
@@ -710,16 +719,13 @@ static int upload_take(const struct vf_call *c, int raw_ok, struct pages_upload 
     } else {
         rc = pages_multipart_parse(c->ctype, c->body, c->len, "file", u);
     }
-    if (rc == PAGES_E_TOO_BIG) {
-        *status = 413;
-        *code = "file_too_large";
-        *text = "文件超过 2 MiB";
-    }
+    if (rc == PAGES_E_TOO_BIG)
+        *e = (struct upload_err){413, "file_too_large", "文件超过 2 MiB", "file exceeds 2 MiB"};
     if (rc == 0 && !u->has_file)
         rc = PAGES_E_FORM;
     if (rc == 0 && u->file_len == 0) {
-        *code = "empty_file";
-        *text = "上传的文件是空的（0 字节）";
+        *e = (struct upload_err){400, "empty_file", "上传的文件是空的（0 字节）",
+                                 "the file is empty"};
         rc = PAGES_E_FORM;
     }
     return rc;
@@ -730,23 +736,20 @@ static int h_file_post(struct verifier *v, const struct vf_call *c, struct vf_re
     struct file_verdict fv;
     struct pages_upload u;
     struct pages_page p;
-    const char *code, *text;
-    unsigned status;
-    int rc;
+    struct upload_err e;
+    int rc = upload_take(c, 0, &u, &e);
 
-    rc = upload_take(c, 0, &u, &status, &code, &text);
     if (rc == PAGES_E_FORM || rc == PAGES_E_TOO_BIG)
-        return vf_reply_message(r, status, "无法核验", text);
+        return vf_reply_message(r, e.status, "无法核验", e.text);
     if (rc != 0)
         return rc;
-    pages_page_init(&p);
     if (pages_csrf_check(c->cookie, &u.fields) != 0) {
         pages_upload_free(&u);
-        rc = pages_csrf_refused(&p);
-        goto out_reply;
+        return vf_reply_csrf_refused(r);
     }
     rc = file_classify(v, u.file, u.file_len, &fv);
     pages_upload_free(&u);
+    pages_page_init(&p);
     if (rc == 0)
         rc = pages_begin(&p, "文件核验结果", NULL);
     if (rc == 0)
@@ -755,13 +758,7 @@ static int h_file_post(struct verifier *v, const struct vf_call *c, struct vf_re
         rc = verdict_html(v, &fv, &p.body);
     if (rc == 0)
         rc = upload_form(v, c, &file_upload, &p);
-    if (rc == 0)
-        rc = pages_end(&p);
-out_reply:
-    if (rc == 0)
-        rc = vf_reply_page(r, &p);
-    pages_page_free(&p);
-    return rc;
+    return page_done(r, &p, rc);
 }
 
 /* POST /api/v1/check-file: multipart (field file) or the file itself as the body. */
@@ -769,18 +766,11 @@ static int h_file_api(struct verifier *v, const struct vf_call *c, struct vf_rep
 {
     struct file_verdict fv;
     struct pages_upload u;
-    const char *code, *text;
-    unsigned status;
-    int rc;
+    struct upload_err e;
+    int rc = upload_take(c, 1, &u, &e);
 
-    rc = upload_take(c, 1, &u, &status, &code, &text);
     if (rc == PAGES_E_FORM || rc == PAGES_E_TOO_BIG)
-        return vf_reply_error(r, status, code,
-                              status == 413 ? "file exceeds 2 MiB"
-                              : strcmp(code, "empty_file") == 0
-                                  ? "the file is empty"
-                                  : "expected a file in field file of multipart/form-data, "
-                                    "or the file as the body");
+        return vf_reply_error(r, e.status, e.code, e.api);
     if (rc != 0)
         return rc;
     rc = file_classify(v, u.file, u.file_len, &fv);
