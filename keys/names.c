@@ -1,7 +1,8 @@
 /*
  * names.c - the keys module's words: error messages completed with OpenSSL's
- * reason, the names of its codes, key states and token verdicts, and the rule
- * for text it signs or publishes (valid UTF-8, no control characters).
+ * reason, the names of its codes, key states, token verdicts and signing
+ * times (keys_when), and the rule for text it signs or publishes (valid
+ * UTF-8, no control characters).
  */
 #include "keys_int.h"
 
@@ -103,4 +104,16 @@ const char *keys_verdict_name(enum keys_verdict v)
 {
     return (size_t)v < sizeof verdict_names / sizeof verdict_names[0] ? verdict_names[v]
                                                                       : "malformed";
+}
+
+static const char *const when_names[] = {
+    [KEYS_WHEN_NOT_REVOKED] = "not_revoked",
+    [KEYS_WHEN_BEFORE] = "before_revocation",
+    [KEYS_WHEN_AFTER] = "after_revocation",
+    [KEYS_WHEN_UNKNOWN] = "unknown",
+};
+
+const char *keys_when_name(enum keys_when w)
+{
+    return (size_t)w < sizeof when_names / sizeof when_names[0] ? when_names[w] : "unknown";
 }

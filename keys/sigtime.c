@@ -37,20 +37,6 @@ int64_t keys_iso_epoch(const char *iso)
     return (int64_t)timegm(&tm);
 }
 
-const char *keys_when_name(enum keys_when w)
-{
-    switch (w) {
-    case KEYS_WHEN_NOT_REVOKED:
-        return "not_revoked";
-    case KEYS_WHEN_BEFORE:
-        return "before_revocation";
-    case KEYS_WHEN_AFTER:
-        return "after_revocation";
-    default:
-        return "unknown";
-    }
-}
-
 const char *keys_stamp_name(enum keys_stamp s)
 {
     return s == KEYS_STAMP_VERIFIED    ? "verified"

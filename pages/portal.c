@@ -65,27 +65,21 @@ struct lock_rec {
     int64_t locked_until;            /* unix seconds; 0 = not locked */
 };
 
+static const struct jp_err_text pages_errs[] = {
+    {PAGES_E_LOCKED, "too many failed proofs for this certificate"},
+    {PAGES_E_CORRUPT, "portal record or key file is malformed"},
+    {PAGES_E_FORM, "form, cookie or upload is malformed"},
+    {PAGES_E_TOO_BIG, "uploaded file or form field is too large"},
+    {PAGES_E_CSRF, "csrf token does not match"},
+    {PAGES_E_NOTFOUND, "no such record"},
+    {PAGES_E_LIMIT, "the certificate has reached its limit"},
+};
+
 const char *pages_strerror(int code)
 {
-    if (code == 0)
-        return "success";
-    if (code == PAGES_E_LOCKED)
-        return "too many failed proofs for this certificate";
-    if (code == PAGES_E_CORRUPT)
-        return "portal record or key file is malformed";
-    if (code == PAGES_E_FORM)
-        return "form, cookie or upload is malformed";
-    if (code == PAGES_E_TOO_BIG)
-        return "uploaded file or form field is too large";
-    if (code == PAGES_E_CSRF)
-        return "csrf token does not match";
-    if (code == PAGES_E_NOTFOUND)
-        return "no such record";
-    if (code == PAGES_E_LIMIT)
-        return "the certificate has reached its limit";
-    if (code > 0)
-        return strerror(code);
-    return mdb_strerror(code);
+    if (code < 0 && !JP_ERR_IN(code, JP_ERR_PAGES_BASE))
+        return mdb_strerror(code); /* LMDB's codes pass through */
+    return jp_err_name(pages_errs, sizeof pages_errs / sizeof pages_errs[0], code);
 }
 
 /* ------------------------------------------------------------ opening */

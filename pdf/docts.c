@@ -15,25 +15,11 @@
 
 static int put_docts_object(struct jp_buf *out, struct layout *lay)
 {
-    int rc = jp_buf_printf(out,
-                           "%ld 0 obj\n<< /Type /DocTimeStamp /Filter /Adobe.PPKLite"
-                           " /SubFilter /ETSI.RFC3161",
-                           lay->x[0].num);
+    int rc = pdf_put_sig_head(out, lay, "DocTimeStamp", "ETSI.RFC3161");
 
-    if (rc == 0)
-        rc = pdf_put_placeholders(out, lay);
     if (rc == 0)
         rc = jp_buf_puts(out, " >>\nendobj\n");
     return rc;
-}
-
-static int put_widget(struct jp_buf *out, const struct pdfdoc *doc, const struct layout *lay)
-{
-    return jp_buf_printf(out,
-                         "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (Timestamp%ld)"
-                         " /V %ld 0 R /F 132 /Rect [0 0 0 0] /P %ld %ld R >>\nendobj\n",
-                         lay->x[1].num, lay->x[1].num, lay->x[0].num, doc->pageref.num,
-                         doc->pageref.gen);
 }
 
 /* The catalog again: its entries, the /AcroForm's other entries, /Fields plus the new field. */
@@ -58,19 +44,15 @@ static int put_catalog(struct jp_buf *out, struct pdfdoc *doc, const struct layo
     if (rc == 0)
         rc = pdf_array_inner(doc, fields, "/AcroForm /Fields", &start, &end);
     if (rc == 0)
-        rc = jp_buf_printf(out, "%ld %ld obj\n<<", doc->root.num, doc->root.gen);
-    if (rc == 0)
-        rc = pdf_put_entries(out, doc, &doc->catalog, skip_cat);
+        rc = pdf_put_obj_head(out, doc, &doc->root, &doc->catalog, skip_cat);
     if (rc == 0)
         rc = jp_buf_puts(out, " /AcroForm <<");
     if (rc == 0)
         rc = pdf_put_entries(out, doc, fd, skip_form);
     if (rc == 0)
-        rc = jp_buf_puts(out, " /Fields [");
+        rc = pdf_put_array_plus(out, doc, "Fields", start, end, lay->x[1].num);
     if (rc == 0)
-        rc = jp_buf_append(out, doc->buf + start, end - start);
-    if (rc == 0)
-        rc = jp_buf_printf(out, " %ld 0 R] /SigFlags 3 >> >>\nendobj\n", lay->x[1].num);
+        rc = jp_buf_puts(out, " /SigFlags 3 >> >>\nendobj\n");
     free(fd);
     return rc;
 }
@@ -79,23 +61,19 @@ static int put_catalog(struct jp_buf *out, struct pdfdoc *doc, const struct layo
 static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const void *arg,
                         struct jp_buf *out, struct layout *lay)
 {
+    char field[32]; /* the field's name: one per time-stamp, by its widget's number */
     int rc = pdf_begin_update(doc, out, lay);
 
     (void)s;
     (void)arg;
     if (rc == 0)
         rc = put_docts_object(out, lay);
-    lay->x[1].off = pdf_here(out, lay);
     if (rc == 0)
-        rc = put_widget(out, doc, lay);
-    lay->x[2].off = pdf_here(out, lay);
+        rc = jp_strf(field, sizeof field, "Timestamp%ld", lay->x[1].num);
     if (rc == 0)
-        rc = pdf_put_page_object(out, doc, lay);
-    lay->x[3].off = pdf_here(out, lay);
+        rc = pdf_put_widget_page(out, doc, lay, field);
     if (rc == 0)
-        rc = put_catalog(out, doc, lay);
-    if (rc == 0)
-        rc = pdf_put_xref_trailer(out, doc, lay);
+        rc = pdf_end_update(out, doc, lay, put_catalog);
     return rc;
 }
 

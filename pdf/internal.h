@@ -100,6 +100,12 @@ int pdf_dict_value(struct pdfdoc *doc, const struct dent *e, const char *what, s
 /* Appends the entries of d except those named in skip (NULL-terminated); writer.c. */
 int pdf_put_entries(struct jp_buf *out, const struct pdfdoc *doc, const struct dict *d,
                     const char *const *skip);
+/* "num gen obj <<" for ref and the entries of d except those in skip; writer.c. */
+int pdf_put_obj_head(struct jp_buf *out, const struct pdfdoc *doc, const struct ref *ref,
+                     const struct dict *d, const char *const *skip);
+/* " /key [" the array's inner bytes doc->buf[start, end) " num 0 R]": one reference added. */
+int pdf_put_array_plus(struct jp_buf *out, const struct pdfdoc *doc, const char *key,
+                       size_t start, size_t end, long num);
 
 #define BR_WIDTH 34   /* "0 " + three 10-digit numbers and spaces */
 #define NEW_OBJECTS 4 /* signature, widget, page, catalog */
@@ -129,6 +135,9 @@ size_t pdf_here(const struct jp_buf *out, const struct layout *lay);
 void pdf_buf_restore(struct jp_buf *out, size_t base);
 /* The xref section for lay's objects (sorted into runs) and the trailer. */
 int pdf_put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct layout *lay);
+/* The update's end: the catalog by put_catalog (lay->x[3], its offset set here), xref, trailer. */
+int pdf_end_update(struct jp_buf *out, struct pdfdoc *doc, struct layout *lay,
+                   int (*put_catalog)(struct jp_buf *, struct pdfdoc *, const struct layout *));
 /* What one kind of update (a signature, a document time-stamp) writes. */
 struct pdf_update_kind {
     const char *what; /* "signed", "time-stamped": for messages */
@@ -158,6 +167,15 @@ int pdf_check_args(const unsigned char *pdf, size_t len, const struct pdf_signer
                    const struct jp_buf *out, char *err, size_t errlen);
 /* The first page again, its /Annots with the widget lay->x[1] added. */
 int pdf_put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct layout *lay);
+/* "N 0 obj << /Type /type /Filter /Adobe.PPKLite /SubFilter /subfilter" and the placeholders. */
+int pdf_put_sig_head(struct jp_buf *out, struct layout *lay, const char *type,
+                     const char *subfilter);
+/*
+ * The widget lay->x[1] of the signature field named field (a PDF string
+ * without parentheses) and the first page with it; sets both offsets in lay.
+ */
+int pdf_put_widget_page(struct jp_buf *out, struct pdfdoc *doc, struct layout *lay,
+                        const char *field);
 /* Writes the final /ByteRange into its placeholder, space padded. */
 int pdf_patch_byterange(struct jp_buf *out, const struct layout *lay, char *err, size_t errlen);
 /* Calls the signer over the two ranges and writes its DER into /Contents. */

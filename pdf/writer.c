@@ -137,6 +137,28 @@ int pdf_put_entries(struct jp_buf *out, const struct pdfdoc *doc, const struct d
     return rc;
 }
 
+int pdf_put_obj_head(struct jp_buf *out, const struct pdfdoc *doc, const struct ref *ref,
+                     const struct dict *d, const char *const *skip)
+{
+    int rc = jp_buf_printf(out, "%ld %ld obj\n<<", ref->num, ref->gen);
+
+    if (rc == 0)
+        rc = pdf_put_entries(out, doc, d, skip);
+    return rc;
+}
+
+int pdf_put_array_plus(struct jp_buf *out, const struct pdfdoc *doc, const char *key,
+                       size_t start, size_t end, long num)
+{
+    int rc = jp_buf_printf(out, " /%s [", key);
+
+    if (rc == 0)
+        rc = jp_buf_append(out, doc->buf + start, end - start);
+    if (rc == 0)
+        rc = jp_buf_printf(out, " %ld 0 R]", num);
+    return rc;
+}
+
 int pdf_put_placeholders(struct jp_buf *out, struct layout *lay)
 {
     size_t i;
@@ -176,12 +198,7 @@ static int put_sig_object(struct jp_buf *out, const struct pdf_signer *s, const 
 {
     int rc;
 
-    rc = jp_buf_printf(out,
-                       "%ld 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite"
-                       " /SubFilter /ETSI.CAdES.detached",
-                       lay->x[0].num);
-    if (rc == 0)
-        rc = pdf_put_placeholders(out, lay);
+    rc = pdf_put_sig_head(out, lay, "Sig", "ETSI.CAdES.detached");
     if (rc == 0)
         rc = jp_buf_printf(out, " /M (%s)", date);
     if (rc == 0 && s->reason != NULL)
@@ -197,13 +214,6 @@ static int put_sig_object(struct jp_buf *out, const struct pdf_signer *s, const 
     return rc;
 }
 
-static int put_widget_object(struct jp_buf *out, const struct pdfdoc *doc, const struct layout *lay)
-{
-    return jp_buf_printf(out,
-                         "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1)"
-                         " /V %ld 0 R /F 132 /Rect [0 0 0 0] /P %ld %ld R >>\nendobj\n",
-                         lay->x[1].num, lay->x[0].num, doc->pageref.num, doc->pageref.gen);
-}
 
 int pdf_put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct layout *lay)
 {
@@ -215,15 +225,38 @@ int pdf_put_page_object(struct jp_buf *out, struct pdfdoc *doc, const struct lay
     if (annots != NULL)
         rc = pdf_array_inner(doc, annots, "page /Annots", &start, &end);
     if (rc == 0)
-        rc = jp_buf_printf(out, "%ld %ld obj\n<<", doc->pageref.num, doc->pageref.gen);
+        rc = pdf_put_obj_head(out, doc, &doc->pageref, &doc->page, skip);
     if (rc == 0)
-        rc = pdf_put_entries(out, doc, &doc->page, skip);
+        rc = pdf_put_array_plus(out, doc, "Annots", start, end, lay->x[1].num);
     if (rc == 0)
-        rc = jp_buf_puts(out, " /Annots [");
+        rc = jp_buf_puts(out, " >>\nendobj\n");
+    return rc;
+}
+
+int pdf_put_sig_head(struct jp_buf *out, struct layout *lay, const char *type,
+                     const char *subfilter)
+{
+    int rc = jp_buf_printf(out, "%ld 0 obj\n<< /Type /%s /Filter /Adobe.PPKLite /SubFilter /%s",
+                           lay->x[0].num, type, subfilter);
+
     if (rc == 0)
-        rc = jp_buf_append(out, doc->buf + start, end - start);
+        rc = pdf_put_placeholders(out, lay);
+    return rc;
+}
+
+int pdf_put_widget_page(struct jp_buf *out, struct pdfdoc *doc, struct layout *lay,
+                        const char *field)
+{
+    int rc;
+
+    lay->x[1].off = pdf_here(out, lay);
+    rc = jp_buf_printf(out,
+                       "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s)"
+                       " /V %ld 0 R /F 132 /Rect [0 0 0 0] /P %ld %ld R >>\nendobj\n",
+                       lay->x[1].num, field, lay->x[0].num, doc->pageref.num, doc->pageref.gen);
+    lay->x[2].off = pdf_here(out, lay);
     if (rc == 0)
-        rc = jp_buf_printf(out, " %ld 0 R] >>\nendobj\n", lay->x[1].num);
+        rc = pdf_put_page_object(out, doc, lay);
     return rc;
 }
 
@@ -239,15 +272,12 @@ static int needs_version(const struct pdfdoc *doc)
            memcmp(doc->buf, "%PDF-1.", 7) == 0 && doc->buf[7] >= '0' && doc->buf[7] < '7';
 }
 
-static int put_catalog_object(struct jp_buf *out, const struct pdfdoc *doc,
-                              const struct layout *lay)
+static int put_catalog_object(struct jp_buf *out, struct pdfdoc *doc, const struct layout *lay)
 {
     static const char *const skip[] = {"DSS", NULL};
     int rc;
 
-    rc = jp_buf_printf(out, "%ld %ld obj\n<<", doc->root.num, doc->root.gen);
-    if (rc == 0)
-        rc = pdf_put_entries(out, doc, &doc->catalog, skip);
+    rc = pdf_put_obj_head(out, doc, &doc->root, &doc->catalog, skip);
     if (rc == 0 && needs_version(doc))
         rc = jp_buf_puts(out, " /Version /1.7");
     if (rc == 0 && lay->nx > NEW_OBJECTS)
@@ -299,6 +329,18 @@ int pdf_put_xref_trailer(struct jp_buf *out, const struct pdfdoc *doc, struct la
     return rc;
 }
 
+int pdf_end_update(struct jp_buf *out, struct pdfdoc *doc, struct layout *lay,
+                   int (*put_catalog)(struct jp_buf *, struct pdfdoc *, const struct layout *))
+{
+    int rc;
+
+    lay->x[3].off = pdf_here(out, lay);
+    rc = put_catalog(out, doc, lay);
+    if (rc == 0)
+        rc = pdf_put_xref_trailer(out, doc, lay);
+    return rc;
+}
+
 /* Appends the whole update after the original bytes in out. */
 static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const char *date,
                         struct jp_buf *out, struct layout *lay)
@@ -310,23 +352,16 @@ static int write_update(struct pdfdoc *doc, const struct pdf_signer *s, const ch
         lay->x[i] = (struct xent){doc->size + 2 + (long)(i - NEW_OBJECTS), 0, 0};
     if (rc == 0)
         rc = put_sig_object(out, s, date, lay);
-    lay->x[1].off = pdf_here(out, lay);
     if (rc == 0)
-        rc = put_widget_object(out, doc, lay);
-    lay->x[2].off = pdf_here(out, lay);
-    if (rc == 0)
-        rc = pdf_put_page_object(out, doc, lay);
+        rc = pdf_put_widget_page(out, doc, lay, "Signature1");
     if (rc == 0 && lay->nx > NEW_OBJECTS) {
         size_t offs[MAX_OBJECTS - NEW_OBJECTS];
         rc = pdf_dss_put(out, lay->base, lay->x[NEW_OBJECTS].num, s, offs);
         for (size_t i = NEW_OBJECTS; rc == 0 && i < lay->nx; i++)
             lay->x[i].off = offs[i - NEW_OBJECTS];
     }
-    lay->x[3].off = pdf_here(out, lay);
     if (rc == 0)
-        rc = put_catalog_object(out, doc, lay);
-    if (rc == 0)
-        rc = pdf_put_xref_trailer(out, doc, lay);
+        rc = pdf_end_update(out, doc, lay, put_catalog_object);
     return rc;
 }
 

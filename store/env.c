@@ -32,34 +32,24 @@ static const char *const builtin_names[STORE_DB_EXTRA] = {
 
 static const char schema_key[] = "schema_version";
 
+static const struct jp_err_text store_errs[] = {
+    {STORE_ENOTFOUND, "not found"},
+    {STORE_EEXIST, "already exists"},
+    {STORE_ECORRUPT, "record corrupt or chain broken"},
+    {STORE_ETOOLONG, "value longer than its bound"},
+    {STORE_EINVAL, "invalid argument"},
+    {STORE_ENOTSTORE, "not a jianpei store"},
+    {STORE_ESCHEMA, "unsupported schema version"},
+    {STORE_ERDONLY, "store or transaction is read-only"},
+    {STORE_EEXHAUSTED, "serial counter exhausted"},
+    {STORE_EBUSY, "target directory is not empty"},
+};
+
 const char *store_strerror(int code)
 {
-    switch (code) {
-    case 0:
-        return "success";
-    case STORE_ENOTFOUND:
-        return "not found";
-    case STORE_EEXIST:
-        return "already exists";
-    case STORE_ECORRUPT:
-        return "record corrupt or chain broken";
-    case STORE_ETOOLONG:
-        return "value longer than its bound";
-    case STORE_EINVAL:
-        return "invalid argument";
-    case STORE_ENOTSTORE:
-        return "not a jianpei store";
-    case STORE_ESCHEMA:
-        return "unsupported schema version";
-    case STORE_ERDONLY:
-        return "store or transaction is read-only";
-    case STORE_EEXHAUSTED:
-        return "serial counter exhausted";
-    case STORE_EBUSY:
-        return "target directory is not empty";
-    default:
-        return mdb_strerror(code);
-    }
+    if (code < 0 && !JP_ERR_IN(code, JP_ERR_STORE_BASE))
+        return mdb_strerror(code); /* LMDB's codes pass through */
+    return jp_err_name(store_errs, sizeof store_errs / sizeof store_errs[0], code);
 }
 
 void store_be32_put(unsigned char *p, uint32_t v)

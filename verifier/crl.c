@@ -17,18 +17,12 @@
 
 int vf_h_crl(struct verifier *v, const struct vf_call *c, const char *file, struct vf_reply *r)
 {
-    char path[VF_PATH_MAX];
     struct keys_crl_info info;
     unsigned char *der = NULL;
     size_t len = 0;
-    int rc;
+    int rc = vf_home_published(v, r, file, KEYS_CRL_MAX, "no crl is published", &der, &len);
 
-    rc = jp_path_join(path, sizeof(path), v->home, file);
-    if (rc == 0)
-        rc = jp_read_file(path, KEYS_CRL_MAX, &der, &len);
-    if (rc == ENOENT)
-        return vf_reply_error(r, 404, "not_found", "no crl is published");
-    if (rc != 0)
+    if (rc != 0 || der == NULL)
         return rc;
     if (keys_crl_parse(der, len, NULL, 0, &info) != 0) {
         free(der);

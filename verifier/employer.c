@@ -80,10 +80,23 @@ static int cert_details(const struct verifier *v, const struct store_cert *c, st
     return rc == 0 ? jp_buf_puts(b, "</dl></div>") : rc;
 }
 
-/* A page titled title whose body form writes, as the reply. */
+/* Ends p when rc is 0 and makes it the reply; frees p. Returns rc, else 0 or the error. */
+static int page_done(struct vf_reply *r, struct pages_page *p, int rc)
+{
+    if (rc == 0)
+        rc = pages_end(p);
+    if (rc == 0)
+        rc = vf_reply_page(r, p);
+    pages_page_free(p);
+    return rc;
+}
+
+/* A page titled title whose body form writes (given arg), as the reply. */
 static int form_reply(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
                       const char *title,
-                      int (*form)(struct verifier *, const struct vf_call *, struct pages_page *))
+                      int (*form)(struct verifier *, const struct vf_call *, const void *arg,
+                                  struct pages_page *),
+                      const void *arg)
 {
     struct pages_page p;
     int rc;
@@ -91,19 +104,23 @@ static int form_reply(struct verifier *v, const struct vf_call *c, struct vf_rep
     pages_page_init(&p);
     rc = pages_begin(&p, title, NULL);
     if (rc == 0)
-        rc = form(v, c, &p);
-    if (rc == 0)
-        rc = pages_end(&p);
-    if (rc == 0)
-        rc = vf_reply_page(r, &p);
-    pages_page_free(&p);
-    return rc;
+        rc = form(v, c, arg, &p);
+    return page_done(r, &p, rc);
 }
 
-/* heading (HTML), a card with a multipart form posting to action, its CSRF pair, then tail. */
-static int upload_form(struct verifier *v, const struct vf_call *c, struct pages_page *p,
-                       const char *heading, const char *action, const char *tail)
+/* An upload page: the file check's, the roster's. */
+struct upload_page {
+    const char *title;   /* the page's title */
+    const char *heading; /* HTML before the form's card */
+    const char *action;  /* where the form posts */
+    const char *tail;    /* HTML after the CSRF pair: the fields, the end of the form and card */
+};
+
+/* heading, a card with a multipart form posting to action, its CSRF pair, then tail (arg: u). */
+static int upload_form(struct verifier *v, const struct vf_call *c, const void *arg,
+                       struct pages_page *p)
 {
+    const struct upload_page *u = arg;
     char token[PAGES_CSRF_LEN + 1];
     int rc = pages_csrf_prepare(p, c->cookie, secure_cookies(v), token);
 
@@ -111,10 +128,17 @@ static int upload_form(struct verifier *v, const struct vf_call *c, struct pages
         rc = jp_buf_printf(&p->body,
                            "%s<div class=\"card\"><form method=\"post\" action=\"%s\" "
                            "enctype=\"multipart/form-data\">",
-                           heading, action);
+                           u->heading, u->action);
     if (rc == 0)
         rc = pages_csrf_input(&p->body, token);
-    return rc == 0 ? jp_buf_puts(&p->body, tail) : rc;
+    return rc == 0 ? jp_buf_puts(&p->body, u->tail) : rc;
+}
+
+/* GET of an upload page: the page with its empty form. */
+static int upload_get(struct verifier *v, const struct vf_call *c, struct vf_reply *r,
+                      const struct upload_page *u)
+{
+    return form_reply(v, c, r, u->title, upload_form, u);
 }
 
 /* ------------------------------------------------------------ home */
@@ -134,10 +158,12 @@ static const char home_body[] =
     "生成可供他人再次打开的核验结果链接。</p>"
     "<p>持证人在场时，可在证书页面核对其姓名和身份证号码。</p></div>";
 
-static int home_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
+static int home_form(struct verifier *v, const struct vf_call *c, const void *arg,
+                     struct pages_page *p)
 {
     (void)v;
     (void)c;
+    (void)arg;
     return jp_buf_puts(&p->body, home_body);
 }
 
@@ -276,12 +302,7 @@ static int holder_result(const struct store_cert *cert, int match, struct vf_rep
     if (rc == 0 && match)
         rc = jp_buf_printf(&p.body, "<p><a href=\"/c/%s\">返回证书页面</a></p>",
                            cert->certificate_no);
-    if (rc == 0)
-        rc = pages_end(&p);
-    if (rc == 0)
-        rc = vf_reply_page(r, &p);
-    pages_page_free(&p);
-    return rc;
+    return page_done(r, &p, rc);
 }
 
 /*
@@ -390,7 +411,26 @@ static int digest_find(struct verifier *v, enum store_digest_kind kind, const un
     return 1;
 }
 
-int vf_pdf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen)
+/*
+ * The file's SHA-256 among the files of kind we issued: 1 with out's cert
+ * and verdict (identical, or older_version when a later version exists),
+ * 0 not found, <0 with the error in *rc.
+ */
+static int file_known(struct verifier *v, enum store_digest_kind kind, const unsigned char *file,
+                      size_t len, struct file_verdict *out, int *rc)
+{
+    unsigned char d[32];
+    int found;
+
+    SHA256(file, len, d);
+    found = digest_find(v, kind, d, out, rc);
+    if (found > 0)
+        out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
+    return found;
+}
+
+/* Decodes the hex digits of a PDF signature gap "<...>" (n bytes) into der (VF_SIG_DER_MAX). */
+static int gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen)
 {
     size_t i, o = 0;
 
@@ -404,6 +444,32 @@ int vf_pdf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, si
     }
     *dlen = o;
     return o > 0 ? 0 : EINVAL;
+}
+
+int vf_pdf_sig_der(const unsigned char *file, size_t len, unsigned char **der, size_t *dlen,
+                   size_t *off, size_t *n)
+{
+    size_t o, gn;
+    int rc;
+
+    *der = NULL;
+    *dlen = 0;
+    if (store_pdf_sig_span(file, len, &o, &gn) != 0)
+        return ENOENT;
+    *der = malloc(VF_SIG_DER_MAX);
+    if (*der == NULL)
+        return ENOMEM;
+    rc = gap_decode(file + o, gn, *der, dlen);
+    if (rc != 0) {
+        free(*der);
+        *der = NULL;
+        return rc;
+    }
+    if (off != NULL)
+        *off = o;
+    if (n != NULL)
+        *n = gn;
+    return 0;
 }
 
 /* 1 when one of the CMS's certificates is our root (SHA-256 of its DER). */
@@ -436,15 +502,10 @@ static int signed_by_us(struct verifier *v, const unsigned char *file, size_t le
     unsigned char root[32], *der;
     const unsigned char *p;
     CMS_ContentInfo *cms;
-    size_t off, n, dlen;
+    size_t dlen;
     int ours = 0;
 
-    if (store_pdf_sig_span(file, len, &off, &n) != 0)
-        return 0;
-    der = malloc(VF_SIG_DER_MAX);
-    if (der == NULL)
-        return 0;
-    if (vf_pdf_gap_decode(file + off, n, der, &dlen) == 0) {
+    if (vf_pdf_sig_der(file, len, &der, &dlen, NULL, NULL) == 0) {
         p = der;
         cms = d2i_CMS_ContentInfo(NULL, &p, (long)dlen);
         pthread_rwlock_rdlock(&v->lock);
@@ -488,17 +549,13 @@ static int ofd_classify(struct verifier *v, const unsigned char *file, size_t le
                         struct file_verdict *out)
 {
     struct vf_ofd_seal seal;
-    unsigned char d[32];
     int rc, found;
 
     out->ofd = 1;
     out->seal = -1; /* not checked */
-    SHA256(file, len, d);
-    found = digest_find(v, STORE_DIGEST_OFD_FILE, d, out, &rc);
+    found = file_known(v, STORE_DIGEST_OFD_FILE, file, len, out, &rc);
     if (found < 0)
         return rc;
-    if (found)
-        out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
     if (found && !sm2_any_revoked(v))
         return 0; /* the seal is ours and its key good: nothing new to learn from it */
     pthread_rwlock_rdlock(&v->lock);
@@ -539,12 +596,10 @@ static int file_classify(struct verifier *v, const unsigned char *file, size_t l
     out->verdict = V_NOT_OURS;
     if (vf_is_ofd(file, len))
         return ofd_classify(v, file, len, out);
-    SHA256(file, len, d);
-    found = digest_find(v, STORE_DIGEST_FILE, d, out, &rc);
+    found = file_known(v, STORE_DIGEST_FILE, file, len, out, &rc);
     if (found < 0)
         return rc;
     if (found) {
-        out->verdict = out->file_version >= out->cert.file_version ? V_IDENTICAL : V_OLDER;
         out->have_time = vf_file_sig_time(v, file, len, &out->t);
         return 0;
     }
@@ -597,10 +652,8 @@ static const char file_form_tail[] =
     "<p class=\"note\">文件只用于本次比对，不会保存。比对的是文件的每一个字节：打印后再扫描的"
     "文件无法比对，请改为扫描证书上的二维码。</p></div>";
 
-static int file_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
-{
-    return upload_form(v, c, p, "<h2>核验证书文件</h2>", "/check/file", file_form_tail);
-}
+static const struct upload_page file_upload = {"核验证书文件", "<h2>核验证书文件</h2>",
+                                               "/check/file", file_form_tail};
 
 static int verdict_html(struct verifier *v, const struct file_verdict *fv, struct jp_buf *b)
 {
@@ -661,21 +714,25 @@ static int verdict_html(struct verifier *v, const struct file_verdict *fv, struc
     return rc == 0 ? jp_buf_puts(b, line) : rc;
 }
 
-static int h_file_get(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
-{
-    return form_reply(v, c, r, "核验证书文件", file_form);
-}
+/* Why an upload was refused: for the page and for the API. */
+struct upload_err {
+    unsigned status;  /* 400 or 413 */
+    const char *code; /* the API's error code */
+    const char *text; /* the page's message (Chinese) */
+    const char *api;  /* the API's message (English) */
+};
 
-/* Reads the upload of a file check: 0 with u filled, else status, code and text of the error. */
+/* Reads the upload of a file check: 0 with u filled, else e says why. */
 static int upload_take(const struct vf_call *c, int raw_ok, struct pages_upload *u,
-                       unsigned *status, const char **code, const char **text)
+                       struct upload_err *e)
 {
     int rc;
 
     memset(u, 0, sizeof(*u));
-    *status = 400;
-    *code = "invalid_upload";
-    *text = "上传的内容无法识别，请选择一个 PDF 或 OFD 文件重新上传";
+    *e = (struct upload_err){400, "invalid_upload",
+                             "上传的内容无法识别，请选择一个 PDF 或 OFD 文件重新上传",
+                             "expected a file in field file of multipart/form-data, "
+                             "or the file as the body"};
     if (raw_ok && (c->ctype == NULL || strncasecmp(c->ctype, "multipart/", 10) != 0)) {
         u->file = c->body;
         u->file_len = c->len;
@@ -684,16 +741,13 @@ static int upload_take(const struct vf_call *c, int raw_ok, struct pages_upload 
     } else {
         rc = pages_multipart_parse(c->ctype, c->body, c->len, "file", u);
     }
-    if (rc == PAGES_E_TOO_BIG) {
-        *status = 413;
-        *code = "file_too_large";
-        *text = "文件超过 2 MiB";
-    }
+    if (rc == PAGES_E_TOO_BIG)
+        *e = (struct upload_err){413, "file_too_large", "文件超过 2 MiB", "file exceeds 2 MiB"};
     if (rc == 0 && !u->has_file)
         rc = PAGES_E_FORM;
     if (rc == 0 && u->file_len == 0) {
-        *code = "empty_file";
-        *text = "上传的文件是空的（0 字节）";
+        *e = (struct upload_err){400, "empty_file", "上传的文件是空的（0 字节）",
+                                 "the file is empty"};
         rc = PAGES_E_FORM;
     }
     return rc;
@@ -704,23 +758,20 @@ static int h_file_post(struct verifier *v, const struct vf_call *c, struct vf_re
     struct file_verdict fv;
     struct pages_upload u;
     struct pages_page p;
-    const char *code, *text;
-    unsigned status;
-    int rc;
+    struct upload_err e;
+    int rc = upload_take(c, 0, &u, &e);
 
-    rc = upload_take(c, 0, &u, &status, &code, &text);
     if (rc == PAGES_E_FORM || rc == PAGES_E_TOO_BIG)
-        return vf_reply_message(r, status, "无法核验", text);
+        return vf_reply_message(r, e.status, "无法核验", e.text);
     if (rc != 0)
         return rc;
-    pages_page_init(&p);
     if (pages_csrf_check(c->cookie, &u.fields) != 0) {
         pages_upload_free(&u);
-        rc = pages_csrf_refused(&p);
-        goto out_reply;
+        return vf_reply_csrf_refused(r);
     }
     rc = file_classify(v, u.file, u.file_len, &fv);
     pages_upload_free(&u);
+    pages_page_init(&p);
     if (rc == 0)
         rc = pages_begin(&p, "文件核验结果", NULL);
     if (rc == 0)
@@ -728,14 +779,8 @@ static int h_file_post(struct verifier *v, const struct vf_call *c, struct vf_re
     if (rc == 0)
         rc = verdict_html(v, &fv, &p.body);
     if (rc == 0)
-        rc = file_form(v, c, &p);
-    if (rc == 0)
-        rc = pages_end(&p);
-out_reply:
-    if (rc == 0)
-        rc = vf_reply_page(r, &p);
-    pages_page_free(&p);
-    return rc;
+        rc = upload_form(v, c, &file_upload, &p);
+    return page_done(r, &p, rc);
 }
 
 /* POST /api/v1/check-file: multipart (field file) or the file itself as the body. */
@@ -743,18 +788,11 @@ static int h_file_api(struct verifier *v, const struct vf_call *c, struct vf_rep
 {
     struct file_verdict fv;
     struct pages_upload u;
-    const char *code, *text;
-    unsigned status;
-    int rc;
+    struct upload_err e;
+    int rc = upload_take(c, 1, &u, &e);
 
-    rc = upload_take(c, 1, &u, &status, &code, &text);
     if (rc == PAGES_E_FORM || rc == PAGES_E_TOO_BIG)
-        return vf_reply_error(r, status, code,
-                              status == 413 ? "file exceeds 2 MiB"
-                              : strcmp(code, "empty_file") == 0
-                                  ? "the file is empty"
-                                  : "expected a file in field file of multipart/form-data, "
-                                    "or the file as the body");
+        return vf_reply_error(r, e.status, e.code, e.api);
     if (rc != 0)
         return rc;
     rc = file_classify(v, u.file, u.file_len, &fv);
@@ -958,15 +996,8 @@ static const char roster_form_tail[] =
     "<p class=\"note\">结果会生成一个保存 90 天的链接，显示查询时的状态，"
     "可发给他人再次打开或打印。</p></div>";
 
-static int roster_form(struct verifier *v, const struct vf_call *c, struct pages_page *p)
-{
-    return upload_form(v, c, p, "<h1>批量核验（花名册）</h1>", "/check/roster", roster_form_tail);
-}
-
-static int h_roster_get(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
-{
-    return form_reply(v, c, r, "批量核验", roster_form);
-}
+static const struct upload_page roster_upload = {"批量核验", "<h1>批量核验（花名册）</h1>",
+                                                 "/check/roster", roster_form_tail};
 
 /* The numbers of a roster form: the uploaded file when one was given, else the textarea. */
 static const char *roster_text(const struct pages_upload *u, size_t *len)
@@ -1247,19 +1278,23 @@ int vf_route_people(struct verifier *v, const struct vf_call *c, struct vf_reply
     if (strcmp(path, "/") == 0 || strcmp(path, "/c") == 0) {
         *ep = VF_EP_PEOPLE;
         *rc = !get              ? wrong_method(r, "GET")
-              : path[1] == '\0' ? form_reply(v, c, r, "首页", home_form)
+              : path[1] == '\0' ? form_reply(v, c, r, "首页", home_form, NULL)
                                 : h_lookup_form(c, r);
     } else if (strncmp(path, "/c/", 3) == 0) {
         *rc = route_cert(v, c, r, ep);
     } else if (strcmp(path, "/check/file") == 0) {
         *ep = VF_EP_FILE_CHECK;
-        *rc = get ? h_file_get(v, c, r) : post ? h_file_post(v, c, r) : wrong_method(r, "GET");
+        *rc = get    ? upload_get(v, c, r, &file_upload)
+              : post ? h_file_post(v, c, r)
+                     : wrong_method(r, "GET");
     } else if (strcmp(path, "/api/v1/check-file") == 0) {
         *ep = VF_EP_FILE_CHECK;
         *rc = post ? h_file_api(v, c, r) : vf_reply_error(r, 405, "method_not_allowed", "use POST");
     } else if (strcmp(path, "/check/roster") == 0) {
         *ep = VF_EP_ROSTER;
-        *rc = get ? h_roster_get(v, c, r) : post ? h_roster_post(v, c, r) : wrong_method(r, "GET");
+        *rc = get    ? upload_get(v, c, r, &roster_upload)
+              : post ? h_roster_post(v, c, r)
+                     : wrong_method(r, "GET");
     } else if (strcmp(path, "/api/v1/roster") == 0) {
         *ep = VF_EP_ROSTER;
         *rc =

@@ -47,18 +47,15 @@ static int pdf_check(const keys_trust_t *t, const unsigned char *file, size_t le
     int rc;
 
     out->format = "pdf";
-    if (store_pdf_sig_span(file, len, &off, &n) != 0) {
+    rc = vf_pdf_sig_der(file, len, &der, &dlen, &off, &n);
+    if (rc == ENOENT)
         jp_errf(out->reason, sizeof out->reason, "no signature (/ByteRange) in the PDF");
-        return 0;
-    }
-    der = malloc(VF_SIG_DER_MAX);
-    if (der == NULL)
-        return ENOMEM;
-    if (vf_pdf_gap_decode(file + off, n, der, &dlen) != 0) {
+    if (rc == EINVAL)
         jp_errf(out->reason, sizeof out->reason, "the signature value is not hexadecimal");
-        free(der);
+    if (rc == ENOENT || rc == EINVAL)
         return 0;
-    }
+    if (rc != 0)
+        return rc;
     ranges[0] = (struct jp_span){file, off};
     ranges[1] = (struct jp_span){file + off + n, len - off - n};
     rc = keys_trust_cms_verify(t, der, dlen, ranges, 2, &cv, out->reason, sizeof out->reason);

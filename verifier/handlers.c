@@ -29,6 +29,33 @@ void vf_reply_clear(struct vf_reply *r)
     r->len = 0;
 }
 
+int vf_reply_attachment(struct vf_reply *r, const char *ctype, struct jp_buf *body, const char *no,
+                        const char *ext)
+{
+    vf_reply_clear(r);
+    r->status = 200;
+    r->ctype = ctype;
+    r->body = jp_buf_detach(body, &r->len);
+    r->html = 1; /* no-store, nosniff */
+    return jp_strf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s.%s\"", no,
+                   ext);
+}
+
+int vf_home_published(struct verifier *v, struct vf_reply *r, const char *name, size_t max,
+                      const char *none, unsigned char **data, size_t *len)
+{
+    char path[VF_PATH_MAX];
+    int rc = jp_path_join(path, sizeof(path), v->home, name);
+
+    *data = NULL;
+    *len = 0;
+    if (rc == 0)
+        rc = jp_read_file(path, max, data, len);
+    if (rc == ENOENT)
+        return vf_reply_error(r, 404, "not_found", none);
+    return rc;
+}
+
 int vf_reply_json(struct vf_reply *r, unsigned status, json_t *obj)
 {
     char *text;
@@ -846,17 +873,12 @@ static int h_changes(struct verifier *v, const struct vf_call *c, struct vf_repl
 
 static int h_trust_list(struct verifier *v, const struct vf_call *c, struct vf_reply *r)
 {
-    char path[VF_PATH_MAX];
     unsigned char *text = NULL;
     size_t len = 0;
-    int rc;
+    int rc = vf_home_published(v, r, JP_HOME_TRUST_LIST, KEYS_TRUST_FILE_MAX,
+                               "no trust list is published", &text, &len);
 
-    rc = jp_path_join(path, sizeof(path), v->home, JP_HOME_TRUST_LIST);
-    if (rc == 0)
-        rc = jp_read_file(path, KEYS_TRUST_FILE_MAX, &text, &len);
-    if (rc == ENOENT)
-        return vf_reply_error(r, 404, "not_found", "no trust list is published");
-    if (rc != 0)
+    if (rc != 0 || text == NULL)
         return rc;
     return vf_reply_cacheable(r, c, "application/x-pem-file", text, len, 300);
 }

@@ -484,16 +484,16 @@ int vf_reply_pdf(struct verifier *v, const char *no, struct vf_reply *r)
         jp_buf_free(&pdf);
         return rc;
     }
-    vf_reply_clear(r);
-    r->status = 200;
-    r->ctype = "application/pdf";
-    r->body = jp_buf_detach(&pdf, &r->len);
-    r->html = 1; /* no-store, nosniff */
-    return jp_strf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s.pdf\"", no);
+    return vf_reply_attachment(r, "application/pdf", &pdf, no, "pdf");
 }
 
-/* /me/{no}.ofd: as /me/{no}.pdf; 404 when the store has no OFD package for it. */
-static int h_me_ofd(struct verifier *v, const struct vf_call *c, const char *no, struct vf_reply *r)
+/*
+ * /me/{no}.pdf and /me/{no}.ofd (ofd 1): the file of a certificate of the
+ * signed-in holder, else 404; the OFD also 404 when the store has no
+ * package for it.
+ */
+static int h_me_file(struct verifier *v, const struct vf_call *c, const char *no, int ofd,
+                     struct vf_reply *r)
 {
     struct store_cert cert;
     struct holder h;
@@ -502,29 +502,12 @@ static int h_me_ofd(struct verifier *v, const struct vf_call *c, const char *no,
     if (!signed_in(v, c, &h, &rc))
         return rc != 0 ? rc : vf_reply_redirect(r, "/me", NULL);
     if (holder_cert(v, &h, no, &cert, &rc)) {
-        rc = vf_reply_ofd(v, no, r);
-        if (rc == STORE_ENOTFOUND)
+        rc = ofd ? vf_reply_ofd(v, no, r) : vf_reply_pdf(v, no, r);
+        if (ofd && rc == STORE_ENOTFOUND)
             rc = vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
     } else if (rc == 0) {
         rc = vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
     }
-    jp_cleanse(&h, sizeof(h));
-    jp_cleanse(&cert, sizeof(cert));
-    return rc;
-}
-
-static int h_me_pdf(struct verifier *v, const struct vf_call *c, const char *no, struct vf_reply *r)
-{
-    struct store_cert cert;
-    struct holder h;
-    int rc;
-
-    if (!signed_in(v, c, &h, &rc))
-        return rc != 0 ? rc : vf_reply_redirect(r, "/me", NULL);
-    if (holder_cert(v, &h, no, &cert, &rc))
-        rc = vf_reply_pdf(v, no, r);
-    else if (rc == 0)
-        rc = vf_reply_message(r, 404, "页面不存在", "没有这个页面。");
     jp_cleanse(&h, sizeof(h));
     jp_cleanse(&cert, sizeof(cert));
     return rc;
@@ -853,9 +836,9 @@ static int route_me(struct verifier *v, const struct vf_call *c, const char *res
     memcpy(no, rest, n);
     no[n] = '\0';
     if (strcmp(rest + n, ".pdf") == 0)
-        return get ? h_me_pdf(v, c, no, r) : wrong_method(r);
+        return get ? h_me_file(v, c, no, 0, r) : wrong_method(r);
     if (strcmp(rest + n, ".ofd") == 0)
-        return get ? h_me_ofd(v, c, no, r) : wrong_method(r);
+        return get ? h_me_file(v, c, no, 1, r) : wrong_method(r);
     if (strcmp(rest + n, "/print") == 0)
         return get ? h_me_print(v, c, no, r) : wrong_method(r);
     if (strcmp(rest + n, "/shares") == 0)

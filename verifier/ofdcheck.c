@@ -103,12 +103,7 @@ int vf_reply_ofd(struct verifier *v, const char *no, struct vf_reply *r)
         jp_buf_free(&pkg);
         return rc;
     }
-    vf_reply_clear(r);
-    r->status = 200;
-    r->ctype = "application/ofd";
-    r->body = jp_buf_detach(&pkg, &r->len);
-    r->html = 1; /* no-store, nosniff */
-    return jp_strf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s.ofd\"", no);
+    return vf_reply_attachment(r, "application/ofd", &pkg, no, "ofd");
 }
 
 int vf_has_ofd(struct verifier *v, const char *no)

@@ -100,16 +100,11 @@ int vf_file_sig_time(struct verifier *v, const unsigned char *file, size_t len,
                      struct keys_sig_time *out)
 {
     unsigned char *der = NULL;
-    size_t off, n, dlen = 0;
+    size_t dlen = 0;
     int have = 0;
 
     memset(out, 0, sizeof *out);
-    if (store_pdf_sig_span(file, len, &off, &n) != 0)
-        return 0;
-    der = malloc(VF_SIG_DER_MAX);
-    if (der == NULL)
-        return 0;
-    if (vf_pdf_gap_decode(file + off, n, der, &dlen) == 0) {
+    if (vf_pdf_sig_der(file, len, &der, &dlen, NULL, NULL) == 0) {
         pthread_rwlock_rdlock(&v->lock);
         have = v->trust != NULL && keys_cms_sig_time(v->trust, der, dlen, out) == 0;
         pthread_rwlock_unlock(&v->lock);

@@ -493,6 +493,20 @@ int vf_h_crl(struct verifier *v, const struct vf_call *c, const char *file, stru
 /* Releases out->body. */
 void vf_reply_clear(struct vf_reply *r);
 /*
+ * A 200 download of body (moved into r; body is left empty) as ctype, named
+ * "no.ext" in Content-Disposition, not stored by caches. Returns 0 or ENOSPC.
+ */
+int vf_reply_attachment(struct vf_reply *r, const char *ctype, struct jp_buf *body, const char *no,
+                        const char *ext);
+/*
+ * Reads the published file name in v's home (at most max bytes) into *data
+ * (the caller's, free() it) and *len. When there is none, a 404 whose
+ * message is none is the reply, *data stays NULL and the code of
+ * vf_reply_error is returned; else 0 or an error of jp_read_file.
+ */
+int vf_home_published(struct verifier *v, struct vf_reply *r, const char *name, size_t max,
+                      const char *none, unsigned char **data, size_t *len);
+/*
  * Makes a page of the pages module the reply: its status, HTML body (moved:
  * p->body is left empty), Set-Cookie and Retry-After; the daemon adds the
  * security headers of every page (PAGES_CSP, nosniff, no-referrer,
@@ -694,8 +708,15 @@ struct vf_ofd_seal {
 };
 
 #define VF_SIG_DER_MAX (256u * 1024) /* bytes of a PDF signature value decoded (pdf.h reservation) */
-/* Decodes the hex digits of a PDF signature gap "<...>" (n bytes) into der (VF_SIG_DER_MAX). */
-int vf_pdf_gap_decode(const unsigned char *gap, size_t n, unsigned char *der, size_t *dlen);
+/*
+ * The DER of file's last signature value (its /ByteRange gap, hex decoded):
+ * 0 with *der (the caller's, free() it) and *dlen, and the gap's offset and
+ * length in *off and *n unless NULL; ENOENT when the file has no /ByteRange
+ * signature, EINVAL when the value is not hexadecimal, ENOMEM. *der is NULL
+ * on every error.
+ */
+int vf_pdf_sig_der(const unsigned char *file, size_t len, unsigned char **der, size_t *dlen,
+                   size_t *off, size_t *n);
 /* 1 when file starts like a ZIP (an OFD package), else 0. */
 int vf_is_ofd(const unsigned char *file, size_t len);
 /*
