@@ -20,7 +20,7 @@ export JIANPEI_PKCS11_MODULE=$SOFTHSM_MODULE JIANPEI_PKCS11_PIN=123456
 # token at once (a concurrent init reads a half-written token file: "no token labelled").
 # Nothing is left out: a token home's own TSA signs with the key init made in the token.
 # A test that fails here is run once more (and its first failure stays in the output):
-# SoftHSM2 rewrites its token file at every login, and a daemon of the test before that is
-# still logging out can leave the next `init` a half-written token ("no token labelled";
-# seen once in 69 for test_verifier_valgrind, which passes alone). A failure twice in a row fails.
+# SoftHSM2 rewrites its token file at every login, and processes of one token race on it
+# (seen: "no token labelled" under -j2). One CI run had test_verifier_valgrind fail to make its
+# home here (cause not caught; it passes alone and in the next runs). Twice in a row fails.
 ctest --test-dir "$build" --repeat until-pass:2 --output-on-failure -j1 "$@"

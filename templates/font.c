@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -450,6 +451,18 @@ static int fast_run(const struct font_face *f, const uint32_t *cps, size_t n, hb
     return rc;
 }
 
+static pthread_mutex_t subset_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void font_subset_begin(void)
+{
+    pthread_mutex_lock(&subset_lock);
+}
+
+void font_subset_end(void)
+{
+    pthread_mutex_unlock(&subset_lock);
+}
+
 /* New glyph ids of the pack's characters, and the subset face itself. */
 static int subset_run(const struct font_face *f, const uint32_t *cps, size_t n,
                       hb_codepoint_t *gids, hb_face_t **sub)
@@ -468,8 +481,10 @@ static int subset_run(const struct font_face *f, const uint32_t *cps, size_t n,
             goto out_free_input;
         rc = 0;
     }
+    font_subset_begin();
     plan = hb_subset_plan_create_or_fail(f->face, in);
     if (plan == NULL) {
+        font_subset_end();
         rc = EIO;
         goto out_free_input;
     }
@@ -480,6 +495,7 @@ static int subset_run(const struct font_face *f, const uint32_t *cps, size_t n,
     if (*sub == NULL)
         rc = EIO;
     hb_subset_plan_destroy(plan);
+    font_subset_end();
 out_free_input:
     hb_subset_input_destroy(in);
     return rc;

@@ -116,6 +116,16 @@ int font_lib_find(const struct font_lib *lib, uint32_t cp);
 int font_lib_advance(const struct font_lib *lib, size_t face, uint32_t cp);
 
 /*
+ * hb_subset_or_fail / hb_subset_plan_* on one of the library's shared faces:
+ * HarfBuzz 6.0 (Debian 12) is not safe for two subsets of one preprocessed face
+ * at once (ASan saw a double free inside hb_subset_plan_create_or_fail with the
+ * PDF and the OFD subsetting in two issuing threads), so every such call runs
+ * inside font_subset_begin()/font_subset_end() (one process-wide mutex).
+ */
+void font_subset_begin(void);
+void font_subset_end(void);
+
+/*
  * Builds a pack of face holding the n distinct code points cps (n <=
  * FONT_MAX_CODES, each present in the face), compressed at libdeflate level (1-12).
  * The pack owns copies; free it with font_pack_free. Returns 0, ENOMEM,

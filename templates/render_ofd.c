@@ -457,7 +457,9 @@ static int make_fonts(struct odoc *d)
         if (in == NULL)
             return ENOMEM;
         hb_set_union(hb_subset_input_unicode_set(in), d->used[f]);
+        font_subset_begin(); /* shared face: see font.h */
         sub = hb_subset_or_fail(lib->faces[f].face, in);
+        font_subset_end();
         hb_subset_input_destroy(in);
         d->ttf[f] = sub != NULL ? hb_face_reference_blob(sub) : NULL;
         hb_face_destroy(sub);
