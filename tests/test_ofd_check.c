@@ -508,35 +508,14 @@ static const char *expect(const char *status_verdict, const char *no)
     return out;
 }
 
-/* The file check form: GET for the CSRF pair, then POST the package; the page. */
+/* The file check form (vc_form_check) with pkg; the page. The form itself must offer OFD. */
 static int form_check(int port, const struct jp_buf *pkg, struct vc_resp *page)
 {
-    static const char boundary[] = "----jpOfdBoundary5u2X";
-    char sc[256] = "", token[64] = "", hdrs[512], head[512];
-    struct jp_buf body;
-    struct vc_resp r;
-    int rc, n;
+    struct vc_resp form;
+    int rc = vc_form_check(port, pkg->data, pkg->len, &form, page);
 
-    rc = vc_http(port, "GET", "/check/file", NULL, NULL, 0, &r);
-    if (rc == 0 && vc_header(&r, "Set-Cookie", sc, sizeof sc) == 0 &&
-        strncmp(sc, "jp_csrf=", 8) == 0)
-        snprintf(token, sizeof token, "%.*s", (int)strcspn(sc + 8, ";"), sc + 8);
-    CHECK(has(&r, "OFD") && has(&r, ".ofd"));
-    vc_resp_free(&r);
-    n = snprintf(head, sizeof head,
-                 "--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n--%s\r\n"
-                 "Content-Disposition: form-data; name=\"file\"; filename=\"cert.ofd\"\r\n"
-                 "Content-Type: application/ofd\r\n\r\n",
-                 boundary, token, boundary);
-    jp_buf_init(&body, 8u << 20);
-    CHECK(jp_buf_append(&body, head, (size_t)n) == 0 &&
-          jp_buf_append(&body, pkg->data, pkg->len) == 0 && jp_buf_puts(&body, "\r\n--") == 0 &&
-          jp_buf_puts(&body, boundary) == 0 && jp_buf_puts(&body, "--\r\n") == 0);
-    snprintf(hdrs, sizeof hdrs,
-             "Cookie: jp_csrf=%s\r\nContent-Type: multipart/form-data; boundary=%s\r\n", token,
-             boundary);
-    rc = vc_http(port, "POST", "/check/file", hdrs, body.data, body.len, page);
-    jp_buf_free(&body);
+    CHECK(has(&form, "OFD") && has(&form, ".ofd"));
+    vc_resp_free(&form);
     return rc;
 }
 
@@ -573,23 +552,13 @@ static void test_file_check(int port, const struct holder *h, const struct jp_bu
     vc_resp_free(&page);
 }
 
-/* jianpei-verifier verify-file FILE --trust HOME/trust-list.pem [--json]: exit status; out gets
- * stdout. */
+/* vc_verify_file against the home's trust list, its output logged as verify-file.out. */
 static int verify_file(const char *file, int json, char *out, size_t outsz)
 {
-    char trust[400], log[400];
-    char *argv[] = {verifier_bin, "verify-file",          (char *)file, "--trust",
-                    trust,        json ? "--json" : NULL, NULL};
-    char *text;
-    int rc;
+    char log[400];
 
-    snprintf(trust, sizeof trust, "%s/trust-list.pem", home);
     path_in(log, sizeof log, "verify-file.out");
-    rc = vc_run(argv, log);
-    text = vc_slurp(log, NULL);
-    snprintf(out, outsz, "%s", text != NULL ? text : "");
-    free(text);
-    return rc;
+    return vc_verify_file(verifier_bin, home, file, json, log, out, outsz);
 }
 
 static void save(const char *name, const struct jp_buf *b, char *path, size_t pathsz)

@@ -67,20 +67,13 @@ static int sm2_kid(const char *h, const char *state, char kid[17])
     return found;
 }
 
+/* vc_verify_file against the home's trust list, its output logged as verify-file.out. */
 static int verify_file(const char *file, char *out, size_t outsz)
 {
-    char trust[400], log[400];
-    char *argv[] = {verifier_bin, "verify-file", (char *)file, "--trust", trust, NULL};
-    char *text;
-    int rc;
+    char log[400];
 
-    snprintf(trust, sizeof trust, "%s/trust-list.pem", home);
     path_in(log, sizeof log, "verify-file.out");
-    rc = vc_run(argv, log);
-    text = vc_slurp(log, NULL);
-    snprintf(out, outsz, "%s", text != NULL ? text : "");
-    free(text);
-    return rc;
+    return vc_verify_file(verifier_bin, home, file, 0, log, out, outsz);
 }
 
 /* The state the trust list gives the SM2 kid kid; -1 when it does not list it. */
@@ -165,42 +158,18 @@ static void test_crl(const char *revoked_cert)
     free(cert);
 }
 
-/* POSTs the file at path to the file check form: the page into *page. */
+/* POSTs the file at path to the file check form (vc_form_check): the page into *page. */
 static int form_check(int port, const char *path, struct vc_resp *page)
 {
-    static const char boundary[] = "----jpSm2Boundary7q";
-    char sc[256] = "", token[64] = "", hdrs[512], head[512];
     unsigned char *file = NULL;
     size_t flen = 0;
-    struct jp_buf body;
-    struct vc_resp r;
-    int rc, n;
+    int rc;
 
-    rc = vc_http(port, "GET", "/check/file", NULL, NULL, 0, &r);
-    if (rc == 0 && vc_header(&r, "Set-Cookie", sc, sizeof sc) == 0 &&
-        strncmp(sc, "jp_csrf=", 8) == 0)
-        snprintf(token, sizeof token, "%.*s", (int)strcspn(sc + 8, ";"), sc + 8);
-    vc_resp_free(&r);
-    if (rc != 0 || jp_read_file(path, 8u << 20, &file, &flen) != 0)
+    memset(page, 0, sizeof(*page));
+    if (jp_read_file(path, 8u << 20, &file, &flen) != 0)
         return -1;
-    n = snprintf(head, sizeof head,
-                 "--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n--%s\r\n"
-                 "Content-Disposition: form-data; name=\"file\"; filename=\"cert.ofd\"\r\n"
-                 "Content-Type: application/ofd\r\n\r\n",
-                 boundary, token, boundary);
-    jp_buf_init(&body, 8u << 20);
-    rc = jp_buf_append(&body, head, (size_t)n) == 0 && jp_buf_append(&body, file, flen) == 0 &&
-                 jp_buf_puts(&body, "\r\n--") == 0 && jp_buf_puts(&body, boundary) == 0 &&
-                 jp_buf_puts(&body, "--\r\n") == 0
-             ? 0
-             : -1;
+    rc = vc_form_check(port, file, flen, NULL, page);
     free(file);
-    snprintf(hdrs, sizeof hdrs,
-             "Cookie: jp_csrf=%s\r\nContent-Type: multipart/form-data; boundary=%s\r\n", token,
-             boundary);
-    if (rc == 0)
-        rc = vc_http(port, "POST", "/check/file", hdrs, body.data, body.len, page);
-    jp_buf_free(&body);
     return rc;
 }
 

@@ -352,6 +352,78 @@ int vc_csrf(int port, char token[32], char cookie[96])
     return rc;
 }
 
+/* The multipart body of vc_form_check: the csrf field, then data as the file field. */
+static int form_body(const char *boundary, const char *token, const void *data, size_t len,
+                     struct jp_buf *body)
+{
+    char head[512];
+
+    if (jp_strf(head, sizeof head,
+                "--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n--%s\r\n"
+                "Content-Disposition: form-data; name=\"file\"; filename=\"cert.ofd\"\r\n"
+                "Content-Type: application/ofd\r\n\r\n",
+                boundary, token, boundary) != 0)
+        return -1;
+    if (jp_buf_puts(body, head) != 0 || jp_buf_append(body, data, len) != 0 ||
+        jp_buf_puts(body, "\r\n--") != 0 || jp_buf_puts(body, boundary) != 0 ||
+        jp_buf_puts(body, "--\r\n") != 0)
+        return -1;
+    return 0;
+}
+
+int vc_form_check(int port, const void *data, size_t len, struct vc_resp *form,
+                  struct vc_resp *page)
+{
+    static const char boundary[] = "----jpFormBoundary5u2X";
+    char sc[256] = "", token[64] = "", hdrs[512];
+    struct jp_buf body;
+    struct vc_resp r;
+    int rc;
+
+    memset(page, 0, sizeof(*page));
+    rc = vc_http(port, "GET", "/check/file", NULL, NULL, 0, &r);
+    if (rc == 0 && vc_header(&r, "Set-Cookie", sc, sizeof sc) == 0 &&
+        strncmp(sc, "jp_csrf=", 8) == 0)
+        snprintf(token, sizeof token, "%.*s", (int)strcspn(sc + 8, ";"), sc + 8);
+    if (form != NULL)
+        *form = r;
+    else
+        vc_resp_free(&r);
+    if (rc != 0)
+        return -1;
+    jp_buf_init(&body, len + 4096);
+    if (form_body(boundary, token, data, len, &body) != 0 ||
+        jp_strf(hdrs, sizeof hdrs,
+                "Cookie: jp_csrf=%s\r\nContent-Type: multipart/form-data; boundary=%s\r\n", token,
+                boundary) != 0)
+        rc = -1;
+    if (rc == 0)
+        rc = vc_http(port, "POST", "/check/file", hdrs, body.data, body.len, page);
+    jp_buf_free(&body);
+    return rc;
+}
+
+int vc_verify_file(const char *verifier_bin, const char *home, const char *file, int json,
+                   const char *log, char *out, size_t outsz)
+{
+    char trust[600];
+    char *argv[] = {(char *)verifier_bin,   "verify-file", (char *)file, "--trust", trust,
+                    json ? "--json" : NULL, NULL};
+    char *text;
+    int rc;
+
+    if (outsz > 0)
+        out[0] = '\0';
+    if (jp_path_join(trust, sizeof trust, home, "trust-list.pem") != 0)
+        return -1;
+    rc = vc_run(argv, log);
+    text = vc_slurp(log, NULL);
+    if (outsz > 0)
+        snprintf(out, outsz, "%s", text != NULL ? text : "");
+    free(text);
+    return rc;
+}
+
 /* BIN/jianpei-issuer and DIR/jianpei-home into issuer[600] and home[600]; -1 when one does not fit.
  */
 int vc_scratch(char *dir, size_t dirsz, const char *tmpl, char *home, size_t homesz)

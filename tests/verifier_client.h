@@ -73,6 +73,24 @@ int vc_sign(const char *secret, const char *method, const char *target, const ch
 int vc_header(const struct vc_resp *r, const char *name, char *out, size_t outsz);
 /* The jp_csrf token a GET of /me hands out, and its cookie header line; 0 when given. */
 int vc_csrf(int port, char token[32], char cookie[96]);
+/*
+ * The file check form as a browser uses it: GET /check/file for the CSRF
+ * cookie, then POST data (len bytes, sent as cert.ofd, application/ofd) with
+ * that token as multipart/form-data. form, when not NULL, receives the GET's
+ * answer (the caller frees it with vc_resp_free; NULL: freed here); page
+ * receives the POST's answer (the caller frees it). Returns 0, or -1 when an
+ * exchange failed or the body does not fit (then *page holds nothing).
+ */
+int vc_form_check(int port, const void *data, size_t len, struct vc_resp *form,
+                  struct vc_resp *page);
+/*
+ * Runs verifier_bin verify-file file --trust home/trust-list.pem (with --json
+ * when json is set), its stdout into the file log, and copies that output,
+ * NUL-terminated and cut to fit, into out (empty when there is none).
+ * Returns the command's exit status, or -1.
+ */
+int vc_verify_file(const char *verifier_bin, const char *home, const char *file, int json,
+                   const char *log, char *out, size_t outsz);
 
 /*
  * A test's scratch directory: copies the mkdtemp template tmpl (such as
