@@ -77,7 +77,8 @@ int render_ofd(issuer *is, const struct tmpl_fields *f, struct jp_buf *ofd, char
 /* Makes and saves an SM2 hierarchy into kdir (init and keys sm2-init). */
 int issuer_sm2_create(const char *kdir, const struct keys_create_opts *ko,
                       const unsigned char *pass, size_t passlen, char *err, size_t errlen);
-/* SHA-256 of the package's Doc_0/Signs/Sign_0/SignedValue.dat. 0 or STORE_ENOTFOUND, ENOMEM. */
+/* SHA-256 of the package's Doc_0/Signs/Sign_0/SignedValue.dat (ofd_read_entry). 0 or
+ * STORE_ENOTFOUND (no package or no such file), EIO, EFBIG, ENOMEM. */
 int issuer_ofd_seal_digest(const void *pkg, size_t len, unsigned char out[32]);
 /*
  * Puts the OFD of version c->file_version of c into STORE_OFDS_DB and records

@@ -23,11 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
-#include <zip.h>
 
 #define ISSUER_SEAL_MAX (1u << 20) /* bytes of the SES_Seal DER */
 #define ISSUER_OFD_SEALVALUE "Doc_0/Signs/Sign_0/SignedValue.dat"
@@ -211,28 +209,14 @@ int render_ofd(issuer *is, const struct tmpl_fields *f, struct jp_buf *ofd, char
 
 int issuer_ofd_seal_digest(const void *pkg, size_t len, unsigned char out[32])
 {
-    zip_source_t *src = zip_source_buffer_create(pkg, len, 0, NULL);
-    zip_t *za = src != NULL ? zip_open_from_source(src, ZIP_RDONLY, NULL) : NULL;
-    zip_file_t *f = za != NULL ? zip_fopen(za, ISSUER_OFD_SEALVALUE, 0) : NULL;
-    unsigned char buf[8192];
-    zip_int64_t n;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int rc = f != NULL ? 0 : STORE_ENOTFOUND;
+    struct jp_buf value;
+    int rc = ofd_read_entry(pkg, len, ISSUER_OFD_SEALVALUE, OFD_MAX_ENTRY, &value);
 
-    if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-        rc = ENOMEM;
-    while (rc == 0 && (n = zip_fread(f, buf, sizeof buf)) > 0)
-        if (EVP_DigestUpdate(md, buf, (size_t)n) != 1)
-            rc = ENOMEM;
-    if (rc == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
-        rc = ENOMEM;
-    EVP_MD_CTX_free(md);
-    if (f != NULL)
-        zip_fclose(f);
-    if (za != NULL)
-        zip_discard(za);
-    else
-        zip_source_free(src);
+    if (rc == 0)
+        SHA256(value.data, value.len, out);
+    else if (rc == ENOENT)
+        rc = STORE_ENOTFOUND;
+    jp_buf_free(&value);
     return rc;
 }
 

@@ -267,4 +267,16 @@ int ofd_verify(const unsigned char *pkg, size_t len, const struct ofd_verifier *
 /* Frees the buffers of a report (it stays usable). NULL-safe. */
 void ofd_report_free(struct ofd_report *r);
 
+/*
+ * Copies the file name (a path inside the package, such as
+ * "Doc_0/Signs/Sign_0/SignedValue.dat") out of the ZIP package pkg[0..len-1]
+ * into out, which it initialises with the bound max (jp_buf_init); the caller
+ * frees out with jp_buf_free(), also after an error. Nothing is verified: use
+ * ofd_verify() for that.
+ * Returns 0; ENOENT when pkg is no ZIP or holds no file name; EFBIG when the
+ * file is longer than max; EIO when libzip cannot read it (damaged, CRC
+ * mismatch); ENOMEM.
+ */
+int ofd_read_entry(const void *pkg, size_t len, const char *name, size_t max, struct jp_buf *out);
+
 #endif

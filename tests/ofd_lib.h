@@ -1,8 +1,8 @@
 /*
  * ofd_lib.h - what the OFD tests (test_ofd.c, test_ofd_check.c,
  * test_ofd_issue.c) build their packages with: PNG chunks, SM2 signing and
- * verifying through keys/sm2.c, a seal and package surgery with libzip. For
- * tests only; include after check.h, keys.h, ofd.h and util.h.
+ * verifying through keys/sm2.c, a seal and package surgery (ofd_read_entry,
+ * libzip). For tests only; include after check.h, keys.h, ofd.h and util.h.
  */
 #ifndef JP_TEST_OFD_LIB_H
 #define JP_TEST_OFD_LIB_H
@@ -124,27 +124,12 @@ static int seal_make(const keys_sm2_t *k, const char *name, const char *es_id,
 
 /* --- package surgery (libzip) ------------------------------------------------- */
 
-/* Reads the member fname of the package pkg into a new buffer out. Returns 0, or -1. */
+/* The member fname of the package pkg into a new buffer out (ofd_read_entry, bound
+ * OFD_MAX_ENTRY); the caller frees out. Returns 0, or ofd_read_entry's code. */
 static int zip_get(const struct jp_buf *pkg, const char *fname, struct jp_buf *out) UNUSED_FN;
 static int zip_get(const struct jp_buf *pkg, const char *fname, struct jp_buf *out)
 {
-    zip_source_t *src = zip_source_buffer_create(pkg->data, pkg->len, 0, NULL);
-    zip_t *za = zip_open_from_source(src, ZIP_RDONLY, NULL);
-    zip_file_t *f = za != NULL ? zip_fopen(za, fname, 0) : NULL;
-    unsigned char buf[8192];
-    zip_int64_t n;
-    int rc = f != NULL ? 0 : -1;
-
-    jp_buf_init(out, 16u << 20);
-    while (f != NULL && (n = zip_fread(f, buf, sizeof buf)) > 0)
-        rc |= jp_buf_append(out, buf, (size_t)n);
-    if (f != NULL)
-        zip_fclose(f);
-    if (za != NULL)
-        zip_discard(za);
-    else
-        zip_source_free(src);
-    return rc;
+    return ofd_read_entry(pkg->data, pkg->len, fname, OFD_MAX_ENTRY, out);
 }
 
 /*
