@@ -16,10 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build/bin}
 secs=${WRK_SECONDS:-4}
 . "$root/bench/lib.sh"
-bench_need bench_holder wrk python3 curl
-work=$(mktemp -d /tmp/jp-bench-holder-XXXXXX)
-vpid=
-trap bench_cleanup EXIT
+bench_start bench_holder holder wrk python3 curl
 
 home=$work/home
 bench_issued "$bin" "$home" "$work/in.jsonl" "$work/rep.json" 200 --seed 5

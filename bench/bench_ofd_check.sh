@@ -17,10 +17,7 @@ bin=${1:-$root/build/bin}
 secs=${WRK_SECONDS:-4}
 runs=${RUNS:-50}
 . "$root/bench/lib.sh"
-bench_need bench_ofd_check wrk python3 curl
-work=$(mktemp -d /tmp/jp-bench-ofd-XXXXXX)
-vpid=
-trap bench_cleanup EXIT
+bench_start bench_ofd_check ofd wrk python3 curl
 
 bench_issued "$bin" "$work/h" "$work/in.jsonl" "$work/r.json" 100
 no=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["issued"][0]["certificate_no"])' \

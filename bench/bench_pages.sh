@@ -18,11 +18,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build/bin}
 secs=${WRK_SECONDS:-4}
 . "$root/bench/lib.sh"
-bench_need bench_pages nginx wrk python3 curl
-work=$(mktemp -d /tmp/jp-bench-pages-XXXXXX)
+bench_start bench_pages pages nginx wrk python3 curl
 chmod 755 "$work" # nginx workers read its html/ as another user
-vpid= npid=
-trap bench_cleanup EXIT
 
 bench_issued "$bin" "$work/h" "$work/in.jsonl" "$work/r.json" 500
 python3 - "$work" <<'EOF'

@@ -20,6 +20,19 @@ bench_cleanup() {
   [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
 }
 
+# bench_start NAME TAG TOOL...: the start every verifier benchmark shares: exits 2
+# when a TOOL is missing (bench_need), makes the work directory $work
+# (/tmp/jp-bench-TAG-XXXXXX), clears $vpid and $npid and sets bench_cleanup as
+# the EXIT trap.
+bench_start() {
+  local name=$1 tag=$2
+  shift 2
+  bench_need "$name" "$@"
+  work=$(mktemp -d "/tmp/jp-bench-$tag-XXXXXX")
+  vpid= npid=
+  trap bench_cleanup EXIT
+}
+
 # bench_post_lua FILE CTYPE: writes FILE.lua, a wrk script that POSTs FILE as CTYPE.
 bench_post_lua() {
   cat >"$1.lua" <<EOF
