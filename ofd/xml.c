@@ -277,58 +277,63 @@ int ofd_xml_document(const struct ofd_doc *doc, unsigned *max_id, unsigned char 
  * Starts a resource file, <ofd:Res BaseLoc="Res"><ofd:list>, whose entries
  * the caller writes; 0 or OFD_EXML.
  */
-static int res_open(struct xw *x, const char *list)
+/* The i-th Font of PublicRes.xml. */
+static void font_res(struct xw *x, const struct ofd_doc *doc, size_t i)
 {
-    if (xw_open(x, "Res") != 0)
+    char file[64];
+
+    xw_start(x, "Font");
+    xw_attrf(x, "ID", "%u", OFD_FONT_ID(i));
+    xw_attr(x, "FontName", doc->fonts[i].name);
+    if (doc->fonts[i].family != NULL)
+        xw_attr(x, "FamilyName", doc->fonts[i].family);
+    if (ofd_font_file(file, sizeof file, i) != 0)
+        x->bad = 1;
+    xw_elem(x, "FontFile", file);
+    xw_end(x);
+}
+
+/* The i-th MultiMedia of DocumentRes.xml. */
+static void image_res(struct xw *x, const struct ofd_doc *doc, size_t i)
+{
+    char file[64];
+
+    xw_start(x, "MultiMedia");
+    xw_attrf(x, "ID", "%u", OFD_IMAGE_ID(doc, i));
+    xw_attr(x, "Type", "Image");
+    xw_attr(x, "Format", doc->page.images[i].format);
+    if (ofd_image_file(file, sizeof file, doc, i) != 0)
+        x->bad = 1;
+    xw_elem(x, "MediaFile", file);
+    xw_end(x);
+}
+
+/* A Res file (BaseLoc "Res") holding the list element list with the n entries item writes. */
+static int res_write(const struct ofd_doc *doc, const char *list, size_t n,
+                     void (*item)(struct xw *, const struct ofd_doc *, size_t), unsigned char **out,
+                     size_t *len)
+{
+    struct xw x;
+    size_t i;
+
+    if (xw_open(&x, "Res") != 0)
         return OFD_EXML;
-    xw_attr(x, "BaseLoc", "Res");
-    xw_start(x, list);
-    return 0;
+    xw_attr(&x, "BaseLoc", "Res");
+    xw_start(&x, list);
+    for (i = 0; i < n; i++)
+        item(&x, doc, i);
+    xw_end(&x);
+    return xw_close(&x, out, len);
 }
 
 int ofd_xml_public_res(const struct ofd_doc *doc, unsigned char **out, size_t *len)
 {
-    char file[64];
-    struct xw x;
-    size_t i;
-
-    if (res_open(&x, "Fonts") != 0)
-        return OFD_EXML;
-    for (i = 0; i < doc->nfonts; i++) {
-        xw_start(&x, "Font");
-        xw_attrf(&x, "ID", "%u", OFD_FONT_ID(i));
-        xw_attr(&x, "FontName", doc->fonts[i].name);
-        if (doc->fonts[i].family != NULL)
-            xw_attr(&x, "FamilyName", doc->fonts[i].family);
-        if (ofd_font_file(file, sizeof file, i) != 0)
-            x.bad = 1;
-        xw_elem(&x, "FontFile", file);
-        xw_end(&x);
-    }
-    xw_end(&x);
-    return xw_close(&x, out, len);
+    return res_write(doc, "Fonts", doc->nfonts, font_res, out, len);
 }
 
 int ofd_xml_document_res(const struct ofd_doc *doc, unsigned char **out, size_t *len)
 {
-    char file[64];
-    struct xw x;
-    size_t i;
-
-    if (res_open(&x, "MultiMedias") != 0)
-        return OFD_EXML;
-    for (i = 0; i < doc->page.nimages; i++) {
-        xw_start(&x, "MultiMedia");
-        xw_attrf(&x, "ID", "%u", OFD_IMAGE_ID(doc, i));
-        xw_attr(&x, "Type", "Image");
-        xw_attr(&x, "Format", doc->page.images[i].format);
-        if (ofd_image_file(file, sizeof file, doc, i) != 0)
-            x.bad = 1;
-        xw_elem(&x, "MediaFile", file);
-        xw_end(&x);
-    }
-    xw_end(&x);
-    return xw_close(&x, out, len);
+    return res_write(doc, "MultiMedias", doc->page.nimages, image_res, out, len);
 }
 
 /* Bounding box of a path's rectangles, widened by half the line for strokes. */
