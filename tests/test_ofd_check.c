@@ -736,8 +736,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     if (vc_scratch(dir, sizeof dir, "/tmp/jp-ofd-check-XXXXXX", home, sizeof home) != 0)
         return 3;
-    snprintf(issuer_bin, sizeof issuer_bin, "%s/jianpei-issuer", JP_BIN_DIR);
-    snprintf(verifier_bin, sizeof verifier_bin, "%s/jianpei-verifier", JP_BIN_DIR);
+    CHECK(vc_bins(JP_BIN_DIR, issuer_bin, verifier_bin) == 0);
     CHECK(vc_make_home(JP_BIN_DIR, JP_SOURCE_DIR, dir, 3) == 0);
     for (i = 0; i < 3; i++)
         ok &=

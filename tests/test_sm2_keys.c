@@ -251,8 +251,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     if (vc_scratch(dir, sizeof dir, "/tmp/jp-sm2-keys-XXXXXX", home, sizeof home) != 0)
         return 3;
-    snprintf(issuer_bin, sizeof issuer_bin, "%s/jianpei-issuer", JP_BIN_DIR);
-    snprintf(verifier_bin, sizeof verifier_bin, "%s/jianpei-verifier", JP_BIN_DIR);
+    CHECK(vc_bins(JP_BIN_DIR, issuer_bin, verifier_bin) == 0);
     CHECK(vc_make_home(JP_BIN_DIR, JP_SOURCE_DIR, dir, 1) == 0);
     CHECK(vc_holder(dir, 0, no, name, id) == 0);
     path_in(ofd1, sizeof ofd1, "c-v1.ofd");

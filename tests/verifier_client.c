@@ -441,6 +441,14 @@ static int issuer_paths(const char *bin_dir, const char *dir, char *issuer, char
     return 0;
 }
 
+int vc_bins(const char *bin_dir, char issuer[600], char verifier[600])
+{
+    if (jp_path_join(issuer, 600, bin_dir, "jianpei-issuer") != 0 ||
+        jp_path_join(verifier, 600, bin_dir, "jianpei-verifier") != 0)
+        return -1;
+    return 0;
+}
+
 int vc_make_home(const char *bin_dir, const char *src_dir, const char *dir, int n)
 {
     char issuer[600], home[600], in[600], report[600], gen[600], count[16];

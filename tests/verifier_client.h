@@ -99,6 +99,9 @@ int vc_verify_file(const char *verifier_bin, const char *home, const char *file,
  * the directory. Returns 0, or -1 when a path does not fit or mkdtemp fails.
  */
 int vc_scratch(char *dir, size_t dirsz, const char *tmpl, char *home, size_t homesz);
+/* BIN_DIR/jianpei-issuer into issuer[600] and BIN_DIR/jianpei-verifier into verifier[600];
+ * 0, or -1 when one does not fit. */
+int vc_bins(const char *bin_dir, char issuer[600], char verifier[600]);
 /*
  * Makes a home at dir/jianpei-home with jianpei-issuer (init, then n synthetic
  * candidates from bench/gen_intake.py issued today); dir/in.jsonl and
