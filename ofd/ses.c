@@ -366,12 +366,35 @@ static int call_signer(const struct ofd_signer *s, const unsigned char *data, si
     return 0;
 }
 
+/*
+ * Signs the DER tbs with s and fills the part SESeal and SES_Signature both
+ * end with: the signer's certificate, the algorithm (SM2 with SM3) and the
+ * signature. Returns 0, call_signer's code, or OFD_EASN1.
+ */
+static int sign_into(const struct ofd_signer *s, const unsigned char *tbs, size_t tbslen,
+                     ASN1_OCTET_STRING *cert, ASN1_OBJECT **alg, ASN1_BIT_STRING *value, char *err,
+                     size_t errlen)
+{
+    unsigned char sig[OFD_SIG_MAX];
+    size_t siglen = 0;
+    int rc = call_signer(s, tbs, tbslen, sig, &siglen, err, errlen);
+
+    if (rc == 0) {
+        ASN1_OBJECT_free(*alg);
+        *alg = OBJ_txt2obj(OFD_OID_SM2_SM3, 1);
+        if (*alg == NULL || ASN1_OCTET_STRING_set(cert, s->cert.p, (int)s->cert.n) != 1 ||
+            !bits_set(value, sig, siglen))
+            rc = OFD_EASN1;
+    }
+    return rc;
+}
+
 int ofd_seal_make(const struct ofd_seal_info *info, const struct ofd_signer *maker,
                   struct jp_buf *out, char *err, size_t errlen)
 {
     OFD_SES_SEAL *seal = NULL;
-    unsigned char *tbs = NULL, *der = NULL, sig[OFD_SIG_MAX];
-    size_t tbslen = 0, derlen = 0, siglen = 0;
+    unsigned char *tbs = NULL, *der = NULL;
+    size_t tbslen = 0, derlen = 0;
     int rc;
 
     rc = validate_seal_info(info, err, errlen);
@@ -387,17 +410,10 @@ int ofd_seal_make(const struct ofd_seal_info *info, const struct ofd_signer *mak
     OFD_I2D(OFD_SES_SEALINFO, seal->info, &tbs, &tbslen);
     if (tbs == NULL)
         goto out;
-    rc = call_signer(maker, tbs, tbslen, sig, &siglen, err, errlen);
+    rc = sign_into(maker, tbs, tbslen, seal->cert, &seal->alg, seal->value, err, errlen);
     if (rc != 0)
         goto out_free_tbs;
     rc = OFD_EASN1;
-    if (ASN1_OCTET_STRING_set(seal->cert, maker->cert.p, (int)maker->cert.n) != 1 ||
-        !bits_set(seal->value, sig, siglen))
-        goto out_free_tbs;
-    ASN1_OBJECT_free(seal->alg);
-    seal->alg = OBJ_txt2obj(OFD_OID_SM2_SM3, 1);
-    if (seal->alg == NULL)
-        goto out_free_tbs;
     OFD_I2D(OFD_SES_SEAL, seal, &der, &derlen);
     if (der != NULL)
         rc = jp_buf_append(out, der, derlen);
@@ -445,8 +461,8 @@ int ofd_ses_sign(const struct jp_span *seal, time_t when, const unsigned char ha
                  size_t *outlen, char *err, size_t errlen)
 {
     OFD_SES_SIGNATURE *s = OFD_SES_SIGNATURE_new();
-    unsigned char *tbs = NULL, sig[OFD_SIG_MAX];
-    size_t tbslen = 0, siglen = 0;
+    unsigned char *tbs = NULL;
+    size_t tbslen = 0;
     int rc = OFD_EASN1;
 
     *out = NULL;
@@ -457,16 +473,10 @@ int ofd_ses_sign(const struct jp_span *seal, time_t when, const unsigned char ha
     OFD_I2D(OFD_SES_TBS, s->tbs, &tbs, &tbslen);
     if (tbs == NULL)
         goto out;
-    rc = call_signer(signer, tbs, tbslen, sig, &siglen, err, errlen);
+    rc = sign_into(signer, tbs, tbslen, s->cert, &s->alg, s->value, err, errlen);
     if (rc != 0)
         goto out_free_tbs;
     rc = OFD_EASN1;
-    ASN1_OBJECT_free(s->alg);
-    s->alg = OBJ_txt2obj(OFD_OID_SM2_SM3, 1);
-    if (s->alg == NULL ||
-        ASN1_OCTET_STRING_set(s->cert, signer->cert.p, (int)signer->cert.n) != 1 ||
-        !bits_set(s->value, sig, siglen))
-        goto out_free_tbs;
     OFD_I2D(OFD_SES_SIGNATURE, s, out, outlen);
     if (*out != NULL)
         rc = 0;
