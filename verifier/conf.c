@@ -79,8 +79,8 @@ static int conf_operator(struct vf_conf *c, const char *key, json_t *val, char *
         c->operator_public = json_is_true(val);
         return 0;
     }
-    return conf_address(c->operator_listen, sizeof c->operator_listen, key, "[HOST:]PORT", val,
-                        err, errlen);
+    return conf_address(c->operator_listen, sizeof c->operator_listen, key, "[HOST:]PORT", val, err,
+                        errlen);
 }
 
 static int conf_key_set(struct vf_conf *c, const char *key, json_t *val, char *err, size_t errlen)
