@@ -150,10 +150,7 @@ static int cmd_init(int argc, char **argv, const char *home)
         o.passphrase_len = passlen;
         rc = issuer_init_home(&o, err, sizeof err);
     }
-    if (pass != NULL) {
-        jp_cleanse(pass, passlen);
-        free(pass);
-    }
+    cli_secret_free(pass, passlen);
     if (rc != 0) {
         fprintf(stderr, "init: %s\n", err);
         return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
@@ -283,10 +280,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
 out:
     if (rc != 0)
         fprintf(stderr, "keys %s: %s\n", sub, err[0] ? err : jp_strerror(rc));
-    if (pass != NULL) {
-        jp_cleanse(pass, passlen);
-        free(pass);
-    }
+    cli_secret_free(pass, passlen);
     return rc == 0 ? CLI_OK : rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
 }
 
