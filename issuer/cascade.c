@@ -231,8 +231,7 @@ int issuer_cascade_run(const char *home, const struct issuer_cascade *o,
         rc = store_open(path, o->dry_run ? STORE_RDONLY : 0, &s, err, errlen);
     if (rc == 0)
         rc = o->dry_run ? dry_run(s, &k) : store_write(s, cascade_txn, &k);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s", issuer_strerror(rc));
+    issuer_err_default(rc, NULL, err, errlen);
     if (rc != 0)
         r->n = r->already = r->left = 0;
     store_close(s);

@@ -420,8 +420,7 @@ int issuer_claim_backfill(const char *home, const char *out, const char *actor, 
     }
     if (rc == 0)
         *given = b.given;
-    else if (err[0] == '\0')
-        jp_errf(err, errlen, "claim-code backfill: %s", issuer_strerror(rc));
+    issuer_err_default(rc, "claim-code backfill", err, errlen);
     store_close(s);
     if (b.v != NULL)
         jp_cleanse(b.v, b.cap * sizeof *b.v);

@@ -115,10 +115,7 @@ int open_issuer(const char *home, const char *passfile, int threads, issuer **is
 
     if (rc == 0)
         rc = issuer_open(home, (unsigned char *)pass, passlen, threads, is, err, sizeof err);
-    if (pass != NULL) {
-        jp_cleanse(pass, passlen);
-        free(pass);
-    }
+    cli_secret_free(pass, passlen);
     if (rc != 0)
         fprintf(stderr, "cannot open home %s: %s\n", home, err);
     else if (!issuer_has_ofd(*is))
@@ -369,21 +366,6 @@ static const char pdf_help[] =
     "Writes the stored signed PDF of a certificate to FILE (mode 0600: it holds the\n"
     "holder's personal data; a symlink at FILE is replaced, never followed).\n";
 
-int cmd_pdf(int argc, char **argv, const char *home)
-{
-    const char *no = NULL, *out = NULL;
-    const struct cmd_opt opts[] = {{"out", CMD_REQUIRED, &out}};
-    char err[512] = "";
-    int rc, status;
-
-    if (cmd_scan(argc, argv, opts, 1, &no, pdf_help, &status))
-        return status;
-    rc = issuer_pdf_save(home, no, out, err, sizeof err);
-    if (rc == 0)
-        printf("%s\n", out);
-    return cmd_done(rc, "pdf", err);
-}
-
 static const char ofd_help[] =
     "usage: jianpei-issuer ofd [--home DIR] CERTIFICATE_NO --out FILE [--force]\n"
     "\n"
@@ -392,19 +374,23 @@ static const char ofd_help[] =
     "existing FILE is refused unless --force (then it is replaced, never followed).\n"
     "Certificates issued while the home had no SM2 keys have no OFD.\n";
 
-int cmd_ofd(int argc, char **argv, const char *home)
+/* pdf and ofd: a stored file of a certificate to --out FILE; argv[0] names which
+ * (only ofd takes --force). */
+int cmd_file_out(int argc, char **argv, const char *home)
 {
+    int ofd = strcmp(argv[0], "ofd") == 0;
     const char *no = NULL, *out = NULL, *force = NULL;
     const struct cmd_opt opts[] = {{"out", CMD_REQUIRED, &out}, {"force", CMD_FLAG, &force}};
     char err[512] = "";
     int rc, status;
 
-    if (cmd_scan(argc, argv, opts, 2, &no, ofd_help, &status))
+    if (cmd_scan(argc, argv, opts, ofd ? 2 : 1, &no, ofd ? ofd_help : pdf_help, &status))
         return status;
-    rc = issuer_ofd_save(home, no, out, force != NULL, err, sizeof err);
+    rc = ofd ? issuer_ofd_save(home, no, out, force != NULL, err, sizeof err)
+             : issuer_pdf_save(home, no, out, err, sizeof err);
     if (rc == 0)
         printf("%s\n", out);
-    return cmd_done(rc, "ofd", err);
+    return cmd_done(rc, argv[0], err);
 }
 
 /* ------------------------------------------------------ status, reissue */

@@ -46,8 +46,8 @@ int cmd_tsa(int argc, char **argv, const char *home); /* cmd_tsa.c */
 int cmd_timestamp(int argc, char **argv, const char *home); /* cmd_timestamp.c */
 int cmd_show(int argc, char **argv, const char *home);
 int cmd_find(int argc, char **argv, const char *home);
-int cmd_pdf(int argc, char **argv, const char *home);
-int cmd_ofd(int argc, char **argv, const char *home);
+/* pdf and ofd, the stored file of a certificate to --out FILE (argv[0] names which). */
+int cmd_file_out(int argc, char **argv, const char *home);
 int cmd_status(int argc, char **argv, const char *home);
 int cmd_reissue(int argc, char **argv, const char *home);
 int cmd_stats(int argc, char **argv, const char *home);

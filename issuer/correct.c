@@ -356,8 +356,7 @@ int issuer_corrections_print(issuer *is, const char *no, FILE *out, size_t *n, c
     }
     if (rc == STORE_ENOTFOUND)
         rc = 0;
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", no, issuer_strerror(rc));
+    issuer_err_default(rc, no, err, errlen);
     store_cursor_close(cur);
     store_read_end(txn);
     return rc;

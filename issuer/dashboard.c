@@ -134,8 +134,7 @@ int issuer_stats_json(const char *home, FILE *out, char *err, size_t errlen)
     if (rc == 0 &&
         (json_dumpf(root, out, JSON_SORT_KEYS | JSON_COMPACT) != 0 || fputc('\n', out) == EOF))
         rc = EIO;
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s", issuer_strerror(rc));
+    issuer_err_default(rc, NULL, err, errlen);
     json_decref(root);
     return rc;
 }
@@ -212,8 +211,7 @@ int issuer_report_html(const char *home, const char *path, const char *as_of, in
         if (rc != 0)
             jp_errf(err, errlen, "cannot write %s: %s", path, strerror(rc));
     }
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s", issuer_strerror(rc));
+    issuer_err_default(rc, NULL, err, errlen);
     jp_buf_free(&page);
     return rc;
 }

@@ -340,9 +340,7 @@ int issuer_store_open(const char *home, unsigned flags, store **s, char *err, si
         rc = jp_home_path(home, JP_HOME_STORE, path);
     if (rc == 0)
         rc = store_open(path, flags, s, err, errlen);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "cannot open the store: %s", issuer_strerror(rc));
-    return rc;
+    return issuer_err_default(rc, "cannot open the store", err, errlen);
 }
 
 int issuer_audit_write(const char *home, int (*fn)(store_txn *txn, void *arg), void *arg, char *err,
@@ -357,7 +355,5 @@ int issuer_audit_write(const char *home, int (*fn)(store_txn *txn, void *arg), v
     if (rc == 0)
         rc = store_write(s, fn, arg);
     store_close(s);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "cannot write the audit log: %s", issuer_strerror(rc));
-    return rc;
+    return issuer_err_default(rc, "cannot write the audit log", err, errlen);
 }

@@ -134,6 +134,13 @@ int issuer_store_open(const char *home, unsigned flags, store **s, char *err, si
  */
 int issuer_copy_save(int rc, const char *no, const char *missing, const char *path,
                      struct jp_buf *b, char *err, size_t errlen);
+/*
+ * The message of a failure no callee described: when rc is an error and err is
+ * still empty, writes "what: " and issuer_strerror(rc) there (the name alone
+ * when what is NULL); a message already in err is kept, as the first cause's.
+ * Returns rc.
+ */
+int issuer_err_default(int rc, const char *what, char *err, size_t errlen);
 /* store_write(fn, arg) on HOME/store, opened for it: an audit entry; err names the failure. */
 int issuer_audit_write(const char *home, int (*fn)(store_txn *txn, void *arg), void *arg, char *err,
                        size_t errlen);

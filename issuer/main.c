@@ -150,10 +150,7 @@ static int cmd_init(int argc, char **argv, const char *home)
         o.passphrase_len = passlen;
         rc = issuer_init_home(&o, err, sizeof err);
     }
-    if (pass != NULL) {
-        jp_cleanse(pass, passlen);
-        free(pass);
-    }
+    cli_secret_free(pass, passlen);
     if (rc != 0) {
         fprintf(stderr, "init: %s\n", err);
         return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
@@ -283,10 +280,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
 out:
     if (rc != 0)
         fprintf(stderr, "keys %s: %s\n", sub, err[0] ? err : jp_strerror(rc));
-    if (pass != NULL) {
-        jp_cleanse(pass, passlen);
-        free(pass);
-    }
+    cli_secret_free(pass, passlen);
     return rc == 0 ? CLI_OK : rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
 }
 
@@ -420,8 +414,8 @@ static const struct command commands[] = {
     {"tsa", cmd_tsa, "serve the home's own RFC 3161 time-stamp authority"},
     {"timestamp", cmd_timestamp, "add the time-stamps owed (issue --tsa-optional)"},
     {"show", cmd_show, "show one certificate's record"},
-    {"pdf", cmd_pdf, "write a certificate's signed PDF to a file"},
-    {"ofd", cmd_ofd, "write a certificate's sealed OFD to a file"},
+    {"pdf", cmd_file_out, "write a certificate's signed PDF to a file"},
+    {"ofd", cmd_file_out, "write a certificate's sealed OFD to a file"},
     {"find", cmd_find, "list a holder's certificates by ID number"},
     {"revoke", cmd_status, "revoke a certificate (撤销)"},
     {"suspend", cmd_status, "suspend a certificate (暂扣)"},

@@ -362,9 +362,7 @@ static int open_ofd_store(const char *home, store **s, int *db, char *err, size_
         rc = store_open_with(path, STORE_RDONLY, &so, s, err, errlen);
     if (rc == 0)
         rc = store_db_by_name(*s, STORE_OFDS_DB, db);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "cannot open the store: %s", issuer_strerror(rc));
-    return rc;
+    return issuer_err_default(rc, "cannot open the store", err, errlen);
 }
 
 int issuer_ofd_save(const char *home, const char *no, const char *path, int force, char *err,
@@ -463,7 +461,5 @@ int issuer_check_ofds(const char *home, struct issuer_check_report *r, char *err
     store_cursor_close(cur);
     store_read_end(txn);
     store_close(s);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "ofd check: %s", issuer_strerror(rc));
-    return rc;
+    return issuer_err_default(rc, "ofd check", err, errlen);
 }

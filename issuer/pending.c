@@ -242,9 +242,7 @@ int issuer_timestamp_pending(issuer *is, const char *actor, const struct issuer_
             o->progress(o->progress_ctx, rep->stamped + rep->already,
                         total > 0 ? (double)(rep->stamped + rep->already) / (double)total : -1);
     }
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s%s%s", r.no != NULL ? r.no : "", r.no != NULL ? ": " : "",
-                issuer_strerror(rc));
+    issuer_err_default(rc, r.no, err, errlen);
     jp_buf_free(&r.sc.b);
     jp_buf_free(&r.pdf);
     jp_buf_free(&r.out);

@@ -127,9 +127,7 @@ int issuer_find(const char *home, const char *id_number, FILE *out, size_t *n, c
     store_read_end(txn);
     store_close(s);
     free(nos);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s", issuer_strerror(rc));
-    return rc;
+    return issuer_err_default(rc, NULL, err, errlen);
 }
 
 static int buf_fill(FILE *f, void *ctx)
@@ -144,8 +142,8 @@ int issuer_copy_save(int rc, const char *no, const char *missing, const char *pa
 {
     if (rc == STORE_ENOTFOUND)
         jp_errf(err, errlen, "%s: %s", no, missing);
-    else if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", no, issuer_strerror(rc));
+    else
+        issuer_err_default(rc, no, err, errlen);
     if (rc == 0)
         rc = private_file_write(path, buf_fill, b, err, errlen);
     jp_buf_free(b);
@@ -240,8 +238,7 @@ int issuer_stats(const char *home, FILE *out, char *err, size_t errlen)
     store_read_end(txn);
     if (rc == 0)
         stats_print(&n, store_map_size(s), out);
-    else if (err[0] == '\0')
-        jp_errf(err, errlen, "%s", issuer_strerror(rc));
+    issuer_err_default(rc, NULL, err, errlen);
     store_close(s);
     return rc;
 }
@@ -255,8 +252,7 @@ int issuer_audit_verify(const char *home, uint64_t *first_bad, uint64_t *count, 
     *first_bad = *count = 0;
     if (rc == 0)
         rc = store_audit_verify(s, first_bad, count);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s", issuer_strerror(rc));
+    issuer_err_default(rc, NULL, err, errlen);
     store_close(s);
     return rc;
 }
@@ -288,11 +284,8 @@ int issuer_check(const char *home, struct issuer_check_report *r, char *err, siz
     if (rc == 0)
         rc = store_check(s, &sr);
     store_close(s);
-    if (rc != 0) {
-        if (err[0] == '\0')
-            jp_errf(err, errlen, "%s", issuer_strerror(rc));
+    if (issuer_err_default(rc, NULL, err, errlen) != 0)
         goto out;
-    }
     r->certs = sr.certs;
     r->pdfs = sr.pdfs;
     r->audit_entries = sr.audit_entries;
@@ -312,8 +305,7 @@ int issuer_backup(const char *home, const char *dir, char *err, size_t errlen)
 
     if (rc == 0)
         rc = store_backup(s, dir, err, errlen);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s", issuer_strerror(rc));
+    issuer_err_default(rc, NULL, err, errlen);
     store_close(s);
     return rc;
 }
@@ -328,8 +320,7 @@ static int backfill_with(const char *home, int (*fn)(store *s, uint64_t *n), uin
     *n = 0;
     if (rc == 0)
         rc = fn(s, n);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s", issuer_strerror(rc));
+    issuer_err_default(rc, NULL, err, errlen);
     store_close(s);
     return rc;
 }

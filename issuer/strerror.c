@@ -3,8 +3,11 @@
  * of the modules the issuer calls (store, keys, ident, templates, pdf) handed
  * to the module that owns their range (common/errors.h), so that the first
  * cause keeps its own text. jp_strerror() names any code of the project.
+ * issuer_err_default fills a caller's err with that name when nothing more
+ * precise was said.
  */
 #include "issuer.h"
+#include "issuer_int.h"
 #include "ident.h"
 #include "keys.h"
 #include "pdf.h"
@@ -42,4 +45,12 @@ const char *issuer_strerror(int code)
     const char *s = jp_err_route(namers, sizeof namers / sizeof namers[0], code);
 
     return s != NULL ? s : "unknown error";
+}
+
+int issuer_err_default(int rc, const char *what, char *err, size_t errlen)
+{
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "%s%s%s", what != NULL ? what : "", what != NULL ? ": " : "",
+                issuer_strerror(rc));
+    return rc;
 }

@@ -52,11 +52,17 @@ static const struct conf_key conf_keys[] = {
     {"max_connections", LIMIT(max_connections), 8, CONF_UINT_MAX, NO_FLAG},
 };
 
-static int conf_listen(struct vf_conf *c, json_t *val, char *err, size_t errlen)
+/*
+ * A listen address key ("listen", "operator_listen"): a non-empty string that
+ * fits dst (size bytes), copied there. Returns 0, or VERIFIER_E_INVAL with err
+ * naming the key and the form it must have (form, e.g. "HOST:PORT").
+ */
+static int conf_address(char *dst, size_t size, const char *key, const char *form, json_t *val,
+                        char *err, size_t errlen)
 {
     if (!json_is_string(val) || json_string_length(val) == 0 ||
-        jp_strf(c->listen, sizeof c->listen, "%s", json_string_value(val)) != 0) {
-        jp_errf(err, errlen, "config.json: verifier.listen must be a HOST:PORT string");
+        jp_strf(dst, size, "%s", json_string_value(val)) != 0) {
+        jp_errf(err, errlen, "config.json: verifier.%s must be a %s string", key, form);
         return VERIFIER_E_INVAL;
     }
     return 0;
@@ -73,12 +79,8 @@ static int conf_operator(struct vf_conf *c, const char *key, json_t *val, char *
         c->operator_public = json_is_true(val);
         return 0;
     }
-    if (!json_is_string(val) || json_string_length(val) == 0 ||
-        jp_strf(c->operator_listen, sizeof c->operator_listen, "%s", json_string_value(val)) != 0) {
-        jp_errf(err, errlen, "config.json: verifier.operator_listen must be a [HOST:]PORT string");
-        return VERIFIER_E_INVAL;
-    }
-    return 0;
+    return conf_address(c->operator_listen, sizeof c->operator_listen, key, "[HOST:]PORT", val, err,
+                        errlen);
 }
 
 static int conf_key_set(struct vf_conf *c, const char *key, json_t *val, char *err, size_t errlen)
@@ -97,7 +99,7 @@ static int conf_key_set(struct vf_conf *c, const char *key, json_t *val, char *e
         return VERIFIER_E_INVAL;
     }
     if (k->off == NO_FLAG)
-        return conf_listen(c, val, err, errlen);
+        return conf_address(c->listen, sizeof c->listen, key, "HOST:PORT", val, err, errlen);
     if (!json_is_integer(val) || json_integer_value(val) < k->min ||
         json_integer_value(val) > k->max) {
         jp_errf(err, errlen, "config.json: verifier.%s must be an integer %u-%u", key, k->min,

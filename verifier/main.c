@@ -10,6 +10,7 @@
 #include "keys.h"
 #include "util.h"
 #include "verifier.h"
+#include "offline_cli.h"
 #include "verify_file_cmd.h"
 
 #include <errno.h>
@@ -321,27 +322,19 @@ static int cmd_verify_qr(int argc, char **argv, const char *home_flag)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *trust_path = NULL, *pin_text = NULL, *crl_path = NULL;
+    struct offline_opts o = {.home = home_flag};
+    const char *trust_path, *pin_text, *crl_path;
     char home[4096], crl_default[JP_HOME_PATH_MAX];
     keys_trust_t *trust = NULL;
     struct verifier_qr qr;
-    int c, rc, have_home;
+    int rc, have_home;
 
-    optind = 0; /* 0: glibc re-initialises its scan state */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 't') {
-            trust_path = optarg;
-        } else if (c == 'p') {
-            pin_text = optarg;
-        } else if (c == 'c') {
-            crl_path = optarg;
-        } else if (c == 'H') {
-            home_flag = optarg;
-        } else {
-            fputs(verify_qr_help, c == 'h' ? stdout : stderr);
-            return c == 'h' ? CLI_OK : CLI_USAGE;
-        }
-    }
+    if (offline_opts_parse(argc, argv, opts, verify_qr_help, &o, &rc))
+        return rc;
+    trust_path = o.trust;
+    pin_text = o.pin;
+    crl_path = o.crl;
+    home_flag = o.home;
     have_home = home_flag != NULL || getenv("JIANPEI_HOME") != NULL;
     if (optind != argc - 1 || (trust_path == NULL && !have_home) ||
         (trust_path == NULL && pin_text != NULL) ||

@@ -10,6 +10,7 @@
 #include "keys.h"
 #include "util.h"
 #include "verifier.h"
+#include "offline_cli.h"
 #include "verify_file_cmd.h"
 
 #include <errno.h>
@@ -81,28 +82,17 @@ int cmd_verify_file(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *trust_path = NULL, *pin_text = NULL;
+    struct offline_opts o = {0};
     unsigned char pin[32], *file = NULL;
     keys_trust_t *trust = NULL;
     struct verifier_file r;
     size_t len = 0;
-    int c, json = 0, rc;
+    int rc;
 
-    optind = 0; /* 0: glibc re-initialises its scan state */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 't') {
-            trust_path = optarg;
-        } else if (c == 'p') {
-            pin_text = optarg;
-        } else if (c == 'j') {
-            json = 1;
-        } else {
-            fputs(verify_file_help, c == 'h' ? stdout : stderr);
-            return c == 'h' ? CLI_OK : CLI_USAGE;
-        }
-    }
-    if (trust_path == NULL || optind != argc - 1 ||
-        (pin_text != NULL && keys_fingerprint_parse(pin_text, pin) != 0)) {
+    if (offline_opts_parse(argc, argv, opts, verify_file_help, &o, &rc))
+        return rc;
+    if (o.trust == NULL || optind != argc - 1 ||
+        (o.pin != NULL && keys_fingerprint_parse(o.pin, pin) != 0)) {
         fputs(verify_file_help, stderr);
         return CLI_USAGE;
     }
@@ -112,13 +102,13 @@ int cmd_verify_file(int argc, char **argv)
                 rc == EFBIG ? "larger than 32 MiB" : strerror(rc));
         return CLI_FAILURE;
     }
-    rc = load_trust(trust_path, pin_text != NULL ? pin : NULL, &trust);
+    rc = load_trust(o.trust, o.pin != NULL ? pin : NULL, &trust);
     if (rc == 0)
         rc = verifier_file_check(trust, file, len, &r);
     keys_trust_free(trust);
     free(file);
     if (rc != 0)
         return CLI_FAILURE;
-    print_result(&r, json);
+    print_result(&r, o.json);
     return r.verdict == VERIFIER_FILE_VALID ? CLI_OK : CLI_REJECTED;
 }
