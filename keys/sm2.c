@@ -92,36 +92,27 @@ static EVP_MD_CTX *sm2_md_ctx(EVP_PKEY *key, int sign)
 }
 
 /*
- * Signs x with issuer_key: SM2 with SM3, KEYS_SM2_ID, then sets the id on x
- * so that X509_verify() uses it (a keys_cert_sign_fn).
+ * Signs a certificate (x) or a CRL (crl, x NULL) with key: SM2 with SM3 and
+ * KEYS_SM2_ID; a certificate then carries the id so that X509_verify() uses
+ * it. The one SM2 signing path of both X.509 objects. 1 or 0.
  */
-static int sign_cert(X509 *x, EVP_PKEY *issuer_key)
+static int sign_x509(X509 *x, X509_CRL *crl, EVP_PKEY *key)
 {
-    return keys_sm2_sign_cert(x, issuer_key);
+    EVP_MD_CTX *md = sm2_md_ctx(key, 1);
+    int ok = md != NULL && (x != NULL ? X509_sign_ctx(x, md) : X509_CRL_sign_ctx(crl, md)) > 0;
+
+    EVP_MD_CTX_free(md);
+    return ok && (x == NULL || set_cert_id(x));
 }
 
 int keys_sm2_sign_cert(X509 *x, EVP_PKEY *issuer_key)
 {
-    EVP_MD_CTX *md = sm2_md_ctx(issuer_key, 1);
-    int ok;
-
-    if (md == NULL)
-        return 0;
-    ok = X509_sign_ctx(x, md) > 0;
-    EVP_MD_CTX_free(md);
-    return ok && set_cert_id(x);
+    return sign_x509(x, NULL, issuer_key);
 }
 
 int keys_sm2_sign_crl(X509_CRL *crl, EVP_PKEY *key)
 {
-    EVP_MD_CTX *md = sm2_md_ctx(key, 1);
-    int ok;
-
-    if (md == NULL)
-        return 0;
-    ok = X509_CRL_sign_ctx(crl, md) > 0;
-    EVP_MD_CTX_free(md);
-    return ok;
+    return sign_x509(NULL, crl, key);
 }
 
 static int cache_der(keys_sm2_t *s)
@@ -155,14 +146,15 @@ static int generate_in(keys_sm2_t *s, const struct keys_create_opts *o)
     name = keys_make_name(o->authority, o->uscc, "SM2根证书");
     if (name == NULL)
         return 0;
-    s->root = keys_make_cert(s->root_key, name, NULL, s->root_key,
-                             (long)root_years * SM2_DAYS_PER_YEAR + root_years / 4, sign_cert);
+    s->root =
+        keys_make_cert(s->root_key, name, NULL, s->root_key,
+                       (long)root_years * SM2_DAYS_PER_YEAR + root_years / 4, keys_sm2_sign_cert);
     X509_NAME_free(name);
     name = keys_make_name(o->authority, o->uscc, "电子印章签名");
     if (s->root != NULL && name != NULL)
-        s->signer =
-            keys_make_cert(s->sign_key, name, s->root, s->root_key,
-                           (long)sign_years * SM2_DAYS_PER_YEAR + sign_years / 4, sign_cert);
+        s->signer = keys_make_cert(s->sign_key, name, s->root, s->root_key,
+                                   (long)sign_years * SM2_DAYS_PER_YEAR + sign_years / 4,
+                                   keys_sm2_sign_cert);
     X509_NAME_free(name);
     if (s->signer != NULL)
         ok = cache_der(s);
