@@ -227,10 +227,27 @@ typedef int (*keys_cert_sign_fn)(X509 *x, EVP_PKEY *issuer_key);
 X509 *keys_make_cert(EVP_PKEY *key, X509_NAME *subject, X509 *issuer, EVP_PKEY *issuer_key,
                      long days, keys_cert_sign_fn sign);
 
+/* A certificate and key that keys_make_issued makes under k's root. */
+struct keys_cert_spec {
+    const char *label;      /* the key's label for keys_key_new: "sign", "tsa" */
+    const char *unit;       /* the subject's OU (keys_make_name) */
+    long days;              /* validity; the root's notAfter caps it */
+    keys_cert_sign_fn sign; /* signs with the root key (adding any extension of its own) */
+    const char *what;       /* names the certificate in err: "signing", "tsa" */
+};
 /*
- * Makes a signing certificate and key issued by k->root/k->root_key; ref
- * receives the token key's URI ("" for a file home, see keys_key_new).
+ * A new key (keys_key_new(k, spec->label)) and its certificate issued by
+ * k->root/k->root_key as spec says: the one way the signing and the TSA
+ * certificates are made. ref receives the token key's URI ("" for a file
+ * home). On success *cert (X509_free) and *key (EVP_PKEY_free) are the
+ * caller's, who drops a token key with keys_key_discard() if a later step
+ * fails; on failure nothing is left behind (a token key is discarded) and err
+ * says "<what> certificate: cannot make". Returns 0 or the errors of
+ * keys_key_new, KEYS_E_CRYPTO.
  */
+int keys_make_issued(keys_t *k, const struct keys_cert_spec *spec, X509 **cert, EVP_PKEY **key,
+                     char ref[KEYS_REF_MAX], char *err, size_t errlen);
+/* keys_make_issued() of a signing certificate (k->signing_years, ECDSA SHA-256). */
 int keys_make_signing(keys_t *k, X509 **cert, EVP_PKEY **key, char ref[KEYS_REF_MAX], char *err,
                       size_t errlen);
 /* Writes a private key as (maybe encrypted) PKCS#8 PEM, 0600, exclusive. */
