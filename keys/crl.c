@@ -132,19 +132,24 @@ int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
     return rc;
 }
 
+void keys_crl_add_revoked(struct keys_crl_entry *rev, size_t *n, X509 *cert, enum keys_state state,
+                          const char *changed)
+{
+    if (state == KEYS_REVOKED) {
+        rev[*n].cert = cert;
+        rev[*n].revoked_at = changed;
+        (*n)++;
+    }
+}
+
 int keys_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len, char *err,
                  size_t errlen)
 {
     struct keys_crl_entry rev[KEYS_MAX_SIGNING];
     size_t n = 0;
 
-    for (size_t i = 0; i < k->n; i++) {
-        if (k->e[i].state != KEYS_REVOKED)
-            continue;
-        rev[n].cert = k->e[i].cert;
-        rev[n].revoked_at = k->e[i].changed;
-        n++;
-    }
+    for (size_t i = 0; i < k->n; i++)
+        keys_crl_add_revoked(rev, &n, k->e[i].cert, k->e[i].state, k->e[i].changed);
     return keys_crl_issue(k->root, k->root_key, crl_sign_sha256, rev, n, days, der, len, err,
                           errlen);
 }

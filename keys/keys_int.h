@@ -184,6 +184,13 @@ int keys_time_iso(const ASN1_TIME *t, char out[21]);
 int keys_time_day(const ASN1_TIME *t, uint32_t *day);
 /* The current time as YYYY-MM-DDTHH:MM:SSZ. */
 void keys_now_iso(char out[21]);
+/*
+ * Describes a signing key (ECDSA or SM2) as keys_list() does, but for the
+ * subject: o gets kid_hex, state, created, changed (copied) and cert's
+ * validity ("" when it cannot be read). cert is only read.
+ */
+void keys_info_set(struct keys_info *o, const char kid_hex[17], X509 *cert, enum keys_state state,
+                   const char created[21], const char changed[21]);
 
 /*
  * keys_crl_parse() against the CA certificate ca that keeps the parsed CRL:
@@ -285,6 +292,13 @@ struct keys_crl_entry {
     X509 *cert;             /* borrowed: its serial is listed */
     const char *revoked_at; /* YYYY-MM-DDTHH:MM:SSZ */
 };
+/*
+ * Which keys a CRL names, for the ECDSA and the SM2 root alike: when state is
+ * KEYS_REVOKED, cert (borrowed) goes to rev[*n] with revoked_at = changed
+ * (borrowed) and *n counts it; otherwise nothing. rev has room for one more.
+ */
+void keys_crl_add_revoked(struct keys_crl_entry *rev, size_t *n, X509 *cert, enum keys_state state,
+                          const char *changed);
 /* Signs a CRL being made with the CA's key. Returns 1, or 0 on failure. */
 typedef int (*keys_crl_sign_fn)(X509_CRL *crl, EVP_PKEY *key);
 /*

@@ -396,14 +396,7 @@ int keys_sm2_entry_info(const keys_t *k, size_t i, struct keys_info *o)
     if (i >= k->sm2_n)
         return KEYS_E_INVAL;
     e = &k->sm2[i];
-    memset(o, 0, sizeof *o);
-    memcpy(o->kid, e->kid_hex, sizeof o->kid);
-    memcpy(o->created, e->created, sizeof o->created);
-    memcpy(o->changed, e->changed, sizeof o->changed);
-    o->state = e->state;
-    if (keys_time_iso(X509_get0_notBefore(e->x), o->not_before) != 0 ||
-        keys_time_iso(X509_get0_notAfter(e->x), o->not_after) != 0)
-        o->not_before[0] = o->not_after[0] = '\0';
+    keys_info_set(o, e->kid_hex, e->x, e->state, e->created, e->changed);
     return 0;
 }
 
@@ -413,13 +406,8 @@ int keys_sm2_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len
     struct keys_crl_entry rev[KEYS_MAX_SIGNING];
     size_t n = 0;
 
-    for (size_t i = 0; i < k->sm2_n; i++) {
-        if (k->sm2[i].state != KEYS_REVOKED)
-            continue;
-        rev[n].cert = k->sm2[i].x;
-        rev[n].revoked_at = k->sm2[i].changed;
-        n++;
-    }
+    for (size_t i = 0; i < k->sm2_n; i++)
+        keys_crl_add_revoked(rev, &n, k->sm2[i].x, k->sm2[i].state, k->sm2[i].changed);
     return keys_crl_issue(k->sm2_root, k->sm2_root_key, keys_sm2_sign_crl, rev, n, days, der, len,
                           err, errlen);
 }
