@@ -6,6 +6,7 @@
  * because OpenSSL 3.0's default identifier is empty.
  */
 #include "keys_int.h"
+#include "der.h"
 #include "util.h"
 
 #include <errno.h>
@@ -310,17 +311,7 @@ int keys_sm2_sign(const keys_sm2_t *s, enum keys_sm2_which which, const unsigned
 
 static X509 *cert_from_der(const unsigned char *der, size_t len)
 {
-    const unsigned char *p = der;
-    X509 *x;
-
-    if (len == 0 || len > KEYS_SM2_CERT_MAX)
-        return NULL;
-    x = d2i_X509(NULL, &p, (long)len);
-    if (x != NULL && p != der + len) {
-        X509_free(x);
-        x = NULL;
-    }
-    return x;
+    return jp_der_decode(ASN1_ITEM_rptr(X509), der, len, KEYS_SM2_CERT_MAX);
 }
 
 static int is_sm2_key(EVP_PKEY *key)

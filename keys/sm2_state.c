@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "der.h"
 #include "util.h"
 
 #define SM2_ROOT_CERT "sm2-root.pem"
@@ -424,16 +425,12 @@ int keys_sm2_crl_export(const keys_t *k, int days, const char *out_path, char *e
 int keys_sm2_crl_verify(const unsigned char *der, size_t len, const unsigned char *root_der,
                         size_t root_len)
 {
-    const unsigned char *p = der;
     const ASN1_BIT_STRING *sig = NULL;
-    X509_CRL *crl = NULL;
+    X509_CRL *crl = jp_der_decode(ASN1_ITEM_rptr(X509_CRL), der, len, KEYS_CRL_MAX);
     unsigned char *tbs = NULL;
     int n, rc = -1;
 
-    if (len == 0 || len > KEYS_CRL_MAX)
-        return -1;
-    crl = d2i_X509_CRL(NULL, &p, (long)len);
-    if (crl != NULL && p == der + len) {
+    if (crl != NULL) {
         X509_CRL_get0_signature(crl, &sig, NULL);
         n = i2d_re_X509_CRL_tbs(crl, &tbs);
         rc = sig != NULL && n > 0

@@ -29,6 +29,7 @@
  * that were signed.
  */
 #include "internal.h"
+#include "der.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -414,17 +415,7 @@ out:
 /* Decodes a whole DER SESeal (nothing may follow it). */
 static OFD_SES_SEAL *seal_decode(const unsigned char *der, size_t len)
 {
-    const unsigned char *p = der;
-    OFD_SES_SEAL *s;
-
-    if (len == 0 || len > OFD_SEAL_MAX)
-        return NULL;
-    s = d2i_OFD_SES_SEAL(NULL, &p, (long)len);
-    if (s != NULL && p != der + len) {
-        OFD_SES_SEAL_free(s);
-        s = NULL;
-    }
-    return s;
+    return jp_der_decode(ASN1_ITEM_rptr(OFD_SES_SEAL), der, len, OFD_SEAL_MAX);
 }
 
 static int fill_tbs(OFD_SES_TBS *t, const struct jp_span *seal, time_t when,
