@@ -15,7 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "der.h"
+#include "ossl.h"
 #include "util.h"
 
 /* ECDSA with SHA-256, as the root signs its certificates. */

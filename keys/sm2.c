@@ -6,7 +6,7 @@
  * because OpenSSL 3.0's default identifier is empty.
  */
 #include "keys_int.h"
-#include "der.h"
+#include "ossl.h"
 #include "util.h"
 
 #include <errno.h>
@@ -394,11 +394,5 @@ int keys_sm2_pub_hex(const unsigned char *cert_der, size_t cert_len, char out[KE
 
 int keys_sm3(const unsigned char *data, size_t len, unsigned char out[32])
 {
-    unsigned int n = 0;
-
-    if (EVP_Digest(data, len, out, &n, EVP_sm3(), NULL) != 1 || n != 32) {
-        ERR_clear_error();
-        return KEYS_E_CRYPTO;
-    }
-    return 0;
+    return jp_sm3(data, len, out) == 0 ? 0 : KEYS_E_CRYPTO;
 }

@@ -18,7 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-#include "der.h"
+#include "ossl.h"
 #include "util.h"
 
 #define SM2_ROOT_CERT "sm2-root.pem"

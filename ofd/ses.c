@@ -29,7 +29,7 @@
  * that were signed.
  */
 #include "internal.h"
-#include "der.h"
+#include "ossl.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -239,13 +239,7 @@ int ofd_verdict(struct ofd_report *r, enum ofd_verdict v, const char *fmt, ...)
 
 int ofd_sm3(const unsigned char *data, size_t len, unsigned char out[32])
 {
-    unsigned int n = 0;
-
-    if (EVP_Digest(data, len, out, &n, EVP_sm3(), NULL) != 1 || n != 32) {
-        ERR_clear_error();
-        return OFD_EASN1;
-    }
-    return 0;
+    return jp_sm3(data, len, out) == 0 ? 0 : OFD_EASN1;
 }
 
 /* A BIT STRING of whole bytes: 0 unused bits, never trimmed. */

@@ -1,11 +1,11 @@
 /*
- * der.h - reading one whole DER object of a bounded size, the rule shared by
- * every reader of certificates, CRLs and seals in keys/ and ofd/: the object
- * must take exactly the bytes given (nothing may follow it), so that two
- * different byte strings never read as the same object.
+ * ossl.h - the OpenSSL pieces keys/ and ofd/ share (neither depends on the
+ * other): reading one whole DER object of a bounded size, the rule of every
+ * reader of certificates, CRLs and seals (the object must take exactly the
+ * bytes given, so that two byte strings never read as one object), and SM3.
  */
-#ifndef JP_DER_H
-#define JP_DER_H
+#ifndef JP_OSSL_H
+#define JP_OSSL_H
 
 #include <stddef.h>
 
@@ -20,5 +20,11 @@
  * queue keeps what decoding left there; the caller clears it.
  */
 void *jp_der_decode(const ASN1_ITEM *it, const unsigned char *der, size_t len, size_t max);
+
+/*
+ * SM3 (GB/T 32905) of len bytes into out. Returns 0, or EIO when OpenSSL
+ * fails (its error queue cleared); callers turn EIO into their module's code.
+ */
+int jp_sm3(const unsigned char *data, size_t len, unsigned char out[32]);
 
 #endif
