@@ -74,17 +74,14 @@ static struct ofd_color color_of(struct rgb c)
 static int add_rect(struct odoc *d, double x, double y, double w, double h)
 {
     struct rects *r = &d->rects;
+    struct ofd_rect *p;
 
     if (w <= 0 || h <= 0)
         return 0;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 4096;
-        struct ofd_rect *p = realloc(r->r, cap * sizeof *p);
-        if (p == NULL)
-            return ENOMEM;
-        r->r = p;
-        r->cap = cap;
-    }
+    p = jp_grow(r->r, &r->cap, r->n, sizeof *p, 4096);
+    if (p == NULL)
+        return ENOMEM;
+    r->r = p;
     r->r[r->n++] = (struct ofd_rect){x, y, w, h};
     return 0;
 }
@@ -92,14 +89,11 @@ static int add_rect(struct odoc *d, double x, double y, double w, double h)
 /* Starts a path whose rectangles are the ones added from now until the next path. */
 static int add_path(struct odoc *d, int fill, double line_width_mm, struct ofd_color c)
 {
-    if (d->npaths == d->cap_paths) {
-        size_t cap = d->cap_paths ? d->cap_paths * 2 : 64;
-        struct ofd_path *p = realloc(d->paths, cap * sizeof *p);
-        if (p == NULL)
-            return ENOMEM;
-        d->paths = p;
-        d->cap_paths = cap;
-    }
+    struct ofd_path *p = jp_grow(d->paths, &d->cap_paths, d->npaths, sizeof *p, 64);
+
+    if (p == NULL)
+        return ENOMEM;
+    d->paths = p;
     d->paths[d->npaths++] = (struct ofd_path){
         .rects = (const struct ofd_rect *)(uintptr_t)d->rects.n, /* an offset until fix_paths */
         .fill = fill,
