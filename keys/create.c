@@ -112,23 +112,22 @@ out:
     return rc;
 }
 
-int keys_make_signing(keys_t *k, X509 **cert, EVP_PKEY **key, char ref[KEYS_REF_MAX], char *err,
-                      size_t errlen)
+int keys_make_issued(keys_t *k, const struct keys_cert_spec *spec, X509 **cert, EVP_PKEY **key,
+                     char ref[KEYS_REF_MAX], char *err, size_t errlen)
 {
     X509_NAME *name = NULL;
     EVP_PKEY *pkey = NULL;
     X509 *x = NULL;
     int rc;
 
-    rc = keys_key_new(k, "sign", &pkey, ref, err, errlen);
+    rc = keys_key_new(k, spec->label, &pkey, ref, err, errlen);
     if (rc != 0)
         return rc;
     rc = KEYS_E_CRYPTO;
-    name = keys_make_name(k->authority, k->uscc, "电子证书签名");
+    name = keys_make_name(k->authority, k->uscc, spec->unit);
     if (name == NULL)
         goto out_free_key;
-    x = keys_make_cert(pkey, name, k->root, k->root_key,
-                       (long)k->signing_years * DAYS_PER_YEAR + k->signing_years / 4, sign_sha256);
+    x = keys_make_cert(pkey, name, k->root, k->root_key, spec->days, spec->sign);
     X509_NAME_free(name);
     if (x == NULL)
         goto out_free_key;
@@ -140,10 +139,20 @@ out_free_key:
     EVP_PKEY_free(pkey);
     if (rc != 0) {
         keys_key_discard(k, ref);
-        jp_errf(err, errlen, "signing certificate: cannot make");
+        jp_errf(err, errlen, "%s certificate: cannot make", spec->what);
         keys_with_ossl(rc, err, errlen);
     }
     return rc;
+}
+
+int keys_make_signing(keys_t *k, X509 **cert, EVP_PKEY **key, char ref[KEYS_REF_MAX], char *err,
+                      size_t errlen)
+{
+    const struct keys_cert_spec spec = {
+        "sign", "电子证书签名", (long)k->signing_years * DAYS_PER_YEAR + k->signing_years / 4,
+        sign_sha256, "signing"};
+
+    return keys_make_issued(k, &spec, cert, key, ref, err, errlen);
 }
 
 /* Copies a memory BIO's bytes to a new exclusive file, then wipes the BIO. */

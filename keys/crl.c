@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "ossl.h"
 #include "util.h"
 
 /* ECDSA with SHA-256, as the root signs its certificates. */
@@ -132,19 +133,24 @@ int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
     return rc;
 }
 
+void keys_crl_add_revoked(struct keys_crl_entry *rev, size_t *n, X509 *cert, enum keys_state state,
+                          const char *changed)
+{
+    if (state == KEYS_REVOKED) {
+        rev[*n].cert = cert;
+        rev[*n].revoked_at = changed;
+        (*n)++;
+    }
+}
+
 int keys_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len, char *err,
                  size_t errlen)
 {
     struct keys_crl_entry rev[KEYS_MAX_SIGNING];
     size_t n = 0;
 
-    for (size_t i = 0; i < k->n; i++) {
-        if (k->e[i].state != KEYS_REVOKED)
-            continue;
-        rev[n].cert = k->e[i].cert;
-        rev[n].revoked_at = k->e[i].changed;
-        n++;
-    }
+    for (size_t i = 0; i < k->n; i++)
+        keys_crl_add_revoked(rev, &n, k->e[i].cert, k->e[i].state, k->e[i].changed);
     return keys_crl_issue(k->root, k->root_key, crl_sign_sha256, rev, n, days, der, len, err,
                           errlen);
 }
@@ -194,17 +200,15 @@ static int crl_fill(X509_CRL *crl, struct keys_crl_info *info)
 static int crl_read(const unsigned char *der, size_t len, const unsigned char *ca_der,
                     size_t ca_len, struct keys_crl_info *info, X509_CRL **out)
 {
-    const unsigned char *p = der, *q = ca_der;
+    const unsigned char *q = ca_der;
     X509_CRL *crl = NULL;
     X509 *ca = NULL;
     EVP_PKEY *pub = NULL;
     int rc = KEYS_E_TRUST;
 
     memset(info, 0, sizeof *info);
-    if (len == 0 || len > KEYS_CRL_MAX)
-        return KEYS_E_TRUST;
-    crl = d2i_X509_CRL(NULL, &p, (long)len);
-    if (crl == NULL || p != der + len || X509_CRL_get_version(crl) != 1)
+    crl = jp_der_decode(ASN1_ITEM_rptr(X509_CRL), der, len, KEYS_CRL_MAX);
+    if (crl == NULL || X509_CRL_get_version(crl) != 1)
         goto out;
     if (ca_der != NULL) {
         ca = d2i_X509(NULL, &q, (long)ca_len);

@@ -396,6 +396,19 @@ int keys_open(const char *dir, int flags, const unsigned char *passphrase, size_
     return rc;
 }
 
+void keys_info_set(struct keys_info *o, const char kid_hex[17], X509 *cert, enum keys_state state,
+                   const char created[21], const char changed[21])
+{
+    memset(o, 0, sizeof *o);
+    memcpy(o->kid, kid_hex, sizeof o->kid);
+    memcpy(o->created, created, sizeof o->created);
+    memcpy(o->changed, changed, sizeof o->changed);
+    o->state = state;
+    if (keys_time_iso(X509_get0_notBefore(cert), o->not_before) != 0 ||
+        keys_time_iso(X509_get0_notAfter(cert), o->not_after) != 0)
+        o->not_before[0] = o->not_after[0] = '\0';
+}
+
 int keys_list(const keys_t *k, struct keys_info *out, size_t max, size_t *n)
 {
     size_t i;
@@ -409,14 +422,7 @@ int keys_list(const keys_t *k, struct keys_info *out, size_t max, size_t *n)
         const struct keys_entry *e = &k->e[i];
         struct keys_info *o = &out[i];
 
-        memset(o, 0, sizeof *o);
-        memcpy(o->kid, e->kid_hex, sizeof o->kid);
-        memcpy(o->created, e->created, sizeof o->created);
-        memcpy(o->changed, e->changed, sizeof o->changed);
-        o->state = e->state;
-        if (keys_time_iso(X509_get0_notBefore(e->cert), o->not_before) != 0 ||
-            keys_time_iso(X509_get0_notAfter(e->cert), o->not_after) != 0)
-            o->not_before[0] = o->not_after[0] = '\0';
+        keys_info_set(o, e->kid_hex, e->cert, e->state, e->created, e->changed);
         bio = BIO_new(BIO_s_mem());
         if (bio != NULL && X509_NAME_print_ex(bio, X509_get_subject_name(e->cert), 0,
                                               XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {

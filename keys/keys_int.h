@@ -184,6 +184,13 @@ int keys_time_iso(const ASN1_TIME *t, char out[21]);
 int keys_time_day(const ASN1_TIME *t, uint32_t *day);
 /* The current time as YYYY-MM-DDTHH:MM:SSZ. */
 void keys_now_iso(char out[21]);
+/*
+ * Describes a signing key (ECDSA or SM2) as keys_list() does, but for the
+ * subject: o gets kid_hex, state, created, changed (copied) and cert's
+ * validity ("" when it cannot be read). cert is only read.
+ */
+void keys_info_set(struct keys_info *o, const char kid_hex[17], X509 *cert, enum keys_state state,
+                   const char created[21], const char changed[21]);
 
 /*
  * keys_crl_parse() against the CA certificate ca that keeps the parsed CRL:
@@ -227,10 +234,27 @@ typedef int (*keys_cert_sign_fn)(X509 *x, EVP_PKEY *issuer_key);
 X509 *keys_make_cert(EVP_PKEY *key, X509_NAME *subject, X509 *issuer, EVP_PKEY *issuer_key,
                      long days, keys_cert_sign_fn sign);
 
+/* A certificate and key that keys_make_issued makes under k's root. */
+struct keys_cert_spec {
+    const char *label;      /* the key's label for keys_key_new: "sign", "tsa" */
+    const char *unit;       /* the subject's OU (keys_make_name) */
+    long days;              /* validity; the root's notAfter caps it */
+    keys_cert_sign_fn sign; /* signs with the root key (adding any extension of its own) */
+    const char *what;       /* names the certificate in err: "signing", "tsa" */
+};
 /*
- * Makes a signing certificate and key issued by k->root/k->root_key; ref
- * receives the token key's URI ("" for a file home, see keys_key_new).
+ * A new key (keys_key_new(k, spec->label)) and its certificate issued by
+ * k->root/k->root_key as spec says: the one way the signing and the TSA
+ * certificates are made. ref receives the token key's URI ("" for a file
+ * home). On success *cert (X509_free) and *key (EVP_PKEY_free) are the
+ * caller's, who drops a token key with keys_key_discard() if a later step
+ * fails; on failure nothing is left behind (a token key is discarded) and err
+ * says "<what> certificate: cannot make". Returns 0 or the errors of
+ * keys_key_new, KEYS_E_CRYPTO.
  */
+int keys_make_issued(keys_t *k, const struct keys_cert_spec *spec, X509 **cert, EVP_PKEY **key,
+                     char ref[KEYS_REF_MAX], char *err, size_t errlen);
+/* keys_make_issued() of a signing certificate (k->signing_years, ECDSA SHA-256). */
 int keys_make_signing(keys_t *k, X509 **cert, EVP_PKEY **key, char ref[KEYS_REF_MAX], char *err,
                       size_t errlen);
 /* Writes a private key as (maybe encrypted) PKCS#8 PEM, 0600, exclusive. */
@@ -268,6 +292,13 @@ struct keys_crl_entry {
     X509 *cert;             /* borrowed: its serial is listed */
     const char *revoked_at; /* YYYY-MM-DDTHH:MM:SSZ */
 };
+/*
+ * Which keys a CRL names, for the ECDSA and the SM2 root alike: when state is
+ * KEYS_REVOKED, cert (borrowed) goes to rev[*n] with revoked_at = changed
+ * (borrowed) and *n counts it; otherwise nothing. rev has room for one more.
+ */
+void keys_crl_add_revoked(struct keys_crl_entry *rev, size_t *n, X509 *cert, enum keys_state state,
+                          const char *changed);
 /* Signs a CRL being made with the CA's key. Returns 1, or 0 on failure. */
 typedef int (*keys_crl_sign_fn)(X509_CRL *crl, EVP_PKEY *key);
 /*

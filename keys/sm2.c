@@ -6,6 +6,7 @@
  * because OpenSSL 3.0's default identifier is empty.
  */
 #include "keys_int.h"
+#include "ossl.h"
 #include "util.h"
 
 #include <errno.h>
@@ -92,36 +93,27 @@ static EVP_MD_CTX *sm2_md_ctx(EVP_PKEY *key, int sign)
 }
 
 /*
- * Signs x with issuer_key: SM2 with SM3, KEYS_SM2_ID, then sets the id on x
- * so that X509_verify() uses it (a keys_cert_sign_fn).
+ * Signs a certificate (x) or a CRL (crl, x NULL) with key: SM2 with SM3 and
+ * KEYS_SM2_ID; a certificate then carries the id so that X509_verify() uses
+ * it. The one SM2 signing path of both X.509 objects. 1 or 0.
  */
-static int sign_cert(X509 *x, EVP_PKEY *issuer_key)
+static int sign_x509(X509 *x, X509_CRL *crl, EVP_PKEY *key)
 {
-    return keys_sm2_sign_cert(x, issuer_key);
+    EVP_MD_CTX *md = sm2_md_ctx(key, 1);
+    int ok = md != NULL && (x != NULL ? X509_sign_ctx(x, md) : X509_CRL_sign_ctx(crl, md)) > 0;
+
+    EVP_MD_CTX_free(md);
+    return ok && (x == NULL || set_cert_id(x));
 }
 
 int keys_sm2_sign_cert(X509 *x, EVP_PKEY *issuer_key)
 {
-    EVP_MD_CTX *md = sm2_md_ctx(issuer_key, 1);
-    int ok;
-
-    if (md == NULL)
-        return 0;
-    ok = X509_sign_ctx(x, md) > 0;
-    EVP_MD_CTX_free(md);
-    return ok && set_cert_id(x);
+    return sign_x509(x, NULL, issuer_key);
 }
 
 int keys_sm2_sign_crl(X509_CRL *crl, EVP_PKEY *key)
 {
-    EVP_MD_CTX *md = sm2_md_ctx(key, 1);
-    int ok;
-
-    if (md == NULL)
-        return 0;
-    ok = X509_CRL_sign_ctx(crl, md) > 0;
-    EVP_MD_CTX_free(md);
-    return ok;
+    return sign_x509(NULL, crl, key);
 }
 
 static int cache_der(keys_sm2_t *s)
@@ -155,14 +147,15 @@ static int generate_in(keys_sm2_t *s, const struct keys_create_opts *o)
     name = keys_make_name(o->authority, o->uscc, "SM2根证书");
     if (name == NULL)
         return 0;
-    s->root = keys_make_cert(s->root_key, name, NULL, s->root_key,
-                             (long)root_years * SM2_DAYS_PER_YEAR + root_years / 4, sign_cert);
+    s->root =
+        keys_make_cert(s->root_key, name, NULL, s->root_key,
+                       (long)root_years * SM2_DAYS_PER_YEAR + root_years / 4, keys_sm2_sign_cert);
     X509_NAME_free(name);
     name = keys_make_name(o->authority, o->uscc, "电子印章签名");
     if (s->root != NULL && name != NULL)
-        s->signer =
-            keys_make_cert(s->sign_key, name, s->root, s->root_key,
-                           (long)sign_years * SM2_DAYS_PER_YEAR + sign_years / 4, sign_cert);
+        s->signer = keys_make_cert(s->sign_key, name, s->root, s->root_key,
+                                   (long)sign_years * SM2_DAYS_PER_YEAR + sign_years / 4,
+                                   keys_sm2_sign_cert);
     X509_NAME_free(name);
     if (s->signer != NULL)
         ok = cache_der(s);
@@ -318,17 +311,7 @@ int keys_sm2_sign(const keys_sm2_t *s, enum keys_sm2_which which, const unsigned
 
 static X509 *cert_from_der(const unsigned char *der, size_t len)
 {
-    const unsigned char *p = der;
-    X509 *x;
-
-    if (len == 0 || len > KEYS_SM2_CERT_MAX)
-        return NULL;
-    x = d2i_X509(NULL, &p, (long)len);
-    if (x != NULL && p != der + len) {
-        X509_free(x);
-        x = NULL;
-    }
-    return x;
+    return jp_der_decode(ASN1_ITEM_rptr(X509), der, len, KEYS_SM2_CERT_MAX);
 }
 
 static int is_sm2_key(EVP_PKEY *key)
@@ -411,11 +394,5 @@ int keys_sm2_pub_hex(const unsigned char *cert_der, size_t cert_len, char out[KE
 
 int keys_sm3(const unsigned char *data, size_t len, unsigned char out[32])
 {
-    unsigned int n = 0;
-
-    if (EVP_Digest(data, len, out, &n, EVP_sm3(), NULL) != 1 || n != 32) {
-        ERR_clear_error();
-        return KEYS_E_CRYPTO;
-    }
-    return 0;
+    return jp_sm3(data, len, out) == 0 ? 0 : KEYS_E_CRYPTO;
 }

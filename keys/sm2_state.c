@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "ossl.h"
 #include "util.h"
 
 #define SM2_ROOT_CERT "sm2-root.pem"
@@ -396,14 +397,7 @@ int keys_sm2_entry_info(const keys_t *k, size_t i, struct keys_info *o)
     if (i >= k->sm2_n)
         return KEYS_E_INVAL;
     e = &k->sm2[i];
-    memset(o, 0, sizeof *o);
-    memcpy(o->kid, e->kid_hex, sizeof o->kid);
-    memcpy(o->created, e->created, sizeof o->created);
-    memcpy(o->changed, e->changed, sizeof o->changed);
-    o->state = e->state;
-    if (keys_time_iso(X509_get0_notBefore(e->x), o->not_before) != 0 ||
-        keys_time_iso(X509_get0_notAfter(e->x), o->not_after) != 0)
-        o->not_before[0] = o->not_after[0] = '\0';
+    keys_info_set(o, e->kid_hex, e->x, e->state, e->created, e->changed);
     return 0;
 }
 
@@ -413,13 +407,8 @@ int keys_sm2_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len
     struct keys_crl_entry rev[KEYS_MAX_SIGNING];
     size_t n = 0;
 
-    for (size_t i = 0; i < k->sm2_n; i++) {
-        if (k->sm2[i].state != KEYS_REVOKED)
-            continue;
-        rev[n].cert = k->sm2[i].x;
-        rev[n].revoked_at = k->sm2[i].changed;
-        n++;
-    }
+    for (size_t i = 0; i < k->sm2_n; i++)
+        keys_crl_add_revoked(rev, &n, k->sm2[i].x, k->sm2[i].state, k->sm2[i].changed);
     return keys_crl_issue(k->sm2_root, k->sm2_root_key, keys_sm2_sign_crl, rev, n, days, der, len,
                           err, errlen);
 }
@@ -436,16 +425,12 @@ int keys_sm2_crl_export(const keys_t *k, int days, const char *out_path, char *e
 int keys_sm2_crl_verify(const unsigned char *der, size_t len, const unsigned char *root_der,
                         size_t root_len)
 {
-    const unsigned char *p = der;
     const ASN1_BIT_STRING *sig = NULL;
-    X509_CRL *crl = NULL;
+    X509_CRL *crl = jp_der_decode(ASN1_ITEM_rptr(X509_CRL), der, len, KEYS_CRL_MAX);
     unsigned char *tbs = NULL;
     int n, rc = -1;
 
-    if (len == 0 || len > KEYS_CRL_MAX)
-        return -1;
-    crl = d2i_X509_CRL(NULL, &p, (long)len);
-    if (crl != NULL && p == der + len) {
+    if (crl != NULL) {
         X509_CRL_get0_signature(crl, &sig, NULL);
         n = i2d_re_X509_CRL_tbs(crl, &tbs);
         rc = sig != NULL && n > 0

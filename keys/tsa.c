@@ -86,8 +86,8 @@ static int write_tsa(const keys_t *k, EVP_PKEY *key, const char *ref, X509 *x,
 int keys_tsa_create(keys_t *k, const unsigned char *passphrase, size_t passphrase_len, char *err,
                     size_t errlen)
 {
+    static const struct keys_cert_spec spec = {"tsa", "时间戳服务", TSA_DAYS, sign_tsa_cert, "tsa"};
     char ref[KEYS_REF_MAX] = "";
-    X509_NAME *name = NULL;
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
     int rc;
@@ -97,23 +97,12 @@ int keys_tsa_create(keys_t *k, const unsigned char *passphrase, size_t passphras
         return KEYS_E_NO_ROOT_KEY;
     }
     /* A file home makes the key in memory (ref stays ""), a token home in the token. */
-    rc = keys_key_new(k, "tsa", &key, ref, err, errlen);
+    rc = keys_make_issued(k, &spec, &x, &key, ref, err, errlen);
     if (rc != 0)
         return rc;
-    rc = KEYS_E_CRYPTO;
-    name = keys_make_name(k->authority, k->uscc, "时间戳服务");
-    x = name != NULL ? keys_make_cert(key, name, k->root, k->root_key, TSA_DAYS, sign_tsa_cert)
-                     : NULL;
-    if (x == NULL) {
-        jp_errf(err, errlen, "tsa certificate: cannot make");
-        keys_with_ossl(rc, err, errlen);
-        goto out;
-    }
     rc = write_tsa(k, key, ref, x, passphrase, passphrase_len, err, errlen);
-out:
     if (rc != 0)
         keys_key_discard(k, ref);
-    X509_NAME_free(name);
     X509_free(x);
     EVP_PKEY_free(key);
     return rc;

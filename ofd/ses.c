@@ -29,6 +29,7 @@
  * that were signed.
  */
 #include "internal.h"
+#include "ossl.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -238,13 +239,7 @@ int ofd_verdict(struct ofd_report *r, enum ofd_verdict v, const char *fmt, ...)
 
 int ofd_sm3(const unsigned char *data, size_t len, unsigned char out[32])
 {
-    unsigned int n = 0;
-
-    if (EVP_Digest(data, len, out, &n, EVP_sm3(), NULL) != 1 || n != 32) {
-        ERR_clear_error();
-        return OFD_EASN1;
-    }
-    return 0;
+    return jp_sm3(data, len, out) == 0 ? 0 : OFD_EASN1;
 }
 
 /* A BIT STRING of whole bytes: 0 unused bits, never trimmed. */
@@ -430,17 +425,7 @@ out:
 /* Decodes a whole DER SESeal (nothing may follow it). */
 static OFD_SES_SEAL *seal_decode(const unsigned char *der, size_t len)
 {
-    const unsigned char *p = der;
-    OFD_SES_SEAL *s;
-
-    if (len == 0 || len > OFD_SEAL_MAX)
-        return NULL;
-    s = d2i_OFD_SES_SEAL(NULL, &p, (long)len);
-    if (s != NULL && p != der + len) {
-        OFD_SES_SEAL_free(s);
-        s = NULL;
-    }
-    return s;
+    return jp_der_decode(ASN1_ITEM_rptr(OFD_SES_SEAL), der, len, OFD_SEAL_MAX);
 }
 
 static int fill_tbs(OFD_SES_TBS *t, const struct jp_span *seal, time_t when,

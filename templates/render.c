@@ -27,19 +27,14 @@ struct dyn_char {
 
 /* State of one render. */
 struct doc {
-    const struct tmpl *t;                      /* the template */
-    const struct tmpl_fields *in;              /* caller's fields */
-    HPDF_Doc pdf;                              /* owned */
-    HPDF_Page page;                            /* the one page */
-    HPDF_Font static_fonts[FONT_MAX_FACES];    /* static packs as fonts, or NULL */
-    struct font_pack dyn[FONT_MAX_FACES];      /* owned; per-document packs */
-    HPDF_Font dyn_fonts[FONT_MAX_FACES];       /* dyn as fonts, or NULL */
-    uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD]; /* decoded fields */
-    size_t ncps[FIELD_COUNT];                  /* code points per field */
-    HPDF_STATUS hpdf_error;                    /* first libharu error, 0 if none */
-    HPDF_STATUS hpdf_detail;                   /* its detail code */
-    char *err;                                 /* caller's message buffer */
-    size_t errlen;                             /* its size */
+    struct tmpl_job job;                    /* template, fields, message buffer */
+    HPDF_Doc pdf;                           /* owned */
+    HPDF_Page page;                         /* the one page */
+    HPDF_Font static_fonts[FONT_MAX_FACES]; /* static packs as fonts, or NULL */
+    struct font_pack dyn[FONT_MAX_FACES];   /* owned; per-document packs */
+    HPDF_Font dyn_fonts[FONT_MAX_FACES];    /* dyn as fonts, or NULL */
+    HPDF_STATUS hpdf_error;                 /* first libharu error, 0 if none */
+    HPDF_STATUS hpdf_detail;                /* its detail code */
 };
 
 /* How to draw one character: font, two code bytes, advance in 1/1000 em. */
@@ -60,14 +55,9 @@ static void hpdf_error(HPDF_STATUS error, HPDF_STATUS detail, void *user)
 
 static int pdf_fail(struct doc *d, const char *what)
 {
-    jp_errf(d->err, d->errlen, "libharu: %s failed (error 0x%04X, detail %u)", what,
+    jp_errf(d->job.err, d->job.errlen, "libharu: %s failed (error 0x%04X, detail %u)", what,
             (unsigned)d->hpdf_error, (unsigned)d->hpdf_detail);
     return TMPL_EPDF;
-}
-
-static int decode_fields(struct doc *d)
-{
-    return tmpl_fields_decode(d->in, d->cps, d->ncps, d->err, d->errlen);
 }
 
 static int dyn_cmp(const void *a, const void *b)
@@ -82,9 +72,9 @@ static int collect_text(struct doc *d, int field, const uint32_t *cps, size_t n,
                         struct dyn_char *out, size_t *nout)
 {
     for (size_t j = 0; j < n; j++) {
-        int face = font_lib_find(&d->t->fonts, cps[j]);
+        int face = font_lib_find(&d->job.t->fonts, cps[j]);
         if (face < 0) {
-            jp_errf(d->err, d->errlen, "%s: no configured font has U+%04X",
+            jp_errf(d->job.err, d->job.errlen, "%s: no configured font has U+%04X",
                     field >= 0 ? tmpl_field_names[field] : "template", (unsigned)cps[j]);
             return TMPL_EGLYPH;
         }
@@ -101,17 +91,17 @@ static int collect_text(struct doc *d, int field, const uint32_t *cps, size_t n,
 static int collect_dynamic(struct doc *d, struct dyn_char *out, size_t *nout)
 {
     static const uint32_t placeholder[] = {0x7167, 0x7247}; /* 照片 */
-    const struct tmpl *t = d->t;
+    const struct tmpl *t = d->job.t;
     size_t n = 0;
     int rc = 0;
 
     for (int i = 0; i < FIELD_COUNT && rc == 0; i++)
-        rc = collect_text(d, i, d->cps[i], d->ncps[i], out, &n);
+        rc = collect_text(d, i, d->job.cps[i], d->job.ncps[i], out, &n);
     for (size_t i = 0; i < t->nitems && rc == 0; i++) {
         const struct item *it = &t->items[i];
         if (it->kind == ITEM_TEXT || it->kind == ITEM_SEAL)
             rc = collect_text(d, -1, it->cps, it->ncps, out, &n);
-        else if (it->kind == ITEM_PHOTO && d->in->photo == NULL)
+        else if (it->kind == ITEM_PHOTO && d->job.in->photo == NULL)
             rc = collect_text(d, -1, placeholder, 2, out, &n);
     }
     if (rc != 0)
@@ -139,7 +129,7 @@ static int base_find(const struct font_base *b, uint32_t cp)
 
 static int build_dynamic(struct doc *d)
 {
-    size_t cap = (FIELD_COUNT + d->t->nitems + 1) * TMPL_MAX_FIELD + FONT_MAX_CODES;
+    size_t cap = (FIELD_COUNT + d->job.t->nitems + 1) * TMPL_MAX_FIELD + FONT_MAX_CODES;
     struct dyn_char *dc = calloc(cap, sizeof(*dc));
     uint32_t *cps = calloc(cap, sizeof(*cps));
     size_t n = 0;
@@ -150,8 +140,8 @@ static int build_dynamic(struct doc *d)
         goto out;
     }
     rc = collect_dynamic(d, dc, &n);
-    for (size_t f = 0; f < d->t->fonts.nfaces && rc == 0; f++) {
-        const struct font_base *base = &d->t->bases[f];
+    for (size_t f = 0; f < d->job.t->fonts.nfaces && rc == 0; f++) {
+        const struct font_base *base = &d->job.t->bases[f];
         size_t k = base->n;
         if (k > 0)
             memcpy(cps, base->cps, k * sizeof(*cps));
@@ -161,12 +151,12 @@ static int build_dynamic(struct doc *d)
                 cps[k++] = dc[i].cp;
         if (k == 0)
             continue;
-        rc = font_pack_build_on(&d->t->fonts, f, base, cps, k, TMPL_DEFLATE_LEVEL, &d->dyn[f]);
+        rc = font_pack_build_on(&d->job.t->fonts, f, base, cps, k, TMPL_DEFLATE_LEVEL, &d->dyn[f]);
         if (rc == E2BIG) {
-            jp_errf(d->err, d->errlen, "fields: too many distinct characters");
+            jp_errf(d->job.err, d->job.errlen, "fields: too many distinct characters");
             rc = TMPL_EFIELD;
         } else if (rc != 0) {
-            jp_errf(d->err, d->errlen, "%s: cannot subset", d->t->fonts.faces[f].path);
+            jp_errf(d->job.err, d->job.errlen, "%s: cannot subset", d->job.t->fonts.faces[f].path);
             rc = rc == ENOMEM ? ENOMEM : TMPL_EPDF;
         }
     }
@@ -195,10 +185,10 @@ static int attach_fonts(struct doc *d)
     unsigned slot = 0;
     char tag[7];
 
-    for (size_t f = 0; f < d->t->fonts.nfaces; f++) {
+    for (size_t f = 0; f < d->job.t->fonts.nfaces; f++) {
         if (d->dyn[f].n > 0) {
             pack_tag(&d->dyn[f], slot++, tag);
-            d->dyn_fonts[f] = font_pack_attach(&d->t->fonts, &d->dyn[f], d->pdf, tag);
+            d->dyn_fonts[f] = font_pack_attach(&d->job.t->fonts, &d->dyn[f], d->pdf, tag);
             if (d->dyn_fonts[f] == NULL)
                 return pdf_fail(d, "loading a document font");
         }
@@ -212,14 +202,14 @@ static struct glyph glyph_of(const struct doc *d, uint32_t cp)
     struct glyph g = {0};
     uint16_t code = 0;
 
-    for (size_t f = 0; f < d->t->fonts.nfaces && g.font == NULL; f++) {
-        int i = base_find(&d->t->bases[f], cp);
+    for (size_t f = 0; f < d->job.t->fonts.nfaces && g.font == NULL; f++) {
+        int i = base_find(&d->job.t->bases[f], cp);
         if (i < 0)
             i = font_pack_find(&d->dyn[f], cp);
         if (i >= 0) {
             g.font = d->dyn_fonts[f];
             g.width = d->dyn[f].widths[i];
-            code = d->t->fonts.codes[i];
+            code = d->job.t->fonts.codes[i];
         }
     }
     g.code[0] = (unsigned char)(code >> 8);
@@ -227,9 +217,11 @@ static struct glyph glyph_of(const struct doc *d, uint32_t cp)
     return g;
 }
 
-static double text_width(const struct doc *d, const uint32_t *cps, size_t n, double size,
+/* Width of a text in pt (a tmpl_width_fn; ctx is the doc). */
+static double text_width(const void *ctx, const uint32_t *cps, size_t n, double size,
                          double spacing)
 {
+    const struct doc *d = ctx;
     double w = 0;
     for (size_t i = 0; i < n; i++)
         w += glyph_of(d, cps[i]).width * size / 1000.0;
@@ -265,34 +257,27 @@ static HPDF_STATUS show_runs(const struct doc *d, const uint32_t *cps, size_t n,
 }
 
 /* Draws a line of text in a box (mm), shrinking it down to min_size to fit. */
-static int draw_text(struct doc *d, const struct item *it, const uint32_t *cps, size_t n)
+static int draw_text(void *ctx, const struct item *it, const uint32_t *cps, size_t n)
 {
-    double size = it->size, spacing = it->spacing, boxw = it->w * MM_TO_PT;
-    double w = text_width(d, cps, n, size, spacing), x, base;
+    struct doc *d = ctx;
+    double boxw = it->w * MM_TO_PT, x, base;
+    struct tmpl_text_fit f;
     HPDF_STATUS st = HPDF_OK;
 
     if (n == 0)
         return 0;
-    if (w > boxw) {
-        spacing = 0;
-        w = text_width(d, cps, n, size, 0);
-        size = fmax(it->min_size, size * boxw / w);
-        w = text_width(d, cps, n, size, 0);
-    }
-    x = it->x * MM_TO_PT;
-    if (it->align == ALIGN_CENTER)
-        x += (boxw - w) / 2;
-    else if (it->align == ALIGN_RIGHT)
-        x += boxw - w;
+    f = tmpl_text_fit(it, boxw, cps, n, text_width, d);
+    x = it->x * MM_TO_PT + f.indent;
     /* the ideographic em box, centred in the box; its bottom is 0.12 em below the baseline */
-    base = d->t->page_h - (it->y + it->h) * MM_TO_PT + (it->h * MM_TO_PT - size) / 2 + 0.12 * size;
+    base = d->job.t->page_h - (it->y + it->h) * MM_TO_PT + (it->h * MM_TO_PT - f.size) / 2 +
+           0.12 * f.size;
     st += HPDF_Page_SetRGBFill(d->page, (HPDF_REAL)it->fill.r, (HPDF_REAL)it->fill.g,
                                (HPDF_REAL)it->fill.b);
     st += HPDF_Page_BeginText(d->page);
-    st += HPDF_Page_SetCharSpace(d->page, (HPDF_REAL)spacing);
+    st += HPDF_Page_SetCharSpace(d->page, (HPDF_REAL)f.spacing);
     st += HPDF_Page_MoveTextPos(d->page, (HPDF_REAL)x, (HPDF_REAL)base);
     if (st == HPDF_OK)
-        st = show_runs(d, cps, n, size);
+        st = show_runs(d, cps, n, f.size);
     st += HPDF_Page_SetCharSpace(d->page, 0);
     st += HPDF_Page_EndText(d->page);
     return st == HPDF_OK ? 0 : pdf_fail(d, "drawing text");
@@ -340,10 +325,11 @@ static HPDF_STATUS finish_path(struct doc *d, const struct item *it)
     return HPDF_Page_EndPath(d->page);
 }
 
-static int draw_shape(struct doc *d, const struct item *it)
+static int draw_shape(void *ctx, const struct item *it)
 {
+    struct doc *d = ctx;
     HPDF_Page p = d->page;
-    double k = MM_TO_PT, H = d->t->page_h;
+    double k = MM_TO_PT, H = d->job.t->page_h;
     HPDF_STATUS st = HPDF_Page_GSave(p);
 
     st += set_alpha(d, it->alpha);
@@ -371,21 +357,22 @@ static HPDF_Image photo_load(struct doc *d, const struct item *it, int *rc)
     int is_png = 0;
     HPDF_Image img = NULL;
 
-    *rc = photo_check(d->in->photo, d->in->photo_len, &is_png);
+    *rc = photo_check(d->job.in->photo, d->job.in->photo_len, &is_png);
     if (*rc != 0) {
-        jp_errf(d->err, d->errlen, "photo: not a well-formed JPEG or PNG of at most %u bytes",
-                TMPL_MAX_PHOTO);
+        jp_errf(d->job.err, d->job.errlen,
+                "photo: not a well-formed JPEG or PNG of at most %u bytes", TMPL_MAX_PHOTO);
         return NULL;
     }
-    if (photo_fit(d->in->photo, d->in->photo_len, is_png, it->w, it->h, &small, &small_len) == 0)
+    if (photo_fit(d->job.in->photo, d->job.in->photo_len, is_png, it->w, it->h, &small,
+                  &small_len) == 0)
         img = HPDF_LoadJpegImageFromMem(d->pdf, small, (HPDF_UINT)small_len); /* copies */
     else if (is_png)
-        img = HPDF_LoadPngImageFromMem(d->pdf, d->in->photo, (HPDF_UINT)d->in->photo_len);
+        img = HPDF_LoadPngImageFromMem(d->pdf, d->job.in->photo, (HPDF_UINT)d->job.in->photo_len);
     else
-        img = HPDF_LoadJpegImageFromMem(d->pdf, d->in->photo, (HPDF_UINT)d->in->photo_len);
+        img = HPDF_LoadJpegImageFromMem(d->pdf, d->job.in->photo, (HPDF_UINT)d->job.in->photo_len);
     free(small);
     if (img == NULL) {
-        jp_errf(d->err, d->errlen, "photo: libharu refused it (error 0x%04X)",
+        jp_errf(d->job.err, d->job.errlen, "photo: libharu refused it (error 0x%04X)",
                 (unsigned)d->hpdf_error);
         *rc = TMPL_EPHOTO;
     }
@@ -393,15 +380,16 @@ static HPDF_Image photo_load(struct doc *d, const struct item *it, int *rc)
 }
 
 /* The photo fitted into the box keeping its aspect ratio, or a labelled empty frame. */
-static int draw_photo(struct doc *d, const struct item *it)
+static int draw_photo(void *ctx, const struct item *it)
 {
+    struct doc *d = ctx;
     static const uint32_t label[] = {0x7167, 0x7247}; /* 照片 */
-    double k = MM_TO_PT, bx = it->x * k, by = d->t->page_h - (it->y + it->h) * k;
+    double k = MM_TO_PT, bx = it->x * k, by = d->job.t->page_h - (it->y + it->h) * k;
     double bw = it->w * k, bh = it->h * k;
     HPDF_STATUS st = HPDF_OK;
     int rc = 0;
 
-    if (d->in->photo != NULL) {
+    if (d->job.in->photo != NULL) {
         HPDF_Image img = photo_load(d, it, &rc);
         double iw, ih, s;
         if (img == NULL)
@@ -437,15 +425,16 @@ static int draw_photo(struct doc *d, const struct item *it)
     return st == HPDF_OK ? 0 : pdf_fail(d, "drawing the photo");
 }
 
-static int draw_qr(struct doc *d, const struct item *it)
+static int draw_qr(void *ctx, const struct item *it)
 {
+    struct doc *d = ctx;
     double k = MM_TO_PT;
     int version = 0;
-    int rc = qr_draw(d->page, d->in->qr_text, it->x * k, d->t->page_h - (it->y + it->w) * k,
+    int rc = qr_draw(d->page, d->job.in->qr_text, it->x * k, d->job.t->page_h - (it->y + it->w) * k,
                      it->w * k, &version);
 
     if (rc == TMPL_EQR)
-        jp_errf(d->err, d->errlen, "qr_text: cannot be encoded");
+        jp_errf(d->job.err, d->job.errlen, "qr_text: cannot be encoded");
     else if (rc == TMPL_EPDF)
         rc = pdf_fail(d, "drawing the qr code");
     return rc;
@@ -499,9 +488,10 @@ static HPDF_STATUS seal_arc_text(struct doc *d, const uint32_t *cps, size_t n, d
 }
 
 /* A round red seal: rim, star, the authority's name on the arc, an optional label below. */
-static int draw_seal(struct doc *d, const struct item *it)
+static int draw_seal(void *ctx, const struct item *it)
 {
-    double k = MM_TO_PT, cx = it->x * k, cy = d->t->page_h - it->y * k, r = it->w * k;
+    struct doc *d = ctx;
+    double k = MM_TO_PT, cx = it->x * k, cy = d->job.t->page_h - it->y * k, r = it->w * k;
     double rim = it->width > 0 ? it->width : r * 0.045;
     HPDF_Page p = d->page;
     HPDF_STATUS st = HPDF_Page_GSave(p);
@@ -518,7 +508,8 @@ static int draw_seal(struct doc *d, const struct item *it)
     if (st == HPDF_OK)
         st = seal_star(p, cx, cy, r * 0.25);
     if (st == HPDF_OK)
-        st = seal_arc_text(d, d->cps[FIELD_AUTHORITY], d->ncps[FIELD_AUTHORITY], cx, cy, r - rim);
+        st = seal_arc_text(d, d->job.cps[FIELD_AUTHORITY], d->job.ncps[FIELD_AUTHORITY], cx, cy,
+                           r - rim);
     if (st == HPDF_OK && it->ncps > 0) {
         struct item l = *it;
         l.size = l.min_size = r * 0.15;
@@ -536,28 +527,16 @@ static int draw_seal(struct doc *d, const struct item *it)
     return st == HPDF_OK ? 0 : pdf_fail(d, "drawing the seal");
 }
 
-static int draw_item(struct doc *d, const struct item *it)
-{
-    switch (it->kind) {
-    case ITEM_RECT:
-    case ITEM_LINE:
-    case ITEM_CIRCLE:
-        return draw_shape(d, it);
-    case ITEM_TEXT:
-        return draw_text(d, it, it->cps, it->ncps);
-    case ITEM_FIELD:
-        return draw_text(d, it, d->cps[it->field], d->ncps[it->field]);
-    case ITEM_PHOTO:
-        return draw_photo(d, it);
-    case ITEM_QR:
-        return draw_qr(d, it);
-    case ITEM_SEAL:
-        return draw_seal(d, it);
-    case ITEM_CHARSET:
-        break;
-    }
-    return 0;
-}
+/* The PDF's way of drawing each kind of directive. */
+static const struct tmpl_painter pdf_painter = {
+    .rect = draw_shape,
+    .line = draw_shape,
+    .circle = draw_shape,
+    .text = draw_text,
+    .photo = draw_photo,
+    .qr = draw_qr,
+    .seal = draw_seal,
+};
 
 static int doc_open(struct doc *d)
 {
@@ -571,8 +550,8 @@ static int doc_open(struct doc *d)
         d->page = HPDF_AddPage(d->pdf);
     if (d->page == NULL)
         return pdf_fail(d, "creating the page");
-    st += HPDF_Page_SetWidth(d->page, (HPDF_REAL)d->t->page_w);
-    st += HPDF_Page_SetHeight(d->page, (HPDF_REAL)d->t->page_h);
+    st += HPDF_Page_SetWidth(d->page, (HPDF_REAL)d->job.t->page_w);
+    st += HPDF_Page_SetHeight(d->page, (HPDF_REAL)d->job.t->page_h);
     return st == HPDF_OK ? 0 : pdf_fail(d, "setting up the document");
 }
 
@@ -612,6 +591,8 @@ out:
 
 static void doc_close(struct doc *d)
 {
+    if (d == NULL)
+        return;
     if (d->pdf != NULL)
         HPDF_Free(d->pdf);
     for (size_t f = 0; f < FONT_MAX_FACES; f++)
@@ -623,25 +604,16 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_fields *f, struct jp_buf
                 char *err, size_t errlen)
 {
     struct doc *d = calloc(1, sizeof(*d));
-    int rc = 0;
+    int rc = tmpl_job_start(d != NULL ? &d->job : NULL, t, f, err, errlen);
 
-    if (err != NULL && errlen > 0)
-        err[0] = '\0';
-    if (d == NULL)
-        return ENOMEM;
-    d->t = t;
-    d->in = f;
-    d->err = err;
-    d->errlen = errlen;
-    rc = decode_fields(d);
     if (rc == 0)
         rc = build_dynamic(d);
     if (rc == 0)
         rc = doc_open(d);
     if (rc == 0)
         rc = attach_fonts(d);
-    for (size_t i = 0; i < t->nitems && rc == 0; i++)
-        rc = draw_item(d, &t->items[i]);
+    if (rc == 0)
+        rc = tmpl_paint(&d->job, &pdf_painter, d);
     if (rc == 0)
         rc = doc_save(d, pdf_out);
     doc_close(d);

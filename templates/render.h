@@ -99,12 +99,80 @@ extern const char *const tmpl_field_names[FIELD_COUNT];
 long tmpl_codepoints(const char *s, uint32_t *out, size_t max);
 
 /*
- * Decodes the fields of f (render.c and render_ofd.c alike): each field's
+ * Decodes the fields of f (tmpl_job_start, for both formats): each field's
  * code points into cps[i], their count into ncps[i]; qr_text checked.
  * Returns 0 or TMPL_EFIELD naming the field (never its text) in err.
  */
 int tmpl_fields_decode(const struct tmpl_fields *f, uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD],
                        size_t ncps[FIELD_COUNT], char *err, size_t errlen);
+
+/*
+ * What one render of a certificate starts from, the PDF's (render.c) and the
+ * OFD's (render_ofd.c) alike: the template, the caller's fields and their
+ * decoded text, and the caller's message buffer. Each format's render state
+ * holds one; the template and fields are borrowed for the render.
+ */
+struct tmpl_job {
+    const struct tmpl *t;                      /* the template */
+    const struct tmpl_fields *in;              /* caller's fields */
+    uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD]; /* decoded fields */
+    size_t ncps[FIELD_COUNT];                  /* code points per field */
+    char *err;                                 /* caller's message buffer */
+    size_t errlen;                             /* its size */
+};
+
+/*
+ * Starts a render: err emptied, then j set to t, f, err and f's fields decoded
+ * (tmpl_fields_decode). j NULL (its render state could not be allocated)
+ * gives ENOMEM after emptying err. Returns 0, ENOMEM or TMPL_EFIELD.
+ */
+int tmpl_job_start(struct tmpl_job *j, const struct tmpl *t, const struct tmpl_fields *f, char *err,
+                   size_t errlen);
+
+/*
+ * How one output format draws each kind of directive; ctx is that format's
+ * render state. text draws ITEM_TEXT directives (their own text) and
+ * ITEM_FIELD ones (the field's decoded text) alike. A NULL member draws
+ * nothing of that kind (the OFD has no circles). Each returns 0 or an error
+ * (a template code, ENOMEM), its message in the job's err.
+ */
+typedef int (*tmpl_draw_fn)(void *ctx, const struct item *it);
+struct tmpl_painter {
+    tmpl_draw_fn rect;                                                            /* ITEM_RECT */
+    tmpl_draw_fn line;                                                            /* ITEM_LINE */
+    tmpl_draw_fn circle;                                                          /* ITEM_CIRCLE */
+    int (*text)(void *ctx, const struct item *it, const uint32_t *cps, size_t n); /* not NULL */
+    tmpl_draw_fn photo;                                                           /* ITEM_PHOTO */
+    tmpl_draw_fn qr;                                                              /* ITEM_QR */
+    tmpl_draw_fn seal;                                                            /* ITEM_SEAL */
+};
+
+/*
+ * Draws j's template's directives in template order with p on ctx (ITEM_CHARSET
+ * draws nothing); stops at the first failure. Returns 0 or that failure.
+ */
+int tmpl_paint(const struct tmpl_job *j, const struct tmpl_painter *p, void *ctx);
+
+/* How a line of text sits in its directive's box (tmpl_text_fit). */
+struct tmpl_text_fit {
+    double size;    /* font size, pt: the item's, or less (not below min_size) to fit */
+    double spacing; /* extra space after each character, pt: the item's, 0 once shrunk */
+    double indent;  /* pt from the box's left edge to the text's, for the item's alignment */
+};
+
+/* Width in pt of n characters at size (pt) with spacing (pt) between them, as a format
+ * measures them; ctx is the format's render state. */
+typedef double (*tmpl_width_fn)(const void *ctx, const uint32_t *cps, size_t n, double size,
+                                double spacing);
+
+/*
+ * Fits n > 0 characters into it's box, boxw points wide: at the item's size
+ * and spacing when they fit, else without spacing and shrunk in proportion
+ * (not below min_size), then aligned as the item says. The one text rule of
+ * the PDF and the OFD.
+ */
+struct tmpl_text_fit tmpl_text_fit(const struct item *it, double boxw, const uint32_t *cps,
+                                   size_t n, tmpl_width_fn width, const void *ctx);
 
 /* Parses the template text (path for messages) into t, whose fonts are still to be built. */
 int tmpl_parse(struct tmpl *t, const char *path, char *text, char *err, size_t errlen);

@@ -42,10 +42,7 @@ struct rects {
 
 /* State of one OFD render. */
 struct odoc {
-    const struct tmpl *t;                                 /* the template */
-    const struct tmpl_fields *in;                         /* caller's fields */
-    uint32_t cps[FIELD_COUNT][TMPL_MAX_FIELD];            /* decoded fields */
-    size_t ncps[FIELD_COUNT];                             /* code points per field */
+    struct tmpl_job job;                                  /* template, fields, message buffer */
     hb_set_t *used[FONT_MAX_FACES];                       /* owned; characters drawn per face */
     int slot[FONT_MAX_FACES];                             /* index in fonts, -1 when not embedded */
     hb_blob_t *ttf[FONT_MAX_FACES];                       /* owned; the subsets */
@@ -61,8 +58,6 @@ struct odoc {
     size_t nimages;             /* 0 or 1 */
     unsigned char *photo_small; /* owned; photo_fit's JPEG, or NULL */
     struct ofd_rect seal_box;   /* the seal's circle's box, w = 0 when none */
-    char *err;                  /* caller's message buffer */
-    size_t errlen;              /* its size */
 };
 
 static struct ofd_color color_of(struct rgb c)
@@ -74,17 +69,14 @@ static struct ofd_color color_of(struct rgb c)
 static int add_rect(struct odoc *d, double x, double y, double w, double h)
 {
     struct rects *r = &d->rects;
+    struct ofd_rect *p;
 
     if (w <= 0 || h <= 0)
         return 0;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 4096;
-        struct ofd_rect *p = realloc(r->r, cap * sizeof *p);
-        if (p == NULL)
-            return ENOMEM;
-        r->r = p;
-        r->cap = cap;
-    }
+    p = jp_grow(r->r, &r->cap, r->n, sizeof *p, 4096);
+    if (p == NULL)
+        return ENOMEM;
+    r->r = p;
     r->r[r->n++] = (struct ofd_rect){x, y, w, h};
     return 0;
 }
@@ -92,14 +84,11 @@ static int add_rect(struct odoc *d, double x, double y, double w, double h)
 /* Starts a path whose rectangles are the ones added from now until the next path. */
 static int add_path(struct odoc *d, int fill, double line_width_mm, struct ofd_color c)
 {
-    if (d->npaths == d->cap_paths) {
-        size_t cap = d->cap_paths ? d->cap_paths * 2 : 64;
-        struct ofd_path *p = realloc(d->paths, cap * sizeof *p);
-        if (p == NULL)
-            return ENOMEM;
-        d->paths = p;
-        d->cap_paths = cap;
-    }
+    struct ofd_path *p = jp_grow(d->paths, &d->cap_paths, d->npaths, sizeof *p, 64);
+
+    if (p == NULL)
+        return ENOMEM;
+    d->paths = p;
     d->paths[d->npaths++] = (struct ofd_path){
         .rects = (const struct ofd_rect *)(uintptr_t)d->rects.n, /* an offset until fix_paths */
         .fill = fill,
@@ -129,27 +118,24 @@ static void fix_paths(struct odoc *d)
 
 /* ------------------------------------------------------------------ text */
 
-static int decode_fields(struct odoc *d)
-{
-    return tmpl_fields_decode(d->in, d->cps, d->ncps, d->err, d->errlen);
-}
-
 /* Advance of cp in face at size_pt plus spacing_pt, in mm. */
 static double advance_mm(const struct odoc *d, int face, uint32_t cp, double size_pt,
                          double spacing_pt)
 {
-    return (font_lib_advance(&d->t->fonts, (size_t)face, cp) * size_pt / 1000.0 + spacing_pt) *
+    return (font_lib_advance(&d->job.t->fonts, (size_t)face, cp) * size_pt / 1000.0 + spacing_pt) *
            MM_PER_PT;
 }
 
-static double width_pt(const struct odoc *d, const uint32_t *cps, size_t n, double size,
-                       double spacing)
+/* Width of a text in pt (a tmpl_width_fn; ctx is the odoc). */
+static double width_pt(const void *ctx, const uint32_t *cps, size_t n, double size, double spacing)
 {
+    const struct odoc *d = ctx;
     double w = 0;
 
     for (size_t i = 0; i < n; i++) {
-        int face = font_lib_find(&d->t->fonts, cps[i]);
-        w += face < 0 ? 0 : font_lib_advance(&d->t->fonts, (size_t)face, cps[i]) * size / 1000.0;
+        int face = font_lib_find(&d->job.t->fonts, cps[i]);
+        w +=
+            face < 0 ? 0 : font_lib_advance(&d->job.t->fonts, (size_t)face, cps[i]) * size / 1000.0;
     }
     return n > 0 ? w + spacing * (double)(n - 1) : 0;
 }
@@ -164,7 +150,7 @@ static int add_run(struct odoc *d, int face, const uint32_t *cps, size_t n, doub
     size_t len = 0;
 
     if (d->ntexts == ORD_MAX_TEXTS) {
-        jp_errf(d->err, d->errlen, "more than %d text runs on the page", ORD_MAX_TEXTS);
+        jp_errf(d->job.err, d->job.errlen, "more than %d text runs on the page", ORD_MAX_TEXTS);
         return TMPL_EFIELD;
     }
     s = malloc(4 * n + 1);
@@ -195,37 +181,30 @@ static int add_run(struct odoc *d, int face, const uint32_t *cps, size_t n, doub
 }
 
 /* A line of text in a box, shrunk and aligned exactly as render.c's draw_text does. */
-static int put_text(struct odoc *d, const struct item *it, const uint32_t *cps, size_t n)
+static int put_text(void *ctx, const struct item *it, const uint32_t *cps, size_t n)
 {
-    double size = it->size, spacing = it->spacing, boxw = it->w / MM_PER_PT;
-    double w = width_pt(d, cps, n, size, spacing), x, base;
+    struct odoc *d = ctx;
+    double size, spacing, x, base;
+    struct tmpl_text_fit f;
     size_t start = 0;
     int rc = 0;
 
     if (n == 0)
         return 0;
-    if (w > boxw) {
-        spacing = 0;
-        w = width_pt(d, cps, n, size, 0);
-        size = fmax(it->min_size, size * boxw / w);
-        w = width_pt(d, cps, n, size, 0);
-    }
-    x = it->x / MM_PER_PT;
-    if (it->align == ALIGN_CENTER)
-        x += (boxw - w) / 2;
-    else if (it->align == ALIGN_RIGHT)
-        x += boxw - w;
-    x *= MM_PER_PT;
+    f = tmpl_text_fit(it, it->w / MM_PER_PT, cps, n, width_pt, d);
+    size = f.size, spacing = f.spacing;
+    x = (it->x / MM_PER_PT + f.indent) * MM_PER_PT;
     base = it->y + it->h - ((it->h / MM_PER_PT - size) / 2 + 0.12 * size) * MM_PER_PT;
     while (start < n && rc == 0) {
-        int face = font_lib_find(&d->t->fonts, cps[start]);
+        int face = font_lib_find(&d->job.t->fonts, cps[start]);
         size_t end = start + 1;
         double run_x = x;
         if (face < 0) {
-            jp_errf(d->err, d->errlen, "no configured font has U+%04X", (unsigned)cps[start]);
+            jp_errf(d->job.err, d->job.errlen, "no configured font has U+%04X",
+                    (unsigned)cps[start]);
             return TMPL_EGLYPH;
         }
-        while (end < n && font_lib_find(&d->t->fonts, cps[end]) == face)
+        while (end < n && font_lib_find(&d->job.t->fonts, cps[end]) == face)
             end++;
         for (size_t i = start; i < end; i++)
             x += advance_mm(d, face, cps[i], size, spacing);
@@ -238,16 +217,12 @@ static int put_text(struct odoc *d, const struct item *it, const uint32_t *cps, 
 
 /* ---------------------------------------------------------------- shapes */
 
-static int put_rect(struct odoc *d, const struct item *it)
+/* The item's box stroked in its colour when it has a stroke width (rectangles, the photo). */
+static int put_frame(struct odoc *d, const struct item *it)
 {
     int rc = 0;
 
-    if (it->has_fill) {
-        rc = add_path(d, 1, 0, color_of(it->fill));
-        if (rc == 0)
-            rc = add_rect(d, it->x, it->y, it->w, it->h);
-    }
-    if (rc == 0 && it->width > 0) {
+    if (it->width > 0) {
         rc = add_path(d, 0, it->width * MM_PER_PT, color_of(it->stroke));
         if (rc == 0)
             rc = add_rect(d, it->x, it->y, it->w, it->h);
@@ -255,9 +230,23 @@ static int put_rect(struct odoc *d, const struct item *it)
     return rc;
 }
 
-/* An axis-parallel line as a filled rectangle of the stroke's width. */
-static int put_line(struct odoc *d, const struct item *it)
+static int put_rect(void *ctx, const struct item *it)
 {
+    struct odoc *d = ctx;
+    int rc = 0;
+
+    if (it->has_fill) {
+        rc = add_path(d, 1, 0, color_of(it->fill));
+        if (rc == 0)
+            rc = add_rect(d, it->x, it->y, it->w, it->h);
+    }
+    return rc != 0 ? rc : put_frame(d, it);
+}
+
+/* An axis-parallel line as a filled rectangle of the stroke's width. */
+static int put_line(void *ctx, const struct item *it)
+{
+    struct odoc *d = ctx;
     double lw = fmax(it->width, 0.01) * MM_PER_PT;
     int rc;
 
@@ -311,14 +300,15 @@ static int qr_rects(struct odoc *d, const QRcode *c, double x, double y, double 
     return rc;
 }
 
-static int put_qr(struct odoc *d, const struct item *it)
+static int put_qr(void *ctx, const struct item *it)
 {
-    QRcode *c = qr_symbol(d->in->qr_text);
+    struct odoc *d = ctx;
+    QRcode *c = qr_symbol(d->job.in->qr_text);
     double m;
     int rc;
 
     if (c == NULL) {
-        jp_errf(d->err, d->errlen, "qr_text: cannot be encoded");
+        jp_errf(d->job.err, d->job.errlen, "qr_text: cannot be encoded");
         return errno == ENOMEM ? ENOMEM : TMPL_EQR;
     }
     m = it->w / (c->width + 2 * ORD_QR_QUIET);
@@ -363,24 +353,13 @@ static int image_size(const unsigned char *p, size_t n, int is_png, unsigned *w,
     return -1;
 }
 
-static int put_photo_frame(struct odoc *d, const struct item *it)
-{
-    int rc = 0;
-
-    if (it->width > 0) {
-        rc = add_path(d, 0, it->width * MM_PER_PT, color_of(it->stroke));
-        if (rc == 0)
-            rc = add_rect(d, it->x, it->y, it->w, it->h);
-    }
-    return rc;
-}
-
 /* The photo fitted into its box keeping its aspect ratio, or a grey box labelled 照片. */
-static int put_photo(struct odoc *d, const struct item *it)
+static int put_photo(void *ctx, const struct item *it)
 {
+    struct odoc *d = ctx;
     static const uint32_t label[] = {0x7167, 0x7247}; /* 照片 */
-    const unsigned char *p = d->in->photo;
-    size_t n = d->in->photo_len, small_len = 0;
+    const unsigned char *p = d->job.in->photo;
+    size_t n = d->job.in->photo_len, small_len = 0;
     unsigned w = 0, h = 0;
     int is_png = 0, rc;
     double s;
@@ -396,17 +375,17 @@ static int put_photo(struct odoc *d, const struct item *it)
             rc = add_rect(d, it->x, it->y, it->w, it->h);
         if (rc == 0)
             rc = put_text(d, &l, label, 2);
-        return rc != 0 ? rc : put_photo_frame(d, it);
+        return rc != 0 ? rc : put_frame(d, it);
     }
     if (photo_check(p, n, &is_png) != 0) {
-        jp_errf(d->err, d->errlen, "photo: not a well-formed JPEG or PNG of at most %u bytes",
-                TMPL_MAX_PHOTO);
+        jp_errf(d->job.err, d->job.errlen,
+                "photo: not a well-formed JPEG or PNG of at most %u bytes", TMPL_MAX_PHOTO);
         return TMPL_EPHOTO;
     }
     if (photo_fit(p, n, is_png, it->w, it->h, &d->photo_small, &small_len) == 0)
         p = d->photo_small, n = small_len, is_png = 0;
     if (image_size(p, n, is_png, &w, &h) != 0) {
-        jp_errf(d->err, d->errlen, "photo: its size cannot be read");
+        jp_errf(d->job.err, d->job.errlen, "photo: its size cannot be read");
         return TMPL_EPHOTO;
     }
     s = fmin(it->w / w, it->h / h);
@@ -415,7 +394,7 @@ static int put_photo(struct odoc *d, const struct item *it)
         {p, n},
         {it->x + (it->w - w * s) / 2, it->y + (it->h - h * s) / 2, w * s, h * s}};
     d->nimages = 1;
-    return put_photo_frame(d, it);
+    return put_frame(d, it);
 }
 
 /* ----------------------------------------------------------------- fonts */
@@ -426,7 +405,7 @@ static int put_photo(struct odoc *d, const struct item *it)
  */
 static void name_font(struct odoc *d, size_t f)
 {
-    const char *ps = d->t->fonts.faces[f].psname;
+    const char *ps = d->job.t->fonts.faces[f].psname;
     size_t k = d->nfonts;
     char *name = d->font_names[k];
     unsigned len = 0;
@@ -444,7 +423,7 @@ static void name_font(struct odoc *d, size_t f)
 /* A HarfBuzz subset of each face with the characters drawn in it; faces unused get none. */
 static int make_fonts(struct odoc *d)
 {
-    const struct font_lib *lib = &d->t->fonts;
+    const struct font_lib *lib = &d->job.t->fonts;
 
     for (size_t f = 0; f < lib->nfaces; f++) {
         hb_subset_input_t *in;
@@ -464,7 +443,7 @@ static int make_fonts(struct odoc *d)
         d->ttf[f] = sub != NULL ? hb_face_reference_blob(sub) : NULL;
         hb_face_destroy(sub);
         if (d->ttf[f] == NULL || hb_blob_get_length(d->ttf[f]) == 0) {
-            jp_errf(d->err, d->errlen, "%s: cannot subset", lib->faces[f].path);
+            jp_errf(d->job.err, d->job.errlen, "%s: cannot subset", lib->faces[f].path);
             return TMPL_EFONT;
         }
         name_font(d, f);
@@ -476,30 +455,24 @@ static int make_fonts(struct odoc *d)
 
 /* ------------------------------------------------------------------ page */
 
-static int put_item(struct odoc *d, const struct item *it)
+/* The seal is drawn by ofd_write: the page keeps only where its circle stands. */
+static int put_seal(void *ctx, const struct item *it)
 {
-    switch (it->kind) {
-    case ITEM_RECT:
-        return put_rect(d, it);
-    case ITEM_LINE:
-        return put_line(d, it);
-    case ITEM_TEXT:
-        return put_text(d, it, it->cps, it->ncps);
-    case ITEM_FIELD:
-        return put_text(d, it, d->cps[it->field], d->ncps[it->field]);
-    case ITEM_PHOTO:
-        return put_photo(d, it);
-    case ITEM_QR:
-        return put_qr(d, it);
-    case ITEM_SEAL:
-        d->seal_box = (struct ofd_rect){it->x - it->w, it->y - it->w, 2 * it->w, 2 * it->w};
-        return 0;
-    case ITEM_CIRCLE:
-    case ITEM_CHARSET:
-        break;
-    }
+    struct odoc *d = ctx;
+
+    d->seal_box = (struct ofd_rect){it->x - it->w, it->y - it->w, 2 * it->w, 2 * it->w};
     return 0;
 }
+
+/* The OFD's way of drawing each kind of directive: no circles (see the top). */
+static const struct tmpl_painter ofd_painter = {
+    .rect = put_rect,
+    .line = put_line,
+    .text = put_text,
+    .photo = put_photo,
+    .qr = put_qr,
+    .seal = put_seal,
+};
 
 /* The template's first static text, UTF-8, as the document's title. */
 static void doc_title(const struct tmpl *t, char *out, size_t outsz)
@@ -519,6 +492,8 @@ static void doc_title(const struct tmpl *t, char *out, size_t outsz)
 
 static void odoc_free(struct odoc *d)
 {
+    if (d == NULL)
+        return;
     for (size_t f = 0; f < FONT_MAX_FACES; f++) {
         hb_set_destroy(d->used[f]);
         hb_blob_destroy(d->ttf[f]);
@@ -542,15 +517,15 @@ static int odoc_write(struct odoc *d, const struct ofd_stamp *stamp, const char 
     struct tm tm;
     struct ofd_doc doc;
 
-    doc_title(d->t, title, sizeof title);
+    doc_title(d->job.t, title, sizeof title);
     if (gmtime_r(&local, &tm) == NULL || strftime(date, sizeof date, "%Y-%m-%d", &tm) != 10) {
-        jp_errf(d->err, d->errlen, "seal time out of range");
+        jp_errf(d->job.err, d->job.errlen, "seal time out of range");
         return TMPL_EFIELD;
     }
     /* the template's seal circle, else the lower right corner (default_seal's size) */
     st.box = d->seal_box.w > 0 ? d->seal_box
-                               : (struct ofd_rect){d->t->page_w * MM_PER_PT - 60,
-                                                   d->t->page_h * MM_PER_PT - 60, 40, 40};
+                               : (struct ofd_rect){d->job.t->page_w * MM_PER_PT - 60,
+                                                   d->job.t->page_h * MM_PER_PT - 60, 40, 40};
     memset(&doc, 0, sizeof doc);
     doc.doc_id = doc_id;
     doc.title = title[0] != '\0' ? title : NULL;
@@ -558,15 +533,15 @@ static int odoc_write(struct odoc *d, const struct ofd_stamp *stamp, const char 
     doc.creation_date = date;
     doc.fonts = d->fonts;
     doc.nfonts = d->nfonts;
-    doc.page = (struct ofd_page){d->t->page_w * MM_PER_PT,
-                                 d->t->page_h * MM_PER_PT,
+    doc.page = (struct ofd_page){d->job.t->page_w * MM_PER_PT,
+                                 d->job.t->page_h * MM_PER_PT,
                                  d->paths,
                                  d->npaths,
                                  d->images,
                                  d->nimages,
                                  d->texts,
                                  d->ntexts};
-    return ofd_write(&doc, &st, out, d->err, d->errlen);
+    return ofd_write(&doc, &st, out, d->job.err, d->job.errlen);
 }
 
 int tmpl_render_ofd(const struct tmpl *t, const struct tmpl_fields *f,
@@ -574,25 +549,15 @@ int tmpl_render_ofd(const struct tmpl *t, const struct tmpl_fields *f,
                     char *err, size_t errlen)
 {
     struct odoc *d = calloc(1, sizeof *d);
-    int rc = 0;
+    int rc = tmpl_job_start(d != NULL ? &d->job : NULL, t, f, err, errlen);
 
-    if (err != NULL && errlen > 0)
-        err[0] = '\0';
-    if (d == NULL)
-        return ENOMEM;
-    d->t = t;
-    d->in = f;
-    d->err = err;
-    d->errlen = errlen;
     for (size_t i = 0; i < FONT_MAX_FACES && rc == 0; i++) {
         d->used[i] = hb_set_create();
         if (!hb_set_allocation_successful(d->used[i]))
             rc = ENOMEM;
     }
     if (rc == 0)
-        rc = decode_fields(d);
-    for (size_t i = 0; i < t->nitems && rc == 0; i++)
-        rc = put_item(d, &t->items[i]);
+        rc = tmpl_paint(&d->job, &ofd_painter, d);
     if (rc == 0)
         rc = make_fonts(d);
     if (rc == 0) {
