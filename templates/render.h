@@ -166,7 +166,7 @@ typedef double (*tmpl_width_fn)(const void *ctx, const uint32_t *cps, size_t n, 
                                 double spacing);
 
 /*
- * Fits n > 0 characters into it's box, boxw points wide: at the item's size
+ * Fits n > 0 characters into the box of it, boxw points wide: at the item's size
  * and spacing when they fit, else without spacing and shrunk in proportion
  * (not below min_size), then aligned as the item says. The one text rule of
  * the PDF and the OFD.
