@@ -287,6 +287,17 @@ struct issuer_key_opts {
 int issuer_keys_change(const char *home, const char *action, const char *kid,
                        const struct issuer_key_opts *o, char newkid[17],
                        char written[JP_HOME_PATH_MAX], char *err, size_t errlen);
+/*
+ * `keys crl`: issues the roots' CRLs anew (nextUpdate from the configuration)
+ * with the root keys (o->passphrase; o->out and o->actor are not used):
+ * HOME/root.crl, its path into root_crl, and, when the home holds the SM2
+ * hierarchy, HOME/sm2-root.crl, its path into sm2_crl ("" otherwise; both ""
+ * on failure). Appends no audit entry. Returns 0, ISSUER_EHOME, or the
+ * keys code or errno of the first failure (reason in err).
+ */
+int issuer_keys_crl(const char *home, const struct issuer_key_opts *o,
+                    char root_crl[JP_HOME_PATH_MAX], char sm2_crl[JP_HOME_PATH_MAX], char *err,
+                    size_t errlen);
 /* The provincial root's SHA-256 fingerprint (keys_root_fingerprint) into hex. */
 int issuer_keys_fingerprint(const char *home, char hex[65], char *err, size_t errlen);
 /* Prints the signing keys (kid, state, validity, subject), one a line, to out. */
