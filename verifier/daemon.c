@@ -75,30 +75,52 @@ static int home_file(const struct verifier *v, const char *a, const char *b, cha
     return rc;
 }
 
+/* 1 when HOME/name's stamp differs from *last, which then takes the new one; 0 otherwise. */
+static int stamp_update(const struct verifier *v, const char *name, struct vf_stamp *last)
+{
+    char path[VF_PATH_MAX];
+    struct vf_stamp st;
+
+    if (home_file(v, name, NULL, path) != 0)
+        return 0;
+    stamp_read(path, &st);
+    if (stamp_same(&st, last))
+        return 0;
+    *last = st;
+    return 1;
+}
+
 /*
  * The trust is the signed trust list (certificates and key states), verified
  * against the root certificate HOME/trust-root.pem (HOME/keys/root.pem for a
  * home made before that file existed): nothing else of HOME/keys/ is read, so
  * the daemon can run as a user that cannot read the private keys.
  */
-/* HOME/root.crl applied to t (issue 17); a broken CRL is logged and left out. */
-static void apply_home_crl(const char *home, keys_trust_t *t, struct verifier_crl *crl)
+typedef int (*crl_apply_fn)(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
+                            size_t errlen);
+
+/*
+ * HOME/name applied to t by apply (issue 17: root.crl; sm2-root.crl likewise);
+ * a broken CRL is logged and left out.
+ */
+static void apply_home_crl(const char *home, const char *name, crl_apply_fn apply, keys_trust_t *t,
+                           struct verifier_crl *crl)
 {
     char path[VF_PATH_MAX], err[256] = "";
     struct verifier_crl c;
 
-    if (jp_path_join(path, sizeof(path), home, JP_HOME_CRL) != 0)
+    if (jp_path_join(path, sizeof(path), home, name) != 0)
         return;
-    if (verifier_crl_apply(t, path, &c, err, sizeof(err)) != 0)
+    if (apply(t, path, &c, err, sizeof(err)) != 0)
         jp_log(JP_LOG_WARN, "keys: %s: revocations only from the trust list", err);
     else if (c.state == VERIFIER_CRL_LOADED && (int64_t)time(NULL) > c.next_update)
-        jp_log(JP_LOG_WARN, "keys: %s is stale (past its nextUpdate)", JP_HOME_CRL);
+        jp_log(JP_LOG_WARN, "keys: %s is stale (past its nextUpdate)", name);
     if (crl != NULL)
         *crl = c;
 }
 
-int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *crl, char *err,
-                   size_t errlen)
+int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *crl,
+                   struct verifier_crl *sm2_crl, char *err, size_t errlen)
 {
     char trust[VF_PATH_MAX], root[VF_PATH_MAX], keys[VF_PATH_MAX];
     int rc;
@@ -115,18 +137,20 @@ int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *cr
         return rc;
     rc = keys_trust_load_root_file(trust, root, out, err, errlen);
     if (rc == 0)
-        apply_home_crl(home, *out, crl);
+        apply_home_crl(home, JP_HOME_CRL, verifier_crl_apply, *out, crl);
+    if (rc == 0)
+        apply_home_crl(home, JP_HOME_SM2_CRL, verifier_sm2_crl_apply, *out, sm2_crl);
     return rc;
 }
 
 static void reload_trust(struct verifier *v, const struct vf_stamp *now)
 {
-    struct verifier_crl crl;
+    struct verifier_crl crl, sm2_crl;
     keys_trust_t *fresh = NULL, *old;
     char err[256] = "";
     int rc;
 
-    rc = vf_trust_build(v->home, &fresh, &crl, err, sizeof(err));
+    rc = vf_trust_build(v->home, &fresh, &crl, &sm2_crl, err, sizeof(err));
     if (rc != 0) {
         jp_log(JP_LOG_WARN, "keys: reload failed, keeping the previous trust: %s", err);
         return;
@@ -135,6 +159,7 @@ static void reload_trust(struct verifier *v, const struct vf_stamp *now)
     old = v->trust;
     v->trust = fresh;
     v->crl = crl;
+    v->sm2_crl = sm2_crl;
     vf_qrcache_invalidate(&v->qrcache); /* inside the lock: no verdict of the old trust survives */
     pthread_rwlock_unlock(&v->lock);
     keys_trust_free(old);
@@ -168,6 +193,7 @@ void vf_reload_if_changed(struct verifier *v)
     int64_t now_s = (int64_t)(jp_mono_ms() / 1000u);
     char path[VF_PATH_MAX];
     struct vf_stamp st;
+    int crl_new;
 
     if (atomic_load(&v->last_check_s) == now_s)
         return;
@@ -184,14 +210,13 @@ void vf_reload_if_changed(struct verifier *v)
         if (!stamp_same(&st, &v->clients_stamp))
             reload_clients(v, &st);
     }
-    if (home_file(v, JP_HOME_CRL, NULL, path) == 0) { /* `keys crl` alone: a new CRL */
-        stamp_read(path, &st);
-        if (!stamp_same(&st, &v->crl_stamp)) {
-            struct vf_stamp keys = v->keys_stamp;
+    /* `keys crl` alone: a new CRL of either root (both stamps taken, no short cut) */
+    crl_new = stamp_update(v, JP_HOME_CRL, &v->crl_stamp);
+    crl_new |= stamp_update(v, JP_HOME_SM2_CRL, &v->sm2_crl_stamp);
+    if (crl_new) {
+        struct vf_stamp keys = v->keys_stamp;
 
-            v->crl_stamp = st;
-            reload_trust(v, &keys);
-        }
+        reload_trust(v, &keys);
     }
     pthread_mutex_unlock(&v->reload_lock);
 }
@@ -727,9 +752,9 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         return rc;
     if (home_file(v, JP_HOME_TRUST_LIST, NULL, path) == 0)
         stamp_read(path, &v->keys_stamp);
-    if (home_file(v, JP_HOME_CRL, NULL, path) == 0)
-        stamp_read(path, &v->crl_stamp);
-    rc = vf_trust_build(v->home, &v->trust, &v->crl, err, errlen);
+    (void)stamp_update(v, JP_HOME_CRL, &v->crl_stamp); /* the CRLs as first applied */
+    (void)stamp_update(v, JP_HOME_SM2_CRL, &v->sm2_crl_stamp);
+    rc = vf_trust_build(v->home, &v->trust, &v->crl, &v->sm2_crl, err, errlen);
     if (rc != 0)
         return rc;
     rc = home_file(v, JP_HOME_PORTAL, NULL, path);

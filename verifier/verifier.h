@@ -157,7 +157,7 @@ int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
 
 /* ------------------------------------- signed before the revocation? */
 
-/* The root's CRL as applied to a trust (verifier/sigtime.c, issue 17). */
+/* The root's (or the SM2 root's) CRL as applied to a trust (verifier/sigtime.c, issue 17). */
 enum verifier_crl_state { VERIFIER_CRL_ABSENT, VERIFIER_CRL_LOADED, VERIFIER_CRL_INVALID };
 
 struct verifier_crl {
@@ -176,6 +176,15 @@ struct verifier_crl {
  */
 int verifier_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
                        size_t errlen);
+
+/*
+ * verifier_crl_apply() for the SM2 root's CRL (HOME/sm2-root.crl) with
+ * keys_trust_apply_sm2_crl(): the SM2 signing keys it lists become revoked,
+ * so an OFD they sealed is revoked_key even when a stale trust list still
+ * says active. KEYS_E_TRUST also for a trust list without the SM2 hierarchy.
+ */
+int verifier_sm2_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
+                           size_t errlen);
 
 /* "absent", "invalid", "stale" (now past nextUpdate) or "current"; static. */
 const char *verifier_crl_state_name(const struct verifier_crl *c, int64_t now);
