@@ -682,11 +682,30 @@ static void txn_key_destroy(void *txn)
     store_read_end(txn);
 }
 
+/* Closes the public listener and ends libmicrohttpd's threads after requests in flight. */
+static void public_stop(struct verifier *v)
+{
+    MHD_socket fd;
+
+    if (v->mhd == NULL)
+        return;
+    fd = MHD_quiesce_daemon(v->mhd);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    MHD_stop_daemon(v->mhd);
+    v->mhd = NULL;
+}
+
+/*
+ * Stops whatever verifier_start started, the public listener first (also on
+ * verifier_start's own failure after it was up: nothing keeps listening),
+ * and frees v. NULL-safe.
+ */
 static void vf_free(struct verifier *v)
 {
     if (v == NULL)
         return;
-    /* libmicrohttpd's threads have ended (their txn_key destructors ran) */
+    public_stop(v); /* libmicrohttpd's threads end here (their txn_key destructors run) */
     vf_operator_stop(v->op);
     vf_replica_free(v->replica);
     if (v->txn_key_ready) {
@@ -832,10 +851,13 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
         rc = vf_operator_start(v, &v->op, err, errlen);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
-    if (rc == 0 && v->replica != NULL)
+    if (rc == 0 && v->replica != NULL) {
         rc = vf_replica_start(v->replica, v);
+        if (rc != 0)
+            jp_errf(err, errlen, "cannot start the replica's feed follower: %s", strerror(rc));
+    }
     if (rc != 0)
-        goto out_free;
+        goto out_free; /* vf_free stops the listeners already up */
     if (vf_claim_key(v) == NULL)
         jp_log(JP_LOG_WARN,
                "no claim key in the home yet (%s): claim-code proofs fail until "
@@ -863,16 +885,5 @@ uint16_t verifier_operator_port(const verifier *v)
 
 void verifier_stop(verifier *v)
 {
-    MHD_socket fd;
-
-    if (v == NULL)
-        return;
-    if (v->mhd != NULL) {
-        fd = MHD_quiesce_daemon(v->mhd);
-        if (fd != MHD_INVALID_SOCKET)
-            close(fd);
-        MHD_stop_daemon(v->mhd);
-        v->mhd = NULL;
-    }
     vf_free(v);
 }

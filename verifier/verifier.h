@@ -84,11 +84,14 @@ struct verifier_opts {
 /*
  * Opens the home and starts serving on opts->listen with an internal thread
  * pool (epoll). On success *out is a running daemon the caller stops with
- * verifier_stop(); on error *out is NULL and err says why.
+ * verifier_stop(); on error *out is NULL, err says why, and nothing it
+ * started is left running or listening (a failure after the public listener
+ * was up closes it again).
  * Returns 0, VERIFIER_E_INVAL (a bad option, listen address, --trusted-proxy
  * or "verifier" setting of config.json), VERIFIER_E_HOME, VERIFIER_E_CLIENTS,
  * VERIFIER_E_START, the errno of socket/bind/listen (EADDRINUSE, EACCES: err
- * then reads "cannot listen on ADDR: REASON"), ENOMEM or a store/keys code.
+ * then reads "cannot listen on ADDR: REASON"), the errno of pthread_create for
+ * the replica's follower, ENOMEM or a store/keys code.
  */
 int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, size_t errlen);
 
