@@ -413,7 +413,11 @@ int issuer_ofd_save(const char *home, const char *no, const char *path, int forc
  * keys sm2-init: adds the SM2 root and signing certificate to a home made
  * without them (keys/sm2.c, encrypted with pass when given; the passphrase or
  * PIN must open the home's keys) with the audit entry keys-sm2-init by actor.
- * EEXIST when any SM2 file exists; nothing is left written on failure.
+ * The trust list is re-exported and HOME/sm2-root.crl issued before the audit
+ * entry is written; when either step or the audit entry fails, the key files
+ * and the CRL are removed and the trust list is put back byte for byte, so a
+ * failure changes nothing (err says if the old list could not be restored).
+ * EEXIST when any SM2 file exists.
  */
 int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t passlen,
                          const char *actor, char *err, size_t errlen);

@@ -16,7 +16,9 @@
  *     (our C API, which OpenSSL's command line cannot do) and fails when one
  *     byte changes; GET /api/v1/crl/sm2-root.crl serves it with an ETag;
  *   - keys sm2-init on a home without SM2 keys re-exports the trust list at
- *     once (the new SM2 certificate listed, active) and issues the CRL;
+ *     once (the new SM2 certificate listed, active) and issues the CRL; when
+ *     its audit entry cannot be written it exits 3 and changes nothing (the
+ *     trust list byte for byte, no SM2 key file, no CRL);
  *   - HOME/sm2-root.crl revokes an SM2 key a stale trust list still lists as
  *     usable: verify-file --sm2-crl says revoked_key, and so does the daemon's
  *     file check, which loads the CRL at start and again when it changes; a
@@ -270,13 +272,16 @@ static void test_verifier(const char *old_ofd, const char *new_ofd)
 /* keys sm2-init on a home made without SM2 keys: the trust list lists them at once. */
 static void test_sm2_init(void)
 {
-    char h2[400], path[600], kid[17];
+    char h2[400], path[600], kid[17], store[600], saved[400], junk[4096];
+    unsigned char *before = NULL, *after = NULL;
+    size_t blen = 0, alen = 0;
     const char *files[] = {"keys/sm2-root.pem", "keys/sm2-root.key", "keys/sm2-sign.pem",
                            "keys/sm2-sign.key", "sm2-root.crl"};
     char *init[] = {issuer_bin,   "init", "--home", h2, "--authority", "广东省住房和城乡建设厅",
                     "--authority-uscc", "11440000MB2C12345J", "--public-url",
                     "http://127.0.0.1:8080", NULL};
 
+    memset(junk, 'x', sizeof junk);
     path_in(h2, sizeof h2, "old-home");
     CHECK_INT(vc_run(init, NULL), 0);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -284,6 +289,24 @@ static void test_sm2_init(void)
         CHECK_INT(unlink(path), 0);
     }
     CHECK_INT(issuer_in(h2, "keys", "export-trust", NULL, NULL, NULL), 0);
+    CHECK(!sm2_kid(h2, "active", kid));
+    /* the audit entry cannot be written (a store that does not open): exit 3, nothing changed */
+    snprintf(path, sizeof path, "%s/trust-list.pem", h2);
+    CHECK_INT(jp_read_file(path, 1u << 20, &before, &blen), 0);
+    snprintf(store, sizeof store, "%s/store/data.mdb", h2);
+    path_in(saved, sizeof saved, "old-home-data.mdb");
+    CHECK_INT(rename(store, saved), 0);
+    CHECK_INT(jp_write_file_atomic(store, junk, sizeof junk, 0600), 0);
+    CHECK_INT(issuer_in(h2, "keys", "sm2-init", NULL, NULL, NULL), 3);
+    CHECK_INT(rename(saved, store), 0);
+    CHECK_INT(jp_read_file(path, 1u << 20, &after, &alen), 0);
+    CHECK(blen == alen && before != NULL && after != NULL && memcmp(before, after, blen) == 0);
+    free(before);
+    free(after);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", h2, files[i]);
+        CHECK(access(path, F_OK) != 0);
+    }
     CHECK(!sm2_kid(h2, "active", kid));
     CHECK_INT(issuer_in(h2, "keys", "sm2-init", NULL, NULL, NULL), 0);
     CHECK(sm2_kid(h2, "active", kid));

@@ -105,11 +105,26 @@ static int start(int port, int op_port, verifier **v, char *err, size_t errlen)
     return verifier_start(&o, v, err, errlen);
 }
 
+/* A start while another socket holds taken (port or op_port): refused, neither open. */
+static void start_in_use(int port, int op_port, int taken)
+{
+    char err[512] = "";
+    verifier *v = NULL;
+    int blocker = take_port(taken);
+
+    CHECK(blocker >= 0);
+    CHECK(start(port, op_port, &v, err, sizeof err) == EADDRINUSE && v == NULL);
+    CHECK(strstr(err, "cannot listen on") != NULL && strstr(err, "in use") != NULL);
+    CHECK(!accepts(taken == port ? op_port : port));
+    if (blocker >= 0)
+        close(blocker);
+}
+
 int main(void)
 {
     char cmd[1200], secret[400], err[512] = "";
     verifier *v = NULL;
-    int port, op_port, blocker, made, rc;
+    int port, op_port, made, rc;
 
     if (vc_scratch(dir, sizeof dir, "/tmp/jp-verifier-start-XXXXXX", home, sizeof home) != 0)
         return 3;
@@ -153,20 +168,8 @@ int main(void)
     port = free_port();
     op_port = free_port();
     CHECK(port > 0 && op_port > 0 && port != op_port);
-    blocker = take_port(op_port);
-    CHECK(blocker >= 0);
-    err[0] = '\0';
-    CHECK(start(port, op_port, &v, err, sizeof err) == EADDRINUSE && v == NULL);
-    CHECK(strstr(err, "cannot listen on") != NULL && strstr(err, "in use") != NULL);
-    CHECK(!accepts(port));
-    close(blocker);
-    blocker = take_port(port);
-    CHECK(blocker >= 0);
-    err[0] = '\0';
-    CHECK(start(port, op_port, &v, err, sizeof err) == EADDRINUSE && v == NULL);
-    CHECK(strstr(err, "cannot listen on") != NULL && strstr(err, "in use") != NULL);
-    CHECK(!accepts(op_port));
-    close(blocker);
+    start_in_use(port, op_port, op_port);
+    start_in_use(port, op_port, port);
 
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_INT(system(cmd), 0);
