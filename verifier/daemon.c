@@ -145,12 +145,12 @@ int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *cr
 
 static void reload_trust(struct verifier *v, const struct vf_stamp *now)
 {
-    struct verifier_crl crl, sm2_crl;
+    struct verifier_crl crl;
     keys_trust_t *fresh = NULL, *old;
     char err[256] = "";
     int rc;
 
-    rc = vf_trust_build(v->home, &fresh, &crl, &sm2_crl, err, sizeof(err));
+    rc = vf_trust_build(v->home, &fresh, &crl, NULL, err, sizeof(err));
     if (rc != 0) {
         jp_log(JP_LOG_WARN, "keys: reload failed, keeping the previous trust: %s", err);
         return;
@@ -159,7 +159,6 @@ static void reload_trust(struct verifier *v, const struct vf_stamp *now)
     old = v->trust;
     v->trust = fresh;
     v->crl = crl;
-    v->sm2_crl = sm2_crl;
     vf_qrcache_invalidate(&v->qrcache); /* inside the lock: no verdict of the old trust survives */
     pthread_rwlock_unlock(&v->lock);
     keys_trust_free(old);
@@ -773,7 +772,7 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         stamp_read(path, &v->keys_stamp);
     (void)stamp_update(v, JP_HOME_CRL, &v->crl_stamp); /* the CRLs as first applied */
     (void)stamp_update(v, JP_HOME_SM2_CRL, &v->sm2_crl_stamp);
-    rc = vf_trust_build(v->home, &v->trust, &v->crl, &v->sm2_crl, err, errlen);
+    rc = vf_trust_build(v->home, &v->trust, &v->crl, NULL, err, errlen);
     if (rc != 0)
         return rc;
     rc = home_file(v, JP_HOME_PORTAL, NULL, path);

@@ -329,7 +329,6 @@ struct verifier {
     pthread_rwlock_t lock;         /* guards trust and clients */
     keys_trust_t *trust;           /* from HOME/trust-list.pem; may be NULL if it broke */
     struct verifier_crl crl;       /* HOME/root.crl as applied to trust (guarded by lock) */
-    struct verifier_crl sm2_crl;   /* HOME/sm2-root.crl as applied to trust (guarded by lock) */
     struct vf_clients clients;     /* HOME/clients.json */
     pthread_mutex_t reload_lock;   /* one reloader at a time */
     _Atomic int64_t last_check_s;  /* monotonic second of the last stamp check */
