@@ -363,6 +363,8 @@ static void test_sm2_crl(const char *old_ofd, const char *new_ofd, const char *s
     char *argv[] = {verifier_bin, "--home",           home,
                     "--listen",   "127.0.0.1:0",      "--threads",
                     "2",          "--no-rate-limits", NULL};
+    char *crl_argv[] = {verifier_bin, "verify-file", (char *)new_ofd, "--trust", (char *)stale,
+                        "--crl",      ecdsa_crl,     NULL};
     struct vc_daemon d;
 
     snprintf(crl, sizeof crl, "%s/sm2-root.crl", home);
@@ -380,6 +382,10 @@ static void test_sm2_crl(const char *old_ofd, const char *new_ofd, const char *s
     CHECK_STR(out, "");
     CHECK_INT(verify_file_with(old_ofd, stale, other_crl, out, sizeof out), 3);
     CHECK_STR(out, "");
+    /* --crl takes the ECDSA root's CRL (its keys, not the SM2 ones) and refuses the SM2 root's */
+    CHECK_INT(vc_run(crl_argv, NULL), 0);
+    crl_argv[6] = crl;
+    CHECK_INT(vc_run(crl_argv, NULL), 3);
 
     /* the daemon, on the home with the stale list put back */
     snprintf(tl, sizeof tl, "%s/trust-list.pem", home);
