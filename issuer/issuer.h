@@ -287,6 +287,17 @@ struct issuer_key_opts {
 int issuer_keys_change(const char *home, const char *action, const char *kid,
                        const struct issuer_key_opts *o, char newkid[17],
                        char written[JP_HOME_PATH_MAX], char *err, size_t errlen);
+/*
+ * `keys crl`: issues the roots' CRLs anew (nextUpdate from the configuration)
+ * with the root keys (o->passphrase; o->out and o->actor are not used):
+ * HOME/root.crl, its path into root_crl, and, when the home holds the SM2
+ * hierarchy, HOME/sm2-root.crl, its path into sm2_crl ("" otherwise; both ""
+ * on failure). Appends no audit entry. Returns 0, ISSUER_EHOME, or the
+ * keys code or errno of the first failure (reason in err).
+ */
+int issuer_keys_crl(const char *home, const struct issuer_key_opts *o,
+                    char root_crl[JP_HOME_PATH_MAX], char sm2_crl[JP_HOME_PATH_MAX], char *err,
+                    size_t errlen);
 /* The provincial root's SHA-256 fingerprint (keys_root_fingerprint) into hex. */
 int issuer_keys_fingerprint(const char *home, char hex[65], char *err, size_t errlen);
 /* Prints the signing keys (kid, state, validity, subject), one a line, to out. */
@@ -402,7 +413,11 @@ int issuer_ofd_save(const char *home, const char *no, const char *path, int forc
  * keys sm2-init: adds the SM2 root and signing certificate to a home made
  * without them (keys/sm2.c, encrypted with pass when given; the passphrase or
  * PIN must open the home's keys) with the audit entry keys-sm2-init by actor.
- * EEXIST when any SM2 file exists; nothing is left written on failure.
+ * The trust list is re-exported and HOME/sm2-root.crl issued before the audit
+ * entry is written; when either step or the audit entry fails, the key files
+ * and the CRL are removed and the trust list is put back byte for byte, so a
+ * failure changes nothing (err says if the old list could not be restored).
+ * EEXIST when any SM2 file exists.
  */
 int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t passlen,
                          const char *actor, char *err, size_t errlen);

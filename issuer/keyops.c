@@ -38,7 +38,7 @@ static int append_key_audit(const char *home, const struct key_audit *a, char *e
     return issuer_audit_write(home, key_audit_txn, (void *)a, err, errlen);
 }
 
-/* HOME/root.crl anew, nextUpdate from the configuration. */
+/* HOME/root.crl (and HOME/sm2-root.crl) anew, nextUpdate from the configuration. */
 static int refresh_crl(const char *home, const keys_t *k, char *err, size_t errlen)
 {
     struct jp_config c;
@@ -100,10 +100,6 @@ int issuer_keys_change(const char *home, const char *action, const char *kid,
         a.action = "keys-revoke";
     } else if (rc == 0 && strcmp(action, "export-trust") == 0) {
         rc = keys_export_trust(k, written, err, errlen);
-    } else if (rc == 0 && strcmp(action, "crl") == 0) {
-        rc = jp_home_path(home, JP_HOME_CRL, written);
-        if (rc == 0)
-            rc = refresh_crl(home, k, err, errlen);
     } else if (rc == 0) {
         jp_errf(err, errlen, "unknown keys command %s", action);
         rc = ISSUER_EARG;
@@ -112,6 +108,24 @@ int issuer_keys_change(const char *home, const char *action, const char *kid,
         rc = refresh_crl(home, k, err, errlen); /* a revocation is listed at once */
     if (rc == 0 && a.action != NULL)
         rc = append_key_audit(home, &a, err, errlen);
+    keys_close(k);
+    return rc;
+}
+
+int issuer_keys_crl(const char *home, const struct issuer_key_opts *o,
+                    char root_crl[JP_HOME_PATH_MAX], char sm2_crl[JP_HOME_PATH_MAX], char *err,
+                    size_t errlen)
+{
+    keys_t *k = NULL;
+    int rc = open_home_keys(home, KEYS_WITH_ROOT, o, &k, err, errlen);
+
+    root_crl[0] = sm2_crl[0] = '\0';
+    if (rc == 0)
+        rc = refresh_crl(home, k, err, errlen);
+    if (rc == 0)
+        rc = jp_home_path(home, JP_HOME_CRL, root_crl);
+    if (rc == 0 && keys_has_sm2(k)) /* longterm_refresh_crl wrote it beside root.crl */
+        rc = jp_home_path(home, JP_HOME_SM2_CRL, sm2_crl);
     keys_close(k);
     return rc;
 }

@@ -189,9 +189,10 @@ static const char keys_help[] =
     "                SHA-256 over the root certificate's DER (openssl x509 -fingerprint\n"
     "                -sha256 prints the same bytes upper case with colons); give it to\n"
     "                jianpei-verifier verify-qr --pin\n"
-    "  crl           issue the root's CRL anew (HOME/" JP_HOME_CRL ", and HOME/" JP_HOME_SM2_CRL "\n"
-    "                of the SM2 root): before its nextUpdate, e.g. daily from cron; rotate\n"
-    "                and revoke issue them as well\n"
+    "  crl           issue the roots' CRLs anew and print both paths: HOME/" JP_HOME_CRL "\n"
+    "                (ECDSA root) and HOME/" JP_HOME_SM2_CRL " (SM2 root, when the home has\n"
+    "                it); before their nextUpdate, e.g. daily from cron; rotate and revoke\n"
+    "                issue them as well\n"
     "  sm2-init      add the SM2 root and signing certificate of the OFD seal (SPEC §11)\n"
     "                to a home made without them (keys/sm2-*.pem, sm2-*.key, encrypted\n"
     "                with the passphrase when one is given), re-export the trust list and\n"
@@ -213,7 +214,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
         {NULL, 0, NULL, 0},
     };
     struct issuer_key_opts ko = {.actor = getenv("USER")};
-    char written[JP_HOME_PATH_MAX], kid[17] = "", fpr[65], err[512] = "";
+    char written[JP_HOME_PATH_MAX], sm2crl[JP_HOME_PATH_MAX], kid[17] = "", fpr[65], err[512] = "";
     const char *passfile = NULL, *sub;
     char *pass = NULL;
     size_t passlen = 0;
@@ -266,6 +267,14 @@ static int cmd_keys(int argc, char **argv, const char *home)
             printf("SM2 root and signing certificate written to %s/" JP_HOME_KEYS "\n", home);
         goto out;
     }
+    if (rc == 0 && strcmp(sub, "crl") == 0) {
+        rc = issuer_keys_crl(home, &ko, written, sm2crl, err, sizeof err);
+        if (rc == 0)
+            printf("crl written to %s\n", written);
+        if (rc == 0 && sm2crl[0] != '\0')
+            printf("crl written to %s\n", sm2crl);
+        goto out;
+    }
     if (rc == 0)
         rc = issuer_keys_change(home, sub, optind + 1 < argc ? argv[optind + 1] : NULL, &ko, kid,
                                 written, err, sizeof err);
@@ -273,9 +282,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
         printf("new active signing key %s\n", kid);
     if (rc == 0 && strcmp(sub, "revoke") == 0)
         printf("revoked signing key %s\n", argv[optind + 1]);
-    if (rc == 0 && strcmp(sub, "crl") == 0)
-        printf("crl written to %s\n", written);
-    else if (rc == 0)
+    if (rc == 0)
         printf("trust list written to %s\n", written);
 out:
     if (rc != 0)

@@ -263,24 +263,53 @@ static int sm2_audit_txn(store_txn *txn, void *arg)
                         "SM2 root and signing certificate of the OFD seal");
 }
 
-/* The audit entry of keys sm2-init; on failure the new key files are removed again. */
-static int sm2_audit(const char *home, const char *kdir, const char *actor, char *err,
-                     size_t errlen)
+/* The audit entry of keys sm2-init. */
+static int sm2_audit(const char *home, const char *actor, char *err, size_t errlen)
+{
+    return issuer_audit_write(home, sm2_audit_txn, (void *)actor, err, errlen);
+}
+
+/* HOME's trust list as it is before sm2-init (*old malloc'd), to be put back if it fails. */
+static int trust_keep(const char *home, unsigned char **old, size_t *len, char *err, size_t errlen)
 {
     char path[JP_HOME_PATH_MAX];
-    int rc = issuer_audit_write(home, sm2_audit_txn, (void *)actor, err, errlen);
+    int rc = jp_home_path(home, JP_HOME_TRUST_LIST, path);
 
-    for (size_t i = 0; rc != 0 && i < sizeof sm2_files / sizeof sm2_files[0]; i++)
-        if (jp_path_join(path, sizeof path, kdir, sm2_files[i]) == 0)
-            unlink(path);
+    if (rc == 0)
+        rc = jp_read_file(path, KEYS_TRUST_FILE_MAX, old, len);
+    if (rc != 0)
+        jp_errf(err, errlen, "cannot read %s: %s", path, strerror(rc));
     return rc;
 }
 
 /*
- * Re-exports HOME's trust list with the new SM2 hierarchy and issues its CRL;
- * on failure the new key files are removed again (the trust list is replaced
- * atomically, so it is the old one or the new one).
+ * Undoes a keys sm2-init that could not finish: the new key files and the SM2
+ * root's CRL removed, the trust list old[0..len-1] put back (atomically, as
+ * keys_export_trust writes it). err keeps the cause; a trust list that cannot
+ * be put back is added to it.
  */
+static void sm2_undo(const char *home, const char *kdir, const unsigned char *old, size_t len,
+                     char *err, size_t errlen)
+{
+    char path[JP_HOME_PATH_MAX], cause[512];
+    int rc;
+
+    for (size_t i = 0; i < sizeof sm2_files / sizeof sm2_files[0]; i++)
+        if (jp_path_join(path, sizeof path, kdir, sm2_files[i]) == 0)
+            unlink(path);
+    if (jp_home_path(home, JP_HOME_SM2_CRL, path) == 0)
+        unlink(path);
+    rc = jp_home_path(home, JP_HOME_TRUST_LIST, path);
+    if (rc == 0)
+        rc = jp_write_file_atomic(path, old, len, 0644);
+    if (rc != 0) {
+        snprintf(cause, sizeof cause, "%s", err);
+        jp_errf(err, errlen, "%s; and the trust list could not be put back: %s", cause,
+                strerror(rc));
+    }
+}
+
+/* Re-exports HOME's trust list with the new SM2 hierarchy and issues its CRL. */
 static int sm2_publish(const char *home, const char *kdir, const unsigned char *pass,
                        size_t passlen, int crl_days, char *err, size_t errlen)
 {
@@ -297,27 +326,18 @@ static int sm2_publish(const char *home, const char *kdir, const unsigned char *
     if (rc == 0)
         rc = keys_export_trust(k, path, err, errlen);
     keys_close(k);
-    for (size_t i = 0; rc != 0 && i < sizeof sm2_files / sizeof sm2_files[0]; i++)
-        if (jp_path_join(path, sizeof path, kdir, sm2_files[i]) == 0)
-            unlink(path);
-    if (rc != 0 && jp_home_path(home, JP_HOME_SM2_CRL, path) == 0)
-        unlink(path);
     return rc;
 }
 
-int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t passlen,
-                         const char *actor, char *err, size_t errlen)
+/* Checks that HOME can take the SM2 keys: none there yet, the configuration, the root key. */
+static int sm2_init_check(const char *home, const char *kdir, const unsigned char *pass,
+                          size_t passlen, const char *actor, struct jp_config *cfg, char *err,
+                          size_t errlen)
 {
-    char kdir[JP_HOME_PATH_MAX], path[JP_HOME_PATH_MAX];
-    struct keys_create_opts ko;
-    struct jp_config cfg;
+    char path[JP_HOME_PATH_MAX];
     keys_t *k = NULL;
-    int rc = issuer_home_check(home, err, errlen);
+    int rc = audit_actor_check(actor, err, errlen);
 
-    if (rc == 0)
-        rc = jp_home_path(home, JP_HOME_KEYS, kdir);
-    if (rc == 0)
-        rc = audit_actor_check(actor, err, errlen);
     for (size_t i = 0; rc == 0 && i < sizeof sm2_files / sizeof sm2_files[0]; i++) {
         rc = jp_path_join(path, sizeof path, kdir, sm2_files[i]);
         if (rc == 0 && access(path, F_OK) == 0) {
@@ -326,23 +346,48 @@ int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t pas
         }
     }
     if (rc == 0)
-        rc = jp_config_load(home, &cfg, err, errlen);
+        rc = jp_config_load(home, cfg, err, errlen);
     /* the passphrase (or PIN) must open the home's keys and root: a wrong one changes nothing */
     if (rc == 0)
         rc = keys_open(kdir, KEYS_WITH_ROOT, pass, passlen, &k, err, errlen);
     keys_close(k);
-    k = NULL;
+    return rc;
+}
+
+int issuer_keys_sm2_init(const char *home, const unsigned char *pass, size_t passlen,
+                         const char *actor, char *err, size_t errlen)
+{
+    char kdir[JP_HOME_PATH_MAX];
+    struct keys_create_opts ko;
+    struct jp_config cfg;
+    unsigned char *old = NULL;
+    size_t oldlen = 0;
+    int created, rc = issuer_home_check(home, err, errlen);
+
+    if (rc == 0)
+        rc = jp_home_path(home, JP_HOME_KEYS, kdir);
+    if (rc == 0)
+        rc = sm2_init_check(home, kdir, pass, passlen, actor, &cfg, err, errlen);
+    if (rc == 0)
+        rc = trust_keep(home, &old, &oldlen, err, errlen);
     if (rc == 0) {
         memset(&ko, 0, sizeof ko);
         ko.authority = cfg.authority;
         ko.uscc = cfg.authority_uscc;
         ko.province = cfg.province;
-        rc = issuer_sm2_create(kdir, &ko, pass, passlen, err, errlen);
+        rc = issuer_sm2_create(kdir, &ko, pass, passlen, err, errlen); /* removes its own files */
     }
-    if (rc == 0) /* the trust list and the SM2 root's CRL at once: verifiers trust the seals */
+    created = rc == 0;
+    /* the trust list and the SM2 root's CRL at once (verifiers trust the seals), then the audit
+     * entry; a failure of either undoes the keys, the CRL and the trust list: exit 3 means
+     * nothing changed */
+    if (rc == 0)
         rc = sm2_publish(home, kdir, pass, passlen, cfg.crl_days, err, errlen);
     if (rc == 0)
-        rc = sm2_audit(home, kdir, actor, err, errlen);
+        rc = sm2_audit(home, actor, err, errlen);
+    if (rc != 0 && created)
+        sm2_undo(home, kdir, old, oldlen, err, errlen);
+    free(old);
     return rc;
 }
 

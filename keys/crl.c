@@ -292,8 +292,11 @@ int keys_crl_open(const unsigned char *der, size_t len, X509 *ca, struct keys_cr
                   X509_CRL **out)
 {
     unsigned char *ca_der = NULL;
-    int n = i2d_X509(ca, &ca_der), rc;
+    int n, rc;
 
+    if (ca == NULL)
+        return crl_read(der, len, NULL, 0, info, out);
+    n = i2d_X509(ca, &ca_der);
     if (n <= 0)
         return KEYS_E_CRYPTO;
     rc = crl_read(der, len, ca_der, (size_t)n, info, out);

@@ -730,6 +730,18 @@ struct keys_sm2_trusted {
     enum keys_state state;    /* as published */
 };
 
+/*
+ * Applies a CRL of the SM2 root (DER, len bytes, as HOME/sm2-root.crl) to a
+ * trust object, as keys_trust_apply_crl() does for the ECDSA root: the CRL
+ * must be issued by the trust list's SM2 root and signed by it (SM2 with SM3,
+ * KEYS_SM2_ID); every SM2 signing certificate it lists becomes revoked,
+ * whatever state the trust list gave it. Fills *info (the caller compares
+ * info->next_update with its clock). Not thread-safe against readers of t.
+ * Returns 0, KEYS_E_TRUST (not a CRL, not the SM2 root's, or a list without
+ * "sm2"; t unchanged) or ENOMEM (t unchanged).
+ */
+int keys_trust_apply_sm2_crl(keys_trust_t *t, const unsigned char *der, size_t len,
+                             struct keys_crl_info *info);
 /* The SM2 root's DER (valid while t lives). 0, or KEYS_E_TRUST when the list has no "sm2". */
 int keys_trust_sm2_root(const keys_trust_t *t, const unsigned char **der, size_t *len);
 /* SM2 signing certificates in the list (0 without "sm2"). */

@@ -194,7 +194,9 @@ void keys_info_set(struct keys_info *o, const char kid_hex[17], X509 *cert, enum
 
 /*
  * keys_crl_parse() against the CA certificate ca that keeps the parsed CRL:
- * *out is freed with X509_CRL_free(). Returns 0, KEYS_E_TRUST or KEYS_E_CRYPTO.
+ * *out is freed with X509_CRL_free(). ca NULL checks no signature nor issuer
+ * (the caller does: an SM2 CRL needs keys_sm2_crl_verify()).
+ * Returns 0, KEYS_E_TRUST or KEYS_E_CRYPTO.
  */
 int keys_crl_open(const unsigned char *der, size_t len, X509 *ca, struct keys_crl_info *info,
                   X509_CRL **out);

@@ -7,7 +7,9 @@
  * with its state (sm2_state.c); loaded only after
  * that CMS signature held, and then nothing of it is trusted until the SM2
  * root is self-signed (SM2 with SM3, KEYS_SM2_ID) and each signing
- * certificate is issued by it. A list without "sm2" loads as before.
+ * certificate is issued by it. A list without "sm2" loads as before. The SM2
+ * root's CRL (sm2-root.crl) can then revoke listed keys the list still calls
+ * active (a stale list).
  */
 #include "keys_int.h"
 
@@ -234,6 +236,66 @@ int keys_trust_sm2_load(keys_trust_t *t, struct json_t *doc, char *err, size_t e
         rc = sm2_load_key(t, json_array_get(keys, i), err, errlen);
     if (rc != 0)
         keys_trust_sm2_clear(t);
+    return rc;
+}
+
+/* --- the SM2 root's CRL ------------------------------------------------------- */
+
+/* 1 when the CRL's issuer is the SM2 root's subject, 0 when not, -1 when root does not decode. */
+static int issued_by_root(X509_CRL *crl, const unsigned char *root, size_t len)
+{
+    const unsigned char *p = root;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    int same =
+        x == NULL ? -1 : X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(x)) == 0;
+
+    X509_free(x);
+    return same;
+}
+
+/* 1 when the certificate der's serial is in crl, 0 when not, -1 when der does not decode. */
+static int listed_in(X509_CRL *crl, const unsigned char *der, size_t len)
+{
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    X509_REVOKED *r = NULL;
+    int listed = x == NULL ? -1 : X509_CRL_get0_by_serial(crl, &r, X509_get_serialNumber(x)) == 1;
+
+    X509_free(x);
+    return listed;
+}
+
+int keys_trust_apply_sm2_crl(keys_trust_t *t, const unsigned char *der, size_t len,
+                             struct keys_crl_info *info)
+{
+    int listed[KEYS_MAX_SIGNING];
+    X509_CRL *crl = NULL;
+    size_t i;
+    int rc = KEYS_E_TRUST;
+
+    memset(info, 0, sizeof *info);
+    if (t->sm2_root == NULL || keys_sm2_crl_verify(der, len, t->sm2_root, t->sm2_root_len) != 1 ||
+        keys_crl_open(der, len, NULL, info, &crl) != 0)
+        goto out;
+    if (issued_by_root(crl, t->sm2_root, t->sm2_root_len) != 1)
+        goto out_free_crl;
+    for (i = 0; i < t->sm2_n; i++) {
+        listed[i] = listed_in(crl, t->sm2[i].der, t->sm2[i].len);
+        if (listed[i] < 0) {
+            rc = ENOMEM; /* decoded once when the list was loaded: only memory fails now */
+            goto out_free_crl;
+        }
+    }
+    for (i = 0; i < t->sm2_n; i++) /* every check held: only now is t changed */
+        if (listed[i])
+            t->sm2[i].state = KEYS_REVOKED;
+    rc = 0;
+out_free_crl:
+    X509_CRL_free(crl);
+out:
+    ERR_clear_error();
+    if (rc != 0)
+        memset(info, 0, sizeof *info);
     return rc;
 }
 

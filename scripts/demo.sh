@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's demo command: install, build, create a fresh home with new keys
 # under ./demo-home, issue a batch of sample certificates, start the verifier on
-# 127.0.0.1 and print where to look.
+# 127.0.0.1 and print where to look (one certificate's PDF and sealed OFD, the
+# verification URL).
 #   DEMO_HOME=DIR    home to create (default ./demo-home; an old one is replaced)
 #   DEMO_PORT=N      verifier port (default 8080; when another program holds it,
 #                    the demo says so and uses a free port instead)
@@ -116,6 +117,8 @@ PY
 )
 mkdir -p "$home/out"
 "$bin/jianpei-issuer" pdf --home "$home" "$first" --out "$home/out/$first.pdf" >/dev/null
+# The same certificate as OFD with its SM2 electronic seal (SPEC §11).
+"$bin/jianpei-issuer" ofd --home "$home" "$first" --out "$home/out/$first.ofd" >/dev/null
 
 url=""
 if [ -x "$bin/jianpei-verifier" ]; then
@@ -130,6 +133,8 @@ cat <<MSG
 Done. Where to look:
   certificate PDF     $home/out/$first.pdf
   check it            pdfsig $home/out/$first.pdf
+  certificate OFD     $home/out/$first.ofd
+  check its seal      $bin/jianpei-verifier verify-file $home/out/$first.ofd --trust $home/trust-list.pem
   issue report        $home/intake/report.json
   all certificates    $bin/jianpei-issuer --home $home stats
 MSG

@@ -16,7 +16,8 @@ one of them reinstated, one revoked, one cancelled, one corrected (new name). Th
 - `jianpei-verifier --operator-listen 0` serves the same figures on 127.0.0.1 at
   /operator/dashboard (404 elsewhere, and 404 for that path on the public listener),
   and refuses a non-loopback address without --operator-public;
-- every metric docs/grafana-verifier.json queries is one the verifier exports.
+- every metric docs/grafana-verifier.json queries is one the verifier exports, the
+  replica panels' (jianpei_replica_*) one that a replica of it exports.
 The pages, stats and holders go to $JP_TEST_LOGS for the privacy scan.
 Prints "N passed, N failed"; exit 0 only when every check passed.
 """
@@ -239,7 +240,47 @@ def get(url):
         return e.code, e.headers, e.read().decode()
 
 
+def exported(url, wanted):
+    """The jianpei_ metric names /metrics at url exports, once it has every one of wanted
+    (polled for a while: a counter has samples once a request of its kind completed)."""
+    names = set()
+    for _ in range(50):
+        status, _, metrics = get(url)
+        names = set(re.findall(r"^(jianpei_[a-z_]+)", metrics, re.M))
+        if wanted <= names:
+            break
+        time.sleep(0.1)
+    return names
+
+
+def replica_exported(r, primary, secret_file, wanted):
+    """The metric names a replica of primary (seeded into an empty home) exports."""
+    err = open(os.path.join(r.logs, "replica.stderr.log"), "wb")
+    proc = subprocess.Popen([os.path.join(r.bin, "jianpei-verifier"), "--home",
+                             os.path.join(r.work, "replica-home"), "--listen", "127.0.0.1:0",
+                             "--threads", "2", "--replica-of", primary, "--client",
+                             "dashboard-replica", "--secret-file", secret_file],
+                            stdout=subprocess.PIPE, stderr=err)
+    try:
+        first = proc.stdout.readline().decode()
+        check(first.startswith("listening on "), "replica: listening (%r)" % first)
+        if not first.startswith("listening on "):
+            return set()
+        return exported("http://127.0.0.1:%d/metrics" % int(first.rsplit(":", 1)[1]), wanted)
+    finally:
+        proc.terminate()
+        proc.wait()
+        err.close()
+
+
 def test_operator(r, home, people, stats):
+    # a replica client for the replica panels' check, before the daemon reads clients.json
+    p = run([os.path.join(r.bin, "jianpei-verifier"), "--home", home, "clients", "add",
+             "dashboard-replica", "--replica"])
+    secret_file = os.path.join(r.work, "replica.secret")
+    with open(secret_file, "w") as f:
+        f.write(p.stdout.decode().strip().splitlines()[-1] + "\n")
+    os.chmod(secret_file, 0o600)
     err = open(os.path.join(r.logs, "verifier.stderr.log"), "wb")
     proc = subprocess.Popen([os.path.join(r.bin, "jianpei-verifier"), "--home", home, "--listen",
                              "127.0.0.1:0", "--threads", "2", "--operator-listen", "0"],
@@ -274,18 +315,22 @@ def test_operator(r, home, people, stats):
         with open(os.path.join(r.src, "docs", "grafana-verifier.json"), encoding="utf-8") as f:
             exprs = [t["expr"] for p in json.load(f)["panels"] for t in p.get("targets", [])]
         wanted = {m for e in exprs for m in re.findall(r"\bjianpei_[a-z_]+", e)}
+        # the replica panels' series: a replica exports them, the primary does not
+        replica_wanted = {m for m in wanted if m.startswith("jianpei_replica_")}
+        wanted -= replica_wanted
         # a counter has samples once a request of its kind completed: make one, and allow
         # the daemon's completion callback (run after the answer is sent) a moment
         get(base + "/api/v1/trust-list")
-        for _ in range(50):
-            status, _, metrics = get(base + "/metrics")
-            exported = set(re.findall(r"^(jianpei_[a-z_]+)", metrics, re.M))
-            if wanted <= exported:
-                break
-            time.sleep(0.1)
-        check(wanted and wanted <= exported,
+        names = exported(base + "/metrics", wanted)
+        check(wanted and wanted <= names,
               "grafana-verifier.json queries only exported metrics (missing: %s)"
-              % sorted(wanted - exported))
+              % sorted(wanted - names))
+        check(len(replica_wanted) >= 3, "grafana-verifier.json has replica panels (%s)"
+              % sorted(replica_wanted))
+        names = replica_exported(r, base, secret_file, replica_wanted)
+        check(replica_wanted and replica_wanted <= names,
+              "grafana-verifier.json's replica panels query only a replica's metrics "
+              "(missing: %s)" % sorted(replica_wanted - names))
     finally:
         proc.terminate()
         proc.wait()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_demo_port.sh BIN - scripts/demo.sh when another program holds its port:
 # the demo says so, moves to a free port and prints a QR URL that reaches its
-# own verifier; and the start-and-check step fails with 3 and a reason when
+# own verifier, and the sample certificate's OFD it names is a valid sealed OFD;
+# and the start-and-check step fails with 3 and a reason when
 # the verifier cannot bind (the port taken between choice and start).
 set -uo pipefail
 bin=$(cd "$1" && pwd)
@@ -63,6 +64,15 @@ else
     fail "the QR URL's port $port does not answer /healthz"
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url")
   [ "$code" = 200 ] || fail "the demo's QR URL answers $code"
+fi
+
+# 1b. The demo prints its sample certificate's OFD: there, and a valid sealed OFD.
+ofd=$(sed -n 's/^  certificate OFD *//p' "$tmp/demo.out")
+if [ -z "$ofd" ] || [ ! -s "$ofd" ]; then
+  fail "demo printed no OFD that exists ('$ofd')"
+else
+  out=$("$bin/jianpei-verifier" verify-file "$ofd" --trust "$tmp/home/trust-list.pem")
+  [ "$out" = "ofd: valid" ] || fail "verify-file on the demo's OFD: '$out'"
 fi
 
 # 2. The start-and-check step on a port another program holds.

@@ -100,8 +100,15 @@ OLDKID=$(awk 'NR == 2 {print $1}' "$WORK/out")
 expect 0 iss keys rotate
 expect 0 iss keys revoke "$OLDKID"
 cp "$H/root.crl" "$WORK/crl.before"
+cp "$H/sm2-root.crl" "$WORK/sm2crl.before"
 expect 0 iss keys crl
 cmp -s "$H/root.crl" "$WORK/crl.before" && bad "keys crl: the CRL was not issued anew" || ok
+# it writes both roots' CRLs (a new signature each time) and says where, each on its line
+cmp -s "$H/sm2-root.crl" "$WORK/sm2crl.before" && bad "keys crl: the SM2 CRL was not issued anew" || ok
+grep -qxF "crl written to $H/root.crl" "$WORK/out" && ok || bad "keys crl: root.crl not named: $(cat "$WORK/out")"
+grep -qxF "crl written to $H/sm2-root.crl" "$WORK/out" && ok ||
+    bad "keys crl: sm2-root.crl not named: $(cat "$WORK/out")"
+iss keys --help | grep -q "sm2-root.crl" && ok || bad "keys --help does not name sm2-root.crl"
 SERIAL=$(openssl x509 -in "$H/keys/sign-$OLDKID.pem" -noout -serial | cut -d= -f2)
 start_daemon "$WORK/v.out" "$WORK/v.log" "$BIN/jianpei-verifier" --home "$H" --listen 127.0.0.1:0
 VPID=$PID

@@ -16,7 +16,14 @@
  *     (our C API, which OpenSSL's command line cannot do) and fails when one
  *     byte changes; GET /api/v1/crl/sm2-root.crl serves it with an ETag;
  *   - keys sm2-init on a home without SM2 keys re-exports the trust list at
- *     once (the new SM2 certificate listed, active) and issues the CRL.
+ *     once (the new SM2 certificate listed, active) and issues the CRL; when
+ *     its audit entry cannot be written it exits 3 and changes nothing (the
+ *     trust list byte for byte, no SM2 key file, no CRL);
+ *   - HOME/sm2-root.crl revokes an SM2 key a stale trust list still lists as
+ *     usable: verify-file --sm2-crl says revoked_key, and so does the daemon's
+ *     file check, which loads the CRL at start and again when it changes; a
+ *     CRL not signed by the SM2 root (the ECDSA root's, another home's SM2
+ *     root's) is refused (exit 3) or, by the daemon, logged and left out.
  */
 #include "capture.h"
 #include "check.h"
@@ -65,6 +72,32 @@ static int sm2_kid(const char *h, const char *state, char kid[17])
         }
     free(text);
     return found;
+}
+
+/*
+ * verify-file FILE --trust TRUST [--sm2-crl CRL]: the exit status, stdout into out.
+ * trust NULL: HOME/trust-list.pem; crl NULL: none.
+ */
+static int verify_file_with(const char *file, const char *trust, const char *crl, char *out,
+                            size_t outsz)
+{
+    char home_trust[400], log[400];
+    char *argv[] = {verifier_bin, "verify-file", (char *)file, "--trust", home_trust,
+                    "--sm2-crl",  (char *)crl,   NULL};
+    char *text;
+    int rc;
+
+    snprintf(home_trust, sizeof home_trust, "%s/trust-list.pem", home);
+    if (trust != NULL)
+        argv[4] = (char *)trust;
+    if (crl == NULL)
+        argv[5] = NULL;
+    path_in(log, sizeof log, "verify-file.out");
+    rc = vc_run(argv, log);
+    text = vc_slurp(log, NULL);
+    snprintf(out, outsz, "%s", text != NULL ? text : "");
+    free(text);
+    return rc;
 }
 
 /* vc_verify_file against the home's trust list, its output logged as verify-file.out. */
@@ -219,13 +252,16 @@ static void test_verifier(const char *old_ofd, const char *new_ofd)
 /* keys sm2-init on a home made without SM2 keys: the trust list lists them at once. */
 static void test_sm2_init(void)
 {
-    char h2[400], path[600], kid[17];
+    char h2[400], path[600], kid[17], store[600], saved[400], junk[4096];
+    unsigned char *before = NULL, *after = NULL;
+    size_t blen = 0, alen = 0;
     const char *files[] = {"keys/sm2-root.pem", "keys/sm2-root.key", "keys/sm2-sign.pem",
                            "keys/sm2-sign.key", "sm2-root.crl"};
     char *init[] = {issuer_bin,   "init", "--home", h2, "--authority", "广东省住房和城乡建设厅",
                     "--authority-uscc", "11440000MB2C12345J", "--public-url",
                     "http://127.0.0.1:8080", NULL};
 
+    memset(junk, 'x', sizeof junk);
     path_in(h2, sizeof h2, "old-home");
     CHECK_INT(vc_run(init, NULL), 0);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -234,6 +270,24 @@ static void test_sm2_init(void)
     }
     CHECK_INT(issuer_in(h2, "keys", "export-trust", NULL, NULL, NULL), 0);
     CHECK(!sm2_kid(h2, "active", kid));
+    /* the audit entry cannot be written (a store that does not open): exit 3, nothing changed */
+    snprintf(path, sizeof path, "%s/trust-list.pem", h2);
+    CHECK_INT(jp_read_file(path, 1u << 20, &before, &blen), 0);
+    snprintf(store, sizeof store, "%s/store/data.mdb", h2);
+    path_in(saved, sizeof saved, "old-home-data.mdb");
+    CHECK_INT(rename(store, saved), 0);
+    CHECK_INT(jp_write_file_atomic(store, junk, sizeof junk, 0600), 0);
+    CHECK_INT(issuer_in(h2, "keys", "sm2-init", NULL, NULL, NULL), 3);
+    CHECK_INT(rename(saved, store), 0);
+    CHECK_INT(jp_read_file(path, 1u << 20, &after, &alen), 0);
+    CHECK(blen == alen && before != NULL && after != NULL && memcmp(before, after, blen) == 0);
+    free(before);
+    free(after);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", h2, files[i]);
+        CHECK(access(path, F_OK) != 0);
+    }
+    CHECK(!sm2_kid(h2, "active", kid));
     CHECK_INT(issuer_in(h2, "keys", "sm2-init", NULL, NULL, NULL), 0);
     CHECK(sm2_kid(h2, "active", kid));
     CHECK_INT(trust_state(h2, kid), KEYS_ACTIVE);
@@ -241,10 +295,106 @@ static void test_sm2_init(void)
     CHECK(access(path, F_OK) == 0);
 }
 
+/* from's bytes written to to (atomically, a new inode: what the issuer does). 0 or an errno. */
+static int copy_file(const char *from, const char *to)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    int rc = jp_read_file(from, 1u << 20, &data, &len);
+
+    if (rc == 0)
+        rc = jp_write_file_atomic(to, data, len, 0644);
+    free(data);
+    return rc;
+}
+
+/* The daemon's file check page of path says the SM2 key is revoked (1), not (0), or failed (-1). */
+static int page_says_revoked(int port, const char *path)
+{
+    struct vc_resp r;
+    int said = -1;
+
+    if (form_check(port, path, &r) == 0 && r.status == 200 && r.body != NULL)
+        said = strstr((char *)r.body, "签章密钥已吊销") != NULL;
+    vc_resp_free(&r);
+    return said;
+}
+
+/* Polls the file check (the daemon looks at its files at most once a second) until it says want. */
+static int page_turns(int port, const char *path, int want)
+{
+    for (int i = 0; i < 100; i++) {
+        if (page_says_revoked(port, path) == want)
+            return 1;
+        usleep(100 * 1000);
+    }
+    return 0;
+}
+
+/*
+ * The SM2 root's CRL against a stale trust list (exported before kid1 was
+ * revoked: kid1 still retired there, still usable): offline and in the daemon.
+ */
+static void test_sm2_crl(const char *old_ofd, const char *new_ofd, const char *stale,
+                         const char *other_home)
+{
+    char crl[400], ecdsa_crl[400], other_crl[700], tl[400], saved_tl[400], saved_crl[400];
+    char out[1024], err_path[400];
+    char *argv[] = {verifier_bin, "--home",           home,
+                    "--listen",   "127.0.0.1:0",      "--threads",
+                    "2",          "--no-rate-limits", NULL};
+    char *crl_argv[] = {verifier_bin, "verify-file", (char *)new_ofd, "--trust", (char *)stale,
+                        "--crl",      ecdsa_crl,     NULL};
+    struct vc_daemon d;
+
+    snprintf(crl, sizeof crl, "%s/sm2-root.crl", home);
+    snprintf(ecdsa_crl, sizeof ecdsa_crl, "%s/root.crl", home);
+    snprintf(other_crl, sizeof other_crl, "%s/sm2-root.crl", other_home);
+    /* offline: the stale list alone calls the old package valid; with the CRL, revoked_key */
+    CHECK_INT(verify_file_with(old_ofd, stale, NULL, out, sizeof out), 0);
+    CHECK_STR(out, "ofd: valid\n");
+    CHECK_INT(verify_file_with(old_ofd, stale, crl, out, sizeof out), 1);
+    CHECK(strncmp(out, "ofd: revoked_key", 16) == 0);
+    CHECK_INT(verify_file_with(new_ofd, stale, crl, out, sizeof out), 0);
+    CHECK_STR(out, "ofd: valid\n");
+    /* a CRL the SM2 root did not sign is refused */
+    CHECK_INT(verify_file_with(old_ofd, stale, ecdsa_crl, out, sizeof out), 3);
+    CHECK_STR(out, "");
+    CHECK_INT(verify_file_with(old_ofd, stale, other_crl, out, sizeof out), 3);
+    CHECK_STR(out, "");
+    /* --crl takes the ECDSA root's CRL (its keys, not the SM2 ones) and refuses the SM2 root's */
+    CHECK_INT(vc_run(crl_argv, NULL), 0);
+    crl_argv[6] = crl;
+    CHECK_INT(vc_run(crl_argv, NULL), 3);
+
+    /* the daemon, on the home with the stale list put back */
+    snprintf(tl, sizeof tl, "%s/trust-list.pem", home);
+    path_in(saved_tl, sizeof saved_tl, "trust-list.current");
+    path_in(saved_crl, sizeof saved_crl, "sm2-root.crl.good");
+    CHECK_INT(rename(tl, saved_tl), 0);
+    CHECK_INT(copy_file(stale, tl), 0);
+    CHECK_INT(copy_file(crl, saved_crl), 0);
+    path_in(err_path, sizeof err_path, "verifier-crl.err");
+    if (vc_daemon_start(argv, err_path, &d) != 0) {
+        CHECK(!"verifier started");
+        return;
+    }
+    CHECK_INT(page_says_revoked(d.port, old_ofd), 1); /* HOME/sm2-root.crl read at start */
+    CHECK_INT(page_says_revoked(d.port, new_ofd), 0);
+    CHECK_INT(copy_file(ecdsa_crl, crl), 0); /* not the SM2 root's: left out, logged */
+    CHECK(page_turns(d.port, old_ofd, 0));
+    CHECK(file_has(err_path, "not a CRL signed by the trust list's SM2 root"));
+    CHECK_INT(copy_file(saved_crl, crl), 0); /* the good one again: reloaded */
+    CHECK(page_turns(d.port, old_ofd, 1));
+    CHECK(vc_daemon_stop(&d) == 0);
+    CHECK_INT(rename(saved_tl, tl), 0);
+}
+
 int main(void)
 {
     char no[19], name[257], id[33], kid1[17], kid2[17], kid[17];
     char ofd1[400], ofd2[400], out[1024], keysjson[600], moved[600], sm2key[600], first[600];
+    char stale[400];
     unsigned char *before = NULL, *after = NULL;
     size_t blen = 0, alen = 0;
 
@@ -296,7 +446,11 @@ int main(void)
     CHECK_INT(issuer_in(home, "reissue", no, NULL, NULL, NULL), 0);
     CHECK_INT(issuer_in(home, "ofd", no, "--out", ofd2, NULL), 0);
 
-    /* keys revoke of the first SM2 key */
+    /* keys revoke of the first SM2 key (the list before it kept: a stale list) */
+    path_in(stale, sizeof stale, "trust-list.stale");
+    snprintf(first, sizeof first, "%s/trust-list.pem", home);
+    CHECK_INT(copy_file(first, stale), 0);
+    snprintf(first, sizeof first, "%s/keys/sm2-sign.pem", home);
     CHECK_INT(issuer_in(home, "keys", "revoke", kid1, NULL, NULL), 0);
     CHECK(sm2_kid(home, "revoked", kid) && strcmp(kid, kid1) == 0);
     CHECK_INT(trust_state(home, kid1), KEYS_REVOKED);
@@ -308,5 +462,7 @@ int main(void)
     test_crl(first);
     test_verifier(ofd1, ofd2);
     test_sm2_init();
+    path_in(moved, sizeof moved, "old-home");
+    test_sm2_crl(ofd1, ofd2, stale, moved);
     return CHECK_DONE();
 }

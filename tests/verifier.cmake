@@ -30,3 +30,10 @@ jp_test(test_institutions SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_institutions.c
         ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c LIBS jp_util PkgConfig::JANSSON
         PkgConfig::OPENSSL PkgConfig::LMDB)
 add_dependencies(test_institutions jianpei-verifier jianpei-issuer)
+# verifier_start's failure after the public listener is up leaves nothing listening: in-process,
+# pthread_create of our static libraries wrapped by the linker so the replica's follower fails.
+jp_test(test_verifier_start SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verifier_start.c
+        ${CMAKE_CURRENT_LIST_DIR}/verifier_client.c LIBS jp_verifier jp_util PkgConfig::JANSSON
+        PkgConfig::OPENSSL)
+target_link_options(test_verifier_start PRIVATE -Wl,--wrap=pthread_create)
+add_dependencies(test_verifier_start jianpei-issuer)

@@ -75,30 +75,52 @@ static int home_file(const struct verifier *v, const char *a, const char *b, cha
     return rc;
 }
 
+/* 1 when HOME/name's stamp differs from *last, which then takes the new one; 0 otherwise. */
+static int stamp_update(const struct verifier *v, const char *name, struct vf_stamp *last)
+{
+    char path[VF_PATH_MAX];
+    struct vf_stamp st;
+
+    if (home_file(v, name, NULL, path) != 0)
+        return 0;
+    stamp_read(path, &st);
+    if (stamp_same(&st, last))
+        return 0;
+    *last = st;
+    return 1;
+}
+
 /*
  * The trust is the signed trust list (certificates and key states), verified
  * against the root certificate HOME/trust-root.pem (HOME/keys/root.pem for a
  * home made before that file existed): nothing else of HOME/keys/ is read, so
  * the daemon can run as a user that cannot read the private keys.
  */
-/* HOME/root.crl applied to t (issue 17); a broken CRL is logged and left out. */
-static void apply_home_crl(const char *home, keys_trust_t *t, struct verifier_crl *crl)
+typedef int (*crl_apply_fn)(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
+                            size_t errlen);
+
+/*
+ * HOME/name applied to t by apply (issue 17: root.crl; sm2-root.crl likewise);
+ * a broken CRL is logged and left out.
+ */
+static void apply_home_crl(const char *home, const char *name, crl_apply_fn apply, keys_trust_t *t,
+                           struct verifier_crl *crl)
 {
     char path[VF_PATH_MAX], err[256] = "";
     struct verifier_crl c;
 
-    if (jp_path_join(path, sizeof(path), home, JP_HOME_CRL) != 0)
+    if (jp_path_join(path, sizeof(path), home, name) != 0)
         return;
-    if (verifier_crl_apply(t, path, &c, err, sizeof(err)) != 0)
+    if (apply(t, path, &c, err, sizeof(err)) != 0)
         jp_log(JP_LOG_WARN, "keys: %s: revocations only from the trust list", err);
     else if (c.state == VERIFIER_CRL_LOADED && (int64_t)time(NULL) > c.next_update)
-        jp_log(JP_LOG_WARN, "keys: %s is stale (past its nextUpdate)", JP_HOME_CRL);
+        jp_log(JP_LOG_WARN, "keys: %s is stale (past its nextUpdate)", name);
     if (crl != NULL)
         *crl = c;
 }
 
-int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *crl, char *err,
-                   size_t errlen)
+int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *crl,
+                   struct verifier_crl *sm2_crl, char *err, size_t errlen)
 {
     char trust[VF_PATH_MAX], root[VF_PATH_MAX], keys[VF_PATH_MAX];
     int rc;
@@ -115,7 +137,9 @@ int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *cr
         return rc;
     rc = keys_trust_load_root_file(trust, root, out, err, errlen);
     if (rc == 0)
-        apply_home_crl(home, *out, crl);
+        apply_home_crl(home, JP_HOME_CRL, verifier_crl_apply, *out, crl);
+    if (rc == 0)
+        apply_home_crl(home, JP_HOME_SM2_CRL, verifier_sm2_crl_apply, *out, sm2_crl);
     return rc;
 }
 
@@ -126,7 +150,7 @@ static void reload_trust(struct verifier *v, const struct vf_stamp *now)
     char err[256] = "";
     int rc;
 
-    rc = vf_trust_build(v->home, &fresh, &crl, err, sizeof(err));
+    rc = vf_trust_build(v->home, &fresh, &crl, NULL, err, sizeof(err));
     if (rc != 0) {
         jp_log(JP_LOG_WARN, "keys: reload failed, keeping the previous trust: %s", err);
         return;
@@ -168,6 +192,7 @@ void vf_reload_if_changed(struct verifier *v)
     int64_t now_s = (int64_t)(jp_mono_ms() / 1000u);
     char path[VF_PATH_MAX];
     struct vf_stamp st;
+    int crl_new;
 
     if (atomic_load(&v->last_check_s) == now_s)
         return;
@@ -184,14 +209,13 @@ void vf_reload_if_changed(struct verifier *v)
         if (!stamp_same(&st, &v->clients_stamp))
             reload_clients(v, &st);
     }
-    if (home_file(v, JP_HOME_CRL, NULL, path) == 0) { /* `keys crl` alone: a new CRL */
-        stamp_read(path, &st);
-        if (!stamp_same(&st, &v->crl_stamp)) {
-            struct vf_stamp keys = v->keys_stamp;
+    /* `keys crl` alone: a new CRL of either root (both stamps taken, no short cut) */
+    crl_new = stamp_update(v, JP_HOME_CRL, &v->crl_stamp);
+    crl_new |= stamp_update(v, JP_HOME_SM2_CRL, &v->sm2_crl_stamp);
+    if (crl_new) {
+        struct vf_stamp keys = v->keys_stamp;
 
-            v->crl_stamp = st;
-            reload_trust(v, &keys);
-        }
+        reload_trust(v, &keys);
     }
     pthread_mutex_unlock(&v->reload_lock);
 }
@@ -657,11 +681,30 @@ static void txn_key_destroy(void *txn)
     store_read_end(txn);
 }
 
+/* Closes the public listener and ends libmicrohttpd's threads after requests in flight. */
+static void public_stop(struct verifier *v)
+{
+    MHD_socket fd;
+
+    if (v->mhd == NULL)
+        return;
+    fd = MHD_quiesce_daemon(v->mhd);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    MHD_stop_daemon(v->mhd);
+    v->mhd = NULL;
+}
+
+/*
+ * Stops whatever verifier_start started, the public listener first (also on
+ * verifier_start's own failure after it was up: nothing keeps listening),
+ * and frees v. NULL-safe.
+ */
 static void vf_free(struct verifier *v)
 {
     if (v == NULL)
         return;
-    /* libmicrohttpd's threads have ended (their txn_key destructors ran) */
+    public_stop(v); /* libmicrohttpd's threads end here (their txn_key destructors run) */
     vf_operator_stop(v->op);
     vf_replica_free(v->replica);
     if (v->txn_key_ready) {
@@ -727,9 +770,9 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
         return rc;
     if (home_file(v, JP_HOME_TRUST_LIST, NULL, path) == 0)
         stamp_read(path, &v->keys_stamp);
-    if (home_file(v, JP_HOME_CRL, NULL, path) == 0)
-        stamp_read(path, &v->crl_stamp);
-    rc = vf_trust_build(v->home, &v->trust, &v->crl, err, errlen);
+    (void)stamp_update(v, JP_HOME_CRL, &v->crl_stamp); /* the CRLs as first applied */
+    (void)stamp_update(v, JP_HOME_SM2_CRL, &v->sm2_crl_stamp);
+    rc = vf_trust_build(v->home, &v->trust, &v->crl, NULL, err, errlen);
     if (rc != 0)
         return rc;
     rc = home_file(v, JP_HOME_PORTAL, NULL, path);
@@ -807,10 +850,13 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
         rc = vf_operator_start(v, &v->op, err, errlen);
     if (rc == 0)
         rc = mhd_start(v, &ss, err, errlen);
-    if (rc == 0 && v->replica != NULL)
+    if (rc == 0 && v->replica != NULL) {
         rc = vf_replica_start(v->replica, v);
+        if (rc != 0)
+            jp_errf(err, errlen, "cannot start the replica's feed follower: %s", strerror(rc));
+    }
     if (rc != 0)
-        goto out_free;
+        goto out_free; /* vf_free stops the listeners already up */
     if (vf_claim_key(v) == NULL)
         jp_log(JP_LOG_WARN,
                "no claim key in the home yet (%s): claim-code proofs fail until "
@@ -838,16 +884,5 @@ uint16_t verifier_operator_port(const verifier *v)
 
 void verifier_stop(verifier *v)
 {
-    MHD_socket fd;
-
-    if (v == NULL)
-        return;
-    if (v->mhd != NULL) {
-        fd = MHD_quiesce_daemon(v->mhd);
-        if (fd != MHD_INVALID_SOCKET)
-            close(fd);
-        MHD_stop_daemon(v->mhd);
-        v->mhd = NULL;
-    }
     vf_free(v);
 }

@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "cli.h"
 #include "config.h"
+#include "crl_cmd.h"
 #include "keys.h"
 #include "util.h"
 #include "verifier.h"
@@ -33,7 +34,8 @@ static const char main_help[] =
     "       jianpei-verifier [--home DIR] clients add CLIENT_ID [--institution CODE | --replica]\n"
     "       jianpei-verifier [--home DIR] verify-qr TEXT [--trust FILE] [--pin SHA256]\n"
     "                        [--crl FILE]\n"
-    "       jianpei-verifier verify-file FILE --trust FILE [--pin SHA256] [--json]\n"
+    "       jianpei-verifier verify-file FILE --trust FILE [--pin SHA256] [--crl FILE]\n"
+    "                        [--sm2-crl FILE] [--json]\n"
     "\n"
     "Serves the verification API of SPEC §8 from the home's store (read-only) and\n"
     "public keys. With port 0 the chosen port is printed first:\n"
@@ -251,42 +253,6 @@ static void print_when(const struct verifier_qr *qr)
                "      only the PDF's signature time-stamp tells before from after\n");
 }
 
-/* "YYYY-MM-DD HH:MM:SS UTC" of t. */
-static void utc_text(int64_t t, char out[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-        memcpy(out, "?", 2);
-}
-
-/* Applies the CRL at path to trust and says so. Returns 0 or CLI_FAILURE. */
-static int apply_crl(keys_trust_t *trust, const char *path)
-{
-    struct verifier_crl crl;
-    char err[512] = "", when[32];
-
-    if (verifier_crl_apply(trust, path, &crl, err, sizeof(err)) != 0) {
-        fprintf(stderr, "jianpei-verifier: %s\n", err);
-        return CLI_FAILURE;
-    }
-    if (crl.state == VERIFIER_CRL_ABSENT) {
-        fprintf(stderr, "jianpei-verifier: crl %s: no such file\n", path);
-        return CLI_FAILURE;
-    }
-    utc_text(crl.next_update, when);
-    if ((int64_t)time(NULL) > crl.next_update) {
-        printf("crl: stale: its next update was due %s; revocations since then are not known\n",
-               when);
-        fprintf(stderr, "jianpei-verifier: warning: crl %s is stale (next update was due %s)\n",
-                path, when);
-    } else {
-        printf("crl: current until %s, %zu revoked\n", when, crl.nrevoked);
-    }
-    return 0;
-}
-
 /* Loads the trust list: --trust (with --pin), else HOME's pinned to HOME/trust-root.pem. */
 static int load_trust(const char *trust_path, const char *pin_text, const char *home,
                       keys_trust_t **trust)
@@ -351,7 +317,7 @@ static int cmd_verify_qr(int argc, char **argv, const char *home_flag)
     if (crl_path == NULL && (home_flag != NULL || trust_path == NULL) &&
         jp_home_path(home, JP_HOME_CRL, crl_default) == 0 && access(crl_default, F_OK) == 0)
         crl_path = crl_default;
-    rc = crl_path != NULL ? apply_crl(trust, crl_path) : 0;
+    rc = crl_path != NULL ? crl_cmd_apply(trust, crl_path, CRL_CMD_ROOT, stdout) : 0;
     if (rc == 0)
         rc = verifier_qr_check(trust, argv[optind], strlen(argv[optind]), &qr);
     if (rc == CLI_FAILURE) {

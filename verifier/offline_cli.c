@@ -21,6 +21,8 @@ int offline_opts_parse(int argc, char **argv, const struct option *table, const 
             o->pin = optarg;
         } else if (c == 'c') {
             o->crl = optarg;
+        } else if (c == 's') {
+            o->sm2_crl = optarg;
         } else if (c == 'H') {
             o->home = optarg;
         } else if (c == 'j') {

@@ -13,14 +13,15 @@
 struct offline_opts {
     const char *trust; /* --trust FILE */
     const char *pin;   /* --pin SHA256, as given */
-    const char *crl;   /* --crl FILE (verify-qr) */
+    const char *crl;   /* --crl FILE, the root's CRL */
+    const char *sm2_crl; /* --sm2-crl FILE, the SM2 root's CRL (verify-file) */
     const char *home;  /* --home DIR (verify-qr) */
     int json;          /* --json given (verify-file) */
 };
 
 /*
  * Parses argv[1..argc-1] with getopt_long over table, whose entries map
- * --trust to 't', --pin to 'p', --crl to 'c', --home to 'H', --json to 'j'
+ * --trust to 't', --pin to 'p', --crl to 'c', --sm2-crl to 's', --home to 'H', --json to 'j'
  * and --help to 'h', into *o; optind is then the first operand. Returns 0 to
  * go on, or 1 when the command is done with exit status *status: CLI_OK
  * after printing help to stdout for --help or -h, CLI_USAGE after printing it

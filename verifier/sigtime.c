@@ -1,9 +1,9 @@
 /*
  * sigtime.c - the verifier's side of signatures that outlive their keys
- * (issue 17): the root's CRL applied to the trust (offline `verify-qr` and the
- * daemon alike), whether a QR token or a PDF signature was made before its
- * key was revoked, and the words for it, in English for the CLI and in
- * Chinese for the employer's page.
+ * (issue 17): the root's CRL and the SM2 root's applied to the trust (offline
+ * `verify-qr`, `verify-file` and the daemon alike), whether a QR token or a
+ * PDF signature was made before its key was revoked, and the words for it,
+ * in English for the CLI and in Chinese for the employer's page.
  */
 #include "verifier_int.h"
 
@@ -16,8 +16,12 @@
 
 #include "util.h"
 
-int verifier_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
-                       size_t errlen)
+typedef int (*crl_apply_fn)(keys_trust_t *t, const unsigned char *der, size_t len,
+                            struct keys_crl_info *info);
+
+/* The CRL at path applied to t by apply; whose names the root it must come from, for err. */
+static int crl_apply(keys_trust_t *t, const char *path, crl_apply_fn apply, const char *whose,
+                     struct verifier_crl *out, char *err, size_t errlen)
 {
     struct keys_crl_info info;
     unsigned char *der = NULL;
@@ -36,10 +40,10 @@ int verifier_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *o
         out->state = VERIFIER_CRL_INVALID;
         return rc;
     }
-    rc = keys_trust_apply_crl(t, der, len, &info);
+    rc = apply(t, der, len, &info);
     free(der);
     if (rc != 0) {
-        jp_errf(err, errlen, "crl %s: not a CRL signed by the trust list's root", path);
+        jp_errf(err, errlen, "crl %s: not a CRL signed by the trust list's %s", path, whose);
         out->state = VERIFIER_CRL_INVALID;
         return rc;
     }
@@ -48,6 +52,18 @@ int verifier_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *o
     out->next_update = info.next_update;
     out->nrevoked = info.nrevoked;
     return 0;
+}
+
+int verifier_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
+                       size_t errlen)
+{
+    return crl_apply(t, path, keys_trust_apply_crl, "root", out, err, errlen);
+}
+
+int verifier_sm2_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
+                           size_t errlen)
+{
+    return crl_apply(t, path, keys_trust_apply_sm2_crl, "SM2 root", out, err, errlen);
 }
 
 const char *verifier_crl_state_name(const struct verifier_crl *c, int64_t now)

@@ -84,11 +84,14 @@ struct verifier_opts {
 /*
  * Opens the home and starts serving on opts->listen with an internal thread
  * pool (epoll). On success *out is a running daemon the caller stops with
- * verifier_stop(); on error *out is NULL and err says why.
+ * verifier_stop(); on error *out is NULL, err says why, and nothing it
+ * started is left running or listening (a failure after the public listener
+ * was up closes it again).
  * Returns 0, VERIFIER_E_INVAL (a bad option, listen address, --trusted-proxy
  * or "verifier" setting of config.json), VERIFIER_E_HOME, VERIFIER_E_CLIENTS,
  * VERIFIER_E_START, the errno of socket/bind/listen (EADDRINUSE, EACCES: err
- * then reads "cannot listen on ADDR: REASON"), ENOMEM or a store/keys code.
+ * then reads "cannot listen on ADDR: REASON"), the errno of pthread_create for
+ * the replica's follower, ENOMEM or a store/keys code.
  */
 int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, size_t errlen);
 
@@ -157,7 +160,7 @@ int verifier_qr_check(const keys_trust_t *trust, const char *text, size_t len,
 
 /* ------------------------------------- signed before the revocation? */
 
-/* The root's CRL as applied to a trust (verifier/sigtime.c, issue 17). */
+/* The root's (or the SM2 root's) CRL as applied to a trust (verifier/sigtime.c, issue 17). */
 enum verifier_crl_state { VERIFIER_CRL_ABSENT, VERIFIER_CRL_LOADED, VERIFIER_CRL_INVALID };
 
 struct verifier_crl {
@@ -176,6 +179,15 @@ struct verifier_crl {
  */
 int verifier_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
                        size_t errlen);
+
+/*
+ * verifier_crl_apply() for the SM2 root's CRL (HOME/sm2-root.crl) with
+ * keys_trust_apply_sm2_crl(): the SM2 signing keys it lists become revoked,
+ * so an OFD they sealed is revoked_key even when a stale trust list still
+ * says active. KEYS_E_TRUST also for a trust list without the SM2 hierarchy.
+ */
+int verifier_sm2_crl_apply(keys_trust_t *t, const char *path, struct verifier_crl *out, char *err,
+                           size_t errlen);
 
 /* "absent", "invalid", "stale" (now past nextUpdate) or "current"; static. */
 const char *verifier_crl_state_name(const struct verifier_crl *c, int64_t now);

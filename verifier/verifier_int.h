@@ -335,6 +335,7 @@ struct verifier {
     struct vf_stamp keys_stamp;    /* trust-list.pem as last loaded */
     struct vf_stamp clients_stamp; /* clients.json as last loaded */
     struct vf_stamp crl_stamp;     /* root.crl as last applied to trust */
+    struct vf_stamp sm2_crl_stamp; /* sm2-root.crl as last applied to trust */
     vf_ratelimit *rl;              /* holder-check / pdf limiter; NULL with --no-rate-limits */
     struct vf_limits limits;       /* public lookup limits */
     struct vf_limits_conf lconf;   /* limits from the configuration */
@@ -391,9 +392,10 @@ int vf_claim_proof(struct verifier *v, const char *no, const char *code, size_t 
 /* Reloads trust and clients when their files changed (at most once a second). */
 void vf_reload_if_changed(struct verifier *v);
 /* Builds the trust from HOME/trust-list.pem pinned to HOME/trust-root.pem (no private key),
- * with HOME/root.crl applied; *crl (may be NULL) says how that CRL was. */
-int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *crl, char *err,
-                   size_t errlen);
+ * with HOME/root.crl and HOME/sm2-root.crl applied; *crl and *sm2_crl (each may be NULL)
+ * say how those CRLs were. */
+int vf_trust_build(const char *home, keys_trust_t **out, struct verifier_crl *crl,
+                   struct verifier_crl *sm2_crl, char *err, size_t errlen);
 
 /*
  * The long-term reading of an uploaded PDF's last signature (sigtime.c): its
