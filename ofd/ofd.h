@@ -13,10 +13,13 @@
  *   Doc_0/Res/font_N.ttf, image_N.*  the font and image files
  *   Doc_0/Pages/Page_0/Content.xml   one layer: paths, images, text
  *   Doc_0/Signs/Signatures.xml       the one signature, Type="Seal"
- *   Doc_0/Signs/Sign_0/Seal.esl      the SES_Seal (DER), as ofdrw writes it
  *   Doc_0/Signs/Sign_0/Signature.xml SignedInfo: References (SM3, base64) of
- *                                    every file above, StampAnnot, Seal
- *   Doc_0/Signs/Sign_0/SignedValue.dat  the SES_Signature (DER)
+ *                                    every file above, StampAnnot
+ *   Doc_0/Signs/Sign_0/SignedValue.dat  the SES_Signature (DER), which holds
+ *                                    the SES_Seal
+ * (ofdrw also writes the SES_Seal beside it as Doc_0/Signs/Sign_0/Seal.esl,
+ * named by a Seal element of Signature.xml: ofd_stamp.seal_file; the reader
+ * accepts both.)
  * The structures and their use follow ofdrw (ofdrw-gm ses/v4, ofdrw-sign
  * OFDSigner and SESV4Container): dataHash is SM3 of Signature.xml,
  * propertyInfo its absolute path, the seal maker signs DER(SES_SealInfo).
@@ -201,6 +204,8 @@ struct ofd_stamp {
     struct ofd_rect box;             /* StampAnnot Boundary: the seal's image on the page */
     time_t when;                     /* timeInfo, SignatureDateTime and the ZIP times */
     const struct ofd_signer *signer; /* signs TBS_Sign; its cert goes into SES_Signature */
+    int seal_file; /* 1: also Seal.esl, a copy of the seal (as ofdrw writes it; 12 KB for
+                      ours), covered by a Reference; 0: the seal only inside SignedValue.dat */
 };
 
 /*
@@ -253,8 +258,8 @@ struct ofd_report {
  * Reads and verifies the package pkg[0..len-1]: the ZIP within the bounds
  * above, the XML with libxml2 (no network, no DTD, no entities), every
  * Reference's SM3 digest, no file left uncovered (only the signature's own
- * Signature.xml and SignedValue.dat may be), Seal.esl equal to the seal
- * inside the signature, dataHash = SM3(Signature.xml), the seal maker's
+ * Signature.xml and SignedValue.dat may be), Seal.esl (when Signature.xml
+ * names one) equal to the seal inside the signature, dataHash = SM3(Signature.xml), the seal maker's
  * signature and the signer's signature through v->verify, and the signer's
  * certificate listed in the seal's certList.
  * r is overwritten (release an earlier report first).
