@@ -72,6 +72,7 @@ enum ofd_err {
     OFD_EXML = JP_ERR_OFD_BASE + 2,    /* libxml2 failed to write */
     OFD_EZIP = JP_ERR_OFD_BASE + 3,    /* libzip failed to write */
     OFD_EASN1 = JP_ERR_OFD_BASE + 4,   /* an ASN.1 structure cannot be encoded or decoded */
+    OFD_ENOFILE = JP_ERR_OFD_BASE + 5, /* a reference's file is not in the package (ofd_ref_*) */
 };
 
 /*
@@ -271,5 +272,36 @@ int ofd_verify(const unsigned char *pkg, size_t len, const struct ofd_verifier *
 
 /* Frees the buffers of a report (it stays usable). NULL-safe. */
 void ofd_report_free(struct ofd_report *r);
+
+/* --- References to a file of a package ------------------------------------
+ * A reference is a few dozen bytes that stand for one file of a package (its
+ * name and SHA-256), for a store that keeps the package and would otherwise
+ * keep the file's bytes again (the issuer's photos, docs/store-format.md). */
+
+#define OFD_REF_MAX (40 + OFD_MAX_NAME) /* bytes of a reference */
+
+/* 1 when val[0..len-1] is a reference (ofd_ref_make's), 0 otherwise (e.g. a JPEG or PNG). */
+int ofd_is_ref(const void *val, size_t len);
+
+/*
+ * Makes a reference to the file of the package pkg[0..pkglen-1] whose bytes are
+ * exactly data[0..len-1] and appends it to out (at most OFD_REF_MAX bytes).
+ * Returns 0, OFD_ENOFILE (no file of the package holds these bytes),
+ * OFD_EINVAL (pkg is not a ZIP this reader opens), ENOMEM or EFBIG; out is
+ * unchanged on error.
+ */
+int ofd_ref_make(const unsigned char *pkg, size_t pkglen, const void *data, size_t len,
+                 struct jp_buf *out);
+
+/*
+ * Appends the bytes of the file ref (ofd_ref_make's) stands for, read from the
+ * package pkg[0..pkglen-1], to out, after checking their SHA-256 against the
+ * reference's. Returns 0, OFD_EINVAL (ref is not a well-formed reference),
+ * OFD_ENOFILE (the file is missing, damaged, larger than OFD_MAX_ENTRY or
+ * has other bytes: never a wrong file), ENOMEM or EFBIG; out is unchanged on
+ * error.
+ */
+int ofd_ref_resolve(const void *ref, size_t reflen, const unsigned char *pkg, size_t pkglen,
+                    struct jp_buf *out);
 
 #endif

@@ -31,6 +31,8 @@ const char *ofd_strerror(int rc)
         return "cannot write the OFD package";
     case OFD_EASN1:
         return "cannot encode or decode the electronic seal";
+    case OFD_ENOFILE:
+        return "the referenced file is not in the OFD package";
     default:
         return rc > 0 ? strerror(rc) : "unknown ofd error";
     }
