@@ -57,6 +57,21 @@ bench_issued() {
   "$bin/jianpei-issuer" --home "$home" issue --input "$in" --report "$rep" >/dev/null 2>&1
 }
 
+# bench_photo_sample ISSUER WORK N: a new home WORK/h with N synthetic candidates with
+# the 7.7 KB photo (seed 11, as the other benchmarks) issued; their certificate numbers
+# in WORK/nos, one a line (intake, report and stderr in WORK too).
+bench_photo_sample() {
+  local bin=$1 work=$2 n=$3 src
+  src=$(dirname "${BASH_SOURCE[0]}")
+  cp "$src/../tests/fixtures/render/photo.jpg" "$work/photo.jpg"
+  python3 "$src/gen_intake.py" "$n" --seed 11 --photo photo.jpg >"$work/in.jsonl"
+  bench_init "$bin" "$work/h"
+  "$bin" --home "$work/h" issue --input "$work/in.jsonl" --report "$work/rep.json" \
+    >/dev/null 2>"$work/err"
+  python3 -c "import json,sys;[print(c['certificate_no']) for c in json.load(open(sys.argv[1]))['issued']]" \
+    "$work/rep.json" >"$work/nos"
+}
+
 # bench_issue_once ISSUER HOME INPUT TAG WORK: issues INPUT into the home made
 # beforehand, timed; prints "rate cpu_ms store_kb" (certificates a second, CPU
 # milliseconds and store kilobytes per certificate). Report and stderr in WORK/*-TAG.

@@ -7,17 +7,12 @@
 # the entries of the first package (size inside the ZIP, then unpacked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 bin=$(realpath "${1:-build/bin/jianpei-issuer}") n=${2:-50}
 [ -x "$bin" ] || { echo "no issuer binary at $bin: build first" >&2; exit 2; }
 work=$(mktemp -d /tmp/jp-ofd-bytes-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-cp tests/fixtures/render/photo.jpg "$work/photo.jpg"
-python3 bench/gen_intake.py "$n" --seed 11 --photo photo.jpg > "$work/in.jsonl"
-"$bin" init --home "$work/h" --authority 广东省住房和城乡建设厅 \
-  --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 >/dev/null
-"$bin" --home "$work/h" issue --input "$work/in.jsonl" --report "$work/rep.json" >/dev/null 2>"$work/err"
-python3 -c "import json,sys;[print(c['certificate_no']) for c in json.load(open(sys.argv[1]))['issued']]" \
-  "$work/rep.json" > "$work/nos"
+bench_photo_sample "$bin" "$work" "$n"
 i=0
 while read -r no; do
   "$bin" --home "$work/h" ofd "$no" --out "$work/$i.ofd" >/dev/null

@@ -206,18 +206,21 @@ static int correct_txn(store_txn *txn, void *arg)
     struct correct *k = arg;
     struct store_cert c;
     json_t *changes = json_object();
+    struct jp_buf old;
     const void *photo = NULL;
     size_t photo_len = 0;
     char hex[65];
     int rc = changes == NULL ? ENOMEM : store_cert_get(txn, k->no, &c);
 
+    jp_buf_init(&old, TMPL_MAX_PHOTO);
     if (rc == 0)
         rc = check_new(k, &c);
     if (rc == 0)
-        rc = store_get(txn, k->is->photos_db, c.certificate_no, STORE_CERT_NO_LEN, &photo,
-                       &photo_len);
-    if (rc == STORE_ENOTFOUND)
-        rc = 0;
+        rc = photo_get(k->is, txn, c.certificate_no, &old);
+    if (rc == 0 && old.len > 0) {
+        photo = old.data;
+        photo_len = old.len;
+    }
     if (rc == 0)
         rc = changes_of(k, &c, photo, photo_len, changes);
     if (rc == 0)
@@ -226,12 +229,9 @@ static int correct_txn(store_txn *txn, void *arg)
         photo = k->rec.photo.data;
         photo_len = k->rec.photo.len;
     }
-    /* photo may point into the map: reissue_version reads it before its first put. */
+    /* reissue_version stores photo (the new one, or the old copied out of the map) */
     if (rc == 0)
         rc = reissue_version(k->is, txn, &c, photo, photo_len, &k->pdf, k->err, k->errlen);
-    if (rc == 0 && k->rec.photo.data != NULL)
-        rc = store_put(txn, k->is->photos_db, c.certificate_no, STORE_CERT_NO_LEN,
-                       k->rec.photo.data, k->rec.photo.len, 0);
     if (rc == 0)
         rc = record_put(k, txn, &c, changes, hex);
     if (rc == 0)
@@ -241,6 +241,7 @@ static int correct_txn(store_txn *txn, void *arg)
     if (rc == 0)
         k->out->file_version = c.file_version;
     json_decref(changes);
+    jp_buf_free(&old);
     jp_cleanse(&c, sizeof c);
     return rc;
 }

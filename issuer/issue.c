@@ -443,8 +443,8 @@ static int put_job(const struct batch *b, const struct job *j, store_txn *txn)
     if (rc == 0)
         rc = store_ofd_version(b->is, txn, &j->cert, &j->ofd);
     if (rc == 0 && j->rec.photo.data != NULL)
-        rc = store_put(txn, b->is->photos_db, j->cert.certificate_no, STORE_CERT_NO_LEN,
-                       j->rec.photo.data, j->rec.photo.len, 0);
+        rc = photo_put(b->is, txn, j->cert.certificate_no, j->rec.photo.data, j->rec.photo.len,
+                       &j->ofd);
     if (rc == 0)
         rc = store_intake_put(txn, j->rec.id_number, j->rec.position, j->rec.exam_id,
                               j->cert.certificate_no);

@@ -88,12 +88,30 @@ int store_ofd_version(issuer *is, store_txn *txn, const struct store_cert *c,
                       const struct jp_buf *ofd);
 
 /*
+ * The holder's photo of certificate no as given at intake (photo.c), copied
+ * into out (reset first; empty when the certificate has none): the photos
+ * database's bytes, or the file of the certificate's OFD package its
+ * reference names. Returns 0, OFD_ENOFILE (a reference that its package no
+ * longer matches), ENOMEM, EFBIG or a store error.
+ */
+int photo_get(issuer *is, store_txn *txn, const char *no, struct jp_buf *out);
+/*
+ * Stores photo[0..len-1] as certificate no's photo: a reference into ofd (the
+ * package just stored for it) when one of its files holds exactly these
+ * bytes, else the bytes themselves. Returns 0, OFD_EINVAL (ofd unreadable),
+ * ENOMEM or a store error.
+ */
+int photo_put(issuer *is, store_txn *txn, const char *no, const void *photo, size_t len,
+              const struct jp_buf *ofd);
+
+/*
  * Makes the next file version of valid certificate *c inside txn: version + 1,
  * version_at now, e-licence identifier, active key id; renders and signs it
  * into *pdf (reset first) and puts the record and the file (the digest index
- * keeps the old file as an older version). Every new version goes through
- * here (reissue, corrections), so every file format is made for it alike.
- * photo may point into the map: it is read before the first put. Returns 0,
+ * keeps the old file as an older version), and photo (NULL: none) as the
+ * certificate's photo (photo_put). Every new version goes through here
+ * (reissue, corrections), so every file format is made for it alike. photo
+ * must not point into the map (it is read after puts). Returns 0,
  * ISSUER_ESTATUS (not valid, version 999), or the first failure's code (reason
  * in err); the caller's transaction is then to be aborted.
  */

@@ -59,6 +59,8 @@ int reissue_version(issuer *is, store_txn *txn, struct store_cert *c, const void
         rc = store_pdf_put(txn, c->certificate_no, pdf->data, pdf->len);
     if (rc == 0)
         rc = store_ofd_version(is, txn, c, &ofd);
+    if (rc == 0 && photo != NULL)
+        rc = photo_put(is, txn, c->certificate_no, photo, photo_len, &ofd);
     jp_buf_free(&ofd);
     if (rc == 0 && is->lt.stamping)
         rc = stamped ? pending_del(is, txn, c->certificate_no)
@@ -70,22 +72,21 @@ static int reissue_txn(store_txn *txn, void *arg)
 {
     struct reissue *r = arg;
     struct store_cert c;
-    const void *photo = NULL;
-    size_t photo_len = 0;
+    struct jp_buf photo;
     int rc;
 
+    jp_buf_init(&photo, TMPL_MAX_PHOTO);
     rc = store_cert_get(txn, r->no, &c);
-    if (rc != 0)
-        return rc;
-    rc = store_get(txn, r->is->photos_db, c.certificate_no, STORE_CERT_NO_LEN, &photo, &photo_len);
-    if (rc != 0 && rc != STORE_ENOTFOUND)
-        return rc;
-    /* photo points into the map; it stays valid until the first put (after rendering). */
-    rc = reissue_version(r->is, txn, &c, photo, photo_len, &r->pdf, r->err, r->errlen);
-    if (rc != 0)
-        return rc;
-    return audit_append(txn, c.version_at, "reissue", c.certificate_no, r->actor, "file version %u",
-                        (unsigned)c.file_version);
+    if (rc == 0)
+        rc = photo_get(r->is, txn, c.certificate_no, &photo);
+    if (rc == 0)
+        rc = reissue_version(r->is, txn, &c, photo.len > 0 ? photo.data : NULL, photo.len, &r->pdf,
+                             r->err, r->errlen);
+    if (rc == 0)
+        rc = audit_append(txn, c.version_at, "reissue", c.certificate_no, r->actor,
+                          "file version %u", (unsigned)c.file_version);
+    jp_buf_free(&photo);
+    return rc;
 }
 
 int issuer_reissue(issuer *is, const char *certificate_no, const char *actor, char *err,

@@ -13,10 +13,13 @@
  *   Doc_0/Res/font_N.ttf, image_N.*  the font and image files
  *   Doc_0/Pages/Page_0/Content.xml   one layer: paths, images, text
  *   Doc_0/Signs/Signatures.xml       the one signature, Type="Seal"
- *   Doc_0/Signs/Sign_0/Seal.esl      the SES_Seal (DER), as ofdrw writes it
  *   Doc_0/Signs/Sign_0/Signature.xml SignedInfo: References (SM3, base64) of
- *                                    every file above, StampAnnot, Seal
- *   Doc_0/Signs/Sign_0/SignedValue.dat  the SES_Signature (DER)
+ *                                    every file above, StampAnnot
+ *   Doc_0/Signs/Sign_0/SignedValue.dat  the SES_Signature (DER), which holds
+ *                                    the SES_Seal
+ * (ofdrw also writes the SES_Seal beside it as Doc_0/Signs/Sign_0/Seal.esl,
+ * named by a Seal element of Signature.xml: ofd_stamp.seal_file; the reader
+ * accepts both.)
  * The structures and their use follow ofdrw (ofdrw-gm ses/v4, ofdrw-sign
  * OFDSigner and SESV4Container): dataHash is SM3 of Signature.xml,
  * propertyInfo its absolute path, the seal maker signs DER(SES_SealInfo).
@@ -69,6 +72,7 @@ enum ofd_err {
     OFD_EXML = JP_ERR_OFD_BASE + 2,    /* libxml2 failed to write */
     OFD_EZIP = JP_ERR_OFD_BASE + 3,    /* libzip failed to write */
     OFD_EASN1 = JP_ERR_OFD_BASE + 4,   /* an ASN.1 structure cannot be encoded or decoded */
+    OFD_ENOFILE = JP_ERR_OFD_BASE + 5, /* a reference's file is not in the package (ofd_ref_*) */
 };
 
 /*
@@ -201,6 +205,8 @@ struct ofd_stamp {
     struct ofd_rect box;             /* StampAnnot Boundary: the seal's image on the page */
     time_t when;                     /* timeInfo, SignatureDateTime and the ZIP times */
     const struct ofd_signer *signer; /* signs TBS_Sign; its cert goes into SES_Signature */
+    int seal_file; /* 1: also Seal.esl, a copy of the seal (as ofdrw writes it; 12 KB for
+                      ours), covered by a Reference; 0: the seal only inside SignedValue.dat */
 };
 
 /*
@@ -253,8 +259,8 @@ struct ofd_report {
  * Reads and verifies the package pkg[0..len-1]: the ZIP within the bounds
  * above, the XML with libxml2 (no network, no DTD, no entities), every
  * Reference's SM3 digest, no file left uncovered (only the signature's own
- * Signature.xml and SignedValue.dat may be), Seal.esl equal to the seal
- * inside the signature, dataHash = SM3(Signature.xml), the seal maker's
+ * Signature.xml and SignedValue.dat may be), Seal.esl (when Signature.xml
+ * names one) equal to the seal inside the signature, dataHash = SM3(Signature.xml), the seal maker's
  * signature and the signer's signature through v->verify, and the signer's
  * certificate listed in the seal's certList.
  * r is overwritten (release an earlier report first).
@@ -278,5 +284,36 @@ void ofd_report_free(struct ofd_report *r);
  * mismatch); ENOMEM.
  */
 int ofd_read_entry(const void *pkg, size_t len, const char *name, size_t max, struct jp_buf *out);
+
+/* --- References to a file of a package ------------------------------------
+ * A reference is a few dozen bytes that stand for one file of a package (its
+ * name and SHA-256), for a store that keeps the package and would otherwise
+ * keep the file's bytes again (the issuer's photos, docs/store-format.md). */
+
+#define OFD_REF_MAX (40 + OFD_MAX_NAME) /* bytes of a reference */
+
+/* 1 when val[0..len-1] is a reference (ofd_ref_make's), 0 otherwise (e.g. a JPEG or PNG). */
+int ofd_is_ref(const void *val, size_t len);
+
+/*
+ * Makes a reference to the file of the package pkg[0..pkglen-1] whose bytes are
+ * exactly data[0..len-1] and appends it to out (at most OFD_REF_MAX bytes).
+ * Returns 0, OFD_ENOFILE (no file of the package holds these bytes),
+ * OFD_EINVAL (pkg is not a ZIP this reader opens), ENOMEM or EFBIG; out is
+ * unchanged on error.
+ */
+int ofd_ref_make(const unsigned char *pkg, size_t pkglen, const void *data, size_t len,
+                 struct jp_buf *out);
+
+/*
+ * Appends the bytes of the file ref (ofd_ref_make's) stands for, read from the
+ * package pkg[0..pkglen-1], to out, after checking their SHA-256 against the
+ * reference's. Returns 0, OFD_EINVAL (ref is not a well-formed reference),
+ * OFD_ENOFILE (the file is missing, damaged, larger than OFD_MAX_ENTRY or
+ * has other bytes: never a wrong file), ENOMEM or EFBIG; out is unchanged on
+ * error.
+ */
+int ofd_ref_resolve(const void *ref, size_t reflen, const unsigned char *pkg, size_t pkglen,
+                    struct jp_buf *out);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * writer.c - assembles a sealed OFD package: checks the drawing model, makes
- * the XML and resource files, the seal files (Signatures.xml and Seal.esl,
- * then Signature.xml with the SM3 of every file so far, then the
+ * the XML and resource files, the seal files (Signatures.xml, Seal.esl when
+ * asked for, then Signature.xml with the SM3 of every file so far, then the
  * SES_Signature over SM3(Signature.xml)) and zips them with libzip in memory.
  * The order is ofdrw's OFDSigner in its whole-document mode: everything but
  * Signature.xml and SignedValue.dat is covered by a Reference.
@@ -31,6 +31,8 @@ const char *ofd_strerror(int rc)
         return "cannot write the OFD package";
     case OFD_EASN1:
         return "cannot encode or decode the electronic seal";
+    case OFD_ENOFILE:
+        return "the referenced file is not in the OFD package";
     default:
         return rc > 0 ? strerror(rc) : "unknown ofd error";
     }
@@ -295,7 +297,8 @@ static int add_content(struct ofd_files *fs, const struct ofd_doc *doc)
     return rc;
 }
 
-/* Signatures.xml, Seal.esl, then Signature.xml over all of them and SignedValue.dat. */
+/* Signatures.xml, Seal.esl when asked for, then Signature.xml over all of them and
+ * SignedValue.dat. */
 static int add_seal(struct ofd_files *fs, const struct ofd_doc *doc, const struct ofd_stamp *st,
                     char *err, size_t errlen)
 {
@@ -305,7 +308,7 @@ static int add_seal(struct ofd_files *fs, const struct ofd_doc *doc, const struc
 
     if (rc == 0)
         rc = ofd_files_take(fs, OFD_SIGNATURES, p, n);
-    if (rc == 0)
+    if (rc == 0 && st->seal_file)
         rc = files_copy(fs, OFD_SEAL_FILE, &st->seal);
     if (rc == 0)
         rc = ofd_xml_signature(fs, st, ofd_page_id(doc), &p, &n);

@@ -583,9 +583,11 @@ int ofd_xml_signature(const struct ofd_files *fs, const struct ofd_stamp *stamp,
     xw_attrf(&x, "PageRef", "%u", page);
     xw_box(&x, "Boundary", stamp->box.x, stamp->box.y, stamp->box.w, stamp->box.h);
     xw_end(&x);
-    xw_start(&x, "Seal");
-    xw_elem(&x, "BaseLoc", "/" OFD_SEAL_FILE);
-    xw_end(&x);
+    if (stamp->seal_file) {
+        xw_start(&x, "Seal");
+        xw_elem(&x, "BaseLoc", "/" OFD_SEAL_FILE);
+        xw_end(&x);
+    }
     xw_end(&x);
     xw_elem(&x, "SignedValue", "/" OFD_SIGNED_VALUE);
     return xw_close(&x, out, len);

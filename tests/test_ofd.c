@@ -208,6 +208,7 @@ struct fixture {
     keys_sm2_t *keys;
     struct font font, rare_font;
     struct jp_buf seal_png, other_png, photo_png, seal, pkg;
+    struct jp_buf legacy; /* the same document with Seal.esl beside SignedValue.dat (ofdrw's) */
 };
 
 static void make_seal(struct fixture *fx)
@@ -227,7 +228,8 @@ static void make_seal(struct fixture *fx)
 }
 
 /* rare: also the run of U+20BB7 in HanaMin B (ofd.js cannot draw it, see test_render). */
-static void make_doc(struct fixture *fx, struct jp_buf *out, int *calls, int rare_run)
+static void make_doc(struct fixture *fx, struct jp_buf *out, int *calls, int rare_run,
+                     int seal_file)
 {
     static double dx[4][64];
     static struct ofd_rect qr[2000], frame[2];
@@ -247,7 +249,8 @@ static void make_doc(struct fixture *fx, struct jp_buf *out, int *calls, int rar
     struct ofd_image photo = {"PNG", {NULL, 0}, {150, 60, 35, 45}};
     struct sm2_signer signer = {fx->keys, KEYS_SM2_SIGNER, 0};
     struct ofd_signer s = {sm2_sign_cb, &signer, {NULL, 0}};
-    struct ofd_stamp stamp = {{fx->seal.data, fx->seal.len}, {115, 215, 40, 40}, WHEN, &s};
+    struct ofd_stamp stamp = {{fx->seal.data, fx->seal.len}, {115, 215, 40, 40}, WHEN, &s,
+                              seal_file};
     struct ofd_doc doc = {
         .doc_id = "0123456789abcdef0123456789abcdef",
         .title = title,
@@ -327,6 +330,7 @@ static void test_intact(const struct fixture *fx)
     const unsigned char *der;
     size_t derlen;
     char out[4096] = "", path[128];
+    struct jp_buf esl;
 
     CHECK_INT(ofd_verify(fx->pkg.data, fx->pkg.len, &v, &r), 0);
     CHECK_STR(ofd_verdict_name(r.verdict), "intact");
@@ -337,6 +341,13 @@ static void test_intact(const struct fixture *fx)
     CHECK(r.signer_cert.len == derlen && memcmp(r.signer_cert.data, der, derlen) == 0);
     CHECK(r.files >= 10);
     ofd_report_free(&r);
+    /* The seal is only inside SignedValue.dat; a package with ofdrw's Seal.esl copy is intact
+     * too, for us and for the peer. */
+    CHECK(zip_get(&fx->pkg, "Doc_0/Signs/Sign_0/Seal.esl", &esl) != 0);
+    jp_buf_free(&esl);
+    CHECK(fx->legacy.len > fx->pkg.len + fx->seal.len);
+    CHECK_INT(verdict(fx->keys, &fx->legacy, NULL, 0), OFD_INTACT);
+    CHECK_INT(peer_check(&fx->legacy, "legacy.ofd"), 0);
     /* A verifier that trusts nobody: the same package is not intact for it. */
     CHECK_INT(ofd_verify(fx->pkg.data, fx->pkg.len, &no, &r), 0);
     CHECK_INT(r.verdict, OFD_MODIFIED);
@@ -368,7 +379,7 @@ static void test_render(struct fixture *fx)
     struct jp_buf text, plain;
     int calls = 0;
 
-    make_doc(fx, &plain, &calls, 0);
+    make_doc(fx, &plain, &calls, 0, 0);
     snprintf(sample, sizeof sample, "%s/plain.ofd", tmpdir);
     CHECK_INT(jp_write_file_excl(sample, plain.data, plain.len, 0600), 0);
     jp_buf_free(&plain);
@@ -421,21 +432,28 @@ static int swap_picture(struct jp_buf *der, const struct jp_buf *from, const str
 static void test_seal_swapped(struct fixture *fx)
 {
     static const unsigned char blue[3] = {0, 60, 200};
-    struct jp_buf val, esl, t1, t2;
+    struct jp_buf val, lval, esl, t1, t2, t3;
 
     make_png(&fx->other_png, 160, blue, 1);
     CHECK_INT(fx->other_png.len, fx->seal_png.len);
     CHECK_INT(zip_get(&fx->pkg, "Doc_0/Signs/Sign_0/SignedValue.dat", &val), 0);
-    CHECK_INT(zip_get(&fx->pkg, "Doc_0/Signs/Sign_0/Seal.esl", &esl), 0);
     CHECK(swap_picture(&val, &fx->seal_png, &fx->other_png));
-    CHECK(swap_picture(&esl, &fx->seal_png, &fx->other_png));
-    /* Only in the signature: the seal maker's signature fails (or Seal.esl differs). */
+    /* The seal's one copy, in the signature: the seal maker's signature fails. */
     zip_put(&fx->pkg, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, scratch, &t1);
     expect_refused(fx, &t1, "seal image swapped in SignedValue.dat", OFD_MODIFIED, "Seal");
-    /* In both copies: Seal.esl's digest fails. */
-    zip_put(&t1, "Doc_0/Signs/Sign_0/Seal.esl", esl.data, esl.len, scratch, &t2);
-    expect_refused(fx, &t2, "seal image swapped everywhere", OFD_MODIFIED, "Seal.esl");
-    jp_buf_free(&val), jp_buf_free(&esl), jp_buf_free(&t1), jp_buf_free(&t2);
+    /* A package with Seal.esl beside: only in the signature (the maker's signature fails or
+     * Seal.esl differs), then in both copies (Seal.esl's digest fails). */
+    CHECK_INT(zip_get(&fx->legacy, "Doc_0/Signs/Sign_0/SignedValue.dat", &lval), 0);
+    CHECK_INT(zip_get(&fx->legacy, "Doc_0/Signs/Sign_0/Seal.esl", &esl), 0);
+    CHECK(swap_picture(&lval, &fx->seal_png, &fx->other_png));
+    CHECK(swap_picture(&esl, &fx->seal_png, &fx->other_png));
+    zip_put(&fx->legacy, "Doc_0/Signs/Sign_0/SignedValue.dat", lval.data, lval.len, scratch, &t2);
+    expect_refused(fx, &t2, "seal image swapped in SignedValue.dat beside Seal.esl",
+                   OFD_MODIFIED, "Seal");
+    zip_put(&t2, "Doc_0/Signs/Sign_0/Seal.esl", esl.data, esl.len, scratch, &t3);
+    expect_refused(fx, &t3, "seal image swapped everywhere", OFD_MODIFIED, "Seal.esl");
+    jp_buf_free(&val), jp_buf_free(&lval), jp_buf_free(&esl);
+    jp_buf_free(&t1), jp_buf_free(&t2), jp_buf_free(&t3);
 }
 
 static void test_file_added(const struct fixture *fx)
@@ -585,13 +603,14 @@ int main(void)
     make_font(&fx.font, UMING, chars);
     make_font(&fx.rare_font, HANAMINB, rare);
     make_seal(&fx);
-    make_doc(&fx, &fx.pkg, &calls, 1);
+    make_doc(&fx, &fx.pkg, &calls, 1, 0);
     CHECK_INT(calls, 1);
+    make_doc(&fx, &fx.legacy, &calls, 1, 1);
     t0 = jp_mono_us();
     for (i = 0; i < 20; i++) {
         struct jp_buf b;
 
-        make_doc(&fx, &b, &calls, 1);
+        make_doc(&fx, &b, &calls, 1, 0);
         jp_buf_free(&b);
     }
     /* Informational (not asserted): the mean of 20 writes, each with one SM2 signature. */
@@ -612,7 +631,7 @@ int main(void)
     hb_font_destroy(fx.rare_font.hb);
     jp_buf_free(&fx.rare_font.ttf);
     jp_buf_free(&fx.seal_png), jp_buf_free(&fx.other_png), jp_buf_free(&fx.photo_png);
-    jp_buf_free(&fx.seal), jp_buf_free(&fx.pkg);
+    jp_buf_free(&fx.seal), jp_buf_free(&fx.pkg), jp_buf_free(&fx.legacy);
     keys_sm2_free(fx.keys);
     CHECK_INT(sh("rm -r '%s'", tmpdir), 0);
     return CHECK_DONE();

@@ -317,7 +317,7 @@ static void make_pkg(const keys_sm2_t *k, const struct jp_buf *seal, const char 
     struct ofd_path path = {&frame, 1, 0, 0.8, {150, 40, 30}, 0};
     struct sm2_signer signer = {k, KEYS_SM2_SIGNER, 0};
     struct ofd_signer s = {sm2_sign_cb, &signer, {NULL, 0}};
-    struct ofd_stamp stamp = {{seal->data, seal->len}, {115, 215, 40, 40}, WHEN, &s};
+    struct ofd_stamp stamp = {{seal->data, seal->len}, {115, 215, 40, 40}, WHEN, &s, 0};
     struct ofd_doc doc = {.doc_id = "0123456789abcdef0123456789abcdef",
                           .creator = "Jianpei",
                           .creation_date = "2025-12-03",
@@ -359,7 +359,7 @@ static void make_tampers(const struct jp_buf *pkg, const struct jp_buf *own,
                          const struct jp_buf *png_a, const struct jp_buf *png_b, const char *no,
                          struct tampers *t)
 {
-    struct jp_buf content, esl, val, half;
+    struct jp_buf content, val;
     char scratch[400], *p;
 
     path_in(scratch, sizeof scratch, "surgery.zip");
@@ -371,17 +371,14 @@ static void make_tampers(const struct jp_buf *pkg, const struct jp_buf *own,
         p[10] = p[10] == '9' ? '8' : (char)(p[10] + 1); /* one digit of the serial */
     zip_put(pkg, "Doc_0/Pages/Page_0/Content.xml", content.data, content.len - 1, scratch,
             &t->content);
-    /* the seal's picture swapped for another of the same size, in both copies */
+    /* the seal's picture swapped for another of the same size in its one copy, the seal
+     * inside SignedValue.dat */
     CHECK_INT(zip_get(own, "Doc_0/Signs/Sign_0/SignedValue.dat", &val), 0);
-    CHECK_INT(zip_get(own, "Doc_0/Signs/Sign_0/Seal.esl", &esl), 0);
-    CHECK(replace_all(&val, png_a, png_b) == 1 && replace_all(&esl, png_a, png_b) == 1);
-    zip_put(own, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, scratch, &half);
-    zip_put(&half, "Doc_0/Signs/Sign_0/Seal.esl", esl.data, esl.len, scratch, &t->seal_image);
+    CHECK(replace_all(&val, png_a, png_b) == 1);
+    zip_put(own, "Doc_0/Signs/Sign_0/SignedValue.dat", val.data, val.len, scratch, &t->seal_image);
     zip_put(pkg, "Doc_0/Res/note.txt", "added", 5, scratch, &t->added);
     jp_buf_free(&content);
-    jp_buf_free(&esl);
     jp_buf_free(&val);
-    jp_buf_free(&half);
 }
 
 /* --- the store, as the issuer will fill it (SPEC §11's contract) ------------- */

@@ -93,10 +93,10 @@ static void issue(const char *h, const char *path, size_t n, char out[][19], con
 
 /* ------------------------------------------------------------- the store */
 
-/* The OFD the store holds for no, into out (empty when none). */
-static void stored_ofd(const char *h, const char *no, struct jp_buf *out)
+/* What the issuer's database name holds for no, into out (empty when none). */
+static void stored_value(const char *h, const char *name, const char *no, struct jp_buf *out)
 {
-    static const struct store_dbspec dbs[] = {{STORE_OFDS_DB, STORE_DB_OPTIONAL}};
+    const struct store_dbspec dbs[] = {{name, STORE_DB_OPTIONAL}};
     struct store_opts so = {.extra = dbs, .n_extra = 1};
     char path[256], err[256] = "";
     store *s = NULL;
@@ -106,12 +106,90 @@ static void stored_ofd(const char *h, const char *no, struct jp_buf *out)
     jp_buf_init(out, OFD_MAX_OUTPUT);
     snprintf(path, sizeof path, "%s/store", h);
     CHECK_INT(store_open_with(path, STORE_RDONLY, &so, &s, err, sizeof err), 0);
-    CHECK(s != NULL && store_db_by_name(s, STORE_OFDS_DB, &db) == 0);
+    CHECK(s != NULL && store_db_by_name(s, name, &db) == 0);
     CHECK(s != NULL && store_read_begin(s, &txn) == 0);
     if (txn != NULL && store_get_copy(txn, db, no, STORE_CERT_NO_LEN, out) != 0)
         jp_buf_reset(out);
     store_read_end(txn);
     store_close(s);
+}
+
+/* The OFD the store holds for no, into out (empty when none). */
+static void stored_ofd(const char *h, const char *no, struct jp_buf *out)
+{
+    stored_value(h, STORE_OFDS_DB, no, out);
+}
+
+/*
+ * The photo kept for no: want 'r' a reference into the stored OFD that resolves to the
+ * test photo's bytes, 'b' the photo's bytes themselves, '-' none.
+ */
+static void check_photo(const char *h, const char *no, char want)
+{
+    struct jp_buf val, pkg, got, photo;
+    unsigned char *p = NULL;
+    size_t n = 0;
+
+    stored_value(h, STORE_PHOTOS_DB, no, &val);
+    stored_ofd(h, no, &pkg);
+    CHECK_INT(jp_read_file(JP_SOURCE_DIR "/tests/fixtures/render/photo.jpg", 1u << 20, &p, &n), 0);
+    jp_buf_init(&photo, 1u << 20);
+    CHECK_INT(jp_buf_append(&photo, p, n), 0);
+    jp_buf_init(&got, 1u << 20);
+    if (want == 'r') {
+        CHECK(ofd_is_ref(val.data, val.len) && val.len <= OFD_REF_MAX);
+        CHECK_INT(ofd_ref_resolve(val.data, val.len, pkg.data, pkg.len, &got), 0);
+        CHECK(got.len == n && memcmp(got.data, p, n) == 0);
+    } else if (want == 'b') {
+        CHECK(!ofd_is_ref(val.data, val.len) && val.len == n && memcmp(val.data, p, n) == 0);
+    } else {
+        CHECK_INT(val.len, 0);
+    }
+    jp_buf_free(&val), jp_buf_free(&pkg), jp_buf_free(&got), jp_buf_free(&photo);
+    free(p);
+}
+
+/*
+ * The photo is kept once (issuer/photo.c): the photos database of line 1 holds a reference
+ * into its OFD package, which holds the photo's bytes; a reference never yields other bytes
+ * (a package whose photo was changed, a package without it, a damaged reference).
+ */
+static void test_photo_once(void)
+{
+    char scratch[256], name[OFD_MAX_NAME + 1];
+    static const char not_it[] = "\xff\xd8 not the photo";
+    struct jp_buf val, pkg, other, swapped, got;
+    unsigned char *bad;
+
+    check_photo(home, nos[0], 'r');
+    check_photo(home, nos[1], '-');
+    stored_value(home, STORE_PHOTOS_DB, nos[0], &val);
+    stored_ofd(home, nos[0], &pkg);
+    stored_ofd(home, nos[1], &other);
+    jp_buf_init(&got, 1u << 20);
+    CHECK_INT(ofd_ref_resolve(val.data, val.len, other.data, other.len, &got), OFD_ENOFILE);
+    snprintf(scratch, sizeof scratch, "%s/surgery.zip", dir);
+    /* the file the reference names (its bytes after the 8-byte magic and the SHA-256) */
+    snprintf(name, sizeof name, "%.*s", val.len > 40 ? (int)(val.len - 40) : 0,
+             val.len > 40 ? (const char *)val.data + 40 : "");
+    CHECK_STR(name, "Doc_0/Res/image_2.jpg");
+    zip_put(&pkg, name, not_it, sizeof not_it - 1, scratch, &swapped);
+    CHECK_INT(ofd_ref_resolve(val.data, val.len, swapped.data, swapped.len, &got), OFD_ENOFILE);
+    CHECK_INT(got.len, 0);
+    bad = val.len > 0 ? malloc(val.len) : NULL;
+    CHECK(bad != NULL);
+    if (bad != NULL) {
+        memcpy(bad, val.data, val.len);
+        bad[12] ^= 1; /* one bit of its SHA-256 */
+        CHECK_INT(ofd_ref_resolve(bad, val.len, pkg.data, pkg.len, &got), OFD_ENOFILE);
+        CHECK_INT(ofd_ref_resolve(bad, 20, pkg.data, pkg.len, &got), OFD_EINVAL);
+        CHECK_INT(got.len, 0);
+    }
+    CHECK(!ofd_is_ref("\xff\xd8\xff\xe0", 4));
+    CHECK_INT(ofd_ref_make(other.data, other.len, "no such file", 12, &got), OFD_ENOFILE);
+    free(bad);
+    jp_buf_free(&val), jp_buf_free(&pkg), jp_buf_free(&other), jp_buf_free(&swapped);
+    jp_buf_free(&got);
 }
 
 /* The (number, version) digest d of kind maps to; version 0 when none. */
@@ -392,6 +470,7 @@ static void test_correction(void)
     CHECK_STR(dno, nos[0]);
     CHECK_INT(digest_version(home, STORE_DIGEST_OFD_SEAL, seal2, dno), 2);
     CHECK_INT(sh(ISSUER " --home %s check >/dev/null", home), 0);
+    check_photo(home, nos[0], 'r'); /* into version 2's package */
     jp_buf_free(&old);
     jp_buf_free(&cur);
 }
@@ -422,6 +501,7 @@ static void test_old_home(void)
     CHECK_INT(sh(ISSUER " --home %s ofd %s --out %s", home2, one[0], file), 3);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s check", home2), 0);
     CHECK(strstr(out, "OFDs") == NULL);
+    check_photo(home2, one[0], 'b'); /* no package to refer into */
 
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s keys sm2-init", home2), 0);
     CHECK(strstr(out, "SM2 root and signing certificate written") != NULL);
@@ -437,6 +517,7 @@ static void test_old_home(void)
     CHECK_INT(verdict(home2, &pkg), OFD_INTACT);
     CHECK_INT(sh_out(out, sizeof out, ISSUER " --home %s check", home2), 0);
     CHECK(strstr(out, "1 OFDs") != NULL);
+    check_photo(home2, one[0], 'r'); /* the reissue's package holds it now */
     jp_buf_free(&pkg);
 }
 
@@ -460,6 +541,7 @@ int main(void)
     issue(home, in, NLINES, nos, err);
     CHECK_INT(sh("grep -q 'no SM2 keys' %s", err), 1);
     test_issued();
+    test_photo_once();
     test_tampered();
     test_command();
     test_render();
