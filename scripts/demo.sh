@@ -125,7 +125,7 @@ if [ -x "$bin/jianpei-verifier" ]; then
   echo "== starting the verifier on 127.0.0.1:$port"
   demo_start_verifier "$bin" "$home" "$port" || exit 3
   url=$(pdftoppm -r 150 -png -f 1 -l 1 "$home/out/$first.pdf" "$home/out/qr" >/dev/null 2>&1 &&
-        zbarimg -q --raw "$home/out/qr-1.png" 2>/dev/null || true)
+        zbarimg -q --raw -Sdisable -Sqrcode.enable "$home/out/qr-1.png" 2>/dev/null || true)
 fi
 
 cat <<MSG

@@ -87,7 +87,7 @@ static int token_of(const char *pdf, char *tok, size_t toksz)
 
     if (sh_out(text, sizeof(text),
                "pdftoppm -r 150 -png -singlefile %s %s/page >/dev/null 2>&1 && "
-               "zbarimg -q --raw %s/page.png 2>/dev/null",
+               "zbarimg -q --raw -Sdisable -Sqrcode.enable %s/page.png 2>/dev/null",
                pdf, dir, dir) != 0)
         return -1;
     text[strcspn(text, "\r\n")] = '\0';

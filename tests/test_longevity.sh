@@ -42,7 +42,7 @@ issue_one() {
 # qr_of PDF: the QR text drawn on the PDF's page.
 qr_of() {
     pdftoppm -r 150 -png "$1" "$1-page" 2>>"$LOGS/stderr.log"
-    zbarimg -q --raw "$1-page-1.png" 2>>"$LOGS/stderr.log"
+    zbarimg -q --raw -Sdisable -Sqrcode.enable "$1-page-1.png" 2>>"$LOGS/stderr.log"
 }
 # check_file PDF NAME: the file check's JSON (NAME.json) and page (NAME.html) for PDF.
 check_file() {

@@ -64,7 +64,7 @@ pdf_ok() {
     pdfsig "$1" >"$WORK/sig" 2>/dev/null
     grep -q 'Signature is Valid' "$WORK/sig" && grep -q 'Total document signed' "$WORK/sig"
 }
-qr_of() { pdftoppm -r 150 -png -singlefile "$1" "$WORK/page" && zbarimg -q --raw "$WORK/page.png"; }
+qr_of() { pdftoppm -r 150 -png -singlefile "$1" "$WORK/page" && zbarimg -q --raw -Sdisable -Sqrcode.enable "$WORK/page.png"; }
 verdict() { "$V" verify-qr "$1" --trust "$H/trust-list.pem" 2>/dev/null | sed -n 's/^verdict: //p'; }
 expect 0 iss pdf "${NOS[0]}" --out "$WORK/c1.pdf"
 pdf_ok "$WORK/c1.pdf" && ok || bad "pdfsig: $(cat "$WORK/sig")"

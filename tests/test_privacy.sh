@@ -125,7 +125,7 @@ req() {
 }
 
 token=$(pdftoppm -r 150 -png -singlefile "$work/c1.pdf" "$work/page" 2>/dev/null &&
-  zbarimg -q --raw "$work/page.png" 2>/dev/null | sed 's#.*/##')
+  zbarimg -q --raw -Sdisable -Sqrcode.enable "$work/page.png" 2>/dev/null | sed 's#.*/##')
 
 st=$(req cert GET "/api/v1/certificates/$no1")
 [ "$st" = 200 ] || bad "lookup: status $st"

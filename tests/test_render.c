@@ -143,7 +143,7 @@ static void check_qr(const char *pdf, const char *want)
 
     path_in_tmp(png, sizeof(png), "page150");
     fmt(cmd, sizeof(cmd),
-        "pdftoppm -r 150 -png -singlefile '%s' '%s' && zbarimg -q --raw '%s.png' 2>/dev/null", pdf,
+        "pdftoppm -r 150 -png -singlefile '%s' '%s' && zbarimg -q --raw -Sdisable -Sqrcode.enable '%s.png' 2>/dev/null", pdf,
         png, png);
     out = run(cmd);
     CHECK(out != NULL);

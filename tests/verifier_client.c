@@ -487,7 +487,7 @@ int vc_qr_from_pdf(const char *bin_dir, const char *dir, const char *no, char *u
     char issuer[600], home[600], pdf[600], prefix[600], png[620], txt[600], *text;
     char *pdfv[] = {issuer, "--home", home, "pdf", (char *)no, "--out", pdf, NULL};
     char *ppm[] = {"/usr/bin/pdftoppm", "-r", "150", "-png", "-singlefile", pdf, prefix, NULL};
-    char *zbar[] = {"/usr/bin/zbarimg", "-q", "--raw", png, NULL};
+    char *zbar[] = {"/usr/bin/zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", png, NULL};
 
     if (issuer_paths(bin_dir, dir, issuer, home) != 0 ||
         jp_path_join(pdf, sizeof(pdf), dir, "cert.pdf") != 0 ||

@@ -121,7 +121,7 @@ def issue_home(r, count, *gen_args):
 
 def qr_text(png):
     """The text of the QR code in an image (zbarimg), "" when none decodes."""
-    out = subprocess.run(["zbarimg", "-q", "--raw", png], stdout=subprocess.PIPE)
+    out = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", png], stdout=subprocess.PIPE)
     return out.stdout.decode(errors="replace").strip()
 
 

@@ -23,7 +23,7 @@ def qr_path(r, home, no, name):
     pdf = os.path.join(r.work, name + ".pdf")
     run([r.issuer, "--home", home, "pdf", no, "--out", pdf])
     run(["pdftoppm", "-r", "150", "-png", "-singlefile", pdf, os.path.join(r.work, name)])
-    url = run(["zbarimg", "-q", "--raw", os.path.join(r.work, name + ".png")]).stdout.decode()
+    url = run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", os.path.join(r.work, name + ".png")]).stdout.decode()
     return url.strip()[url.index("/V/"):]
 
 
