@@ -144,17 +144,19 @@ static hb_set_t *common_set(void)
 }
 
 /*
- * The main face, cut down to common_set() and preprocessed for fast
- * subsetting. A preprocessed face of the whole of a large CJK font keeps about
- * 70 MB; of its common part, a fraction of that, while the characters outside
- * it (rare ones, e.g. 堃 喆 赟 镕) still come from the whole face, the next in
- * fallback order, at the unpreprocessed speed. *src gets the common part as a
- * font file (the caller destroys it; NULL on failure, with NULL returned).
+ * The main face cut down to common_set(), as a font file in *src (the caller
+ * destroys it; NULL on failure, with NULL returned) and a plain face of it.
+ * Each subsetter's copy of it is preprocessed for fast subsetting (font_sub.c;
+ * the shared face is not: one preprocessed copy fewer, about 7 MB). A
+ * preprocessed face of the whole of a large CJK font keeps about 70 MB; of its
+ * common part, a fraction of that, while the characters outside it (rare
+ * ones, e.g. 堃 喆 赟 镕) still come from the whole face, the next in fallback
+ * order, at the unpreprocessed speed.
  */
 static hb_face_t *common_face(hb_face_t *plain, hb_blob_t **src)
 {
     hb_subset_input_t *in = hb_subset_input_create_or_fail();
-    hb_face_t *sub = NULL, *pre = NULL;
+    hb_face_t *sub = NULL, *common = NULL;
     hb_set_t *set = NULL;
 
     *src = NULL;
@@ -167,11 +169,11 @@ static hb_face_t *common_face(hb_face_t *plain, hb_blob_t **src)
     if (sub != NULL)
         *src = hb_face_reference_blob(sub); /* the subsetters' copies start from it */
     if (*src != NULL && hb_blob_get_length(*src) > 0)
-        pre = hb_subset_preprocess(sub);
+        common = hb_face_create(*src, 0);
     hb_face_destroy(sub);
     hb_set_destroy(set);
     hb_subset_input_destroy(in);
-    return pre;
+    return common;
 }
 
 static void map_destroy(void *user)
@@ -226,8 +228,8 @@ static hb_subset_input_t *subset_input(const struct font_face *f, const uint32_t
 
 /*
  * Appends one face to lib; takes a reference to blob and to face, and one to
- * src, the font file whose face number index face is made of (preprocessed
- * when pre is 1): what font_sub.c copies.
+ * src, the font file whose face number index face is: what font_sub.c copies
+ * (preprocessing each copy when pre is 1).
  */
 static struct font_face *face_push(struct font_lib *lib, const char *path, hb_blob_t *blob,
                                    hb_face_t *face, hb_blob_t *src, unsigned index, int pre)
@@ -241,7 +243,7 @@ static struct font_face *face_push(struct font_lib *lib, const char *path, hb_bl
     f->face = face;
     f->src = hb_blob_reference(src);
     f->src_index = index;
-    f->preprocessed = pre;
+    f->pre_copies = pre;
     f->upem = hb_face_get_upem(f->face);
     f->font = hb_font_create(f->face);
     hb_font_make_immutable(f->font);
@@ -287,7 +289,7 @@ int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *e
         rc = EINVAL;
         goto out_free_plain;
     }
-    /* The main face goes in twice: its common part preprocessed, then whole. */
+    /* The main face goes in twice: its common part (preprocessed copies), then whole. */
     if (lib->nfaces == 0) {
         common = common_face(plain, &common_src);
         if (common == NULL) {

@@ -45,13 +45,13 @@ struct font_face {
     char path[FONT_MAX_PATH];     /* file the face came from */
     char psname[FONT_MAX_PSNAME]; /* PostScript name, [A-Za-z0-9-] only */
     hb_blob_t *blob;              /* owned; the mapped file (see font_file_blob) */
-    hb_face_t *face;              /* owned; main face preprocessed for fast subsetting */
+    hb_face_t *face;              /* owned; shared: subset by HarfBuzz only while loading */
     hb_font_t *font;              /* owned; immutable, for cmap and advances */
     struct font_skel *skel;       /* owned; fast subsets (font_fast.c), or NULL */
     hb_blob_t *src;               /* owned; what the subsetters' copies are made of: the
                                      file, or the main face's common part (font_sub.c) */
     unsigned src_index;           /* face index in src */
-    int preprocessed;             /* 1: face is src preprocessed, and so is each copy */
+    int pre_copies;               /* 1: each copy is preprocessed for fast subsetting */
     unsigned upem;                /* units per em */
     int ascent, descent;          /* 1/1000 em, from hhea */
     int bbox[4];                  /* xMin yMin xMax yMax, 1/1000 em, from head */

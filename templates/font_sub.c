@@ -5,9 +5,9 @@
  * with the PDF and the OFD subsetting in two issuing threads. So no subset
  * runs on a library's shared faces (lib->faces[i].face): a subsetter takes one
  * of the library's FONT_MAX_SUBSETTERS sets of copies with one atomic
- * compare-and-swap, makes the copy of a face on its first use (the same
- * source, preprocessed again where the shared face is, so glyph ids are the
- * shared face's), and gives the set back; the copies stay until
+ * compare-and-swap, makes the copy of a face on its first use (the shared
+ * face's source, preprocessed for the main face's common part; glyph ids
+ * are the shared face's), and gives the set back; the copies stay until
  * font_lib_free. When every set is held, the caller gets a set made for it
  * alone, freed when given back. No lock is held while subsetting, and memory
  * stays bounded by FONT_MAX_SUBSETTERS sets.
@@ -91,7 +91,7 @@ void font_own_give(const struct font_lib *lib, struct font_own *o)
     atomic_store(&lib->pool->held[o->slot], 0);
 }
 
-/* A new face of f's source, preprocessed as f->face is. */
+/* A new face of f's source, preprocessed when f says so. */
 static hb_face_t *copy_face(const struct font_face *f)
 {
     hb_face_t *plain = hb_face_create(f->src, f->src_index);
@@ -99,7 +99,7 @@ static hb_face_t *copy_face(const struct font_face *f)
 
     if (plain == hb_face_get_empty())
         return NULL;
-    if (!f->preprocessed)
+    if (!f->pre_copies)
         return plain;
     pre = hb_subset_preprocess(plain);
     hb_face_destroy(plain);

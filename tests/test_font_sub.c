@@ -4,10 +4,11 @@
  * face and of the whole face are byte for byte the subsets made on the
  * shared faces by one thread, also with more threads than the library keeps
  * sets for (the rest get sets of their own). The threads start together on a
- * library no subset has touched yet, LIBS times: under the ASan build, with
- * the shared preprocessed face instead of the copies, this is where HarfBuzz
- * 6.0 races (its face's lazily made subset caches; a double free inside
- * hb_subset_plan_create_or_fail).
+ * library no subset has touched yet, LIBS times (HarfBuzz 6.0 fills a
+ * preprocessed face's subset caches on first use; sharing one face, two
+ * issuing threads once met a double free inside hb_subset_plan_create_or_fail
+ * under ASan, which this test did not reproduce in nine runs with the shared
+ * face put back: it checks the copies and the pool, not HarfBuzz).
  */
 #include "check.h"
 #include "font.h"
@@ -110,7 +111,7 @@ int main(void)
 
     font_lib_init(&lib);
     CHECK_INT(font_lib_add(&lib, UMING, 0, err, sizeof err), 0);
-    CHECK(lib.nfaces == 2 && lib.faces[0].preprocessed && !lib.faces[1].preprocessed);
+    CHECK(lib.nfaces == 2 && lib.faces[0].pre_copies && !lib.faces[1].pre_copies);
     CHECK_INT(font_lib_find(&lib, 0x5803), 1); /* 堃: the whole face */
     for (size_t f = 0; f < 2; f++) {
         want[f] = subset_file(&lib, f, 1);
