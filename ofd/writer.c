@@ -443,8 +443,8 @@ static int zip_add_one(zip_t *za, struct libdeflate_compressor *c, const struct 
                        time_t when)
 {
     int stored = is_compressed_already(f->name) || f->len < OFD_DEFLATE_MIN;
-    zip_source_t *s = stored ? zip_source_buffer(za, f->data, f->len, 0)
-                             : deflated_source(za, c, f);
+    zip_source_t *s =
+        stored ? zip_source_buffer(za, f->data, f->len, 0) : deflated_source(za, c, f);
     zip_int64_t idx;
 
     if (s == NULL)

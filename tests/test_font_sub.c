@@ -29,9 +29,9 @@ enum { NCHARS = sizeof(chars) / sizeof(chars[0]) };
 
 struct job {
     const struct font_lib *lib;
-    hb_blob_t *want[2];     /* the single-threaded subsets of faces 0 and 1 */
-    pthread_barrier_t *go;  /* every thread starts at once */
-    int same;               /* rounds whose subsets matched */
+    hb_blob_t *want[2];    /* the single-threaded subsets of faces 0 and 1 */
+    pthread_barrier_t *go; /* every thread starts at once */
+    int same;              /* rounds whose subsets matched */
 };
 
 /* The subset file of face f holding chars (only those in f), or NULL. */
