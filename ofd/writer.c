@@ -2,7 +2,9 @@
  * writer.c - assembles a sealed OFD package: checks the drawing model, makes
  * the XML and resource files, the seal files (Signatures.xml, Seal.esl when
  * asked for, then Signature.xml with the SM3 of every file so far, then the
- * SES_Signature over SM3(Signature.xml)) and zips them with libzip in memory.
+ * SES_Signature over SM3(Signature.xml)) and zips them with libzip in memory;
+ * the files worth deflating are deflated beforehand with libdeflate (about
+ * twice zlib's speed at level 1), and libzip copies them as they are.
  * The order is ofdrw's OFDSigner in its whole-document mode: everything but
  * Signature.xml and SignedValue.dat is covered by a Reference.
  */
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libdeflate.h>
 #include <zip.h>
 
 const char *ofd_strerror(int rc)
@@ -337,36 +340,138 @@ static int is_compressed_already(const char *name)
            strcmp(name, OFD_SEAL_FILE) == 0 || strcmp(name, OFD_SIGNED_VALUE) == 0;
 }
 
-/* zlib level of the XML and font files. libzip's default is 9: issuing with OFD took 1.75 ms
- * more CPU per certificate at 6 than at 1, for a package 6 % smaller (docs/benchmarks.md). */
+/* Deflate level (libdeflate) of the XML and font files. libzip's default (zlib) is 9: issuing
+ * with OFD took 1.75 ms more CPU per certificate at 6 than at 1, for a package 6 % smaller
+ * (docs/benchmarks.md). */
 #define OFD_DEFLATE_LEVEL 1
-/* Smaller files are stored: each deflated entry costs a zlib reset (its 256 KB of
- * tables) for a few hundred bytes saved (docs/benchmarks.md). */
+/* Smaller files are stored: a few hundred bytes saved each, and the measure that set this
+ * (zlib's 256 KB reset per entry) is in docs/benchmarks.md. */
 #define OFD_DEFLATE_MIN 1024
+
+/* A file deflated beforehand: what a zip_source_function gives libzip, which copies raw
+ * deflate data as it is when the source's stat names the method, sizes and CRC. */
+struct predeflated {
+    unsigned char *z;  /* owned; raw deflate (RFC 1951) of the file */
+    zip_uint64_t zlen; /* bytes at z */
+    zip_uint64_t len;  /* bytes of the file */
+    zip_uint32_t crc;  /* CRC-32 of the file */
+    zip_uint64_t off;  /* next byte of z that libzip reads */
+    zip_error_t ze;    /* for ZIP_SOURCE_ERROR; never set */
+};
+
+static void predeflated_free(struct predeflated *p)
+{
+    if (p == NULL)
+        return;
+    zip_error_fini(&p->ze);
+    free(p->z);
+    free(p);
+}
+
+static zip_int64_t predeflated_stat(const struct predeflated *p, void *data, zip_uint64_t len)
+{
+    zip_stat_t *st = data;
+
+    if (len < sizeof(*st))
+        return -1;
+    zip_stat_init(st);
+    st->size = p->len;
+    st->comp_size = p->zlen;
+    st->crc = p->crc;
+    st->comp_method = ZIP_CM_DEFLATE;
+    st->encryption_method = ZIP_EM_NONE;
+    st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD |
+                ZIP_STAT_ENCRYPTION_METHOD;
+    return sizeof(*st);
+}
+
+static zip_int64_t predeflated_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+    struct predeflated *p = ud;
+    zip_uint64_t n;
+
+    switch (cmd) {
+    case ZIP_SOURCE_OPEN:
+        p->off = 0;
+        return 0;
+    case ZIP_SOURCE_READ:
+        n = p->zlen - p->off < len ? p->zlen - p->off : len;
+        memcpy(data, p->z + p->off, n);
+        p->off += n;
+        return (zip_int64_t)n;
+    case ZIP_SOURCE_CLOSE:
+        return 0;
+    case ZIP_SOURCE_STAT:
+        return predeflated_stat(p, data, len);
+    case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&p->ze, data, len);
+    case ZIP_SOURCE_FREE:
+        predeflated_free(p);
+        return 0;
+    case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                              -1);
+    default:
+        return -1;
+    }
+}
+
+/* A libzip source of f deflated with c, or NULL (out of memory, libdeflate failed). */
+static zip_source_t *deflated_source(zip_t *za, struct libdeflate_compressor *c,
+                                     const struct ofd_file *f)
+{
+    struct predeflated *p = calloc(1, sizeof(*p));
+    size_t cap = libdeflate_deflate_compress_bound(c, f->len);
+    zip_source_t *s = NULL;
+
+    if (p == NULL)
+        return NULL;
+    zip_error_init(&p->ze);
+    p->z = malloc(cap);
+    if (p->z != NULL)
+        p->zlen = libdeflate_deflate_compress(c, f->data, f->len, p->z, cap);
+    if (p->zlen > 0) {
+        p->len = f->len;
+        p->crc = (zip_uint32_t)libdeflate_crc32(0, f->data, f->len);
+        s = zip_source_function(za, predeflated_cb, p);
+    }
+    if (s == NULL)
+        predeflated_free(p); /* once s exists, libzip frees p (ZIP_SOURCE_FREE) */
+    return s;
+}
+
+/* Adds f: deflated beforehand with c, or stored. */
+static int zip_add_one(zip_t *za, struct libdeflate_compressor *c, const struct ofd_file *f,
+                       time_t when)
+{
+    int stored = is_compressed_already(f->name) || f->len < OFD_DEFLATE_MIN;
+    zip_source_t *s =
+        stored ? zip_source_buffer(za, f->data, f->len, 0) : deflated_source(za, c, f);
+    zip_int64_t idx;
+
+    if (s == NULL)
+        return OFD_EZIP;
+    idx = zip_file_add(za, f->name, s, ZIP_FL_ENC_UTF_8);
+    if (idx < 0) {
+        zip_source_free(s);
+        return OFD_EZIP;
+    }
+    if (zip_file_set_mtime(za, (zip_uint64_t)idx, when, 0) != 0 ||
+        (stored && zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) != 0))
+        return OFD_EZIP;
+    return 0;
+}
 
 static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
 {
-    zip_source_t *s;
-    zip_int64_t idx;
-    size_t i;
-    int stored;
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(OFD_DEFLATE_LEVEL);
+    int rc = c != NULL ? 0 : ENOMEM;
 
-    for (i = 0; i < fs->n; i++) {
-        s = zip_source_buffer(za, fs->f[i].data, fs->f[i].len, 0);
-        if (s == NULL)
-            return OFD_EZIP;
-        idx = zip_file_add(za, fs->f[i].name, s, ZIP_FL_ENC_UTF_8);
-        if (idx < 0) {
-            zip_source_free(s);
-            return OFD_EZIP;
-        }
-        stored = is_compressed_already(fs->f[i].name) || fs->f[i].len < OFD_DEFLATE_MIN;
-        if (zip_file_set_mtime(za, (zip_uint64_t)idx, when, 0) != 0 ||
-            zip_set_file_compression(za, (zip_uint64_t)idx, stored ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
-                                     stored ? 0 : OFD_DEFLATE_LEVEL) != 0)
-            return OFD_EZIP;
-    }
-    return 0;
+    for (size_t i = 0; rc == 0 && i < fs->n; i++)
+        rc = zip_add_one(za, c, &fs->f[i], when);
+    libdeflate_free_compressor(c);
+    return rc;
 }
 
 /* Copies what libzip wrote into src to the end of out. */

@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -145,18 +144,22 @@ static hb_set_t *common_set(void)
 }
 
 /*
- * The main face, cut down to common_set() and preprocessed for fast
- * subsetting. A preprocessed face of the whole of a large CJK font keeps about
- * 70 MB; of its common part, a fraction of that, while the characters outside
- * it (rare ones, e.g. 堃 喆 赟 镕) still come from the whole face, the next in
- * fallback order, at the unpreprocessed speed.
+ * The main face cut down to common_set(), as a font file in *src (the caller
+ * destroys it; NULL on failure, with NULL returned) and a plain face of it.
+ * Each subsetter's copy of it is preprocessed for fast subsetting (font_sub.c;
+ * the shared face is not: one preprocessed copy fewer, about 7 MB). A
+ * preprocessed face of the whole of a large CJK font keeps about 70 MB; of its
+ * common part, a fraction of that, while the characters outside it (rare
+ * ones, e.g. 堃 喆 赟 镕) still come from the whole face, the next in fallback
+ * order, at the unpreprocessed speed.
  */
-static hb_face_t *common_face(hb_face_t *plain)
+static hb_face_t *common_face(hb_face_t *plain, hb_blob_t **src)
 {
     hb_subset_input_t *in = hb_subset_input_create_or_fail();
-    hb_face_t *sub = NULL, *pre = NULL;
+    hb_face_t *sub = NULL, *common = NULL;
     hb_set_t *set = NULL;
 
+    *src = NULL;
     if (in == NULL)
         return NULL;
     set = common_set();
@@ -164,11 +167,13 @@ static hb_face_t *common_face(hb_face_t *plain)
     hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NO_HINTING);
     sub = hb_subset_or_fail(plain, in);
     if (sub != NULL)
-        pre = hb_subset_preprocess(sub);
+        *src = hb_face_reference_blob(sub); /* the subsetters' copies start from it */
+    if (*src != NULL && hb_blob_get_length(*src) > 0)
+        common = hb_face_create(*src, 0);
     hb_face_destroy(sub);
     hb_set_destroy(set);
     hb_subset_input_destroy(in);
-    return pre;
+    return common;
 }
 
 static void map_destroy(void *user)
@@ -221,9 +226,13 @@ void font_lib_release_pages(const struct font_lib *lib)
 
 static hb_subset_input_t *subset_input(const struct font_face *f, const uint32_t *cps, size_t n);
 
-/* Appends one face to lib; takes a reference to blob and to face. */
+/*
+ * Appends one face to lib; takes a reference to blob and to face, and one to
+ * src, the font file whose face number index face is: what font_sub.c copies
+ * (preprocessing each copy when pre is 1).
+ */
 static struct font_face *face_push(struct font_lib *lib, const char *path, hb_blob_t *blob,
-                                   hb_face_t *face)
+                                   hb_face_t *face, hb_blob_t *src, unsigned index, int pre)
 {
     struct font_face *f = &lib->faces[lib->nfaces++];
     hb_subset_input_t *one;
@@ -232,6 +241,9 @@ static struct font_face *face_push(struct font_lib *lib, const char *path, hb_bl
     strcpy(f->path, path);
     f->blob = hb_blob_reference(blob);
     f->face = face;
+    f->src = hb_blob_reference(src);
+    f->src_index = index;
+    f->pre_copies = pre;
     f->upem = hb_face_get_upem(f->face);
     f->font = hb_font_create(f->face);
     hb_font_make_immutable(f->font);
@@ -245,7 +257,7 @@ static struct font_face *face_push(struct font_lib *lib, const char *path, hb_bl
 int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *err, size_t errlen)
 {
     int rc = 0;
-    hb_blob_t *blob = NULL;
+    hb_blob_t *blob = NULL, *common_src = NULL;
     hb_face_t *plain = NULL, *common = NULL;
     struct font_map map = {NULL, 0};
     size_t need = lib->nfaces == 0 ? 2 : 1;
@@ -260,6 +272,11 @@ int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *e
         rc = ENAMETOOLONG;
         goto out;
     }
+    if (font_pool_new(lib) != 0) {
+        jp_errf(err, errlen, "%s: out of memory", path);
+        rc = ENOMEM;
+        goto out;
+    }
     blob = font_file_blob(path, &map);
     if (blob == NULL) {
         jp_errf(err, errlen, "%s: cannot read font", path);
@@ -272,19 +289,20 @@ int font_lib_add(struct font_lib *lib, const char *path, unsigned index, char *e
         rc = EINVAL;
         goto out_free_plain;
     }
-    /* The main face goes in twice: its common part preprocessed, then whole. */
+    /* The main face goes in twice: its common part (preprocessed copies), then whole. */
     if (lib->nfaces == 0) {
-        common = common_face(plain);
+        common = common_face(plain, &common_src);
         if (common == NULL) {
             jp_errf(err, errlen, "%s: cannot prepare the common subset", path);
             rc = ENOMEM;
             goto out_free_plain;
         }
-        face_push(lib, path, blob, common);
+        face_push(lib, path, blob, common, common_src, 0, 1);
     }
-    face_push(lib, path, blob, hb_face_reference(plain));
+    face_push(lib, path, blob, hb_face_reference(plain), blob, index, 0);
     lib->maps[lib->nmaps++] = map; /* only now: the faces keep the blob, hence the map */
 out_free_plain:
+    hb_blob_destroy(common_src);
     hb_face_destroy(plain);
     hb_blob_destroy(blob);
 out:
@@ -295,7 +313,9 @@ void font_lib_free(struct font_lib *lib)
 {
     if (lib == NULL)
         return;
+    font_pool_free(lib); /* the copies first: they may share the faces' blobs */
     for (size_t i = 0; i < lib->nfaces; i++) {
+        hb_blob_destroy(lib->faces[i].src);
         font_skel_free(lib->faces[i].skel);
         hb_font_destroy(lib->faces[i].font);
         hb_face_destroy(lib->faces[i].face);
@@ -451,26 +471,44 @@ static int fast_run(const struct font_face *f, const uint32_t *cps, size_t n, hb
     return rc;
 }
 
-static pthread_mutex_t subset_lock = PTHREAD_MUTEX_INITIALIZER;
-
-void font_subset_begin(void)
+/* subset_run with HarfBuzz's planner, on a copy of face of the caller's own (font_sub.c). */
+static int plan_run(const struct font_lib *lib, size_t face, const hb_subset_input_t *in,
+                    const uint32_t *cps, size_t n, hb_codepoint_t *gids, hb_face_t **sub)
 {
-    pthread_mutex_lock(&subset_lock);
-}
+    int rc = 0;
+    struct font_own *own = font_own_take(lib);
+    hb_face_t *mine = own != NULL ? font_own_face(lib, own, face) : NULL;
+    hb_subset_plan_t *plan = NULL;
+    const hb_map_t *map;
 
-void font_subset_end(void)
-{
-    pthread_mutex_unlock(&subset_lock);
+    if (mine == NULL) {
+        rc = ENOMEM;
+        goto out_give;
+    }
+    plan = hb_subset_plan_create_or_fail(mine, in);
+    if (plan == NULL) {
+        rc = EIO;
+        goto out_give;
+    }
+    map = hb_subset_plan_old_to_new_glyph_mapping(plan);
+    for (size_t i = 0; i < n; i++)
+        gids[i] = hb_map_get(map, face_glyph(&lib->faces[face], cps[i]));
+    *sub = hb_subset_plan_execute_or_fail(plan);
+    if (*sub == NULL)
+        rc = EIO;
+    hb_subset_plan_destroy(plan);
+out_give:
+    font_own_give(lib, own);
+    return rc;
 }
 
 /* New glyph ids of the pack's characters, and the subset face itself. */
-static int subset_run(const struct font_face *f, const uint32_t *cps, size_t n,
+static int subset_run(const struct font_lib *lib, size_t face, const uint32_t *cps, size_t n,
                       hb_codepoint_t *gids, hb_face_t **sub)
 {
+    const struct font_face *f = &lib->faces[face];
     int rc = 0;
     hb_subset_input_t *in = subset_input(f, cps, n);
-    hb_subset_plan_t *plan = NULL;
-    const hb_map_t *map;
 
     *sub = NULL;
     if (in == NULL)
@@ -479,23 +517,8 @@ static int subset_run(const struct font_face *f, const uint32_t *cps, size_t n,
         rc = fast_run(f, cps, n, gids, sub);
         if (rc != 1)
             goto out_free_input;
-        rc = 0;
     }
-    font_subset_begin();
-    plan = hb_subset_plan_create_or_fail(f->face, in);
-    if (plan == NULL) {
-        font_subset_end();
-        rc = EIO;
-        goto out_free_input;
-    }
-    map = hb_subset_plan_old_to_new_glyph_mapping(plan);
-    for (size_t i = 0; i < n; i++)
-        gids[i] = hb_map_get(map, face_glyph(f, cps[i]));
-    *sub = hb_subset_plan_execute_or_fail(plan);
-    if (*sub == NULL)
-        rc = EIO;
-    hb_subset_plan_destroy(plan);
-    font_subset_end();
+    rc = plan_run(lib, face, in, cps, n, gids, sub);
 out_free_input:
     hb_subset_input_destroy(in);
     return rc;
@@ -533,7 +556,7 @@ int font_pack_build_on(const struct font_lib *lib, size_t face, const struct fon
     }
     out->face = face;
     out->n = n;
-    rc = subset_run(&lib->faces[face], cps, n, gids, &sub);
+    rc = subset_run(lib, face, cps, n, gids, &sub);
     if (rc != 0)
         goto out_free;
     for (size_t i = 0; i < n; i++) {
@@ -583,7 +606,7 @@ int font_base_build(const struct font_lib *lib, size_t face, const uint32_t *cps
     }
     memcpy(out->cps, cps, n * sizeof(*cps));
     out->n = n;
-    rc = subset_run(&lib->faces[face], cps, n, gids, &sub);
+    rc = subset_run(lib, face, cps, n, gids, &sub);
     for (size_t i = 0; i < n && rc == 0; i++)
         if (gids[i] != i + 1)
             goto out_free; /* planner order: no usable base, rc 0 */

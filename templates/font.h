@@ -15,8 +15,9 @@
  * glyph, as libharu's GBK tables map those codes, for tools that read it.
  *
  * Thread-safety: a font_lib and its packs are read-only after they are built
- * and may be shared by any number of threads; attaching writes only the
- * libharu document passed in.
+ * and may be shared by any number of threads (subsets run on per-subsetter
+ * copies of the faces, font_sub.c); attaching writes only the libharu
+ * document passed in.
  */
 #ifndef JP_TMPL_FONT_H
 #define JP_TMPL_FONT_H
@@ -33,17 +34,24 @@
 #define FONT_MAX_PATH 512       /* bytes of a font path, with NUL */
 #define FONT_MAX_PSNAME 64      /* bytes of a PostScript name, with NUL */
 #define FONT_MAX_TTF (4u << 20) /* bound on one subset's bytes */
+#define FONT_MAX_SUBSETTERS 4   /* sets of subsetter faces a library keeps (font_sub.c) */
 
 struct font_skel; /* font_fast.c: what a subset without HarfBuzz's planner copies */
+struct font_pool; /* font_sub.c: the subsetters' own copies of the faces */
+struct font_own;  /* font_sub.c: one set of those copies */
 
 /* One TrueType face, opened once per template and shared read-only. */
 struct font_face {
     char path[FONT_MAX_PATH];     /* file the face came from */
     char psname[FONT_MAX_PSNAME]; /* PostScript name, [A-Za-z0-9-] only */
     hb_blob_t *blob;              /* owned; the mapped file (see font_file_blob) */
-    hb_face_t *face;              /* owned; main face preprocessed for fast subsetting */
+    hb_face_t *face;              /* owned; shared: subset by HarfBuzz only while loading */
     hb_font_t *font;              /* owned; immutable, for cmap and advances */
     struct font_skel *skel;       /* owned; fast subsets (font_fast.c), or NULL */
+    hb_blob_t *src;               /* owned; what the subsetters' copies are made of: the
+                                     file, or the main face's common part (font_sub.c) */
+    unsigned src_index;           /* face index in src */
+    int pre_copies;               /* 1: each copy is preprocessed for fast subsetting */
     unsigned upem;                /* units per em */
     int ascent, descent;          /* 1/1000 em, from hhea */
     int bbox[4];                  /* xMin yMin xMax yMax, 1/1000 em, from head */
@@ -63,6 +71,7 @@ struct font_lib {
     struct font_map maps[FONT_MAX_FACES];   /* the files behind the faces */
     size_t nmaps;                           /* maps in use */
     uint16_t codes[FONT_MAX_CODES];         /* the codes in GBK order */
+    struct font_pool *pool;                 /* owned; subsetters' faces, NULL until a face */
 };
 
 /* A subset of one face: cps[i] is drawn with the two bytes of lib->codes[i]. */
@@ -116,14 +125,30 @@ int font_lib_find(const struct font_lib *lib, uint32_t cp);
 int font_lib_advance(const struct font_lib *lib, size_t face, uint32_t cp);
 
 /*
- * hb_subset_or_fail / hb_subset_plan_* on one of the library's shared faces:
- * HarfBuzz 6.0 (Debian 12) is not safe for two subsets of one preprocessed face
- * at once (ASan saw a double free inside hb_subset_plan_create_or_fail with the
- * PDF and the OFD subsetting in two issuing threads), so every such call runs
- * inside font_subset_begin()/font_subset_end() (one process-wide mutex).
+ * font_sub.c: HarfBuzz's subsetter never runs on the shared faces above
+ * (HarfBuzz 6.0, Debian 12, is not safe for two subsets of one preprocessed
+ * face at once: ASan saw a double free inside hb_subset_plan_create_or_fail
+ * with two issuing threads). A subsetter takes a set of copies of its own:
+ *
+ * font_pool_new gives lib its pool of FONT_MAX_SUBSETTERS sets (0, or ENOMEM;
+ * a no-op when it has one); font_pool_free frees it and every copy in it
+ * (NULL-safe; no set may be held).
+ * font_own_take returns a set no other thread holds (one of the pool's, or,
+ * when all are held, one made for this caller alone), or NULL (ENOMEM); it
+ * belongs to the caller until font_own_give(lib, set), which frees a set made
+ * for one caller and puts a pool's back (NULL-safe). Any thread, no lock.
+ * font_own_face returns the set's copy of lib->faces[face], made on first use
+ * (glyph ids as the shared face's), or NULL (ENOMEM, face out of range); it
+ * belongs to the set: use it only while holding the set.
+ * font_lib_subset is hb_subset_or_fail of face on a set taken and given
+ * back: a new subset face the caller destroys, or NULL when HarfBuzz failed.
  */
-void font_subset_begin(void);
-void font_subset_end(void);
+int font_pool_new(struct font_lib *lib);
+void font_pool_free(struct font_lib *lib);
+struct font_own *font_own_take(const struct font_lib *lib);
+void font_own_give(const struct font_lib *lib, struct font_own *o);
+hb_face_t *font_own_face(const struct font_lib *lib, struct font_own *o, size_t face);
+hb_face_t *font_lib_subset(const struct font_lib *lib, size_t face, const hb_subset_input_t *in);
 
 /*
  * Builds a pack of face holding the n distinct code points cps (n <=

@@ -436,9 +436,7 @@ static int make_fonts(struct odoc *d)
         if (in == NULL)
             return ENOMEM;
         hb_set_union(hb_subset_input_unicode_set(in), d->used[f]);
-        font_subset_begin(); /* shared face: see font.h */
-        sub = hb_subset_or_fail(lib->faces[f].face, in);
-        font_subset_end();
+        sub = font_lib_subset(lib, f, in); /* never on the shared face: see font.h */
         hb_subset_input_destroy(in);
         d->ttf[f] = sub != NULL ? hb_face_reference_blob(sub) : NULL;
         hb_face_destroy(sub);
