@@ -685,6 +685,7 @@ static void vf_free(struct verifier *v)
     vf_limits_free(&v->limits);
     vf_conns_free(&v->conns);
     vf_qrcache_free(&v->qrcache);
+    vf_lookup_cache_free(&v->lookups);
     vf_qrsvg_free(&v->qrsvg);
     if (v->locks_ready) {
         pthread_rwlock_destroy(&v->lock);
@@ -799,6 +800,8 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     v->locks_ready = 1;
     v->last_check_s = (int64_t)(jp_mono_ms() / 1000u);
     rc = vf_qrcache_init(&v->qrcache, opts->qr_cache_set ? opts->qr_cache : VF_QRCACHE_SLOTS);
+    if (rc == 0)
+        rc = vf_lookup_cache_init(&v->lookups, VF_LOOKUP_CACHE_SLOTS);
     if (rc == 0)
         rc = vf_qrsvg_init(&v->qrsvg, opts->qr_svg_cache ? opts->qr_svg_cache : VF_QRSVG_SLOTS);
     if (rc == 0) {
