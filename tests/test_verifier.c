@@ -387,21 +387,28 @@ static void test_rate_limit(int port, const struct holder *h)
     CHECK(limited);
 }
 
+/*
+ * The string member key of the JSON answer r into out[32], "" when the
+ * request failed (rc not 0) or the member is absent; frees r after a request.
+ */
+static const char *answer_member(int rc, struct vc_resp *r, const char *key, char out[32])
+{
+    const char *v = rc == 0 ? jstr(r, key, NULL) : NULL;
+
+    snprintf(out, 32, "%s", v != NULL ? v : "");
+    if (rc == 0)
+        vc_resp_free(r);
+    return out;
+}
+
 /* The "status" of the lookup answer for number no, "" when the request failed. */
 static const char *lookup_status(int port, const char *no, char out[32])
 {
     char path[128];
     struct vc_resp r;
-    const char *v;
 
-    out[0] = '\0';
     snprintf(path, sizeof(path), "/api/v1/certificates/%s", no);
-    if (get(port, path, NULL, &r) == 0) {
-        v = r.status == 200 ? jstr(&r, "status", NULL) : NULL;
-        snprintf(out, 32, "%s", v != NULL ? v : "");
-        vc_resp_free(&r);
-    }
-    return out;
+    return answer_member(get(port, path, NULL, &r), &r, "status", out);
 }
 
 /*
@@ -433,15 +440,9 @@ static void test_revoke(int port, const struct holder *h, const char *url)
 static const char *page_verdict(int port, const char *url, char out[32])
 {
     struct vc_resp r;
-    const char *v;
 
-    out[0] = '\0';
-    if (get(port, strstr(url, "/V/"), "Accept: application/json\r\n", &r) == 0) {
-        v = jstr(&r, "verdict", NULL);
-        snprintf(out, 32, "%s", v != NULL ? v : "");
-        vc_resp_free(&r);
-    }
-    return out;
+    return answer_member(get(port, strstr(url, "/V/"), "Accept: application/json\r\n", &r), &r,
+                         "verdict", out);
 }
 
 /* The verdict of POST /api/v1/verify for url, "" when the request failed. */
@@ -449,16 +450,9 @@ static const char *api_verdict(int port, const char *url, char out[32])
 {
     char body[2200];
     struct vc_resp r;
-    const char *v;
 
-    out[0] = '\0';
     snprintf(body, sizeof(body), "{\"qr\":\"%s\"}", url);
-    if (post(port, "/api/v1/verify", NULL, body, &r) == 0) {
-        v = jstr(&r, "verdict", NULL);
-        snprintf(out, 32, "%s", v != NULL ? v : "");
-        vc_resp_free(&r);
-    }
-    return out;
+    return answer_member(post(port, "/api/v1/verify", NULL, body, &r), &r, "verdict", out);
 }
 
 /*
