@@ -16,13 +16,16 @@
  * personal data is synthetic.
  *
  *   bench_fill --home H --count N [--batch B] [--issue-date YYYY-MM-DD]
- *   bench_fill --home H --lookup [--samples K] [--seed S]
+ *   bench_fill --home H --lookup [--samples K] [--hot M] [--seed S]
  *   bench_fill --home H --list K [--seed S]
  *
  * --lookup reads every number of the store, then times K random
- * store_cert_get calls: each in a read transaction of its own (what one
- * verifier request does), and all in one read transaction (the B-tree walk
- * and decode alone). --list prints K random existing numbers, one a line.
+ * store_cert_get calls: each in a read transaction of its own, each through
+ * one handle renewed and reset per lookup (what a verifier worker thread does
+ * per request), and all in one read transaction (the B-tree walk and decode
+ * alone); wall-clock and CPU nanoseconds per lookup. --hot M draws the K
+ * lookups from M numbers picked once (the same working set in a store of any
+ * size). --list prints K random existing numbers, one a line.
  */
 #include "config.h"
 #include "ident.h"
@@ -78,12 +81,13 @@ static const char *const bench_given[] = {"伟",   "芳",   "娜",   "秀英", "
 static void usage(FILE *f)
 {
     fprintf(f, "usage: bench_fill --home H --count N [--batch B] [--issue-date YYYY-MM-DD]\n"
-               "       bench_fill --home H --lookup [--samples K] [--seed S]\n"
+               "       bench_fill --home H --lookup [--samples K] [--hot M] [--seed S]\n"
                "       bench_fill --home H --list K [--seed S]\n"
                "\n"
                "Writes N synthetic certificate records (no PDFs) into HOME/store in\n"
                "transactions of B records (default 10000), or times K random lookups by\n"
-               "number (default 1000000), or prints K random existing numbers.\n");
+               "number (default 1000000; with --hot, drawn from M numbers picked at random\n"
+               "once), or prints K random existing numbers.\n");
 }
 
 static double now_seconds(void)
@@ -91,6 +95,15 @@ static double now_seconds(void)
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of this process: steadier than the wall clock on a shared machine. */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -448,7 +461,11 @@ out_end_txn:
     return rc;
 }
 
-/* One lookup as a verifier request makes it: its own read transaction. */
+/* How time_lookups reads: a read transaction per lookup, one handle renewed
+ * per lookup (as a verifier worker thread does), or one transaction for all. */
+enum lookup_mode { LOOKUP_OWN_TXN, LOOKUP_RENEW, LOOKUP_ONE_TXN };
+
+/* One lookup in a read transaction of its own. */
 static int lookup_own_txn(store *s, const char *no, struct store_cert *out)
 {
     store_txn *txn = NULL;
@@ -461,33 +478,79 @@ static int lookup_own_txn(store *s, const char *no, struct store_cert *out)
     return rc;
 }
 
-/* Times k lookups of the numbers nb->no[idx[i]]; *ns = mean nanoseconds per lookup. */
+/* One lookup as a verifier request makes it: *txn renewed, then reset. */
+static int lookup_renew(store *s, store_txn **txn, const char *no, struct store_cert *out)
+{
+    int rc = store_read_renew(s, txn);
+
+    if (rc != 0)
+        return rc;
+    rc = store_cert_get(*txn, no, out);
+    store_read_reset(*txn);
+    return rc;
+}
+
+static int lookup_one(store *s, store_txn **txn, enum lookup_mode mode, const char *no,
+                      struct store_cert *out)
+{
+    if (mode == LOOKUP_OWN_TXN)
+        return lookup_own_txn(s, no, out);
+    if (mode == LOOKUP_RENEW)
+        return lookup_renew(s, txn, no, out);
+    return store_cert_get(*txn, no, out);
+}
+
+/* Mean time per lookup: wall and CPU nanoseconds. */
+struct lookup_time {
+    double ns;     /* wall clock */
+    double cpu_ns; /* CPU time of the process (user + system) */
+};
+
+/* Times k lookups of the numbers nb->no[idx[i]] read as mode says into *t. */
 static int time_lookups(store *s, const struct numbers *nb, const uint32_t *idx, size_t k,
-                        int one_txn, double *ns)
+                        enum lookup_mode mode, struct lookup_time *t)
 {
     struct store_cert cert;
     store_txn *txn = NULL;
-    double t0;
-    int rc = one_txn ? store_read_begin(s, &txn) : 0;
+    double t0, c0;
+    int rc = mode == LOOKUP_ONE_TXN ? store_read_begin(s, &txn) : 0;
 
     t0 = now_seconds();
+    c0 = cpu_seconds();
     for (size_t i = 0; rc == 0 && i < k; i++) {
         const char *no = nb->no[idx[i]];
-        rc = one_txn ? store_cert_get(txn, no, &cert) : lookup_own_txn(s, no, &cert);
+        rc = lookup_one(s, &txn, mode, no, &cert);
         if (rc == 0 && memcmp(cert.certificate_no, no, STORE_CERT_NO_LEN) != 0)
             rc = STORE_ECORRUPT;
     }
-    *ns = (now_seconds() - t0) * 1e9 / (double)k;
+    t->cpu_ns = (cpu_seconds() - c0) * 1e9 / (double)k;
+    t->ns = (now_seconds() - t0) * 1e9 / (double)k;
     store_read_end(txn);
     return rc;
 }
 
-static int run_lookup(const char *home, size_t samples, uint64_t seed, char *err, size_t errlen)
+/* Fills idx[k] with random indexes below n, drawn from hot of them picked once (0: all). */
+static int draw_indexes(uint32_t *idx, size_t k, size_t n, size_t hot, uint64_t *seed)
+{
+    uint32_t *pool = hot > 0 ? calloc(hot, sizeof *pool) : NULL;
+
+    if (hot > 0 && pool == NULL)
+        return ENOMEM;
+    for (size_t i = 0; i < hot; i++)
+        pool[i] = (uint32_t)(rand_next(seed) % n);
+    for (size_t i = 0; i < k; i++)
+        idx[i] = hot > 0 ? pool[rand_next(seed) % hot] : (uint32_t)(rand_next(seed) % n);
+    free(pool);
+    return 0;
+}
+
+static int run_lookup(const char *home, size_t samples, size_t hot, uint64_t seed, char *err,
+                      size_t errlen)
 {
     struct numbers nb = {NULL, 0};
     uint32_t *idx = NULL;
     store *s = NULL;
-    double own_ns = 0, one_ns = 0, warm_ns = 0;
+    struct lookup_time warm, own, renew, one;
     int rc = open_store(home, STORE_RDONLY, &s, err, errlen);
 
     if (rc != 0)
@@ -500,17 +563,20 @@ static int run_lookup(const char *home, size_t samples, uint64_t seed, char *err
         rc = ENOMEM;
         goto out_free_numbers;
     }
-    for (size_t i = 0; i < samples; i++)
-        idx[i] = (uint32_t)(rand_next(&seed) % nb.n);
-    rc = time_lookups(s, &nb, idx, samples, 1, &warm_ns);
+    rc = draw_indexes(idx, samples, nb.n, hot, &seed);
     if (rc == 0)
-        rc = time_lookups(s, &nb, idx, samples, 0, &own_ns);
+        rc = time_lookups(s, &nb, idx, samples, LOOKUP_ONE_TXN, &warm);
     if (rc == 0)
-        rc = time_lookups(s, &nb, idx, samples, 1, &one_ns);
+        rc = time_lookups(s, &nb, idx, samples, LOOKUP_OWN_TXN, &own);
+    if (rc == 0)
+        rc = time_lookups(s, &nb, idx, samples, LOOKUP_RENEW, &renew);
+    if (rc == 0)
+        rc = time_lookups(s, &nb, idx, samples, LOOKUP_ONE_TXN, &one);
     if (rc == 0)
         printf("records=%zu lookups=%zu ns_per_lookup_own_txn=%.0f ns_per_lookup_one_txn=%.0f "
-               "ns_per_lookup_first_pass=%.0f\n",
-               nb.n, samples, own_ns, one_ns, warm_ns);
+               "ns_per_lookup_first_pass=%.0f cpu_ns_own_txn=%.0f cpu_ns_renew=%.0f "
+               "cpu_ns_one_txn=%.0f hot=%zu\n",
+               nb.n, samples, own.ns, one.ns, warm.ns, own.cpu_ns, renew.cpu_ns, one.cpu_ns, hot);
     else
         snprintf(err, errlen, "lookup failed: %s", store_strerror(rc));
     free(idx);
@@ -552,6 +618,7 @@ struct args {
     unsigned long count;    /* --count, 0 = not a fill */
     unsigned long batch;    /* --batch */
     unsigned long samples;  /* --samples */
+    unsigned long hot;      /* --hot, 0 = draw from every number */
     unsigned long list;     /* --list, 0 = not a list */
     unsigned long seed;     /* --seed */
     int lookup;             /* --lookup */
@@ -592,7 +659,11 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->batch = parse_count(val, BENCH_BATCH_MAX);
         else if (strcmp(opt, "--samples") == 0)
             a->samples = parse_count(val, BENCH_SAMPLES_MAX);
-        else if (strcmp(opt, "--list") == 0)
+        else if (strcmp(opt, "--hot") == 0) {
+            a->hot = parse_count(val, BENCH_SAMPLES_MAX);
+            if (a->hot == 0)
+                return 2; /* 0 would mean every number */
+        } else if (strcmp(opt, "--list") == 0)
             a->list = parse_count(val, BENCH_SAMPLES_MAX);
         else if (strcmp(opt, "--seed") == 0)
             a->seed = parse_count(val, ~0ul);
@@ -606,7 +677,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 int main(int argc, char **argv)
 {
-    struct args a = {NULL, "2025-06-20", 0, 10000, 1000000, 0, 1, 0};
+    struct args a = {NULL, "2025-06-20", 0, 10000, 1000000, 0, 0, 1, 0};
     char err[BENCH_ERR_SIZE] = "";
     int rc;
 
@@ -621,7 +692,7 @@ int main(int argc, char **argv)
     if (a.count != 0)
         rc = run_fill(a.home, a.count, a.batch, a.issue_date, err, sizeof err);
     else if (a.lookup)
-        rc = run_lookup(a.home, a.samples, a.seed, err, sizeof err);
+        rc = run_lookup(a.home, a.samples, a.hot, a.seed, err, sizeof err);
     else
         rc = run_list(a.home, a.list, a.seed, err, sizeof err);
     if (rc != 0) {

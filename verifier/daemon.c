@@ -25,6 +25,14 @@
 #include <unistd.h>
 
 #define LOG_PATH_MAX 96
+/*
+ * Memory of one connection in libmicrohttpd: the request line and headers must
+ * fit (a header section of 8 KiB, as nginx's default, with room to spare), a
+ * body passes through it in pieces. libmicrohttpd 0.9.75 zeroes the whole of
+ * it between two requests of a keep-alive connection: at its default of
+ * 32 KiB that memset was 4-5 % of a lookup request's CPU (perf, issue 15).
+ */
+#define VF_CONN_MEMORY (16u * 1024u)
 
 /* Per-request context, *req_cls of libmicrohttpd. */
 struct vf_req {
@@ -659,13 +667,13 @@ static int mhd_start(struct verifier *v, const struct sockaddr_storage *ss, char
     if (rc != 0)
         return rc;
     /* conns.c keeps the connection limits; libmicrohttpd's own stays above them */
-    v->mhd = MHD_start_daemon(flags, 0, vf_conns_accept, v, on_request, v, MHD_OPTION_LISTEN_SOCKET,
-                              (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
-                              (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
-                              (unsigned int)(2 * v->conns.nslots), MHD_OPTION_CONNECTION_TIMEOUT,
-                              (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
-                              on_completed, v, MHD_OPTION_NOTIFY_CONNECTION, vf_conns_notify, v,
-                              MHD_OPTION_URI_LOG_CALLBACK, on_uri, v, MHD_OPTION_END);
+    v->mhd = MHD_start_daemon(
+        flags, 0, vf_conns_accept, v, on_request, v, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)v->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)(2 * v->conns.nslots), MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)v->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, v,
+        MHD_OPTION_NOTIFY_CONNECTION, vf_conns_notify, v, MHD_OPTION_URI_LOG_CALLBACK, on_uri, v,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)VF_CONN_MEMORY, MHD_OPTION_END);
     if (v->mhd == NULL) {
         close(fd);
         jp_errf(err, errlen, "cannot start the http daemon on %s", v->opts.listen);
@@ -720,6 +728,7 @@ static void vf_free(struct verifier *v)
     vf_limits_free(&v->limits);
     vf_conns_free(&v->conns);
     vf_qrcache_free(&v->qrcache);
+    vf_lookup_cache_free(&v->lookups);
     vf_qrsvg_free(&v->qrsvg);
     if (v->locks_ready) {
         pthread_rwlock_destroy(&v->lock);
@@ -834,6 +843,8 @@ int verifier_start(const struct verifier_opts *opts, verifier **out, char *err, 
     v->locks_ready = 1;
     v->last_check_s = (int64_t)(jp_mono_ms() / 1000u);
     rc = vf_qrcache_init(&v->qrcache, opts->qr_cache_set ? opts->qr_cache : VF_QRCACHE_SLOTS);
+    if (rc == 0)
+        rc = vf_lookup_cache_init(&v->lookups, VF_LOOKUP_CACHE_SLOTS);
     if (rc == 0)
         rc = vf_qrsvg_init(&v->qrsvg, opts->qr_svg_cache ? opts->qr_svg_cache : VF_QRSVG_SLOTS);
     if (rc == 0) {

@@ -173,22 +173,30 @@ static int reply_buf(struct vf_reply *r, unsigned status, const char *ctype, str
 
 /* ------------------------------------------------------------ helpers */
 
+int vf_read_renew(struct verifier *v, store_txn **txn)
+{
+    int rc;
+
+    *txn = pthread_getspecific(v->txn_key);
+    rc = store_read_renew(v->st, txn);
+    if (pthread_getspecific(v->txn_key) != *txn && pthread_setspecific(v->txn_key, *txn) != 0) {
+        store_read_end(*txn); /* no slot to keep it in: end it now */
+        *txn = NULL;
+        return rc != 0 ? rc : ENOMEM;
+    }
+    return rc;
+}
+
 /*
  * Reads one certificate in a fresh snapshot, through this worker thread's
  * reusable read-transaction handle (renewed, then reset: a new snapshot per
- * request without taking LMDB's reader-table lock). The handle is freed by
- * the thread-key destructor when the worker thread ends.
+ * request without taking LMDB's reader-table lock).
  */
 int vf_cert_lookup(struct verifier *v, const char *no, struct store_cert *out)
 {
-    store_txn *txn = pthread_getspecific(v->txn_key);
-    int rc;
+    store_txn *txn;
+    int rc = vf_read_renew(v, &txn);
 
-    rc = store_read_renew(v->st, &txn);
-    if (pthread_getspecific(v->txn_key) != txn && pthread_setspecific(v->txn_key, txn) != 0) {
-        store_read_end(txn); /* no slot to keep it in: end it now */
-        return rc != 0 ? rc : ENOMEM;
-    }
     if (rc != 0)
         return rc;
     rc = store_cert_get(txn, no, out);
@@ -253,24 +261,19 @@ int vf_certno_ok(const char *s, size_t len)
 static int h_certificate(struct verifier *v, const struct vf_call *c, const char *no,
                          struct vf_reply *r)
 {
-    struct store_cert cert;
+    struct jp_buf b;
     int rc;
 
-    struct jp_buf b;
-
-    rc = vf_cert_lookup(v, no, &cert);
+    jp_buf_init(&b, 64 * 1024);
+    rc = vf_cert_answer(v, no, &b);
+    if (rc != 0)
+        jp_buf_free(&b);
     if (rc == STORE_ENOTFOUND && !vf_lookup_missed(v, c, r))
         return 0;
     if (rc == STORE_ENOTFOUND)
         return vf_reply_error(r, 404, "not_found", "no certificate has this number");
     if (rc != 0)
         return rc;
-    jp_buf_init(&b, 64 * 1024);
-    rc = vf_cert_json_text(v, &cert, &b);
-    if (rc != 0) {
-        jp_buf_free(&b);
-        return rc;
-    }
     reply_buf(r, 200, "application/json; charset=utf-8", &b);
     return vf_reply_cache(r, VF_CACHE_LIVE);
 }
@@ -593,16 +596,12 @@ static int claim_matches(struct verifier *v, const char *no, const struct store_
 static int claim_fetch(struct verifier *v, const char *no, const char *code, size_t code_len,
                        const char *last6, size_t last6_len, int *match, struct jp_buf *pdf)
 {
-    store_txn *txn = pthread_getspecific(v->txn_key);
+    store_txn *txn;
     struct store_cert cert;
     int rc, found;
 
     *match = 0;
-    rc = store_read_renew(v->st, &txn);
-    if (pthread_getspecific(v->txn_key) != txn && pthread_setspecific(v->txn_key, txn) != 0) {
-        store_read_end(txn);
-        return rc != 0 ? rc : ENOMEM;
-    }
+    rc = vf_read_renew(v, &txn);
     if (rc != 0)
         return rc;
     rc = store_cert_get(txn, no, &cert);
@@ -918,9 +917,19 @@ static int h_metrics(struct verifier *v, struct vf_reply *r)
                            "# HELP jianpei_qr_svg_cache_slots QR symbols the print and share "
                            "pages keep drawn (qr_svg_cache).\n"
                            "# TYPE jianpei_qr_svg_cache_slots gauge\n"
-                           "jianpei_qr_svg_cache_slots %zu\n",
+                           "jianpei_qr_svg_cache_slots %zu\n"
+                           "# HELP jianpei_lookup_cache_hits_total Lookup answers served as "
+                           "kept (record unchanged since built).\n"
+                           "# TYPE jianpei_lookup_cache_hits_total counter\n"
+                           "jianpei_lookup_cache_hits_total %llu\n"
+                           "# HELP jianpei_lookup_cache_misses_total Lookup answers built "
+                           "(then kept).\n"
+                           "# TYPE jianpei_lookup_cache_misses_total counter\n"
+                           "jianpei_lookup_cache_misses_total %llu\n",
                            (unsigned long long)atomic_load(&v->qrcache.hits),
-                           (unsigned long long)atomic_load(&v->qrcache.stored), v->qrsvg.nslots);
+                           (unsigned long long)atomic_load(&v->qrcache.stored), v->qrsvg.nslots,
+                           (unsigned long long)atomic_load(&v->lookups.hits),
+                           (unsigned long long)atomic_load(&v->lookups.misses));
     if (rc == 0 && v->replica != NULL)
         rc = vf_replica_metrics(v->replica, &b);
     if (rc == 0)

@@ -273,6 +273,44 @@ int vf_qrcache_get(struct vf_qrcache *c, const unsigned char key[32], struct ver
 void vf_qrcache_put(struct vf_qrcache *c, const unsigned char key[32], uint64_t gen,
                     const struct verifier_qr *qr);
 
+/*
+ * Lookup answers already built, kept per record version (lookup_cache.c):
+ * served while the store's record of the number is byte for byte the one an
+ * answer was built from. Direct-mapped on the number, fixed slots.
+ */
+#define VF_LOOKUP_CACHE_SLOTS 8192 /* entries kept, about 1 KB each when full */
+#define VF_LOOKUP_CACHE_STRIPES 64
+#define VF_LOOKUP_REC_MAX 4096    /* records longer than this are not kept */
+#define VF_LOOKUP_ANSWER_MAX 4096 /* nor answers longer than this */
+struct vf_lookup_slot;
+struct vf_lookup_cache {
+    struct vf_lookup_slot *slots;                /* owned; nslots entries, NULL when off */
+    size_t nslots;                               /* entries; 0 = cache off */
+    int ready;                                   /* 1 between init and free */
+    pthread_mutex_t mu[VF_LOOKUP_CACHE_STRIPES]; /* slot i is guarded by mu[i % STRIPES] */
+    _Atomic uint64_t hits;                       /* answers served from a slot */
+    _Atomic uint64_t misses;                     /* answers built (then kept) */
+};
+/* Sets up a cache of nslots entries (0: off, every answer built). 0 or ENOMEM. */
+int vf_lookup_cache_init(struct vf_lookup_cache *c, size_t nslots);
+/* Wipes and frees every kept record and answer; a no-op on a cache never set up. */
+void vf_lookup_cache_free(struct vf_lookup_cache *c);
+/*
+ * Appends the lookup answer of certificate no (the object of vf_cert_json_text)
+ * to b, read in a fresh snapshot of this thread's read handle: the kept answer
+ * when the record is unchanged, else built and kept. Returns 0,
+ * STORE_ENOTFOUND, STORE_EINVAL (not 18 characters), STORE_ECORRUPT, or a
+ * store or b error (b then holds whatever was appended).
+ */
+int vf_cert_answer(struct verifier *v, const char *no, struct jp_buf *b);
+/*
+ * Starts a fresh snapshot in this worker thread's reusable read handle
+ * (*txn; kept in v->txn_key, freed by its destructor when the thread ends).
+ * The caller ends the snapshot with store_read_reset(*txn). Returns 0, a
+ * store error or ENOMEM (no handle then).
+ */
+int vf_read_renew(struct verifier *v, store_txn **txn);
+
 /* QR symbols of recent texts, drawn as inline SVG (qrsvg.c). */
 #define VF_QRSVG_SLOTS 256       /* default symbols kept ("qr_svg_cache") */
 #define VF_QRSVG_SLOTS_MAX 65536 /* at most, about 32 KB each when full */
@@ -352,6 +390,7 @@ struct verifier {
     atomic_int claim_ready;                    /* 1 once claim_key is loaded (then never changes) */
     struct vf_replica *replica;                /* the follower (--replica-of), else NULL */
     struct vf_operator *op;                    /* the operator listener, else NULL */
+    struct vf_lookup_cache lookups;            /* lookup answers already built */
 };
 
 /* ------------------------------------------------------------ operator.c */
