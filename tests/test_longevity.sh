@@ -17,16 +17,27 @@ NAME=test_longevity
 . "$(dirname "$0")/e2e_lib.sh"
 S=$WORK/stolen
 unset JIANPEI_KEY_PASSPHRASE JIANPEI_HOME
-command -v faketime >/dev/null || { echo "SKIP: faketime is not installed"; exit 77; }
+# libfaketime preloaded directly, not through the faketime wrapper: the wrapper stays the
+# parent (a daemon's recorded pid is then the wrapper's, and killing it leaves the daemon
+# running), and it names a semaphore after its pid that a killed run leaves behind, so a later
+# run with the same pid fails with "sem_open: File exists".
+LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+[ -n "$LIBFAKETIME" ] || { echo "SKIP: libfaketime is not installed (package faketime)"; exit 77; }
 SIGNED=-2200d  # the certificate is signed (and its key made) about six years ago
 REVOKED=-2100d # the key is revoked 100 days later
 STOLEN=-2000d  # the stolen copy signs another 100 days after that
-# past WHEN CMD...: CMD with the clock moved by WHEN (libfaketime preloaded; under ASan its
-# runtime is then not first in the library list, which it must be told to accept).
+# pastenv WHEN: PASTENV, the words of env(1) that run a command with the clock moved by WHEN
+# (libfaketime preloaded; under ASan its runtime is then not first in the library list,
+# which it must be told to accept). Run in the background, $! is then the command's own pid.
+pastenv() {
+    PASTENV=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+        "LD_PRELOAD=$LIBFAKETIME${LD_PRELOAD:+:$LD_PRELOAD}" "FAKETIME=$1")
+}
+# past WHEN CMD...: CMD with the clock moved by WHEN.
 past() {
-    local when=$1
+    pastenv "$1"
     shift
-    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime -f "$when" "$@"
+    "${PASTENV[@]}" "$@"
 }
 ver() { "$BIN/jianpei-verifier" "$@"; }
 # issue_one HOME WHEN SEED: issues one generated candidate at time WHEN; NO is its number.
@@ -69,7 +80,8 @@ PY
 expect 0 past $SIGNED "$BIN/jianpei-issuer" --home "$H" init --authority 广东省住房和城乡建设厅 \
     --authority-uscc 11440000MB2C12345J --public-url http://127.0.0.1:8080 \
     --tsa-url http://127.0.0.1:9/
-start_daemon "$WORK/tsa.out" "$WORK/tsa.log" past $SIGNED "$BIN/jianpei-issuer" --home "$H" tsa \
+pastenv $SIGNED
+start_daemon "$WORK/tsa.out" "$WORK/tsa.log" "${PASTENV[@]}" "$BIN/jianpei-issuer" --home "$H" tsa \
     --listen 127.0.0.1:0
 set_tsa "$H" "http://127.0.0.1:$PORT/"
 issue_one "$H" $SIGNED 41
@@ -85,7 +97,8 @@ expect 0 past $SIGNED "$BIN/jianpei-issuer" --home "$H" keys rotate
 expect 0 past $REVOKED "$BIN/jianpei-issuer" --home "$H" keys revoke "$KID_A"
 
 # --- the stolen copy signs with A after the revocation, time-stamped by the same TSA ------
-start_daemon "$WORK/tsa2.out" "$WORK/tsa2.log" past $STOLEN "$BIN/jianpei-issuer" --home "$S" tsa \
+pastenv $STOLEN
+start_daemon "$WORK/tsa2.out" "$WORK/tsa2.log" "${PASTENV[@]}" "$BIN/jianpei-issuer" --home "$S" tsa \
     --listen 127.0.0.1:0
 set_tsa "$S" "http://127.0.0.1:$PORT/"
 issue_one "$S" $STOLEN 42
