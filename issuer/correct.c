@@ -317,9 +317,7 @@ int issuer_correct(issuer *is, const char *certificate_no, const struct issuer_c
     }
     if (rc == 0 && o.new_claim_code)
         jp_claim_show(k.code, out->claim_shown);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", certificate_no,
-                rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
+    issuer_cert_err(rc, certificate_no, err, errlen);
     if (rc != 0)
         memset(out, 0, sizeof *out);
     intake_rec_clear(&k.rec);
