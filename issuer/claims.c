@@ -420,9 +420,7 @@ int issuer_claim_backfill(const char *home, const char *out, const char *actor, 
         *given = b.given;
     issuer_err_default(rc, "claim-code backfill", err, errlen);
     store_close(s);
-    if (b.v != NULL)
-        jp_cleanse(b.v, b.cap * sizeof *b.v);
-    free(b.v);
+    jp_free_secret(b.v, b.cap * sizeof *b.v);
     jp_cleanse(key, sizeof key);
     return rc;
 }
