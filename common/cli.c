@@ -147,14 +147,6 @@ int cli_pin(const char *path, char **out, size_t *len, char *err, size_t errlen)
     return read_secret("PIN", path, "JIANPEI_PKCS11_PIN", NULL, out, len, err, errlen);
 }
 
-void cli_secret_free(char *secret, size_t len)
-{
-    if (secret == NULL)
-        return;
-    jp_cleanse(secret, len);
-    free(secret);
-}
-
 int cli_help_asked(int argc, char **argv, const char *help)
 {
     for (int i = 1; i < argc; i++)

@@ -62,11 +62,10 @@ double cli_now(void);
  * NULL (first line, without its newline; --passphrase-file or --pin-file), else
  * from $JIANPEI_KEY_PASSPHRASE, else $JIANPEI_PKCS11_PIN (a home whose keys are
  * in a PKCS#11 token takes it as the token's PIN), else none (*len = 0, *out =
- * NULL). Caller releases *out with cli_secret_free. Returns 0 or errno; err says why.
+ * NULL). Caller releases *out with jp_free_secret(*out, *len) (util.h). Returns 0
+ * or errno; err says why.
  */
 int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t errlen);
-/* Wipes the len bytes of a secret from cli_passphrase or cli_pin, then frees it. NULL-safe. */
-void cli_secret_free(char *secret, size_t len);
 
 /*
  * The data directory (catalogue, city tables, certificate template with its font

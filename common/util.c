@@ -445,8 +445,7 @@ void *jp_grow(void *items, size_t *cap, size_t n, size_t size, size_t first)
         return NULL;
     if (items != NULL) {
         memcpy(p, items, *cap * size);
-        jp_cleanse(items, *cap * size);
-        free(items);
+        jp_free_secret(items, *cap * size);
     }
     *cap = want;
     return p;

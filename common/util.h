@@ -198,6 +198,12 @@ void *jp_grow(void *items, size_t *cap, size_t n, size_t size, size_t first);
 
 /* Wipes a secret; safe against dead-store elimination. NULL-safe. */
 void jp_cleanse(void *p, size_t n);
+/*
+ * Wipes the n bytes at p (jp_cleanse) and frees p, a malloc'd buffer that held
+ * a secret or personal data (passphrases, PINs, claim keys, holder records,
+ * form values). NULL-safe; p must not be used afterwards (common/secret.c).
+ */
+void jp_free_secret(void *p, size_t n);
 
 enum jp_log_level { JP_LOG_DEBUG, JP_LOG_INFO, JP_LOG_WARN, JP_LOG_ERROR };
 /* Minimum level written; default JP_LOG_INFO. */

@@ -129,9 +129,7 @@ static int tally_certs(store_txn *txn, struct dash_tally *t)
     if (rc == STORE_ENOTFOUND)
         rc = 0;
     store_cursor_close(cur);
-    if (c != NULL)
-        jp_cleanse(c, sizeof *c); /* the record held a holder's data */
-    free(c);
+    jp_free_secret(c, sizeof *c); /* the record held a holder's data */
     return rc;
 }
 

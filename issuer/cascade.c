@@ -216,7 +216,6 @@ int issuer_cascade_run(const char *home, const struct issuer_cascade *o,
                        struct issuer_cascade_result *r, char *err, size_t errlen)
 {
     struct cascade k = {.o = o, .r = r, .err = err, .errlen = errlen};
-    char path[JP_HOME_PATH_MAX];
     store *s = NULL;
     int rc;
 
@@ -224,11 +223,7 @@ int issuer_cascade_run(const char *home, const struct issuer_cascade *o,
     memset(r, 0, sizeof *r);
     rc = check_opts(&k);
     if (rc == 0)
-        rc = issuer_home_check(home, err, errlen);
-    if (rc == 0)
-        rc = jp_home_path(home, JP_HOME_STORE, path);
-    if (rc == 0)
-        rc = store_open(path, o->dry_run ? STORE_RDONLY : 0, &s, err, errlen);
+        rc = issuer_store_open(home, o->dry_run ? STORE_RDONLY : 0, &s, err, errlen);
     if (rc == 0)
         rc = o->dry_run ? dry_run(s, &k) : store_write(s, cascade_txn, &k);
     issuer_err_default(rc, NULL, err, errlen);

@@ -279,9 +279,7 @@ int issuer_claim_reset(const char *home, const char *no, const char *actor,
         rc = store_write(s, reset_txn, &r);
     if (rc == 0)
         jp_claim_show(r.code, shown);
-    else if (err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", no,
-                rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
+    issuer_cert_err(rc, no, err, errlen);
     store_close(s);
     jp_cleanse(key, sizeof key);
     jp_cleanse(&r, sizeof r);
@@ -422,9 +420,7 @@ int issuer_claim_backfill(const char *home, const char *out, const char *actor, 
         *given = b.given;
     issuer_err_default(rc, "claim-code backfill", err, errlen);
     store_close(s);
-    if (b.v != NULL)
-        jp_cleanse(b.v, b.cap * sizeof *b.v);
-    free(b.v);
+    jp_free_secret(b.v, b.cap * sizeof *b.v);
     jp_cleanse(key, sizeof key);
     return rc;
 }

@@ -115,7 +115,7 @@ int open_issuer(const char *home, const char *passfile, int threads, issuer **is
 
     if (rc == 0)
         rc = issuer_open(home, (unsigned char *)pass, passlen, threads, is, err, sizeof err);
-    cli_secret_free(pass, passlen);
+    jp_free_secret(pass, passlen);
     if (rc != 0)
         fprintf(stderr, "cannot open home %s: %s\n", home, err);
     else if (!issuer_has_ofd(*is))

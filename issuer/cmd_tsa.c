@@ -48,7 +48,7 @@ int cmd_tsa(int argc, char **argv, const char *home)
     rc = cli_passphrase(passfile, &pass, &passlen, err, sizeof err);
     if (rc == 0)
         rc = issuer_tsa_start(home, listen, (unsigned char *)pass, passlen, &t, err, sizeof err);
-    cli_secret_free(pass, passlen);
+    jp_free_secret(pass, passlen);
     if (rc != 0)
         return cmd_done(rc, "tsa", err);
     printf("listening on %.*s:%u\n", (int)(strrchr(listen, ':') - listen), listen,

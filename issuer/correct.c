@@ -92,8 +92,7 @@ static int check_new(struct correct *k, const struct store_cert *c)
     len = strlen(line);
     intake_rec_clear(&k->rec);
     rc = intake_parse(&k->ctx, line, len, &k->rec, why, sizeof why);
-    jp_cleanse(line, len);
-    free(line);
+    jp_free_secret(line, len);
     if (rc == EINVAL) {
         jp_errf(k->err, k->errlen, "%s: %s%s", c->certificate_no, option_of(why), why);
         return ISSUER_EARG;
@@ -179,8 +178,7 @@ static int record_put(struct correct *k, store_txn *txn, const struct store_cert
         rc = store_put(txn, k->is->corrections_db, key, sizeof key, text, len, STORE_PUT_NEW);
     }
     if (text != NULL) {
-        jp_cleanse(text, len);
-        free(text);
+        jp_free_secret(text, len);
     }
     return rc;
 }
@@ -317,9 +315,7 @@ int issuer_correct(issuer *is, const char *certificate_no, const struct issuer_c
     }
     if (rc == 0 && o.new_claim_code)
         jp_claim_show(k.code, out->claim_shown);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", certificate_no,
-                rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
+    issuer_cert_err(rc, certificate_no, err, errlen);
     if (rc != 0)
         memset(out, 0, sizeof *out);
     intake_rec_clear(&k.rec);

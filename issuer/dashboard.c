@@ -65,9 +65,7 @@ static int stats_certs(store_txn *txn, json_t *root)
             rc = stats_cert(root, c);
     }
     store_cursor_close(cur);
-    if (c != NULL)
-        jp_cleanse(c, sizeof *c);
-    free(c);
+    jp_free_secret(c, sizeof *c);
     return rc;
 }
 

@@ -159,6 +159,13 @@ int issuer_copy_save(int rc, const char *no, const char *missing, const char *pa
  * Returns rc.
  */
 int issuer_err_default(int rc, const char *what, char *err, size_t errlen);
+/*
+ * The message of a failed change to certificate no that no callee described:
+ * when rc is an error and err is still empty, writes "NO: no such certificate"
+ * for STORE_ENOTFOUND, else "NO: " and issuer_strerror(rc); a message already
+ * in err is kept. Returns rc.
+ */
+int issuer_cert_err(int rc, const char *no, char *err, size_t errlen);
 /* store_write(fn, arg) on HOME/store, opened for it: an audit entry; err names the failure. */
 int issuer_audit_write(const char *home, int (*fn)(store_txn *txn, void *arg), void *arg, char *err,
                        size_t errlen);

@@ -150,7 +150,7 @@ static int cmd_init(int argc, char **argv, const char *home)
         o.passphrase_len = passlen;
         rc = issuer_init_home(&o, err, sizeof err);
     }
-    cli_secret_free(pass, passlen);
+    jp_free_secret(pass, passlen);
     if (rc != 0) {
         fprintf(stderr, "init: %s\n", err);
         return rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
@@ -287,7 +287,7 @@ static int cmd_keys(int argc, char **argv, const char *home)
 out:
     if (rc != 0)
         fprintf(stderr, "keys %s: %s\n", sub, err[0] ? err : jp_strerror(rc));
-    cli_secret_free(pass, passlen);
+    jp_free_secret(pass, passlen);
     return rc == 0 ? CLI_OK : rc == ISSUER_EARG ? CLI_USAGE : CLI_FAILURE;
 }
 

@@ -67,8 +67,7 @@ static int key_encrypted(const char *kdir)
     if (jp_path_join(path, sizeof path, kdir, "sm2-sign.key") == 0 &&
         jp_read_file(path, 64u << 10, &pem, &len) == 0)
         enc = len > 31 && memcmp(pem, "-----BEGIN ENCRYPTED PRIVATE KEY", 32) == 0;
-    jp_cleanse(pem, len);
-    free(pem);
+    jp_free_secret(pem, len);
     return enc;
 }
 

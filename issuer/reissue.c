@@ -100,9 +100,7 @@ int issuer_reissue(issuer *is, const char *certificate_no, const char *actor, ch
     rc = audit_actor_check(r.actor, err, errlen);
     if (rc == 0)
         rc = store_write(is->st, reissue_txn, &r);
-    if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", certificate_no,
-                rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
+    issuer_cert_err(rc, certificate_no, err, errlen);
     jp_buf_free(&r.pdf);
     return rc;
 }

@@ -21,9 +21,7 @@ void issuer_report_free(struct issuer_report *rep)
 {
     if (rep == NULL)
         return;
-    if (rep->items != NULL)
-        jp_cleanse(rep->items, rep->cap * sizeof *rep->items);
-    free(rep->items);
+    jp_free_secret(rep->items, rep->cap * sizeof *rep->items);
     jp_buf_free(&rep->text);
     memset(rep, 0, sizeof *rep);
 }

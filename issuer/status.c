@@ -165,9 +165,8 @@ int issuer_status_change(struct store *st, const char *certificate_no, const cha
         rc = store_write(st, change_txn, &c);
     if (rc == EALREADY)
         jp_errf(err, errlen, "%s: already %s", certificate_no, store_status_name(c.t->to));
-    else if (rc != 0 && err[0] == '\0')
-        jp_errf(err, errlen, "%s: %s", certificate_no,
-                rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
+    else
+        issuer_cert_err(rc, certificate_no, err, errlen);
     return rc;
 }
 

@@ -4,7 +4,7 @@
  * to the module that owns their range (common/errors.h), so that the first
  * cause keeps its own text. jp_strerror() names any code of the project.
  * issuer_err_default fills a caller's err with that name when nothing more
- * precise was said.
+ * precise was said; issuer_cert_err does so for one certificate's change.
  */
 #include "issuer.h"
 #include "issuer_int.h"
@@ -52,5 +52,13 @@ int issuer_err_default(int rc, const char *what, char *err, size_t errlen)
     if (rc != 0 && err[0] == '\0')
         jp_errf(err, errlen, "%s%s%s", what != NULL ? what : "", what != NULL ? ": " : "",
                 issuer_strerror(rc));
+    return rc;
+}
+
+int issuer_cert_err(int rc, const char *no, char *err, size_t errlen)
+{
+    if (rc != 0 && err[0] == '\0')
+        jp_errf(err, errlen, "%s: %s", no,
+                rc == STORE_ENOTFOUND ? "no such certificate" : issuer_strerror(rc));
     return rc;
 }

@@ -50,8 +50,7 @@ static int pem_encrypted(const char *path)
 
     if (jp_read_file(path, KEYS_PEM_MAX, &pem, &len) == 0)
         enc = len > 31 && memcmp(pem, "-----BEGIN ENCRYPTED PRIVATE KEY", 32) == 0;
-    jp_cleanse(pem, len);
-    free(pem);
+    jp_free_secret(pem, len);
     return enc;
 }
 

@@ -8,6 +8,8 @@
 
 #include "ofd.h"
 
+#include <zip.h>
+
 #define OFD_NS "http://www.ofdspec.org/2016"
 #define OFD_SIGNS_DIR "Doc_0/Signs"
 #define OFD_SIGNATURES OFD_SIGNS_DIR "/Signatures.xml"
@@ -37,6 +39,21 @@ struct ofd_files {
 int ofd_files_take(struct ofd_files *fs, const char *name, unsigned char *data, size_t len);
 /* Frees every file. */
 void ofd_files_free(struct ofd_files *fs);
+
+/*
+ * A read-only libzip handle over pkg[0..len), which is not copied and must
+ * outlive it; close it with zip_discard(). NULL with *rc ENOMEM, or ENOENT
+ * when the bytes are no ZIP; *rc 0 otherwise (entry.c).
+ */
+zip_t *ofd_zip_open(const void *pkg, size_t len, int *rc);
+/*
+ * Appends file i of za to out: exactly the size its directory entry declares,
+ * CRC checked by libzip, nothing verified beyond that. Returns 0; ENOENT when
+ * there is no file i or it declares no size; EFBIG when it would take out past
+ * out->max; EIO when it is shorter or longer than declared or its CRC fails;
+ * ENOMEM. out is unchanged on failure.
+ */
+int ofd_zip_read(zip_t *za, zip_uint64_t i, struct jp_buf *out);
 
 /* SM3 of data into out. Returns 0 or OFD_EASN1 (OpenSSL failed). */
 int ofd_sm3(const unsigned char *data, size_t len, unsigned char out[32]);

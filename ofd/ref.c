@@ -29,34 +29,18 @@ int ofd_is_ref(const void *val, size_t len)
            memcmp(val, OFD_REF_MAGIC, OFD_REF_MAGIC_LEN) == 0;
 }
 
+/* The package within the reader's bound (OFD_MAX_INPUT), opened; or NULL. */
 static zip_t *open_zip(const unsigned char *pkg, size_t len)
 {
-    zip_source_t *src = len <= OFD_MAX_INPUT ? zip_source_buffer_create(pkg, len, 0, NULL) : NULL;
-    zip_t *za = src != NULL ? zip_open_from_source(src, ZIP_RDONLY, NULL) : NULL;
+    int rc;
 
-    if (za == NULL)
-        zip_source_free(src);
-    return za;
+    return len <= OFD_MAX_INPUT ? ofd_zip_open(pkg, len, &rc) : NULL;
 }
 
-/* File i of za (size bytes as declared, at most OFD_MAX_ENTRY) appended to out, CRC checked. */
-static int read_file(zip_t *za, zip_uint64_t i, size_t size, struct jp_buf *out)
+/* ofd_zip_read()'s codes for a file that cannot be read as declared, as OFD_ENOFILE. */
+static int unreadable(int rc)
 {
-    zip_file_t *zf = zip_fopen_index(za, i, 0);
-    unsigned char *p = malloc(size + 1);
-    zip_int64_t got = -1;
-    int rc = OFD_ENOFILE;
-
-    if (p == NULL)
-        rc = ENOMEM;
-    else if (zf != NULL)
-        got = size > 0 ? zip_fread(zf, p, size) : 0;
-    if (got >= 0 && (size_t)got == size && zip_fread(zf, p + size, 1) == 0)
-        rc = jp_buf_append(out, p, size);
-    if (zf != NULL)
-        zip_fclose(zf);
-    free(p);
-    return rc;
+    return rc == ENOENT || rc == EIO ? OFD_ENOFILE : rc;
 }
 
 /* The index of the file of za whose bytes are data[0..len-1], appended to out; or -1. */
@@ -72,7 +56,7 @@ static zip_int64_t find_equal(zip_t *za, const void *data, size_t len, struct jp
         zip_stat_init(&st);
         if (zip_stat_index(za, i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) || st.size != len)
             continue;
-        *rc = read_file(za, i, len, out);
+        *rc = unreadable(ofd_zip_read(za, i, out));
         if (*rc == 0 && memcmp(out->data + mark, data, len) == 0)
             return (zip_int64_t)i;
         out->len = mark;
@@ -137,7 +121,7 @@ int ofd_ref_resolve(const void *ref, size_t reflen, const unsigned char *pkg, si
     zip_stat_init(&st);
     if (i >= 0 && zip_stat_index(za, (zip_uint64_t)i, 0, &st) == 0 &&
         (st.valid & ZIP_STAT_SIZE) && st.size <= OFD_MAX_ENTRY)
-        rc = read_file(za, (zip_uint64_t)i, (size_t)st.size, out);
+        rc = unreadable(ofd_zip_read(za, (zip_uint64_t)i, out));
     if (rc == 0) {
         SHA256(out->data + mark, out->len - mark, d);
         if (memcmp(d, r + OFD_REF_MAGIC_LEN, sizeof d) != 0)

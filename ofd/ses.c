@@ -628,15 +628,18 @@ static int check_shape_quiet(const OFD_SES_SIGNATURE *s)
     return check_shape(s, &scratch);
 }
 
+/* Decodes a whole DER SES_Signature (nothing may follow it): its seal and two signatures. */
+static OFD_SES_SIGNATURE *signature_decode(const unsigned char *der, size_t len)
+{
+    return jp_der_decode(ASN1_ITEM_rptr(OFD_SES_SIGNATURE), der, len, 2 * OFD_SEAL_MAX);
+}
+
 int ofd_ses_certs(const unsigned char *der, size_t len, struct ofd_report *r)
 {
-    const unsigned char *p = der;
-    OFD_SES_SIGNATURE *s = NULL;
+    OFD_SES_SIGNATURE *s = signature_decode(der, len);
     int rc = 0;
 
-    if (len > 0 && len <= 2 * OFD_SEAL_MAX)
-        s = d2i_OFD_SES_SIGNATURE(NULL, &p, (long)len);
-    if (s != NULL && p == der + len && check_shape_quiet(s))
+    if (s != NULL && check_shape_quiet(s))
         rc = copy_out(r, s);
     OFD_SES_SIGNATURE_free(s);
     ERR_clear_error();
@@ -647,13 +650,10 @@ int ofd_ses_check(const unsigned char *der, size_t len, const struct jp_span *se
                   const unsigned char sigxml_hash[32], const char *property,
                   const struct ofd_verifier *v, struct ofd_report *r)
 {
-    const unsigned char *p = der;
-    OFD_SES_SIGNATURE *s = NULL;
+    OFD_SES_SIGNATURE *s = signature_decode(der, len);
     int rc = 0;
 
-    if (len > 0 && len <= 2 * OFD_SEAL_MAX)
-        s = d2i_OFD_SES_SIGNATURE(NULL, &p, (long)len);
-    if (s == NULL || p != der + len) {
+    if (s == NULL) {
         ofd_verdict(r, OFD_NOT_SIGNED, "SignedValue.dat: not a DER SES_Signature");
         goto out;
     }

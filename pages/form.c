@@ -70,8 +70,7 @@ void pages_form_free(struct pages_form *f)
     if (f == NULL)
         return;
     for (i = 0; i < f->n; i++) {
-        jp_cleanse(f->f[i].value, f->f[i].len);
-        free(f->f[i].value);
+        jp_free_secret(f->f[i].value, f->f[i].len);
     }
     memset(f, 0, sizeof(*f));
 }
@@ -93,8 +92,7 @@ static int form_add(struct pages_form *f, const char *name, size_t nlen, char *v
     f->n++;
     return 0;
 out_refuse:
-    jp_cleanse(value, vlen);
-    free(value);
+    jp_free_secret(value, vlen);
     return PAGES_E_FORM;
 }
 
@@ -120,8 +118,7 @@ static int url_decode(const char *s, size_t n, char **out, size_t *outlen)
             hi = i + 2 < n ? jp_hex_digit((unsigned char)s[i + 1]) : -1;
             lo = hi >= 0 ? jp_hex_digit((unsigned char)s[i + 2]) : -1;
             if (lo < 0) {
-                jp_cleanse(d, o);
-                free(d);
+                jp_free_secret(d, o);
                 return PAGES_E_FORM;
             }
             d[o++] = (char)(hi * 16 + lo);
@@ -130,8 +127,7 @@ static int url_decode(const char *s, size_t n, char **out, size_t *outlen)
     }
     d[o] = '\0';
     if (o > PAGES_VALUE_MAX) {
-        jp_cleanse(d, o);
-        free(d);
+        jp_free_secret(d, o);
         return PAGES_E_TOO_BIG;
     }
     *out = d;

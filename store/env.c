@@ -619,6 +619,15 @@ int store_get_copy(store_txn *txn, int db, const void *key, size_t klen, struct 
     return jp_buf_append(out, v, vlen);
 }
 
+/* The LMDB handle of database db for a change: STORE_ERDONLY in a read-only
+ * transaction, else what store_dbi() answers. */
+static int write_dbi(const store_txn *txn, int db, MDB_dbi *out)
+{
+    if (txn->rdonly)
+        return STORE_ERDONLY;
+    return store_dbi(txn, db, out);
+}
+
 int store_put(store_txn *txn, int db, const void *key, size_t klen, const void *val, size_t vlen,
               unsigned flags)
 {
@@ -627,9 +636,7 @@ int store_put(store_txn *txn, int db, const void *key, size_t klen, const void *
     MDB_dbi dbi;
     int rc;
 
-    if (txn->rdonly)
-        return STORE_ERDONLY;
-    rc = store_dbi(txn, db, &dbi);
+    rc = write_dbi(txn, db, &dbi);
     if (rc != 0)
         return rc;
     if (flags & STORE_PUT_NEW) {
@@ -650,9 +657,7 @@ int store_del(store_txn *txn, int db, const void *key, size_t klen, const void *
     MDB_dbi dbi;
     int rc;
 
-    if (txn->rdonly)
-        return STORE_ERDONLY;
-    rc = store_dbi(txn, db, &dbi);
+    rc = write_dbi(txn, db, &dbi);
     if (rc != 0)
         return rc;
     rc = map_notfound(mdb_del(txn->tx, dbi, &k, val ? &v : NULL));

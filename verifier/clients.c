@@ -44,9 +44,7 @@ void vf_clients_free(struct vf_clients *c)
 {
     if (c == NULL)
         return;
-    if (c->list != NULL)
-        jp_cleanse(c->list, c->n * sizeof(*c->list));
-    free(c->list);
+    jp_free_secret(c->list, c->n * sizeof(*c->list));
     c->list = NULL;
     c->n = 0;
 }
@@ -168,8 +166,7 @@ int vf_clients_load(const char *home, struct vf_clients *out, char *err, size_t 
     }
     json_decref(root);
 out_wipe:
-    jp_cleanse(text, len);
-    free(text);
+    jp_free_secret(text, len);
 out:
     return rc;
 }
@@ -219,8 +216,7 @@ static int clients_write(const char *home, const struct vf_clients *c, char *err
     rc = jp_write_file_atomic(path, text, strlen(text), 0600);
     if (rc != 0)
         jp_errf(err, errlen, "cannot write %s: %s", path, strerror(rc));
-    jp_cleanse(text, strlen(text));
-    free(text);
+    jp_free_secret(text, strlen(text));
 out:
     json_decref(root);
     return rc;

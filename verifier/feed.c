@@ -77,8 +77,7 @@ static int home_frames(const char *home, struct jp_buf *out, unsigned char diges
             rc = ENOMEM;
         if (rc == 0 && out != NULL)
             rc = store_feed_frame(out, 'H', nm, strlen(nm) + 1, text, len);
-        jp_cleanse(text, len);
-        free(text);
+        jp_free_secret(text, len);
     }
     if (rc == 0 && (EVP_DigestFinal_ex(ctx, digest, &dl) != 1 || dl != 32))
         rc = ENOMEM;

@@ -72,8 +72,7 @@ static int read_secret(const char *path, char out[VERIFIER_SECRET_LEN + 1], char
         jp_errf(err, errlen, "--secret-file %s: expected the 64 hex digits `clients add` printed",
                 path);
     }
-    jp_cleanse(text, len);
-    free(text);
+    jp_free_secret(text, len);
     return rc;
 }
 
@@ -160,8 +159,7 @@ static int take_home_file(struct vf_replica *rp, const unsigned char *p, size_t 
     if (jp_read_file(path, STORE_FEED_FRAME_MAX, &have, &hlen) == 0 && hlen == clen &&
         memcmp(have, nul + 1, clen) == 0)
         rc = -1; /* unchanged */
-    jp_cleanse(have, hlen);
-    free(have);
+    jp_free_secret(have, hlen);
     if (rc == -1)
         return 0;
     rc = jp_write_file_atomic(path, nul + 1, clen, (mode_t)mode);
