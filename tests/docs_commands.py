@@ -47,8 +47,25 @@ def code_lines(path):
     return out
 
 
+INLINE_RE = re.compile(r"`((?:\./)?(?:jianpei-(?:issuer|verifier|training) |(?:bench|scripts)/|"
+                       r"build[A-Za-z0-9_-]*/bin/)[^`]*)`")
+
+
+def inline_commands(path):
+    """(line number, text) of each `command` quoted in prose that starts with a program or a path."""
+    out, fenced = [], False
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            elif not fenced and not line.startswith("    "):
+                out += [(n, m.group(1)) for m in INLINE_RE.finditer(line)]
+    return out
+
+
 def commands(path):
-    """(line number, command text) of each command in path's code, continuations joined."""
+    """(line number, command text) of each command in path's code, continuations joined,
+    and of each command quoted inline (inline_commands)."""
     joined, cur, start, last = [], "", 0, 0
     for n, text in code_lines(path):
         if cur and n != last + 1:  # a continuation never crosses lines of prose
@@ -64,6 +81,7 @@ def commands(path):
         cur = ""
     if cur:
         joined.append((start, cur))
+    joined += inline_commands(path)
     out = []
     for n, text in joined:
         for part in split_commands(strip_comment(text)):
