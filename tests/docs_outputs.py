@@ -3,7 +3,9 @@
 
 In each Markdown file, a ```sh block followed by a paragraph that begins with
 "print" or "prints" is run with bash from SRC_DIR (build/ in it standing for
-BUILD_DIR, /tmp/ for a fresh temporary folder), and every `quoted` text of that
+BUILD_DIR, /tmp/ for a fresh temporary folder; its ctest lines left out: the
+tests they run are this test's fixtures, and a ctest run inside the suite would
+clear the suite's logs), and every `quoted` text of that
 paragraph's first sentence (asides in parentheses left out, line breaks read as
 spaces) must appear in the block's output, in that order. The blocks read the
 logs other tests keep (build/test-logs/…): run after them. Prints one line per
@@ -62,6 +64,7 @@ def claims(text):
 
 def run(body, build, src, tmp):
     """The block's standard output and error, run as described in the module's text."""
+    body = "\n".join(l for l in body.split("\n") if not l.startswith("ctest "))
     body = re.sub(r"(?<![\w/.-])build/", build.rstrip("/") + "/", body)
     body = body.replace("/tmp/", tmp + "/")
     p = subprocess.run(["bash", "-c", body], cwd=src, capture_output=True, text=True, timeout=300)
