@@ -12,7 +12,8 @@
  * its configuration gives province, cities, positions and authority, its keys
  * the signing key id. Record g (counted from the certificates already in the
  * store, so a second fill adds new holders) gets a distinct citizen ID number.
- * `jianpei-issuer check` reports the missing PDFs, which is expected. All
+ * `jianpei-issuer check` reports each record's missing PDF and, in a home
+ * with SM2 keys, its missing OFD: true of these records, and expected. All
  * personal data is synthetic.
  *
  *   bench_fill --home H --count N [--batch B] [--issue-date YYYY-MM-DD]

@@ -38,9 +38,13 @@ check "list prints 50 numbers" test "$(grep -cE '^[0-9]{17}[0-9X]$' "$work/nos.t
 no=$(head -1 "$work/nos.txt")
 out=$("$bin/jianpei-issuer" --home "$home" show "$no")
 check "issuer shows a filled record as valid" grep -q '"status": "valid"' <<< "$out"
+# bench_fill writes records only: `check` rightly finds each without its files (the home made
+# by init has SM2 keys, so an OFD is owed too): two problems a record, of those two kinds only.
 out=$("$bin/jianpei-issuer" --home "$home" check || true)
-check "issuer check: 3500 certificates, one problem each (no pdf)" \
-  grep -q '^3500 certificates, 0 PDFs, 3501 audit entries, 3500 problems' <<< "$out"
+check "issuer check: 3500 certificates, two problems each (no pdf, no OFD)" \
+  grep -q '^3500 certificates, 0 PDFs, 3501 audit entries, 7000 problems' <<< "$out"
+check "issuer check: the problems it lists are the missing files only" \
+  test "$(sed 1d <<< "$out" | grep -cvE '^  (certificate [0-9]{17}[0-9X] has no pdf|[0-9]{17}[0-9X]: no OFD stored)$')" = 0
 
 python3 "$root/bench/gen_intake.py" 1 --seed 2 --exam-date "$(date -d '30 days ago' +%F)" \
   > "$work/one.jsonl"
@@ -49,6 +53,9 @@ check "a real certificate is issued on top" \
 check "the real certificate got a fresh number" \
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(len(r["issued"]) != 1)' \
   "$work/r.json"
+out=$("$bin/jianpei-issuer" --home "$home" check || true)
+check "issuer check: the real certificate has its PDF and OFD (no new problem)" \
+  grep -q '^3501 certificates, 1 PDFs, 3502 audit entries, 7000 problems' <<< "$out"
 
 coproc V { exec "$bin/jianpei-verifier" --home "$home" --listen 127.0.0.1:0 --threads 1 \
   --no-access-log 2>/dev/null; }

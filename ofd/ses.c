@@ -108,111 +108,81 @@ typedef struct {
     ASN1_BIT_STRING *stamp;  /* timeStamp, optional */
 } OFD_SES_SIGNATURE;
 
-ASN1_SEQUENCE(OFD_SES_HEADER) =
-    {
-        ASN1_SIMPLE(OFD_SES_HEADER, id, ASN1_IA5STRING),
-        ASN1_SIMPLE(OFD_SES_HEADER, version, ASN1_INTEGER),
-        ASN1_SIMPLE(OFD_SES_HEADER, vid, ASN1_IA5STRING),
+/* The templates keep the layout of the ASN.1 above, one field a line. */
+// clang-format off
+ASN1_SEQUENCE(OFD_SES_HEADER) = {
+    ASN1_SIMPLE(OFD_SES_HEADER, id, ASN1_IA5STRING),
+    ASN1_SIMPLE(OFD_SES_HEADER, version, ASN1_INTEGER),
+    ASN1_SIMPLE(OFD_SES_HEADER, vid, ASN1_IA5STRING),
 } ASN1_SEQUENCE_END(OFD_SES_HEADER)
 
-        ASN1_SEQUENCE(OFD_SES_EXTDATA) =
-            {
-                ASN1_SIMPLE(OFD_SES_EXTDATA, extnID, ASN1_OBJECT),
-                ASN1_OPT(OFD_SES_EXTDATA, critical, ASN1_FBOOLEAN),
-                ASN1_SIMPLE(OFD_SES_EXTDATA, value, ASN1_OCTET_STRING),
+ASN1_SEQUENCE(OFD_SES_EXTDATA) = {
+    ASN1_SIMPLE(OFD_SES_EXTDATA, extnID, ASN1_OBJECT),
+    ASN1_OPT(OFD_SES_EXTDATA, critical, ASN1_FBOOLEAN),
+    ASN1_SIMPLE(OFD_SES_EXTDATA, value, ASN1_OCTET_STRING),
 } ASN1_SEQUENCE_END(OFD_SES_EXTDATA)
 
-                ASN1_SEQUENCE(OFD_SES_PROPERTY) =
-                    {
-                        ASN1_SIMPLE(OFD_SES_PROPERTY, type, ASN1_INTEGER),
-                        ASN1_SIMPLE(OFD_SES_PROPERTY, name, ASN1_UTF8STRING),
-                        ASN1_SIMPLE(OFD_SES_PROPERTY, cert_list_type, ASN1_INTEGER),
-                        ASN1_SEQUENCE_OF(OFD_SES_PROPERTY, certs, ASN1_OCTET_STRING),
-                        ASN1_SIMPLE(OFD_SES_PROPERTY, create_date, ASN1_GENERALIZEDTIME),
-                        ASN1_SIMPLE(OFD_SES_PROPERTY, valid_start, ASN1_GENERALIZEDTIME),
-                        ASN1_SIMPLE(OFD_SES_PROPERTY, valid_end, ASN1_GENERALIZEDTIME),
+ASN1_SEQUENCE(OFD_SES_PROPERTY) = {
+    ASN1_SIMPLE(OFD_SES_PROPERTY, type, ASN1_INTEGER),
+    ASN1_SIMPLE(OFD_SES_PROPERTY, name, ASN1_UTF8STRING),
+    ASN1_SIMPLE(OFD_SES_PROPERTY, cert_list_type, ASN1_INTEGER),
+    ASN1_SEQUENCE_OF(OFD_SES_PROPERTY, certs, ASN1_OCTET_STRING),
+    ASN1_SIMPLE(OFD_SES_PROPERTY, create_date, ASN1_GENERALIZEDTIME),
+    ASN1_SIMPLE(OFD_SES_PROPERTY, valid_start, ASN1_GENERALIZEDTIME),
+    ASN1_SIMPLE(OFD_SES_PROPERTY, valid_end, ASN1_GENERALIZEDTIME),
 } ASN1_SEQUENCE_END(OFD_SES_PROPERTY)
 
-                        ASN1_SEQUENCE(OFD_SES_PICTURE) =
-                            {
-                                ASN1_SIMPLE(OFD_SES_PICTURE, type, ASN1_IA5STRING),
-                                ASN1_SIMPLE(OFD_SES_PICTURE, data, ASN1_OCTET_STRING),
-                                ASN1_SIMPLE(OFD_SES_PICTURE, width, ASN1_INTEGER),
-                                ASN1_SIMPLE(OFD_SES_PICTURE, height, ASN1_INTEGER),
+ASN1_SEQUENCE(OFD_SES_PICTURE) = {
+    ASN1_SIMPLE(OFD_SES_PICTURE, type, ASN1_IA5STRING),
+    ASN1_SIMPLE(OFD_SES_PICTURE, data, ASN1_OCTET_STRING),
+    ASN1_SIMPLE(OFD_SES_PICTURE, width, ASN1_INTEGER),
+    ASN1_SIMPLE(OFD_SES_PICTURE, height, ASN1_INTEGER),
 } ASN1_SEQUENCE_END(OFD_SES_PICTURE)
 
-                                ASN1_SEQUENCE_enc(OFD_SES_SEALINFO, enc, NULL) =
-                                    {
-                                        ASN1_SIMPLE(OFD_SES_SEALINFO, header, OFD_SES_HEADER),
-                                        ASN1_SIMPLE(OFD_SES_SEALINFO, es_id, ASN1_IA5STRING),
-                                        ASN1_SIMPLE(OFD_SES_SEALINFO, property, OFD_SES_PROPERTY),
-                                        ASN1_SIMPLE(OFD_SES_SEALINFO, picture, OFD_SES_PICTURE),
-                                        ASN1_SEQUENCE_OF_OPT(OFD_SES_SEALINFO, ext,
-                                                             OFD_SES_EXTDATA),
+ASN1_SEQUENCE_enc(OFD_SES_SEALINFO, enc, NULL) = {
+    ASN1_SIMPLE(OFD_SES_SEALINFO, header, OFD_SES_HEADER),
+    ASN1_SIMPLE(OFD_SES_SEALINFO, es_id, ASN1_IA5STRING),
+    ASN1_SIMPLE(OFD_SES_SEALINFO, property, OFD_SES_PROPERTY),
+    ASN1_SIMPLE(OFD_SES_SEALINFO, picture, OFD_SES_PICTURE),
+    ASN1_SEQUENCE_OF_OPT(OFD_SES_SEALINFO, ext, OFD_SES_EXTDATA),
 } ASN1_SEQUENCE_END_enc(OFD_SES_SEALINFO, OFD_SES_SEALINFO)
 
-                                        ASN1_SEQUENCE(OFD_SES_SEAL) =
-                                            {
-                                                ASN1_SIMPLE(OFD_SES_SEAL, info, OFD_SES_SEALINFO),
-                                                ASN1_SIMPLE(OFD_SES_SEAL, cert, ASN1_OCTET_STRING),
-                                                ASN1_SIMPLE(OFD_SES_SEAL, alg, ASN1_OBJECT),
-                                                ASN1_SIMPLE(OFD_SES_SEAL, value, ASN1_BIT_STRING),
+ASN1_SEQUENCE(OFD_SES_SEAL) = {
+    ASN1_SIMPLE(OFD_SES_SEAL, info, OFD_SES_SEALINFO),
+    ASN1_SIMPLE(OFD_SES_SEAL, cert, ASN1_OCTET_STRING),
+    ASN1_SIMPLE(OFD_SES_SEAL, alg, ASN1_OBJECT),
+    ASN1_SIMPLE(OFD_SES_SEAL, value, ASN1_BIT_STRING),
 } ASN1_SEQUENCE_END(OFD_SES_SEAL)
 
-                                                ASN1_SEQUENCE_enc(OFD_SES_TBS, enc, NULL) =
-                                                    {
-                                                        ASN1_SIMPLE(OFD_SES_TBS, version,
-                                                                    ASN1_INTEGER),
-                                                        ASN1_SIMPLE(OFD_SES_TBS, eseal,
-                                                                    OFD_SES_SEAL),
-                                                        ASN1_SIMPLE(OFD_SES_TBS, time_info,
-                                                                    ASN1_GENERALIZEDTIME),
-                                                        ASN1_SIMPLE(OFD_SES_TBS, data_hash,
-                                                                    ASN1_BIT_STRING),
-                                                        ASN1_SIMPLE(OFD_SES_TBS, property_info,
-                                                                    ASN1_IA5STRING),
-                                                        ASN1_EXP_SEQUENCE_OF_OPT(OFD_SES_TBS, ext,
-                                                                                 OFD_SES_EXTDATA,
-                                                                                 0),
+ASN1_SEQUENCE_enc(OFD_SES_TBS, enc, NULL) = {
+    ASN1_SIMPLE(OFD_SES_TBS, version, ASN1_INTEGER),
+    ASN1_SIMPLE(OFD_SES_TBS, eseal, OFD_SES_SEAL),
+    ASN1_SIMPLE(OFD_SES_TBS, time_info, ASN1_GENERALIZEDTIME),
+    ASN1_SIMPLE(OFD_SES_TBS, data_hash, ASN1_BIT_STRING),
+    ASN1_SIMPLE(OFD_SES_TBS, property_info, ASN1_IA5STRING),
+    ASN1_EXP_SEQUENCE_OF_OPT(OFD_SES_TBS, ext, OFD_SES_EXTDATA, 0),
 } ASN1_SEQUENCE_END_enc(OFD_SES_TBS, OFD_SES_TBS)
 
-                                                        ASN1_SEQUENCE(OFD_SES_SIGNATURE) =
-                                                            {
-                                                                ASN1_SIMPLE(OFD_SES_SIGNATURE, tbs,
-                                                                            OFD_SES_TBS),
-                                                                ASN1_SIMPLE(OFD_SES_SIGNATURE, cert,
-                                                                            ASN1_OCTET_STRING),
-                                                                ASN1_SIMPLE(OFD_SES_SIGNATURE, alg,
-                                                                            ASN1_OBJECT),
-                                                                ASN1_SIMPLE(OFD_SES_SIGNATURE,
-                                                                            value, ASN1_BIT_STRING),
-                                                                ASN1_EXP_OPT(OFD_SES_SIGNATURE,
-                                                                             stamp, ASN1_BIT_STRING,
-                                                                             0),
+ASN1_SEQUENCE(OFD_SES_SIGNATURE) = {
+    ASN1_SIMPLE(OFD_SES_SIGNATURE, tbs, OFD_SES_TBS),
+    ASN1_SIMPLE(OFD_SES_SIGNATURE, cert, ASN1_OCTET_STRING),
+    ASN1_SIMPLE(OFD_SES_SIGNATURE, alg, ASN1_OBJECT),
+    ASN1_SIMPLE(OFD_SES_SIGNATURE, value, ASN1_BIT_STRING),
+    ASN1_EXP_OPT(OFD_SES_SIGNATURE, stamp, ASN1_BIT_STRING, 0),
 } ASN1_SEQUENCE_END(OFD_SES_SIGNATURE)
 
-                                                                DECLARE_ASN1_FUNCTIONS(OFD_SES_SEALINFO) DECLARE_ASN1_FUNCTIONS(
-                                                                    OFD_SES_SEAL) DECLARE_ASN1_FUNCTIONS(OFD_SES_TBS)
-                                                                    DECLARE_ASN1_FUNCTIONS(
-                                                                        OFD_SES_SIGNATURE)
-                                                                        IMPLEMENT_ASN1_FUNCTIONS(
-                                                                            OFD_SES_SEALINFO)
-                                                                            IMPLEMENT_ASN1_FUNCTIONS(
-                                                                                OFD_SES_SEAL)
-                                                                                IMPLEMENT_ASN1_FUNCTIONS(
-                                                                                    OFD_SES_TBS)
-                                                                                    IMPLEMENT_ASN1_FUNCTIONS(
-                                                                                        OFD_SES_SIGNATURE)
+DECLARE_ASN1_FUNCTIONS(OFD_SES_SEALINFO)
+DECLARE_ASN1_FUNCTIONS(OFD_SES_SEAL)
+DECLARE_ASN1_FUNCTIONS(OFD_SES_TBS)
+DECLARE_ASN1_FUNCTIONS(OFD_SES_SIGNATURE)
+IMPLEMENT_ASN1_FUNCTIONS(OFD_SES_SEALINFO)
+IMPLEMENT_ASN1_FUNCTIONS(OFD_SES_SEAL)
+IMPLEMENT_ASN1_FUNCTIONS(OFD_SES_TBS)
+IMPLEMENT_ASN1_FUNCTIONS(OFD_SES_SIGNATURE)
 
-                                                                                        int ofd_fail(
-                                                                                            int rc,
-                                                                                            char *
-                                                                                                err,
-                                                                                            size_t
-                                                                                                errlen,
-                                                                                            const char
-                                                                                                *fmt,
-                                                                                            ...)
+/* clang-format stays off through this line, which it would indent as the macros' continuation */
+int ofd_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+// clang-format on
 {
     va_list ap;
 

@@ -7,8 +7,24 @@
 set -u
 BIN=${1:?usage: $NAME.sh BIN_DIR}
 WORK=$(mktemp -d "/tmp/jp-$NAME-XXXXXX") || exit 1
-E2E_PIDS="" # start_daemon's daemons, stopped at exit
-trap 'for p in $E2E_PIDS; do kill -TERM "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
+E2E_PIDS="" # start_daemon's daemons (process group ids), stopped at exit
+# e2e_stop: stops start_daemon's daemons, each with its whole process group: a
+# daemon run through a wrapper (faketime, or a shell function such as
+# test_longevity's past) is the wrapper's child, which killing the wrapper's pid
+# alone does not reach. Waits for each group to end (at most 5 s, then SIGKILL).
+e2e_stop() {
+    local p
+    for p in $E2E_PIDS; do kill -TERM -- "-$p" 2>/dev/null; done
+    for p in $E2E_PIDS; do
+        for _ in $(seq 100); do
+            pgrep -g "$p" >/dev/null || break
+            sleep 0.05
+        done
+        kill -KILL -- "-$p" 2>/dev/null
+    done
+    E2E_PIDS=""
+}
+trap 'e2e_stop; rm -rf "$WORK"' EXIT
 LOGS=${JP_TEST_LOGS:-$WORK/logs}
 SRC=$(cd "$(dirname "$0")/.." && pwd) # the source tree
 H=$WORK/home                           # the test's issuer home, for iss
@@ -29,14 +45,17 @@ expect() {
     cat "$WORK/err" >>"$LOGS/stderr.log"
     if [ "$got" -eq "$want" ]; then ok; else bad "exit $got, want $want: $* ($(cat "$WORK/err"))"; fi
 }
-# start_daemon OUT LOG CMD...: starts CMD in the background, sets PID and PORT
+# start_daemon OUT LOG CMD...: starts CMD (a program or a shell function) in the
+# background in a process group of its own, sets PID (the group's id) and PORT
 # from its "listening on 127.0.0.1:PORT" line (polled, no fixed sleep); the
-# daemon is stopped at exit.
+# daemon and whatever it started are stopped by e2e_stop (e2e_done, or at exit).
 start_daemon() {
     local out=$1 log=$2
     shift 2
+    set -m
     "$@" >"$out" 2>"$log" &
     PID=$!
+    set +m
     E2E_PIDS="$E2E_PIDS $PID"
     PORT=""
     for _ in $(seq 200); do
@@ -69,20 +88,34 @@ ts_verify() {
         -CAfile "$home/trust-root.pem" -untrusted "$home/keys/tsa.pem" >/dev/null 2>&1 &&
         bad "openssl ts -verify accepts $4" || ok
 }
-# e2e_done: prints the count; the exit status is 0 when every check passed.
+# e2e_done: stops start_daemon's daemons and checks that no process of the test
+# is left running (none whose command line names $WORK: a daemon that outlives
+# the test holds its port and home), then prints the count; the exit status is
+# 0 when every check passed.
 e2e_done() {
+    e2e_stop
+    local left=""
+    for _ in $(seq 100); do
+        left=$(pgrep -af -- "$WORK")
+        [ -z "$left" ] && break
+        sleep 0.05
+    done
+    [ -z "$left" ] && ok || bad "processes left running: $left"
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 }
 # e2e_daemon OUT CMD...: starts CMD (a program, not a shell function) in the
-# background, its stdout in OUT and stderr in the privacy scan's log; sets PID
-# and PORT from its "listening on 127.0.0.1:PORT" line (polled, no fixed sleep)
-# and counts a check. The caller stops PID.
+# background in a process group of its own, its stdout in OUT and stderr in the
+# privacy scan's log; sets PID and PORT from its "listening on 127.0.0.1:PORT"
+# line (polled, no fixed sleep) and counts a check. The caller stops PID
+# (e2e_done finds it if it does not).
 e2e_daemon() {
     local out=$1
     shift
+    set -m
     "$@" >"$out" 2>>"$LOGS/stderr.log" &
     PID=$!
+    set +m
     PORT=""
     for _ in $(seq 200); do
         PORT=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$out")

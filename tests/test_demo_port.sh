@@ -75,6 +75,43 @@ else
   [ "$out" = "ofd: valid" ] || fail "verify-file on the demo's OFD: '$out'"
 fi
 
+# 1c. Every other thing it prints is there and answers as it says: the PDF (pdfsig: valid,
+# the whole document), the report, the stats command, the JSON lookup, the holder's portal,
+# the verifier log, and the stop command, after which nothing of the demo's home runs.
+pdf=$(sed -n 's/^  certificate PDF *//p' "$tmp/demo.out")
+[ -n "$pdf" ] && [ -s "$pdf" ] || fail "demo printed no PDF that exists ('$pdf')"
+check=$(sed -n 's/^  check it  *//p' "$tmp/demo.out")
+[ "$check" = "pdfsig $pdf" ] || fail "demo's PDF check is not 'pdfsig $pdf': '$check'"
+sig=$(pdfsig "$pdf" 2>&1)
+grep -q 'Signature is Valid' <<<"$sig" && grep -q 'Total document signed' <<<"$sig" ||
+  fail "pdfsig on the demo's PDF: $sig"
+report=$(sed -n 's/^  issue report *//p' "$tmp/demo.out")
+python3 -c 'import json,sys; sys.exit(len(json.load(open(sys.argv[1]))["issued"]) != 2)' "$report" ||
+  fail "demo's issue report '$report' does not list its 2 certificates"
+stats=$(sed -n 's/^  all certificates *//p' "$tmp/demo.out")
+# shellcheck disable=SC2086 # the printed command, split into words as a shell would
+$stats 2>&1 | grep -q '^certificates: 2$' || fail "demo's stats command '$stats' does not count 2"
+json=$(sed -n 's/^  as JSON *curl -s //p' "$tmp/demo.out")
+no=$(sed -n 's/^    sign in with *certificate number //p' "$tmp/demo.out")
+case "$(curl -s --max-time 5 "$json")" in
+*"\"certificate_no\":\"$no\""*'"status":"valid"'*) ;;
+*) fail "demo's JSON lookup '$json' does not show certificate $no valid" ;;
+esac
+portal=$(sed -n "s/^  holder's portal *//p" "$tmp/demo.out")
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$portal")
+[ "$code" = 200 ] || fail "demo's holder portal '$portal' answers $code"
+log=$(sed -n 's/^  verifier log *//p' "$tmp/demo.out")
+[ -n "$log" ] && [ -f "$log" ] || fail "demo printed no verifier log that exists ('$log')"
+stop=$(sed -n 's/^  stop the verifier *//p' "$tmp/demo.out")
+[ "$stop" = "kill \$(cat $tmp/home/verifier.pid)" ] || fail "demo's stop command: '$stop'"
+kill "$(cat "$tmp/home/verifier.pid")" 2>/dev/null
+for _ in $(seq 100); do
+  pgrep -f -- "$tmp/home( |$)" >/dev/null || break
+  sleep 0.05
+done
+left=$(pgrep -af -- "$tmp/home( |$)")
+[ -z "$left" ] || fail "the demo's processes outlive its stop command: $left"
+
 # 2. The start-and-check step on a port another program holds.
 . "$src/scripts/demo-verifier.sh"
 "$bin/jianpei-issuer" init --home "$tmp/home2" --province 44 \

@@ -15,7 +15,6 @@ NAME=test_notify
 GW=$WORK/gw
 mkdir -p "$GW"
 tr() { "$BIN/jianpei-training" --home "$H" "$@"; }
-trap '[ -n "${GWPID:-}" ] && kill "$GWPID" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 citizen_id() {
     local d=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) sum=0 i
@@ -74,8 +73,12 @@ expect 1 tr notify --as city:01 --as-of "$SOON"
 
 # The gateway.
 echo ok >"$GW/mode"
+# In a process group of its own, stopped by e2e_stop (e2e_done, or at exit) as start_daemon's are.
+set -m
 /usr/bin/python3 "$(dirname "$0")/notify_receiver.py" "$GW" 2>>"$LOGS/gateway.log" &
 GWPID=$!
+set +m
+E2E_PIDS="$E2E_PIDS $GWPID"
 for _ in $(seq 200); do [ -s "$GW/port" ] && break; sleep 0.05; done
 URL="http://127.0.0.1:$(cat "$GW/port")/send?token=s3cr3t-token"
 

@@ -18,13 +18,12 @@ NAME=test_tsa_fail
 # shellcheck source=e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
 unset JIANPEI_KEY_PASSPHRASE
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 
-# start_daemon OUT CMD...: e2e_daemon, and the daemon is stopped at exit.
+# start_daemon OUT CMD...: e2e_daemon, and the daemon is stopped by e2e_stop
+# (e2e_done, or at exit).
 start_daemon() {
     e2e_daemon "$@"
-    PIDS+=("$PID")
+    E2E_PIDS="$E2E_PIDS $PID"
 }
 # set_conf KEY VALUE: sets a key of config.json (a JSON value).
 set_conf() {
