@@ -235,8 +235,8 @@ static void make_doc(struct fixture *fx, struct jp_buf *out, int *calls, int rar
     static struct ofd_rect qr[2000], frame[2];
     static const unsigned char blue[3] = {40, 80, 160};
     struct ofd_font fonts[2] = {
-        {"AR PL UMing CN", "AR PL UMing", {fx->font.ttf.data, fx->font.ttf.len}},
-        {"HanaMinB", "HanaMinB", {fx->rare_font.ttf.data, fx->rare_font.ttf.len}},
+        {"AR PL UMing CN", "AR PL UMing", {fx->font.ttf.data, fx->font.ttf.len}, {NULL, 0}},
+        {"HanaMinB", "HanaMinB", {fx->rare_font.ttf.data, fx->rare_font.ttf.len}, {NULL, 0}},
     };
     struct ofd_text texts[5] = {
         {0, 6, 20, 40, title, dx[0], 0, {0, 0, 0}},
