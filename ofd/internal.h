@@ -27,6 +27,7 @@ struct ofd_file {
     char name[OFD_MAX_NAME + 1]; /* path inside the ZIP, no leading "/" */
     unsigned char *data;         /* owned (malloc) */
     size_t len;                  /* bytes at data */
+    struct jp_span z;            /* borrowed; data already deflated (raw), or {NULL, 0} */
 };
 
 /* Files of a package being written, in ZIP order. */

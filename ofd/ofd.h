@@ -97,6 +97,8 @@ struct ofd_font {
     const char *name;   /* FontName, e.g. "AR PL UMing"; ASCII or UTF-8 */
     const char *family; /* FamilyName, may be NULL */
     struct jp_span ttf; /* the TrueType file (a subset) embedded as is */
+    struct jp_span z;   /* ttf already deflated (raw, RFC 1951), the ZIP member's data as
+                           it is; {NULL, 0}: ofd_write deflates ttf itself */
 };
 
 /*

@@ -65,6 +65,7 @@ int ofd_files_take(struct ofd_files *fs, const char *name, unsigned char *data, 
     snprintf(f->name, sizeof f->name, "%s", name);
     f->data = data;
     f->len = len;
+    f->z = (struct jp_span){NULL, 0};
     return 0;
 }
 
@@ -192,6 +193,7 @@ static int check_fonts(const struct ofd_doc *doc)
     for (i = 0; i < doc->nfonts; i++)
         if (!text_ok(doc->fonts[i].name, 128, &cps) || doc->fonts[i].ttf.p == NULL ||
             doc->fonts[i].ttf.n == 0 || doc->fonts[i].ttf.n > OFD_MAX_ENTRY ||
+            (doc->fonts[i].z.p == NULL && doc->fonts[i].z.n > 0) ||
             (doc->fonts[i].family != NULL && !text_ok(doc->fonts[i].family, 128, &cps)))
             return 0;
     return 1;
@@ -272,6 +274,8 @@ static int add_resources(struct ofd_files *fs, const struct ofd_doc *doc)
             rc = jp_strf(name, sizeof name, "Doc_0/Res/%s", file);
         if (rc == 0)
             rc = files_copy(fs, name, &doc->fonts[i].ttf);
+        if (rc == 0)
+            fs->f[fs->n - 1].z = doc->fonts[i].z;
     }
     for (i = 0; i < doc->page.nimages && rc == 0; i++) {
         rc = ofd_image_file(file, sizeof file, doc, i);
@@ -351,12 +355,13 @@ static int is_compressed_already(const char *name)
 /* A file deflated beforehand: what a zip_source_function gives libzip, which copies raw
  * deflate data as it is when the source's stat names the method, sizes and CRC. */
 struct predeflated {
-    unsigned char *z;  /* owned; raw deflate (RFC 1951) of the file */
-    zip_uint64_t zlen; /* bytes at z */
-    zip_uint64_t len;  /* bytes of the file */
-    zip_uint32_t crc;  /* CRC-32 of the file */
-    zip_uint64_t off;  /* next byte of z that libzip reads */
-    zip_error_t ze;    /* for ZIP_SOURCE_ERROR; never set */
+    unsigned char *own;     /* owned; z when deflated here, else NULL */
+    const unsigned char *z; /* raw deflate (RFC 1951) of the file: own, or the caller's */
+    zip_uint64_t zlen;      /* bytes at z */
+    zip_uint64_t len;       /* bytes of the file */
+    zip_uint32_t crc;       /* CRC-32 of the file */
+    zip_uint64_t off;       /* next byte of z that libzip reads */
+    zip_error_t ze;         /* for ZIP_SOURCE_ERROR; never set */
 };
 
 static void predeflated_free(struct predeflated *p)
@@ -364,7 +369,7 @@ static void predeflated_free(struct predeflated *p)
     if (p == NULL)
         return;
     zip_error_fini(&p->ze);
-    free(p->z);
+    free(p->own);
     free(p);
 }
 
@@ -417,7 +422,10 @@ static zip_int64_t predeflated_cb(void *ud, void *data, zip_uint64_t len, zip_so
     }
 }
 
-/* A libzip source of f deflated with c, or NULL (out of memory, libdeflate failed). */
+/*
+ * A libzip source of f deflated with c (or as f->z gives it, borrowed until
+ * the ZIP is closed), or NULL (out of memory, libdeflate failed).
+ */
 static zip_source_t *deflated_source(zip_t *za, struct libdeflate_compressor *c,
                                      const struct ofd_file *f)
 {
@@ -428,9 +436,13 @@ static zip_source_t *deflated_source(zip_t *za, struct libdeflate_compressor *c,
     if (p == NULL)
         return NULL;
     zip_error_init(&p->ze);
-    p->z = malloc(cap);
-    if (p->z != NULL)
-        p->zlen = libdeflate_deflate_compress(c, f->data, f->len, p->z, cap);
+    if (f->z.n > 0) {
+        p->z = f->z.p;
+        p->zlen = f->z.n;
+    } else if ((p->own = malloc(cap)) != NULL) {
+        p->z = p->own;
+        p->zlen = libdeflate_deflate_compress(c, f->data, f->len, p->own, cap);
+    }
     if (p->zlen > 0) {
         p->len = f->len;
         p->crc = (zip_uint32_t)libdeflate_crc32(0, f->data, f->len);
@@ -445,7 +457,7 @@ static zip_source_t *deflated_source(zip_t *za, struct libdeflate_compressor *c,
 static int zip_add_one(zip_t *za, struct libdeflate_compressor *c, const struct ofd_file *f,
                        time_t when)
 {
-    int stored = is_compressed_already(f->name) || f->len < OFD_DEFLATE_MIN;
+    int stored = f->z.n == 0 && (is_compressed_already(f->name) || f->len < OFD_DEFLATE_MIN);
     zip_source_t *s =
         stored ? zip_source_buffer(za, f->data, f->len, 0) : deflated_source(za, c, f);
     zip_int64_t idx;

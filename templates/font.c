@@ -356,15 +356,36 @@ static void put16(unsigned char *p, unsigned v)
     p[1] = (unsigned char)v;
 }
 
-/*
- * A cmap with one (3,1) format-4 subtable: one segment per character, mapping
- * U+E000+i to gids[i] through idDelta, and the closing 0xFFFF segment.
- */
-static hb_blob_t *cmap_build(const hb_codepoint_t *gids, size_t n)
+static void put32(unsigned char *p, uint32_t v)
 {
-    size_t segs = n + 1, sublen = 16 + 8 * segs, len = 12 + sublen;
+    put16(p, (unsigned)(v >> 16));
+    put16(p + 2, (unsigned)v);
+}
+
+/* How many of the n ascending codes are below U+FFFF. */
+static size_t below_ffff(const uint32_t *codes, size_t n)
+{
+    size_t k = 0;
+
+    while (k < n && codes[k] < 0xFFFF)
+        k++;
+    return k;
+}
+
+/*
+ * A cmap mapping codes[i] to gids[i] for n ascending codes: a (3,1) format-4
+ * subtable of those below U+FFFF (one segment each, through idDelta, and the
+ * closing 0xFFFF segment) and, when any is above the BMP, a (3,10)
+ * format-12 subtable of all of them (one group each).
+ */
+static hb_blob_t *cmap_build(const uint32_t *codes, const hb_codepoint_t *gids, size_t n)
+{
+    size_t bmp = below_ffff(codes, n);
+    int wide = bmp < n;
+    size_t segs = bmp + 1, sublen = 16 + 8 * segs, head = wide ? 20 : 12;
+    size_t len12 = wide ? 16 + 12 * n : 0, len = head + sublen + len12;
     unsigned char *t = calloc(1, len);
-    unsigned char *s, *end, *start, *delta;
+    unsigned char *s, *end, *start, *delta, *g;
     unsigned search = 1, selector = 0;
 
     if (t == NULL)
@@ -373,11 +394,16 @@ static hb_blob_t *cmap_build(const hb_codepoint_t *gids, size_t n)
         search *= 2;
         selector++;
     }
-    put16(t + 2, 1);   /* numTables */
-    put16(t + 4, 3);   /* platform Windows */
-    put16(t + 6, 1);   /* Unicode BMP */
-    put16(t + 10, 12); /* subtable offset (low half of a 32-bit field) */
-    s = t + 12;
+    put16(t + 2, wide ? 2 : 1); /* numTables */
+    put16(t + 4, 3);            /* platform Windows */
+    put16(t + 6, 1);            /* Unicode BMP */
+    put32(t + 8, (uint32_t)head);
+    if (wide) {
+        put16(t + 12, 3);  /* platform Windows */
+        put16(t + 14, 10); /* Unicode full repertoire */
+        put32(t + 16, (uint32_t)(head + sublen));
+    }
+    s = t + head;
     put16(s, 4);                      /* format */
     put16(s + 2, (unsigned)sublen);   /* length */
     put16(s + 6, (unsigned)segs * 2); /* segCountX2 */
@@ -387,16 +413,69 @@ static hb_blob_t *cmap_build(const hb_codepoint_t *gids, size_t n)
     end = s + 14;
     start = end + 2 * segs + 2;
     delta = start + 2 * segs;
-    for (size_t i = 0; i < n; i++) {
-        unsigned pua = 0xE000 + (unsigned)i;
-        put16(end + 2 * i, pua);
-        put16(start + 2 * i, pua);
-        put16(delta + 2 * i, (unsigned)((gids[i] - pua) & 0xFFFF));
+    for (size_t i = 0; i < bmp; i++) {
+        put16(end + 2 * i, (unsigned)codes[i]);
+        put16(start + 2 * i, (unsigned)codes[i]);
+        put16(delta + 2 * i, (unsigned)((gids[i] - codes[i]) & 0xFFFF));
     }
-    put16(end + 2 * n, 0xFFFF);
-    put16(start + 2 * n, 0xFFFF);
-    put16(delta + 2 * n, 1);
+    put16(end + 2 * bmp, 0xFFFF);
+    put16(start + 2 * bmp, 0xFFFF);
+    put16(delta + 2 * bmp, 1);
+    g = s + sublen;
+    if (wide) {
+        put16(g, 12); /* format */
+        put32(g + 4, (uint32_t)len12);
+        put32(g + 12, (uint32_t)n);
+        for (size_t i = 0; i < n; i++) {
+            put32(g + 16 + 12 * i, codes[i]);
+            put32(g + 20 + 12 * i, codes[i]);
+            put32(g + 24 + 12 * i, gids[i]);
+        }
+    }
     return hb_blob_create_or_fail((const char *)t, (unsigned)len, HB_MEMORY_MODE_READONLY, t, free);
+}
+
+/* A code point and its glyph in a pack, for the Unicode cmap's order. */
+struct cp_gid {
+    uint32_t cp;
+    hb_codepoint_t gid;
+};
+
+static int cp_gid_cmp(const void *a, const void *b)
+{
+    uint32_t x = ((const struct cp_gid *)a)->cp, y = ((const struct cp_gid *)b)->cp;
+
+    return (x > y) - (x < y);
+}
+
+/*
+ * The pack's cmap: code i is U+E000+i (the PDF's, see the top of font.h), or,
+ * with unicode, each of cps[i] itself (sorted here: a pack lists the base's
+ * characters first).
+ */
+static hb_blob_t *pack_cmap(const uint32_t *cps, const hb_codepoint_t *gids, size_t n, int unicode)
+{
+    struct cp_gid *pairs = malloc(n * sizeof(*pairs));
+    uint32_t *codes = malloc(n * sizeof(*codes));
+    hb_codepoint_t *order = malloc(n * sizeof(*order));
+    hb_blob_t *cmap = NULL;
+
+    if (pairs == NULL || codes == NULL || order == NULL)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        pairs[i] = (struct cp_gid){unicode ? cps[i] : 0xE000 + (uint32_t)i, gids[i]};
+    if (unicode)
+        qsort(pairs, n, sizeof(*pairs), cp_gid_cmp);
+    for (size_t i = 0; i < n; i++) {
+        codes[i] = pairs[i].cp;
+        order[i] = pairs[i].gid;
+    }
+    cmap = cmap_build(codes, order, n);
+out:
+    free(pairs);
+    free(codes);
+    free(order);
+    return cmap;
 }
 
 static hb_subset_input_t *subset_input(const struct font_face *f, const uint32_t *cps, size_t n)
@@ -417,9 +496,9 @@ static hb_subset_input_t *subset_input(const struct font_face *f, const uint32_t
     return in;
 }
 
-/* A new face of the subset's kept tables plus cmap, serialised and compressed. */
+/* A new face of the subset's kept tables plus cmap, serialised and compressed (and kept). */
 static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, const struct font_base *base,
-                        struct font_pack *out)
+                        int keep, struct font_pack *out)
 {
     int rc = 0;
     hb_face_t *builder = hb_face_builder_create();
@@ -447,6 +526,8 @@ static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, const struct
     if (rc != 0)
         goto out;
     out->ttflen = len;
+    if (keep)
+        out->file = hb_blob_reference(whole);
 out:
     hb_blob_destroy(whole);
     hb_face_destroy(builder);
@@ -538,8 +619,9 @@ int font_pack_build(const struct font_lib *lib, size_t face, const uint32_t *cps
     return font_pack_build_on(lib, face, NULL, cps, n, level, out);
 }
 
-int font_pack_build_on(const struct font_lib *lib, size_t face, const struct font_base *base,
-                       const uint32_t *cps, size_t n, int level, struct font_pack *out)
+/* font_pack_build_on, or font_pack_build_unicode when unicode is 1. */
+static int pack_build(const struct font_lib *lib, size_t face, const struct font_base *base,
+                      const uint32_t *cps, size_t n, int level, int unicode, struct font_pack *out)
 {
     int rc = 0;
     hb_codepoint_t *gids = NULL;
@@ -564,7 +646,7 @@ int font_pack_build_on(const struct font_lib *lib, size_t face, const struct fon
         out->gids[i] = (uint16_t)gids[i];
         out->widths[i] = (uint16_t)font_lib_advance(lib, face, cps[i]);
     }
-    cmap = cmap_build(gids, n);
+    cmap = pack_cmap(cps, gids, n, unicode);
     if (cmap == NULL) {
         rc = ENOMEM;
         goto out_free;
@@ -575,7 +657,7 @@ int font_pack_build_on(const struct font_lib *lib, size_t face, const struct fon
     for (size_t i = 0; base != NULL && i < base->n; i++)
         if (gids[i] != i + 1)
             base = NULL;
-    rc = face_rebuild(sub, cmap, level, base, out);
+    rc = face_rebuild(sub, cmap, level, base, unicode, out);
 out_free:
     hb_blob_destroy(cmap);
     hb_face_destroy(sub);
@@ -583,6 +665,24 @@ out_free:
     if (rc != 0)
         font_pack_free(out);
     return rc;
+}
+
+int font_pack_build_on(const struct font_lib *lib, size_t face, const struct font_base *base,
+                       const uint32_t *cps, size_t n, int level, struct font_pack *out)
+{
+    return pack_build(lib, face, base, cps, n, level, 0, out);
+}
+
+int font_pack_build_unicode(const struct font_lib *lib, size_t face, const struct font_base *base,
+                            const uint32_t *cps, size_t n, int level, struct font_pack *out)
+{
+    return pack_build(lib, face, base, cps, n, level, 1, out);
+}
+
+const unsigned char *font_pack_raw(const struct font_pack *p, size_t *len)
+{
+    *len = p->zlen > 6 ? p->zlen - 6 : 0;
+    return p->zlen > 6 ? p->zttf + 2 : NULL; /* past the zlib header; the Adler-32 left off */
 }
 
 int font_base_build(const struct font_lib *lib, size_t face, const uint32_t *cps, size_t n,
@@ -633,6 +733,7 @@ void font_pack_free(struct font_pack *p)
     free(p->gids);
     free(p->widths);
     free(p->zttf);
+    hb_blob_destroy(p->file);
     memset(p, 0, sizeof(*p));
 }
 

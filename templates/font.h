@@ -84,6 +84,7 @@ struct font_pack {
     unsigned char *zttf; /* owned; the subset font file, zlib-compressed */
     size_t zlen;         /* bytes at zttf */
     size_t ttflen;       /* bytes of the uncompressed font file */
+    hb_blob_t *file;     /* owned; that file itself: font_pack_build_unicode's packs, else NULL */
 };
 
 /*
@@ -178,6 +179,23 @@ void font_base_free(struct font_base *b);
  */
 int font_pack_build_on(const struct font_lib *lib, size_t face, const struct font_base *base,
                        const uint32_t *cps, size_t n, int level, struct font_pack *out);
+/*
+ * As font_pack_build_on, for a document that names its characters by Unicode
+ * (the OFD, whose readers map TextCode through the font's cmap): the subset's
+ * cmap maps each of cps to its glyph ((3,1) format 4 for the BMP, and (3,10)
+ * format 12 of all when any is above it), and the pack keeps the uncompressed
+ * file in out->file. Same returns.
+ */
+int font_pack_build_unicode(const struct font_lib *lib, size_t face, const struct font_base *base,
+                            const uint32_t *cps, size_t n, int level, struct font_pack *out);
+/*
+ * The raw deflate data (RFC 1951) inside a pack's zlib stream zttf: the
+ * stream without its 2-byte header and Adler-32, borrowed from p, of *len
+ * bytes (NULL and 0 for an empty pack). What a ZIP member of the file holds.
+ */
+const unsigned char *font_pack_raw(const struct font_pack *p, size_t *len);
+/* Position of cp in b's characters (binary search), or -1 when absent. */
+int font_base_find(const struct font_base *b, uint32_t cp);
 /* font_base.c: keeps glyf (len bytes) and its compressed run in b; 0 or ENOMEM/EIO. */
 int font_base_prepare(struct font_base *b, const unsigned char *glyf, size_t len);
 /* font_base.c: the zlib stream of a font file ttf built on b; 0, 1 (b does not fit it:

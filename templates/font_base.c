@@ -137,6 +137,22 @@ out:
     return rc;
 }
 
+int font_base_find(const struct font_base *b, uint32_t cp)
+{
+    size_t lo = 0, hi = b->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->cps[mid] == cp)
+            return (int)mid;
+        if (b->cps[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 void font_base_free(struct font_base *b)
 {
     if (b == NULL)

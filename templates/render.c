@@ -111,22 +111,6 @@ static int collect_dynamic(struct doc *d, struct dyn_char *out, size_t *nout)
     return 0;
 }
 
-/* Position of cp in a base, or -1. */
-static int base_find(const struct font_base *b, uint32_t cp)
-{
-    size_t lo = 0, hi = b->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (b->cps[mid] == cp)
-            return (int)mid;
-        if (b->cps[mid] < cp)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
-}
-
 static int build_dynamic(struct doc *d)
 {
     size_t cap = (FIELD_COUNT + d->job.t->nitems + 1) * TMPL_MAX_FIELD + FONT_MAX_CODES;
@@ -147,7 +131,7 @@ static int build_dynamic(struct doc *d)
             memcpy(cps, base->cps, k * sizeof(*cps));
         for (size_t i = 0; i < n; i++)
             if (dc[i].face == f && (i == 0 || dc[i].cp != dc[i - 1].cp) &&
-                base_find(base, dc[i].cp) < 0)
+                font_base_find(base, dc[i].cp) < 0)
                 cps[k++] = dc[i].cp;
         if (k == 0)
             continue;
@@ -203,7 +187,7 @@ static struct glyph glyph_of(const struct doc *d, uint32_t cp)
     uint16_t code = 0;
 
     for (size_t f = 0; f < d->job.t->fonts.nfaces && g.font == NULL; f++) {
-        int i = base_find(&d->job.t->bases[f], cp);
+        int i = font_base_find(&d->job.t->bases[f], cp);
         if (i < 0)
             i = font_pack_find(&d->dyn[f], cp);
         if (i >= 0) {

@@ -45,7 +45,7 @@ struct odoc {
     struct tmpl_job job;                                  /* template, fields, message buffer */
     hb_set_t *used[FONT_MAX_FACES];                       /* owned; characters drawn per face */
     int slot[FONT_MAX_FACES];                             /* index in fonts, -1 when not embedded */
-    hb_blob_t *ttf[FONT_MAX_FACES];                       /* owned; the subsets */
+    struct font_pack packs[FONT_MAX_FACES];               /* owned; the subsets, Unicode cmaps */
     struct ofd_font fonts[FONT_MAX_FACES];                /* the embedded fonts */
     char font_names[FONT_MAX_FACES][FONT_MAX_PSNAME + 8]; /* their FontNames, unique */
     size_t nfonts;                                        /* entries in fonts */
@@ -409,46 +409,73 @@ static void name_font(struct odoc *d, size_t f)
     size_t k = d->nfonts;
     char *name = d->font_names[k];
     unsigned len = 0;
-    const char *data = hb_blob_get_data(d->ttf[f], &len);
+    const char *data = hb_blob_get_data(d->packs[f].file, &len);
+    size_t zlen = 0;
+    const unsigned char *z = font_pack_raw(&d->packs[f], &zlen);
 
     snprintf(name, sizeof d->font_names[k], "%s", ps);
     for (size_t i = 0; i < k; i++)
         if (strcmp(d->font_names[i], ps) == 0)
             snprintf(name, sizeof d->font_names[k], "%s-%zu", ps, k + 1);
-    d->fonts[k] = (struct ofd_font){name, NULL, {(const unsigned char *)data, len}};
+    d->fonts[k] = (struct ofd_font){name, NULL, {(const unsigned char *)data, len}, {z, zlen}};
     d->slot[f] = (int)k;
     d->nfonts++;
 }
 
-/* A HarfBuzz subset of each face with the characters drawn in it; faces unused get none. */
+/*
+ * The pack of face f for the characters drawn in it: the base's characters
+ * first, as the PDF's packs (render.c), then the others ascending. cps has
+ * room for the base and every character drawn.
+ */
+static int make_pack(struct odoc *d, size_t f, uint32_t *cps)
+{
+    const struct font_lib *lib = &d->job.t->fonts;
+    const struct font_base *base = &d->job.t->bases[f];
+    hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+    size_t k = base->n;
+    int rc;
+
+    if (k > 0)
+        memcpy(cps, base->cps, k * sizeof(*cps));
+    while (hb_set_next(d->used[f], &cp))
+        if (font_base_find(base, cp) < 0)
+            cps[k++] = cp;
+    rc = font_pack_build_unicode(lib, f, base, cps, k, TMPL_DEFLATE_LEVEL, &d->packs[f]);
+    if (rc == E2BIG) {
+        jp_errf(d->job.err, d->job.errlen, "fields: too many distinct characters");
+        rc = TMPL_EFIELD;
+    } else if (rc != 0) {
+        jp_errf(d->job.err, d->job.errlen, "%s: cannot subset", lib->faces[f].path);
+        rc = rc == ENOMEM ? ENOMEM : TMPL_EFONT;
+    }
+    return rc;
+}
+
+/* A pack of each face with the characters drawn in it; faces unused get none. */
 static int make_fonts(struct odoc *d)
 {
     const struct font_lib *lib = &d->job.t->fonts;
+    size_t cap = 1;
+    uint32_t *cps = NULL;
+    int rc = 0;
 
-    for (size_t f = 0; f < lib->nfaces; f++) {
-        hb_subset_input_t *in;
-        hb_face_t *sub;
-
+    for (size_t f = 0; f < lib->nfaces; f++)
+        cap += d->job.t->bases[f].n + hb_set_get_population(d->used[f]);
+    cps = malloc(cap * sizeof(*cps));
+    if (cps == NULL)
+        return ENOMEM;
+    for (size_t f = 0; f < lib->nfaces && rc == 0; f++) {
         d->slot[f] = -1;
         if (hb_set_is_empty(d->used[f]))
             continue;
-        in = hb_subset_input_create_or_fail();
-        if (in == NULL)
-            return ENOMEM;
-        hb_set_union(hb_subset_input_unicode_set(in), d->used[f]);
-        sub = font_lib_subset(lib, f, in); /* never on the shared face: see font.h */
-        hb_subset_input_destroy(in);
-        d->ttf[f] = sub != NULL ? hb_face_reference_blob(sub) : NULL;
-        hb_face_destroy(sub);
-        if (d->ttf[f] == NULL || hb_blob_get_length(d->ttf[f]) == 0) {
-            jp_errf(d->job.err, d->job.errlen, "%s: cannot subset", lib->faces[f].path);
-            return TMPL_EFONT;
-        }
-        name_font(d, f);
+        rc = make_pack(d, f, cps);
+        if (rc == 0)
+            name_font(d, f);
     }
-    for (size_t i = 0; i < d->ntexts; i++)
+    for (size_t i = 0; i < d->ntexts && rc == 0; i++)
         d->texts[i].font = (size_t)d->slot[d->texts[i].font];
-    return 0;
+    free(cps);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ page */
@@ -494,7 +521,7 @@ static void odoc_free(struct odoc *d)
         return;
     for (size_t f = 0; f < FONT_MAX_FACES; f++) {
         hb_set_destroy(d->used[f]);
-        hb_blob_destroy(d->ttf[f]);
+        font_pack_free(&d->packs[f]);
     }
     for (size_t i = 0; i < d->ntexts; i++) {
         free((char *)d->texts[i].text);

@@ -208,7 +208,8 @@ struct fixture {
     keys_sm2_t *keys;
     struct font font, rare_font;
     struct jp_buf seal_png, other_png, photo_png, seal, pkg;
-    struct jp_buf legacy; /* the same document with Seal.esl beside SignedValue.dat (ofdrw's) */
+    struct jp_buf legacy;  /* the same document with Seal.esl beside SignedValue.dat (ofdrw's) */
+    struct jp_span rare_z; /* the rare font given already deflated to ofd_write, or {NULL, 0} */
 };
 
 static void make_seal(struct fixture *fx)
@@ -235,8 +236,8 @@ static void make_doc(struct fixture *fx, struct jp_buf *out, int *calls, int rar
     static struct ofd_rect qr[2000], frame[2];
     static const unsigned char blue[3] = {40, 80, 160};
     struct ofd_font fonts[2] = {
-        {"AR PL UMing CN", "AR PL UMing", {fx->font.ttf.data, fx->font.ttf.len}},
-        {"HanaMinB", "HanaMinB", {fx->rare_font.ttf.data, fx->rare_font.ttf.len}},
+        {"AR PL UMing CN", "AR PL UMing", {fx->font.ttf.data, fx->font.ttf.len}, {NULL, 0}},
+        {"HanaMinB", "HanaMinB", {fx->rare_font.ttf.data, fx->rare_font.ttf.len}, fx->rare_z},
     };
     struct ofd_text texts[5] = {
         {0, 6, 20, 40, title, dx[0], 0, {0, 0, 0}},
@@ -528,6 +529,90 @@ static void test_raw_flip(const struct fixture *fx)
     jp_buf_free(&t);
 }
 
+/* Raw deflate (RFC 1951) of in at zlib's level 9, so not what ofd_write's libdeflate makes;
+ * *out is malloc'ed (NULL and 0 when zlib failed). */
+static void raw_deflate(const struct jp_buf *in, unsigned char **out, size_t *outlen)
+{
+    z_stream z;
+    uLong cap;
+
+    memset(&z, 0, sizeof z);
+    *out = NULL, *outlen = 0;
+    CHECK_INT(deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    cap = deflateBound(&z, (uLong)in->len);
+    *out = malloc(cap);
+    CHECK(*out != NULL);
+    z.next_in = in->data;
+    z.avail_in = (uInt)in->len;
+    z.next_out = *out;
+    z.avail_out = (uInt)cap;
+    if (*out != NULL)
+        CHECK_INT(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *outlen = z.total_out;
+    deflateEnd(&z);
+}
+
+/* 1 when member i of za, as stored (flags ZIP_FL_COMPRESSED) or unpacked (0), is the len
+ * bytes at want. */
+static int member_is(zip_t *za, zip_uint64_t i, zip_flags_t flags, const unsigned char *want,
+                     size_t len)
+{
+    zip_file_t *f = zip_fopen_index(za, i, flags);
+    unsigned char *got = malloc(len + 1);
+    zip_int64_t n = f != NULL && got != NULL ? zip_fread(f, got, len + 1) : -1;
+    int same = n == (zip_int64_t)len && memcmp(got, want, len) == 0;
+
+    if (f != NULL)
+        zip_fclose(f);
+    free(got);
+    return same;
+}
+
+/*
+ * A font given already deflated (ofd_font.z, as issuance gives its packs) is
+ * its ZIP member as it is: the member holds exactly those bytes, unpacks
+ * (CRC-32 checked) to the font file, and the package is intact.
+ */
+static void test_predeflated(struct fixture *fx)
+{
+    struct jp_buf pkg;
+    unsigned char *z = NULL;
+    size_t zlen = 0;
+    char reason[256] = "";
+    zip_error_t ze;
+    zip_source_t *src;
+    zip_t *za = NULL;
+    int calls = 0, found = 0;
+
+    raw_deflate(&fx->rare_font.ttf, &z, &zlen);
+    fx->rare_z = (struct jp_span){z, zlen};
+    make_doc(fx, &pkg, &calls, 1, 0);
+    fx->rare_z = (struct jp_span){NULL, 0};
+    CHECK_INT(verdict(fx->keys, &pkg, reason, sizeof reason), OFD_INTACT);
+    zip_error_init(&ze);
+    src = zip_source_buffer_create(pkg.data, pkg.len, 0, &ze);
+    if (src != NULL && (za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL)
+        zip_source_free(src);
+    CHECK(za != NULL);
+    for (zip_int64_t i = 0; za != NULL && i < zip_get_num_entries(za, 0); i++) {
+        zip_stat_t st;
+        if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) != 0 ||
+            strncmp(st.name, "Doc_0/Res/font_", 15) != 0 || st.size != fx->rare_font.ttf.len)
+            continue;
+        found = 1;
+        CHECK_INT((int)st.comp_method, ZIP_CM_DEFLATE);
+        CHECK_INT((long)st.comp_size, (long)zlen);
+        CHECK(member_is(za, (zip_uint64_t)i, ZIP_FL_COMPRESSED, z, zlen));
+        CHECK(member_is(za, (zip_uint64_t)i, 0, fx->rare_font.ttf.data, fx->rare_font.ttf.len));
+    }
+    CHECK(found);
+    if (za != NULL)
+        zip_discard(za);
+    zip_error_fini(&ze);
+    jp_buf_free(&pkg);
+    free(z);
+}
+
 /* Verifies a checked-in package against the root pinned in sm2-root.sha256. */
 static enum ofd_verdict fixture_verdict(const char *file, const struct pinned *pin)
 {
@@ -624,6 +709,7 @@ int main(void)
     test_signature_byte(&fx);
     test_hostile(&fx);
     test_raw_flip(&fx);
+    test_predeflated(&fx);
     test_fixtures(&fx);
 
     hb_font_destroy(fx.font.hb);

@@ -328,7 +328,7 @@ static void make_pkg(const keys_sm2_t *k, const struct jp_buf *seal, const char 
 
     snprintf(text, sizeof text, "%s", no);
     make_font(&ttf, "0123456789X" AUTHORITY);
-    font = (struct ofd_font){"AR PL UMing CN", "AR PL UMing", {ttf.data, ttf.len}};
+    font = (struct ofd_font){"AR PL UMing CN", "AR PL UMing", {ttf.data, ttf.len}, {NULL, 0}};
     CHECK_INT(keys_sm2_cert_der(k, KEYS_SM2_SIGNER, &s.cert.p, &s.cert.n), 0);
     jp_buf_init(out, OFD_MAX_OUTPUT);
     CHECK_INT(ofd_write(&doc, &stamp, out, err, sizeof err), 0);

@@ -25,6 +25,8 @@
 #include "util.h"
 #include "ofd_lib.h"
 
+#include <dirent.h>
+#include <hb.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -336,6 +338,63 @@ static void test_issued(void)
 }
 
 /* One byte of the issued package changed inside Content.xml's compressed data: refused. */
+/*
+ * 1 when one of the font files in directory fonts maps cp through its cmap
+ * to a glyph with an outline (readers draw TextCode through the cmap).
+ */
+static int fonts_draw(const char *fonts, uint32_t cp)
+{
+    char path[512];
+    struct dirent *e;
+    DIR *dp = opendir(fonts);
+    int found = 0;
+
+    while (dp != NULL && !found && (e = readdir(dp)) != NULL) {
+        unsigned char *data = NULL;
+        size_t len = 0;
+        hb_codepoint_t gid = 0;
+        hb_glyph_extents_t ext = {0};
+        if (e->d_name[0] == '.' ||
+            snprintf(path, sizeof path, "%s/%s", fonts, e->d_name) >= (int)sizeof path ||
+            jp_read_file(path, 16u << 20, &data, &len) != 0)
+            continue;
+        hb_blob_t *blob =
+            hb_blob_create((const char *)data, (unsigned)len, HB_MEMORY_MODE_READONLY, NULL, NULL);
+        hb_face_t *face = hb_face_create(blob, 0);
+        hb_font_t *font = hb_font_create(face);
+        found = hb_font_get_nominal_glyph(font, cp, &gid) && gid != 0 &&
+                hb_font_get_glyph_extents(font, gid, &ext) && ext.width != 0;
+        hb_font_destroy(font);
+        hb_face_destroy(face);
+        hb_blob_destroy(blob);
+        free(data);
+    }
+    if (dp != NULL)
+        closedir(dp);
+    return found;
+}
+
+/*
+ * Each character of every issued holder's name, 𠮷 (from HanaMin B, above
+ * the BMP) too, is drawn by one of its package's embedded fonts.
+ */
+static void test_fonts_cover(void)
+{
+    char file[256], fonts[256];
+
+    for (int i = 0; i < NLINES; i++) {
+        const unsigned char *p = (const unsigned char *)names[i];
+        size_t n = strlen(names[i]), used;
+        uint32_t cp;
+        snprintf(file, sizeof file, "%s/%d.ofd", dir, i);
+        snprintf(fonts, sizeof fonts, "%s/fonts-%d", dir, i);
+        CHECK_INT(sh("unzip -q -o -j '%s' 'Doc_0/Res/font_*' -d '%s'", file, fonts), 0);
+        for (; n > 0 && (used = jp_utf8_decode(p, n, &cp)) > 0; p += used, n -= used)
+            CHECK(fonts_draw(fonts, cp));
+        CHECK(n == 0);
+    }
+}
+
 static void test_tampered(void)
 {
     char file[256], bad[256];
@@ -541,6 +600,7 @@ int main(void)
     issue(home, in, NLINES, nos, err);
     CHECK_INT(sh("grep -q 'no SM2 keys' %s", err), 1);
     test_issued();
+    test_fonts_cover();
     test_photo_once();
     test_tampered();
     test_command();
