@@ -66,6 +66,13 @@ start_daemon() {
     done
     [ -n "$PORT" ] && ok || bad "$* did not start: $(cat "$log")"
 }
+# citizen_id DIGITS: the GB 11643 citizen ID number of its first 17 digits (check character added).
+citizen_id() {
+    local d=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) sum=0 i
+    local checks=(1 0 X 9 8 7 6 5 4 3 2)
+    for i in $(seq 0 16); do sum=$((sum + ${d:$i:1} * ${w[$i]})); done
+    echo "$d${checks[$((sum % 11))]}"
+}
 # set_tsa HOME URL: the home's tsa_url (what init --tsa-url writes).
 set_tsa() {
     python3 - "$1/config.json" "$2" <<'PY'

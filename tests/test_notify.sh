@@ -16,12 +16,6 @@ GW=$WORK/gw
 mkdir -p "$GW"
 tr() { "$BIN/jianpei-training" --home "$H" "$@"; }
 
-citizen_id() {
-    local d=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) sum=0 i
-    local checks=(1 0 X 9 8 7 6 5 4 3 2)
-    for i in $(seq 0 16); do sum=$((sum + ${d:$i:1} * ${w[$i]})); done
-    echo "$d${checks[$((sum % 11))]}"
-}
 count() { grep -c "$@" 2>/dev/null || true; }
 
 SHORT=$(citizen_id 44010319900110013)

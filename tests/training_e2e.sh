@@ -14,14 +14,6 @@ NAME=training_e2e
 . "$(dirname "$0")/e2e_lib.sh"
 tr() { "$BIN/jianpei-training" --home "$H" "$@"; }
 
-# A GB 11643 citizen ID number from its first 17 digits.
-citizen_id() {
-    local d=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) sum=0 i
-    local checks=(1 0 X 9 8 7 6 5 4 3 2)
-    for i in $(seq 0 16); do sum=$((sum + ${d:$i:1} * ${w[$i]})); done
-    echo "$d${checks[$((sum % 11))]}"
-}
-
 expect 0 iss init --authority 广东省住房和城乡建设厅 --authority-uscc 11440000MB2C12345J \
     --public-url http://127.0.0.1:8080
 
