@@ -12,7 +12,6 @@
  */
 #include "verifier_int.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,15 +24,12 @@ struct vf_lookup_slot {
 
 int vf_lookup_cache_init(struct vf_lookup_cache *c, size_t nslots)
 {
-    c->nslots = nslots;
-    c->slots = nslots > 0 ? calloc(nslots, sizeof(*c->slots)) : NULL;
-    if (nslots > 0 && c->slots == NULL)
-        return ENOMEM;
-    for (size_t i = 0; i < VF_LOOKUP_CACHE_STRIPES; i++)
-        pthread_mutex_init(&c->mu[i], NULL);
+    int rc = vf_slots_init(&c->t, nslots, sizeof(struct vf_lookup_slot));
+
+    if (rc != 0)
+        return rc;
     atomic_store(&c->hits, 0);
     atomic_store(&c->misses, 0);
-    c->ready = 1;
     return 0;
 }
 
@@ -46,18 +42,18 @@ static void slot_data_free(unsigned char *data, size_t len)
     free(data);
 }
 
+/* vf_slots_free's release of one slot: its copy, wiped. */
+static void slot_release(void *slot)
+{
+    struct vf_lookup_slot *s = slot;
+
+    slot_data_free(s->data, s->reclen + s->anslen);
+}
+
 void vf_lookup_cache_free(struct vf_lookup_cache *c)
 {
-    if (c == NULL || !c->ready)
-        return;
-    for (size_t i = 0; i < c->nslots; i++)
-        slot_data_free(c->slots[i].data, c->slots[i].reclen + c->slots[i].anslen);
-    for (size_t i = 0; i < VF_LOOKUP_CACHE_STRIPES; i++)
-        pthread_mutex_destroy(&c->mu[i]);
-    free(c->slots);
-    c->slots = NULL;
-    c->nslots = 0;
-    c->ready = 0;
+    if (c != NULL)
+        vf_slots_free(&c->t, slot_release);
 }
 
 /* FNV-1a over the number's 18 characters, modulo the slots. */
@@ -67,7 +63,7 @@ static size_t slot_of(const struct vf_lookup_cache *c, const char *no)
 
     for (size_t i = 0; i < STORE_CERT_NO_LEN; i++)
         h = (h ^ (unsigned char)no[i]) * 0x100000001b3u;
-    return (size_t)(h % c->nslots);
+    return (size_t)(h % c->t.nslots);
 }
 
 /*
@@ -78,22 +74,19 @@ static size_t slot_of(const struct vf_lookup_cache *c, const char *no)
 static int cache_get(struct vf_lookup_cache *c, const char *no, const void *rec, size_t reclen,
                      struct jp_buf *b)
 {
-    struct vf_lookup_slot *s;
-    pthread_mutex_t *mu;
+    const struct vf_lookup_slot *s;
     size_t i;
     int hit;
 
-    if (c->nslots == 0)
+    if (c->t.nslots == 0)
         return 0;
     i = slot_of(c, no);
-    s = &c->slots[i];
-    mu = &c->mu[i % VF_LOOKUP_CACHE_STRIPES];
-    pthread_mutex_lock(mu);
+    s = vf_slots_lock(&c->t, i);
     hit = s->data != NULL && memcmp(s->no, no, STORE_CERT_NO_LEN) == 0 && s->reclen == reclen &&
           memcmp(s->data, rec, reclen) == 0;
     if (hit && jp_buf_append(b, s->data + reclen, s->anslen) != 0)
         hit = 0;
-    pthread_mutex_unlock(mu);
+    vf_slots_unlock(&c->t, i);
     atomic_fetch_add(hit ? &c->hits : &c->misses, 1);
     return hit;
 }
@@ -104,10 +97,9 @@ static void cache_put(struct vf_lookup_cache *c, const char *no, const void *rec
 {
     struct vf_lookup_slot *s, old;
     unsigned char *data;
-    pthread_mutex_t *mu;
     size_t i;
 
-    if (c->nslots == 0 || reclen > VF_LOOKUP_REC_MAX || anslen > VF_LOOKUP_ANSWER_MAX)
+    if (c->t.nslots == 0 || reclen > VF_LOOKUP_REC_MAX || anslen > VF_LOOKUP_ANSWER_MAX)
         return;
     data = malloc(reclen + anslen);
     if (data == NULL)
@@ -115,16 +107,14 @@ static void cache_put(struct vf_lookup_cache *c, const char *no, const void *rec
     memcpy(data, rec, reclen);
     memcpy(data + reclen, ans, anslen);
     i = slot_of(c, no);
-    s = &c->slots[i];
-    mu = &c->mu[i % VF_LOOKUP_CACHE_STRIPES];
-    pthread_mutex_lock(mu);
+    s = vf_slots_lock(&c->t, i);
     old = *s;
     memcpy(s->no, no, STORE_CERT_NO_LEN);
     s->no[STORE_CERT_NO_LEN] = '\0';
     s->data = data;
     s->reclen = reclen;
     s->anslen = anslen;
-    pthread_mutex_unlock(mu);
+    vf_slots_unlock(&c->t, i);
     slot_data_free(old.data, old.reclen + old.anslen);
 }
 

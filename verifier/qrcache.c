@@ -10,8 +10,6 @@
  */
 #include "verifier_int.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/sha.h>
@@ -24,29 +22,20 @@ struct vf_qrslot {
 
 int vf_qrcache_init(struct vf_qrcache *c, size_t nslots)
 {
-    c->nslots = nslots;
-    c->slots = nslots > 0 ? calloc(nslots, sizeof(*c->slots)) : NULL;
-    if (nslots > 0 && c->slots == NULL)
-        return ENOMEM;
-    for (size_t i = 0; i < VF_QRCACHE_STRIPES; i++)
-        pthread_mutex_init(&c->mu[i], NULL);
+    int rc = vf_slots_init(&c->t, nslots, sizeof(struct vf_qrslot));
+
+    if (rc != 0)
+        return rc;
     atomic_store(&c->gen, 1);
     atomic_store(&c->hits, 0);
     atomic_store(&c->stored, 0);
-    c->ready = 1;
     return 0;
 }
 
 void vf_qrcache_free(struct vf_qrcache *c)
 {
-    if (c == NULL || !c->ready)
-        return;
-    for (size_t i = 0; i < VF_QRCACHE_STRIPES; i++)
-        pthread_mutex_destroy(&c->mu[i]);
-    c->nslots = 0;
-    c->ready = 0;
-    free(c->slots);
-    c->slots = NULL;
+    if (c != NULL)
+        vf_slots_free(&c->t, NULL); /* a slot owns nothing */
 }
 
 void vf_qrcache_invalidate(struct vf_qrcache *c)
@@ -58,25 +47,24 @@ static size_t slot_of(const struct vf_qrcache *c, const unsigned char key[SHA256
 {
     size_t i = (size_t)key[0] | (size_t)key[1] << 8 | (size_t)key[2] << 16 | (size_t)key[3] << 24;
 
-    return i % c->nslots;
+    return i % c->t.nslots;
 }
 
 int vf_qrcache_get(struct vf_qrcache *c, const unsigned char key[32], struct verifier_qr *out)
 {
+    const struct vf_qrslot *s;
     size_t i;
-    pthread_mutex_t *mu;
     uint64_t gen = atomic_load(&c->gen);
     int hit;
 
-    if (c->nslots == 0)
+    if (c->t.nslots == 0)
         return 0;
     i = slot_of(c, key);
-    mu = &c->mu[i % VF_QRCACHE_STRIPES];
-    pthread_mutex_lock(mu);
-    hit = c->slots[i].gen == gen && memcmp(c->slots[i].key, key, SHA256_DIGEST_LENGTH) == 0;
+    s = vf_slots_lock(&c->t, i);
+    hit = s->gen == gen && memcmp(s->key, key, SHA256_DIGEST_LENGTH) == 0;
     if (hit)
-        *out = c->slots[i].qr;
-    pthread_mutex_unlock(mu);
+        *out = s->qr;
+    vf_slots_unlock(&c->t, i);
     if (hit)
         atomic_fetch_add(&c->hits, 1);
     return hit;
@@ -85,16 +73,15 @@ int vf_qrcache_get(struct vf_qrcache *c, const unsigned char key[32], struct ver
 void vf_qrcache_put(struct vf_qrcache *c, const unsigned char key[32], uint64_t gen,
                     const struct verifier_qr *qr)
 {
+    struct vf_qrslot *s;
     size_t i;
-    pthread_mutex_t *mu;
 
-    if (c->nslots == 0)
+    if (c->t.nslots == 0)
         return;
     i = slot_of(c, key);
-    mu = &c->mu[i % VF_QRCACHE_STRIPES];
-    pthread_mutex_lock(mu);
-    memcpy(c->slots[i].key, key, SHA256_DIGEST_LENGTH);
-    c->slots[i].gen = gen;
-    c->slots[i].qr = *qr;
-    pthread_mutex_unlock(mu);
+    s = vf_slots_lock(&c->t, i);
+    memcpy(s->key, key, SHA256_DIGEST_LENGTH);
+    s->gen = gen;
+    s->qr = *qr;
+    vf_slots_unlock(&c->t, i);
 }

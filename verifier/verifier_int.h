@@ -249,18 +249,43 @@ int vf_qr_is_stored(const char *path, const struct store_cert *cert);
  */
 int vf_qr_check_stored(const keys_trust_t *trust, const char *path, struct verifier_qr *out);
 
+/*
+ * A fixed table of nslots equal slots, zeroed at init, slot i guarded by the
+ * lock mu[i % VF_SLOTS_STRIPES] (slots.c); the QR and lookup caches below are
+ * built on it. Not thread-safe to init or free; lock/unlock are.
+ */
+#define VF_SLOTS_STRIPES 64
+struct vf_slots {
+    void *slots;                          /* owned; nslots slots of size bytes, NULL when off */
+    size_t size;                          /* bytes of one slot */
+    size_t nslots;                        /* slots; 0 = off */
+    int ready;                            /* 1 between init and free */
+    pthread_mutex_t mu[VF_SLOTS_STRIPES]; /* slot i is guarded by mu[i % STRIPES] */
+};
+/*
+ * Sets up t with nslots zeroed slots of size bytes each (nslots 0: no table,
+ * the owner treats the cache as off). Returns 0 or ENOMEM (t not ready then,
+ * vf_slots_free a no-op).
+ */
+int vf_slots_init(struct vf_slots *t, size_t nslots, size_t size);
+/*
+ * Calls release (when not NULL) on every slot, so the owner frees what a slot
+ * owns, then frees the table and the locks. A no-op when t is NULL or not
+ * ready; no other thread may use t meanwhile.
+ */
+void vf_slots_free(struct vf_slots *t, void (*release)(void *slot));
+/* Locks the stripe of slot i (i < nslots) and returns slot i, valid until unlock. */
+void *vf_slots_lock(struct vf_slots *t, size_t i);
+/* Unlocks the stripe of slot i, locked by vf_slots_lock(t, i) in this thread. */
+void vf_slots_unlock(struct vf_slots *t, size_t i);
+
 /* Verdicts of QR texts already checked (qrcache.c). */
 #define VF_QRCACHE_SLOTS 8192 /* default entries (--qr-cache) */
-#define VF_QRCACHE_STRIPES 64
-struct vf_qrslot;
 struct vf_qrcache {
-    struct vf_qrslot *slots;                /* owned; nslots entries, NULL when off */
-    size_t nslots;                          /* entries; 0 = cache off */
-    int ready;                              /* 1 between init and free */
-    pthread_mutex_t mu[VF_QRCACHE_STRIPES]; /* slot i is guarded by mu[i % STRIPES] */
-    _Atomic uint64_t gen;                   /* current trust generation, from 1 */
-    _Atomic uint64_t hits;                  /* answers served from the cache */
-    _Atomic uint64_t stored;                /* checks of stored QR texts, no signature */
+    struct vf_slots t;       /* struct vf_qrslot entries; nslots 0 = cache off */
+    _Atomic uint64_t gen;    /* current trust generation, from 1 */
+    _Atomic uint64_t hits;   /* answers served from the cache */
+    _Atomic uint64_t stored; /* checks of stored QR texts, no signature */
 };
 /* Sets up a cache of nslots entries (0: off; get misses, put forgets). 0 or ENOMEM. */
 int vf_qrcache_init(struct vf_qrcache *c, size_t nslots);
@@ -279,17 +304,12 @@ void vf_qrcache_put(struct vf_qrcache *c, const unsigned char key[32], uint64_t 
  * answer was built from. Direct-mapped on the number, fixed slots.
  */
 #define VF_LOOKUP_CACHE_SLOTS 8192 /* entries kept, about 1 KB each when full */
-#define VF_LOOKUP_CACHE_STRIPES 64
 #define VF_LOOKUP_REC_MAX 4096    /* records longer than this are not kept */
 #define VF_LOOKUP_ANSWER_MAX 4096 /* nor answers longer than this */
-struct vf_lookup_slot;
 struct vf_lookup_cache {
-    struct vf_lookup_slot *slots;                /* owned; nslots entries, NULL when off */
-    size_t nslots;                               /* entries; 0 = cache off */
-    int ready;                                   /* 1 between init and free */
-    pthread_mutex_t mu[VF_LOOKUP_CACHE_STRIPES]; /* slot i is guarded by mu[i % STRIPES] */
-    _Atomic uint64_t hits;                       /* answers served from a slot */
-    _Atomic uint64_t misses;                     /* answers built (then kept) */
+    struct vf_slots t;       /* struct vf_lookup_slot entries; nslots 0 = cache off */
+    _Atomic uint64_t hits;   /* answers served from a slot */
+    _Atomic uint64_t misses; /* answers built (then kept) */
 };
 /* Sets up a cache of nslots entries (0: off, every answer built). 0 or ENOMEM. */
 int vf_lookup_cache_init(struct vf_lookup_cache *c, size_t nslots);
