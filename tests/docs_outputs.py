@@ -65,8 +65,9 @@ def claims(text):
 def run(body, build, src, tmp):
     """The block's standard output and error, run as described in the module's text."""
     body = "\n".join(l for l in body.split("\n") if not l.startswith("ctest "))
-    body = re.sub(r"(?<![\w/.-])build/", build.rstrip("/") + "/", body)
+    # /tmp/ first: the build folder itself may lie below /tmp (a CI clone in /tmp/ci-clone)
     body = body.replace("/tmp/", tmp + "/")
+    body = re.sub(r"(?<![\w/.-])build/", build.rstrip("/") + "/", body)
     p = subprocess.run(["bash", "-c", body], cwd=src, capture_output=True, text=True, timeout=300)
     return p.stdout + p.stderr
 
