@@ -141,15 +141,12 @@ int font_lib_advance(const struct font_lib *lib, size_t face, uint32_t cp);
  * font_own_face returns the set's copy of lib->faces[face], made on first use
  * (glyph ids as the shared face's), or NULL (ENOMEM, face out of range); it
  * belongs to the set: use it only while holding the set.
- * font_lib_subset is hb_subset_or_fail of face on a set taken and given
- * back: a new subset face the caller destroys, or NULL when HarfBuzz failed.
  */
 int font_pool_new(struct font_lib *lib);
 void font_pool_free(struct font_lib *lib);
 struct font_own *font_own_take(const struct font_lib *lib);
 void font_own_give(const struct font_lib *lib, struct font_own *o);
 hb_face_t *font_own_face(const struct font_lib *lib, struct font_own *o, size_t face);
-hb_face_t *font_lib_subset(const struct font_lib *lib, size_t face, const hb_subset_input_t *in);
 
 /*
  * Builds a pack of face holding the n distinct code points cps (n <=

@@ -114,13 +114,3 @@ hb_face_t *font_own_face(const struct font_lib *lib, struct font_own *o, size_t 
         o->faces[face] = copy_face(&lib->faces[face]);
     return o->faces[face];
 }
-
-hb_face_t *font_lib_subset(const struct font_lib *lib, size_t face, const hb_subset_input_t *in)
-{
-    struct font_own *o = font_own_take(lib);
-    hb_face_t *mine = o != NULL ? font_own_face(lib, o, face) : NULL;
-    hb_face_t *sub = mine != NULL ? hb_subset_or_fail(mine, in) : NULL;
-
-    font_own_give(lib, o);
-    return sub;
-}

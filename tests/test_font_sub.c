@@ -34,6 +34,17 @@ struct job {
     int same;              /* rounds whose subsets matched */
 };
 
+/* hb_subset_or_fail of face f on a set of copies taken and given back, as font.c's planner. */
+static hb_face_t *own_subset(const struct font_lib *lib, size_t f, const hb_subset_input_t *in)
+{
+    struct font_own *o = font_own_take(lib);
+    hb_face_t *mine = o != NULL ? font_own_face(lib, o, f) : NULL;
+    hb_face_t *sub = mine != NULL ? hb_subset_or_fail(mine, in) : NULL;
+
+    font_own_give(lib, o);
+    return sub;
+}
+
 /* The subset file of face f holding chars (only those in f), or NULL. */
 static hb_blob_t *subset_file(const struct font_lib *lib, size_t f, int shared)
 {
@@ -46,7 +57,7 @@ static hb_blob_t *subset_file(const struct font_lib *lib, size_t f, int shared)
     for (size_t i = 0; i < NCHARS; i++)
         if (font_lib_find(lib, chars[i]) == (int)f)
             hb_set_add(hb_subset_input_unicode_set(in), chars[i]);
-    sub = shared ? hb_subset_or_fail(lib->faces[f].face, in) : font_lib_subset(lib, f, in);
+    sub = shared ? hb_subset_or_fail(lib->faces[f].face, in) : own_subset(lib, f, in);
     if (sub != NULL)
         file = hb_face_reference_blob(sub);
     hb_face_destroy(sub);
