@@ -205,6 +205,15 @@ void jp_cleanse(void *p, size_t n);
  */
 void jp_free_secret(void *p, size_t n);
 
+struct libdeflate_compressor;
+/*
+ * The calling thread's libdeflate compressor for level (0..12), made on first
+ * use and kept until the thread ends, one per level (common/deflater.c); the
+ * caller uses it in this thread only and never frees it. NULL when out of
+ * memory or level is out of range.
+ */
+struct libdeflate_compressor *jp_deflater(int level);
+
 enum jp_log_level { JP_LOG_DEBUG, JP_LOG_INFO, JP_LOG_WARN, JP_LOG_ERROR };
 /* Minimum level written; default JP_LOG_INFO. */
 void jp_log_set_level(enum jp_log_level lvl);

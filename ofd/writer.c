@@ -477,12 +477,11 @@ static int zip_add_one(zip_t *za, struct libdeflate_compressor *c, const struct 
 
 static int zip_add_all(zip_t *za, const struct ofd_files *fs, time_t when)
 {
-    struct libdeflate_compressor *c = libdeflate_alloc_compressor(OFD_DEFLATE_LEVEL);
+    struct libdeflate_compressor *c = jp_deflater(OFD_DEFLATE_LEVEL); /* the thread's, kept */
     int rc = c != NULL ? 0 : ENOMEM;
 
     for (size_t i = 0; rc == 0 && i < fs->n; i++)
         rc = zip_add_one(za, c, &fs->f[i], when);
-    libdeflate_free_compressor(c);
     return rc;
 }
 

@@ -3,15 +3,15 @@
  * libdeflate. libharu 2.3.0 deflates each stream through zlib at level 6 with
  * a fresh 256 KB state (allocated, cleared, freed) per stream, ten streams a
  * certificate: zlib was a quarter of issuance CPU. Here the document's Flate
- * streams are compressed just before it is saved, in one call each, with a
- * compressor kept per thread (libdeflate's is about 1 MB, and a worker
- * renders many certificates); libharu then writes the bytes as they are.
+ * streams are compressed just before it is saved, in one call each, with the
+ * thread's compressor of that level (jp_deflater: libdeflate's is about 1 MB,
+ * and a worker renders many certificates); libharu then writes the bytes as
+ * they are.
  * The output is ordinary zlib data (RFC 1950) that any PDF reader inflates.
  */
 #include "render.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,61 +19,10 @@
 #include <hpdf_streams.h>
 #include <libdeflate.h>
 
-/* The calling thread's compressor and its level; freed when the thread ends. */
-struct zcache {
-    struct libdeflate_compressor *c; /* owned */
-    int level;                       /* level c was made for */
-};
-
-static pthread_key_t zkey;
-static pthread_once_t zonce = PTHREAD_ONCE_INIT;
-static int zkey_ok;
-
-static void zcache_free(void *p)
-{
-    struct zcache *z = p;
-
-    if (z != NULL)
-        libdeflate_free_compressor(z->c);
-    free(z);
-}
-
-static void zkey_init(void)
-{
-    zkey_ok = pthread_key_create(&zkey, zcache_free) == 0;
-}
-
-/* This thread's compressor for level, or NULL (out of memory). */
-static struct libdeflate_compressor *compressor(int level)
-{
-    struct zcache *z;
-
-    pthread_once(&zonce, zkey_init);
-    if (!zkey_ok)
-        return NULL;
-    z = pthread_getspecific(zkey);
-    if (z == NULL) {
-        z = calloc(1, sizeof(*z));
-        if (z == NULL || pthread_setspecific(zkey, z) != 0) {
-            free(z);
-            return NULL;
-        }
-    }
-    if (z->c != NULL && z->level != level) {
-        libdeflate_free_compressor(z->c);
-        z->c = NULL;
-    }
-    if (z->c == NULL) {
-        z->c = libdeflate_alloc_compressor(level);
-        z->level = level;
-    }
-    return z->c;
-}
-
 int tmpl_deflate(const unsigned char *in, size_t len, int level, unsigned char **out,
                  size_t *outlen)
 {
-    struct libdeflate_compressor *c = compressor(level);
+    struct libdeflate_compressor *c = jp_deflater(level);
     size_t bound, n;
 
     *out = NULL;
@@ -102,7 +51,7 @@ size_t tmpl_deflate_raw_bound(size_t len)
 int tmpl_deflate_raw(const unsigned char *in, size_t len, int level, unsigned char *out, size_t cap,
                      size_t *outlen)
 {
-    struct libdeflate_compressor *c = compressor(level);
+    struct libdeflate_compressor *c = jp_deflater(level);
 
     *outlen = 0;
     if (c == NULL)
