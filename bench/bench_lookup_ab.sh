@@ -11,6 +11,12 @@
 #   environment: ROUNDS=3, WRK_SECONDS=8, THREADS=$(nproc) verifier threads,
 #   PERF=1 records `perf record -g` of the last verifier in the last round
 #   into WORK/perf.data.
+#   PIN=1 gives the load generator and the server a core each: every server
+#   runs on CPU 1 (nginx with one worker, the verifier with --threads 1 unless
+#   THREADS is set) and wrk on CPU 0 with one thread (wrk -t1 -c64). Without it
+#   wrk's two threads and the server's two share both cores, and the p99 of
+#   nginx and of the verifier alike is then a scheduler time slice (a few ms)
+#   of a server thread waiting behind a wrk thread, not the server's own time.
 #
 # Every server runs in the foreground of this script (nginx with `daemon off`),
 # so that wrk and the server under test sit in the same scheduler autogroup
@@ -26,14 +32,29 @@ work=$1
 shift
 rounds=${ROUNDS:-3}
 wrk_seconds=${WRK_SECONDS:-8}
-threads=${THREADS:-$(nproc)}
+pin=${PIN:-0}
+if [ "$pin" = 1 ]; then
+  threads=${THREADS:-1}
+  srv=(taskset -c 1)
+  gen=(taskset -c 0)
+  wrk_threads=1
+  nginx_workers_n=1
+else
+  threads=${THREADS:-$(nproc)}
+  srv=()
+  gen=()
+  wrk_threads=2
+  nginx_workers_n=2
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=nginx_lib.sh
 . "$root/bench/nginx_lib.sh"
 for f in "$work/home" "$work/api_paths.txt" "$work/www/cert.json"; do
   [ -e "$f" ] || { echo "bench_lookup_ab: $f missing (KEEP=1 bench/bench_verifier.sh)" >&2; exit 2; }
 done
-for tool in nginx wrk; do
+tools=(nginx wrk)
+[ "$pin" = 1 ] && tools+=(taskset)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "bench_lookup_ab: $tool missing" >&2; exit 2; }
 done
 
@@ -63,13 +84,13 @@ chmod 0755 "$ab/www"
 cp "$work/www/cert.json" "$ab/www/cert.json"
 chmod 0644 "$ab/www/cert.json"
 nport=$(free_port)
-nginx_write_conf "$ab/nginx" 1024 <<EOF
+nginx_write_conf "$ab/nginx" 1024 "$nginx_workers_n" <<EOF
   keepalive_requests 1000000;
   types { application/json json; }
   server { listen 127.0.0.1:$nport; root $ab/www; }
 EOF
 echo "daemon off;" >> "$ab/nginx/nginx.conf"
-nginx -p "$ab/nginx" -e "$ab/nginx/error.log" -c "$ab/nginx/nginx.conf" &
+"${srv[@]}" nginx -p "$ab/nginx" -e "$ab/nginx/error.log" -c "$ab/nginx/nginx.conf" &
 pids+=($!)
 nginx_master=$!
 echo "/cert.json" > "$ab/nginx_paths.txt"
@@ -78,7 +99,7 @@ names=("nginx")
 ports=("$nport")
 for bin in "$@"; do
   port=$(free_port)
-  "$bin" --home "$work/home" --listen "127.0.0.1:$port" --threads "$threads" --no-access-log \
+  "${srv[@]}" "$bin" --home "$work/home" --listen "127.0.0.1:$port" --threads "$threads" --no-access-log \
     --no-rate-limits > /dev/null 2> "$ab/verifier-${#ports[@]}.err" &
   pids+=($!)
   names+=("$bin")
@@ -99,7 +120,7 @@ for i in $(seq 1 $(( ${#ports[@]} - 1 ))); do
 done
 
 echo "== $(date -u +%FT%TZ) load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "wrk -t2 -c64 -d${wrk_seconds}s --latency -s bench/rotate.lua; verifier --threads $threads"
+echo "wrk -t$wrk_threads -c64 -d${wrk_seconds}s --latency -s bench/rotate.lua; verifier --threads $threads; nginx $nginx_workers_n workers${srv:+; servers on CPU 1, wrk on CPU 0}"
 hz=$(getconf CLK_TCK)
 for r in $(seq 1 "$rounds"); do
   printf '\nround %s of %s (load %s)\n' "$r" "$rounds" "$(cut -d' ' -f1 /proc/loadavg)"
@@ -116,7 +137,7 @@ for r in $(seq 1 "$rounds"); do
         > /dev/null 2>&1 &
       perf_pid=$!
     fi
-    res=$(wrk -t2 -c64 -d"$wrk_seconds"s --latency -s "$root/bench/rotate.lua" \
+    res=$("${gen[@]}" wrk -t"$wrk_threads" -c64 -d"$wrk_seconds"s --latency -s "$root/bench/rotate.lua" \
       "http://127.0.0.1:${ports[$i]}" -- "$paths" | sed -n 's/^RESULT //p')
     [ -n "$perf_pid" ] && wait "$perf_pid"
     # shellcheck disable=SC2086

@@ -2,13 +2,14 @@
 # its configuration under a work folder, everything (pid, logs, temporary
 # files) kept inside it. Source it; for bench/ only.
 
-# nginx_write_conf DIR CONNECTIONS: writes DIR/nginx.conf, 2 workers of
-# CONNECTIONS connections each, with the http block's own lines read from stdin.
+# nginx_write_conf DIR CONNECTIONS [WORKERS]: writes DIR/nginx.conf, WORKERS
+# (default 2) workers of CONNECTIONS connections each, with the http block's own
+# lines read from stdin.
 nginx_write_conf() {
-  local dir=$1 conns=$2
+  local dir=$1 conns=$2 workers=${3:-2}
   {
     cat <<EOF
-worker_processes 2;
+worker_processes $workers;
 pid $dir/nginx.pid;
 error_log $dir/error.log;
 events { worker_connections $conns; }
