@@ -88,6 +88,16 @@ int keys_ecdsa_issued(X509 *cert, X509 *issuer)
     return pub != NULL && X509_verify(cert, pub) == 1;
 }
 
+size_t keys_entries_find(const struct keys_entry *e, size_t n,
+                         const unsigned char kid[KEYS_KID_LEN])
+{
+    size_t i;
+
+    for (i = 0; i < n && memcmp(e[i].kid, kid, KEYS_KID_LEN) != 0; i++)
+        ;
+    return i;
+}
+
 size_t keys_entries_active(const struct keys_entry *e, size_t n)
 {
     size_t i;

@@ -407,8 +407,7 @@ int keys_find_kid(keys_t *k, const char *kid_hex, struct keys_entry **out, char 
         jp_errf(err, errlen, "kid: must be 16 hex digits");
         return keys_with_ossl(KEYS_E_INVAL, err, errlen);
     }
-    for (i = 0; i < k->n && memcmp(k->e[i].kid, kid, sizeof kid) != 0; i++)
-        ;
+    i = keys_entries_find(k->e, k->n, kid);
     if (i == k->n) {
         jp_errf(err, errlen, "kid %s: not in this directory", kid_hex);
         return keys_with_ossl(KEYS_E_UNKNOWN_KID, err, errlen);

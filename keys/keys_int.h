@@ -67,6 +67,9 @@ int keys_ecdsa_issued(X509 *cert, X509 *issuer);
  */
 int keys_entry_load_cert(const keys_t *k, struct keys_entry *e, X509 *issuer, keys_issued_fn issued,
                          const char *issuer_name, char *err, size_t errlen);
+/* The index of the entry kid of e[0..n-1], or n when none has it. */
+size_t keys_entries_find(const struct keys_entry *e, size_t n,
+                         const unsigned char kid[KEYS_KID_LEN]);
 /* The index of the first active entry of e[0..n-1], or n when none is. */
 size_t keys_entries_active(const struct keys_entry *e, size_t n);
 /* 1 when at most one of e[0..n-1] is active, else 0 (a state file to refuse). */
@@ -158,8 +161,6 @@ int keys_sm2_state_load(keys_t *k, struct json_t *doc, const unsigned char *pass
 struct json_t *keys_sm2_state_json(const keys_t *k);
 /* Frees k's SM2 part. */
 void keys_sm2_state_free(keys_t *k);
-/* The SM2 entry kid_hex, or NULL. */
-struct keys_entry *keys_sm2_find(keys_t *k, const char *kid_hex);
 /*
  * The certificate and key file names of dir's active SM2 signing key as
  * keys.json names it (sm2-sign.pem and sm2-sign.key for a home from before).

@@ -179,14 +179,6 @@ void keys_sm2_state_free(keys_t *k)
     k->sm2_root_key = NULL;
 }
 
-struct keys_entry *keys_sm2_find(keys_t *k, const char *kid_hex)
-{
-    for (size_t i = 0; kid_hex != NULL && i < k->sm2_n; i++)
-        if (strcmp(k->sm2[i].kid_hex, kid_hex) == 0)
-            return &k->sm2[i];
-    return NULL;
-}
-
 int keys_sm2_active_files(const char *dir, char cert[KEYS_SM2_FILE_MAX],
                           char key[KEYS_SM2_FILE_MAX], char *err, size_t errlen)
 {

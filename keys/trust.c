@@ -190,12 +190,17 @@ int keys_export_trust(const keys_t *k, const char *out_path, char *err, size_t e
 /* The signing key kid_hex of either hierarchy, ECDSA first: errors as keys_find_kid. */
 static int find_any(keys_t *k, const char *kid_hex, struct keys_entry **e, char *err, size_t errlen)
 {
+    unsigned char kid[KEYS_KID_LEN];
     int rc = keys_find_kid(k, kid_hex, e, err, errlen);
+    size_t i;
 
-    if (rc == KEYS_E_UNKNOWN_KID)
-        *e = keys_sm2_find(k, kid_hex);
-    if (rc == KEYS_E_UNKNOWN_KID && *e != NULL)
+    if (rc != KEYS_E_UNKNOWN_KID || jp_hex_decode(kid_hex, kid, sizeof kid) != 0)
+        return rc;
+    i = keys_entries_find(k->sm2, k->sm2_n, kid);
+    if (i < k->sm2_n) {
+        *e = &k->sm2[i];
         rc = 0;
+    }
     return rc;
 }
 
