@@ -290,6 +290,9 @@ static int add_entry(keys_t *k, X509 *cert, const char *ref)
     if (rc != 0)
         return rc;
     jp_hex_encode(e->kid, KEYS_KID_LEN, e->kid_hex);
+    rc = jp_strf(e->cert_file, sizeof e->cert_file, "sign-%s.pem", e->kid_hex);
+    if (rc != 0)
+        return rc;
     if (ref[0] != '\0')
         rc = jp_strf(e->key_ref, sizeof e->key_ref, "%s", ref);
     else
@@ -491,18 +494,6 @@ static int check_passphrase(const keys_t *k, const unsigned char *pass, size_t p
     return rc;
 }
 
-/* Marks the active entry retired; returns its index or k->n when none. */
-static size_t retire_active(keys_t *k)
-{
-    struct keys_entry *e = keys_active_entry(k);
-
-    if (e == NULL)
-        return k->n;
-    e->state = KEYS_RETIRED;
-    keys_now_iso(e->changed);
-    return (size_t)(e - k->e);
-}
-
 int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_len, char kid_hex[17],
                 char *err, size_t errlen)
 {
@@ -527,7 +518,7 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
         rc = keys_make_signing(k, &cert, &key, ref, err, errlen);
     if (rc != 0)
         goto out;
-    old = retire_active(k);
+    old = keys_entries_retire(k->e, k->n);
     rc = add_entry(k, cert, ref);
     if (rc != 0) {
         keys_key_discard(k, ref);
@@ -560,10 +551,7 @@ int keys_rotate(keys_t *k, const unsigned char *passphrase, size_t passphrase_le
     key = NULL;
     goto out;
 out_restore:
-    if (old < k->n) {
-        k->e[old].state = KEYS_ACTIVE;
-        k->e[old].changed[0] = '\0';
-    }
+    keys_entries_unretire(k->e, k->n, old);
 out:
     EVP_PKEY_free(key);
     return rc;

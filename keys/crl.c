@@ -107,10 +107,25 @@ int keys_crl_make(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
     return 0;
 }
 
-int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
-                   const struct keys_crl_entry *revoked, size_t n, int days, unsigned char **der,
-                   size_t *len, char *err, size_t errlen)
+/* The revoked ones of keys[0..n-1] into rev (room for n); their count. */
+static size_t crl_revoked(const struct keys_entry *keys, size_t n, struct keys_crl_entry *rev)
 {
+    size_t m = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i].state == KEYS_REVOKED) {
+            rev[m].cert = keys[i].cert;
+            rev[m].revoked_at = keys[i].changed;
+            m++;
+        }
+    }
+    return m;
+}
+
+int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign, const struct keys_entry *keys,
+                   size_t n, int days, unsigned char **der, size_t *len, char *err, size_t errlen)
+{
+    struct keys_crl_entry rev[KEYS_MAX_SIGNING];
     int rc;
 
     *der = NULL;
@@ -125,7 +140,11 @@ int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
         jp_errf(err, errlen, "crl: next update must be 1..%d days", KEYS_CRL_DAYS_MAX);
         return KEYS_E_INVAL;
     }
-    rc = keys_crl_make(ca, ca_key, sign, revoked, n, days, der, len);
+    if (n > KEYS_MAX_SIGNING) {
+        jp_errf(err, errlen, "crl: more than %d keys", KEYS_MAX_SIGNING);
+        return KEYS_E_INVAL;
+    }
+    rc = keys_crl_make(ca, ca_key, sign, rev, crl_revoked(keys, n, rev), days, der, len);
     if (rc != 0) {
         jp_errf(err, errlen, "crl: cannot make");
         keys_with_ossl(rc, err, errlen);
@@ -133,25 +152,10 @@ int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
     return rc;
 }
 
-void keys_crl_add_revoked(struct keys_crl_entry *rev, size_t *n, X509 *cert, enum keys_state state,
-                          const char *changed)
-{
-    if (state == KEYS_REVOKED) {
-        rev[*n].cert = cert;
-        rev[*n].revoked_at = changed;
-        (*n)++;
-    }
-}
-
 int keys_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len, char *err,
                  size_t errlen)
 {
-    struct keys_crl_entry rev[KEYS_MAX_SIGNING];
-    size_t n = 0;
-
-    for (size_t i = 0; i < k->n; i++)
-        keys_crl_add_revoked(rev, &n, k->e[i].cert, k->e[i].state, k->e[i].changed);
-    return keys_crl_issue(k->root, k->root_key, crl_sign_sha256, rev, n, days, der, len, err,
+    return keys_crl_issue(k->root, k->root_key, crl_sign_sha256, k->e, k->n, days, der, len, err,
                           errlen);
 }
 

@@ -108,17 +108,6 @@ int keys_can_sign(const keys_t *k)
 
 /* --- state file ------------------------------------------------------------ */
 
-static json_t *entry_json(const struct keys_entry *e)
-{
-    char cert[40];
-
-    if (jp_strf(cert, sizeof cert, "sign-%s.pem", e->kid_hex) != 0)
-        return NULL;
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*}", "kid", e->kid_hex, "certificate", cert,
-                     "key", e->key_ref, "state", keys_state_name(e->state), "created", e->created,
-                     "changed", e->changed[0] != '\0' ? e->changed : NULL);
-}
-
 static json_t *state_json(const keys_t *k)
 {
     json_t *root = NULL, *arr = NULL;
@@ -128,7 +117,7 @@ static json_t *state_json(const keys_t *k)
     if (arr == NULL)
         return NULL;
     for (i = 0; i < k->n; i++) {
-        if (json_array_append_new(arr, entry_json(&k->e[i])) != 0) {
+        if (json_array_append_new(arr, keys_entry_json(&k->e[i])) != 0) {
             json_decref(arr);
             return NULL;
         }
@@ -205,46 +194,20 @@ static int key_ref_ok(const keys_t *k, const char *file, const char *keyf)
 static int load_entry(keys_t *k, json_t *j, char *err, size_t errlen)
 {
     struct keys_entry *e = &k->e[k->n];
-    const char *kid, *certf, *keyf, *state, *created, *changed = NULL;
-    char want[40], wantkey[40], path[PATH_MAX];
-    unsigned char got[KEYS_KID_LEN];
-    EVP_PKEY *rootpub = NULL;
-    int rc;
+    char want[40], wantkey[40];
 
-    memset(e, 0, sizeof *e);
-    if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s?s}", "kid", &kid, "certificate", &certf, "key",
-                    &keyf, "state", &state, "created", &created, "changed", &changed) != 0 ||
-        strlen(kid) != 16 || jp_hex_decode(kid, e->kid, KEYS_KID_LEN) != 0 ||
-        keys_state_parse(state, &e->state) != 0 ||
-        !copy_str(e->created, sizeof e->created, created) ||
-        (changed != NULL && !copy_str(e->changed, sizeof e->changed, changed))) {
+    if (keys_entry_parse(j, e) != 0) {
         jp_errf(err, errlen, "%s: malformed key entry", KEYS_STATE_FILE);
         return keys_with_ossl(KEYS_E_STATE, err, errlen);
     }
-    jp_hex_encode(e->kid, KEYS_KID_LEN, e->kid_hex);
     if (jp_strf(want, sizeof want, "sign-%s.pem", e->kid_hex) != 0 ||
         jp_strf(wantkey, sizeof wantkey, "sign-%s.key", e->kid_hex) != 0 ||
-        strcmp(want, certf) != 0 || !key_ref_ok(k, wantkey, keyf) ||
-        !copy_str(e->key_ref, sizeof e->key_ref, keyf)) {
+        strcmp(want, e->cert_file) != 0 || !key_ref_ok(k, wantkey, e->key_ref)) {
         jp_errf(err, errlen, "%s: unexpected file name for key %s", KEYS_STATE_FILE, e->kid_hex);
         return keys_with_ossl(KEYS_E_STATE, err, errlen);
     }
-    rc = jp_path_join(path, sizeof path, k->dir, want);
-    if (rc == 0)
-        rc = keys_read_cert(path, &e->cert, err, errlen);
-    if (rc != 0)
-        return rc;
     k->n++; /* the entry owns its certificate from here on */
-    if (keys_kid_of(e->cert, got) != 0 || memcmp(got, e->kid, KEYS_KID_LEN) != 0) {
-        jp_errf(err, errlen, "%s: kid does not match the certificate", path);
-        return keys_with_ossl(KEYS_E_STATE, err, errlen);
-    }
-    rootpub = X509_get0_pubkey(k->root);
-    if (rootpub == NULL || X509_verify(e->cert, rootpub) != 1) {
-        jp_errf(err, errlen, "%s: not issued by the root", path);
-        return keys_with_ossl(KEYS_E_STATE, err, errlen);
-    }
-    return 0;
+    return keys_entry_load_cert(k, e, k->root, keys_ecdsa_issued, "the root", err, errlen);
 }
 
 /* The optional "pkcs11" object: the token and module of a home whose keys live there. */
@@ -294,7 +257,7 @@ static int load_state(keys_t *k, const unsigned char *pass, size_t passlen, char
 {
     char path[PATH_MAX];
     unsigned char *text = NULL;
-    size_t len, i, active = 0;
+    size_t len, i;
     json_t *doc = NULL, *keys = NULL;
     json_error_t jerr;
     int rc;
@@ -319,9 +282,7 @@ static int load_state(keys_t *k, const unsigned char *pass, size_t passlen, char
         rc = keys_read_cert(path, &k->root, err, errlen);
     for (i = 0; rc == 0 && i < json_array_size(keys); i++)
         rc = load_entry(k, json_array_get(keys, i), err, errlen);
-    for (i = 0; i < k->n; i++)
-        active += k->e[i].state == KEYS_ACTIVE;
-    if (rc == 0 && active > 1) {
+    if (rc == 0 && !keys_entries_one_active(k->e, k->n)) {
         jp_errf(err, errlen, "%s: more than one active key", KEYS_STATE_FILE);
         rc = keys_with_ossl(KEYS_E_STATE, err, errlen);
     }
@@ -446,8 +407,7 @@ int keys_find_kid(keys_t *k, const char *kid_hex, struct keys_entry **out, char 
         jp_errf(err, errlen, "kid: must be 16 hex digits");
         return keys_with_ossl(KEYS_E_INVAL, err, errlen);
     }
-    for (i = 0; i < k->n && memcmp(k->e[i].kid, kid, sizeof kid) != 0; i++)
-        ;
+    i = keys_entries_find(k->e, k->n, kid);
     if (i == k->n) {
         jp_errf(err, errlen, "kid %s: not in this directory", kid_hex);
         return keys_with_ossl(KEYS_E_UNKNOWN_KID, err, errlen);
@@ -486,13 +446,9 @@ int keys_revoke_kid(keys_t *k, const char *kid_hex, char *err, size_t errlen)
 
 struct keys_entry *keys_active_entry(keys_t *k)
 {
-    struct keys_entry *e = NULL;
+    size_t i = keys_entries_active(k->e, k->n);
 
-    for (size_t i = 0; e == NULL && i < k->n; i++) {
-        if (k->e[i].state == KEYS_ACTIVE)
-            e = &k->e[i];
-    }
-    return e;
+    return i < k->n ? &k->e[i] : NULL;
 }
 
 int keys_signer(keys_t *k, const char *what, struct keys_entry **e, char *err, size_t errlen)

@@ -24,29 +24,60 @@
 #define KEYS_P11_LABEL_MAX 33         /* a token label and its NUL */
 #define KEYS_REF_MAX (KEYS_P11_URI_MAX + 80) /* a key's file name or PKCS#11 URI */
 
-/* One signing key as the state file and a trust list know it. */
+#define KEYS_CERT_FILE_MAX 48                /* "sm2-sign-<kid>.pem" and its NUL, with room */
+#define KEYS_SM2_FILE_MAX KEYS_CERT_FILE_MAX /* an SM2 certificate or key file name */
+
+/*
+ * One signing key, ECDSA or SM2, as keys.json lists it ("keys" and "sm2"."keys"
+ * alike: entry.c reads and writes it) and a trust list knows it.
+ */
 struct keys_entry {
-    unsigned char kid[KEYS_KID_LEN]; /* SHA-256(cert DER)[0..7] */
-    char kid_hex[17];                /* kid in lower-case hex */
-    X509 *cert;                      /* owned */
-    enum keys_state state;           /* active, retired or revoked */
-    char created[21];                /* ISO-8601 UTC */
-    char changed[21];                /* ISO-8601 UTC, "" while active */
-    char key_ref[KEYS_REF_MAX];      /* private key: file name in the directory or pkcs11 URI */
+    unsigned char kid[KEYS_KID_LEN];    /* SHA-256(cert DER)[0..7] */
+    char kid_hex[17];                   /* kid in lower-case hex */
+    X509 *cert;                         /* owned */
+    enum keys_state state;              /* active, retired or revoked */
+    char created[21];                   /* ISO-8601 UTC, "" when unknown (an SM2 key from before) */
+    char changed[21];                   /* ISO-8601 UTC, "" while active */
+    char cert_file[KEYS_CERT_FILE_MAX]; /* certificate: file name in the directory */
+    char key_ref[KEYS_REF_MAX];         /* private key: file name in the directory or pkcs11 URI */
 };
 
-#define KEYS_SM2_FILE_MAX 48 /* "sm2-sign-<kid>.pem" and its NUL, with room */
-
-/* One SM2 signing key as keys.json's "sm2" member knows it (sm2_state.c). */
-struct keys_sm2_entry {
-    char kid_hex[17];             /* SHA-256(cert DER)[0..7] in lower-case hex */
-    char cert[KEYS_SM2_FILE_MAX]; /* certificate file name in the directory */
-    char key[KEYS_SM2_FILE_MAX];  /* private key file name in the directory */
-    enum keys_state state;        /* active, retired or revoked */
-    char created[21];             /* ISO-8601 UTC, "" when unknown (a home before the state) */
-    char changed[21];             /* ISO-8601 UTC, "" while active */
-    X509 *x;                      /* owned certificate */
-};
+/* --- one signing key's record (entry.c) ----------------------------------- */
+struct json_t;
+/*
+ * Reads one keys.json entry {"kid", "certificate", "key", "state", "created",
+ * "changed"?} into e (cleared first): kid, state, dates, cert_file and
+ * key_ref; e->cert stays NULL, and whether the file names suit the
+ * hierarchy is the caller's to check. Returns 0, or KEYS_E_STATE (a member
+ * missing, malformed or too long; e left cleared) for the caller to report.
+ */
+int keys_entry_parse(struct json_t *j, struct keys_entry *e);
+/* The entry as keys.json lists it: a new object, or NULL when out of memory. */
+struct json_t *keys_entry_json(const struct keys_entry *e);
+/* 1 when issuer's key signed cert, else 0. */
+typedef int (*keys_issued_fn)(X509 *cert, X509 *issuer);
+/* keys_issued_fn of the ECDSA hierarchy (X509_verify with the issuer's key). */
+int keys_ecdsa_issued(X509 *cert, X509 *issuer);
+/*
+ * Reads e->cert (owned by e from here on, so counted by the caller first)
+ * from e->cert_file in k->dir and checks it: its kid is e's (an entry
+ * without a kid, kid_hex "", takes the certificate's) and issued() says
+ * issuer signed it; issuer_name names the issuer in err ("the root").
+ * Returns 0, KEYS_E_STATE or an errno value (message in err).
+ */
+int keys_entry_load_cert(const keys_t *k, struct keys_entry *e, X509 *issuer, keys_issued_fn issued,
+                         const char *issuer_name, char *err, size_t errlen);
+/* The index of the entry kid of e[0..n-1], or n when none has it. */
+size_t keys_entries_find(const struct keys_entry *e, size_t n,
+                         const unsigned char kid[KEYS_KID_LEN]);
+/* The index of the first active entry of e[0..n-1], or n when none is. */
+size_t keys_entries_active(const struct keys_entry *e, size_t n);
+/* 1 when at most one of e[0..n-1] is active, else 0 (a state file to refuse). */
+int keys_entries_one_active(const struct keys_entry *e, size_t n);
+/* Retires the active entry of e[0..n-1] now; its index, or n when none was active. */
+size_t keys_entries_retire(struct keys_entry *e, size_t n);
+/* Undoes keys_entries_retire() that returned i (nothing when i >= n). */
+void keys_entries_unretire(struct keys_entry *e, size_t n, size_t i);
 
 struct keys {
     char dir[PATH_MAX];                     /* the key directory */
@@ -71,7 +102,7 @@ struct keys {
     long tsa_timeout_ms;                    /* per query */
     void *tsa_curl;                         /* owned CURL handle kept open, or NULL */
     size_t sm2_n;                           /* SM2 signing keys known (0: no SM2 hierarchy) */
-    struct keys_sm2_entry sm2[KEYS_MAX_SIGNING]; /* oldest first */
+    struct keys_entry sm2[KEYS_MAX_SIGNING]; /* oldest first */
     X509 *sm2_root;                         /* owned SM2 root certificate, or NULL */
     EVP_PKEY *sm2_root_key;                 /* owned; with KEYS_WITH_ROOT and an SM2 root */
 };
@@ -130,8 +161,6 @@ int keys_sm2_state_load(keys_t *k, struct json_t *doc, const unsigned char *pass
 struct json_t *keys_sm2_state_json(const keys_t *k);
 /* Frees k's SM2 part. */
 void keys_sm2_state_free(keys_t *k);
-/* The SM2 entry kid_hex, or NULL. */
-struct keys_sm2_entry *keys_sm2_find(keys_t *k, const char *kid_hex);
 /*
  * The certificate and key file names of dir's active SM2 signing key as
  * keys.json names it (sm2-sign.pem and sm2-sign.key for a home from before).
@@ -294,13 +323,6 @@ struct keys_crl_entry {
     X509 *cert;             /* borrowed: its serial is listed */
     const char *revoked_at; /* YYYY-MM-DDTHH:MM:SSZ */
 };
-/*
- * Which keys a CRL names, for the ECDSA and the SM2 root alike: when state is
- * KEYS_REVOKED, cert (borrowed) goes to rev[*n] with revoked_at = changed
- * (borrowed) and *n counts it; otherwise nothing. rev has room for one more.
- */
-void keys_crl_add_revoked(struct keys_crl_entry *rev, size_t *n, X509 *cert, enum keys_state state,
-                          const char *changed);
 /* Signs a CRL being made with the CA's key. Returns 1, or 0 on failure. */
 typedef int (*keys_crl_sign_fn)(X509_CRL *crl, EVP_PKEY *key);
 /*
@@ -314,13 +336,14 @@ int keys_crl_make(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
                   const struct keys_crl_entry *revoked, size_t n, int days, unsigned char **der,
                   size_t *len);
 /*
- * keys_crl_make() after the checks every CA's CRL shares: the CA key present
- * (KEYS_E_NO_ROOT_KEY), days 0 (KEYS_CRL_DAYS_DEFAULT) or 1..KEYS_CRL_DAYS_MAX
- * (KEYS_E_INVAL); the message in err.
+ * keys_crl_make() over the revoked ones of keys[0..n-1] (n <= KEYS_MAX_SIGNING;
+ * each listed with its changed date), after the checks every CA's CRL shares:
+ * the CA key present (KEYS_E_NO_ROOT_KEY), days 0 (KEYS_CRL_DAYS_DEFAULT) or
+ * 1..KEYS_CRL_DAYS_MAX (KEYS_E_INVAL); the message in err. For the ECDSA and
+ * the SM2 root alike.
  */
-int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign,
-                   const struct keys_crl_entry *revoked, size_t n, int days, unsigned char **der,
-                   size_t *len, char *err, size_t errlen);
+int keys_crl_issue(X509 *ca, EVP_PKEY *ca_key, keys_crl_sign_fn sign, const struct keys_entry *keys,
+                   size_t n, int days, unsigned char **der, size_t *len, char *err, size_t errlen);
 /* Writes a CRL's DER to out_path atomically (0644) and frees der. 0 or an errno value. */
 int keys_crl_write(const char *out_path, unsigned char *der, size_t len, char *err,
                    size_t errlen);

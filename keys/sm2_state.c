@@ -27,11 +27,6 @@
 #define SM2_FIRST_KEY "sm2-sign.key"
 #define SM2_DAYS_PER_YEAR 365
 
-static int copy_name(char *dst, size_t n, const char *src)
-{
-    return jp_strf(dst, n, "%s", src) == 0;
-}
-
 /* 1 when name is a plain file name of the SM2 keys: no '/', starts with "sm2-sign". */
 static int sm2_name_ok(const char *name, const char *suffix)
 {
@@ -62,74 +57,50 @@ static int der_of(X509 *x, unsigned char **der, size_t *len)
     return n > 0 ? 0 : KEYS_E_CRYPTO;
 }
 
-/* Reads e->cert, checks it against the SM2 root and its kid. */
-static int load_cert(keys_t *k, struct keys_sm2_entry *e, const char *kid, char *err,
-                     size_t errlen)
+/* keys_issued_fn of the SM2 hierarchy: SM2 with SM3 and the GM/T 0009 identifier. */
+static int sm2_issued(X509 *cert, X509 *issuer)
 {
-    unsigned char *der = NULL, *rder = NULL, md[32];
+    unsigned char *der = NULL, *rder = NULL;
     size_t len = 0, rlen = 0;
-    char path[PATH_MAX], hex[17];
-    int rc = jp_path_join(path, sizeof path, k->dir, e->cert);
+    int ok = der_of(cert, &der, &len) == 0 && der_of(issuer, &rder, &rlen) == 0 &&
+             keys_sm2_cert_issued_by(der, len, rder, rlen) == 1;
 
-    if (rc == 0)
-        rc = keys_read_cert(path, &e->x, err, errlen);
-    if (rc != 0)
-        return rc;
-    rc = der_of(e->x, &der, &len);
-    if (rc == 0)
-        rc = der_of(k->sm2_root, &rder, &rlen);
-    if (rc == 0 && keys_sm2_cert_issued_by(der, len, rder, rlen) != 1) {
-        jp_errf(err, errlen, "%s: not issued by " SM2_ROOT_CERT, path);
-        rc = KEYS_E_STATE;
-    }
-    if (rc == 0 && keys_cert_sha256(e->x, md) == 0) {
-        jp_hex_encode(md, KEYS_KID_LEN, hex);
-        memcpy(e->kid_hex, hex, sizeof hex);
-        if (kid != NULL && strcmp(kid, hex) != 0) {
-            jp_errf(err, errlen, "%s: sm2 kid does not match %s", KEYS_STATE_FILE, path);
-            rc = KEYS_E_STATE;
-        }
-    }
     OPENSSL_free(der);
     OPENSSL_free(rder);
-    ERR_clear_error();
-    return rc;
+    return ok;
+}
+
+static int load_cert(keys_t *k, struct keys_entry *e, char *err, size_t errlen)
+{
+    return keys_entry_load_cert(k, e, k->sm2_root, sm2_issued, SM2_ROOT_CERT, err, errlen);
 }
 
 static int load_entry(keys_t *k, json_t *j, char *err, size_t errlen)
 {
-    struct keys_sm2_entry *e = &k->sm2[k->sm2_n];
-    const char *kid, *certf, *keyf, *state, *created, *changed = NULL;
+    struct keys_entry *e = &k->sm2[k->sm2_n];
 
-    memset(e, 0, sizeof *e);
-    if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s?s}", "kid", &kid, "certificate", &certf,
-                    "key", &keyf, "state", &state, "created", &created, "changed",
-                    &changed) != 0 ||
-        strlen(kid) != 16 || keys_state_parse(state, &e->state) != 0 ||
-        !sm2_name_ok(certf, ".pem") || !sm2_name_ok(keyf, ".key") ||
-        !copy_name(e->cert, sizeof e->cert, certf) || !copy_name(e->key, sizeof e->key, keyf) ||
-        !copy_name(e->created, sizeof e->created, created) ||
-        (changed != NULL && !copy_name(e->changed, sizeof e->changed, changed))) {
+    if (keys_entry_parse(j, e) != 0 || !sm2_name_ok(e->cert_file, ".pem") ||
+        !sm2_name_ok(e->key_ref, ".key")) {
         jp_errf(err, errlen, "%s: malformed sm2 key entry", KEYS_STATE_FILE);
         return KEYS_E_STATE;
     }
-    k->sm2_n++; /* owns e->x from here on */
-    return load_cert(k, e, kid, err, errlen);
+    k->sm2_n++; /* owns e->cert from here on */
+    return load_cert(k, e, err, errlen);
 }
 
 /* A home from before the SM2 state: sm2-sign.pem is its one key, active. */
 static int load_first(keys_t *k, char *err, size_t errlen)
 {
-    struct keys_sm2_entry *e = &k->sm2[0];
+    struct keys_entry *e = &k->sm2[0];
     int rc;
 
     memset(e, 0, sizeof *e);
-    strcpy(e->cert, SM2_FIRST_CERT);
-    strcpy(e->key, SM2_FIRST_KEY);
+    strcpy(e->cert_file, SM2_FIRST_CERT);
+    strcpy(e->key_ref, SM2_FIRST_KEY);
     e->state = KEYS_ACTIVE;
     k->sm2_n = 1;
-    rc = load_cert(k, e, NULL, err, errlen);
-    if (rc == 0 && keys_time_iso(X509_get0_notBefore(e->x), e->created) != 0)
+    rc = load_cert(k, e, err, errlen); /* no kid yet: the certificate's */
+    if (rc == 0 && keys_time_iso(X509_get0_notBefore(e->cert), e->created) != 0)
         e->created[0] = '\0'; /* made with the certificate */
     return rc;
 }
@@ -155,7 +126,7 @@ int keys_sm2_state_load(keys_t *k, struct json_t *doc, const unsigned char *pass
 {
     json_t *sm2 = json_object_get(doc, "sm2"), *keys = json_object_get(sm2, "keys");
     char path[PATH_MAX];
-    size_t i, active = 0;
+    size_t i;
     int rc = jp_path_join(path, sizeof path, k->dir, SM2_ROOT_CERT);
 
     if (rc != 0 || (access(path, F_OK) != 0 && errno == ENOENT && sm2 == NULL))
@@ -172,9 +143,7 @@ int keys_sm2_state_load(keys_t *k, struct json_t *doc, const unsigned char *pass
         rc = load_first(k, err, errlen);
     for (i = 0; sm2 != NULL && rc == 0 && i < json_array_size(keys); i++)
         rc = load_entry(k, json_array_get(keys, i), err, errlen);
-    for (i = 0; i < k->sm2_n; i++)
-        active += k->sm2[i].state == KEYS_ACTIVE;
-    if (rc == 0 && active > 1) {
+    if (rc == 0 && !keys_entries_one_active(k->sm2, k->sm2_n)) {
         jp_errf(err, errlen, "%s: more than one active sm2 key", KEYS_STATE_FILE);
         rc = KEYS_E_STATE;
     }
@@ -191,13 +160,7 @@ struct json_t *keys_sm2_state_json(const keys_t *k)
         return NULL;
     arr = json_array();
     for (size_t i = 0; arr != NULL && i < k->sm2_n; i++) {
-        const struct keys_sm2_entry *e = &k->sm2[i];
-
-        if (json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*}", "kid", e->kid_hex,
-                               "certificate", e->cert, "key", e->key, "state",
-                               keys_state_name(e->state), "created", e->created, "changed",
-                               e->changed[0] != '\0' ? e->changed : NULL)) != 0) {
+        if (json_array_append_new(arr, keys_entry_json(&k->sm2[i])) != 0) {
             json_decref(arr);
             arr = NULL;
         }
@@ -208,20 +171,12 @@ struct json_t *keys_sm2_state_json(const keys_t *k)
 void keys_sm2_state_free(keys_t *k)
 {
     for (size_t i = 0; i < k->sm2_n; i++)
-        X509_free(k->sm2[i].x);
+        X509_free(k->sm2[i].cert);
     k->sm2_n = 0;
     X509_free(k->sm2_root);
     EVP_PKEY_free(k->sm2_root_key);
     k->sm2_root = NULL;
     k->sm2_root_key = NULL;
-}
-
-struct keys_sm2_entry *keys_sm2_find(keys_t *k, const char *kid_hex)
-{
-    for (size_t i = 0; kid_hex != NULL && i < k->sm2_n; i++)
-        if (strcmp(k->sm2[i].kid_hex, kid_hex) == 0)
-            return &k->sm2[i];
-    return NULL;
 }
 
 int keys_sm2_active_files(const char *dir, char cert[KEYS_SM2_FILE_MAX],
@@ -266,16 +221,16 @@ static int write_new(keys_t *k, X509 *cert, EVP_PKEY *key, const char *kid,
                      const unsigned char *pass, size_t passlen, struct keys_sm2_undo *u,
                      char *err, size_t errlen)
 {
-    struct keys_sm2_entry *e = &k->sm2[k->sm2_n];
+    struct keys_entry *e = &k->sm2[k->sm2_n];
     char rootkey[PATH_MAX];
     int enc, rc;
 
     memset(e, 0, sizeof *e);
-    if (jp_strf(e->cert, sizeof e->cert, "sm2-sign-%s.pem", kid) != 0 ||
-        jp_strf(e->key, sizeof e->key, "sm2-sign-%s.key", kid) != 0 ||
+    if (jp_strf(e->cert_file, sizeof e->cert_file, "sm2-sign-%s.pem", kid) != 0 ||
+        jp_strf(e->key_ref, sizeof e->key_ref, "sm2-sign-%s.key", kid) != 0 ||
         jp_path_join(rootkey, sizeof rootkey, k->dir, SM2_ROOT_KEY) != 0 ||
-        jp_path_join(u->path[0], sizeof u->path[0], k->dir, e->key) != 0 ||
-        jp_path_join(u->path[1], sizeof u->path[1], k->dir, e->cert) != 0) {
+        jp_path_join(u->path[0], sizeof u->path[0], k->dir, e->key_ref) != 0 ||
+        jp_path_join(u->path[1], sizeof u->path[1], k->dir, e->cert_file) != 0) {
         jp_errf(err, errlen, "rotate: sm2: path too long");
         return ENAMETOOLONG;
     }
@@ -299,7 +254,6 @@ int keys_sm2_rotate(keys_t *k, const unsigned char *pass, size_t passlen, struct
     X509 *cert = NULL;
     unsigned char md[32];
     char kid[17];
-    size_t i;
     int rc = KEYS_E_CRYPTO;
 
     memset(u, 0, sizeof *u);
@@ -333,17 +287,12 @@ int keys_sm2_rotate(keys_t *k, const unsigned char *pass, size_t passlen, struct
         keys_sm2_rotate_undo(k, u);
         return rc;
     }
-    for (i = 0; i < k->sm2_n && k->sm2[i].state != KEYS_ACTIVE; i++)
-        ;
-    u->old = i;
-    if (i < k->sm2_n) {
-        k->sm2[i].state = KEYS_RETIRED;
-        keys_now_iso(k->sm2[i].changed);
-    }
+    u->old = keys_entries_retire(k->sm2, k->sm2_n);
+    memcpy(k->sm2[k->sm2_n].kid, md, KEYS_KID_LEN);
     memcpy(k->sm2[k->sm2_n].kid_hex, kid, sizeof kid);
     k->sm2[k->sm2_n].state = KEYS_ACTIVE;
     keys_now_iso(k->sm2[k->sm2_n].created);
-    k->sm2[k->sm2_n].x = cert;
+    k->sm2[k->sm2_n].cert = cert;
     k->sm2_n++;
     u->added = 1;
     return 0;
@@ -355,13 +304,10 @@ void keys_sm2_rotate_undo(keys_t *k, struct keys_sm2_undo *u)
         unlink(u->path[--u->made]);
     if (u->added) {
         k->sm2_n--;
-        X509_free(k->sm2[k->sm2_n].x);
-        k->sm2[k->sm2_n].x = NULL;
+        X509_free(k->sm2[k->sm2_n].cert);
+        k->sm2[k->sm2_n].cert = NULL;
         u->added = 0;
-        if (u->old < k->sm2_n) {
-            k->sm2[u->old].state = KEYS_ACTIVE;
-            k->sm2[u->old].changed[0] = '\0';
-        }
+        keys_entries_unretire(k->sm2, k->sm2_n, u->old);
     }
 }
 
@@ -374,14 +320,13 @@ int keys_has_sm2(const keys_t *k)
 
 int keys_sm2_active_kid(const keys_t *k, char kid_hex[17])
 {
+    size_t i = keys_entries_active(k->sm2, k->sm2_n);
+
     kid_hex[0] = '\0';
-    for (size_t i = 0; i < k->sm2_n; i++) {
-        if (k->sm2[i].state == KEYS_ACTIVE) {
-            memcpy(kid_hex, k->sm2[i].kid_hex, 17);
-            return 0;
-        }
-    }
-    return KEYS_E_NO_ACTIVE_KEY;
+    if (i == k->sm2_n)
+        return KEYS_E_NO_ACTIVE_KEY;
+    memcpy(kid_hex, k->sm2[i].kid_hex, 17);
+    return 0;
 }
 
 size_t keys_sm2_count(const keys_t *k)
@@ -391,25 +336,20 @@ size_t keys_sm2_count(const keys_t *k)
 
 int keys_sm2_entry_info(const keys_t *k, size_t i, struct keys_info *o)
 {
-    const struct keys_sm2_entry *e;
+    const struct keys_entry *e;
 
     if (i >= k->sm2_n)
         return KEYS_E_INVAL;
     e = &k->sm2[i];
-    keys_info_set(o, e->kid_hex, e->x, e->state, e->created, e->changed);
+    keys_info_set(o, e->kid_hex, e->cert, e->state, e->created, e->changed);
     return 0;
 }
 
 int keys_sm2_crl_der(const keys_t *k, int days, unsigned char **der, size_t *len, char *err,
                      size_t errlen)
 {
-    struct keys_crl_entry rev[KEYS_MAX_SIGNING];
-    size_t n = 0;
-
-    for (size_t i = 0; i < k->sm2_n; i++)
-        keys_crl_add_revoked(rev, &n, k->sm2[i].x, k->sm2[i].state, k->sm2[i].changed);
-    return keys_crl_issue(k->sm2_root, k->sm2_root_key, keys_sm2_sign_crl, rev, n, days, der, len,
-                          err, errlen);
+    return keys_crl_issue(k->sm2_root, k->sm2_root_key, keys_sm2_sign_crl, k->sm2, k->sm2_n, days,
+                          der, len, err, errlen);
 }
 
 int keys_sm2_crl_export(const keys_t *k, int days, const char *out_path, char *err, size_t errlen)

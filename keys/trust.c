@@ -187,37 +187,20 @@ int keys_export_trust(const keys_t *k, const char *out_path, char *err, size_t e
     return rc;
 }
 
-/* keys_revoke_publish() for an SM2 signing key: the same all-or-nothing order. */
-static int keys_sm2_revoke_publish(keys_t *k, const char *kid_hex, const char *trust_path,
-                                   char *err, size_t errlen)
+/* The signing key kid_hex of either hierarchy, ECDSA first: errors as keys_find_kid. */
+static int find_any(keys_t *k, const char *kid_hex, struct keys_entry **e, char *err, size_t errlen)
 {
-    struct keys_sm2_entry *e = keys_sm2_find(k, kid_hex);
-    enum keys_state was = e->state;
-    char changed[21];
-    char *pem = NULL;
-    size_t len = 0;
-    int rc;
+    unsigned char kid[KEYS_KID_LEN];
+    int rc = keys_find_kid(k, kid_hex, e, err, errlen);
+    size_t i;
 
-    if (was == KEYS_REVOKED)
-        return 0;
-    memcpy(changed, e->changed, sizeof changed);
-    e->state = KEYS_REVOKED;
-    keys_now_iso(e->changed);
-    rc = trust_sign(k, &pem, &len, err, errlen);
-    if (rc == 0)
-        rc = keys_save_state(k, err, errlen);
-    if (rc == 0) {
-        rc = trust_write(trust_path, pem, len, err, errlen);
-        if (rc != 0) {
-            e->state = was;
-            memcpy(e->changed, changed, sizeof changed);
-            (void)keys_save_state(k, NULL, 0); /* put keys.json back as it was */
-        }
-    } else {
-        e->state = was;
-        memcpy(e->changed, changed, sizeof changed);
+    if (rc != KEYS_E_UNKNOWN_KID || jp_hex_decode(kid_hex, kid, sizeof kid) != 0)
+        return rc;
+    i = keys_entries_find(k->sm2, k->sm2_n, kid);
+    if (i < k->sm2_n) {
+        *e = &k->sm2[i];
+        rc = 0;
     }
-    free(pem);
     return rc;
 }
 
@@ -228,10 +211,8 @@ int keys_revoke_publish(keys_t *k, const char *kid_hex, const char *trust_path, 
     struct keys_entry *e = NULL;
     char *pem = NULL;
     size_t len = 0;
-    int rc = keys_find_kid(k, kid_hex, &e, err, errlen);
+    int rc = find_any(k, kid_hex, &e, err, errlen);
 
-    if (rc == KEYS_E_UNKNOWN_KID && keys_sm2_find(k, kid_hex) != NULL)
-        return keys_sm2_revoke_publish(k, kid_hex, trust_path, err, errlen);
     if (rc != 0)
         goto out;
     saved = *e;
@@ -249,7 +230,7 @@ int keys_revoke_publish(keys_t *k, const char *kid_hex, const char *trust_path, 
         (void)keys_save_state(k, NULL, 0); /* put keys.json back as it was */
         goto out;
     }
-    if (saved.state == KEYS_ACTIVE) {
+    if (saved.state == KEYS_ACTIVE && e >= k->e && e < k->e + k->n) { /* ECDSA: k holds its key */
         EVP_PKEY_free(k->sign_key);
         k->sign_key = NULL;
     }

@@ -64,12 +64,12 @@ static int der_validity(const unsigned char *der, size_t len, char nb[21], char 
 }
 
 /* One listed SM2 signing certificate, with its state from keys.json. */
-static json_t *sm2_key_json(const struct keys_sm2_entry *e)
+static json_t *sm2_key_json(const struct keys_entry *e)
 {
     unsigned char *der = NULL;
     char nb[21], na[21];
     json_t *j = NULL;
-    int n = i2d_X509(e->x, &der);
+    int n = i2d_X509(e->cert, &der);
 
     if (n > 0 && der_validity(der, (size_t)n, nb, na) == 0)
         j = json_pack("{s:s, s:o, s:s, s:s, s:s}", "kid", e->kid_hex, "certificate",

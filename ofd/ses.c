@@ -250,22 +250,19 @@ static int gtime_set(ASN1_GENERALIZEDTIME *g, time_t t)
     return ASN1_GENERALIZEDTIME_set(g, t) != NULL;
 }
 
-/* DER of an ASN.1 object into a malloc'd buffer. */
-#define OFD_I2D(type, obj, out, outlen)                                                            \
-    do {                                                                                           \
-        unsigned char *der_ = NULL;                                                                \
-        int n_ = i2d_##type(obj, &der_);                                                           \
-        *(out) = NULL;                                                                             \
-        *(outlen) = 0;                                                                             \
-        if (n_ > 0) {                                                                              \
-            *(out) = malloc((size_t)n_);                                                           \
-            if (*(out) != NULL) {                                                                  \
-                memcpy(*(out), der_, (size_t)n_);                                                  \
-                *(outlen) = (size_t)n_;                                                            \
-            }                                                                                      \
-        }                                                                                          \
-        OPENSSL_free(der_);                                                                        \
-    } while (0)
+/* The DER of obj, of the template it, in a new buffer the caller free()s. 0 or OFD_EASN1. */
+static int der_of(const ASN1_ITEM *it, const void *obj, unsigned char **out, size_t *outlen)
+{
+    unsigned char *der = NULL;
+    int n = ASN1_item_i2d((const ASN1_VALUE *)obj, &der, it);
+
+    *out = n > 0 ? malloc((size_t)n) : NULL;
+    *outlen = *out != NULL ? (size_t)n : 0;
+    if (*out != NULL)
+        memcpy(*out, der, (size_t)n);
+    OPENSSL_free(der);
+    return *out != NULL ? 0 : OFD_EASN1;
+}
 
 static int validate_seal_info(const struct ofd_seal_info *in, char *err, size_t errlen)
 {
@@ -332,18 +329,21 @@ static int call_signer(const struct ofd_signer *s, const unsigned char *data, si
 }
 
 /*
- * Signs the DER tbs with s and fills the part SESeal and SES_Signature both
- * end with: the signer's certificate, the algorithm (SM2 with SM3) and the
- * signature. Returns 0, call_signer's code, or OFD_EASN1.
+ * Signs the DER of tbs (of the template it) with s and fills the part SESeal
+ * and SES_Signature both end with: the signer's certificate, the algorithm
+ * (SM2 with SM3) and the signature. Returns 0, call_signer's code, or
+ * OFD_EASN1.
  */
-static int sign_into(const struct ofd_signer *s, const unsigned char *tbs, size_t tbslen,
+static int sign_into(const struct ofd_signer *s, const ASN1_ITEM *it, const void *tbs,
                      ASN1_OCTET_STRING *cert, ASN1_OBJECT **alg, ASN1_BIT_STRING *value, char *err,
                      size_t errlen)
 {
-    unsigned char sig[OFD_SIG_MAX];
-    size_t siglen = 0;
-    int rc = call_signer(s, tbs, tbslen, sig, &siglen, err, errlen);
+    unsigned char sig[OFD_SIG_MAX], *der = NULL;
+    size_t siglen = 0, len = 0;
+    int rc = der_of(it, tbs, &der, &len);
 
+    if (rc == 0)
+        rc = call_signer(s, der, len, sig, &siglen, err, errlen);
     if (rc == 0) {
         ASN1_OBJECT_free(*alg);
         *alg = OBJ_txt2obj(OFD_OID_SM2_SM3, 1);
@@ -351,6 +351,7 @@ static int sign_into(const struct ofd_signer *s, const unsigned char *tbs, size_
             !bits_set(value, sig, siglen))
             rc = OFD_EASN1;
     }
+    free(der);
     return rc;
 }
 
@@ -358,8 +359,8 @@ int ofd_seal_make(const struct ofd_seal_info *info, const struct ofd_signer *mak
                   struct jp_buf *out, char *err, size_t errlen)
 {
     OFD_SES_SEAL *seal = NULL;
-    unsigned char *tbs = NULL, *der = NULL;
-    size_t tbslen = 0, derlen = 0;
+    unsigned char *der = NULL;
+    size_t derlen = 0;
     int rc;
 
     rc = validate_seal_info(info, err, errlen);
@@ -370,22 +371,14 @@ int ofd_seal_make(const struct ofd_seal_info *info, const struct ofd_signer *mak
         return ofd_fail(OFD_EINVAL, err, errlen, "seal: no maker");
     rc = OFD_EASN1;
     seal = OFD_SES_SEAL_new();
-    if (seal == NULL || !fill_seal_info(seal->info, info))
-        goto out;
-    OFD_I2D(OFD_SES_SEALINFO, seal->info, &tbs, &tbslen);
-    if (tbs == NULL)
-        goto out;
-    rc = sign_into(maker, tbs, tbslen, seal->cert, &seal->alg, seal->value, err, errlen);
-    if (rc != 0)
-        goto out_free_tbs;
-    rc = OFD_EASN1;
-    OFD_I2D(OFD_SES_SEAL, seal, &der, &derlen);
-    if (der != NULL)
+    if (seal != NULL && fill_seal_info(seal->info, info))
+        rc = sign_into(maker, ASN1_ITEM_rptr(OFD_SES_SEALINFO), seal->info, seal->cert, &seal->alg,
+                       seal->value, err, errlen);
+    if (rc == 0)
+        rc = der_of(ASN1_ITEM_rptr(OFD_SES_SEAL), seal, &der, &derlen);
+    if (rc == 0)
         rc = jp_buf_append(out, der, derlen);
     free(der);
-out_free_tbs:
-    free(tbs);
-out:
     OFD_SES_SEAL_free(seal);
     if (rc == OFD_EASN1)
         ofd_fail(rc, err, errlen, "seal: cannot encode");
@@ -416,31 +409,22 @@ int ofd_ses_sign(const struct jp_span *seal, time_t when, const unsigned char ha
                  size_t *outlen, char *err, size_t errlen)
 {
     OFD_SES_SIGNATURE *s = OFD_SES_SIGNATURE_new();
-    unsigned char *tbs = NULL;
-    size_t tbslen = 0;
     int rc = OFD_EASN1;
 
     *out = NULL;
+    *outlen = 0;
     if (s == NULL || !fill_tbs(s->tbs, seal, when, hash, property)) {
         ofd_fail(rc, err, errlen, "seal: not a GB/T 38540 SESeal");
         goto out;
     }
-    OFD_I2D(OFD_SES_TBS, s->tbs, &tbs, &tbslen);
-    if (tbs == NULL)
-        goto out;
-    rc = sign_into(signer, tbs, tbslen, s->cert, &s->alg, s->value, err, errlen);
-    if (rc != 0)
-        goto out_free_tbs;
-    rc = OFD_EASN1;
-    OFD_I2D(OFD_SES_SIGNATURE, s, out, outlen);
-    if (*out != NULL)
-        rc = 0;
-out_free_tbs:
-    free(tbs);
-out:
-    OFD_SES_SIGNATURE_free(s);
+    rc = sign_into(signer, ASN1_ITEM_rptr(OFD_SES_TBS), s->tbs, s->cert, &s->alg, s->value, err,
+                   errlen);
+    if (rc == 0)
+        rc = der_of(ASN1_ITEM_rptr(OFD_SES_SIGNATURE), s, out, outlen);
     if (rc == OFD_EASN1)
         ofd_fail(rc, err, errlen, "SES_Signature: cannot encode");
+out:
+    OFD_SES_SIGNATURE_free(s);
     return rc;
 }
 

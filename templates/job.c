@@ -1,8 +1,9 @@
 /*
  * job.c - what the PDF (render.c) and the OFD (render_ofd.c) renderers share
- * of one render (render.h): its start (the fields decoded), the walk over the
- * template's directives in order through a format's painter, and how a line
- * of text fits its box, so that the two formats cannot drift apart.
+ * of one render (render.h): its start (the fields decoded), what a failed
+ * font subset means, the walk over the template's directives in order
+ * through a format's painter, and how a line of text fits its box, so that
+ * the two formats cannot drift apart.
  */
 #include "render.h"
 
@@ -21,6 +22,19 @@ int tmpl_job_start(struct tmpl_job *j, const struct tmpl *t, const struct tmpl_f
     j->err = err;
     j->errlen = errlen;
     return tmpl_fields_decode(f, j->cps, j->ncps, err, errlen);
+}
+
+int tmpl_job_subset_err(const struct tmpl_job *j, int rc, const char *path, int fail)
+{
+    if (rc == E2BIG) {
+        jp_errf(j->err, j->errlen, "fields: too many distinct characters");
+        return TMPL_EFIELD;
+    }
+    if (rc != 0) {
+        jp_errf(j->err, j->errlen, "%s: cannot subset", path);
+        return rc == ENOMEM ? ENOMEM : fail;
+    }
+    return 0;
 }
 
 /* The painter's function for a directive of kind k that takes no text, or NULL. */

@@ -136,13 +136,7 @@ static int build_dynamic(struct doc *d)
         if (k == 0)
             continue;
         rc = font_pack_build_on(&d->job.t->fonts, f, base, cps, k, TMPL_DEFLATE_LEVEL, &d->dyn[f]);
-        if (rc == E2BIG) {
-            jp_errf(d->job.err, d->job.errlen, "fields: too many distinct characters");
-            rc = TMPL_EFIELD;
-        } else if (rc != 0) {
-            jp_errf(d->job.err, d->job.errlen, "%s: cannot subset", d->job.t->fonts.faces[f].path);
-            rc = rc == ENOMEM ? ENOMEM : TMPL_EPDF;
-        }
+        rc = tmpl_job_subset_err(&d->job, rc, d->job.t->fonts.faces[f].path, TMPL_EPDF);
     }
 out:
     free(cps);

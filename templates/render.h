@@ -130,6 +130,15 @@ int tmpl_job_start(struct tmpl_job *j, const struct tmpl *t, const struct tmpl_f
                    size_t errlen);
 
 /*
+ * The outcome of building a face's per-document subset (at path) as the
+ * render's code, for both formats: 0 stays 0; E2BIG (more distinct
+ * characters than a subset holds) is TMPL_EFIELD, "fields: too many distinct
+ * characters" in j's err; anything else is "<path>: cannot subset" in j's
+ * err and ENOMEM, or fail (the format's own code: TMPL_EPDF, TMPL_EFONT).
+ */
+int tmpl_job_subset_err(const struct tmpl_job *j, int rc, const char *path, int fail);
+
+/*
  * How one output format draws each kind of directive; ctx is that format's
  * render state. text draws ITEM_TEXT directives (their own text) and
  * ITEM_FIELD ones (the field's decoded text) alike. A NULL member draws

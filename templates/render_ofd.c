@@ -441,14 +441,7 @@ static int make_pack(struct odoc *d, size_t f, uint32_t *cps)
         if (font_base_find(base, cp) < 0)
             cps[k++] = cp;
     rc = font_pack_build_unicode(lib, f, base, cps, k, TMPL_DEFLATE_LEVEL, &d->packs[f]);
-    if (rc == E2BIG) {
-        jp_errf(d->job.err, d->job.errlen, "fields: too many distinct characters");
-        rc = TMPL_EFIELD;
-    } else if (rc != 0) {
-        jp_errf(d->job.err, d->job.errlen, "%s: cannot subset", lib->faces[f].path);
-        rc = rc == ENOMEM ? ENOMEM : TMPL_EFONT;
-    }
-    return rc;
+    return tmpl_job_subset_err(&d->job, rc, lib->faces[f].path, TMPL_EFONT);
 }
 
 /* A pack of each face with the characters drawn in it; faces unused get none. */
