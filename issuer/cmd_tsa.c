@@ -7,7 +7,6 @@
 #include "issuer.h"
 #include "util.h"
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +22,7 @@ int cmd_tsa(const struct cmd_args *a)
     sigset_t set;
     int sig = 0, rc;
 
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_block_stop_signals(&set);
     rc = cli_passphrase(cmd_val(a, "passphrase-file"), &pass, &passlen, err, sizeof err);
     if (rc == 0)
         rc = issuer_tsa_start(a->home, listen, (unsigned char *)pass, passlen, &t, err, sizeof err);
