@@ -44,7 +44,7 @@ static int init_token_opts(struct issuer_init_opts *o, const char *passfile, con
     }
     env = getenv("JIANPEI_PKCS11_MODULE");
     if (o->pkcs11_module == NULL)
-        o->pkcs11_module = env != NULL && *env != '\0' ? env : INIT_P11_MODULE;
+        o->pkcs11_module = env != NULL && *env != '\0' ? env : CMD_P11_MODULE;
     return 0;
 }
 

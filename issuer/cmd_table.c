@@ -40,7 +40,7 @@ static const char init_help[] =
     "                         'pkcs11:token=jianpei' (default $JIANPEI_PKCS11_URI unless a\n"
     "                         passphrase is given): made in the token, never exported\n"
     "  --pkcs11-module SO     the token's PKCS#11 module (default $JIANPEI_PKCS11_MODULE,\n"
-    "                         else " INIT_P11_MODULE ")\n"
+    "                         else " CMD_P11_MODULE ")\n"
     "  --pin-file FILE        the token's user PIN: the first line of FILE\n"
     "                         (default $JIANPEI_PKCS11_PIN; never on the command line)\n"
     "  --templates DIR        catalogue, city table and template source\n";

@@ -11,7 +11,7 @@
 
 /* init's default PKCS#11 module: p11-kit's proxy reaches every token registered with p11-kit
  * (SoftHSM2, OpenSC, HSMs). */
-#define INIT_P11_MODULE "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so"
+#define CMD_P11_MODULE "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so"
 
 /* How cmd_parse takes an option. */
 enum cmd_opt_kind {
