@@ -6,6 +6,7 @@
 #ifndef JP_CLI_H
 #define JP_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -77,5 +78,15 @@ int cli_passphrase(const char *path, char **out, size_t *len, char *err, size_t 
 int cli_data_dir(char *out, size_t outlen, const char *fallback);
 /* A token PIN for init --pkcs11: path's first line, else $JIANPEI_PKCS11_PIN; as above. */
 int cli_pin(const char *path, char **out, size_t *len, char *err, size_t errlen);
+
+/*
+ * For a program that serves until it is told to stop: blocks SIGTERM and SIGINT
+ * in the calling thread, so that the threads it starts afterwards inherit the
+ * mask and only sigwait(set, ...) takes them, and ignores SIGPIPE (a client
+ * that hangs up costs one write its EPIPE, not the process). Fills *set with
+ * those two signals. Call it on the main thread before starting any other.
+ * (cli_signals.c)
+ */
+void cli_block_stop_signals(sigset_t *set);
 
 #endif

@@ -36,13 +36,13 @@ cflags=(-std=c17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,addres
 libs=($(pkg-config --libs $pkgs) -lhpdf -lm -lpthread)
 
 # The library sources of the modules the fuzz targets call: every .c of those
-# modules but the programs' own (main.c, cmd_certs.c, cmd_tsa.c) and errname.c (it names the
+# modules but the programs' own (main.c, cmd_*.c) and errname.c (it names the
 # training module's codes too, which no fuzz target links), so files that join a
 # module later are picked up without editing this script.
 srcs=()
 for d in common keys store pdf ofd templates issuer pages verifier dashboard; do
   for f in "$root/$d"/*.c; do
-    case "$(basename "$f")" in main.c | cmd_certs.c | cmd_tsa.c | errname.c) continue ;; esac
+    case "$(basename "$f")" in main.c | cmd_*.c | errname.c) continue ;; esac
     srcs+=("$d/$(basename "$f")")
   done
 done

@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,11 +162,7 @@ static int serve(struct verifier_opts *o)
     sigset_t set;
     int sig = 0, rc;
 
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_block_stop_signals(&set);
     rc = verifier_start(o, &v, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "jianpei-verifier: %s\n", err[0] ? err : jp_strerror(rc));
