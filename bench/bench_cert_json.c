@@ -1,13 +1,15 @@
 /*
  * bench_cert_json.c - median CPU time of the certificate object of SPEC §8 for
- * one record: as a Jansson object (vf_cert_json: the QR check's, the file
- * check's and the institution lists' answers embed it) and as text
- * (vf_cert_json_text: the lookup answer), each dumped or written once a call.
- * Built from two commits and run side by side, it compares their cost.
+ * one record (the store tests' sample, tests/store_sample.h): as a Jansson
+ * object (vf_cert_json: the verify, file-check and institution answers embed
+ * it) and as text (vf_cert_json_text: the lookup answer), each dumped or
+ * written once a call. Built from two commits and run side by side, it
+ * compares their cost.
  *
  * usage: bench_cert_json [COUNT [ROUNDS]]
  *   COUNT   calls a round (default 100000), ROUNDS rounds (default 7), median
  */
+#include "store_sample.h"
 #include "verifier_int.h"
 
 #include <jansson.h>
@@ -32,22 +34,6 @@ static int cmp_double(const void *a, const void *b)
 
     return (x > y) - (x < y);
 }
-
-/* A record of the usual sizes: the sample certificate's, suspended once. */
-static const struct store_cert sample = {
-    .certificate_no = "440120230100000013",
-    .elicence_id = "1.2.156.3005.2.11100000000013338W011.11440000006955264Q."
-                   "440120230100000013.001.K",
-    .status = STORE_STATUS_SUSPENDED,
-    .status_changed_at = 1692316800,
-    .position_code = "01",
-    .issue_date = "2023-08-18",
-    .holder_name = "张𠮷丰",
-    .id_number = "440103199001011237",
-    .institution_code = "GD0101",
-    .institution_name = "广州市建设职业培训学校",
-    .authority_name = "广东省住房和城乡建设厅",
-};
 
 /* One call as an answer uses it: the object made and dumped, or the text written. */
 static int one(const struct verifier *v, const struct store_cert *c, int text, struct jp_buf *b)
@@ -88,6 +74,7 @@ static double median_ns(const struct verifier *v, const struct store_cert *c, in
 int main(int argc, char **argv)
 {
     static struct verifier v; /* no home: position names are their codes */
+    struct store_cert sample;
     long count = argc > 1 ? atol(argv[1]) : 100000;
     int rounds = argc > 2 ? atoi(argv[2]) : 7;
 
@@ -95,6 +82,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_cert_json [COUNT [ROUNDS (1..%d)]]\n", MAX_ROUNDS);
         return 2;
     }
+    store_sample(&sample);
     printf("vf_cert_json + json_dumps: %.0f ns a call\n", median_ns(&v, &sample, 0, count, rounds));
     printf("vf_cert_json_text:         %.0f ns a call\n", median_ns(&v, &sample, 1, count, rounds));
     return 0;
