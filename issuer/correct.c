@@ -214,7 +214,7 @@ static int correct_txn(store_txn *txn, void *arg)
     if (rc == 0)
         rc = check_new(k, &c);
     if (rc == 0)
-        rc = photo_get(k->is, txn, c.certificate_no, &old);
+        rc = photo_get(txn, c.certificate_no, &old);
     if (rc == 0 && old.len > 0) {
         photo = old.data;
         photo_len = old.len;

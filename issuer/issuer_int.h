@@ -91,10 +91,10 @@ int store_ofd_version(issuer *is, store_txn *txn, const struct store_cert *c,
  * The holder's photo of certificate no as given at intake (photo.c), copied
  * into out (reset first; empty when the certificate has none): the photos
  * database's bytes, or the file of the certificate's OFD package its
- * reference names. Returns 0, OFD_ENOFILE (a reference that its package no
+ * reference names (store_photo_get, ofd_ref_value). Returns 0, OFD_ENOFILE (a reference that its package no
  * longer matches), ENOMEM, EFBIG or a store error.
  */
-int photo_get(issuer *is, store_txn *txn, const char *no, struct jp_buf *out);
+int photo_get(store_txn *txn, const char *no, struct jp_buf *out);
 /*
  * Stores photo[0..len-1] as certificate no's photo: a reference into ofd (the
  * package just stored for it) when one of its files holds exactly these

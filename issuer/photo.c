@@ -4,30 +4,24 @@
  * (it embeds a photo as given unless photo_fit re-encodes it), the database
  * keeps an ofd_ref_make reference into that package instead of a second copy
  * (7.7 KB a certificate with the test photo, docs/benchmarks.md); otherwise
- * the bytes, as before. Readers resolve a reference against STORE_OFDS_DB
- * (ofd_ref_resolve checks the digest), so every caller still gets the photo
- * as given at intake. Stores made before keep their raw photos and work as is.
+ * the bytes, as before. Readers take both values with store_photo_get and
+ * resolve them with ofd_ref_value (ofd_ref_resolve checks the digest), as the
+ * verifier's pages do, so every caller still gets the photo as given at
+ * intake. Stores made before keep their raw photos and work as is.
  */
 #include "issuer_int.h"
 #include "ofd.h"
 #include "store.h"
 
-int photo_get(issuer *is, store_txn *txn, const char *no, struct jp_buf *out)
+int photo_get(store_txn *txn, const char *no, struct jp_buf *out)
 {
-    const void *val = NULL, *pkg = NULL;
-    size_t n = 0, pkglen = 0;
-    int rc = store_get(txn, is->photos_db, no, STORE_CERT_NO_LEN, &val, &n);
+    struct store_photo p;
+    int rc = store_photo_get(txn, no, &p);
 
     jp_buf_reset(out);
-    if (rc == STORE_ENOTFOUND)
-        return 0;
-    if (rc == 0 && !ofd_is_ref(val, n))
-        return jp_buf_append(out, val, n);
     if (rc == 0)
-        rc = store_get(txn, is->ofds_db, no, STORE_CERT_NO_LEN, &pkg, &pkglen);
-    if (rc == 0)
-        rc = ofd_ref_resolve(val, n, pkg, pkglen, out);
-    return rc == STORE_ENOTFOUND ? OFD_ENOFILE : rc;
+        rc = ofd_ref_value(p.photo.p, p.photo.n, p.pkg.p, p.pkg.n, out);
+    return rc == STORE_ENOTFOUND ? 0 : rc;
 }
 
 int photo_put(issuer *is, store_txn *txn, const char *no, const void *photo, size_t len,

@@ -78,7 +78,7 @@ static int reissue_txn(store_txn *txn, void *arg)
     jp_buf_init(&photo, TMPL_MAX_PHOTO);
     rc = store_cert_get(txn, r->no, &c);
     if (rc == 0)
-        rc = photo_get(r->is, txn, c.certificate_no, &photo);
+        rc = photo_get(txn, c.certificate_no, &photo);
     if (rc == 0)
         rc = reissue_version(r->is, txn, &c, photo.len > 0 ? photo.data : NULL, photo.len, &r->pdf,
                              r->err, r->errlen);

@@ -318,4 +318,16 @@ int ofd_ref_make(const unsigned char *pkg, size_t pkglen, const void *data, size
 int ofd_ref_resolve(const void *ref, size_t reflen, const unsigned char *pkg, size_t pkglen,
                     struct jp_buf *out);
 
+/*
+ * Appends the file a stored value val[0..len-1] stands for to out: a reference
+ * (ofd_is_ref) resolved against pkg[0..pkglen-1] as ofd_ref_resolve does, any
+ * other value (a photo kept as its bytes) as it is. pkg may be NULL with
+ * pkglen 0 when the store holds no package: a reference then is OFD_ENOFILE.
+ * Returns 0, ofd_ref_resolve's errors, ENOMEM or EFBIG; out is unchanged on
+ * error. The one reading of a value that may be a reference (issuer/photo.c,
+ * verifier/holder_pages.c).
+ */
+int ofd_ref_value(const void *val, size_t len, const unsigned char *pkg, size_t pkglen,
+                  struct jp_buf *out);
+
 #endif

@@ -133,3 +133,11 @@ int ofd_ref_resolve(const void *ref, size_t reflen, const unsigned char *pkg, si
         zip_discard(za);
     return rc;
 }
+
+int ofd_ref_value(const void *val, size_t len, const unsigned char *pkg, size_t pkglen,
+                  struct jp_buf *out)
+{
+    if (!ofd_is_ref(val, len))
+        return jp_buf_append(out, val, len);
+    return pkg != NULL ? ofd_ref_resolve(val, len, pkg, pkglen, out) : OFD_ENOFILE;
+}

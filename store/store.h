@@ -202,6 +202,24 @@ int store_put(store_txn *txn, int db, const void *key, size_t klen, const void *
 /* Deletes key (val NULL: all its values; else that duplicate). STORE_ENOTFOUND. */
 int store_del(store_txn *txn, int db, const void *key, size_t klen, const void *val, size_t vlen);
 
+/* The two values a holder's photo is read from (store_photo_get). */
+struct store_photo {
+    struct jp_span photo; /* STORE_PHOTOS_DB's value: the bytes or an ofd reference */
+    struct jp_span pkg;   /* STORE_OFDS_DB's value, the package a reference points into;
+                             NULL, 0 when the store holds none */
+};
+
+/*
+ * Reads the photo of certificate no (STORE_CERT_NO_LEN characters) in txn:
+ * its value in STORE_PHOTOS_DB and the certificate's package in STORE_OFDS_DB,
+ * one snapshot, so that ofd_ref_value (ofd.h) hands out the photo as given at
+ * intake. Both spans follow store_get's lifetime rule. A store opened without
+ * either extra database (store_opts) reads as one without the values.
+ * Returns 0, STORE_ENOTFOUND (no photo; *out is NULL, 0 throughout) or LMDB's
+ * errors. The store does not look inside the values.
+ */
+int store_photo_get(store_txn *txn, const char *no, struct store_photo *out);
+
 /*
  * Cursors walk a database in key order (duplicates in value order). The
  * key/value pointers they return follow store_get's lifetime rule. Close every

@@ -26,6 +26,7 @@
 #include "ofd_lib.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <hb.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -95,25 +96,55 @@ static void issue(const char *h, const char *path, size_t n, char out[][19], con
 
 /* ------------------------------------------------------------- the store */
 
+/* A read transaction on h's store opened with the extra databases dbs[0..n-1]; the caller
+ * ends it and closes *s. */
+static store_txn *read_begin(const char *h, const struct store_dbspec *dbs, size_t n, store **s)
+{
+    struct store_opts so = {.extra = dbs, .n_extra = n};
+    char path[256], err[256] = "";
+    store_txn *txn = NULL;
+
+    snprintf(path, sizeof path, "%s/store", h);
+    CHECK_INT(store_open_with(path, STORE_RDONLY, &so, s, err, sizeof err), 0);
+    CHECK(*s != NULL && store_read_begin(*s, &txn) == 0);
+    return txn;
+}
+
 /* What the issuer's database name holds for no, into out (empty when none). */
 static void stored_value(const char *h, const char *name, const char *no, struct jp_buf *out)
 {
     const struct store_dbspec dbs[] = {{name, STORE_DB_OPTIONAL}};
-    struct store_opts so = {.extra = dbs, .n_extra = 1};
-    char path[256], err[256] = "";
     store *s = NULL;
-    store_txn *txn = NULL;
+    store_txn *txn = read_begin(h, dbs, 1, &s);
     int db = 0;
 
     jp_buf_init(out, OFD_MAX_OUTPUT);
-    snprintf(path, sizeof path, "%s/store", h);
-    CHECK_INT(store_open_with(path, STORE_RDONLY, &so, &s, err, sizeof err), 0);
     CHECK(s != NULL && store_db_by_name(s, name, &db) == 0);
-    CHECK(s != NULL && store_read_begin(s, &txn) == 0);
     if (txn != NULL && store_get_copy(txn, db, no, STORE_CERT_NO_LEN, out) != 0)
         jp_buf_reset(out);
     store_read_end(txn);
     store_close(s);
+}
+
+/*
+ * The photo of no as the issuer's reissue and the verifier's pages read it
+ * (store_photo_get, then ofd_ref_value), into out; returns their first error.
+ */
+static int read_photo(const char *h, const char *no, struct jp_buf *out)
+{
+    const struct store_dbspec dbs[] = {{STORE_PHOTOS_DB, STORE_DB_OPTIONAL},
+                                       {STORE_OFDS_DB, STORE_DB_OPTIONAL}};
+    struct store_photo p;
+    store *s = NULL;
+    store_txn *txn = read_begin(h, dbs, 2, &s);
+    int rc = txn != NULL ? store_photo_get(txn, no, &p) : EINVAL;
+
+    jp_buf_init(out, 1u << 20);
+    if (rc == 0)
+        rc = ofd_ref_value(p.photo.p, p.photo.n, p.pkg.p, p.pkg.n, out);
+    store_read_end(txn);
+    store_close(s);
+    return rc;
 }
 
 /* The OFD the store holds for no, into out (empty when none). */
@@ -147,6 +178,9 @@ static void check_photo(const char *h, const char *no, char want)
     } else {
         CHECK_INT(val.len, 0);
     }
+    jp_buf_free(&got);
+    CHECK_INT(read_photo(h, no, &got), want == '-' ? STORE_ENOTFOUND : 0);
+    CHECK(want == '-' ? got.len == 0 : got.len == n && memcmp(got.data, p, n) == 0);
     jp_buf_free(&val), jp_buf_free(&pkg), jp_buf_free(&got), jp_buf_free(&photo);
     free(p);
 }
@@ -188,6 +222,12 @@ static void test_photo_once(void)
         CHECK_INT(got.len, 0);
     }
     CHECK(!ofd_is_ref("\xff\xd8\xff\xe0", 4));
+    /* a reference without its package is no photo; bytes are the photo whatever the package */
+    CHECK_INT(ofd_ref_value(val.data, val.len, NULL, 0, &got), OFD_ENOFILE);
+    CHECK_INT(got.len, 0);
+    CHECK_INT(ofd_ref_value(not_it, sizeof not_it - 1, pkg.data, pkg.len, &got), 0);
+    CHECK(got.len == sizeof not_it - 1 && memcmp(got.data, not_it, got.len) == 0);
+    jp_buf_reset(&got);
     CHECK_INT(ofd_ref_make(other.data, other.len, "no such file", 12, &got), OFD_ENOFILE);
     free(bad);
     jp_buf_free(&val), jp_buf_free(&pkg), jp_buf_free(&other), jp_buf_free(&swapped);

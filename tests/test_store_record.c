@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "store.h"
+#include "store_sample.h"
 
 /* An exact-size heap copy, so that one byte too far is an ASan report. */
 static unsigned char *dup_exact(const void *p, size_t n)
@@ -19,36 +20,6 @@ static unsigned char *dup_exact(const void *p, size_t n)
     if (d != NULL && n > 0)
         memcpy(d, p, n);
     return d;
-}
-
-static void fill_cert(struct store_cert *c)
-{
-    static const unsigned char kid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-
-    memset(c, 0, sizeof *c);
-    store_text_set(c->certificate_no, sizeof c->certificate_no, "440120230100000013");
-    store_text_set(
-        c->elicence_id, sizeof c->elicence_id,
-        "1.2.156.3005.2.11100000000013338W011.11440000006940000X.440120230100000013.001.K");
-    c->file_version = 1;
-    c->status = STORE_STATUS_SUSPENDED;
-    c->status_changed_at = -5;
-    store_text_set(c->status_reason, sizeof c->status_reason, "复核中");
-    store_text_set(c->position_code, sizeof c->position_code, "01");
-    store_text_set(c->issue_date, sizeof c->issue_date, "2023-08-18");
-    store_text_set(c->holder_name, sizeof c->holder_name, "张𠮷丰");
-    store_text_set(c->gender, sizeof c->gender, "男");
-    store_text_set(c->id_type, sizeof c->id_type, "111");
-    store_text_set(c->id_number, sizeof c->id_number, "440103199001011237");
-    store_text_set(c->institution_code, sizeof c->institution_code, "GD0101");
-    store_text_set(c->institution_name, sizeof c->institution_name, "广州市建设职业培训学校");
-    store_text_set(c->city, sizeof c->city, "01");
-    store_text_set(c->exam_id, sizeof c->exam_id, "T2023-0810-GZ-001");
-    store_text_set(c->exam_date, sizeof c->exam_date, "2023-08-10");
-    c->score_tenths = 865;
-    store_text_set(c->authority_name, sizeof c->authority_name, "广东省住房和城乡建设厅");
-    memcpy(c->key_id, kid, sizeof kid);
-    c->issued_at = 1692316800;
 }
 
 static void test_fields_round_trip(void)
@@ -139,7 +110,7 @@ static void test_cert_round_trip(void)
     struct store_cert c, d;
     struct jp_buf b;
 
-    fill_cert(&c);
+    store_sample(&c);
     jp_buf_init(&b, 8192);
     CHECK_INT(store_cert_encode(&c, &b), 0);
     CHECK_INT(store_cert_decode(b.data, b.len, &d), 0);
@@ -176,7 +147,7 @@ static void test_cert_qr_text(void)
     struct jp_buf b;
     size_t without;
 
-    fill_cert(&c);
+    store_sample(&c);
     jp_buf_init(&b, 8192);
     CHECK_INT(store_cert_encode(&c, &b), 0);
     without = b.len;
@@ -207,17 +178,17 @@ static void test_cert_rejects(void)
     jp_buf_init(&b, 8192);
     memset(longname, 'a', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    fill_cert(&c);
+    store_sample(&c);
     CHECK_INT(store_text_set(c.holder_name, sizeof c.holder_name, longname), STORE_ETOOLONG);
     CHECK_STR(c.holder_name, "");
     CHECK_INT(store_text_set(c.gender, sizeof c.gender, "男性"), STORE_ETOOLONG);
-    fill_cert(&c);
+    store_sample(&c);
     memset(c.city, '1', sizeof c.city); /* not terminated inside its array */
     CHECK_INT(store_cert_encode(&c, &b), STORE_EINVAL);
-    fill_cert(&c);
+    store_sample(&c);
     c.status = (enum store_cert_status)9;
     CHECK_INT(store_cert_encode(&c, &b), STORE_EINVAL);
-    fill_cert(&c);
+    store_sample(&c);
     store_text_set(c.certificate_no, sizeof c.certificate_no, "44012023010000001");
     CHECK_INT(store_cert_encode(&c, &b), STORE_EINVAL);
     jp_buf_free(&b);
@@ -234,7 +205,7 @@ static void test_cert_truncated_and_garbage(void)
     unsigned seed = 12345;
     int k;
 
-    fill_cert(&c);
+    store_sample(&c);
     jp_buf_init(&b, 8192);
     CHECK_INT(store_cert_encode(&c, &b), 0);
     for (len = 0; len < b.len; len++) {

@@ -203,6 +203,30 @@ static void test_bypass(int port, const struct holder *h2, const char *url)
     vc_resp_free(&r);
 }
 
+/*
+ * The certificate object of a verify answer r is the lookup answer of its
+ * number, member for member (page.c writes it in two forms: a Jansson object,
+ * and text for the lookup).
+ */
+static void check_same_object(int port, const struct vc_resp *r)
+{
+    json_t *root = json_loadb((const char *)r->body, r->len, 0, NULL);
+    json_t *cert = json_object_get(root, "certificate");
+    const char *no = json_string_value(json_object_get(cert, "certificate_no"));
+    json_t *looked = NULL;
+    struct vc_resp l = {0};
+    char path[128];
+
+    CHECK(no != NULL && json_object_size(cert) == 9);
+    snprintf(path, sizeof(path), "/api/v1/certificates/%s", no != NULL ? no : "");
+    CHECK(get(port, path, NULL, &l) == 0 && l.status == 200);
+    looked = l.body != NULL ? json_loadb((const char *)l.body, l.len, 0, NULL) : NULL;
+    CHECK(looked != NULL && json_equal(looked, cert));
+    json_decref(looked);
+    json_decref(root);
+    vc_resp_free(&l);
+}
+
 static void test_verify_api(int port, const char *url, const char *forged_path)
 {
     char body[2200], trust[400];
@@ -214,6 +238,7 @@ static void test_verify_api(int port, const char *url, const char *forged_path)
     CHECK(post(port, "/api/v1/verify", NULL, body, &r) == 0 && r.status == 200);
     CHECK_STR(jstr(&r, "verdict", NULL), "genuine");
     CHECK_STR(jstr(&r, "status", NULL), "valid");
+    check_same_object(port, &r);
     vc_resp_free(&r);
     snprintf(body, sizeof(body), "{\"qr\":\"%s\"}", forged_path);
     CHECK(post(port, "/api/v1/verify", NULL, body, &r) == 0 && r.status == 200);
@@ -421,7 +446,7 @@ static void test_revoke(int port, const struct holder *h, const char *url)
     char *rev[] = {issuer_bin, "--home", home,     "revoke",        (char *)h->no,
                    "--reason", "fraud",  "--note", (char *)h->name, NULL};
     struct vc_resp r;
-    char st[32];
+    char st[32], body[2200];
 
     CHECK_STR(lookup_status(port, h->no, st), "valid");
     CHECK_STR(lookup_status(port, h->no, st), "valid");
@@ -434,6 +459,11 @@ static void test_revoke(int port, const struct holder *h, const char *url)
     CHECK(has(&r, "撤销") && !has(&r, ">有效<"));
     vc_resp_free(&r);
     CHECK_STR(lookup_status(port, h->no, st), "revoked");
+    snprintf(body, sizeof(body), "{\"qr\":\"%s\"}", url);
+    CHECK(post(port, "/api/v1/verify", NULL, body, &r) == 0 && r.status == 200);
+    CHECK(strlen(jstr(&r, "certificate", "status_changed_at")) == 20); /* a time, not null */
+    check_same_object(port, &r);
+    vc_resp_free(&r);
 }
 
 /* The verdict of the page at url, as JSON. */

@@ -772,8 +772,6 @@ static int home_open(struct verifier *v, char *err, size_t errlen)
                                                         : STORE_RDONLY,
                              &store_opts, &v->st, err, errlen);
     if (rc == 0)
-        rc = store_db_by_name(v->st, STORE_PHOTOS_DB, &v->photos_db);
-    if (rc == 0)
         rc = store_db_by_name(v->st, STORE_OFDS_DB, &v->ofds_db);
     if (rc != 0)
         return rc;

@@ -554,41 +554,31 @@ static int photo_tag(struct jp_buf *b, const char *type, const unsigned char *p,
     return rc == 0 ? jp_buf_puts(b, "\">") : rc;
 }
 
-/* A photos value that is a reference into the certificate's OFD (issuer/photo.c), resolved
- * into out; none (out empty) when the package is gone or no longer holds the file. */
-static int photo_resolve(struct verifier *v, store_txn *txn, const char *no, const void *ref,
-                         size_t n, struct jp_buf *out)
+/* ofd_ref_value's codes for a photo that cannot be shown, as none (0): a reference whose
+ * package is gone or no longer holds the file, a photo larger than PHOTO_MAX. */
+static int unshown(int rc)
 {
-    const void *pkg = NULL;
-    size_t len = 0;
-    int rc = store_get(txn, v->ofds_db, no, STORE_CERT_NO_LEN, &pkg, &len);
-
-    if (rc == 0)
-        rc = ofd_ref_resolve(ref, n, pkg, len, out);
-    return rc == STORE_ENOTFOUND || rc == OFD_ENOFILE || rc == OFD_EINVAL ? 0 : rc;
+    return rc == OFD_ENOFILE || rc == OFD_EINVAL || rc == EFBIG ? 0 : rc;
 }
 
 /* The holder's intake photo (the issuer's photos database), when there is one. */
 static int photo_img(struct verifier *v, const char *no, struct jp_buf *b)
 {
     store_txn *txn = NULL;
-    const void *val = NULL;
-    size_t n = 0;
-    struct jp_buf ref;
+    struct store_photo p;
+    struct jp_buf photo;
     int rc = store_read_begin(v->st, &txn);
 
-    jp_buf_init(&ref, PHOTO_MAX);
+    jp_buf_init(&photo, PHOTO_MAX);
     if (rc == 0)
-        rc = store_get(txn, v->photos_db, no, STORE_CERT_NO_LEN, &val, &n);
-    if (rc == 0 && ofd_is_ref(val, n)) {
-        rc = photo_resolve(v, txn, no, val, n, &ref);
-        val = ref.data;
-        n = ref.len;
-    }
-    if (rc == 0 && n > 0 && n <= PHOTO_MAX && photo_type(val, n) != NULL)
-        rc = photo_tag(b, photo_type(val, n), val, n);
+        rc = store_photo_get(txn, no, &p);
+    if (rc == 0)
+        rc = unshown(ofd_ref_value(p.photo.p, p.photo.n, p.pkg.p, p.pkg.n, &photo));
+    if (rc == 0 && photo.len > 0 && photo_type(photo.data, photo.len) != NULL)
+        rc = photo_tag(b, photo_type(photo.data, photo.len), photo.data, photo.len);
     store_read_end(txn);
-    jp_buf_free(&ref);
+    jp_cleanse(photo.data, photo.len); /* the holder's face */
+    jp_buf_free(&photo);
     return rc == STORE_ENOTFOUND ? 0 : rc;
 }
 

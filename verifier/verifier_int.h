@@ -382,7 +382,6 @@ struct verifier {
     char home[VF_PATH_MAX];                       /* the runtime home */
     struct jp_config cfg;                         /* HOME/config.json */
     store *st;                                    /* read-only store */
-    int photos_db; /* the issuer's photos database in st (STORE_DB_OPTIONAL: absent = none) */
     int ofds_db;   /* the issuer's OFD packages in st (STORE_DB_OPTIONAL: absent = none) */
     pthread_rwlock_t lock;         /* guards trust and clients */
     keys_trust_t *trust;           /* from HOME/trust-list.pem; may be NULL if it broke */
