@@ -282,7 +282,8 @@ void keys_trust_free(keys_trust_t *t);
  * Signs the concatenation of the byte spans ranges[0..n-1] (borrowed for the
  * call; 1 <= n <= KEYS_CMS_MAX_RANGES)
  * with the active signing key: a detached CMS SignedData, SHA-256, ECDSA,
- * with the signing certificate and the root embedded and exactly three signed
+ * with the signing certificate embedded (the root is not: verifiers take it
+ * from the trust list) and exactly three signed
  * attributes: content-type, message-digest and signing-certificate-v2 (RFC
  * 5035). No signing-time (PAdES puts the time in /M) and no SMIMECapabilities.
  * On success *der is a new DER buffer of *derlen bytes that the caller frees
