@@ -233,4 +233,15 @@ HPDF_STATUS tmpl_write_flate_filter(HPDF_Dict obj, HPDF_Stream s);
  */
 int tmpl_deflate_doc(HPDF_Doc pdf, int level);
 
+/*
+ * Deflates the image data of the PNG that png holds (and nothing else) again
+ * at libdeflate's level 12, as one IDAT in the place of libpng's; the pixels,
+ * filters and other chunks are kept (png_pack.c). For pictures made once and
+ * stored many times: it costs tens of milliseconds. png is left as it was
+ * when libpng's data is already as small.
+ * Returns 0, EINVAL (not a non-interlaced PNG this can read; png unchanged),
+ * ENOMEM or EFBIG (png unchanged).
+ */
+int tmpl_png_repack(struct jp_buf *png);
+
 #endif
