@@ -4,7 +4,8 @@
  * picture made once per process and stored in every certificate (the OFD
  * seal's, inside each package's SignedValue.dat) is worth the slowest level:
  * the 400-pixel seal's IDAT goes from 10,440 to 9,445 bytes for about 25 ms
- * once (issue 15 target 4). The pixels, the filters and every other chunk
+ * once (issue 15 target 4), with the thread's level-12 compressor that the
+ * template's fonts use too (jp_zlib_compress). The pixels, the filters and every other chunk
  * stay as libpng wrote them.
  */
 #include "render.h"
@@ -105,10 +106,9 @@ static int rewrite(const struct jp_buf *png, const unsigned char *z, size_t zlen
 int tmpl_png_repack(struct jp_buf *png)
 {
     struct libdeflate_decompressor *d = NULL;
-    struct libdeflate_compressor *c = NULL;
     struct jp_buf idat, out;
     unsigned char *raw = NULL, *z = NULL;
-    size_t rawlen = 0, got = 0, bound, zlen;
+    size_t rawlen = 0, got = 0, zlen = 0;
     int rc;
 
     jp_buf_init(&idat, png->len);
@@ -120,11 +120,8 @@ int tmpl_png_repack(struct jp_buf *png)
     if (rc != 0)
         goto out_free_idat;
     d = libdeflate_alloc_decompressor();
-    c = libdeflate_alloc_compressor(12);
     raw = malloc(rawlen);
-    bound = c != NULL ? libdeflate_zlib_compress_bound(c, rawlen) : 0;
-    z = c != NULL ? malloc(bound) : NULL;
-    if (d == NULL || c == NULL || raw == NULL || z == NULL) {
+    if (d == NULL || raw == NULL) {
         rc = ENOMEM;
         goto out_free_all;
     }
@@ -134,9 +131,9 @@ int tmpl_png_repack(struct jp_buf *png)
         rc = EINVAL;
         goto out_free_all;
     }
-    zlen = libdeflate_zlib_compress(c, raw, rawlen, z, bound);
-    if (zlen == 0 || zlen >= idat.len)
-        goto out_free_all; /* libpng's is as small: png stays as it is */
+    rc = jp_zlib_compress(raw, rawlen, 12, &z, &zlen);
+    if (rc != 0 || zlen >= idat.len)
+        goto out_free_all; /* or libpng's is as small: png stays as it is */
     rc = rewrite(png, z, zlen, &out);
     if (rc == 0) {
         jp_buf_free(png);
@@ -144,7 +141,6 @@ int tmpl_png_repack(struct jp_buf *png)
         jp_buf_init(&out, png->max);
     }
 out_free_all:
-    libdeflate_free_compressor(c);
     libdeflate_free_decompressor(d);
     free(raw);
     free(z);
