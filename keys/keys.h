@@ -776,6 +776,16 @@ int keys_trust_cms_verify(const keys_trust_t *t, const unsigned char *der, size_
                           const struct jp_span *ranges, size_t n, enum keys_cms_verdict *verdict,
                           char *reason, size_t reasonlen);
 
+/*
+ * 1 when the CMS SignedData der[0..len-1] (at most 1 MiB) carries t's root
+ * certificate or a certificate whose signature t's root makes good (a signing
+ * certificate of ours, listed in t or not: a retired, revoked or stolen key's);
+ * 0 otherwise, also for bytes that are not a CMS. Tells only whose
+ * certificates the CMS holds, nothing about its signature (keys_trust_cms_verify).
+ * Since 2026-12 the issuer's CMS carries the signing certificate alone.
+ */
+int keys_trust_cms_ours(const keys_trust_t *t, const unsigned char *der, size_t len);
+
 /* === end of the SM2 trust list part ========================================= */
 
 #endif
