@@ -136,6 +136,19 @@ def ofd(path):
         if e.filename.endswith(".ttf"):
             print(f"  {e.filename}:")
             ttf_tables(z.read(e))
+        if e.filename.endswith("SignedValue.dat"):
+            ses_report(e.filename, z.read(e))
+
+
+def ses_report(name, der):
+    """The SES_Signature's big parts: the seal's picture and the certificates it carries."""
+    p = subprocess.run(["openssl", "asn1parse", "-inform", "DER"], input=der, capture_output=True)
+    print(f"  {name} ({len(der)} B), its octet strings over 256 B:")
+    for line in p.stdout.decode().splitlines():
+        m = re.match(r"\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+prim:\s+OCTET STRING\s+\[HEX DUMP\]:(\w{8})", line)
+        if m and int(m.group(4)) > 256:
+            what = "PNG picture" if m.group(5) == "89504E47" else "certificate (DER)" if m.group(5).startswith("3082") else "?"
+            print(f"    at {m.group(1):>5} depth {m.group(2)}: {m.group(4):>6} B  {what}")
 
 
 if __name__ == "__main__":
