@@ -45,7 +45,7 @@ static int one(const struct tmpl *t, keys_t *k, struct tmpl_fields *f, struct jp
                             "440103********1237"};
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], err[256];
     struct pdf_signer sg = {
-        keys_cms_sign_cb, keys_der_free_cb, k, 0, NULL, NULL, 0, NULL, 0, NULL, 0};
+        keys_cms_sign_cb, keys_der_free_cb, k, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0};
     int rc;
 
     rc = keys_token_sign(k, &c, token, sizeof token, err, sizeof err);

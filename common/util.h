@@ -213,6 +213,14 @@ struct libdeflate_compressor;
  * memory or level is out of range.
  */
 struct libdeflate_compressor *jp_deflater(int level);
+/*
+ * Compresses len bytes at in into zlib format (RFC 1950) at level (0..12)
+ * with the calling thread's compressor (jp_deflater; common/zlib_buf.c):
+ * 0 and a new buffer in *out (the caller frees it with free()) of *outlen
+ * bytes, or ENOMEM (also for a level out of range) or EIO; *out is NULL then.
+ */
+int jp_zlib_compress(const unsigned char *in, size_t len, int level, unsigned char **out,
+                     size_t *outlen);
 
 enum jp_log_level { JP_LOG_DEBUG, JP_LOG_INFO, JP_LOG_WARN, JP_LOG_ERROR };
 /* Minimum level written; default JP_LOG_INFO. */

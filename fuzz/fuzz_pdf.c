@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fake f = {0};
     struct pdf_signer s = {fake_sign,        NULL, &f, 1700000000, "fuzz", NULL,
-                           PDF_MIN_CONTENTS, NULL, 0,  NULL,       0};
+                           PDF_MIN_CONTENTS, NULL, 0,  NULL,       0,  0};
     struct jp_buf out;
     char err[256];
     int rc;

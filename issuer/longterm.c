@@ -72,6 +72,19 @@ static int load_crl(struct longterm *lt, const char *home, char *err, size_t err
     return rc;
 }
 
+/* *view = the DER at der compressed once into *z (level 12: it goes into every PDF). */
+static int dss_deflate(const unsigned char *der, size_t len, unsigned char **z,
+                       struct jp_span *view, char *err, size_t errlen)
+{
+    size_t n = 0;
+    int rc = jp_zlib_compress(der, len, 12, z, &n);
+
+    if (rc != 0)
+        jp_errf(err, errlen, "cannot compress the dss: %s", strerror(rc));
+    *view = (struct jp_span){*z, n};
+    return rc;
+}
+
 int longterm_open(issuer *is, char *err, size_t errlen)
 {
     struct longterm *lt = &is->lt;
@@ -81,11 +94,13 @@ int longterm_open(issuer *is, char *err, size_t errlen)
         jp_errf(err, errlen, "cannot read the signing chain: %s", keys_strerror(rc));
         return rc;
     }
-    lt->dss_certs[0] = (struct jp_span){lt->chain[0], lt->chain_len[0]};
-    lt->dss_certs[1] = (struct jp_span){lt->chain[1], lt->chain_len[1]};
-    rc = load_crl(lt, is->home, err, errlen);
+    for (int i = 0; rc == 0 && i < 2; i++)
+        rc = dss_deflate(lt->chain[i], lt->chain_len[i], &lt->dss_z[i], &lt->dss_certs[i], err,
+                         errlen);
+    if (rc == 0)
+        rc = load_crl(lt, is->home, err, errlen);
     if (rc == 0 && lt->crl != NULL)
-        lt->dss_crl = (struct jp_span){lt->crl, lt->crl_len};
+        rc = dss_deflate(lt->crl, lt->crl_len, &lt->dss_z[2], &lt->dss_crl, err, errlen);
     lt->stamping = is->cfg.tsa_url[0] != '\0';
     for (int i = 0; rc == 0 && lt->stamping && i < is->nworkers; i++)
         rc = keys_set_tsa(is->keys[i], is->cfg.tsa_url, is->cfg.tsa_timeout_ms, err, errlen);
@@ -124,6 +139,8 @@ void longterm_close(struct longterm *lt)
     keys_free_der(lt->chain[0]);
     keys_free_der(lt->chain[1]);
     free(lt->crl);
+    for (int i = 0; i < 3; i++)
+        free(lt->dss_z[i]);
     memset(lt, 0, sizeof *lt);
 }
 
@@ -133,4 +150,5 @@ void longterm_signer(const struct longterm *lt, struct pdf_signer *sg)
     sg->ndss_certs = lt->chain[0] != NULL ? 2 : 0;
     sg->dss_crls = lt->crl != NULL ? &lt->dss_crl : NULL;
     sg->ndss_crls = lt->crl != NULL ? 1 : 0;
+    sg->dss_deflated = 1;
 }

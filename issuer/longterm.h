@@ -22,8 +22,9 @@ struct longterm {
     size_t chain_len[2];         /* bytes of each */
     unsigned char *crl;          /* owned DER of HOME/root.crl, NULL when the home has none */
     size_t crl_len;              /* bytes */
-    struct jp_span dss_certs[2]; /* views of chain for pdf_signer */
-    struct jp_span dss_crl;      /* view of crl */
+    unsigned char *dss_z[3];     /* owned (free): chain[0], chain[1], crl as zlib data */
+    struct jp_span dss_certs[2]; /* views of dss_z[0..1] for pdf_signer */
+    struct jp_span dss_crl;      /* view of dss_z[2] */
     int stamping;                /* 1 when signatures get a time-stamp (tsa_url set) */
     int optional;                /* --tsa-optional: a TSA failure signs B-B and records it */
     atomic_int down;             /* set once a TSA failure was passed over (--tsa-optional) */

@@ -1,8 +1,10 @@
 /*
  * cms.c - the CMS SignedData that signs a certificate PDF (PAdES baseline-B,
  * /SubFilter /ETSI.CAdES.detached): detached content, SHA-256, ECDSA with the
- * active signing key, the signing certificate and the root embedded, and the
- * signed attributes content-type, message-digest and signing-certificate-v2.
+ * active signing key, the signing certificate embedded (not the root: every
+ * verifier has it from the trust list, and a B-LT signature's DSS carries the
+ * chain; 1.2 KB of hex less a PDF, issue 15 target 4), and the signed
+ * attributes content-type, message-digest and signing-certificate-v2.
  *
  * OpenSSL 3.0 always adds a signing-time attribute when it signs (the flag
  * that stops it arrived in 3.2), and PAdES wants none. So the SignedData is
@@ -168,7 +170,7 @@ int keys_cms_sign_detached(keys_t *k, const struct jp_span *ranges, size_t n, un
     if (cms == NULL)
         goto out;
     si = CMS_add1_signer(cms, e->cert, k->sign_key, EVP_sha256(), flags | CMS_PARTIAL);
-    if (si == NULL || CMS_add1_cert(cms, k->root) != 1)
+    if (si == NULL)
         goto out;
     rc = digest_ranges(cms, ranges, n);
     if (rc == 0)

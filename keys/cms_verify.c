@@ -109,3 +109,35 @@ out:
     ERR_clear_error();
     return rc;
 }
+
+/* 1 when x is t's root or t's root signed it. */
+static int from_root(const keys_trust_t *t, X509 *x)
+{
+    unsigned char *der = NULL, d[32];
+    int n = i2d_X509(x, &der), ours = 0;
+
+    if (n > 0 && EVP_Digest(der, (size_t)n, d, NULL, EVP_sha256(), NULL) == 1)
+        ours = memcmp(d, t->root_sha256, sizeof d) == 0;
+    OPENSSL_free(der);
+    if (!ours && X509_check_issued(t->root, x) == X509_V_OK)
+        ours = X509_verify(x, X509_get0_pubkey(t->root)) == 1;
+    return ours;
+}
+
+int keys_trust_cms_ours(const keys_trust_t *t, const unsigned char *der, size_t len)
+{
+    const unsigned char *p = der;
+    CMS_ContentInfo *cms = NULL;
+    STACK_OF(X509) *certs = NULL;
+    int ours = 0;
+
+    if (t != NULL && t->root != NULL && len > 0 && len <= (1u << 20))
+        cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+    if (cms != NULL)
+        certs = CMS_get1_certs(cms);
+    for (int i = 0; certs != NULL && i < sk_X509_num(certs) && !ours; i++)
+        ours = from_root(t, sk_X509_value(certs, i));
+    sk_X509_pop_free(certs, X509_free);
+    CMS_ContentInfo_free(cms);
+    return ours;
+}

@@ -282,7 +282,8 @@ void keys_trust_free(keys_trust_t *t);
  * Signs the concatenation of the byte spans ranges[0..n-1] (borrowed for the
  * call; 1 <= n <= KEYS_CMS_MAX_RANGES)
  * with the active signing key: a detached CMS SignedData, SHA-256, ECDSA,
- * with the signing certificate and the root embedded and exactly three signed
+ * with the signing certificate embedded (the root is not: verifiers take it
+ * from the trust list) and exactly three signed
  * attributes: content-type, message-digest and signing-certificate-v2 (RFC
  * 5035). No signing-time (PAdES puts the time in /M) and no SMIMECapabilities.
  * On success *der is a new DER buffer of *derlen bytes that the caller frees
@@ -774,6 +775,16 @@ const char *keys_cms_verdict_name(enum keys_cms_verdict v);
 int keys_trust_cms_verify(const keys_trust_t *t, const unsigned char *der, size_t len,
                           const struct jp_span *ranges, size_t n, enum keys_cms_verdict *verdict,
                           char *reason, size_t reasonlen);
+
+/*
+ * 1 when the CMS SignedData der[0..len-1] (at most 1 MiB) carries t's root
+ * certificate or a certificate whose signature t's root makes good (a signing
+ * certificate of ours, listed in t or not: a retired, revoked or stolen key's);
+ * 0 otherwise, also for bytes that are not a CMS. Tells only whose
+ * certificates the CMS holds, nothing about its signature (keys_trust_cms_verify).
+ * Since 2026-12 the issuer's CMS carries the signing certificate alone.
+ */
+int keys_trust_cms_ours(const keys_trust_t *t, const unsigned char *der, size_t len);
 
 /* === end of the SM2 trust list part ========================================= */
 

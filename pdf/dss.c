@@ -1,7 +1,8 @@
 /*
  * dss.c - the Document Security Store of a PAdES B-LT signature (ETSI EN
  * 319 142-1 §5.4, PDF 2.0 §12.8.4.3): a /DSS dictionary with /Certs and /CRLs,
- * each an array of streams holding one DER certificate or CRL. The writer
+ * each an array of streams holding one DER certificate or CRL (as it is, or
+ * Flate-compressed by the caller: pdf_signer.dss_deflated). The writer
  * puts it into the same incremental update as the signature, so it lies
  * inside the signed byte ranges: the chain and the CRL are known before
  * signing, and a validator then needs nothing from the network.
@@ -48,9 +49,10 @@ static int put_refs(struct jp_buf *out, const char *name, long first, size_t n)
     return rc;
 }
 
-static int put_stream(struct jp_buf *out, long num, const struct jp_span *data)
+static int put_stream(struct jp_buf *out, long num, const struct jp_span *data, int deflated)
 {
-    int rc = jp_buf_printf(out, "%ld 0 obj\n<< /Length %zu >>\nstream\n", num, data->n);
+    int rc = jp_buf_printf(out, "%ld 0 obj\n<< /Length %zu%s >>\nstream\n", num, data->n,
+                           deflated ? " /Filter /FlateDecode" : "");
 
     if (rc == 0)
         rc = jp_buf_append(out, data->p, data->n);
@@ -76,11 +78,11 @@ int pdf_dss_put(struct jp_buf *out, size_t base, long first, const struct pdf_si
         rc = jp_buf_puts(out, " >>\nendobj\n");
     for (i = 0; rc == 0 && i < s->ndss_certs; i++) {
         offs[1 + i] = out->len - base;
-        rc = put_stream(out, certs + (long)i, &s->dss_certs[i]);
+        rc = put_stream(out, certs + (long)i, &s->dss_certs[i], s->dss_deflated);
     }
     for (i = 0; rc == 0 && i < s->ndss_crls; i++) {
         offs[1 + s->ndss_certs + i] = out->len - base;
-        rc = put_stream(out, crls + (long)i, &s->dss_crls[i]);
+        rc = put_stream(out, crls + (long)i, &s->dss_crls[i], s->dss_deflated);
     }
     return rc;
 }

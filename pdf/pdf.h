@@ -91,6 +91,8 @@ struct pdf_signer {
     size_t ndss_certs;
     const struct jp_span *dss_crls; /* ndss_crls items, at most PDF_MAX_DSS_CRLS */
     size_t ndss_crls;
+    int dss_deflated; /* 1: every DSS span is zlib data (RFC 1950) of its DER, written as a
+                         /FlateDecode stream; 0: the DER as it is */
 };
 
 /*

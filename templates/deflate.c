@@ -19,30 +19,6 @@
 #include <hpdf_streams.h>
 #include <libdeflate.h>
 
-int tmpl_deflate(const unsigned char *in, size_t len, int level, unsigned char **out,
-                 size_t *outlen)
-{
-    struct libdeflate_compressor *c = jp_deflater(level);
-    size_t bound, n;
-
-    *out = NULL;
-    *outlen = 0;
-    if (c == NULL)
-        return ENOMEM;
-    bound = libdeflate_zlib_compress_bound(c, len);
-    *out = malloc(bound);
-    if (*out == NULL)
-        return ENOMEM;
-    n = libdeflate_zlib_compress(c, in, len, *out, bound);
-    if (n == 0) {
-        free(*out);
-        *out = NULL;
-        return EIO;
-    }
-    *outlen = n;
-    return 0;
-}
-
 size_t tmpl_deflate_raw_bound(size_t len)
 {
     return libdeflate_deflate_compress_bound(NULL, len);
@@ -101,7 +77,7 @@ static int deflate_one(HPDF_Dict d, int level)
     int rc = stream_bytes(d->stream, &raw, &len);
 
     if (rc == 0 && len > 0)
-        rc = tmpl_deflate(raw, len, level, &z, &zlen);
+        rc = jp_zlib_compress(raw, len, level, &z, &zlen);
     if (rc == 0 && len > 0) {
         HPDF_MemStream_FreeData(d->stream);
         if (HPDF_Stream_Write(d->stream, z, (HPDF_UINT)zlen) != HPDF_OK)

@@ -522,7 +522,7 @@ static int face_rebuild(hb_face_t *sub, hb_blob_t *cmap, int level, const struct
     rc = font_base_deflate(base, (const unsigned char *)data, len, level > 9 ? 9 : level,
                            &out->zttf, &out->zlen);
     if (rc == 1)
-        rc = tmpl_deflate((const unsigned char *)data, len, level, &out->zttf, &out->zlen);
+        rc = jp_zlib_compress((const unsigned char *)data, len, level, &out->zttf, &out->zlen);
     if (rc != 0)
         goto out;
     out->ttflen = len;

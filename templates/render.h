@@ -217,13 +217,6 @@ QRcode *qr_symbol(const char *text);
 
 /* Level (libdeflate 1-12) of each certificate's own streams; static fonts use 12, once. */
 #define TMPL_DEFLATE_LEVEL 3
-/*
- * Compresses len bytes at level into zlib format (deflate.c): 0 and a new
- * buffer in *out (caller frees with free()) of *outlen bytes, or ENOMEM, EIO.
- * Thread-safe; each thread keeps its own compressor until it ends.
- */
-int tmpl_deflate(const unsigned char *in, size_t len, int level, unsigned char **out,
-                 size_t *outlen);
 /* Bytes tmpl_deflate_raw may need for len bytes of input. */
 size_t tmpl_deflate_raw_bound(size_t len);
 /*
@@ -241,5 +234,16 @@ HPDF_STATUS tmpl_write_flate_filter(HPDF_Dict obj, HPDF_Stream s);
  * Returns 0, ENOMEM, EIO or EFBIG.
  */
 int tmpl_deflate_doc(HPDF_Doc pdf, int level);
+
+/*
+ * Deflates the image data of the PNG that png holds (and nothing else) again
+ * at libdeflate's level 12, as one IDAT in the place of libpng's; the pixels,
+ * filters and other chunks are kept (png_pack.c). For pictures made once and
+ * stored many times: it costs tens of milliseconds. png is left as it was
+ * when libpng's data is already as small.
+ * Returns 0, EINVAL (not a non-interlaced PNG this can read; png unchanged),
+ * ENOMEM, EIO or EFBIG (png unchanged).
+ */
+int tmpl_png_repack(struct jp_buf *png);
 
 #endif

@@ -878,6 +878,32 @@ static int seal_lettering(const struct tmpl *t, const struct item *it, const cha
 static const struct item default_seal = {
     .kind = ITEM_SEAL, .w = 20, .stroke = {0.816, 0.125, 0.18}, .alpha = 1};
 
+/* img's PNG (len bytes at most, libpng's estimate) of px and map, its image data deflated
+ * again at the highest level (tmpl_png_repack: the seal is stored in every package),
+ * appended to png. */
+static int seal_png_write(png_image *img, png_alloc_size_t len, const unsigned char *px,
+                          const unsigned char *map, struct jp_buf *png)
+{
+    struct jp_buf own;
+    unsigned char *mem = malloc((size_t)len);
+    int rc = mem == NULL ? ENOMEM : 0;
+
+    jp_buf_init(&own, png->max);
+    if (rc == 0 && !png_image_write_to_memory(img, mem, &len, 0, px, 0, map))
+        rc = EIO;
+    if (rc == 0)
+        rc = jp_buf_append(&own, mem, (size_t)len);
+    if (rc == 0)
+        rc = tmpl_png_repack(&own);
+    if (rc == EINVAL)
+        rc = EIO; /* libpng wrote what png_pack.c cannot read */
+    if (rc == 0)
+        rc = jp_buf_append(png, own.data, own.len);
+    free(mem);
+    jp_buf_free(&own);
+    return rc;
+}
+
 int tmpl_seal_png(const struct tmpl *t, const char *authority, struct jp_buf *png,
                   unsigned *side_mm)
 {
@@ -931,14 +957,7 @@ int tmpl_seal_png(const struct tmpl *t, const char *authority, struct jp_buf *pn
     if (rc == 0 && !png_image_write_get_memory_size(img, len, 0, px, 0, map)) {
         rc = EIO;
     } else if (rc == 0) {
-        unsigned char *mem = malloc((size_t)len);
-        if (mem == NULL)
-            rc = ENOMEM;
-        else if (!png_image_write_to_memory(&img, mem, &len, 0, px, 0, map))
-            rc = EIO;
-        if (rc == 0)
-            rc = jp_buf_append(png, mem, (size_t)len);
-        free(mem);
+        rc = seal_png_write(&img, len, px, map, png);
     }
     png_image_free(&img);
     free(px);

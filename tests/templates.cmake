@@ -1,7 +1,7 @@
 # templates: the certificate PDF, checked with pdftotext, pdffonts, pdftoppm,
 # zbarimg and qpdf (poppler-utils, zbar-tools, qpdf on PATH).
 find_package(Threads REQUIRED)
-jp_test(test_render SOURCES test_render.c LIBS jp_templates Threads::Threads)
+jp_test(test_render SOURCES test_render.c LIBS jp_templates Threads::Threads png z)
 # The certificate's text layer in three readers: poppler (pdftotext), pdf.js
 # (tests/peers, npm ci by scripts/install-peers.sh) and MuPDF (mutool). A
 # missing reader fails the test.

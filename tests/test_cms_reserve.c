@@ -86,7 +86,7 @@ int main(void)
         /* a remembered maximum far below the real signature: the first is signed again with
          * the full reservation, the others reserve what it measured */
         issue(is, 1000, path, size);
-        CHECK(atomic_load(&is->cms_der_max) > 1500);
+        CHECK(atomic_load(&is->cms_der_max) > 1100); /* the signing certificate alone is 649 B */
         CHECK(atomic_load(&is->cms_der_max) < 3000);
         CHECK_INT(issuer_renders(is), LINES);
         CHECK(size[1] > 0 && size[0] > size[1] + 2000);

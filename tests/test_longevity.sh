@@ -128,7 +128,7 @@ import re, sys
 m = re.search(rb"/Type /DSS /Certs \[[0-9 R]+\] /CRLs \[(\d+) 0 R", open(sys.argv[1], "rb").read())
 print(m.group(1).decode() if m else "")
 PY
-qpdf --show-object="$(cat "$WORK/crlobj")" --raw-stream-data "$WORK/old.pdf" >"$WORK/dss.crl" 2>>"$LOGS/stderr.log"
+qpdf --show-object="$(cat "$WORK/crlobj")" --filtered-stream-data "$WORK/old.pdf" >"$WORK/dss.crl" 2>>"$LOGS/stderr.log"
 openssl crl -inform DER -in "$WORK/dss.crl" -CAfile "$H/trust-root.pem" -noout 2>&1 | grep -q 'verify OK' &&
     ok || bad "dss: the CRL does not verify against the root"
 

@@ -84,13 +84,13 @@ PY
 [ "$(tr ',' '\n' <<<"$CERTS" | wc -l)" -eq 2 ] && ok || bad "dss: certs $CERTS"
 n=0
 for o in ${CERTS//,/ }; do
-    qpdf --show-object="$o" --raw-stream-data "$WORK/c.pdf" >"$WORK/dss-$o.der" 2>>"$LOGS/stderr.log"
+    qpdf --show-object="$o" --filtered-stream-data "$WORK/c.pdf" >"$WORK/dss-$o.der" 2>>"$LOGS/stderr.log"
     openssl x509 -inform DER -in "$WORK/dss-$o.der" -noout -subject -nameopt utf8 >>"$WORK/dss-subj" 2>&1 && n=$((n + 1))
 done
 [ $n -eq 2 ] && ok || bad "dss: certificates do not parse: $(cat "$WORK/dss-subj" 2>/dev/null)"
 grep -q '电子证书签名' "$WORK/dss-subj" && ok || bad "dss: no signing certificate"
 cmp -s <(openssl x509 -in "$H/trust-root.pem" -outform DER) "$WORK/dss-${CERTS#*,}.der" && ok || bad "dss: second certificate is not the root"
-qpdf --show-object="$CRLS" --raw-stream-data "$WORK/c.pdf" >"$WORK/dss-crl.der" 2>>"$LOGS/stderr.log"
+qpdf --show-object="$CRLS" --filtered-stream-data "$WORK/c.pdf" >"$WORK/dss-crl.der" 2>>"$LOGS/stderr.log"
 openssl crl -inform DER -in "$WORK/dss-crl.der" -CAfile "$H/trust-root.pem" -noout >"$WORK/crlv" 2>&1
 grep -q 'verify OK' "$WORK/crlv" && ok || bad "dss: crl $(cat "$WORK/crlv")"
 

@@ -226,7 +226,7 @@ static int pdfsig_valid(const unsigned char *data, size_t len, struct jp_buf *te
 static struct pdf_signer signer_for(struct test_signer *ts)
 {
     struct pdf_signer s = {test_sign, test_free_der, ts, SIGNING_TIME, NULL, NULL,
-                           0,         NULL,          0,  NULL,         0};
+                           0,         NULL,          0,  NULL,         0,  0};
 
     return s;
 }

@@ -4,7 +4,8 @@
  * checked with the tools a user or a verifier would use (pdftotext, pdffonts,
  * pdftoppm + zbarimg, qpdf), plus the refusals: bad photos, characters no
  * font has, malformed templates with FILE:LINE, and renders on two threads at
- * once giving the same bytes as one.
+ * once giving the same bytes as one. Also the OFD seal's picture: a PNG that
+ * libpng reads, its image data smaller than libpng's own deflate of it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <png.h>
+#include <zlib.h>
 
 #include "check.h"
 #include "render_sample.h"
@@ -310,6 +314,71 @@ static void check_png_crc(const struct tmpl *t)
     free(png);
 }
 
+/* Bytes of the IDAT chunks of the PNG p[0..n) into *idat (malloc'd); their count, -1 if bad. */
+static int png_idat(const unsigned char *p, size_t n, unsigned char **idat, size_t *len)
+{
+    size_t at = 8;
+    int count = 0;
+
+    *idat = NULL;
+    *len = 0;
+    while (at + 12 <= n) {
+        size_t l =
+            (size_t)p[at] << 24 | (size_t)p[at + 1] << 16 | (size_t)p[at + 2] << 8 | p[at + 3];
+        if (l > n - at - 12)
+            return -1;
+        if (memcmp(p + at + 4, "IDAT", 4) == 0) {
+            unsigned char *m = realloc(*idat, *len + l);
+            if (m == NULL)
+                return -1;
+            memcpy(m + *len, p + at + 8, l);
+            *idat = m;
+            *len += l;
+            count++;
+        }
+        at += 12 + l;
+    }
+    return count;
+}
+
+/* The seal's picture (made once per issuer, stored in every OFD package) reads as a
+ * 400-pixel PNG, and its image data is smaller than libpng's default deflate of the same
+ * rows: it was deflated again at the highest level. */
+static void check_seal_png(const struct tmpl *t)
+{
+    struct jp_buf b;
+    png_image img;
+    unsigned char *idat = NULL, *rows = NULL, *px = NULL, *z = NULL;
+    size_t ilen = 0;
+    uLongf rlen = 400u * (1 + 200), zlen;
+    unsigned side = 0;
+
+    jp_buf_init(&b, 1u << 20);
+    CHECK_INT(tmpl_seal_png(t, "广东省住房和城乡建设厅", &b, &side), 0);
+    memset(&img, 0, sizeof img);
+    img.version = PNG_IMAGE_VERSION;
+    CHECK(b.len > 0 && png_image_begin_read_from_memory(&img, b.data, b.len) != 0);
+    CHECK_INT(img.width, 400);
+    CHECK_INT(img.height, 400);
+    img.format = PNG_FORMAT_RGBA;
+    px = malloc(PNG_IMAGE_SIZE(img));
+    CHECK(px != NULL && png_image_finish_read(&img, NULL, px, 0, NULL) != 0);
+    CHECK_INT(png_idat(b.data, b.len, &idat, &ilen), 1);
+    rows = malloc(rlen);
+    zlen = compressBound(rlen);
+    z = malloc(zlen);
+    CHECK(rows != NULL && z != NULL && idat != NULL &&
+          uncompress(rows, &rlen, idat, (uLong)ilen) == Z_OK && rlen == 400u * 201);
+    CHECK(z != NULL && rows != NULL &&
+          compress2(z, &zlen, rows, rlen, Z_DEFAULT_COMPRESSION) == Z_OK && ilen < zlen);
+    png_image_free(&img);
+    free(idat);
+    free(rows);
+    free(px);
+    free(z);
+    jp_buf_free(&b);
+}
+
 static void check_fields(const struct tmpl *t)
 {
     struct jp_buf b;
@@ -536,6 +605,7 @@ int main(void)
         check_drawable(t);
         check_photos(t, jpg, jlen);
         check_png_crc(t);
+        check_seal_png(t);
         check_fields(t);
         check_qr_8bit(t);
         check_threads(t, jpg, jlen);

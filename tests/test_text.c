@@ -52,7 +52,7 @@ static int make_certificate(const struct tmpl *t, const char *name, const unsign
                             size_t len, const char *path)
 {
     struct tmpl_fields f = sample_fields(name, QR_TEXT, photo, len);
-    struct pdf_signer s = {fake_sign, NULL, NULL, 1700000000, NULL, NULL, 0, NULL, 0, NULL, 0};
+    struct pdf_signer s = {fake_sign, NULL, NULL, 1700000000, NULL, NULL, 0, NULL, 0, NULL, 0, 0};
     struct jp_buf raw, out;
     char err[256] = "";
     int rc;

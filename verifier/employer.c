@@ -15,9 +15,7 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <openssl/cms.h>
 #include <openssl/sha.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,49 +470,22 @@ int vf_pdf_sig_der(const unsigned char *file, size_t len, unsigned char **der, s
     return 0;
 }
 
-/* 1 when one of the CMS's certificates is our root (SHA-256 of its DER). */
-static int cms_has_root(CMS_ContentInfo *cms, const unsigned char root[32])
-{
-    STACK_OF(X509) *certs = CMS_get1_certs(cms);
-    int i, found = 0;
-
-    for (i = 0; certs != NULL && i < sk_X509_num(certs) && !found; i++) {
-        unsigned char *der = NULL, d[32];
-        int n = i2d_X509(sk_X509_value(certs, i), &der);
-
-        if (n > 0) {
-            SHA256(der, (size_t)n, d);
-            found = memcmp(d, root, 32) == 0;
-        }
-        OPENSSL_free(der);
-    }
-    sk_X509_pop_free(certs, X509_free);
-    return found;
-}
-
 /*
  * 1 when the file's last signature value is a CMS that carries our root
- * certificate: a signature of ours whose value the index does not know (a
- * file from before the index, or one whose /ByteRange was edited too).
+ * certificate or a certificate our root signed (keys_trust_cms_ours): a
+ * signature of ours whose value the index does not know (a file from before
+ * the index, one whose /ByteRange was edited too, or one a stolen key made).
  */
 static int signed_by_us(struct verifier *v, const unsigned char *file, size_t len)
 {
-    unsigned char root[32], *der;
-    const unsigned char *p;
-    CMS_ContentInfo *cms;
+    unsigned char *der;
     size_t dlen;
     int ours = 0;
 
     if (vf_pdf_sig_der(file, len, &der, &dlen, NULL, NULL) == 0) {
-        p = der;
-        cms = d2i_CMS_ContentInfo(NULL, &p, (long)dlen);
         pthread_rwlock_rdlock(&v->lock);
-        if (cms != NULL && v->trust != NULL) {
-            keys_trust_root_sha256(v->trust, root);
-            ours = cms_has_root(cms, root);
-        }
+        ours = keys_trust_cms_ours(v->trust, der, dlen);
         pthread_rwlock_unlock(&v->lock);
-        CMS_ContentInfo_free(cms);
     }
     free(der);
     return ours;
