@@ -464,6 +464,11 @@ int store_institution_backfill(store *s, uint64_t *n);
  * STORE_SERIAL_MAX.
  */
 int store_next_serial(store_txn *txn, const char *prefix, uint32_t *serial);
+/*
+ * The serial store_next_serial would return for prefix in txn now, without
+ * drawing it (read-only: any transaction). Same errors; *serial is 0 on error.
+ */
+int store_peek_serial(store_txn *txn, const char *prefix, uint32_t *serial);
 
 /* -------------------------------------------------------------- audit log */
 
