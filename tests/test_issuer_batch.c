@@ -32,7 +32,7 @@ static void make_id(char out[19], int seq)
     snprintf(out, 19, "%.17s%c", d17, ident_mod11_2(d17));
 }
 
-/* Lines 1..lines of exam, line bad (0: none) with the bad photo; ids from seq 2 * (first + i) + 1. */
+/* Lines 1..lines of exam, line bad (0: none) with the bad photo; ids of seq 2 * (first + i) + 1. */
 static void write_lines(const char *path, const char *exam, int first, int lines, int bad)
 {
     FILE *f = fopen(path, "w");
