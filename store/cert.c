@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #define CERT_REC_MAX 8192 /* an encoded certificate is far smaller */
 #define INTAKE_KEY_MAX 128
 
@@ -329,14 +331,16 @@ out_free:
 
 int store_pdf_put(store_txn *txn, const char *certificate_no, const void *pdf, size_t len)
 {
+    unsigned char d[32];
     int rc;
 
     if (!cert_no_ok(certificate_no))
         return STORE_EINVAL;
     if (len > STORE_PDF_MAX)
         return STORE_ETOOLONG;
-    rc = store_put(txn, STORE_DB_PDFS, certificate_no, STORE_CERT_NO_LEN, pdf, len, 0);
-    return rc != 0 ? rc : store_digest_record(txn, certificate_no, pdf, len);
+    SHA256(pdf, len, d); /* once: the change log's digest and the file digest index's */
+    rc = store_put_digested(txn, STORE_DB_PDFS, certificate_no, STORE_CERT_NO_LEN, pdf, len, 0, d);
+    return rc != 0 ? rc : store_digest_record_with(txn, certificate_no, pdf, len, d);
 }
 
 int store_pdf_get(store_txn *txn, const char *certificate_no, const void **pdf, size_t *len)
