@@ -63,6 +63,21 @@ struct job {
     char claim[JP_CLAIM_CODE_SIZE];      /* the new certificate's plain claim code, wiped after */
 };
 
+struct batch;
+
+/* A render thread's share of a batch. */
+struct worker {
+    struct batch *b; /* shared batch */
+    keys_t *k;       /* this worker's key handle */
+};
+
+/* The threads rendering a batch: one worker per key handle, threads started for some. */
+struct crew {
+    struct worker w[ISSUER_MAX_THREADS]; /* worker i uses key handle i */
+    pthread_t th[ISSUER_MAX_THREADS];    /* th[0..n): started and not yet joined */
+    int n;                               /* threads started */
+};
+
 struct batch {
     struct job jobs[BATCH_MAX]; /* lines in input order */
     size_t n;                   /* jobs in use */
@@ -72,6 +87,8 @@ struct batch {
     atomic_size_t next;         /* next job a worker takes */
     issuer *is;                 /* the issuer */
     char why[IDENT_WHY_SIZE];   /* why numbering failed, when it did */
+    struct batch *lookahead;    /* the batch read after this one, to render ahead; or NULL */
+    struct crew ahead;          /* the threads rendering this batch ahead (crew_start) */
 };
 
 /* ------------------------------------------------------------ open/close */
@@ -271,11 +288,6 @@ static void dupset_free(struct dupset *s)
     memset(s, 0, sizeof *s);
 }
 
-struct worker {
-    struct batch *b; /* shared batch */
-    keys_t *k;       /* this worker's key handle */
-};
-
 static void *worker_run(void *arg)
 {
     struct worker *w = arg;
@@ -295,26 +307,43 @@ static void *worker_run(void *arg)
     return NULL;
 }
 
+/*
+ * Sets up a worker for each key handle on b's jobs and starts a thread for
+ * workers first.. (as many as can be started; the rest of the jobs go to the
+ * workers that run). c is b's crew until crew_join.
+ */
+static void crew_start(struct batch *b, struct crew *c, int first)
+{
+    atomic_store(&b->next, 0);
+    c->n = 0;
+    for (int i = 0; i < b->is->nworkers; i++) {
+        c->w[i].b = b;
+        c->w[i].k = b->is->keys[i];
+    }
+    for (int i = first; i < b->is->nworkers; i++) {
+        if (pthread_create(&c->th[c->n], NULL, worker_run, &c->w[i]) != 0)
+            break;
+        c->n++;
+    }
+}
+
+/* Waits for the crew's threads to finish their jobs. No-op when none runs. */
+static void crew_join(struct crew *c)
+{
+    for (int i = 0; i < c->n; i++)
+        pthread_join(c->th[i], NULL);
+    c->n = 0;
+}
+
 /* Renders every new job of the batch on all workers (the caller is worker 0). */
 static int render_batch(struct batch *b)
 {
-    struct worker w[ISSUER_MAX_THREADS];
-    pthread_t th[ISSUER_MAX_THREADS];
-    int started = 0, rc = 0;
+    struct crew c;
+    int rc = 0;
 
-    atomic_store(&b->next, 0);
-    for (int i = 0; i < b->is->nworkers; i++) {
-        w[i].b = b;
-        w[i].k = b->is->keys[i];
-    }
-    for (int i = 1; i < b->is->nworkers; i++) {
-        if (pthread_create(&th[i], NULL, worker_run, &w[i]) != 0)
-            break;
-        started = i;
-    }
-    worker_run(&w[0]);
-    for (int i = 1; i <= started; i++)
-        pthread_join(th[i], NULL);
+    crew_start(b, &c, 1);
+    worker_run(&c.w[0]);
+    crew_join(&c);
     for (size_t i = 0; i < b->n; i++)
         if (!b->jobs[i].rejected && !b->jobs[i].already && b->jobs[i].render_rc != 0 &&
             rc != KEYS_E_TSA)
@@ -324,22 +353,35 @@ static int render_batch(struct batch *b)
 
 /* --------------------------------------------------------- transaction */
 
+/* The 10-digit serial prefix PPCCYYYYJJ of the job's number. */
+static int job_prefix(const struct batch *b, const struct job *j, char prefix[11])
+{
+    return jp_strf(prefix, 11, "%s%s%04d%s", b->is->cfg.province, j->rec.city, b->year,
+                   j->rec.position);
+}
+
+/* The job's number of the given serial. */
+static int job_number(struct batch *b, const struct job *j, uint32_t serial,
+                      char no[IDENT_CERTNO_SIZE])
+{
+    const issuer *is = b->is;
+
+    return ident_certno_make(is->cfg.province, j->rec.city, b->year, j->rec.position, serial, no,
+                             IDENT_CERTNO_SIZE, b->why, sizeof b->why);
+}
+
 /* Draws the next serial of the job's prefix in txn and makes its number. */
 static int draw_number(struct batch *b, const struct job *j, store_txn *txn,
                        char no[IDENT_CERTNO_SIZE])
 {
-    const issuer *is = b->is;
     char prefix[11];
     uint32_t serial;
-    int rc;
+    int rc = job_prefix(b, j, prefix);
 
-    rc = jp_strf(prefix, sizeof prefix, "%s%s%04d%s", is->cfg.province, j->rec.city, b->year,
-                 j->rec.position);
     if (rc == 0)
         rc = store_next_serial(txn, prefix, &serial);
     if (rc == 0)
-        rc = ident_certno_make(is->cfg.province, j->rec.city, b->year, j->rec.position, serial, no,
-                               19, b->why, sizeof b->why);
+        rc = job_number(b, j, serial, no);
     return rc;
 }
 
@@ -433,6 +475,55 @@ static int number_batch(struct batch *b, store_txn *txn)
     return rc;
 }
 
+/*
+ * Numbers the new jobs of b, the batch after the one whose transaction txn is,
+ * as number_batch will once that one has committed: serials after those drawn
+ * in txn, in input order, the lines issued before skipped. Nothing is written:
+ * the numbers are drawn again in b's own transaction, and a job whose number
+ * comes out the same keeps the file rendered ahead for it (number_job). A job
+ * that cannot be numbered so is left for that transaction (marked already, which
+ * number_batch clears). Call while no crew renders b.
+ */
+static void predict_batch(struct batch *b, store_txn *txn)
+{
+    struct {
+        char prefix[11];
+        uint32_t serial; /* the next one */
+    } seen[BATCH_MAX];
+    size_t nseen = 0;
+
+    for (size_t i = 0; i < b->n; i++) {
+        struct job *j = &b->jobs[i];
+        char no[IDENT_CERTNO_SIZE], prefix[11];
+        size_t k = 0;
+        int rc;
+        j->already = 1;
+        if (j->rejected)
+            continue;
+        rc = store_intake_get(txn, j->rec.id_number, j->rec.position, j->rec.exam_id, no);
+        if (rc != STORE_ENOTFOUND || job_prefix(b, j, prefix) != 0)
+            continue;
+        while (k < nseen && strcmp(seen[k].prefix, prefix) != 0)
+            k++;
+        if (k == nseen) {
+            if (store_peek_serial(txn, prefix, &seen[k].serial) != 0)
+                continue;
+            memcpy(seen[k].prefix, prefix, sizeof prefix);
+            nseen++;
+        }
+        if (seen[k].serial > STORE_SERIAL_MAX || job_number(b, j, seen[k].serial++, no) != 0)
+            continue;
+        j->already = 0;
+        if (strcmp(no, j->rendered_no) == 0)
+            continue; /* rendered ahead by an attempt that store_write ran again */
+        j->rendered_no[0] = '\0';
+        jp_buf_reset(&j->pdf);
+        jp_buf_reset(&j->ofd);
+        j->already = fill_cert(b, j, no) != 0;
+    }
+    b->why[0] = '\0'; /* a failure here is found again, and told, in b's transaction */
+}
+
 static int put_job(const struct batch *b, const struct job *j, store_txn *txn)
 {
     int rc;
@@ -469,17 +560,30 @@ static int tsa_failed(struct batch *b)
     return KEYS_E_TSA;
 }
 
+/*
+ * One batch's transaction. Once the batch is numbered and rendered, the batch
+ * after it (b->lookahead) is numbered ahead and rendered by a crew of its own
+ * while this one is stored, committed and synced: the numbers count only in
+ * the transaction that stores them, so a crash at any point loses none.
+ */
 static int batch_txn(store_txn *txn, void *arg)
 {
     struct batch *b = arg;
-    int rc = number_batch(b, txn);
+    int rc, rendered;
 
-    int rendered = rc == 0 ? render_batch(b) : 0;
-
+    crew_join(&b->ahead); /* rendered ahead in the transaction before */
+    if (b->lookahead != NULL)
+        crew_join(&b->lookahead->ahead); /* started by an attempt of this one (store_write) */
+    rc = number_batch(b, txn);
+    rendered = rc == 0 ? render_batch(b) : 0;
     if (rendered == KEYS_E_TSA)
         return tsa_failed(b); /* the transaction is aborted: nothing of the batch is kept */
     if (rendered != 0)
         return ISSUER_ERENDER;
+    if (rc == 0 && b->lookahead != NULL) {
+        predict_batch(b->lookahead, txn);
+        crew_start(b->lookahead, &b->lookahead->ahead, 0);
+    }
     for (size_t i = 0; rc == 0 && i < b->n; i++) {
         if (!b->jobs[i].rejected && !b->jobs[i].already)
             rc = put_job(b, &b->jobs[i], txn);
@@ -672,25 +776,40 @@ static void release_memory(issuer *is)
     malloc_trim(0);
 }
 
-static int run_batches(struct reader *r, struct batch *b, const struct issuer_issue_opts *o,
+/*
+ * Issues the input batch by batch with the two batches at bs: each is read
+ * before the one before it is committed, so that its rendering overlaps that
+ * commit (batch_txn). A read error is told once the batches before it are
+ * stored, as when reading came after them.
+ */
+static int run_batches(struct reader *r, struct batch bs[2], const struct issuer_issue_opts *o,
                        struct issuer_report *rep, char *err, size_t errlen)
 {
-    int rc = 0, rrc;
+    struct batch *b = &bs[0], *next = &bs[1], *t;
+    int rc = 0, rrc = read_batch(r, b);
 
-    while (rc == 0 && (rrc = read_batch(r, b)) == 0 && b->n > 0) {
+    while (rc == 0 && rrc == 0 && b->n > 0) {
+        unsigned long line = r->lr.line;
+        double fraction = read_fraction(r);
+        rrc = read_batch(r, next);
+        b->lookahead = rrc == 0 && next->n > 0 ? next : NULL;
         rc = commit_batch(b, err, errlen);
         if (rc == 0)
             release_memory(b->is); /* keeps RSS bounded over any input size */
         if (rc == 0)
             rc = report_batch(b, rep);
         if (rc == 0 && o->progress != NULL)
-            o->progress(o->progress_ctx, r->lr.line, read_fraction(r));
+            o->progress(o->progress_ctx, line, fraction);
+        t = b, b = next, next = t;
     }
+    crew_join(&bs[0].ahead); /* a batch rendered ahead of one that failed */
+    crew_join(&bs[1].ahead);
     if (rc == 0 && rrc != 0) {
         rc = rrc;
         jp_errf(err, errlen, "cannot read the input: %s", strerror(rc));
     }
     batch_clear(b);
+    batch_clear(next);
     return rc;
 }
 
@@ -861,11 +980,13 @@ int issuer_issue(issuer *is, FILE *in, const struct issuer_issue_opts *o, struct
     }
     rc = reader_init(&r, src, o, is, today, err, errlen);
     if (rc == 0) {
-        b = calloc(1, sizeof *b);
+        b = calloc(2, sizeof *b); /* run_batches reads one ahead */
         rc = b == NULL ? ENOMEM : 0;
     }
     if (rc == 0)
         rc = batch_init(b, is, &r, today, o->actor, err, errlen);
+    if (rc == 0)
+        rc = batch_init(&b[1], is, &r, today, o->actor, err, errlen);
     if (rc == 0 && o->all_or_nothing)
         rc = run_all_or_nothing(&r, b, rep, err, errlen);
     else if (rc == 0)

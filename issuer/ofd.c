@@ -227,11 +227,11 @@ int store_ofd_version(issuer *is, store_txn *txn, const struct store_cert *c,
 
     if (ofd->len == 0)
         return 0;
-    rc = store_put(txn, is->ofds_db, c->certificate_no, STORE_CERT_NO_LEN, ofd->data, ofd->len, 0);
-    if (rc == 0) {
-        SHA256(ofd->data, ofd->len, d);
+    SHA256(ofd->data, ofd->len, d); /* once: the change log's digest and the digest index's */
+    rc = store_put_digested(txn, is->ofds_db, c->certificate_no, STORE_CERT_NO_LEN, ofd->data,
+                            ofd->len, 0, d);
+    if (rc == 0)
         rc = store_digest_put(txn, STORE_DIGEST_OFD_FILE, d, c->certificate_no, c->file_version);
-    }
     if (rc == 0)
         rc = issuer_ofd_seal_digest(ofd->data, ofd->len, d);
     if (rc == 0)

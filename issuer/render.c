@@ -151,6 +151,7 @@ int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsign
 {
     char token[KEYS_TOKEN_BUFSZ], qr[TMPL_MAX_QR], date[32];
     struct tmpl_fields f;
+    struct tmpl_fonts *fonts = NULL;
     struct jp_buf raw;
     int rc;
 
@@ -181,12 +182,18 @@ int render_certificate(issuer *is, keys_t *k, struct store_cert *c, const unsign
     f.photo = photo;
     f.photo_len = photo_len;
     jp_buf_init(&raw, TMPL_MAX_PDF);
-    rc = tmpl_render(is->tmpl, &f, &raw, err, errlen);
+    /* with an OFD beside the PDF, one set of font subsets serves both */
+    rc =
+        ofd != NULL && is->ofd.sm2 != NULL ? tmpl_fonts_make(is->tmpl, &f, &fonts, err, errlen) : 0;
+    f.fonts = fonts;
+    if (rc == 0)
+        rc = tmpl_render(is->tmpl, &f, &raw, err, errlen);
     if (rc == 0)
         rc = sign_page(is, k, &raw, pdf, stamped, err, errlen);
     jp_buf_free(&raw);
     if (rc == 0 && ofd != NULL)
         rc = render_ofd(is, &f, ofd, err, errlen);
+    tmpl_fonts_free(fonts);
     if (rc == 0)
         rc = store_text_set(c->qr_text, sizeof c->qr_text, qr);
     return rc;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #define CERT_REC_MAX 8192 /* an encoded certificate is far smaller */
 #define INTAKE_KEY_MAX 128
 
@@ -329,14 +331,16 @@ out_free:
 
 int store_pdf_put(store_txn *txn, const char *certificate_no, const void *pdf, size_t len)
 {
+    unsigned char d[32];
     int rc;
 
     if (!cert_no_ok(certificate_no))
         return STORE_EINVAL;
     if (len > STORE_PDF_MAX)
         return STORE_ETOOLONG;
-    rc = store_put(txn, STORE_DB_PDFS, certificate_no, STORE_CERT_NO_LEN, pdf, len, 0);
-    return rc != 0 ? rc : store_digest_record(txn, certificate_no, pdf, len);
+    SHA256(pdf, len, d); /* once: the change log's digest and the file digest index's */
+    rc = store_put_digested(txn, STORE_DB_PDFS, certificate_no, STORE_CERT_NO_LEN, pdf, len, 0, d);
+    return rc != 0 ? rc : store_digest_record_with(txn, certificate_no, pdf, len, d);
 }
 
 int store_pdf_get(store_txn *txn, const char *certificate_no, const void **pdf, size_t *len)
@@ -446,15 +450,15 @@ int store_holder_list(store_txn *txn, const char *id_number, char (*out)[IDENT_C
 
 /* --------------------------------------------------------------- serials */
 
-int store_next_serial(store_txn *txn, const char *prefix, uint32_t *serial)
+/* The last serial drawn for prefix (0 when none) in *last; 0, STORE_EINVAL for a malformed
+ * prefix, STORE_EEXHAUSTED when no serial is left, or store_get's error. */
+static int serial_last(store_txn *txn, const char *prefix, uint32_t *last)
 {
-    unsigned char buf[4];
     const void *v;
-    uint32_t last = 0;
     size_t n, i;
     int rc;
 
-    *serial = 0;
+    *last = 0;
     if (strnlen(prefix, 11) != 10)
         return STORE_EINVAL;
     for (i = 0; i < 10; i++) {
@@ -465,14 +469,33 @@ int store_next_serial(store_txn *txn, const char *prefix, uint32_t *serial)
     if (rc == 0 && n != 4)
         return STORE_ECORRUPT;
     if (rc == 0)
-        last = store_be32_get(v);
+        *last = store_be32_get(v);
     else if (rc != STORE_ENOTFOUND)
         return rc;
-    if (last >= STORE_SERIAL_MAX)
-        return STORE_EEXHAUSTED;
+    return *last >= STORE_SERIAL_MAX ? STORE_EEXHAUSTED : 0;
+}
+
+int store_next_serial(store_txn *txn, const char *prefix, uint32_t *serial)
+{
+    unsigned char buf[4];
+    uint32_t last;
+    int rc = serial_last(txn, prefix, &last);
+
+    *serial = 0;
+    if (rc != 0)
+        return rc;
     store_be32_put(buf, last + 1);
     rc = store_put(txn, STORE_DB_SERIALS, prefix, 10, buf, sizeof buf, 0);
     if (rc == 0)
         *serial = last + 1;
+    return rc;
+}
+
+int store_peek_serial(store_txn *txn, const char *prefix, uint32_t *serial)
+{
+    uint32_t last;
+    int rc = serial_last(txn, prefix, &last);
+
+    *serial = rc == 0 ? last + 1 : 0;
     return rc;
 }

@@ -180,7 +180,8 @@ static uint64_t now_ms(void)
 
 /* Encodes a change (without its hash) into rec. */
 static int chg_encode(MDB_txn *tx, int op, const char *db, unsigned dups, const void *key,
-                      size_t klen, const void *val, size_t vlen, struct jp_buf *rec)
+                      size_t klen, const void *val, size_t vlen, const unsigned char *vsha256,
+                      struct jp_buf *rec)
 {
     unsigned char d[32];
     uint8_t opb = (uint8_t)op;
@@ -202,7 +203,10 @@ static int chg_encode(MDB_txn *tx, int op, const char *db, unsigned dups, const 
         return rc;
     if (vlen <= STORE_CHG_INLINE_MAX || dups)
         return store_rec_put(rec, CHG_VAL, val, vlen);
-    rc = sha256_parts(val, vlen, "", 0, "", 0, d);
+    if (vsha256 != NULL)
+        memcpy(d, vsha256, sizeof d);
+    else
+        rc = sha256_parts(val, vlen, "", 0, "", 0, d);
     if (rc == 0)
         rc = store_rec_put(rec, CHG_DIGEST, d, sizeof d);
     if (rc == 0)
@@ -211,7 +215,7 @@ static int chg_encode(MDB_txn *tx, int op, const char *db, unsigned dups, const 
 }
 
 int store_chg_log(store_txn *txn, int op, int db, const void *key, size_t klen, const void *val,
-                  size_t vlen)
+                  size_t vlen, const unsigned char *vsha256)
 {
     struct jp_buf rec;
     unsigned char k[8], h[32];
@@ -229,7 +233,8 @@ int store_chg_log(store_txn *txn, int op, int db, const void *key, size_t klen, 
     }
     mdb_dbi_flags(txn->tx, txn->s->dbi[db], &dbf);
     jp_buf_init(&rec, CHG_REC_MAX);
-    rc = chg_encode(txn->tx, op, txn->s->names[db], dbf & MDB_DUPSORT, key, klen, val, vlen, &rec);
+    rc = chg_encode(txn->tx, op, txn->s->names[db], dbf & MDB_DUPSORT, key, klen, val, vlen,
+                    vsha256, &rec);
     if (rc == 0)
         rc = store_rec_put(&rec, CHG_HASH, h, sizeof h); /* placeholder, overwritten below */
     if (rc == 0)

@@ -164,6 +164,15 @@ int store_digest_get(store_txn *txn, enum store_digest_kind kind, const unsigned
 int store_digest_record(store_txn *txn, const char *certificate_no, const void *pdf, size_t len)
 {
     unsigned char d[32];
+
+    SHA256(pdf, len, d);
+    return store_digest_record_with(txn, certificate_no, pdf, len, d);
+}
+
+int store_digest_record_with(store_txn *txn, const char *certificate_no, const void *pdf,
+                             size_t len, const unsigned char sha256[32])
+{
+    unsigned char d[32];
     struct store_cert cert;
     uint16_t version = 0;
     int rc;
@@ -173,8 +182,7 @@ int store_digest_record(store_txn *txn, const char *certificate_no, const void *
         version = cert.file_version;
     else if (rc != STORE_ENOTFOUND)
         return rc;
-    SHA256(pdf, len, d);
-    rc = store_digest_put(txn, STORE_DIGEST_FILE, d, certificate_no, version);
+    rc = store_digest_put(txn, STORE_DIGEST_FILE, sha256, certificate_no, version);
     if (rc == 0 && store_pdf_sig_digest(pdf, len, d) == 0)
         rc = store_digest_put(txn, STORE_DIGEST_SIG, d, certificate_no, version);
     return rc;

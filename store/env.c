@@ -631,6 +631,12 @@ static int write_dbi(const store_txn *txn, int db, MDB_dbi *out)
 int store_put(store_txn *txn, int db, const void *key, size_t klen, const void *val, size_t vlen,
               unsigned flags)
 {
+    return store_put_digested(txn, db, key, klen, val, vlen, flags, NULL);
+}
+
+int store_put_digested(store_txn *txn, int db, const void *key, size_t klen, const void *val,
+                       size_t vlen, unsigned flags, const unsigned char *vsha256)
+{
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     unsigned mf = 0;
     MDB_dbi dbi;
@@ -647,7 +653,7 @@ int store_put(store_txn *txn, int db, const void *key, size_t klen, const void *
     }
     rc = mdb_put(txn->tx, dbi, &k, &v, mf);
     if (rc == 0)
-        rc = store_chg_log(txn, 'P', db, key, klen, val, vlen);
+        rc = store_chg_log(txn, 'P', db, key, klen, val, vlen, vsha256);
     return rc == MDB_KEYEXIST ? STORE_EEXIST : rc;
 }
 
@@ -662,7 +668,7 @@ int store_del(store_txn *txn, int db, const void *key, size_t klen, const void *
         return rc;
     rc = map_notfound(mdb_del(txn->tx, dbi, &k, val ? &v : NULL));
     if (rc == 0)
-        rc = store_chg_log(txn, 'D', db, key, klen, val, val ? vlen : 0);
+        rc = store_chg_log(txn, 'D', db, key, klen, val, val ? vlen : 0, NULL);
     return rc;
 }
 

@@ -199,6 +199,13 @@ int store_get_copy(store_txn *txn, int db, const void *key, size_t klen, struct 
 /* Stores key -> val. flags 0 or STORE_PUT_NEW. STORE_ERDONLY in a read txn. */
 int store_put(store_txn *txn, int db, const void *key, size_t klen, const void *val, size_t vlen,
               unsigned flags);
+/*
+ * As store_put, for a caller that has computed vsha256 = SHA-256(val) anyway
+ * (a file's digest for the digest index): the change log takes it instead of
+ * hashing val again. Must be that digest; NULL is store_put.
+ */
+int store_put_digested(store_txn *txn, int db, const void *key, size_t klen, const void *val,
+                       size_t vlen, unsigned flags, const unsigned char *vsha256);
 /* Deletes key (val NULL: all its values; else that duplicate). STORE_ENOTFOUND. */
 int store_del(store_txn *txn, int db, const void *key, size_t klen, const void *val, size_t vlen);
 
@@ -482,6 +489,11 @@ int store_institution_backfill(store *s, uint64_t *n);
  * STORE_SERIAL_MAX.
  */
 int store_next_serial(store_txn *txn, const char *prefix, uint32_t *serial);
+/*
+ * The serial store_next_serial would return for prefix in txn now, without
+ * drawing it (read-only: any transaction). Same errors; *serial is 0 on error.
+ */
+int store_peek_serial(store_txn *txn, const char *prefix, uint32_t *serial);
 
 /* -------------------------------------------------------------- audit log */
 

@@ -59,6 +59,9 @@ int store_intake_key(const char *id_number, const char *position, const char *ex
                      unsigned char *out, size_t outsz, size_t *len);
 /* Records both digests of a PDF being stored under its number (digest.c). */
 int store_digest_record(store_txn *txn, const char *certificate_no, const void *pdf, size_t len);
+/* store_digest_record with sha256 = SHA-256(pdf) already computed by the caller. */
+int store_digest_record_with(store_txn *txn, const char *certificate_no, const void *pdf,
+                             size_t len, const unsigned char sha256[32]);
 /*
  * The one-off backfills: runs each(txn, number, value) on every entry of db
  * (keyed by certificate number) in write transactions of at most 500 entries;
@@ -74,10 +77,12 @@ int store_institution_link(store_txn *txn, const struct store_cert *old,
 /*
  * Logs a successful put (val, vlen) or delete (val NULL for the whole key) of
  * database db in the change log when the store has one (changes.c); op 'P' or
- * 'D'. Returns 0 or an LMDB/store code, which must abort the transaction.
+ * 'D'. vsha256 is SHA-256 of val when the caller has it, else NULL (a value
+ * logged by digest then has it computed here). Returns 0 or an LMDB/store
+ * code, which must abort the transaction.
  */
 int store_chg_log(store_txn *txn, int op, int db, const void *key, size_t klen, const void *val,
-                  size_t vlen);
+                  size_t vlen, const unsigned char *vsha256);
 /* Checks the audit entry stored under key (8 bytes) against its predecessor: 0 or STORE_ECORRUPT. */
 int store_audit_check_key(store_txn *txn, const void *key, size_t klen);
 /* Verifies the audit chain inside an open transaction (see store_audit_verify). */

@@ -19,22 +19,18 @@
 #define MM_TO_PT (72.0 / 25.4)
 #define PI 3.14159265358979323846
 
-/* A character the static subsets lack, with the face that has it. */
-struct dyn_char {
-    uint32_t cp;   /* the character */
-    uint16_t face; /* font_lib face */
-};
-
 /* State of one render. */
 struct doc {
     struct tmpl_job job;                    /* template, fields, message buffer */
     HPDF_Doc pdf;                           /* owned */
     HPDF_Page page;                         /* the one page */
     HPDF_Font static_fonts[FONT_MAX_FACES]; /* static packs as fonts, or NULL */
-    struct font_pack dyn[FONT_MAX_FACES];   /* owned; per-document packs */
-    HPDF_Font dyn_fonts[FONT_MAX_FACES];    /* dyn as fonts, or NULL */
-    HPDF_STATUS hpdf_error;                 /* first libharu error, 0 if none */
-    HPDF_STATUS hpdf_detail;                /* its detail code */
+    struct font_pack dyn[FONT_MAX_FACES];   /* owned; per-document packs, unless shared */
+    /* the packs drawn with, per face: dyn's, or the caller's (tmpl_fields.fonts) */
+    const struct font_pack *packs[FONT_MAX_FACES];
+    HPDF_Font dyn_fonts[FONT_MAX_FACES]; /* packs as fonts, or NULL */
+    HPDF_STATUS hpdf_error;              /* first libharu error, 0 if none */
+    HPDF_STATUS hpdf_detail;             /* its detail code */
 };
 
 /* How to draw one character: font, two code bytes, advance in 1/1000 em. */
@@ -60,87 +56,15 @@ static int pdf_fail(struct doc *d, const char *what)
     return TMPL_EPDF;
 }
 
-static int dyn_cmp(const void *a, const void *b)
-{
-    const struct dyn_char *x = a, *y = b;
-    return x->cp < y->cp ? -1 : x->cp > y->cp;
-}
-
-/* Adds n characters of a text to out, each with the face that draws it; names the field of one
- * no face has (a template text was checked at load). */
-static int collect_text(struct doc *d, int field, const uint32_t *cps, size_t n,
-                        struct dyn_char *out, size_t *nout)
-{
-    for (size_t j = 0; j < n; j++) {
-        int face = font_lib_find(&d->job.t->fonts, cps[j]);
-        if (face < 0) {
-            jp_errf(d->job.err, d->job.errlen, "%s: no configured font has U+%04X",
-                    field >= 0 ? tmpl_field_names[field] : "template", (unsigned)cps[j]);
-            return TMPL_EGLYPH;
-        }
-        out[(*nout)++] = (struct dyn_char){cps[j], (uint16_t)face};
-    }
-    return 0;
-}
-
-/*
- * Every character the document draws, sorted, with its face: the fields, the
- * template's texts and seal label, and the photo placeholder when there is no
- * photo. One pack per face of exactly these keeps the PDF small (issue 15).
- */
-static int collect_dynamic(struct doc *d, struct dyn_char *out, size_t *nout)
-{
-    static const uint32_t placeholder[] = {0x7167, 0x7247}; /* 照片 */
-    const struct tmpl *t = d->job.t;
-    size_t n = 0;
-    int rc = 0;
-
-    for (int i = 0; i < FIELD_COUNT && rc == 0; i++)
-        rc = collect_text(d, i, d->job.cps[i], d->job.ncps[i], out, &n);
-    for (size_t i = 0; i < t->nitems && rc == 0; i++) {
-        const struct item *it = &t->items[i];
-        if (it->kind == ITEM_TEXT || it->kind == ITEM_SEAL)
-            rc = collect_text(d, -1, it->cps, it->ncps, out, &n);
-        else if (it->kind == ITEM_PHOTO && d->job.in->photo == NULL)
-            rc = collect_text(d, -1, placeholder, 2, out, &n);
-    }
-    if (rc != 0)
-        return rc;
-    qsort(out, n, sizeof(*out), dyn_cmp);
-    *nout = n;
-    return 0;
-}
-
+/* The document's packs: the caller's (tmpl_fields.fonts), else one built per face of exactly the
+ * characters it draws (tmpl_job_packs). */
 static int build_dynamic(struct doc *d)
 {
-    size_t cap = (FIELD_COUNT + d->job.t->nitems + 1) * TMPL_MAX_FIELD + FONT_MAX_CODES;
-    struct dyn_char *dc = calloc(cap, sizeof(*dc));
-    uint32_t *cps = calloc(cap, sizeof(*cps));
-    size_t n = 0;
-    int rc = 0;
+    const struct tmpl_fonts *shared = d->job.in->fonts;
+    int rc = shared != NULL ? 0 : tmpl_job_packs(&d->job, 0, d->dyn);
 
-    if (dc == NULL || cps == NULL) {
-        rc = ENOMEM;
-        goto out;
-    }
-    rc = collect_dynamic(d, dc, &n);
-    for (size_t f = 0; f < d->job.t->fonts.nfaces && rc == 0; f++) {
-        const struct font_base *base = &d->job.t->bases[f];
-        size_t k = base->n;
-        if (k > 0)
-            memcpy(cps, base->cps, k * sizeof(*cps));
-        for (size_t i = 0; i < n; i++)
-            if (dc[i].face == f && (i == 0 || dc[i].cp != dc[i - 1].cp) &&
-                font_base_find(base, dc[i].cp) < 0)
-                cps[k++] = dc[i].cp;
-        if (k == 0)
-            continue;
-        rc = font_pack_build_on(&d->job.t->fonts, f, base, cps, k, TMPL_DEFLATE_LEVEL, &d->dyn[f]);
-        rc = tmpl_job_subset_err(&d->job, rc, d->job.t->fonts.faces[f].path, TMPL_EPDF);
-    }
-out:
-    free(cps);
-    free(dc);
+    for (size_t f = 0; f < FONT_MAX_FACES && rc == 0; f++)
+        d->packs[f] = shared != NULL ? &shared->packs[f] : &d->dyn[f];
     return rc;
 }
 
@@ -164,9 +88,9 @@ static int attach_fonts(struct doc *d)
     char tag[7];
 
     for (size_t f = 0; f < d->job.t->fonts.nfaces; f++) {
-        if (d->dyn[f].n > 0) {
-            pack_tag(&d->dyn[f], slot++, tag);
-            d->dyn_fonts[f] = font_pack_attach(&d->job.t->fonts, &d->dyn[f], d->pdf, tag);
+        if (d->packs[f]->n > 0) {
+            pack_tag(d->packs[f], slot++, tag);
+            d->dyn_fonts[f] = font_pack_attach(&d->job.t->fonts, d->packs[f], d->pdf, tag);
             if (d->dyn_fonts[f] == NULL)
                 return pdf_fail(d, "loading a document font");
         }
@@ -183,10 +107,10 @@ static struct glyph glyph_of(const struct doc *d, uint32_t cp)
     for (size_t f = 0; f < d->job.t->fonts.nfaces && g.font == NULL; f++) {
         int i = font_base_find(&d->job.t->bases[f], cp);
         if (i < 0)
-            i = font_pack_find(&d->dyn[f], cp);
+            i = font_pack_find(d->packs[f], cp);
         if (i >= 0) {
             g.font = d->dyn_fonts[f];
-            g.width = d->dyn[f].widths[i];
+            g.width = d->packs[f]->widths[i];
             code = d->job.t->fonts.codes[i];
         }
     }

@@ -121,6 +121,22 @@ struct tmpl_job {
     size_t errlen;                             /* its size */
 };
 
+/* tmpl.h's shared packs of one certificate: packs[f] is face f's (n = 0 when it draws none). */
+struct tmpl_fonts {
+    struct font_pack packs[FONT_MAX_FACES]; /* owned; Unicode cmaps (font_pack_build_unicode) */
+};
+
+/*
+ * packs.c: builds the packs of the job's document into packs (zeroed by the
+ * caller), one per face that draws some of its characters: the base's
+ * characters first, then the others ascending; with Unicode cmaps when
+ * unicode is 1 (font_pack_build_unicode), else GBK user-area ones
+ * (font_pack_build_on). On failure the packs built so far stay for the
+ * caller to free. Returns 0, TMPL_EGLYPH (err names the field and the code
+ * point), TMPL_EFIELD (too many distinct characters), TMPL_EPDF or ENOMEM.
+ */
+int tmpl_job_packs(struct tmpl_job *job, int unicode, struct font_pack packs[FONT_MAX_FACES]);
+
 /*
  * Starts a render: err emptied, then j set to t, f, err and f's fields decoded
  * (tmpl_fields_decode). j NULL (its render state could not be allocated)

@@ -46,6 +46,7 @@ struct odoc {
     hb_set_t *used[FONT_MAX_FACES];                       /* owned; characters drawn per face */
     int slot[FONT_MAX_FACES];                             /* index in fonts, -1 when not embedded */
     struct font_pack packs[FONT_MAX_FACES];               /* owned; the subsets, Unicode cmaps */
+    const struct font_pack *used_pack[FONT_MAX_FACES];    /* embedded: packs or the caller's */
     struct ofd_font fonts[FONT_MAX_FACES];                /* the embedded fonts */
     char font_names[FONT_MAX_FACES][FONT_MAX_PSNAME + 8]; /* their FontNames, unique */
     size_t nfonts;                                        /* entries in fonts */
@@ -409,9 +410,9 @@ static void name_font(struct odoc *d, size_t f)
     size_t k = d->nfonts;
     char *name = d->font_names[k];
     unsigned len = 0;
-    const char *data = hb_blob_get_data(d->packs[f].file, &len);
+    const char *data = hb_blob_get_data(d->used_pack[f]->file, &len);
     size_t zlen = 0;
-    const unsigned char *z = font_pack_raw(&d->packs[f], &zlen);
+    const unsigned char *z = font_pack_raw(d->used_pack[f], &zlen);
 
     snprintf(name, sizeof d->font_names[k], "%s", ps);
     for (size_t i = 0; i < k; i++)
@@ -444,7 +445,22 @@ static int make_pack(struct odoc *d, size_t f, uint32_t *cps)
     return tmpl_job_subset_err(&d->job, rc, lib->faces[f].path, TMPL_EFONT);
 }
 
-/* A pack of each face with the characters drawn in it; faces unused get none. */
+/* The caller's pack of face f (tmpl_fields.fonts) if it has every character drawn in f, or NULL. */
+static const struct font_pack *shared_pack(const struct odoc *d, size_t f)
+{
+    const struct font_pack *p = d->job.in->fonts != NULL ? &d->job.in->fonts->packs[f] : NULL;
+    hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+
+    if (p == NULL || p->n == 0 || p->file == NULL)
+        return NULL;
+    while (hb_set_next(d->used[f], &cp)) /* the pack starts with the base's characters */
+        if (font_base_find(&d->job.t->bases[f], cp) < 0 && font_pack_find(p, cp) < 0)
+            return NULL;
+    return p;
+}
+
+/* A pack of each face with the characters drawn in it, the caller's when it has them all;
+ * faces unused get none. */
 static int make_fonts(struct odoc *d)
 {
     const struct font_lib *lib = &d->job.t->fonts;
@@ -461,7 +477,11 @@ static int make_fonts(struct odoc *d)
         d->slot[f] = -1;
         if (hb_set_is_empty(d->used[f]))
             continue;
-        rc = make_pack(d, f, cps);
+        d->used_pack[f] = shared_pack(d, f);
+        if (d->used_pack[f] == NULL) {
+            rc = make_pack(d, f, cps);
+            d->used_pack[f] = &d->packs[f];
+        }
         if (rc == 0)
             name_font(d, f);
     }

@@ -56,10 +56,15 @@ struct tmpl_fields {
     const char *qr_text;        /* URL for the QR code */
     const unsigned char *photo; /* JPEG or PNG bytes, or NULL for none */
     size_t photo_len;           /* bytes at photo */
+    /* tmpl_fonts_make's subsets for these fields, or NULL: a render builds its own */
+    const struct tmpl_fonts *fonts;
 };
 
 /* An immutable, loaded template. */
 struct tmpl;
+
+/* The font subsets of one certificate, shared by its PDF and its OFD (tmpl_fonts_make). */
+struct tmpl_fonts;
 
 /*
  * Parses the template file at path and opens its fonts (kept until
@@ -91,6 +96,20 @@ void tmpl_release_pages(const struct tmpl *t);
  */
 int tmpl_render(const struct tmpl *t, const struct tmpl_fields *f, struct jp_buf *pdf_out,
                 char *err, size_t errlen);
+
+/*
+ * Builds the font subsets that every character of f needs (one per face,
+ * Unicode cmaps) once, for tmpl_render and tmpl_render_ofd of the same
+ * fields to share through f->fonts instead of each building its own of the
+ * same face (issue 15). f->fonts is ignored. On success *out is the caller's,
+ * freed with tmpl_fonts_free after both renders; it borrows nothing from f.
+ * Returns 0, or what tmpl_render would for these fields before drawing
+ * (TMPL_EFIELD, TMPL_EGLYPH, TMPL_EPDF, ENOMEM) with *out NULL.
+ */
+int tmpl_fonts_make(const struct tmpl *t, const struct tmpl_fields *f, struct tmpl_fonts **out,
+                    char *err, size_t errlen);
+/* Frees what tmpl_fonts_make made. NULL-safe. */
+void tmpl_fonts_free(struct tmpl_fonts *fs);
 
 /* --- OFD (SPEC §11; templates/render_ofd.c) ------------------------------ */
 
