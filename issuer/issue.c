@@ -140,6 +140,8 @@ int issuer_open(const char *home, const unsigned char *pass, size_t passlen, int
         struct store_opts so = {.extra = issuer_dbs,
                                 .n_extra = sizeof issuer_dbs / sizeof issuer_dbs[0]};
         rc = store_open_with(path, 0, &so, &is->st, err, errlen);
+        if (rc == 0)
+            store_release_after_puts(is->st, 1); /* an issue run is a long writer */
     }
     if (rc == 0)
         rc = store_db_by_name(is->st, STORE_PHOTOS_DB, &is->photos_db);

@@ -649,6 +649,8 @@ int store_put(store_txn *txn, int db, const void *key, size_t klen, const void *
     rc = mdb_put(txn->tx, dbi, &k, &v, mf);
     if (rc == 0)
         rc = store_chg_log(txn, 'P', db, key, klen, val, vlen);
+    if (txn->s->release_each_put)
+        (void)store_release_pages(txn->s); /* failing, it only leaves pages mapped */
     return rc == MDB_KEYEXIST ? STORE_EEXIST : rc;
 }
 
@@ -664,6 +666,8 @@ int store_del(store_txn *txn, int db, const void *key, size_t klen, const void *
     rc = map_notfound(mdb_del(txn->tx, dbi, &k, val ? &v : NULL));
     if (rc == 0)
         rc = store_chg_log(txn, 'D', db, key, klen, val, val ? vlen : 0);
+    if (txn->s->release_each_put)
+        (void)store_release_pages(txn->s);
     return rc;
 }
 
@@ -774,6 +778,11 @@ static int map_range(store *s, void **addr, size_t *len)
     }
     fclose(f);
     return rc;
+}
+
+void store_release_after_puts(store *s, int on)
+{
+    s->release_each_put = on;
 }
 
 /*

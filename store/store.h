@@ -144,6 +144,14 @@ size_t store_map_size(store *s);
  * is remapping a grown map (nothing done), or errno of madvise.
  */
 int store_release_pages(store *s);
+/*
+ * on = 1: every store_put and store_del of s ends with store_release_pages
+ * (its result ignored: a failed drop only leaves pages mapped), so that no
+ * more than one put's reads stay mapped in a long write transaction; on = 0
+ * (the default after store_open): they do not. Costs one madvise a put. Call
+ * it before any transaction of s is open.
+ */
+void store_release_after_puts(store *s, int on);
 
 /* ---------------------------------------------------------- transactions */
 

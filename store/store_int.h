@@ -28,6 +28,7 @@ struct store {
     void *map_addr;                /* data.mdb's mapping as store_release_pages found it,
                                       NULL until then and after every remap (guarded by mu) */
     size_t map_len;                /* its length in bytes */
+    int release_each_put;          /* 1: store_put, store_del release pages (store.h) */
     MDB_dbi chg_dbi;               /* "changes", when has_changes */
     int has_changes;               /* 1: every put and delete is logged (changes.c) */
 };

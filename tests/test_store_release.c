@@ -1,8 +1,8 @@
 /*
  * test_store_release.c - store_release_pages() really drops this process's
  * resident pages of the store's map (what keeps a long issue run's RSS
- * bounded), also with a transaction open and after the map has grown, and
- * loses no data: what the open transaction reads afterwards is what it read
+ * bounded), also with a transaction open, after the map has grown and after
+ * each put when store_release_after_puts asks for it, and loses no data: what the open transaction reads afterwards is what it read
  * before.
  */
 #include "check.h"
@@ -98,6 +98,42 @@ static void test_renew(store *s)
     store_read_end(txn);
 }
 
+/* Reads every value in the write transaction, then puts one: kB mapped before and after the put. */
+static int read_then_put(store_txn *txn, void *arg)
+{
+    long *kb = arg;
+    long sum = 0;
+
+    for (int i = 0; i < VALUES; i++) {
+        char key[16];
+        const void *p;
+        size_t n;
+        snprintf(key, sizeof key, "k%03d", i);
+        if (store_get(txn, STORE_DB_PDFS, key, 4, &p, &n) == 0 && n == VALUE_LEN)
+            for (size_t j = 0; j < n; j += 4096)
+                sum += ((const unsigned char *)p)[j] == i;
+    }
+    CHECK_INT(sum, VALUES * (VALUE_LEN / 4096));
+    kb[0] = mapped_kb();
+    CHECK_INT(store_put(txn, STORE_DB_PDFS, "late2", 5, "v", 1, 0), 0);
+    kb[1] = mapped_kb();
+    return 0;
+}
+
+/* store_release_after_puts: a put drops what the transaction's reads mapped, only when on. */
+static void test_after_puts(store *s)
+{
+    long kb[2];
+
+    CHECK_INT(store_write(s, read_then_put, kb), 0); /* off: the pages stay */
+    CHECK(kb[0] >= VALUES * VALUE_LEN / 1024 / 2 && kb[1] >= kb[0] / 2);
+    store_release_after_puts(s, 1);
+    CHECK_INT(store_write(s, read_then_put, kb), 0);
+    CHECK(kb[0] >= VALUES * VALUE_LEN / 1024 / 2 && kb[1] < kb[0] / 8);
+    store_release_after_puts(s, 0);
+    CHECK_INT(touch_all(s), VALUES * (VALUE_LEN / 4096)); /* nothing lost */
+}
+
 /*
  * A store whose map grows (LMDB unmaps and maps it again, perhaps elsewhere)
  * after a first release: the next releases drop the new map's pages, not
@@ -157,6 +193,7 @@ int main(void)
     fprintf(stderr, "resident map: %ld kB before, %ld kB after\n", before, after);
     CHECK_INT(touch_all(s), VALUES * (VALUE_LEN / 4096)); /* nothing lost */
     test_renew(s);
+    test_after_puts(s);
     store_close(s);
     test_remap(v);
     free(v);
