@@ -108,6 +108,7 @@ static int with_map_quiet(store *s, int (*change)(store *))
     while (s->active > 0)
         pthread_cond_wait(&s->cv, &s->mu);
     rc = change(s);
+    s->map_addr = NULL; /* mdb_env_set_mapsize remaps, perhaps elsewhere */
     s->resizing = 0;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
@@ -654,6 +655,8 @@ int store_put_digested(store_txn *txn, int db, const void *key, size_t klen, con
     rc = mdb_put(txn->tx, dbi, &k, &v, mf);
     if (rc == 0)
         rc = store_chg_log(txn, 'P', db, key, klen, val, vlen, vsha256);
+    if (txn->s->release_each_put)
+        (void)store_release_pages(txn->s); /* failing, it only leaves pages mapped */
     return rc == MDB_KEYEXIST ? STORE_EEXIST : rc;
 }
 
@@ -669,6 +672,8 @@ int store_del(store_txn *txn, int db, const void *key, size_t klen, const void *
     rc = map_notfound(mdb_del(txn->tx, dbi, &k, val ? &v : NULL));
     if (rc == 0)
         rc = store_chg_log(txn, 'D', db, key, klen, val, val ? vlen : 0, NULL);
+    if (txn->s->release_each_put)
+        (void)store_release_pages(txn->s);
     return rc;
 }
 
@@ -781,18 +786,27 @@ static int map_range(store *s, void **addr, size_t *len)
     return rc;
 }
 
+void store_release_after_puts(store *s, int on)
+{
+    s->release_each_put = on;
+}
+
+/*
+ * The first release after opening or a remap looks the map up in
+ * /proc/self/maps (tens of microseconds); the others use what it found, which
+ * with_map_quiet forgets whenever the map may move.
+ */
 int store_release_pages(store *s)
 {
-    void *addr = NULL;
-    size_t len = 0;
     int rc = 0;
 
     pthread_mutex_lock(&s->mu);
     if (!s->resizing) {
-        rc = map_range(s, &addr, &len);
+        if (s->map_addr == NULL)
+            rc = map_range(s, &s->map_addr, &s->map_len);
         /* A read-only shared file mapping: dropping its page-table entries loses
          * nothing; the pages stay in the page cache and on disk. */
-        if (rc == 0 && madvise(addr, len, MADV_DONTNEED) != 0)
+        if (rc == 0 && madvise(s->map_addr, s->map_len, MADV_DONTNEED) != 0)
             rc = errno;
     } else {
         rc = STORE_EINVAL;

@@ -135,13 +135,23 @@ size_t store_map_size(store *s);
  * MADV_DONTNEED on the read-only shared map): they stay in the page cache and
  * on disk, and a later access reads the same committed data back, so it is
  * safe with transactions open (LMDB keeps a write transaction's new pages in
- * its own memory, never in the map). Each page LMDB reads brings ~64 KB of
- * neighbours in with it (the kernel's fault-around), so a long writer (the
- * issuer) calls it after each certificate to keep its resident set bounded
- * however large the store grows. Returns 0, STORE_EINVAL while this process
+ * its own memory, never in the map). Each page LMDB reads brings its
+ * neighbours in with it: ~64 KB (the kernel's fault-around), or the whole
+ * folio the page cache holds it in, up to 2 MB on ext4 under Linux 6.18,
+ * since LMDB writes a commit's pages in one writev. So a long writer (the
+ * issuer) calls it after each certificate's lookups and puts to keep its
+ * resident set bounded however large the store grows. Returns 0, STORE_EINVAL while this process
  * is remapping a grown map (nothing done), or errno of madvise.
  */
 int store_release_pages(store *s);
+/*
+ * on = 1: every store_put and store_del of s ends with store_release_pages
+ * (its result ignored: a failed drop only leaves pages mapped), so that no
+ * more than one put's reads stay mapped in a long write transaction; on = 0
+ * (the default after store_open): they do not. Costs one madvise a put. Call
+ * it before any transaction of s is open.
+ */
+void store_release_after_puts(store *s, int on);
 
 /* ---------------------------------------------------------- transactions */
 

@@ -25,6 +25,10 @@ struct store {
     pthread_cond_t cv;             /* signalled when either changes */
     unsigned active;               /* transactions of this process now open */
     int resizing;                  /* a thread is changing the map size */
+    void *map_addr;                /* data.mdb's mapping as store_release_pages found it,
+                                      NULL until then and after every remap (guarded by mu) */
+    size_t map_len;                /* its length in bytes */
+    int release_each_put;          /* 1: store_put, store_del release pages (store.h) */
     MDB_dbi chg_dbi;               /* "changes", when has_changes */
     int has_changes;               /* 1: every put and delete is logged (changes.c) */
 };

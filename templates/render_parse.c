@@ -680,6 +680,9 @@ int tmpl_load(const char *path, struct tmpl **out, char *err, size_t errlen)
     if (rc == 0)
         rc = tmpl_build_static(t, path, err, errlen);
     if (rc == 0) {
+        /* building the faces' bases and skeletons read much of each font file:
+         * renders fault back in only the pages they use */
+        font_lib_release_pages(&t->fonts);
         *out = t;
         t = NULL;
     }

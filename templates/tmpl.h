@@ -68,7 +68,8 @@ struct tmpl_fonts;
 
 /*
  * Parses the template file at path and opens its fonts (kept until
- * tmpl_free). On success *out is a new template the caller frees with
+ * tmpl_free; their files' pages it read are dropped again, as by
+ * tmpl_release_pages, before it returns). On success *out is a new template the caller frees with
  * tmpl_free. Returns 0, TMPL_ESYNTAX ("FILE:LINE: reason" in err), TMPL_EFONT
  * (font unreadable or unusable, with file:line), ENOMEM or an errno of
  * reading the file; *out is NULL on failure.
