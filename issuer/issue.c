@@ -91,7 +91,6 @@ struct batch {
     struct crew ahead;          /* the threads rendering this batch ahead (crew_start) */
 };
 
-
 /* ------------------------------------------------------------ open/close */
 
 static int open_keys(issuer *is, const unsigned char *pass, size_t passlen, char *err,
@@ -579,6 +578,19 @@ static int put_job(const struct batch *b, const struct job *j, store_txn *txn)
                         j->cert.institution_code);
 }
 
+/*
+ * Frees j's signed files once they are in the transaction: the batch rendered
+ * ahead grows beside them and the release between batches (malloc_trim) found
+ * them still allocated. An attempt that store_write runs again renders j anew
+ * (rendered_no is cleared).
+ */
+static void drop_files(struct job *j)
+{
+    jp_buf_free(&j->pdf);
+    jp_buf_free(&j->ofd);
+    j->rendered_no[0] = '\0';
+}
+
 /* The reason of a batch that stops because the time-stamp authority failed. */
 static int tsa_failed(struct batch *b)
 {
@@ -616,8 +628,11 @@ static int batch_txn(store_txn *txn, void *arg)
         crew_start(b->lookahead, &b->lookahead->ahead, 0);
     }
     for (size_t i = 0; rc == 0 && i < b->n; i++) {
-        if (!b->jobs[i].rejected && !b->jobs[i].already)
-            rc = put_job(b, &b->jobs[i], txn);
+        struct job *j = &b->jobs[i];
+        if (!j->rejected && !j->already)
+            rc = put_job(b, j, txn);
+        if (rc == 0)
+            drop_files(j);
         store_release_pages(b->is->st); /* see store.h: a batch would map ~80 MB */
     }
     return rc;
