@@ -819,6 +819,7 @@ static void release_memory(issuer *is)
 {
     store_release_pages(is->st);
     tmpl_release_pages(is->tmpl);
+    jp_deflater_release(); /* this thread renders only when nothing was rendered ahead */
     malloc_trim(0);
 }
 
