@@ -60,3 +60,12 @@ struct libdeflate_compressor *jp_deflater(int level)
         d->c[level] = libdeflate_alloc_compressor(level);
     return d->c[level];
 }
+
+void jp_deflater_release(void)
+{
+    pthread_once(&once, key_init);
+    if (!key_ok)
+        return;
+    deflaters_free(pthread_getspecific(key));
+    pthread_setspecific(key, NULL);
+}

@@ -214,6 +214,13 @@ struct libdeflate_compressor;
  */
 struct libdeflate_compressor *jp_deflater(int level);
 /*
+ * Frees the calling thread's compressors now rather than when it ends (a
+ * thread that compresses only now and then, between long stretches of other
+ * work); the next jp_deflater call in this thread makes them again. Any
+ * compressor jp_deflater gave this thread must no longer be in use.
+ */
+void jp_deflater_release(void);
+/*
  * Compresses len bytes at in into zlib format (RFC 1950) at level (0..12)
  * with the calling thread's compressor (jp_deflater; common/zlib_buf.c):
  * 0 and a new buffer in *out (the caller frees it with free()) of *outlen

@@ -18,6 +18,9 @@ add_dependencies(test_powercut jianpei-issuer)
 # A line the renderer refuses re-renders only the lines whose numbers change (issue 11 bug 4).
 jp_test(test_issuer_batch SOURCES test_issuer_batch.c LIBS jp_issuer jp_ident)
 
+# A batch retried on a grown store map renders again what it had put and freed (issue 15).
+jp_test(test_issue_regrow SOURCES test_issue_regrow.c LIBS jp_issuer jp_ident)
+
 # Claim codes: shape and input, report and notices, hash only in the store, reset, backfill.
 jp_test(test_claim SOURCES test_claim.c LIBS jp_claim jp_ident jp_store PkgConfig::JANSSON)
 add_dependencies(test_claim jianpei-issuer)

@@ -1,4 +1,4 @@
-/* test_util.c - bounded buffers, hex, base32, atomic and exclusive writes. */
+/* test_util.c - bounded buffers, hex, base32, atomic and exclusive writes, compressors. */
 #include "check.h"
 #include "util.h"
 
@@ -179,9 +179,27 @@ static void test_grow(void)
     free(b);
 }
 
+/* jp_deflater_release: the thread's compressors go and come back on the next use. */
+static void test_deflater_release(void)
+{
+    static const unsigned char text[] = "certificate certificate certificate certificate";
+    unsigned char *out = NULL;
+    size_t outlen = 0;
+
+    CHECK(jp_deflater(12) != NULL);
+    jp_deflater_release();
+    jp_deflater_release(); /* nothing left: a no-op */
+    CHECK(jp_deflater(12) != NULL);
+    CHECK_INT(jp_zlib_compress(text, sizeof text - 1, 12, &out, &outlen), 0);
+    CHECK(out != NULL && outlen > 0 && outlen < sizeof text - 1);
+    free(out);
+    jp_deflater_release();
+}
+
 int main(void)
 {
     test_grow();
+    test_deflater_release();
     test_text();
     test_buf();
     test_hex();
